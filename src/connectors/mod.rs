@@ -1,0 +1,1 @@
+//! One folder per system. Each exports the schemas it gives the checker.

@@ -1,0 +1,567 @@
+//! Every diagnostic code, with its long explanation. Codes are never reused for another meaning.
+//!
+//! | range | covers |
+//! |---|---|
+//! | E01xx | syntax and reading files |
+//! | E02xx | names, imports and lookups |
+//! | E03xx | types |
+//! | E04xx | fallibility and time zones |
+//! | E05xx | sinks and schemas |
+//! | E06xx | project file and connections |
+//! | E07xx | run time (one record) |
+//! | W0xxx | warnings |
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $title:literal, $explanation:literal; )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable code, such as `E0201`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// A one-line summary.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long explanation printed by `ferry explain`, in Markdown.
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explanation, )* }
+            }
+        }
+    };
+}
+
+impl Code {
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
+    /// Looks a code up by its text, ignoring case.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+codes! {
+    SyntaxError = "E0100", "syntax error",
+"The parser met something it did not expect. The label shows where, and the message lists what
+could have come next.
+
+```ferry
+map to stripe.customer {
+  email = .email,
+}
+```
+
+Assignments in a `map` block are separated by new lines, not commas. Remove the comma.";
+
+    UnterminatedString = "E0101", "unterminated string",
+"A string literal opened with `\"` has no closing quote before the end of the line or file.
+
+```ferry
+name = \"Ada
+```
+
+Close the string: `name = \"Ada\"`. A string cannot span lines; use `\\n` for a line break.";
+
+    InvalidEscape = "E0102", "invalid escape sequence",
+"Inside a string, a backslash must start one of `\\n`, `\\r`, `\\t`, `\\\\`, `\\\"`, `\\$` or
+`\\u{XXXX}`.
+
+```ferry
+path = \"C:\\temp\"
+```
+
+Write `\\\\` for a literal backslash: `\"C:\\\\temp\"`.";
+
+    IntegerOutOfRange = "E0103", "integer literal out of range",
+"Integer literals must fit in a signed 64-bit integer (about ±9.2 × 10^18).
+
+```ferry
+limit = 99999999999999999999
+```
+
+Use a decimal literal (`99999999999999999999.0`) or a string.";
+
+    InvalidDecimal = "E0104", "invalid decimal literal",
+"A decimal literal has at most 28 significant digits, because ferry keeps money exact and never
+uses floating point.
+
+Shorten the literal or keep it as a string.";
+
+    InvalidUtf8 = "E0105", "file is not valid UTF-8",
+"Pipeline files must be UTF-8 text. The file contains bytes that are not valid UTF-8, which
+usually means it was saved in another encoding (Windows-1252, UTF-16) or is not a text file.
+
+Re-save the file as UTF-8.";
+
+    EmptyFile = "E0106", "file defines nothing",
+"A pipeline file must define at least one `pipeline`, `fn` or `lookup`. An empty file is almost
+always a mistake (a wrong path, an unsaved editor buffer).
+
+```ferry
+pipeline contacts {
+  source capsule.parties
+  map to stripe.customer { email = .emailAddresses[0].address! }
+  sink stripe.customers { match on email }
+}
+```";
+
+    NestingTooDeep = "E0107", "expression nested too deeply",
+"Expressions may nest at most 256 levels (parentheses, lists, objects, calls). Deeper nesting is
+refused rather than risking a stack overflow.
+
+Split the expression with `let` bindings.";
+
+    FileTooLarge = "E0108", "file too large",
+"Pipeline files are limited to 4 MiB. A larger file is almost certainly data, not a pipeline.
+
+Move the data into a lookup file (`lookup name from \"file.csv\" ...`).";
+
+    InvalidDuration = "E0109", "invalid duration",
+"A duration is a whole number followed by a unit: `s`, `m`, `h` or `d`, such as `30s`, `5m`,
+`1h` or `7d`, and must be greater than zero where it sets an interval.
+
+```ferry
+source capsule.parties { poll every 5 minutes }
+```
+
+Write `poll every 5m`.";
+
+    BinaryFile = "E0110", "file is not text",
+"The file contains NUL bytes or other control characters, so it is not a pipeline file. Check the
+path.";
+
+    UnknownName = "E0200", "unknown name",
+"The name is not a `let` binding, a `lookup`, a function parameter, or a built-in.
+
+```ferry
+let charge = .data.object
+map to erp.salesOrder { externalDocumentNumber = chrage.id }
+```
+
+The help suggests the closest name in scope: `charge`. Fields of the source record start with a
+dot: `.id`, not `id`.";
+
+    UnknownField = "E0201", "unknown field",
+"The field does not exist in the record's schema. Source schemas come from the connectors (Stripe's
+from its OpenAPI description), so a misspelt field is caught before anything runs.
+
+```ferry
+email = first(.emailAdresses)?.address
+```
+
+The help suggests the closest field: `.emailAddresses`. If the field really exists but is not in
+the schema (a custom field), read it from a map that allows any key, such as `metadata`.";
+
+    UnknownFunction = "E0202", "unknown function",
+"No built-in or user function has this name.
+
+```ferry
+name = uppercase(.name)
+```
+
+The help suggests the closest: `upper`. `ferry explain` lists nothing here; see
+docs/language.md for every function.";
+
+    UnknownSource = "E0203", "unknown source",
+"`source` names `connection.stream`, and this pair is not known. Known sources include
+`stripe.events`, `stripe.customers`, `stripe.charges`, `capsule.parties`, `business_central.customers`.
+
+```ferry
+source capsule.people
+```
+
+Write `source capsule.parties` and filter with `where .type == \"person\"`.";
+
+    UnknownMapTarget = "E0204", "unknown map target",
+"`map to` names the schema of the records the map produces, such as `stripe.customer` or
+`business_central.salesOrder`. This name is not known.
+
+Check the spelling; the help lists the closest schema.";
+
+    UnknownSink = "E0205", "unknown sink",
+"`sink` names `connection.collection`, such as `stripe.customers` or
+`business_central.salesOrders`. This name is not known.";
+
+    ImportNotFound = "E0206", "imported file not found",
+"`use \"path\"` names a file, relative to the importing file, that could not be read.
+
+```ferry
+use \"common/money.ferry\"
+```
+
+Check the path. Imports are resolved relative to the file that contains the `use`.";
+
+    ImportCycle = "E0207", "import cycle",
+"Files import each other in a cycle (a.ferry uses b.ferry, which uses a.ferry). The notes list the
+cycle.
+
+Move what both need into a third file that neither imports back.";
+
+    DuplicateDefinition = "E0208", "defined twice",
+"Two definitions in the same scope have the same name: two `let`, two `lookup`, two functions or
+two pipelines. The second label shows the first definition.
+
+Rename one of them.";
+
+    LookupFileMissing = "E0209", "lookup file not found",
+"`lookup NAME from \"file\"` names a CSV or YAML file, relative to the pipeline file, that could
+not be read.
+
+```ferry
+lookup owners from \"lookups/owners.csv\" key \"capsule_user\" value \"email\"
+```
+
+Check the path and that the file is committed next to the pipeline.";
+
+    LookupFileMalformed = "E0210", "lookup file malformed",
+"The lookup file was read but its contents are not usable: CSV without the named key or value
+column, a row with the wrong number of fields, a repeated key, or YAML that is not a mapping of
+keys to values (or a list of records with the named key).
+
+The message gives the line; fix the file.";
+
+    UnknownArgument = "E0211", "unknown argument name",
+"A named argument does not match any parameter of the function.
+
+```ferry
+round(.amount, mode: \"half_even\", digits: 2)
+```
+
+The help lists the function's parameters (`round(value, places, mode)`).";
+
+    MissingArgument = "E0212", "missing argument",
+"A required parameter of the function was not given.
+
+```ferry
+cents_to_decimal(charge.amount)
+```
+
+`cents_to_decimal` needs the currency too: `cents_to_decimal(charge.amount, charge.currency)`.";
+
+    TooManyArguments = "E0213", "too many arguments",
+"The call passes more positional arguments than the function has parameters.";
+
+    UnknownTimezone = "E0214", "unknown time zone",
+"The time zone is not in the IANA time zone database bundled with ferry.
+
+```ferry
+timezone \"Sydney\"
+```
+
+Use the full IANA name: `timezone \"Australia/Sydney\"`.";
+
+    DuplicateSection = "E0215", "section given twice",
+"A pipeline has at most one `source`, one `map`, one `sink` and one `timezone`.
+
+Split the work into two pipelines.";
+
+    MissingSection = "E0216", "pipeline section missing",
+"A pipeline needs a `source`, a `map to` block and a `sink`.
+
+```ferry
+pipeline contacts {
+  source capsule.parties
+  map to stripe.customer { email = .emailAddresses[0]?.address ?? skip(\"no email\") }
+  sink stripe.customers { match on email }
+}
+```";
+
+    UnknownTestKey = "E0217", "unknown key in test",
+"A `test` block accepts `input`, `expect`, `expect_skip`, `expect_error`, `now` and `xrefs`.
+
+```ferry
+test \"ada\" { input = {...}  expected = {...} }
+```
+
+Write `expect`.";
+
+    UnknownEventType = "E0218", "unknown event type",
+"`on \"...\"` names a Stripe event type that ferry does not know, such as `charge.succeded`.
+
+The help suggests the closest event type.";
+
+    TypeMismatch = "E0300", "type mismatch",
+"An operator or construct got a value of a type it cannot use, such as `\"a\" + 1` or
+`-\"x\"`.
+
+Convert explicitly: `concat(\"a\", string(1))`.";
+
+    SinkFieldType = "E0301", "wrong type for sink field",
+"The value assigned to a sink field has a type the target schema does not accept.
+
+```ferry
+map to stripe.customer { balance = \"0\" }
+```
+
+`balance` is an integer in minor units; write `balance = 0` or convert with `int(...)`.";
+
+    MinorUnitsToDecimal = "E0302", "minor units assigned to a decimal field",
+"Stripe amounts are integers in the currency's minor unit (cents for AUD, yen for JPY). The target
+field is a decimal amount in major units, so assigning the raw amount would be 100 times too large
+(or wrong by another power of ten for JPY, BHD, ...).
+
+```ferry
+totalAmount = charge.amount
+```
+
+Convert with the currency: `totalAmount = cents_to_decimal(charge.amount, charge.currency)`.";
+
+    ArgumentType = "E0303", "wrong argument type",
+"An argument has a type the function's parameter does not accept.
+
+```ferry
+upper(charge.amount)
+```
+
+`upper` takes a string: `upper(string(charge.amount))`.";
+
+    ConditionNotBool = "E0304", "condition is not a boolean",
+"`where` filters and `if` conditions must be booleans. A string or a possibly-null value is not
+implicitly true or false.
+
+```ferry
+where .email
+```
+
+Say what you mean: `where .email != null`.";
+
+    NonExhaustiveMatch = "E0305", "match without a default arm",
+"A `match` whose arms do not cover every value needs a final `_ => ...` arm; otherwise an
+unexpected value would have nowhere to go.
+
+```ferry
+match .type { \"person\" => 1, \"organisation\" => 2 }
+```
+
+Add `_ => ...` (it may be `fail(\"...\")`).";
+
+    InvalidFormatString = "E0306", "invalid format string",
+"The date/time format string has a conversion ferry does not know. ferry uses strftime-style
+directives: `%Y` year, `%m` month, `%d` day, `%H` hour, `%M` minute, `%S` second, `%z` offset.
+
+```ferry
+format_date(ts, \"YYYY-MM-DD\")
+```
+
+Write `format_date(ts, \"%Y-%m-%d\")`.";
+
+    IncomparableTypes = "E0307", "values cannot be compared",
+"Comparison operators need two values of comparable types: numbers with numbers, strings with
+strings, timestamps with timestamps. `==` between different types is always false, which is
+almost always a bug.
+
+```ferry
+where .amount == \"100\"
+```
+
+Compare like with like: `where .amount == 100`.";
+
+    MixedMoneyUnits = "E0308", "minor units mixed with decimals",
+"Arithmetic mixes an amount in minor units (an integer count of cents) with a decimal amount in
+major units. The result would be meaningless.
+
+```ferry
+total = charge.amount + 1.50
+```
+
+Convert first: `cents_to_decimal(charge.amount, charge.currency) + 1.50`.";
+
+    NotCallable = "E0309", "not a function",
+"A closure (`|x| ...`) was passed where a value is expected, or a value where a closure is
+expected. Closures are only arguments of functions such as `map`, `filter` and `group_by`.";
+
+    UnhandledFallible = "E0400", "fallible expression not handled",
+"This expression can fail at run time (a lookup that can miss, a parse that can fail, a cross
+reference that may not exist yet). ferry makes you decide what happens then.
+
+```ferry
+metadata.owner = owners[.owner.username]
+```
+
+Handle it: a default with `??` (`owners[...] ?? \"unassigned\"`), skip the record with
+`?? skip(\"reason\")`, fail it to the dead-letter queue with `?? fail(\"reason\")`, or assert with a
+postfix `!` (`owners[...]!`), which also dead-letters the record.";
+
+    PossiblyNull = "E0401", "value may be null",
+"The value may be null (it comes through `?.`, or from a field the schema marks as nullable) and it
+feeds a place that needs a value: a required sink field, an operator, or a function parameter that
+does not accept null.
+
+```ferry
+email = first(.emailAddresses)?.address
+```
+
+Handle null: `?? skip(\"no email\")`, `?? omit` to leave an optional field out, or `!` to
+dead-letter the record.";
+
+    NoTimezone = "E0402", "no time zone in scope",
+"Formatting a timestamp as a date or time, or turning it into a local date, depends on the time
+zone: 23:30 UTC is already tomorrow in Sydney. ferry never guesses.
+
+```ferry
+orderDate = format_date(from_unix(charge.created), \"%Y-%m-%d\")
+```
+
+Add `timezone \"Australia/Sydney\"` to the pipeline, or pass `tz: \"Australia/Sydney\"` to the call.";
+
+    OmitOutsideField = "E0403", "`omit` outside a sink field",
+"`omit` means leave this sink field out of the write. It is only meaningful as the value of a field
+in a `map` block (possibly after `??` or inside `if`/`match`).
+
+Use `null` to write an explicit null.";
+
+    OmitRequiredField = "E0404", "required field may be omitted",
+"The field is required by the target schema, but its value may be `omit`, which would leave it out
+of the write.
+
+Give a fallback value, or `skip(\"...\")` the record.";
+
+    MissingRequiredField = "E0500", "required sink field not set",
+"The target schema requires this field, and the `map` block does not set it.
+
+```ferry
+map to business_central.salesOrder { externalDocumentNumber = charge.id }
+```
+
+Set the field (the message names it), for example `customerNumber = ...`.";
+
+    FieldAssignedTwice = "E0501", "field assigned twice",
+"The same target field is assigned twice in one `map` block. Only one value can be written.
+
+Remove one assignment, or combine them with `??`.";
+
+    MetadataTooManyKeys = "E0502", "too many Stripe metadata keys",
+"Stripe metadata holds at most 50 keys. The map sets more.
+
+Combine values into fewer keys, or keep the extra data in the other system.";
+
+    MetadataKeyTooLong = "E0503", "Stripe metadata key too long",
+"Stripe metadata keys are at most 40 characters.
+
+Use a shorter key.";
+
+    MetadataValueTooLong = "E0504", "Stripe metadata value too long",
+"Stripe metadata values are at most 500 characters; this value is statically known to be longer.
+
+Shorten the value, or truncate it with `substring(value, 0, 500)`.";
+
+    UnknownMatchKey = "E0505", "match key is not a mapped field",
+"`match on` names the fields used to find an existing target record. Each must be a field the
+`map` block sets, or the match could not be made.
+
+```ferry
+sink stripe.customers { match on emial }
+```";
+
+    UnknownCrossReference = "E0506", "unknown cross reference",
+"`cross_reference connection.stream.field` and `xref(connection.collection, id)` name a source or
+sink that ferry does not know.";
+
+    SinkSchemaMismatch = "E0507", "map target does not fit the sink",
+"The `map to` schema is not what the sink writes. `stripe.customers` writes `stripe.customer`
+records, `business_central.salesOrders` writes `business_central.salesOrder` records, and so on.
+
+Make the `map to` and `sink` agree.";
+
+    NotAnEnumValue = "E0508", "value not allowed for this field",
+"The field accepts only a fixed set of values (an enum in the target's schema), and this literal is
+not one of them. The help lists the allowed values.";
+
+    NotAnObjectField = "E0509", "nested path under a non-object field",
+"A nested target path such as `address.city = ...` needs `address` to be an object in the target
+schema.";
+
+    ProjectFileError = "E0600", "project file error",
+"The project file `ferry.yaml` could not be read or has an invalid value. The label points at the
+offending entry.";
+
+    RecordFailed = "E0700", "record failed",
+"The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
+is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
+
+    RuntimeType = "E0701", "unexpected value at run time",
+"A value had a different type at run time than its schema promised (for example a string where the
+API documents a number). The record is dead-lettered; the others go on.
+
+Check the source data, or convert explicitly (`int(...)`, `string(...)`).";
+
+    LookupMissed = "E0702", "lookup missed",
+"A lookup was asserted with `!` and had no entry for the key. The message shows the key.
+
+Add the key to the lookup, or give a default with `??`.";
+
+    MissingFieldAtRuntime = "E0703", "field missing from record",
+"A field that the map reads was absent from the record, and nothing handled its absence.
+
+Handle it with `??` or `?.`.";
+
+    ArithmeticError = "E0704", "arithmetic error",
+"Division by zero, or a result too large for an exact decimal or a 64-bit integer.";
+
+    FunctionFailed = "E0705", "function failed",
+"A fallible function failed on this record's value (a date that does not parse, an unknown
+currency, an email that is not an address). The message gives the value and the reason.";
+
+    InvalidInput = "E0706", "input record is not valid JSON",
+"`ferry map` reads one JSON object per line. This line is not valid JSON, or is not an object. The
+line is reported and the following lines are still processed.";
+
+    UnusedLet = "W0001", "unused `let`",
+"A `let` binding is never read. Remove it, or prefix its name with `_` to keep it deliberately.";
+
+    UnusedLookup = "W0002", "unused lookup",
+"A `lookup` table is never used. Remove it, or prefix its name with `_`.";
+
+    UnusedFunction = "W0003", "unused function",
+"A user function is never called by any pipeline in the file or its importers. Remove it, or prefix
+its name with `_`.";
+
+    NeedlessCoalesce = "W0004", "needless `??`",
+"The left side of `??` can never be null, missing or failed, so the right side never runs.
+
+```ferry
+name = upper(.name) ?? \"unknown\"
+```
+
+Remove `?? ...`, or check whether the left side is what you meant.";
+
+    NeedlessAssert = "W0005", "needless `!`",
+"The value can never be null, missing or failed, so the `!` assertion never fires. Remove it.";
+
+    UnreachableArm = "W0006", "unreachable match arm",
+"This `match` arm can never be chosen: an earlier arm has the same pattern or `_` comes before it.";
+
+    PipelineWithoutTests = "W0007", "pipeline has no tests",
+"Every pipeline should carry at least one `test` block, so `ferry test` proves the mapping on
+realistic input before it touches real systems.
+
+```ferry
+test \"succeeded charge\" {
+  input  = json(\"tests/fixtures/charge.json\")
+  expect = { externalDocumentNumber: \"ch_123\" }
+}
+```";
+}

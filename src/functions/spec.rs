@@ -1,0 +1,71 @@
+//! A standard-library function is a spec: signature, fallibility, doc, examples, and the
+//! implementation. The examples run as tests and fill the language reference.
+
+use crate::check::Signature;
+use crate::lang::Value;
+
+/// One example: a ferry expression and its expected result as JSON, or the start of the
+/// expected failure message.
+#[derive(Clone, Copy, Debug)]
+pub struct Example {
+    pub call: &'static str,
+    pub result: Result<&'static str, &'static str>,
+}
+
+/// How a call ends when it does not return a value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FunctionError {
+    /// A fallible function failed on this input (the record gets E0705 unless handled).
+    Failed(String),
+    /// `skip("reason")`: drop the record, on purpose.
+    Skip(String),
+    /// `fail("reason")`: dead-letter the record.
+    Fail(String),
+}
+
+/// What a call receives besides its arguments.
+pub struct CallContext<'a> {
+    /// The pipeline's `timezone`, when set (a `tz` argument overrides it).
+    pub timezone: Option<&'a jiff::tz::TimeZone>,
+    /// The clock: fixed in tests.
+    pub now: jiff::Timestamp,
+    /// Cross references known to the store: (collection, source id) -> target id.
+    pub cross_references: &'a dyn CrossReferences,
+    /// Folder of the pipeline file, for `json("fixture.json")` in tests.
+    pub base_dir: &'a std::path::Path,
+}
+
+pub trait CrossReferences {
+    fn target_id(&self, collection: &str, source_id: &str) -> Option<String>;
+}
+
+/// No store: every cross reference misses.
+pub struct NoCrossReferences;
+
+impl CrossReferences for NoCrossReferences {
+    fn target_id(&self, _collection: &str, _source_id: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Invokes a closure argument (`|x| ...`) with its parameters.
+pub type Closure<'a> = dyn FnMut(&[Value]) -> Result<Value, FunctionError> + 'a;
+
+/// The arguments of one call, in parameter order, defaults filled in.
+pub struct CallArgs<'a, 'c> {
+    pub values: Vec<Value>,
+    pub closure: Option<&'a mut Closure<'c>>,
+    pub context: &'a CallContext<'a>,
+}
+
+pub type Implementation = fn(&mut CallArgs) -> Result<Value, FunctionError>;
+
+pub struct FunctionSpec {
+    pub signature: Signature,
+    /// Which family it belongs to (money, text, collections, time, conversion, contact, ...).
+    pub family: &'static str,
+    /// One paragraph.
+    pub doc: &'static str,
+    pub examples: &'static [Example],
+    pub call: Implementation,
+}

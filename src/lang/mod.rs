@@ -1,0 +1,5 @@
+//! The evaluator and the value model.
+
+pub mod value;
+
+pub use value::{Map, Value};

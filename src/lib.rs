@@ -1,0 +1,10 @@
+//! ferry keeps Stripe in step with the CRMs and ERPs a business runs.
+//!
+//! Data flows one way: `syntax` -> `check` -> `lang` -> `functions` -> `connectors`.
+
+pub mod check;
+pub mod connectors;
+pub mod diagnostics;
+pub mod functions;
+pub mod lang;
+pub mod syntax;
