@@ -5,6 +5,7 @@
 pub mod check;
 pub mod connectors;
 pub mod diagnostics;
+pub mod formats;
 pub mod functions;
 pub mod lang;
 pub mod syntax;

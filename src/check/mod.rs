@@ -1,5 +1,6 @@
 //! Name resolution, types, fallibility and lints over the syntax tree.
 
+pub mod lookup_file;
 pub mod schema;
 pub mod signature;
 pub mod types;

@@ -30,7 +30,10 @@ pub enum Type {
     /// `omit`: leave the sink field out.
     Omit,
     /// A lookup table: reading it with `table[key]` can miss.
-    Lookup { key: Box<Type>, value: Box<Type> },
+    Lookup {
+        key: Box<Type>,
+        value: Box<Type>,
+    },
     /// One of several types (a parameter that takes int or decimal, say).
     Union(Vec<Type>),
     /// A closure argument.

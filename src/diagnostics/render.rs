@@ -19,8 +19,10 @@ impl<'a> MietteReport<'a> {
     fn new(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Self {
         let primary_file = diagnostic.primary_span().map(|s| s.file);
         let file = primary_file.and_then(|f| sources.get(f));
-        let source = file
-            .map(|f| NamedSource::new(f.path.display().to_string(), f.text.to_string()).with_language("ferry"));
+        let source = file.map(|f| {
+            NamedSource::new(f.path.display().to_string(), f.text.to_string())
+                .with_language("ferry")
+        });
         let mut labels = Vec::new();
         let mut notes = diagnostic.notes.clone();
         for label in &diagnostic.labels {

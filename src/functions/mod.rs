@@ -1,5 +1,8 @@
 //! The standard library: one file per family, each function a [`FunctionSpec`].
 
+mod control;
+pub mod registry;
 pub mod spec;
 
+pub use registry::Registry;
 pub use spec::{CallArgs, CallContext, Example, FunctionError, FunctionSpec};

@@ -224,7 +224,10 @@ pub struct SinkBlock {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SinkOption {
     /// `match on email` or `match on email, name`; each key is a dotted target path.
-    MatchOn { keys: Vec<QualifiedName>, span: Span },
+    MatchOn {
+        keys: Vec<QualifiedName>,
+        span: Span,
+    },
     /// `cross_reference capsule.parties.id`
     CrossReference { source: QualifiedName, span: Span },
 }
