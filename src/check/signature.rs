@@ -40,7 +40,10 @@ pub struct Signature {
     /// it is the list's item type).
     pub closure_param: Option<fn(&[Option<ArgInfo>]) -> Type>,
     pub fallibility: Fallibility,
-    /// The result depends on a time zone: the pipeline's `timezone`, or a `tz` argument.
+    /// The last parameter repeats (`concat(a, b, c, ...)`); its `ArgInfo`s are all passed.
+    pub variadic: bool,
+    /// The result depends on a time zone when an argument is a timestamp: the pipeline's
+    /// `timezone`, or a `tz` argument, must be in scope.
     pub needs_timezone: bool,
 }
 
