@@ -494,10 +494,6 @@ not one of them. The help lists the allowed values.";
 "A nested target path such as `address.city = ...` needs `address` to be an object in the target
 schema.";
 
-    ProjectFileError = "E0600", "project file error",
-"The project file `ferry.yaml` could not be read or has an invalid value. The label points at the
-offending entry.";
-
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
 is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
