@@ -9,9 +9,16 @@ pub struct Args {
     /// Print every code as Markdown (the source of docs/errors.md).
     #[arg(long, conflicts_with = "code")]
     all: bool,
+    /// Print the standard-library reference as Markdown (the source of docs/functions.md).
+    #[arg(long, conflicts_with_all = ["code", "all"])]
+    functions: bool,
 }
 
 pub fn run(args: Args) -> u8 {
+    if args.functions {
+        print!("{}", crate::functions::reference::markdown(crate::functions::Registry::standard()));
+        return exit::OK;
+    }
     if args.all {
         print!("{}", render::errors_markdown());
         return exit::OK;

@@ -1,6 +1,7 @@
 //! The standard library: one file per family, each function a [`FunctionSpec`].
 
 mod control;
+pub mod reference;
 pub mod registry;
 pub mod spec;
 
