@@ -1,0 +1,4 @@
+use super::spec::FunctionSpec;
+pub fn specs() -> Vec<FunctionSpec> {
+    Vec::new()
+}
