@@ -1,5 +1,6 @@
 //! The standard library: one file per family, each function a [`FunctionSpec`].
 
+mod address;
 mod arguments;
 mod collections;
 mod contact;
@@ -10,6 +11,7 @@ mod currency;
 mod hash;
 mod money;
 mod params;
+mod phone;
 pub mod registry;
 pub mod spec;
 mod testing;
