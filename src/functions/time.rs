@@ -90,10 +90,16 @@ pub fn specs() -> Vec<FunctionSpec> {
             false,
             "The current instant: the run's clock, fixed by `now` in a test block so results \
              are reproducible.",
-            &[Example {
-                call: "to_unix(now()) > 0",
-                result: Ok("true"),
-            }],
+            &[
+                Example {
+                    call: "to_unix(now()) > 0",
+                    result: Ok("true"),
+                },
+                Example {
+                    call: "now() == now()",
+                    result: Ok("true"),
+                },
+            ],
             now,
         ),
         spec(
@@ -385,8 +391,10 @@ fn from_unix(args: &mut CallArgs) -> Outcome {
 }
 
 fn to_unix(args: &mut CallArgs) -> Outcome {
+    let t = timestamp(args, 0, "to_unix", "value")?;
+    // jiff truncates toward zero; whole seconds since the epoch floor toward the past.
     Ok(Value::Int(
-        timestamp(args, 0, "to_unix", "value")?.as_second(),
+        t.as_second() - i64::from(t.subsec_nanosecond() < 0),
     ))
 }
 
