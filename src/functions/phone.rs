@@ -45,9 +45,6 @@ fn plan(country: &str) -> Option<Plan> {
 /// The number in E.164 (`+61412345678`), or why it cannot be.
 pub fn to_e164(input: &str, country: &str) -> Result<String, String> {
     let country = country.trim().to_ascii_uppercase();
-    let plan = plan(&country).ok_or_else(|| {
-        format!("normalize_phone knows the national rules of AU, NZ, GB, US and CA, not {country:?}; write the number in international form (+...)")
-    })?;
     let bad = |why: &str| format!("{input:?} is not a phone number: {why}");
     // "+61 (0)2 ..." writes the trunk 0 in brackets: it is not dialled from abroad.
     let cleaned = input.trim().replace("(0)", "");
@@ -69,6 +66,9 @@ pub fn to_e164(input: &str, country: &str) -> Result<String, String> {
             bad("an international number has 8 to 15 digits after +, not starting with 0")
         });
     }
+    let plan = plan(&country).ok_or_else(|| {
+        format!("normalize_phone knows the national rules of AU, NZ, GB, US and CA, not {country:?}; write the number in international form (+...)")
+    })?;
     if let Some(rest) = plan
         .international_prefixes
         .iter()
@@ -76,6 +76,11 @@ pub fn to_e164(input: &str, country: &str) -> Result<String, String> {
     {
         return international_number(rest)
             .ok_or_else(|| bad("too short or too long after the international prefix"));
+    }
+    if country == "AU" && (digits.starts_with("13") || digits.starts_with("18")) {
+        return Err(bad(
+            "Australian 13/1300/1800 numbers cannot be dialled from abroad",
+        ));
     }
     let national = if plan.trunk_zero {
         digits
@@ -95,11 +100,6 @@ pub fn to_e164(input: &str, country: &str) -> Result<String, String> {
     {
         return Err(bad(
             "North American area codes and exchanges start with 2-9",
-        ));
-    }
-    if country == "AU" && national.starts_with('1') {
-        return Err(bad(
-            "Australian 13/1300/1800 numbers cannot be dialled from abroad",
         ));
     }
     Ok(format!("+{}{national}", plan.calling_code))
