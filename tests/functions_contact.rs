@@ -135,6 +135,10 @@ fn split_address_recognises_localities() {
         r#"{"line1":"1600 Amphitheatre Pkwy","line2":null,"city":"Mountain View","state":"CA","postal_code":"94043","country":"USA"}"#
     );
     assert_eq!(
+        split("1600 Amphitheatre Pkwy\nMountain View\nCA 94043"),
+        r#"{"line1":"1600 Amphitheatre Pkwy","line2":null,"city":"Mountain View","state":"CA","postal_code":"94043","country":null}"#
+    );
+    assert_eq!(
         split("10 Downing St, London SW1A 2AA, United Kingdom"),
         r#"{"line1":"10 Downing St","line2":null,"city":"London","state":null,"postal_code":"SW1A 2AA","country":"United Kingdom"}"#
     );

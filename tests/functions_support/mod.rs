@@ -54,7 +54,7 @@ impl Setup {
         &self,
         name: &str,
         mut values: Vec<Value>,
-        closure: Option<&mut dyn FnMut(&[Value]) -> Result<Value, FunctionError>>,
+        closure: Option<&mut ferry::functions::spec::Closure<'_>>,
     ) -> Result<Value, FunctionError> {
         let spec = Registry::standard()
             .get(name)
