@@ -31,14 +31,7 @@ impl<'a> Checker<'a> {
             None => {
                 self.unknown_function(function);
                 for arg in args {
-                    match &arg.value.kind {
-                        ExprKind::Closure { body, .. } => {
-                            self.infer(body, false);
-                        }
-                        _ => {
-                            self.infer(&arg.value, false);
-                        }
-                    }
+                    self.infer_loose(arg);
                 }
                 return Typed::ok(Type::Any);
             }
@@ -212,13 +205,21 @@ impl<'a> Checker<'a> {
     /// Checks an argument no parameter takes, so its own mistakes are still reported.
     fn infer_loose(&mut self, arg: &Argument) {
         match &arg.value.kind {
-            ExprKind::Closure { body, .. } => {
-                self.infer(body, false);
-            }
+            ExprKind::Closure { params, body } => self.closure_body_loose(params, body),
             _ => {
                 self.infer(&arg.value, false);
             }
         }
+    }
+
+    /// Checks a closure body whose parameter types are unknown.
+    pub(crate) fn closure_body_loose(&mut self, params: &[Ident], body: &Expr) {
+        let depth = self.frame.locals.len();
+        for p in params {
+            self.frame.locals.push((p.name.clone(), Type::Any));
+        }
+        self.infer(body, false);
+        self.frame.locals.truncate(depth);
     }
 
     fn value_arg(&mut self, function: &str, param: &Param, arg: &Argument) -> ArgInfo {
@@ -265,10 +266,10 @@ impl<'a> Checker<'a> {
                     .with_help(conversion_help(&param.ty, &t.ty)),
             ),
         }
-        if param.name == "tz" {
-            if let ExprKind::String(zone) = &arg.value.kind {
-                self.check_zone_name(zone, arg.value.span);
-            }
+        if param.name == "tz"
+            && let ExprKind::String(zone) = &arg.value.kind
+        {
+            self.check_zone_name(zone, arg.value.span);
         }
         let literal = match &arg.value.kind {
             ExprKind::String(s) => Some(s.clone()),

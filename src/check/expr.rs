@@ -144,7 +144,7 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Match { subject, arms } => self.match_expr(expr, subject, arms, omit_ok),
             ExprKind::Call { function, args } => self.call(expr, function, args),
-            ExprKind::Closure { body, .. } => {
+            ExprKind::Closure { params, body } => {
                 self.emit(
                     Diagnostic::new(Code::NotCallable, expr.span, "a closure is not a value")
                         .with_label("closure here")
@@ -152,7 +152,7 @@ impl<'a> Checker<'a> {
                             "closures are only arguments of functions such as `map` and `filter`",
                         ),
                 );
-                self.infer(body, false);
+                self.closure_body_loose(params, body);
                 Typed::ok(Type::Any)
             }
         }
@@ -408,19 +408,20 @@ impl<'a> Checker<'a> {
             let binding = &mut self.frame.lets[position];
             binding.used = true;
             let ty = binding.ty.clone();
-            if !binding.reported && !quiet {
-                if let Some(reason) = binding.fallible.clone() {
-                    binding.reported = true;
-                    let place = format!("`let {}`, which is used later,", name.name);
-                    self.require_handled(
-                        &Typed {
-                            ty: ty.clone(),
-                            fallible: Some(reason),
-                        },
-                        &place,
-                        name.span,
-                    );
-                }
+            if !binding.reported
+                && !quiet
+                && let Some(reason) = binding.fallible.clone()
+            {
+                binding.reported = true;
+                let place = format!("`let {}`, which is used later,", name.name);
+                self.require_handled(
+                    &Typed {
+                        ty: ty.clone(),
+                        fallible: Some(reason),
+                    },
+                    &place,
+                    name.span,
+                );
             }
             return Typed::ok(ty);
         }

@@ -119,24 +119,24 @@ impl<'a> Checker<'a> {
         };
         let declared = decl.return_type.as_ref().map(|_| info.returns.clone());
         let (body, _) = self.with_frame(frame, |checker| checker.infer(&decl.body, false));
-        if let Some(declared) = &declared {
-            if accepts(declared, &body.ty).is_err() {
-                self.emit(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        decl.body.span,
-                        format!(
-                            "`{}` is declared to return {declared}, but its body is {}",
-                            decl.name.name, body.ty
-                        ),
-                    )
-                    .with_label(format!("this is {}", body.ty))
-                    .with_help(format!(
-                        "change the return type to `{}`, or convert the body",
-                        body.ty
-                    )),
-                );
-            }
+        if let Some(declared) = &declared
+            && accepts(declared, &body.ty).is_err()
+        {
+            self.emit(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    decl.body.span,
+                    format!(
+                        "`{}` is declared to return {declared}, but its body is {}",
+                        decl.name.name, body.ty
+                    ),
+                )
+                .with_label(format!("this is {}", body.ty))
+                .with_help(format!(
+                    "change the return type to `{}`, or convert the body",
+                    body.ty
+                )),
+            );
         }
         if let Some(info) = self.functions.get_mut(name) {
             if declared.is_none() {

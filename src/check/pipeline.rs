@@ -94,7 +94,7 @@ impl<'a> Checker<'a> {
         checked
     }
 
-    fn pipeline_body<'p>(
+    fn pipeline_body(
         &mut self,
         pipeline: &'a Pipeline,
         sections: &Sections<'a>,

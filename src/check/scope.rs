@@ -89,12 +89,6 @@ pub(crate) struct Frame {
     pub base_dir: PathBuf,
 }
 
-impl Default for Type {
-    fn default() -> Type {
-        Type::Any
-    }
-}
-
 pub(crate) struct Checker<'a> {
     pub env: &'a Environment<'a>,
     pub sources: &'a SourceMap,

@@ -222,7 +222,7 @@ impl<'a> Checker<'a> {
         let mut literals = Vec::new();
         branch_literals(value, &mut literals);
         for (literal, span) in literals {
-            if allowed.iter().any(|a| *a == literal) {
+            if allowed.contains(&literal) {
                 continue;
             }
             let mut help = format!(
@@ -267,35 +267,35 @@ impl<'a> Checker<'a> {
                 self.emit(diagnostic);
             }
             Some(schema) => {
-                if let Some(target) = target.filter(|t| self.env.schemas.targets.contains_key(*t)) {
-                    if schema.accepts != target {
-                        let fitting = self
-                            .env
-                            .schemas
-                            .sinks
-                            .values()
-                            .find(|s| s.accepts == target)
-                            .map(|s| s.name.clone());
-                        let mut help = format!(
-                            "`{name}` writes `{}` records: write `map to {}`",
-                            schema.accepts, schema.accepts
-                        );
-                        if let Some(fitting) = fitting {
-                            help.push_str(&format!(", or `sink {fitting}`"));
-                        }
-                        self.emit(
-                            Diagnostic::new(
-                                Code::SinkSchemaMismatch,
-                                sink.target.span,
-                                format!(
-                                    "`{name}` writes `{}` records, but the map produces `{target}`",
-                                    schema.accepts
-                                ),
-                            )
-                            .with_label("does not take this map's records")
-                            .with_help(help),
-                        );
+                if let Some(target) = target.filter(|t| self.env.schemas.targets.contains_key(*t))
+                    && schema.accepts != target
+                {
+                    let fitting = self
+                        .env
+                        .schemas
+                        .sinks
+                        .values()
+                        .find(|s| s.accepts == target)
+                        .map(|s| s.name.clone());
+                    let mut help = format!(
+                        "`{name}` writes `{}` records: write `map to {}`",
+                        schema.accepts, schema.accepts
+                    );
+                    if let Some(fitting) = fitting {
+                        help.push_str(&format!(", or `sink {fitting}`"));
                     }
+                    self.emit(
+                        Diagnostic::new(
+                            Code::SinkSchemaMismatch,
+                            sink.target.span,
+                            format!(
+                                "`{name}` writes `{}` records, but the map produces `{target}`",
+                                schema.accepts
+                            ),
+                        )
+                        .with_label("does not take this map's records")
+                        .with_help(help),
+                    );
                 }
             }
         }
@@ -384,23 +384,24 @@ impl<'a> Checker<'a> {
             return;
         };
         let field = &field[0];
-        if let Type::Object(object) = &source.record {
-            if !object.fields.contains_key(&field.name) && object.other_keys.is_none() {
-                let mut diagnostic = Diagnostic::new(
-                    Code::UnknownCrossReference,
-                    field.span,
-                    format!("`{stream}` records have no field `{}`", field.name),
-                )
-                .with_label("unknown field");
-                let help = suggest::did_you_mean(
-                    &field.name,
-                    object.fields.keys().map(String::as_str),
-                    str::to_string,
-                )
-                .unwrap_or_else(|| format!("the id field of `{stream}` is `{}`", source.id_field));
-                diagnostic = diagnostic.with_help(help);
-                self.emit(diagnostic);
-            }
+        if let Type::Object(object) = &source.record
+            && !object.fields.contains_key(&field.name)
+            && object.other_keys.is_none()
+        {
+            let mut diagnostic = Diagnostic::new(
+                Code::UnknownCrossReference,
+                field.span,
+                format!("`{stream}` records have no field `{}`", field.name),
+            )
+            .with_label("unknown field");
+            let help = suggest::did_you_mean(
+                &field.name,
+                object.fields.keys().map(String::as_str),
+                str::to_string,
+            )
+            .unwrap_or_else(|| format!("the id field of `{stream}` is `{}`", source.id_field));
+            diagnostic = diagnostic.with_help(help);
+            self.emit(diagnostic);
         }
     }
 }

@@ -69,18 +69,18 @@ impl<'a> Checker<'a> {
                 "expect_skip" | "expect_error" => self.string_entry(key, &entry.value),
                 "now" => {
                     self.string_entry(key, &entry.value);
-                    if let ExprKind::String(text) = &entry.value.kind {
-                        if text.parse::<jiff::Timestamp>().is_err() {
-                            self.emit(
-                                Diagnostic::new(
-                                    Code::TypeMismatch,
-                                    entry.value.span,
-                                    format!("`{text}` is not a timestamp"),
-                                )
-                                .with_label("not RFC 3339")
-                                .with_help("write an instant such as `\"2026-01-01T00:00:00Z\"`"),
-                            );
-                        }
+                    if let ExprKind::String(text) = &entry.value.kind
+                        && text.parse::<jiff::Timestamp>().is_err()
+                    {
+                        self.emit(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                entry.value.span,
+                                format!("`{text}` is not a timestamp"),
+                            )
+                            .with_label("not RFC 3339")
+                            .with_help("write an instant such as `\"2026-01-01T00:00:00Z\"`"),
+                        );
                     }
                 }
                 _ => {
