@@ -392,11 +392,16 @@ impl<'a> Checker<'a> {
         if let Some(position) = self.frame.lets.iter().position(|l| l.name == name.name) {
             if position >= self.frame.visible_lets {
                 let later = self.frame.lets[position].span;
+                let own = position == self.frame.visible_lets;
                 self.emit(
                     Diagnostic::new(
                         Code::UnknownName,
                         name.span,
-                        format!("`{}` is defined after this `let`", name.name),
+                        if own {
+                            format!("`{}` is used in its own definition", name.name)
+                        } else {
+                            format!("`{}` is defined after this `let`", name.name)
+                        },
                     )
                     .with_label("used before its definition")
                     .with_secondary(later, "defined here")

@@ -113,22 +113,34 @@ impl<'a> Checker<'a> {
                 self.frame.lookups.insert(decl.name.name.clone(), info);
             }
         }
+        // Every let is known up front, so using a later one gets a precise message.
+        let mut slots: Vec<Option<usize>> = Vec::new();
+        for item in &pipeline.items {
+            if let PipelineItem::Let(decl) = item {
+                let duplicate = self.duplicate_name(&mut names, &decl.name.name, decl.name.span);
+                slots.push((!duplicate).then_some(self.frame.lets.len()));
+                if !duplicate {
+                    self.frame.lets.push(LetInfo {
+                        name: decl.name.name.clone(),
+                        span: decl.name.span,
+                        ty: Type::Any,
+                        fallible: None,
+                        used: false,
+                        reported: false,
+                    });
+                }
+            }
+        }
+        let mut slots = slots.into_iter();
         for item in &pipeline.items {
             match item {
                 PipelineItem::Let(decl) => {
-                    let duplicate =
-                        self.duplicate_name(&mut names, &decl.name.name, decl.name.span);
-                    self.frame.visible_lets = self.frame.lets.len();
+                    let slot = slots.next().flatten();
+                    self.frame.visible_lets = slot.unwrap_or(self.frame.lets.len());
                     let value = self.infer(&decl.value, false);
-                    if !duplicate {
-                        self.frame.lets.push(LetInfo {
-                            name: decl.name.name.clone(),
-                            span: decl.name.span,
-                            ty: value.ty,
-                            fallible: value.fallible,
-                            used: false,
-                            reported: false,
-                        });
+                    if let Some(binding) = slot.and_then(|i| self.frame.lets.get_mut(i)) {
+                        binding.ty = value.ty;
+                        binding.fallible = value.fallible;
                     }
                 }
                 PipelineItem::Where(expr) => wheres.push(expr),

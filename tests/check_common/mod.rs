@@ -483,8 +483,13 @@ pub fn functions() -> TestFunctions {
 }
 
 pub fn run(modules: &[Module]) -> Checked {
+    run_at(std::path::Path::new("/nonexistent/pipelines"), modules)
+}
+
+/// Checks with the root file in `dir` (lookup files and fixtures are read from there).
+pub fn run_at(dir: &std::path::Path, modules: &[Module]) -> Checked {
     let mut sources = SourceMap::default();
-    sources.add("/nonexistent/pipelines/p.ferry", "");
+    sources.add(dir.join("p.ferry"), "");
     let schemas = schemas();
     let functions = functions();
     let env = Environment {
@@ -509,4 +514,45 @@ pub fn sorted(codes: &[&'static str]) -> Vec<&'static str> {
     let mut codes = codes.to_vec();
     codes.sort();
     codes
+}
+
+pub fn named(name: &str) -> TypeExpr {
+    TypeExpr {
+        kind: TypeExprKind::Named(name.into()),
+        span: sp(),
+    }
+}
+
+pub fn function(
+    name: &str,
+    params: Vec<(&str, TypeExpr)>,
+    returns: Option<TypeExpr>,
+    body: Expr,
+) -> Item {
+    Item::Function(FunctionDecl {
+        name: id(name),
+        params: params
+            .into_iter()
+            .map(|(n, ty)| Param {
+                name: id(n),
+                ty,
+                span: sp(),
+            })
+            .collect(),
+        return_type: returns,
+        body,
+        span: sp(),
+    })
+}
+
+pub fn lookup_file(name: &str, path: &str, key: Option<&str>, value: Option<&str>) -> LookupDecl {
+    LookupDecl {
+        name: id(name),
+        table: LookupTable::File {
+            path: lit(path),
+            key: key.map(lit),
+            value: value.map(lit),
+        },
+        span: sp(),
+    }
 }
