@@ -494,3 +494,22 @@ fn events_narrow_the_record() {
     );
     assert_eq!(checked.pipelines[0].events, ["charge.succeeded"]);
 }
+
+#[test]
+fn optional_arguments_to_fallible_functions_fail_with_the_call() {
+    // `xref(stripe.customers, charge.customer) ?? fail(...)`: a null id is one more failure.
+    let m = customer_pipeline(
+        vec![assign(
+            "name",
+            or(
+                call(
+                    "xref",
+                    vec![get(var("stripe"), "customers"), rf("customer")],
+                ),
+                call("fail", vec![s("not synced")]),
+            ),
+        )],
+        vec![],
+    );
+    assert!(codes(&[m]).is_empty());
+}

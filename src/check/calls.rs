@@ -83,7 +83,12 @@ impl<'a> Checker<'a> {
                     fallible = fallible.or(body_fallible);
                     info
                 } else {
-                    self.value_arg(signature.name, param, arg)
+                    self.value_arg(
+                        signature.name,
+                        param,
+                        arg,
+                        signature.fallibility != Fallibility::Infallible,
+                    )
                 };
                 infos.push(Some(info));
             }
@@ -222,7 +227,15 @@ impl<'a> Checker<'a> {
         self.frame.locals.truncate(depth);
     }
 
-    fn value_arg(&mut self, function: &str, param: &Param, arg: &Argument) -> ArgInfo {
+    /// `null_fails`: the function is fallible, and a null argument is one more way it fails (the
+    /// call must be handled anyway), so an optional argument is accepted.
+    fn value_arg(
+        &mut self,
+        function: &str,
+        param: &Param,
+        arg: &Argument,
+        null_fails: bool,
+    ) -> ArgInfo {
         if matches!(arg.value.kind, ExprKind::Closure { .. }) {
             self.emit(
                 Diagnostic::new(
@@ -247,6 +260,7 @@ impl<'a> Checker<'a> {
         let text = self.text(arg.value.span);
         match accepts(&param.ty, &t.ty) {
             Ok(()) => {}
+            Err(Mismatch::Null) if null_fails => {}
             Err(Mismatch::Null) => self.emit(
                 Diagnostic::new(Code::PossiblyNull, arg.value.span, format!("`{text}` may be null, but {place} needs a value"))
                     .with_label(format!("{} may be null", t.ty))
@@ -403,7 +417,7 @@ impl<'a> Checker<'a> {
         let slots = self.bind(expr.span, &function.name, &params, false, args);
         for (param, slot) in params.iter().zip(&slots) {
             for arg in slot {
-                self.value_arg(&function.name, param, arg);
+                self.value_arg(&function.name, param, arg, false);
             }
         }
         let fallible = body_fallible.map(|reason| Reason {
@@ -442,7 +456,7 @@ impl<'a> Checker<'a> {
         }];
         let slots = self.bind(expr.span, "json", &params, false, args);
         if let Some(arg) = slots.first().and_then(|s| s.first()) {
-            self.value_arg("json", &params[0], arg);
+            self.value_arg("json", &params[0], arg, false);
             if let ExprKind::String(path) = &arg.value.kind {
                 let full = self.frame.base_dir.join(path);
                 if !full.is_file() {
