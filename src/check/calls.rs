@@ -546,7 +546,7 @@ fn xref_signature() -> Signature {
             },
             ParamSig {
                 name: "id",
-                ty: Type::Any,
+                ty: Type::Union(vec![Type::String, Type::Int]),
                 default: None,
             },
         ],
