@@ -303,6 +303,25 @@ Write `expect`.";
 
 The help suggests the closest event type.";
 
+    TestFixtureMissing = "E0219", "test fixture not found",
+"`json(\"path\")` in a test names a JSON file, relative to the pipeline file, that does not exist.
+
+```ferry
+test \"ada\" { input = json(\"fixtures/ada.json\")  expect = { email: \"ada@example.com\" } }
+```
+
+Check the path, and that the fixture is committed next to the pipeline.";
+
+    IncompleteTest = "E0220", "test without input or expectation",
+"A `test` block needs an `input` and something to check: `expect` (the output record),
+`expect_skip` (the skip reason) or `expect_error` (the start of the error message).
+
+```ferry
+test \"no email\" { input = { id: 1 } }
+```
+
+Add `expect_skip = \"no email\"` (or `expect = { ... }`).";
+
     TypeMismatch = "E0300", "type mismatch",
 "An operator or construct got a value of a type it cannot use, such as `\"a\" + 1` or
 `-\"x\"`.
