@@ -50,13 +50,24 @@ fn every_bad_program_reports_its_code_and_matches_its_snapshot() {
             .to_path_buf();
         let program = with_cwd(env!("CARGO_MANIFEST_DIR"), || Program::load(&relative));
         if !program.diagnostics.iter().any(|d| d.code.as_str() == code) {
-            let got: Vec<&str> = program.diagnostics.iter().map(|d| d.code.as_str()).collect();
-            missing.push(format!("{}: expected {code}, got {got:?}", relative.display()));
+            let got: Vec<&str> = program
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect();
+            missing.push(format!(
+                "{}: expected {code}, got {got:?}",
+                relative.display()
+            ));
         }
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         insta::assert_snapshot!(name, render_all(&program));
     }
-    assert!(missing.is_empty(), "codes not reported:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "codes not reported:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -70,7 +81,10 @@ fn every_compile_time_code_has_a_bad_program() {
         .filter(|c| !c.starts_with("E07") && !["E0108", "E0111"].contains(c))
         .filter(|c| !covered.iter().any(|k| k == c))
         .collect();
-    assert!(untested.is_empty(), "codes without a bad program: {untested:?}");
+    assert!(
+        untested.is_empty(),
+        "codes without a bad program: {untested:?}"
+    );
 }
 
 fn with_cwd<T>(dir: &str, f: impl FnOnce() -> T) -> T {

@@ -15,7 +15,10 @@ fn assert_current(file: &str, generated: String) {
 
 #[test]
 fn errors_md_is_generated_from_the_codes() {
-    assert_current("docs/errors.md", ferry::diagnostics::render::errors_markdown());
+    assert_current(
+        "docs/errors.md",
+        ferry::diagnostics::render::errors_markdown(),
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use ferry::diagnostics::FileId;
-use ferry::functions::spec::{CallContext, NoCrossReferences};
 use ferry::functions::Registry;
+use ferry::functions::spec::{CallContext, NoCrossReferences};
 use ferry::lang::json_value;
 
 #[test]
@@ -38,16 +38,28 @@ fn every_function_has_examples_and_every_example_holds() {
             let verdict = match (&actual, example.result) {
                 (Ok(value), Ok(expected)) => {
                     let expected: serde_json::Value = serde_json::from_str(expected)
-                        .unwrap_or_else(|e| panic!("{}: expected result is not JSON: {e}", example.call));
+                        .unwrap_or_else(|e| {
+                            panic!("{}: expected result is not JSON: {e}", example.call)
+                        });
                     let actual = json_value::to_json(value);
-                    (actual == expected).then_some(()).ok_or(format!("gave {actual}, expected {expected}"))
+                    (actual == expected)
+                        .then_some(())
+                        .ok_or(format!("gave {actual}, expected {expected}"))
                 }
                 (Err(error), Err(prefix)) => {
                     let message = error.to_string();
-                    message.starts_with(prefix).then_some(()).ok_or(format!("failed with `{message}`, expected `{prefix}...`"))
+                    message
+                        .starts_with(prefix)
+                        .then_some(())
+                        .ok_or(format!("failed with `{message}`, expected `{prefix}...`"))
                 }
-                (Ok(value), Err(prefix)) => Err(format!("gave {}, expected an error `{prefix}...`", json_value::to_json(value))),
-                (Err(error), Ok(expected)) => Err(format!("failed with `{error}`, expected {expected}")),
+                (Ok(value), Err(prefix)) => Err(format!(
+                    "gave {}, expected an error `{prefix}...`",
+                    json_value::to_json(value)
+                )),
+                (Err(error), Ok(expected)) => {
+                    Err(format!("failed with `{error}`, expected {expected}"))
+                }
             };
             if let Err(why) = verdict {
                 failures.push(format!("{}: {why}", example.call));
@@ -55,5 +67,10 @@ fn every_function_has_examples_and_every_example_holds() {
         }
     }
     assert!(count > 100, "only {count} examples");
-    assert!(failures.is_empty(), "{} of {count} examples fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} examples fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

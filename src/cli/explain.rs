@@ -16,7 +16,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     if args.functions {
-        print!("{}", crate::functions::reference::markdown(crate::functions::Registry::standard()));
+        print!(
+            "{}",
+            crate::functions::reference::markdown(crate::functions::Registry::standard())
+        );
         return exit::OK;
     }
     if args.all {

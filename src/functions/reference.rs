@@ -19,15 +19,22 @@ pub fn markdown(registry: &Registry) -> String {
         out.push_str(&format!("\n## {family}\n"));
         for spec in registry.specs().iter().filter(|s| s.family == family) {
             out.push_str(&format!("\n### `{}`\n\n", signature_line(&spec.signature)));
-            out.push_str(&format!("{}\n\n", spec.doc.split_whitespace().collect::<Vec<_>>().join(" ")));
+            out.push_str(&format!(
+                "{}\n\n",
+                spec.doc.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
             match spec.signature.fallibility {
                 Fallibility::Infallible => {}
                 Fallibility::Fallible(reason) => {
-                    out.push_str(&format!("Fallible: {reason}. Handle with `??`, `!`, `skip` or `fail`.\n\n"));
+                    out.push_str(&format!(
+                        "Fallible: {reason}. Handle with `??`, `!`, `skip` or `fail`.\n\n"
+                    ));
                 }
             }
             if spec.signature.needs_timezone {
-                out.push_str("Needs a time zone for timestamps: the pipeline's `timezone` or `tz:`.\n\n");
+                out.push_str(
+                    "Needs a time zone for timestamps: the pipeline's `timezone` or `tz:`.\n\n",
+                );
             }
             out.push_str("| example | result |\n|---|---|\n");
             for example in spec.examples {
@@ -35,7 +42,11 @@ pub fn markdown(registry: &Registry) -> String {
                     Ok(json) => format!("`{json}`"),
                     Err(message) => format!("error: {message}"),
                 };
-                out.push_str(&format!("| `{}` | {} |\n", example.call.replace('|', "\\|"), result.replace('|', "\\|")));
+                out.push_str(&format!(
+                    "| `{}` | {} |\n",
+                    example.call.replace('|', "\\|"),
+                    result.replace('|', "\\|")
+                ));
             }
         }
     }
@@ -48,7 +59,11 @@ fn signature_line(signature: &Signature) -> String {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let variadic = if signature.variadic && i + 1 == signature.params.len() { "..." } else { "" };
+            let variadic = if signature.variadic && i + 1 == signature.params.len() {
+                "..."
+            } else {
+                ""
+            };
             match p.default {
                 Some(default) => format!("{}{variadic}: {} = {default}", p.name, p.ty),
                 None => format!("{}{variadic}: {}", p.name, p.ty),
