@@ -1,3 +1,1 @@
-fn main() -> std::process::ExitCode {
-    ferry::cli::main()
-}
+fn main() {}

@@ -53,6 +53,6 @@ mod tests {
     #[test]
     fn known_directives_pass_and_unknown_ones_fail() {
         assert_eq!(strftime_error("%Y-%m-%d %H:%M:%S %z"), None);
-        assert!(strftime_error("%Y-%m-%Q").is_some());
+        assert!(strftime_error("%Y-%m-%J").is_some());
     }
 }

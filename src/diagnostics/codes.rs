@@ -153,6 +153,12 @@ Write `poll every 5m`.";
 "The file contains NUL bytes or other control characters, so it is not a pipeline file. Check the
 path.";
 
+    CannotReadFile = "E0111", "cannot read file",
+"A file named on the command line could not be read: it does not exist, is a folder, or is not
+readable. The message gives the operating system's reason.
+
+Check the path.";
+
     UnknownName = "E0200", "unknown name",
 "The name is not a `let` binding, a `lookup`, a function parameter, or a built-in.
 
