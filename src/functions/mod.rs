@@ -19,6 +19,7 @@ mod testing;
 mod text;
 mod time;
 
+pub use conversion::text_form;
 pub use registry::Registry;
 pub use spec::{
     CallArgs, CallContext, Example, FunctionError, FunctionSpec, default_value, parse_default,
