@@ -1,8 +1,7 @@
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
-use crate::functions::spec::NoCrossReferences;
-use crate::lang::{Outcome, RunEnv};
+use crate::lang::{MapCrossReferences, Outcome, RunEnv};
 use crate::program::Program;
 
 use super::exit;
@@ -18,6 +17,10 @@ pub struct Args {
     /// JSON lines to map; `-` reads standard input.
     #[arg(long, default_value = "-")]
     input: String,
+    /// Cross references to use instead of a store, as JSON:
+    /// `{"business_central.customers": {"cus_123": "C00010"}}`.
+    #[arg(long)]
+    xrefs: Option<PathBuf>,
     /// The clock, as RFC 3339 (default: now).
     #[arg(long)]
     now: Option<String>,
@@ -79,9 +82,19 @@ pub fn run(args: Args) -> u8 {
             }
         }
     };
+    let cross_references = match &args.xrefs {
+        None => MapCrossReferences::default(),
+        Some(path) => match read_cross_references(path) {
+            Ok(map) => map,
+            Err(message) => {
+                eprintln!("error: --xrefs {}: {message}", path.display());
+                return exit::USAGE;
+            }
+        },
+    };
     let env = RunEnv {
         now,
-        cross_references: &NoCrossReferences,
+        cross_references: &cross_references,
     };
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
@@ -151,4 +164,10 @@ pub fn run(args: Args) -> u8 {
     } else {
         exit::OK
     }
+}
+
+fn read_cross_references(path: &std::path::Path) -> Result<MapCrossReferences, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let value = crate::lang::json::parse_value(&bytes).map_err(|e| e.to_string())?;
+    MapCrossReferences::from_value(&value)
 }

@@ -100,8 +100,10 @@ pub fn compile(modules: &[Module], pipeline: &Pipeline, options: CompileOptions)
             PipelineItem::Where(condition) => program.filters.push(compiler.expr(condition)?),
             PipelineItem::Source(source) => {
                 for option in &source.options {
-                    if let SourceOption::Where(condition) = option {
-                        program.filters.push(compiler.expr(condition)?);
+                    match option {
+                        SourceOption::Where(condition) => program.filters.push(compiler.expr(condition)?),
+                        SourceOption::On { events, span } => program.filters.push(event_filter(events, *span)),
+                        SourceOption::Poll { .. } => {}
                     }
                 }
             }
@@ -333,6 +335,18 @@ impl Compiler {
             }
         }
         Ok(Node::Call { spec, args: values, closure, span })
+    }
+}
+
+/// `on "a", "b"`: the record's `type` must be one of the event types.
+fn event_filter(events: &[StringLit], span: Span) -> Node {
+    let patterns = events.iter().map(|e| Value::string(e.value.as_str())).collect();
+    let event_type = Node::Field { base: Box::new(Node::Record), name: Arc::from("type"), optional: true, span };
+    Node::Match {
+        subject: Box::new(event_type),
+        arms: vec![(patterns, Node::Const(Value::Bool(true)))],
+        default: Some(Box::new(Node::Const(Value::Bool(false)))),
+        span,
     }
 }
 
