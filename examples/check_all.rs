@@ -4,10 +4,18 @@ fn main() {
         let loaded = ferry::syntax::load(std::path::Path::new(&path), &mut sources);
         let mut diags = loaded.diagnostics;
         if !loaded.modules.is_empty() {
-            let env = ferry::check::Environment { schemas: ferry::connectors::schemas(), functions: ferry::functions::Registry::standard() };
+            let env = ferry::check::Environment {
+                schemas: ferry::connectors::schemas(),
+                functions: ferry::functions::Registry::standard(),
+            };
             diags.extend(ferry::check::check(&loaded.modules, &sources, &env).diagnostics);
         }
-        for d in &diags { eprint!("{}", ferry::diagnostics::render::to_terminal(d, &sources, false)); }
+        for d in &diags {
+            eprint!(
+                "{}",
+                ferry::diagnostics::render::to_terminal(d, &sources, false)
+            );
+        }
         eprintln!("{path}: {} diagnostics", diags.len());
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::node::{ClosureNode, Node};
 use super::Value;
+use super::node::{ClosureNode, Node};
 use crate::check::lookup_file::LookupData;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::functions::Registry;
@@ -39,7 +39,11 @@ pub(crate) struct UserFunction {
     pub body: Node,
 }
 
-pub fn compile(modules: &[Module], pipeline: &Pipeline, options: CompileOptions) -> Result<CompiledPipeline, Diagnostic> {
+pub fn compile(
+    modules: &[Module],
+    pipeline: &Pipeline,
+    options: CompileOptions,
+) -> Result<CompiledPipeline, Diagnostic> {
     let mut compiler = Compiler {
         registry: options.functions,
         lets: HashMap::new(),
@@ -67,26 +71,37 @@ pub fn compile(modules: &[Module], pipeline: &Pipeline, options: CompileOptions)
         })
         .collect();
     for (index, f) in declarations.iter().enumerate() {
-        compiler.functions.entry(f.name.name.clone()).or_insert(index);
+        compiler
+            .functions
+            .entry(f.name.name.clone())
+            .or_insert(index);
     }
-    let top_lookups = modules.iter().flat_map(|m| &m.items).filter_map(|i| match i {
-        Item::Lookup(l) => Some(l),
-        _ => None,
-    });
+    let top_lookups = modules
+        .iter()
+        .flat_map(|m| &m.items)
+        .filter_map(|i| match i {
+            Item::Lookup(l) => Some(l),
+            _ => None,
+        });
     let pipeline_lookups = pipeline.items.iter().filter_map(|i| match i {
         PipelineItem::Lookup(l) => Some(l),
         _ => None,
     });
     for lookup in top_lookups.chain(pipeline_lookups) {
         let table = compiler.table(lookup, &options.lookups, &program)?;
-        compiler.tables.insert(lookup.name.name.clone(), program.tables.len());
+        compiler
+            .tables
+            .insert(lookup.name.name.clone(), program.tables.len());
         program.tables.push(table);
     }
     for f in &declarations {
         compiler.in_function = true;
         compiler.locals = f.params.iter().map(|p| p.name.name.clone()).collect();
         let body = compiler.expr(&f.body)?;
-        program.functions.push(UserFunction { params: f.params.len(), body });
+        program.functions.push(UserFunction {
+            params: f.params.len(),
+            body,
+        });
     }
     compiler.in_function = false;
     compiler.locals.clear();
@@ -94,15 +109,21 @@ pub fn compile(modules: &[Module], pipeline: &Pipeline, options: CompileOptions)
         match item {
             PipelineItem::Let(binding) => {
                 let node = compiler.expr(&binding.value)?;
-                compiler.lets.insert(binding.name.name.clone(), program.lets.len());
+                compiler
+                    .lets
+                    .insert(binding.name.name.clone(), program.lets.len());
                 program.lets.push(node);
             }
             PipelineItem::Where(condition) => program.filters.push(compiler.expr(condition)?),
             PipelineItem::Source(source) => {
                 for option in &source.options {
                     match option {
-                        SourceOption::Where(condition) => program.filters.push(compiler.expr(condition)?),
-                        SourceOption::On { events, span } => program.filters.push(event_filter(events, *span)),
+                        SourceOption::Where(condition) => {
+                            program.filters.push(compiler.expr(condition)?)
+                        }
+                        SourceOption::On { events, span } => {
+                            program.filters.push(event_filter(events, *span))
+                        }
                         SourceOption::Poll { .. } => {}
                     }
                 }
@@ -114,7 +135,11 @@ pub fn compile(modules: &[Module], pipeline: &Pipeline, options: CompileOptions)
         if let PipelineItem::Map(map) = item {
             for assignment in &map.assignments {
                 let path = assignment.target.iter().map(|s| s.name.clone()).collect();
-                program.fields.push((path, compiler.expr(&assignment.value)?, assignment.value.span));
+                program.fields.push((
+                    path,
+                    compiler.expr(&assignment.value)?,
+                    assignment.value.span,
+                ));
             }
         }
     }
@@ -132,7 +157,8 @@ struct Compiler {
 }
 
 fn unknown(span: Span, what: &str, name: &str) -> Diagnostic {
-    Diagnostic::new(Code::UnknownName, span, format!("unknown {what} `{name}`")).with_label("not defined")
+    Diagnostic::new(Code::UnknownName, span, format!("unknown {what} `{name}`"))
+        .with_label("not defined")
 }
 
 impl Compiler {
@@ -145,7 +171,11 @@ impl Compiler {
         match &lookup.table {
             LookupTable::File { path, .. } => {
                 let data = files.get(&lookup.name.name).ok_or_else(|| {
-                    Diagnostic::new(Code::LookupFileMissing, path.span, format!("lookup `{}` was not loaded", lookup.name.name))
+                    Diagnostic::new(
+                        Code::LookupFileMissing,
+                        path.span,
+                        format!("lookup `{}` was not loaded", lookup.name.name),
+                    )
                 })?;
                 Ok(data
                     .iter()
@@ -160,10 +190,18 @@ impl Compiler {
                     let key = super::eval::constant(program, &key)
                         .and_then(|k| super::eval::key_text(&k))
                         .ok_or_else(|| {
-                            Diagnostic::new(Code::TypeMismatch, entry.key.span, "lookup keys must be constant strings or numbers")
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                entry.key.span,
+                                "lookup keys must be constant strings or numbers",
+                            )
                         })?;
                     let value = super::eval::constant(program, &value).ok_or_else(|| {
-                        Diagnostic::new(Code::TypeMismatch, entry.value.span, "lookup values must be constants")
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            entry.value.span,
+                            "lookup values must be constants",
+                        )
                     })?;
                     table.insert(key, value);
                 }
@@ -185,7 +223,9 @@ impl Compiler {
             ExprKind::Decimal(d) => Node::Const(Value::Decimal(*d)),
             ExprKind::String(s) => Node::Const(Value::string(s.as_str())),
             ExprKind::Omit => Node::Const(Value::Omit),
-            ExprKind::Duration(d) => Node::Const(Value::Duration(jiff::SignedDuration::from_secs(d.seconds()))),
+            ExprKind::Duration(d) => Node::Const(Value::Duration(jiff::SignedDuration::from_secs(
+                d.seconds(),
+            ))),
             ExprKind::Template(parts) => {
                 let mut nodes = Vec::new();
                 for part in parts {
@@ -197,36 +237,79 @@ impl Compiler {
                 Node::Template(nodes, span)
             }
             ExprKind::Record => Node::Record,
-            ExprKind::Field { base, name, optional } => Node::Field {
+            ExprKind::Field {
+                base,
+                name,
+                optional,
+            } => Node::Field {
                 base: self.boxed(base)?,
                 name: Arc::from(name.name.as_str()),
                 optional: *optional,
                 span,
             },
-            ExprKind::Index { base, index, optional } => {
+            ExprKind::Index {
+                base,
+                index,
+                optional,
+            } => {
                 if let ExprKind::Var(name) = &base.kind
                     && !self.locals.contains(&name.name)
                     && let Some(&table) = self.tables.get(&name.name)
                 {
-                    return Ok(Node::LookupRead { table, key: self.boxed(index)?, span });
+                    return Ok(Node::LookupRead {
+                        table,
+                        key: self.boxed(index)?,
+                        span,
+                    });
                 }
-                Node::Index { base: self.boxed(base)?, index: self.boxed(index)?, optional: *optional, span }
+                Node::Index {
+                    base: self.boxed(base)?,
+                    index: self.boxed(index)?,
+                    optional: *optional,
+                    span,
+                }
             }
             ExprKind::Var(name) => self.variable(name)?,
-            ExprKind::List(items) => Node::List(items.iter().map(|e| self.expr(e)).collect::<Result<_, _>>()?),
+            ExprKind::List(items) => Node::List(
+                items
+                    .iter()
+                    .map(|e| self.expr(e))
+                    .collect::<Result<_, _>>()?,
+            ),
             ExprKind::Object(entries) => Node::Object(
                 entries
                     .iter()
                     .map(|e| Ok((e.key.value.clone(), self.expr(&e.value)?)))
                     .collect::<Result<_, Diagnostic>>()?,
             ),
-            ExprKind::Unary { op, operand } => Node::Unary { op: *op, operand: self.boxed(operand)?, span },
-            ExprKind::Binary { op: BinaryOp::Coalesce, lhs, rhs } => {
-                Node::Coalesce { lhs: self.boxed(lhs)?, rhs: self.boxed(rhs)? }
-            }
-            ExprKind::Binary { op, lhs, rhs } => Node::Binary { op: *op, lhs: self.boxed(lhs)?, rhs: self.boxed(rhs)?, span },
-            ExprKind::Assert(inner) => Node::Assert { inner: self.boxed(inner)?, span },
-            ExprKind::If { condition, then_branch, else_branch } => Node::If {
+            ExprKind::Unary { op, operand } => Node::Unary {
+                op: *op,
+                operand: self.boxed(operand)?,
+                span,
+            },
+            ExprKind::Binary {
+                op: BinaryOp::Coalesce,
+                lhs,
+                rhs,
+            } => Node::Coalesce {
+                lhs: self.boxed(lhs)?,
+                rhs: self.boxed(rhs)?,
+            },
+            ExprKind::Binary { op, lhs, rhs } => Node::Binary {
+                op: *op,
+                lhs: self.boxed(lhs)?,
+                rhs: self.boxed(rhs)?,
+                span,
+            },
+            ExprKind::Assert(inner) => Node::Assert {
+                inner: self.boxed(inner)?,
+                span,
+            },
+            ExprKind::If {
+                condition,
+                then_branch,
+                else_branch,
+            } => Node::If {
                 condition: self.boxed(condition)?,
                 then_branch: self.boxed(then_branch)?,
                 else_branch: self.boxed(else_branch)?,
@@ -246,16 +329,29 @@ impl Compiler {
                     for pattern in &arm.patterns {
                         let node = self.expr(pattern)?;
                         patterns.push(super::eval::constant_value(&node).ok_or_else(|| {
-                            Diagnostic::new(Code::TypeMismatch, pattern.span, "match patterns must be literals")
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                pattern.span,
+                                "match patterns must be literals",
+                            )
                         })?);
                     }
                     compiled.push((patterns, body));
                 }
-                Node::Match { subject, arms: compiled, default, span }
+                Node::Match {
+                    subject,
+                    arms: compiled,
+                    default,
+                    span,
+                }
             }
             ExprKind::Call { function, args } => self.call(function, args, span)?,
             ExprKind::Closure { .. } => {
-                return Err(Diagnostic::new(Code::NotCallable, span, "a closure can only be a function argument"));
+                return Err(Diagnostic::new(
+                    Code::NotCallable,
+                    span,
+                    "a closure can only be a function argument",
+                ));
             }
         })
     }
@@ -272,23 +368,45 @@ impl Compiler {
         Err(unknown(name.span, "name", &name.name))
     }
 
-    fn call(&mut self, function: &Ident, args: &[Argument], span: Span) -> Result<Node, Diagnostic> {
+    fn call(
+        &mut self,
+        function: &Ident,
+        args: &[Argument],
+        span: Span,
+    ) -> Result<Node, Diagnostic> {
         if let Some(&index) = self.functions.get(&function.name) {
-            let values = args.iter().map(|a| self.expr(&a.value)).collect::<Result<_, _>>()?;
-            return Ok(Node::UserCall { function: index, args: values, span });
+            let values = args
+                .iter()
+                .map(|a| self.expr(&a.value))
+                .collect::<Result<_, _>>()?;
+            return Ok(Node::UserCall {
+                function: index,
+                args: values,
+                span,
+            });
         }
-        let spec = self
-            .registry
-            .get(&function.name)
-            .ok_or_else(|| Diagnostic::new(Code::UnknownFunction, function.span, format!("unknown function `{}`", function.name)))?;
+        let spec = self.registry.get(&function.name).ok_or_else(|| {
+            Diagnostic::new(
+                Code::UnknownFunction,
+                function.span,
+                format!("unknown function `{}`", function.name),
+            )
+        })?;
         let params = &spec.signature.params;
         let mut slots: Vec<Vec<&Argument>> = vec![Vec::new(); params.len()];
         let mut next = 0;
         for arg in args {
             let position = match &arg.name {
-                Some(name) => params.iter().position(|p| p.name == name.name).ok_or_else(|| {
-                    Diagnostic::new(Code::UnknownArgument, name.span, format!("`{}` has no parameter `{}`", function.name, name.name))
-                })?,
+                Some(name) => params
+                    .iter()
+                    .position(|p| p.name == name.name)
+                    .ok_or_else(|| {
+                        Diagnostic::new(
+                            Code::UnknownArgument,
+                            name.span,
+                            format!("`{}` has no parameter `{}`", function.name, name.name),
+                        )
+                    })?,
                 None => {
                     let position = next.min(params.len().saturating_sub(1));
                     if !spec.signature.variadic {
@@ -308,16 +426,32 @@ impl Compiler {
         for (index, (param, slot)) in params.iter().zip(&slots).enumerate() {
             if param.ty == crate::check::Type::Closure {
                 let Some(arg) = slot.first() else {
-                    return Err(Diagnostic::new(Code::MissingArgument, span, format!("`{}` needs a closure", function.name)));
+                    return Err(Diagnostic::new(
+                        Code::MissingArgument,
+                        span,
+                        format!("`{}` needs a closure", function.name),
+                    ));
                 };
-                let ExprKind::Closure { params: names, body } = &arg.value.kind else {
-                    return Err(Diagnostic::new(Code::NotCallable, arg.value.span, "expected a closure such as `|x| x.amount`"));
+                let ExprKind::Closure {
+                    params: names,
+                    body,
+                } = &arg.value.kind
+                else {
+                    return Err(Diagnostic::new(
+                        Code::NotCallable,
+                        arg.value.span,
+                        "expected a closure such as `|x| x.amount`",
+                    ));
                 };
                 let first_slot = self.locals.len();
                 self.locals.extend(names.iter().map(|n| n.name.clone()));
                 let body = self.expr(body);
                 self.locals.truncate(first_slot);
-                closure = Some(Box::new(ClosureNode { first_slot, params: names.len(), body: body? }));
+                closure = Some(Box::new(ClosureNode {
+                    first_slot,
+                    params: names.len(),
+                    body: body?,
+                }));
                 continue;
             }
             if slot.is_empty() {
@@ -327,21 +461,37 @@ impl Compiler {
                 continue;
             }
             for arg in slot {
-                if function.name == "xref" && index == 0 && let Some(name) = dotted(&arg.value) {
+                if function.name == "xref"
+                    && index == 0
+                    && let Some(name) = dotted(&arg.value)
+                {
                     values.push(Node::Const(Value::string(name)));
                 } else {
                     values.push(self.expr(&arg.value)?);
                 }
             }
         }
-        Ok(Node::Call { spec, args: values, closure, span })
+        Ok(Node::Call {
+            spec,
+            args: values,
+            closure,
+            span,
+        })
     }
 }
 
 /// `on "a", "b"`: the record's `type` must be one of the event types.
 fn event_filter(events: &[StringLit], span: Span) -> Node {
-    let patterns = events.iter().map(|e| Value::string(e.value.as_str())).collect();
-    let event_type = Node::Field { base: Box::new(Node::Record), name: Arc::from("type"), optional: true, span };
+    let patterns = events
+        .iter()
+        .map(|e| Value::string(e.value.as_str()))
+        .collect();
+    let event_type = Node::Field {
+        base: Box::new(Node::Record),
+        name: Arc::from("type"),
+        optional: true,
+        span,
+    };
     Node::Match {
         subject: Box::new(event_type),
         arms: vec![(patterns, Node::Const(Value::Bool(true)))],
@@ -354,7 +504,11 @@ fn event_filter(events: &[StringLit], span: Span) -> Node {
 fn dotted(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Var(name) => Some(name.name.clone()),
-        ExprKind::Field { base, name, optional: false } => Some(format!("{}.{}", dotted(base)?, name.name)),
+        ExprKind::Field {
+            base,
+            name,
+            optional: false,
+        } => Some(format!("{}.{}", dotted(base)?, name.name)),
         _ => None,
     }
 }

@@ -25,7 +25,15 @@ pub(crate) struct Machine<'a> {
 
 impl<'a> Machine<'a> {
     pub fn new(program: &'a CompiledPipeline, record: &'a Value, context: CallContext<'a>) -> Self {
-        Machine { program, record, lets: vec![None; program.lets.len()], stack: Vec::new(), frame: 0, depth: 0, context }
+        Machine {
+            program,
+            record,
+            lets: vec![None; program.lets.len()],
+            stack: Vec::new(),
+            frame: 0,
+            depth: 0,
+            context,
+        }
     }
 
     pub fn eval(&mut self, node: &Node) -> Eval {
@@ -40,12 +48,26 @@ impl<'a> Machine<'a> {
                 self.lets[*index] = Some(result.clone());
                 result
             }
-            Node::Local(slot) => Ok(self.stack.get(self.frame + slot).cloned().unwrap_or(Value::Null)),
-            Node::Field { base, name, optional, span } => {
+            Node::Local(slot) => Ok(self
+                .stack
+                .get(self.frame + slot)
+                .cloned()
+                .unwrap_or(Value::Null)),
+            Node::Field {
+                base,
+                name,
+                optional,
+                span,
+            } => {
                 let base = self.eval(base)?;
                 field(&base, name, *optional, *span)
             }
-            Node::Index { base, index, optional, span } => {
+            Node::Index {
+                base,
+                index,
+                optional,
+                span,
+            } => {
                 let base = self.eval(base)?;
                 let index = self.eval(index)?;
                 ops::index(&base, &index, *optional, *span)
@@ -53,12 +75,22 @@ impl<'a> Machine<'a> {
             Node::LookupRead { table, key, span } => {
                 let key = self.eval(key)?;
                 let Some(text) = key_text(&key) else {
-                    return Err(fail(Code::LookupMissed, *span, format!("lookup key is {}", key.kind())));
+                    return Err(fail(
+                        Code::LookupMissed,
+                        *span,
+                        format!("lookup key is {}", key.kind()),
+                    ));
                 };
                 self.program.tables[*table]
                     .get(&text)
                     .cloned()
-                    .ok_or_else(|| fail(Code::LookupMissed, *span, format!("no lookup entry for `{text}`")))
+                    .ok_or_else(|| {
+                        fail(
+                            Code::LookupMissed,
+                            *span,
+                            format!("no lookup entry for `{text}`"),
+                        )
+                    })
             }
             Node::List(items) => {
                 let mut values = Vec::with_capacity(items.len());
@@ -81,7 +113,13 @@ impl<'a> Machine<'a> {
                     match crate::functions::text_form(&value) {
                         Some(piece) => text.push_str(&piece),
                         None if matches!(value, Value::Null) => {}
-                        None => return Err(fail(Code::MissingFieldAtRuntime, *span, "a value in this template is missing")),
+                        None => {
+                            return Err(fail(
+                                Code::MissingFieldAtRuntime,
+                                *span,
+                                "a value in this template is missing",
+                            ));
+                        }
                     }
                 }
                 Ok(Value::string(text))
@@ -91,7 +129,11 @@ impl<'a> Machine<'a> {
                 match op {
                     UnaryOp::Not => match value {
                         Value::Bool(b) => Ok(Value::Bool(!b)),
-                        other => Err(fail(Code::RuntimeType, *span, format!("`!` needs a bool, got {}", other.kind()))),
+                        other => Err(fail(
+                            Code::RuntimeType,
+                            *span,
+                            format!("`!` needs a bool, got {}", other.kind()),
+                        )),
                     },
                     UnaryOp::Neg => ops::negate(&value, *span),
                 }
@@ -101,14 +143,22 @@ impl<'a> Machine<'a> {
                 let left = self.eval(lhs)?;
                 if matches!(op, And | Or) {
                     let Value::Bool(l) = left else {
-                        return Err(fail(Code::RuntimeType, *span, format!("`{}` needs bools, got {}", op.symbol(), left.kind())));
+                        return Err(fail(
+                            Code::RuntimeType,
+                            *span,
+                            format!("`{}` needs bools, got {}", op.symbol(), left.kind()),
+                        ));
                     };
                     if (*op == And && !l) || (*op == Or && l) {
                         return Ok(Value::Bool(l));
                     }
                     return match self.eval(rhs)? {
                         Value::Bool(r) => Ok(Value::Bool(r)),
-                        other => Err(fail(Code::RuntimeType, *span, format!("`{}` needs bools, got {}", op.symbol(), other.kind()))),
+                        other => Err(fail(
+                            Code::RuntimeType,
+                            *span,
+                            format!("`{}` needs bools, got {}", op.symbol(), other.kind()),
+                        )),
                     };
                 }
                 let right = self.eval(rhs)?;
@@ -129,12 +179,26 @@ impl<'a> Machine<'a> {
                 Err(Flow::Fail(error)) => Err(Flow::Abort(error)),
                 Err(other) => Err(other),
             },
-            Node::If { condition, then_branch, else_branch, span } => match self.eval(condition)? {
+            Node::If {
+                condition,
+                then_branch,
+                else_branch,
+                span,
+            } => match self.eval(condition)? {
                 Value::Bool(true) => self.eval(then_branch),
                 Value::Bool(false) | Value::Null | Value::Missing => self.eval(else_branch),
-                other => Err(fail(Code::RuntimeType, *span, format!("`if` needs a bool, got {}", other.kind()))),
+                other => Err(fail(
+                    Code::RuntimeType,
+                    *span,
+                    format!("`if` needs a bool, got {}", other.kind()),
+                )),
             },
-            Node::Match { subject, arms, default, span } => {
+            Node::Match {
+                subject,
+                arms,
+                default,
+                span,
+            } => {
                 let value = self.eval(subject)?;
                 for (patterns, body) in arms {
                     if patterns.iter().any(|p| ops::equal(p, &value)) {
@@ -143,17 +207,30 @@ impl<'a> Machine<'a> {
                 }
                 match default {
                     Some(body) => self.eval(body),
-                    None => Err(fail(Code::RuntimeType, *span, format!("no match arm for {}", describe(&value)))),
+                    None => Err(fail(
+                        Code::RuntimeType,
+                        *span,
+                        format!("no match arm for {}", describe(&value)),
+                    )),
                 }
             }
-            Node::Call { spec, args, closure, span } => {
+            Node::Call {
+                spec,
+                args,
+                closure,
+                span,
+            } => {
                 let mut values = Vec::with_capacity(args.len());
                 for arg in args {
                     values.push(self.eval(arg)?);
                 }
                 let result = match closure {
                     None => {
-                        let mut call = CallArgs { values, closure: None, context: &self.context };
+                        let mut call = CallArgs {
+                            values,
+                            closure: None,
+                            context: &self.context,
+                        };
                         (spec.call)(&mut call)
                     }
                     Some(closure) => self.call_with_closure(spec.call, values, closure),
@@ -161,12 +238,22 @@ impl<'a> Machine<'a> {
                 result.map_err(|e| match e {
                     FunctionError::Failed(message) => fail(Code::FunctionFailed, *span, message),
                     FunctionError::Skip(reason) => Flow::Skip(reason),
-                    FunctionError::Fail(reason) => Flow::Abort(RecordError::new(Code::RecordFailed, *span, reason)),
+                    FunctionError::Fail(reason) => {
+                        Flow::Abort(RecordError::new(Code::RecordFailed, *span, reason))
+                    }
                 })
             }
-            Node::UserCall { function, args, span } => {
+            Node::UserCall {
+                function,
+                args,
+                span,
+            } => {
                 if self.depth >= MAX_CALL_DEPTH {
-                    return Err(fail(Code::RuntimeType, *span, "functions call each other too deeply (recursion?)"));
+                    return Err(fail(
+                        Code::RuntimeType,
+                        *span,
+                        "functions call each other too deeply (recursion?)",
+                    ));
                 }
                 let mut values = Vec::with_capacity(args.len());
                 for arg in args {
@@ -192,12 +279,15 @@ impl<'a> Machine<'a> {
         values: Vec<Value>,
         closure: &ClosureNode,
     ) -> Result<Value, FunctionError> {
-        let context = CallContext { ..self.context_copy() };
+        let context = CallContext {
+            ..self.context_copy()
+        };
         let mut invoke = |params: &[Value]| -> Result<Value, FunctionError> {
             let base = self.frame + closure.first_slot;
             self.stack.truncate(base.max(self.frame));
             self.stack.resize(base, Value::Null);
-            self.stack.extend(params.iter().take(closure.params).cloned());
+            self.stack
+                .extend(params.iter().take(closure.params).cloned());
             self.stack.resize(base + closure.params, Value::Null);
             let result = self.eval(&closure.body);
             self.stack.truncate(base);
@@ -207,7 +297,11 @@ impl<'a> Machine<'a> {
                 Flow::Abort(error) => FunctionError::Fail(error.message),
             })
         };
-        let mut call = CallArgs { values, closure: Some(&mut invoke), context: &context };
+        let mut call = CallArgs {
+            values,
+            closure: Some(&mut invoke),
+            context: &context,
+        };
         implementation(&mut call)
     }
 
@@ -230,7 +324,11 @@ fn field(base: &Value, name: &Arc<str>, optional: bool, span: Span) -> Eval {
             span,
             format!("cannot read `.{name}` of a {} value", base.kind()),
         )),
-        other => Err(fail(Code::RuntimeType, span, format!("cannot read `.{name}` of a {}", other.kind()))),
+        other => Err(fail(
+            Code::RuntimeType,
+            span,
+            format!("cannot read `.{name}` of a {}", other.kind()),
+        )),
     }
 }
 
@@ -254,7 +352,11 @@ fn describe(value: &Value) -> String {
 pub(crate) fn constant_value(node: &Node) -> Option<Value> {
     match node {
         Node::Const(value) => Some(value.clone()),
-        Node::Unary { op: UnaryOp::Neg, operand, span } => ops::negate(&constant_value(operand)?, *span).ok(),
+        Node::Unary {
+            op: UnaryOp::Neg,
+            operand,
+            span,
+        } => ops::negate(&constant_value(operand)?, *span).ok(),
         _ => None,
     }
 }

@@ -18,18 +18,25 @@ pub struct JsonError(String);
 /// Parses one JSON document (a record: any JSON value is accepted, objects expected).
 pub fn parse_record(bytes: &[u8]) -> Result<Value, JsonError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = ValueSeed.deserialize(&mut deserializer).map_err(|e| JsonError(e.to_string()))?;
+    let value = ValueSeed
+        .deserialize(&mut deserializer)
+        .map_err(|e| JsonError(e.to_string()))?;
     deserializer.end().map_err(|e| JsonError(e.to_string()))?;
     match value {
         Value::Object(_) => Ok(value),
-        other => Err(JsonError(format!("expected a JSON object, found {}", other.kind()))),
+        other => Err(JsonError(format!(
+            "expected a JSON object, found {}",
+            other.kind()
+        ))),
     }
 }
 
 /// Parses any JSON value.
 pub fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = ValueSeed.deserialize(&mut deserializer).map_err(|e| JsonError(e.to_string()))?;
+    let value = ValueSeed
+        .deserialize(&mut deserializer)
+        .map_err(|e| JsonError(e.to_string()))?;
     deserializer.end().map_err(|e| JsonError(e.to_string()))?;
     Ok(value)
 }
@@ -41,7 +48,11 @@ pub fn number_from_text(text: &str) -> Value {
     {
         return Value::Int(i);
     }
-    let decimal = if text.contains(['e', 'E']) { Decimal::from_scientific(text) } else { Decimal::from_str_exact(text) };
+    let decimal = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text)
+    } else {
+        Decimal::from_str_exact(text)
+    };
     match decimal.or_else(|_| Decimal::from_str(text)) {
         Ok(d) if d.to_string() == text || text.contains(['e', 'E']) => Value::Decimal(d),
         _ => Value::string(text),
@@ -72,10 +83,14 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v).map(Value::Int).unwrap_or_else(|_| Value::Decimal(Decimal::from(v))))
+        Ok(i64::try_from(v)
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::Decimal(Decimal::from(v))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Err(E::custom(format!("the number {v} arrived as a float; ferry reads numbers exactly")))
+        Err(E::custom(format!(
+            "the number {v} arrived as a float; ferry reads numbers exactly"
+        )))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::string(v))

@@ -33,11 +33,16 @@ pub struct RecordError {
 
 impl RecordError {
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
-        RecordError { code, message: message.into(), span }
+        RecordError {
+            code,
+            message: message.into(),
+            span,
+        }
     }
 
     pub fn to_diagnostic(&self) -> Diagnostic {
-        Diagnostic::new(self.code, self.span, self.message.clone()).with_label("while evaluating this")
+        Diagnostic::new(self.code, self.span, self.message.clone())
+            .with_label("while evaluating this")
     }
 }
 

@@ -42,7 +42,10 @@ impl CompiledPipeline {
                     return Outcome::Failed(RecordError::new(
                         Code::MissingFieldAtRuntime,
                         *span,
-                        format!("`{}` would be written from a field missing from the record", path.join(".")),
+                        format!(
+                            "`{}` would be written from a field missing from the record",
+                            path.join(".")
+                        ),
                     ));
                 }
                 Ok(value) => output.insert(path, value),
@@ -81,7 +84,10 @@ impl Output {
             self.fields.insert(first.clone(), Slot::Value(value));
             return;
         }
-        let slot = self.fields.entry(first.clone()).or_insert_with(|| Slot::Nested(Output::default()));
+        let slot = self
+            .fields
+            .entry(first.clone())
+            .or_insert_with(|| Slot::Nested(Output::default()));
         if let Slot::Value(_) = slot {
             *slot = Slot::Nested(Output::default());
         }
@@ -93,10 +99,13 @@ impl Output {
     fn finish(self) -> Value {
         let mut map = Map::with_capacity(self.fields.len());
         for (key, slot) in self.fields {
-            map.insert(key, match slot {
-                Slot::Value(value) => value,
-                Slot::Nested(nested) => nested.finish(),
-            });
+            map.insert(
+                key,
+                match slot {
+                    Slot::Value(value) => value,
+                    Slot::Nested(nested) => nested.finish(),
+                },
+            );
         }
         Value::object(map)
     }
@@ -122,14 +131,26 @@ impl std::fmt::Display for ExpressionError {
 
 /// Evaluates an expression with no record (`.` is an empty object): standard-library examples
 /// and test inputs.
-pub fn eval_expression(expr: &Expr, functions: &'static Registry, context: &CallContext) -> Result<Value, ExpressionError> {
+pub fn eval_expression(
+    expr: &Expr,
+    functions: &'static Registry,
+    context: &CallContext,
+) -> Result<Value, ExpressionError> {
     let pipeline = crate::syntax::ast::Pipeline {
-        name: crate::syntax::ast::Ident { name: "expression".into(), span: expr.span },
-        items: vec![crate::syntax::ast::PipelineItem::Let(crate::syntax::ast::LetDecl {
-            name: crate::syntax::ast::Ident { name: "value".into(), span: expr.span },
-            value: expr.clone(),
+        name: crate::syntax::ast::Ident {
+            name: "expression".into(),
             span: expr.span,
-        })],
+        },
+        items: vec![crate::syntax::ast::PipelineItem::Let(
+            crate::syntax::ast::LetDecl {
+                name: crate::syntax::ast::Ident {
+                    name: "value".into(),
+                    span: expr.span,
+                },
+                value: expr.clone(),
+                span: expr.span,
+            },
+        )],
         span: expr.span,
     };
     let options = super::CompileOptions {
@@ -138,7 +159,8 @@ pub fn eval_expression(expr: &Expr, functions: &'static Registry, context: &Call
         lookups: IndexMap::new(),
         base_dir: context.base_dir.to_path_buf(),
     };
-    let program = super::compile(&[], &pipeline, options).map_err(|d| ExpressionError::Compile(d.message))?;
+    let program =
+        super::compile(&[], &pipeline, options).map_err(|d| ExpressionError::Compile(d.message))?;
     let empty = Value::object(Map::new());
     let own_context = CallContext {
         timezone: context.timezone,
@@ -157,8 +179,12 @@ pub fn eval_expression(expr: &Expr, functions: &'static Registry, context: &Call
 }
 
 /// Parses and evaluates a standalone expression.
-pub fn eval_text(text: &str, functions: &'static Registry, context: &CallContext) -> Result<Value, ExpressionError> {
-    let expr = crate::syntax::parse_expression(FileId(0), text).map_err(|d| ExpressionError::Compile(d.message))?;
+pub fn eval_text(
+    text: &str,
+    functions: &'static Registry,
+    context: &CallContext,
+) -> Result<Value, ExpressionError> {
+    let expr = crate::syntax::parse_expression(FileId(0), text)
+        .map_err(|d| ExpressionError::Compile(d.message))?;
     eval_expression(&expr, functions, context)
 }
-

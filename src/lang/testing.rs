@@ -51,7 +51,9 @@ impl MapCrossReferences {
             };
             let mut map = HashMap::new();
             for (source, target) in ids.iter() {
-                let target = target.as_str().ok_or_else(|| format!("`xrefs.{collection}.{source}` must be a string"))?;
+                let target = target
+                    .as_str()
+                    .ok_or_else(|| format!("`xrefs.{collection}.{source}` must be a string"))?;
                 map.insert(source.clone(), target.to_string());
             }
             all.insert(collection.clone(), map);
@@ -60,11 +62,25 @@ impl MapCrossReferences {
     }
 }
 
-pub fn run_test(compiled: &CompiledPipeline, test: &TestBlock, functions: &'static Registry, base_dir: &Path) -> TestReport {
-    TestReport { name: test.name.value.clone(), span: test.span, result: run(compiled, test, functions, base_dir).map_err(TestFailure) }
+pub fn run_test(
+    compiled: &CompiledPipeline,
+    test: &TestBlock,
+    functions: &'static Registry,
+    base_dir: &Path,
+) -> TestReport {
+    TestReport {
+        name: test.name.value.clone(),
+        span: test.span,
+        result: run(compiled, test, functions, base_dir).map_err(TestFailure),
+    }
 }
 
-fn run(compiled: &CompiledPipeline, test: &TestBlock, functions: &'static Registry, base_dir: &Path) -> Result<(), String> {
+fn run(
+    compiled: &CompiledPipeline,
+    test: &TestBlock,
+    functions: &'static Registry,
+    base_dir: &Path,
+) -> Result<(), String> {
     let context = CallContext {
         timezone: compiled.timezone.as_ref(),
         now: DEFAULT_NOW.parse().map_err(|e| format!("{e}"))?,
@@ -79,7 +95,9 @@ fn run(compiled: &CompiledPipeline, test: &TestBlock, functions: &'static Regist
     }
     let input = entries.remove("input").ok_or("the test has no `input`")?;
     let now = match entries.get("now") {
-        Some(Value::String(text)) => text.parse().map_err(|e| format!("`now` is not an RFC 3339 timestamp: {e}"))?,
+        Some(Value::String(text)) => text
+            .parse()
+            .map_err(|e| format!("`now` is not an RFC 3339 timestamp: {e}"))?,
         Some(Value::Timestamp(t)) => *t,
         Some(other) => return Err(format!("`now` must be a string, got {}", other.kind())),
         None => context.now,
@@ -88,25 +106,40 @@ fn run(compiled: &CompiledPipeline, test: &TestBlock, functions: &'static Regist
         Some(value) => MapCrossReferences::from_value(value)?,
         None => MapCrossReferences::default(),
     };
-    let outcome = compiled.run(&input, &RunEnv { now, cross_references: &cross_references });
+    let outcome = compiled.run(
+        &input,
+        &RunEnv {
+            now,
+            cross_references: &cross_references,
+        },
+    );
     if let Some(expected) = entries.get("expect") {
         return match outcome {
             Outcome::Mapped(actual) => compare(expected, &actual),
-            other => Err(format!("expected a mapped record, but {}", describe(&other))),
+            other => Err(format!(
+                "expected a mapped record, but {}",
+                describe(&other)
+            )),
         };
     }
     if let Some(expected) = entries.get("expect_skip") {
         let text = expected.as_str().unwrap_or_default();
         return match outcome {
             Outcome::Skipped(reason) if reason.contains(text) => Ok(()),
-            other => Err(format!("expected the record to be skipped with \"{text}\", but {}", describe(&other))),
+            other => Err(format!(
+                "expected the record to be skipped with \"{text}\", but {}",
+                describe(&other)
+            )),
         };
     }
     if let Some(expected) = entries.get("expect_error") {
         let text = expected.as_str().unwrap_or_default();
         return match outcome {
             Outcome::Failed(error) if error.message.contains(text) => Ok(()),
-            other => Err(format!("expected the record to fail with \"{text}\", but {}", describe(&other))),
+            other => Err(format!(
+                "expected the record to fail with \"{text}\", but {}",
+                describe(&other)
+            )),
         };
     }
     Err("the test has no `expect`, `expect_skip` or `expect_error`".into())
@@ -143,15 +176,23 @@ fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
 
 fn matches_subset(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::Object(want), Value::Object(got)) => want.iter().all(|(key, w)| match (w, got.get(key)) {
-            (Value::Omit, None | Some(Value::Omit)) => true,
-            (_, Some(g)) => matches_subset(w, g),
-            _ => false,
-        }),
-        (Value::List(want), Value::List(got)) => {
-            want.len() == got.len() && want.iter().zip(got.iter()).all(|(w, g)| matches_subset(w, g))
+        (Value::Object(want), Value::Object(got)) => {
+            want.iter().all(|(key, w)| match (w, got.get(key)) {
+                (Value::Omit, None | Some(Value::Omit)) => true,
+                (_, Some(g)) => matches_subset(w, g),
+                _ => false,
+            })
         }
-        (Value::String(w), Value::Date(_) | Value::Timestamp(_)) => crate::functions::text_form(actual).as_deref() == Some(&**w),
+        (Value::List(want), Value::List(got)) => {
+            want.len() == got.len()
+                && want
+                    .iter()
+                    .zip(got.iter())
+                    .all(|(w, g)| matches_subset(w, g))
+        }
+        (Value::String(w), Value::Date(_) | Value::Timestamp(_)) => {
+            crate::functions::text_form(actual).as_deref() == Some(&**w)
+        }
         _ => ops::equal(expected, actual),
     }
 }
@@ -170,7 +211,10 @@ fn restrict(expected: &Value, actual: &Value) -> Value {
             Value::object(map)
         }
         (Value::List(want), Value::List(got)) => Value::list(
-            got.iter().enumerate().map(|(i, g)| want.get(i).map_or_else(|| g.clone(), |w| restrict(w, g))).collect(),
+            got.iter()
+                .enumerate()
+                .map(|(i, g)| want.get(i).map_or_else(|| g.clone(), |w| restrict(w, g)))
+                .collect(),
         ),
         _ => actual.clone(),
     }
@@ -179,7 +223,11 @@ fn restrict(expected: &Value, actual: &Value) -> Value {
 fn mark_omitted(expected: &Value) -> Value {
     match expected {
         Value::Omit => Value::string("<absent>"),
-        Value::Object(map) => Value::object(map.iter().map(|(k, v)| (k.clone(), mark_omitted(v))).collect()),
+        Value::Object(map) => Value::object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), mark_omitted(v)))
+                .collect(),
+        ),
         Value::List(items) => Value::list(items.iter().map(mark_omitted).collect()),
         other => other.clone(),
     }

@@ -48,9 +48,13 @@ impl Builder {
         let span = self.span(&pair);
         match self.string_expr(pair)?.kind {
             ExprKind::String(value) => Ok(StringLit { value, span }),
-            _ => Err(Diagnostic::new(Code::SyntaxError, span, "expected a plain string here, found a template")
-                .with_label("no `${...}` allowed here")
-                .with_help("write the text without interpolation")),
+            _ => Err(Diagnostic::new(
+                Code::SyntaxError,
+                span,
+                "expected a plain string here, found a template",
+            )
+            .with_label("no `${...}` allowed here")
+            .with_help("write the text without interpolation")),
         }
     }
 
@@ -83,7 +87,11 @@ impl Builder {
                     let (Some(n), Some(t)) = (inner.next(), inner.next()) else {
                         continue;
                     };
-                    params.push(Param { name: self.ident(n), ty: self.type_expr(t), span });
+                    params.push(Param {
+                        name: self.ident(n),
+                        ty: self.type_expr(t),
+                        span,
+                    });
                 }
                 Rule::return_type => {
                     if let Some(t) = p.into_inner().next() {
@@ -94,9 +102,17 @@ impl Builder {
                 _ => {}
             }
         }
-        let name = name.ok_or_else(|| super::errors::internal(self.file, "function without a name"))?;
-        let body = body.ok_or_else(|| super::errors::internal(self.file, "function without a body"))?;
-        Ok(FunctionDecl { name, params, return_type, body, span })
+        let name =
+            name.ok_or_else(|| super::errors::internal(self.file, "function without a name"))?;
+        let body =
+            body.ok_or_else(|| super::errors::internal(self.file, "function without a body"))?;
+        Ok(FunctionDecl {
+            name,
+            params,
+            return_type,
+            body,
+            span,
+        })
     }
 
     fn type_expr(&self, pair: Pair<Rule>) -> TypeExpr {
@@ -137,7 +153,11 @@ impl Builder {
                         let (Some(k), Some(v)) = (inner.next(), inner.next()) else {
                             continue;
                         };
-                        entries.push(LookupEntry { key: self.expr(k)?, value: self.expr(v)?, span });
+                        entries.push(LookupEntry {
+                            key: self.expr(k)?,
+                            value: self.expr(v)?,
+                            span,
+                        });
                     }
                     table = LookupTable::Inline(entries);
                 }
@@ -145,19 +165,24 @@ impl Builder {
                     let (mut path, mut key, mut value) = (None, None, None);
                     for part in p.into_inner() {
                         match part.as_rule() {
-                            Rule::string | Rule::unterminated_string => path = Some(self.string_lit(part)?),
+                            Rule::string | Rule::unterminated_string => {
+                                path = Some(self.string_lit(part)?)
+                            }
                             Rule::lookup_key => key = Some(self.string_after_keyword(part)?),
                             Rule::lookup_value => value = Some(self.string_after_keyword(part)?),
                             _ => {}
                         }
                     }
-                    let path = path.ok_or_else(|| super::errors::internal(self.file, "lookup without a path"))?;
+                    let path = path.ok_or_else(|| {
+                        super::errors::internal(self.file, "lookup without a path")
+                    })?;
                     table = LookupTable::File { path, key, value };
                 }
                 _ => {}
             }
         }
-        let name = name.ok_or_else(|| super::errors::internal(self.file, "lookup without a name"))?;
+        let name =
+            name.ok_or_else(|| super::errors::internal(self.file, "lookup without a name"))?;
         Ok(LookupDecl { name, table, span })
     }
 
@@ -180,7 +205,11 @@ impl Builder {
                     let (Some(n), Some(v)) = (inner.next(), inner.next()) else {
                         continue;
                     };
-                    PipelineItem::Let(LetDecl { name: self.ident(n), value: self.expr(v)?, span })
+                    PipelineItem::Let(LetDecl {
+                        name: self.ident(n),
+                        value: self.expr(v)?,
+                        span,
+                    })
                 }
                 Rule::lookup_decl => PipelineItem::Lookup(self.lookup(p)?),
                 Rule::map_block => PipelineItem::Map(self.map_block(p)?),
@@ -190,7 +219,8 @@ impl Builder {
             };
             items.push(item);
         }
-        let name = name.ok_or_else(|| super::errors::internal(self.file, "pipeline without a name"))?;
+        let name =
+            name.ok_or_else(|| super::errors::internal(self.file, "pipeline without a name"))?;
         Ok(Pipeline { name, items, span })
     }
 
@@ -214,9 +244,13 @@ impl Builder {
                     if let Some(d) = p.into_inner().find(|p| p.as_rule() == Rule::duration) {
                         let every = literal::duration(self.file, d.as_str(), self.span(&d))?;
                         if every.amount == 0 {
-                            return Err(Diagnostic::new(Code::InvalidDuration, every.span, "a polling interval must be greater than zero")
-                                .with_label("zero")
-                                .with_help("write an interval such as `5m`"));
+                            return Err(Diagnostic::new(
+                                Code::InvalidDuration,
+                                every.span,
+                                "a polling interval must be greater than zero",
+                            )
+                            .with_label("zero")
+                            .with_help("write an interval such as `5m`"));
                         }
                         options.push(SourceOption::Poll { every, span });
                     }
@@ -235,8 +269,13 @@ impl Builder {
                 _ => {}
             }
         }
-        let name = name.ok_or_else(|| super::errors::internal(self.file, "source without a name"))?;
-        Ok(Source { name, options, span })
+        let name =
+            name.ok_or_else(|| super::errors::internal(self.file, "source without a name"))?;
+        Ok(Source {
+            name,
+            options,
+            span,
+        })
     }
 
     fn map_block(&self, pair: Pair<Rule>) -> Result<MapBlock> {
@@ -258,7 +297,10 @@ impl Builder {
                                         Rule::name => self.ident(segment),
                                         _ => {
                                             let s = self.string_lit(segment)?;
-                                            Ident { name: s.value, span: s.span }
+                                            Ident {
+                                                name: s.value,
+                                                span: s.span,
+                                            }
                                         }
                                     });
                                 }
@@ -268,14 +310,23 @@ impl Builder {
                         }
                     }
                     if let Some(value) = value {
-                        assignments.push(Assignment { target: path, value, span });
+                        assignments.push(Assignment {
+                            target: path,
+                            value,
+                            span,
+                        });
                     }
                 }
                 _ => {}
             }
         }
-        let target = target.ok_or_else(|| super::errors::internal(self.file, "map without a target"))?;
-        Ok(MapBlock { target, assignments, span })
+        let target =
+            target.ok_or_else(|| super::errors::internal(self.file, "map without a target"))?;
+        Ok(MapBlock {
+            target,
+            assignments,
+            span,
+        })
     }
 
     fn sink(&self, pair: Pair<Rule>) -> SinkBlock {
@@ -297,14 +348,24 @@ impl Builder {
                 Rule::cross_reference => {
                     let span = self.span(&p);
                     if let Some(q) = p.into_inner().find(|k| k.as_rule() == Rule::qualified_name) {
-                        options.push(SinkOption::CrossReference { source: self.qualified_name(q), span });
+                        options.push(SinkOption::CrossReference {
+                            source: self.qualified_name(q),
+                            span,
+                        });
                     }
                 }
                 _ => {}
             }
         }
-        let target = target.unwrap_or(QualifiedName { parts: Vec::new(), span });
-        SinkBlock { target, options, span }
+        let target = target.unwrap_or(QualifiedName {
+            parts: Vec::new(),
+            span,
+        });
+        SinkBlock {
+            target,
+            options,
+            span,
+        }
     }
 
     fn test(&self, pair: Pair<Rule>) -> Result<TestBlock> {
@@ -320,12 +381,20 @@ impl Builder {
                     let (Some(k), Some(v)) = (inner.next(), inner.next()) else {
                         continue;
                     };
-                    entries.push(TestEntry { key: self.ident(k), value: self.expr(v)?, span });
+                    entries.push(TestEntry {
+                        key: self.ident(k),
+                        value: self.expr(v)?,
+                        span,
+                    });
                 }
                 _ => {}
             }
         }
         let name = name.ok_or_else(|| super::errors::internal(self.file, "test without a name"))?;
-        Ok(TestBlock { name, entries, span })
+        Ok(TestBlock {
+            name,
+            entries,
+            span,
+        })
     }
 }

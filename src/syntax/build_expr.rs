@@ -24,7 +24,9 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::gt, Assoc::Left)
             | Op::infix(Rule::ge, Assoc::Left))
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left)
+            | Op::infix(Rule::div, Assoc::Left)
+            | Op::infix(Rule::rem, Assoc::Left))
         .op(Op::prefix(Rule::neg) | Op::prefix(Rule::not))
         .op(Op::postfix(Rule::field_access)
             | Op::postfix(Rule::optional_field)
@@ -49,8 +51,18 @@ impl Builder {
             .map_prefix(|op, rhs| {
                 let rhs = rhs?;
                 let op_span = self.span(&op);
-                let op = if op.as_rule() == Rule::neg { UnaryOp::Neg } else { UnaryOp::Not };
-                Ok(Expr { span: op_span.to(rhs.span), kind: ExprKind::Unary { op, operand: Box::new(rhs) } })
+                let op = if op.as_rule() == Rule::neg {
+                    UnaryOp::Neg
+                } else {
+                    UnaryOp::Not
+                };
+                Ok(Expr {
+                    span: op_span.to(rhs.span),
+                    kind: ExprKind::Unary {
+                        op,
+                        operand: Box::new(rhs),
+                    },
+                })
             })
             .map_postfix(|lhs, op| {
                 let lhs = lhs?;
@@ -59,13 +71,23 @@ impl Builder {
                     Rule::field_access | Rule::optional_field => {
                         let optional = op.as_rule() == Rule::optional_field;
                         let name = op.into_inner().next().map(|n| self.ident(n));
-                        let name = name.ok_or_else(|| super::errors::internal(self.file, "field without a name"))?;
-                        ExprKind::Field { base: Box::new(lhs), name, optional }
+                        let name = name.ok_or_else(|| {
+                            super::errors::internal(self.file, "field without a name")
+                        })?;
+                        ExprKind::Field {
+                            base: Box::new(lhs),
+                            name,
+                            optional,
+                        }
                     }
                     Rule::index | Rule::optional_index => {
                         let optional = op.as_rule() == Rule::optional_index;
                         let index = self.first_expr(op)?;
-                        ExprKind::Index { base: Box::new(lhs), index: Box::new(index), optional }
+                        ExprKind::Index {
+                            base: Box::new(lhs),
+                            index: Box::new(index),
+                            optional,
+                        }
                     }
                     _ => ExprKind::Assert(Box::new(lhs)),
                 };
@@ -89,7 +111,14 @@ impl Builder {
                     Rule::div => BinaryOp::Div,
                     _ => BinaryOp::Rem,
                 };
-                Ok(Expr { span: lhs.span.to(rhs.span), kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) } })
+                Ok(Expr {
+                    span: lhs.span.to(rhs.span),
+                    kind: ExprKind::Binary {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                })
             })
             .parse(pairs)
     }
@@ -108,7 +137,9 @@ impl Builder {
             Rule::null => ExprKind::Null,
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
             Rule::omit => ExprKind::Omit,
-            Rule::duration => ExprKind::Duration(literal::duration(self.file, pair.as_str(), span)?),
+            Rule::duration => {
+                ExprKind::Duration(literal::duration(self.file, pair.as_str(), span)?)
+            }
             Rule::decimal => ExprKind::Decimal(literal::decimal(pair.as_str(), span)?),
             Rule::integer => ExprKind::Int(literal::integer(pair.as_str(), span)?),
             Rule::string | Rule::unterminated_string => return self.string_expr(pair),
@@ -124,13 +155,18 @@ impl Builder {
                         _ => {}
                     }
                 }
-                let body = body.ok_or_else(|| super::errors::internal(self.file, "closure without a body"))?;
-                ExprKind::Closure { params, body: Box::new(body) }
+                let body = body
+                    .ok_or_else(|| super::errors::internal(self.file, "closure without a body"))?;
+                ExprKind::Closure {
+                    params,
+                    body: Box::new(body),
+                }
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let function = inner.next().map(|p| self.ident(p));
-                let function = function.ok_or_else(|| super::errors::internal(self.file, "call without a name"))?;
+                let function = function
+                    .ok_or_else(|| super::errors::internal(self.file, "call without a name"))?;
                 let mut args = Vec::new();
                 for arg in inner {
                     let span = self.span(&arg);
@@ -138,7 +174,9 @@ impl Builder {
                     let mut value = None;
                     for part in arg.into_inner() {
                         match part.as_rule() {
-                            Rule::argument_name => name = part.into_inner().next().map(|n| self.ident(n)),
+                            Rule::argument_name => {
+                                name = part.into_inner().next().map(|n| self.ident(n))
+                            }
                             Rule::expr => value = Some(self.expr(part)?),
                             _ => {}
                         }
@@ -158,10 +196,17 @@ impl Builder {
                         continue;
                     };
                     let key = match k.as_rule() {
-                        Rule::name => StringLit { value: k.as_str().to_string(), span: self.span(&k) },
+                        Rule::name => StringLit {
+                            value: k.as_str().to_string(),
+                            span: self.span(&k),
+                        },
                         _ => self.string_lit(k)?,
                     };
-                    entries.push(ObjectEntry { key, value: self.expr(v)?, span });
+                    entries.push(ObjectEntry {
+                        key,
+                        value: self.expr(v)?,
+                        span,
+                    });
                 }
                 ExprKind::Object(entries)
             }
@@ -171,19 +216,39 @@ impl Builder {
             }
             Rule::paren => {
                 let inner = self.first_expr(pair)?;
-                return Ok(Expr { kind: inner.kind, span });
+                return Ok(Expr {
+                    kind: inner.kind,
+                    span,
+                });
             }
             Rule::record_field => {
                 let name = pair.into_inner().next().map(|n| self.ident(n));
-                let name = name.ok_or_else(|| super::errors::internal(self.file, "field without a name"))?;
-                let dot = crate::diagnostics::Span { end: span.start + 1, ..span };
-                ExprKind::Field { base: Box::new(Expr { kind: ExprKind::Record, span: dot }), name, optional: false }
+                let name =
+                    name.ok_or_else(|| super::errors::internal(self.file, "field without a name"))?;
+                let dot = crate::diagnostics::Span {
+                    end: span.start + 1,
+                    ..span
+                };
+                ExprKind::Field {
+                    base: Box::new(Expr {
+                        kind: ExprKind::Record,
+                        span: dot,
+                    }),
+                    name,
+                    optional: false,
+                }
             }
             Rule::record_index => {
-                let dot = crate::diagnostics::Span { end: span.start + 1, ..span };
+                let dot = crate::diagnostics::Span {
+                    end: span.start + 1,
+                    ..span
+                };
                 let index = self.first_expr(pair)?;
                 ExprKind::Index {
-                    base: Box::new(Expr { kind: ExprKind::Record, span: dot }),
+                    base: Box::new(Expr {
+                        kind: ExprKind::Record,
+                        span: dot,
+                    }),
                     index: Box::new(index),
                     optional: false,
                 }
@@ -191,9 +256,16 @@ impl Builder {
             Rule::record => ExprKind::Record,
             Rule::variable => {
                 let ident = pair.into_inner().next().map(|n| self.ident(n));
-                ExprKind::Var(ident.ok_or_else(|| super::errors::internal(self.file, "empty name"))?)
+                ExprKind::Var(
+                    ident.ok_or_else(|| super::errors::internal(self.file, "empty name"))?,
+                )
             }
-            other => return Err(super::errors::internal(self.file, &format!("unexpected {other:?}"))),
+            other => {
+                return Err(super::errors::internal(
+                    self.file,
+                    &format!("unexpected {other:?}"),
+                ));
+            }
         };
         Ok(Expr { kind, span })
     }
@@ -215,7 +287,10 @@ impl Builder {
         let (Some(condition), Some(then_branch)) = (condition, then_branch) else {
             return Err(super::errors::internal(self.file, "incomplete `if`"));
         };
-        let else_branch = else_branch.unwrap_or(Expr { kind: ExprKind::Null, span });
+        let else_branch = else_branch.unwrap_or(Expr {
+            kind: ExprKind::Null,
+            span,
+        });
         Ok(Expr {
             kind: ExprKind::If {
                 condition: Box::new(condition),
@@ -251,14 +326,25 @@ impl Builder {
                         }
                     }
                     if let Some(body) = body {
-                        arms.push(MatchArm { patterns, body, span: arm_span });
+                        arms.push(MatchArm {
+                            patterns,
+                            body,
+                            span: arm_span,
+                        });
                     }
                 }
                 _ => {}
             }
         }
-        let subject = subject.ok_or_else(|| super::errors::internal(self.file, "`match` without a subject"))?;
-        Ok(Expr { kind: ExprKind::Match { subject: Box::new(subject), arms }, span })
+        let subject = subject
+            .ok_or_else(|| super::errors::internal(self.file, "`match` without a subject"))?;
+        Ok(Expr {
+            kind: ExprKind::Match {
+                subject: Box::new(subject),
+                arms,
+            },
+            span,
+        })
     }
 
     fn pattern(&self, pair: Pair<Rule>) -> Result<Expr> {
@@ -274,7 +360,13 @@ impl Builder {
         }
         let value = value.ok_or_else(|| super::errors::internal(self.file, "empty pattern"))?;
         Ok(if negative {
-            Expr { kind: ExprKind::Unary { op: UnaryOp::Neg, operand: Box::new(value) }, span }
+            Expr {
+                kind: ExprKind::Unary {
+                    op: UnaryOp::Neg,
+                    operand: Box::new(value),
+                },
+                span,
+            }
         } else {
             value
         })
@@ -284,9 +376,13 @@ impl Builder {
     pub fn string_expr(&self, pair: Pair<Rule>) -> Result<Expr> {
         let span = self.span(&pair);
         if pair.as_rule() == Rule::unterminated_string {
-            return Err(Diagnostic::new(Code::UnterminatedString, span, "this string is never closed")
-                .with_label("the string starts here and runs to the end of the line")
-                .with_help("add the closing `\"`; a string cannot span lines (use `\\n`)"));
+            return Err(Diagnostic::new(
+                Code::UnterminatedString,
+                span,
+                "this string is never closed",
+            )
+            .with_label("the string starts here and runs to the end of the line")
+            .with_help("add the closing `\"`; a string cannot span lines (use `\\n`)"));
         }
         let mut parts: Vec<TemplatePart> = Vec::new();
         let mut text = String::new();
@@ -304,11 +400,17 @@ impl Builder {
             }
         }
         if parts.is_empty() {
-            return Ok(Expr { kind: ExprKind::String(text), span });
+            return Ok(Expr {
+                kind: ExprKind::String(text),
+                span,
+            });
         }
         if !text.is_empty() {
             parts.push(TemplatePart::Literal(text));
         }
-        Ok(Expr { kind: ExprKind::Template(parts), span })
+        Ok(Expr {
+            kind: ExprKind::Template(parts),
+            span,
+        })
     }
 }

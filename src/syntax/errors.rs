@@ -15,18 +15,74 @@ pub fn from_pest(file: FileId, text: &str, error: pest::error::Error<Rule>) -> D
     let span = Span::new(file, start, end.max(start));
     let message = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().filter_map(|r| readable(*r)).collect();
+            let mut expected: Vec<String> = positives
+                .iter()
+                .filter_map(|r| readable(*r))
+                .map(String::from)
+                .collect();
+            if expected.iter().any(|e| e == EXPRESSION) {
+                expected.retain(|e| !STARTS_AN_EXPRESSION.contains(&e.as_str()));
+            }
+            // Entries of a block repeat until its closing brace.
+            let in_block = positives.iter().any(|r| {
+                matches!(
+                    r,
+                    Rule::assignment
+                        | Rule::assignment_target
+                        | Rule::test_entry
+                        | Rule::source_decl
+                        | Rule::map_block
+                        | Rule::poll_option
+                        | Rule::match_on
+                )
+            });
+            if in_block {
+                expected.push("`}`".into());
+            }
+            if let Some(attempts) = error.parse_attempts() {
+                for token in attempts.expected_tokens() {
+                    let token = token.to_string();
+                    if CLOSERS.contains(&token.as_str()) {
+                        expected.push(format!("`{token}`"));
+                    }
+                }
+            }
             expected.sort_unstable();
             expected.dedup();
-            format!("expected {}, found {}", one_of(&expected), describe(&found))
+            let refs: Vec<&str> = expected.iter().map(String::as_str).collect();
+            format!("expected {}, found {}", one_of(&refs), describe(&found))
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Diagnostic::new(Code::SyntaxError, span, message).with_label(format!("unexpected {}", describe(&found)))
+    let diagnostic = Diagnostic::new(Code::SyntaxError, span, message)
+        .with_label(format!("unexpected {}", describe(&found)));
+    match found.as_str() {
+        "," => diagnostic.with_help(
+            "fields, options and test entries are separated by new lines; commas separate only list, object, argument and lookup entries",
+        ),
+        "" => diagnostic.with_help("a block is not closed: check that every `{` has its `}`"),
+        _ => diagnostic,
+    }
 }
 
+const EXPRESSION: &str = "an expression";
+/// Rules that only say "an expression could start here"; "an expression" covers them.
+const STARTS_AN_EXPRESSION: &[&str] = &[
+    "`if`",
+    "`match`",
+    "a duration such as `5m`",
+    "a name",
+    "a string",
+];
+/// Literal tokens worth naming when pest expected them.
+const CLOSERS: &[&str] = &["}", ")", "]", "=", "=>", ":"];
+
 pub fn internal(file: FileId, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::SyntaxError, Span::new(file, 0, 0), format!("could not parse: {what}"))
+    Diagnostic::new(
+        Code::SyntaxError,
+        Span::new(file, 0, 0),
+        format!("could not parse: {what}"),
+    )
 }
 
 /// The token at `offset`, for "found ..." (a word, a symbol, or the end of the file).
@@ -36,12 +92,18 @@ fn found_at(text: &str, offset: usize) -> String {
         return String::new();
     };
     if first.is_alphanumeric() || first == '_' {
-        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
     } else if first == '"' {
         "\"".into()
     } else {
         let two: String = rest.chars().take(2).collect();
-        if ["??", "?.", "==", "!=", "<=", ">=", "=>", "&&", "||", "->", "${"].contains(&two.as_str()) {
+        if [
+            "??", "?.", "==", "!=", "<=", ">=", "=>", "&&", "||", "->", "${",
+        ]
+        .contains(&two.as_str())
+        {
             two
         } else {
             first.to_string()
@@ -72,14 +134,16 @@ fn readable(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         EOI => "the end of the file",
-        item | use_decl | fn_decl | lookup_decl | pipeline | kw_use | kw_fn | kw_lookup | kw_pipeline => {
-            "`pipeline`, `fn`, `lookup` or `use`"
-        }
-        pipeline_item | timezone_decl | source_decl | where_clause | let_decl | map_block | sink_block
-        | test_block | kw_timezone | kw_source | kw_where | kw_let | kw_map | kw_sink | kw_test => {
+        item | use_decl | fn_decl | lookup_decl | pipeline | kw_use | kw_fn | kw_lookup
+        | kw_pipeline => "`pipeline`, `fn`, `lookup` or `use`",
+        pipeline_item | timezone_decl | source_decl | where_clause | let_decl | map_block
+        | sink_block | test_block | kw_timezone | kw_source | kw_where | kw_let | kw_map
+        | kw_sink | kw_test => {
             "a pipeline section (`source`, `where`, `let`, `lookup`, `map to`, `sink`, `test`, `timezone`)"
         }
-        source_option | poll_option | on_option | kw_poll | kw_on => "`poll every`, `on` or `where`",
+        source_option | poll_option | on_option | kw_poll | kw_on => {
+            "`poll every`, `on` or `where`"
+        }
         kw_every => "`every`",
         kw_to => "`to`",
         kw_from => "`from` or `{`",
@@ -88,9 +152,10 @@ fn readable(rule: Rule) -> Option<&'static str> {
         lookup_file => "`from`",
         lookup_key | kw_key => "`key`",
         lookup_value | kw_value => "`value`",
-        sink_option | match_on | cross_reference | kw_match | kw_cross_reference => {
+        sink_option | match_on | cross_reference | kw_cross_reference => {
             "`match on` or `cross_reference`"
         }
+        kw_match => "`match`",
         assignment | assignment_target => "a field assignment (`field = value`)",
         test_entry => "a test entry (`input = ...`, `expect = ...`)",
         qualified_name => "a name such as `stripe.customers`",
@@ -98,17 +163,23 @@ fn readable(rule: Rule) -> Option<&'static str> {
         return_type => "`->`",
         type_expr | list_type | named_type => "a type",
         optional_mark => "`?`",
-        expr | primary | literal | if_expr | match_expr | closure | call | object | list | paren
-        | record_field | record_index | record | variable | prefix | neg | not | null | boolean | omit
-        | decimal | integer | expression_only => "an expression",
+        expr | primary | literal | if_expr | match_expr | closure | call | object | list
+        | paren | record_field | record_index | record | variable | prefix | neg | not | null
+        | boolean | omit | decimal | integer | expression_only => "an expression",
         duration => "a duration such as `5m`",
         string | string_literal | unterminated_string => "a string",
-        infix | coalesce | or | and | eq | ne | le | ge | lt | gt | add | sub | mul | div | rem => "an operator",
-        postfix | field_access | optional_field | optional_index | index | assert => "`.`, `?.`, `[` or `!`",
+        infix | coalesce | or | and | eq | ne | le | ge | lt | gt | add | sub | mul | div | rem => {
+            "an operator"
+        }
+        postfix | field_access | optional_field | optional_index | index | assert => {
+            "`.`, `?.`, `[` or `!`"
+        }
         block => "`{`",
         kw_if => "`if`",
         kw_else => "`else`",
-        match_arm | match_patterns | pattern | wildcard => "a match arm (`\"value\" => result` or `_ => result`)",
+        match_arm | match_patterns | pattern | wildcard => {
+            "a match arm (`\"value\" => result` or `_ => result`)"
+        }
         argument | argument_name => "an argument",
         object_entry => "an object entry (`key: value`)",
         ident | name => "a name",

@@ -46,11 +46,20 @@ struct Loader<'a> {
 
 impl<'a> Loader<'a> {
     fn new(sources: &'a mut SourceMap) -> Self {
-        Loader { sources, modules: Vec::new(), diagnostics: Vec::new(), done: HashSet::new(), stack: Vec::new() }
+        Loader {
+            sources,
+            modules: Vec::new(),
+            diagnostics: Vec::new(),
+            done: HashSet::new(),
+            stack: Vec::new(),
+        }
     }
 
     fn finish(self) -> Loaded {
-        Loaded { modules: self.modules, diagnostics: self.diagnostics }
+        Loaded {
+            modules: self.modules,
+            diagnostics: self.diagnostics,
+        }
     }
 
     fn visit(&mut self, path: &Path, text: Option<Vec<u8>>, site: Option<ImportSite>) {
@@ -81,9 +90,13 @@ impl<'a> Loader<'a> {
         };
         if module.items.is_empty() {
             self.diagnostics.push(
-                Diagnostic::new(Code::EmptyFile, Span::new(file, 0, text.len().min(1)), "this file defines nothing")
-                    .with_label("no `pipeline`, `fn` or `lookup` here")
-                    .with_help("check the path; a pipeline file starts with `pipeline name { ... }`"),
+                Diagnostic::new(
+                    Code::EmptyFile,
+                    Span::new(file, 0, text.len().min(1)),
+                    "this file defines nothing",
+                )
+                .with_label("no `pipeline`, `fn` or `lookup` here")
+                .with_help("check the path; a pipeline file starts with `pipeline name { ... }`"),
             );
             return;
         }
@@ -127,10 +140,15 @@ impl<'a> Loader<'a> {
                     Diagnostic::new(
                         Code::FileTooLarge,
                         Span::new(file, 0, 0),
-                        format!("{} is {len} bytes; pipeline files are limited to {MAX_FILE_BYTES}", path.display()),
+                        format!(
+                            "{} is {len} bytes; pipeline files are limited to {MAX_FILE_BYTES}",
+                            path.display()
+                        ),
                     )
                     .with_label("this file")
-                    .with_help("move data into a lookup file (`lookup name from \"file.csv\" ...`)"),
+                    .with_help(
+                        "move data into a lookup file (`lookup name from \"file.csv\" ...`)",
+                    ),
                 );
                 None
             }
@@ -158,7 +176,9 @@ impl<'a> Loader<'a> {
     fn admit(&mut self, path: &Path, bytes: Vec<u8>) -> Option<(FileId, std::sync::Arc<str>)> {
         match String::from_utf8(bytes) {
             Ok(text) => {
-                let binary = text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+                let binary = text
+                    .char_indices()
+                    .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
                 let file = self.sources.add(path, text.as_str());
                 if let Some((offset, c)) = binary {
                     self.diagnostics.push(
@@ -198,11 +218,15 @@ impl<'a> Loader<'a> {
         let Some(site) = site else {
             return;
         };
-        let mut chain: Vec<String> = self.stack[position..].iter().map(|p| p.display().to_string()).collect();
+        let mut chain: Vec<String> = self.stack[position..]
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         chain.push(path.display().to_string());
-        let mut diagnostic = Diagnostic::new(Code::ImportCycle, site.span, "this import closes a cycle")
-            .with_label("imports a file that is already importing this one")
-            .with_help("move what both files need into a third file that neither imports back");
+        let mut diagnostic =
+            Diagnostic::new(Code::ImportCycle, site.span, "this import closes a cycle")
+                .with_label("imports a file that is already importing this one")
+                .with_help("move what both files need into a third file that neither imports back");
         for pair in chain.windows(2) {
             diagnostic = diagnostic.with_note(format!("{} imports {}", pair[0], pair[1]));
         }

@@ -15,8 +15,11 @@ pub(crate) struct FerryParser;
 /// Parses one file. The first syntax error stops the parse.
 pub fn parse_module(file: FileId, text: &str) -> Result<Module, Diagnostic> {
     guard::check_nesting(file, text)?;
-    let mut pairs = FerryParser::parse(Rule::file, text).map_err(|e| errors::from_pest(file, text, e))?;
-    let root = pairs.next().ok_or_else(|| errors::internal(file, "empty parse"))?;
+    let mut pairs =
+        FerryParser::parse(Rule::file, text).map_err(|e| errors::from_pest(file, text, e))?;
+    let root = pairs
+        .next()
+        .ok_or_else(|| errors::internal(file, "empty parse"))?;
     let builder = Builder { file };
     let items = builder.items(root)?;
     Ok(Module {
@@ -31,7 +34,9 @@ pub fn parse_expression(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
     guard::check_nesting(file, text)?;
     let mut pairs = FerryParser::parse(Rule::expression_only, text)
         .map_err(|e| errors::from_pest(file, text, e))?;
-    let root = pairs.next().ok_or_else(|| errors::internal(file, "empty parse"))?;
+    let root = pairs
+        .next()
+        .ok_or_else(|| errors::internal(file, "empty parse"))?;
     let expr = root
         .into_inner()
         .find(|p| p.as_rule() == Rule::expr)
