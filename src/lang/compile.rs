@@ -409,9 +409,8 @@ impl Compiler {
                     })?,
                 None => {
                     let position = next.min(params.len().saturating_sub(1));
-                    if !spec.signature.variadic {
-                        next += 1;
-                    } else if next + 1 < params.len() {
+                    // Extra arguments of a variadic function all go to its last parameter.
+                    if !spec.signature.variadic || next + 1 < params.len() {
                         next += 1;
                     }
                     position
