@@ -462,7 +462,7 @@ impl Compiler {
             for arg in slot {
                 if function.name == "xref"
                     && index == 0
-                    && let Some(name) = dotted(&arg.value)
+                    && let Some(name) = arg.value.dotted_name()
                 {
                     values.push(Node::Const(Value::string(name)));
                 } else {
@@ -496,18 +496,5 @@ fn event_filter(events: &[StringLit], span: Span) -> Node {
         arms: vec![(patterns, Node::Const(Value::Bool(true)))],
         default: Some(Box::new(Node::Const(Value::Bool(false)))),
         span,
-    }
-}
-
-/// `stripe.customers` written as a bare name.
-fn dotted(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Var(name) => Some(name.name.clone()),
-        ExprKind::Field {
-            base,
-            name,
-            optional: false,
-        } => Some(format!("{}.{}", dotted(base)?, name.name)),
-        _ => None,
     }
 }
