@@ -94,6 +94,13 @@ impl<'a> Checker<'a> {
             }
         }
         self.time_zone_rule(expr.span, signature, &params, &slots, &infos);
+        let named = params
+            .iter()
+            .zip(&slots)
+            .map(|(p, s)| (p.name.as_str(), s.as_slice()));
+        for diagnostic in super::formats::format_arguments(signature.name, named) {
+            self.emit(diagnostic);
+        }
         let ty = (signature.returns)(&infos);
         if let Fallibility::Fallible(detail) = signature.fallibility {
             fallible = Some(Reason {

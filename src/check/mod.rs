@@ -8,6 +8,7 @@
 
 mod calls;
 mod expr;
+mod formats;
 mod functions;
 mod lints;
 pub mod lookup_file;

@@ -153,6 +153,12 @@ Write `poll every 5m`.";
 "The file contains NUL bytes or other control characters, so it is not a pipeline file. Check the
 path.";
 
+    CannotReadFile = "E0111", "cannot read file",
+"A file named on the command line could not be read: it does not exist, is a folder, or is not
+readable. The message gives the operating system's reason.
+
+Check the path.";
+
     UnknownName = "E0200", "unknown name",
 "The name is not a `let` binding, a `lookup`, a function parameter, or a built-in.
 
@@ -513,10 +519,6 @@ not one of them. The help lists the allowed values.";
 "A nested target path such as `address.city = ...` needs `address` to be an object in the target
 schema.";
 
-    ProjectFileError = "E0600", "project file error",
-"The project file `ferry.yaml` could not be read or has an invalid value. The label points at the
-offending entry.";
-
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
 is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
@@ -549,7 +551,7 @@ currency, an email that is not an address). The message gives the value and the 
 line is reported and the following lines are still processed.";
 
     CallTooDeep = "E0707", "function calls nested too deeply",
-"A user `fn` called itself (directly or through other functions) more than 200 levels deep for this
+"A user `fn` called itself (directly or through other functions) more than 64 levels deep for this
 record. ferry stops the record instead of the whole run.
 
 ```ferry

@@ -12,12 +12,14 @@ mod hash;
 mod money;
 mod params;
 mod phone;
+pub mod reference;
 pub mod registry;
 pub mod spec;
 mod testing;
 mod text;
 mod time;
 
+pub use conversion::text_form;
 pub use registry::Registry;
 pub use spec::{
     CallArgs, CallContext, Example, FunctionError, FunctionSpec, default_value, parse_default,

@@ -1,66 +1,251 @@
-//! Expressions to compiled nodes: names resolved to slots (lets, lookups, parameters), calls to
-//! direct function references with arguments in parameter order and defaults filled in.
+//! AST to [`Node`]s: names resolved to slots, calls to specs, lookups loaded.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::check::Type;
-use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::functions::{Registry, default_value};
-use crate::syntax::ast::{Argument, BinaryOp, Expr, ExprKind, Ident, TemplatePart, UnaryOp};
-
 use super::Value;
-use super::program::{Arg, BuiltinCall, Closure, Node, NodeKind, TemplatePiece};
+use super::node::{ClosureNode, Node};
+use crate::check::lookup_file::LookupData;
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::functions::Registry;
+use crate::syntax::ast::*;
 
-/// What names mean where an expression is compiled.
-pub(crate) struct Compiler<'a> {
-    pub functions: &'a Registry,
-    /// User functions, by name: index and parameter names.
-    pub user: &'a IndexMap<String, Vec<String>>,
-    /// Lookup tables visible here, by name.
-    pub tables: &'a IndexMap<String, usize>,
-    /// Pipeline lets (all of them; only the first `visible_lets` may be used).
-    pub lets: &'a [String],
-    pub visible_lets: usize,
-    /// Function and closure parameters in scope, innermost last.
-    pub locals: Vec<String>,
+pub struct CompileOptions {
+    pub functions: &'static Registry,
+    pub timezone: Option<jiff::tz::TimeZone>,
+    /// File-backed lookup tables, loaded by the checker.
+    pub lookups: IndexMap<String, LookupData>,
+    /// Folder of the pipeline file.
+    pub base_dir: PathBuf,
 }
 
-type Compiled = Result<Node, Diagnostic>;
+/// A pipeline ready to map records.
+pub struct CompiledPipeline {
+    pub name: String,
+    pub(crate) lets: Vec<Node>,
+    pub(crate) filters: Vec<Node>,
+    pub(crate) fields: Vec<(Vec<String>, Node, Span)>,
+    pub(crate) tables: Vec<HashMap<String, Value>>,
+    pub(crate) functions: Vec<UserFunction>,
+    pub(crate) timezone: Option<jiff::tz::TimeZone>,
+    pub(crate) base_dir: PathBuf,
+}
 
-impl<'a> Compiler<'a> {
-    pub(crate) fn expr(&mut self, expr: &Expr) -> Compiled {
+pub(crate) struct UserFunction {
+    pub params: usize,
+    pub body: Node,
+}
+
+pub fn compile(
+    modules: &[Module],
+    pipeline: &Pipeline,
+    options: CompileOptions,
+) -> Result<CompiledPipeline, Diagnostic> {
+    let mut compiler = Compiler {
+        registry: options.functions,
+        lets: HashMap::new(),
+        tables: HashMap::new(),
+        functions: HashMap::new(),
+        locals: Vec::new(),
+        in_function: false,
+    };
+    let mut program = CompiledPipeline {
+        name: pipeline.name.name.clone(),
+        lets: Vec::new(),
+        filters: Vec::new(),
+        fields: Vec::new(),
+        tables: Vec::new(),
+        functions: Vec::new(),
+        timezone: options.timezone,
+        base_dir: options.base_dir,
+    };
+    let declarations: Vec<&FunctionDecl> = modules
+        .iter()
+        .flat_map(|m| &m.items)
+        .filter_map(|i| match i {
+            Item::Function(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    for (index, f) in declarations.iter().enumerate() {
+        compiler
+            .functions
+            .entry(f.name.name.clone())
+            .or_insert(index);
+    }
+    let top_lookups = modules
+        .iter()
+        .flat_map(|m| &m.items)
+        .filter_map(|i| match i {
+            Item::Lookup(l) => Some(l),
+            _ => None,
+        });
+    let pipeline_lookups = pipeline.items.iter().filter_map(|i| match i {
+        PipelineItem::Lookup(l) => Some(l),
+        _ => None,
+    });
+    for lookup in top_lookups.chain(pipeline_lookups) {
+        let table = compiler.table(lookup, &options.lookups, &program)?;
+        compiler
+            .tables
+            .insert(lookup.name.name.clone(), program.tables.len());
+        program.tables.push(table);
+    }
+    for f in &declarations {
+        compiler.in_function = true;
+        compiler.locals = f.params.iter().map(|p| p.name.name.clone()).collect();
+        let body = compiler.expr(&f.body)?;
+        program.functions.push(UserFunction {
+            params: f.params.len(),
+            body,
+        });
+    }
+    compiler.in_function = false;
+    compiler.locals.clear();
+    for item in &pipeline.items {
+        match item {
+            PipelineItem::Let(binding) => {
+                let node = compiler.expr(&binding.value)?;
+                compiler
+                    .lets
+                    .insert(binding.name.name.clone(), program.lets.len());
+                program.lets.push(node);
+            }
+            PipelineItem::Where(condition) => program.filters.push(compiler.expr(condition)?),
+            PipelineItem::Source(source) => {
+                for option in &source.options {
+                    match option {
+                        SourceOption::Where(condition) => {
+                            program.filters.push(compiler.expr(condition)?)
+                        }
+                        SourceOption::On { events, span } => {
+                            program.filters.push(event_filter(events, *span))
+                        }
+                        SourceOption::Poll { .. } => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for item in &pipeline.items {
+        if let PipelineItem::Map(map) = item {
+            for assignment in &map.assignments {
+                let path = assignment.target.iter().map(|s| s.name.clone()).collect();
+                program.fields.push((
+                    path,
+                    compiler.expr(&assignment.value)?,
+                    assignment.value.span,
+                ));
+            }
+        }
+    }
+    Ok(program)
+}
+
+struct Compiler {
+    registry: &'static Registry,
+    lets: HashMap<String, usize>,
+    tables: HashMap<String, usize>,
+    functions: HashMap<String, usize>,
+    /// Parameters in scope in the current frame, by slot.
+    locals: Vec<String>,
+    in_function: bool,
+}
+
+fn unknown(span: Span, what: &str, name: &str) -> Diagnostic {
+    Diagnostic::new(Code::UnknownName, span, format!("unknown {what} `{name}`"))
+        .with_label("not defined")
+}
+
+impl Compiler {
+    fn table(
+        &mut self,
+        lookup: &LookupDecl,
+        files: &IndexMap<String, LookupData>,
+        program: &CompiledPipeline,
+    ) -> Result<HashMap<String, Value>, Diagnostic> {
+        match &lookup.table {
+            LookupTable::File { path, .. } => {
+                let data = files.get(&lookup.name.name).ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::LookupFileMissing,
+                        path.span,
+                        format!("lookup `{}` was not loaded", lookup.name.name),
+                    )
+                })?;
+                Ok(data
+                    .iter()
+                    .map(|(k, v)| (k.clone(), super::json_value::from_json(v.clone())))
+                    .collect())
+            }
+            LookupTable::Inline(entries) => {
+                let mut table = HashMap::new();
+                for entry in entries {
+                    let key = self.expr(&entry.key)?;
+                    let value = self.expr(&entry.value)?;
+                    let key = super::eval::constant(program, &key)
+                        .and_then(|k| super::eval::key_text(&k))
+                        .ok_or_else(|| {
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                entry.key.span,
+                                "lookup keys must be constant strings or numbers",
+                            )
+                        })?;
+                    let value = super::eval::constant(program, &value).ok_or_else(|| {
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            entry.value.span,
+                            "lookup values must be constants",
+                        )
+                    })?;
+                    table.insert(key, value);
+                }
+                Ok(table)
+            }
+        }
+    }
+
+    fn boxed(&mut self, expr: &Expr) -> Result<Box<Node>, Diagnostic> {
+        Ok(Box::new(self.expr(expr)?))
+    }
+
+    pub fn expr(&mut self, expr: &Expr) -> Result<Node, Diagnostic> {
         let span = expr.span;
-        let kind = match &expr.kind {
-            ExprKind::Null => NodeKind::Const(Value::Null),
-            ExprKind::Bool(b) => NodeKind::Const(Value::Bool(*b)),
-            ExprKind::Int(i) => NodeKind::Const(Value::Int(*i)),
-            ExprKind::Decimal(d) => NodeKind::Const(Value::Decimal(*d)),
-            ExprKind::String(s) => NodeKind::Const(Value::string(s.as_str())),
-            ExprKind::Duration(d) => NodeKind::Const(Value::Duration(
-                jiff::SignedDuration::from_secs(d.seconds()),
-            )),
-            ExprKind::Omit => NodeKind::Const(Value::Omit),
-            ExprKind::Record => NodeKind::Record,
+        Ok(match &expr.kind {
+            ExprKind::Null => Node::Const(Value::Null),
+            ExprKind::Bool(b) => Node::Const(Value::Bool(*b)),
+            ExprKind::Int(i) => Node::Const(Value::Int(*i)),
+            ExprKind::Decimal(d) => Node::Const(Value::Decimal(*d)),
+            ExprKind::String(s) => Node::Const(Value::string(s.as_str())),
+            ExprKind::Omit => Node::Const(Value::Omit),
+            ExprKind::Duration(d) => Node::Const(Value::Duration(jiff::SignedDuration::from_secs(
+                d.seconds(),
+            ))),
             ExprKind::Template(parts) => {
-                let mut pieces = Vec::with_capacity(parts.len());
+                let mut nodes = Vec::new();
                 for part in parts {
-                    pieces.push(match part {
-                        TemplatePart::Literal(text) => TemplatePiece::Text(text.clone()),
-                        TemplatePart::Expr(e) => TemplatePiece::Value(self.expr(e)?),
+                    nodes.push(match part {
+                        TemplatePart::Literal(text) => Node::Const(Value::string(text.as_str())),
+                        TemplatePart::Expr(e) => self.expr(e)?,
                     });
                 }
-                NodeKind::Template(pieces)
+                Node::Template(nodes, span)
             }
+            ExprKind::Record => Node::Record,
             ExprKind::Field {
                 base,
                 name,
                 optional,
-            } => NodeKind::Field {
-                base: Box::new(self.expr(base)?),
+            } => Node::Field {
+                base: self.boxed(base)?,
                 name: Arc::from(name.name.as_str()),
                 optional: *optional,
+                span,
             },
             ExprKind::Index {
                 base,
@@ -68,329 +253,262 @@ impl<'a> Compiler<'a> {
                 optional,
             } => {
                 if let ExprKind::Var(name) = &base.kind
-                    && !self.shadows_table(&name.name)
+                    && !self.locals.contains(&name.name)
                     && let Some(&table) = self.tables.get(&name.name)
                 {
-                    NodeKind::LookupRead {
+                    return Ok(Node::LookupRead {
                         table,
-                        key: Box::new(self.expr(index)?),
-                    }
-                } else {
-                    NodeKind::Index {
-                        base: Box::new(self.expr(base)?),
-                        index: Box::new(self.expr(index)?),
-                        optional: *optional,
-                    }
+                        key: self.boxed(index)?,
+                        span,
+                    });
+                }
+                Node::Index {
+                    base: self.boxed(base)?,
+                    index: self.boxed(index)?,
+                    optional: *optional,
+                    span,
                 }
             }
-            ExprKind::Var(name) => self.var(name)?,
-            ExprKind::List(items) => {
-                let items = items
+            ExprKind::Var(name) => self.variable(name)?,
+            ExprKind::List(items) => Node::List(
+                items
                     .iter()
                     .map(|e| self.expr(e))
-                    .collect::<Result<Vec<_>, _>>()?;
-                constant_list(&items).unwrap_or(NodeKind::List(items))
-            }
-            ExprKind::Object(entries) => {
-                let mut fields = Vec::with_capacity(entries.len());
-                for entry in entries {
-                    fields.push((entry.key.value.clone(), self.expr(&entry.value)?));
-                }
-                NodeKind::Object(fields)
-            }
-            ExprKind::Unary { op, operand } => {
-                let operand = Box::new(self.expr(operand)?);
-                match op {
-                    UnaryOp::Neg => match operand.kind {
-                        NodeKind::Const(Value::Int(i)) if i != i64::MIN => {
-                            NodeKind::Const(Value::Int(-i))
-                        }
-                        NodeKind::Const(Value::Decimal(d)) => NodeKind::Const(Value::Decimal(-d)),
-                        _ => NodeKind::Neg(operand),
-                    },
-                    UnaryOp::Not => NodeKind::Not(operand),
-                }
-            }
-            ExprKind::Binary { op, lhs, rhs } => {
-                let lhs = Box::new(self.expr(lhs)?);
-                let rhs = Box::new(self.expr(rhs)?);
-                match op {
-                    BinaryOp::And => NodeKind::And(lhs, rhs),
-                    BinaryOp::Or => NodeKind::Or(lhs, rhs),
-                    BinaryOp::Coalesce => NodeKind::Coalesce(lhs, rhs),
-                    op => NodeKind::Binary { op: *op, lhs, rhs },
-                }
-            }
-            ExprKind::Assert(inner) => NodeKind::Assert(Box::new(self.expr(inner)?)),
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Object(entries) => Node::Object(
+                entries
+                    .iter()
+                    .map(|e| Ok((e.key.value.clone(), self.expr(&e.value)?)))
+                    .collect::<Result<_, Diagnostic>>()?,
+            ),
+            ExprKind::Unary { op, operand } => Node::Unary {
+                op: *op,
+                operand: self.boxed(operand)?,
+                span,
+            },
+            ExprKind::Binary {
+                op: BinaryOp::Coalesce,
+                lhs,
+                rhs,
+            } => Node::Coalesce {
+                lhs: self.boxed(lhs)?,
+                rhs: self.boxed(rhs)?,
+            },
+            ExprKind::Binary { op, lhs, rhs } => Node::Binary {
+                op: *op,
+                lhs: self.boxed(lhs)?,
+                rhs: self.boxed(rhs)?,
+                span,
+            },
+            ExprKind::Assert(inner) => Node::Assert {
+                inner: self.boxed(inner)?,
+                span,
+            },
             ExprKind::If {
                 condition,
                 then_branch,
                 else_branch,
-            } => NodeKind::If {
-                condition: Box::new(self.expr(condition)?),
-                then_branch: Box::new(self.expr(then_branch)?),
-                else_branch: Box::new(self.expr(else_branch)?),
+            } => Node::If {
+                condition: self.boxed(condition)?,
+                then_branch: self.boxed(then_branch)?,
+                else_branch: self.boxed(else_branch)?,
+                span,
             },
             ExprKind::Match { subject, arms } => {
-                let subject = Box::new(self.expr(subject)?);
+                let subject = self.boxed(subject)?;
                 let mut compiled = Vec::new();
-                let mut otherwise = None;
+                let mut default = None;
                 for arm in arms {
                     let body = self.expr(&arm.body)?;
                     if arm.is_wildcard() {
-                        // Arms after `_` can never be chosen.
-                        otherwise.get_or_insert(Box::new(body));
+                        default.get_or_insert(Box::new(body));
                         continue;
                     }
-                    let mut patterns = Vec::with_capacity(arm.patterns.len());
+                    let mut patterns = Vec::new();
                     for pattern in &arm.patterns {
-                        match self.expr(pattern)?.kind {
-                            NodeKind::Const(value) => patterns.push(value),
-                            _ => {
-                                return Err(Diagnostic::new(
-                                    Code::TypeMismatch,
-                                    pattern.span,
-                                    "a match pattern must be a literal",
-                                )
-                                .with_label("not a literal"));
-                            }
-                        }
+                        let node = self.expr(pattern)?;
+                        patterns.push(super::eval::constant_value(&node).ok_or_else(|| {
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                pattern.span,
+                                "match patterns must be literals",
+                            )
+                        })?);
                     }
-                    if otherwise.is_none() {
-                        compiled.push((patterns, body));
-                    }
+                    compiled.push((patterns, body));
                 }
-                NodeKind::Match {
+                Node::Match {
                     subject,
                     arms: compiled,
-                    otherwise,
+                    default,
+                    span,
                 }
             }
-            ExprKind::Call { function, args } => self.call(span, function, args)?,
+            ExprKind::Call { function, args } => self.call(function, args, span)?,
             ExprKind::Closure { .. } => {
                 return Err(Diagnostic::new(
                     Code::NotCallable,
                     span,
-                    "a closure can only be an argument of a function that takes one",
-                )
-                .with_label("closure here"));
+                    "a closure can only be a function argument",
+                ));
             }
-        };
-        Ok(Node { kind, span })
+        })
     }
 
-    /// A local or let of the same name hides a lookup table.
-    fn shadows_table(&self, name: &str) -> bool {
-        self.locals.iter().any(|l| l == name)
-            || self.lets[..self.visible_lets].iter().any(|l| l == name)
-    }
-
-    fn var(&self, name: &Ident) -> Result<NodeKind, Diagnostic> {
-        if let Some(position) = self.locals.iter().rposition(|l| *l == name.name) {
-            return Ok(NodeKind::Local(position));
+    fn variable(&mut self, name: &Ident) -> Result<Node, Diagnostic> {
+        if let Some(slot) = self.locals.iter().rposition(|l| *l == name.name) {
+            return Ok(Node::Local(slot));
         }
-        if let Some(position) = self.lets[..self.visible_lets]
-            .iter()
-            .position(|l| *l == name.name)
+        if !self.in_function
+            && let Some(&index) = self.lets.get(&name.name)
         {
-            return Ok(NodeKind::Let(position));
+            return Ok(Node::Let(index));
         }
-        if let Some(&table) = self.tables.get(&name.name) {
-            return Ok(NodeKind::Table(table));
-        }
-        Err(Diagnostic::new(
-            Code::UnknownName,
-            name.span,
-            format!("unknown name `{}`", name.name),
-        )
-        .with_label("not defined"))
+        Err(unknown(name.span, "name", &name.name))
     }
 
     fn call(
         &mut self,
-        span: Span,
         function: &Ident,
         args: &[Argument],
-    ) -> Result<NodeKind, Diagnostic> {
-        let name = function.name.as_str();
-        if let Some((index, _, params)) = self.user.get_full(name) {
-            let params = params.clone();
-            let slots = bind(span, name, &params, false, args)?;
-            let mut values = Vec::with_capacity(slots.len());
-            for slot in slots {
-                match slot.first() {
-                    Some(arg) => values.push(self.expr(&arg.value)?),
-                    None => values.push(Node {
-                        kind: NodeKind::Const(Value::Null),
-                        span,
-                    }),
-                }
-            }
-            return Ok(NodeKind::User {
+        span: Span,
+    ) -> Result<Node, Diagnostic> {
+        if let Some(&index) = self.functions.get(&function.name) {
+            let values = args
+                .iter()
+                .map(|a| self.expr(&a.value))
+                .collect::<Result<_, _>>()?;
+            return Ok(Node::UserCall {
                 function: index,
                 args: values,
+                span,
             });
         }
-        let Some(spec) = self.functions.get(name) else {
-            return Err(Diagnostic::new(
+        let spec = self.registry.get(&function.name).ok_or_else(|| {
+            Diagnostic::new(
                 Code::UnknownFunction,
                 function.span,
-                format!("unknown function `{name}`"),
+                format!("unknown function `{}`", function.name),
             )
-            .with_label("no such function"));
-        };
-        let signature = &spec.signature;
-        let names: Vec<String> = signature
-            .params
-            .iter()
-            .map(|p| p.name.to_string())
-            .collect();
-        let slots = bind(span, name, &names, signature.variadic, args)?;
-        let mut compiled = Vec::with_capacity(slots.len());
+        })?;
+        let params = &spec.signature.params;
+        let mut slots: Vec<Vec<&Argument>> = vec![Vec::new(); params.len()];
+        let mut next = 0;
+        for arg in args {
+            let position = match &arg.name {
+                Some(name) => params
+                    .iter()
+                    .position(|p| p.name == name.name)
+                    .ok_or_else(|| {
+                        Diagnostic::new(
+                            Code::UnknownArgument,
+                            name.span,
+                            format!("`{}` has no parameter `{}`", function.name, name.name),
+                        )
+                    })?,
+                None => {
+                    let position = next.min(params.len().saturating_sub(1));
+                    if !spec.signature.variadic {
+                        next += 1;
+                    } else if next + 1 < params.len() {
+                        next += 1;
+                    }
+                    position
+                }
+            };
+            if let Some(slot) = slots.get_mut(position) {
+                slot.push(arg);
+            }
+        }
+        let mut values = Vec::new();
         let mut closure = None;
-        for (index, (param, slot)) in signature.params.iter().zip(&slots).enumerate() {
-            if param.ty == Type::Closure {
+        for (index, (param, slot)) in params.iter().zip(&slots).enumerate() {
+            if param.ty == crate::check::Type::Closure {
                 let Some(arg) = slot.first() else {
-                    return Err(missing(span, name, param.name));
+                    return Err(Diagnostic::new(
+                        Code::MissingArgument,
+                        span,
+                        format!("`{}` needs a closure", function.name),
+                    ));
                 };
-                closure = Some(self.closure(name, param.name, &arg.value)?);
-                compiled.push(Arg::ClosureSlot);
+                let ExprKind::Closure {
+                    params: names,
+                    body,
+                } = &arg.value.kind
+                else {
+                    return Err(Diagnostic::new(
+                        Code::NotCallable,
+                        arg.value.span,
+                        "expected a closure such as `|x| x.amount`",
+                    ));
+                };
+                let first_slot = self.locals.len();
+                self.locals.extend(names.iter().map(|n| n.name.clone()));
+                let body = self.expr(body);
+                self.locals.truncate(first_slot);
+                closure = Some(Box::new(ClosureNode {
+                    first_slot,
+                    params: names.len(),
+                    body: body?,
+                }));
                 continue;
             }
-            let last_variadic = signature.variadic && index + 1 == signature.params.len();
             if slot.is_empty() {
-                if !last_variadic {
-                    compiled.push(Arg::Default(default_value(param)));
+                if !(spec.signature.variadic && index + 1 == params.len()) {
+                    values.push(Node::Const(crate::functions::default_value(param)));
                 }
                 continue;
             }
             for arg in slot {
-                let node = match dotted_name(&arg.value) {
-                    Some(dotted) if name == "xref" && index == 0 => Node {
-                        kind: NodeKind::Const(Value::string(dotted)),
-                        span: arg.value.span,
-                    },
-                    _ => self.expr(&arg.value)?,
-                };
-                compiled.push(Arg::Value(node));
+                if function.name == "xref"
+                    && index == 0
+                    && let Some(name) = dotted(&arg.value)
+                {
+                    values.push(Node::Const(Value::string(name)));
+                } else {
+                    values.push(self.expr(&arg.value)?);
+                }
             }
         }
-        Ok(NodeKind::Builtin(Box::new(BuiltinCall {
-            name: signature.name,
-            call: spec.call,
-            args: compiled,
+        Ok(Node::Call {
+            spec,
+            args: values,
             closure,
-        })))
-    }
-
-    fn closure(&mut self, function: &str, param: &str, expr: &Expr) -> Result<Closure, Diagnostic> {
-        let ExprKind::Closure { params, body } = &expr.kind else {
-            return Err(Diagnostic::new(
-                Code::NotCallable,
-                expr.span,
-                format!("`{param}` of `{function}` takes a closure such as `|x| x.id`"),
-            )
-            .with_label("not a closure"));
-        };
-        let depth = self.locals.len();
-        self.locals.extend(params.iter().map(|p| p.name.clone()));
-        let body = self.expr(body);
-        self.locals.truncate(depth);
-        Ok(Closure {
-            depth,
-            params: params.len(),
-            body: Box::new(body?),
+            span,
         })
     }
 }
 
-/// A list of constants is itself a constant.
-fn constant_list(items: &[Node]) -> Option<NodeKind> {
-    let mut values = Vec::with_capacity(items.len());
-    for item in items {
-        match &item.kind {
-            NodeKind::Const(v) => values.push(v.clone()),
-            _ => return None,
-        }
+/// `on "a", "b"`: the record's `type` must be one of the event types.
+fn event_filter(events: &[StringLit], span: Span) -> Node {
+    let patterns = events
+        .iter()
+        .map(|e| Value::string(e.value.as_str()))
+        .collect();
+    let event_type = Node::Field {
+        base: Box::new(Node::Record),
+        name: Arc::from("type"),
+        optional: true,
+        span,
+    };
+    Node::Match {
+        subject: Box::new(event_type),
+        arms: vec![(patterns, Node::Const(Value::Bool(true)))],
+        default: Some(Box::new(Node::Const(Value::Bool(false)))),
+        span,
     }
-    Some(NodeKind::Const(Value::list(values)))
 }
 
-/// `stripe.customers` written as a bare dotted name (the first argument of `xref`).
-fn dotted_name(expr: &Expr) -> Option<String> {
+/// `stripe.customers` written as a bare name.
+fn dotted(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Var(name) => Some(name.name.clone()),
         ExprKind::Field {
             base,
             name,
             optional: false,
-        } => dotted_name(base).map(|b| format!("{b}.{}", name.name)),
+        } => Some(format!("{}.{}", dotted(base)?, name.name)),
         _ => None,
     }
-}
-
-fn missing(span: Span, function: &str, param: &str) -> Diagnostic {
-    Diagnostic::new(
-        Code::MissingArgument,
-        span,
-        format!("`{function}` needs the argument `{param}`"),
-    )
-    .with_label(format!("`{param}` missing"))
-}
-
-/// Assigns arguments to parameters (named ones by name, the others in order; a variadic last
-/// parameter takes every remaining positional argument).
-fn bind<'e>(
-    span: Span,
-    function: &str,
-    params: &[String],
-    variadic: bool,
-    args: &'e [Argument],
-) -> Result<Vec<Vec<&'e Argument>>, Diagnostic> {
-    let mut slots: Vec<Vec<&Argument>> = params.iter().map(|_| Vec::new()).collect();
-    let mut next = 0;
-    for arg in args {
-        let index = match &arg.name {
-            Some(name) => params.iter().position(|p| *p == name.name).ok_or_else(|| {
-                Diagnostic::new(
-                    Code::UnknownArgument,
-                    name.span,
-                    format!("`{function}` has no parameter `{}`", name.name),
-                )
-                .with_label("unknown argument name")
-            })?,
-            None => {
-                while next < slots.len()
-                    && !slots[next].is_empty()
-                    && !(variadic && next + 1 == slots.len())
-                {
-                    next += 1;
-                }
-                if next >= slots.len() {
-                    return Err(Diagnostic::new(
-                        Code::TooManyArguments,
-                        arg.span,
-                        format!("`{function}` takes {} argument(s)", params.len()),
-                    )
-                    .with_label("extra argument"));
-                }
-                next
-            }
-        };
-        let repeatable = variadic && index + 1 == slots.len();
-        if !slots[index].is_empty() && !repeatable {
-            return Err(Diagnostic::new(
-                Code::TooManyArguments,
-                arg.span,
-                format!(
-                    "argument `{}` of `{function}` is given twice",
-                    params[index]
-                ),
-            )
-            .with_label("second time"));
-        }
-        slots[index].push(arg);
-    }
-    let _ = span;
-    Ok(slots)
 }

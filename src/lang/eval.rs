@@ -1,269 +1,377 @@
-//! Evaluating compiled nodes against one record.
+//! Evaluates compiled nodes against one record.
 
 use std::sync::Arc;
 
+use super::compile::CompiledPipeline;
+use super::node::{ClosureNode, Node};
+use super::outcome::{Eval, Flow, RecordError, fail};
+use super::{Map, Value, ops};
 use crate::diagnostics::{Code, Span};
-use crate::functions::CallContext;
+use crate::functions::spec::{CallArgs, CallContext, FunctionError, NoCrossReferences};
+use crate::syntax::ast::UnaryOp;
 
-use super::ops;
-use super::outcome::{Eval, Fault, RecordError};
-use super::program::{Node, NodeKind, TemplatePiece, UserFunction};
-use super::{Map, Value};
+/// User functions calling each other deeper than this fail the record instead of the stack.
+const MAX_CALL_DEPTH: usize = 64;
 
-/// Deeper user-function calls than this fail the record rather than the stack.
-const MAX_CALL_DEPTH: usize = 200;
-
-/// Everything compiled that expressions refer to by index.
-#[derive(Debug, Default)]
-pub(crate) struct Program {
-    pub lets: Vec<Node>,
-    pub tables: Vec<Arc<Map>>,
-    pub functions: Vec<UserFunction>,
+pub(crate) struct Machine<'a> {
+    pub program: &'a CompiledPipeline,
+    pub record: &'a Value,
+    pub lets: Vec<Option<Eval>>,
+    pub stack: Vec<Value>,
+    pub frame: usize,
+    pub depth: usize,
+    pub context: CallContext<'a>,
 }
 
-/// The evaluation state of one record.
-pub(crate) struct State<'r, 'c> {
-    pub record: &'r Value,
-    pub context: &'c CallContext<'c>,
-    /// Each let's result, once used.
-    lets: Vec<Option<Eval>>,
-    /// Parameters of the user functions and closures being evaluated.
-    pub locals: Vec<Value>,
-    /// Where the current user function's parameters start in `locals`.
-    pub base: usize,
-    depth: usize,
-}
-
-impl<'r, 'c> State<'r, 'c> {
-    pub(crate) fn new(record: &'r Value, context: &'c CallContext<'c>, lets: usize) -> Self {
-        State {
+impl<'a> Machine<'a> {
+    pub fn new(program: &'a CompiledPipeline, record: &'a Value, context: CallContext<'a>) -> Self {
+        Machine {
+            program,
             record,
-            context,
-            lets: (0..lets).map(|_| None).collect(),
-            locals: Vec::new(),
-            base: 0,
+            lets: vec![None; program.lets.len()],
+            stack: Vec::new(),
+            frame: 0,
             depth: 0,
+            context,
         }
     }
-}
 
-pub(crate) fn eval(program: &Program, node: &Node, state: &mut State) -> Eval {
-    let span = node.span;
-    match &node.kind {
-        NodeKind::Const(v) => Ok(v.clone()),
-        NodeKind::Record => Ok(state.record.clone()),
-        NodeKind::Let(index) => let_value(program, *index, state),
-        NodeKind::Local(index) => Ok(state
-            .locals
-            .get(state.base + index)
-            .cloned()
-            .unwrap_or(Value::Null)),
-        NodeKind::Table(index) => Ok(program
-            .tables
-            .get(*index)
-            .map_or(Value::Null, |t| Value::Object(t.clone()))),
-        NodeKind::LookupRead { table, key } => {
-            let key = eval(program, key, state)?;
-            lookup(program, *table, &key, span)
-        }
-        NodeKind::Field {
-            base,
-            name,
-            optional,
-        } => {
-            let base = eval(program, base, state)?;
-            ops::field(&base, name, *optional, span)
-        }
-        NodeKind::Index {
-            base,
-            index,
-            optional,
-        } => {
-            let base = eval(program, base, state)?;
-            let index = eval(program, index, state)?;
-            ops::index(&base, &index, *optional, span)
-        }
-        NodeKind::Template(pieces) => {
-            let mut text = String::new();
-            for piece in pieces {
-                match piece {
-                    TemplatePiece::Text(t) => text.push_str(t),
-                    TemplatePiece::Value(n) => {
-                        let value = eval(program, n, state)?;
-                        ops::render(&value, &mut text, n.span)?;
+    pub fn eval(&mut self, node: &Node) -> Eval {
+        match node {
+            Node::Const(value) => Ok(value.clone()),
+            Node::Record => Ok(self.record.clone()),
+            Node::Let(index) => {
+                if let Some(Some(result)) = self.lets.get(*index) {
+                    return result.clone();
+                }
+                let result = self.eval(&self.program.lets[*index]);
+                self.lets[*index] = Some(result.clone());
+                result
+            }
+            Node::Local(slot) => Ok(self
+                .stack
+                .get(self.frame + slot)
+                .cloned()
+                .unwrap_or(Value::Null)),
+            Node::Field {
+                base,
+                name,
+                optional,
+                span,
+            } => {
+                let base = self.eval(base)?;
+                field(&base, name, *optional, *span)
+            }
+            Node::Index {
+                base,
+                index,
+                optional,
+                span,
+            } => {
+                let base = self.eval(base)?;
+                let index = self.eval(index)?;
+                ops::index(&base, &index, *optional, *span)
+            }
+            Node::LookupRead { table, key, span } => {
+                let key = self.eval(key)?;
+                let Some(text) = key_text(&key) else {
+                    return Err(fail(
+                        Code::LookupMissed,
+                        *span,
+                        format!("lookup key is {}", key.kind()),
+                    ));
+                };
+                self.program.tables[*table]
+                    .get(&text)
+                    .cloned()
+                    .ok_or_else(|| {
+                        fail(
+                            Code::LookupMissed,
+                            *span,
+                            format!("no lookup entry for `{text}`"),
+                        )
+                    })
+            }
+            Node::List(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.eval(item)?);
+                }
+                Ok(Value::list(values))
+            }
+            Node::Object(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for (key, node) in entries {
+                    map.insert(key.clone(), self.eval(node)?);
+                }
+                Ok(Value::object(map))
+            }
+            Node::Template(parts, span) => {
+                let mut text = String::new();
+                for part in parts {
+                    let value = self.eval(part)?;
+                    match crate::functions::text_form(&value) {
+                        Some(piece) => text.push_str(&piece),
+                        None if matches!(value, Value::Null) => {}
+                        None => {
+                            return Err(fail(
+                                Code::MissingFieldAtRuntime,
+                                *span,
+                                "a value in this template is missing",
+                            ));
+                        }
                     }
                 }
+                Ok(Value::string(text))
             }
-            Ok(Value::string(text))
-        }
-        NodeKind::List(items) => {
-            let mut values = Vec::with_capacity(items.len());
-            for item in items {
-                values.push(eval(program, item, state)?);
-            }
-            Ok(Value::list(values))
-        }
-        NodeKind::Object(fields) => {
-            let mut map = Map::with_capacity(fields.len());
-            for (key, value) in fields {
-                map.insert(key.clone(), eval(program, value, state)?);
-            }
-            Ok(Value::object(map))
-        }
-        NodeKind::Neg(operand) => ops::negate(&eval(program, operand, state)?, span),
-        NodeKind::Not(operand) => {
-            let value = eval(program, operand, state)?;
-            Ok(Value::Bool(!ops::truth(&value, operand.span, "`!`")?))
-        }
-        NodeKind::And(lhs, rhs) => {
-            if !ops::truth(&eval(program, lhs, state)?, lhs.span, "`&&`")? {
-                return Ok(Value::Bool(false));
-            }
-            let right = eval(program, rhs, state)?;
-            Ok(Value::Bool(ops::truth(&right, rhs.span, "`&&`")?))
-        }
-        NodeKind::Or(lhs, rhs) => {
-            if ops::truth(&eval(program, lhs, state)?, lhs.span, "`||`")? {
-                return Ok(Value::Bool(true));
-            }
-            let right = eval(program, rhs, state)?;
-            Ok(Value::Bool(ops::truth(&right, rhs.span, "`||`")?))
-        }
-        NodeKind::Coalesce(lhs, rhs) => match eval(program, lhs, state) {
-            Ok(value) if !value.is_nothing() => Ok(value),
-            Ok(_) | Err(Fault::Failed(_)) => eval(program, rhs, state),
-            Err(stop) => Err(stop),
-        },
-        NodeKind::Binary { op, lhs, rhs } => {
-            let left = eval(program, lhs, state)?;
-            let right = eval(program, rhs, state)?;
-            ops::binary(*op, &left, &right, span)
-        }
-        NodeKind::Assert(inner) => match eval(program, inner, state) {
-            Ok(value) if !value.is_nothing() => Ok(value),
-            Ok(value) => Err(Fault::Fail(RecordError::new(
-                Code::RecordFailed,
-                span,
-                format!("asserted a value with `!`, but it is {}", value.kind()),
-            ))),
-            Err(Fault::Failed(e)) => {
-                let code = if e.code == Code::LookupMissed {
-                    Code::LookupMissed
-                } else {
-                    Code::RecordFailed
-                };
-                Err(Fault::Fail(RecordError::new(code, e.span, e.message)))
-            }
-            Err(stop) => Err(stop),
-        },
-        NodeKind::If {
-            condition,
-            then_branch,
-            else_branch,
-        } => {
-            let value = eval(program, condition, state)?;
-            if ops::truth(&value, condition.span, "`if`")? {
-                eval(program, then_branch, state)
-            } else {
-                eval(program, else_branch, state)
-            }
-        }
-        NodeKind::Match {
-            subject,
-            arms,
-            otherwise,
-        } => {
-            let value = eval(program, subject, state)?;
-            for (patterns, body) in arms {
-                if patterns.iter().any(|p| ops::equal(p, &value)) {
-                    return eval(program, body, state);
+            Node::Unary { op, operand, span } => {
+                let value = self.eval(operand)?;
+                match op {
+                    UnaryOp::Not => match value {
+                        Value::Bool(b) => Ok(Value::Bool(!b)),
+                        other => Err(fail(
+                            Code::RuntimeType,
+                            *span,
+                            format!("`!` needs a bool, got {}", other.kind()),
+                        )),
+                    },
+                    UnaryOp::Neg => ops::negate(&value, *span),
                 }
             }
-            match otherwise {
-                Some(body) => eval(program, body, state),
-                None => Ok(Value::Null),
+            Node::Binary { op, lhs, rhs, span } => {
+                use crate::syntax::ast::BinaryOp::{And, Or};
+                let left = self.eval(lhs)?;
+                if matches!(op, And | Or) {
+                    let Value::Bool(l) = left else {
+                        return Err(fail(
+                            Code::RuntimeType,
+                            *span,
+                            format!("`{}` needs bools, got {}", op.symbol(), left.kind()),
+                        ));
+                    };
+                    if (*op == And && !l) || (*op == Or && l) {
+                        return Ok(Value::Bool(l));
+                    }
+                    return match self.eval(rhs)? {
+                        Value::Bool(r) => Ok(Value::Bool(r)),
+                        other => Err(fail(
+                            Code::RuntimeType,
+                            *span,
+                            format!("`{}` needs bools, got {}", op.symbol(), other.kind()),
+                        )),
+                    };
+                }
+                let right = self.eval(rhs)?;
+                ops::binary(*op, &left, &right, *span)
+            }
+            Node::Coalesce { lhs, rhs } => match self.eval(lhs) {
+                Ok(value) if !value.is_nothing() => Ok(value),
+                Ok(_) | Err(Flow::Fail(_)) => self.eval(rhs),
+                Err(other) => Err(other),
+            },
+            Node::Assert { inner, span } => match self.eval(inner) {
+                Ok(value) if !value.is_nothing() => Ok(value),
+                Ok(value) => Err(Flow::Abort(RecordError::new(
+                    Code::RecordFailed,
+                    *span,
+                    format!("asserted a value with `!`, but it is {}", value.kind()),
+                ))),
+                Err(Flow::Fail(error)) => Err(Flow::Abort(error)),
+                Err(other) => Err(other),
+            },
+            Node::If {
+                condition,
+                then_branch,
+                else_branch,
+                span,
+            } => match self.eval(condition)? {
+                Value::Bool(true) => self.eval(then_branch),
+                Value::Bool(false) | Value::Null | Value::Missing => self.eval(else_branch),
+                other => Err(fail(
+                    Code::RuntimeType,
+                    *span,
+                    format!("`if` needs a bool, got {}", other.kind()),
+                )),
+            },
+            Node::Match {
+                subject,
+                arms,
+                default,
+                span,
+            } => {
+                let value = self.eval(subject)?;
+                for (patterns, body) in arms {
+                    if patterns.iter().any(|p| ops::equal(p, &value)) {
+                        return self.eval(body);
+                    }
+                }
+                match default {
+                    Some(body) => self.eval(body),
+                    None => Err(fail(
+                        Code::RuntimeType,
+                        *span,
+                        format!("no match arm for {}", describe(&value)),
+                    )),
+                }
+            }
+            Node::Call {
+                spec,
+                args,
+                closure,
+                span,
+            } => {
+                let mut values = Vec::with_capacity(args.len());
+                for arg in args {
+                    values.push(self.eval(arg)?);
+                }
+                let result = match closure {
+                    None => {
+                        let mut call = CallArgs {
+                            values,
+                            closure: None,
+                            context: &self.context,
+                        };
+                        (spec.call)(&mut call)
+                    }
+                    Some(closure) => self.call_with_closure(spec.call, values, closure),
+                };
+                result.map_err(|e| match e {
+                    FunctionError::Failed(message) => fail(Code::FunctionFailed, *span, message),
+                    FunctionError::Skip(reason) => Flow::Skip(reason),
+                    FunctionError::Fail(reason) => {
+                        Flow::Abort(RecordError::new(Code::RecordFailed, *span, reason))
+                    }
+                })
+            }
+            Node::UserCall {
+                function,
+                args,
+                span,
+            } => {
+                if self.depth >= MAX_CALL_DEPTH {
+                    return Err(Flow::Abort(RecordError::new(
+                        Code::CallTooDeep,
+                        *span,
+                        format!(
+                            "functions call each other more than {MAX_CALL_DEPTH} levels deep (recursion?)"
+                        ),
+                    )));
+                }
+                let mut values = Vec::with_capacity(args.len());
+                for arg in args {
+                    values.push(self.eval(arg)?);
+                }
+                let function = &self.program.functions[*function];
+                let (saved_frame, saved_len) = (self.frame, self.stack.len());
+                self.frame = saved_len;
+                self.stack.extend(values.into_iter().take(function.params));
+                self.depth += 1;
+                let result = self.eval(&function.body);
+                self.depth -= 1;
+                self.stack.truncate(saved_len);
+                self.frame = saved_frame;
+                result
             }
         }
-        NodeKind::Builtin(call) => super::calls::builtin(program, call, span, state),
-        NodeKind::User { function, args } => {
-            let mut values = Vec::with_capacity(args.len());
-            for arg in args {
-                values.push(eval(program, arg, state)?);
-            }
-            user_call(program, *function, values, span, state)
+    }
+
+    fn call_with_closure(
+        &mut self,
+        implementation: crate::functions::spec::Implementation,
+        values: Vec<Value>,
+        closure: &ClosureNode,
+    ) -> Result<Value, FunctionError> {
+        let context = CallContext {
+            ..self.context_copy()
+        };
+        let mut invoke = |params: &[Value]| -> Result<Value, FunctionError> {
+            let base = self.frame + closure.first_slot;
+            self.stack.truncate(base.max(self.frame));
+            self.stack.resize(base, Value::Null);
+            self.stack
+                .extend(params.iter().take(closure.params).cloned());
+            self.stack.resize(base + closure.params, Value::Null);
+            let result = self.eval(&closure.body);
+            self.stack.truncate(base);
+            result.map_err(|flow| match flow {
+                Flow::Fail(error) => FunctionError::Failed(error.message),
+                Flow::Skip(reason) => FunctionError::Skip(reason),
+                Flow::Abort(error) => FunctionError::Fail(error.message),
+            })
+        };
+        let mut call = CallArgs {
+            values,
+            closure: Some(&mut invoke),
+            context: &context,
+        };
+        implementation(&mut call)
+    }
+
+    fn context_copy(&self) -> CallContext<'a> {
+        CallContext {
+            timezone: self.context.timezone,
+            now: self.context.now,
+            cross_references: self.context.cross_references,
+            base_dir: self.context.base_dir,
         }
     }
 }
 
-fn let_value(program: &Program, index: usize, state: &mut State) -> Eval {
-    if let Some(Some(done)) = state.lets.get(index) {
-        return done.clone();
+fn field(base: &Value, name: &Arc<str>, optional: bool, span: Span) -> Eval {
+    match base {
+        Value::Object(map) => Ok(map.get(&**name).cloned().unwrap_or(Value::Missing)),
+        Value::Null | Value::Missing if optional => Ok(Value::Null),
+        Value::Null | Value::Missing => Err(fail(
+            Code::MissingFieldAtRuntime,
+            span,
+            format!("cannot read `.{name}` of a {} value", base.kind()),
+        )),
+        other => Err(fail(
+            Code::RuntimeType,
+            span,
+            format!("cannot read `.{name}` of a {}", other.kind()),
+        )),
     }
-    let Some(node) = program.lets.get(index) else {
-        return Ok(Value::Null);
-    };
-    let result = eval(program, node, state);
-    if let Some(slot) = state.lets.get_mut(index) {
-        *slot = Some(result.clone());
-    }
-    result
 }
 
-fn lookup(program: &Program, table: usize, key: &Value, span: Span) -> Eval {
-    let Some(entries) = program.tables.get(table) else {
-        return Err(Fault::failed(Code::LookupMissed, span, "unknown lookup"));
-    };
-    let text = match key {
-        Value::String(s) => Some(s.clone()),
-        other => ops::text_form(other).map(Arc::from),
-    };
-    let Some(text) = text else {
-        return Err(Fault::failed(
-            Code::LookupMissed,
-            span,
-            format!("lookup key is {}", key.kind()),
-        ));
-    };
-    entries.get(&*text).cloned().ok_or_else(|| {
-        Fault::failed(
-            Code::LookupMissed,
-            span,
-            format!("no lookup entry for key \"{text}\""),
-        )
-    })
+/// The string a lookup or group key is matched by.
+pub(crate) fn key_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.to_string()),
+        Value::Int(_) | Value::Decimal(_) | Value::Bool(_) => crate::functions::text_form(value),
+        _ => None,
+    }
 }
 
-fn user_call(
-    program: &Program,
-    function: usize,
-    args: Vec<Value>,
-    span: Span,
-    state: &mut State,
-) -> Eval {
-    let Some(decl) = program.functions.get(function) else {
-        return Err(Fault::failed(Code::RuntimeType, span, "unknown function"));
-    };
-    if state.depth >= MAX_CALL_DEPTH {
-        return Err(Fault::Fail(RecordError::new(
-            Code::CallTooDeep,
+fn describe(value: &Value) -> String {
+    match crate::functions::text_form(value) {
+        Some(text) if text.len() <= 60 => format!("`{text}`"),
+        _ => value.kind().to_string(),
+    }
+}
+
+/// The value of a node that needs no record (literal lookup entries and patterns).
+pub(crate) fn constant_value(node: &Node) -> Option<Value> {
+    match node {
+        Node::Const(value) => Some(value.clone()),
+        Node::Unary {
+            op: UnaryOp::Neg,
+            operand,
             span,
-            format!(
-                "`{}` called itself more than {MAX_CALL_DEPTH} levels deep",
-                decl.name
-            ),
-        )));
+        } => ops::negate(&constant_value(operand)?, *span).ok(),
+        _ => None,
     }
-    let saved_base = state.base;
-    state.base = state.locals.len();
-    let params = decl.params;
-    state.locals.extend(args.into_iter().take(params));
-    while state.locals.len() < state.base + params {
-        state.locals.push(Value::Null);
-    }
-    state.depth += 1;
-    let result = eval(program, &decl.body, state);
-    state.depth -= 1;
-    state.locals.truncate(state.base);
-    state.base = saved_base;
-    result
+}
+
+/// Evaluates a node with no record, lets or store (lookup entries at compile time).
+pub(crate) fn constant(program: &CompiledPipeline, node: &Node) -> Option<Value> {
+    let empty = Value::object(Map::new());
+    let context = CallContext {
+        timezone: program.timezone.as_ref(),
+        now: jiff::Timestamp::UNIX_EPOCH,
+        cross_references: &NoCrossReferences,
+        base_dir: &program.base_dir,
+    };
+    let mut machine = Machine::new(program, &empty, context);
+    machine.eval(node).ok()
 }

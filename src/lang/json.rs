@@ -1,88 +1,61 @@
-//! JSON lines straight to [`Value`] and back, fast and exact.
-//!
-//! Parsing deserializes directly into `Value` (no intermediate `serde_json::Value`). The crate
-//! builds serde_json with `arbitrary_precision`, so every number arrives as a one-entry map
-//! keyed by serde_json's private number token, holding the number's text: integers that fit
-//! become `Int`, others exact `Decimal`s (`12.50` keeps its scale), never f64.
+//! JSON straight into and out of [`Value`], with exact numbers and no intermediate tree.
 
 use std::fmt;
-use std::io::Write as _;
+use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::diagnostics::{Code, Diagnostic};
-
 use super::{Map, Value};
 
-/// serde_json's key for a number under `arbitrary_precision`.
+/// serde_json's key for numbers kept as text (the `arbitrary_precision` feature).
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// A line that is not one JSON object.
-#[derive(Clone, Debug, PartialEq)]
-pub struct JsonError {
-    pub message: String,
-    /// 1-based column of the problem (0 when unknown).
-    pub column: usize,
-}
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct JsonError(String);
 
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for JsonError {}
-
-impl JsonError {
-    pub fn to_diagnostic(&self) -> Diagnostic {
-        Diagnostic::unlocated(Code::InvalidInput, self.message.clone())
-    }
-}
-
-/// One JSON object (a line of `ferry map` input).
-pub fn parse_record(line: &[u8]) -> Result<Value, JsonError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(line);
-    let value = ValueSeed.deserialize(&mut deserializer).map_err(error)?;
-    deserializer.end().map_err(error)?;
+/// Parses one JSON document (a record: any JSON value is accepted, objects expected).
+pub fn parse_record(bytes: &[u8]) -> Result<Value, JsonError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = ValueSeed
+        .deserialize(&mut deserializer)
+        .map_err(|e| JsonError(e.to_string()))?;
+    deserializer.end().map_err(|e| JsonError(e.to_string()))?;
     match value {
         Value::Object(_) => Ok(value),
-        other => Err(JsonError {
-            message: format!("expected a JSON object, found {}", other.kind()),
-            column: 1,
-        }),
+        other => Err(JsonError(format!(
+            "expected a JSON object, found {}",
+            other.kind()
+        ))),
     }
 }
 
-/// Any JSON value, numbers exact.
-pub fn parse_value(text: &[u8]) -> Result<Value, JsonError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let value = ValueSeed.deserialize(&mut deserializer).map_err(error)?;
-    deserializer.end().map_err(error)?;
+/// Parses any JSON value.
+pub fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = ValueSeed
+        .deserialize(&mut deserializer)
+        .map_err(|e| JsonError(e.to_string()))?;
+    deserializer.end().map_err(|e| JsonError(e.to_string()))?;
     Ok(value)
 }
 
-fn error(e: serde_json::Error) -> JsonError {
-    JsonError {
-        message: e.to_string(),
-        column: e.column(),
+/// A JSON number's text as an int when it fits, else an exact decimal, else its text.
+pub fn number_from_text(text: &str) -> Value {
+    if !text.contains(['.', 'e', 'E'])
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Value::Int(i);
     }
-}
-
-/// Number text to a value: `Int` when it fits, else an exact `Decimal`, else (more than 28
-/// significant digits) the text itself, so nothing is lost.
-pub(crate) fn number(text: &str) -> Value {
-    if let Ok(int) = text.parse::<i64>() {
-        return Value::Int(int);
-    }
-    let exact = if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
+    let decimal = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text)
     } else {
-        Decimal::from_str_exact(text).ok()
+        Decimal::from_str_exact(text)
     };
-    match exact {
-        Some(decimal) => Value::Decimal(decimal),
-        None => Value::string(text),
+    match decimal.or_else(|_| Decimal::from_str(text)) {
+        Ok(d) if d.to_string() == text || text.contains(['e', 'E']) => Value::Decimal(d),
+        _ => Value::string(text),
     }
 }
 
@@ -90,7 +63,6 @@ struct ValueSeed;
 
 impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value;
-
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
         deserializer.deserialize_any(ValueVisitor)
     }
@@ -104,172 +76,107 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
-
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v)
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::Decimal(Decimal::from(v))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Err(E::custom(format!(
+            "the number {v} arrived as a float; ferry reads numbers exactly"
+        )))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::string(v))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::string(v))
+    }
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
-
     fn visit_none<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    // Without `arbitrary_precision` numbers come this way; kept exact where possible.
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::Int(n))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(i64::try_from(n).map_or_else(|_| Value::Decimal(Decimal::from(n)), Value::Int))
-    }
-
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
-        Decimal::try_from(n)
-            .map(Value::Decimal)
-            .map_err(|_| E::custom("number out of range"))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::string(s))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::string(s))
-    }
-
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
         while let Some(item) = seq.next_element_seed(ValueSeed)? {
             items.push(item);
         }
         Ok(Value::list(items))
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let first = match map.next_key_seed(KeySeed)? {
-            None => return Ok(Value::object(Map::new())),
-            Some(Key::Number) => return map.next_value_seed(NumberSeed),
-            Some(Key::Name(name)) => name,
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let Some(first) = access.next_key::<KeyText>()? else {
+            return Ok(Value::object(Map::new()));
         };
-        let mut fields = Map::with_capacity(8);
-        fields.insert(first, map.next_value_seed(ValueSeed)?);
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            let name = match key {
-                Key::Name(name) => name,
-                Key::Number => NUMBER_TOKEN.to_string(),
-            };
-            fields.insert(name, map.next_value_seed(ValueSeed)?);
+        if first.0 == NUMBER_TOKEN {
+            let text: String = access.next_value()?;
+            return Ok(number_from_text(&text));
         }
-        Ok(Value::object(fields))
+        let mut map = Map::with_capacity(access.size_hint().unwrap_or(8));
+        map.insert(first.0, access.next_value_seed(ValueSeed)?);
+        while let Some(key) = access.next_key::<KeyText>()? {
+            let value = access.next_value_seed(ValueSeed)?;
+            map.insert(key.0, value);
+        }
+        Ok(Value::object(map))
     }
 }
 
-enum Key {
-    Number,
-    Name(String),
-}
+struct KeyText(String);
 
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+impl<'de> serde::Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyText, E> {
+                Ok(KeyText(v))
+            }
+        }
         deserializer.deserialize_str(KeyVisitor)
     }
 }
 
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Key, E> {
-        Ok(if s == NUMBER_TOKEN {
-            Key::Number
-        } else {
-            Key::Name(s.to_owned())
-        })
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Key, E> {
-        Ok(if s == NUMBER_TOKEN {
-            Key::Number
-        } else {
-            Key::Name(s)
-        })
-    }
-}
-
-struct NumberSeed;
-
-impl<'de> DeserializeSeed<'de> for NumberSeed {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_str(NumberVisitor)
-    }
-}
-
-struct NumberVisitor;
-
-impl<'de> Visitor<'de> for NumberVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number")
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(number(s))
-    }
-}
-
-/// Writes `value` as compact JSON: decimals with their exact text, timestamps RFC 3339, dates
-/// `YYYY-MM-DD`, durations ISO 8601 (as `string()` gives them), `omit` entries left out,
-/// missing as null.
+/// Writes compact JSON: `omit` fields left out, missing as null, decimals with their exact text,
+/// timestamps as RFC 3339 and dates as `YYYY-MM-DD` strings.
 pub fn write_record(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Null | Value::Missing | Value::Omit => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Int(i) => write_int(*i, out),
-        Value::Decimal(d) => {
-            let _ = write!(out, "{d}");
-        }
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::Decimal(d) => out.extend_from_slice(d.to_string().as_bytes()),
         Value::String(s) => write_string(s, out),
-        Value::Timestamp(t) => {
-            let _ = write!(out, "\"{t}\"");
-        }
-        Value::Date(d) => {
-            let _ = write!(out, "\"{d}\"");
-        }
-        Value::Duration(d) => {
-            let _ = write!(out, "\"{d}\"");
-        }
+        Value::Timestamp(t) => write_string(&t.to_string(), out),
+        Value::Date(d) => write_string(&d.to_string(), out),
+        Value::Duration(d) => write_string(&d.to_string(), out),
         Value::List(items) => {
             out.push(b'[');
-            let mut first = true;
-            for item in items.iter().filter(|v| !matches!(v, Value::Omit)) {
-                if !first {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
                     out.push(b',');
                 }
-                first = false;
                 write_record(item, out);
             }
             out.push(b']');
         }
-        Value::Object(fields) => {
+        Value::Object(map) => {
             out.push(b'{');
             let mut first = true;
-            for (key, item) in fields.iter() {
+            for (key, item) in map.iter() {
                 if matches!(item, Value::Omit) {
                     continue;
                 }
@@ -286,61 +193,25 @@ pub fn write_record(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn write_int(value: i64, out: &mut Vec<u8>) {
-    let mut buffer = [0u8; 20];
-    let mut n = value.unsigned_abs();
-    let mut at = buffer.len();
-    loop {
-        at -= 1;
-        buffer[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&buffer[at..]);
-}
-
-/// Which bytes need escaping: 0 none, `u` as `\u00XX`, else the letter after the backslash.
-static ESCAPE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        table[i] = b'u';
-        i += 1;
-    }
-    table[0x08] = b'b';
-    table[0x09] = b't';
-    table[0x0a] = b'n';
-    table[0x0c] = b'f';
-    table[0x0d] = b'r';
-    table[b'"' as usize] = b'"';
-    table[b'\\' as usize] = b'\\';
-    table
-};
-
 fn write_string(text: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = text.as_bytes();
-    out.reserve(bytes.len() + 2);
     out.push(b'"');
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        let escape = ESCAPE[byte as usize];
-        if escape == 0 {
-            continue;
-        }
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
         out.extend_from_slice(&bytes[start..i]);
-        if escape == b'u' {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(byte >> 4) as usize]);
-            out.push(HEX[(byte & 0xf) as usize]);
+        if escape.is_empty() {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
         } else {
-            out.push(b'\\');
-            out.push(escape);
+            out.extend_from_slice(escape);
         }
         start = i + 1;
     }

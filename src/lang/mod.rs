@@ -1,21 +1,19 @@
-//! The evaluator and the value model: compiling a checked pipeline, running records through it,
-//! reading and writing JSON lines fast, and running test blocks.
+//! The evaluator and the value model.
 
-mod calls;
 mod compile;
 mod eval;
 pub mod json;
 pub mod json_value;
+mod node;
 mod ops;
-pub mod outcome;
-pub mod pipeline;
-mod program;
-mod record;
+mod outcome;
+mod run;
 pub mod testing;
 pub mod value;
 
-pub use json::{JsonError, parse_record, write_record};
-pub use outcome::{Outcome, RecordError};
-pub use pipeline::{CompileOptions, CompiledPipeline, RunEnv, compile, eval_expression};
-pub use testing::{TestFailure, TestReport, run_test};
+pub use compile::{CompileOptions, CompiledPipeline, compile};
+pub use json::{parse_record, write_record};
+pub use outcome::{Outcome, RecordError, RunEnv};
+pub use run::{ExpressionError, eval_expression, eval_text};
+pub use testing::{MapCrossReferences, TestReport, run_test};
 pub use value::{Map, Value};

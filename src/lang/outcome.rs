@@ -1,14 +1,19 @@
-//! How one record ends, and the faults that travel up through an evaluation.
+//! What running one record gives, and how evaluation stops early.
 
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::functions::FunctionError;
+use crate::functions::spec::CrossReferences;
 
 use super::Value;
 
-/// The result of running one record through a pipeline.
+/// The clock and the store a record is mapped against.
+pub struct RunEnv<'a> {
+    pub now: jiff::Timestamp,
+    pub cross_references: &'a dyn CrossReferences,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    /// The output object, fields in assignment order (`omit` fields left out).
+    /// The output object.
     Mapped(Value),
     /// A `where` was false.
     Filtered,
@@ -18,7 +23,7 @@ pub enum Outcome {
     Failed(RecordError),
 }
 
-/// Why one record failed: a runtime code, a message and the expression at fault.
+/// A failure of one record, at the expression that failed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordError {
     pub code: Code,
@@ -27,7 +32,7 @@ pub struct RecordError {
 }
 
 impl RecordError {
-    pub fn new(code: Code, span: Span, message: impl Into<String>) -> RecordError {
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
         RecordError {
             code,
             message: message.into(),
@@ -37,53 +42,29 @@ impl RecordError {
 
     pub fn to_diagnostic(&self) -> Diagnostic {
         Diagnostic::new(self.code, self.span, self.message.clone())
-    }
-}
-
-impl From<RecordError> for Diagnostic {
-    fn from(error: RecordError) -> Diagnostic {
-        error.to_diagnostic()
+            .with_label("while evaluating this")
     }
 }
 
 impl std::fmt::Display for RecordError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        write!(f, "{}: {}", self.code, self.message)
     }
 }
 
-/// Why an expression gave no value.
+/// Why evaluation stopped before producing a value.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Fault {
-    /// A failure `??` may replace: a lookup miss, a function failure, a missing field read, a
-    /// wrong-typed value, an arithmetic error.
-    Failed(RecordError),
-    /// `skip("reason")`: never caught by `??`.
-    Skip(String),
-    /// `fail("reason")` or a `!` that found nothing: never caught by `??`.
+pub(crate) enum Flow {
+    /// A failure `??` may replace (a lookup miss, a failed parse, reading a field of null).
     Fail(RecordError),
+    /// `skip(...)`: not caught by `??`.
+    Skip(String),
+    /// `fail(...)` or `!`: not caught by `??`.
+    Abort(RecordError),
 }
 
-impl Fault {
-    pub(crate) fn failed(code: Code, span: Span, message: impl Into<String>) -> Fault {
-        Fault::Failed(RecordError::new(code, span, message))
-    }
+pub(crate) type Eval = Result<Value, Flow>;
 
-    /// As a standard-library error, for closures handed to functions and for examples.
-    pub(crate) fn to_function_error(&self) -> FunctionError {
-        match self {
-            Fault::Failed(e) => FunctionError::Failed(e.message.clone()),
-            Fault::Skip(reason) => FunctionError::Skip(reason.clone()),
-            Fault::Fail(e) => FunctionError::Fail(e.message.clone()),
-        }
-    }
-
-    pub(crate) fn into_outcome(self) -> Outcome {
-        match self {
-            Fault::Skip(reason) => Outcome::Skipped(reason),
-            Fault::Failed(e) | Fault::Fail(e) => Outcome::Failed(e),
-        }
-    }
+pub(crate) fn fail(code: Code, span: Span, message: impl Into<String>) -> Flow {
+    Flow::Fail(RecordError::new(code, span, message))
 }
-
-pub(crate) type Eval = Result<Value, Fault>;

@@ -1,58 +1,31 @@
-//! `test "name" { ... }` blocks: run the input through the compiled pipeline and compare.
-//!
-//! `expect = { ... }` checks only the fields it lists: each listed field must equal the
-//! output's field deeply (ints and decimals compare by value, so `12.5` matches `12.50`), and a
-//! field listed as `omit` must be absent. A nested object value is compared exactly: every field
-//! of the expected object, and no others, must be there.
+//! `test` blocks: run the input through the pipeline and compare with the expectation.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::compile::CompiledPipeline;
+use super::outcome::{Outcome, RunEnv};
+use super::{Map, Value, json_value, ops};
 use crate::diagnostics::Span;
-use crate::functions::spec::CrossReferences;
-use crate::functions::{CallContext, Registry};
-use crate::syntax::ast::{TestBlock, TestEntry};
+use crate::functions::Registry;
+use crate::functions::spec::{CallContext, CrossReferences, NoCrossReferences};
+use crate::syntax::ast::TestBlock;
 
-use super::json_value::to_json;
-use super::ops::{equal, text_form};
-use super::outcome::Outcome;
-use super::pipeline::{CompiledPipeline, RunEnv, eval_expression, render_error};
-use super::{Map, Value};
+/// Tests run on this clock unless they set `now`.
+pub const DEFAULT_NOW: &str = "2026-01-01T00:00:00Z";
 
-/// The clock tests run at unless they set `now`.
-pub const DEFAULT_TEST_NOW: &str = "2026-01-01T00:00:00Z";
-
-#[derive(Clone, Debug, PartialEq)]
 pub struct TestReport {
     pub name: String,
     pub span: Span,
     pub result: Result<(), TestFailure>,
 }
 
-/// Why a test failed: a sentence, and for wrong fields a unified diff (`-` expected,
-/// `+` actual) of the checked fields as pretty JSON.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TestFailure {
-    pub message: String,
-    pub diff: Option<String>,
-}
-
-impl TestFailure {
-    fn new(message: impl Into<String>) -> TestFailure {
-        TestFailure {
-            message: message.into(),
-            diff: None,
-        }
-    }
-}
+#[derive(Debug)]
+pub struct TestFailure(pub String);
 
 impl std::fmt::Display for TestFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(diff) = &self.diff {
-            write!(f, "\n{diff}")?;
-        }
-        Ok(())
+        f.write_str(&self.0)
     }
 }
 
@@ -66,206 +39,202 @@ impl CrossReferences for MapCrossReferences {
     }
 }
 
+impl MapCrossReferences {
+    pub fn from_value(value: &Value) -> Result<Self, String> {
+        let mut all = HashMap::new();
+        let Value::Object(collections) = value else {
+            return Err("`xrefs` must be an object of collections".into());
+        };
+        for (collection, ids) in collections.iter() {
+            let Value::Object(ids) = ids else {
+                return Err(format!("`xrefs.{collection}` must be an object of ids"));
+            };
+            let mut map = HashMap::new();
+            for (source, target) in ids.iter() {
+                let target = target
+                    .as_str()
+                    .ok_or_else(|| format!("`xrefs.{collection}.{source}` must be a string"))?;
+                map.insert(source.clone(), target.to_string());
+            }
+            all.insert(collection.clone(), map);
+        }
+        Ok(MapCrossReferences(all))
+    }
+}
+
 pub fn run_test(
     compiled: &CompiledPipeline,
     test: &TestBlock,
-    functions: &Registry,
+    functions: &'static Registry,
     base_dir: &Path,
 ) -> TestReport {
     TestReport {
         name: test.name.value.clone(),
         span: test.span,
-        result: run(compiled, test, functions, base_dir),
+        result: run(compiled, test, functions, base_dir).map_err(TestFailure),
     }
-}
-
-fn entry<'t>(test: &'t TestBlock, key: &str) -> Option<&'t TestEntry> {
-    test.entries.iter().find(|e| e.key.name == key)
 }
 
 fn run(
     compiled: &CompiledPipeline,
     test: &TestBlock,
-    functions: &Registry,
+    functions: &'static Registry,
     base_dir: &Path,
-) -> Result<(), TestFailure> {
-    const KEYS: [&str; 6] = [
-        "input",
-        "expect",
-        "expect_skip",
-        "expect_error",
-        "now",
-        "xrefs",
-    ];
-    if let Some(unknown) = test
-        .entries
-        .iter()
-        .find(|e| !KEYS.contains(&e.key.name.as_str()))
-    {
-        return Err(TestFailure::new(format!(
-            "unknown test entry `{}` (known: {})",
-            unknown.key.name,
-            KEYS.join(", ")
-        )));
-    }
-    let none = MapCrossReferences::default();
-    let default_now: jiff::Timestamp = DEFAULT_TEST_NOW
-        .parse()
-        .map_err(|e| TestFailure::new(format!("bad default clock: {e}")))?;
-    let mut context = CallContext {
+) -> Result<(), String> {
+    let context = CallContext {
         timezone: compiled.timezone.as_ref(),
-        now: default_now,
-        cross_references: &none,
+        now: DEFAULT_NOW.parse().map_err(|e| format!("{e}"))?,
+        cross_references: &NoCrossReferences,
         base_dir,
     };
-    let evaluate = |entry: &TestEntry, context: &CallContext| {
-        eval_expression(&entry.value, functions, context).map_err(|e| {
-            TestFailure::new(format!(
-                "`{}` could not be evaluated: {}",
-                entry.key.name,
-                render_error(&e)
-            ))
-        })
-    };
-    if let Some(now) = entry(test, "now") {
-        let text = evaluate(now, &context)?;
-        context.now = text.as_str().and_then(|t| t.parse().ok()).ok_or_else(|| {
-            TestFailure::new("`now` must be an RFC 3339 timestamp such as \"2026-01-01T00:00:00Z\"")
-        })?;
+    let mut entries: HashMap<&str, Value> = HashMap::new();
+    for entry in &test.entries {
+        let value = super::eval_expression(&entry.value, functions, &context)
+            .map_err(|e| format!("`{}` cannot be evaluated: {e}", entry.key.name))?;
+        entries.insert(entry.key.name.as_str(), value);
     }
-    let xrefs = match entry(test, "xrefs") {
-        Some(xrefs) => cross_references(&evaluate(xrefs, &context)?)?,
+    let input = entries.remove("input").ok_or("the test has no `input`")?;
+    let now = match entries.get("now") {
+        Some(Value::String(text)) => text
+            .parse()
+            .map_err(|e| format!("`now` is not an RFC 3339 timestamp: {e}"))?,
+        Some(Value::Timestamp(t)) => *t,
+        Some(other) => return Err(format!("`now` must be a string, got {}", other.kind())),
+        None => context.now,
+    };
+    let cross_references = match entries.get("xrefs") {
+        Some(value) => MapCrossReferences::from_value(value)?,
         None => MapCrossReferences::default(),
     };
-    context.cross_references = &xrefs;
-    let Some(input) = entry(test, "input") else {
-        return Err(TestFailure::new("the test has no `input`"));
-    };
-    let input = evaluate(input, &context)?;
-    if !matches!(input, Value::Object(_)) {
-        return Err(TestFailure::new(format!(
-            "the test input must be an object, found {}",
-            input.kind()
-        )));
-    }
-    let env = RunEnv {
-        now: context.now,
-        cross_references: &xrefs,
-    };
-    let outcome = compiled.run(&input, &env);
-    if let Some(skip) = entry(test, "expect_skip") {
-        let text = evaluate(skip, &context)?;
-        let text = text.as_str().unwrap_or_default();
-        return match &outcome {
-            Outcome::Skipped(reason) if reason.contains(text) => Ok(()),
-            Outcome::Skipped(reason) => Err(TestFailure::new(format!(
-                "expected a skip mentioning \"{text}\", but the reason was: {reason}"
-            ))),
-            other => Err(unexpected("a skip", other)),
-        };
-    }
-    if let Some(error) = entry(test, "expect_error") {
-        let text = evaluate(error, &context)?;
-        let text = text.as_str().unwrap_or_default();
-        return match &outcome {
-            Outcome::Failed(e) if e.message.contains(text) || e.code.as_str() == text => Ok(()),
-            Outcome::Failed(e) => Err(TestFailure::new(format!(
-                "expected an error mentioning \"{text}\", but the error was: {e}"
-            ))),
-            other => Err(unexpected("an error", other)),
-        };
-    }
-    let Outcome::Mapped(actual) = &outcome else {
-        return Err(unexpected("a mapped record", &outcome));
-    };
-    match entry(test, "expect") {
-        Some(expect) => match evaluate(expect, &context)? {
-            Value::Object(expected) => compare(&expected, actual),
-            other => Err(TestFailure::new(format!(
-                "`expect` must be an object, found {}",
-                other.kind()
-            ))),
+    let outcome = compiled.run(
+        &input,
+        &RunEnv {
+            now,
+            cross_references: &cross_references,
         },
-        None => Ok(()),
-    }
-}
-
-fn cross_references(value: &Value) -> Result<MapCrossReferences, TestFailure> {
-    let shape = || {
-        TestFailure::new(
-            "`xrefs` must look like { \"stripe.customers\": { \"cus_1\": \"C0001\" } }",
-        )
-    };
-    let Value::Object(collections) = value else {
-        return Err(shape());
-    };
-    let mut xrefs = MapCrossReferences::default();
-    for (collection, ids) in collections.iter() {
-        let Value::Object(ids) = ids else {
-            return Err(shape());
+    );
+    if let Some(expected) = entries.get("expect") {
+        return match outcome {
+            Outcome::Mapped(actual) => compare(expected, &actual),
+            other => Err(format!(
+                "expected a mapped record, but {}",
+                describe(&other)
+            )),
         };
-        let ids = ids
-            .iter()
-            .map(|(k, v)| text_form(v).map(|v| (k.clone(), v)).ok_or_else(shape))
-            .collect::<Result<_, _>>()?;
-        xrefs.0.insert(collection.clone(), ids);
     }
-    Ok(xrefs)
-}
-
-fn unexpected(wanted: &str, outcome: &Outcome) -> TestFailure {
-    let actual = match outcome {
-        Outcome::Mapped(value) => {
-            let mut text = Vec::new();
-            super::json::write_record(value, &mut text);
-            format!(
-                "the record was mapped to {}",
-                String::from_utf8_lossy(&text)
-            )
-        }
-        Outcome::Filtered => "the record was filtered out by a `where`".to_string(),
-        Outcome::Skipped(reason) => format!("the record was skipped: {reason}"),
-        Outcome::Failed(e) => format!("the record failed with {e}"),
-    };
-    TestFailure::new(format!("expected {wanted}, but {actual}"))
-}
-
-/// The listed fields, compared; on a mismatch, a diff of the listed fields.
-fn compare(expected: &Map, actual: &Value) -> Result<(), TestFailure> {
-    let mut wrong = Vec::new();
-    let mut expected_shown = Map::new();
-    let mut actual_shown = Map::new();
-    for (key, want) in expected.iter() {
-        let got = actual.get(key);
-        let present = !matches!(got, Value::Missing | Value::Omit);
-        let ok = match want {
-            Value::Omit => !present,
-            want => present && equal(want, &got),
+    if let Some(expected) = entries.get("expect_skip") {
+        let text = expected.as_str().unwrap_or_default();
+        return match outcome {
+            Outcome::Skipped(reason) if reason.contains(text) => Ok(()),
+            other => Err(format!(
+                "expected the record to be skipped with \"{text}\", but {}",
+                describe(&other)
+            )),
         };
-        if !ok {
-            wrong.push(key.as_str());
-        }
-        if !matches!(want, Value::Omit) {
-            expected_shown.insert(key.clone(), want.clone());
-        }
-        if present {
-            actual_shown.insert(key.clone(), got);
-        }
     }
-    if wrong.is_empty() {
+    if let Some(expected) = entries.get("expect_error") {
+        let text = expected.as_str().unwrap_or_default();
+        return match outcome {
+            Outcome::Failed(error) if error.message.contains(text) => Ok(()),
+            other => Err(format!(
+                "expected the record to fail with \"{text}\", but {}",
+                describe(&other)
+            )),
+        };
+    }
+    Err("the test has no `expect`, `expect_skip` or `expect_error`".into())
+}
+
+fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Mapped(value) => format!("it was mapped to {}", json_value::to_json(value)),
+        Outcome::Filtered => "a `where` filtered it out".into(),
+        Outcome::Skipped(reason) => format!("it was skipped: {reason}"),
+        Outcome::Failed(error) => format!("it failed with {}: {}", error.code, error.message),
+    }
+}
+
+/// Listed fields must match (at any depth); `omit` means absent; numbers compare by value.
+fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
+    if matches_subset(expected, actual) {
         return Ok(());
     }
-    let pretty = |map: Map| {
-        serde_json::to_string_pretty(&to_json(&Value::object(map))).unwrap_or_default() + "\n"
-    };
-    let (before, after) = (pretty(expected_shown), pretty(actual_shown));
-    let diff = similar::TextDiff::from_lines(&before, &after)
-        .unified_diff()
-        .context_radius(3)
-        .header("expected", "actual")
-        .to_string();
-    Err(TestFailure {
-        message: format!("fields differ: {}", wrong.join(", ")),
-        diff: Some(diff),
-    })
+    let want = pretty(&json_value::to_json(&mark_omitted(expected)));
+    let got = pretty(&json_value::to_json(&restrict(expected, actual)));
+    let diff = similar::TextDiff::from_lines(&want, &got);
+    let mut text = String::from("the mapped record differs (- expected, + actual):\n");
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => " ",
+        };
+        text.push_str(&format!("{sign} {change}"));
+    }
+    Err(text)
+}
+
+fn matches_subset(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            want.iter().all(|(key, w)| match (w, got.get(key)) {
+                (Value::Omit, None | Some(Value::Omit)) => true,
+                (_, Some(g)) => matches_subset(w, g),
+                _ => false,
+            })
+        }
+        (Value::List(want), Value::List(got)) => {
+            want.len() == got.len()
+                && want
+                    .iter()
+                    .zip(got.iter())
+                    .all(|(w, g)| matches_subset(w, g))
+        }
+        (Value::String(w), Value::Date(_) | Value::Timestamp(_)) => {
+            crate::functions::text_form(actual).as_deref() == Some(&**w)
+        }
+        _ => ops::equal(expected, actual),
+    }
+}
+
+/// The actual record cut down to the expected fields, so the diff shows only what was checked.
+fn restrict(expected: &Value, actual: &Value) -> Value {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            let mut map = Map::new();
+            for (key, w) in want.iter() {
+                match got.get(key) {
+                    Some(g) => map.insert(key.clone(), restrict(w, g)),
+                    None => map.insert(key.clone(), Value::string("<absent>")),
+                };
+            }
+            Value::object(map)
+        }
+        (Value::List(want), Value::List(got)) => Value::list(
+            got.iter()
+                .enumerate()
+                .map(|(i, g)| want.get(i).map_or_else(|| g.clone(), |w| restrict(w, g)))
+                .collect(),
+        ),
+        _ => actual.clone(),
+    }
+}
+
+fn mark_omitted(expected: &Value) -> Value {
+    match expected {
+        Value::Omit => Value::string("<absent>"),
+        Value::Object(map) => Value::object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), mark_omitted(v)))
+                .collect(),
+        ),
+        Value::List(items) => Value::list(items.iter().map(mark_omitted).collect()),
+        other => other.clone(),
+    }
+}
+
+fn pretty(json: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(json).unwrap_or_default();
+    text.push('\n');
+    text
 }

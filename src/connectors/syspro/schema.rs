@@ -56,6 +56,9 @@ const CUSTOMER: &[Prop] = &[
     rw("TermsCode", Str),
     rw("TaxCode", Str),
     rw("CreditLimit", Decimal),
+    rw("StripeCustomerId", Str)
+        .optional()
+        .doc("Custom form field holding the Stripe customer id; the field name is set per site."),
     ro("CurrentBalance", Decimal).optional(),
 ];
 
