@@ -119,7 +119,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::Bool),
-        any::<i64>().prop_map(|i| serde_json::Value::from(i)),
+        any::<i64>().prop_map(serde_json::Value::from),
         (any::<i64>(), 0u32..6).prop_map(|(m, s)| {
             let d = rust_decimal::Decimal::new(m, s);
             serde_json::Value::Number(d.to_string().parse().unwrap())

@@ -393,7 +393,6 @@ impl Compiler {
         index: usize,
         function: &Ident,
         args: &[Argument],
-        span: Span,
     ) -> Result<Vec<Node>, Diagnostic> {
         let params = self.function_params.get(index).cloned().unwrap_or_default();
         let mut slots: Vec<Option<&Argument>> = vec![None; params.len().max(args.len())];
@@ -441,7 +440,7 @@ impl Compiler {
         span: Span,
     ) -> Result<Node, Diagnostic> {
         if let Some(&index) = self.functions.get(&function.name) {
-            let values = self.user_args(index, function, args, span)?;
+            let values = self.user_args(index, function, args)?;
             return Ok(Node::UserCall {
                 function: index,
                 args: values,
@@ -472,9 +471,7 @@ impl Compiler {
                     })?,
                 None => {
                     let position = next.min(params.len().saturating_sub(1));
-                    if !spec.signature.variadic {
-                        next += 1;
-                    } else if next + 1 < params.len() {
+                    if !spec.signature.variadic || next + 1 < params.len() {
                         next += 1;
                     }
                     position
