@@ -471,6 +471,7 @@ impl Compiler {
                     })?,
                 None => {
                     let position = next.min(params.len().saturating_sub(1));
+                    // Extra arguments of a variadic function all go to its last parameter.
                     if !spec.signature.variadic || next + 1 < params.len() {
                         next += 1;
                     }

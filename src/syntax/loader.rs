@@ -40,8 +40,8 @@ struct Loader<'a> {
     modules: Vec<Module>,
     diagnostics: Vec<Diagnostic>,
     done: HashSet<PathBuf>,
-    /// Files being loaded, root first, for cycle detection.
-    stack: Vec<PathBuf>,
+    /// Files being loaded, root first, for cycle detection: (canonical path, path as shown).
+    stack: Vec<(PathBuf, PathBuf)>,
 }
 
 impl<'a> Loader<'a> {
@@ -63,8 +63,9 @@ impl<'a> Loader<'a> {
     }
 
     fn visit(&mut self, path: &Path, text: Option<Vec<u8>>, site: Option<ImportSite>) {
+        let path = &normalize(path);
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        if let Some(position) = self.stack.iter().position(|p| *p == key) {
+        if let Some(position) = self.stack.iter().position(|(p, _)| *p == key) {
             self.cycle(position, path, site);
             return;
         }
@@ -109,7 +110,7 @@ impl<'a> Loader<'a> {
             })
             .collect();
         self.modules.push(module);
-        self.stack.push(key);
+        self.stack.push((key, path.to_path_buf()));
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         for (import, span) in imports {
             self.visit(&dir.join(import), None, Some(ImportSite { span }));
@@ -220,7 +221,7 @@ impl<'a> Loader<'a> {
         };
         let mut chain: Vec<String> = self.stack[position..]
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|(_, p)| p.display().to_string())
             .collect();
         chain.push(path.display().to_string());
         let mut diagnostic =
@@ -232,4 +233,23 @@ impl<'a> Loader<'a> {
         }
         self.diagnostics.push(diagnostic);
     }
+}
+
+/// Removes `.` and `a/..` from a path without touching the file system, so messages show the
+/// path a person would write.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
