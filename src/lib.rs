@@ -10,4 +10,17 @@ pub mod formats;
 pub mod functions;
 pub mod lang;
 pub mod program;
+pub mod project;
+pub mod runtime;
+pub mod sandbox;
+pub mod store;
 pub mod syntax;
+
+/// Installs rustls's ring provider for every TLS client and server; safe to call many times.
+pub fn init_tls() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Fails only if another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,6 +1,8 @@
 //! One folder per system. Each exports the schemas it gives the checker; `schemas()` joins
 //! them into the registry the checker uses.
 
+pub mod http;
+
 use std::sync::OnceLock;
 
 use crate::check::SchemaRegistry;

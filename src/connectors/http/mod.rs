@@ -1,0 +1,1 @@
+//! The HTTP layer every connector shares: auth, retries, rate limits, paging.

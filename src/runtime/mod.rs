@@ -1,0 +1,1 @@
+//! Running pipelines: polling, delivery, dead letters and the audit log.

@@ -1,0 +1,1 @@
+//! Local emulators of each system's API, for tests, demos and dry runs.

@@ -1,0 +1,2 @@
+//! State that survives crashes: cursors, cross references, idempotency records, dead letters
+//! and the audit log.
