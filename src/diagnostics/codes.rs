@@ -153,6 +153,18 @@ Write `poll every 5m`.";
 "The file contains NUL bytes or other control characters, so it is not a pipeline file. Check the
 path.";
 
+    CannotReadFile = "E0111", "cannot read file",
+"ferry could not open the pipeline file named on the command line: it does not exist, is a folder,
+or cannot be read with your permissions. The message carries the operating system's reason.
+
+```text
+$ ferry lint pipelines/contacts.ferry
+error[E0111]: cannot read `pipelines/contacts.ferry`: No such file or directory
+```
+
+Check the path (it is relative to the folder you run ferry in) and the file's permissions. Files
+named by `use` inside a pipeline report E0206 instead, pointing at the `use` line.";
+
     UnknownName = "E0200", "unknown name",
 "The name is not a `let` binding, a `lookup`, a function parameter, or a built-in.
 
