@@ -97,28 +97,28 @@ pub fn rule_description(rule: Rule) -> Option<&'static str> {
         | Rule::primary
         | Rule::call_arg
         | Rule::object_key => return None,
-        Rule::kw_use
-        | Rule::kw_fn
-        | Rule::kw_pipeline
-        | Rule::kw_timezone
-        | Rule::kw_source
-        | Rule::kw_where
-        | Rule::kw_let
-        | Rule::kw_lookup
-        | Rule::kw_from
-        | Rule::kw_key
-        | Rule::kw_value
-        | Rule::kw_map
-        | Rule::kw_to
-        | Rule::kw_sink
-        | Rule::kw_test
-        | Rule::kw_poll
-        | Rule::kw_every
-        | Rule::kw_on
-        | Rule::kw_match
-        | Rule::kw_xref
-        | Rule::kw_if
-        | Rule::kw_else => return None,
+        Rule::kw_use => "`use`",
+        Rule::kw_fn => "`fn`",
+        Rule::kw_pipeline => "`pipeline`",
+        Rule::kw_timezone => "`timezone`",
+        Rule::kw_source => "`source`",
+        Rule::kw_where => "`where`",
+        Rule::kw_let => "`let`",
+        Rule::kw_lookup => "`lookup`",
+        Rule::kw_from => "`from`",
+        Rule::kw_key => "`key`",
+        Rule::kw_value => "`value`",
+        Rule::kw_map => "`map`",
+        Rule::kw_to => "`to`",
+        Rule::kw_sink => "`sink`",
+        Rule::kw_test => "`test`",
+        Rule::kw_poll => "`poll`",
+        Rule::kw_every => "`every`",
+        Rule::kw_on => "`on`",
+        Rule::kw_match => "`match`",
+        Rule::kw_xref => "`cross_reference`",
+        Rule::kw_if => "`if`",
+        Rule::kw_else => "`else`",
     })
 }
 

@@ -35,6 +35,35 @@ pub(super) fn is_punctuation(rule: Rule) -> bool {
             | Rule::fat_arrow
             | Rule::arrow
             | Rule::EOI
+    ) || is_keyword(rule)
+}
+
+/// Keyword rules are atomic (so `fnord` is not `fn ord`) and therefore produce pairs.
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_use
+            | Rule::kw_fn
+            | Rule::kw_pipeline
+            | Rule::kw_timezone
+            | Rule::kw_source
+            | Rule::kw_where
+            | Rule::kw_let
+            | Rule::kw_lookup
+            | Rule::kw_from
+            | Rule::kw_key
+            | Rule::kw_value
+            | Rule::kw_map
+            | Rule::kw_to
+            | Rule::kw_sink
+            | Rule::kw_test
+            | Rule::kw_poll
+            | Rule::kw_every
+            | Rule::kw_on
+            | Rule::kw_match
+            | Rule::kw_xref
+            | Rule::kw_if
+            | Rule::kw_else
     )
 }
 
