@@ -29,16 +29,19 @@ pub enum Fallibility {
     Fallible(&'static str),
 }
 
+/// Computes a type from a call's arguments, in parameter order (`None` for one left out).
+pub type TypeRule = fn(&[Option<ArgInfo>]) -> Type;
+
 #[derive(Clone, Debug)]
 pub struct Signature {
     pub name: &'static str,
     pub params: Vec<ParamSig>,
     /// The result type, given the arguments in parameter order (`None` for one left out). For a
     /// closure parameter, the `ArgInfo` holds the closure body's type.
-    pub returns: fn(&[Option<ArgInfo>]) -> Type,
+    pub returns: TypeRule,
     /// The type of a closure's parameter, given the arguments before it (for `map(list, |x| ..)`
     /// it is the list's item type).
-    pub closure_param: Option<fn(&[Option<ArgInfo>]) -> Type>,
+    pub closure_param: Option<TypeRule>,
     pub fallibility: Fallibility,
     /// The last parameter repeats (`concat(a, b, c, ...)`); its `ArgInfo`s are all passed.
     pub variadic: bool,

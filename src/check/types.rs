@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub enum Type {
     /// Anything: JSON of unknown shape, such as a test input or a metadata value.
+    #[default]
     Any,
     /// The type of `skip(...)` and `fail(...)`: they never produce a value.
     Never,

@@ -1,1 +1,29 @@
-//! One folder per system. Each exports the schemas it gives the checker.
+//! One folder per system. Each exports the schemas it gives the checker; `schemas()` joins
+//! them into the registry the checker uses.
+
+use std::sync::OnceLock;
+
+use crate::check::SchemaRegistry;
+
+pub mod build;
+pub mod business_central;
+pub mod capsule;
+pub mod files;
+pub mod pronto;
+pub mod stripe;
+pub mod syspro;
+
+/// Every source, map target and sink ferry knows, built once.
+pub fn schemas() -> &'static SchemaRegistry {
+    static REGISTRY: OnceLock<SchemaRegistry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = SchemaRegistry::default();
+        registry.merge(stripe::schemas());
+        registry.merge(capsule::schemas());
+        registry.merge(business_central::schemas());
+        registry.merge(syspro::schemas());
+        registry.merge(pronto::schemas());
+        registry.merge(files::schemas());
+        registry
+    })
+}

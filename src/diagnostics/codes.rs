@@ -154,16 +154,10 @@ Write `poll every 5m`.";
 path.";
 
     CannotReadFile = "E0111", "cannot read file",
-"ferry could not open the pipeline file named on the command line: it does not exist, is a folder,
-or cannot be read with your permissions. The message carries the operating system's reason.
+"A file named on the command line could not be read: it does not exist, is a folder, or is not
+readable. The message gives the operating system's reason.
 
-```text
-$ ferry lint pipelines/contacts.ferry
-error[E0111]: cannot read `pipelines/contacts.ferry`: No such file or directory
-```
-
-Check the path (it is relative to the folder you run ferry in) and the file's permissions. Files
-named by `use` inside a pipeline report E0206 instead, pointing at the `use` line.";
+Check the path.";
 
     UnknownName = "E0200", "unknown name",
 "The name is not a `let` binding, a `lookup`, a function parameter, or a built-in.
@@ -314,6 +308,25 @@ Write `expect`.";
 "`on \"...\"` names a Stripe event type that ferry does not know, such as `charge.succeded`.
 
 The help suggests the closest event type.";
+
+    TestFixtureMissing = "E0219", "test fixture not found",
+"`json(\"path\")` in a test names a JSON file, relative to the pipeline file, that does not exist.
+
+```ferry
+test \"ada\" { input = json(\"fixtures/ada.json\")  expect = { email: \"ada@example.com\" } }
+```
+
+Check the path, and that the fixture is committed next to the pipeline.";
+
+    IncompleteTest = "E0220", "test without input or expectation",
+"A `test` block needs an `input` and something to check: `expect` (the output record),
+`expect_skip` (the skip reason) or `expect_error` (the start of the error message).
+
+```ferry
+test \"no email\" { input = { id: 1 } }
+```
+
+Add `expect_skip = \"no email\"` (or `expect = { ... }`).";
 
     TypeMismatch = "E0300", "type mismatch",
 "An operator or construct got a value of a type it cannot use, such as `\"a\" + 1` or
@@ -505,10 +518,6 @@ not one of them. The help lists the allowed values.";
     NotAnObjectField = "E0509", "nested path under a non-object field",
 "A nested target path such as `address.city = ...` needs `address` to be an object in the target
 schema.";
-
-    ProjectFileError = "E0600", "project file error",
-"The project file `ferry.yaml` could not be read or has an invalid value. The label points at the
-offending entry.";
 
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record

@@ -23,10 +23,16 @@ pub fn specs() -> Vec<FunctionSpec> {
             family: "control",
             doc: "Drops the record on purpose: nothing is written and nothing is dead-lettered. \
                   The reason is counted and logged.",
-            examples: &[Example {
-                call: r#"skip("contact has no email")"#,
-                result: Err("skipped: contact has no email"),
-            }],
+            examples: &[
+                Example {
+                    call: r#"skip("contact has no email")"#,
+                    result: Err("skipped: contact has no email"),
+                },
+                Example {
+                    call: r#"skip("no email") ?? "caught""#,
+                    result: Err("skipped: no email"),
+                },
+            ],
             call: skip,
         },
         FunctionSpec {
@@ -46,10 +52,16 @@ pub fn specs() -> Vec<FunctionSpec> {
             family: "control",
             doc: "Fails the record: it goes to the dead-letter queue with the reason, and can be \
                   replayed once the cause is fixed.",
-            examples: &[Example {
-                call: r#"fail("customer not synced yet")"#,
-                result: Err("failed: customer not synced yet"),
-            }],
+            examples: &[
+                Example {
+                    call: r#"fail("customer not synced yet")"#,
+                    result: Err("failed: customer not synced yet"),
+                },
+                Example {
+                    call: r#"fail("no customer") ?? "caught""#,
+                    result: Err("failed: no customer"),
+                },
+            ],
             call: fail,
         },
     ]

@@ -18,6 +18,15 @@ impl Registry {
         REGISTRY.get_or_init(|| {
             let mut specs = Vec::new();
             specs.extend(super::control::specs());
+            specs.extend(super::money::specs());
+            specs.extend(super::text::specs());
+            specs.extend(super::collections::specs());
+            specs.extend(super::time::specs());
+            specs.extend(super::conversion::specs());
+            specs.extend(super::contact::specs());
+            specs.extend(super::hash::specs());
+            specs.extend(super::crossref::specs());
+            specs.extend(super::testing::specs());
             Registry::new(specs)
         })
     }

@@ -69,3 +69,36 @@ pub struct FunctionSpec {
     pub examples: &'static [Example],
     pub call: Implementation,
 }
+
+/// The value of a parameter's default, for the evaluator to fill in a left-out argument.
+///
+/// The default text is a simple literal: an int (`0`), a decimal (`0.10`, exact), a string in
+/// double quotes (`"half_even"`, no escapes), `true`, `false` or `null`. Text that is none of
+/// these gives `None` (a test checks every default in the standard library parses).
+pub fn parse_default(text: &str) -> Option<Value> {
+    let text = text.trim();
+    match text {
+        "null" => return Some(Value::Null),
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        return (!inner.contains('"')).then(|| Value::string(inner));
+    }
+    if let Ok(int) = text.parse::<i64>() {
+        return Some(Value::Int(int));
+    }
+    if text.contains('.') {
+        return rust_decimal::Decimal::from_str_exact(text)
+            .ok()
+            .map(Value::Decimal);
+    }
+    None
+}
+
+/// The value a left-out argument takes: its parameter's default, or null when the parameter
+/// has none (or its default text does not parse, which the registry tests rule out).
+pub fn default_value(param: &crate::check::ParamSig) -> Value {
+    param.default.and_then(parse_default).unwrap_or(Value::Null)
+}

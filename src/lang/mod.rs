@@ -1,5 +1,19 @@
 //! The evaluator and the value model.
 
+mod compile;
+mod eval;
+pub mod json;
+pub mod json_value;
+mod node;
+mod ops;
+mod outcome;
+mod run;
+pub mod testing;
 pub mod value;
 
+pub use compile::{CompileOptions, CompiledPipeline, compile};
+pub use json::{parse_record, write_record};
+pub use outcome::{Outcome, RecordError, RunEnv};
+pub use run::{ExpressionError, eval_expression, eval_text};
+pub use testing::{MapCrossReferences, TestReport, run_test};
 pub use value::{Map, Value};

@@ -1,178 +1,113 @@
-//! Literal text to values: numbers, durations and string escapes. The pre-scan (`scan.rs`) has
-//! already refused unterminated strings and bad escapes, but these functions still return
-//! diagnostics instead of trusting that.
+//! Numbers, durations and string escapes, with their specific diagnostics.
+
+use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::ast::{DurationLit, DurationUnit, ExprKind};
-use crate::diagnostics::{Code, Diagnostic, Span};
+use super::ast::{DurationLit, DurationUnit};
+use crate::diagnostics::{Code, Diagnostic, FileId, Span};
 
-/// Classifies a `number` token: int, decimal or duration.
-pub fn number(text: &str, span: Span, negative: bool) -> Result<ExprKind, Diagnostic> {
-    if let Some(unit) = duration_unit(text) {
-        let digits = &text[..text.len() - 1];
-        if is_digits(digits) {
-            let amount = parse_int(digits, span, false)?;
-            return Ok(ExprKind::Duration(DurationLit { amount, unit, span }));
-        }
-    }
-    if let Some((whole, fraction)) = text.split_once('.') {
-        if is_digits(whole) && is_digits(fraction) {
-            return decimal(whole, fraction, span, negative);
-        }
-        return Err(bad_number(text, span));
-    }
-    if is_digits(text) {
-        return parse_int(text, span, negative).map(ExprKind::Int);
-    }
-    Err(bad_number(text, span))
-}
-
-/// A `poll every` duration: must be a positive, whole duration that fits in seconds.
-pub fn poll_duration(text: &str, span: Span) -> Result<DurationLit, Diagnostic> {
-    let parsed = number(text, span, false)?;
-    let ExprKind::Duration(duration) = parsed else {
-        return Err(Diagnostic::new(
-            Code::InvalidDuration,
-            span,
-            format!("`poll every` needs a duration such as `30s` or `5m`, found `{text}`"),
-        )
-        .with_label("not a duration")
-        .with_help("write a whole number followed by a unit: `s`, `m`, `h` or `d`"));
-    };
-    if duration.amount == 0 {
-        return Err(Diagnostic::new(
-            Code::InvalidDuration,
-            span,
-            "a poll interval cannot be zero",
-        )
-        .with_label("zero duration")
-        .with_help("poll at least every `1s`; `30s` or `5m` are usual"));
-    }
-    if duration.seconds() == i64::MAX {
-        return Err(Diagnostic::new(
-            Code::InvalidDuration,
-            span,
-            format!("the duration `{text}` is too long"),
-        )
-        .with_label("overflows the number of seconds a duration can hold"));
-    }
-    Ok(duration)
-}
-
-fn duration_unit(text: &str) -> Option<DurationUnit> {
-    match text.as_bytes().last()? {
-        b's' => Some(DurationUnit::Seconds),
-        b'm' => Some(DurationUnit::Minutes),
-        b'h' => Some(DurationUnit::Hours),
-        b'd' => Some(DurationUnit::Days),
-        _ => None,
-    }
-}
-
-/// Digits with `_` separators, starting with a digit.
-fn is_digits(text: &str) -> bool {
-    text.as_bytes().first().is_some_and(u8::is_ascii_digit)
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-}
-
-fn parse_int(text: &str, span: Span, negative: bool) -> Result<i64, Diagnostic> {
-    let mut digits: String = text.chars().filter(|c| *c != '_').collect();
-    if negative {
-        digits.insert(0, '-');
-    }
+pub fn integer(text: &str, span: Span) -> Result<i64, Diagnostic> {
+    let digits: String = text.chars().filter(|c| *c != '_').collect();
     digits.parse::<i64>().map_err(|_| {
         Diagnostic::new(
             Code::IntegerOutOfRange,
             span,
-            format!("the integer `{digits}` does not fit in 64 bits"),
+            format!("`{text}` does not fit in a 64-bit integer"),
         )
-        .with_label("out of range")
+        .with_label("too large")
         .with_help(format!(
-            "integers range from {} to {}; write a decimal (`{digits}.0`) for larger amounts",
-            i64::MIN,
-            i64::MAX
+            "write it as a decimal (`{digits}.0`) or a string (`\"{digits}\"`)"
         ))
     })
 }
 
-fn decimal(
-    whole: &str,
-    fraction: &str,
-    span: Span,
-    negative: bool,
-) -> Result<ExprKind, Diagnostic> {
-    let mut text = String::with_capacity(whole.len() + fraction.len() + 2);
-    if negative {
-        text.push('-');
-    }
-    text.extend(whole.chars().filter(|c| *c != '_'));
-    text.push('.');
-    text.extend(fraction.chars().filter(|c| *c != '_'));
-    Decimal::from_str_exact(&text)
-        .map(ExprKind::Decimal)
+pub fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
+    let digits: String = text.chars().filter(|c| *c != '_').collect();
+    Decimal::from_str_exact(&digits)
+        .or_else(|_| {
+            Decimal::from_str(&digits).and_then(|d| {
+                if d.to_string() == digits {
+                    Ok(d)
+                } else {
+                    Err(rust_decimal::Error::ExceedsMaximumPossibleValue)
+                }
+            })
+        })
         .map_err(|_| {
             Diagnostic::new(
                 Code::InvalidDecimal,
                 span,
-                format!("the decimal `{text}` cannot be held exactly"),
+                format!("`{text}` cannot be held exactly as a decimal"),
             )
-            .with_label("too many digits")
-            .with_help("decimals hold at most 28 significant digits")
+            .with_label("more than 28 significant digits")
+            .with_help("shorten the literal, or keep it as a string")
         })
 }
 
-fn bad_number(text: &str, span: Span) -> Diagnostic {
-    let digits_end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+pub fn duration(file: FileId, text: &str, span: Span) -> Result<DurationLit, Diagnostic> {
+    let _ = file;
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
-    let suffix = &text[digits_end..];
-    if suffix.starts_with('.') {
-        return Diagnostic::new(
-            Code::InvalidDecimal,
+    let (digits, unit) = text.split_at(split);
+    let invalid = |why: String| {
+        Diagnostic::new(
+            Code::InvalidDuration,
             span,
-            format!("`{text}` is not a valid decimal"),
+            format!("`{text}` is not a duration: {why}"),
         )
-        .with_label("invalid decimal")
-        .with_help(
-            "decimals are digits, a point, and digits: `12.50`; durations are whole: `90s`",
-        );
-    }
-    Diagnostic::new(
-        Code::InvalidDuration,
-        span,
-        format!("`{text}` is not a number or a duration"),
-    )
-    .with_label(format!("unknown unit `{suffix}`"))
-    .with_help("durations are a whole number and a unit: `30s`, `5m`, `1h`, `7d`")
-}
-
-/// Decodes one escape sequence (`\n`, `\u{1F600}`, ...) as written, backslash included.
-pub fn escape(text: &str, span: Span) -> Result<char, Diagnostic> {
-    let body = text.strip_prefix('\\').unwrap_or(text);
-    let decoded = match body {
-        "n" => Some('\n'),
-        "r" => Some('\r'),
-        "t" => Some('\t'),
-        "\\" => Some('\\'),
-        "\"" => Some('"'),
-        "$" => Some('$'),
-        _ => body
-            .strip_prefix("u{")
-            .and_then(|rest| rest.strip_suffix('}'))
-            .filter(|hex| (1..=6).contains(&hex.len()))
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .and_then(char::from_u32),
+        .with_label("not a duration")
+        .with_help("write a whole number and a unit: `30s`, `5m`, `1h` or `7d`")
     };
-    decoded.ok_or_else(|| invalid_escape(text, span))
+    let unit = match unit {
+        "s" => DurationUnit::Seconds,
+        "m" => DurationUnit::Minutes,
+        "h" => DurationUnit::Hours,
+        "d" => DurationUnit::Days,
+        other => return Err(invalid(format!("`{other}` is not a unit"))),
+    };
+    let amount = digits
+        .parse::<i64>()
+        .map_err(|_| invalid("the number is too large".into()))?;
+    let literal = DurationLit { amount, unit, span };
+    if literal.seconds() == i64::MAX || amount > 100 * 365 * 86_400 {
+        return Err(invalid("the duration is too long".into()));
+    }
+    Ok(literal)
 }
 
-pub fn invalid_escape(text: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::InvalidEscape,
-        span,
-        format!("invalid escape sequence `{text}`"),
-    )
-    .with_label("unknown escape")
-    .with_help(r#"valid escapes are \n \r \t \\ \" \$ and \u{XXXX} (1 to 6 hex digits)"#)
+/// The character an escape sequence stands for, or E0102.
+pub fn escape(text: &str, span: Span) -> Result<char, Diagnostic> {
+    let invalid = || {
+        Diagnostic::new(
+            Code::InvalidEscape,
+            span,
+            format!("`{text}` is not a valid escape sequence"),
+        )
+        .with_label("unknown escape")
+        .with_help(
+            "valid escapes are \\n \\r \\t \\\\ \\\" \\$ and \\u{XXXX}; write \\\\ for a backslash",
+        )
+    };
+    let rest = text.strip_prefix('\\').ok_or_else(invalid)?;
+    Ok(match rest {
+        "n" => '\n',
+        "r" => '\r',
+        "t" => '\t',
+        "\\" => '\\',
+        "\"" => '"',
+        "$" => '$',
+        _ => {
+            let hex = rest
+                .strip_prefix("u{")
+                .and_then(|h| h.strip_suffix('}'))
+                .ok_or_else(invalid)?;
+            u32::from_str_radix(hex, 16)
+                .ok()
+                .filter(|_| (1..=6).contains(&hex.len()))
+                .and_then(char::from_u32)
+                .ok_or_else(invalid)?
+        }
+    })
 }

@@ -1,0 +1,132 @@
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Severity, render};
+use crate::program::Program;
+
+use super::exit;
+use super::output::{Format, print_human};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Pipeline files, or folders searched for `.ferry` files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Fail on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+pub fn run(args: Args) -> u8 {
+    let files = match pipeline_files(&args.paths) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let programs = check_roots(&files);
+    let (mut errors, mut warnings) = (0, 0);
+    let mut json = Vec::new();
+    for program in &programs {
+        for diagnostic in &program.diagnostics {
+            match diagnostic.severity() {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+        }
+        match args.format {
+            Format::Human => print_human(&program.diagnostics, &program.sources),
+            Format::Json => json.extend(
+                program
+                    .diagnostics
+                    .iter()
+                    .map(|d| render::to_json(d, &program.sources)),
+            ),
+        }
+    }
+    match args.format {
+        Format::Human => eprintln!(
+            "{} file{} checked: {errors} error{}, {warnings} warning{}",
+            files.len(),
+            plural(files.len()),
+            plural(errors),
+            plural(warnings)
+        ),
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "files": files.len(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": json,
+            })
+        ),
+    }
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// Checks each file that no other given file imports; imported files are checked through their
+/// importers, so their functions count as used.
+pub(super) fn check_roots(files: &[PathBuf]) -> Vec<Program> {
+    let programs: Vec<Program> = files.iter().map(|f| Program::load(f)).collect();
+    let imported: BTreeSet<PathBuf> = programs
+        .iter()
+        .flat_map(Program::imported_files)
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let roots: Vec<Program> = programs
+        .into_iter()
+        .filter(|p| {
+            p.path
+                .canonicalize()
+                .map_or(true, |path| !imported.contains(&path))
+        })
+        .collect();
+    if roots.is_empty() {
+        // Every file imports another (a cycle): check them all so the cycle is reported.
+        return files.iter().map(|f| Program::load(f)).collect();
+    }
+    roots
+}
+
+/// Expands folders into the `.ferry` files under them, sorted.
+pub fn pipeline_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect(path, &mut files)
+                .map_err(|e| format!("cannot read folder {}: {e}", path.display()))?;
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(format!("{} does not exist", path.display()));
+        }
+    }
+    Ok(files)
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect(&entry, files)?;
+        } else if entry.extension().is_some_and(|e| e == "ferry") {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

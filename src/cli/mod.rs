@@ -1,0 +1,57 @@
+//! The command line: one file per command. Commands parse arguments, call the library and
+//! render the result; they hold no logic of their own.
+
+mod explain;
+mod lint;
+mod map;
+mod output;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every command.
+pub mod exit {
+    /// Clean.
+    pub const OK: u8 = 0;
+    /// The input has errors (or warnings under `--deny-warnings`), a test failed, or a record
+    /// failed.
+    pub const FAILED: u8 = 1;
+    /// Usage or I/O errors: a path that does not exist, an unreadable input.
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Keep Stripe in step with the CRMs and ERPs a business runs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check pipeline files against the APIs' schemas, before anything runs.
+    Lint(lint::Args),
+    /// Run a pipeline's filter and map over JSON lines, with no network.
+    Map(map::Args),
+    /// Run the test blocks written in pipeline files.
+    Test(test::Args),
+    /// Explain a diagnostic code, with an example and the fix.
+    Explain(explain::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Lint(args) => lint::run(args),
+        Command::Map(args) => map::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,76 @@
+use std::path::PathBuf;
+
+use crate::functions::Registry;
+use crate::syntax::ast::PipelineItem;
+
+use super::exit;
+use super::lint::{check_roots, pipeline_files};
+use super::output::print_human;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Pipeline files or folders (default: pipelines/).
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("pipelines")]
+    } else {
+        args.paths
+    };
+    let files = match pipeline_files(&paths) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for program in check_roots(&files) {
+        let file = program.path.display().to_string();
+        if program.has_errors() {
+            print_human(&program.diagnostics, &program.sources);
+            println!("{file}: does not check, so its tests cannot run ... FAILED");
+            failed += 1;
+            continue;
+        }
+        for pipeline in program.pipeline_asts() {
+            let name = &pipeline.name.name;
+            let compiled = match program.compile(name) {
+                Ok(compiled) => compiled,
+                Err(message) => {
+                    println!("{file} {name}: {message} ... FAILED");
+                    failed += 1;
+                    continue;
+                }
+            };
+            for item in &pipeline.items {
+                let PipelineItem::Test(test) = item else {
+                    continue;
+                };
+                let report = crate::lang::run_test(
+                    &compiled,
+                    test,
+                    Registry::standard(),
+                    &program.base_dir(),
+                );
+                match report.result {
+                    Ok(()) => {
+                        passed += 1;
+                        println!("test {file} {name} \"{}\" ... ok", report.name);
+                    }
+                    Err(failure) => {
+                        failed += 1;
+                        println!("test {file} {name} \"{}\" ... FAILED", report.name);
+                        for line in failure.to_string().lines() {
+                            println!("    {line}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 { exit::FAILED } else { exit::OK }
+}

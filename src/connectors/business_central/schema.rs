@@ -1,0 +1,276 @@
+//! Business Central API v2.0 entities, from Microsoft's API reference
+//! (dev-itpro/api-reference/v2.0/resources). Read-only properties (ids, server-assigned numbers,
+//! totals, status, lastModifiedDateTime) are left out of the map targets.
+
+use crate::check::SchemaRegistry;
+use crate::connectors::build::Kind::{
+    Bool, Date, DateTimeString, Decimal, Enum, Id, Int, List, String as Str,
+};
+use crate::connectors::build::{Entity, Prop, add_entities, req, ro, rw};
+
+use super::lines::{SALES_CREDIT_MEMO_LINE, SALES_INVOICE_LINE, SALES_ORDER_LINE};
+
+/// NAV.genJournalAccountType.
+pub const ACCOUNT_TYPES: &[&str] = &[
+    "G/L Account",
+    "Customer",
+    "Vendor",
+    "Bank Account",
+    "Fixed Asset",
+    "IC Partner",
+    "Employee",
+];
+const CUSTOMER_BLOCKED: &[&str] = &[" ", "Ship", "Invoice", "All"];
+const CUSTOMER_TYPES: &[&str] = &["Company", "Person"];
+const ITEM_TYPES: &[&str] = &["Inventory", "Service", "Non-Inventory"];
+const ORDER_STATUS: &[&str] = &["Draft", "In Review", "Open"];
+const INVOICE_STATUS: &[&str] = &[
+    " ",
+    "Draft",
+    "In Review",
+    "Open",
+    "Paid",
+    "Canceled",
+    "Corrective",
+];
+
+const CUSTOMER: &[Prop] = &[
+    ro("id", Id),
+    rw("number", Str).doc("Assigned from the number series when left out."),
+    req("displayName", Str),
+    rw("type", Enum(CUSTOMER_TYPES)),
+    rw("addressLine1", Str),
+    rw("addressLine2", Str),
+    rw("city", Str),
+    rw("state", Str),
+    rw("country", Str),
+    rw("postalCode", Str),
+    rw("phoneNumber", Str),
+    rw("email", Str),
+    rw("website", Str),
+    rw("salespersonCode", Str),
+    ro("balanceDue", Decimal),
+    rw("creditLimit", Decimal),
+    rw("taxLiable", Bool),
+    rw("taxAreaId", Id),
+    ro("taxAreaDisplayName", Str),
+    rw("taxRegistrationNumber", Str),
+    rw("currencyId", Id),
+    rw("currencyCode", Str),
+    rw("paymentTermsId", Id),
+    rw("shipmentMethodId", Id),
+    rw("paymentMethodId", Id),
+    rw("blocked", Enum(CUSTOMER_BLOCKED)),
+    ro("lastModifiedDateTime", DateTimeString),
+];
+
+const ITEM: &[Prop] = &[
+    ro("id", Id),
+    rw("number", Str).doc("Assigned from the number series when left out."),
+    req("displayName", Str),
+    rw("displayName2", Str),
+    rw("type", Enum(ITEM_TYPES)),
+    rw("itemCategoryId", Id),
+    rw("itemCategoryCode", Str),
+    rw("blocked", Bool),
+    rw("gtin", Str),
+    ro("inventory", Decimal),
+    rw("unitPrice", Decimal),
+    rw("priceIncludesTax", Bool),
+    rw("unitCost", Decimal),
+    rw("taxGroupId", Id),
+    rw("taxGroupCode", Str),
+    rw("baseUnitOfMeasureId", Id),
+    rw("baseUnitOfMeasureCode", Str),
+    rw("generalProductPostingGroupId", Id),
+    rw("generalProductPostingGroupCode", Str),
+    rw("inventoryPostingGroupId", Id),
+    rw("inventoryPostingGroupCode", Str),
+    ro("lastModifiedDateTime", DateTimeString),
+];
+
+/// Header properties of sales orders, invoices and credit memos.
+const DOCUMENT: [Prop; 36] = [
+    ro("id", Id),
+    ro("number", Str),
+    rw("externalDocumentNumber", Str),
+    rw("postingDate", Date),
+    rw("customerId", Id),
+    ro("customerName", Str),
+    rw("billToName", Str),
+    rw("billToCustomerId", Id),
+    rw("billToCustomerNumber", Str),
+    rw("shipToName", Str),
+    rw("shipToContact", Str),
+    rw("sellToAddressLine1", Str),
+    rw("sellToAddressLine2", Str),
+    rw("sellToCity", Str),
+    rw("sellToCountry", Str),
+    rw("sellToState", Str),
+    rw("sellToPostCode", Str),
+    rw("billToAddressLine1", Str),
+    rw("billToAddressLine2", Str),
+    rw("billToCity", Str),
+    rw("billToCountry", Str),
+    rw("billToState", Str),
+    rw("billToPostCode", Str),
+    rw("shortcutDimension1Code", Str),
+    rw("shortcutDimension2Code", Str),
+    rw("currencyId", Id),
+    rw("currencyCode", Str),
+    ro("pricesIncludeTax", Bool),
+    rw("paymentTermsId", Id),
+    rw("salesperson", Str),
+    rw("discountAmount", Decimal),
+    ro("discountAppliedBeforeTax", Bool),
+    ro("totalAmountExcludingTax", Decimal),
+    ro("totalTaxAmount", Decimal),
+    ro("totalAmountIncludingTax", Decimal),
+    ro("lastModifiedDateTime", DateTimeString),
+];
+
+/// Ship-to address, on orders and invoices.
+const SHIP_TO: [Prop; 6] = [
+    rw("shipToAddressLine1", Str),
+    rw("shipToAddressLine2", Str),
+    rw("shipToCity", Str),
+    rw("shipToCountry", Str),
+    rw("shipToState", Str),
+    rw("shipToPostCode", Str),
+];
+
+const SALES_ORDER: &[Prop] = &[
+    req("customerNumber", Str).doc("The customer to sell to."),
+    rw("orderDate", Date),
+    rw("shipmentMethodId", Id),
+    rw("partialShipping", Bool),
+    rw("requestedDeliveryDate", Date),
+    ro("fullyShipped", Bool),
+    ro("status", Enum(ORDER_STATUS)),
+    rw("phoneNumber", Str),
+    rw("email", Str),
+    rw(
+        "salesOrderLines",
+        List("business_central.salesOrderLine", SALES_ORDER_LINE),
+    ),
+];
+
+const SALES_INVOICE: &[Prop] = &[
+    req("customerNumber", Str).doc("The customer to invoice."),
+    rw("invoiceDate", Date),
+    rw("dueDate", Date),
+    rw("customerPurchaseOrderReference", Str),
+    ro("orderId", Id),
+    ro("orderNumber", Str),
+    rw("shipmentMethodId", Id),
+    ro("remainingAmount", Decimal),
+    ro("status", Enum(INVOICE_STATUS)),
+    rw("phoneNumber", Str),
+    rw("email", Str),
+    rw(
+        "salesInvoiceLines",
+        List("business_central.salesInvoiceLine", SALES_INVOICE_LINE),
+    ),
+];
+
+const SALES_CREDIT_MEMO: &[Prop] = &[
+    req("customerNumber", Str).doc("The customer to credit."),
+    rw("creditMemoDate", Date),
+    rw("dueDate", Date),
+    rw("invoiceId", Id).doc("The invoice this credit memo corrects."),
+    rw("invoiceNumber", Str),
+    rw("customerReturnReasonId", Id),
+    ro("status", Enum(INVOICE_STATUS)),
+    rw("phoneNumber", Str),
+    rw("email", Str),
+    rw(
+        "salesCreditMemoLines",
+        List(
+            "business_central.salesCreditMemoLine",
+            SALES_CREDIT_MEMO_LINE,
+        ),
+    ),
+];
+
+const CUSTOMER_PAYMENT: &[Prop] = &[
+    ro("id", Id),
+    rw("journalId", Id),
+    ro("journalDisplayName", Str),
+    rw("lineNumber", Int),
+    rw("customerId", Id),
+    req("customerNumber", Str),
+    rw("postingDate", Date),
+    rw("documentNumber", Str),
+    rw("externalDocumentNumber", Str),
+    req("amount", Decimal).doc("The total amount paid, including VAT."),
+    rw("appliesToInvoiceId", Id),
+    rw("appliesToInvoiceNumber", Str),
+    rw("description", Str),
+    rw("comment", Str),
+    ro("lastModifiedDateTime", DateTimeString),
+];
+
+const JOURNAL_LINE: &[Prop] = &[
+    ro("id", Id),
+    rw("journalId", Id),
+    ro("journalDisplayName", Str),
+    rw("lineNumber", Int),
+    rw("accountType", Enum(ACCOUNT_TYPES)),
+    rw("accountId", Id),
+    req("accountNumber", Str),
+    req("postingDate", Date),
+    rw("documentNumber", Str),
+    rw("externalDocumentNumber", Str),
+    req("amount", Decimal).doc("Including VAT; positive is a debit."),
+    rw("description", Str),
+    rw("comment", Str),
+    rw("taxCode", Str),
+    rw("balanceAccountType", Enum(ACCOUNT_TYPES)),
+    rw("balancingAccountId", Id),
+    rw("balancingAccountNumber", Str),
+    ro("lastModifiedDateTime", DateTimeString),
+];
+
+const ENTITIES: &[Entity] = &[
+    Entity {
+        source: "business_central.customers",
+        target: "business_central.customer",
+        parts: &[CUSTOMER],
+    },
+    Entity {
+        source: "business_central.items",
+        target: "business_central.item",
+        parts: &[ITEM],
+    },
+    Entity {
+        source: "business_central.salesOrders",
+        target: "business_central.salesOrder",
+        parts: &[&DOCUMENT, &SHIP_TO, SALES_ORDER],
+    },
+    Entity {
+        source: "business_central.salesInvoices",
+        target: "business_central.salesInvoice",
+        parts: &[&DOCUMENT, &SHIP_TO, SALES_INVOICE],
+    },
+    Entity {
+        source: "business_central.salesCreditMemos",
+        target: "business_central.salesCreditMemo",
+        parts: &[&DOCUMENT, SALES_CREDIT_MEMO],
+    },
+    Entity {
+        source: "business_central.customerPayments",
+        target: "business_central.customerPayment",
+        parts: &[CUSTOMER_PAYMENT],
+    },
+    Entity {
+        source: "business_central.journalLines",
+        target: "business_central.journalLine",
+        parts: &[JOURNAL_LINE],
+    },
+];
+
+pub fn schemas() -> SchemaRegistry {
+    let mut registry = SchemaRegistry::default();
+    add_entities(&mut registry, ENTITIES, "id");
+    registry
+}

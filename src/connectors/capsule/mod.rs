@@ -1,0 +1,5 @@
+//! Capsule CRM (API v2).
+
+pub mod schema;
+
+pub use schema::schemas;

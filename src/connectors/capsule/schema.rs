@@ -1,0 +1,221 @@
+//! Capsule CRM parties, hand-written from Capsule's API v2 documentation. The shapes of
+//! `owner` and of custom `fields[]` items are unverified.
+
+use indexmap::IndexMap;
+
+use crate::check::{Field, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type};
+
+use super::super::build::{object, opt};
+
+const PARTY_TYPES: &[&str] = &["person", "organisation"];
+
+pub fn schemas() -> SchemaRegistry {
+    let mut registry = SchemaRegistry::default();
+    registry.add_source(SourceSchema {
+        name: "capsule.parties".into(),
+        record: party(),
+        events: IndexMap::new(),
+        id_field: "id".into(),
+    });
+    registry.add_target(TargetSchema {
+        name: "capsule.party".into(),
+        record: party_target(),
+        stripe_metadata: false,
+    });
+    registry.add_sink(SinkSchema {
+        name: "capsule.parties".into(),
+        accepts: "capsule.party".into(),
+    });
+    registry
+}
+
+/// `{id, name}`: teams, organisations as embedded in a person, tags.
+fn id_name(name: &str) -> Type {
+    object(
+        name,
+        &[("id", Field::new(Type::Int)), ("name", opt(Type::String))],
+    )
+}
+
+fn email_address() -> Type {
+    object(
+        "capsule.emailAddress",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("type", opt(Type::String)),
+            ("address", Field::new(Type::String)),
+        ],
+    )
+}
+
+fn phone_number() -> Type {
+    object(
+        "capsule.phoneNumber",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("type", opt(Type::String)),
+            ("number", Field::new(Type::String)),
+        ],
+    )
+}
+
+fn address() -> Type {
+    object(
+        "capsule.address",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("type", opt(Type::String)),
+            ("street", opt(Type::String)),
+            ("city", opt(Type::String)),
+            ("state", opt(Type::String)),
+            ("zip", opt(Type::String)),
+            ("country", opt(Type::String)),
+        ],
+    )
+}
+
+fn website() -> Type {
+    object(
+        "capsule.website",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("type", opt(Type::String)),
+            ("service", opt(Type::String)),
+            ("address", Field::new(Type::String)),
+        ],
+    )
+}
+
+fn custom_field() -> Type {
+    object(
+        "capsule.customField",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("definition", Field::new(id_name("capsule.fieldDefinition"))),
+            ("value", Field::new(Type::Any)),
+        ],
+    )
+}
+
+/// A party as `GET /parties` returns it (tags and fields only when embedded).
+pub fn party() -> Type {
+    let owner = object(
+        "capsule.user",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("username", opt(Type::String)),
+            ("name", opt(Type::String)),
+        ],
+    );
+    object(
+        "capsule.party",
+        &[
+            ("id", Field::new(Type::Int).doc("The party's id.")),
+            ("type", Field::new(Type::String).allowed(PARTY_TYPES)),
+            ("firstName", opt(Type::String).doc("People only.")),
+            ("lastName", opt(Type::String).doc("People only.")),
+            (
+                "title",
+                opt(Type::String).doc("People only: Mr, Ms, Dr, ..."),
+            ),
+            ("jobTitle", opt(Type::String).doc("People only.")),
+            ("name", opt(Type::String).doc("Organisations only.")),
+            ("about", opt(Type::String)),
+            (
+                "createdAt",
+                Field::new(Type::String).doc("ISO 8601 timestamp."),
+            ),
+            (
+                "updatedAt",
+                Field::new(Type::String).doc("ISO 8601 timestamp."),
+            ),
+            ("owner", opt(owner)),
+            ("team", opt(id_name("capsule.team"))),
+            (
+                "organisation",
+                opt(id_name("capsule.organisation")).doc("People only."),
+            ),
+            ("emailAddresses", Field::new(Type::list(email_address()))),
+            ("phoneNumbers", Field::new(Type::list(phone_number()))),
+            ("addresses", Field::new(Type::list(address()))),
+            ("websites", Field::new(Type::list(website()))),
+            (
+                "tags",
+                opt(Type::list(id_name("capsule.tag"))).doc("Only with embed=tags."),
+            ),
+            (
+                "fields",
+                opt(Type::list(custom_field())).doc("Only with embed=fields."),
+            ),
+        ],
+    )
+}
+
+/// What `POST /parties` and `PUT /parties/{id}` accept: no ids of the party itself, no
+/// timestamps; owner and organisation are written by id.
+fn party_target() -> Type {
+    let by_id = |name: &str| object(name, &[("id", Field::new(Type::Int).required())]);
+    let new_email = object(
+        "capsule.emailAddress",
+        &[
+            ("type", Field::new(Type::String)),
+            ("address", Field::new(Type::String).required()),
+        ],
+    );
+    let new_phone = object(
+        "capsule.phoneNumber",
+        &[
+            ("type", Field::new(Type::String)),
+            ("number", Field::new(Type::String).required()),
+        ],
+    );
+    let new_address = object(
+        "capsule.address",
+        &[
+            ("type", Field::new(Type::String)),
+            ("street", Field::new(Type::String)),
+            ("city", Field::new(Type::String)),
+            ("state", Field::new(Type::String)),
+            ("zip", Field::new(Type::String)),
+            ("country", Field::new(Type::String)),
+        ],
+    );
+    let new_website = object(
+        "capsule.website",
+        &[
+            ("type", Field::new(Type::String)),
+            ("service", Field::new(Type::String)),
+            ("address", Field::new(Type::String).required()),
+        ],
+    );
+    let new_tag = object(
+        "capsule.tag",
+        &[("name", Field::new(Type::String).required())],
+    );
+    object(
+        "capsule.party",
+        &[
+            (
+                "type",
+                Field::new(Type::String).required().allowed(PARTY_TYPES),
+            ),
+            ("firstName", Field::new(Type::String)),
+            ("lastName", Field::new(Type::String)),
+            ("title", Field::new(Type::String)),
+            ("jobTitle", Field::new(Type::String)),
+            (
+                "name",
+                Field::new(Type::String).doc("Required for organisations."),
+            ),
+            ("about", Field::new(Type::String)),
+            ("owner", Field::new(by_id("capsule.user"))),
+            ("team", Field::new(by_id("capsule.team"))),
+            ("organisation", Field::new(by_id("capsule.organisation"))),
+            ("emailAddresses", Field::new(Type::list(new_email))),
+            ("phoneNumbers", Field::new(Type::list(new_phone))),
+            ("addresses", Field::new(Type::list(new_address))),
+            ("websites", Field::new(Type::list(new_website))),
+            ("tags", Field::new(Type::list(new_tag))),
+        ],
+    )
+}

@@ -1,0 +1,5 @@
+//! Local files: CSV and JSON Lines.
+
+pub mod schema;
+
+pub use schema::schemas;

@@ -1,0 +1,30 @@
+//! Files have no fixed shape: a record read from a file is `any`, and a record written to one
+//! is an open object whose keys become the columns (CSV) or the JSON keys (JSON Lines).
+
+use indexmap::IndexMap;
+
+use crate::check::{ObjectType, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type};
+
+pub const RECORD_TARGET: &str = "file.record";
+
+pub fn schemas() -> SchemaRegistry {
+    let mut registry = SchemaRegistry::default();
+    for name in ["file.csv", "file.jsonl"] {
+        registry.add_source(SourceSchema {
+            name: name.into(),
+            record: Type::Any,
+            events: IndexMap::new(),
+            id_field: "id".into(),
+        });
+        registry.add_sink(SinkSchema {
+            name: name.into(),
+            accepts: RECORD_TARGET.into(),
+        });
+    }
+    registry.add_target(TargetSchema {
+        name: RECORD_TARGET.into(),
+        record: Type::object(ObjectType::named(RECORD_TARGET).other_keys(Type::Any)),
+        stripe_metadata: false,
+    });
+    registry
+}

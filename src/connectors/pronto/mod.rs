@@ -1,0 +1,5 @@
+//! Pronto Xi (through its e-commerce REST endpoints).
+
+pub mod schema;
+
+pub use schema::schemas;

@@ -1,0 +1,5 @@
+//! Syspro (e.net business objects).
+
+pub mod schema;
+
+pub use schema::schemas;

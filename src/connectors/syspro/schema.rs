@@ -1,0 +1,143 @@
+//! Syspro schemas. UNVERIFIED: no public specification of these business objects' XML was
+//! available; element names follow the SORTOI / ARSTPY documents as reported (see
+//! shared/reference/apis.md) and are kept here, in one table per document, so they are easy to
+//! correct.
+
+use crate::check::SchemaRegistry;
+use crate::connectors::build::Kind::{Date, Decimal, Enum, List, String as Str};
+use crate::connectors::build::{Parts, Prop, add_source, add_target_and_sink, req, ro, rw};
+
+/// Sales order line (SORTOI StockLine).
+const ORDER_LINE: &[Prop] = &[
+    req("StockCode", Str),
+    rw("StockDescription", Str),
+    rw("Warehouse", Str),
+    req("OrderQty", Decimal),
+    rw("OrderUom", Str),
+    rw("Price", Decimal),
+    rw("PriceUom", Str),
+    rw("LineDiscPercent1", Decimal),
+    rw("LineType", Enum(&["1", "4", "5", "6", "7"]))
+        .doc("1 stocked, 4 freight, 5 miscellaneous charge, 6 comment, 7 non-stocked."),
+    rw("CustomerPoLine", Str),
+];
+
+/// Sales order import (SORTOI).
+const SALES_ORDER: &[Prop] = &[
+    req("CustomerPoNumber", Str),
+    req("Customer", Str),
+    rw("OrderDate", Date),
+    rw("RequestedShipDate", Date),
+    rw("Currency", Str),
+    rw("Warehouse", Str),
+    rw("ShipAddress1", Str),
+    rw("ShipAddress2", Str),
+    rw("ShipAddress3", Str),
+    rw("ShipPostalCode", Str),
+    rw("Email", Str),
+    rw("OrderComments", Str),
+    req("lines", List("syspro.salesOrderLine", &[ORDER_LINE])),
+];
+
+/// Customer maintenance (setup); the source reads the same fields plus balances.
+const CUSTOMER: &[Prop] = &[
+    req("Customer", Str),
+    req("Name", Str),
+    rw("ShortName", Str),
+    rw("Branch", Str),
+    rw("Salesperson", Str),
+    rw("Telephone", Str),
+    rw("Email", Str),
+    rw("SoldToAddr1", Str),
+    rw("SoldToAddr2", Str),
+    rw("SoldToAddr3", Str),
+    rw("SoldPostalCode", Str),
+    rw("Currency", Str),
+    rw("TermsCode", Str),
+    rw("TaxCode", Str),
+    rw("CreditLimit", Decimal),
+    rw("StripeCustomerId", Str)
+        .optional()
+        .doc("Custom form field holding the Stripe customer id; the field name is set per site."),
+    ro("CurrentBalance", Decimal).optional(),
+];
+
+const ITEM: &[Prop] = &[
+    ro("StockCode", Str),
+    ro("Description", Str),
+    ro("LongDesc", Str).optional(),
+    ro("StockUom", Str),
+    ro("ProductClass", Str).optional(),
+    ro("SellingPrice", Decimal).optional(),
+    ro("QtyOnHand", Decimal).optional(),
+];
+
+/// AR credit note.
+const AR_CREDIT_MEMO: &[Prop] = &[
+    req("Customer", Str),
+    rw("Invoice", Str).doc("The credit note number; assigned when left out."),
+    rw("InvoiceDate", Date),
+    rw("Reference", Str),
+    rw("Currency", Str),
+    req("Amount", Decimal).doc("Credit amount including tax."),
+    rw("TaxAmount", Decimal),
+    rw("Description", Str),
+];
+
+/// General ledger journal entry line.
+const GL_JOURNAL_LINE: &[Prop] = &[
+    req("LedgerCode", Str),
+    req("EntryDate", Date),
+    req("EntryValue", Decimal),
+    rw("EntryType", Enum(&["D", "C"])).doc("D debit, C credit."),
+    rw("Reference", Str),
+    rw("Comment", Str),
+];
+
+/// AR payment (ARSTPY).
+const AR_PAYMENT: &[Prop] = &[
+    req("Customer", Str),
+    req("PaymentDate", Date),
+    req("PaymentValue", Decimal),
+    rw("Reference", Str),
+    rw("Bank", Str),
+    rw("Currency", Str),
+    rw("Invoice", Str).doc("The invoice the payment is applied to."),
+];
+
+pub fn schemas() -> SchemaRegistry {
+    let mut registry = SchemaRegistry::default();
+    add_source(
+        &mut registry,
+        "syspro.customers",
+        "syspro.customer",
+        &[CUSTOMER],
+        "Customer",
+    );
+    add_source(
+        &mut registry,
+        "syspro.items",
+        "syspro.item",
+        &[ITEM],
+        "StockCode",
+    );
+    let targets: [(&str, &str, Parts); 5] = [
+        ("syspro.salesOrders", "syspro.salesOrder", &[SALES_ORDER]),
+        ("syspro.customers", "syspro.customer", &[CUSTOMER]),
+        (
+            "syspro.arCreditMemos",
+            "syspro.arCreditMemo",
+            &[AR_CREDIT_MEMO],
+        ),
+        (
+            "syspro.glJournalLines",
+            "syspro.glJournalLine",
+            &[GL_JOURNAL_LINE],
+        ),
+        ("syspro.arPayments", "syspro.arPayment", &[AR_PAYMENT]),
+    ];
+    for (sink, target, parts) in targets {
+        add_target_and_sink(&mut registry, sink, target, parts);
+    }
+    registry
+}

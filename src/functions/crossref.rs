@@ -1,0 +1,57 @@
+//! Cross references: the id a record got in the target system, known to the store.
+
+use super::arguments::{Outcome, arg, describe, failed, text};
+use super::conversion::text_form;
+use super::params::{param, signature, string_result, union};
+use super::spec::{CallArgs, Example, FunctionSpec};
+use crate::check::{Fallibility, Type};
+use crate::lang::Value;
+
+pub fn specs() -> Vec<FunctionSpec> {
+    vec![FunctionSpec {
+        signature: signature(
+            "xref",
+            vec![
+                param("collection", Type::String),
+                param("id", union(&[Type::String, Type::Int])),
+            ],
+            string_result,
+            Fallibility::Fallible("no cross reference is stored for the id (not synced yet)"),
+        ),
+        family: "crossref",
+        doc: "The target system's id for a record that a `cross_reference` sink has synced: \
+              `xref(stripe.customers, charge.customer)` gives the Business Central customer \
+              number stored when that customer was written. The collection is written as a bare \
+              dotted name; an int id is used as its text. It fails when nothing is stored yet, so \
+              write `?? fail(\"customer not synced yet\")` to retry the record later.",
+        examples: &[
+            Example {
+                call: r#"xref(stripe.customers, "cus_unknown")"#,
+                result: Err("no cross reference for cus_unknown in stripe.customers"),
+            },
+            Example {
+                call: r#"xref(stripe.customers, "cus_unknown") ?? "none""#,
+                result: Ok(r#""none""#),
+            },
+        ],
+        call: xref,
+    }]
+}
+
+fn xref(args: &mut CallArgs) -> Outcome {
+    let collection = text(args, 0, "xref", "collection")?;
+    let id = match arg(args, 1) {
+        value @ (Value::String(_) | Value::Int(_)) => text_form(value).unwrap_or_default(),
+        other => {
+            return Err(failed(format!(
+                "xref: `id` must be text or an int, got {}",
+                describe(other)
+            )));
+        }
+    };
+    args.context
+        .cross_references
+        .target_id(collection, &id)
+        .map(Value::string)
+        .ok_or_else(|| failed(format!("no cross reference for {id} in {collection}")))
+}

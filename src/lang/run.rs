@@ -1,0 +1,190 @@
+//! Maps one record: lets, filters, then the fields of the output object.
+
+use indexmap::IndexMap;
+
+use super::compile::CompiledPipeline;
+use super::eval::Machine;
+use super::outcome::{Flow, Outcome, RecordError, RunEnv};
+use super::{Map, Value};
+use crate::diagnostics::{Code, FileId};
+use crate::functions::Registry;
+use crate::functions::spec::{CallContext, FunctionError};
+use crate::syntax::ast::Expr;
+
+impl CompiledPipeline {
+    pub fn run(&self, record: &Value, env: &RunEnv) -> Outcome {
+        let context = CallContext {
+            timezone: self.timezone.as_ref(),
+            now: env.now,
+            cross_references: env.cross_references,
+            base_dir: &self.base_dir,
+        };
+        let mut machine = Machine::new(self, record, context);
+        for filter in &self.filters {
+            match machine.eval(filter) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false) | Value::Null | Value::Missing) => return Outcome::Filtered,
+                Ok(other) => {
+                    return Outcome::Failed(RecordError::new(
+                        Code::RuntimeType,
+                        crate::diagnostics::Span::default(),
+                        format!("a `where` condition gave {}, not a bool", other.kind()),
+                    ));
+                }
+                Err(flow) => return stopped(flow),
+            }
+        }
+        let mut output = Output::default();
+        for (path, node, span) in &self.fields {
+            match machine.eval(node) {
+                Ok(Value::Omit) => {}
+                Ok(Value::Missing) => {
+                    return Outcome::Failed(RecordError::new(
+                        Code::MissingFieldAtRuntime,
+                        *span,
+                        format!(
+                            "`{}` would be written from a field missing from the record",
+                            path.join(".")
+                        ),
+                    ));
+                }
+                Ok(value) => output.insert(path, value),
+                Err(flow) => return stopped(flow),
+            }
+        }
+        Outcome::Mapped(output.finish())
+    }
+}
+
+fn stopped(flow: Flow) -> Outcome {
+    match flow {
+        Flow::Fail(error) | Flow::Abort(error) => Outcome::Failed(error),
+        Flow::Skip(reason) => Outcome::Skipped(reason),
+    }
+}
+
+/// The output object under construction; parents of nested paths appear only when a field
+/// under them is written.
+#[derive(Default)]
+struct Output {
+    fields: IndexMap<String, Slot>,
+}
+
+enum Slot {
+    Value(Value),
+    Nested(Output),
+}
+
+impl Output {
+    fn insert(&mut self, path: &[String], value: Value) {
+        let [first, rest @ ..] = path else {
+            return;
+        };
+        if rest.is_empty() {
+            self.fields.insert(first.clone(), Slot::Value(value));
+            return;
+        }
+        let slot = self
+            .fields
+            .entry(first.clone())
+            .or_insert_with(|| Slot::Nested(Output::default()));
+        if let Slot::Value(_) = slot {
+            *slot = Slot::Nested(Output::default());
+        }
+        if let Slot::Nested(nested) = slot {
+            nested.insert(rest, value);
+        }
+    }
+
+    fn finish(self) -> Value {
+        let mut map = Map::with_capacity(self.fields.len());
+        for (key, slot) in self.fields {
+            map.insert(
+                key,
+                match slot {
+                    Slot::Value(value) => value,
+                    Slot::Nested(nested) => nested.finish(),
+                },
+            );
+        }
+        Value::object(map)
+    }
+}
+
+/// Why a standalone expression did not give a value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpressionError {
+    Compile(String),
+    Failed(FunctionError),
+}
+
+impl std::fmt::Display for ExpressionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpressionError::Compile(message) => f.write_str(message),
+            ExpressionError::Failed(FunctionError::Failed(message)) => f.write_str(message),
+            ExpressionError::Failed(FunctionError::Skip(reason)) => write!(f, "skipped: {reason}"),
+            ExpressionError::Failed(FunctionError::Fail(reason)) => write!(f, "failed: {reason}"),
+        }
+    }
+}
+
+/// Evaluates an expression with no record (`.` is an empty object): standard-library examples
+/// and test inputs.
+pub fn eval_expression(
+    expr: &Expr,
+    functions: &'static Registry,
+    context: &CallContext,
+) -> Result<Value, ExpressionError> {
+    let pipeline = crate::syntax::ast::Pipeline {
+        name: crate::syntax::ast::Ident {
+            name: "expression".into(),
+            span: expr.span,
+        },
+        items: vec![crate::syntax::ast::PipelineItem::Let(
+            crate::syntax::ast::LetDecl {
+                name: crate::syntax::ast::Ident {
+                    name: "value".into(),
+                    span: expr.span,
+                },
+                value: expr.clone(),
+                span: expr.span,
+            },
+        )],
+        span: expr.span,
+    };
+    let options = super::CompileOptions {
+        functions,
+        timezone: context.timezone.cloned(),
+        lookups: IndexMap::new(),
+        base_dir: context.base_dir.to_path_buf(),
+    };
+    let program =
+        super::compile(&[], &pipeline, options).map_err(|d| ExpressionError::Compile(d.message))?;
+    let empty = Value::object(Map::new());
+    let own_context = CallContext {
+        timezone: context.timezone,
+        now: context.now,
+        cross_references: context.cross_references,
+        base_dir: context.base_dir,
+    };
+    let mut machine = Machine::new(&program, &empty, own_context);
+    machine.eval(&super::node::Node::Let(0)).map_err(|flow| {
+        ExpressionError::Failed(match flow {
+            Flow::Fail(error) => FunctionError::Failed(error.message),
+            Flow::Skip(reason) => FunctionError::Skip(reason),
+            Flow::Abort(error) => FunctionError::Fail(error.message),
+        })
+    })
+}
+
+/// Parses and evaluates a standalone expression.
+pub fn eval_text(
+    text: &str,
+    functions: &'static Registry,
+    context: &CallContext,
+) -> Result<Value, ExpressionError> {
+    let expr = crate::syntax::parse_expression(FileId(0), text)
+        .map_err(|d| ExpressionError::Compile(d.message))?;
+    eval_expression(&expr, functions, context)
+}

@@ -1,0 +1,240 @@
+//! `test` blocks: run the input through the pipeline and compare with the expectation.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::compile::CompiledPipeline;
+use super::outcome::{Outcome, RunEnv};
+use super::{Map, Value, json_value, ops};
+use crate::diagnostics::Span;
+use crate::functions::Registry;
+use crate::functions::spec::{CallContext, CrossReferences, NoCrossReferences};
+use crate::syntax::ast::TestBlock;
+
+/// Tests run on this clock unless they set `now`.
+pub const DEFAULT_NOW: &str = "2026-01-01T00:00:00Z";
+
+pub struct TestReport {
+    pub name: String,
+    pub span: Span,
+    pub result: Result<(), TestFailure>,
+}
+
+#[derive(Debug)]
+pub struct TestFailure(pub String);
+
+impl std::fmt::Display for TestFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Cross references given by a test's `xrefs = { "collection": { "source id": "target id" } }`.
+#[derive(Default)]
+pub struct MapCrossReferences(pub HashMap<String, HashMap<String, String>>);
+
+impl CrossReferences for MapCrossReferences {
+    fn target_id(&self, collection: &str, source_id: &str) -> Option<String> {
+        self.0.get(collection)?.get(source_id).cloned()
+    }
+}
+
+impl MapCrossReferences {
+    pub fn from_value(value: &Value) -> Result<Self, String> {
+        let mut all = HashMap::new();
+        let Value::Object(collections) = value else {
+            return Err("`xrefs` must be an object of collections".into());
+        };
+        for (collection, ids) in collections.iter() {
+            let Value::Object(ids) = ids else {
+                return Err(format!("`xrefs.{collection}` must be an object of ids"));
+            };
+            let mut map = HashMap::new();
+            for (source, target) in ids.iter() {
+                let target = target
+                    .as_str()
+                    .ok_or_else(|| format!("`xrefs.{collection}.{source}` must be a string"))?;
+                map.insert(source.clone(), target.to_string());
+            }
+            all.insert(collection.clone(), map);
+        }
+        Ok(MapCrossReferences(all))
+    }
+}
+
+pub fn run_test(
+    compiled: &CompiledPipeline,
+    test: &TestBlock,
+    functions: &'static Registry,
+    base_dir: &Path,
+) -> TestReport {
+    TestReport {
+        name: test.name.value.clone(),
+        span: test.span,
+        result: run(compiled, test, functions, base_dir).map_err(TestFailure),
+    }
+}
+
+fn run(
+    compiled: &CompiledPipeline,
+    test: &TestBlock,
+    functions: &'static Registry,
+    base_dir: &Path,
+) -> Result<(), String> {
+    let context = CallContext {
+        timezone: compiled.timezone.as_ref(),
+        now: DEFAULT_NOW.parse().map_err(|e| format!("{e}"))?,
+        cross_references: &NoCrossReferences,
+        base_dir,
+    };
+    let mut entries: HashMap<&str, Value> = HashMap::new();
+    for entry in &test.entries {
+        let value = super::eval_expression(&entry.value, functions, &context)
+            .map_err(|e| format!("`{}` cannot be evaluated: {e}", entry.key.name))?;
+        entries.insert(entry.key.name.as_str(), value);
+    }
+    let input = entries.remove("input").ok_or("the test has no `input`")?;
+    let now = match entries.get("now") {
+        Some(Value::String(text)) => text
+            .parse()
+            .map_err(|e| format!("`now` is not an RFC 3339 timestamp: {e}"))?,
+        Some(Value::Timestamp(t)) => *t,
+        Some(other) => return Err(format!("`now` must be a string, got {}", other.kind())),
+        None => context.now,
+    };
+    let cross_references = match entries.get("xrefs") {
+        Some(value) => MapCrossReferences::from_value(value)?,
+        None => MapCrossReferences::default(),
+    };
+    let outcome = compiled.run(
+        &input,
+        &RunEnv {
+            now,
+            cross_references: &cross_references,
+        },
+    );
+    if let Some(expected) = entries.get("expect") {
+        return match outcome {
+            Outcome::Mapped(actual) => compare(expected, &actual),
+            other => Err(format!(
+                "expected a mapped record, but {}",
+                describe(&other)
+            )),
+        };
+    }
+    if let Some(expected) = entries.get("expect_skip") {
+        let text = expected.as_str().unwrap_or_default();
+        return match outcome {
+            Outcome::Skipped(reason) if reason.contains(text) => Ok(()),
+            other => Err(format!(
+                "expected the record to be skipped with \"{text}\", but {}",
+                describe(&other)
+            )),
+        };
+    }
+    if let Some(expected) = entries.get("expect_error") {
+        let text = expected.as_str().unwrap_or_default();
+        return match outcome {
+            Outcome::Failed(error) if error.message.contains(text) => Ok(()),
+            other => Err(format!(
+                "expected the record to fail with \"{text}\", but {}",
+                describe(&other)
+            )),
+        };
+    }
+    Err("the test has no `expect`, `expect_skip` or `expect_error`".into())
+}
+
+fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Mapped(value) => format!("it was mapped to {}", json_value::to_json(value)),
+        Outcome::Filtered => "a `where` filtered it out".into(),
+        Outcome::Skipped(reason) => format!("it was skipped: {reason}"),
+        Outcome::Failed(error) => format!("it failed with {}: {}", error.code, error.message),
+    }
+}
+
+/// Listed fields must match (at any depth); `omit` means absent; numbers compare by value.
+fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
+    if matches_subset(expected, actual) {
+        return Ok(());
+    }
+    let want = pretty(&json_value::to_json(&mark_omitted(expected)));
+    let got = pretty(&json_value::to_json(&restrict(expected, actual)));
+    let diff = similar::TextDiff::from_lines(&want, &got);
+    let mut text = String::from("the mapped record differs (- expected, + actual):\n");
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => " ",
+        };
+        text.push_str(&format!("{sign} {change}"));
+    }
+    Err(text)
+}
+
+fn matches_subset(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            want.iter().all(|(key, w)| match (w, got.get(key)) {
+                (Value::Omit, None | Some(Value::Omit)) => true,
+                (_, Some(g)) => matches_subset(w, g),
+                _ => false,
+            })
+        }
+        (Value::List(want), Value::List(got)) => {
+            want.len() == got.len()
+                && want
+                    .iter()
+                    .zip(got.iter())
+                    .all(|(w, g)| matches_subset(w, g))
+        }
+        (Value::String(w), Value::Date(_) | Value::Timestamp(_)) => {
+            crate::functions::text_form(actual).as_deref() == Some(&**w)
+        }
+        _ => ops::equal(expected, actual),
+    }
+}
+
+/// The actual record cut down to the expected fields, so the diff shows only what was checked.
+fn restrict(expected: &Value, actual: &Value) -> Value {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            let mut map = Map::new();
+            for (key, w) in want.iter() {
+                match got.get(key) {
+                    Some(g) => map.insert(key.clone(), restrict(w, g)),
+                    None => map.insert(key.clone(), Value::string("<absent>")),
+                };
+            }
+            Value::object(map)
+        }
+        (Value::List(want), Value::List(got)) => Value::list(
+            got.iter()
+                .enumerate()
+                .map(|(i, g)| want.get(i).map_or_else(|| g.clone(), |w| restrict(w, g)))
+                .collect(),
+        ),
+        _ => actual.clone(),
+    }
+}
+
+fn mark_omitted(expected: &Value) -> Value {
+    match expected {
+        Value::Omit => Value::string("<absent>"),
+        Value::Object(map) => Value::object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), mark_omitted(v)))
+                .collect(),
+        ),
+        Value::List(items) => Value::list(items.iter().map(mark_omitted).collect()),
+        other => other.clone(),
+    }
+}
+
+fn pretty(json: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(json).unwrap_or_default();
+    text.push('\n');
+    text
+}

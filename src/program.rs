@@ -1,0 +1,115 @@
+//! A pipeline file with its imports, loaded and checked: the input of every command.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, CheckedPipeline, Environment};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::functions::Registry;
+use crate::lang::{CompileOptions, CompiledPipeline};
+use crate::syntax::ast::{Item, Module, Pipeline};
+
+pub struct Program {
+    pub path: PathBuf,
+    pub sources: SourceMap,
+    /// The root file first, then its imports.
+    pub modules: Vec<Module>,
+    pub pipelines: Vec<CheckedPipeline>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Program {
+    /// Reads, parses and checks `path` and everything it imports.
+    pub fn load(path: &Path) -> Program {
+        let mut sources = SourceMap::default();
+        let loaded = crate::syntax::load(path, &mut sources);
+        let mut diagnostics = loaded.diagnostics;
+        let mut pipelines = Vec::new();
+        if !loaded.modules.is_empty() && !diagnostics.iter().any(is_error) {
+            let environment = Environment {
+                schemas: crate::connectors::schemas(),
+                functions: Registry::standard(),
+            };
+            let checked = check::check(&loaded.modules, &sources, &environment);
+            diagnostics.extend(checked.diagnostics);
+            pipelines = checked.pipelines;
+        }
+        diagnostics.sort_by_key(|d| {
+            d.primary_span()
+                .map(|s| (s.file.0, s.start, s.end))
+                .unwrap_or((0, 0, 0))
+        });
+        diagnostics.dedup();
+        Program {
+            path: path.to_path_buf(),
+            sources,
+            modules: loaded.modules,
+            pipelines,
+            diagnostics,
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(is_error)
+    }
+
+    /// Files this program imported (not the root).
+    pub fn imported_files(&self) -> Vec<PathBuf> {
+        self.modules
+            .iter()
+            .skip(1)
+            .filter_map(|m| self.sources.get(m.file).map(|f| f.path.clone()))
+            .collect()
+    }
+
+    /// Pipelines defined in the root file, in order.
+    pub fn pipeline_asts(&self) -> impl Iterator<Item = &Pipeline> {
+        self.modules.iter().take(1).flat_map(|m| {
+            m.items.iter().filter_map(|item| match item {
+                Item::Pipeline(p) => Some(p),
+                _ => None,
+            })
+        })
+    }
+
+    pub fn pipeline_names(&self) -> Vec<String> {
+        self.pipeline_asts().map(|p| p.name.name.clone()).collect()
+    }
+
+    /// Folder of the root file: fixtures and lookups are relative to it.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Compiles one checked pipeline of the root file for evaluation.
+    pub fn compile(&self, name: &str) -> Result<CompiledPipeline, String> {
+        let ast = self
+            .pipeline_asts()
+            .find(|p| p.name.name == name)
+            .ok_or_else(|| {
+                let known = self.pipeline_names().join(", ");
+                format!(
+                    "no pipeline `{name}` in {} (it has: {known})",
+                    self.path.display()
+                )
+            })?;
+        let checked = self
+            .pipelines
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| format!("pipeline `{name}` was not checked"))?;
+        let options = CompileOptions {
+            functions: Registry::standard(),
+            timezone: checked.timezone.clone(),
+            lookups: checked.lookups.clone(),
+            base_dir: self.base_dir(),
+        };
+        crate::lang::compile(&self.modules, ast, options).map_err(|d| d.message)
+    }
+}
+
+fn is_error(diagnostic: &Diagnostic) -> bool {
+    diagnostic.severity() == Severity::Error
+}
