@@ -14,9 +14,12 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
+    /// The pair's span without the whitespace and comments pest skips after its last token
+    /// (a rule ending in `x*` swallows them), so labels end where the code ends.
     pub fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let len = code_len(s.as_str());
+        Span::new(self.file, s.start(), s.start() + len)
     }
 
     pub fn items(&self, file: Pair<Rule>) -> Result<Vec<Item>> {
@@ -397,4 +400,37 @@ impl Builder {
             span,
         })
     }
+}
+
+/// Length of `text` once trailing whitespace and `//` comments are cut off.
+fn code_len(text: &str) -> usize {
+    let mut code = text.trim_end();
+    loop {
+        let line_start = code.rfind('\n').map_or(0, |i| i + 1);
+        let Some(comment) = comment_start(&code[line_start..]) else {
+            return code.len();
+        };
+        code = code[..line_start + comment].trim_end();
+    }
+}
+
+/// Where a `//` comment starts on one line, skipping `//` inside strings (strings never span
+/// lines, so counting quotes on the line is enough).
+fn comment_start(line: &str) -> Option<usize> {
+    if !line.contains("//") {
+        return None;
+    }
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }

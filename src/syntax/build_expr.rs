@@ -42,7 +42,38 @@ impl Builder {
         if pairs.len() > guard::MAX_OPERATORS {
             return Err(guard::too_deep(self.file, span.start as usize, "operators"));
         }
+        self.refuse_chained_comparison(&pairs)?;
         self.climb(pairs)
+    }
+
+    /// Comparisons are non-associative: `a == b == c` is an error, not `(a == b) == c`. Two
+    /// comparisons at the same level conflict unless `&&`, `||` or `??` separates them.
+    fn refuse_chained_comparison(&self, pairs: &Pairs<Rule>) -> Result<()> {
+        let mut previous: Option<Pair<Rule>> = None;
+        for pair in pairs.clone() {
+            match pair.as_rule() {
+                Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge => {
+                    if let Some(first) = &previous {
+                        return Err(Diagnostic::new(
+                            Code::SyntaxError,
+                            self.span(&pair),
+                            format!(
+                                "comparisons cannot be chained: `{}` follows `{}`",
+                                pair.as_str(),
+                                first.as_str()
+                            ),
+                        )
+                        .with_label("second comparison")
+                        .with_secondary(self.span(first), "first comparison")
+                        .with_help("join comparisons with `&&`, or add parentheses"));
+                    }
+                    previous = Some(pair);
+                }
+                Rule::and | Rule::or | Rule::coalesce => previous = None,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     fn climb(&self, pairs: Pairs<Rule>) -> Result<Expr> {

@@ -34,6 +34,20 @@ pub fn from_pest(file: FileId, text: &str, error: pest::error::Error<Rule>) -> D
                         | Rule::map_block
                         | Rule::poll_option
                         | Rule::match_on
+                        | Rule::timezone_decl
+                        | Rule::where_clause
+                        | Rule::let_decl
+                        | Rule::sink_block
+                        | Rule::test_block
+                        | Rule::match_arm
+                        | Rule::lookup_entry
+                        | Rule::kw_timezone
+                        | Rule::kw_source
+                        | Rule::kw_where
+                        | Rule::kw_let
+                        | Rule::kw_map
+                        | Rule::kw_sink
+                        | Rule::kw_test
                 )
             });
             if in_block {
