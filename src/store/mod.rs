@@ -1,2 +1,249 @@
 //! State that survives crashes: cursors, cross references, idempotency records, dead letters
 //! and the audit log.
+//!
+//! [`Store`] is the only door. It dispatches on [`Backend`]; today that is SQLite (embedded, one
+//! file). PostgreSQL plugs in as a second variant: a `postgres/` folder mirroring `sqlite/`
+//! (one file per table family taking a `&mut PgConnection`), its own `migrations/postgres/`,
+//! and one more arm in each `match` here and in [`Batch`]. Callers do not change.
+//!
+//! Times are kept as unix milliseconds (UTC) and returned as [`jiff::Timestamp`]; JSON is text.
+//!
+//! Secrets: the store keeps records and errors exactly as given. Callers redact credentials
+//! before they hand anything over; [`Store::contains_text`] lets tests prove it.
+
+mod batch;
+mod error;
+mod records;
+mod snapshot;
+mod sqlite;
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::sqlite::SqlitePool;
+
+pub use batch::Batch;
+pub use error::{StoreError, shown_url};
+pub use records::{
+    AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
+    DeadLetterFilter, IdempotencyRecord, Operation, pipeline_version,
+};
+pub use snapshot::CrossReferenceSnapshot;
+
+/// Where the store lives unless `ferry.yaml` says otherwise.
+pub const DEFAULT_URL: &str = "sqlite://.ferry/state.db";
+
+/// The database behind the store.
+#[derive(Clone)]
+pub enum Backend {
+    Sqlite(SqlitePool),
+}
+
+/// The state store. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is open.
+macro_rules! with_connection {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite(pool) => {
+                let mut connection = pool.acquire().await?;
+                let $conn = &mut *connection;
+                $body.await
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Opens the store at `url` (`sqlite://path` or `sqlite::memory:`), creating the file and
+    /// its folder if missing, and applies any migrations the database has not seen yet.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite(sqlite::open(url).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(shown_url(url)));
+        };
+        Ok(Store { backend })
+    }
+
+    /// Starts a transaction: everything written through the [`Batch`] is kept on
+    /// [`Batch::commit`], or none of it (on an error or a drop).
+    pub async fn begin(&self) -> Result<Batch, StoreError> {
+        Batch::begin(&self.backend).await
+    }
+
+    /// Makes a runner's batch durable in one transaction: the cursor moves only with its writes.
+    pub async fn commit_batch(&self, batch: &CommitBatch) -> Result<(), StoreError> {
+        let mut transaction = self.begin().await?;
+        for link in &batch.cross_references {
+            transaction.put_cross_reference(link).await?;
+        }
+        for record in &batch.idempotency {
+            transaction.put_idempotency(record).await?;
+        }
+        for entry in &batch.audit {
+            transaction.audit(entry).await?;
+        }
+        if let Some(cursor) = &batch.cursor {
+            transaction
+                .set_cursor(&cursor.pipeline, &cursor.source, &cursor.value)
+                .await?;
+        }
+        transaction.commit().await
+    }
+
+    pub async fn cursor(&self, pipeline: &str, source: &str) -> Result<Option<String>, StoreError> {
+        with_connection!(self, |conn| sqlite::cursor::get(conn, pipeline, source))
+    }
+
+    pub async fn set_cursor(
+        &self,
+        pipeline: &str,
+        source: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        with_connection!(self, |conn| sqlite::cursor::set(conn, pipeline, source, value))
+    }
+
+    pub async fn put_cross_reference(
+        &self,
+        source_collection: &str,
+        source_id: &str,
+        target_collection: &str,
+        target_id: &str,
+    ) -> Result<(), StoreError> {
+        let link = CrossReference::new(source_collection, source_id, target_collection, target_id);
+        with_connection!(self, |conn| sqlite::cross_reference::put(conn, &link))
+    }
+
+    /// Forgets a link, e.g. after the target record was deleted. Returns whether one existed.
+    pub async fn delete_cross_reference(
+        &self,
+        source_collection: &str,
+        source_id: &str,
+        target_collection: &str,
+    ) -> Result<bool, StoreError> {
+        with_connection!(self, |conn| sqlite::cross_reference::delete(
+            conn,
+            source_collection,
+            source_id,
+            target_collection
+        ))
+    }
+
+    /// The id that the record `source_id` got in `target_collection`.
+    pub async fn target_id(
+        &self,
+        target_collection: &str,
+        source_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        with_connection!(self, |conn| sqlite::cross_reference::target_id(
+            conn,
+            target_collection,
+            source_id
+        ))
+    }
+
+    /// The id in `source_collection` of the record that became `target_id`.
+    pub async fn source_id(
+        &self,
+        source_collection: &str,
+        target_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        with_connection!(self, |conn| sqlite::cross_reference::source_id(
+            conn,
+            source_collection,
+            target_id
+        ))
+    }
+
+    /// A read-only copy of the links into `target_collections`, for the synchronous evaluator
+    /// (see [`CrossReferenceSnapshot`] for why it is a copy).
+    pub async fn cross_reference_snapshot(
+        &self,
+        target_collections: &[&str],
+    ) -> Result<CrossReferenceSnapshot, StoreError> {
+        let mut links = Vec::new();
+        for collection in target_collections {
+            let found = with_connection!(self, |conn| {
+                sqlite::cross_reference::into_collection(conn, collection)
+            })?;
+            links.extend(found);
+        }
+        Ok(CrossReferenceSnapshot::from_links(links))
+    }
+
+    pub async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        with_connection!(self, |conn| sqlite::idempotency::get(conn, key))
+    }
+
+    pub async fn put_idempotency(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
+        with_connection!(self, |conn| sqlite::idempotency::put(conn, record))
+    }
+
+    /// Deletes idempotency records older than `age` (Stripe forgets keys after 24 hours).
+    pub async fn prune_idempotency(&self, age: Duration) -> Result<u64, StoreError> {
+        let age_millis = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = Timestamp::now().as_millisecond().saturating_sub(age_millis);
+        with_connection!(self, |conn| sqlite::idempotency::prune(conn, cutoff))
+    }
+
+    /// Files a permanent failure; see [`Batch::dead_letter`].
+    pub async fn dead_letter(
+        &self,
+        pipeline: &str,
+        source_id: &str,
+        record_json: &str,
+        error_code: &str,
+        error_message: &str,
+    ) -> Result<i64, StoreError> {
+        with_connection!(self, |conn| sqlite::dead_letter::put(
+            conn,
+            pipeline,
+            source_id,
+            record_json,
+            error_code,
+            error_message
+        ))
+    }
+
+    pub async fn dead_letters(
+        &self,
+        filter: &DeadLetterFilter,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
+        with_connection!(self, |conn| sqlite::dead_letter::list(conn, filter))
+    }
+
+    pub async fn dead_letter_by_id(&self, id: i64) -> Result<Option<DeadLetter>, StoreError> {
+        with_connection!(self, |conn| sqlite::dead_letter::by_id(conn, id))
+    }
+
+    /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.
+    pub async fn resolve_dead_letter(&self, id: i64) -> Result<(), StoreError> {
+        with_connection!(self, |conn| sqlite::dead_letter::resolve(conn, id))
+    }
+
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        with_connection!(self, |conn| sqlite::audit::append(conn, entry))
+    }
+
+    pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        with_connection!(self, |conn| sqlite::audit::list(conn, filter))
+    }
+
+    /// Whether `needle` occurs in any text column of any table: the canary-secret tests' probe.
+    pub async fn contains_text(&self, needle: &str) -> Result<bool, StoreError> {
+        with_connection!(self, |conn| sqlite::scan::contains_text(conn, needle))
+    }
+
+    /// Waits for in-flight work and closes every connection (tests reopen the same file).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(pool) => pool.close().await,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! A transaction over the store, so a runner's writes and its cursor are kept together or not
+//! at all.
+
+use sqlx::Sqlite;
+use sqlx::Transaction;
+
+use super::{AuditEntry, Backend, CrossReference, IdempotencyRecord, StoreError, sqlite};
+
+/// Writes that become durable together on [`Batch::commit`]. Dropping a batch without
+/// committing rolls every write back.
+pub struct Batch {
+    transaction: BackendTransaction,
+}
+
+enum BackendTransaction {
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+/// Runs `$body` with `$conn` bound to the batch's open transaction.
+macro_rules! in_transaction {
+    ($batch:expr, |$conn:ident| $body:expr) => {
+        match &mut $batch.transaction {
+            BackendTransaction::Sqlite(transaction) => {
+                let $conn = &mut **transaction;
+                $body.await
+            }
+        }
+    };
+}
+
+impl Batch {
+    pub(super) async fn begin(backend: &Backend) -> Result<Batch, StoreError> {
+        let transaction = match backend {
+            // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+            // could fail to upgrade under a concurrent writer instead of waiting its turn.
+            Backend::Sqlite(pool) => {
+                BackendTransaction::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+        };
+        Ok(Batch { transaction })
+    }
+
+    /// Makes every write of the batch durable at once.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.transaction {
+            BackendTransaction::Sqlite(transaction) => transaction.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Discards every write of the batch (dropping it does the same, later).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.transaction {
+            BackendTransaction::Sqlite(transaction) => transaction.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn cursor(
+        &mut self,
+        pipeline: &str,
+        source: &str,
+    ) -> Result<Option<String>, StoreError> {
+        in_transaction!(self, |conn| sqlite::cursor::get(conn, pipeline, source))
+    }
+
+    pub async fn set_cursor(
+        &mut self,
+        pipeline: &str,
+        source: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::cursor::set(conn, pipeline, source, value))
+    }
+
+    pub async fn put_cross_reference(&mut self, link: &CrossReference) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::cross_reference::put(conn, link))
+    }
+
+    pub async fn target_id(
+        &mut self,
+        target_collection: &str,
+        source_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        in_transaction!(self, |conn| sqlite::cross_reference::target_id(
+            conn,
+            target_collection,
+            source_id
+        ))
+    }
+
+    pub async fn put_idempotency(&mut self, record: &IdempotencyRecord) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::idempotency::put(conn, record))
+    }
+
+    pub async fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::audit::append(conn, entry))
+    }
+
+    /// Files a permanent failure in the same transaction as the batch's other writes, so a
+    /// cursor never moves past a record that is neither written nor dead-lettered.
+    pub async fn dead_letter(
+        &mut self,
+        pipeline: &str,
+        source_id: &str,
+        record_json: &str,
+        error_code: &str,
+        error_message: &str,
+    ) -> Result<i64, StoreError> {
+        in_transaction!(self, |conn| sqlite::dead_letter::put(
+            conn,
+            pipeline,
+            source_id,
+            record_json,
+            error_code,
+            error_message
+        ))
+    }
+
+    /// Marks a dead letter replayed, together with the replay's writes.
+    pub async fn resolve_dead_letter(&mut self, id: i64) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::dead_letter::resolve(conn, id))
+    }
+}

@@ -1,0 +1,43 @@
+//! What can go wrong with the state store.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported store URL `{0}`: use `sqlite://path` or `sqlite::memory:`")]
+    UnsupportedUrl(String),
+    #[error("cannot create the store's folder {}: {source}", path.display())]
+    CreateFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the store at `{url}`: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("cannot bring the store's schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("store query failed: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A row the store itself wrote no longer reads back: a bug or a hand-edited database.
+    #[error("the store holds an unreadable value in {table}.{column}: {detail}")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        detail: String,
+    },
+    #[error("no dead letter with id {0}")]
+    DeadLetterNotFound(i64),
+    #[error("idempotency key `{key}` was already used for a different request")]
+    IdempotencyConflict { key: String },
+}
+
+/// The URL as it may be shown: a password in it (a PostgreSQL URL) is replaced by `***`.
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only fails for URLs that cannot have a password, and this one has one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

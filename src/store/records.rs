@@ -1,0 +1,149 @@
+//! The values the store keeps, as the runner sees them. Backends turn them into rows.
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+/// A link between a record in one system and its counterpart in another, kept both ways.
+/// Unique per (source collection, source id, target collection): writing again moves the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossReference {
+    pub source_collection: String,
+    pub source_id: String,
+    pub target_collection: String,
+    pub target_id: String,
+}
+
+impl CrossReference {
+    pub fn new(
+        source_collection: impl Into<String>,
+        source_id: impl Into<String>,
+        target_collection: impl Into<String>,
+        target_id: impl Into<String>,
+    ) -> Self {
+        CrossReference {
+            source_collection: source_collection.into(),
+            source_id: source_id.into(),
+            target_collection: target_collection.into(),
+            target_id: target_id.into(),
+        }
+    }
+}
+
+/// A write remembered under its `Idempotency-Key`, so a retry after a crash sends the same key
+/// and the same body. `response_*` stay `None` while the request is in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub key: String,
+    pub pipeline: String,
+    pub source_id: String,
+    pub target: String,
+    /// A hash of the request body: the same key with another body is a conflict, as at Stripe.
+    pub request_hash: String,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A record that failed permanently, kept with its reason until a replay succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub pipeline: String,
+    pub source_id: String,
+    /// The source record as JSON text, as the caller gave it (callers redact secrets).
+    pub record_json: String,
+    pub error_code: String,
+    pub error_message: String,
+    pub attempts: i64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// Set by a successful replay; the letter is kept, not deleted, so the history stays.
+    pub resolved_at: Option<Timestamp>,
+}
+
+/// Which dead letters to list; the default lists the open ones of every pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct DeadLetterFilter {
+    pub pipeline: Option<String>,
+    pub include_resolved: bool,
+    pub limit: Option<u32>,
+}
+
+/// What a write did to the target record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+    /// The target already held the mapped values: nothing was sent.
+    Noop,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+            Operation::Noop => "noop",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Operation> {
+        match text {
+            "create" => Some(Operation::Create),
+            "update" => Some(Operation::Update),
+            "delete" => Some(Operation::Delete),
+            "noop" => Some(Operation::Noop),
+            _ => None,
+        }
+    }
+}
+
+/// One line of the audit log: every write the runner made, and why it can be traced back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub pipeline: String,
+    /// [`pipeline_version`] of the pipeline text that made the write.
+    pub pipeline_version: String,
+    pub source_id: String,
+    /// The target collection, e.g. `stripe.customers`.
+    pub target: String,
+    /// `None` when the target gave no id (a failed lookup before a noop, say).
+    pub target_id: Option<String>,
+    pub operation: Operation,
+    pub fields_changed: Vec<String>,
+    pub at: Timestamp,
+}
+
+/// Which audit entries to list, oldest first; the default lists all of them.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub pipeline: Option<String>,
+    pub source_id: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// The version recorded with each audit entry: the SHA-256 of the pipeline text, in hex, so an
+/// entry names exactly the code that wrote it.
+pub fn pipeline_version(pipeline_text: &str) -> String {
+    let digest = Sha256::digest(pipeline_text.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The new position of a source, moved in the same transaction as the writes it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorUpdate {
+    pub pipeline: String,
+    pub source: String,
+    pub value: String,
+}
+
+/// Everything one batch of the runner makes durable at once: if any part fails, none is kept.
+#[derive(Debug, Clone, Default)]
+pub struct CommitBatch {
+    pub cross_references: Vec<CrossReference>,
+    pub audit: Vec<AuditEntry>,
+    pub idempotency: Vec<IdempotencyRecord>,
+    pub cursor: Option<CursorUpdate>,
+}

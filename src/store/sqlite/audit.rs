@@ -1,0 +1,76 @@
+//! The audit log: append-only, one row per write.
+
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::Row;
+
+use super::{millis, timestamp};
+use crate::store::{AuditEntry, AuditFilter, Operation, StoreError};
+
+pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    let fields = serde_json::to_string(&entry.fields_changed).map_err(|error| {
+        StoreError::Corrupt {
+            table: "audit_log",
+            column: "fields_changed",
+            detail: error.to_string(),
+        }
+    })?;
+    sqlx::query(
+        "INSERT INTO audit_log
+             (pipeline, pipeline_version, source_id, target, target_id, operation,
+              fields_changed, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(&entry.pipeline)
+    .bind(&entry.pipeline_version)
+    .bind(&entry.source_id)
+    .bind(&entry.target)
+    .bind(&entry.target_id)
+    .bind(entry.operation.as_str())
+    .bind(fields)
+    .bind(millis(entry.at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list(
+    conn: &mut SqliteConnection,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT pipeline, pipeline_version, source_id, target, target_id, operation,
+                fields_changed, at
+         FROM audit_log
+         WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR source_id = ?2)
+         ORDER BY id LIMIT ?3",
+    )
+    .bind(&filter.pipeline)
+    .bind(&filter.source_id)
+    .bind(filter.limit.map_or(-1, i64::from))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(entry).collect()
+}
+
+fn entry(row: &SqliteRow) -> Result<AuditEntry, StoreError> {
+    let operation: String = row.try_get(5)?;
+    let fields: String = row.try_get(6)?;
+    Ok(AuditEntry {
+        pipeline: row.try_get(0)?,
+        pipeline_version: row.try_get(1)?,
+        source_id: row.try_get(2)?,
+        target: row.try_get(3)?,
+        target_id: row.try_get(4)?,
+        operation: Operation::parse(&operation).ok_or_else(|| StoreError::Corrupt {
+            table: "audit_log",
+            column: "operation",
+            detail: format!("unknown operation `{operation}`"),
+        })?,
+        fields_changed: serde_json::from_str(&fields).map_err(|error| StoreError::Corrupt {
+            table: "audit_log",
+            column: "fields_changed",
+            detail: error.to_string(),
+        })?,
+        at: timestamp(row.try_get(7)?, "audit_log", "at")?,
+    })
+}

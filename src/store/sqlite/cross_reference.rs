@@ -1,0 +1,105 @@
+//! Cross references, looked up from either side.
+
+use jiff::Timestamp;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::Row;
+
+use super::millis;
+use crate::store::{CrossReference, StoreError};
+
+pub async fn put(conn: &mut SqliteConnection, link: &CrossReference) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO cross_references
+             (source_collection, source_id, target_collection, target_id, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (source_collection, source_id, target_collection) DO UPDATE
+         SET target_id = excluded.target_id, updated_at = excluded.updated_at",
+    )
+    .bind(&link.source_collection)
+    .bind(&link.source_id)
+    .bind(&link.target_collection)
+    .bind(&link.target_id)
+    .bind(millis(Timestamp::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    source_collection: &str,
+    source_id: &str,
+    target_collection: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM cross_references
+         WHERE source_collection = ?1 AND source_id = ?2 AND target_collection = ?3",
+    )
+    .bind(source_collection)
+    .bind(source_id)
+    .bind(target_collection)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn target_id(
+    conn: &mut SqliteConnection,
+    target_collection: &str,
+    source_id: &str,
+) -> Result<Option<String>, StoreError> {
+    // Several source systems may feed one target collection; the newest link wins.
+    let id = sqlx::query_scalar(
+        "SELECT target_id FROM cross_references
+         WHERE target_collection = ?1 AND source_id = ?2
+         ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+    )
+    .bind(target_collection)
+    .bind(source_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn source_id(
+    conn: &mut SqliteConnection,
+    source_collection: &str,
+    target_id: &str,
+) -> Result<Option<String>, StoreError> {
+    // Match keys can point two source records at one target record; the newest link wins.
+    let id = sqlx::query_scalar(
+        "SELECT source_id FROM cross_references
+         WHERE source_collection = ?1 AND target_id = ?2
+         ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+    )
+    .bind(source_collection)
+    .bind(target_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Every link written to a target collection, oldest first.
+pub async fn into_collection(
+    conn: &mut SqliteConnection,
+    target_collection: &str,
+) -> Result<Vec<CrossReference>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT source_collection, source_id, target_collection, target_id
+         FROM cross_references WHERE target_collection = ?1
+         ORDER BY updated_at, rowid",
+    )
+    .bind(target_collection)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CrossReference {
+                source_collection: row.try_get(0)?,
+                source_id: row.try_get(1)?,
+                target_collection: row.try_get(2)?,
+                target_id: row.try_get(3)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,105 @@
+//! Dead letters: one per pipeline and source record, counting how often it failed.
+
+use jiff::Timestamp;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::Row;
+
+use super::{millis, timestamp};
+use crate::store::{DeadLetter, DeadLetterFilter, StoreError};
+
+const COLUMNS: &str = "id, pipeline, source_id, record_json, error_code, error_message, attempts,
+                       first_seen, last_seen, resolved_at";
+
+/// Files a failure. A record that failed before gets one more attempt, its latest copy and
+/// error, and is reopened if a replay had resolved it; its `first_seen` stays.
+pub async fn put(
+    conn: &mut SqliteConnection,
+    pipeline: &str,
+    source_id: &str,
+    record_json: &str,
+    error_code: &str,
+    error_message: &str,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO dead_letters
+             (pipeline, source_id, record_json, error_code, error_message, attempts,
+              first_seen, last_seen, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, NULL)
+         ON CONFLICT (pipeline, source_id) DO UPDATE
+         SET record_json = excluded.record_json,
+             error_code = excluded.error_code,
+             error_message = excluded.error_message,
+             attempts = dead_letters.attempts + 1,
+             last_seen = excluded.last_seen,
+             resolved_at = NULL
+         RETURNING id",
+    )
+    .bind(pipeline)
+    .bind(source_id)
+    .bind(record_json)
+    .bind(error_code)
+    .bind(error_message)
+    .bind(millis(Timestamp::now()))
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn list(
+    conn: &mut SqliteConnection,
+    filter: &DeadLetterFilter,
+) -> Result<Vec<DeadLetter>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM dead_letters
+         WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 OR resolved_at IS NULL)
+         ORDER BY id LIMIT ?3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.pipeline)
+        .bind(filter.include_resolved)
+        .bind(filter.limit.map_or(-1, i64::from))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(dead_letter).collect()
+}
+
+pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<DeadLetter>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM dead_letters WHERE id = ?1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(dead_letter).transpose()
+}
+
+/// Marks a letter replayed. Resolving twice keeps the first time.
+pub async fn resolve(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+    let done =
+        sqlx::query("UPDATE dead_letters SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1")
+            .bind(id)
+            .bind(millis(Timestamp::now()))
+            .execute(conn)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::DeadLetterNotFound(id));
+    }
+    Ok(())
+}
+
+fn dead_letter(row: &SqliteRow) -> Result<DeadLetter, StoreError> {
+    let resolved_at: Option<i64> = row.try_get(9)?;
+    Ok(DeadLetter {
+        id: row.try_get(0)?,
+        pipeline: row.try_get(1)?,
+        source_id: row.try_get(2)?,
+        record_json: row.try_get(3)?,
+        error_code: row.try_get(4)?,
+        error_message: row.try_get(5)?,
+        attempts: row.try_get(6)?,
+        first_seen: timestamp(row.try_get(7)?, "dead_letters", "first_seen")?,
+        last_seen: timestamp(row.try_get(8)?, "dead_letters", "last_seen")?,
+        resolved_at: resolved_at
+            .map(|at| timestamp(at, "dead_letters", "resolved_at"))
+            .transpose()?,
+    })
+}

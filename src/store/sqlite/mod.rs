@@ -1,0 +1,110 @@
+//! The embedded backend: one SQLite file, `.ferry/state.db` by default.
+//!
+//! Durability: WAL with `synchronous=FULL`, so a commit has reached the disk (not only the OS)
+//! before it returns. With NORMAL a power cut could lose the last commits and the cursor they
+//! moved, which would break the promise that a cursor moves only after its writes are durable.
+
+pub mod audit;
+pub mod cross_reference;
+pub mod cursor;
+pub mod dead_letter;
+pub mod idempotency;
+pub mod scan;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::SqlSafeStr;
+
+use super::error::StoreError;
+
+/// How long a writer waits for another writer's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Readers run beside the one writer SQLite allows; a few connections are plenty.
+const MAX_CONNECTIONS: u32 = 4;
+
+/// Opens (creating if missing) the database at a `sqlite:` URL and brings its schema up to date.
+pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| StoreError::Open {
+            url: url.to_string(),
+            source,
+        })?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let in_memory = is_in_memory(url);
+    if !in_memory {
+        create_parent_folder(options.get_filename())?;
+    }
+    // An in-memory database lives as long as its connection: keep exactly one, forever.
+    let pool_options = if in_memory {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
+    };
+    let pool = pool_options
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Open {
+            url: url.to_string(),
+            source,
+        })?;
+    migrator().run(&pool).await?;
+    Ok(pool)
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.starts_with("sqlite::memory:") || url.contains("mode=memory")
+}
+
+fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
+    match file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+            .map_err(|source| StoreError::CreateFolder {
+                path: folder.to_path_buf(),
+                source,
+            }),
+        _ => Ok(()),
+    }
+}
+
+/// The schema's history, embedded in the binary. Append new files; never edit an applied one
+/// (the migrator refuses a database whose applied migrations' checksums changed).
+fn migrator() -> Migrator {
+    let migrations = vec![Migration::new(
+        1,
+        "state".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/sqlite/0001_state.sql").into_sql_str(),
+        false,
+    )];
+    Migrator::with_migrations(migrations)
+}
+
+pub(crate) fn millis(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+pub(crate) fn timestamp(
+    millis: i64,
+    table: &'static str,
+    column: &'static str,
+) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(millis).map_err(|error| StoreError::Corrupt {
+        table,
+        column,
+        detail: error.to_string(),
+    })
+}

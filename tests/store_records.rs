@@ -1,0 +1,225 @@
+//! Dead letters, idempotency records, the audit log, and the secret scan.
+
+use std::time::Duration;
+
+use ferry::store::{
+    AuditEntry, AuditFilter, DeadLetterFilter, IdempotencyRecord, Operation, Store, StoreError,
+    pipeline_version,
+};
+use jiff::Timestamp;
+
+async fn memory() -> Store {
+    Store::open("sqlite::memory:").await.unwrap()
+}
+
+#[tokio::test]
+async fn dead_letter_upsert_counts_attempts_and_keeps_first_seen() {
+    let store = memory().await;
+    let first = store
+        .dead_letter("sync", "42", r#"{"id":42}"#, "E0700", "email missing")
+        .await
+        .unwrap();
+    let before = store.dead_letter_by_id(first).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let again = store
+        .dead_letter("sync", "42", r#"{"id":42,"v":2}"#, "E0701", "email invalid")
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let letter = store.dead_letter_by_id(first).await.unwrap().unwrap();
+    assert_eq!(letter.attempts, 2);
+    assert_eq!(letter.first_seen, before.first_seen);
+    assert!(letter.last_seen > before.last_seen);
+    assert_eq!(letter.record_json, r#"{"id":42,"v":2}"#);
+    assert_eq!(letter.error_code, "E0701");
+    assert_eq!(letter.error_message, "email invalid");
+    assert_eq!(letter.resolved_at, None);
+
+    // The same source id in another pipeline is another letter.
+    let other = store.dead_letter("other", "42", "{}", "E1", "x").await.unwrap();
+    assert_ne!(other, first);
+    assert_eq!(store.dead_letter_by_id(9999).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn resolved_letters_are_kept_but_not_listed_by_default() {
+    let store = memory().await;
+    let a = store.dead_letter("sync", "1", "{}", "E1", "a").await.unwrap();
+    let b = store.dead_letter("sync", "2", "{}", "E1", "b").await.unwrap();
+    let c = store.dead_letter("other", "3", "{}", "E1", "c").await.unwrap();
+    store.resolve_dead_letter(a).await.unwrap();
+    let resolved = store.dead_letter_by_id(a).await.unwrap().unwrap();
+    let resolved_at = resolved.resolved_at.expect("resolution time");
+    // Resolving twice keeps the first time.
+    store.resolve_dead_letter(a).await.unwrap();
+    assert_eq!(store.dead_letter_by_id(a).await.unwrap().unwrap().resolved_at, Some(resolved_at));
+
+    let open: Vec<i64> = store
+        .dead_letters(&DeadLetterFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|letter| letter.id)
+        .collect();
+    assert_eq!(open, vec![b, c]);
+    let sync_all = DeadLetterFilter {
+        pipeline: Some("sync".into()),
+        include_resolved: true,
+        limit: None,
+    };
+    let ids: Vec<i64> =
+        store.dead_letters(&sync_all).await.unwrap().iter().map(|l| l.id).collect();
+    assert_eq!(ids, vec![a, b]);
+    let limited = DeadLetterFilter { limit: Some(1), ..sync_all };
+    assert_eq!(store.dead_letters(&limited).await.unwrap().len(), 1);
+
+    let missing = store.resolve_dead_letter(12345).await.unwrap_err();
+    assert!(matches!(missing, StoreError::DeadLetterNotFound(12345)));
+}
+
+#[tokio::test]
+async fn a_resolved_letter_that_fails_again_reopens() {
+    let store = memory().await;
+    let id = store.dead_letter("sync", "1", "{}", "E1", "a").await.unwrap();
+    store.resolve_dead_letter(id).await.unwrap();
+    assert_eq!(store.dead_letter("sync", "1", "{}", "E2", "b").await.unwrap(), id);
+    let letter = store.dead_letter_by_id(id).await.unwrap().unwrap();
+    assert_eq!(letter.resolved_at, None);
+    assert_eq!(letter.attempts, 2);
+}
+
+#[tokio::test]
+async fn audit_entries_round_trip_in_order() {
+    let store = memory().await;
+    let version = pipeline_version("pipeline capsule_to_stripe {}");
+    assert_eq!(version.len(), 64);
+    let at = Timestamp::from_millisecond(1_700_000_000_123).unwrap();
+    let created = AuditEntry {
+        pipeline: "capsule_to_stripe".into(),
+        pipeline_version: version.clone(),
+        source_id: "42".into(),
+        target: "stripe.customers".into(),
+        target_id: Some("cus_A".into()),
+        operation: Operation::Create,
+        fields_changed: vec!["email".into(), "name".into(), "metadata.capsule_id".into()],
+        at,
+    };
+    let noop = AuditEntry {
+        operation: Operation::Noop,
+        fields_changed: vec![],
+        target_id: None,
+        ..created.clone()
+    };
+    let other = AuditEntry {
+        pipeline: "other".into(),
+        source_id: "43".into(),
+        operation: Operation::Delete,
+        ..created.clone()
+    };
+    for entry in [&created, &noop, &other] {
+        store.audit(entry).await.unwrap();
+    }
+    let all = store.audit_entries(&AuditFilter::default()).await.unwrap();
+    assert_eq!(all, vec![created.clone(), noop.clone(), other.clone()]);
+    let for_42 = AuditFilter {
+        pipeline: Some("capsule_to_stripe".into()),
+        source_id: Some("42".into()),
+        limit: None,
+    };
+    assert_eq!(store.audit_entries(&for_42).await.unwrap(), vec![created, noop]);
+    let first_only = AuditFilter { limit: Some(1), ..AuditFilter::default() };
+    assert_eq!(store.audit_entries(&first_only).await.unwrap().len(), 1);
+}
+
+fn idempotency(key: &str, hash: &str, created_at: Timestamp) -> IdempotencyRecord {
+    IdempotencyRecord {
+        key: key.into(),
+        pipeline: "sync".into(),
+        source_id: "42".into(),
+        target: "stripe.customers".into(),
+        request_hash: hash.into(),
+        response_status: None,
+        response_body: None,
+        created_at,
+    }
+}
+
+#[tokio::test]
+async fn idempotency_record_gets_its_response_and_keeps_its_age() {
+    let store = memory().await;
+    let created = Timestamp::from_millisecond(1_700_000_000_000).unwrap();
+    store.put_idempotency(&idempotency("k1", "h1", created)).await.unwrap();
+    assert_eq!(store.idempotency("k1").await.unwrap(), Some(idempotency("k1", "h1", created)));
+
+    let answered = IdempotencyRecord {
+        response_status: Some(200),
+        response_body: Some(r#"{"id":"cus_A"}"#.into()),
+        created_at: Timestamp::now(),
+        ..idempotency("k1", "h1", created)
+    };
+    store.put_idempotency(&answered).await.unwrap();
+    let stored = store.idempotency("k1").await.unwrap().unwrap();
+    assert_eq!(stored.response_status, Some(200));
+    assert_eq!(stored.response_body.as_deref(), Some(r#"{"id":"cus_A"}"#));
+    assert_eq!(stored.created_at, created);
+    assert_eq!(store.idempotency("k2").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_for_another_request_is_refused() {
+    let store = memory().await;
+    store.put_idempotency(&idempotency("k1", "h1", Timestamp::now())).await.unwrap();
+    let error = store
+        .put_idempotency(&idempotency("k1", "h2", Timestamp::now()))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::IdempotencyConflict { ref key } if key == "k1"));
+    assert_eq!(store.idempotency("k1").await.unwrap().unwrap().request_hash, "h1");
+}
+
+#[tokio::test]
+async fn pruning_removes_only_old_idempotency_records() {
+    let store = memory().await;
+    let old = Timestamp::now() - jiff::SignedDuration::from_hours(25);
+    store.put_idempotency(&idempotency("old", "h", old)).await.unwrap();
+    store.put_idempotency(&idempotency("new", "h", Timestamp::now())).await.unwrap();
+    let removed = store.prune_idempotency(Duration::from_secs(24 * 3600)).await.unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(store.idempotency("old").await.unwrap(), None);
+    assert!(store.idempotency("new").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn contains_text_finds_a_string_in_any_table() {
+    let store = memory().await;
+    let canary = "sk_test_canary_5f3a";
+    assert!(!store.contains_text(canary).await.unwrap());
+    store.set_cursor("sync", "capsule.parties", "1").await.unwrap();
+    store
+        .put_cross_reference("capsule.parties", "1", "stripe.customers", "cus_1")
+        .await
+        .unwrap();
+    assert!(!store.contains_text(canary).await.unwrap());
+    store
+        .dead_letter("sync", "1", "{}", "E1", &format!("rejected key {canary} at Stripe"))
+        .await
+        .unwrap();
+    assert!(store.contains_text(canary).await.unwrap());
+
+    // And in the audit log's JSON column.
+    let fresh = memory().await;
+    fresh
+        .audit(&AuditEntry {
+            pipeline: "sync".into(),
+            pipeline_version: pipeline_version(""),
+            source_id: "1".into(),
+            target: "stripe.customers".into(),
+            target_id: None,
+            operation: Operation::Update,
+            fields_changed: vec![canary.into()],
+            at: Timestamp::now(),
+        })
+        .await
+        .unwrap();
+    assert!(fresh.contains_text(canary).await.unwrap());
+}
