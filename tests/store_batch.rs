@@ -46,15 +46,39 @@ async fn commit_batch_keeps_links_audit_and_cursor_together() {
         cursor: cursor("2"),
     };
     store.commit_batch(&batch).await.unwrap();
-    assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap().as_deref(), Some("2"));
-    assert_eq!(store.target_id("stripe.customers", "2").await.unwrap().as_deref(), Some("cus_2"));
-    assert_eq!(store.audit_entries(&AuditFilter::default()).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        store
+            .target_id("stripe.customers", "2")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("cus_2")
+    );
+    assert_eq!(
+        store
+            .audit_entries(&AuditFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
 async fn a_batch_failing_midway_leaves_nothing_behind() {
     let store = Store::open("sqlite::memory:").await.unwrap();
-    store.set_cursor("sync", "capsule.parties", "0").await.unwrap();
+    store
+        .set_cursor("sync", "capsule.parties", "0")
+        .await
+        .unwrap();
     // The second link has an empty target id, which the schema refuses after the first
     // link was already written inside the transaction.
     let batch = CommitBatch {
@@ -68,9 +92,25 @@ async fn a_batch_failing_midway_leaves_nothing_behind() {
     };
     let error = store.commit_batch(&batch).await.unwrap_err();
     assert!(matches!(error, StoreError::Database(_)), "{error}");
-    assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap().as_deref(), Some("0"));
-    assert_eq!(store.target_id("stripe.customers", "1").await.unwrap(), None);
-    assert!(store.audit_entries(&AuditFilter::default()).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        store.target_id("stripe.customers", "1").await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .audit_entries(&AuditFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -80,35 +120,74 @@ async fn a_batch_abandoned_on_a_runner_error_rolls_back() {
     async fn write_then_fail(store: &Store) -> Result<(), StoreError> {
         let mut batch = store.begin().await?;
         batch
-            .put_cross_reference(&CrossReference::new("capsule.parties", "1", "stripe.customers", "cus_1"))
+            .put_cross_reference(&CrossReference::new(
+                "capsule.parties",
+                "1",
+                "stripe.customers",
+                "cus_1",
+            ))
             .await?;
         batch.audit(&entry("1")).await?;
-        batch.dead_letter("sync", "2", "{}", "E9999", "mapping failed").await?;
+        batch
+            .dead_letter("sync", "2", "{}", "E9999", "mapping failed")
+            .await?;
         // The runner hits an error before moving the cursor: `?` drops the batch.
         Err(StoreError::DeadLetterNotFound(-1))
     }
     assert!(write_then_fail(&store).await.is_err());
-    assert_eq!(store.target_id("stripe.customers", "1").await.unwrap(), None);
-    assert!(store.audit_entries(&AuditFilter::default()).await.unwrap().is_empty());
-    assert!(store.dead_letters(&Default::default()).await.unwrap().is_empty());
+    assert_eq!(
+        store.target_id("stripe.customers", "1").await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .audit_entries(&AuditFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .dead_letters(&Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap(), None);
 
     // The connection went back to the pool clean: the next batch commits normally.
     let mut batch = store.begin().await.unwrap();
-    batch.set_cursor("sync", "capsule.parties", "1").await.unwrap();
+    batch
+        .set_cursor("sync", "capsule.parties", "1")
+        .await
+        .unwrap();
     assert_eq!(
-        batch.cursor("sync", "capsule.parties").await.unwrap().as_deref(),
+        batch
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("1")
     );
     batch.commit().await.unwrap();
-    assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap().as_deref(), Some("1"));
+    assert_eq!(
+        store
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
 }
 
 #[tokio::test]
 async fn explicit_rollback_discards_writes() {
     let store = Store::open("sqlite::memory:").await.unwrap();
     let mut batch = store.begin().await.unwrap();
-    batch.set_cursor("sync", "capsule.parties", "3").await.unwrap();
+    batch
+        .set_cursor("sync", "capsule.parties", "3")
+        .await
+        .unwrap();
     batch.rollback().await.unwrap();
     assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap(), None);
 }
@@ -125,7 +204,12 @@ async fn concurrent_writers_lose_nothing() {
                 let source_id = format!("{task}-{n}");
                 if n % 2 == 0 {
                     store
-                        .put_cross_reference("capsule.parties", &source_id, "stripe.customers", &format!("cus_{source_id}"))
+                        .put_cross_reference(
+                            "capsule.parties",
+                            &source_id,
+                            "stripe.customers",
+                            &format!("cus_{source_id}"),
+                        )
                         .await?;
                 } else {
                     // Half go through batches, which hold the write lock across statements.
@@ -148,11 +232,25 @@ async fn concurrent_writers_lose_nothing() {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let snapshot = store.cross_reference_snapshot(&["stripe.customers"]).await.unwrap();
+    let snapshot = store
+        .cross_reference_snapshot(&["stripe.customers"])
+        .await
+        .unwrap();
     assert_eq!(snapshot.len(), 800);
-    assert_eq!(store.audit_entries(&AuditFilter::default()).await.unwrap().len(), 400);
     assert_eq!(
-        store.source_id("capsule.parties", "cus_7-99").await.unwrap().as_deref(),
+        store
+            .audit_entries(&AuditFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        400
+    );
+    assert_eq!(
+        store
+            .source_id("capsule.parties", "cus_7-99")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("7-99")
     );
 }

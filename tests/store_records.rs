@@ -36,7 +36,10 @@ async fn dead_letter_upsert_counts_attempts_and_keeps_first_seen() {
     assert_eq!(letter.resolved_at, None);
 
     // The same source id in another pipeline is another letter.
-    let other = store.dead_letter("other", "42", "{}", "E1", "x").await.unwrap();
+    let other = store
+        .dead_letter("other", "42", "{}", "E1", "x")
+        .await
+        .unwrap();
     assert_ne!(other, first);
     assert_eq!(store.dead_letter_by_id(9999).await.unwrap(), None);
 }
@@ -44,15 +47,32 @@ async fn dead_letter_upsert_counts_attempts_and_keeps_first_seen() {
 #[tokio::test]
 async fn resolved_letters_are_kept_but_not_listed_by_default() {
     let store = memory().await;
-    let a = store.dead_letter("sync", "1", "{}", "E1", "a").await.unwrap();
-    let b = store.dead_letter("sync", "2", "{}", "E1", "b").await.unwrap();
-    let c = store.dead_letter("other", "3", "{}", "E1", "c").await.unwrap();
+    let a = store
+        .dead_letter("sync", "1", "{}", "E1", "a")
+        .await
+        .unwrap();
+    let b = store
+        .dead_letter("sync", "2", "{}", "E1", "b")
+        .await
+        .unwrap();
+    let c = store
+        .dead_letter("other", "3", "{}", "E1", "c")
+        .await
+        .unwrap();
     store.resolve_dead_letter(a).await.unwrap();
     let resolved = store.dead_letter_by_id(a).await.unwrap().unwrap();
     let resolved_at = resolved.resolved_at.expect("resolution time");
     // Resolving twice keeps the first time.
     store.resolve_dead_letter(a).await.unwrap();
-    assert_eq!(store.dead_letter_by_id(a).await.unwrap().unwrap().resolved_at, Some(resolved_at));
+    assert_eq!(
+        store
+            .dead_letter_by_id(a)
+            .await
+            .unwrap()
+            .unwrap()
+            .resolved_at,
+        Some(resolved_at)
+    );
 
     let open: Vec<i64> = store
         .dead_letters(&DeadLetterFilter::default())
@@ -67,10 +87,18 @@ async fn resolved_letters_are_kept_but_not_listed_by_default() {
         include_resolved: true,
         limit: None,
     };
-    let ids: Vec<i64> =
-        store.dead_letters(&sync_all).await.unwrap().iter().map(|l| l.id).collect();
+    let ids: Vec<i64> = store
+        .dead_letters(&sync_all)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
     assert_eq!(ids, vec![a, b]);
-    let limited = DeadLetterFilter { limit: Some(1), ..sync_all };
+    let limited = DeadLetterFilter {
+        limit: Some(1),
+        ..sync_all
+    };
     assert_eq!(store.dead_letters(&limited).await.unwrap().len(), 1);
 
     let missing = store.resolve_dead_letter(12345).await.unwrap_err();
@@ -80,9 +108,18 @@ async fn resolved_letters_are_kept_but_not_listed_by_default() {
 #[tokio::test]
 async fn a_resolved_letter_that_fails_again_reopens() {
     let store = memory().await;
-    let id = store.dead_letter("sync", "1", "{}", "E1", "a").await.unwrap();
+    let id = store
+        .dead_letter("sync", "1", "{}", "E1", "a")
+        .await
+        .unwrap();
     store.resolve_dead_letter(id).await.unwrap();
-    assert_eq!(store.dead_letter("sync", "1", "{}", "E2", "b").await.unwrap(), id);
+    assert_eq!(
+        store
+            .dead_letter("sync", "1", "{}", "E2", "b")
+            .await
+            .unwrap(),
+        id
+    );
     let letter = store.dead_letter_by_id(id).await.unwrap().unwrap();
     assert_eq!(letter.resolved_at, None);
     assert_eq!(letter.attempts, 2);
@@ -126,8 +163,14 @@ async fn audit_entries_round_trip_in_order() {
         source_id: Some("42".into()),
         limit: None,
     };
-    assert_eq!(store.audit_entries(&for_42).await.unwrap(), vec![created, noop]);
-    let first_only = AuditFilter { limit: Some(1), ..AuditFilter::default() };
+    assert_eq!(
+        store.audit_entries(&for_42).await.unwrap(),
+        vec![created, noop]
+    );
+    let first_only = AuditFilter {
+        limit: Some(1),
+        ..AuditFilter::default()
+    };
     assert_eq!(store.audit_entries(&first_only).await.unwrap().len(), 1);
 }
 
@@ -148,8 +191,14 @@ fn idempotency(key: &str, hash: &str, created_at: Timestamp) -> IdempotencyRecor
 async fn idempotency_record_gets_its_response_and_keeps_its_age() {
     let store = memory().await;
     let created = Timestamp::from_millisecond(1_700_000_000_000).unwrap();
-    store.put_idempotency(&idempotency("k1", "h1", created)).await.unwrap();
-    assert_eq!(store.idempotency("k1").await.unwrap(), Some(idempotency("k1", "h1", created)));
+    store
+        .put_idempotency(&idempotency("k1", "h1", created))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotency("k1").await.unwrap(),
+        Some(idempotency("k1", "h1", created))
+    );
 
     let answered = IdempotencyRecord {
         response_status: Some(200),
@@ -168,22 +217,37 @@ async fn idempotency_record_gets_its_response_and_keeps_its_age() {
 #[tokio::test]
 async fn an_idempotency_key_reused_for_another_request_is_refused() {
     let store = memory().await;
-    store.put_idempotency(&idempotency("k1", "h1", Timestamp::now())).await.unwrap();
+    store
+        .put_idempotency(&idempotency("k1", "h1", Timestamp::now()))
+        .await
+        .unwrap();
     let error = store
         .put_idempotency(&idempotency("k1", "h2", Timestamp::now()))
         .await
         .unwrap_err();
     assert!(matches!(error, StoreError::IdempotencyConflict { ref key } if key == "k1"));
-    assert_eq!(store.idempotency("k1").await.unwrap().unwrap().request_hash, "h1");
+    assert_eq!(
+        store.idempotency("k1").await.unwrap().unwrap().request_hash,
+        "h1"
+    );
 }
 
 #[tokio::test]
 async fn pruning_removes_only_old_idempotency_records() {
     let store = memory().await;
     let old = Timestamp::now() - jiff::SignedDuration::from_hours(25);
-    store.put_idempotency(&idempotency("old", "h", old)).await.unwrap();
-    store.put_idempotency(&idempotency("new", "h", Timestamp::now())).await.unwrap();
-    let removed = store.prune_idempotency(Duration::from_secs(24 * 3600)).await.unwrap();
+    store
+        .put_idempotency(&idempotency("old", "h", old))
+        .await
+        .unwrap();
+    store
+        .put_idempotency(&idempotency("new", "h", Timestamp::now()))
+        .await
+        .unwrap();
+    let removed = store
+        .prune_idempotency(Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
     assert_eq!(removed, 1);
     assert_eq!(store.idempotency("old").await.unwrap(), None);
     assert!(store.idempotency("new").await.unwrap().is_some());
@@ -194,14 +258,23 @@ async fn contains_text_finds_a_string_in_any_table() {
     let store = memory().await;
     let canary = "sk_test_canary_5f3a";
     assert!(!store.contains_text(canary).await.unwrap());
-    store.set_cursor("sync", "capsule.parties", "1").await.unwrap();
+    store
+        .set_cursor("sync", "capsule.parties", "1")
+        .await
+        .unwrap();
     store
         .put_cross_reference("capsule.parties", "1", "stripe.customers", "cus_1")
         .await
         .unwrap();
     assert!(!store.contains_text(canary).await.unwrap());
     store
-        .dead_letter("sync", "1", "{}", "E1", &format!("rejected key {canary} at Stripe"))
+        .dead_letter(
+            "sync",
+            "1",
+            "{}",
+            "E1",
+            &format!("rejected key {canary} at Stripe"),
+        )
         .await
         .unwrap();
     assert!(store.contains_text(canary).await.unwrap());

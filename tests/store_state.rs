@@ -16,8 +16,22 @@ fn default_url_is_the_project_folder() {
 async fn open_creates_the_folder_and_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&url_in(&dir)).await.unwrap();
+    store.set_cursor("p", "s", "1").await.unwrap();
+    // Write-ahead logging is on: the write went to the log beside the database.
+    assert!(dir.path().join(".ferry/state.db-wal").is_file());
     store.close().await;
     assert!(dir.path().join(".ferry/state.db").is_file());
+}
+
+#[tokio::test]
+async fn a_folder_that_cannot_be_made_is_reported_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".ferry"), "a file, not a folder").unwrap();
+    let Err(error) = Store::open(&url_in(&dir)).await else {
+        panic!("the store cannot live under a file");
+    };
+    assert!(matches!(error, StoreError::CreateFolder { .. }), "{error}");
+    assert!(error.to_string().contains(".ferry"), "{error}");
 }
 
 #[tokio::test]
@@ -25,13 +39,20 @@ async fn migrations_run_on_every_open_without_error() {
     let dir = tempfile::tempdir().unwrap();
     let url = url_in(&dir);
     let first = Store::open(&url).await.unwrap();
-    first.set_cursor("p", "capsule.parties", "10").await.unwrap();
+    first
+        .set_cursor("p", "capsule.parties", "10")
+        .await
+        .unwrap();
     first.close().await;
     let second = Store::open(&url).await.unwrap();
     second.close().await;
     let third = Store::open(&url).await.unwrap();
     assert_eq!(
-        third.cursor("p", "capsule.parties").await.unwrap().as_deref(),
+        third
+            .cursor("p", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("10")
     );
 }
@@ -44,21 +65,44 @@ async fn unknown_scheme_is_refused_without_showing_a_password() {
     assert!(matches!(error, StoreError::UnsupportedUrl(_)));
     let message = error.to_string();
     assert!(!message.contains("hunter2"), "{message}");
-    assert!(message.contains("mysql://user:***@localhost/db"), "{message}");
+    assert!(
+        message.contains("mysql://user:***@localhost/db"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
 async fn cursor_is_absent_until_set_then_moves() {
     let store = Store::open("sqlite::memory:").await.unwrap();
     assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap(), None);
-    store.set_cursor("sync", "capsule.parties", "2024-01-01T00:00:00Z").await.unwrap();
-    store.set_cursor("sync", "capsule.parties", "2024-02-01T00:00:00Z").await.unwrap();
-    store.set_cursor("other", "capsule.parties", "7").await.unwrap();
+    store
+        .set_cursor("sync", "capsule.parties", "2024-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    store
+        .set_cursor("sync", "capsule.parties", "2024-02-01T00:00:00Z")
+        .await
+        .unwrap();
+    store
+        .set_cursor("other", "capsule.parties", "7")
+        .await
+        .unwrap();
     assert_eq!(
-        store.cursor("sync", "capsule.parties").await.unwrap().as_deref(),
+        store
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("2024-02-01T00:00:00Z")
     );
-    assert_eq!(store.cursor("other", "capsule.parties").await.unwrap().as_deref(), Some("7"));
+    assert_eq!(
+        store
+            .cursor("other", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("7")
+    );
     assert_eq!(store.cursor("sync", "stripe.charges").await.unwrap(), None);
 }
 
@@ -74,16 +118,33 @@ async fn cross_references_read_both_ways() {
         .await
         .unwrap();
     assert_eq!(
-        store.target_id("stripe.customers", "42").await.unwrap().as_deref(),
+        store
+            .target_id("stripe.customers", "42")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("cus_A")
     );
     assert_eq!(
-        store.source_id("capsule.parties", "cus_B").await.unwrap().as_deref(),
+        store
+            .source_id("capsule.parties", "cus_B")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("43")
     );
-    assert_eq!(store.target_id("stripe.customers", "44").await.unwrap(), None);
-    assert_eq!(store.target_id("stripe.products", "42").await.unwrap(), None);
-    assert_eq!(store.source_id("capsule.parties", "cus_Z").await.unwrap(), None);
+    assert_eq!(
+        store.target_id("stripe.customers", "44").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.target_id("stripe.products", "42").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.source_id("capsule.parties", "cus_Z").await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -103,15 +164,29 @@ async fn a_second_put_for_the_same_source_moves_the_link() {
         .await
         .unwrap();
     assert_eq!(
-        store.target_id("stripe.customers", "42").await.unwrap().as_deref(),
+        store
+            .target_id("stripe.customers", "42")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("cus_new")
     );
-    assert_eq!(store.source_id("capsule.parties", "cus_old").await.unwrap(), None);
     assert_eq!(
-        store.target_id("business_central.customers", "42").await.unwrap().as_deref(),
+        store.source_id("capsule.parties", "cus_old").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .target_id("business_central.customers", "42")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("C1")
     );
-    let snapshot = store.cross_reference_snapshot(&["stripe.customers"]).await.unwrap();
+    let snapshot = store
+        .cross_reference_snapshot(&["stripe.customers"])
+        .await
+        .unwrap();
     assert_eq!(snapshot.len(), 1);
 }
 
@@ -144,7 +219,10 @@ async fn deleted_cross_reference_is_gone() {
             .await
             .unwrap()
     );
-    assert_eq!(store.target_id("stripe.customers", "42").await.unwrap(), None);
+    assert_eq!(
+        store.target_id("stripe.customers", "42").await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -155,7 +233,12 @@ async fn snapshot_answers_xref_from_either_side() {
         .await
         .unwrap();
     store
-        .put_cross_reference("business_central.customers", "C00010", "stripe.customers", "cus_Q")
+        .put_cross_reference(
+            "business_central.customers",
+            "C00010",
+            "stripe.customers",
+            "cus_Q",
+        )
         .await
         .unwrap();
     store
@@ -168,8 +251,14 @@ async fn snapshot_answers_xref_from_either_side() {
         .unwrap();
     assert_eq!(snapshot.len(), 2);
     // The pipelines' own uses: pronto item -> Stripe product, Stripe customer -> BC number.
-    assert_eq!(snapshot.target_id("stripe.products", "WID-100").as_deref(), Some("prod_1"));
-    assert_eq!(snapshot.target_id("stripe.customers", "cus_Q").as_deref(), Some("C00010"));
+    assert_eq!(
+        snapshot.target_id("stripe.products", "WID-100").as_deref(),
+        Some("prod_1")
+    );
+    assert_eq!(
+        snapshot.target_id("stripe.customers", "cus_Q").as_deref(),
+        Some("C00010")
+    );
     assert_eq!(snapshot.target_id("stripe.customers", "cus_unknown"), None);
     assert_eq!(snapshot.target_id("capsule.elsewhere", "9"), None);
 }
@@ -180,18 +269,35 @@ async fn data_survives_closing_and_reopening() {
     let url = url_in(&dir);
     {
         let store = Store::open(&url).await.unwrap();
-        store.set_cursor("sync", "capsule.parties", "99").await.unwrap();
+        store
+            .set_cursor("sync", "capsule.parties", "99")
+            .await
+            .unwrap();
         store
             .put_cross_reference("capsule.parties", "42", "stripe.customers", "cus_A")
             .await
             .unwrap();
-        store.dead_letter("sync", "7", "{}", "E0001", "boom").await.unwrap();
+        store
+            .dead_letter("sync", "7", "{}", "E0001", "boom")
+            .await
+            .unwrap();
         store.close().await;
     }
     let store = Store::open(&url).await.unwrap();
-    assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap().as_deref(), Some("99"));
     assert_eq!(
-        store.target_id("stripe.customers", "42").await.unwrap().as_deref(),
+        store
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("99")
+    );
+    assert_eq!(
+        store
+            .target_id("stripe.customers", "42")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("cus_A")
     );
     let letters = store.dead_letters(&Default::default()).await.unwrap();
@@ -204,8 +310,18 @@ async fn data_survives_a_drop_without_close() {
     let dir = tempfile::tempdir().unwrap();
     let url = url_in(&dir);
     let store = Store::open(&url).await.unwrap();
-    store.set_cursor("sync", "capsule.parties", "5").await.unwrap();
+    store
+        .set_cursor("sync", "capsule.parties", "5")
+        .await
+        .unwrap();
     drop(store);
     let store = Store::open(&url).await.unwrap();
-    assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap().as_deref(), Some("5"));
+    assert_eq!(
+        store
+            .cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("5")
+    );
 }

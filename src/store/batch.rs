@@ -70,7 +70,9 @@ impl Batch {
         source: &str,
         value: &str,
     ) -> Result<(), StoreError> {
-        in_transaction!(self, |conn| sqlite::cursor::set(conn, pipeline, source, value))
+        in_transaction!(self, |conn| sqlite::cursor::set(
+            conn, pipeline, source, value
+        ))
     }
 
     pub async fn put_cross_reference(&mut self, link: &CrossReference) -> Result<(), StoreError> {

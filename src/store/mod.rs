@@ -106,7 +106,9 @@ impl Store {
         source: &str,
         value: &str,
     ) -> Result<(), StoreError> {
-        with_connection!(self, |conn| sqlite::cursor::set(conn, pipeline, source, value))
+        with_connection!(self, |conn| sqlite::cursor::set(
+            conn, pipeline, source, value
+        ))
     }
 
     pub async fn put_cross_reference(

@@ -1,19 +1,18 @@
 //! The audit log: append-only, one row per write.
 
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::{millis, timestamp};
 use crate::store::{AuditEntry, AuditFilter, Operation, StoreError};
 
 pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<(), StoreError> {
-    let fields = serde_json::to_string(&entry.fields_changed).map_err(|error| {
-        StoreError::Corrupt {
+    let fields =
+        serde_json::to_string(&entry.fields_changed).map_err(|error| StoreError::Corrupt {
             table: "audit_log",
             column: "fields_changed",
             detail: error.to_string(),
-        }
-    })?;
+        })?;
     sqlx::query(
         "INSERT INTO audit_log
              (pipeline, pipeline_version, source_id, target, target_id, operation,

@@ -1,8 +1,8 @@
 //! Cross references, looked up from either side.
 
 use jiff::Timestamp;
-use sqlx::sqlite::SqliteConnection;
 use sqlx::Row;
+use sqlx::sqlite::SqliteConnection;
 
 use super::millis;
 use crate::store::{CrossReference, StoreError};

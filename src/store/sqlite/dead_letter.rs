@@ -1,8 +1,8 @@
 //! Dead letters: one per pipeline and source record, counting how often it failed.
 
 use jiff::Timestamp;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::{millis, timestamp};
 use crate::store::{DeadLetter, DeadLetterFilter, StoreError};
@@ -74,12 +74,13 @@ pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<DeadLe
 
 /// Marks a letter replayed. Resolving twice keeps the first time.
 pub async fn resolve(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
-    let done =
-        sqlx::query("UPDATE dead_letters SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1")
-            .bind(id)
-            .bind(millis(Timestamp::now()))
-            .execute(conn)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE dead_letters SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(millis(Timestamp::now()))
+    .execute(conn)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::DeadLetterNotFound(id));
     }

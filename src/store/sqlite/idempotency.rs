@@ -1,7 +1,7 @@
 //! Idempotency records: the key, the request it was used for, and the response once known.
 
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::{millis, timestamp};
 use crate::store::{IdempotencyRecord, StoreError};

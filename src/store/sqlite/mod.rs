@@ -15,11 +15,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::SqlSafeStr;
 
 use super::error::StoreError;
 
@@ -71,11 +71,12 @@ fn is_in_memory(url: &str) -> bool {
 
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
     match file.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
-            .map_err(|source| StoreError::CreateFolder {
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            std::fs::create_dir_all(folder).map_err(|source| StoreError::CreateFolder {
                 path: folder.to_path_buf(),
                 source,
-            }),
+            })
+        }
         _ => Ok(()),
     }
 }
