@@ -325,3 +325,20 @@ async fn data_survives_a_drop_without_close() {
         Some("5")
     );
 }
+
+#[tokio::test]
+async fn memory_url_with_slashes_is_one_shared_database() {
+    let store = Store::open("sqlite://:memory:").await.unwrap();
+    store
+        .set_cursor("sync", "capsule.parties", "1")
+        .await
+        .unwrap();
+    let same = store.clone();
+    assert_eq!(
+        same.cursor("sync", "capsule.parties")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
+}

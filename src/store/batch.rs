@@ -8,6 +8,9 @@ use super::{AuditEntry, Backend, CrossReference, IdempotencyRecord, StoreError, 
 
 /// Writes that become durable together on [`Batch::commit`]. Dropping a batch without
 /// committing rolls every write back.
+///
+/// On SQLite a batch holds the database's write lock from `begin` to `commit`: open it after
+/// the API calls it records, never across them, or every other writer waits.
 pub struct Batch {
     transaction: BackendTransaction,
 }

@@ -66,7 +66,7 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
 }
 
 fn is_in_memory(url: &str) -> bool {
-    url.starts_with("sqlite::memory:") || url.contains("mode=memory")
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
