@@ -138,5 +138,6 @@ async fn a_remaining_budget_does_not_slow_anything() {
     let client = paced(RateLimit::new(1_000, Duration::from_secs(1)), 4);
     let started = Instant::now();
     send_all(&client, &server, 5).await;
-    assert!(started.elapsed() < Duration::from_millis(500));
+    // Any wait would be the capped hour, so a loose bound still tells.
+    assert!(started.elapsed() < Duration::from_secs(5));
 }

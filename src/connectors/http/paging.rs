@@ -70,9 +70,7 @@ pub fn parse_links(header: &str) -> Vec<Link> {
 /// Reads one parameter after its `;`: name, value (unquoted) and the remaining text.
 fn parameter(text: &str) -> Option<(&str, String, &str)> {
     let text = text.trim_start_matches([' ', '\t']);
-    let name_end = text
-        .find(|c: char| matches!(c, '=' | ';' | ',' | ' ' | '\t'))
-        .unwrap_or(text.len());
+    let name_end = text.find(['=', ';', ',', ' ', '\t']).unwrap_or(text.len());
     let name = &text[..name_end];
     if name.is_empty() {
         return None;

@@ -84,10 +84,10 @@ impl Pacer {
     /// Reads `X-RateLimit-Remaining` and `X-RateLimit-Reset`; a spent budget blocks the
     /// connection until the reset time (capped at an hour against a bogus header).
     pub(crate) fn observe(&self, headers: &HeaderMap, now: SystemTime) {
-        if let Some(until) = server_block(headers, now) {
-            if let Ok(mut guard) = self.blocked_until.lock() {
-                *guard = Some(guard.map_or(until, |current| current.max(until)));
-            }
+        if let Some(until) = server_block(headers, now)
+            && let Ok(mut guard) = self.blocked_until.lock()
+        {
+            *guard = Some(guard.map_or(until, |current| current.max(until)));
         }
     }
 
