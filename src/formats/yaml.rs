@@ -3,7 +3,9 @@
 
 use std::ops::Range;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]

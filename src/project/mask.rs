@@ -30,7 +30,11 @@ pub(super) fn mask_literal_secrets(text: &str) -> String {
 }
 
 fn secret_keys() -> Vec<&'static str> {
-    let mut keys: Vec<&str> = Kind::ALL.iter().flat_map(|k| k.secrets()).copied().collect();
+    let mut keys: Vec<&str> = Kind::ALL
+        .iter()
+        .flat_map(|k| k.secrets())
+        .copied()
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -40,7 +44,10 @@ fn secret_keys() -> Vec<&'static str> {
 /// a key or the value is a `${VAR}` or `file:` reference.
 fn literal_value_after_key(text: &str, at: usize, key: &str) -> Option<std::ops::Range<usize>> {
     let before = text[..at].chars().next_back();
-    if !matches!(before, None | Some(' ' | '\t' | '\n' | '{' | ',' | '"' | '\'')) {
+    if !matches!(
+        before,
+        None | Some(' ' | '\t' | '\n' | '{' | ',' | '"' | '\'')
+    ) {
         return None;
     }
     let mut i = at + key.len();

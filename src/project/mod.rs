@@ -2,12 +2,14 @@
 //! Loading validates it with diagnostics pointing into the YAML; [`Project::environment`]
 //! resolves an environment's overrides and secrets. See `docs/project.md`.
 
+mod connection_settings;
 mod document;
 mod kind;
 mod mask;
 mod parse;
 mod rate_limit;
 mod resolve;
+mod rules;
 pub mod secret;
 mod setting;
 

@@ -6,12 +6,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::document::Document;
-use super::kind::URL_KEYS;
-use super::rate_limit::{documented_ceiling, parse_duration};
-use super::{
-    Connection, ConnectionSettings, Environment, Kind, Override, Project, RateLimit, Setting,
-    Spanned, Template, is_live_stripe_key,
-};
+use super::{Connection, Environment, Kind, Override, Project, Setting, Spanned, Template};
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
@@ -24,9 +19,8 @@ const TOP_LEVEL_KEYS: [&str; 6] = [
     "environments",
 ];
 const ENVIRONMENT_KEYS: [&str; 2] = ["connections", "store"];
-const FILE_FORMATS: [&str; 2] = ["csv", "jsonl"];
 
-type Entries = [(String, Node)];
+pub(super) type Entries = [(String, Node)];
 
 pub(super) fn parse(path: &Path, text: &str, file: FileId) -> (Option<Project>, Vec<Diagnostic>) {
     let mut parser = Parser {
@@ -47,9 +41,9 @@ pub(super) fn parse(path: &Path, text: &str, file: FileId) -> (Option<Project>, 
     (project, diagnostics)
 }
 
-struct Parser<'t> {
-    doc: Document<'t>,
-    diagnostics: Vec<Diagnostic>,
+pub(super) struct Parser<'t> {
+    pub(super) doc: Document<'t>,
+    pub(super) diagnostics: Vec<Diagnostic>,
 }
 
 impl Parser<'_> {
@@ -231,210 +225,6 @@ impl Parser<'_> {
         })
     }
 
-    fn settings(
-        &mut self,
-        kind: Kind,
-        path: &[&str],
-        entries: &Entries,
-        in_environment: bool,
-    ) -> ConnectionSettings {
-        let mut settings = ConnectionSettings::default();
-        for (key, value) in entries {
-            let mut key_path = path.to_vec();
-            key_path.push(key);
-            match key.as_str() {
-                "kind" if in_environment => {
-                    let span = self.doc.key(&key_path);
-                    self.push(
-                        Diagnostic::new(
-                            Code::UnknownConnectionSetting,
-                            span,
-                            "an environment cannot change a connection's `kind`",
-                        )
-                        .with_help("declare another connection under the top-level `connections:`"),
-                    );
-                }
-                "kind" => {}
-                "rate_limit" if kind.is_http() => {
-                    settings.rate_limit = self.rate_limit(kind, &key_path, value)
-                }
-                "concurrency" if kind.is_http() => {
-                    settings.concurrency = self.concurrency(&key_path, value)
-                }
-                "timeout" if kind.is_http() => settings.timeout = self.timeout(&key_path, value),
-                _ if kind.keys().contains(&key.as_str()) => {
-                    let secret = kind.secrets().contains(&key.as_str());
-                    if let Some(setting) = self.setting(&key_path, value, secret) {
-                        self.check_value(&setting);
-                        settings.values.insert(key.clone(), setting);
-                    }
-                }
-                _ => self.unknown_setting(kind, &key_path),
-            }
-        }
-        settings
-    }
-
-    /// Checks a literal URL or file format now; references are checked once resolved.
-    fn check_value(&mut self, setting: &Setting) {
-        let Some(literal) = setting.template.literal() else {
-            return;
-        };
-        if URL_KEYS.contains(&setting.key.as_str())
-            && let Err(reason) = super::resolve::parse_http_url(&literal)
-        {
-            self.push(
-                Diagnostic::new(
-                    Code::InvalidUrl,
-                    setting.value_span,
-                    format!("`{}` is not a valid URL: {reason}", setting.key),
-                )
-                .with_label("invalid URL")
-                .with_help("write the full URL, such as `https://api.stripe.com`"),
-            );
-        }
-        if setting.key == "format" && !FILE_FORMATS.contains(&literal.as_str()) {
-            self.push(
-                Diagnostic::new(
-                    Code::InvalidSettingValue,
-                    setting.value_span,
-                    format!("unknown file format `{literal}`"),
-                )
-                .with_help("use `csv` or `jsonl`"),
-            );
-        }
-    }
-
-    fn unknown_setting(&mut self, kind: Kind, path: &[&str]) {
-        let key = path.last().copied().unwrap_or_default();
-        let span = self.doc.key(path);
-        let keys = kind.keys();
-        let mut diagnostic = Diagnostic::new(
-            Code::UnknownConnectionSetting,
-            span,
-            format!("`{key}` is not a setting of {} connections", kind.name()),
-        )
-        .with_label("unknown setting");
-        if let Some(help) = did_you_mean(key, keys.iter().copied()) {
-            diagnostic = diagnostic.with_help(help);
-        } else if let Some(other) = Kind::ALL.iter().find(|k| k.keys().contains(&key)) {
-            diagnostic = diagnostic.with_help(format!(
-                "`{key}` belongs to {} connections; {} connections take {}",
-                other.name(),
-                kind.name(),
-                list(&keys)
-            ));
-        } else {
-            diagnostic = diagnostic.with_help(format!(
-                "{} connections take {}",
-                kind.name(),
-                list(&keys)
-            ));
-        }
-        self.push(diagnostic);
-    }
-
-    fn rate_limit(&mut self, kind: Kind, path: &[&str], value: &Node) -> Option<Spanned<RateLimit>> {
-        let span = self.doc.key(path);
-        let malformed = |message: String| {
-            Diagnostic::new(Code::MalformedRateLimit, span, message)
-                .with_help("write `rate_limit: { requests: 25, per: 1s }`")
-        };
-        let Node::Mapping(entries) = value else {
-            self.push(malformed(format!(
-                "`rate_limit` must be a mapping with `requests` and `per`, found {}",
-                value.describe()
-            )));
-            return None;
-        };
-        let (mut requests, mut per) = (None, None);
-        for (key, value) in entries {
-            match (key.as_str(), value) {
-                ("requests", Node::Number(n)) => requests = n.parse::<u32>().ok().filter(|n| *n > 0),
-                ("per", Node::String(s)) => per = parse_duration(s),
-                ("requests" | "per", _) => {}
-                _ => {
-                    self.push(malformed(format!(
-                        "unknown key `{key}` in `rate_limit`: it takes `requests` and `per`"
-                    )));
-                    return None;
-                }
-            }
-        }
-        let rate_limit = match (requests, per) {
-            (Some(requests), Some(per)) => RateLimit::new(requests, per),
-            (None, _) => {
-                self.push(malformed(
-                    "`rate_limit` needs `requests`, a whole number above 0".into(),
-                ));
-                return None;
-            }
-            (_, None) => {
-                self.push(malformed(
-                    "`rate_limit` needs `per`, a duration such as `1s`, `1m`, `5m` or `1h`".into(),
-                ));
-                return None;
-            }
-        };
-        if let Some(ceiling) = documented_ceiling(kind)
-            && rate_limit.per_second() > ceiling.per_second() * 1.0001
-        {
-            self.push(
-                Diagnostic::new(
-                    Code::RateLimitAboveDocumented,
-                    span,
-                    format!(
-                        "rate limit {rate_limit} is above the {} API's documented {ceiling}",
-                        kind.name()
-                    ),
-                )
-                .with_help("the API will answer 429 and ferry will back off; lower the limit"),
-            );
-        }
-        Some(Spanned {
-            value: rate_limit,
-            span,
-        })
-    }
-
-    fn concurrency(&mut self, path: &[&str], value: &Node) -> Option<u32> {
-        let parsed = match value {
-            Node::Number(n) => n.parse::<u32>().ok().filter(|n| (1..=1000).contains(n)),
-            _ => None,
-        };
-        if parsed.is_none() {
-            let span = self.doc.value(path);
-            self.push(
-                Diagnostic::new(
-                    Code::InvalidSettingValue,
-                    span,
-                    "`concurrency` must be a whole number from 1 to 1000",
-                )
-                .with_help("for example `concurrency: 4`"),
-            );
-        }
-        parsed
-    }
-
-    fn timeout(&mut self, path: &[&str], value: &Node) -> Option<std::time::Duration> {
-        let parsed = match value {
-            Node::String(s) => parse_duration(s),
-            _ => None,
-        };
-        if parsed.is_none() {
-            let span = self.doc.value(path);
-            self.push(
-                Diagnostic::new(
-                    Code::InvalidSettingValue,
-                    span,
-                    "`timeout` must be a duration such as `30s` or `2m`",
-                )
-                .with_help("for example `timeout: 30s`"),
-            );
-        }
-        parsed
-    }
-
     fn environments(
         &mut self,
         value: &Node,
@@ -451,7 +241,9 @@ impl Parser<'_> {
             };
             for (key, value) in self.mapping(&path, body) {
                 match key.as_str() {
-                    "store" => environment.store = self.store(&["environments", name, "store"], value),
+                    "store" => {
+                        environment.store = self.store(&["environments", name, "store"], value)
+                    }
                     "connections" => {
                         environment.connections = self.overrides(name, value, connections)
                     }
@@ -487,149 +279,28 @@ impl Parser<'_> {
                 .with_label("no such connection");
                 diagnostic = match did_you_mean(name, connections.keys().map(String::as_str)) {
                     Some(help) => diagnostic.with_help(help),
-                    None => diagnostic.with_help(format!(
-                        "declare it under the top-level `connections:` with its `kind`, or remove the override"
-                    )),
+                    None => diagnostic.with_help(
+                        "declare it under the top-level `connections:` with its `kind`, or remove the override",
+                    ),
                 };
                 self.push(diagnostic);
                 continue;
             };
             let entries = self.mapping(&path, body);
             let settings = self.settings(connection.kind, &path, entries, true);
-            overrides.insert(name.clone(), Override { name_span, settings });
+            overrides.insert(
+                name.clone(),
+                Override {
+                    name_span,
+                    settings,
+                },
+            );
         }
         overrides
     }
 
-    fn default_environment(&mut self, project: &Project) {
-        let Some(name) = &project.default_environment else {
-            return;
-        };
-        if project.environments.contains_key(&name.value) {
-            return;
-        }
-        let mut diagnostic = Diagnostic::new(
-            Code::UnknownDefaultEnvironment,
-            name.span,
-            format!("default environment `{}` is not defined", name.value),
-        )
-        .with_label("no such environment");
-        let names = project.environments.keys().map(String::as_str);
-        diagnostic = match did_you_mean(&name.value, names) {
-            Some(help) => diagnostic.with_help(help),
-            None if project.environments.is_empty() => diagnostic
-                .with_help(format!("define it under `environments:`, such as `environments: {{ {}: {{}} }}`", name.value)),
-            None => diagnostic.with_help(format!(
-                "defined environments: {}",
-                list(&project.environments.keys().map(String::as_str).collect::<Vec<_>>())
-            )),
-        };
-        self.push(diagnostic);
-    }
-
-    /// A required setting must be in the connection, or in every environment's override of it.
-    fn required_settings(&mut self, project: &Project) {
-        for connection in project.connections.values() {
-            for key in connection.kind.required() {
-                if connection.settings.values.contains_key(*key) {
-                    continue;
-                }
-                let lacking: Vec<&str> = project
-                    .environments
-                    .values()
-                    .filter(|e| {
-                        e.connections
-                            .get(&connection.name)
-                            .is_none_or(|o| !o.settings.values.contains_key(*key))
-                    })
-                    .map(|e| e.name.as_str())
-                    .collect();
-                if !project.environments.is_empty() && lacking.is_empty() {
-                    continue;
-                }
-                let hint = if connection.kind.secrets().contains(key) {
-                    format!(
-                        "add `{key}: ${{{}}}`",
-                        format!("{}_{}", connection.name, key).to_uppercase()
-                    )
-                } else {
-                    format!("add `{key}:`")
-                };
-                let mut diagnostic = Diagnostic::new(
-                    Code::MissingConnectionSetting,
-                    connection.name_span,
-                    format!(
-                        "{} connection `{}` has no `{key}`",
-                        connection.kind.name(),
-                        connection.name
-                    ),
-                )
-                .with_label(format!("`{key}` missing"))
-                .with_help(hint);
-                if !lacking.is_empty() && lacking.len() < project.environments.len() {
-                    diagnostic = diagnostic.with_note(format!(
-                        "environments without it: {}",
-                        list(&lacking)
-                    ));
-                }
-                self.push(diagnostic);
-            }
-        }
-    }
-
-    /// Credentials belong in the environment or a secret file. A live Stripe key in the file is
-    /// an error; any other literal credential a warning, unless it only goes to a local emulator.
-    fn literal_secrets(&mut self, project: &Project) {
-        for connection in project.connections.values() {
-            let base_url = connection.settings.values.get("base_url");
-            self.literal_secrets_in(&connection.settings, base_url);
-            for environment in project.environments.values() {
-                if let Some(o) = environment.connections.get(&connection.name) {
-                    let url = o.settings.values.get("base_url").or(base_url);
-                    self.literal_secrets_in(&o.settings, url);
-                }
-            }
-        }
-    }
-
-    fn literal_secrets_in(&mut self, settings: &ConnectionSettings, base_url: Option<&Setting>) {
-        let local = base_url
-            .and_then(|s| s.template.literal())
-            .is_some_and(|url| super::resolve::is_loopback(&url));
-        for setting in settings.values.values().filter(|s| s.secret) {
-            let Some(value) = setting.template.literal() else {
-                continue;
-            };
-            let variable = setting.key.to_uppercase();
-            if is_live_stripe_key(&value) {
-                self.push(
-                    Diagnostic::new(
-                        Code::LiveSecretInProjectFile,
-                        setting.value_span,
-                        format!("a live Stripe key is written in the project file (`{}`)", setting.key),
-                    )
-                    .with_label("live credential")
-                    .with_help(format!("write `{}: ${{STRIPE_{variable}}}` and set the variable where ferry runs", setting.key))
-                    .with_note("roll this key in the Stripe dashboard: anyone who has read the file has it"),
-                );
-            } else if !local {
-                self.push(
-                    Diagnostic::new(
-                        Code::LiteralSecret,
-                        setting.value_span,
-                        format!("`{}` is written literally in the project file", setting.key),
-                    )
-                    .with_label("literal credential")
-                    .with_help(format!(
-                        "use an environment variable (`${{{variable}}}`) or a secret file (`file:/run/secrets/...`)"
-                    )),
-                );
-            }
-        }
-    }
-
     /// A text setting; `${VAR}` and `file:` references are checked for form.
-    fn setting(&mut self, path: &[&str], value: &Node, secret: bool) -> Option<Setting> {
+    pub(super) fn setting(&mut self, path: &[&str], value: &Node, secret: bool) -> Option<Setting> {
         let text = self.text(path, value)?;
         let key = path.last().copied().unwrap_or_default();
         match Template::parse(&text.value) {
@@ -654,7 +325,7 @@ impl Parser<'_> {
         }
     }
 
-    fn text(&mut self, path: &[&str], value: &Node) -> Option<Spanned<String>> {
+    pub(super) fn text(&mut self, path: &[&str], value: &Node) -> Option<Spanned<String>> {
         let span = self.doc.value(path);
         match value {
             Node::String(s) => Some(Spanned {
@@ -674,7 +345,7 @@ impl Parser<'_> {
     }
 
     /// The entries of a mapping; nothing (`key:` with no value) counts as an empty mapping.
-    fn mapping<'n>(&mut self, path: &[&str], value: &'n Node) -> &'n Entries {
+    pub(super) fn mapping<'n>(&mut self, path: &[&str], value: &'n Node) -> &'n Entries {
         match value {
             Node::Mapping(entries) => entries,
             Node::Null => &[],
@@ -687,7 +358,7 @@ impl Parser<'_> {
         }
     }
 
-    fn wrong_type(&mut self, span: Span, what: &str, expected: &str, found: &Node) {
+    pub(super) fn wrong_type(&mut self, span: Span, what: &str, expected: &str, found: &Node) {
         self.push(
             Diagnostic::new(
                 Code::ProjectValueType,
@@ -698,7 +369,7 @@ impl Parser<'_> {
         );
     }
 
-    fn unknown_key(&mut self, path: &[&str], allowed: &[&str], place: &str) {
+    pub(super) fn unknown_key(&mut self, path: &[&str], allowed: &[&str], place: &str) {
         let key = path.last().copied().unwrap_or_default();
         let span = self.doc.key(path);
         let help = did_you_mean(key, allowed.iter().copied())
@@ -714,12 +385,12 @@ impl Parser<'_> {
         );
     }
 
-    fn push(&mut self, diagnostic: Diagnostic) {
+    pub(super) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 }
 
-fn list(items: &[&str]) -> String {
+pub(super) fn list(items: &[&str]) -> String {
     items
         .iter()
         .map(|i| format!("`{i}`"))
@@ -728,7 +399,10 @@ fn list(items: &[&str]) -> String {
 }
 
 /// `did you mean `x`?` when a candidate is close enough to be a typo.
-pub(super) fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+pub(super) fn did_you_mean<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
     let wanted = name.to_lowercase();
     candidates
         .into_iter()
@@ -737,7 +411,11 @@ pub(super) fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = 
             let lower = c.to_lowercase();
             let score = strsim::jaro_winkler(&wanted, &lower);
             let edits = strsim::levenshtein(&wanted, &lower);
-            (c, score, lower == wanted || score >= 0.88 || (edits <= 2 && wanted.len() > 3))
+            (
+                c,
+                score,
+                lower == wanted || score >= 0.88 || (edits <= 2 && wanted.len() > 3),
+            )
         })
         .filter(|(_, _, close)| *close)
         .max_by(|a, b| a.1.total_cmp(&b.1))

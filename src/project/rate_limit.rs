@@ -83,9 +83,9 @@ pub fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs();
     if duration.subsec_millis() != 0 || secs == 0 {
         format!("{}ms", duration.as_millis())
-    } else if secs % 3600 == 0 {
+    } else if secs.is_multiple_of(3600) {
         format!("{}h", secs / 3600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
@@ -102,7 +102,16 @@ mod tests {
         assert_eq!(parse_duration("5m"), Some(5 * MINUTE));
         assert_eq!(parse_duration("1h"), Some(60 * MINUTE));
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        for bad in ["", "0s", "s", "5", "1d", "-1s", "1.5s", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "0s",
+            "s",
+            "5",
+            "1d",
+            "-1s",
+            "1.5s",
+            "99999999999999999999h",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
         assert_eq!(format_duration(5 * MINUTE), "5m");

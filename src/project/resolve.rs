@@ -162,7 +162,10 @@ impl Project {
         let names: Vec<&str> = self.environments.keys().map(String::as_str).collect();
         let mut diagnostic = Diagnostic::unlocated(
             Code::UnknownEnvironment,
-            format!("environment `{name}` is not defined in {}", self.path.display()),
+            format!(
+                "environment `{name}` is not defined in {}",
+                self.path.display()
+            ),
         );
         diagnostic = match did_you_mean(name, names.iter().copied()) {
             Some(help) => diagnostic.with_help(help),
@@ -218,7 +221,13 @@ impl Resolver<'_> {
             }
         }
         let kind = connection.kind;
-        let base_url = self.url(kind, "base_url", kind.default_base_url(), &merged, &settings);
+        let base_url = self.url(
+            kind,
+            "base_url",
+            kind.default_base_url(),
+            &merged,
+            &settings,
+        );
         let rate_limit = overrides
             .and_then(|o| o.rate_limit.as_ref())
             .or(base.rate_limit.as_ref())
@@ -261,9 +270,14 @@ impl Resolver<'_> {
                     Diagnostic::new(
                         Code::MissingConnectionSetting,
                         connection.name_span,
-                        format!("connection `{}` has no `{key}` in this environment", connection.name),
+                        format!(
+                            "connection `{}` has no `{key}` in this environment",
+                            connection.name
+                        ),
                     )
-                    .with_help(format!("add `{key}:` to the connection or to this environment")),
+                    .with_help(format!(
+                        "add `{key}:` to the connection or to this environment"
+                    )),
                 );
             }
             None
@@ -326,7 +340,10 @@ impl Resolver<'_> {
                     Diagnostic::new(
                         Code::InvalidUrl,
                         span,
-                        format!("`{key}` of this {} connection is not a valid URL: {reason}", kind.name()),
+                        format!(
+                            "`{key}` of this {} connection is not a valid URL: {reason}",
+                            kind.name()
+                        ),
                     )
                     .with_label("invalid once expanded"),
                 );
@@ -363,13 +380,20 @@ impl Resolver<'_> {
                         Code::EnvironmentVariableMissing,
                         format!(
                             "set {} where ferry runs (for `{}`)",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and "),
+                            names
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(" and "),
                             setting.key
                         ),
                     ),
                     super::ExpandError::File { .. } => (
                         Code::SecretFileUnreadable,
-                        format!("create the file with the value of `{}`, or fix the path", setting.key),
+                        format!(
+                            "create the file with the value of `{}`, or fix the path",
+                            setting.key
+                        ),
                     ),
                 };
                 self.diagnostics.push(
@@ -392,7 +416,10 @@ pub(super) fn parse_http_url(text: &str) -> Result<Url, String> {
     };
     let url = Url::parse(&with_slash).map_err(|e| e.to_string())?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("the scheme must be `http` or `https`, not `{}`", url.scheme()));
+        return Err(format!(
+            "the scheme must be `http` or `https`, not `{}`",
+            url.scheme()
+        ));
     }
     if url.host().is_none() {
         return Err("the URL has no host".into());
@@ -402,7 +429,10 @@ pub(super) fn parse_http_url(text: &str) -> Result<Url, String> {
 
 /// Whether a URL points at this machine (a local emulator).
 pub(super) fn is_loopback(text: &str) -> bool {
-    match Url::parse(text).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+    match Url::parse(text)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
         Some(url::Host::Domain(domain)) => domain == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -421,7 +451,10 @@ pub(super) fn parse_store(text: &str, dir: &Path) -> Option<StoreUrl> {
     }
     if text.starts_with("postgres://") || text.starts_with("postgresql://") {
         let url = Url::parse(text).ok()?;
-        return url.host().is_some().then(|| StoreUrl::Postgres(Secret::new(text)));
+        return url
+            .host()
+            .is_some()
+            .then(|| StoreUrl::Postgres(Secret::new(text)));
     }
     None
 }
