@@ -43,9 +43,12 @@ impl Parser<'_> {
                 "timeout" if kind.is_http() => settings.timeout = self.timeout(&key_path, value),
                 _ if kind.keys().contains(&key.as_str()) => {
                     let secret = kind.secrets().contains(&key.as_str());
-                    if let Some(setting) = self.setting(&key_path, value, secret) {
-                        self.check_value(&setting);
-                        settings.values.insert(key.clone(), setting);
+                    match self.setting(&key_path, value, secret) {
+                        Some(setting) => {
+                            self.check_value(&setting);
+                            settings.values.insert(key.clone(), setting);
+                        }
+                        None => settings.invalid.push(key.clone()),
                     }
                 }
                 _ => self.unknown_setting(kind, &key_path),

@@ -73,6 +73,8 @@ pub struct ConnectionSettings {
     pub rate_limit: Option<Spanned<RateLimit>>,
     pub concurrency: Option<u32>,
     pub timeout: Option<Duration>,
+    /// Keys written with a value already reported as invalid: not reported again as missing.
+    pub invalid: Vec<String>,
 }
 
 /// A named environment: overrides of connections and the store.

@@ -26,6 +26,7 @@ pub(super) fn parse(path: &Path, text: &str, file: FileId) -> (Option<Project>, 
     let mut parser = Parser {
         doc: Document { text, file },
         diagnostics: Vec::new(),
+        declared: Vec::new(),
     };
     let project = parser.project(path);
     let mut diagnostics = parser.diagnostics;
@@ -44,6 +45,9 @@ pub(super) fn parse(path: &Path, text: &str, file: FileId) -> (Option<Project>, 
 pub(super) struct Parser<'t> {
     pub(super) doc: Document<'t>,
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// Every connection name written, valid or not, so overrides of a connection that already
+    /// has an error do not report it again.
+    declared: Vec<String>,
 }
 
 impl Parser<'_> {
@@ -175,6 +179,7 @@ impl Parser<'_> {
     fn connections(&mut self, value: &Node) -> IndexMap<String, Connection> {
         let mut connections = IndexMap::new();
         for (name, body) in self.mapping(&["connections"], value) {
+            self.declared.push(name.clone());
             if let Some(connection) = self.connection(name, body) {
                 connections.insert(name.clone(), connection);
             }
@@ -271,6 +276,9 @@ impl Parser<'_> {
             let path = ["environments", environment, "connections", name.as_str()];
             let name_span = self.doc.key(&path);
             let Some(connection) = connections.get(name) else {
+                if self.declared.contains(name) {
+                    continue;
+                }
                 let mut diagnostic = Diagnostic::new(
                     Code::OverrideOfUnknownConnection,
                     name_span,

@@ -46,7 +46,10 @@ impl Parser<'_> {
             let mut missing = Vec::new();
             let mut lacking_environments = Vec::new();
             for key in connection.kind.required() {
-                if connection.settings.values.contains_key(*key) {
+                let written = |s: &ConnectionSettings| {
+                    s.values.contains_key(*key) || s.invalid.iter().any(|k| k == key)
+                };
+                if written(&connection.settings) {
                     continue;
                 }
                 let lacking: Vec<&str> = project
@@ -55,7 +58,7 @@ impl Parser<'_> {
                     .filter(|e| {
                         e.connections
                             .get(&connection.name)
-                            .is_none_or(|o| !o.settings.values.contains_key(*key))
+                            .is_none_or(|o| !written(&o.settings))
                     })
                     .map(|e| e.name.as_str())
                     .collect();
