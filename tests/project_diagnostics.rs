@@ -32,10 +32,10 @@ fn header(path: &Path, key: &str) -> Option<String> {
 fn diagnose(path: &Path) -> (Vec<Diagnostic>, SourceMap) {
     let mut sources = SourceMap::default();
     let (project, mut diagnostics) = project::check(path, &mut sources);
-    if let (Some(project), Some(environment)) = (project, header(path, "environment")) {
-        if let Err(more) = project.environment_with(Some(&environment), &|_| None) {
-            diagnostics.extend(more);
-        }
+    if let (Some(project), Some(environment)) = (project, header(path, "environment"))
+        && let Err(more) = project.environment_with(Some(&environment), &|_| None)
+    {
+        diagnostics.extend(more);
     }
     (diagnostics, sources)
 }
