@@ -1,15 +1,17 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Severity, render};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap, render};
 use crate::program::Program;
+use crate::project;
 
 use super::exit;
 use super::output::{Format, print_human};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Pipeline files, or folders searched for `.ferry` files.
+    /// Pipeline files, project files (`ferry.yaml`), or folders searched for `.ferry` files
+    /// (and checked for a `ferry.yaml` at their top).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Fail on warnings too.
@@ -20,45 +22,45 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let files = match pipeline_files(&args.paths) {
+    let (project_files, pipeline_paths) = split_project_files(&args.paths);
+    let files = match pipeline_files(&pipeline_paths) {
         Ok(files) => files,
         Err(message) => {
             eprintln!("error: {message}");
             return exit::USAGE;
         }
     };
-    let programs = check_roots(&files);
+    let reports: Vec<(Vec<Diagnostic>, SourceMap)> = check_roots(&files)
+        .into_iter()
+        .map(|program| (program.diagnostics, program.sources))
+        .chain(project_files.iter().map(|path| check_project(path)))
+        .collect();
+    let checked = files.len() + project_files.len();
     let (mut errors, mut warnings) = (0, 0);
     let mut json = Vec::new();
-    for program in &programs {
-        for diagnostic in &program.diagnostics {
+    for (diagnostics, sources) in &reports {
+        for diagnostic in diagnostics {
             match diagnostic.severity() {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
             }
         }
         match args.format {
-            Format::Human => print_human(&program.diagnostics, &program.sources),
-            Format::Json => json.extend(
-                program
-                    .diagnostics
-                    .iter()
-                    .map(|d| render::to_json(d, &program.sources)),
-            ),
+            Format::Human => print_human(diagnostics, sources),
+            Format::Json => json.extend(diagnostics.iter().map(|d| render::to_json(d, sources))),
         }
     }
     match args.format {
         Format::Human => eprintln!(
-            "{} file{} checked: {errors} error{}, {warnings} warning{}",
-            files.len(),
-            plural(files.len()),
+            "{checked} file{} checked: {errors} error{}, {warnings} warning{}",
+            plural(checked),
             plural(errors),
             plural(warnings)
         ),
         Format::Json => println!(
             "{}",
             serde_json::json!({
-                "files": files.len(),
+                "files": checked,
                 "errors": errors,
                 "warnings": warnings,
                 "diagnostics": json,
@@ -94,6 +96,34 @@ pub(super) fn check_roots(files: &[PathBuf]) -> Vec<Program> {
         return files.iter().map(|f| Program::load(f)).collect();
     }
     roots
+}
+
+/// Project files named on the command line, plus the `ferry.yaml` at the top of each folder;
+/// and the other paths.
+fn split_project_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut projects = Vec::new();
+    let mut others = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let project = path.join(project::FILE_NAME);
+            if project.is_file() {
+                projects.push(project);
+            }
+            others.push(path.clone());
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            projects.push(path.clone());
+        } else {
+            others.push(path.clone());
+        }
+    }
+    (projects, others)
+}
+
+/// A project file's diagnostics, errors and warnings.
+fn check_project(path: &Path) -> (Vec<Diagnostic>, SourceMap) {
+    let mut sources = SourceMap::default();
+    let (_, diagnostics) = project::check(path, &mut sources);
+    (diagnostics, sources)
 }
 
 /// Expands folders into the `.ferry` files under them, sorted.

@@ -519,6 +519,215 @@ not one of them. The help lists the allowed values.";
 "A nested target path such as `address.city = ...` needs `address` to be an object in the target
 schema.";
 
+    // E06xx project file
+    ProjectYamlMalformed = "E0600", "project file is not valid YAML",
+"`ferry.yaml` could not be read as YAML, or is empty. The label shows where the parser stopped;
+the message gives the line and column.
+
+```yaml
+connections:
+  stripe:
+    kind: stripe
+     api_key: ${STRIPE_API_KEY}
+```
+
+Keys of one mapping must line up: indent `api_key` like `kind`.";
+
+    ProjectUnknownKey = "E0601", "unknown key in the project file",
+"The top level of `ferry.yaml` takes `version`, `timezone`, `store`, `default_environment`,
+`connections` and `environments`; an environment takes `connections` and `store`.
+
+```yaml
+conections:
+  stripe: { kind: stripe, api_key: ${STRIPE_API_KEY} }
+```
+
+Fix the spelling (`connections`). The help suggests the closest key.";
+
+    UnknownConnectionSetting = "E0602", "unknown connection setting",
+"Each kind of connection takes its own settings (see `docs/project.md`); this one is not among
+them. An environment cannot change a connection's `kind` either.
+
+```yaml
+connections:
+  capsule:
+    kind: capsule
+    api_key: ${CAPSULE_TOKEN}
+```
+
+Capsule connections take `token`, not `api_key`.";
+
+    UnknownConnectionKind = "E0603", "unknown connection kind",
+"`kind` names the system a connection talks to: `stripe`, `capsule`, `business_central`, `syspro`,
+`pronto` or `file`.
+
+```yaml
+connections:
+  erp:
+    kind: businesscentral
+```
+
+Write `kind: business_central`.";
+
+    MissingConnectionSetting = "E0604", "connection setting missing",
+"A connection lacks a setting its kind needs, such as `kind` itself, Stripe's `api_key`, Capsule's
+`token`, or Business Central's `tenant`, `environment`, `company_id`, `client_id` and
+`client_secret`. A setting may instead be given in every environment; the note lists the
+environments that lack it.
+
+```yaml
+connections:
+  stripe:
+    kind: stripe
+```
+
+Add `api_key: ${STRIPE_API_KEY}`.";
+
+    MalformedRateLimit = "E0605", "malformed rate limit",
+"A rate limit is a mapping with `requests`, a whole number above zero, and `per`, a duration
+(`1s`, `1m`, `5m`, `1h`).
+
+```yaml
+rate_limit: { requests: 0, per: second }
+```
+
+Write `rate_limit: { requests: 25, per: 1s }`. Without an override ferry uses the API's documented
+limit.";
+
+    InvalidUrl = "E0606", "invalid URL",
+"`base_url` and `login_url` must be full `http` or `https` URLs with a host. For a value read from
+an environment variable the check runs when the environment is resolved, and the value is not
+printed.
+
+```yaml
+base_url: api.stripe.com
+```
+
+Write `base_url: https://api.stripe.com`.";
+
+    UnknownDefaultEnvironment = "E0607", "unknown default environment",
+"`default_environment` must name one of the environments under `environments:`.
+
+```yaml
+default_environment: sandbx
+environments:
+  sandbox: {}
+```";
+
+    OverrideOfUnknownConnection = "E0608", "environment overrides an unknown connection",
+"An environment can only override connections declared under the top-level `connections:`, where
+their `kind` is given.
+
+```yaml
+environments:
+  sandbox:
+    connections:
+      strpe: { base_url: http://127.0.0.1:4010/stripe }
+```
+
+Fix the name, or declare the connection.";
+
+    ProjectInvalidTimezone = "E0609", "unknown time zone in the project file",
+"`timezone` must be an IANA time zone name, such as `Australia/Sydney`, `Europe/London` or `UTC`.
+
+```yaml
+timezone: Sydney
+```";
+
+    UnsupportedStoreUrl = "E0610", "unsupported store URL",
+"ferry keeps its state in SQLite (`sqlite://.ferry/state.db`, or `sqlite::memory:` for
+throw-away runs) or PostgreSQL (`postgres://user@host/db`).
+
+```yaml
+store: mysql://localhost/ferry
+```";
+
+    LiveSecretInProjectFile = "E0611", "live secret in the project file",
+"A live Stripe key (`sk_live_...` or `rk_live_...`) is written in `ferry.yaml`. Project files are
+committed and shared; a live key in one can move real money. ferry refuses to run with it.
+
+```yaml
+connections:
+  stripe:
+    kind: stripe
+    api_key: sk_live_...
+```
+
+Write `api_key: ${STRIPE_API_KEY}` (or `file:/run/secrets/stripe_key`), set the variable where
+ferry runs, and roll the exposed key in the Stripe dashboard. Diagnostics never print the key.";
+
+    EnvironmentVariableMissing = "E0612", "environment variable not set",
+"A setting refers to `${NAME}`, and no variable of that name is set in the environment ferry runs
+in. The message names the variable; it never prints a value.
+
+```yaml
+api_key: ${STRIPE_API_KEY}
+```
+
+Set it (`export STRIPE_API_KEY=...`, or in the service's environment), or choose another
+environment with `--env`.";
+
+    SecretFileUnreadable = "E0613", "secret file unreadable",
+"A setting reads `file:PATH`, and the file cannot be read or is empty. Relative paths are relative
+to the folder holding `ferry.yaml`; the value is the file's contents with surrounding whitespace
+removed.
+
+```yaml
+api_key: file:/run/secrets/stripe_key
+```";
+
+    MalformedReference = "E0614", "malformed reference",
+"A value uses `${...}` or `file:` but not in a form ferry reads. References are `${NAME}` with a
+name of letters, digits and `_` not starting with a digit, or `file:` followed by a path.
+
+```yaml
+api_key: ${STRIPE-API-KEY
+```
+
+Write `${STRIPE_API_KEY}`.";
+
+    ProjectValueType = "E0615", "wrong kind of value",
+"A key holds a different kind of YAML value from the one it takes: sections such as `connections`
+are mappings, settings such as `api_key` are text.
+
+```yaml
+connections:
+  - stripe
+```";
+
+    UnknownEnvironment = "E0616", "unknown environment",
+"The environment asked for (with `--env`, or none when the project file has environments but no
+`default_environment`) is not defined in `ferry.yaml`.
+
+```yaml
+default_environment: sandbox
+environments:
+  sandbox: {}
+  production: {}
+```
+
+Pass one of the defined names.";
+
+    UnsupportedProjectVersion = "E0617", "unsupported project file version",
+"This ferry reads project files of `version: 1`. A different version was written by another
+release of ferry, or by mistake.
+
+```yaml
+version: 2
+```";
+
+    InvalidSettingValue = "E0618", "invalid setting value",
+"A setting has a value outside what it takes: `concurrency` is a whole number from 1 to 1000,
+`timeout` a duration such as `30s`, a file connection's `format` is `csv` or `jsonl`.
+
+```yaml
+timeout: soon
+```";
+
+    ProjectFileUnreadable = "E0619", "project file unreadable",
+"`ferry.yaml` exists but could not be read (permissions, a folder with that name), or is not UTF-8
+text.";
+
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
 is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
@@ -594,5 +803,25 @@ test \"succeeded charge\" {
   input  = json(\"tests/fixtures/charge.json\")
   expect = { externalDocumentNumber: \"ch_123\" }
 }
+```";
+
+    LiteralSecret = "W0030", "credential written in the project file",
+"A credential (`api_key`, `token`, `client_secret`, a password) is written literally in
+`ferry.yaml`. Project files are committed and shared. A literal is accepted without warning only
+for connections whose `base_url` is this machine (a local emulator).
+
+```yaml
+api_key: sk_test_51H...
+```
+
+Write `api_key: ${STRIPE_API_KEY}` or `api_key: file:/run/secrets/stripe_key`.";
+
+    RateLimitAboveDocumented = "W0031", "rate limit above the API's",
+"The rate limit override allows more requests than the API documents (Stripe 100 a second with a
+live key, Capsule 4,000 an hour, Business Central 6,000 per 5 minutes). The API will answer 429
+and ferry will back off, which is slower than staying under the limit.
+
+```yaml
+rate_limit: { requests: 500, per: 1s }
 ```";
 }

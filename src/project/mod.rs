@@ -1,1 +1,178 @@
 //! The project file `ferry.yaml`: connections, environments, the store and the time zone.
+//! Loading validates it with diagnostics pointing into the YAML; [`Project::environment`]
+//! resolves an environment's overrides and secrets. See `docs/project.md`.
+
+mod connection_settings;
+mod document;
+mod kind;
+mod mask;
+mod parse;
+mod rate_limit;
+mod resolve;
+mod rules;
+pub mod secret;
+mod setting;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use crate::diagnostics::{Code, Diagnostic, Severity, SourceMap, Span};
+
+pub use kind::{BUSINESS_CENTRAL_SCOPE, DEFAULT_LOGIN_URL, Kind};
+pub use rate_limit::{
+    RateLimit, default_rate_limit, format_duration, is_live_stripe_key, parse_duration,
+};
+pub use resolve::{Auth, ResolvedConnection, ResolvedEnvironment, StoreUrl};
+pub use secret::{Secret, redact};
+pub use setting::{ExpandError, Piece, Setting, Template};
+
+/// The file name `ferry lint` looks for in a folder.
+pub const FILE_NAME: &str = "ferry.yaml";
+
+/// The store when the project file names none, relative to the project file.
+pub const DEFAULT_STORE: &str = "sqlite://.ferry/state.db";
+
+/// A value with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A validated project file.
+#[derive(Debug)]
+pub struct Project {
+    pub path: PathBuf,
+    /// The folder holding the project file: relative paths are resolved against it.
+    pub dir: PathBuf,
+    pub timezone: Option<Spanned<String>>,
+    pub store: Option<Setting>,
+    pub default_environment: Option<Spanned<String>>,
+    pub connections: IndexMap<String, Connection>,
+    pub environments: IndexMap<String, Environment>,
+    /// Warnings found while loading (errors make loading fail).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A connection as declared at the top level.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub name: String,
+    pub name_span: Span,
+    pub kind: Kind,
+    pub settings: ConnectionSettings,
+}
+
+/// The settings of a connection, or an environment's overrides of them.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectionSettings {
+    /// Text settings (`api_key`, `base_url`, `tenant`, ...) by key.
+    pub values: IndexMap<String, Setting>,
+    pub rate_limit: Option<Spanned<RateLimit>>,
+    pub concurrency: Option<u32>,
+    pub timeout: Option<Duration>,
+    /// Keys written with a value already reported as invalid: not reported again as missing.
+    pub invalid: Vec<String>,
+}
+
+/// A named environment: overrides of connections and the store.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    pub name_span: Span,
+    pub store: Option<Setting>,
+    pub connections: IndexMap<String, Override>,
+}
+
+/// One environment's overrides of one connection.
+#[derive(Clone, Debug)]
+pub struct Override {
+    pub name_span: Span,
+    pub settings: ConnectionSettings,
+}
+
+impl Project {
+    /// Reads and validates a project file. Diagnostics point into a private source map; use
+    /// [`Project::load_with`] to render them.
+    pub fn load(path: &Path) -> Result<Project, Vec<Diagnostic>> {
+        Project::load_with(path, &mut SourceMap::default())
+    }
+
+    /// Reads and validates a project file, adding it to `sources` so diagnostics can be
+    /// rendered. Literal credentials are masked in the copy added to `sources`.
+    pub fn load_with(path: &Path, sources: &mut SourceMap) -> Result<Project, Vec<Diagnostic>> {
+        let (project, diagnostics) = check(path, sources);
+        match project {
+            Some(project) if !has_errors(&diagnostics) => Ok(project),
+            _ => Err(diagnostics),
+        }
+    }
+
+    /// Validates project text that is not on disk (tests, editors).
+    pub fn from_text(
+        path: &Path,
+        text: &str,
+        sources: &mut SourceMap,
+    ) -> Result<Project, Vec<Diagnostic>> {
+        let (project, diagnostics) = check_text(path, text, sources);
+        match project {
+            Some(project) if !has_errors(&diagnostics) => Ok(project),
+            _ => Err(diagnostics),
+        }
+    }
+
+    /// The secrets written literally in the file (for local emulators), so they can be
+    /// redacted too.
+    pub fn literal_secrets(&self) -> Vec<Secret> {
+        let bases = self.connections.values().map(|c| &c.settings);
+        let overrides = self
+            .environments
+            .values()
+            .flat_map(|e| e.connections.values().map(|o| &o.settings));
+        bases
+            .chain(overrides)
+            .flat_map(|s| s.values.values())
+            .filter(|s| s.secret)
+            .filter_map(|s| s.template.literal())
+            .map(Secret::new)
+            .collect()
+    }
+}
+
+/// Everything `ferry lint` reports about a project file, errors and warnings, and the project
+/// when it is valid enough to build.
+pub fn check(path: &Path, sources: &mut SourceMap) -> (Option<Project>, Vec<Diagnostic>) {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let diagnostic = Diagnostic::unlocated(
+                Code::ProjectFileUnreadable,
+                format!("cannot read project file {}: {error}", path.display()),
+            );
+            return (None, vec![diagnostic]);
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        let diagnostic = Diagnostic::unlocated(
+            Code::ProjectFileUnreadable,
+            format!("project file {} is not UTF-8 text", path.display()),
+        );
+        return (None, vec![diagnostic]);
+    };
+    check_text(path, &text, sources)
+}
+
+fn check_text(
+    path: &Path,
+    text: &str,
+    sources: &mut SourceMap,
+) -> (Option<Project>, Vec<Diagnostic>) {
+    let file = sources.add(path, mask::mask_literal_secrets(text));
+    parse::parse(path, text, file)
+}
+
+fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.severity() == Severity::Error)
+}
