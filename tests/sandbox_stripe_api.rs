@@ -60,36 +60,67 @@ async fn parameters_are_checked_against_the_spec() {
     let e = err(s.post("/v1/customers", "email="), 400).await;
     assert_eq!(e["code"], "parameter_invalid_empty");
     let e = err(s.post("/v1/prices", "unit_amount=100"), 400).await;
-    assert_eq!((e["code"].clone(), e["param"].clone()), (json!("parameter_missing"), json!("currency")));
+    assert_eq!(
+        (e["code"].clone(), e["param"].clone()),
+        (json!("parameter_missing"), json!("currency"))
+    );
     let e = err(s.post("/v1/customers", "tax_exempt=sometimes"), 400).await;
     assert_eq!(e["param"], "tax_exempt");
     let e = err(s.get("/v1/customers?limit=0"), 400).await;
     assert_eq!(e["param"], "limit");
-    assert_eq!(err(s.get("/v1/customers?limit=101"), 400).await["param"], "limit");
+    assert_eq!(
+        err(s.get("/v1/customers?limit=101"), 400).await["param"],
+        "limit"
+    );
     let e = err(s.get("/v1/customers?starting_after=a&ending_before=b"), 400).await;
     assert_eq!(e["code"], "parameters_exclusive");
     let e = err(s.get("/v1/nothing"), 404).await;
-    assert!(e["message"].as_str().unwrap().starts_with("Unrecognized request URL (GET: /v1/nothing)"));
-    assert_eq!(s.state.count("customer"), 0, "nothing was created by a rejected request");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unrecognized request URL (GET: /v1/nothing)")
+    );
+    assert_eq!(
+        s.state.count("customer"),
+        0,
+        "nothing was created by a rejected request"
+    );
 }
 
 #[tokio::test]
 async fn metadata_limits() {
     let s = start(quiet()).await;
     let long_key = "k".repeat(41);
-    let e = err(s.post("/v1/customers", &format!("metadata[{long_key}]=x")), 400).await;
+    let e = err(
+        s.post("/v1/customers", &format!("metadata[{long_key}]=x")),
+        400,
+    )
+    .await;
     assert_eq!(e["param"], format!("metadata[{long_key}]"));
     ok(s.post("/v1/customers", &format!("metadata[{}]=x", "k".repeat(40)))).await;
-    let e = err(s.post("/v1/customers", &format!("metadata[v]={}", "x".repeat(501))), 400).await;
+    let e = err(
+        s.post("/v1/customers", &format!("metadata[v]={}", "x".repeat(501))),
+        400,
+    )
+    .await;
     assert_eq!(e["param"], "metadata[v]");
     ok(s.post("/v1/customers", &format!("metadata[v]={}", "x".repeat(500)))).await;
     let fifty: Vec<String> = (0..50).map(|i| format!("metadata[k{i}]=v")).collect();
     let c = ok(s.post("/v1/customers", &fifty.join("&"))).await;
     let id = c["id"].as_str().unwrap();
-    let e = err(s.post(&format!("/v1/customers/{id}"), "metadata[one_more]=v"), 400).await;
+    let e = err(
+        s.post(&format!("/v1/customers/{id}"), "metadata[one_more]=v"),
+        400,
+    )
+    .await;
     assert_eq!(e["param"], "metadata");
     // Deleting one makes room.
-    ok(s.post(&format!("/v1/customers/{id}"), "metadata[k0]=&metadata[one_more]=v")).await;
+    ok(s.post(
+        &format!("/v1/customers/{id}"),
+        "metadata[k0]=&metadata[one_more]=v",
+    ))
+    .await;
 }
 
 #[tokio::test]
@@ -126,9 +157,24 @@ async fn list_paging_covers_every_customer_once_newest_first() {
     assert_eq!(seen, created);
 
     // ending_before walks back towards the newest.
-    let page = ok(s.get(&format!("/v1/customers?limit=3&ending_before={}", created[10]))).await;
-    let ids: Vec<&str> = page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, created[7..10].iter().map(String::as_str).collect::<Vec<_>>());
+    let page = ok(s.get(&format!(
+        "/v1/customers?limit=3&ending_before={}",
+        created[10]
+    )))
+    .await;
+    let ids: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        created[7..10]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(page["has_more"], true);
 
     let page = ok(s.get("/v1/customers?email=c5%40example.com")).await;
@@ -153,18 +199,37 @@ async fn search_syntax() {
         .await;
     }
     let names = |page: &Value| -> Vec<String> {
-        page["data"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
     };
     let search = |q: &str| s.get(&format!("/v1/customers/search?query={}", urlencode(q)));
     let page = ok(search(r#"email:"hi@zenith.example""#)).await;
     assert_eq!(page["object"], "search_result");
     assert_eq!(page["url"], "/v1/customers/search");
     assert_eq!(names(&page), ["Zenith"]);
-    assert_eq!(names(&ok(search(r#"name~"acme""#)).await), ["Acme Ltd", "Acme Pty"]);
-    assert_eq!(names(&ok(search(r#"metadata["erp_id"]:"C-2""#)).await), ["Acme Ltd"]);
-    assert_eq!(names(&ok(search(r#"name~"acme" AND -metadata["erp_id"]:"C-2""#)).await), ["Acme Pty"]);
     assert_eq!(
-        names(&ok(search(r#"metadata["erp_id"]:"C-1" OR metadata["erp_id"]:"C-3""#)).await),
+        names(&ok(search(r#"name~"acme""#)).await),
+        ["Acme Ltd", "Acme Pty"]
+    );
+    assert_eq!(
+        names(&ok(search(r#"metadata["erp_id"]:"C-2""#)).await),
+        ["Acme Ltd"]
+    );
+    assert_eq!(
+        names(&ok(search(r#"name~"acme" AND -metadata["erp_id"]:"C-2""#)).await),
+        ["Acme Pty"]
+    );
+    assert_eq!(
+        names(
+            &ok(search(
+                r#"metadata["erp_id"]:"C-1" OR metadata["erp_id"]:"C-3""#
+            ))
+            .await
+        ),
         ["Zenith", "Acme Pty"]
     );
     assert_eq!(names(&ok(search("created>0")).await).len(), 3);
@@ -176,10 +241,18 @@ async fn search_syntax() {
     assert_eq!(e["code"], "parameter_missing");
 
     // Paging with `page`.
-    let first = ok(s.get(&format!("/v1/customers/search?limit=2&query={}", urlencode("created>0")))).await;
+    let first = ok(s.get(&format!(
+        "/v1/customers/search?limit=2&query={}",
+        urlencode("created>0")
+    )))
+    .await;
     assert_eq!(first["has_more"], true);
     let next = first["next_page"].as_str().unwrap();
-    let second = ok(s.get(&format!("/v1/customers/search?limit=2&page={next}&query={}", urlencode("created>0")))).await;
+    let second = ok(s.get(&format!(
+        "/v1/customers/search?limit=2&page={next}&query={}",
+        urlencode("created>0")
+    )))
+    .await;
     assert_eq!(names(&second), ["Acme Pty"]);
     assert_eq!(second["next_page"], Value::Null);
 }
@@ -189,19 +262,39 @@ async fn events_record_creates_and_updates_in_order() {
     let s = start(quiet()).await;
     let c = ok(s.post("/v1/customers", "email=a%40example.com")).await;
     let id = c["id"].as_str().unwrap();
-    ok(s.post(&format!("/v1/customers/{id}"), "email=b%40example.com&metadata[k]=v")).await;
+    ok(s.post(
+        &format!("/v1/customers/{id}"),
+        "email=b%40example.com&metadata[k]=v",
+    ))
+    .await;
     ok(s.post(&format!("/v1/customers/{id}"), "email=b%40example.com")).await; // no change, no event
     let p = ok(s.post("/v1/products", "name=Licence")).await;
     let price = ok(s.post(
         "/v1/prices",
-        &format!("product={}&currency=aud&unit_amount=1500&recurring[interval]=month", p["id"].as_str().unwrap()),
+        &format!(
+            "product={}&currency=aud&unit_amount=1500&recurring[interval]=month",
+            p["id"].as_str().unwrap()
+        ),
     ))
     .await;
     assert_eq!(price["type"], "recurring");
     assert_eq!(price["unit_amount_decimal"], "1500");
     let events = ok(s.get("/v1/events?limit=100")).await;
-    let types: Vec<&str> = events["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["price.created", "product.created", "customer.updated", "customer.created"]);
+    let types: Vec<&str> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "price.created",
+            "product.created",
+            "customer.updated",
+            "customer.created"
+        ]
+    );
     let updated = &events["data"][2];
     assert_eq!(updated["data"]["object"]["email"], "b@example.com");
     assert_eq!(
@@ -220,15 +313,36 @@ async fn events_record_creates_and_updates_in_order() {
 #[tokio::test]
 async fn prices_follow_stripes_rules() {
     let s = start(quiet()).await;
-    let e = err(s.post("/v1/prices", "currency=aud&unit_amount=5&product=prod_missing"), 404).await;
+    let e = err(
+        s.post(
+            "/v1/prices",
+            "currency=aud&unit_amount=5&product=prod_missing",
+        ),
+        404,
+    )
+    .await;
     assert_eq!(e["param"], "product");
-    let price = ok(s.post("/v1/prices", "currency=aud&unit_amount=5&product_data[name]=Gadget&lookup_key=gadget")).await;
+    let price = ok(s.post(
+        "/v1/prices",
+        "currency=aud&unit_amount=5&product_data[name]=Gadget&lookup_key=gadget",
+    ))
+    .await;
     let id = price["id"].as_str().unwrap();
     let e = err(s.post(&format!("/v1/prices/{id}"), "unit_amount=6"), 400).await;
     assert_eq!(e["code"], "parameter_unknown");
     let u = ok(s.post(&format!("/v1/prices/{id}"), "nickname=Std&active=false")).await;
-    assert_eq!((u["nickname"].clone(), u["active"].clone()), (json!("Std"), json!(false)));
-    let e = err(s.post("/v1/prices", "currency=aud&unit_amount=5&product_data[name]=G2&lookup_key=gadget"), 400).await;
+    assert_eq!(
+        (u["nickname"].clone(), u["active"].clone()),
+        (json!("Std"), json!(false))
+    );
+    let e = err(
+        s.post(
+            "/v1/prices",
+            "currency=aud&unit_amount=5&product_data[name]=G2&lookup_key=gadget",
+        ),
+        400,
+    )
+    .await;
     assert_eq!(e["param"], "lookup_key");
     let expanded = ok(s.get(&format!("/v1/prices/{id}?expand[]=product"))).await;
     assert_eq!(expanded["product"]["name"], "Gadget");
@@ -253,7 +367,12 @@ async fn seeded_state_is_deterministic_and_listable() {
     let page_b = ok(b.get("/v1/charges?limit=5&expand[]=data.customer")).await;
     assert_eq!(page_a, page_b);
     let events = ok(a.get("/v1/events?limit=100")).await;
-    let created: Vec<i64> = events["data"].as_array().unwrap().iter().map(|e| e["created"].as_i64().unwrap()).collect();
+    let created: Vec<i64> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["created"].as_i64().unwrap())
+        .collect();
     assert!(created.windows(2).all(|w| w[0] >= w[1]), "newest first");
     let (status, charge) = send(a.post("/v1/sandbox/charges", "amount=1234&currency=aud")).await;
     assert_eq!(status, 200, "{charge}");

@@ -10,7 +10,9 @@ fn key() -> impl Strategy<Value = String> {
 }
 
 fn tree() -> impl Strategy<Value = Value> {
-    let leaf = "\\PC{0,12}".prop_filter("non-empty", |s: &String| !s.is_empty()).prop_map(Value::String);
+    let leaf = "\\PC{0,12}"
+        .prop_filter("non-empty", |s: &String| !s.is_empty())
+        .prop_map(Value::String);
     leaf.prop_recursive(4, 40, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 1..4).prop_map(Value::Array),

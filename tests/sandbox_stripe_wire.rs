@@ -13,8 +13,18 @@ async fn a_key_is_required() {
     let (status, body) = send(s.client.get(format!("{}/v1/customers", s.base))).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"]["type"], "invalid_request_error");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("You did not provide an API key"));
-    let (status, body) = send(s.client.get(format!("{}/v1/customers", s.base)).bearer_auth("sk_live_nope1234")).await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("You did not provide an API key")
+    );
+    let (status, body) = send(
+        s.client
+            .get(format!("{}/v1/customers", s.base))
+            .bearer_auth("sk_live_nope1234"),
+    )
+    .await;
     assert_eq!(status, 401);
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.starts_with("Invalid API Key provided"), "{message}");
@@ -32,13 +42,17 @@ async fn a_key_is_required() {
 #[tokio::test]
 async fn idempotent_replay_and_mismatch() {
     let s = start(quiet()).await;
-    let first = s.post("/v1/customers", "email=a%40example.com").header("idempotency-key", "k1");
+    let first = s
+        .post("/v1/customers", "email=a%40example.com")
+        .header("idempotency-key", "k1");
     let first = first.send().await.unwrap();
     assert_eq!(first.status(), 200);
     assert!(first.headers().get("idempotent-replayed").is_none());
     let first: serde_json::Value = first.json().await.unwrap();
 
-    let again = s.post("/v1/customers", "email=a%40example.com").header("idempotency-key", "k1");
+    let again = s
+        .post("/v1/customers", "email=a%40example.com")
+        .header("idempotency-key", "k1");
     let again = again.send().await.unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
@@ -46,24 +60,56 @@ async fn idempotent_replay_and_mismatch() {
     assert_eq!(again, first);
     assert_eq!(s.state.count("customer"), 1);
 
-    let e = err(s.post("/v1/customers", "email=b%40example.com").header("idempotency-key", "k1"), 400).await;
+    let e = err(
+        s.post("/v1/customers", "email=b%40example.com")
+            .header("idempotency-key", "k1"),
+        400,
+    )
+    .await;
     assert_eq!(e["type"], "idempotency_error");
 
     // A validation failure saves nothing: the key stays free.
-    let e = err(s.post("/v1/customers", "bogus=1").header("idempotency-key", "k2"), 400).await;
+    let e = err(
+        s.post("/v1/customers", "bogus=1")
+            .header("idempotency-key", "k2"),
+        400,
+    )
+    .await;
     assert_eq!(e["code"], "parameter_unknown");
-    let (status, _) = send(s.post("/v1/customers", "email=c%40example.com").header("idempotency-key", "k2")).await;
+    let (status, _) = send(
+        s.post("/v1/customers", "email=c%40example.com")
+            .header("idempotency-key", "k2"),
+    )
+    .await;
     assert_eq!(status, 200);
 
     // 500s are saved and replayed too.
-    let (status, body) = send(s.post("/v1/customers", "name=X").header("idempotency-key", "k3").header(FAIL_HEADER, "500")).await;
-    assert_eq!((status, body["error"]["type"].as_str()), (500, Some("api_error")));
-    let replay = s.post("/v1/customers", "name=X").header("idempotency-key", "k3").send().await.unwrap();
+    let (status, body) = send(
+        s.post("/v1/customers", "name=X")
+            .header("idempotency-key", "k3")
+            .header(FAIL_HEADER, "500"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["type"].as_str()),
+        (500, Some("api_error"))
+    );
+    let replay = s
+        .post("/v1/customers", "name=X")
+        .header("idempotency-key", "k3")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.status(), 500);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
 
     // Keys are at most 255 characters.
-    let e = err(s.post("/v1/customers", "name=Y").header("idempotency-key", "k".repeat(256)), 400).await;
+    let e = err(
+        s.post("/v1/customers", "name=Y")
+            .header("idempotency-key", "k".repeat(256)),
+        400,
+    )
+    .await;
     assert_eq!(e["type"], "invalid_request_error");
 }
 
@@ -76,10 +122,20 @@ async fn a_key_in_flight_is_409() {
         .header(DELAY_HEADER, "800");
     let held = tokio::spawn(async move { slow.send().await.unwrap().status().as_u16() });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let e = err(s.post("/v1/customers", "email=slow%40example.com").header("idempotency-key", "busy"), 409).await;
+    let e = err(
+        s.post("/v1/customers", "email=slow%40example.com")
+            .header("idempotency-key", "busy"),
+        409,
+    )
+    .await;
     assert_eq!(e["code"], "idempotency_key_in_use");
     assert_eq!(held.await.unwrap(), 200);
-    let replay = s.post("/v1/customers", "email=slow%40example.com").header("idempotency-key", "busy").send().await.unwrap();
+    let replay = s
+        .post("/v1/customers", "email=slow%40example.com")
+        .header("idempotency-key", "busy")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
 }
 
@@ -97,6 +153,10 @@ async fn rate_limit_beyond_25_per_second() {
     assert!((25..=35).contains(&allowed), "{allowed}");
     // A 429 saves no idempotency record: after a pause the same key runs normally.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (status, _) = send(s.post("/v1/customers", "name=Z").header("idempotency-key", "after")).await;
+    let (status, _) = send(
+        s.post("/v1/customers", "name=Z")
+            .header("idempotency-key", "after"),
+    )
+    .await;
     assert_eq!(status, 200);
 }

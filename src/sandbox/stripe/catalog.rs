@@ -18,7 +18,7 @@ pub fn create_product(
                 return Err(ApiError::rule(
                     Some("resource_already_exists"),
                     "id",
-                    format!("Product already exists."),
+                    "Product already exists.".to_string(),
                 ));
             }
             id.to_string()
@@ -58,7 +58,11 @@ pub fn update_product(
     Ok(after)
 }
 
-pub fn delete_product(store: &mut Store, id: &str, request: &RequestInfo) -> Result<Value, ApiError> {
+pub fn delete_product(
+    store: &mut Store,
+    id: &str,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
     if store.products.get(id).is_none() {
         return Err(ApiError::no_such("product", id, "id"));
     }
@@ -94,7 +98,9 @@ fn currency_of(params: &Map<String, Value>) -> Result<String, ApiError> {
         return Err(ApiError::rule(
             None,
             "currency",
-            format!("Invalid currency: {code}. Stripe currently supports these currencies: usd, eur, gbp, ..."),
+            format!(
+                "Invalid currency: {code}. Stripe currently supports these currencies: usd, eur, gbp, ..."
+            ),
         ));
     }
     Ok(code.to_lowercase())
@@ -128,8 +134,7 @@ pub fn create_price(
             return Err(ApiError::rule(
                 Some("parameter_missing"),
                 "product",
-                "You must specify either `product` or `product_data` when creating a price."
-                    .into(),
+                "You must specify either `product` or `product_data` when creating a price.".into(),
             ));
         }
     };
@@ -160,7 +165,14 @@ pub fn create_price(
     let id = store.id("price");
     let now = store.now();
     let mut price = objects::price(&id, now, &currency, &product_id);
-    let skip = ["product", "product_data", "currency", "transfer_lookup_key", "tiers", "recurring"];
+    let skip = [
+        "product",
+        "product_data",
+        "currency",
+        "transfer_lookup_key",
+        "tiers",
+        "recurring",
+    ];
     objects::assign(&mut price, params, &skip)?;
     if let Some(n) = amount.and_then(Value::as_i64) {
         price["unit_amount_decimal"] = json!(n.to_string());
@@ -244,7 +256,11 @@ pub fn update_price(
     Ok(after)
 }
 
-pub fn list_products(collection: &Collection, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn list_products(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let ids: Option<Vec<&str>> = params
         .get("ids")
         .and_then(Value::as_array)
@@ -254,12 +270,18 @@ pub fn list_products(collection: &Collection, url: &str, params: &Map<String, Va
             && same(params, p, "shippable")
             && same(params, p, "url")
             && ids.as_ref().is_none_or(|ids| {
-                p.get("id").and_then(Value::as_str).is_some_and(|id| ids.contains(&id))
+                p.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| ids.contains(&id))
             })
     })
 }
 
-pub fn list_prices(collection: &Collection, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn list_prices(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let keys: Option<Vec<&str>> = params
         .get("lookup_keys")
         .and_then(Value::as_array)
@@ -271,15 +293,20 @@ pub fn list_prices(collection: &Collection, url: &str, params: &Map<String, Valu
             && same(params, p, "product")
             && same(params, p, "type")
             && keys.as_ref().is_none_or(|keys| {
-                p.get("lookup_key").and_then(Value::as_str).is_some_and(|k| keys.contains(&k))
+                p.get("lookup_key")
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| keys.contains(&k))
             })
             && recurring.is_none_or(|r| {
-                r.iter().all(|(k, v)| p.get("recurring").and_then(|pr| pr.get(k)) == Some(v))
+                r.iter()
+                    .all(|(k, v)| p.get("recurring").and_then(|pr| pr.get(k)) == Some(v))
             })
     })
 }
 
 /// A filter parameter, when given, must equal the object's field.
 pub fn same(params: &Map<String, Value>, object: &Value, field: &str) -> bool {
-    params.get(field).is_none_or(|want| object.get(field) == Some(want))
+    params
+        .get(field)
+        .is_none_or(|want| object.get(field) == Some(want))
 }

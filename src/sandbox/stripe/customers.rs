@@ -36,7 +36,11 @@ const SKIP: &[&str] = &[
     "cash_balance",
 ];
 
-pub fn create(store: &mut Store, params: &Map<String, Value>, request: &RequestInfo) -> Result<Value, ApiError> {
+pub fn create(
+    store: &mut Store,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
     refuse_foreign(params)?;
     let id = store.id("cus");
     let prefix: String = store.id("x")[2..10].to_uppercase();
@@ -81,7 +85,11 @@ pub fn delete(store: &mut Store, id: &str, request: &RequestInfo) -> Result<Valu
     Ok(json!({"id": id, "object": "customer", "deleted": true}))
 }
 
-pub fn list(collection: &Collection, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn list(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let email = params.get("email").and_then(Value::as_str);
     // No emulated customer belongs to a test clock.
     let clock = params.get("test_clock").is_some();

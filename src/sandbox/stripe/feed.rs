@@ -8,14 +8,24 @@ use super::list;
 use super::objects::{self, ChargeSpec};
 use super::store::{Collection, RequestInfo, Store};
 
-pub fn list_charges(collection: &Collection, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn list_charges(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     list::page(collection, "charge", url, params, |c| {
-        same(params, c, "customer") && same(params, c, "payment_intent") && same(params, c, "transfer_group")
+        same(params, c, "customer")
+            && same(params, c, "payment_intent")
+            && same(params, c, "transfer_group")
     })
 }
 
 /// `type` (with `*` wildcards) or `types[]` (up to 20), not both (messages unverified).
-pub fn list_events(collection: &Collection, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn list_events(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let single = params.get("type").and_then(Value::as_str);
     let many: Option<Vec<&str>> = params
         .get("types")
@@ -54,12 +64,16 @@ fn wildcard(pattern: &str, kind: &str) -> bool {
     let mut rest = kind;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
         } else {
-            let Some(at) = rest.find(part) else { return false };
+            let Some(at) = rest.find(part) else {
+                return false;
+            };
             rest = &rest[at + part.len()..];
         }
     }
@@ -68,8 +82,19 @@ fn wildcard(pattern: &str, kind: &str) -> bool {
 
 /// `POST /v1/sandbox/charges`: amount (required), currency (required), customer, description,
 /// status (succeeded, failed, pending), metadata; records `charge.<status>`.
-pub fn seed_charge(store: &mut Store, params: &Map<String, Value>, request: &RequestInfo) -> Result<Value, ApiError> {
-    const KNOWN: &[&str] = &["amount", "currency", "customer", "description", "status", "metadata"];
+pub fn seed_charge(
+    store: &mut Store,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
+    const KNOWN: &[&str] = &[
+        "amount",
+        "currency",
+        "customer",
+        "description",
+        "status",
+        "metadata",
+    ];
     if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::unknown_parameter(unknown));
     }
@@ -78,7 +103,9 @@ pub fn seed_charge(store: &mut Store, params: &Map<String, Value>, request: &Req
     let amount: i64 = amount_text
         .parse()
         .map_err(|_| ApiError::invalid_integer("amount", amount_text))?;
-    let currency = text("currency").ok_or_else(|| ApiError::missing("currency"))?.to_lowercase();
+    let currency = text("currency")
+        .ok_or_else(|| ApiError::missing("currency"))?
+        .to_lowercase();
     let status = text("status").unwrap_or("succeeded");
     if !["succeeded", "failed", "pending"].contains(&status) {
         return Err(ApiError::invalid_value(
@@ -92,7 +119,12 @@ pub fn seed_charge(store: &mut Store, params: &Map<String, Value>, request: &Req
     {
         return Err(ApiError::no_such("customer", id, "customer"));
     }
-    let (id, txn, pi, pm) = (store.id("ch"), store.id("txn"), store.id("pi"), store.id("pm"));
+    let (id, txn, pi, pm) = (
+        store.id("ch"),
+        store.id("txn"),
+        store.id("pi"),
+        store.id("pm"),
+    );
     let now = store.now();
     let mut charge = objects::charge(&ChargeSpec {
         id: &id,

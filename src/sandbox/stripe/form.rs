@@ -181,7 +181,8 @@ mod tests {
 
     #[test]
     fn nested_keys_and_both_array_styles() {
-        let v = decode(b"metadata[erp_id]=C-001&expand[0]=a&expand[1]=b&tags[]=x&tags[]=y&name=A+B");
+        let v =
+            decode(b"metadata[erp_id]=C-001&expand[0]=a&expand[1]=b&tags[]=x&tags[]=y&name=A+B");
         assert_eq!(
             v,
             json!({"metadata": {"erp_id": "C-001"}, "expand": ["a", "b"], "tags": ["x", "y"], "name": "A B"})

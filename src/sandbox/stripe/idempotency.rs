@@ -73,7 +73,10 @@ impl Table {
     }
 
     pub fn finish(&mut self, account: &str, key: &str, status: StatusCode, body: Value) {
-        if let Some(entry) = self.entries.get_mut(&(account.to_string(), key.to_string())) {
+        if let Some(entry) = self
+            .entries
+            .get_mut(&(account.to_string(), key.to_string()))
+        {
             entry.slot = Slot::Done(status, body);
         }
     }
@@ -81,7 +84,13 @@ impl Table {
     /// The request ended without a response (client gone): forget the key so a retry runs.
     pub fn abandon(&mut self, account: &str, key: &str) {
         let id = (account.to_string(), key.to_string());
-        if matches!(self.entries.get(&id), Some(Entry { slot: Slot::Running, .. })) {
+        if matches!(
+            self.entries.get(&id),
+            Some(Entry {
+                slot: Slot::Running,
+                ..
+            })
+        ) {
             self.entries.remove(&id);
         }
     }

@@ -105,9 +105,7 @@ pub fn search_page(
         Some(token) => token
             .strip_prefix("spage_")
             .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| {
-                ApiError::rule(None, "page", format!("Invalid page: {token}"))
-            })?,
+            .ok_or_else(|| ApiError::rule(None, "page", format!("Invalid page: {token}")))?,
     };
     let mut matching = collection
         .newest_first()

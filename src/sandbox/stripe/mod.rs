@@ -80,7 +80,9 @@ pub struct StripeState {
 
 /// A poisoned lock only means another request panicked; the data is still usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl StripeState {
@@ -126,9 +128,7 @@ impl StripeState {
     fn accepts_key(&self, key: &str) -> bool {
         match &self.shared.options.api_keys {
             Some(keys) => keys.iter().any(|k| k == key),
-            None => {
-                (key.starts_with("sk_test_") || key.starts_with("rk_test_")) && key.len() > 8
-            }
+            None => (key.starts_with("sk_test_") || key.starts_with("rk_test_")) && key.len() > 8,
         }
     }
 
@@ -160,7 +160,10 @@ pub fn router(state: StripeState) -> Router {
             "/v1/customers",
             get(route!(Action::List(Customer))).post(route!(Action::Create(Customer))),
         )
-        .route("/v1/customers/search", get(route!(Action::Search(Customer))))
+        .route(
+            "/v1/customers/search",
+            get(route!(Action::Search(Customer))),
+        )
         .route(
             "/v1/customers/{id}",
             get(by_id!(Retrieve, Customer))
@@ -185,19 +188,12 @@ pub fn router(state: StripeState) -> Router {
         .route("/v1/prices/search", get(route!(Action::Search(Price))))
         .route(
             "/v1/prices/{id}",
-            get(by_id!(Retrieve, Price))
-                .post(by_id!(Update, Price)),
+            get(by_id!(Retrieve, Price)).post(by_id!(Update, Price)),
         )
         .route("/v1/charges", get(route!(Action::List(Charge))))
-        .route(
-            "/v1/charges/{id}",
-            get(by_id!(Retrieve, Charge)),
-        )
+        .route("/v1/charges/{id}", get(by_id!(Retrieve, Charge)))
         .route("/v1/events", get(route!(Action::List(Event))))
-        .route(
-            "/v1/events/{id}",
-            get(by_id!(Retrieve, Event)),
-        )
+        .route("/v1/events/{id}", get(by_id!(Retrieve, Event)))
         .route("/v1/sandbox/charges", post(route!(Action::SeedCharge)))
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)

@@ -180,7 +180,10 @@ fn charge_base(spec: &ChargeSpec, succeeded: bool) -> Value {
 pub fn address(given: Option<&Value>) -> Value {
     let mut out = Map::new();
     for field in ["city", "country", "line1", "line2", "postal_code", "state"] {
-        let value = given.and_then(|g| g.get(field)).cloned().unwrap_or(Value::Null);
+        let value = given
+            .and_then(|g| g.get(field))
+            .cloned()
+            .unwrap_or(Value::Null);
         out.insert(field.to_string(), value);
     }
     Value::Object(out)
@@ -245,7 +248,11 @@ pub fn merge_metadata(object: &mut Value, given: &Value) -> Result<(), ApiError>
 
 /// Sets the plain fields the object already has (parameters outside `skip` are the caller's);
 /// nested address-like values are normalised.
-pub fn assign(object: &mut Value, params: &Map<String, Value>, skip: &[&str]) -> Result<(), ApiError> {
+pub fn assign(
+    object: &mut Value,
+    params: &Map<String, Value>,
+    skip: &[&str],
+) -> Result<(), ApiError> {
     for (key, value) in params {
         if skip.contains(&key.as_str()) || key == "expand" {
             continue;

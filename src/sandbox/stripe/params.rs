@@ -270,14 +270,19 @@ mod tests {
         );
         assert_eq!(
             v,
-            Ok(json!({"balance": 12, "address": null, "metadata": {"a": "", "b": "x"}, "tax_exempt": "none"}))
+            Ok(
+                json!({"balance": 12, "address": null, "metadata": {"a": "", "b": "x"}, "tax_exempt": "none"})
+            )
         );
     }
 
     #[test]
     fn rejections_name_the_parameter() {
         let e = run("POST /v1/customers", "nmae=x").unwrap_err();
-        assert_eq!((e.code, e.param.as_deref()), (Some("parameter_unknown"), Some("nmae")));
+        assert_eq!(
+            (e.code, e.param.as_deref()),
+            (Some("parameter_unknown"), Some("nmae"))
+        );
         let e = run("POST /v1/customers", "address[town]=x").unwrap_err();
         assert_eq!(e.param.as_deref(), Some("address[town]"));
         let e = run("POST /v1/customers", "balance=ten").unwrap_err();
@@ -285,10 +290,17 @@ mod tests {
         let e = run("POST /v1/customers", "email=").unwrap_err();
         assert_eq!(e.code, Some("parameter_invalid_empty"));
         let e = run("POST /v1/prices", "unit_amount=5").unwrap_err();
-        assert_eq!((e.code, e.param.as_deref()), (Some("parameter_missing"), Some("currency")));
+        assert_eq!(
+            (e.code, e.param.as_deref()),
+            (Some("parameter_missing"), Some("currency"))
+        );
         let e = run("POST /v1/customers", "tax_exempt=maybe").unwrap_err();
         assert_eq!(e.param.as_deref(), Some("tax_exempt"));
-        assert!(e.message.contains("exempt, none, or reverse"), "{}", e.message);
+        assert!(
+            e.message.contains("exempt, none, or reverse"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

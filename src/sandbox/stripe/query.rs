@@ -376,16 +376,25 @@ mod tests {
 
     #[test]
     fn rejects_bad_queries() {
-        assert_eq!(parse("a:\"1\" AND b:\"2\" OR c:\"3\""), Err(QueryError::MixedJoins));
-        let eleven = vec!["a:\"1\""; 11].join(" OR ");
+        assert_eq!(
+            parse("a:\"1\" AND b:\"2\" OR c:\"3\""),
+            Err(QueryError::MixedJoins)
+        );
+        let eleven = ["a:\"1\""; 11].join(" OR ");
         assert_eq!(parse(&eleven), Err(QueryError::TooManyClauses));
-        assert!(parse(&vec!["a:\"1\""; 10].join(" OR ")).is_ok());
+        assert!(parse(&["a:\"1\""; 10].join(" OR ")).is_ok());
         assert_eq!(parse("name~\"ab\""), Err(QueryError::ShortSubstring));
-        assert!(matches!(parse("email:\"x"), Err(QueryError::Unterminated(6))));
+        assert!(matches!(
+            parse("email:\"x"),
+            Err(QueryError::Unterminated(6))
+        ));
         assert!(parse("email:\"x\" and name:\"y\"").is_err());
         assert!(parse("email \"x\"").is_err());
         assert_eq!(parse("   "), Err(QueryError::Empty));
-        assert_eq!(parse("name>\"b\""), Err(QueryError::NotNumeric("name".into())));
+        assert_eq!(
+            parse("name>\"b\""),
+            Err(QueryError::NotNumeric("name".into()))
+        );
     }
 
     #[test]

@@ -51,8 +51,22 @@ impl Resource {
     fn search_fields(self) -> &'static [&'static str] {
         match self {
             Resource::Customer => &["created", "email", "name", "phone"],
-            Resource::Product => &["active", "created", "description", "name", "shippable", "url"],
-            Resource::Price => &["active", "created", "currency", "lookup_key", "product", "type"],
+            Resource::Product => &[
+                "active",
+                "created",
+                "description",
+                "name",
+                "shippable",
+                "url",
+            ],
+            Resource::Price => &[
+                "active",
+                "created",
+                "currency",
+                "lookup_key",
+                "product",
+                "type",
+            ],
             Resource::Charge | Resource::Event => &[],
         }
     }
@@ -128,7 +142,11 @@ fn retrieve(store: &Store, resource: Resource, id: &str) -> Result<Value, ApiErr
     Err(ApiError::no_such(resource.object(), id, "id"))
 }
 
-fn list_of(store: &Store, resource: Resource, params: &Map<String, Value>) -> Result<Value, ApiError> {
+fn list_of(
+    store: &Store,
+    resource: Resource,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let url = format!("/v1/{}", resource.plural());
     let collection = store
         .collection(resource.object())
@@ -143,7 +161,11 @@ fn list_of(store: &Store, resource: Resource, params: &Map<String, Value>) -> Re
     expand(store, page, params.get("expand"))
 }
 
-fn search(store: &Store, resource: Resource, params: &Map<String, Value>) -> Result<Value, ApiError> {
+fn search(
+    store: &Store,
+    resource: Resource,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let text = params.get("query").and_then(Value::as_str).unwrap_or("");
     let parsed: Query = query::parse(text)
         .map_err(|e| ApiError::rule(None, "query", format!("Invalid query: {e}.")))?;
@@ -200,8 +222,7 @@ fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Val
         };
         let expand_one = |item: &mut Value| {
             let id = item.get(field).and_then(Value::as_str).map(str::to_string);
-            if let Some(found) = id.and_then(|id| store.collection(kind).and_then(|c| c.get(&id)))
-            {
+            if let Some(found) = id.and_then(|id| store.collection(kind).and_then(|c| c.get(&id))) {
                 item[field] = found.clone();
             }
         };

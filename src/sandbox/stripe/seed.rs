@@ -25,8 +25,16 @@ const CITIES: &[(&str, &str, &str)] = &[
     ("Austin", "US", "78701"),
 ];
 const PRODUCTS: &[&str] = &[
-    "Support plan", "Onboarding", "Licence", "Hosting", "Training day", "Consulting hour",
-    "Data migration", "Hardware kit", "Audit", "Maintenance",
+    "Support plan",
+    "Onboarding",
+    "Licence",
+    "Hosting",
+    "Training day",
+    "Consulting hour",
+    "Data migration",
+    "Hardware kit",
+    "Audit",
+    "Maintenance",
 ];
 const CURRENCIES: &[&str] = &["aud", "nzd", "usd", "gbp", "eur"];
 /// Seed data spans the 60 days before the clock.
@@ -86,7 +94,11 @@ pub fn fill(store: &mut Store, options: &StripeOptions) {
                 let rng = store.rng();
                 let amount = rng.random_range(5..2_000) * 100 + rng.random_range(0..100);
                 let currency = CURRENCIES[rng.random_range(0..CURRENCIES.len())];
-                let status = if rng.random_bool(0.92) { "succeeded" } else { "failed" };
+                let status = if rng.random_bool(0.92) {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
                 let mut params = obj(vec![
                     ("amount", json!(amount.to_string())),
                     ("currency", json!(currency)),
@@ -104,7 +116,11 @@ pub fn fill(store: &mut Store, options: &StripeOptions) {
 }
 
 fn seed_product(store: &mut Store, i: usize, request: &RequestInfo) {
-    let name = format!("{} {}", PRODUCTS[i % PRODUCTS.len()], i / PRODUCTS.len() + 1);
+    let name = format!(
+        "{} {}",
+        PRODUCTS[i % PRODUCTS.len()],
+        i / PRODUCTS.len() + 1
+    );
     let params = obj(vec![
         ("name", json!(name)),
         ("metadata", json!({"erp_item": format!("I-{:04}", i + 1)})),
@@ -136,12 +152,22 @@ fn seed_customer(store: &mut Store, i: usize, request: &RequestInfo) -> Option<S
     let last = LAST[rng.random_range(0..LAST.len())];
     let (city, country, postcode) = CITIES[rng.random_range(0..CITIES.len())];
     let street = rng.random_range(1..400);
-    let phone = format!("+61 4{:02} {:03} {:03}", rng.random_range(0..100), rng.random_range(0..1000), rng.random_range(0..1000));
+    let phone = format!(
+        "+61 4{:02} {:03} {:03}",
+        rng.random_range(0..100),
+        rng.random_range(0..1000),
+        rng.random_range(0..1000)
+    );
     let params = obj(vec![
         ("name", json!(format!("{first} {last}"))),
         (
             "email",
-            json!(format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i + 1)),
+            json!(format!(
+                "{}.{}{}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                i + 1
+            )),
         ),
         ("phone", json!(phone)),
         (

@@ -83,8 +83,7 @@ pub async fn serve(state: StripeState, action: Action, request: Request) -> Resp
                         key,
                         finished: false,
                     };
-                    let (status, body) =
-                        run(&state, &action, &typed, &info, &parts.headers).await;
+                    let (status, body) = run(&state, &action, &typed, &info, &parts.headers).await;
                     state.idempotency(|t| t.finish(&account, key, status, body.clone()));
                     guard.finished = true;
                     (status, body, false)
@@ -116,7 +115,8 @@ struct Running<'a> {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.state.idempotency(|t| t.abandon(self.account, self.key));
+            self.state
+                .idempotency(|t| t.abandon(self.account, self.key));
         }
     }
 }
@@ -222,7 +222,10 @@ mod tests {
 
     #[test]
     fn decodes_basic_credentials() {
-        assert_eq!(base64_decode("c2tfdGVzdF8xMjM6").as_deref(), Some(&b"sk_test_123:"[..]));
+        assert_eq!(
+            base64_decode("c2tfdGVzdF8xMjM6").as_deref(),
+            Some(&b"sk_test_123:"[..])
+        );
         assert_eq!(base64_decode("!"), None);
     }
 }

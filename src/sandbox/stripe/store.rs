@@ -56,10 +56,6 @@ impl Collection {
     pub fn len(&self) -> usize {
         self.order.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -140,7 +136,10 @@ impl Store {
         request: &RequestInfo,
         created: i64,
     ) {
-        let kind = object.get("object").and_then(Value::as_str).unwrap_or("unknown");
+        let kind = object
+            .get("object")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
         let mut data = json!({ "object": object });
         if let Some(previous) = previous {
             data["previous_attributes"] = previous;
