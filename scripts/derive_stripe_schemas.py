@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derive ferry's Stripe schema table from Stripe's OpenAPI spec.
 
-Usage: python3 scripts/derive_stripe_schemas.py [SPEC] [--out PATH]
+Usage: python3 scripts/derive_stripe_schemas.py [SPEC] [--out PATH] [--params-out PATH]
 
 SPEC defaults to ../shared/reference/stripe/spec3-2022-04-12.json and PATH to
 src/connectors/stripe/schemas.json, both relative to the repository root. `--out -` writes the
@@ -18,6 +18,13 @@ A field is {"type": T, ...} with T one of any, bool, int, decimal, minor_units, 
 list; objects carry "ref" (a named object) or "other_keys" (a map such as metadata), lists an
 "item". Optional keys: "optional" (may be null or absent), "required" (requests), "enum",
 "max_length" (requests), "doc" (first sentence of the description).
+
+It also writes the request parameters of the endpoints the sandbox emulates (PARAMS_PATH,
+default src/sandbox/stripe/params.json): "METHOD /path" -> a parameter node, at full depth. A
+node is {"type": T, ...} with T one of string, integer, boolean, number, decimal, object, array,
+one_of, any; optional keys: "enum", "max_length", "emptyable" (accepts "" to unset), "fields"
+and "required" (objects), "other_keys" (a node, for maps such as metadata), "item" (arrays),
+"variants" (one_of).
 """
 
 import json
@@ -28,6 +35,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = REPO / ".." / "shared" / "reference" / "stripe" / "spec3-2022-04-12.json"
 DEFAULT_OUT = REPO / "src" / "connectors" / "stripe" / "schemas.json"
+DEFAULT_PARAMS_OUT = REPO / "src" / "sandbox" / "stripe" / "params.json"
+# Endpoints the sandbox emulates, whose parameters it validates.
+SANDBOX_ENDPOINTS = [
+    ("get", "/v1/charges"),
+    ("get", "/v1/charges/{charge}"),
+    ("get", "/v1/customers"),
+    ("post", "/v1/customers"),
+    ("get", "/v1/customers/search"),
+    ("delete", "/v1/customers/{customer}"),
+    ("get", "/v1/customers/{customer}"),
+    ("post", "/v1/customers/{customer}"),
+    ("get", "/v1/events"),
+    ("get", "/v1/events/{id}"),
+    ("get", "/v1/prices"),
+    ("post", "/v1/prices"),
+    ("get", "/v1/prices/search"),
+    ("get", "/v1/prices/{price}"),
+    ("post", "/v1/prices/{price}"),
+    ("get", "/v1/products"),
+    ("post", "/v1/products"),
+    ("get", "/v1/products/search"),
+    ("delete", "/v1/products/{id}"),
+    ("get", "/v1/products/{id}"),
+    ("post", "/v1/products/{id}"),
+]
 
 # Objects sources yield and pipelines read; what they reference is pulled in up to MAX_DEPTH.
 ROOTS = [
@@ -237,6 +269,79 @@ class Deriver:
         return table
 
 
+def param_node(components, schema):
+    """One request parameter at full depth, for the sandbox's validator."""
+    if "$ref" in schema:
+        return param_node(components, components[schema["$ref"].rsplit("/", 1)[-1]])
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if variants:
+        real = [v for v in variants if v.get("enum") != [""]]
+        nodes = [param_node(components, v) for v in real]
+        node = nodes[0] if len(nodes) == 1 else {"type": "one_of", "variants": nodes}
+        if len(real) < len(variants):
+            node = dict(node, emptyable=True)
+        return node
+    kind = schema.get("type")
+    if kind == "string":
+        node = {"type": "decimal" if schema.get("format") == "decimal" else "string"}
+        values = [v for v in schema.get("enum", []) if v != ""]
+        if values:
+            node["enum"] = sorted(values)
+        if "maxLength" in schema:
+            node["max_length"] = schema["maxLength"]
+        return node
+    if kind in ("integer", "boolean", "number"):
+        return {"type": kind}
+    if kind == "array":
+        return {"type": "array", "item": param_node(components, schema.get("items", {}))}
+    if kind == "object":
+        node = {"type": "object"}
+        props = schema.get("properties")
+        if props:
+            node["fields"] = {k: param_node(components, v) for k, v in sorted(props.items())}
+        required = sorted(schema.get("required", []))
+        if required:
+            node["required"] = required
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            node["other_keys"] = param_node(components, extra)
+        elif not props:
+            node["other_keys"] = {"type": "any"}
+        return node
+    return {"type": "any"}
+
+
+def endpoint_params(spec, method, path):
+    """The parameters of one endpoint as an object node (query or form body)."""
+    operation = spec["paths"][path][method]
+    components = spec["components"]["schemas"]
+    body = operation.get("requestBody", {}).get("content", {})
+    form = body.get("application/x-www-form-urlencoded")
+    if method == "post" and form:
+        return param_node(components, form["schema"])
+    fields, required = {}, []
+    for param in operation.get("parameters", []):
+        if param.get("in") != "query":
+            continue
+        fields[param["name"]] = param_node(components, param.get("schema", {}))
+        if param.get("required"):
+            required.append(param["name"])
+    node = {"type": "object", "fields": dict(sorted(fields.items()))}
+    if required:
+        node["required"] = sorted(required)
+    return node
+
+
+def render_params(spec):
+    """One endpoint per line, so a spec update shows as a readable diff."""
+    lines = []
+    for method, path in SANDBOX_ENDPOINTS:
+        node = endpoint_params(spec, method, path)
+        key = f"{method.upper()} {path}"
+        lines.append(f" {json.dumps(key)}: {json.dumps(node, sort_keys=True, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def event_object(event):
     if any(event.startswith(p + ".") for p in EVENT_NOT_OBJECT):
         return "any"
@@ -284,7 +389,7 @@ def render(objects, requests, event_types):
 
 
 def main(argv):
-    spec_path, out_path = DEFAULT_SPEC, DEFAULT_OUT
+    spec_path, out_path, params_out = DEFAULT_SPEC, DEFAULT_OUT, DEFAULT_PARAMS_OUT
     args = list(argv)
     while args:
         arg = args.pop(0)
@@ -292,6 +397,10 @@ def main(argv):
             if not args:
                 sys.exit("--out needs a path")
             out_path = args.pop(0)
+        elif arg == "--params-out":
+            if not args:
+                sys.exit("--params-out needs a path")
+            params_out = args.pop(0)
         else:
             spec_path = Path(arg)
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
@@ -304,6 +413,12 @@ def main(argv):
         sys.stdout.write(text)
     else:
         Path(out_path).write_text(text, encoding="utf-8")
+    params = render_params(spec)
+    json.loads(params)
+    if params_out == "-":
+        sys.stdout.write(params)
+    else:
+        Path(params_out).write_text(params, encoding="utf-8")
     print("fields classified as minor_units (reason):", file=sys.stderr)
     for line in sorted(set(deriver.minor_units)):
         print(f"  {line}", file=sys.stderr)

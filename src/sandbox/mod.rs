@@ -1,1 +1,2 @@
 //! Local emulators of each system's API, for tests, demos and dry runs.
+pub mod stripe;

@@ -1,0 +1,161 @@
+//! Charges (listed, retrieved and seeded) and the events feed.
+
+use serde_json::{Map, Value};
+
+use super::catalog::same;
+use super::error::ApiError;
+use super::list;
+use super::objects::{self, ChargeSpec};
+use super::store::{Collection, RequestInfo, Store};
+
+pub fn list_charges(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    list::page(collection, "charge", url, params, |c| {
+        same(params, c, "customer")
+            && same(params, c, "payment_intent")
+            && same(params, c, "transfer_group")
+    })
+}
+
+/// `type` (with `*` wildcards) or `types[]` (up to 20), not both (messages unverified).
+pub fn list_events(
+    collection: &Collection,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let single = params.get("type").and_then(Value::as_str);
+    let many: Option<Vec<&str>> = params
+        .get("types")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect());
+    if single.is_some() && many.is_some() {
+        return Err(ApiError::rule(
+            Some("parameters_exclusive"),
+            "types",
+            "You may only specify one of these parameters: type, types.".into(),
+        ));
+    }
+    if many.as_ref().is_some_and(|m| m.len() > 20) {
+        return Err(ApiError::rule(
+            None,
+            "types",
+            "You may pass at most 20 event types in `types`.".into(),
+        ));
+    }
+    // Every emulated event counts as delivered.
+    let delivered = params.get("delivery_success") != Some(&Value::Bool(false));
+    list::page(collection, "event", url, params, |e| {
+        let kind = e.get("type").and_then(Value::as_str).unwrap_or("");
+        delivered
+            && single.is_none_or(|pattern| wildcard(pattern, kind))
+            && many.as_ref().is_none_or(|m| m.contains(&kind))
+    })
+}
+
+/// `customer.*` matches `customer.created` and `customer.subscription.updated`.
+fn wildcard(pattern: &str, kind: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == kind;
+    }
+    let mut rest = kind;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(at) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[at + part.len()..];
+        }
+    }
+    true
+}
+
+/// `POST /v1/sandbox/charges`: amount (required), currency (required), customer, description,
+/// status (succeeded, failed, pending), metadata; records `charge.<status>`.
+pub fn seed_charge(
+    store: &mut Store,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
+    const KNOWN: &[&str] = &[
+        "amount",
+        "currency",
+        "customer",
+        "description",
+        "status",
+        "metadata",
+    ];
+    if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::unknown_parameter(unknown));
+    }
+    let text = |name: &str| params.get(name).and_then(Value::as_str);
+    let amount_text = text("amount").ok_or_else(|| ApiError::missing("amount"))?;
+    let amount: i64 = amount_text
+        .parse()
+        .map_err(|_| ApiError::invalid_integer("amount", amount_text))?;
+    let currency = text("currency")
+        .ok_or_else(|| ApiError::missing("currency"))?
+        .to_lowercase();
+    let status = text("status").unwrap_or("succeeded");
+    if !["succeeded", "failed", "pending"].contains(&status) {
+        return Err(ApiError::invalid_value(
+            "status",
+            "Invalid status: must be one of failed, pending, or succeeded".into(),
+        ));
+    }
+    let customer = text("customer");
+    if let Some(id) = customer
+        && store.customers.get(id).is_none()
+    {
+        return Err(ApiError::no_such("customer", id, "customer"));
+    }
+    let (id, txn, pi, pm) = (
+        store.id("ch"),
+        store.id("txn"),
+        store.id("pi"),
+        store.id("pm"),
+    );
+    let now = store.now();
+    let mut charge = objects::charge(&ChargeSpec {
+        id: &id,
+        created: now,
+        amount,
+        currency: &currency,
+        customer,
+        description: text("description"),
+        status,
+        txn: &txn,
+        payment_intent: &pi,
+        payment_method: &pm,
+    });
+    if let Some(metadata) = params.get("metadata") {
+        objects::merge_metadata(&mut charge, metadata)?;
+    }
+    store.charges.insert(charge.clone());
+    store.record_event(status, &charge, None, request, now);
+    Ok(charge)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("customer.*", "customer.created"));
+        assert!(wildcard("customer.*", "customer.subscription.updated"));
+        assert!(!wildcard("customer.*", "charge.succeeded"));
+        assert!(wildcard("*.created", "price.created"));
+        assert!(wildcard("customer.created", "customer.created"));
+    }
+}

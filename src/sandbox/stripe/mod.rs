@@ -1,0 +1,205 @@
+//! A stateful, in-memory emulator of Stripe's API v1 (customers, products, prices, charges,
+//! events), enforcing the real wire rules: auth, form encoding, parameter validation against
+//! Stripe's spec, list and search paging, idempotency, the test-mode rate limit.
+//!
+//! Routes are relative (`/v1/customers`); the sandbox mounts the router under `/stripe`.
+//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge, and the request headers
+//! `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down or fail it with a
+//! 5xx (see `server.rs`).
+
+mod catalog;
+mod customers;
+pub mod error;
+mod feed;
+pub mod form;
+mod idempotency;
+mod list;
+mod objects;
+pub mod params;
+pub mod query;
+mod ratelimit;
+mod resources;
+mod seed;
+mod server;
+mod store;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use error::ApiError;
+use resources::{Action, Resource};
+pub use server::{DELAY_HEADER, FAIL_HEADER};
+
+/// How the emulator behaves.
+#[derive(Debug, Clone)]
+pub struct StripeOptions {
+    /// Seeds the id generator and, when set, fills the store with realistic data.
+    pub seed: Option<u64>,
+    /// Requests per second per API key; None turns the limit off. Stripe's test mode: 25.
+    pub rate_limit: Option<u32>,
+    /// Accepted keys; None accepts any `sk_test_` / `rk_test_` key.
+    pub api_keys: Option<Vec<String>>,
+    /// How much seed data to make.
+    pub seed_customers: usize,
+    pub seed_charges: usize,
+    pub seed_products: usize,
+    /// A fixed clock (unix seconds) instead of the system's.
+    pub now: Option<i64>,
+}
+
+impl Default for StripeOptions {
+    fn default() -> Self {
+        StripeOptions {
+            seed: None,
+            rate_limit: Some(25),
+            api_keys: None,
+            seed_customers: 2_000,
+            seed_charges: 3_000,
+            seed_products: 20,
+            now: None,
+        }
+    }
+}
+
+struct Shared {
+    options: StripeOptions,
+    store: Mutex<store::Store>,
+    idempotency: Mutex<idempotency::Table>,
+    limiter: Option<Mutex<ratelimit::Limiter>>,
+}
+
+/// The emulator's state; cheap to clone (shared).
+#[derive(Clone)]
+pub struct StripeState {
+    shared: Arc<Shared>,
+}
+
+/// A poisoned lock only means another request panicked; the data is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl StripeState {
+    pub fn new(options: StripeOptions) -> Self {
+        let mut store = store::Store::new(options.seed, options.now);
+        if options.seed.is_some() {
+            seed::fill(&mut store, &options);
+        }
+        StripeState {
+            shared: Arc::new(Shared {
+                limiter: options
+                    .rate_limit
+                    .map(|r| Mutex::new(ratelimit::Limiter::new(r))),
+                store: Mutex::new(store),
+                idempotency: Mutex::new(idempotency::Table::default()),
+                options,
+            }),
+        }
+    }
+
+    /// How many objects of `object` ("customer", "charge", "event", ...) the store holds.
+    pub fn count(&self, object: &str) -> usize {
+        lock(&self.shared.store)
+            .collection(object)
+            .map_or(0, store::Collection::len)
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut store::Store) -> T) -> T {
+        f(&mut lock(&self.shared.store))
+    }
+
+    fn idempotency<T>(&self, f: impl FnOnce(&mut idempotency::Table) -> T) -> T {
+        f(&mut lock(&self.shared.idempotency))
+    }
+
+    fn allow(&self, key: &str) -> bool {
+        match &self.shared.limiter {
+            None => true,
+            Some(limiter) => lock(limiter).allow(key),
+        }
+    }
+
+    fn accepts_key(&self, key: &str) -> bool {
+        match &self.shared.options.api_keys {
+            Some(keys) => keys.iter().any(|k| k == key),
+            None => (key.starts_with("sk_test_") || key.starts_with("rk_test_")) && key.len() > 8,
+        }
+    }
+
+    fn request_id(&self) -> String {
+        self.with_store(|s| s.id("req"))
+    }
+}
+
+macro_rules! route {
+    ($action:expr) => {
+        |State(state): State<StripeState>, request: Request| server::serve(state, $action, request)
+    };
+}
+
+/// A handler for a route with an object id in its path.
+macro_rules! by_id {
+    ($variant:ident, $resource:expr) => {
+        |State(state): State<StripeState>, Path(id): Path<String>, request: Request| {
+            server::serve(state, Action::$variant($resource, id), request)
+        }
+    };
+}
+
+/// The emulator's routes, relative (`/v1/...`).
+pub fn router(state: StripeState) -> Router {
+    use Resource::*;
+    Router::new()
+        .route(
+            "/v1/customers",
+            get(route!(Action::List(Customer))).post(route!(Action::Create(Customer))),
+        )
+        .route(
+            "/v1/customers/search",
+            get(route!(Action::Search(Customer))),
+        )
+        .route(
+            "/v1/customers/{id}",
+            get(by_id!(Retrieve, Customer))
+                .post(by_id!(Update, Customer))
+                .delete(by_id!(Delete, Customer)),
+        )
+        .route(
+            "/v1/products",
+            get(route!(Action::List(Product))).post(route!(Action::Create(Product))),
+        )
+        .route("/v1/products/search", get(route!(Action::Search(Product))))
+        .route(
+            "/v1/products/{id}",
+            get(by_id!(Retrieve, Product))
+                .post(by_id!(Update, Product))
+                .delete(by_id!(Delete, Product)),
+        )
+        .route(
+            "/v1/prices",
+            get(route!(Action::List(Price))).post(route!(Action::Create(Price))),
+        )
+        .route("/v1/prices/search", get(route!(Action::Search(Price))))
+        .route(
+            "/v1/prices/{id}",
+            get(by_id!(Retrieve, Price)).post(by_id!(Update, Price)),
+        )
+        .route("/v1/charges", get(route!(Action::List(Charge))))
+        .route("/v1/charges/{id}", get(by_id!(Retrieve, Charge)))
+        .route("/v1/events", get(route!(Action::List(Event))))
+        .route("/v1/events/{id}", get(by_id!(Retrieve, Event)))
+        .route("/v1/sandbox/charges", post(route!(Action::SeedCharge)))
+        .fallback(unrecognized)
+        .method_not_allowed_fallback(unrecognized)
+        .with_state(state)
+}
+
+async fn unrecognized(request: Request) -> axum::response::Response {
+    ApiError::unrecognized_url(request.method().as_str(), request.uri().path()).into_response()
+}

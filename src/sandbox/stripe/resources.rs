@@ -1,0 +1,238 @@
+//! What each route does to the store, once its parameters are valid.
+
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::query::{self, Query};
+use super::store::{RequestInfo, Store};
+use super::{catalog, customers, feed, list};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resource {
+    Customer,
+    Product,
+    Price,
+    Charge,
+    Event,
+}
+
+impl Resource {
+    pub fn object(self) -> &'static str {
+        match self {
+            Resource::Customer => "customer",
+            Resource::Product => "product",
+            Resource::Price => "price",
+            Resource::Charge => "charge",
+            Resource::Event => "event",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Resource::Customer => "customers",
+            Resource::Product => "products",
+            Resource::Price => "prices",
+            Resource::Charge => "charges",
+            Resource::Event => "events",
+        }
+    }
+
+    /// The path parameter's name in Stripe's spec, which keys `params.json`.
+    fn id_name(self) -> &'static str {
+        match self {
+            Resource::Customer => "{customer}",
+            Resource::Product | Resource::Event => "{id}",
+            Resource::Price => "{price}",
+            Resource::Charge => "{charge}",
+        }
+    }
+
+    /// Fields a search query may use, and which of them are numeric.
+    fn search_fields(self) -> &'static [&'static str] {
+        match self {
+            Resource::Customer => &["created", "email", "name", "phone"],
+            Resource::Product => &[
+                "active",
+                "created",
+                "description",
+                "name",
+                "shippable",
+                "url",
+            ],
+            Resource::Price => &[
+                "active",
+                "created",
+                "currency",
+                "lookup_key",
+                "product",
+                "type",
+            ],
+            Resource::Charge | Resource::Event => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Create(Resource),
+    Retrieve(Resource, String),
+    Update(Resource, String),
+    Delete(Resource, String),
+    List(Resource),
+    Search(Resource),
+    /// Sandbox-only: add a charge (Stripe creates charges from payments, which we do not model).
+    SeedCharge,
+}
+
+impl Action {
+    /// The `params.json` key, or None for sandbox-only routes (validated by hand).
+    pub fn endpoint(&self) -> Option<String> {
+        let (method, path) = match self {
+            Action::Create(r) => ("POST", format!("/v1/{}", r.plural())),
+            Action::Retrieve(r, _) => ("GET", format!("/v1/{}/{}", r.plural(), r.id_name())),
+            Action::Update(r, _) => ("POST", format!("/v1/{}/{}", r.plural(), r.id_name())),
+            Action::Delete(r, _) => ("DELETE", format!("/v1/{}/{}", r.plural(), r.id_name())),
+            Action::List(r) => ("GET", format!("/v1/{}", r.plural())),
+            Action::Search(r) => ("GET", format!("/v1/{}/search", r.plural())),
+            Action::SeedCharge => return None,
+        };
+        Some(format!("{method} {path}"))
+    }
+}
+
+pub fn execute(
+    store: &mut Store,
+    action: &Action,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
+    let object = match action {
+        Action::Create(Resource::Customer) => customers::create(store, params, request)?,
+        Action::Create(Resource::Product) => catalog::create_product(store, params, request)?,
+        Action::Create(Resource::Price) => catalog::create_price(store, params, request)?,
+        Action::Update(Resource::Customer, id) => customers::update(store, id, params, request)?,
+        Action::Update(Resource::Product, id) => {
+            catalog::update_product(store, id, params, request)?
+        }
+        Action::Update(Resource::Price, id) => catalog::update_price(store, id, params, request)?,
+        Action::Delete(Resource::Customer, id) => {
+            return customers::delete(store, id, request);
+        }
+        Action::Delete(Resource::Product, id) => {
+            return catalog::delete_product(store, id, request);
+        }
+        Action::Retrieve(resource, id) => retrieve(store, *resource, id)?,
+        Action::List(resource) => return list_of(store, *resource, params),
+        Action::Search(resource) => return search(store, *resource, params),
+        Action::SeedCharge => feed::seed_charge(store, params, request)?,
+        other => {
+            return Err(ApiError::internal(format!("{other:?} is not routed")));
+        }
+    };
+    expand(store, object, params.get("expand"))
+}
+
+fn retrieve(store: &Store, resource: Resource, id: &str) -> Result<Value, ApiError> {
+    if let Some(object) = store.collection(resource.object()).and_then(|c| c.get(id)) {
+        return Ok(object.clone());
+    }
+    if store.deleted.get(id) == Some(&resource.object()) {
+        return Ok(json!({"id": id, "object": resource.object(), "deleted": true}));
+    }
+    Err(ApiError::no_such(resource.object(), id, "id"))
+}
+
+fn list_of(
+    store: &Store,
+    resource: Resource,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let url = format!("/v1/{}", resource.plural());
+    let collection = store
+        .collection(resource.object())
+        .ok_or_else(|| ApiError::internal("no collection".into()))?;
+    let page = match resource {
+        Resource::Customer => customers::list(collection, &url, params)?,
+        Resource::Product => catalog::list_products(collection, &url, params)?,
+        Resource::Price => catalog::list_prices(collection, &url, params)?,
+        Resource::Charge => feed::list_charges(collection, &url, params)?,
+        Resource::Event => feed::list_events(collection, &url, params)?,
+    };
+    expand(store, page, params.get("expand"))
+}
+
+fn search(
+    store: &Store,
+    resource: Resource,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let text = params.get("query").and_then(Value::as_str).unwrap_or("");
+    let parsed: Query = query::parse(text)
+        .map_err(|e| ApiError::rule(None, "query", format!("Invalid query: {e}.")))?;
+    let allowed = resource.search_fields();
+    if let Some(bad) = parsed.plain_fields().find(|f| !allowed.contains(f)) {
+        return Err(ApiError::rule(
+            None,
+            "query",
+            format!(
+                "Field `{bad}` is an unsupported search field for resource `{}`. See \
+                 https://stripe.com/docs/search#query-fields-for-{} for a list of supported fields.",
+                resource.plural(),
+                resource.plural()
+            ),
+        ));
+    }
+    let url = format!("/v1/{}/search", resource.plural());
+    let collection = store
+        .collection(resource.object())
+        .ok_or_else(|| ApiError::internal("no collection".into()))?;
+    let page = list::search_page(collection, &url, params, |v| parsed.matches(v))?;
+    expand(store, page, params.get("expand"))
+}
+
+/// Expands ids the emulator stores into objects (`customer` on charges, `product` on prices,
+/// `default_price` on products), with `data.` for lists; anything else is refused as Stripe
+/// refuses unexpandable paths. Nested expansion beyond one level is not modelled.
+fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Value, ApiError> {
+    let Some(Value::Array(paths)) = paths else {
+        return Ok(object);
+    };
+    let is_list = matches!(
+        object.get("object").and_then(Value::as_str),
+        Some("list" | "search_result")
+    );
+    for path in paths.iter().filter_map(Value::as_str) {
+        let field = if is_list {
+            path.strip_prefix("data.")
+        } else {
+            Some(path)
+        };
+        let target = field.and_then(|f| match f {
+            "customer" => Some(("customer", f)),
+            "product" => Some(("product", f)),
+            "default_price" => Some(("price", f)),
+            _ => None,
+        });
+        let Some((kind, field)) = target else {
+            return Err(ApiError::rule(
+                None,
+                "expand",
+                format!("This property cannot be expanded ({path})."),
+            ));
+        };
+        let expand_one = |item: &mut Value| {
+            let id = item.get(field).and_then(Value::as_str).map(str::to_string);
+            if let Some(found) = id.and_then(|id| store.collection(kind).and_then(|c| c.get(&id))) {
+                item[field] = found.clone();
+            }
+        };
+        if is_list {
+            if let Some(Value::Array(items)) = object.get_mut("data") {
+                items.iter_mut().for_each(expand_one);
+            }
+        } else {
+            expand_one(&mut object);
+        }
+    }
+    Ok(object)
+}

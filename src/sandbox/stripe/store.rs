@@ -1,0 +1,168 @@
+//! The emulator's in-memory data: one ordered collection per resource, oldest first, plus the
+//! ids of deleted objects (retrieving one returns Stripe's `{"deleted": true}` stub).
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+/// Objects of one resource in creation order.
+#[derive(Default)]
+pub struct Collection {
+    order: Vec<String>,
+    items: HashMap<String, Value>,
+}
+
+impl Collection {
+    pub fn insert(&mut self, object: Value) {
+        let Some(id) = object.get("id").and_then(Value::as_str).map(str::to_string) else {
+            return;
+        };
+        if self.items.insert(id.clone(), object).is_none() {
+            self.order.push(id);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Value> {
+        self.items.get(id)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Value> {
+        self.items.get_mut(id)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Value> {
+        let removed = self.items.remove(id)?;
+        self.order.retain(|o| o != id);
+        Some(removed)
+    }
+
+    /// Position in creation order, for cursors.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.order.iter().position(|o| o == id)
+    }
+
+    /// (position, object), newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = (usize, &Value)> {
+        self.order
+            .iter()
+            .enumerate()
+            .rev()
+            .filter_map(|(i, id)| self.items.get(id).map(|v| (i, v)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+pub struct Store {
+    rng: StdRng,
+    pub customers: Collection,
+    pub products: Collection,
+    pub prices: Collection,
+    pub charges: Collection,
+    pub events: Collection,
+    /// Deleted id -> its object type.
+    pub deleted: HashMap<String, &'static str>,
+    /// Fixed clock for deterministic tests and seeds; None reads the system clock.
+    pub clock: Option<i64>,
+}
+
+impl Store {
+    pub fn new(seed: Option<u64>, clock: Option<i64>) -> Self {
+        let rng = match seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        Store {
+            rng,
+            customers: Collection::default(),
+            products: Collection::default(),
+            prices: Collection::default(),
+            charges: Collection::default(),
+            events: Collection::default(),
+            deleted: HashMap::new(),
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        })
+    }
+
+    pub fn rng(&mut self) -> &mut StdRng {
+        &mut self.rng
+    }
+
+    /// `cus_` + 14 base62 characters, as Stripe's ids look (prices, charges and events use 24).
+    pub fn id(&mut self, prefix: &str) -> String {
+        let len = match prefix {
+            "cus" | "prod" => 14,
+            _ => 24,
+        };
+        let tail: String = (0..len)
+            .map(|_| BASE62[self.rng.random_range(0..BASE62.len())] as char)
+            .collect();
+        format!("{prefix}_{tail}")
+    }
+
+    pub fn collection(&self, object: &str) -> Option<&Collection> {
+        match object {
+            "customer" => Some(&self.customers),
+            "product" => Some(&self.products),
+            "price" => Some(&self.prices),
+            "charge" => Some(&self.charges),
+            "event" => Some(&self.events),
+            _ => None,
+        }
+    }
+
+    /// Appends `<object>.<action>` to the change feed.
+    pub fn record_event(
+        &mut self,
+        action: &str,
+        object: &Value,
+        previous: Option<Value>,
+        request: &RequestInfo,
+        created: i64,
+    ) {
+        let kind = object
+            .get("object")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
+        let mut data = json!({ "object": object });
+        if let Some(previous) = previous {
+            data["previous_attributes"] = previous;
+        }
+        let id = self.id("evt");
+        let event = json!({
+            "id": id,
+            "object": "event",
+            "api_version": "2022-04-12",
+            "created": created,
+            "data": data,
+            "livemode": false,
+            "pending_webhooks": 0,
+            "request": {"id": request.id, "idempotency_key": request.idempotency_key},
+            "type": format!("{kind}.{action}"),
+        });
+        self.events.insert(event);
+    }
+}
+
+/// What an event records about the request that caused it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    pub id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
