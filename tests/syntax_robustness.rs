@@ -63,7 +63,8 @@ fn long_operator_runs_give_a_diagnostic_or_a_tree() {
 }
 
 #[test]
-fn a_thousand_line_file_parses_fast() {
+fn a_thousand_line_file_parses_whole() {
+    // Speed is measured by bench/lint.sh, not by a timed test; this checks the parse is complete.
     let mut text = String::from("pipeline p {\n  map to stripe.customer {\n");
     for i in 0..1_000 {
         text.push_str(&format!(
@@ -71,18 +72,14 @@ fn a_thousand_line_file_parses_fast() {
         ));
     }
     text.push_str("  }\n}\n");
-    // Warm up once, then time.
-    assert!(ferry::syntax::parse_module(FileId(0), &text).is_ok());
-    let started = Instant::now();
-    assert!(ferry::syntax::parse_module(FileId(0), &text).is_ok());
-    // Debug builds of pest are many times slower than release (the lint budget of 20 ms is for
-    // release); this bound catches quadratic behaviour, which would take seconds here.
-    let limit = if cfg!(debug_assertions) { 3_000 } else { 20 };
-    assert!(
-        started.elapsed() < Duration::from_millis(limit),
-        "{:?}",
-        started.elapsed()
-    );
+    let module = ferry::syntax::parse_module(FileId(0), &text).unwrap();
+    let ferry::syntax::ast::Item::Pipeline(pipeline) = &module.items[0] else {
+        panic!("no pipeline")
+    };
+    let ferry::syntax::ast::PipelineItem::Map(map) = &pipeline.items[0] else {
+        panic!("no map")
+    };
+    assert_eq!(map.assignments.len(), 1_000);
 }
 
 proptest! {

@@ -1,6 +1,7 @@
 use crate::diagnostics::{Code, render};
 
 use super::exit;
+use super::output::{out, outln};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,14 +17,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     if args.functions {
-        print!(
+        out!(
             "{}",
             crate::functions::reference::markdown(crate::functions::Registry::standard())
         );
         return exit::OK;
     }
     if args.all {
-        print!("{}", render::errors_markdown());
+        out!("{}", render::errors_markdown());
         return exit::OK;
     }
     let Some(text) = args.code else {
@@ -32,7 +33,7 @@ pub fn run(args: Args) -> u8 {
     };
     match Code::parse(&text) {
         Some(code) => {
-            println!(
+            outln!(
                 "{}: {}\n\n{}",
                 code.as_str(),
                 code.title(),

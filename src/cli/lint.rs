@@ -6,7 +6,7 @@ use crate::program::Program;
 use crate::project;
 
 use super::exit;
-use super::output::{Format, print_human};
+use super::output::{Format, outln, print_human};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> u8 {
             plural(errors),
             plural(warnings)
         ),
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::json!({
                 "files": checked,

@@ -1,4 +1,22 @@
-//! Rendering diagnostics for the terminal or as JSON.
+//! Rendering diagnostics for the terminal or as JSON, and writing to standard output.
+
+/// `print!` that stops quietly when standard output is closed (`ferry lint | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` that stops quietly when standard output is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+pub(crate) use {out, outln};
 
 use std::io::IsTerminal;
 

@@ -5,7 +5,7 @@ use crate::syntax::ast::PipelineItem;
 
 use super::exit;
 use super::lint::{check_roots, pipeline_files};
-use super::output::print_human;
+use super::output::{outln, print_human};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> u8 {
         let file = program.path.display().to_string();
         if program.has_errors() {
             print_human(&program.diagnostics, &program.sources);
-            println!("{file}: does not check, so its tests cannot run ... FAILED");
+            outln!("{file}: does not check, so its tests cannot run ... FAILED");
             failed += 1;
             continue;
         }
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> u8 {
             let compiled = match program.compile(name) {
                 Ok(compiled) => compiled,
                 Err(message) => {
-                    println!("{file} {name}: {message} ... FAILED");
+                    outln!("{file} {name}: {message} ... FAILED");
                     failed += 1;
                     continue;
                 }
@@ -58,19 +58,19 @@ pub fn run(args: Args) -> u8 {
                 match report.result {
                     Ok(()) => {
                         passed += 1;
-                        println!("test {file} {name} \"{}\" ... ok", report.name);
+                        outln!("test {file} {name} \"{}\" ... ok", report.name);
                     }
                     Err(failure) => {
                         failed += 1;
-                        println!("test {file} {name} \"{}\" ... FAILED", report.name);
+                        outln!("test {file} {name} \"{}\" ... FAILED", report.name);
                         for line in failure.to_string().lines() {
-                            println!("    {line}");
+                            outln!("    {line}");
                         }
                     }
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if failed > 0 { exit::FAILED } else { exit::OK }
 }
