@@ -19,7 +19,8 @@ def minor_units_per_unit: {
 def cents_to_decimal($currency):
   . / (minor_units_per_unit[$currency | ascii_downcase] // 100);
 
-def payment_methods: {"card": "CARD", "au_becs_debit": "BECS", "afterpay_clearpay": "AFTERPAY"};
+# Sales are posted to a G/L account per payment method.
+def sales_accounts: {"card": "40100", "au_becs_debit": "40110", "afterpay_clearpay": "40120"};
 
 select(.type == "charge.succeeded")
 | .data.object as $charge
@@ -31,10 +32,9 @@ select(.type == "charge.succeeded")
     ),
     orderDate: ($charge.created | localtime | strftime("%Y-%m-%d")),
     currencyCode: ($charge.currency | ascii_upcase),
-    paymentMethodCode: (payment_methods[$charge.payment_method_details.type // ""] // "OTHER"),
     salesOrderLines: [{
       lineType: "Account",
-      lineObjectNumber: "40100",
+      lineObjectNumber: (sales_accounts[$charge.payment_method_details.type // ""] // "40190"),
       description: ($charge.description // "Stripe charge \($charge.id)"),
       quantity: 1,
       unitPrice: ($charge.amount | cents_to_decimal($charge.currency))

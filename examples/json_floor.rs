@@ -42,8 +42,8 @@ fn main() -> ExitCode {
         }
         match serde_json::from_slice::<serde_json::Value>(&line) {
             Ok(value) => {
-                let written = serde_json::to_writer(&mut out, &value).is_ok()
-                    && out.write_all(b"\n").is_ok();
+                let written =
+                    serde_json::to_writer(&mut out, &value).is_ok() && out.write_all(b"\n").is_ok();
                 if !written {
                     return ExitCode::SUCCESS; // stdout closed
                 }
