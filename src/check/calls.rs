@@ -75,7 +75,7 @@ impl<'a> Checker<'a> {
             for arg in slot {
                 let info = if signature.name == "xref"
                     && index == 0
-                    && dotted_name(&arg.value).is_some()
+                    && arg.value.dotted_name().is_some()
                 {
                     self.xref_collection(&arg.value)
                 } else if param.ty == Type::Closure {
@@ -343,7 +343,7 @@ impl<'a> Checker<'a> {
 
     /// `xref(stripe.customers, id)`: the bare dotted name is a collection name.
     fn xref_collection(&mut self, value: &Expr) -> ArgInfo {
-        let name = dotted_name(value).unwrap_or_default();
+        let name = value.dotted_name().unwrap_or_default();
         let schemas = self.env.schemas;
         if !schemas.sinks.contains_key(&name) && !schemas.sources.contains_key(&name) {
             let candidates = schemas
@@ -506,19 +506,6 @@ impl<'a> Checker<'a> {
             _ => "\"aud\"".to_string(),
         });
         format!("cents_to_decimal({}, {currency})", self.text(value.span))
-    }
-}
-
-/// `a.b.c` written with plain identifiers, as a dotted string.
-pub(crate) fn dotted_name(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Var(name) => Some(name.name.clone()),
-        ExprKind::Field {
-            base,
-            name,
-            optional: false,
-        } => dotted_name(base).map(|prefix| format!("{prefix}.{}", name.name)),
-        _ => None,
     }
 }
 

@@ -550,6 +550,16 @@ currency, an email that is not an address). The message gives the value and the 
 "`ferry map` reads one JSON object per line. This line is not valid JSON, or is not an object. The
 line is reported and the following lines are still processed.";
 
+    CallTooDeep = "E0707", "function calls nested too deeply",
+"A user `fn` called itself (directly or through other functions) more than 64 levels deep for this
+record. ferry stops the record instead of the whole run.
+
+```ferry
+fn countdown(n: int) -> int = if n == 0 { 0 } else { countdown(n - 1) }
+```
+
+Rewrite the function without recursion, for example with `map`, `filter` or `sum` over a list.";
+
     UnusedLet = "W0001", "unused `let`",
 "A `let` binding is never read. Remove it, or prefix its name with `_` to keep it deliberately.";
 

@@ -49,6 +49,7 @@ pub fn compile(
         lets: HashMap::new(),
         tables: HashMap::new(),
         functions: HashMap::new(),
+        function_params: Vec::new(),
         locals: Vec::new(),
         in_function: false,
     };
@@ -70,6 +71,10 @@ pub fn compile(
             _ => None,
         })
         .collect();
+    compiler.function_params = declarations
+        .iter()
+        .map(|f| f.params.iter().map(|p| p.name.name.clone()).collect())
+        .collect();
     for (index, f) in declarations.iter().enumerate() {
         compiler
             .functions
@@ -88,7 +93,7 @@ pub fn compile(
         _ => None,
     });
     for lookup in top_lookups.chain(pipeline_lookups) {
-        let table = compiler.table(lookup, &options.lookups, &program)?;
+        let table = compiler.table(lookup, &options.lookups, &program, &program.base_dir)?;
         compiler
             .tables
             .insert(lookup.name.name.clone(), program.tables.len());
@@ -151,6 +156,8 @@ struct Compiler {
     lets: HashMap<String, usize>,
     tables: HashMap<String, usize>,
     functions: HashMap<String, usize>,
+    /// Parameter names of each user function, by function index (for named arguments).
+    function_params: Vec<Vec<String>>,
     /// Parameters in scope in the current frame, by slot.
     locals: Vec<String>,
     in_function: bool,
@@ -167,16 +174,27 @@ impl Compiler {
         lookup: &LookupDecl,
         files: &IndexMap<String, LookupData>,
         program: &CompiledPipeline,
+        base_dir: &std::path::Path,
     ) -> Result<HashMap<String, Value>, Diagnostic> {
         match &lookup.table {
             LookupTable::File { path, .. } => {
-                let data = files.get(&lookup.name.name).ok_or_else(|| {
-                    Diagnostic::new(
-                        Code::LookupFileMissing,
-                        path.span,
-                        format!("lookup `{}` was not loaded", lookup.name.name),
-                    )
-                })?;
+                // The checker normally loads file tables; without it, read the file here.
+                let loaded;
+                let data = match files.get(&lookup.name.name) {
+                    Some(data) => data,
+                    None => {
+                        loaded = crate::check::lookup_file::load(lookup, base_dir)?.ok_or_else(
+                            || {
+                                Diagnostic::new(
+                                    Code::LookupFileMissing,
+                                    path.span,
+                                    format!("lookup `{}` was not loaded", lookup.name.name),
+                                )
+                            },
+                        )?;
+                        &loaded
+                    }
+                };
                 Ok(data
                     .iter()
                     .map(|(k, v)| (k.clone(), super::json_value::from_json(v.clone())))
@@ -368,6 +386,53 @@ impl Compiler {
         Err(unknown(name.span, "name", &name.name))
     }
 
+    /// A user function's arguments in parameter order: named ones by name, the others in
+    /// order; a parameter left out is null (the checker reports it).
+    fn user_args(
+        &mut self,
+        index: usize,
+        function: &Ident,
+        args: &[Argument],
+    ) -> Result<Vec<Node>, Diagnostic> {
+        let params = self.function_params.get(index).cloned().unwrap_or_default();
+        let mut slots: Vec<Option<&Argument>> = vec![None; params.len().max(args.len())];
+        let mut next = 0;
+        for arg in args {
+            let position = match &arg.name {
+                Some(name) => params.iter().position(|p| *p == name.name).ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::UnknownArgument,
+                        name.span,
+                        format!("`{}` has no parameter `{}`", function.name, name.name),
+                    )
+                })?,
+                None => {
+                    while slots.get(next).is_some_and(Option::is_some) {
+                        next += 1;
+                    }
+                    next
+                }
+            };
+            match slots.get_mut(position) {
+                Some(slot @ None) => *slot = Some(arg),
+                _ => {
+                    return Err(Diagnostic::new(
+                        Code::TooManyArguments,
+                        arg.span,
+                        format!("too many arguments for `{}`", function.name),
+                    ));
+                }
+            }
+        }
+        slots
+            .into_iter()
+            .map(|slot| match slot {
+                Some(arg) => self.expr(&arg.value),
+                None => Ok(Node::Const(Value::Null)),
+            })
+            .collect()
+    }
+
     fn call(
         &mut self,
         function: &Ident,
@@ -375,10 +440,7 @@ impl Compiler {
         span: Span,
     ) -> Result<Node, Diagnostic> {
         if let Some(&index) = self.functions.get(&function.name) {
-            let values = args
-                .iter()
-                .map(|a| self.expr(&a.value))
-                .collect::<Result<_, _>>()?;
+            let values = self.user_args(index, function, args)?;
             return Ok(Node::UserCall {
                 function: index,
                 args: values,
@@ -462,7 +524,7 @@ impl Compiler {
             for arg in slot {
                 if function.name == "xref"
                     && index == 0
-                    && let Some(name) = dotted(&arg.value)
+                    && let Some(name) = arg.value.dotted_name()
                 {
                     values.push(Node::Const(Value::string(name)));
                 } else {
@@ -496,18 +558,5 @@ fn event_filter(events: &[StringLit], span: Span) -> Node {
         arms: vec![(patterns, Node::Const(Value::Bool(true)))],
         default: Some(Box::new(Node::Const(Value::Bool(false)))),
         span,
-    }
-}
-
-/// `stripe.customers` written as a bare name.
-fn dotted(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Var(name) => Some(name.name.clone()),
-        ExprKind::Field {
-            base,
-            name,
-            optional: false,
-        } => Some(format!("{}.{}", dotted(base)?, name.name)),
-        _ => None,
     }
 }

@@ -249,11 +249,13 @@ impl<'a> Machine<'a> {
                 span,
             } => {
                 if self.depth >= MAX_CALL_DEPTH {
-                    return Err(fail(
-                        Code::RuntimeType,
+                    return Err(Flow::Abort(RecordError::new(
+                        Code::CallTooDeep,
                         *span,
-                        "functions call each other too deeply (recursion?)",
-                    ));
+                        format!(
+                            "functions call each other more than {MAX_CALL_DEPTH} levels deep (recursion?)"
+                        ),
+                    )));
                 }
                 let mut values = Vec::with_capacity(args.len());
                 for arg in args {

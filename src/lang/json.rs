@@ -112,41 +112,77 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::list(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let Some(first) = access.next_key::<KeyText>()? else {
-            return Ok(Value::object(Map::new()));
+        // The number token and the number's text are read without allocating.
+        let first = match access.next_key_seed(KeySeed)? {
+            None => return Ok(Value::object(Map::new())),
+            Some(Key::Number) => return access.next_value_seed(NumberSeed),
+            Some(Key::Name(name)) => name,
         };
-        if first.0 == NUMBER_TOKEN {
-            let text: String = access.next_value()?;
-            return Ok(number_from_text(&text));
-        }
         let mut map = Map::with_capacity(access.size_hint().unwrap_or(8));
-        map.insert(first.0, access.next_value_seed(ValueSeed)?);
-        while let Some(key) = access.next_key::<KeyText>()? {
+        map.insert(first, access.next_value_seed(ValueSeed)?);
+        while let Some(key) = access.next_key_seed(KeySeed)? {
+            let name = match key {
+                Key::Name(name) => name,
+                Key::Number => NUMBER_TOKEN.to_string(),
+            };
             let value = access.next_value_seed(ValueSeed)?;
-            map.insert(key.0, value);
+            map.insert(name, value);
         }
         Ok(Value::object(map))
     }
 }
 
-struct KeyText(String);
+enum Key {
+    Number,
+    Name(String),
+}
 
-impl<'de> serde::Deserialize<'de> for KeyText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         struct KeyVisitor;
         impl Visitor<'_> for KeyVisitor {
-            type Value = KeyText;
+            type Value = Key;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object key")
             }
-            fn visit_str<E>(self, v: &str) -> Result<KeyText, E> {
-                Ok(KeyText(v.to_owned()))
+            fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+                Ok(if v == NUMBER_TOKEN {
+                    Key::Number
+                } else {
+                    Key::Name(v.to_owned())
+                })
             }
-            fn visit_string<E>(self, v: String) -> Result<KeyText, E> {
-                Ok(KeyText(v))
+            fn visit_string<E>(self, v: String) -> Result<Key, E> {
+                Ok(if v == NUMBER_TOKEN {
+                    Key::Number
+                } else {
+                    Key::Name(v)
+                })
             }
         }
         deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct NumberSeed;
+
+impl<'de> DeserializeSeed<'de> for NumberSeed {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        struct NumberVisitor;
+        impl Visitor<'_> for NumberVisitor {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(number_from_text(v))
+            }
+        }
+        deserializer.deserialize_str(NumberVisitor)
     }
 }
 
@@ -165,10 +201,12 @@ pub fn write_record(value: &Value, out: &mut Vec<u8>) {
         Value::Duration(d) => write_string(&d.to_string(), out),
         Value::List(items) => {
             out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for item in items.iter().filter(|v| !matches!(v, Value::Omit)) {
+                if !first {
                     out.push(b',');
                 }
+                first = false;
                 write_record(item, out);
             }
             out.push(b']');

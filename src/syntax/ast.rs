@@ -255,6 +255,23 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// `a.b.c` written with plain identifiers (as in `xref(stripe.customers, id)`), as text.
+    pub fn dotted_name(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::Var(name) => Some(name.name.clone()),
+            ExprKind::Field {
+                base,
+                name,
+                optional: false,
+            } => base
+                .dotted_name()
+                .map(|prefix| format!("{prefix}.{}", name.name)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Null,

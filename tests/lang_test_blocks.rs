@@ -1,0 +1,143 @@
+//! `test` blocks: expect (listed fields), expect_skip, expect_error, now, xrefs, fixtures.
+
+mod lang_support;
+
+use ferry::functions::Registry;
+use ferry::lang::{TestReport, run_test};
+use ferry::syntax::ast::{PipelineItem, TestBlock};
+
+const PIPELINE: &str = r#"
+pipeline contacts {
+  source file.input
+  let email = .email ?? skip("contact has no email")
+  map to file.out {
+    email = email
+    name = join([.first, .last], " ")
+    phone = .phone ?? omit
+    seen = string(now())
+    customer = xref(stripe.customers, .id) ?? fail("customer not synced yet")
+    metadata.id = string(.id)
+  }
+  sink file.output {}
+  TESTS
+}
+"#;
+
+fn reports(tests: &str, dir: &std::path::Path) -> Vec<TestReport> {
+    let text = PIPELINE.replace("TESTS", tests);
+    let module = lang_support::module(&text);
+    let pipeline = lang_support::pipeline(&module);
+    let compiled = lang_support::compile_in(&text, dir);
+    pipeline
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            PipelineItem::Test(test) => Some(test),
+            _ => None,
+        })
+        .map(|test: &TestBlock| run_test(&compiled, test, Registry::standard(), dir))
+        .collect()
+}
+
+fn one(test: &str) -> Result<(), String> {
+    let dir = std::path::Path::new(".");
+    let report = reports(test, dir).pop().expect("one test");
+    report.result.map_err(|f| f.to_string())
+}
+
+const XREFS: &str = r#"xrefs = { "stripe.customers": { "1": "C0001" } }"#;
+
+#[test]
+fn listed_fields_pass_and_unlisted_are_not_checked() {
+    let test = format!(
+        r#"test "ok" {{
+          input = {{ email: "ada@example.com", first: "Ada", last: "Lovelace", id: 1 }}
+          expect = {{ email: "ada@example.com", name: "Ada Lovelace", phone: omit, customer: "C0001", metadata: {{ id: "1" }} }}
+          {XREFS}
+        }}"#
+    );
+    assert_eq!(one(&test), Ok(()));
+}
+
+#[test]
+fn a_wrong_field_gives_a_diff() {
+    let test = format!(
+        r#"test "wrong" {{
+          input = {{ email: "ada@example.com", first: "Ada", id: 1, phone: "+61 2" }}
+          expect = {{ name: "Ada Lovelace", phone: omit }}
+          {XREFS}
+        }}"#
+    );
+    let failure = one(&test).unwrap_err();
+    assert!(failure.contains("-") && failure.contains("+"), "{failure}");
+    assert!(failure.contains("Ada Lovelace"), "{failure}");
+    assert!(failure.contains("\"Ada\""), "{failure}");
+    assert!(failure.contains("+61 2"), "{failure}");
+}
+
+#[test]
+fn nested_objects_are_compared() {
+    let test = format!(
+        r#"test "nested" {{
+          input = {{ email: "e", id: 1 }}
+          expect = {{ metadata: {{ id: "2" }} }}
+          {XREFS}
+        }}"#
+    );
+    assert!(one(&test).is_err());
+}
+
+#[test]
+fn expect_skip_and_expect_error() {
+    assert_eq!(
+        one(r#"test "skip" { input = { id: 1 } expect_skip = "no email" }"#),
+        Ok(())
+    );
+    assert_eq!(
+        one(r#"test "error" { input = { email: "e", id: 1 } expect_error = "not synced" }"#),
+        Ok(())
+    );
+    let wrong = one(r#"test "skip" { input = { email: "e", id: 1 } expect_skip = "no email" }"#)
+        .unwrap_err();
+    assert!(wrong.contains("customer not synced yet"), "{wrong}");
+}
+
+#[test]
+fn an_unexpected_skip_is_explained() {
+    let failure = one(r#"test "mapped" { input = { id: 1 } expect = { name: "x" } }"#).unwrap_err();
+    assert!(
+        failure.contains("expected a mapped record") && failure.contains("contact has no email"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn the_clock_is_fixed_and_can_be_set() {
+    let default = format!(
+        r#"test "clock" {{ input = {{ email: "e", id: 1 }} expect = {{ seen: "2026-01-01T00:00:00Z" }} {XREFS} }}"#
+    );
+    assert_eq!(one(&default), Ok(()));
+    let set = format!(
+        r#"test "clock" {{ input = {{ email: "e", id: 1 }} now = "2027-05-06T07:08:09Z" expect = {{ seen: "2027-05-06T07:08:09Z" }} {XREFS} }}"#
+    );
+    assert_eq!(one(&set), Ok(()));
+}
+
+#[test]
+fn fixtures_are_read_relative_to_the_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("fixtures")).unwrap();
+    std::fs::write(
+        dir.path().join("fixtures/person.json"),
+        r#"{"email": "ada@example.com", "first": "Ada", "id": "cus_9"}"#,
+    )
+    .unwrap();
+    let test = r#"test "fixture" {
+      input = json("fixtures/person.json")
+      expect = { email: "ada@example.com", metadata: { id: "cus_9" } }
+      xrefs = { "stripe.customers": { "cus_9": "C9" } }
+    }"#;
+    let report = reports(test, dir.path()).pop().unwrap();
+    assert_eq!(report.result.map_err(|f| f.to_string()), Ok(()));
+    assert_eq!(report.name, "fixture");
+}
