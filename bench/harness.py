@@ -108,7 +108,9 @@ def machine():
     commit = command_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     dirty = command_output(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return (f"{now}; {os.cpu_count()} CPUs ({cpu}){memory}; Linux {platform.release()}; "
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{now}; {os.cpu_count()} CPUs ({cpu}){memory}; load average at the end {load}; "
+            f"Linux {platform.release()}; "
             f"ferry at {commit}{' (uncommitted changes)' if dirty else ''}; "
             f"{command_output(['rustc', '--version'])}")
 
