@@ -96,6 +96,8 @@ pub fn run(args: Args) -> u8 {
         now,
         cross_references: &cross_references,
     };
+    // Only the paths the pipeline reads are parsed; the rest of each line is skipped.
+    let projection = compiled.projection();
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let mut line = Vec::new();
@@ -116,7 +118,7 @@ pub fn run(args: Args) -> u8 {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let record = match crate::lang::parse_record(&line) {
+        let record = match crate::lang::parse_record_projected(&line, &projection) {
             Ok(record) => record,
             Err(e) => {
                 counts.failed += 1;

@@ -9,11 +9,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use super::{Map, Value};
 
 /// serde_json's key for numbers kept as text (the `arbitrary_precision` feature).
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct JsonError(String);
+pub struct JsonError(pub(crate) String);
 
 /// Parses one JSON document (a record: any JSON value is accepted, objects expected).
 pub fn parse_record(bytes: &[u8]) -> Result<Value, JsonError> {
@@ -59,7 +59,7 @@ pub fn number_from_text(text: &str) -> Value {
     }
 }
 
-struct ValueSeed;
+pub(crate) struct ValueSeed;
 
 impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value;
@@ -167,7 +167,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
     }
 }
 
-struct NumberSeed;
+pub(crate) struct NumberSeed;
 
 impl<'de> DeserializeSeed<'de> for NumberSeed {
     type Value = Value;

@@ -3,17 +3,21 @@
 mod compile;
 mod eval;
 pub mod json;
+pub mod json_projected;
 pub mod json_value;
 mod node;
 mod ops;
 mod outcome;
+pub mod projection;
 mod run;
 pub mod testing;
 pub mod value;
 
 pub use compile::{CompileOptions, CompiledPipeline, compile};
 pub use json::{parse_record, write_record};
+pub use json_projected::parse_record_projected;
 pub use outcome::{Outcome, RecordError, RunEnv};
+pub use projection::Projection;
 pub use run::{ExpressionError, eval_expression, eval_text};
 pub use testing::{MapCrossReferences, TestReport, run_test};
 pub use value::{Map, Value};
