@@ -34,16 +34,17 @@ const TARGETS: &[(&str, &str, &str)] = &[
 /// Every Stripe schema, or what is wrong with the embedded table.
 pub fn registry() -> Result<SchemaRegistry, TableError> {
     let table = table::table().map_err(|e| TableError(e.to_string()))?;
+    let mut roots = Roots::default();
     let mut registry = SchemaRegistry::default();
     for (source, object) in SOURCES {
         registry.add_source(SourceSchema {
             name: source.to_string(),
-            record: convert::object(&table.objects, object)?,
+            record: roots.get(table, object)?,
             events: IndexMap::new(),
             id_field: "id".into(),
         });
     }
-    registry.add_source(events_source(table)?);
+    registry.add_source(events_source(table, &mut roots)?);
     for (target, request, sink) in TARGETS {
         let record = convert::object(&table.requests, request)?;
         registry.add_target(TargetSchema {
@@ -61,13 +62,13 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
 
 /// `stripe.events`: the generic event, narrowed per event type to one whose `data.object` is
 /// the object that event carries.
-fn events_source(table: &Table) -> Result<SourceSchema, TableError> {
-    let event = convert::object(&table.objects, "event")?;
+fn events_source(table: &Table, roots: &mut Roots) -> Result<SourceSchema, TableError> {
+    let event = roots.get(table, "event")?;
     let mut events = IndexMap::new();
     for (event_type, object) in &table.event_types {
         let data_object = match object.as_str() {
             "any" => Type::Any,
-            name => convert::object(&table.objects, name)?,
+            name => roots.get(table, name)?,
         };
         events.insert(
             event_type.clone(),
@@ -80,6 +81,22 @@ fn events_source(table: &Table) -> Result<SourceSchema, TableError> {
         events,
         id_field: "id".into(),
     })
+}
+
+/// Root object types built once each: 188 event types share about a dozen objects, and the
+/// types are reference-counted, so sharing makes the registry cheap to build on every lint.
+#[derive(Default)]
+struct Roots(std::collections::HashMap<String, Type>);
+
+impl Roots {
+    fn get(&mut self, table: &Table, name: &str) -> Result<Type, TableError> {
+        if let Some(ty) = self.0.get(name) {
+            return Ok(ty.clone());
+        }
+        let ty = convert::object(&table.objects, name)?;
+        self.0.insert(name.to_string(), ty.clone());
+        Ok(ty)
+    }
 }
 
 /// The event type with `data` = `{ object: <data_object>, previous_attributes: any }`.
