@@ -125,9 +125,14 @@ fn new_party(rng: &mut StdRng, data: &mut CapsuleData, kind: PartyKind, epoch: T
     let created = epoch
         .checked_add(rng.random_range(0..365 * 86_400_i64).seconds())
         .unwrap_or(epoch);
+    // Everything seeded was last touched in 2025, so anything written later sorts after it.
+    let last = epoch
+        .checked_add((365 * 86_400_i64 - 1).seconds())
+        .unwrap_or(epoch);
     let updated = created
         .checked_add(rng.random_range(0..60 * 86_400_i64).seconds())
-        .unwrap_or(created);
+        .unwrap_or(created)
+        .min(last);
     let mut party = Party::new(data.next_id, kind, created);
     party.updated_at = updated;
     let (city, state, zip, country, prefix) = words::PLACES[rng.random_range(0..words::PLACES.len())];
