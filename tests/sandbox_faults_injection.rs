@@ -29,18 +29,30 @@ fn parties(handle: &SandboxHandle) -> String {
 async fn with_500_at_certainty_every_response_is_500_in_the_systems_shape() {
     let (handle, client) = start("500=1.0", None).await;
     for _ in 0..5 {
-        let response = client.get(parties(&handle)).bearer_auth(DEFAULT_TOKEN).send().await.unwrap();
+        let response = client
+            .get(parties(&handle))
+            .bearer_auth(DEFAULT_TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 500);
         assert!(response.json::<Value>().await.unwrap()["message"].is_string());
     }
     let token = client
-        .post(format!("{}/oauth/sandbox-tenant/oauth2/v2.0/token", handle.base_url()))
-        .header("content-type", "application/x-www-form-urlencoded").body(form(&[("grant_type", "client_credentials")]))
+        .post(format!(
+            "{}/oauth/sandbox-tenant/oauth2/v2.0/token",
+            handle.base_url()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("grant_type", "client_credentials")]))
         .send()
         .await
         .unwrap();
     assert_eq!(token.status(), 500);
-    assert_eq!(token.json::<Value>().await.unwrap()["error"]["code"], "InternalServerError");
+    assert_eq!(
+        token.json::<Value>().await.unwrap()["error"]["code"],
+        "InternalServerError"
+    );
     handle.shutdown().await.unwrap();
 }
 
@@ -48,7 +60,12 @@ async fn statuses(spec: &str, count: usize) -> Vec<u16> {
     let (handle, client) = start(spec, None).await;
     let mut seen = Vec::new();
     for _ in 0..count {
-        let response = client.get(parties(&handle)).bearer_auth(DEFAULT_TOKEN).send().await.unwrap();
+        let response = client
+            .get(parties(&handle))
+            .bearer_auth(DEFAULT_TOKEN)
+            .send()
+            .await
+            .unwrap();
         seen.push(response.status().as_u16());
     }
     handle.shutdown().await.unwrap();
@@ -71,10 +88,18 @@ async fn a_seed_makes_the_pattern_reproducible() {
 #[tokio::test]
 async fn injected_429_carries_retry_after_one_second() {
     let (handle, client) = start("429=1", None).await;
-    let response = client.get(parties(&handle)).bearer_auth(DEFAULT_TOKEN).send().await.unwrap();
+    let response = client
+        .get(parties(&handle))
+        .bearer_auth(DEFAULT_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "1");
-    assert_eq!(response.json::<Value>().await.unwrap()["error"], "rate limit reached");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "rate limit reached"
+    );
     handle.shutdown().await.unwrap();
 }
 
@@ -82,8 +107,15 @@ async fn injected_429_carries_retry_after_one_second() {
 async fn drop_makes_the_client_see_an_error_not_a_response() {
     let (handle, client) = start("drop=1.0", None).await;
     for _ in 0..3 {
-        let outcome = client.get(parties(&handle)).bearer_auth(DEFAULT_TOKEN).send().await;
-        assert!(outcome.is_err(), "expected a connection error, got {outcome:?}");
+        let outcome = client
+            .get(parties(&handle))
+            .bearer_auth(DEFAULT_TOKEN)
+            .send()
+            .await;
+        assert!(
+            outcome.is_err(),
+            "expected a connection error, got {outcome:?}"
+        );
     }
     handle.shutdown().await.unwrap();
 }
@@ -92,7 +124,12 @@ async fn drop_makes_the_client_see_an_error_not_a_response() {
 async fn slow_delays_the_real_answer() {
     let (handle, client) = start("slow=1.0:300ms", None).await;
     let started = Instant::now();
-    let response = client.get(parties(&handle)).bearer_auth(DEFAULT_TOKEN).send().await.unwrap();
+    let response = client
+        .get(parties(&handle))
+        .bearer_auth(DEFAULT_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
     handle.shutdown().await.unwrap();
@@ -100,7 +137,10 @@ async fn slow_delays_the_real_answer() {
 
 #[test]
 fn bad_specs_name_the_bad_part() {
-    let error = "500=0.1,teapot=0.2".parse::<FaultSpec>().unwrap_err().to_string();
+    let error = "500=0.1,teapot=0.2"
+        .parse::<FaultSpec>()
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("`teapot=0.2`"), "{error}");
 }
 

@@ -180,11 +180,7 @@ impl FaultInjector {
 
     /// Picks the fault for the next request, if any.
     pub fn draw(&self) -> Option<Fault> {
-        let roll: f64 = self
-            .rng
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .random();
+        let roll: f64 = self.rng.lock().unwrap_or_else(|e| e.into_inner()).random();
         let mut cumulative = 0.0;
         for (fault, probability) in &self.faults {
             cumulative += probability;
@@ -204,7 +200,11 @@ pub struct FaultLayerState {
 }
 
 /// axum middleware (use with `middleware::from_fn_with_state`).
-pub async fn inject(State(state): State<FaultLayerState>, request: Request, next: Next) -> Response {
+pub async fn inject(
+    State(state): State<FaultLayerState>,
+    request: Request,
+    next: Next,
+) -> Response {
     match state.injector.draw() {
         None => next.run(request).await,
         Some(Fault::Slow(delay)) => {
@@ -212,10 +212,7 @@ pub async fn inject(State(state): State<FaultLayerState>, request: Request, next
             next.run(request).await
         }
         Some(Fault::Drop) => {
-            match request
-                .extensions()
-                .get::<ConnectInfo<ConnectionControl>>()
-            {
+            match request.extensions().get::<ConnectInfo<ConnectionControl>>() {
                 Some(ConnectInfo(control)) => {
                     control.sever();
                     error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)
@@ -225,7 +222,9 @@ pub async fn inject(State(state): State<FaultLayerState>, request: Request, next
                 None => error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
-        Some(Fault::InternalError) => error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR),
+        Some(Fault::InternalError) => {
+            error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)
+        }
         Some(Fault::Unavailable) => error_response(state.system, StatusCode::SERVICE_UNAVAILABLE),
         Some(Fault::RateLimited) => {
             let mut response = error_response(state.system, StatusCode::TOO_MANY_REQUESTS);

@@ -60,7 +60,9 @@ impl RateWindows {
         if allowed {
             window.used += 1;
         }
-        let left = self.window.saturating_sub(now.duration_since(window.started));
+        let left = self
+            .window
+            .saturating_sub(now.duration_since(window.started));
         Allowance {
             allowed,
             limit: self.limit,

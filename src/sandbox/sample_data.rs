@@ -19,15 +19,46 @@ pub const LAST_NAMES: &[&str] = &[
 ];
 
 pub const COMPANY_WORDS: &[&str] = &[
-    "Northwind", "Contoso", "Fabrikam", "Harbour", "Summit", "Blue Fern", "Ironbark", "Kestrel",
-    "Meridian", "Pioneer", "Redwood", "Silverline", "Tidewater", "Copperleaf", "Granite",
-    "Lighthouse", "Orchard", "Riverbend", "Sunrise", "Westgate", "Alder", "Beacon", "Cedar",
-    "Driftwood", "Evergreen",
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Harbour",
+    "Summit",
+    "Blue Fern",
+    "Ironbark",
+    "Kestrel",
+    "Meridian",
+    "Pioneer",
+    "Redwood",
+    "Silverline",
+    "Tidewater",
+    "Copperleaf",
+    "Granite",
+    "Lighthouse",
+    "Orchard",
+    "Riverbend",
+    "Sunrise",
+    "Westgate",
+    "Alder",
+    "Beacon",
+    "Cedar",
+    "Driftwood",
+    "Evergreen",
 ];
 
 pub const COMPANY_KINDS: &[&str] = &[
-    "Traders", "Logistics", "Studios", "Foods", "Engineering", "Consulting", "Supplies",
-    "Outfitters", "Labs", "Imports", "Builders", "Health",
+    "Traders",
+    "Logistics",
+    "Studios",
+    "Foods",
+    "Engineering",
+    "Consulting",
+    "Supplies",
+    "Outfitters",
+    "Labs",
+    "Imports",
+    "Builders",
+    "Health",
 ];
 
 pub const COMPANY_SUFFIXES: &[&str] = &["Ltd", "Pty Ltd", "Inc.", "LLC", "GmbH", "Co.", "Limited"];
@@ -52,23 +83,60 @@ pub const PLACES: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 pub const STREETS: &[&str] = &[
-    "High Street", "Station Road", "King Street", "Queen Street", "Market Square", "George Street",
-    "Park Lane", "Harbour Road", "Mill Lane", "Church Road", "Collins Street", "Main Street",
-    "Elm Avenue", "Bridge Street", "North Terrace",
+    "High Street",
+    "Station Road",
+    "King Street",
+    "Queen Street",
+    "Market Square",
+    "George Street",
+    "Park Lane",
+    "Harbour Road",
+    "Mill Lane",
+    "Church Road",
+    "Collins Street",
+    "Main Street",
+    "Elm Avenue",
+    "Bridge Street",
+    "North Terrace",
 ];
 
 pub const JOB_TITLES: &[&str] = &[
-    "Director", "Finance Manager", "Accounts Payable", "Buyer", "Operations Lead", "Founder",
-    "Office Manager", "Procurement Officer", "CFO", "Sales Manager", "Bookkeeper",
+    "Director",
+    "Finance Manager",
+    "Accounts Payable",
+    "Buyer",
+    "Operations Lead",
+    "Founder",
+    "Office Manager",
+    "Procurement Officer",
+    "CFO",
+    "Sales Manager",
+    "Bookkeeper",
 ];
 
 pub const TITLES: &[&str] = &["Mr", "Ms", "Mrs", "Dr", "Mx"];
 
 pub const PRODUCTS: &[&str] = &[
-    "Desk Lamp", "Office Chair", "Standing Desk", "Monitor Arm", "Notebook A5", "Fountain Pen",
-    "Cable Kit", "Whiteboard", "Filing Cabinet", "Coffee Beans 1kg", "Support Plan (monthly)",
-    "Onboarding Workshop", "Ergonomic Mouse", "Keyboard", "Headset", "Webcam", "Paper Ream",
-    "Printer Toner", "Bookshelf", "Plant Pot",
+    "Desk Lamp",
+    "Office Chair",
+    "Standing Desk",
+    "Monitor Arm",
+    "Notebook A5",
+    "Fountain Pen",
+    "Cable Kit",
+    "Whiteboard",
+    "Filing Cabinet",
+    "Coffee Beans 1kg",
+    "Support Plan (monthly)",
+    "Onboarding Workshop",
+    "Ergonomic Mouse",
+    "Keyboard",
+    "Headset",
+    "Webcam",
+    "Paper Ream",
+    "Printer Toner",
+    "Bookshelf",
+    "Plant Pot",
 ];
 
 pub fn pick<'a, R: Rng>(rng: &mut R, words: &[&'a str]) -> &'a str {

@@ -91,8 +91,26 @@ pub async fn token(
     .into_response()
 }
 
-/// The caller's token when it is known and unexpired, or the 401 to send.
-pub fn authenticate(state: &BusinessCentralState, headers: &HeaderMap) -> Result<String, Response> {
+/// A 401 with Business Central's OData body and a `WWW-Authenticate` challenge.
+#[derive(Debug)]
+pub struct Unauthenticated(ODataError);
+
+impl IntoResponse for Unauthenticated {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        response
+    }
+}
+
+/// The caller's token when it is known and unexpired.
+pub fn authenticate(
+    state: &BusinessCentralState,
+    headers: &HeaderMap,
+) -> Result<String, Unauthenticated> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -116,13 +134,11 @@ pub fn authenticate(state: &BusinessCentralState, headers: &HeaderMap) -> Result
             } else {
                 "The request needs a bearer token in the Authorization header."
             };
-            let mut response =
-                ODataError::new(StatusCode::UNAUTHORIZED, UNAUTHORIZED, message).into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            Err(response)
+            Err(Unauthenticated(ODataError::new(
+                StatusCode::UNAUTHORIZED,
+                UNAUTHORIZED,
+                message,
+            )))
         }
     }
 }

@@ -52,7 +52,9 @@ impl ODataError {
         Self::new(
             StatusCode::BAD_REQUEST,
             RECORD_NOT_FOUND,
-            format!("The {table} does not exist. Identification fields and values: {field}='{value}'"),
+            format!(
+                "The {table} does not exist. Identification fields and values: {field}='{value}'"
+            ),
         )
     }
 }

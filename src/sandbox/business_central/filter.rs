@@ -259,7 +259,11 @@ impl Parser {
             _ => return self.error("expected a literal value"),
         };
         self.next += 1;
-        Ok(Filter::Compare { property, op, value })
+        Ok(Filter::Compare {
+            property,
+            op,
+            value,
+        })
     }
 }
 
@@ -271,7 +275,18 @@ fn is_identifier(word: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(
             word.to_ascii_lowercase().as_str(),
-            "and" | "or" | "not" | "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "true" | "false" | "null"
+            "and"
+                | "or"
+                | "not"
+                | "eq"
+                | "ne"
+                | "gt"
+                | "ge"
+                | "lt"
+                | "le"
+                | "true"
+                | "false"
+                | "null"
         )
 }
 
@@ -318,7 +333,9 @@ impl Filter {
                 b.check(set)
             }
             Filter::Not(a) => a.check(set),
-            Filter::Compare { property, value, .. } => {
+            Filter::Compare {
+                property, value, ..
+            } => {
                 let Some(p) = set.property(property) else {
                     return Err(format!(
                         "Could not find a property named '{property}' on type 'Microsoft.NAV.{}'.",
@@ -354,7 +371,11 @@ impl Filter {
             Filter::And(a, b) => a.matches(entity) && b.matches(entity),
             Filter::Or(a, b) => a.matches(entity) || b.matches(entity),
             Filter::Not(a) => !a.matches(entity),
-            Filter::Compare { property, op, value } => {
+            Filter::Compare {
+                property,
+                op,
+                value,
+            } => {
                 let ordering = compare(entity.get(property).unwrap_or(&Value::Null), value);
                 match (op, ordering) {
                     (CompareOp::Eq, o) => o == Some(Ordering::Equal),
@@ -426,7 +447,11 @@ mod tests {
         );
         assert_eq!(
             parse("externalDocumentNumber eq 'ch_1'").unwrap(),
-            compare("externalDocumentNumber", CompareOp::Eq, Literal::Text("ch_1".into()))
+            compare(
+                "externalDocumentNumber",
+                CompareOp::Eq,
+                Literal::Text("ch_1".into())
+            )
         );
         assert_eq!(
             parse("number eq 'O''Brien'").unwrap(),
@@ -450,14 +475,21 @@ mod tests {
             ("x eq -3", Literal::Number(Decimal::new(-3, 0))),
             ("x eq true", Literal::Boolean(true)),
             ("x eq null", Literal::Null),
-            ("x eq 2026-01-31", Literal::Date(Date::new(2026, 1, 31).unwrap())),
+            (
+                "x eq 2026-01-31",
+                Literal::Date(Date::new(2026, 1, 31).unwrap()),
+            ),
             (
                 "x eq 6A1B4A3C-0000-4C6A-9F2E-1234567890AB",
                 Literal::Guid("6a1b4a3c-0000-4c6a-9f2e-1234567890ab".into()),
             ),
         ];
         for (text, expected) in cases {
-            assert_eq!(parse(text).unwrap(), compare("x", CompareOp::Eq, expected), "{text}");
+            assert_eq!(
+                parse(text).unwrap(),
+                compare("x", CompareOp::Eq, expected),
+                "{text}"
+            );
         }
     }
 
@@ -482,8 +514,14 @@ mod tests {
 
     #[test]
     fn checks_properties_and_types_against_the_set() {
-        parse("number eq 'C0001'").unwrap().check(&CUSTOMERS).unwrap();
-        let unknown = parse("colour eq 'red'").unwrap().check(&CUSTOMERS).unwrap_err();
+        parse("number eq 'C0001'")
+            .unwrap()
+            .check(&CUSTOMERS)
+            .unwrap();
+        let unknown = parse("colour eq 'red'")
+            .unwrap()
+            .check(&CUSTOMERS)
+            .unwrap_err();
         assert!(unknown.contains("'colour'"), "{unknown}");
         let mismatch = parse("number eq 5").unwrap().check(&CUSTOMERS).unwrap_err();
         assert!(mismatch.contains("incompatible"), "{mismatch}");

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::BusinessCentralState;
-use super::auth::authenticate;
+use super::auth::{Unauthenticated, authenticate};
 use super::error::{
     self, ENTITY_CHANGED, ENTITY_CHANGED_STATUS, MISSING_IF_MATCH_STATUS, ODataError,
 };
@@ -35,8 +35,8 @@ pub async fn service_root(
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    if let Err(response) = admit(&state, &headers) {
-        return response;
+    if let Err(refused) = admit(&state, &headers) {
+        return refused.into_response();
     }
     let base = Base::new(&headers, &uri);
     Json(json!({
@@ -46,23 +46,43 @@ pub async fn service_root(
     .into_response()
 }
 
+/// Why a request was turned away before any work.
+enum Refused {
+    Unauthenticated(Unauthenticated),
+    RateLimited { retry_after: u64 },
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Unauthenticated(e) => e.into_response(),
+            Refused::RateLimited { retry_after } => {
+                let mut response = ODataError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    error::TOO_MANY_REQUESTS,
+                    "The request rate limit was exceeded; retry after the time in Retry-After.",
+                )
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                response
+            }
+        }
+    }
+}
+
 /// Authenticates and meters a request.
-fn admit(state: &BusinessCentralState, headers: &HeaderMap) -> Result<(), Response> {
-    let token = authenticate(state, headers)?;
+fn admit(state: &BusinessCentralState, headers: &HeaderMap) -> Result<(), Refused> {
+    let token = authenticate(state, headers).map_err(Refused::Unauthenticated)?;
     let allowance = state.inner.windows.take(&token);
     if allowance.allowed {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(Refused::RateLimited {
+            retry_after: allowance.retry_after,
+        })
     }
-    let mut response = ODataError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        error::TOO_MANY_REQUESTS,
-        "The request rate limit was exceeded; retry after the time in Retry-After.",
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(allowance.retry_after));
-    Err(response)
 }
 
 /// Absolute URLs for `@odata.context`, `@odata.nextLink` and `Location`.
@@ -105,39 +125,63 @@ pub async fn dispatch(
         ))
         .into_response();
     }
-    if let Err(response) = admit(&state, &headers) {
-        return response;
+    if let Err(refused) = admit(&state, &headers) {
+        return refused.into_response();
     }
     let base = Base::new(&headers, &uri);
     let outcome = path::parse(&rest).and_then(|resource| {
         let mut data = state.data();
         let data = &mut *data;
-        let page_size = query::preferred_page_size(
-            headers.get("prefer").and_then(|v| v.to_str().ok()),
-        );
+        let page_size =
+            query::preferred_page_size(headers.get("prefer").and_then(|v| v.to_str().ok()));
         match resource {
             Resource::Companies => Ok(companies(&data.companies, &base, None)),
             Resource::Company(id) => Ok(companies(&data.companies, &base, Some(&id))),
-            Resource::Collection { company, set, parent } => {
+            Resource::Collection {
+                company,
+                set,
+                parent,
+            } => {
                 let index = data.company_index(&company).ok_or_else(no_company)?;
                 let company = &mut data.companies[index];
                 if let Some((parent_set, parent_id)) = &parent {
-                    company
-                        .find(parent_set, parent_id)
-                        .ok_or_else(|| ODataError::not_found(format!("The {} does not exist.", parent_set.entity)))?;
+                    company.find(parent_set, parent_id).ok_or_else(|| {
+                        ODataError::not_found(format!("The {} does not exist.", parent_set.entity))
+                    })?;
                 }
                 let parent_id = parent.map(|(_, id)| id);
                 match method {
                     Method::GET => {
                         let options = query::parse(uri.query(), set)?;
                         let size = page_size.unwrap_or(config.page_size);
-                        Ok(list(company, set, parent_id.as_deref(), options, size, page_size.is_some(), &base, &uri))
+                        Ok(list(
+                            company,
+                            set,
+                            parent_id.as_deref(),
+                            options,
+                            size,
+                            page_size.is_some(),
+                            &base,
+                            &uri,
+                        ))
                     }
-                    Method::POST => create(company, &mut data.ids, set, parent_id.as_deref(), &body, &base),
+                    Method::POST => create(
+                        company,
+                        &mut data.ids,
+                        set,
+                        parent_id.as_deref(),
+                        &body,
+                        &base,
+                    ),
                     _ => Err(method_not_allowed(&method)),
                 }
             }
-            Resource::Entity { company, set, id, parent } => {
+            Resource::Entity {
+                company,
+                set,
+                id,
+                parent,
+            } => {
                 let index = data.company_index(&company).ok_or_else(no_company)?;
                 let company = &mut data.companies[index];
                 let entity = company.find(set, &id).ok_or_else(|| missing(set))?;
@@ -151,16 +195,26 @@ pub async fn dispatch(
                         let options = query::parse(uri.query(), set)?;
                         let expand = options.expand.map(|lines| (lines, &*company));
                         let mut out = Map::new();
-                        out.insert("@odata.context".into(), json!(context(&base, company, set, true)));
+                        out.insert(
+                            "@odata.context".into(),
+                            json!(context(&base, company, set, true)),
+                        );
                         out.extend(query::render(entity, options.select.as_deref(), expand));
                         Ok(Json(Value::Object(out)).into_response())
                     }
-                    Method::PATCH => update(company, &mut data.ids, set, &id, &headers, &body, &base),
+                    Method::PATCH => {
+                        update(company, &mut data.ids, set, &id, &headers, &body, &base)
+                    }
                     Method::DELETE => delete(company, &mut data.ids, set, &id, &headers),
                     _ => Err(method_not_allowed(&method)),
                 }
             }
-            Resource::Action { company, set, id, action } => {
+            Resource::Action {
+                company,
+                set,
+                id,
+                action,
+            } => {
                 if method != Method::POST {
                     return Err(method_not_allowed(&method));
                 }
@@ -254,7 +308,11 @@ fn list(
         })
         .filter(|e| options.filter.as_ref().is_none_or(|f| f.matches(&e.fields)))
         .filter(|e| options.skiptoken.is_none_or(|after| e.seq > after));
-    let skip = if options.skiptoken.is_some() { 0 } else { options.skip };
+    let skip = if options.skiptoken.is_some() {
+        0
+    } else {
+        options.skip
+    };
     let wanted = options.top.unwrap_or(usize::MAX);
     let take = wanted.min(page_size);
     let mut rest = matching.skip(skip);
@@ -262,7 +320,10 @@ fn list(
     let more = wanted > page.len() && rest.next().is_some();
     let expand = options.expand.map(|lines| (lines, company));
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(context(base, company, set, false)));
+    out.insert(
+        "@odata.context".into(),
+        json!(context(base, company, set, false)),
+    );
     out.insert(
         "value".into(),
         Value::Array(
@@ -284,11 +345,17 @@ fn list(
         next.append_pair("$skiptoken", &last.seq.to_string());
         out.insert(
             "@odata.nextLink".into(),
-            json!(format!("http://{}{}?{}", base.host, uri.path(), next.finish())),
+            json!(format!(
+                "http://{}{}?{}",
+                base.host,
+                uri.path(),
+                next.finish()
+            )),
         );
     }
     let mut response = Json(Value::Object(out)).into_response();
-    if preferred && let Ok(value) = HeaderValue::from_str(&format!("odata.maxpagesize={page_size}")) {
+    if preferred && let Ok(value) = HeaderValue::from_str(&format!("odata.maxpagesize={page_size}"))
+    {
         response.headers_mut().insert("preference-applied", value);
     }
     response
@@ -297,8 +364,12 @@ fn list(
 fn body_object(body: &Bytes) -> Result<Map<String, Value>, ODataError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ODataError::bad_request("The request body must be a JSON object.")),
-        Err(e) => Err(ODataError::bad_request(format!("The request body is not valid JSON: {e}"))),
+        Ok(_) => Err(ODataError::bad_request(
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ODataError::bad_request(format!(
+            "The request body is not valid JSON: {e}"
+        ))),
     }
 }
 
@@ -319,9 +390,17 @@ fn create_record(
     }
     if let Some(key) = set.parent_key {
         let parent_set = rules::parent_of(set).ok_or_else(|| missing(set))?;
-        let parent_id = fields.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+        let parent_id = fields
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if company.find(parent_set, &parent_id).is_none() {
-            return Err(ODataError::record_not_found(parent_set.entity, "Id", &parent_id));
+            return Err(ODataError::record_not_found(
+                parent_set.entity,
+                "Id",
+                &parent_id,
+            ));
         }
     }
     if set.numbers.is_some() && !changes.keys.contains(&"number") {
@@ -334,12 +413,17 @@ fn create_record(
     if fields.contains_key("lastModifiedDateTime") {
         fields.insert("lastModifiedDateTime".into(), json!(now));
     }
-    let entity = Entity { seq: ids.next_seq(), version: ids.next_version(), fields };
+    let entity = Entity {
+        seq: ids.next_seq(),
+        version: ids.next_version(),
+        fields,
+    };
     company.insert(set, entity);
     if let (Some(lines), Some(line_set)) = (changes.lines, rules::lines_of(set)) {
         for (n, line) in lines.iter().enumerate() {
             let mut line = line.clone();
-            line.entry("sequence").or_insert(json!((n as i64 + 1) * 10_000));
+            line.entry("sequence")
+                .or_insert(json!((n as i64 + 1) * 10_000));
             if let Err(e) = create_record(company, ids, line_set, Some(&id), &line) {
                 // A document is created whole or not at all.
                 remove_with_lines(company, set, &id);
@@ -348,7 +432,9 @@ fn create_record(
         }
     }
     if let Some(parent_set) = rules::parent_of(set)
-        && let Some(parent_id) = set.parent_key.and_then(|k| company.find(set, &id).map(|e| e.text(k).to_string()))
+        && let Some(parent_id) = set
+            .parent_key
+            .and_then(|k| company.find(set, &id).map(|e| e.text(k).to_string()))
         && rules::document_totals(company, parent_set, &parent_id)
     {
         touch(company, ids, parent_set, &parent_id, &now);
@@ -369,7 +455,10 @@ fn create(
     let id = create_record(company, ids, set, parent, &body)?;
     let entity = company.find(set, &id).ok_or_else(|| missing(set))?;
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(context(base, company, set, true)));
+    out.insert(
+        "@odata.context".into(),
+        json!(context(base, company, set, true)),
+    );
     out.extend(query::render(entity, None, None));
     let mut response = (StatusCode::CREATED, Json(Value::Object(out))).into_response();
     let location = format!("{}/companies({})/{}({id})", base.root, company.id, set.name);
@@ -421,7 +510,9 @@ fn update(
         && changes.keys.contains(&key)
         && fields.get(key) != entity.fields.get(key)
     {
-        return Err(ODataError::bad_request(format!("'{key}' cannot be changed.")));
+        return Err(ODataError::bad_request(format!(
+            "'{key}' cannot be changed."
+        )));
     }
     rules::resolve(company, set, &mut fields, &changes.keys, false)?;
     let now = format_time(Timestamp::now());
@@ -431,14 +522,19 @@ fn update(
     touch(company, ids, set, id, &now);
     rules::document_totals(company, set, id);
     if let Some(parent_set) = rules::parent_of(set)
-        && let Some(parent_id) = set.parent_key.and_then(|k| company.find(set, id).map(|e| e.text(k).to_string()))
+        && let Some(parent_id) = set
+            .parent_key
+            .and_then(|k| company.find(set, id).map(|e| e.text(k).to_string()))
         && rules::document_totals(company, parent_set, &parent_id)
     {
         touch(company, ids, parent_set, &parent_id, &now);
     }
     let entity = company.find(set, id).ok_or_else(|| missing(set))?;
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(context(base, company, set, true)));
+    out.insert(
+        "@odata.context".into(),
+        json!(context(base, company, set, true)),
+    );
     out.extend(query::render(entity, None, None));
     Ok(Json(Value::Object(out)).into_response())
 }
@@ -457,7 +553,13 @@ fn delete(
     if let (Some(parent_set), Some(parent_id)) = (rules::parent_of(set), parent)
         && rules::document_totals(company, parent_set, &parent_id)
     {
-        touch(company, ids, parent_set, &parent_id, &format_time(Timestamp::now()));
+        touch(
+            company,
+            ids,
+            parent_set,
+            &parent_id,
+            &format_time(Timestamp::now()),
+        );
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -482,7 +584,9 @@ fn touch(company: &mut Company, ids: &mut Ids, set: &EntitySet, id: &str, now: &
     if let Some(entity) = company.find_mut(set, id) {
         entity.version = ids.next_version();
         if entity.fields.contains_key("lastModifiedDateTime") {
-            entity.fields.insert("lastModifiedDateTime".into(), json!(now));
+            entity
+                .fields
+                .insert("lastModifiedDateTime".into(), json!(now));
         }
     }
 }

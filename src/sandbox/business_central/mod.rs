@@ -124,8 +124,14 @@ impl BusinessCentralState {
 /// The API routes, relative to `/business_central`: `/v2.0/{tenant}/{environment}/api/v2.0/...`.
 pub fn router(state: BusinessCentralState) -> Router {
     Router::new()
-        .route("/v2.0/{tenant}/{environment}/api/v2.0/{*path}", any(handlers::dispatch))
-        .route("/v2.0/{tenant}/{environment}/api/v2.0", any(handlers::service_root))
+        .route(
+            "/v2.0/{tenant}/{environment}/api/v2.0/{*path}",
+            any(handlers::dispatch),
+        )
+        .route(
+            "/v2.0/{tenant}/{environment}/api/v2.0",
+            any(handlers::service_root),
+        )
         .fallback(handlers::not_found)
         .with_state(state)
 }

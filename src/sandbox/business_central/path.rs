@@ -33,9 +33,9 @@ fn segment(text: &str) -> Result<(&str, Option<String>), ODataError> {
     match text.split_once('(') {
         None => Ok((text, None)),
         Some((name, rest)) => {
-            let key = rest
-                .strip_suffix(')')
-                .ok_or_else(|| ODataError::bad_request(format!("Bad request: malformed key in '{text}'.")))?;
+            let key = rest.strip_suffix(')').ok_or_else(|| {
+                ODataError::bad_request(format!("Bad request: malformed key in '{text}'."))
+            })?;
             let key = key.strip_prefix("id=").unwrap_or(key);
             let key = key.trim_matches('\'');
             if !is_guid(key) {
@@ -49,7 +49,9 @@ fn segment(text: &str) -> Result<(&str, Option<String>), ODataError> {
 }
 
 fn unknown(path: &str) -> ODataError {
-    ODataError::not_found(format!("No HTTP resource was found that matches the request URI '{path}'."))
+    ODataError::not_found(format!(
+        "No HTTP resource was found that matches the request URI '{path}'."
+    ))
 }
 
 pub fn parse(path: &str) -> Result<Resource, ODataError> {
@@ -59,7 +61,11 @@ pub fn parse(path: &str) -> Result<Resource, ODataError> {
         return Err(unknown(path));
     }
     let Some(company) = company else {
-        return if parts.len() == 1 { Ok(Resource::Companies) } else { Err(unknown(path)) };
+        return if parts.len() == 1 {
+            Ok(Resource::Companies)
+        } else {
+            Err(unknown(path))
+        };
     };
     let Some(second) = parts.get(1) else {
         return Ok(Resource::Company(company));
@@ -67,11 +73,25 @@ pub fn parse(path: &str) -> Result<Resource, ODataError> {
     let (name, key) = segment(second)?;
     let set = schema::by_name(name).ok_or_else(|| unknown(path))?;
     match (key, parts.get(2), parts.len()) {
-        (None, None, _) if schema::top_level(set) => Ok(Resource::Collection { company, set, parent: None }),
-        (Some(id), None, _) if schema::top_level(set) => Ok(Resource::Entity { company, set, id, parent: None }),
+        (None, None, _) if schema::top_level(set) => Ok(Resource::Collection {
+            company,
+            set,
+            parent: None,
+        }),
+        (Some(id), None, _) if schema::top_level(set) => Ok(Resource::Entity {
+            company,
+            set,
+            id,
+            parent: None,
+        }),
         (Some(id), Some(third), 3) => {
             if let Some(action) = third.strip_prefix("Microsoft.NAV.") {
-                return Ok(Resource::Action { company, set, id, action: action.to_string() });
+                return Ok(Resource::Action {
+                    company,
+                    set,
+                    id,
+                    action: action.to_string(),
+                });
             }
             let (child_name, child_key) = segment(third)?;
             if set.lines != Some(child_name) {
@@ -80,8 +100,17 @@ pub fn parse(path: &str) -> Result<Resource, ODataError> {
             let child = schema::by_name(child_name).ok_or_else(|| unknown(path))?;
             let parent = Some((set, id));
             Ok(match child_key {
-                None => Resource::Collection { company, set: child, parent },
-                Some(child_id) => Resource::Entity { company, set: child, id: child_id, parent },
+                None => Resource::Collection {
+                    company,
+                    set: child,
+                    parent,
+                },
+                Some(child_id) => Resource::Entity {
+                    company,
+                    set: child,
+                    id: child_id,
+                    parent,
+                },
             })
         }
         _ => Err(unknown(path)),
@@ -97,21 +126,47 @@ mod tests {
     #[test]
     fn parses_the_shapes_business_central_uses() {
         assert_eq!(parse("companies").unwrap(), Resource::Companies);
-        assert!(matches!(parse(&format!("companies({G})/customers")).unwrap(),
-            Resource::Collection { set, parent: None, .. } if set.name == "customers"));
-        assert!(matches!(parse(&format!("companies({G})/customers('{G}')")).unwrap(),
-            Resource::Entity { set, .. } if set.name == "customers"));
-        assert!(matches!(parse(&format!("companies({G})/salesInvoices({G})/Microsoft.NAV.post")).unwrap(),
-            Resource::Action { action, .. } if action == "post"));
-        assert!(matches!(parse(&format!("companies({G})/journals({G})/journalLines")).unwrap(),
-            Resource::Collection { set, parent: Some(_), .. } if set.name == "journalLines"));
+        assert!(
+            matches!(parse(&format!("companies({G})/customers")).unwrap(),
+            Resource::Collection { set, parent: None, .. } if set.name == "customers")
+        );
+        assert!(
+            matches!(parse(&format!("companies({G})/customers('{G}')")).unwrap(),
+            Resource::Entity { set, .. } if set.name == "customers")
+        );
+        assert!(
+            matches!(parse(&format!("companies({G})/salesInvoices({G})/Microsoft.NAV.post")).unwrap(),
+            Resource::Action { action, .. } if action == "post")
+        );
+        assert!(
+            matches!(parse(&format!("companies({G})/journals({G})/journalLines")).unwrap(),
+            Resource::Collection { set, parent: Some(_), .. } if set.name == "journalLines")
+        );
     }
 
     #[test]
     fn refuses_what_it_does_not_know() {
-        assert_eq!(parse(&format!("companies({G})/vendors")).unwrap_err().code, "BadRequest_NotFound");
-        assert_eq!(parse(&format!("companies({G})/journalLines")).unwrap_err().code, "BadRequest_NotFound");
-        assert_eq!(parse(&format!("companies({G})/customers(42)")).unwrap_err().code, "BadRequest");
-        assert_eq!(parse(&format!("companies({G})/customers({G})/journalLines")).unwrap_err().code, "BadRequest_NotFound");
+        assert_eq!(
+            parse(&format!("companies({G})/vendors")).unwrap_err().code,
+            "BadRequest_NotFound"
+        );
+        assert_eq!(
+            parse(&format!("companies({G})/journalLines"))
+                .unwrap_err()
+                .code,
+            "BadRequest_NotFound"
+        );
+        assert_eq!(
+            parse(&format!("companies({G})/customers(42)"))
+                .unwrap_err()
+                .code,
+            "BadRequest"
+        );
+        assert_eq!(
+            parse(&format!("companies({G})/customers({G})/journalLines"))
+                .unwrap_err()
+                .code,
+            "BadRequest_NotFound"
+        );
     }
 }

@@ -21,7 +21,9 @@ pub struct QueryOptions {
 
 fn whole_number(name: &str, value: &str) -> Result<usize, ODataError> {
     value.trim().parse().map_err(|_| {
-        ODataError::bad_request(format!("Invalid value '{value}' for {name}: a non-negative whole number is expected."))
+        ODataError::bad_request(format!(
+            "Invalid value '{value}' for {name}: a non-negative whole number is expected."
+        ))
     })
 }
 
@@ -62,7 +64,11 @@ pub fn parse(raw: Option<&str>, set: &EntitySet) -> Result<QueryOptions, ODataEr
             }
             "$expand" => {
                 let wanted = value.trim();
-                match set.lines.filter(|l| *l == wanted).and_then(super::schema::by_name) {
+                match set
+                    .lines
+                    .filter(|l| *l == wanted)
+                    .and_then(super::schema::by_name)
+                {
                     Some(lines) => options.expand = Some(lines),
                     None => {
                         return Err(ODataError::bad_request(format!(
@@ -109,7 +115,10 @@ pub fn render(
     if let Some((lines, company)) = expand {
         let items: Vec<Value> = company
             .entities(lines)
-            .filter(|l| l.text(lines.parent_key.unwrap_or("documentId")).eq_ignore_ascii_case(entity.id()))
+            .filter(|l| {
+                l.text(lines.parent_key.unwrap_or("documentId"))
+                    .eq_ignore_ascii_case(entity.id())
+            })
             .map(|l| Value::Object(render(l, None, None)))
             .collect();
         out.insert(lines.name.into(), Value::Array(items));

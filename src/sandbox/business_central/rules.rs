@@ -15,7 +15,10 @@ use axum::http::StatusCode;
 pub const PAYMENT_JOURNAL: &str = "CASHRCPT";
 
 pub fn today() -> String {
-    Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
+    Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string()
 }
 
 fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> &'a str {
@@ -64,9 +67,24 @@ pub fn resolve(
             }
         }
         "salesOrders" | "salesInvoices" | "salesCreditMemos" => {
-            link_customer(company, fields, changed, "customerId", "customerNumber", true)?;
+            link_customer(
+                company,
+                fields,
+                changed,
+                "customerId",
+                "customerNumber",
+                true,
+            )?;
             if set.name == "salesCreditMemos" {
-                link_record(company, &SALES_INVOICES, fields, changed, "invoiceId", "invoiceNumber", "Sales Invoice Header")?;
+                link_record(
+                    company,
+                    &SALES_INVOICES,
+                    fields,
+                    changed,
+                    "invoiceId",
+                    "invoiceNumber",
+                    "Sales Invoice Header",
+                )?;
             }
             if creating {
                 let date_key = match set.name {
@@ -134,9 +152,9 @@ pub fn resolve(
                 set_text(fields, "journalId", &journal);
             }
             let journal_id = text(fields, "journalId").to_string();
-            let journal = company
-                .find(&JOURNALS, &journal_id)
-                .ok_or_else(|| ODataError::record_not_found("Gen. Journal Batch", "Id", &journal_id))?;
+            let journal = company.find(&JOURNALS, &journal_id).ok_or_else(|| {
+                ODataError::record_not_found("Gen. Journal Batch", "Id", &journal_id)
+            })?;
             let code = journal.text("code").to_string();
             set_text(fields, "journalDisplayName", &code);
             if creating && !touched("lineNumber") {
@@ -146,13 +164,30 @@ pub fn resolve(
             if creating && !touched("postingDate") {
                 set_text(fields, "postingDate", &today());
             }
-            link_customer(company, fields, changed, "customerId", "customerNumber", false)?;
-            link_record(company, &SALES_INVOICES, fields, changed, "appliesToInvoiceId", "appliesToInvoiceNumber", "Sales Invoice Header")?;
+            link_customer(
+                company,
+                fields,
+                changed,
+                "customerId",
+                "customerNumber",
+                false,
+            )?;
+            link_record(
+                company,
+                &SALES_INVOICES,
+                fields,
+                changed,
+                "appliesToInvoiceId",
+                "appliesToInvoiceNumber",
+                "Sales Invoice Header",
+            )?;
         }
         "journals" => {
             let code = text(fields, "code").to_ascii_uppercase();
             if code.is_empty() {
-                return Err(ODataError::bad_request("The journal code must have a value."));
+                return Err(ODataError::bad_request(
+                    "The journal code must have a value.",
+                ));
             }
             set_text(fields, "code", &code);
             let id = text(fields, "id").to_string();
@@ -163,7 +198,9 @@ pub fn resolve(
                 return Err(ODataError::new(
                     StatusCode::BAD_REQUEST,
                     SAME_KEY_EXISTS,
-                    format!("The record in table Gen. Journal Batch already exists. Identification fields and values: Name='{code}'"),
+                    format!(
+                        "The record in table Gen. Journal Batch already exists. Identification fields and values: Name='{code}'"
+                    ),
                 ));
             }
             set_text(fields, "templateDisplayName", "GENERAL");
@@ -182,7 +219,14 @@ pub fn resolve(
                 set_text(fields, "postingDate", &today());
             }
             if text(fields, "accountType") == "Customer" {
-                link_customer(company, fields, changed, "accountId", "accountNumber", false)?;
+                link_customer(
+                    company,
+                    fields,
+                    changed,
+                    "accountId",
+                    "accountNumber",
+                    false,
+                )?;
             }
         }
         _ => {}
@@ -190,18 +234,28 @@ pub fn resolve(
     Ok(())
 }
 
-fn unique_number(company: &Company, set: &EntitySet, fields: &Map<String, Value>) -> Result<(), ODataError> {
+fn unique_number(
+    company: &Company,
+    set: &EntitySet,
+    fields: &Map<String, Value>,
+) -> Result<(), ODataError> {
     let number = text(fields, "number");
     let id = text(fields, "id");
     if company
         .entities(set)
         .any(|e| e.text("number") == number && e.id() != id)
     {
-        let table = if set.name == "customers" { "Customer" } else { "Item" };
+        let table = if set.name == "customers" {
+            "Customer"
+        } else {
+            "Item"
+        };
         return Err(ODataError::new(
             StatusCode::BAD_REQUEST,
             SAME_KEY_EXISTS,
-            format!("The record in table {table} already exists. Identification fields and values: No.='{number}'"),
+            format!(
+                "The record in table {table} already exists. Identification fields and values: No.='{number}'"
+            ),
         ));
     }
     Ok(())
@@ -209,7 +263,10 @@ fn unique_number(company: &Company, set: &EntitySet, fields: &Map<String, Value>
 
 fn looks_like_email(text: &str) -> bool {
     text.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
     }) && !text.contains(char::is_whitespace)
 }
 
@@ -223,7 +280,11 @@ fn link_customer(
 ) -> Result<(), ODataError> {
     let customer = if changed.contains(&id_key) && !is_blank_guid(text(fields, id_key)) {
         let id = text(fields, id_key).to_string();
-        Some(company.find(&CUSTOMERS, &id).ok_or_else(|| ODataError::record_not_found("Customer", "Id", &id))?)
+        Some(
+            company
+                .find(&CUSTOMERS, &id)
+                .ok_or_else(|| ODataError::record_not_found("Customer", "Id", &id))?,
+        )
     } else if changed.contains(&number_key) && !text(fields, number_key).is_empty() {
         let number = text(fields, number_key).to_string();
         Some(
@@ -264,10 +325,18 @@ fn link_record(
 ) -> Result<(), ODataError> {
     let record = if changed.contains(&id_key) && !is_blank_guid(text(fields, id_key)) {
         let id = text(fields, id_key).to_string();
-        Some(company.find(set, &id).ok_or_else(|| ODataError::record_not_found(table, "Id", &id))?)
+        Some(
+            company
+                .find(set, &id)
+                .ok_or_else(|| ODataError::record_not_found(table, "Id", &id))?,
+        )
     } else if changed.contains(&number_key) && !text(fields, number_key).is_empty() {
         let number = text(fields, number_key).to_string();
-        Some(company.find_by(set, "number", &number).ok_or_else(|| ODataError::record_not_found(table, "No.", &number))?)
+        Some(
+            company
+                .find_by(set, "number", &number)
+                .ok_or_else(|| ODataError::record_not_found(table, "No.", &number))?,
+        )
     } else {
         None
     };
@@ -331,23 +400,37 @@ pub fn document_totals(company: &mut Company, header_set: &EntitySet, header_id:
         return false;
     };
     let net = net - header.decimal("discountAmount");
-    header.fields.insert("totalAmountExcludingTax".into(), decimal_value(net));
-    header.fields.insert("totalTaxAmount".into(), decimal_value(tax));
-    header.fields.insert("totalAmountIncludingTax".into(), decimal_value(net + tax));
+    header
+        .fields
+        .insert("totalAmountExcludingTax".into(), decimal_value(net));
+    header
+        .fields
+        .insert("totalTaxAmount".into(), decimal_value(tax));
+    header
+        .fields
+        .insert("totalAmountIncludingTax".into(), decimal_value(net + tax));
     true
 }
 
 /// `Microsoft.NAV.post` on a draft invoice or credit memo.
 /// Returns the customer whose balance changed.
-pub fn post_document(company: &mut Company, set: &EntitySet, id: &str) -> Result<String, ODataError> {
+pub fn post_document(
+    company: &mut Company,
+    set: &EntitySet,
+    id: &str,
+) -> Result<String, ODataError> {
     let Some(line_set) = lines_of(set) else {
-        return Err(ODataError::not_found("The action Microsoft.NAV.post is not bound to this entity set."));
+        return Err(ODataError::not_found(
+            "The action Microsoft.NAV.post is not bound to this entity set.",
+        ));
     };
     let has_lines = company
         .entities(line_set)
         .any(|l| l.text("documentId").eq_ignore_ascii_case(id) && !l.decimal("quantity").is_zero());
     let Some(document) = company.find(set, id) else {
-        return Err(ODataError::not_found("The specified document was not found."));
+        return Err(ODataError::not_found(
+            "The specified document was not found.",
+        ));
     };
     if document.text("status") != "Draft" {
         return Err(ODataError::bad_request(format!(
@@ -356,7 +439,9 @@ pub fn post_document(company: &mut Company, set: &EntitySet, id: &str) -> Result
         )));
     }
     if document.text("customerNumber").is_empty() {
-        return Err(ODataError::bad_request("Sell-to Customer No. must have a value in Sales Header."));
+        return Err(ODataError::bad_request(
+            "Sell-to Customer No. must have a value in Sales Header.",
+        ));
     }
     if !has_lines {
         return Err(ODataError::bad_request("There is nothing to post."));
@@ -365,15 +450,25 @@ pub fn post_document(company: &mut Company, set: &EntitySet, id: &str) -> Result
     let total = document.decimal("totalAmountIncludingTax");
     let credit = set.name == SALES_CREDIT_MEMOS.name;
     if let Some(document) = company.find_mut(set, id) {
-        document.fields.insert("status".into(), Value::String("Open".into()));
+        document
+            .fields
+            .insert("status".into(), Value::String("Open".into()));
         if !credit {
-            document.fields.insert("remainingAmount".into(), decimal_value(total));
+            document
+                .fields
+                .insert("remainingAmount".into(), decimal_value(total));
         }
     }
     if let Some(customer) = company.find_mut(&CUSTOMERS, &customer_id) {
         let balance = customer.decimal("balanceDue");
-        let balance = if credit { balance - total } else { balance + total };
-        customer.fields.insert("balanceDue".into(), decimal_value(balance));
+        let balance = if credit {
+            balance - total
+        } else {
+            balance + total
+        };
+        customer
+            .fields
+            .insert("balanceDue".into(), decimal_value(balance));
     }
     Ok(customer_id)
 }

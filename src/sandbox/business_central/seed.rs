@@ -19,8 +19,13 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
     let mut data = BcData::new(rng);
     let company_id = data.ids.guid();
     let mut company = Company::new(company_id, &config.company_name);
-    let epoch: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
-    for (code, name) in [("GENERAL", "General journal"), (PAYMENT_JOURNAL, "Cash receipts")] {
+    let epoch: Timestamp = "2025-01-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    for (code, name) in [
+        ("GENERAL", "General journal"),
+        (PAYMENT_JOURNAL, "Cash receipts"),
+    ] {
         add(&mut data, &mut company, &JOURNALS, epoch, |fields, _| {
             fields.insert("code".into(), json!(code));
             fields.insert("displayName".into(), json!(name));
@@ -32,14 +37,21 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
             add(&mut data, &mut company, &CUSTOMERS, epoch, |fields, rng| {
                 let person = rng.random_bool(0.2);
                 let name = if person {
-                    format!("{} {}", pick(rng, words::FIRST_NAMES), pick(rng, words::LAST_NAMES))
+                    format!(
+                        "{} {}",
+                        pick(rng, words::FIRST_NAMES),
+                        pick(rng, words::LAST_NAMES)
+                    )
                 } else {
                     words::company_name(rng)
                 };
                 let (city, state, zip, country, prefix) =
                     words::PLACES[rng.random_range(0..words::PLACES.len())];
                 let email = if person {
-                    format!("{}@mail.example", name.to_ascii_lowercase().replace(' ', "."))
+                    format!(
+                        "{}@mail.example",
+                        name.to_ascii_lowercase().replace(' ', ".")
+                    )
                 } else {
                     format!("accounts@{}", words::domain_of(&name))
                 };
@@ -47,7 +59,14 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
                     ("number", json!(format!("C{:04}", n + 1))),
                     ("displayName", json!(name)),
                     ("type", json!(if person { "Person" } else { "Company" })),
-                    ("addressLine1", json!(format!("{} {}", rng.random_range(1..300), pick(rng, words::STREETS)))),
+                    (
+                        "addressLine1",
+                        json!(format!(
+                            "{} {}",
+                            rng.random_range(1..300),
+                            pick(rng, words::STREETS)
+                        )),
+                    ),
                     ("city", json!(city)),
                     ("state", json!(state)),
                     ("country", json!(country)),
@@ -55,7 +74,12 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
                     ("phoneNumber", json!(words::phone(rng, prefix))),
                     ("email", json!(email)),
                     ("currencyCode", json!(pick(rng, CURRENCIES))),
-                    ("creditLimit", decimal_value(rust_decimal::Decimal::from(rng.random_range(0..50u32) * 1_000))),
+                    (
+                        "creditLimit",
+                        decimal_value(rust_decimal::Decimal::from(
+                            rng.random_range(0..50u32) * 1_000,
+                        )),
+                    ),
                     ("taxLiable", json!(rng.random_bool(0.8))),
                 ];
                 for (key, value) in set {
@@ -72,10 +96,26 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
                     ("number", json!(format!("I{:04}", n + 1))),
                     ("displayName", json!(format!("{product} {}", n + 1))),
                     ("type", json!(if service { "Service" } else { "Inventory" })),
-                    ("unitPrice", decimal_value(rust_decimal::Decimal::new(cents, 2))),
-                    ("unitCost", decimal_value(rust_decimal::Decimal::new(cents * 6 / 10, 2))),
-                    ("baseUnitOfMeasureCode", json!(if service { "HOUR" } else { "PCS" })),
-                    ("inventory", if service { json!(0) } else { json!(rng.random_range(0..500)) }),
+                    (
+                        "unitPrice",
+                        decimal_value(rust_decimal::Decimal::new(cents, 2)),
+                    ),
+                    (
+                        "unitCost",
+                        decimal_value(rust_decimal::Decimal::new(cents * 6 / 10, 2)),
+                    ),
+                    (
+                        "baseUnitOfMeasureCode",
+                        json!(if service { "HOUR" } else { "PCS" }),
+                    ),
+                    (
+                        "inventory",
+                        if service {
+                            json!(0)
+                        } else {
+                            json!(rng.random_range(0..500))
+                        },
+                    ),
                 ];
                 for (key, value) in set {
                     fields.insert(key.into(), value);

@@ -36,7 +36,12 @@ impl Entity {
 
     /// `W/"JzE..."`: base64 of `'<digits>;<version>;'`, the same look as Business Central's.
     pub fn etag(&self) -> String {
-        let inner = format!("'{};{}{};'", self.version.to_string().len(), self.version, self.seq);
+        let inner = format!(
+            "'{};{}{};'",
+            self.version.to_string().len(),
+            self.version,
+            self.seq
+        );
         format!("W/\"{}\"", base64(inner.as_bytes()))
     }
 }
@@ -56,7 +61,10 @@ impl Company {
             id,
             name: name.to_string(),
             display_name: name.to_string(),
-            sets: schema::ALL.iter().map(|s| (s.name, BTreeMap::new())).collect(),
+            sets: schema::ALL
+                .iter()
+                .map(|s| (s.name, BTreeMap::new()))
+                .collect(),
             numbers: HashMap::new(),
         }
     }
@@ -81,12 +89,18 @@ impl Company {
     }
 
     pub fn insert(&mut self, set: &EntitySet, entity: Entity) {
-        self.sets.entry(set.name).or_default().insert(entity.seq, entity);
+        self.sets
+            .entry(set.name)
+            .or_default()
+            .insert(entity.seq, entity);
     }
 
     pub fn remove(&mut self, set: &EntitySet, id: &str) -> Option<Entity> {
         let entities = self.sets.get_mut(set.name)?;
-        let seq = entities.values().find(|e| e.id().eq_ignore_ascii_case(id))?.seq;
+        let seq = entities
+            .values()
+            .find(|e| e.id().eq_ignore_ascii_case(id))?
+            .seq;
         entities.remove(&seq)
     }
 
@@ -177,7 +191,9 @@ pub fn blank(set: &EntitySet) -> Map<String, Value> {
         .map(|p| {
             let value = match p.kind {
                 Kind::Text(_) => Value::String(String::new()),
-                Kind::Choice(options) => Value::String(options.first().copied().unwrap_or("").into()),
+                Kind::Choice(options) => {
+                    Value::String(options.first().copied().unwrap_or("").into())
+                }
                 Kind::Decimal | Kind::Integer => Value::from(0),
                 Kind::Boolean => Value::Bool(false),
                 Kind::Date => Value::String("0001-01-01".into()),
@@ -215,7 +231,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

@@ -23,6 +23,27 @@ fn message(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({"message": text}))).into_response()
 }
 
+/// A request refused before any work, answered with Capsule's `{"message"}` body.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        message(self.status, &self.message)
+    }
+}
+
 fn invalid(errors: Vec<FieldError>) -> Response {
     let errors: Vec<Value> = errors
         .into_iter()
@@ -39,9 +60,14 @@ pub async fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "Could not find resource")
 }
 
-fn parse_embed(params: &HashMap<String, String>) -> Result<Embed, Response> {
+fn parse_embed(params: &HashMap<String, String>) -> Result<Embed, Refusal> {
     let mut embed = Embed::default();
-    for part in params.get("embed").map(String::as_str).unwrap_or("").split(',') {
+    for part in params
+        .get("embed")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split(',')
+    {
         match part.trim() {
             "" => {}
             "tags" => embed.tags = true,
@@ -49,25 +75,23 @@ fn parse_embed(params: &HashMap<String, String>) -> Result<Embed, Response> {
             "organisation" => embed.organisation = true,
             // Capsule has more embeds (missingImportantFields); the sandbox knows these three.
             other => {
-                return Err(message(
-                    StatusCode::BAD_REQUEST,
-                    &format!("embed `{other}` is not supported"),
-                ));
+                return Err(Refusal::bad_request(format!(
+                    "embed `{other}` is not supported"
+                )));
             }
         }
     }
     Ok(embed)
 }
 
-fn parse_since(params: &HashMap<String, String>) -> Result<Option<Timestamp>, Response> {
+fn parse_since(params: &HashMap<String, String>) -> Result<Option<Timestamp>, Refusal> {
     let Some(text) = params.get("since") else {
         return Ok(None);
     };
     // An unencoded `+01:00` offset arrives as a space.
     let text = text.trim().replace(' ', "+");
     text.parse::<Timestamp>().map(Some).map_err(|_| {
-        message(
-            StatusCode::BAD_REQUEST,
+        Refusal::bad_request(
             "since must be an ISO 8601 date and time, such as 2026-01-01T00:00:00Z",
         )
     })
@@ -78,7 +102,7 @@ fn parse_number(
     key: &str,
     default: usize,
     range: std::ops::RangeInclusive<usize>,
-) -> Result<usize, Response> {
+) -> Result<usize, Refusal> {
     match params.get(key) {
         None => Ok(default),
         Some(text) => text
@@ -87,14 +111,11 @@ fn parse_number(
             .ok()
             .filter(|n| range.contains(n))
             .ok_or_else(|| {
-                message(
-                    StatusCode::BAD_REQUEST,
-                    &format!(
-                        "{key} must be a whole number from {} to {}",
-                        range.start(),
-                        range.end()
-                    ),
-                )
+                Refusal::bad_request(format!(
+                    "{key} must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ))
             }),
     }
 }
@@ -113,7 +134,9 @@ pub async fn list_parties(
         parse_number(&params, "perPage", DEFAULT_PER_PAGE, 1..=MAX_PER_PAGE),
     ) {
         (Ok(e), Ok(s), Ok(p), Ok(n)) => (e, s, p, n),
-        (Err(r), ..) | (_, Err(r), ..) | (_, _, Err(r), _) | (.., Err(r)) => return r,
+        (Err(r), ..) | (_, Err(r), ..) | (_, _, Err(r), _) | (.., Err(r)) => {
+            return r.into_response();
+        }
     };
     let data = state.data();
     let mut matching: Vec<&Party> = data
@@ -121,7 +144,7 @@ pub async fn list_parties(
         .values()
         .filter(|p| since.is_none_or(|s| p.updated_at >= s))
         .collect();
-    matching.sort_by_key(|p| (p.updated_at, p.id));
+    matching.sort_unstable_by_key(|p| (p.updated_at.as_second(), p.id));
     let start = (page - 1).saturating_mul(per_page);
     let directory = data.directory();
     let parties: Vec<Value> = matching
@@ -145,7 +168,12 @@ pub async fn list_parties(
 }
 
 /// The absolute URL of another page of the same listing.
-fn page_url(headers: &HeaderMap, path: &str, params: &HashMap<String, String>, page: usize) -> String {
+fn page_url(
+    headers: &HeaderMap,
+    path: &str,
+    params: &HashMap<String, String>,
+    page: usize,
+) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -171,22 +199,23 @@ pub async fn get_party(
 ) -> Response {
     let embed = match parse_embed(&params) {
         Ok(e) => e,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let data = state.data();
     match party_id(&id).and_then(|id| data.parties.get(&id)) {
-        Some(party) => Json(json!({"party": data.directory().render(party, embed)})).into_response(),
+        Some(party) => {
+            Json(json!({"party": data.directory().render(party, embed)})).into_response()
+        }
         None => message(StatusCode::NOT_FOUND, "Could not find resource"),
     }
 }
 
-fn party_body(body: &Bytes) -> Result<Map<String, Value>, Response> {
+fn party_body(body: &Bytes) -> Result<Map<String, Value>, Refusal> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|_| message(StatusCode::BAD_REQUEST, "the request body is not valid JSON"))?;
+        .map_err(|_| Refusal::bad_request("the request body is not valid JSON"))?;
     match value.get("party") {
         Some(Value::Object(party)) => Ok(party.clone()),
-        _ => Err(message(
-            StatusCode::BAD_REQUEST,
+        _ => Err(Refusal::bad_request(
             "the request body must be an object with a `party` object",
         )),
     }
@@ -205,7 +234,7 @@ pub async fn create_party(
 ) -> Response {
     let body = match party_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let kind = match input::kind_of(&body) {
         Ok(k) => k,
@@ -228,7 +257,9 @@ pub async fn create_party(
     }
     data.next_id = next_id;
     data.parties.insert(id, party);
-    let rendered = data.directory().render(&data.parties[&id], Embed::default());
+    let rendered = data
+        .directory()
+        .render(&data.parties[&id], Embed::default());
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -248,7 +279,7 @@ pub async fn update_party(
 ) -> Response {
     let body = match party_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut guard = state.data();
     let data = &mut *guard;
@@ -299,7 +330,7 @@ pub async fn delete_party(State(state): State<CapsuleState>, Path(id): Path<Stri
 pub async fn deleted_parties(State(state): State<CapsuleState>, Query(params): Params) -> Response {
     let since = match parse_since(&params) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let data = state.data();
     let parties: Vec<Value> = data
@@ -316,8 +347,10 @@ pub async fn field_definitions(State(state): State<CapsuleState>) -> Response {
     let definitions: Vec<Value> = data
         .definitions
         .iter()
-        .map(|d| json!({"id": d.id, "name": d.name, "type": d.kind, "important": false,
-                        "displayOrder": d.id, "tag": null, "options": []}))
+        .map(|d| {
+            json!({"id": d.id, "name": d.name, "type": d.kind, "important": false,
+                        "displayOrder": d.id, "tag": null, "options": []})
+        })
         .collect();
     Json(json!({"definitions": definitions})).into_response()
 }

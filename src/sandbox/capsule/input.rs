@@ -60,6 +60,9 @@ pub fn kind_of(body: &Map<String, Value>) -> Result<PartyKind, FieldError> {
     }
 }
 
+/// Where a text property of a party lives.
+type TextSlot = fn(&mut Party) -> &mut Option<String>;
+
 /// Applies `body` to `party`; on any error the party is left unchanged.
 pub fn apply(
     party: &mut Party,
@@ -73,7 +76,7 @@ pub fn apply(
     {
         errors.push(FieldError::new("party", "type", "type cannot be changed"));
     }
-    let text_fields: &[(&str, fn(&mut Party) -> &mut Option<String>)] = match party.kind {
+    let text_fields: &[(&str, TextSlot)] = match party.kind {
         PartyKind::Person => &[
             ("about", |p| &mut p.about),
             ("title", |p| &mut p.title),
@@ -123,44 +126,93 @@ pub fn apply(
             },
         }
     }
-    apply_list(body, "emailAddresses", &mut next.email_addresses, ctx, &mut errors, |item, old, id| {
-        let address = text(item, "address").or(old.map(|o| o.address.clone()));
-        match address {
-            Some(a) if is_email(&a) => Ok(EmailAddress { id, kind: kind_field(item, old.and_then(|o| o.kind.clone())), address: a }),
-            _ => Err(FieldError::new("emailAddress", "address", "address is not a valid email address")),
-        }
-    });
-    apply_list(body, "phoneNumbers", &mut next.phone_numbers, ctx, &mut errors, |item, old, id| {
-        match text(item, "number").or(old.map(|o| o.number.clone())) {
-            Some(n) if !n.trim().is_empty() => Ok(PhoneNumber { id, kind: kind_field(item, old.and_then(|o| o.kind.clone())), number: n }),
-            _ => Err(FieldError::new("phoneNumber", "number", "number is required")),
-        }
-    });
-    apply_list(body, "addresses", &mut next.addresses, ctx, &mut errors, |item, old, id| {
-        let base = old.cloned().unwrap_or_default();
-        let pick = |key: &str, was: Option<String>| match item.get(key) {
-            Some(Value::Null) => None,
-            Some(v) => v.as_str().map(str::to_string).or(was),
-            None => was,
-        };
-        Ok(Address {
-            id,
-            kind: kind_field(item, base.kind.clone()),
-            street: pick("street", base.street.clone()),
-            city: pick("city", base.city.clone()),
-            state: pick("state", base.state.clone()),
-            zip: pick("zip", base.zip.clone()),
-            country: pick("country", base.country.clone()),
-        })
-    });
-    apply_list(body, "websites", &mut next.websites, ctx, &mut errors, |item, old, id| {
-        let address = text(item, "address").or(old.map(|o| o.address.clone()));
-        let service = text(item, "service").or(old.map(|o| o.service.clone())).unwrap_or_else(|| "URL".into());
-        match address {
-            Some(a) if !a.trim().is_empty() => Ok(Website { id, kind: kind_field(item, old.and_then(|o| o.kind.clone())), service, address: a }),
-            _ => Err(FieldError::new("website", "address", "address is required")),
-        }
-    });
+    apply_list(
+        body,
+        "emailAddresses",
+        &mut next.email_addresses,
+        ctx,
+        &mut errors,
+        |item, old, id| {
+            let address = text(item, "address").or(old.map(|o| o.address.clone()));
+            match address {
+                Some(a) if is_email(&a) => Ok(EmailAddress {
+                    id,
+                    kind: kind_field(item, old.and_then(|o| o.kind.clone())),
+                    address: a,
+                }),
+                _ => Err(FieldError::new(
+                    "emailAddress",
+                    "address",
+                    "address is not a valid email address",
+                )),
+            }
+        },
+    );
+    apply_list(
+        body,
+        "phoneNumbers",
+        &mut next.phone_numbers,
+        ctx,
+        &mut errors,
+        |item, old, id| match text(item, "number").or(old.map(|o| o.number.clone())) {
+            Some(n) if !n.trim().is_empty() => Ok(PhoneNumber {
+                id,
+                kind: kind_field(item, old.and_then(|o| o.kind.clone())),
+                number: n,
+            }),
+            _ => Err(FieldError::new(
+                "phoneNumber",
+                "number",
+                "number is required",
+            )),
+        },
+    );
+    apply_list(
+        body,
+        "addresses",
+        &mut next.addresses,
+        ctx,
+        &mut errors,
+        |item, old, id| {
+            let base = old.cloned().unwrap_or_default();
+            let pick = |key: &str, was: Option<String>| match item.get(key) {
+                Some(Value::Null) => None,
+                Some(v) => v.as_str().map(str::to_string).or(was),
+                None => was,
+            };
+            Ok(Address {
+                id,
+                kind: kind_field(item, base.kind.clone()),
+                street: pick("street", base.street.clone()),
+                city: pick("city", base.city.clone()),
+                state: pick("state", base.state.clone()),
+                zip: pick("zip", base.zip.clone()),
+                country: pick("country", base.country.clone()),
+            })
+        },
+    );
+    apply_list(
+        body,
+        "websites",
+        &mut next.websites,
+        ctx,
+        &mut errors,
+        |item, old, id| {
+            let address = text(item, "address").or(old.map(|o| o.address.clone()));
+            let service = text(item, "service")
+                .or(old.map(|o| o.service.clone()))
+                .unwrap_or_else(|| "URL".into());
+            match address {
+                Some(a) if !a.trim().is_empty() => Ok(Website {
+                    id,
+                    kind: kind_field(item, old.and_then(|o| o.kind.clone())),
+                    service,
+                    address: a,
+                }),
+                _ => Err(FieldError::new("website", "address", "address is required")),
+            }
+        },
+    );
     apply_tags(body, &mut next, ctx, &mut errors);
     apply_fields(body, &mut next, ctx, &mut errors);
     if errors.is_empty() {
@@ -217,12 +269,20 @@ fn apply_list<T: HasId + Clone>(
 ) {
     let Some(value) = body.get(key) else { return };
     let Some(items) = value.as_array() else {
-        errors.push(FieldError::new("party", key, format!("{key} must be a list")));
+        errors.push(FieldError::new(
+            "party",
+            key,
+            format!("{key} must be a list"),
+        ));
         return;
     };
     for item in items {
         let Some(item) = item.as_object() else {
-            errors.push(FieldError::new("party", key, format!("{key} items must be objects")));
+            errors.push(FieldError::new(
+                "party",
+                key,
+                format!("{key} items must be objects"),
+            ));
             continue;
         };
         match item.get("id").map(Value::as_u64) {
@@ -232,7 +292,11 @@ fn apply_list<T: HasId + Clone>(
             },
             Some(Some(id)) => {
                 let Some(index) = list.iter().position(|x| x.id() == id) else {
-                    errors.push(FieldError::new("party", key, format!("{key} has no item {id}")));
+                    errors.push(FieldError::new(
+                        "party",
+                        key,
+                        format!("{key} has no item {id}"),
+                    ));
                     continue;
                 };
                 if item.get("_delete").and_then(Value::as_bool) == Some(true) {
@@ -249,21 +313,38 @@ fn apply_list<T: HasId + Clone>(
     }
 }
 
-fn apply_tags(body: &Map<String, Value>, next: &mut Party, ctx: &mut WriteContext<'_>, errors: &mut Vec<FieldError>) {
-    let Some(value) = body.get("tags") else { return };
+fn apply_tags(
+    body: &Map<String, Value>,
+    next: &mut Party,
+    ctx: &mut WriteContext<'_>,
+    errors: &mut Vec<FieldError>,
+) {
+    let Some(value) = body.get("tags") else {
+        return;
+    };
     let Some(items) = value.as_array() else {
         errors.push(FieldError::new("party", "tags", "tags must be a list"));
         return;
     };
     for item in items {
-        let found = match (item.get("id").and_then(Value::as_u64), item.get("name").and_then(Value::as_str)) {
+        let found = match (
+            item.get("id").and_then(Value::as_u64),
+            item.get("name").and_then(Value::as_str),
+        ) {
             (Some(id), _) => ctx.tags.iter().find(|t| t.id == id).map(|t| t.id),
             (None, Some(name)) if !name.trim().is_empty() => {
-                match ctx.tags.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim())) {
+                match ctx
+                    .tags
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
+                {
                     Some(tag) => Some(tag.id),
                     None => {
                         let id = ctx.fresh_id();
-                        ctx.tags.push(Tag { id, name: name.trim().to_string() });
+                        ctx.tags.push(Tag {
+                            id,
+                            name: name.trim().to_string(),
+                        });
                         Some(id)
                     }
                 }
@@ -271,7 +352,11 @@ fn apply_tags(body: &Map<String, Value>, next: &mut Party, ctx: &mut WriteContex
             _ => None,
         };
         let Some(tag_id) = found else {
-            errors.push(FieldError::new("tag", "name", "tag needs an existing id or a name"));
+            errors.push(FieldError::new(
+                "tag",
+                "name",
+                "tag needs an existing id or a name",
+            ));
             continue;
         };
         if item.get("_delete").and_then(Value::as_bool) == Some(true) {
@@ -282,8 +367,15 @@ fn apply_tags(body: &Map<String, Value>, next: &mut Party, ctx: &mut WriteContex
     }
 }
 
-fn apply_fields(body: &Map<String, Value>, next: &mut Party, ctx: &mut WriteContext<'_>, errors: &mut Vec<FieldError>) {
-    let Some(value) = body.get("fields") else { return };
+fn apply_fields(
+    body: &Map<String, Value>,
+    next: &mut Party,
+    ctx: &mut WriteContext<'_>,
+    errors: &mut Vec<FieldError>,
+) {
+    let Some(value) = body.get("fields") else {
+        return;
+    };
     let Some(items) = value.as_array() else {
         errors.push(FieldError::new("party", "fields", "fields must be a list"));
         return;
@@ -301,7 +393,11 @@ fn apply_fields(body: &Map<String, Value>, next: &mut Party, ctx: &mut WriteCont
             .and_then(Value::as_u64)
             .and_then(|id| ctx.definitions.iter().find(|d| d.id == id));
         let Some(definition) = definition else {
-            errors.push(FieldError::new("field", "definition", "definition is not a custom field of parties"));
+            errors.push(FieldError::new(
+                "field",
+                "definition",
+                "definition is not a custom field of parties",
+            ));
             continue;
         };
         let value = item.get("value").cloned().unwrap_or(Value::Null);
@@ -311,38 +407,66 @@ fn apply_fields(body: &Map<String, Value>, next: &mut Party, ctx: &mut WriteCont
             _ => value.is_string() || value.is_null(),
         };
         if !fits {
-            errors.push(FieldError::new("field", "value", format!("value must be a {}", definition.kind)));
+            errors.push(FieldError::new(
+                "field",
+                "value",
+                format!("value must be a {}", definition.kind),
+            ));
             continue;
         }
-        match next.fields.iter_mut().find(|f| f.definition_id == definition.id) {
+        match next
+            .fields
+            .iter_mut()
+            .find(|f| f.definition_id == definition.id)
+        {
             Some(existing) => existing.value = value,
             None => {
                 let id = ctx.fresh_id();
-                next.fields.push(FieldValue { id, definition_id: definition.id, value });
+                next.fields.push(FieldValue {
+                    id,
+                    definition_id: definition.id,
+                    value,
+                });
             }
         }
     }
 }
 
-fn organisation_ref(value: &Value, parties: &BTreeMap<u64, Party>) -> Result<Option<u64>, FieldError> {
+fn organisation_ref(
+    value: &Value,
+    parties: &BTreeMap<u64, Party>,
+) -> Result<Option<u64>, FieldError> {
     if value.is_null() {
         return Ok(None);
     }
-    let found = match (value.get("id").and_then(Value::as_u64), value.get("name").and_then(Value::as_str)) {
-        (Some(id), _) => parties.get(&id).filter(|p| p.kind == PartyKind::Organisation).map(|p| p.id),
+    let found = match (
+        value.get("id").and_then(Value::as_u64),
+        value.get("name").and_then(Value::as_str),
+    ) {
+        (Some(id), _) => parties
+            .get(&id)
+            .filter(|p| p.kind == PartyKind::Organisation)
+            .map(|p| p.id),
         (None, Some(name)) => parties
             .values()
             .find(|p| p.kind == PartyKind::Organisation && p.name.as_deref() == Some(name))
             .map(|p| p.id),
         _ => None,
     };
-    found
-        .map(Some)
-        .ok_or_else(|| FieldError::new("party", "organisation", "organisation is not an existing organisation"))
+    found.map(Some).ok_or_else(|| {
+        FieldError::new(
+            "party",
+            "organisation",
+            "organisation is not an existing organisation",
+        )
+    })
 }
 
 fn user_ref(value: &Value, users: &[User]) -> Option<u64> {
-    match (value.get("id").and_then(Value::as_u64), value.get("username").and_then(Value::as_str)) {
+    match (
+        value.get("id").and_then(Value::as_u64),
+        value.get("username").and_then(Value::as_str),
+    ) {
         (Some(id), _) => users.iter().find(|u| u.id == id).map(|u| u.id),
         (None, Some(name)) => users.iter().find(|u| u.username == name).map(|u| u.id),
         _ => None,

@@ -123,7 +123,10 @@ pub fn router(state: CapsuleState) -> Router {
             get(handlers::list_parties).post(handlers::create_party),
         )
         .route("/parties/deleted", get(handlers::deleted_parties))
-        .route("/parties/fields/definitions", get(handlers::field_definitions))
+        .route(
+            "/parties/fields/definitions",
+            get(handlers::field_definitions),
+        )
         .route(
             "/parties/{id}",
             get(handlers::get_party)
@@ -142,7 +145,9 @@ async fn guard(State(state): State<CapsuleState>, request: Request, next: Next) 
     let Some(token) = token.filter(|t| state.inner.config.tokens.iter().any(|k| k == t)) else {
         return (
             StatusCode::UNAUTHORIZED,
-            axum::Json(json!({"message": "authentication failed: a valid bearer token is required"})),
+            axum::Json(
+                json!({"message": "authentication failed: a valid bearer token is required"}),
+            ),
         )
             .into_response();
     };
@@ -158,10 +163,19 @@ async fn guard(State(state): State<CapsuleState>, request: Request, next: Next) 
     };
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(allowance.limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(allowance.remaining));
-    headers.insert("x-ratelimit-reset", HeaderValue::from(allowance.reset_epoch));
+    headers.insert(
+        "x-ratelimit-remaining",
+        HeaderValue::from(allowance.remaining),
+    );
+    headers.insert(
+        "x-ratelimit-reset",
+        HeaderValue::from(allowance.reset_epoch),
+    );
     if !allowance.allowed {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(allowance.retry_after));
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(allowance.retry_after),
+        );
     }
     response
 }

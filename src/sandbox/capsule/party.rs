@@ -156,7 +156,10 @@ pub struct Embed {
 
 /// Capsule writes timestamps to the second, in UTC, with a `Z`.
 pub fn format_time(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // jiff prints whole seconds without a fraction, as RFC 3339 with `Z`.
+    Timestamp::from_second(at.as_second())
+        .unwrap_or(at)
+        .to_string()
 }
 
 /// What rendering needs to look up beyond the party itself.

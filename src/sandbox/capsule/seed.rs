@@ -69,7 +69,9 @@ pub fn account() -> CapsuleData {
 pub fn populated(seed: u64) -> CapsuleData {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut data = account();
-    let epoch: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+    let epoch: Timestamp = "2025-01-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
     let mut organisations = Vec::with_capacity(ORGANISATIONS);
     for _ in 0..ORGANISATIONS {
         let name = words::company_name(&mut rng);
@@ -135,12 +137,24 @@ fn new_party(rng: &mut StdRng, data: &mut CapsuleData, kind: PartyKind, epoch: T
         .min(last);
     let mut party = Party::new(data.next_id, kind, created);
     party.updated_at = updated;
-    let (city, state, zip, country, prefix) = words::PLACES[rng.random_range(0..words::PLACES.len())];
+    let (city, state, zip, country, prefix) =
+        words::PLACES[rng.random_range(0..words::PLACES.len())];
     data.next_id += 1;
     party.addresses.push(Address {
         id: data.next_id,
-        kind: Some(if kind == PartyKind::Organisation { "Office" } else { "Home" }.into()),
-        street: Some(format!("{} {}", rng.random_range(1..300), pick(rng, words::STREETS))),
+        kind: Some(
+            if kind == PartyKind::Organisation {
+                "Office"
+            } else {
+                "Home"
+            }
+            .into(),
+        ),
+        street: Some(format!(
+            "{} {}",
+            rng.random_range(1..300),
+            pick(rng, words::STREETS)
+        )),
         city: Some(city.into()),
         state: (!state.is_empty()).then(|| state.into()),
         zip: Some(zip.into()),
@@ -149,7 +163,14 @@ fn new_party(rng: &mut StdRng, data: &mut CapsuleData, kind: PartyKind, epoch: T
     data.next_id += 1;
     party.phone_numbers.push(PhoneNumber {
         id: data.next_id,
-        kind: Some(if kind == PartyKind::Organisation { "Work" } else { "Mobile" }.into()),
+        kind: Some(
+            if kind == PartyKind::Organisation {
+                "Work"
+            } else {
+                "Mobile"
+            }
+            .into(),
+        ),
         number: words::phone(rng, prefix),
     });
     party.owner_id = Some(data.users[rng.random_range(0..data.users.len())].id);
