@@ -5,6 +5,7 @@ mod explain;
 mod lint;
 mod map;
 mod output;
+mod sandbox;
 mod test;
 
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ enum Command {
     Test(test::Args),
     /// Explain a diagnostic code, with an example and the fix.
     Explain(explain::Args),
+    /// Start local emulators of Stripe, Capsule CRM and Business Central.
+    Sandbox(sandbox::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Map(args) => map::run(args),
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,77 @@
+use std::net::SocketAddr;
+
+use crate::sandbox::stripe::{self, StripeOptions, StripeState};
+use crate::sandbox::{FaultSpec, Sandbox};
+
+use super::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Port on 127.0.0.1 (ferry.yaml's sandbox environment uses 4010).
+    #[arg(long, default_value_t = 4010)]
+    port: u16,
+    /// Fill the emulators with realistic data, the same for the same seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Inject faults, e.g. `500=0.2,503=0.05,429=0.05,drop=0.02,slow=0.01:2s,seed=7`.
+    #[arg(long)]
+    faults: Option<String>,
+    /// Stripe's test-mode limit in requests per second per key; 0 turns it off.
+    #[arg(long, default_value_t = 25)]
+    stripe_rate_limit: u32,
+}
+
+pub fn run(args: Args) -> u8 {
+    let faults = match args
+        .faults
+        .as_deref()
+        .map(str::parse::<FaultSpec>)
+        .transpose()
+    {
+        Ok(faults) => faults,
+        Err(error) => {
+            eprintln!("error: --faults: {error}");
+            return exit::USAGE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::USAGE;
+        }
+    };
+    runtime.block_on(async move {
+        let stripe = StripeState::new(StripeOptions {
+            seed: args.seed,
+            rate_limit: (args.stripe_rate_limit > 0).then_some(args.stripe_rate_limit),
+            ..StripeOptions::default()
+        });
+        let sandbox = Sandbox::builder()
+            .seed(args.seed)
+            .faults(faults)
+            .stripe(stripe::router(stripe))
+            .build();
+        let address = SocketAddr::from(([127, 0, 0, 1], args.port));
+        let handle = match sandbox.serve(address).await {
+            Ok(handle) => handle,
+            Err(error) => {
+                eprintln!("error: cannot listen on {address}: {error}");
+                return exit::USAGE;
+            }
+        };
+        let base = handle.base_url();
+        eprintln!("ferry sandbox listening on {base}");
+        eprintln!("  Stripe             {base}/stripe/v1          (any sk_test_ key)");
+        eprintln!("  Capsule CRM        {base}/capsule/api/v2     (token {})", crate::sandbox::capsule::DEFAULT_TOKEN);
+        eprintln!(
+            "  Business Central   {base}/business_central/v2.0/sandbox-tenant/sandbox/api/v2.0/companies({})",
+            crate::sandbox::business_central::COMPANY_ID
+        );
+        eprintln!("  OAuth token        {base}/oauth/sandbox-tenant/oauth2/v2.0/token");
+        eprintln!("The project file's `sandbox` environment points here. Stop with Ctrl-C.");
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = handle.shutdown().await;
+        exit::OK
+    })
+}

@@ -1,0 +1,147 @@
+//! Business Central API v2.0 emulator: OAuth2 client credentials, OData entity sets under
+//! `companies({id})/`, `$filter`/`$select`/`$top`/`$skip`/`$expand`, server-driven paging with
+//! `@odata.nextLink`, etags with `If-Match`, number series, bound `Microsoft.NAV.post`, and a
+//! per-token request-rate limit answered 429 with `Retry-After`.
+//!
+//! Unverified choices are listed in [`error`].
+
+mod auth;
+pub mod error;
+pub mod filter;
+mod handlers;
+pub mod path;
+mod query;
+pub mod rules;
+pub mod schema;
+mod seed;
+pub mod store;
+mod write;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::{any, post};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::rate_window::RateWindows;
+use store::BcData;
+
+pub use auth::SCOPE;
+
+/// How the Business Central emulator behaves.
+#[derive(Debug, Clone)]
+pub struct BusinessCentralConfig {
+    pub tenant: String,
+    pub environment: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Lifetime of issued access tokens (Entra ID: about an hour).
+    pub token_lifetime: Duration,
+    /// Requests per token per window (6,000 per 5 minutes).
+    pub rate_limit: u32,
+    pub rate_window: Duration,
+    /// Page size when the client sends no `Prefer: odata.maxpagesize`.
+    pub page_size: usize,
+    pub company_name: String,
+}
+
+impl Default for BusinessCentralConfig {
+    fn default() -> Self {
+        BusinessCentralConfig {
+            tenant: "sandbox-tenant".into(),
+            environment: "sandbox".into(),
+            client_id: "ferry-sandbox-client".into(),
+            client_secret: "ferry-sandbox-secret".into(),
+            token_lifetime: Duration::from_secs(3_599),
+            rate_limit: 6_000,
+            rate_window: Duration::from_secs(300),
+            page_size: 100,
+            company_name: "CRONUS Sandbox".into(),
+        }
+    }
+}
+
+/// Shared state of one emulator; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct BusinessCentralState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: BusinessCentralConfig,
+    windows: RateWindows,
+    tokens: Mutex<HashMap<String, Instant>>,
+    data: Mutex<BcData>,
+}
+
+impl BusinessCentralState {
+    /// One company with its journals and no customers or items.
+    pub fn new(config: BusinessCentralConfig) -> Self {
+        let data = seed::company(&config, StdRng::from_os_rng(), None);
+        Self::with_data(config, data)
+    }
+
+    /// One company with hundreds of customers and items, the same for the same seed.
+    pub fn seeded(config: BusinessCentralConfig, seed: u64) -> Self {
+        let data = seed::company(&config, StdRng::seed_from_u64(seed), Some(seed));
+        Self::with_data(config, data)
+    }
+
+    fn with_data(config: BusinessCentralConfig, data: BcData) -> Self {
+        BusinessCentralState {
+            inner: Arc::new(Inner {
+                windows: RateWindows::new(config.rate_limit, config.rate_window),
+                config,
+                tokens: Mutex::new(HashMap::new()),
+                data: Mutex::new(data),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &BusinessCentralConfig {
+        &self.inner.config
+    }
+
+    /// Locks the records (for handlers and for tests that inspect them).
+    pub fn data(&self) -> MutexGuard<'_, BcData> {
+        self.inner.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The id of the first company, which the seeded data lives in.
+    pub fn company_id(&self) -> String {
+        self.data()
+            .companies
+            .first()
+            .map(|c| c.id.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The sandbox company's id (ferry.yaml's sandbox environment uses it).
+pub const COMPANY_ID: &str = "00000000-0000-0000-0000-000000000001";
+
+/// The API routes, relative to `/business_central`: `/v2.0/{tenant}/{environment}/api/v2.0/...`.
+pub fn router(state: BusinessCentralState) -> Router {
+    Router::new()
+        .route(
+            "/v2.0/{tenant}/{environment}/api/v2.0/{*path}",
+            any(handlers::dispatch),
+        )
+        .route(
+            "/v2.0/{tenant}/{environment}/api/v2.0",
+            any(handlers::service_root),
+        )
+        .fallback(handlers::not_found)
+        .with_state(state)
+}
+
+/// The token endpoint, relative to `/oauth`: `/{tenant}/oauth2/v2.0/token`.
+pub fn token_router(state: BusinessCentralState) -> Router {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
+        .with_state(state)
+}

@@ -1,0 +1,149 @@
+//! The company the sandbox starts with: journals always; customers and items when seeded.
+
+use jiff::{Timestamp, ToSpan};
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use super::BusinessCentralConfig;
+use super::rules::PAYMENT_JOURNAL;
+use super::schema::{CUSTOMERS, EntitySet, ITEMS, JOURNALS};
+use super::store::{BcData, Company, Entity, blank, decimal_value, format_time};
+use crate::sandbox::sample_data::{self as words, pick};
+
+const CUSTOMER_COUNT: usize = 300;
+const ITEM_COUNT: usize = 100;
+const CURRENCIES: &[&str] = &["", "", "", "USD", "EUR", "AUD"];
+
+pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -> BcData {
+    let mut data = BcData::new(rng);
+    // A fixed id, so the project file's sandbox environment can name it.
+    let mut company = Company::new(super::COMPANY_ID.to_string(), &config.company_name);
+    let epoch: Timestamp = "2025-01-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    for (code, name) in [
+        ("GENERAL", "General journal"),
+        (PAYMENT_JOURNAL, "Cash receipts"),
+    ] {
+        add(&mut data, &mut company, &JOURNALS, epoch, |fields, _| {
+            fields.insert("code".into(), json!(code));
+            fields.insert("displayName".into(), json!(name));
+            fields.insert("templateDisplayName".into(), json!("GENERAL"));
+        });
+    }
+    if seed.is_some() {
+        for n in 0..CUSTOMER_COUNT {
+            add(&mut data, &mut company, &CUSTOMERS, epoch, |fields, rng| {
+                let person = rng.random_bool(0.2);
+                let name = if person {
+                    format!(
+                        "{} {}",
+                        pick(rng, words::FIRST_NAMES),
+                        pick(rng, words::LAST_NAMES)
+                    )
+                } else {
+                    words::company_name(rng)
+                };
+                let (city, state, zip, country, prefix) =
+                    words::PLACES[rng.random_range(0..words::PLACES.len())];
+                let email = if person {
+                    format!(
+                        "{}@mail.example",
+                        name.to_ascii_lowercase().replace(' ', ".")
+                    )
+                } else {
+                    format!("accounts@{}", words::domain_of(&name))
+                };
+                let set = [
+                    ("number", json!(format!("C{:04}", n + 1))),
+                    ("displayName", json!(name)),
+                    ("type", json!(if person { "Person" } else { "Company" })),
+                    (
+                        "addressLine1",
+                        json!(format!(
+                            "{} {}",
+                            rng.random_range(1..300),
+                            pick(rng, words::STREETS)
+                        )),
+                    ),
+                    ("city", json!(city)),
+                    ("state", json!(state)),
+                    ("country", json!(country)),
+                    ("postalCode", json!(zip)),
+                    ("phoneNumber", json!(words::phone(rng, prefix))),
+                    ("email", json!(email)),
+                    ("currencyCode", json!(pick(rng, CURRENCIES))),
+                    (
+                        "creditLimit",
+                        decimal_value(rust_decimal::Decimal::from(
+                            rng.random_range(0..50u32) * 1_000,
+                        )),
+                    ),
+                    ("taxLiable", json!(rng.random_bool(0.8))),
+                ];
+                for (key, value) in set {
+                    fields.insert(key.into(), value);
+                }
+            });
+        }
+        for n in 0..ITEM_COUNT {
+            add(&mut data, &mut company, &ITEMS, epoch, |fields, rng| {
+                let product = pick(rng, words::PRODUCTS);
+                let service = product.contains("Plan") || product.contains("Workshop");
+                let cents: i64 = rng.random_range(299..250_000);
+                let set = [
+                    ("number", json!(format!("I{:04}", n + 1))),
+                    ("displayName", json!(format!("{product} {}", n + 1))),
+                    ("type", json!(if service { "Service" } else { "Inventory" })),
+                    (
+                        "unitPrice",
+                        decimal_value(rust_decimal::Decimal::new(cents, 2)),
+                    ),
+                    (
+                        "unitCost",
+                        decimal_value(rust_decimal::Decimal::new(cents * 6 / 10, 2)),
+                    ),
+                    (
+                        "baseUnitOfMeasureCode",
+                        json!(if service { "HOUR" } else { "PCS" }),
+                    ),
+                    (
+                        "inventory",
+                        if service {
+                            json!(0)
+                        } else {
+                            json!(rng.random_range(0..500))
+                        },
+                    ),
+                ];
+                for (key, value) in set {
+                    fields.insert(key.into(), value);
+                }
+            });
+        }
+    }
+    data.companies.push(company);
+    data
+}
+
+fn add(
+    data: &mut BcData,
+    company: &mut Company,
+    set: &EntitySet,
+    epoch: Timestamp,
+    fill: impl FnOnce(&mut serde_json::Map<String, Value>, &mut StdRng),
+) {
+    let mut fields = blank(set);
+    fields.insert("id".into(), json!(data.ids.guid()));
+    fill(&mut fields, &mut data.ids.rng);
+    let offset = data.ids.random_range(0..365 * 86_400) as i64;
+    let at = epoch.checked_add(offset.seconds()).unwrap_or(epoch);
+    fields.insert("lastModifiedDateTime".into(), json!(format_time(at)));
+    let entity = Entity {
+        seq: data.ids.next_seq(),
+        version: data.ids.next_version(),
+        fields,
+    };
+    company.insert(set, entity);
+}
