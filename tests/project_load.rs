@@ -110,8 +110,8 @@ fn sandbox_needs_no_variables_and_points_at_the_local_emulators() {
                 token_url.as_str(),
                 "http://127.0.0.1:4010/oauth/sandbox-tenant/oauth2/v2.0/token"
             );
-            assert_eq!(client_id, "sandbox-client");
-            assert_eq!(client_secret.expose(), "sandbox-secret");
+            assert_eq!(client_id, "ferry-sandbox-client");
+            assert_eq!(client_secret.expose(), "ferry-sandbox-secret");
             assert_eq!(scope, "https://api.businesscentral.dynamics.com/.default");
         }
         other => panic!("expected client credentials, got {other:?}"),
