@@ -38,8 +38,8 @@ fn the_charges_pipeline_reads_only_what_it_maps() {
         .unwrap()
         .projection();
     assert!(!projection.all);
-    let object = &projection.fields["data"].fields["object"];
-    let mut read: Vec<&str> = object.fields.keys().map(String::as_str).collect();
+    let object = projection.field("data").unwrap().field("object").unwrap();
+    let mut read: Vec<&str> = object.fields.iter().map(|(k, _)| k.as_str()).collect();
     read.sort();
     assert_eq!(
         read,
@@ -53,7 +53,7 @@ fn the_charges_pipeline_reads_only_what_it_maps() {
             "payment_method_details"
         ]
     );
-    assert!(projection.fields["type"].all);
+    assert!(projection.field("type").unwrap().all);
 }
 
 #[test]

@@ -1,7 +1,8 @@
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read};
 use std::path::PathBuf;
 
-use crate::lang::{MapCrossReferences, Outcome, RunEnv};
+use crate::lang::stream::{LineReport, map_lines};
+use crate::lang::{MapCrossReferences, RunEnv};
 use crate::program::Program;
 
 use super::exit;
@@ -24,14 +25,6 @@ pub struct Args {
     /// The clock, as RFC 3339 (default: now).
     #[arg(long)]
     now: Option<String>,
-}
-
-#[derive(Default)]
-struct Counts {
-    mapped: u64,
-    filtered: u64,
-    skipped: u64,
-    failed: u64,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -71,8 +64,8 @@ pub fn run(args: Args) -> u8 {
         },
         None => jiff::Timestamp::now(),
     };
-    let input: Box<dyn Read> = if args.input == "-" {
-        Box::new(std::io::stdin().lock())
+    let input: Box<dyn Read + Send> = if args.input == "-" {
+        Box::new(std::io::stdin())
     } else {
         match std::fs::File::open(&args.input) {
             Ok(file) => Box::new(file),
@@ -96,67 +89,34 @@ pub fn run(args: Args) -> u8 {
         now,
         cross_references: &cross_references,
     };
-    // Only the paths the pipeline reads are parsed; the rest of each line is skipped.
-    let projection = compiled.projection();
-    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let reader = BufReader::with_capacity(1 << 20, input);
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-    let mut line = Vec::new();
-    let mut buffer = Vec::with_capacity(4096);
-    let mut counts = Counts::default();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                eprintln!("error: reading input after line {number}: {e}");
-                return exit::USAGE;
-            }
+    let mut report = |line: LineReport| match line {
+        LineReport::InvalidJson { line, message } => {
+            eprintln!("line {line}: E0706 input record is not valid JSON: {message}");
         }
-        number += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+        LineReport::Failed { line, error } => {
+            let (l, c) = program.sources.line_col(error.span.file, error.span.start);
+            let file = program
+                .sources
+                .get(error.span.file)
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default();
+            eprintln!(
+                "line {line}: {} {} (at {file}:{l}:{c})",
+                error.code, error.message
+            );
         }
-        let record = match crate::lang::parse_record_projected(&line, &projection) {
-            Ok(record) => record,
-            Err(e) => {
-                counts.failed += 1;
-                eprintln!("line {number}: E0706 input record is not valid JSON: {e}");
-                continue;
-            }
-        };
-        match compiled.run(&record, &env) {
-            Outcome::Mapped(value) => {
-                counts.mapped += 1;
-                buffer.clear();
-                crate::lang::write_record(&value, &mut buffer);
-                buffer.push(b'\n');
-                if out.write_all(&buffer).is_err() {
-                    // Stdout closed (a pipe into `head`): stop quietly.
-                    return exit::OK;
-                }
-            }
-            Outcome::Filtered => counts.filtered += 1,
-            Outcome::Skipped(_) => counts.skipped += 1,
-            Outcome::Failed(error) => {
-                counts.failed += 1;
-                let (l, c) = program.sources.line_col(error.span.file, error.span.start);
-                let file = program
-                    .sources
-                    .get(error.span.file)
-                    .map(|f| f.path.display().to_string())
-                    .unwrap_or_default();
-                eprintln!(
-                    "line {number}: {} {} (at {file}:{l}:{c})",
-                    error.code, error.message
-                );
-            }
+    };
+    let counts = match map_lines(&compiled, &env, reader, &mut out, &mut report) {
+        Ok(counts) => counts,
+        // Stdout closed (a pipe into `head`): stop quietly.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
         }
-    }
-    if out.flush().is_err() {
-        return exit::OK;
-    }
+    };
     eprintln!(
         "{} mapped, {} filtered, {} skipped, {} failed",
         counts.mapped, counts.filtered, counts.skipped, counts.failed

@@ -35,7 +35,7 @@ pub struct CallContext<'a> {
     pub base_dir: &'a std::path::Path,
 }
 
-pub trait CrossReferences {
+pub trait CrossReferences: Sync {
     fn target_id(&self, collection: &str, source_id: &str) -> Option<String>;
 }
 

@@ -119,7 +119,7 @@ impl<'de, 'p> DeserializeSeed<'de> for KeySeed<'p> {
                 if v == NUMBER_TOKEN {
                     return Ok(Key::Number);
                 }
-                Ok(match self.0.fields.get_key_value(v) {
+                Ok(match self.0.fields.iter().find(|(key, _)| key == v) {
                     Some((name, child)) => Key::Wanted(name.clone(), child),
                     None => Key::Skip,
                 })

@@ -10,6 +10,7 @@ mod ops;
 mod outcome;
 pub mod projection;
 mod run;
+pub mod stream;
 pub mod testing;
 pub mod value;
 

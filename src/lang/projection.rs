@@ -1,17 +1,17 @@
 //! Which parts of a record a compiled pipeline can read. `ferry map` parses only those and skips
 //! the rest of each line, which is most of a Stripe event.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::compile::CompiledPipeline;
 use super::node::Node;
 
 /// A tree of the record paths a pipeline reads; `all` means the whole value at that path.
+/// Fields are few, so a vector scanned in order beats hashing every key of every record.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
     pub all: bool,
-    pub fields: HashMap<String, Projection>,
+    pub fields: Vec<(String, Projection)>,
 }
 
 impl Projection {
@@ -19,8 +19,27 @@ impl Projection {
     pub fn everything() -> Projection {
         Projection {
             all: true,
-            fields: HashMap::new(),
+            fields: Vec::new(),
         }
+    }
+
+    /// The projection under `name`, if that field is read.
+    pub fn field(&self, name: &str) -> Option<&Projection> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, child)| child)
+    }
+
+    fn field_mut(&mut self, name: &str) -> &mut Projection {
+        let position = match self.fields.iter().position(|(key, _)| key == name) {
+            Some(position) => position,
+            None => {
+                self.fields.push((name.to_string(), Projection::default()));
+                self.fields.len() - 1
+            }
+        };
+        &mut self.fields[position].1
     }
 
     fn need(&mut self, path: &[Arc<str>]) {
@@ -29,7 +48,7 @@ impl Projection {
             if node.all {
                 return;
             }
-            node = node.fields.entry(segment.to_string()).or_default();
+            node = node.field_mut(segment);
         }
         node.all = true;
         node.fields.clear();
