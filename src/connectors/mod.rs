@@ -1,7 +1,13 @@
 //! One folder per system. Each exports the schemas it gives the checker; `schemas()` joins
 //! them into the registry the checker uses.
 
+pub mod connection;
 pub mod http;
+pub mod record;
+
+pub use record::{
+    ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
+};
 
 use std::sync::OnceLock;
 
