@@ -3,8 +3,10 @@
 
 mod explain;
 mod lint;
+mod logging;
 mod map;
 mod output;
+mod run;
 mod sandbox;
 mod test;
 
@@ -44,6 +46,8 @@ enum Command {
     Test(test::Args),
     /// Explain a diagnostic code, with an example and the fix.
     Explain(explain::Args),
+    /// Carry pipelines against the APIs: poll, map, upsert, record.
+    Run(run::Args),
     /// Start local emulators of Stripe, Capsule CRM and Business Central.
     Sandbox(sandbox::Args),
 }
@@ -55,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Map(args) => map::run(args),
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Run(args) => run::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     };
     ExitCode::from(code)

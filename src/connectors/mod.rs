@@ -2,11 +2,14 @@
 //! them into the registry the checker uses.
 
 pub mod connection;
+pub mod connector;
 pub mod http;
 pub mod record;
 
+pub use connector::Connector;
 pub use record::{
-    ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
+    ConnectorError, MatchKey, PollOptions, RejectedRecord, SourcePage, SourceRecord, TargetRecord,
+    Write,
 };
 
 use std::sync::OnceLock;

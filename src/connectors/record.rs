@@ -41,6 +41,17 @@ pub struct SourcePage {
     pub cursor: Option<String>,
     /// Whether polling again right away with `cursor` gives more records.
     pub more: bool,
+    /// Records the source holds but that could not be read (a malformed line): each goes to
+    /// the dead-letter queue, never silently dropped.
+    pub rejected: Vec<RejectedRecord>,
+}
+
+/// A source record that could not be read, with the raw text and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedRecord {
+    pub id: String,
+    pub raw: String,
+    pub reason: String,
 }
 
 /// How a poll reads its source.

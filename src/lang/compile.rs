@@ -32,6 +32,8 @@ pub struct CompiledPipeline {
     pub(crate) functions: Vec<UserFunction>,
     pub(crate) timezone: Option<jiff::tz::TimeZone>,
     pub(crate) base_dir: PathBuf,
+    /// Collections named by `xref(...)` calls: the runner snapshots their links.
+    pub xref_collections: Vec<String>,
 }
 
 pub(crate) struct UserFunction {
@@ -52,6 +54,7 @@ pub fn compile(
         function_params: Vec::new(),
         locals: Vec::new(),
         in_function: false,
+        xref_collections: Vec::new(),
     };
     let mut program = CompiledPipeline {
         name: pipeline.name.name.clone(),
@@ -62,6 +65,7 @@ pub fn compile(
         functions: Vec::new(),
         timezone: options.timezone,
         base_dir: options.base_dir,
+        xref_collections: Vec::new(),
     };
     let declarations: Vec<&FunctionDecl> = modules
         .iter()
@@ -148,6 +152,7 @@ pub fn compile(
             }
         }
     }
+    program.xref_collections = std::mem::take(&mut compiler.xref_collections);
     Ok(program)
 }
 
@@ -161,6 +166,7 @@ struct Compiler {
     /// Parameters in scope in the current frame, by slot.
     locals: Vec<String>,
     in_function: bool,
+    xref_collections: Vec<String>,
 }
 
 fn unknown(span: Span, what: &str, name: &str) -> Diagnostic {
@@ -526,6 +532,9 @@ impl Compiler {
                     && index == 0
                     && let Some(name) = arg.value.dotted_name()
                 {
+                    if !self.xref_collections.contains(&name) {
+                        self.xref_collections.push(name.clone());
+                    }
                     values.push(Node::Const(Value::string(name)));
                 } else {
                     values.push(self.expr(&arg.value)?);

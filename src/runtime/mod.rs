@@ -1,1 +1,13 @@
 //! Running pipelines: polling, delivery, dead letters and the audit log.
+
+pub mod deliver;
+pub mod diff;
+pub mod job;
+pub mod report;
+pub mod runner;
+pub mod workspace;
+
+pub use job::{Endpoint, Job};
+pub use report::{PipelineReport, PlannedWrite};
+pub use runner::{Progress, RunError, RunOptions, Runner};
+pub use workspace::{SetupError, Workspace};

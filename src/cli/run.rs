@@ -1,0 +1,266 @@
+//! `ferry run`: carry pipelines against the environment's APIs.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+
+use super::exit;
+use super::logging::{self, LogFormat};
+use super::output::{outln, print_human};
+use crate::runtime::{
+    Job, PipelineReport, PlannedWrite, Progress, RunOptions, Runner, SetupError, Workspace,
+};
+use crate::store::Operation;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Pipeline files, folders of them, or pipeline names (looked up in `pipelines/`).
+    #[arg(required = true)]
+    pipelines: Vec<String>,
+    /// The ferry.yaml environment (default: the file's `default_environment`).
+    #[arg(long)]
+    env: Option<String>,
+    /// The project file (default: the nearest ferry.yaml from here up).
+    #[arg(long)]
+    project: Option<PathBuf>,
+    /// Run until the sources are drained, then stop (the default).
+    #[arg(long, conflicts_with = "watch")]
+    once: bool,
+    /// Keep polling at each pipeline's `poll every` interval until Ctrl-C.
+    #[arg(long)]
+    watch: bool,
+    /// Read the sources from the start, ignoring stored cursors.
+    #[arg(long, conflicts_with = "since")]
+    backfill: bool,
+    /// Start at this time when a source has no cursor yet (RFC 3339).
+    #[arg(long)]
+    since: Option<Timestamp>,
+    /// Show the writes as a diff against the targets' current state; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Read file sources (`file.csv`, `file.jsonl`) from this file.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Records per page.
+    #[arg(long, default_value_t = 100)]
+    page_size: usize,
+    /// Records delivered at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+pub fn run(args: Args) -> u8 {
+    logging::init(args.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::USAGE;
+        }
+    };
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> u8 {
+    let (runner, jobs) = match setup(&args).await {
+        Ok(ready) => ready,
+        Err(error) => return report_setup_error(error),
+    };
+    let options = RunOptions {
+        backfill: args.backfill,
+        since: args.since,
+        dry_run: args.dry_run,
+        page_size: args.page_size.max(1),
+        concurrency: args.concurrency.max(1),
+    };
+    let mut code = exit::OK;
+    let mut first = true;
+    loop {
+        let pass_options = RunOptions {
+            backfill: options.backfill && first,
+            ..options.clone()
+        };
+        for job in &jobs {
+            if !run_job(&runner, job, &pass_options, args.backfill && first).await {
+                code = exit::FAILED;
+            }
+        }
+        first = false;
+        if !args.watch {
+            break;
+        }
+        let pause = watch_interval(&jobs);
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("stopping: every finished page is stored; the next run resumes from it");
+                break;
+            }
+        }
+    }
+    runner.store().close().await;
+    code
+}
+
+async fn setup(args: &Args) -> Result<(Runner, Vec<Job>), SetupError> {
+    let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
+    let jobs = workspace.jobs(&args.pipelines)?;
+    let connectors = workspace.connectors(&jobs, args.input.as_deref())?;
+    let store = workspace.store().await?;
+    Ok((Runner::new(store, connectors, workspace.secrets()), jobs))
+}
+
+/// Runs one pipeline and prints what it did; false when it stopped early.
+async fn run_job(runner: &Runner, job: &Job, options: &RunOptions, show_bar: bool) -> bool {
+    let bar = ProgressReporter::new(show_bar && std::io::stderr().is_terminal(), &job.name);
+    let result = runner.run(job, options, &bar).await;
+    bar.finish();
+    match result {
+        Ok((report, planned)) => {
+            for write in &planned {
+                print_planned(write);
+            }
+            print_report(&report, options.dry_run);
+            true
+        }
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("error: {error}");
+            eprintln!("  the cursor stays at the last stored page; run again to resume");
+            false
+        }
+    }
+}
+
+fn watch_interval(jobs: &[Job]) -> Duration {
+    jobs.iter()
+        .filter_map(|job| job.poll_every)
+        .min()
+        .unwrap_or(Duration::from_secs(60))
+        .max(Duration::from_secs(1))
+}
+
+fn print_report(report: &PipelineReport, dry_run: bool) {
+    let verb = if dry_run { "would be" } else { "" };
+    outln!(
+        "{}: {} read, {} created{verb}, {} updated{verb}, {} unchanged, {} filtered, {} skipped, {} dead-lettered{}",
+        report.pipeline,
+        report.read,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.filtered,
+        report.skipped,
+        report.dead_lettered,
+        if report.deleted_at_source > 0 {
+            format!(
+                ", {} deleted at the source (left in the target)",
+                report.deleted_at_source
+            )
+        } else {
+            String::new()
+        }
+    );
+    if report.dead_lettered > 0 && !dry_run {
+        outln!("  see them with `ferry dlq list`; fix the pipeline, then `ferry dlq replay --all`");
+    }
+}
+
+fn print_planned(write: &PlannedWrite) {
+    match write.operation {
+        Operation::Create => {
+            outln!("create {} (from {})", write.target, write.link);
+            for path in &write.paths {
+                outln!("  + {path} = {}", value_at(&write.fields, path));
+            }
+        }
+        Operation::Update => {
+            let id = write.current.as_ref().map(|c| c.id.as_str()).unwrap_or("?");
+            outln!("update {} {id} (from {})", write.target, write.link);
+            for path in &write.paths {
+                let old = write
+                    .current
+                    .as_ref()
+                    .map(|c| value_at(&c.data, path))
+                    .unwrap_or_else(|| "null".into());
+                outln!("  ~ {path}: {old} -> {}", value_at(&write.fields, path));
+            }
+        }
+        Operation::Noop | Operation::Delete => {}
+    }
+}
+
+fn value_at(value: &serde_json::Value, path: &str) -> String {
+    path.split('.')
+        .try_fold(value, |v, name| v.get(name))
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "null".into())
+}
+
+fn report_setup_error(error: SetupError) -> u8 {
+    match error {
+        SetupError::Project {
+            diagnostics,
+            sources,
+        }
+        | SetupError::Pipeline {
+            diagnostics,
+            sources,
+            ..
+        } => {
+            print_human(&diagnostics, &sources);
+            exit::USAGE
+        }
+        other => {
+            eprintln!("error: {other}");
+            exit::USAGE
+        }
+    }
+}
+
+/// A spinner with running counts while a backfill runs in a terminal.
+struct ProgressReporter {
+    bar: Option<ProgressBar>,
+}
+
+impl ProgressReporter {
+    fn new(visible: bool, pipeline: &str) -> Self {
+        let bar = visible.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(pipeline.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        ProgressReporter { bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for ProgressReporter {
+    fn page(&self, report: &PipelineReport) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!(
+                "{} read, {} written, {} unchanged, {} dead-lettered",
+                report.read,
+                report.written(),
+                report.unchanged,
+                report.dead_lettered
+            ));
+        }
+        tracing::debug!(pipeline = %report.pipeline, read = report.read, written = report.written(), "page stored");
+    }
+}

@@ -1,0 +1,106 @@
+//! One client per `ferry.yaml` connection, behind a single type the runner calls.
+
+use std::path::PathBuf;
+
+use super::files::FileConnector;
+use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
+use crate::project::{Kind, ResolvedConnection};
+
+/// A connection's client.
+#[derive(Debug)]
+pub enum Connector {
+    File(FileConnector),
+}
+
+/// Runs the same call on whichever client `$connector` holds.
+macro_rules! dispatch {
+    ($connector:expr, |$client:ident| $call:expr) => {
+        match $connector {
+            Connector::File($client) => $call,
+        }
+    };
+}
+
+impl Connector {
+    /// Builds the client of `connection`; `file_override` replaces a file connection's `path`
+    /// (`ferry run --input`).
+    pub fn open(
+        connection: &ResolvedConnection,
+        file_override: Option<PathBuf>,
+    ) -> Result<Connector, ConnectorError> {
+        match connection.kind {
+            Kind::File => {
+                let path = file_override
+                    .or_else(|| connection.setting("path").map(PathBuf::from))
+                    .ok_or_else(|| {
+                        ConnectorError::Unsupported(format!(
+                            "connection `{}` has no `path`",
+                            connection.name
+                        ))
+                    })?;
+                Ok(Connector::File(FileConnector::new(path)))
+            }
+            other => Err(ConnectorError::Unsupported(format!(
+                "ferry cannot yet run pipelines against {} (connection `{}`)",
+                other.name(),
+                connection.name
+            ))),
+        }
+    }
+
+    /// A file connection that no `ferry.yaml` names (`ferry run --input FILE`).
+    pub fn file(path: PathBuf) -> Connector {
+        Connector::File(FileConnector::new(path))
+    }
+
+    /// Gets the connector ready to be written to as `stream` (files open their output).
+    pub fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
+        match self {
+            Connector::File(file) => file.prepare_sink(stream),
+        }
+    }
+
+    pub async fn poll(
+        &self,
+        stream: &str,
+        cursor: Option<&str>,
+        options: &PollOptions,
+    ) -> Result<SourcePage, ConnectorError> {
+        dispatch!(self, |client| client.poll(stream, cursor, options).await)
+    }
+
+    pub async fn get(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        dispatch!(self, |client| client.get(collection, id).await)
+    }
+
+    pub async fn find(
+        &self,
+        collection: &str,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        dispatch!(self, |client| client.find(collection, keys).await)
+    }
+
+    pub async fn create(
+        &self,
+        collection: &str,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        dispatch!(self, |client| client.create(collection, write).await)
+    }
+
+    pub async fn update(
+        &self,
+        collection: &str,
+        current: &TargetRecord,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        dispatch!(self, |client| client
+            .update(collection, current, write)
+            .await)
+    }
+}

@@ -1,0 +1,206 @@
+//! Delivering one mapped record: find its target (by cross reference, then by match key),
+//! then create it, update what changed, or leave it alone.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::diff;
+use super::job::Job;
+use crate::connectors::{Connector, ConnectorError, MatchKey, TargetRecord, Write};
+use crate::store::{Operation, Store, StoreError};
+
+/// What delivering a record will do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Create {
+        fields: Value,
+    },
+    Update {
+        current: TargetRecord,
+        changes: Value,
+        paths: Vec<String>,
+    },
+    Unchanged {
+        current: TargetRecord,
+    },
+}
+
+impl Plan {
+    pub fn operation(&self) -> Operation {
+        match self {
+            Plan::Create { .. } => Operation::Create,
+            Plan::Update { .. } => Operation::Update,
+            Plan::Unchanged { .. } => Operation::Noop,
+        }
+    }
+}
+
+/// A delivered record: the target as it is now and what was done to it.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub target: TargetRecord,
+    pub operation: Operation,
+    pub fields_changed: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Decides what to do with `mapped`, the record linked by `link_id`, reading but not writing.
+pub async fn plan(
+    job: &Job,
+    sink: &Connector,
+    store: &Store,
+    link_id: &str,
+    mapped: &Value,
+) -> Result<Plan, DeliveryError> {
+    let collection = &job.sink.stream;
+    let mut current = None;
+    if let Some(target_id) = store.target_id(&job.sink.collection(), link_id).await? {
+        // Gone from the target (deleted by hand): found by match key or made again.
+        current = sink.get(collection, &target_id).await?;
+    }
+    if current.is_none() {
+        let keys = match_keys(job, mapped);
+        if !keys.is_empty() {
+            current = sink.find(collection, &keys).await?;
+        }
+    }
+    Ok(match current {
+        None => Plan::Create {
+            fields: mapped.clone(),
+        },
+        Some(current) => {
+            let (changes, paths) = diff::changes(mapped, &current.data);
+            if paths.is_empty() {
+                Plan::Unchanged { current }
+            } else {
+                Plan::Update {
+                    current,
+                    changes,
+                    paths,
+                }
+            }
+        }
+    })
+}
+
+/// Carries out `plan`, with an idempotency key that makes sending it twice harmless.
+pub async fn apply(
+    job: &Job,
+    sink: &Connector,
+    link_id: &str,
+    plan: Plan,
+) -> Result<Delivered, ConnectorError> {
+    let collection = &job.sink.stream;
+    match plan {
+        Plan::Create { fields } => {
+            let fields_changed = leaf_paths(&fields);
+            let write = Write {
+                idempotency_key: idempotency_key(job, link_id, "create", "", &fields),
+                fields,
+            };
+            let target = sink.create(collection, &write).await?;
+            Ok(Delivered {
+                target,
+                operation: Operation::Create,
+                fields_changed,
+            })
+        }
+        Plan::Update {
+            current,
+            changes,
+            paths,
+        } => {
+            let write = Write {
+                idempotency_key: idempotency_key(job, link_id, "update", &current.id, &changes),
+                fields: changes,
+            };
+            let target = sink.update(collection, &current, &write).await?;
+            Ok(Delivered {
+                target,
+                operation: Operation::Update,
+                fields_changed: paths,
+            })
+        }
+        Plan::Unchanged { current } => Ok(Delivered {
+            target: current,
+            operation: Operation::Noop,
+            fields_changed: Vec::new(),
+        }),
+    }
+}
+
+/// The sink's `match on` keys with the mapped values; empty when any key has no value.
+fn match_keys(job: &Job, mapped: &Value) -> Vec<MatchKey> {
+    let mut keys = Vec::new();
+    for path in &job.match_keys {
+        let value = path
+            .split('.')
+            .try_fold(mapped, |value, name| value.get(name));
+        match value {
+            Some(value) if !value.is_null() => keys.push(MatchKey {
+                path: path.clone(),
+                value: value.clone(),
+            }),
+            _ => return Vec::new(),
+        }
+    }
+    keys
+}
+
+/// Hex SHA-256 over the pipeline, the linked record, the operation and the exact content: the
+/// same write always gets the same key, and a changed record gets a new one.
+pub fn idempotency_key(
+    job: &Job,
+    link_id: &str,
+    operation: &str,
+    target_id: &str,
+    fields: &Value,
+) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        job.name.as_str(),
+        job.link.collection.as_str(),
+        link_id,
+        operation,
+        target_id,
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher.update(fields.to_string().as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Dotted paths of every leaf of an object, for the audit log.
+pub fn leaf_paths(value: &Value) -> Vec<String> {
+    fn walk(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(fields) if !fields.is_empty() => {
+                for (key, nested) in fields {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    walk(nested, &path, out);
+                }
+            }
+            _ if !prefix.is_empty() => out.push(prefix.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, "", &mut out);
+    out
+}

@@ -1,0 +1,140 @@
+//! A checked, compiled pipeline with everything the runner needs to know about its ends.
+
+use std::time::Duration;
+
+use crate::lang::CompiledPipeline;
+use crate::program::Program;
+use crate::store::pipeline_version;
+
+/// `connection.stream`, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub connection: String,
+    pub stream: String,
+}
+
+impl Endpoint {
+    fn parse(dotted: &str) -> Result<Endpoint, String> {
+        let (connection, stream) = dotted
+            .split_once('.')
+            .ok_or_else(|| format!("`{dotted}` is not `connection.stream`"))?;
+        Ok(Endpoint {
+            connection: connection.to_string(),
+            stream: stream.to_string(),
+        })
+    }
+
+    /// The key of this end's client among a run's connectors: files get one client per
+    /// direction (`file.in`, `file.out`), other connections one for both.
+    pub fn connector_key(&self, is_source: bool) -> String {
+        if self.connection == "file" {
+            format!("file.{}", if is_source { "in" } else { "out" })
+        } else {
+            self.connection.clone()
+        }
+    }
+
+    /// `connection.stream`, as the store names collections.
+    pub fn collection(&self) -> String {
+        format!("{}.{}", self.connection, self.stream)
+    }
+}
+
+/// Which id the sink's cross reference links to the target: `cross_reference capsule.parties.id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSpec {
+    /// `capsule.parties`
+    pub collection: String,
+    /// `id`, read from the record (from `data.object` of an event).
+    pub field: String,
+}
+
+pub struct Job {
+    pub name: String,
+    pub compiled: CompiledPipeline,
+    /// SHA-256 of the pipeline file's text, recorded with every audit entry.
+    pub version: String,
+    pub source: Endpoint,
+    pub sink: Endpoint,
+    pub events: Vec<String>,
+    pub match_keys: Vec<String>,
+    pub link: LinkSpec,
+    pub poll_every: Option<Duration>,
+}
+
+impl Job {
+    /// Compiles pipeline `name` of `program`, which must be free of errors.
+    pub fn new(program: &Program, name: &str) -> Result<Job, String> {
+        if program.has_errors() {
+            return Err(format!(
+                "{} has errors; run `ferry lint {}`",
+                program.path.display(),
+                program.path.display()
+            ));
+        }
+        let checked = program
+            .pipelines
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| format!("no pipeline `{name}` in {}", program.path.display()))?;
+        let compiled = program.compile(name)?;
+        let text = program
+            .sources
+            .get(checked.file)
+            .map(|file| file.text.to_string())
+            .unwrap_or_default();
+        let source = Endpoint::parse(&checked.source)?;
+        let link = match &checked.cross_reference {
+            Some(dotted) => {
+                let (collection, field) = dotted
+                    .rsplit_once('.')
+                    .ok_or_else(|| format!("`cross_reference {dotted}` names no id field"))?;
+                LinkSpec {
+                    collection: collection.to_string(),
+                    field: field.to_string(),
+                }
+            }
+            None => LinkSpec {
+                collection: source.collection(),
+                field: String::new(),
+            },
+        };
+        Ok(Job {
+            name: name.to_string(),
+            compiled,
+            version: pipeline_version(&text),
+            sink: Endpoint::parse(&checked.sink)?,
+            source,
+            events: checked.events.clone(),
+            match_keys: checked.match_keys.clone(),
+            link,
+            poll_every: checked
+                .poll_every
+                .and_then(|s| u64::try_from(s).ok())
+                .map(Duration::from_secs),
+        })
+    }
+
+    /// Whether records are Stripe events whose object sits at `data.object`.
+    pub fn reads_events(&self) -> bool {
+        self.source.stream == "events"
+    }
+
+    /// The id that links `record` to its target: the cross reference's field, or the source
+    /// record's own id.
+    pub fn link_id(&self, record_id: &str, data: &serde_json::Value) -> Option<String> {
+        if self.link.field.is_empty() {
+            return Some(record_id.to_string());
+        }
+        let object = if self.reads_events() {
+            data.pointer("/data/object").unwrap_or(data)
+        } else {
+            data
+        };
+        match object.get(&self.link.field)? {
+            serde_json::Value::String(id) if !id.is_empty() => Some(id.clone()),
+            serde_json::Value::Number(id) => Some(id.to_string()),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! The run loop: poll a page, map and deliver its records concurrently, then make the page's
+//! cross references, audit entries, dead letters and cursor durable in one transaction.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::deliver::{self, Delivered, DeliveryError, Plan};
+use super::job::Job;
+use super::report::{PipelineReport, PlannedWrite};
+use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
+use crate::lang::json_value::{from_json, to_json};
+use crate::lang::{Outcome, RunEnv};
+use crate::project::{Secret, redact};
+use crate::store::{AuditEntry, CrossReference, CrossReferenceSnapshot, Store, StoreError};
+
+/// How a run reads and writes.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Read the source from its start, ignoring the stored cursor.
+    pub backfill: bool,
+    /// With no stored cursor, start here.
+    pub since: Option<Timestamp>,
+    /// Plan the writes against the targets' current state; write nothing, store nothing.
+    pub dry_run: bool,
+    pub page_size: usize,
+    /// Records delivered at once (records with the same id stay in order).
+    pub concurrency: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            backfill: false,
+            since: None,
+            dry_run: false,
+            page_size: 100,
+            concurrency: 8,
+        }
+    }
+}
+
+/// Why a run stopped before reaching the end of its source. The cursor stays at the last page
+/// made durable, so the next run resumes there.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("pipeline `{pipeline}`: {error}")]
+    Connector {
+        pipeline: String,
+        error: ConnectorError,
+    },
+    #[error("pipeline `{pipeline}`: the store failed: {error}")]
+    Store { pipeline: String, error: StoreError },
+    #[error("pipeline `{pipeline}`: {reason}")]
+    Setup { pipeline: String, reason: String },
+}
+
+/// Called after each durable page (progress bars, logs).
+pub trait Progress: Send + Sync {
+    fn page(&self, report: &PipelineReport);
+}
+
+impl Progress for () {
+    fn page(&self, _report: &PipelineReport) {}
+}
+
+/// The connectors and store of one environment.
+pub struct Runner {
+    store: Store,
+    connectors: HashMap<String, Arc<Connector>>,
+    secrets: Vec<Secret>,
+}
+
+/// What became of one record.
+enum Fate {
+    Filtered,
+    Skipped,
+    DeletedAtSource,
+    Delivered {
+        link: CrossReference,
+        audit: Option<AuditEntry>,
+        operation: crate::store::Operation,
+    },
+    Planned(PlannedWrite),
+    DeadLetter {
+        source_id: String,
+        record_json: String,
+        code: String,
+        message: String,
+    },
+}
+
+impl Runner {
+    /// `secrets` are masked out of everything the runner stores or logs.
+    pub fn new(
+        store: Store,
+        connectors: HashMap<String, Arc<Connector>>,
+        secrets: Vec<Secret>,
+    ) -> Self {
+        Runner {
+            store,
+            connectors,
+            secrets,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn connector(&self, job: &Job, name: &str) -> Result<&Arc<Connector>, RunError> {
+        self.connectors.get(name).ok_or_else(|| RunError::Setup {
+            pipeline: job.name.clone(),
+            reason: format!("no connection `{name}` in this environment of ferry.yaml"),
+        })
+    }
+
+    /// Runs `job` until its source has nothing more to give.
+    pub async fn run(
+        &self,
+        job: &Job,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<(PipelineReport, Vec<PlannedWrite>), RunError> {
+        let source = self.connector(job, &job.source.connector_key(true))?;
+        let sink = self.connector(job, &job.sink.connector_key(false))?;
+        let store_error = |error| RunError::Store {
+            pipeline: job.name.clone(),
+            error,
+        };
+        let source_key = job.source.collection();
+        let mut cursor = if options.backfill {
+            None
+        } else {
+            self.store
+                .cursor(&job.name, &source_key)
+                .await
+                .map_err(store_error)?
+        };
+        let poll_options = PollOptions {
+            event_types: job.events.clone(),
+            backfill: options.backfill,
+            since: options.since,
+            page_size: options.page_size,
+        };
+        let mut report = PipelineReport::new(&job.name);
+        let mut planned = Vec::new();
+        loop {
+            let page = source
+                .poll(&job.source.stream, cursor.as_deref(), &poll_options)
+                .await
+                .map_err(|error| RunError::Connector {
+                    pipeline: job.name.clone(),
+                    error,
+                })?;
+            report.pages += 1;
+            let more = page.more;
+            let next_cursor = page.cursor.clone();
+            let stopped = self
+                .page(
+                    job,
+                    sink,
+                    page,
+                    options,
+                    &mut report,
+                    &mut planned,
+                    next_cursor.as_deref(),
+                )
+                .await?;
+            if let Some(error) = stopped {
+                return Err(RunError::Connector {
+                    pipeline: job.name.clone(),
+                    error,
+                });
+            }
+            progress.page(&report);
+            if next_cursor.is_some() {
+                cursor = next_cursor;
+            }
+            if !more {
+                return Ok((report, planned));
+            }
+        }
+    }
+
+    /// Delivers one page and commits it; returns the error that stopped delivery early, if any
+    /// (the page's finished records are kept, its cursor is not).
+    #[allow(clippy::too_many_arguments)]
+    async fn page(
+        &self,
+        job: &Job,
+        sink: &Connector,
+        page: SourcePage,
+        options: &RunOptions,
+        report: &mut PipelineReport,
+        planned: &mut Vec<PlannedWrite>,
+        cursor: Option<&str>,
+    ) -> Result<Option<ConnectorError>, RunError> {
+        let store_error = |error| RunError::Store {
+            pipeline: job.name.clone(),
+            error,
+        };
+        let collections: Vec<&str> = job
+            .compiled
+            .xref_collections
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let snapshot = if collections.is_empty() {
+            CrossReferenceSnapshot::default()
+        } else {
+            self.store
+                .cross_reference_snapshot(&collections)
+                .await
+                .map_err(store_error)?
+        };
+        report.read += (page.records.len() + page.rejected.len()) as u64;
+        let mut fates = Vec::new();
+        for rejected in &page.rejected {
+            fates.push(Fate::DeadLetter {
+                source_id: rejected.id.clone(),
+                record_json: self.redacted(&rejected.raw),
+                code: "unreadable_record".into(),
+                message: self.redacted(&rejected.reason),
+            });
+        }
+        let now = Timestamp::now();
+        let groups = group_by_link(job, page.records);
+        let results: Vec<(Vec<Fate>, Option<DeliveryError>)> = stream::iter(groups)
+            .map(|group| self.group(job, sink, group, &snapshot, now, options.dry_run))
+            .buffer_unordered(concurrency(job, options))
+            .collect()
+            .await;
+        let mut stop = None;
+        for (group_fates, error) in results {
+            fates.extend(group_fates);
+            match error {
+                None => {}
+                Some(DeliveryError::Store(error)) => return Err(store_error(error)),
+                Some(DeliveryError::Connector(error)) => stop = stop.or(Some(error)),
+            }
+        }
+        let mut batch = if options.dry_run {
+            None
+        } else {
+            Some(self.store.begin().await.map_err(store_error)?)
+        };
+        for fate in fates {
+            match fate {
+                Fate::Filtered => report.filtered += 1,
+                Fate::Skipped => report.skipped += 1,
+                Fate::DeletedAtSource => report.deleted_at_source += 1,
+                Fate::Planned(write) => {
+                    report.count(write.operation);
+                    planned.push(write);
+                }
+                Fate::Delivered {
+                    link,
+                    audit,
+                    operation,
+                } => {
+                    report.count(operation);
+                    if let Some(batch) = batch.as_mut() {
+                        batch
+                            .put_cross_reference(&link)
+                            .await
+                            .map_err(store_error)?;
+                        if let Some(entry) = audit {
+                            batch.audit(&entry).await.map_err(store_error)?;
+                        }
+                    }
+                }
+                Fate::DeadLetter {
+                    source_id,
+                    record_json,
+                    code,
+                    message,
+                } => {
+                    report.dead_lettered += 1;
+                    tracing::warn!(pipeline = %job.name, source_id = %source_id, code = %code, "dead-lettered: {message}");
+                    if let Some(batch) = batch.as_mut() {
+                        batch
+                            .dead_letter(&job.name, &source_id, &record_json, &code, &message)
+                            .await
+                            .map_err(store_error)?;
+                    }
+                }
+            }
+        }
+        if let Some(mut batch) = batch {
+            if stop.is_none()
+                && let Some(cursor) = cursor
+            {
+                batch
+                    .set_cursor(&job.name, &job.source.collection(), cursor)
+                    .await
+                    .map_err(store_error)?;
+            }
+            batch.commit().await.map_err(store_error)?;
+        }
+        Ok(stop)
+    }
+
+    /// Delivers records that share a link id, in order; stops at the first error that is not
+    /// the record's own fault.
+    async fn group(
+        &self,
+        job: &Job,
+        sink: &Connector,
+        records: Vec<SourceRecord>,
+        snapshot: &CrossReferenceSnapshot,
+        now: Timestamp,
+        dry_run: bool,
+    ) -> (Vec<Fate>, Option<DeliveryError>) {
+        let mut fates = Vec::new();
+        for record in records {
+            match self.record(job, sink, record, snapshot, now, dry_run).await {
+                Ok(fate) => fates.push(fate),
+                Err(error) => return (fates, Some(error)),
+            }
+        }
+        (fates, None)
+    }
+
+    /// Maps and delivers one record. `Err` only for failures that are not this record's fault
+    /// (the network, the store, credentials): the run stops and the record is tried again.
+    async fn record(
+        &self,
+        job: &Job,
+        sink: &Connector,
+        record: SourceRecord,
+        snapshot: &CrossReferenceSnapshot,
+        now: Timestamp,
+        dry_run: bool,
+    ) -> Result<Fate, DeliveryError> {
+        if record.deleted {
+            tracing::info!(pipeline = %job.name, source_id = %record.id, "deleted at the source; the target is left as it is");
+            return Ok(Fate::DeletedAtSource);
+        }
+        let dead_letter = |code: String, message: String| Fate::DeadLetter {
+            source_id: record.id.clone(),
+            record_json: self.redacted(&record.data.to_string()),
+            code,
+            message: self.redacted(&message),
+        };
+        let env = RunEnv {
+            now,
+            cross_references: snapshot,
+        };
+        let mapped = match job.compiled.run(&from_json(record.data.clone()), &env) {
+            Outcome::Mapped(value) => to_json(&value),
+            Outcome::Filtered => return Ok(Fate::Filtered),
+            Outcome::Skipped(reason) => {
+                tracing::debug!(pipeline = %job.name, source_id = %record.id, "skipped: {reason}");
+                return Ok(Fate::Skipped);
+            }
+            Outcome::Failed(error) => {
+                return Ok(dead_letter(error.code.to_string(), error.message.clone()));
+            }
+        };
+        let Some(link_id) = job.link_id(&record.id, &record.data) else {
+            return Ok(dead_letter(
+                "no_link_id".into(),
+                format!(
+                    "the record has no `{}` to cross-reference it by",
+                    job.link.field
+                ),
+            ));
+        };
+        let plan = match deliver::plan(job, sink, &self.store, &link_id, &mapped).await {
+            Ok(plan) => plan,
+            Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
+                return Ok(dead_letter(error.code(), error.to_string()));
+            }
+            Err(error) => return Err(error),
+        };
+        if dry_run {
+            return Ok(Fate::Planned(planned_write(job, &link_id, plan)));
+        }
+        let delivered: Delivered = match deliver::apply(job, sink, &link_id, plan).await {
+            Ok(delivered) => delivered,
+            Err(error) if is_record_fault(&error) => {
+                return Ok(dead_letter(error.code(), error.to_string()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let link = CrossReference::new(
+            job.link.collection.clone(),
+            link_id.clone(),
+            job.sink.collection(),
+            delivered.target.id.clone(),
+        );
+        let audit = (delivered.operation != crate::store::Operation::Noop).then(|| AuditEntry {
+            pipeline: job.name.clone(),
+            pipeline_version: job.version.clone(),
+            source_id: link_id,
+            target: job.sink.collection(),
+            target_id: Some(delivered.target.id.clone()),
+            operation: delivered.operation,
+            fields_changed: delivered.fields_changed,
+            at: Timestamp::now(),
+        });
+        Ok(Fate::Delivered {
+            link,
+            audit,
+            operation: delivered.operation,
+        })
+    }
+
+    fn redacted(&self, text: &str) -> String {
+        redact(text, &self.secrets)
+    }
+}
+
+/// A permanent failure caused by this record (a 400 for its fields, a malformed answer about
+/// it), as opposed to one that would fail every record (bad credentials, an unknown stream).
+fn is_record_fault(error: &ConnectorError) -> bool {
+    if !error.is_permanent() {
+        return false;
+    }
+    match error {
+        ConnectorError::Unsupported(_) => false,
+        ConnectorError::Http(http) => !matches!(http.status(), Some(401 | 403) | None),
+        ConnectorError::Api { status, .. } => !matches!(status, 401 | 403),
+        _ => true,
+    }
+}
+
+fn planned_write(job: &Job, link_id: &str, plan: Plan) -> PlannedWrite {
+    let operation = plan.operation();
+    let (current, fields, paths) = match plan {
+        Plan::Create { fields } => {
+            let paths = deliver::leaf_paths(&fields);
+            (None, fields, paths)
+        }
+        Plan::Update {
+            current,
+            changes,
+            paths,
+        } => (Some(current), changes, paths),
+        Plan::Unchanged { current } => (Some(current), Value::Null, Vec::new()),
+    };
+    PlannedWrite {
+        pipeline: job.name.clone(),
+        target: job.sink.collection(),
+        link: format!("{} {link_id}", job.link.collection),
+        operation,
+        current,
+        fields,
+        paths,
+    }
+}
+
+/// Records delivered at once; a file sink takes them one by one so its lines keep the source's
+/// order.
+fn concurrency(job: &Job, options: &RunOptions) -> usize {
+    if job.sink.connection == "file" {
+        1
+    } else {
+        options.concurrency.max(1)
+    }
+}
+
+/// Records in page order, grouped so that records with the same link id are delivered one
+/// after the other.
+fn group_by_link(job: &Job, records: Vec<SourceRecord>) -> Vec<Vec<SourceRecord>> {
+    let mut groups: Vec<Vec<SourceRecord>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for record in records {
+        let key = job
+            .link_id(&record.id, &record.data)
+            .unwrap_or_else(|| record.id.clone());
+        match index.get(&key) {
+            Some(&at) => groups[at].push(record),
+            None => {
+                index.insert(key, groups.len());
+                groups.push(vec![record]);
+            }
+        }
+    }
+    groups
+}

@@ -1,0 +1,219 @@
+//! Everything `ferry run` and `ferry dlq` set up before the first record: the project file,
+//! the environment, the store, the pipelines and their connections.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::job::Job;
+use crate::connectors::{Connector, ConnectorError};
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::program::Program;
+use crate::project::{Project, ResolvedEnvironment, Secret, StoreUrl};
+use crate::store::{Store, StoreError};
+
+pub const PROJECT_FILE: &str = "ferry.yaml";
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("no ferry.yaml in {0} or any folder above it (pass --project)")]
+    NoProject(PathBuf),
+    /// Diagnostics of the project file, to render with `sources`.
+    #[error("{} problem(s) in the project file", .diagnostics.len())]
+    Project {
+        diagnostics: Vec<Diagnostic>,
+        sources: SourceMap,
+    },
+    /// Diagnostics of a pipeline file.
+    #[error("{} has errors; run `ferry lint`", .path.display())]
+    Pipeline {
+        path: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+        sources: SourceMap,
+    },
+    #[error("{0}")]
+    Pipelines(String),
+    #[error("connection `{connection}`: {error}")]
+    Connector {
+        connection: String,
+        error: ConnectorError,
+    },
+    #[error("the store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// A loaded project with one environment resolved.
+pub struct Workspace {
+    /// The folder holding `ferry.yaml`; relative paths start here.
+    pub dir: PathBuf,
+    pub environment: ResolvedEnvironment,
+}
+
+impl Workspace {
+    /// Loads `project` (or the nearest `ferry.yaml` from the current folder up) and resolves
+    /// `environment` (or the file's default).
+    pub fn open(project: Option<&Path>, environment: Option<&str>) -> Result<Self, SetupError> {
+        let path = match project {
+            Some(path) => path.to_path_buf(),
+            None => find_project()?,
+        };
+        let mut sources = SourceMap::default();
+        let loaded =
+            Project::load_with(&path, &mut sources).map_err(|diagnostics| SetupError::Project {
+                diagnostics,
+                sources: sources.clone(),
+            })?;
+        let environment =
+            loaded
+                .environment(environment)
+                .map_err(|diagnostics| SetupError::Project {
+                    diagnostics,
+                    sources: sources.clone(),
+                })?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Workspace { dir, environment })
+    }
+
+    /// Every secret of the environment, masked out of whatever the run stores or prints.
+    pub fn secrets(&self) -> Vec<Secret> {
+        self.environment.secrets().into_iter().cloned().collect()
+    }
+
+    /// Opens (creating if need be) the environment's store, migrated.
+    pub async fn store(&self) -> Result<Store, SetupError> {
+        let url = match &self.environment.store {
+            StoreUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            StoreUrl::SqliteMemory => "sqlite::memory:".to_string(),
+            StoreUrl::Postgres(url) => url.expose().to_string(),
+        };
+        Ok(Store::open(&url).await?)
+    }
+
+    /// The pipelines named by `targets`: files or folders of `.ferry` files (every pipeline in
+    /// them), or pipeline names looked up in the project's `pipelines/` folder.
+    pub fn jobs(&self, targets: &[String]) -> Result<Vec<Job>, SetupError> {
+        let mut jobs = Vec::new();
+        let mut names = Vec::new();
+        for target in targets {
+            let path = Path::new(target);
+            if path.exists() {
+                for file in ferry_files(path) {
+                    let program = load_clean(&file)?;
+                    for name in program.pipeline_names() {
+                        jobs.push(Job::new(&program, &name).map_err(SetupError::Pipelines)?);
+                    }
+                }
+            } else {
+                names.push(target.clone());
+            }
+        }
+        if !names.is_empty() {
+            let folder = self.dir.join("pipelines");
+            for file in ferry_files(&folder) {
+                let program = crate::program::Program::load(&file);
+                for name in program.pipeline_names() {
+                    if let Some(at) = names.iter().position(|n| *n == name) {
+                        names.remove(at);
+                        let program = load_clean(&file)?;
+                        jobs.push(Job::new(&program, &name).map_err(SetupError::Pipelines)?);
+                    }
+                }
+            }
+            if !names.is_empty() {
+                return Err(SetupError::Pipelines(format!(
+                    "no file or pipeline named {} (pipelines are looked up in {})",
+                    names.join(", "),
+                    folder.display()
+                )));
+            }
+        }
+        if jobs.is_empty() {
+            return Err(SetupError::Pipelines("no pipelines to run".into()));
+        }
+        Ok(jobs)
+    }
+
+    /// One client per connection the jobs use; `input` replaces the path of file sources.
+    pub fn connectors(
+        &self,
+        jobs: &[Job],
+        input: Option<&Path>,
+    ) -> Result<HashMap<String, Arc<Connector>>, SetupError> {
+        let mut connectors = HashMap::new();
+        for job in jobs {
+            for (end, is_source) in [(&job.source, true), (&job.sink, false)] {
+                let key = end.connector_key(is_source);
+                if connectors.contains_key(&key) {
+                    continue;
+                }
+                let error = |error| SetupError::Connector {
+                    connection: end.connection.clone(),
+                    error,
+                };
+                let mut connector = match (self.environment.connection(&end.connection), input) {
+                    (_, Some(path)) if end.connection == "file" && is_source => {
+                        Connector::file(path.to_path_buf())
+                    }
+                    (Some(connection), _) => Connector::open(connection, None).map_err(error)?,
+                    (None, _) => {
+                        return Err(error(ConnectorError::Unsupported(format!(
+                            "pipeline `{}` uses `{}`, which ferry.yaml's `{}` environment does not define",
+                            job.name, end.connection, self.environment.name
+                        ))));
+                    }
+                };
+                if !is_source {
+                    connector.prepare_sink(&end.stream).map_err(error)?;
+                }
+                connectors.insert(key, Arc::new(connector));
+            }
+        }
+        Ok(connectors)
+    }
+}
+
+fn find_project() -> Result<PathBuf, SetupError> {
+    let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut dir = Some(start.as_path());
+    while let Some(current) = dir {
+        let candidate = current.join(PROJECT_FILE);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        dir = current.parent();
+    }
+    Err(SetupError::NoProject(start))
+}
+
+fn load_clean(file: &Path) -> Result<Program, SetupError> {
+    let program = Program::load(file);
+    if program.has_errors() {
+        return Err(SetupError::Pipeline {
+            path: file.to_path_buf(),
+            diagnostics: program.diagnostics,
+            sources: program.sources,
+        });
+    }
+    Ok(program)
+}
+
+/// `path` itself, or the `.ferry` files directly in it, sorted.
+fn ferry_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ferry"))
+        .collect();
+    files.sort();
+    files
+}
