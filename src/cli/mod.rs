@@ -1,6 +1,7 @@
 //! The command line: one file per command. Commands parse arguments, call the library and
 //! render the result; they hold no logic of their own.
 
+mod dlq;
 mod explain;
 mod lint;
 mod logging;
@@ -48,6 +49,8 @@ enum Command {
     Explain(explain::Args),
     /// Carry pipelines against the APIs: poll, map, upsert, record.
     Run(run::Args),
+    /// List, show and replay the dead-letter queue.
+    Dlq(dlq::Args),
     /// Start local emulators of Stripe, Capsule CRM and Business Central.
     Sandbox(sandbox::Args),
 }
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Run(args) => run::run(args),
+        Command::Dlq(args) => dlq::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     };
     ExitCode::from(code)

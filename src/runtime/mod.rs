@@ -3,11 +3,13 @@
 pub mod deliver;
 pub mod diff;
 pub mod job;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod workspace;
 
 pub use job::{Endpoint, Job};
+pub use replay::Replayed;
 pub use report::{PipelineReport, PlannedWrite};
 pub use runner::{Progress, RunError, RunOptions, Runner};
 pub use workspace::{SetupError, Workspace};

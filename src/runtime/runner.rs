@@ -50,7 +50,7 @@ pub enum RunError {
     #[error("pipeline `{pipeline}`: {error}")]
     Connector {
         pipeline: String,
-        error: ConnectorError,
+        error: Box<ConnectorError>,
     },
     #[error("pipeline `{pipeline}`: the store failed: {error}")]
     Store { pipeline: String, error: StoreError },
@@ -75,7 +75,7 @@ pub struct Runner {
 }
 
 /// What became of one record.
-enum Fate {
+pub(super) enum Fate {
     Filtered,
     Skipped,
     DeletedAtSource,
@@ -111,7 +111,7 @@ impl Runner {
         &self.store
     }
 
-    fn connector(&self, job: &Job, name: &str) -> Result<&Arc<Connector>, RunError> {
+    pub(super) fn connector(&self, job: &Job, name: &str) -> Result<&Arc<Connector>, RunError> {
         self.connectors.get(name).ok_or_else(|| RunError::Setup {
             pipeline: job.name.clone(),
             reason: format!("no connection `{name}` in this environment of ferry.yaml"),
@@ -154,7 +154,7 @@ impl Runner {
                 .await
                 .map_err(|error| RunError::Connector {
                     pipeline: job.name.clone(),
-                    error,
+                    error: Box::new(error),
                 })?;
             report.pages += 1;
             let more = page.more;
@@ -173,7 +173,7 @@ impl Runner {
             if let Some(error) = stopped {
                 return Err(RunError::Connector {
                     pipeline: job.name.clone(),
-                    error,
+                    error: Box::new(error),
                 });
             }
             progress.page(&report);
@@ -327,7 +327,7 @@ impl Runner {
 
     /// Maps and delivers one record. `Err` only for failures that are not this record's fault
     /// (the network, the store, credentials): the run stops and the record is tried again.
-    async fn record(
+    pub(super) async fn record(
         &self,
         job: &Job,
         sink: &Connector,

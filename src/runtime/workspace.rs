@@ -37,7 +37,7 @@ pub enum SetupError {
     #[error("connection `{connection}`: {error}")]
     Connector {
         connection: String,
-        error: ConnectorError,
+        error: Box<ConnectorError>,
     },
     #[error("the store: {0}")]
     Store(#[from] StoreError),
@@ -95,7 +95,7 @@ impl Workspace {
     }
 
     /// The pipelines named by `targets`: files or folders of `.ferry` files (every pipeline in
-    /// them), or pipeline names looked up in the project's `pipelines/` folder.
+    /// them), or pipeline names looked up in the project's folder and its `pipelines/`.
     pub fn jobs(&self, targets: &[String]) -> Result<Vec<Job>, SetupError> {
         let mut jobs = Vec::new();
         let mut names = Vec::new();
@@ -114,7 +114,9 @@ impl Workspace {
         }
         if !names.is_empty() {
             let folder = self.dir.join("pipelines");
-            for file in ferry_files(&folder) {
+            let mut files = ferry_files(&self.dir);
+            files.extend(ferry_files(&folder));
+            for file in files {
                 let program = crate::program::Program::load(&file);
                 for name in program.pipeline_names() {
                     if let Some(at) = names.iter().position(|n| *n == name) {
@@ -126,8 +128,9 @@ impl Workspace {
             }
             if !names.is_empty() {
                 return Err(SetupError::Pipelines(format!(
-                    "no file or pipeline named {} (pipelines are looked up in {})",
+                    "no file or pipeline named {} (pipelines are looked up in {} and {})",
                     names.join(", "),
+                    self.dir.display(),
                     folder.display()
                 )));
             }
@@ -153,7 +156,7 @@ impl Workspace {
                 }
                 let error = |error| SetupError::Connector {
                     connection: end.connection.clone(),
-                    error,
+                    error: Box::new(error),
                 };
                 let mut connector = match (self.environment.connection(&end.connection), input) {
                     (_, Some(path)) if end.connection == "file" && is_source => {
