@@ -1,6 +1,7 @@
 //! The command line: one file per command. Commands parse arguments, call the library and
 //! render the result; they hold no logic of their own.
 
+mod demo;
 mod dlq;
 mod explain;
 mod lint;
@@ -39,6 +40,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start the sandbox and run the Capsule -> Stripe customer pipeline against it.
+    Demo(demo::Args),
     /// Check pipeline files against the APIs' schemas, before anything runs.
     Lint(lint::Args),
     /// Run a pipeline's filter and map over JSON lines, with no network.
@@ -58,6 +61,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Map(args) => map::run(args),
         Command::Test(args) => test::run(args),

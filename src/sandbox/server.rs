@@ -178,6 +178,10 @@ pub struct SandboxHandle {
 
 impl SandboxHandle {
     /// `http://127.0.0.1:PORT`
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://{}", self.local_addr)
     }
