@@ -83,7 +83,7 @@ pub enum HttpError {
         attempts: u32,
         /// The whole body (up to 64 KiB), secrets masked, for a connector to read the API's
         /// own error object; never part of the message.
-        detail: String,
+        detail: Box<str>,
     },
     /// No answer in time.
     #[error("{endpoint}: timed out after {attempts} attempt(s)")]
@@ -202,9 +202,9 @@ pub(crate) fn snippet(body: &[u8], secrets: &[String]) -> String {
 }
 
 /// The body kept whole (up to [`DETAIL_BYTES`]) with every known secret masked.
-pub(crate) fn detail(body: &[u8], secrets: &[String]) -> String {
+pub(crate) fn detail(body: &[u8], secrets: &[String]) -> Box<str> {
     let kept = &body[..body.len().min(DETAIL_BYTES)];
-    scrub(&String::from_utf8_lossy(kept), secrets)
+    scrub(&String::from_utf8_lossy(kept), secrets).into()
 }
 
 /// Replaces each secret (token, key, client secret) found in `text`.

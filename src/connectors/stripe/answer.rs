@@ -157,7 +157,7 @@ mod tests {
             status,
             body: body.chars().take(10).collect(),
             attempts: 1,
-            detail: body.to_string(),
+            detail: body.into(),
         }
     }
 

@@ -8,7 +8,7 @@ use super::answer::{Answer, api_error};
 use super::form;
 use crate::connectors::connection;
 use crate::connectors::http::{
-    Auth, Endpoint, HttpClient, HttpConfig, HttpError, RequestSpec, Secret,
+    Auth, Endpoint, HttpClient, HttpConfig, HttpError, HttpStats, RequestSpec, Secret,
 };
 use crate::connectors::record::{ConnectorError, TargetRecord, Write};
 use crate::project::ResolvedConnection;
@@ -104,6 +104,11 @@ impl StripeClient {
             self.headers.push((name.to_string(), value.to_string()));
         }
         self
+    }
+
+    /// The connection's request counters (attempts, retries, 429s).
+    pub fn http_stats(&self) -> HttpStats {
+        self.http.stats()
     }
 
     /// The live object `collection/id`; `None` when Stripe has no such object or it was

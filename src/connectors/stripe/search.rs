@@ -210,7 +210,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    search_query(&[bad.clone()]),
+                    search_query(std::slice::from_ref(&bad)),
                     Err(ConnectorError::Unsupported(_))
                 ),
                 "{bad:?}"
