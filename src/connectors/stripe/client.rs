@@ -69,7 +69,7 @@ impl StripeClient {
     pub fn with_config(base_url: &str, config: HttpConfig) -> Result<StripeClient, ConnectorError> {
         let invalid = |reason: String| {
             ConnectorError::Http(HttpError::InvalidRequest {
-                endpoint: Endpoint::new("stripe: client", "", base_url),
+                endpoint: Endpoint::new("", "stripe base URL", base_url),
                 reason,
             })
         };

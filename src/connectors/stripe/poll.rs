@@ -113,11 +113,14 @@ impl StripeClient {
                     None,
                 )
                 .await?;
+            // An empty page that claims more would have the runner poll in a loop.
+            let more = batch.has_more && !batch.records.is_empty();
             polled.extend(batch.records.into_iter().rev());
-            let done = !batch.has_more || polled.len() >= page_size;
             match polled.last() {
-                Some(newest) if !done => anchor = newest.record.id.clone(),
-                _ => return Ok(page(polled, batch.has_more)),
+                Some(newest) if more && polled.len() < page_size => {
+                    anchor = newest.record.id.clone();
+                }
+                _ => return Ok(page(polled, more)),
             }
         }
     }
