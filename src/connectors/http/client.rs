@@ -14,7 +14,7 @@ use url::Url;
 use super::auth::{
     AccessToken, Auth, ClientCredentials, Secret, TokenCache, parse_token, sensitive_header,
 };
-use super::error::{BuildError, Endpoint, HttpError, scrub, snippet};
+use super::error::{BuildError, Endpoint, HttpError, detail, scrub, snippet};
 use super::rate_limit::{Pacer, RateLimit};
 use super::request::{RequestSpec, Response};
 use super::retry::{RetryPolicy, Verdict, retry_after, status_verdict};
@@ -242,6 +242,7 @@ impl HttpClient {
             status: answer.status,
             body: snippet(&answer.body, &secrets),
             attempts,
+            detail: detail(&answer.body, &secrets),
         };
         let now = SystemTime::now();
         let mut wait = retry_after(&answer.headers, now);

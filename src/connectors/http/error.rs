@@ -20,8 +20,11 @@ const SECRET_QUERY_KEYS: &[&str] = &[
     "code",
 ];
 
-/// Longest body snippet an error keeps.
+/// Longest body snippet an error message shows.
 const SNIPPET_CHARS: usize = 300;
+
+/// Longest error body kept whole for a connector to parse.
+const DETAIL_BYTES: usize = 64 * 1024;
 
 /// Which call failed: the caller's label, the method and the URL without secrets.
 #[derive(Clone, PartialEq, Eq)]
@@ -75,8 +78,12 @@ pub enum HttpError {
     Status {
         endpoint: Endpoint,
         status: u16,
+        /// The start of the body, for the message.
         body: String,
         attempts: u32,
+        /// The whole body (up to 64 KiB), secrets masked, for a connector to read the API's
+        /// own error object; never part of the message.
+        detail: Box<str>,
     },
     /// No answer in time.
     #[error("{endpoint}: timed out after {attempts} attempt(s)")]
@@ -122,6 +129,14 @@ impl HttpError {
     pub fn status(&self) -> Option<u16> {
         match self {
             HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The whole error body (secrets masked) when the server answered with an error status.
+    pub fn error_body(&self) -> Option<&str> {
+        match self {
+            HttpError::Status { detail, .. } => Some(detail),
             _ => None,
         }
     }
@@ -186,6 +201,12 @@ pub(crate) fn snippet(body: &[u8], secrets: &[String]) -> String {
     scrub(&short, secrets)
 }
 
+/// The body kept whole (up to [`DETAIL_BYTES`]) with every known secret masked.
+pub(crate) fn detail(body: &[u8], secrets: &[String]) -> Box<str> {
+    let kept = &body[..body.len().min(DETAIL_BYTES)];
+    scrub(&String::from_utf8_lossy(kept), secrets).into()
+}
+
 /// Replaces each secret (token, key, client secret) found in `text`.
 pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();
@@ -226,6 +247,7 @@ mod tests {
             status: 400,
             body: "{\"error\":{}}".into(),
             attempts: 1,
+            detail: "{\"error\":{}}".into(),
         };
         assert_eq!(
             error.to_string(),

@@ -1,12 +1,20 @@
-//! Stripe: schemas derived from Stripe's OpenAPI spec (API version 2022-04-12).
+//! Stripe: schemas derived from Stripe's OpenAPI spec (API version 2022-04-12), and the
+//! client that polls, finds and writes through Stripe's API v1.
 
+mod answer;
+mod client;
 mod convert;
+pub mod form;
+mod poll;
 pub mod schema;
+mod search;
 mod table;
 
 use crate::check::SchemaRegistry;
 
+pub use client::StripeClient;
 pub use convert::TableError;
+pub use search::search_query;
 
 /// Stripe's sources, targets and sinks. The table is compiled in and checked by the tests; were
 /// it ever malformed, Stripe's schemas are left out and the reason is printed once.

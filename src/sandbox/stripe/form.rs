@@ -4,13 +4,14 @@
 //!
 //! [`decode`] turns a body or query string into a JSON tree whose leaves are strings; a map whose
 //! keys are exactly `0..n` becomes an array (so `metadata[0]=x` decodes as `["x"]`; the
-//! validator turns it back into a map where the schema wants one). [`encode`] is the inverse, for
-//! the connector: nested objects and arrays become bracketed keys, `null` and empty containers
-//! become `key=` (Stripe's "unset"), numbers and booleans their text.
+//! validator turns it back into a map where the schema wants one). [`encode`], the inverse, is the
+//! connector's own (`connectors::stripe::form`), re-exported here for the emulator's tests.
 
 use indexmap::IndexMap;
 use serde_json::Value;
 use url::form_urlencoded;
+
+pub use crate::connectors::stripe::form::encode;
 
 enum Node {
     Leaf(String),
@@ -132,48 +133,6 @@ fn index_order(map: &IndexMap<String, Node>) -> Option<Vec<usize>> {
     Some(indexes)
 }
 
-/// Encodes a JSON object as Stripe's nested bracket form; anything but an object encodes as
-/// the empty string. Brackets are left readable; keys and values are percent-encoded.
-pub fn encode(value: &Value) -> String {
-    let Value::Object(map) = value else {
-        return String::new();
-    };
-    let mut pairs = Vec::new();
-    for (key, child) in map {
-        flatten(&escape(key), child, &mut pairs);
-    }
-    pairs
-        .into_iter()
-        .map(|(k, v)| format!("{k}={}", escape(&v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn escape(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    match value {
-        Value::Null => out.push((prefix.to_string(), String::new())),
-        Value::Bool(b) => out.push((prefix.to_string(), b.to_string())),
-        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Array(items) if items.is_empty() => out.push((prefix.to_string(), String::new())),
-        Value::Object(map) if map.is_empty() => out.push((prefix.to_string(), String::new())),
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{index}]"), item, out);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                flatten(&format!("{prefix}[{}]", escape(key)), item, out);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,14 +163,5 @@ mod tests {
     fn malformed_keys_stay_whole_and_last_value_wins() {
         assert_eq!(decode(b"a[b=1&[x]=2"), json!({"a[b": "1", "[x]": "2"}));
         assert_eq!(decode(b"email=a&email=b"), json!({"email": "b"}));
-    }
-
-    #[test]
-    fn encodes_with_brackets_and_unset() {
-        let v = json!({"metadata": {"erp id": "C&1"}, "expand": ["x"], "address": null, "n": 5, "b": true});
-        assert_eq!(
-            encode(&v),
-            "metadata[erp+id]=C%261&expand[0]=x&address=&n=5&b=true"
-        );
     }
 }
