@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 
 use super::files::FileConnector;
+use super::stripe::StripeClient;
 use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
 use crate::project::{Kind, ResolvedConnection};
 
 /// A connection's client.
 #[derive(Debug)]
 pub enum Connector {
+    Stripe(StripeClient),
     File(FileConnector),
 }
 
@@ -16,6 +18,7 @@ pub enum Connector {
 macro_rules! dispatch {
     ($connector:expr, |$client:ident| $call:expr) => {
         match $connector {
+            Connector::Stripe($client) => $call,
             Connector::File($client) => $call,
         }
     };
@@ -29,6 +32,7 @@ impl Connector {
         file_override: Option<PathBuf>,
     ) -> Result<Connector, ConnectorError> {
         match connection.kind {
+            Kind::Stripe => Ok(Connector::Stripe(StripeClient::new(connection)?)),
             Kind::File => {
                 let path = file_override
                     .or_else(|| connection.setting("path").map(PathBuf::from))
@@ -57,6 +61,7 @@ impl Connector {
     pub fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
         match self {
             Connector::File(file) => file.prepare_sink(stream),
+            _ => Ok(()),
         }
     }
 

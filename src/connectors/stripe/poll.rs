@@ -221,6 +221,7 @@ fn page(polled: Vec<Polled>, more: bool) -> SourcePage {
         records: polled.into_iter().map(|p| p.record).collect(),
         cursor,
         more,
+        rejected: Vec::new(),
     }
 }
 
