@@ -3,7 +3,8 @@
 //! the exact `lookup_keys[]` list filter.
 //!
 //! Search is not read-after-write: Stripe indexes new objects within about a minute, so a match
-//! on an object created moments ago may not be found yet.
+//! on an object created moments ago may not be found yet. Customers matched on `email` use the
+//! list filter instead, which is.
 
 use serde_json::Value;
 
@@ -41,6 +42,12 @@ impl StripeClient {
         {
             return self.find_price_by_lookup_key(lookup_key, keys).await;
         }
+        let email = keys.iter().find(|key| key.path == "email");
+        if collection == "customers"
+            && let Some(email) = email
+        {
+            return self.find_customer_by_email(email, keys).await;
+        }
         let query = search_query(keys)?;
         let url = self.url(
             &[collection, "search"],
@@ -49,6 +56,25 @@ impl StripeClient {
         let spec = RequestSpec::get(format!("stripe: search {collection}"), url);
         let mut page = self.send(spec).await?.into_list()?;
         first_record(&mut page.items, &page.endpoint, |_| true)
+    }
+
+    /// `GET /v1/customers?email=...`: exact and read-after-write, unlike search, so a customer
+    /// created a moment ago is found. The other keys are compared here.
+    async fn find_customer_by_email(
+        &self,
+        email: &MatchKey,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let value = scalar_text(&email.value).ok_or_else(|| not_scalar(email))?;
+        let url = self.url(
+            &["customers"],
+            &[("email".into(), value), ("limit".into(), "100".into())],
+        );
+        let spec = RequestSpec::get("stripe: find customers by email", url);
+        let mut page = self.send(spec).await?.into_list()?;
+        first_record(&mut page.items, &page.endpoint, |customer| {
+            keys.iter().all(|key| matches_key(customer, key))
+        })
     }
 
     /// `GET /v1/prices?lookup_keys[]=...`: exact and read-after-write, unlike search. The
