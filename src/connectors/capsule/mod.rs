@@ -1,5 +1,8 @@
 //! Capsule CRM (API v2).
 
+pub mod client;
+mod cursor;
 pub mod schema;
 
+pub use client::CapsuleClient;
 pub use schema::schemas;
