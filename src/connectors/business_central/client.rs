@@ -11,7 +11,7 @@ use super::odata;
 use super::wire::{api_error, is_stale_etag, target_record};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::odata_next_link;
-use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec, Response};
+use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
@@ -97,7 +97,7 @@ impl BusinessCentralClient {
         let spec = RequestSpec::get(format!("business central: list {collection}"), url)
             .header("Prefer", format!("odata.maxpagesize={page_size}"));
         let response = self.http.send(spec).await.map_err(api_error)?;
-        let server_time = server_time(&response).unwrap_or_else(Timestamp::now);
+        let server_time = response.server_time().unwrap_or_else(Timestamp::now);
         let body: Value = response.json()?;
         let mut records = Vec::new();
         for entity in entities(&body, collection)? {
@@ -277,13 +277,6 @@ fn entities<'a>(body: &'a Value, collection: &str) -> Result<&'a Vec<Value>, Con
         })
 }
 
-/// The server's clock from its `Date` header.
-fn server_time(response: &Response) -> Option<Timestamp> {
-    let date = response.header("date")?;
-    jiff::fmt::rfc2822::DateTimeParser::new()
-        .parse_timestamp(date)
-        .ok()
-}
 
 /// The query of a next link (everything after `?`), or the whole link when it has none.
 fn query_of(link: &str) -> String {

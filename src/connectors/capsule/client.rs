@@ -6,10 +6,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::cursor::PartyCursor;
+use super::cursor::{self, PartyCursor};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::next_link;
-use crate::connectors::http::{Auth, HttpClient, HttpConfig, HttpError, RequestSpec, Secret};
+use crate::connectors::http::{
+    Auth, HttpClient, HttpConfig, HttpError, RequestSpec, Secret,
+};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
@@ -17,6 +19,17 @@ use crate::project::ResolvedConnection;
 
 /// Capsule's largest page.
 const MAX_PAGE_SIZE: usize = 100;
+
+/// One page of a party listing, less what the cursor already handed out.
+struct Window {
+    parties: Vec<Value>,
+    /// Positions of the listing read up to the end of this page.
+    consumed: usize,
+    /// The id of the page's last party, handed out or not.
+    last_id: Option<u64>,
+    has_next: bool,
+    server_time: Timestamp,
+}
 
 /// One Capsule account.
 #[derive(Debug, Clone)]
@@ -72,43 +85,60 @@ impl CapsuleClient {
             n => n.min(MAX_PAGE_SIZE),
         };
         let mut cursor = PartyCursor::resume(cursor, options.since)?;
-        let (mut parties, window, has_next) = match self.read_window(&cursor, page_size).await? {
-            Some(read) => read,
+        let window = match self.read_window(&cursor, page_size).await? {
+            Some(window) => window,
             None => {
                 // Parties moved inside the crowded second: read it again from its start.
                 cursor.skip = 0;
                 cursor.anchor = None;
                 self.read_window(&cursor, page_size)
                     .await?
-                    .ok_or_else(|| self.bad_response("parties", "the page moved twice"))?
+                    .ok_or_else(|| bad_response("parties", "parties"))?
             }
         };
-        let mut records = Vec::with_capacity(parties.len());
-        for party in parties.drain(..) {
+        let mut records = Vec::with_capacity(window.parties.len());
+        for party in window.parties {
             records.push((updated_at(&party)?, party_record(party)?));
         }
-        let last = records.last().map(|(at, record)| (*at, record.id.clone()));
-        if has_next {
-            let (last_at, last_id) = last.ok_or_else(|| {
-                self.bad_response("parties", "a page with a next link but no parties")
-            })?;
-            if cursor.since.is_some_and(|since| since == last_at) {
-                cursor.skip = window;
-                cursor.anchor = last_id.parse().ok();
-            } else {
-                cursor.since = Some(last_at);
+        let last = records
+            .last()
+            .map(|(at, record)| (*at, record.id.parse::<u64>().ok()));
+        let settled = |at| cursor::settled(at, window.server_time);
+        let mut more = window.has_next;
+        match (window.has_next, last) {
+            // The whole page was handed out before: the second is crowded.
+            (true, None) => {
+                cursor.skip = window.consumed;
+                cursor.anchor = window.last_id;
+            }
+            (true, Some((at, id))) if cursor.since == Some(at) => {
+                if settled(at) {
+                    cursor.skip = window.consumed;
+                    cursor.anchor = id;
+                } else {
+                    // A crowded second still being written: wait until it is over.
+                    cursor.skip = 0;
+                    cursor.anchor = None;
+                    more = false;
+                }
+            }
+            (_, Some((at, id))) => {
+                cursor.since = Some(at);
                 cursor.skip = 0;
-                cursor.anchor = None;
+                cursor.anchor = id.filter(|_| settled(at));
             }
-        } else {
-            if let Some((last_at, _)) = last {
-                cursor.since = Some(last_at);
-            }
-            cursor.skip = 0;
-            cursor.anchor = None;
+            (false, None) => cursor.skip = 0,
+        }
+        if !window.has_next {
             let deleted = self.deleted_since(cursor.deleted_since).await?;
             if let Some((at, _)) = deleted.last() {
-                cursor.deleted_since = Some(*at);
+                // A finished second gets no more deletions: start after it.
+                cursor.deleted_since = Some(if settled(*at) {
+                    at.saturating_add(jiff::SignedDuration::from_secs(1))
+                        .unwrap_or(*at)
+                } else {
+                    *at
+                });
             }
             records.extend(deleted);
             records.sort_by_key(|(at, _)| *at);
@@ -116,18 +146,17 @@ impl CapsuleClient {
         Ok(SourcePage {
             records: records.into_iter().map(|(_, record)| record).collect(),
             cursor: Some(cursor.encode()),
-            more: has_next,
+            more,
         })
     }
 
-    /// One page of `/parties`: the parties after the anchor, how many positions of the
-    /// crowded second are read once they are handed out, and whether a next page exists.
-    /// `None` when the anchor is not where it should be.
+    /// One page of `/parties` without the parties the cursor already handed out; `None` when
+    /// the anchor is not where it should be.
     async fn read_window(
         &self,
         cursor: &PartyCursor,
         page_size: usize,
-    ) -> Result<Option<(Vec<Value>, usize, bool)>, ConnectorError> {
+    ) -> Result<Option<Window>, ConnectorError> {
         let (per_page, page, anchor_index) = cursor.window(page_size);
         let mut url = self.url("parties")?;
         {
@@ -146,20 +175,39 @@ impl CapsuleClient {
             .await
             .map_err(api_error)?;
         let has_next = next_link(&url, &response.headers).is_some();
+        let server_time = response.server_time().unwrap_or_else(Timestamp::now);
         let body: Value = response.json()?;
-        let mut parties = parties_of(body).ok_or_else(|| self.bad_response("parties", "parties"))?;
+        let mut parties = parties_of(body).ok_or_else(|| bad_response("parties", "parties"))?;
         let consumed = (page - 1) * per_page + parties.len();
-        if let Some(index) = anchor_index {
-            let anchor_holds = parties.get(index).is_some_and(|party| {
-                party.get("id").and_then(Value::as_u64) == cursor.anchor
-                    && updated_at(party).ok() == cursor.since
-            });
-            if !anchor_holds {
-                return Ok(None);
+        let last_id = parties.last().and_then(|p| p.get("id")?.as_u64());
+        let already_handed_out = match anchor_index {
+            Some(index) => {
+                let anchor_holds = parties.get(index).is_some_and(|party| {
+                    party.get("id").and_then(Value::as_u64) == cursor.anchor
+                        && updated_at(party).ok() == cursor.since
+                });
+                if !anchor_holds {
+                    return Ok(None);
+                }
+                index + 1
             }
-            parties.drain(..=index);
-        }
-        Ok(Some((parties, consumed, has_next)))
+            None => parties
+                .iter()
+                .take_while(|party| {
+                    cursor.anchor.is_some()
+                        && updated_at(party).ok() == cursor.since
+                        && party.get("id").and_then(Value::as_u64) <= cursor.anchor
+                })
+                .count(),
+        };
+        parties.drain(..already_handed_out);
+        Ok(Some(Window {
+            parties,
+            consumed,
+            last_id,
+            has_next,
+            server_time,
+        }))
     }
 
     /// `/parties/deleted`, oldest first.
@@ -179,14 +227,14 @@ impl CapsuleClient {
             .map_err(api_error)?;
         let body: Value = response.json()?;
         let parties = parties_of(body)
-            .ok_or_else(|| self.bad_response("parties/deleted", "parties"))?;
+            .ok_or_else(|| bad_response("parties/deleted", "parties"))?;
         let mut deleted = Vec::with_capacity(parties.len());
         for party in parties {
             let at = party
                 .get("deletedAt")
                 .and_then(Value::as_str)
                 .and_then(|text| text.parse::<Timestamp>().ok())
-                .ok_or_else(|| self.bad_response("parties/deleted", "deletedAt"))?;
+                .ok_or_else(|| bad_response("parties/deleted", "deletedAt"))?;
             let mut record = party_record(party)?;
             record.deleted = true;
             deleted.push((at, record));
@@ -287,22 +335,23 @@ impl CapsuleClient {
             Value::Object(mut map) => map.remove("party"),
             _ => None,
         }
-        .ok_or_else(|| self.bad_response(endpoint, "party"))?;
-        let id = party_id(&party).ok_or_else(|| self.bad_response(endpoint, "party.id"))?;
+        .ok_or_else(|| bad_response(endpoint, "party"))?;
+        let id = party_id(&party).ok_or_else(|| bad_response(endpoint, "party.id"))?;
         Ok(TargetRecord {
             id,
             data: party,
             etag: None,
         })
     }
+}
 
-    fn bad_response(&self, endpoint: &str, field: &str) -> ConnectorError {
-        ConnectorError::BadResponse {
-            endpoint: format!("capsule {endpoint}"),
-            reason: format!("`{field}` is missing or malformed"),
-        }
+fn bad_response(endpoint: &str, field: &str) -> ConnectorError {
+    ConnectorError::BadResponse {
+        endpoint: format!("capsule {endpoint}"),
+        reason: format!("`{field}` is missing or malformed"),
     }
 }
+
 
 fn check_collection(name: &str) -> Result<(), ConnectorError> {
     if name == "parties" {

@@ -1,15 +1,17 @@
 //! Where a Capsule party poll resumes.
 //!
-//! Capsule's `since` is inclusive and its times are whole seconds, so the cursor normally holds
-//! the `updatedAt` of the last party handed out and the next poll starts at page 1 again: a
-//! party changed meanwhile gets a later `updatedAt` and cannot be skipped, and parties sharing
-//! that second come back (repeats are harmless).
+//! Capsule's `since` is inclusive and its times are whole seconds. The cursor holds the
+//! `updatedAt` of the last party handed out and the next poll starts at page 1 again: a party
+//! changed meanwhile gets a later `updatedAt` and cannot be skipped.
 //!
-//! When a whole page shares one second, restarting at page 1 would never progress. Then the
-//! cursor also counts the parties of that second already handed out (`skip`) and remembers the
-//! last one (`anchor`). The next request is sized so that its page holds the anchor and what
-//! follows it; if the anchor is not where it should be, parties moved and the second is read
-//! again from its start.
+//! Parties of that last second come back too, unless the second was already over (by the
+//! server's clock) when the page was read: then nothing can change in it any more, and the
+//! cursor's `anchor` (the last id handed out) drops the ones already handed out.
+//!
+//! When a whole page shares one finished second, restarting at page 1 would never progress.
+//! Then the cursor also counts the parties of that second already handed out (`skip`). The
+//! next request is sized so that its page holds the anchor and what follows it; if the anchor
+//! is not where it should be, parties moved and the second is read again from its start.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -24,7 +26,7 @@ pub struct PartyCursor {
     /// Parties at or after `since` already handed out, when more than a page shares `since`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub skip: usize,
-    /// The id of the last party handed out while `skip` is set.
+    /// The id of the last party handed out, when its second was over as it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<u64>,
     /// Lower bound (inclusive) of `deletedAt` for `/parties/deleted`.
@@ -49,6 +51,14 @@ mod time_text {
             .map(|text| text.parse().map_err(serde::de::Error::custom))
             .transpose()
     }
+}
+
+/// How long after a second the server must be before no write can land in it any more.
+const SETTLE: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
+/// Whether writes at `at` are over by the server's clock `now`.
+pub fn settled(at: Timestamp, now: Timestamp) -> bool {
+    now.duration_since(at) >= SETTLE
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -82,6 +92,7 @@ impl PartyCursor {
     /// anchor (at `anchor_index`) and at least one party after it.
     pub fn window(&self, page_size: usize) -> (usize, usize, Option<usize>) {
         if self.skip == 0 || self.anchor.is_none() {
+            // Page 1; parties at `since` up to the anchor are dropped by the caller.
             return (page_size, 1, None);
         }
         match (1..=page_size).rev().find(|m| self.skip % m != 0) {
