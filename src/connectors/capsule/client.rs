@@ -115,19 +115,25 @@ impl CapsuleClient {
                 if settled(at) {
                     cursor.skip = window.consumed;
                     cursor.anchor = id;
+                    cursor.through = id;
                 } else {
                     // A crowded second still being written: wait until it is over.
                     cursor.skip = 0;
                     cursor.anchor = None;
+                    cursor.through = None;
                     more = false;
                 }
             }
             (_, Some((at, id))) => {
                 cursor.since = Some(at);
                 cursor.skip = 0;
-                cursor.anchor = id.filter(|_| settled(at));
+                cursor.anchor = None;
+                cursor.through = id.filter(|_| settled(at));
             }
-            (false, None) => cursor.skip = 0,
+            (false, None) => {
+                cursor.skip = 0;
+                cursor.anchor = None;
+            }
         }
         if !window.has_next {
             let deleted = self.deleted_since(cursor.deleted_since).await?;
@@ -180,7 +186,7 @@ impl CapsuleClient {
         let mut parties = parties_of(body).ok_or_else(|| bad_response("parties", "parties"))?;
         let consumed = (page - 1) * per_page + parties.len();
         let last_id = parties.last().and_then(|p| p.get("id")?.as_u64());
-        let already_handed_out = match anchor_index {
+        let read_before = match anchor_index {
             Some(index) => {
                 let anchor_holds = parties.get(index).is_some_and(|party| {
                     party.get("id").and_then(Value::as_u64) == cursor.anchor
@@ -191,15 +197,17 @@ impl CapsuleClient {
                 }
                 index + 1
             }
-            None => parties
+            None => 0,
+        };
+        let already_handed_out = read_before
+            + parties[read_before..]
                 .iter()
                 .take_while(|party| {
-                    cursor.anchor.is_some()
+                    cursor.through.is_some()
                         && updated_at(party).ok() == cursor.since
-                        && party.get("id").and_then(Value::as_u64) <= cursor.anchor
+                        && party.get("id").and_then(Value::as_u64) <= cursor.through
                 })
-                .count(),
-        };
+                .count();
         parties.drain(..already_handed_out);
         Ok(Some(Window {
             parties,

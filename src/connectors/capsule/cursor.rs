@@ -6,12 +6,13 @@
 //!
 //! Parties of that last second come back too, unless the second was already over (by the
 //! server's clock) when the page was read: then nothing can change in it any more, and the
-//! cursor's `anchor` (the last id handed out) drops the ones already handed out.
+//! cursor's `through` (the highest id of that second handed out) drops them.
 //!
 //! When a whole page shares one finished second, restarting at page 1 would never progress.
-//! Then the cursor also counts the parties of that second already handed out (`skip`). The
-//! next request is sized so that its page holds the anchor and what follows it; if the anchor
-//! is not where it should be, parties moved and the second is read again from its start.
+//! Then the cursor also counts the positions of that second already read (`skip`) and the id
+//! at the last one (`anchor`). The next request is sized so that its page holds the anchor and
+//! what follows it; if the anchor is not where it should be, parties moved and the second is
+//! read again from its start.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -26,9 +27,12 @@ pub struct PartyCursor {
     /// Parties at or after `since` already handed out, when more than a page shares `since`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub skip: usize,
-    /// The id of the last party handed out, when its second was over as it was read.
+    /// The id at position `skip` - 1 while `skip` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<u64>,
+    /// The highest id at `since` handed out, when that second was over as it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<u64>,
     /// Lower bound (inclusive) of `deletedAt` for `/parties/deleted`.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
     pub deleted_since: Option<Timestamp>,
@@ -92,7 +96,6 @@ impl PartyCursor {
     /// anchor (at `anchor_index`) and at least one party after it.
     pub fn window(&self, page_size: usize) -> (usize, usize, Option<usize>) {
         if self.skip == 0 || self.anchor.is_none() {
-            // Page 1; parties at `since` up to the anchor are dropped by the caller.
             return (page_size, 1, None);
         }
         match (1..=page_size).rev().find(|m| self.skip % m != 0) {
@@ -139,6 +142,7 @@ mod tests {
             since: Some("2026-01-01T00:00:00Z".parse().unwrap()),
             skip: 3,
             anchor: Some(11),
+            through: Some(11),
             deleted_since: None,
         };
         let back = PartyCursor::resume(Some(&cursor.encode()), None).unwrap();
