@@ -12,7 +12,10 @@ use ferry::sandbox::business_central::{BusinessCentralConfig, SCOPE};
 use ferry::sandbox::{Sandbox, SandboxHandle};
 use serde_json::{Value, json};
 
-async fn start(seed: Option<u64>, config: BusinessCentralConfig) -> (SandboxHandle, BusinessCentralClient) {
+async fn start(
+    seed: Option<u64>,
+    config: BusinessCentralConfig,
+) -> (SandboxHandle, BusinessCentralClient) {
     ferry::init_tls();
     let sandbox = Sandbox::builder()
         .seed(seed)
@@ -138,7 +141,11 @@ async fn create_find_by_number_and_update_with_if_match() {
     assert_eq!(found.etag, created.etag);
     assert_eq!(found.data["creditLimit"].to_string(), "1500.25");
     let updated = client
-        .update("customers", &found, &write(json!({"phoneNumber": "+61 2 5550 1234"})))
+        .update(
+            "customers",
+            &found,
+            &write(json!({"phoneNumber": "+61 2 5550 1234"})),
+        )
         .await
         .unwrap();
     assert_eq!(updated.data["phoneNumber"], "+61 2 5550 1234");
@@ -168,7 +175,11 @@ async fn a_stale_etag_is_read_again_and_the_update_applied() {
         .await
         .unwrap();
     let ours = client
-        .update("customers", &stale, &write(json!({"email": "ap@contoso.example"})))
+        .update(
+            "customers",
+            &stale,
+            &write(json!({"email": "ap@contoso.example"})),
+        )
         .await
         .unwrap();
     assert_eq!(ours.data["email"], "ap@contoso.example");
@@ -198,7 +209,11 @@ async fn odata_paging_polls_every_customer_once_and_then_the_changes() {
         .unwrap();
     let (pages, _) = poll_all(&client, "customers", cursor, 40).await;
     let changed: Vec<_> = pages.iter().flat_map(|p| &p.records).collect();
-    assert!(changed.iter().any(|r| r.id == some.id && r.data["city"] == "Hobart"));
+    assert!(
+        changed
+            .iter()
+            .any(|r| r.id == some.id && r.data["city"] == "Hobart")
+    );
     assert!(changed.len() < 300, "the second poll read everything again");
     handle.shutdown().await.unwrap();
 }
@@ -225,7 +240,9 @@ async fn an_odata_error_is_an_api_error() {
     }
     assert_eq!(error.code(), "BadRequest");
     assert!(matches!(
-        client.poll("journalLines", None, &PollOptions::default()).await,
+        client
+            .poll("journalLines", None, &PollOptions::default())
+            .await,
         Err(ConnectorError::Unsupported(_))
     ));
     handle.shutdown().await.unwrap();

@@ -132,8 +132,7 @@ async fn parties_changed_in_an_open_second_come_back_on_the_next_poll() {
     let renamed = pages
         .iter()
         .flat_map(|p| &p.records)
-        .filter(|r| r.id == ids[1])
-        .next_back()
+        .rfind(|r| r.id == ids[1])
         .unwrap();
     assert_eq!(renamed.data["name"], "Renamed");
     handle.shutdown().await.unwrap();
@@ -165,7 +164,10 @@ async fn a_party_updated_after_a_seeded_poll_comes_back() {
 async fn deleted_parties_come_back_marked_deleted() {
     let (handle, client) = start(Some(5)).await;
     let (first, cursor) = poll_all(&client, None, 100).await;
-    let gone = [first[2].records[5].id.clone(), first[9].records[0].id.clone()];
+    let gone = [
+        first[2].records[5].id.clone(),
+        first[9].records[0].id.clone(),
+    ];
     let base = format!("{}/capsule/api/v2", handle.base_url());
     let http = reqwest::Client::new();
     for id in &gone {
@@ -210,10 +212,7 @@ async fn create_get_and_update_a_party() {
     assert_eq!(created.etag, None);
     let read = client.get("parties", &created.id).await.unwrap().unwrap();
     assert_eq!(read.id, created.id);
-    assert_eq!(
-        read.data["emailAddresses"][0]["address"],
-        "ada@example.com"
-    );
+    assert_eq!(read.data["emailAddresses"][0]["address"], "ada@example.com");
     let updated = client
         .update("parties", &read, &write(json!({"jobTitle": "Analyst"})))
         .await

@@ -277,7 +277,6 @@ fn entities<'a>(body: &'a Value, collection: &str) -> Result<&'a Vec<Value>, Con
         })
 }
 
-
 /// The query of a next link (everything after `?`), or the whole link when it has none.
 fn query_of(link: &str) -> String {
     match link.split_once('?') {

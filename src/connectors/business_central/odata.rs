@@ -19,10 +19,9 @@ pub fn match_filter(keys: &[MatchKey]) -> Result<String, ConnectorError> {
     let mut clauses = Vec::with_capacity(keys.len());
     for key in keys {
         let property = key.path.replace('.', "/");
-        if !property
-            .split('/')
-            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        {
+        if !property.split('/').all(|part| {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }) {
             return Err(ConnectorError::Unsupported(format!(
                 "business central: `{}` is not a property name",
                 key.path
@@ -107,8 +106,14 @@ mod tests {
     fn guids_dates_and_times_follow_the_property_name() {
         let guid = "6a1b4a3c-0000-4c6a-9f2e-1234567890ab";
         assert_eq!(literal("customerId", &json!(guid)).unwrap(), guid);
-        assert_eq!(literal("number", &json!(guid)).unwrap(), format!("'{guid}'"));
-        assert_eq!(literal("postingDate", &json!("2026-01-31")).unwrap(), "2026-01-31");
+        assert_eq!(
+            literal("number", &json!(guid)).unwrap(),
+            format!("'{guid}'")
+        );
+        assert_eq!(
+            literal("postingDate", &json!("2026-01-31")).unwrap(),
+            "2026-01-31"
+        );
         assert_eq!(
             literal("externalDocumentNumber", &json!("2026-01-31")).unwrap(),
             "'2026-01-31'"

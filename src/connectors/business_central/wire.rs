@@ -100,9 +100,14 @@ mod tests {
             409,
             r#"{"error":{"code":"Request_EntityChanged","message":"Another user has already changed the record."}}"#,
         ));
-        assert!(matches!(&error, ConnectorError::Api { code: Some(c), status: 409, .. } if c == "Request_EntityChanged"));
+        assert!(
+            matches!(&error, ConnectorError::Api { code: Some(c), status: 409, .. } if c == "Request_EntityChanged")
+        );
         assert!(is_stale_etag(&error));
-        assert!(matches!(api_error(status(502, "<html>")), ConnectorError::Http(_)));
+        assert!(matches!(
+            api_error(status(502, "<html>")),
+            ConnectorError::Http(_)
+        ));
         assert!(is_stale_etag(&api_error(status(412, ""))));
     }
 

@@ -9,9 +9,7 @@ use url::Url;
 use super::cursor::{self, PartyCursor};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::next_link;
-use crate::connectors::http::{
-    Auth, HttpClient, HttpConfig, HttpError, RequestSpec, Secret,
-};
+use crate::connectors::http::{Auth, HttpClient, HttpConfig, HttpError, RequestSpec, Secret};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
@@ -234,8 +232,7 @@ impl CapsuleClient {
             .await
             .map_err(api_error)?;
         let body: Value = response.json()?;
-        let parties = parties_of(body)
-            .ok_or_else(|| bad_response("parties/deleted", "parties"))?;
+        let parties = parties_of(body).ok_or_else(|| bad_response("parties/deleted", "parties"))?;
         let mut deleted = Vec::with_capacity(parties.len());
         for party in parties {
             let at = party
@@ -360,7 +357,6 @@ fn bad_response(endpoint: &str, field: &str) -> ConnectorError {
     }
 }
 
-
 fn check_collection(name: &str) -> Result<(), ConnectorError> {
     if name == "parties" {
         Ok(())
@@ -427,7 +423,8 @@ fn api_error(error: HttpError) -> ConnectorError {
     let Ok(parsed) = serde_json::from_str::<Value>(body) else {
         return error.into();
     };
-    let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+    let text =
+        |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
     let problems: Vec<(Option<String>, String)> = parsed
         .get("errors")
         .and_then(Value::as_array)

@@ -98,7 +98,10 @@ impl PartyCursor {
         if self.skip == 0 || self.anchor.is_none() {
             return (page_size, 1, None);
         }
-        match (1..=page_size).rev().find(|m| self.skip % m != 0) {
+        match (1..=page_size)
+            .rev()
+            .find(|m| !self.skip.is_multiple_of(*m))
+        {
             Some(per_page) => (
                 per_page,
                 self.skip / per_page + 1,
