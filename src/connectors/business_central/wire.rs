@@ -38,17 +38,10 @@ pub fn target_record(entity: Value, collection: &str) -> Result<TargetRecord, Co
 
 /// `{"error": {"code", "message"}}` as an API error; other failures stay HTTP errors.
 pub fn api_error(error: HttpError) -> ConnectorError {
-    let HttpError::Status {
-        endpoint,
-        status,
-        body,
-        ..
-    } = &error
-    else {
+    let (Some(body), Some(status)) = (error.json_body(), error.status()) else {
         return error.into();
     };
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let Some(odata) = parsed.as_ref().and_then(|body| body.get("error")) else {
+    let Some(odata) = body.get("error") else {
         return error.into();
     };
     let text = |key: &str| odata.get(key).and_then(Value::as_str).map(str::to_string);
@@ -57,8 +50,8 @@ pub fn api_error(error: HttpError) -> ConnectorError {
         return error.into();
     }
     ConnectorError::Api {
-        endpoint: endpoint.to_string(),
-        status: *status,
+        endpoint: error.endpoint().to_string(),
+        status,
         kind: None,
         message: message.unwrap_or_else(|| code.clone().unwrap_or_default()),
         code,

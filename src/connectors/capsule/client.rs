@@ -7,9 +7,12 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::cursor::{self, PartyCursor};
+use super::wire::{
+    api_error, bad_response, check_collection, parties_of, party_id, party_record, updated_at,
+};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::next_link;
-use crate::connectors::http::{Auth, HttpClient, HttpConfig, HttpError, RequestSpec, Secret};
+use crate::connectors::http::{Auth, HttpClient, HttpConfig, RequestSpec, Secret};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
@@ -347,113 +350,5 @@ impl CapsuleClient {
             data: party,
             etag: None,
         })
-    }
-}
-
-fn bad_response(endpoint: &str, field: &str) -> ConnectorError {
-    ConnectorError::BadResponse {
-        endpoint: format!("capsule {endpoint}"),
-        reason: format!("`{field}` is missing or malformed"),
-    }
-}
-
-fn check_collection(name: &str) -> Result<(), ConnectorError> {
-    if name == "parties" {
-        Ok(())
-    } else {
-        Err(ConnectorError::Unsupported(format!(
-            "capsule has no `{name}` collection (only `parties`)"
-        )))
-    }
-}
-
-fn parties_of(body: Value) -> Option<Vec<Value>> {
-    match body {
-        Value::Object(mut map) => match map.remove("parties") {
-            Some(Value::Array(parties)) => Some(parties),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn party_id(party: &Value) -> Option<String> {
-    match party.get("id")? {
-        Value::Number(number) => Some(number.to_string()),
-        Value::String(text) if !text.is_empty() => Some(text.clone()),
-        _ => None,
-    }
-}
-
-fn party_record(party: Value) -> Result<SourceRecord, ConnectorError> {
-    let id = party_id(&party).ok_or_else(|| ConnectorError::BadResponse {
-        endpoint: "capsule parties".into(),
-        reason: "a party has no `id`".into(),
-    })?;
-    Ok(SourceRecord {
-        id,
-        data: party,
-        deleted: false,
-    })
-}
-
-fn updated_at(party: &Value) -> Result<Timestamp, ConnectorError> {
-    party
-        .get("updatedAt")
-        .and_then(Value::as_str)
-        .and_then(|text| text.parse().ok())
-        .ok_or_else(|| ConnectorError::BadResponse {
-            endpoint: "capsule parties".into(),
-            reason: "a party has no `updatedAt` time".into(),
-        })
-}
-
-/// Capsule's error bodies: `{"message", "errors": [{"resource", "field", "message"}]}` (422)
-/// or `{"message"}`; anything else stays an HTTP error.
-fn api_error(error: HttpError) -> ConnectorError {
-    let HttpError::Status {
-        endpoint,
-        status,
-        body,
-        ..
-    } = &error
-    else {
-        return error.into();
-    };
-    let Ok(parsed) = serde_json::from_str::<Value>(body) else {
-        return error.into();
-    };
-    let text =
-        |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
-    let problems: Vec<(Option<String>, String)> = parsed
-        .get("errors")
-        .and_then(Value::as_array)
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| Some((text(e, "field"), text(e, "message")?)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let headline = text(&parsed, "message").or_else(|| text(&parsed, "error"));
-    let message = match (headline, problems.is_empty()) {
-        (Some(headline), true) => headline,
-        (None, true) => return error.into(),
-        (headline, false) => {
-            let details: Vec<String> = problems.iter().map(|(_, m)| m.clone()).collect();
-            match headline {
-                Some(headline) => format!("{headline}: {}", details.join("; ")),
-                None => details.join("; "),
-            }
-        }
-    };
-    let fields: Vec<String> = problems.into_iter().filter_map(|(f, _)| f).collect();
-    ConnectorError::Api {
-        endpoint: endpoint.to_string(),
-        status: *status,
-        kind: None,
-        code: None,
-        param: (!fields.is_empty()).then(|| fields.join(",")),
-        message,
     }
 }

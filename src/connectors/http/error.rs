@@ -126,6 +126,15 @@ impl HttpError {
         }
     }
 
+    /// The error answer's body snippet as JSON, for APIs with structured errors; `None` when
+    /// there was no answer or the (possibly cut) snippet is not JSON.
+    pub fn json_body(&self) -> Option<serde_json::Value> {
+        match self {
+            HttpError::Status { body, .. } => serde_json::from_str(body).ok(),
+            _ => None,
+        }
+    }
+
     /// True for failures a later run may get past (5xx, 429, 409, network); false for requests
     /// the server will refuse again (other 4xx, bad requests, malformed answers).
     pub fn is_transient(&self) -> bool {
