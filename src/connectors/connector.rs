@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
+use super::business_central::BusinessCentralClient;
+use super::capsule::CapsuleClient;
 use super::files::FileConnector;
 use super::stripe::StripeClient;
+use super::http::HttpStats;
 use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
 use crate::project::{Kind, ResolvedConnection};
 
@@ -11,6 +14,8 @@ use crate::project::{Kind, ResolvedConnection};
 #[derive(Debug)]
 pub enum Connector {
     Stripe(StripeClient),
+    Capsule(CapsuleClient),
+    BusinessCentral(BusinessCentralClient),
     File(FileConnector),
 }
 
@@ -19,6 +24,8 @@ macro_rules! dispatch {
     ($connector:expr, |$client:ident| $call:expr) => {
         match $connector {
             Connector::Stripe($client) => $call,
+            Connector::Capsule($client) => $call,
+            Connector::BusinessCentral($client) => $call,
             Connector::File($client) => $call,
         }
     };
@@ -33,6 +40,10 @@ impl Connector {
     ) -> Result<Connector, ConnectorError> {
         match connection.kind {
             Kind::Stripe => Ok(Connector::Stripe(StripeClient::new(connection)?)),
+            Kind::Capsule => Ok(Connector::Capsule(CapsuleClient::new(connection)?)),
+            Kind::BusinessCentral => Ok(Connector::BusinessCentral(BusinessCentralClient::new(
+                connection,
+            )?)),
             Kind::File => {
                 let path = file_override
                     .or_else(|| connection.setting("path").map(PathBuf::from))
@@ -62,6 +73,16 @@ impl Connector {
         match self {
             Connector::File(file) => file.prepare_sink(stream),
             _ => Ok(()),
+        }
+    }
+
+    /// Request counters of the connection's HTTP client (none for files).
+    pub fn http_stats(&self) -> Option<HttpStats> {
+        match self {
+            Connector::Stripe(client) => Some(client.http_stats()),
+            Connector::Capsule(client) => Some(client.http().stats()),
+            Connector::BusinessCentral(client) => Some(client.http().stats()),
+            Connector::File(_) => None,
         }
     }
 

@@ -1,6 +1,11 @@
 //! Microsoft Dynamics 365 Business Central (API v2.0).
 
+pub mod client;
+mod cursor;
 mod lines;
+pub mod odata;
 pub mod schema;
+mod wire;
 
+pub use client::BusinessCentralClient;
 pub use schema::schemas;

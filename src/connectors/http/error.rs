@@ -141,6 +141,15 @@ impl HttpError {
         }
     }
 
+    /// The error answer's whole body as JSON, for APIs with structured errors; `None` when
+    /// there was no answer or the body is not JSON.
+    pub fn json_body(&self) -> Option<serde_json::Value> {
+        match self {
+            HttpError::Status { detail, .. } => serde_json::from_str(detail).ok(),
+            _ => None,
+        }
+    }
+
     /// True for failures a later run may get past (5xx, 429, 409, network); false for requests
     /// the server will refuse again (other 4xx, bad requests, malformed answers).
     pub fn is_transient(&self) -> bool {

@@ -150,6 +150,13 @@ impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)?.to_str().ok()
     }
+
+    /// The server's clock from its `Date` header.
+    pub fn server_time(&self) -> Option<jiff::Timestamp> {
+        jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(self.header("date")?)
+            .ok()
+    }
 }
 
 impl fmt::Debug for Response {
