@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use super::business_central::BusinessCentralClient;
 use super::capsule::CapsuleClient;
 use super::files::FileConnector;
-use super::stripe::StripeClient;
 use super::http::HttpStats;
+use super::stripe::StripeClient;
 use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
 use crate::project::{Kind, ResolvedConnection};
 

@@ -83,6 +83,7 @@ mod tests {
             endpoint: Endpoint::new("l", "PATCH", "http://x.test/customers(1)"),
             status,
             body: body.into(),
+            detail: body.into(),
             attempts: 1,
         }
     }

@@ -40,7 +40,20 @@ impl RateLimit {
         }
         let interval = self.per / self.requests;
         Quota::with_period(interval.max(Duration::from_nanos(1)))
-            .map(|quota| quota.allow_burst(NonZeroU32::MIN))
+            .map(|quota| quota.allow_burst(self.burst()))
+    }
+
+    /// Requests that may go at once. Per-second limits (Stripe) are enforced per second by
+    /// the server, so they get no burst; windows of minutes or hours (Capsule's 4,000 an hour,
+    /// Business Central's 6,000 per 5 minutes) allow one minute's share at once, so a short
+    /// sync does not crawl at one request every 0.9 s. The server's own headers still cap it.
+    fn burst(&self) -> NonZeroU32 {
+        let minutes = self.per.as_secs() / 60;
+        if minutes == 0 {
+            return NonZeroU32::MIN;
+        }
+        let per_minute = u64::from(self.requests) / minutes;
+        NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN)
     }
 }
 

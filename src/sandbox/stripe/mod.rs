@@ -110,6 +110,15 @@ impl StripeState {
             .map_or(0, store::Collection::len)
     }
 
+    /// Every object of `object` the store holds, newest first (for tests that check what
+    /// arrived).
+    pub fn objects(&self, object: &str) -> Vec<serde_json::Value> {
+        lock(&self.shared.store)
+            .collection(object)
+            .map(|collection| collection.newest_first().map(|(_, v)| v.clone()).collect())
+            .unwrap_or_default()
+    }
+
     fn with_store<T>(&self, f: impl FnOnce(&mut store::Store) -> T) -> T {
         f(&mut lock(&self.shared.store))
     }

@@ -1,0 +1,188 @@
+//! `ferry run`'s promises against the emulators: a backfill writes each record once, a second
+//! run writes nothing, a change becomes an update, faults lose and duplicate nothing, and a
+//! permanent rejection waits in the dead-letter queue until a fixed pipeline replays it.
+
+mod run_support;
+
+use std::collections::HashSet;
+
+use ferry::runtime::RunOptions;
+use ferry::store::{AuditFilter, DeadLetterFilter, Operation};
+use run_support::*;
+
+#[tokio::test]
+async fn a_backfill_writes_each_party_once_and_a_second_run_writes_nothing() {
+    let world = world(None, None).await;
+    world.add_people(0..30);
+    let project = world.project(1000);
+    let (runner, job, store) = runner(&project, CAPSULE_TO_STRIPE).await;
+
+    let first = run(&runner, &job).await;
+    assert_eq!(
+        (first.created, first.updated, first.dead_lettered),
+        (30, 0, 0)
+    );
+    let customers = world.customers().await;
+    assert_eq!(customers.len(), 30);
+    let emails: HashSet<&str> = customers
+        .iter()
+        .map(|c| c["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails.len(), 30);
+
+    let again = run_with(
+        &runner,
+        &job,
+        RunOptions {
+            backfill: true,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 30));
+    assert_eq!(world.customers().await.len(), 30);
+    let audit = store.audit_entries(&AuditFilter::default()).await.unwrap();
+    assert_eq!(audit.len(), 30);
+    assert!(
+        audit
+            .iter()
+            .all(|entry| entry.operation == Operation::Create)
+    );
+    for entry in &audit {
+        let target = entry.target_id.as_deref().unwrap();
+        assert_eq!(
+            store
+                .source_id("capsule.parties", target)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(entry.source_id.as_str()),
+            "the cross reference and the audit log agree"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_change_in_capsule_becomes_an_update_in_stripe() {
+    let world = world(None, None).await;
+    world.add_people(0..5);
+    let project = world.project(1000);
+    let (runner, job, store) = runner(&project, CAPSULE_TO_STRIPE).await;
+    run(&runner, &job).await;
+
+    world.edit_person(3, |party| party.last_name = Some("Lovelace".into()));
+    let report = run(&runner, &job).await;
+    assert_eq!((report.created, report.updated), (0, 1));
+    let customers = world.customers().await;
+    assert_eq!(customers.len(), 5);
+    let renamed = customers
+        .iter()
+        .find(|c| c["email"] == "person3@example.com")
+        .unwrap();
+    assert_eq!(renamed["name"], "Person Lovelace");
+    let updates = store
+        .audit_entries(&AuditFilter {
+            source_id: Some("100003".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(updates.last().unwrap().operation, Operation::Update);
+    assert_eq!(updates.last().unwrap().fields_changed, vec!["name"]);
+}
+
+#[tokio::test]
+async fn with_faults_injected_every_party_arrives_exactly_once() {
+    let world = world(Some("500=0.15,503=0.05,429=0.05,drop=0.03,seed=11"), None).await;
+    world.add_people(0..60);
+    let project = world.project(1000);
+    let (runner, job, _store) = runner(&project, CAPSULE_TO_STRIPE).await;
+    // A run may stop on a fault that outlasts its retries; the next one resumes.
+    let mut created = 0;
+    for _ in 0..10 {
+        match runner.run(&job, &RunOptions::default(), &()).await {
+            Ok((report, _)) => {
+                created += report.created;
+                break;
+            }
+            Err(error) => eprintln!("run stopped, resuming: {error}"),
+        }
+    }
+    let customers = world.customers().await;
+    let emails: HashSet<&str> = customers
+        .iter()
+        .map(|c| c["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(customers.len(), 60, "no duplicates and no gaps");
+    assert_eq!(emails.len(), 60);
+    assert!(created <= 60);
+}
+
+#[tokio::test]
+async fn a_permanent_rejection_is_dead_lettered_and_replays_once_the_pipeline_is_fixed() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    // Stripe takes names of at most 256 characters.
+    world.edit_person(1, |party| party.last_name = Some("x".repeat(300)));
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    let pipeline = dir.join("people.ferry");
+    let write_pipeline = |name_expr: &str| {
+        std::fs::write(
+            &pipeline,
+            format!(
+                "pipeline people {{\n  source capsule.parties {{ where .type == \"person\" }}\n  map to stripe.customer {{\n    email = first(.emailAddresses)?.address ?? skip(\"no email\")\n    name = {name_expr}\n    metadata.capsule_id = string(.id)\n  }}\n  sink stripe.customers {{\n    match on email\n    cross_reference capsule.parties.id\n  }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_pipeline("join([.firstName, .lastName], \" \")");
+    let (runner, job, store) = runner(&project, pipeline.to_str().unwrap()).await;
+    let report = run(&runner, &job).await;
+    assert_eq!((report.created, report.dead_lettered), (2, 1));
+    let letters = store
+        .dead_letters(&DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].source_id, "100001");
+    assert!(
+        letters[0].error_message.contains("name"),
+        "{}",
+        letters[0].error_message
+    );
+
+    write_pipeline("substring(join([.firstName, .lastName], \" \"), 0, 256)");
+    let (fixed, fixed_job, _) = runner_again(&project, &pipeline).await;
+    let replayed = fixed.replay(&fixed_job, &letters[0]).await.unwrap();
+    assert_eq!(
+        replayed,
+        ferry::runtime::Replayed::Resolved(Some(Operation::Create))
+    );
+    assert!(
+        store
+            .dead_letters(&DeadLetterFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(world.customers().await.len(), 3);
+    // A second replay of the same letter finds the customer and writes nothing new.
+    let again = fixed.replay(&fixed_job, &letters[0]).await.unwrap();
+    assert_eq!(
+        again,
+        ferry::runtime::Replayed::Resolved(Some(Operation::Noop))
+    );
+    assert_eq!(world.customers().await.len(), 3);
+}
+
+async fn runner_again(
+    project: &std::path::Path,
+    pipeline: &std::path::Path,
+) -> (
+    ferry::runtime::Runner,
+    ferry::runtime::Job,
+    ferry::store::Store,
+) {
+    runner(project, pipeline.to_str().unwrap()).await
+}

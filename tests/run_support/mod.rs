@@ -1,0 +1,128 @@
+//! A sandbox on an ephemeral loopback port, a project pointing at it, and a runner.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ferry::runtime::{Job, PipelineReport, RunOptions, Runner, Workspace};
+use ferry::sandbox::capsule::CapsuleState;
+use ferry::sandbox::capsule::party::{EmailAddress, Party, PartyKind};
+use ferry::sandbox::stripe::{self, StripeOptions, StripeState};
+use ferry::sandbox::{FaultSpec, Sandbox, SandboxHandle};
+use ferry::store::Store;
+use jiff::Timestamp;
+use serde_json::Value;
+
+pub const CAPSULE_TO_STRIPE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/capsule_contacts_to_stripe.ferry"
+);
+
+pub struct World {
+    pub handle: SandboxHandle,
+    pub capsule: CapsuleState,
+    pub stripe: StripeState,
+    pub dir: tempfile::TempDir,
+    pub base: String,
+}
+
+/// Starts the emulators (Stripe without its rate limit unless `stripe_rate` is given) with an
+/// empty Capsule account, and `faults` if any.
+pub async fn world(faults: Option<&str>, stripe_rate: Option<u32>) -> World {
+    ferry::init_tls();
+    let stripe = StripeState::new(StripeOptions {
+        seed: Some(1),
+        rate_limit: stripe_rate,
+        seed_customers: 0,
+        seed_charges: 0,
+        seed_products: 0,
+        ..StripeOptions::default()
+    });
+    let sandbox = Sandbox::builder()
+        .faults(faults.map(|spec| spec.parse::<FaultSpec>().unwrap()))
+        .stripe(stripe::router(stripe.clone()))
+        .build();
+    let capsule = sandbox.capsule().clone();
+    let handle = sandbox
+        .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let base = handle.base_url();
+    World {
+        handle,
+        capsule,
+        stripe,
+        dir: tempfile::tempdir().unwrap(),
+        base,
+    }
+}
+
+impl World {
+    /// Writes ferry.yaml for this sandbox; `stripe_limit` is the client's requests per second.
+    pub fn project(&self, stripe_limit: u32) -> PathBuf {
+        let path = self.dir.path().join("ferry.yaml");
+        let text = format!(
+            "version: 1\n\
+             timezone: Australia/Sydney\n\
+             store: sqlite://state.db\n\
+             connections:\n  \
+               stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
+               capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n",
+            base = self.base
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Adds people to Capsule: `person{n}@example.com`, named `Person {n}`.
+    pub fn add_people(&self, range: std::ops::Range<u64>) {
+        let mut data = self.capsule.data();
+        let at = Timestamp::now();
+        for n in range {
+            let id = 100_000 + n;
+            let mut party = Party::new(id, PartyKind::Person, at);
+            party.first_name = Some("Person".into());
+            party.last_name = Some(n.to_string());
+            party.email_addresses.push(EmailAddress {
+                id: id * 10,
+                kind: Some("Work".into()),
+                address: format!("person{n}@example.com"),
+            });
+            data.parties.insert(id, party);
+        }
+    }
+
+    pub fn edit_person(&self, n: u64, edit: impl FnOnce(&mut Party)) {
+        let mut data = self.capsule.data();
+        let party = data.parties.get_mut(&(100_000 + n)).unwrap();
+        edit(party);
+        party.updated_at = Timestamp::now();
+    }
+
+    /// Every Stripe customer the emulator holds.
+    pub async fn customers(&self) -> Vec<Value> {
+        self.stripe.objects("customer")
+    }
+}
+
+/// A runner for `pipeline` with the project at `project`.
+pub async fn runner(project: &Path, pipeline: &str) -> (Runner, Job, Store) {
+    let workspace = Workspace::open(Some(project), None).unwrap();
+    let mut jobs = workspace.jobs(&[pipeline.to_string()]).unwrap();
+    let connectors = workspace.connectors(&jobs, None).unwrap();
+    let store = workspace.store().await.unwrap();
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    (runner, jobs.remove(0), store)
+}
+
+pub async fn run(runner: &Runner, job: &Job) -> PipelineReport {
+    run_with(runner, job, RunOptions::default()).await
+}
+
+pub async fn run_with(runner: &Runner, job: &Job, options: RunOptions) -> PipelineReport {
+    match runner.run(job, &options, &()).await {
+        Ok((report, _)) => report,
+        Err(error) => panic!("run failed: {error}"),
+    }
+}
