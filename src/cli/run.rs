@@ -103,6 +103,14 @@ async fn run_async(args: Args) -> u8 {
             }
         }
     }
+    for (connection, stats) in runner.http_stats() {
+        outln!(
+            "{connection}: {} requests, {} retries, {} rate-limited (429)",
+            stats.attempts,
+            stats.retries,
+            stats.rate_limited
+        );
+    }
     runner.store().close().await;
     code
 }

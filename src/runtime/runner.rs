@@ -111,6 +111,17 @@ impl Runner {
         &self.store
     }
 
+    /// Request counters per connection, sorted by name (files have none).
+    pub fn http_stats(&self) -> Vec<(String, crate::connectors::http::HttpStats)> {
+        let mut stats: Vec<_> = self
+            .connectors
+            .iter()
+            .filter_map(|(name, connector)| Some((name.clone(), connector.http_stats()?)))
+            .collect();
+        stats.sort_by(|a, b| a.0.cmp(&b.0));
+        stats
+    }
+
     pub(super) fn connector(&self, job: &Job, name: &str) -> Result<&Arc<Connector>, RunError> {
         self.connectors.get(name).ok_or_else(|| RunError::Setup {
             pipeline: job.name.clone(),
