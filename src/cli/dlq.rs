@@ -43,6 +43,10 @@ enum Action {
         all: bool,
         #[arg(long)]
         pipeline: Option<String>,
+        /// Where the pipelines are (files or folders; default: the project's folder and its
+        /// `pipelines/`).
+        #[arg(long = "from", value_name = "PATH")]
+        from: Vec<PathBuf>,
     },
 }
 
@@ -101,9 +105,12 @@ async fn run_async(args: Args) -> Result<u8, SetupError> {
                 exit::USAGE
             }
         },
-        Action::Replay { ids, all, pipeline } => {
-            replay(&workspace, store.clone(), ids, all, pipeline).await?
-        }
+        Action::Replay {
+            ids,
+            all,
+            pipeline,
+            from,
+        } => replay(&workspace, store.clone(), ids, all, pipeline, from).await?,
     };
     store.close().await;
     Ok(code)
@@ -190,6 +197,7 @@ async fn replay(
     ids: Vec<i64>,
     all: bool,
     pipeline: Option<String>,
+    from: Vec<PathBuf>,
 ) -> Result<u8, SetupError> {
     let letters: Vec<DeadLetter> = if all {
         store
@@ -222,7 +230,11 @@ async fn replay(
     let mut names: Vec<String> = letters.iter().map(|l| l.pipeline.clone()).collect();
     names.sort();
     names.dedup();
-    let jobs = workspace.jobs(&names)?;
+    let jobs = if from.is_empty() {
+        workspace.jobs(&names)?
+    } else {
+        workspace.jobs_named(&names, &from)?
+    };
     let connectors = workspace.connectors(&jobs, None)?;
     let runner = Runner::new(store, connectors, workspace.secrets());
     let (mut resolved, mut failed) = (0, 0);

@@ -154,9 +154,30 @@ fn watch_interval(jobs: &[Job]) -> Duration {
 }
 
 fn print_report(report: &PipelineReport, dry_run: bool) {
-    let verb = if dry_run { "would be" } else { "" };
+    let deleted = if report.deleted_at_source > 0 {
+        format!(
+            ", {} deleted at the source (left in the target)",
+            report.deleted_at_source
+        )
+    } else {
+        String::new()
+    };
+    if dry_run {
+        outln!(
+            "{} (dry run): {} read, would create {} and update {}, {} unchanged, {} filtered, {} skipped, {} would be dead-lettered{deleted}",
+            report.pipeline,
+            report.read,
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.filtered,
+            report.skipped,
+            report.dead_lettered,
+        );
+        return;
+    }
     outln!(
-        "{}: {} read, {} created{verb}, {} updated{verb}, {} unchanged, {} filtered, {} skipped, {} dead-lettered{}",
+        "{}: {} read, {} created, {} updated, {} unchanged, {} filtered, {} skipped, {} dead-lettered{deleted}",
         report.pipeline,
         report.read,
         report.created,
@@ -165,16 +186,8 @@ fn print_report(report: &PipelineReport, dry_run: bool) {
         report.filtered,
         report.skipped,
         report.dead_lettered,
-        if report.deleted_at_source > 0 {
-            format!(
-                ", {} deleted at the source (left in the target)",
-                report.deleted_at_source
-            )
-        } else {
-            String::new()
-        }
     );
-    if report.dead_lettered > 0 && !dry_run {
+    if report.dead_lettered > 0 {
         outln!("  see them with `ferry dlq list`; fix the pipeline, then `ferry dlq replay --all`");
     }
 }

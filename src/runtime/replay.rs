@@ -75,6 +75,7 @@ impl Runner {
         let mut batch = self.store().begin().await.map_err(store_error)?;
         let replayed = match fate {
             Fate::Delivered {
+                source_id: _,
                 link,
                 audit,
                 operation,

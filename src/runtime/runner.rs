@@ -80,6 +80,8 @@ pub(super) enum Fate {
     Skipped,
     DeletedAtSource,
     Delivered {
+        /// The source record's id, under which a failure would have been dead-lettered.
+        source_id: String,
         link: CrossReference,
         audit: Option<AuditEntry>,
         operation: crate::store::Operation,
@@ -269,6 +271,7 @@ impl Runner {
                     planned.push(write);
                 }
                 Fate::Delivered {
+                    source_id,
                     link,
                     audit,
                     operation,
@@ -277,6 +280,10 @@ impl Runner {
                     if let Some(batch) = batch.as_mut() {
                         batch
                             .put_cross_reference(&link)
+                            .await
+                            .map_err(store_error)?;
+                        batch
+                            .resolve_delivered(&job.name, &source_id)
                             .await
                             .map_err(store_error)?;
                         if let Some(entry) = audit {
@@ -415,6 +422,7 @@ impl Runner {
             at: Timestamp::now(),
         });
         Ok(Fate::Delivered {
+            source_id: record.id.clone(),
             link,
             audit,
             operation: delivered.operation,

@@ -141,6 +141,31 @@ impl Workspace {
         Ok(jobs)
     }
 
+    /// The pipelines called `names`, looked up in `paths` (files or folders).
+    pub fn jobs_named(&self, names: &[String], paths: &[PathBuf]) -> Result<Vec<Job>, SetupError> {
+        let mut jobs = Vec::new();
+        for file in paths.iter().flat_map(|path| ferry_files(path)) {
+            let program = Program::load(&file);
+            for name in program.pipeline_names() {
+                if names.contains(&name) && !jobs.iter().any(|j: &Job| j.name == name) {
+                    let program = load_clean(&file)?;
+                    jobs.push(Job::new(&program, &name).map_err(SetupError::Pipelines)?);
+                }
+            }
+        }
+        if let Some(missing) = names.iter().find(|n| !jobs.iter().any(|j| &j.name == *n)) {
+            return Err(SetupError::Pipelines(format!(
+                "no pipeline `{missing}` in {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(jobs)
+    }
+
     /// One client per connection the jobs use; `input` replaces the path of file sources.
     pub fn connectors(
         &self,

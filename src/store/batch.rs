@@ -122,6 +122,17 @@ impl Batch {
         ))
     }
 
+    /// Resolves the open dead letter (if any) of a record a later run delivered.
+    pub async fn resolve_delivered(
+        &mut self,
+        pipeline: &str,
+        source_id: &str,
+    ) -> Result<u64, StoreError> {
+        in_transaction!(self, |conn| sqlite::dead_letter::resolve_delivered(
+            conn, pipeline, source_id
+        ))
+    }
+
     /// Marks a dead letter replayed, together with the replay's writes.
     pub async fn resolve_dead_letter(&mut self, id: i64) -> Result<(), StoreError> {
         in_transaction!(self, |conn| sqlite::dead_letter::resolve(conn, id))

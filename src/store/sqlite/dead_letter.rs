@@ -87,6 +87,24 @@ pub async fn resolve(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Resolves the open letter of a record that has since been delivered by a normal run.
+pub async fn resolve_delivered(
+    conn: &mut SqliteConnection,
+    pipeline: &str,
+    source_id: &str,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE dead_letters SET resolved_at = ?3
+         WHERE pipeline = ?1 AND source_id = ?2 AND resolved_at IS NULL",
+    )
+    .bind(pipeline)
+    .bind(source_id)
+    .bind(millis(Timestamp::now()))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 fn dead_letter(row: &SqliteRow) -> Result<DeadLetter, StoreError> {
     let resolved_at: Option<i64> = row.try_get(9)?;
     Ok(DeadLetter {
