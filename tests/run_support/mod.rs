@@ -30,6 +30,15 @@ pub struct World {
 /// Starts the emulators (Stripe without its rate limit unless `stripe_rate` is given) with an
 /// empty Capsule account, and `faults` if any.
 pub async fn world(faults: Option<&str>, stripe_rate: Option<u32>) -> World {
+    world_seeded(faults, stripe_rate, None).await
+}
+
+/// As [`world`], with Capsule and Business Central filled from `seed`.
+pub async fn world_seeded(
+    faults: Option<&str>,
+    stripe_rate: Option<u32>,
+    seed: Option<u64>,
+) -> World {
     ferry::init_tls();
     let stripe = StripeState::new(StripeOptions {
         seed: Some(1),
@@ -40,6 +49,7 @@ pub async fn world(faults: Option<&str>, stripe_rate: Option<u32>) -> World {
         ..StripeOptions::default()
     });
     let sandbox = Sandbox::builder()
+        .seed(seed)
         .faults(faults.map(|spec| spec.parse::<FaultSpec>().unwrap()))
         .stripe(stripe::router(stripe.clone()))
         .build();
@@ -68,7 +78,8 @@ impl World {
              store: sqlite://state.db\n\
              connections:\n  \
                stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
-               capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n",
+               capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n  \
+               business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: ferry-sandbox-secret\n",
             base = self.base
         );
         std::fs::write(&path, text).unwrap();
@@ -98,6 +109,52 @@ impl World {
         let party = data.parties.get_mut(&(100_000 + n)).unwrap();
         edit(party);
         party.updated_at = Timestamp::now();
+    }
+
+    /// Business Central sales orders made from Stripe charges (`externalDocumentNumber` ch_...).
+    pub async fn business_central_orders(&self) -> Vec<Value> {
+        let client = reqwest::Client::new();
+        let token: Value = client
+            .post(format!("{}/oauth/sandbox-tenant/oauth2/v2.0/token", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials&client_id=ferry-sandbox-client&client_secret=ferry-sandbox-secret&scope=https%3A%2F%2Fapi.businesscentral.dynamics.com%2F.default")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let mut url = Some(format!(
+            "{}/business_central/v2.0/sandbox-tenant/sandbox/api/v2.0/companies(00000000-0000-0000-0000-000000000001)/salesOrders",
+            self.base
+        ));
+        let mut orders = Vec::new();
+        while let Some(next) = url {
+            let page: Value = client
+                .get(&next)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            orders.extend(
+                page["value"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .cloned()
+                    .filter(|order| {
+                        order["externalDocumentNumber"]
+                            .as_str()
+                            .is_some_and(|n| n.starts_with("ch_"))
+                    }),
+            );
+            url = page["@odata.nextLink"].as_str().map(str::to_string);
+        }
+        orders
     }
 
     /// Every Stripe customer the emulator holds.

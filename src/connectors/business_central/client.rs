@@ -138,7 +138,11 @@ impl BusinessCentralClient {
         collection: &str,
         id: &str,
     ) -> Result<Option<TargetRecord>, ConnectorError> {
-        let url = format!("{}({id})", self.collection_url(collection, None)?);
+        let url = format!(
+            "{}({id}){}",
+            self.collection_url(collection, None)?,
+            expand_lines(collection, '?')
+        );
         self.get_url(collection, url).await
     }
 
@@ -154,7 +158,11 @@ impl BusinessCentralClient {
             .map(|key| &key.value);
         let set_url = self.collection_url(collection, journal)?;
         let filter = odata::match_filter(keys)?;
-        let url = format!("{set_url}?$filter={}&$top=1", encode(&filter));
+        let url = format!(
+            "{set_url}?$filter={}&$top=1{}",
+            encode(&filter),
+            expand_lines(collection, '&')
+        );
         let spec = RequestSpec::get(format!("business central: find {collection}"), url);
         let response = self.http.send(spec).await.map_err(api_error)?;
         let body: Value = response.json()?;
@@ -190,6 +198,20 @@ impl BusinessCentralClient {
             self.collection_url(collection, current.data.get("journalId"))?,
             current.id
         );
+        if let Some(lines) = lines_property(collection)
+            && write.fields.get(lines).is_some()
+        {
+            return Err(ConnectorError::Api {
+                endpoint: format!("business central: update {collection} {}", current.id),
+                status: 400,
+                kind: Some("ferry".into()),
+                code: Some("document_lines_changed".into()),
+                param: Some(lines.into()),
+                message: format!(
+                    "the document exists with other {lines}; Business Central does not change lines through the document, so fix it by hand or replay after deleting it"
+                ),
+            });
+        }
         let etag = current.etag.as_deref().unwrap_or("*");
         match self.patch(collection, &url, etag, write).await {
             Err(error) if is_stale_etag(&error) => {
@@ -298,4 +320,22 @@ fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// The lines of a sales document, created with it (deep insert) and read with `$expand`.
+fn lines_property(collection: &str) -> Option<&'static str> {
+    match collection {
+        "salesOrders" => Some("salesOrderLines"),
+        "salesInvoices" => Some("salesInvoiceLines"),
+        "salesCreditMemos" => Some("salesCreditMemoLines"),
+        "salesQuotes" => Some("salesQuoteLines"),
+        _ => None,
+    }
+}
+
+/// `?$expand=salesOrderLines` (or with `&`) for documents with lines, so a diff sees them.
+fn expand_lines(collection: &str, separator: char) -> String {
+    lines_property(collection)
+        .map(|lines| format!("{separator}$expand={lines}"))
+        .unwrap_or_default()
 }

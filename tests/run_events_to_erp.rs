@@ -1,0 +1,110 @@
+//! Stripe events into Business Central: each `charge.succeeded` becomes one sales order for the
+//! customer its cross reference names; a guest charge waits in the dead-letter queue.
+
+mod run_support;
+
+use ferry::runtime::RunOptions;
+use ferry::store::{AuditFilter, DeadLetterFilter};
+use run_support::*;
+use serde_json::Value;
+
+const CHARGES_TO_ORDERS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/stripe_charges_to_business_central.ferry"
+);
+
+async fn stripe_post(world: &World, path: &str, form: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/stripe{path}", world.base))
+        .bearer_auth("sk_test_e2e")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn charges_become_sales_orders_once_and_guest_charges_are_dead_lettered() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = world.project(1000);
+    let customer = stripe_post(&world, "/v1/customers", "email=ada%40example.com").await;
+    let customer_id = customer["id"].as_str().unwrap().to_string();
+    for amount in [1250, 990, 43000] {
+        stripe_post(
+            &world,
+            "/v1/sandbox/charges",
+            &format!("amount={amount}&currency=aud&customer={customer_id}"),
+        )
+        .await;
+    }
+    stripe_post(&world, "/v1/sandbox/charges", "amount=500&currency=aud").await;
+
+    let (runner, job, store) = runner(&project, CHARGES_TO_ORDERS).await;
+    // The customer was synced to Business Central as C0001 by another pipeline.
+    store
+        .put_cross_reference(
+            "business_central.customers",
+            "C0001",
+            "stripe.customers",
+            &customer_id,
+        )
+        .await
+        .unwrap();
+
+    let report = run(&runner, &job).await;
+    assert_eq!((report.created, report.dead_lettered), (3, 1), "{report:?}");
+    let letters = store
+        .dead_letters(&DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert!(
+        letters[0].error_message.contains("guest charge"),
+        "{}",
+        letters[0].error_message
+    );
+
+    let orders = world.business_central_orders().await;
+    assert_eq!(orders.len(), 3);
+    assert!(orders.iter().all(|o| o["customerNumber"] == "C0001"));
+
+    let quiet = run(&runner, &job).await;
+    assert_eq!(
+        (quiet.read, quiet.created, quiet.updated),
+        (0, 0, 0),
+        "{quiet:?}"
+    );
+    let again = run_with(
+        &runner,
+        &job,
+        RunOptions {
+            backfill: true,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    let letters = store
+        .dead_letters(&DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.created, again.updated, again.unchanged),
+        (0, 0, 3),
+        "{again:?} {letters:#?}"
+    );
+    assert_eq!(world.business_central_orders().await.len(), 3);
+    assert_eq!(
+        store
+            .audit_entries(&AuditFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
