@@ -140,18 +140,12 @@ impl World {
                 .json()
                 .await
                 .unwrap();
-            orders.extend(
-                page["value"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .cloned()
-                    .filter(|order| {
-                        order["externalDocumentNumber"]
-                            .as_str()
-                            .is_some_and(|n| n.starts_with("ch_"))
-                    }),
-            );
+            let matching = page["value"].as_array().unwrap().iter().filter(|order| {
+                order["externalDocumentNumber"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("ch_"))
+            });
+            orders.extend(matching.cloned());
             url = page["@odata.nextLink"].as_str().map(str::to_string);
         }
         orders
