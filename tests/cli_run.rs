@@ -205,3 +205,60 @@ async fn an_unreachable_host_is_reported_with_its_endpoint() {
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
     assert!(stderr.contains("run again to resume"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_never_reach_logs_output_or_the_store() {
+    const STRIPE_CANARY: &str = "sk_test_canary5ecret9f8e7d6c5b4a";
+    const CAPSULE_CANARY: &str = "canary-capsule-token-7a6b5c4d";
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    world.edit_person(0, |party| {
+        party.email_addresses[0].address = "broken".into()
+    });
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    let yaml = std::fs::read_to_string(&project)
+        .unwrap()
+        .replace("sk_test_e2e", STRIPE_CANARY);
+    std::fs::write(&project, &yaml).unwrap();
+
+    let run = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--log-format", "json"]).await;
+    assert!(
+        text(&run.stdout).contains("2 created"),
+        "{}",
+        text(&run.stdout)
+    );
+    let list = ferry(dir, &["dlq", "list", "--json"]).await;
+    let show = ferry(dir, &["dlq", "show", "1"]).await;
+
+    // A refused token stops the run with an error that names the endpoint, not the token.
+    std::fs::write(
+        &project,
+        yaml.replace("capsule-sandbox-token", CAPSULE_CANARY),
+    )
+    .unwrap();
+    let refused = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--backfill"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("401"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    for output in [&run, &list, &show, &refused] {
+        for canary in [STRIPE_CANARY, CAPSULE_CANARY] {
+            assert!(!text(&output.stdout).contains(canary));
+            assert!(
+                !text(&output.stderr).contains(canary),
+                "{}",
+                text(&output.stderr)
+            );
+        }
+    }
+    let store = ferry::store::Store::open(&format!("sqlite://{}", dir.join("state.db").display()))
+        .await
+        .unwrap();
+    for canary in [STRIPE_CANARY, CAPSULE_CANARY] {
+        assert!(!store.contains_text(canary).await.unwrap());
+    }
+}
