@@ -58,8 +58,14 @@ impl Kind {
     /// Settings this kind may have beyond the required ones.
     pub fn optional(self) -> &'static [&'static str] {
         match self {
-            Kind::Stripe => &["base_url", "api_version", "account"],
-            Kind::Capsule => &["base_url"],
+            Kind::Stripe => &[
+                "base_url",
+                "api_version",
+                "account",
+                "webhook_secret",
+                "webhook_secret_previous",
+            ],
+            Kind::Capsule => &["base_url", "webhook_token"],
             Kind::BusinessCentral => &["base_url", "login_url", "scope"],
             Kind::Syspro => &["company_password"],
             Kind::Pronto => &[],
@@ -71,8 +77,9 @@ impl Kind {
     /// into [`super::Secret`]s.
     pub fn secrets(self) -> &'static [&'static str] {
         match self {
-            Kind::Stripe => &["api_key"],
-            Kind::Capsule | Kind::Pronto => &["token"],
+            Kind::Stripe => &["api_key", "webhook_secret", "webhook_secret_previous"],
+            Kind::Capsule => &["token", "webhook_token"],
+            Kind::Pronto => &["token"],
             Kind::BusinessCentral => &["client_secret"],
             Kind::Syspro => &["operator_password", "company_password"],
             Kind::File => &[],
