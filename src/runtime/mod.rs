@@ -6,10 +6,12 @@ pub mod job;
 pub mod replay;
 pub mod report;
 pub mod runner;
+pub mod single;
 pub mod workspace;
 
 pub use job::{Endpoint, Job};
 pub use replay::Replayed;
 pub use report::{PipelineReport, PlannedWrite};
 pub use runner::{Progress, RunError, RunOptions, Runner};
+pub use single::Processed;
 pub use workspace::{SetupError, Workspace};

@@ -1,9 +1,8 @@
 //! `ferry dlq replay`: a dead letter's record, through the pipeline as it is now.
 
-use jiff::Timestamp;
-
 use super::job::Job;
-use super::runner::{Fate, RunError, Runner};
+use super::runner::{RunError, Runner};
+use super::single::Processed;
 use crate::connectors::SourceRecord;
 use crate::store::{DeadLetter, Operation};
 
@@ -23,7 +22,6 @@ impl Runner {
             pipeline: job.name.clone(),
             error,
         };
-        let sink = self.connector(job, &job.sink.connector_key(false))?.clone();
         let data = match serde_json::from_str(&letter.record_json) {
             Ok(data) => data,
             Err(error) => {
@@ -51,70 +49,20 @@ impl Runner {
             data,
             deleted: false,
         };
-        let collections: Vec<&str> = job
-            .compiled
-            .xref_collections
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let snapshot = self
-            .store()
-            .cross_reference_snapshot(&collections)
-            .await
-            .map_err(store_error)?;
-        let fate = self
-            .record(job, &sink, record, &snapshot, Timestamp::now(), false)
-            .await
-            .map_err(|error| match error {
-                super::deliver::DeliveryError::Connector(error) => RunError::Connector {
-                    pipeline: job.name.clone(),
-                    error: Box::new(error),
-                },
-                super::deliver::DeliveryError::Store(error) => store_error(error),
-            })?;
-        let mut batch = self.store().begin().await.map_err(store_error)?;
-        let replayed = match fate {
-            Fate::Delivered {
-                source_id: _,
-                link,
-                audit,
-                operation,
-            } => {
-                batch
-                    .put_cross_reference(&link)
-                    .await
-                    .map_err(store_error)?;
-                if let Some(entry) = audit {
-                    batch.audit(&entry).await.map_err(store_error)?;
+        let letter_id = letter.id;
+        let processed = self
+            .process_one(job, record, async |batch, processed| {
+                if matches!(processed, Processed::DeadLettered { .. }) {
+                    Ok(())
+                } else {
+                    batch.resolve_dead_letter(letter_id).await
                 }
-                batch
-                    .resolve_dead_letter(letter.id)
-                    .await
-                    .map_err(store_error)?;
-                Replayed::Resolved(Some(operation))
-            }
-            Fate::Filtered | Fate::Skipped | Fate::DeletedAtSource => {
-                batch
-                    .resolve_dead_letter(letter.id)
-                    .await
-                    .map_err(store_error)?;
-                Replayed::Resolved(None)
-            }
-            Fate::DeadLetter {
-                source_id,
-                record_json,
-                code,
-                message,
-            } => {
-                batch
-                    .dead_letter(&job.name, &source_id, &record_json, &code, &message)
-                    .await
-                    .map_err(store_error)?;
-                Replayed::FailedAgain { code, message }
-            }
-            Fate::Planned(_) => Replayed::Resolved(None),
-        };
-        batch.commit().await.map_err(store_error)?;
-        Ok(replayed)
+            })
+            .await?;
+        Ok(match processed {
+            Processed::Delivered(operation) => Replayed::Resolved(Some(operation)),
+            Processed::Filtered | Processed::Skipped => Replayed::Resolved(None),
+            Processed::DeadLettered { code, message } => Replayed::FailedAgain { code, message },
+        })
     }
 }
