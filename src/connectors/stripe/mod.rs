@@ -1,5 +1,6 @@
 //! Stripe: schemas derived from Stripe's OpenAPI spec (API version 2022-04-12), and the
-//! client that polls, finds and writes through Stripe's API v1.
+//! client that polls, finds and writes through Stripe's API v1, and the check of its webhook
+//! signatures.
 
 mod answer;
 mod client;
@@ -8,6 +9,7 @@ pub mod form;
 mod poll;
 pub mod schema;
 mod search;
+pub mod signature;
 mod table;
 
 use crate::check::SchemaRegistry;
@@ -15,6 +17,9 @@ use crate::check::SchemaRegistry;
 pub use client::StripeClient;
 pub use convert::TableError;
 pub use search::search_query;
+pub use signature::{
+    DEFAULT_TOLERANCE, SignatureError, SignatureHeader, Verified, parse_header, sign, verify,
+};
 
 /// Stripe's sources, targets and sinks. The table is compiled in and checked by the tests; were
 /// it ever malformed, Stripe's schemas are left out and the reason is printed once.
