@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ferry::store::{
     InboxEvent, InboxOutcome, InboxPut, InboxState, InboxStats, LastEvent, ObjectVersion, Store,
+    StoredEvent,
 };
 use jiff::Timestamp;
 
@@ -27,7 +28,7 @@ fn now_in_millis() -> Timestamp {
     Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap()
 }
 
-fn ids(claimed: &[ferry::store::StoredEvent]) -> Vec<&str> {
+fn ids(claimed: &[StoredEvent]) -> Vec<&str> {
     claimed
         .iter()
         .map(|stored| stored.event.event_id.as_str())
@@ -36,6 +37,22 @@ fn ids(claimed: &[ferry::store::StoredEvent]) -> Vec<&str> {
 
 async fn memory_store() -> Store {
     Store::open("sqlite::memory:").await.unwrap()
+}
+
+/// Finishes a `stripe` event; whether the worker still held it.
+async fn finish(store: &Store, event_id: &str, worker: &str, outcome: &InboxOutcome) -> bool {
+    store
+        .inbox_finish("stripe", event_id, worker, outcome)
+        .await
+        .unwrap()
+}
+
+async fn stored(store: &Store, event_id: &str) -> StoredEvent {
+    store
+        .inbox_event("stripe", event_id)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 fn url_in(dir: &tempfile::TempDir) -> String {
@@ -52,7 +69,7 @@ async fn a_duplicate_put_changes_nothing() {
     again.event_type = "charge.refunded".into();
     assert_eq!(store.inbox_put(&again).await.unwrap(), InboxPut::Duplicate);
 
-    let stored = store.inbox_event("stripe", "evt_1").await.unwrap().unwrap();
+    let stored = stored(&store, "evt_1").await;
     assert_eq!(stored.event, first);
     assert_eq!(stored.state, InboxState::Pending);
     assert_eq!(stored.attempts, 0);
@@ -179,18 +196,8 @@ async fn an_expired_lease_is_claimed_again() {
     assert_eq!(again[0].attempts, 2);
     assert_eq!(again[0].claimed_by.as_deref(), Some("w2"));
     // The worker that lost its lease can no longer finish the event.
-    assert!(
-        !store
-            .inbox_finish("stripe", "evt_1", "crashed", &InboxOutcome::Done)
-            .await
-            .unwrap()
-    );
-    assert!(
-        store
-            .inbox_finish("stripe", "evt_1", "w2", &InboxOutcome::Done)
-            .await
-            .unwrap()
-    );
+    assert!(!finish(&store, "evt_1", "crashed", &InboxOutcome::Done).await);
+    assert!(finish(&store, "evt_1", "w2", &InboxOutcome::Done).await);
 }
 
 #[tokio::test]
@@ -207,23 +214,13 @@ async fn done_records_when_and_is_never_claimed_again() {
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     store.inbox_claim("w1", 10, LEASE).await.unwrap();
     let before = now_in_millis();
-    assert!(
-        store
-            .inbox_finish("stripe", "evt_1", "w1", &InboxOutcome::Done)
-            .await
-            .unwrap()
-    );
-    let stored = store.inbox_event("stripe", "evt_1").await.unwrap().unwrap();
+    assert!(finish(&store, "evt_1", "w1", &InboxOutcome::Done).await);
+    let stored = stored(&store, "evt_1").await;
     assert_eq!(stored.state, InboxState::Done);
     assert!(stored.processed_at.unwrap() >= before);
     assert_eq!((stored.claimed_by, stored.lease_until), (None, None));
     // Finishing twice is refused, and a redelivery stays a duplicate.
-    assert!(
-        !store
-            .inbox_finish("stripe", "evt_1", "w1", &InboxOutcome::Done)
-            .await
-            .unwrap()
-    );
+    assert!(!finish(&store, "evt_1", "w1", &InboxOutcome::Done).await);
     assert_eq!(
         store.inbox_put(&event("evt_1", 100)).await.unwrap(),
         InboxPut::Duplicate
@@ -239,13 +236,8 @@ async fn failed_is_kept_with_its_error_and_not_claimed_again() {
     let failed = InboxOutcome::Failed {
         error: "E0700 customer not synced yet".into(),
     };
-    assert!(
-        store
-            .inbox_finish("stripe", "evt_1", "w1", &failed)
-            .await
-            .unwrap()
-    );
-    let stored = store.inbox_event("stripe", "evt_1").await.unwrap().unwrap();
+    assert!(finish(&store, "evt_1", "w1", &failed).await);
+    let stored = stored(&store, "evt_1").await;
     assert_eq!(stored.state, InboxState::Failed);
     assert_eq!(
         stored.last_error.as_deref(),
@@ -265,13 +257,8 @@ async fn retry_waits_for_not_before_then_counts_another_attempt() {
         error: "503 from Business Central".into(),
         not_before: Timestamp::now() + Duration::from_secs(3600),
     };
-    assert!(
-        store
-            .inbox_finish("stripe", "evt_1", "w1", &later)
-            .await
-            .unwrap()
-    );
-    let stored = store.inbox_event("stripe", "evt_1").await.unwrap().unwrap();
+    assert!(finish(&store, "evt_1", "w1", &later).await);
+    let stored = stored(&store, "evt_1").await;
     assert_eq!(stored.state, InboxState::Pending);
     assert_eq!(
         stored.last_error.as_deref(),
@@ -283,20 +270,14 @@ async fn retry_waits_for_not_before_then_counts_another_attempt() {
         ["evt_2"]
     );
 
-    store
-        .inbox_finish("stripe", "evt_2", "w1", &InboxOutcome::Done)
-        .await
-        .unwrap();
+    assert!(finish(&store, "evt_2", "w1", &InboxOutcome::Done).await);
     store.inbox_put(&event("evt_3", 300)).await.unwrap();
     store.inbox_claim("w1", 1, LEASE).await.unwrap();
     let now = InboxOutcome::Retry {
         error: "timeout".into(),
         not_before: Timestamp::now(),
     };
-    store
-        .inbox_finish("stripe", "evt_3", "w1", &now)
-        .await
-        .unwrap();
+    assert!(finish(&store, "evt_3", "w1", &now).await);
     let again = store.inbox_claim("w1", 10, LEASE).await.unwrap();
     assert_eq!(ids(&again), ["evt_3"]);
     assert_eq!(again[0].attempts, 2);
@@ -323,17 +304,11 @@ async fn stats_count_each_state_and_the_oldest_pending() {
         .unwrap();
     // Claims evt_5, evt_3 and evt_4 (the oldest created).
     store.inbox_claim("w1", 3, LEASE).await.unwrap();
-    store
-        .inbox_finish("stripe", "evt_5", "w1", &InboxOutcome::Done)
-        .await
-        .unwrap();
+    assert!(finish(&store, "evt_5", "w1", &InboxOutcome::Done).await);
     let failed = InboxOutcome::Failed {
         error: "bad".into(),
     };
-    store
-        .inbox_finish("stripe", "evt_3", "w1", &failed)
-        .await
-        .unwrap();
+    assert!(finish(&store, "evt_3", "w1", &failed).await);
 
     let stats = store.inbox_stats().await.unwrap();
     assert_eq!(
@@ -403,7 +378,7 @@ async fn a_rolled_back_batch_keeps_the_event_claimed_and_the_version_unmoved() {
     );
     batch.rollback().await.unwrap();
 
-    let stored = store.inbox_event("stripe", "evt_1").await.unwrap().unwrap();
+    let stored = stored(&store, "evt_1").await;
     assert_eq!(stored.state, InboxState::Processing);
     assert_eq!(store.object_version("stripe", "ch_1").await.unwrap(), None);
 }
