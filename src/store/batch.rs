@@ -4,7 +4,10 @@
 use sqlx::Sqlite;
 use sqlx::Transaction;
 
-use super::{AuditEntry, Backend, CrossReference, IdempotencyRecord, StoreError, sqlite};
+use super::{
+    AuditEntry, Backend, CrossReference, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut,
+    LastEvent, ObjectVersion, StoreError, sqlite,
+};
 
 /// Writes that become durable together on [`Batch::commit`]. Dropping a batch without
 /// committing rolls every write back.
@@ -136,5 +139,65 @@ impl Batch {
     /// Marks a dead letter replayed, together with the replay's writes.
     pub async fn resolve_dead_letter(&mut self, id: i64) -> Result<(), StoreError> {
         in_transaction!(self, |conn| sqlite::dead_letter::resolve(conn, id))
+    }
+
+    pub async fn inbox_put(&mut self, event: &InboxEvent) -> Result<InboxPut, StoreError> {
+        in_transaction!(self, |conn| sqlite::inbox::put(conn, event))
+    }
+
+    /// Puts events in this transaction; see [`Store::inbox_put_many`](super::Store::inbox_put_many).
+    pub async fn inbox_put_many(
+        &mut self,
+        events: &[InboxEvent],
+    ) -> Result<Vec<InboxPut>, StoreError> {
+        in_transaction!(self, |conn| sqlite::inbox::put_many(conn, events))
+    }
+
+    /// Ends `worker`'s attempt together with the attempt's writes (cross references, audit,
+    /// object version), so a crash cannot keep the writes and lose the `done`, or the reverse.
+    /// Returns false if `worker` no longer holds the event; the caller should then roll back.
+    pub async fn inbox_finish(
+        &mut self,
+        connection: &str,
+        event_id: &str,
+        worker: &str,
+        outcome: &InboxOutcome,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |conn| sqlite::inbox::finish(
+            conn, connection, event_id, worker, outcome
+        ))
+    }
+
+    /// Read under the batch's write lock, so a check and a [`Batch::set_object_version`] in
+    /// the same batch cannot interleave with another worker's.
+    pub async fn object_version(
+        &mut self,
+        connection: &str,
+        object_id: &str,
+    ) -> Result<Option<ObjectVersion>, StoreError> {
+        in_transaction!(self, |conn| sqlite::object_version::get(
+            conn, connection, object_id
+        ))
+    }
+
+    /// Records the version a worker applies unless the kept one is newer (an equal one is
+    /// recorded: same-second events cannot be ordered); never moves back. Returns whether it
+    /// was recorded: a worker that gets false skips its older event and rolls back.
+    pub async fn set_object_version(
+        &mut self,
+        version: &ObjectVersion,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |conn| sqlite::object_version::advance(conn, version))
+    }
+
+    /// Moves the catch-up position with the events it covers; see [`Store::set_last_event`](super::Store::set_last_event).
+    pub async fn set_last_event(
+        &mut self,
+        connection: &str,
+        last: &LastEvent,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |conn| sqlite::last_event::advance(
+            conn, connection, last
+        ))
     }
 }

@@ -1,5 +1,5 @@
-//! State that survives crashes: cursors, cross references, idempotency records, dead letters
-//! and the audit log.
+//! State that survives crashes: cursors, cross references, idempotency records, dead letters,
+//! the audit log, and the webhook inbox with its object versions.
 //!
 //! [`Store`] is the only door. It dispatches on [`Backend`]; today that is SQLite (embedded, one
 //! file). PostgreSQL plugs in as a second variant: a `postgres/` folder mirroring `sqlite/`
@@ -13,6 +13,7 @@
 
 mod batch;
 mod error;
+mod inbox;
 mod records;
 mod snapshot;
 mod sqlite;
@@ -24,6 +25,10 @@ use sqlx::sqlite::SqlitePool;
 
 pub use batch::Batch;
 pub use error::{StoreError, shown_url};
+pub use inbox::{
+    InboxEvent, InboxOutcome, InboxPut, InboxState, InboxStats, LastEvent, ObjectVersion,
+    StoredEvent,
+};
 pub use records::{
     AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
     DeadLetterFilter, IdempotencyRecord, Operation, pipeline_version,
@@ -189,8 +194,7 @@ impl Store {
 
     /// Deletes idempotency records older than `age` (Stripe forgets keys after 24 hours).
     pub async fn prune_idempotency(&self, age: Duration) -> Result<u64, StoreError> {
-        let age_millis = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
-        let cutoff = Timestamp::now().as_millisecond().saturating_sub(age_millis);
+        let cutoff = cutoff_millis(age);
         with_connection!(self, |conn| sqlite::idempotency::prune(conn, cutoff))
     }
 
@@ -237,6 +241,100 @@ impl Store {
         with_connection!(self, |conn| sqlite::audit::list(conn, filter))
     }
 
+    /// Stores a verified webhook event durably: once this returns, the event may be
+    /// acknowledged. A redelivered event is a [`InboxPut::Duplicate`] and changes nothing.
+    pub async fn inbox_put(&self, event: &InboxEvent) -> Result<InboxPut, StoreError> {
+        with_connection!(self, |conn| sqlite::inbox::put(conn, event))
+    }
+
+    /// Stores many events in one transaction, so one disk flush acknowledges them all (group
+    /// commit). The outcomes are in the order of `events`; if any write fails, none is kept.
+    pub async fn inbox_put_many(&self, events: &[InboxEvent]) -> Result<Vec<InboxPut>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut batch = self.begin().await?;
+        let outcomes = batch.inbox_put_many(events).await?;
+        batch.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Claims up to `limit` events for `worker` for `lease`: pending ones, and those whose
+    /// worker let its lease run out. Oldest `created` first, then in received order. Each claim
+    /// counts as an attempt.
+    pub async fn inbox_claim(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        with_connection!(self, |conn| sqlite::inbox::claim(
+            conn, worker, limit, lease
+        ))
+    }
+
+    /// Ends `worker`'s attempt; see [`Batch::inbox_finish`] to finish with the attempt's writes.
+    /// Returns false, changing nothing, if `worker` no longer holds the event.
+    pub async fn inbox_finish(
+        &self,
+        connection: &str,
+        event_id: &str,
+        worker: &str,
+        outcome: &InboxOutcome,
+    ) -> Result<bool, StoreError> {
+        with_connection!(self, |conn| sqlite::inbox::finish(
+            conn, connection, event_id, worker, outcome
+        ))
+    }
+
+    /// One event with its processing state.
+    pub async fn inbox_event(
+        &self,
+        connection: &str,
+        event_id: &str,
+    ) -> Result<Option<StoredEvent>, StoreError> {
+        with_connection!(self, |conn| sqlite::inbox::get(conn, connection, event_id))
+    }
+
+    pub async fn inbox_stats(&self) -> Result<InboxStats, StoreError> {
+        with_connection!(self, |conn| sqlite::inbox::stats(conn))
+    }
+
+    /// Deletes done events processed more than `age` ago. Keep them as long as the sender may
+    /// redeliver (Stripe: three days), or a late redelivery is processed a second time.
+    pub async fn inbox_prune(&self, age: Duration) -> Result<u64, StoreError> {
+        let cutoff = cutoff_millis(age);
+        with_connection!(self, |conn| sqlite::inbox::prune_done(conn, cutoff))
+    }
+
+    /// The newest version of an object a worker applied; see [`Batch::set_object_version`].
+    pub async fn object_version(
+        &self,
+        connection: &str,
+        object_id: &str,
+    ) -> Result<Option<ObjectVersion>, StoreError> {
+        with_connection!(self, |conn| sqlite::object_version::get(
+            conn, connection, object_id
+        ))
+    }
+
+    /// Where a catch-up from the connection's event list starts.
+    pub async fn last_event(&self, connection: &str) -> Result<Option<LastEvent>, StoreError> {
+        with_connection!(self, |conn| sqlite::last_event::get(conn, connection))
+    }
+
+    /// Moves the catch-up position forward (never back); returns whether it moved. Set it only
+    /// once the events up to `last` are in the inbox.
+    pub async fn set_last_event(
+        &self,
+        connection: &str,
+        last: &LastEvent,
+    ) -> Result<bool, StoreError> {
+        with_connection!(self, |conn| sqlite::last_event::advance(
+            conn, connection, last
+        ))
+    }
+
     /// Whether `needle` occurs in any text column of any table: the canary-secret tests' probe.
     pub async fn contains_text(&self, needle: &str) -> Result<bool, StoreError> {
         with_connection!(self, |conn| sqlite::scan::contains_text(conn, needle))
@@ -248,4 +346,10 @@ impl Store {
             Backend::Sqlite(pool) => pool.close().await,
         }
     }
+}
+
+/// The unix milliseconds `age` ago.
+fn cutoff_millis(age: Duration) -> i64 {
+    let age_millis = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+    Timestamp::now().as_millisecond().saturating_sub(age_millis)
 }

@@ -9,6 +9,9 @@ pub mod cross_reference;
 pub mod cursor;
 pub mod dead_letter;
 pub mod idempotency;
+pub mod inbox;
+pub mod last_event;
+pub mod object_version;
 pub mod scan;
 
 use std::str::FromStr;
@@ -84,14 +87,29 @@ fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
 /// The schema's history, embedded in the binary. Append new files; never edit an applied one
 /// (the migrator refuses a database whose applied migrations' checksums changed).
 fn migrator() -> Migrator {
-    let migrations = vec![Migration::new(
-        1,
-        "state".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/sqlite/0001_state.sql").into_sql_str(),
-        false,
-    )];
+    let migrations = vec![
+        migration(
+            1,
+            "state",
+            include_str!("../migrations/sqlite/0001_state.sql"),
+        ),
+        migration(
+            2,
+            "inbox",
+            include_str!("../migrations/sqlite/0002_inbox.sql"),
+        ),
+    ];
     Migrator::with_migrations(migrations)
+}
+
+fn migration(version: i64, description: &'static str, sql: &'static str) -> Migration {
+    Migration::new(
+        version,
+        description.into(),
+        MigrationType::Simple,
+        sql.into_sql_str(),
+        false,
+    )
 }
 
 pub(crate) fn millis(at: Timestamp) -> i64 {
