@@ -13,6 +13,7 @@ pub mod program;
 pub mod project;
 pub mod runtime;
 pub mod sandbox;
+pub mod server;
 pub mod store;
 pub mod syntax;
 

@@ -10,6 +10,7 @@ mod map;
 mod output;
 mod run;
 mod sandbox;
+mod serve;
 mod test;
 
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ enum Command {
     Run(run::Args),
     /// List, show and replay the dead-letter queue.
     Dlq(dlq::Args),
+    /// Receive webhooks and process them: the always-on half of ferry.
+    Serve(serve::Args),
     /// Start local emulators of Stripe, Capsule CRM and Business Central.
     Sandbox(sandbox::Args),
 }
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Run(args) => run::run(args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     };
     ExitCode::from(code)

@@ -113,6 +113,11 @@ impl Runner {
         &self.store
     }
 
+    /// The client of connection `name` (for files: `file.in` / `file.out`).
+    pub fn connector_named(&self, name: &str) -> Option<&Arc<Connector>> {
+        self.connectors.get(name)
+    }
+
     /// Request counters per connection, sorted by name (files have none).
     pub fn http_stats(&self) -> Vec<(String, crate::connectors::http::HttpStats)> {
         let mut stats: Vec<_> = self

@@ -77,7 +77,7 @@ impl World {
              timezone: Australia/Sydney\n\
              store: sqlite://state.db\n\
              connections:\n  \
-               stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
+               stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    webhook_secret: whsec_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
                capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n  \
                business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: ferry-sandbox-secret\n",
             base = self.base

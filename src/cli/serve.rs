@@ -1,0 +1,113 @@
+//! `ferry serve`: webhook endpoints, inbox workers, the catch-up from Stripe's event list, and
+//! health and metrics endpoints, until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::exit;
+use super::logging::{self, LogFormat};
+use super::output::print_human;
+use crate::runtime::{Runner, SetupError, Workspace};
+use crate::server::{self, App, ServeOptions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Pipeline files, folders or names (default: the project's `pipelines/`); those reading
+    /// `stripe.events` or `capsule.parties` are fed by webhooks.
+    pipelines: Vec<String>,
+    #[arg(long)]
+    env: Option<String>,
+    #[arg(long)]
+    project: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Inbox workers.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// How old a signed webhook may be, in seconds.
+    #[arg(long, default_value_t = 300)]
+    tolerance: u64,
+    /// Seconds between catch-ups from Stripe's event list.
+    #[arg(long, default_value_t = 300)]
+    catch_up_every: u64,
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+pub fn run(args: Args) -> u8 {
+    logging::init(args.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::USAGE;
+        }
+    };
+    runtime.block_on(async move {
+        let app = match setup(&args).await {
+            Ok(app) => app,
+            Err(SetupError::Project {
+                diagnostics,
+                sources,
+            })
+            | Err(SetupError::Pipeline {
+                diagnostics,
+                sources,
+                ..
+            }) => {
+                print_human(&diagnostics, &sources);
+                return exit::USAGE;
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit::USAGE;
+            }
+        };
+        let endpoints = app.stripe_connections();
+        let handle = match server::start(app).await {
+            Ok(handle) => handle,
+            Err(error) => {
+                eprintln!("error: cannot listen on {}: {error}", args.bind);
+                return exit::USAGE;
+            }
+        };
+        let base = format!("http://{}", handle.local_addr);
+        eprintln!("ferry serve listening on {base}");
+        for connection in endpoints {
+            eprintln!("  Stripe webhooks   {base}/webhooks/stripe/{connection}");
+        }
+        eprintln!("  health            {base}/healthz  {base}/readyz  {base}/metrics");
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("stopping: finishing requests in flight and the events in hand");
+        handle.shutdown().await;
+        exit::OK
+    })
+}
+
+async fn setup(args: &Args) -> Result<App, SetupError> {
+    let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
+    let targets = if args.pipelines.is_empty() {
+        vec![workspace.dir.join("pipelines").display().to_string()]
+    } else {
+        args.pipelines.clone()
+    };
+    let jobs = workspace.jobs(&targets)?;
+    let connectors = workspace.connectors(&jobs, None)?;
+    let store = workspace.store().await?;
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    let options = ServeOptions {
+        bind: args.bind,
+        tolerance: Duration::from_secs(args.tolerance),
+        workers: args.workers,
+        catch_up_every: Duration::from_secs(args.catch_up_every.max(1)),
+    };
+    Ok(App::new(
+        store,
+        runner,
+        jobs,
+        &workspace.environment,
+        options,
+    ))
+}

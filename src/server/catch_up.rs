@@ -1,0 +1,130 @@
+//! Catching up from Stripe's `/v1/events` on start and periodically, so that events sent while
+//! ferry was down (or lost on the way) still reach the inbox. Stripe keeps events for 30 days;
+//! a gap nearing that is warned about.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::App;
+use crate::connectors::{PollOptions, SourceRecord};
+use crate::store::{InboxEvent, LastEvent};
+
+/// Stripe's event retention, and when to warn about a gap nearing it.
+const RETENTION_DAYS: i64 = 30;
+const WARN_DAYS: i64 = 25;
+
+/// Catches `connection` up every `every` until `stop`.
+pub async fn run(
+    app: Arc<App>,
+    connection: String,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let started = Timestamp::now();
+    loop {
+        match catch_up(&app, &connection, started).await {
+            Ok(0) => {}
+            Ok(count) => {
+                tracing::info!(connection = %connection, count, "caught up from /v1/events")
+            }
+            Err(error) => {
+                tracing::warn!(connection = %connection, "catching up from /v1/events failed: {error}; trying again later")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Puts every event since the last one seen into the inbox; returns how many were new.
+pub async fn catch_up(app: &App, connection: &str, started: Timestamp) -> Result<usize, String> {
+    let Some(source) = app.runner.connector_named(connection) else {
+        return Ok(0);
+    };
+    let last = app
+        .store
+        .last_event(connection)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut cursor = last
+        .as_ref()
+        .map(|l| format!("{}@{}", l.event_id, l.created));
+    if let Some(last) = &last {
+        let gap_days = (Timestamp::now().as_second() - last.created) / 86_400;
+        if gap_days >= WARN_DAYS {
+            tracing::warn!(
+                connection,
+                gap_days,
+                "the last event seen is {gap_days} days old; Stripe keeps events for {RETENTION_DAYS} days, so older ones can no longer be caught up"
+            );
+        }
+    }
+    let options = PollOptions {
+        event_types: app.event_types(connection),
+        backfill: false,
+        // A first start does not replay the account's history: from a few minutes before now.
+        since: Some(
+            started
+                .checked_sub(Duration::from_secs(300))
+                .unwrap_or(started),
+        ),
+        page_size: 100,
+    };
+    let mut added = 0;
+    loop {
+        let page = source
+            .poll("events", cursor.as_deref(), &options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut newest: Option<LastEvent> = None;
+        for record in &page.records {
+            let Some(event) = inbox_event(connection, record) else {
+                continue;
+            };
+            if !app.handles(connection, &event.event_type) {
+                newest = Some(LastEvent {
+                    event_id: event.event_id.clone(),
+                    created: event.created,
+                });
+                continue;
+            }
+            newest = Some(LastEvent {
+                event_id: event.event_id.clone(),
+                created: event.created,
+            });
+            if app.ingest.put(event).await? == crate::store::InboxPut::Inserted {
+                added += 1;
+            }
+        }
+        if let Some(newest) = newest {
+            app.store
+                .set_last_event(connection, &newest)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        if page.cursor.is_some() {
+            cursor = page.cursor;
+        }
+        if added > 0 {
+            app.wake_workers();
+        }
+        if !page.more {
+            return Ok(added);
+        }
+    }
+}
+
+fn inbox_event(connection: &str, record: &SourceRecord) -> Option<InboxEvent> {
+    Some(InboxEvent {
+        connection: connection.to_string(),
+        event_id: record.id.clone(),
+        event_type: record.data.get("type")?.as_str()?.to_string(),
+        created: record.data.get("created")?.as_i64()?,
+        body: record.data.to_string(),
+        received_at: Timestamp::now(),
+    })
+}

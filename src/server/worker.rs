@@ -1,0 +1,240 @@
+//! Workers drain the inbox: claim events under a lease, run them through the pipelines that
+//! handle their type, and finish them. An event older than what was already applied to its
+//! object is run with the object as it is now (fetched again), so a late delivery never
+//! overwrites newer state. Events of one object are processed one at a time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use super::App;
+use super::metrics::name;
+use crate::connectors::SourceRecord;
+use crate::runtime::{Job, Processed};
+use crate::store::{InboxOutcome, ObjectVersion, StoredEvent};
+
+/// Events a worker claims at once.
+const CLAIM: u32 = 16;
+/// How long a claim holds an event before another worker may take it over.
+const LEASE: Duration = Duration::from_secs(120);
+/// Locks striped by object id: events of one object never run side by side.
+const STRIPES: usize = 64;
+
+pub struct ObjectLocks {
+    stripes: Vec<Mutex<()>>,
+}
+
+impl ObjectLocks {
+    pub fn new() -> Self {
+        ObjectLocks {
+            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+        }
+    }
+
+    fn stripe(&self, key: &str) -> &Mutex<()> {
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        &self.stripes[(hash % STRIPES as u64) as usize]
+    }
+}
+
+impl Default for ObjectLocks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One worker's loop, until `stop` turns true; it finishes the event in hand first.
+pub async fn run(app: Arc<App>, worker: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        app.heartbeat();
+        let claimed = match app.store.inbox_claim(&worker, CLAIM, LEASE).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::error!(worker = %worker, "cannot claim inbox events: {error}");
+                Vec::new()
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = app.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        for stored in claimed {
+            let outcome = process(&app, &stored).await;
+            let event = &stored.event;
+            if let Err(error) = app
+                .store
+                .inbox_finish(&event.connection, &event.event_id, &worker, &outcome)
+                .await
+            {
+                tracing::error!(event = %event.event_id, "cannot finish the event: {error}; it will be claimed again");
+            }
+        }
+    }
+}
+
+/// Runs one event through every pipeline that handles it.
+async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
+    let event = &stored.event;
+    let data: Value = match serde_json::from_str(&event.body) {
+        Ok(data) => data,
+        Err(error) => {
+            return InboxOutcome::Failed {
+                error: format!("the stored body is not JSON: {error}"),
+            };
+        }
+    };
+    let jobs: Vec<&Job> = app.jobs_for(&event.connection, &event.event_type);
+    if jobs.is_empty() {
+        return InboxOutcome::Done;
+    }
+    let object_id = object_id(&data, event.event_type.starts_with("party/"));
+    let lock_key = format!(
+        "{}/{}",
+        event.connection,
+        object_id.as_deref().unwrap_or(&event.event_id)
+    );
+    let _guard = app.locks.stripe(&lock_key).lock().await;
+    let data = match fresher(
+        app,
+        &event.connection,
+        object_id.as_deref(),
+        event.created,
+        data,
+    )
+    .await
+    {
+        Ok(data) => data,
+        Err(error) => return retry(stored, error),
+    };
+    let record = SourceRecord {
+        id: record_id(
+            &event.event_id,
+            &data,
+            event.event_type.starts_with("party/"),
+        ),
+        deleted: event.event_type == "party/deleted",
+        data,
+    };
+    for job in jobs {
+        let version = object_id.as_ref().map(|id| {
+            ObjectVersion::new(
+                event.connection.clone(),
+                id.clone(),
+                event.created,
+                event.event_id.clone(),
+            )
+        });
+        let result = app
+            .runner
+            .process_one(job, record.clone(), async |batch, _| match &version {
+                Some(version) => batch.set_object_version(version).await.map(|_| ()),
+                None => Ok(()),
+            })
+            .await;
+        match result {
+            Ok(Processed::DeadLettered { code, .. }) => {
+                metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
+                    .increment(1);
+                tracing::warn!(pipeline = %job.name, event = %event.event_id, code = %code, "event dead-lettered");
+            }
+            Ok(_) => {
+                metrics::counter!(name::EVENTS_PROCESSED, "pipeline" => job.name.clone())
+                    .increment(1);
+            }
+            Err(error) => {
+                metrics::counter!(name::EVENTS_FAILED, "pipeline" => job.name.clone()).increment(1);
+                return retry(stored, error.to_string());
+            }
+        }
+    }
+    InboxOutcome::Done
+}
+
+/// The event's object, or the object as it is now when a newer version was already applied.
+async fn fresher(
+    app: &App,
+    connection: &str,
+    object_id: Option<&str>,
+    created: i64,
+    mut data: Value,
+) -> Result<Value, String> {
+    let Some(id) = object_id else {
+        return Ok(data);
+    };
+    let applied = app
+        .store
+        .object_version(connection, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if applied.is_none_or(|applied| applied.version <= created) {
+        return Ok(data);
+    }
+    let Some(kind) = data.pointer("/data/object/object").and_then(Value::as_str) else {
+        return Ok(data);
+    };
+    let Some(connector) = app.runner.connector_named(connection) else {
+        return Ok(data);
+    };
+    let collection = format!("{kind}s");
+    tracing::info!(
+        object = id,
+        "an older event arrived after a newer one; reading the object again"
+    );
+    match connector.get(&collection, id).await {
+        Ok(Some(current)) => {
+            if let Some(object) = data.pointer_mut("/data/object") {
+                *object = current.data;
+            }
+            Ok(data)
+        }
+        Ok(None) => Ok(data),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+fn object_id(data: &Value, is_party: bool) -> Option<String> {
+    let object = if is_party {
+        Some(data)
+    } else {
+        data.pointer("/data/object")
+    }?;
+    match object.get("id")? {
+        Value::String(id) => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+fn record_id(event_id: &str, data: &Value, is_party: bool) -> String {
+    if is_party {
+        object_id(data, true).unwrap_or_else(|| event_id.to_string())
+    } else {
+        event_id.to_string()
+    }
+}
+
+/// Back to the inbox after a pause that grows with the attempts (up to ten minutes).
+fn retry(stored: &StoredEvent, error: impl Into<String>) -> InboxOutcome {
+    let attempts = u32::try_from(stored.attempts.clamp(1, 10)).unwrap_or(10);
+    let pause = Duration::from_secs((1u64 << attempts).min(600));
+    let error = error.into();
+    tracing::warn!(event = %stored.event.event_id, attempts = stored.attempts, "event will be retried: {error}");
+    InboxOutcome::Retry {
+        error,
+        not_before: Timestamp::now()
+            .checked_add(pause)
+            .unwrap_or_else(|_| Timestamp::now()),
+    }
+}
