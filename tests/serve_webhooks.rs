@@ -22,7 +22,18 @@ const CHARGES_TO_ORDERS: &str = concat!(
 const SECRET: &str = "whsec_test_e2e";
 
 async fn serve(world: &World, workers: usize) -> (ServerHandle, Store) {
+    serve_with(world, workers, |yaml| yaml).await
+}
+
+/// As [`serve`], with the project file changed by `edit` first.
+async fn serve_with(
+    world: &World,
+    workers: usize,
+    edit: impl Fn(String) -> String,
+) -> (ServerHandle, Store) {
     let project = world.project(1000);
+    let yaml = std::fs::read_to_string(&project).unwrap();
+    std::fs::write(&project, edit(yaml)).unwrap();
     let workspace = Workspace::open(Some(&project), None).unwrap();
     let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
     let connectors = workspace.connectors(&jobs, None).unwrap();
@@ -31,7 +42,7 @@ async fn serve(world: &World, workers: usize) -> (ServerHandle, Store) {
     let options = ServeOptions {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         workers,
-        catch_up_every: Duration::from_secs(3600),
+        catch_up_every: None,
         ..ServeOptions::default()
     };
     let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
@@ -54,6 +65,12 @@ async fn stripe(world: &World, method: reqwest::Method, path: &str, form: &str) 
 
 /// A customer linked to Business Central customer C0001 and one charge; its event.
 async fn charge_event(world: &World, store: &Store, amount: u32) -> Value {
+    let customer = linked_customer(world, store).await;
+    charge(world, &customer, amount).await
+}
+
+/// A Stripe customer cross-referenced with Business Central customer C0001.
+async fn linked_customer(world: &World, store: &Store) -> String {
     let customer = stripe(
         world,
         reqwest::Method::POST,
@@ -61,21 +78,26 @@ async fn charge_event(world: &World, store: &Store, amount: u32) -> Value {
         "email=ada%40example.com",
     )
     .await;
-    let id = customer["id"].as_str().unwrap();
+    let id = customer["id"].as_str().unwrap().to_string();
     store
         .put_cross_reference(
             "business_central.customers",
             "C0001",
             "stripe.customers",
-            id,
+            &id,
         )
         .await
         .unwrap();
+    id
+}
+
+/// A charge of `customer`; its `charge.succeeded` event.
+async fn charge(world: &World, customer: &str, amount: u32) -> Value {
     stripe(
         world,
         reqwest::Method::POST,
         "/v1/sandbox/charges",
-        &format!("amount={amount}&currency=aud&customer={id}"),
+        &format!("amount={amount}&currency=aud&customer={customer}"),
     )
     .await;
     let events = stripe(
@@ -258,5 +280,72 @@ async fn an_event_acknowledged_before_a_shutdown_is_processed_after_the_restart(
     let (handle, store) = serve(&world, 2).await;
     wait_done(&store, event["id"].as_str().unwrap()).await;
     assert_eq!(world.business_central_orders().await.len(), 1);
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_of_another_api_version_is_dead_lettered_with_the_reason() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let (handle, store) = serve_with(&world, 1, |yaml| {
+        yaml.replace(
+            "webhook_secret: whsec_test_e2e\n",
+            "webhook_secret: whsec_test_e2e\n    api_version: 2022-04-12\n",
+        )
+    })
+    .await;
+    let base = format!("http://{}", handle.local_addr);
+    let mut event = charge_event(&world, &store, 700).await;
+    event["api_version"] = Value::from("2099-01-01");
+    let body = serde_json::to_vec(&event).unwrap();
+    let (status, _) = post(&base, &body, signed(&body, now())).await;
+    assert_eq!(status, 200);
+    let id = event["id"].as_str().unwrap();
+    wait_done(&store, id).await;
+    let letters = store
+        .dead_letters(&ferry::store::DeadLetterFilter::default())
+        .await
+        .unwrap();
+    let letter = letters.iter().find(|l| l.source_id == id).unwrap();
+    assert_eq!(letter.error_code, "api_version_mismatch");
+    assert!(
+        letter.error_message.contains("2099-01-01"),
+        "{}",
+        letter.error_message
+    );
+    assert!(world.business_central_orders().await.is_empty());
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_missed_while_down_are_caught_up_from_the_event_list() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let (handle, store) = serve(&world, 0).await;
+    // Two charges whose webhooks never arrived.
+    let customer = linked_customer(&world, &store).await;
+    let first = charge(&world, &customer, 111).await;
+    let second = charge(&world, &customer, 222).await;
+    handle.shutdown().await;
+    store.close().await;
+
+    let project = world.project(1000);
+    let workspace = Workspace::open(Some(&project), None).unwrap();
+    let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
+    let connectors = workspace.connectors(&jobs, None).unwrap();
+    let store = workspace.store().await.unwrap();
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    let options = ServeOptions {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        workers: 1,
+        catch_up_every: Some(Duration::from_secs(3600)),
+        ..ServeOptions::default()
+    };
+    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
+    let handle = server::start(app).await.unwrap();
+    for event in [&first, &second] {
+        wait_done(&store, event["id"].as_str().unwrap()).await;
+    }
+    assert_eq!(world.business_central_orders().await.len(), 2);
+    let last = store.last_event("stripe").await.unwrap().unwrap();
+    assert_eq!(last.event_id, second["id"].as_str().unwrap());
     handle.shutdown().await;
 }

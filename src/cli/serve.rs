@@ -29,7 +29,7 @@ pub struct Args {
     /// How old a signed webhook may be, in seconds.
     #[arg(long, default_value_t = 300)]
     tolerance: u64,
-    /// Seconds between catch-ups from Stripe's event list.
+    /// Seconds between catch-ups from Stripe's event list; 0 turns the catch-up off.
     #[arg(long, default_value_t = 300)]
     catch_up_every: u64,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -101,7 +101,7 @@ async fn setup(args: &Args) -> Result<App, SetupError> {
         bind: args.bind,
         tolerance: Duration::from_secs(args.tolerance),
         workers: args.workers,
-        catch_up_every: Duration::from_secs(args.catch_up_every.max(1)),
+        catch_up_every: (args.catch_up_every > 0).then(|| Duration::from_secs(args.catch_up_every)),
     };
     Ok(App::new(
         store,

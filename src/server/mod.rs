@@ -37,8 +37,8 @@ pub struct ServeOptions {
     /// How old a signed timestamp may be (Stripe's default: 300 s).
     pub tolerance: Duration,
     pub workers: usize,
-    /// How often to catch up from Stripe's `/v1/events`.
-    pub catch_up_every: Duration,
+    /// How often to catch up from Stripe's `/v1/events` (also once at start); `None`: never.
+    pub catch_up_every: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -47,7 +47,7 @@ impl Default for ServeOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tolerance: crate::connectors::stripe::signature::DEFAULT_TOLERANCE,
             workers: 2,
-            catch_up_every: Duration::from_secs(300),
+            catch_up_every: Some(Duration::from_secs(300)),
         }
     }
 }
@@ -55,6 +55,9 @@ impl Default for ServeOptions {
 /// A Stripe connection's webhook secrets (two while one is being rolled).
 pub struct StripeEndpoint {
     pub secrets: Vec<Secret>,
+    /// The connection's `api_version`: events rendered in another version are dead-lettered,
+    /// since their objects may not have the shape the pipelines were checked against.
+    pub api_version: Option<String>,
 }
 
 /// Everything the handlers and workers share.
@@ -90,7 +93,14 @@ impl App {
                         .filter_map(|key| connection.secret(key).cloned())
                         .collect();
                     if !secrets.is_empty() {
-                        stripe.insert(connection.name.clone(), StripeEndpoint { secrets });
+                        let api_version = connection.setting("api_version").map(str::to_string);
+                        stripe.insert(
+                            connection.name.clone(),
+                            StripeEndpoint {
+                                secrets,
+                                api_version,
+                            },
+                        );
                     }
                 }
                 Kind::Capsule => {
@@ -251,13 +261,15 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
             stopped.clone(),
         )));
     }
-    for connection in app.stripe_connections() {
-        tasks.push(tokio::spawn(catch_up::run(
-            app.clone(),
-            connection,
-            app.options.catch_up_every,
-            stopped.clone(),
-        )));
+    if let Some(every) = app.options.catch_up_every {
+        for connection in app.stripe_connections() {
+            tasks.push(tokio::spawn(catch_up::run(
+                app.clone(),
+                connection,
+                every,
+                stopped.clone(),
+            )));
+        }
     }
     Ok(ServerHandle {
         local_addr,

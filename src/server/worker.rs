@@ -99,6 +99,27 @@ async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
     if jobs.is_empty() {
         return InboxOutcome::Done;
     }
+    if let Some(reason) = version_mismatch(app, &event.connection, &data) {
+        for job in &jobs {
+            if let Err(error) = app
+                .store
+                .dead_letter(
+                    &job.name,
+                    &event.event_id,
+                    &event.body,
+                    "api_version_mismatch",
+                    &reason,
+                )
+                .await
+            {
+                return retry(stored, error.to_string());
+            }
+            metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
+                .increment(1);
+        }
+        tracing::warn!(event = %event.event_id, "{reason}");
+        return InboxOutcome::Done;
+    }
     let object_id = object_id(&data, event.event_type.starts_with("party/"));
     let lock_key = format!(
         "{}/{}",
@@ -202,6 +223,20 @@ async fn fresher(
         Ok(None) => Ok(data),
         Err(error) => Err(error.to_string()),
     }
+}
+
+/// Why an event's API version is not the one the connection expects, if it is not.
+fn version_mismatch(app: &App, connection: &str, data: &Value) -> Option<String> {
+    let expected = app.stripe_endpoint(connection)?.api_version.as_deref()?;
+    let got = data
+        .get("api_version")
+        .and_then(Value::as_str)
+        .unwrap_or("none");
+    (got != expected).then(|| {
+        format!(
+            "the event is rendered in Stripe API version {got}, but connection `{connection}` expects {expected}: set the webhook endpoint's API version to {expected} in Stripe's dashboard, then replay"
+        )
+    })
 }
 
 fn object_id(data: &Value, is_party: bool) -> Option<String> {
