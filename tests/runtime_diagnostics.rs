@@ -72,6 +72,15 @@ fn e0705_function_failed() {
 }
 
 #[test]
+fn e0708_assertion_failed() {
+    check(
+        "assertion_failed",
+        r#"{"id": "J1", "lines": [{"amount": 12.50}, {"amount": -12.49}]}"#,
+        "E0708",
+    );
+}
+
+#[test]
 fn e0706_invalid_input() {
     let error = parse_record(b"{\"id\": 7,").unwrap_err();
     insta::assert_snapshot!("runtime_E0706_parse", error.to_string());

@@ -56,6 +56,7 @@ fn contacts_pipeline_items() {
             PipelineItem::Where(_) => "where",
             PipelineItem::Let(_) => "let",
             PipelineItem::Lookup(_) => "lookup",
+            PipelineItem::Assert(_) => "assert",
             PipelineItem::Map(_) => "map",
             PipelineItem::Sink(_) => "sink",
             PipelineItem::Test(_) => "test",

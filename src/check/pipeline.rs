@@ -152,6 +152,12 @@ impl<'a> Checker<'a> {
             let t = self.condition(condition, "a `where` filter");
             self.require_handled(&t, "a `where` filter", condition.span);
         }
+        for item in &pipeline.items {
+            if let PipelineItem::Assert(assert) = item {
+                let t = self.condition(&assert.condition, "an `assert`");
+                self.require_handled(&t, "an `assert`", assert.condition.span);
+            }
+        }
         let assigned = sections.map.map(|map| {
             checked.target = map.target.dotted();
             self.check_map(map)

@@ -759,6 +759,17 @@ currency, an email that is not an address). The message gives the value and the 
 "`ferry map` reads one JSON object per line. This line is not valid JSON, or is not an object. The
 line is reported and the following lines are still processed.";
 
+    AssertionFailed = "E0708", "assertion failed",
+"An `assert` of the pipeline was false for this record, such as a journal whose lines do not sum
+to zero. The record is sent to the dead-letter queue with the assertion's message, and nothing is
+written for it.
+
+```ferry
+assert sum(map(lines, |l| l.amount)) == 0, \"the journal does not balance\"
+```
+
+Fix the data or the mapping, then replay the record with `ferry dlq replay`.";
+
     CallTooDeep = "E0707", "function calls nested too deeply",
 "A user `fn` called itself (directly or through other functions) more than 64 levels deep for this
 record. ferry stops the record instead of the whole run.

@@ -32,6 +32,8 @@ pub struct CompiledPipeline {
     pub(crate) functions: Vec<UserFunction>,
     pub(crate) timezone: Option<jiff::tz::TimeZone>,
     pub(crate) base_dir: PathBuf,
+    /// `assert`s: condition, message, span; checked after the filters, before the fields.
+    pub(crate) asserts: Vec<(Node, String, Span)>,
     /// Collections named by `xref(...)` calls: the runner snapshots their links.
     pub xref_collections: Vec<String>,
 }
@@ -66,6 +68,7 @@ pub fn compile(
         timezone: options.timezone,
         base_dir: options.base_dir,
         xref_collections: Vec::new(),
+        asserts: Vec::new(),
     };
     let declarations: Vec<&FunctionDecl> = modules
         .iter()
@@ -124,6 +127,14 @@ pub fn compile(
                 program.lets.push(node);
             }
             PipelineItem::Where(condition) => program.filters.push(compiler.expr(condition)?),
+            PipelineItem::Assert(assert) => {
+                let message = match &assert.message {
+                    Some(text) => text.value.clone(),
+                    None => "assertion failed".to_string(),
+                };
+                let node = compiler.expr(&assert.condition)?;
+                program.asserts.push((node, message, assert.span));
+            }
             PipelineItem::Source(source) => {
                 for option in &source.options {
                     match option {

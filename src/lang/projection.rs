@@ -74,6 +74,9 @@ impl CompiledPipeline {
             }
         }
         self.filters.iter().for_each(|node| walker.visit(node));
+        self.asserts
+            .iter()
+            .for_each(|(node, _, _)| walker.visit(node));
         self.fields
             .iter()
             .for_each(|(_, node, _)| walker.visit(node));

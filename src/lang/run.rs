@@ -34,6 +34,19 @@ impl CompiledPipeline {
                 Err(flow) => return stopped(flow),
             }
         }
+        for (condition, message, span) in &self.asserts {
+            match machine.eval(condition) {
+                Ok(Value::Bool(true)) => {}
+                Ok(_) => {
+                    return Outcome::Failed(RecordError::new(
+                        Code::AssertionFailed,
+                        *span,
+                        message.clone(),
+                    ));
+                }
+                Err(flow) => return stopped(flow),
+            }
+        }
         let mut output = Output::default();
         for (path, node, span) in &self.fields {
             match machine.eval(node) {

@@ -101,9 +101,19 @@ pub enum PipelineItem {
     Where(Expr),
     Let(LetDecl),
     Lookup(LookupDecl),
+    /// `assert <condition>, "message"`: a false condition dead-letters the record.
+    Assert(AssertDecl),
     Map(MapBlock),
     Sink(SinkBlock),
     Test(TestBlock),
+}
+
+/// `assert sum(amounts) == 0, "the journal does not balance"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssertDecl {
+    pub condition: Expr,
+    pub message: Option<StringLit>,
+    pub span: Span,
 }
 
 /// `source capsule.parties { poll every 5m  where .type == "person" }`

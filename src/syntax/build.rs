@@ -214,6 +214,23 @@ impl Builder {
                         span,
                     })
                 }
+                Rule::assert_decl => {
+                    let span = self.span(&p);
+                    let mut inner = p.into_inner().filter(|p| p.as_rule() != Rule::kw_assert);
+                    let Some(condition) = inner.next() else {
+                        continue;
+                    };
+                    let condition = self.expr(condition)?;
+                    let message = match inner.next() {
+                        Some(text) => Some(self.string_lit(text)?),
+                        None => None,
+                    };
+                    PipelineItem::Assert(AssertDecl {
+                        condition,
+                        message,
+                        span,
+                    })
+                }
                 Rule::lookup_decl => PipelineItem::Lookup(self.lookup(p)?),
                 Rule::map_block => PipelineItem::Map(self.map_block(p)?),
                 Rule::sink_block => PipelineItem::Sink(self.sink(p)),

@@ -37,6 +37,7 @@ pub fn from_pest(file: FileId, text: &str, error: pest::error::Error<Rule>) -> D
                         | Rule::timezone_decl
                         | Rule::where_clause
                         | Rule::let_decl
+                        | Rule::assert_decl
                         | Rule::sink_block
                         | Rule::test_block
                         | Rule::match_arm
@@ -45,6 +46,7 @@ pub fn from_pest(file: FileId, text: &str, error: pest::error::Error<Rule>) -> D
                         | Rule::kw_source
                         | Rule::kw_where
                         | Rule::kw_let
+                        | Rule::kw_assert
                         | Rule::kw_map
                         | Rule::kw_sink
                         | Rule::kw_test
@@ -150,10 +152,10 @@ fn readable(rule: Rule) -> Option<&'static str> {
         EOI => "the end of the file",
         item | use_decl | fn_decl | lookup_decl | pipeline | kw_use | kw_fn | kw_lookup
         | kw_pipeline => "`pipeline`, `fn`, `lookup` or `use`",
-        pipeline_item | timezone_decl | source_decl | where_clause | let_decl | map_block
-        | sink_block | test_block | kw_timezone | kw_source | kw_where | kw_let | kw_map
-        | kw_sink | kw_test => {
-            "a pipeline section (`source`, `where`, `let`, `lookup`, `map to`, `sink`, `test`, `timezone`)"
+        pipeline_item | timezone_decl | source_decl | where_clause | let_decl | assert_decl
+        | map_block | sink_block | test_block | kw_timezone | kw_source | kw_where | kw_let
+        | kw_assert | kw_map | kw_sink | kw_test => {
+            "a pipeline section (`source`, `where`, `let`, `lookup`, `assert`, `map to`, `sink`, `test`, `timezone`)"
         }
         source_option | poll_option | on_option | kw_poll | kw_on => {
             "`poll every`, `on` or `where`"
