@@ -234,6 +234,25 @@ impl ServerHandle {
     }
 }
 
+/// How long processed events stay in the inbox: Stripe redelivers for up to three days, and a
+/// redelivery must still find its event to be recognised as a duplicate.
+const KEEP_DONE: Duration = Duration::from_secs(4 * 24 * 3600);
+
+/// Deletes long-processed events every hour, so the inbox does not grow without bound.
+async fn prune_inbox(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match app.store.inbox_prune(KEEP_DONE).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "pruned processed events from the inbox"),
+            Err(error) => tracing::warn!("pruning the inbox failed: {error}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// Binds, then serves until [`ServerHandle::shutdown`].
 pub async fn start(app: App) -> std::io::Result<ServerHandle> {
     let listener = tokio::net::TcpListener::bind(app.options.bind).await?;
@@ -261,6 +280,7 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
             stopped.clone(),
         )));
     }
+    tasks.push(tokio::spawn(prune_inbox(app.clone(), stopped.clone())));
     if let Some(every) = app.options.catch_up_every {
         for connection in app.stripe_connections() {
             tasks.push(tokio::spawn(catch_up::run(
