@@ -4,73 +4,20 @@
 
 mod run_support;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use ferry::connectors::stripe::signature;
 use ferry::project::Secret;
-use ferry::runtime::{Runner, Workspace};
-use ferry::server::{self, App, ServeOptions, ServerHandle};
 use ferry::store::{InboxState, Store};
+use run_support::serve::*;
 use run_support::*;
 use serde_json::Value;
 
-const CHARGES_TO_ORDERS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/pipelines/stripe_charges_to_business_central.ferry"
-);
-const SECRET: &str = "whsec_test_e2e";
-
-async fn serve(world: &World, workers: usize) -> (ServerHandle, Store) {
-    let project = world.project(1000);
-    let workspace = Workspace::open(Some(&project), None).unwrap();
-    let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
-    let store = workspace.store().await.unwrap();
-    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
-    let options = ServeOptions {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        workers,
-        catch_up_every: Duration::from_secs(3600),
-        ..ServeOptions::default()
-    };
-    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
-    (server::start(app).await.unwrap(), store)
-}
-
-async fn stripe(world: &World, method: reqwest::Method, path: &str, form: &str) -> Value {
-    reqwest::Client::new()
-        .request(method, format!("{}/stripe{path}", world.base))
-        .bearer_auth("sk_test_e2e")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+const SECRET: &str = WEBHOOK_SECRET;
 
 /// A customer linked to Business Central customer C0001 and one charge; its event.
 async fn charge_event(world: &World, store: &Store, amount: u32) -> Value {
-    let customer = stripe(
-        world,
-        reqwest::Method::POST,
-        "/v1/customers",
-        "email=ada%40example.com",
-    )
-    .await;
-    let id = customer["id"].as_str().unwrap();
-    store
-        .put_cross_reference(
-            "business_central.customers",
-            "C0001",
-            "stripe.customers",
-            id,
-        )
-        .await
-        .unwrap();
+    let id = linked_customer(world, store).await;
     stripe(
         world,
         reqwest::Method::POST,

@@ -56,7 +56,7 @@ pub fn list_events(
 }
 
 /// `customer.*` matches `customer.created` and `customer.subscription.updated`.
-fn wildcard(pattern: &str, kind: &str) -> bool {
+pub(super) fn wildcard(pattern: &str, kind: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == kind;
