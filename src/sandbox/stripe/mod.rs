@@ -1,12 +1,13 @@
 //! A stateful, in-memory emulator of Stripe's API v1 (customers, products, prices, charges,
-//! events), enforcing the real wire rules: auth, form encoding, parameter validation against
+//! balance transactions, payouts, events), enforcing the real wire rules: auth, form encoding, parameter validation against
 //! Stripe's spec, list and search paging, idempotency, the test-mode rate limit.
 //!
 //! Routes are relative (`/v1/customers`); the sandbox mounts the router under `/stripe`.
 //! Every recorded event is also sent to the configured webhook endpoints, signed, retried on
 //! failure (`webhooks.rs`, `delivery.rs`).
 //!
-//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge, and the request headers
+//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge, `POST /v1/sandbox/payouts` pays out
+//! the available balance with refunds, fees and adjustments (`payouts.rs`), and the request headers
 //! `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down or fail it with a
 //! 5xx (see `server.rs`).
 
@@ -20,6 +21,7 @@ mod idempotency;
 mod list;
 mod objects;
 pub mod params;
+mod payouts;
 pub mod query;
 mod ratelimit;
 mod resources;
@@ -236,7 +238,18 @@ pub fn router(state: StripeState) -> Router {
         .route("/v1/charges/{id}", get(by_id!(Retrieve, Charge)))
         .route("/v1/events", get(route!(Action::List(Event))))
         .route("/v1/events/{id}", get(by_id!(Retrieve, Event)))
+        .route(
+            "/v1/balance_transactions",
+            get(route!(Action::List(BalanceTransaction))),
+        )
+        .route(
+            "/v1/balance_transactions/{id}",
+            get(by_id!(Retrieve, BalanceTransaction)),
+        )
+        .route("/v1/payouts", get(route!(Action::List(Payout))))
+        .route("/v1/payouts/{id}", get(by_id!(Retrieve, Payout)))
         .route("/v1/sandbox/charges", post(route!(Action::SeedCharge)))
+        .route("/v1/sandbox/payouts", post(route!(Action::SeedPayout)))
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
         .with_state(state)

@@ -69,6 +69,10 @@ pub struct Store {
     pub products: Collection,
     pub prices: Collection,
     pub charges: Collection,
+    pub balance_transactions: Collection,
+    pub payouts: Collection,
+    /// Balance transaction id -> the payout that paid it out.
+    pub paid_out: HashMap<String, String>,
     pub events: Collection,
     /// Deleted id -> its object type.
     pub deleted: HashMap<String, &'static str>,
@@ -90,6 +94,9 @@ impl Store {
             products: Collection::default(),
             prices: Collection::default(),
             charges: Collection::default(),
+            balance_transactions: Collection::default(),
+            payouts: Collection::default(),
+            paid_out: HashMap::new(),
             events: Collection::default(),
             deleted: HashMap::new(),
             clock,
@@ -128,6 +135,8 @@ impl Store {
             "product" => Some(&self.products),
             "price" => Some(&self.prices),
             "charge" => Some(&self.charges),
+            "balance_transaction" => Some(&self.balance_transactions),
+            "payout" => Some(&self.payouts),
             "event" => Some(&self.events),
             _ => None,
         }
