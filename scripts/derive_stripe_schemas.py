@@ -38,6 +38,8 @@ DEFAULT_OUT = REPO / "src" / "connectors" / "stripe" / "schemas.json"
 DEFAULT_PARAMS_OUT = REPO / "src" / "sandbox" / "stripe" / "params.json"
 # Endpoints the sandbox emulates, whose parameters it validates.
 SANDBOX_ENDPOINTS = [
+    ("get", "/v1/balance_transactions"),
+    ("get", "/v1/balance_transactions/{id}"),
     ("get", "/v1/charges"),
     ("get", "/v1/charges/{charge}"),
     ("get", "/v1/customers"),
@@ -48,6 +50,8 @@ SANDBOX_ENDPOINTS = [
     ("post", "/v1/customers/{customer}"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
+    ("get", "/v1/payouts"),
+    ("get", "/v1/payouts/{payout}"),
     ("get", "/v1/prices"),
     ("post", "/v1/prices"),
     ("get", "/v1/prices/search"),

@@ -1,6 +1,6 @@
 use std::net::SocketAddr;
 
-use crate::sandbox::stripe::{self, StripeOptions, StripeState};
+use crate::sandbox::stripe::{self, StripeOptions, StripeState, WebhookEndpoint};
 use crate::sandbox::{FaultSpec, Sandbox};
 
 use super::exit;
@@ -19,6 +19,11 @@ pub struct Args {
     /// Stripe's test-mode limit in requests per second per key; 0 turns it off.
     #[arg(long, default_value_t = 25)]
     stripe_rate_limit: u32,
+    /// Send Stripe's events to this URL as signed webhooks: `URL[,secret=whsec_...]`
+    /// `[,events=charge.*;customer.created]`. The secret defaults to `whsec_sandbox`, which
+    /// ferry.yaml's sandbox environment expects. Repeatable.
+    #[arg(long = "webhook", value_name = "URL[,secret=...]", value_parser = WebhookEndpoint::parse)]
+    webhooks: Vec<WebhookEndpoint>,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -45,6 +50,7 @@ pub fn run(args: Args) -> u8 {
         let stripe = StripeState::new(StripeOptions {
             seed: args.seed,
             rate_limit: (args.stripe_rate_limit > 0).then_some(args.stripe_rate_limit),
+            webhooks: args.webhooks.clone(),
             ..StripeOptions::default()
         });
         let sandbox = Sandbox::builder()
@@ -69,6 +75,9 @@ pub fn run(args: Args) -> u8 {
             crate::sandbox::business_central::COMPANY_ID
         );
         eprintln!("  OAuth token        {base}/oauth/sandbox-tenant/oauth2/v2.0/token");
+        for endpoint in &args.webhooks {
+            eprintln!("  Stripe webhooks -> {}", endpoint.url);
+        }
         eprintln!("The project file's `sandbox` environment points here. Stop with Ctrl-C.");
         let _ = tokio::signal::ctrl_c().await;
         let _ = handle.shutdown().await;

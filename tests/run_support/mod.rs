@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -39,15 +41,21 @@ pub async fn world_seeded(
     stripe_rate: Option<u32>,
     seed: Option<u64>,
 ) -> World {
-    ferry::init_tls();
-    let stripe = StripeState::new(StripeOptions {
+    let stripe = StripeOptions {
         seed: Some(1),
         rate_limit: stripe_rate,
         seed_customers: 0,
         seed_charges: 0,
         seed_products: 0,
         ..StripeOptions::default()
-    });
+    };
+    world_with(faults, stripe, seed).await
+}
+
+/// As [`world_seeded`], with the Stripe emulator made from `stripe`.
+pub async fn world_with(faults: Option<&str>, stripe: StripeOptions, seed: Option<u64>) -> World {
+    ferry::init_tls();
+    let stripe = StripeState::new(stripe);
     let sandbox = Sandbox::builder()
         .seed(seed)
         .faults(faults.map(|spec| spec.parse::<FaultSpec>().unwrap()))

@@ -266,9 +266,7 @@ pub fn list_products(
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect());
     list::page(collection, "product", url, params, |p| {
-        same(params, p, "active")
-            && same(params, p, "shippable")
-            && same(params, p, "url")
+        list::same_fields(params, p, &["active", "shippable", "url"])
             && ids.as_ref().is_none_or(|ids| {
                 p.get("id")
                     .and_then(Value::as_str)
@@ -288,10 +286,7 @@ pub fn list_prices(
         .map(|a| a.iter().filter_map(Value::as_str).collect());
     let recurring = params.get("recurring").and_then(Value::as_object);
     list::page(collection, "price", url, params, |p| {
-        same(params, p, "active")
-            && same(params, p, "currency")
-            && same(params, p, "product")
-            && same(params, p, "type")
+        list::same_fields(params, p, &["active", "currency", "product", "type"])
             && keys.as_ref().is_none_or(|keys| {
                 p.get("lookup_key")
                     .and_then(Value::as_str)
@@ -302,11 +297,4 @@ pub fn list_prices(
                     .all(|(k, v)| p.get("recurring").and_then(|pr| pr.get(k)) == Some(v))
             })
     })
-}
-
-/// A filter parameter, when given, must equal the object's field.
-pub fn same(params: &Map<String, Value>, object: &Value, field: &str) -> bool {
-    params
-        .get(field)
-        .is_none_or(|want| object.get(field) == Some(want))
 }

@@ -2,10 +2,11 @@
 
 use serde_json::{Map, Value};
 
-use super::catalog::same;
 use super::error::ApiError;
 use super::list;
 use super::objects::{self, ChargeSpec};
+use super::params;
+use super::payouts;
 use super::store::{Collection, RequestInfo, Store};
 
 pub fn list_charges(
@@ -14,9 +15,7 @@ pub fn list_charges(
     params: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     list::page(collection, "charge", url, params, |c| {
-        same(params, c, "customer")
-            && same(params, c, "payment_intent")
-            && same(params, c, "transfer_group")
+        list::same_fields(params, c, &["customer", "payment_intent", "transfer_group"])
     })
 }
 
@@ -56,7 +55,7 @@ pub fn list_events(
 }
 
 /// `customer.*` matches `customer.created` and `customer.subscription.updated`.
-fn wildcard(pattern: &str, kind: &str) -> bool {
+pub(super) fn wildcard(pattern: &str, kind: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == kind;
@@ -87,17 +86,17 @@ pub fn seed_charge(
     params: &Map<String, Value>,
     request: &RequestInfo,
 ) -> Result<Value, ApiError> {
-    const KNOWN: &[&str] = &[
-        "amount",
-        "currency",
-        "customer",
-        "description",
-        "status",
-        "metadata",
-    ];
-    if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::unknown_parameter(unknown));
-    }
+    params::only(
+        params,
+        &[
+            "amount",
+            "currency",
+            "customer",
+            "description",
+            "status",
+            "metadata",
+        ],
+    )?;
     let text = |name: &str| params.get(name).and_then(Value::as_str);
     let amount_text = text("amount").ok_or_else(|| ApiError::missing("amount"))?;
     let amount: i64 = amount_text
@@ -142,6 +141,9 @@ pub fn seed_charge(
         objects::merge_metadata(&mut charge, metadata)?;
     }
     store.charges.insert(charge.clone());
+    if status == "succeeded" {
+        payouts::record_charge(store, &charge, &txn);
+    }
     store.record_event(status, &charge, None, request, now);
     Ok(charge)
 }

@@ -43,6 +43,16 @@ pub fn created_matches(filter: Option<&Value>, object: &Value) -> bool {
     }
 }
 
+/// Whether `object` has the value each of `fields` has in the parameters, where given (list
+/// filters such as `customer=cus_...`).
+pub fn same_fields(params: &Map<String, Value>, object: &Value, fields: &[&str]) -> bool {
+    fields.iter().all(|field| {
+        params
+            .get(*field)
+            .is_none_or(|want| object.get(*field) == Some(want))
+    })
+}
+
 /// One page of `collection`, filtered, as Stripe's list envelope.
 pub fn page(
     collection: &Collection,

@@ -1,14 +1,19 @@
 //! A stateful, in-memory emulator of Stripe's API v1 (customers, products, prices, charges,
-//! events), enforcing the real wire rules: auth, form encoding, parameter validation against
+//! balance transactions, payouts, events), enforcing the real wire rules: auth, form encoding, parameter validation against
 //! Stripe's spec, list and search paging, idempotency, the test-mode rate limit.
 //!
 //! Routes are relative (`/v1/customers`); the sandbox mounts the router under `/stripe`.
-//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge, and the request headers
+//! Every recorded event is also sent to the configured webhook endpoints, signed, retried on
+//! failure (`webhooks.rs`, `delivery.rs`).
+//!
+//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge, `POST /v1/sandbox/payouts` pays out
+//! the available balance with refunds, fees and adjustments (`payouts.rs`), and the request headers
 //! `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down or fail it with a
 //! 5xx (see `server.rs`).
 
 mod catalog;
 mod customers;
+mod delivery;
 pub mod error;
 mod feed;
 pub mod form;
@@ -16,12 +21,14 @@ mod idempotency;
 mod list;
 mod objects;
 pub mod params;
+mod payouts;
 pub mod query;
 mod ratelimit;
 mod resources;
 mod seed;
 mod server;
 mod store;
+mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -30,9 +37,11 @@ use axum::extract::{Path, Request, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+pub use delivery::USER_AGENT as WEBHOOK_USER_AGENT;
 use error::ApiError;
 use resources::{Action, Resource};
 pub use server::{DELAY_HEADER, FAIL_HEADER};
+pub use webhooks::{DEFAULT_WEBHOOK_SECRET, WebhookDelivery, WebhookEndpoint, WebhookStats};
 
 /// How the emulator behaves.
 #[derive(Debug, Clone)]
@@ -49,6 +58,10 @@ pub struct StripeOptions {
     pub seed_products: usize,
     /// A fixed clock (unix seconds) instead of the system's.
     pub now: Option<i64>,
+    /// Endpoints that receive every event recorded after the emulator starts (seed data's
+    /// events are not sent); more can be added with [`StripeState::add_webhook_endpoint`].
+    pub webhooks: Vec<WebhookEndpoint>,
+    pub webhook_delivery: WebhookDelivery,
 }
 
 impl Default for StripeOptions {
@@ -61,6 +74,8 @@ impl Default for StripeOptions {
             seed_charges: 3_000,
             seed_products: 20,
             now: None,
+            webhooks: Vec::new(),
+            webhook_delivery: WebhookDelivery::default(),
         }
     }
 }
@@ -70,6 +85,7 @@ struct Shared {
     store: Mutex<store::Store>,
     idempotency: Mutex<idempotency::Table>,
     limiter: Option<Mutex<ratelimit::Limiter>>,
+    outbox: Arc<webhooks::Outbox>,
 }
 
 /// The emulator's state; cheap to clone (shared).
@@ -91,6 +107,14 @@ impl StripeState {
         if options.seed.is_some() {
             seed::fill(&mut store, &options);
         }
+        let outbox = Arc::new(webhooks::Outbox::new(
+            options.webhook_delivery.clone(),
+            options.seed,
+        ));
+        for endpoint in &options.webhooks {
+            outbox.add(endpoint.clone());
+        }
+        store.outbox = Some(outbox.clone());
         StripeState {
             shared: Arc::new(Shared {
                 limiter: options
@@ -98,6 +122,7 @@ impl StripeState {
                     .map(|r| Mutex::new(ratelimit::Limiter::new(r))),
                 store: Mutex::new(store),
                 idempotency: Mutex::new(idempotency::Table::default()),
+                outbox,
                 options,
             }),
         }
@@ -117,6 +142,16 @@ impl StripeState {
             .collection(object)
             .map(|collection| collection.newest_first().map(|(_, v)| v.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// Sends every event recorded from now on to `endpoint` too.
+    pub fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) {
+        self.shared.outbox.add(endpoint);
+    }
+
+    /// What webhook delivery has done so far.
+    pub fn webhook_stats(&self) -> WebhookStats {
+        self.shared.outbox.stats()
     }
 
     fn with_store<T>(&self, f: impl FnOnce(&mut store::Store) -> T) -> T {
@@ -203,7 +238,18 @@ pub fn router(state: StripeState) -> Router {
         .route("/v1/charges/{id}", get(by_id!(Retrieve, Charge)))
         .route("/v1/events", get(route!(Action::List(Event))))
         .route("/v1/events/{id}", get(by_id!(Retrieve, Event)))
+        .route(
+            "/v1/balance_transactions",
+            get(route!(Action::List(BalanceTransaction))),
+        )
+        .route(
+            "/v1/balance_transactions/{id}",
+            get(by_id!(Retrieve, BalanceTransaction)),
+        )
+        .route("/v1/payouts", get(route!(Action::List(Payout))))
+        .route("/v1/payouts/{id}", get(by_id!(Retrieve, Payout)))
         .route("/v1/sandbox/charges", post(route!(Action::SeedCharge)))
+        .route("/v1/sandbox/payouts", post(route!(Action::SeedPayout)))
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
         .with_state(state)

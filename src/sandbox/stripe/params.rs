@@ -252,6 +252,14 @@ fn check_one_of(param: &Param, value: &Value, name: &str, in_map: bool) -> Resul
     }))
 }
 
+/// For the sandbox-only routes, which have no schema: refuses a parameter not in `known`.
+pub fn only(params: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(ApiError::unknown_parameter(unknown)),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

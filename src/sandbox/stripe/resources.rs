@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::query::{self, Query};
 use super::store::{RequestInfo, Store};
-use super::{catalog, customers, feed, list};
+use super::{catalog, customers, feed, list, payouts};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Resource {
@@ -14,6 +14,8 @@ pub enum Resource {
     Price,
     Charge,
     Event,
+    BalanceTransaction,
+    Payout,
 }
 
 impl Resource {
@@ -24,6 +26,8 @@ impl Resource {
             Resource::Price => "price",
             Resource::Charge => "charge",
             Resource::Event => "event",
+            Resource::BalanceTransaction => "balance_transaction",
+            Resource::Payout => "payout",
         }
     }
 
@@ -34,6 +38,8 @@ impl Resource {
             Resource::Price => "prices",
             Resource::Charge => "charges",
             Resource::Event => "events",
+            Resource::BalanceTransaction => "balance_transactions",
+            Resource::Payout => "payouts",
         }
     }
 
@@ -41,9 +47,10 @@ impl Resource {
     fn id_name(self) -> &'static str {
         match self {
             Resource::Customer => "{customer}",
-            Resource::Product | Resource::Event => "{id}",
+            Resource::Product | Resource::Event | Resource::BalanceTransaction => "{id}",
             Resource::Price => "{price}",
             Resource::Charge => "{charge}",
+            Resource::Payout => "{payout}",
         }
     }
 
@@ -67,7 +74,10 @@ impl Resource {
                 "product",
                 "type",
             ],
-            Resource::Charge | Resource::Event => &[],
+            Resource::Charge
+            | Resource::Event
+            | Resource::BalanceTransaction
+            | Resource::Payout => &[],
         }
     }
 }
@@ -82,6 +92,8 @@ pub enum Action {
     Search(Resource),
     /// Sandbox-only: add a charge (Stripe creates charges from payments, which we do not model).
     SeedCharge,
+    /// Sandbox-only: pay out the available balance (Stripe does so on a schedule).
+    SeedPayout,
 }
 
 impl Action {
@@ -94,7 +106,7 @@ impl Action {
             Action::Delete(r, _) => ("DELETE", format!("/v1/{}/{}", r.plural(), r.id_name())),
             Action::List(r) => ("GET", format!("/v1/{}", r.plural())),
             Action::Search(r) => ("GET", format!("/v1/{}/search", r.plural())),
-            Action::SeedCharge => return None,
+            Action::SeedCharge | Action::SeedPayout => return None,
         };
         Some(format!("{method} {path}"))
     }
@@ -125,6 +137,7 @@ pub fn execute(
         Action::List(resource) => return list_of(store, *resource, params),
         Action::Search(resource) => return search(store, *resource, params),
         Action::SeedCharge => feed::seed_charge(store, params, request)?,
+        Action::SeedPayout => payouts::seed_payout(store, params, request)?,
         other => {
             return Err(ApiError::internal(format!("{other:?} is not routed")));
         }
@@ -157,6 +170,10 @@ fn list_of(
         Resource::Price => catalog::list_prices(collection, &url, params)?,
         Resource::Charge => feed::list_charges(collection, &url, params)?,
         Resource::Event => feed::list_events(collection, &url, params)?,
+        Resource::BalanceTransaction => payouts::list_balance_transactions(store, &url, params)?,
+        Resource::Payout => list::page(collection, "payout", &url, params, |p| {
+            list::same_fields(params, p, &["status"])
+        })?,
     };
     expand(store, page, params.get("expand"))
 }
@@ -190,8 +207,8 @@ fn search(
     expand(store, page, params.get("expand"))
 }
 
-/// Expands ids the emulator stores into objects (`customer` on charges, `product` on prices,
-/// `default_price` on products), with `data.` for lists; anything else is refused as Stripe
+/// Expands ids the emulator stores into objects (`customer` and `balance_transaction` on
+/// charges and payouts, `product` on prices, `default_price` on products), with `data.` for lists; anything else is refused as Stripe
 /// refuses unexpandable paths. Nested expansion beyond one level is not modelled.
 fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Value, ApiError> {
     let Some(Value::Array(paths)) = paths else {
@@ -211,6 +228,7 @@ fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Val
             "customer" => Some(("customer", f)),
             "product" => Some(("product", f)),
             "default_price" => Some(("price", f)),
+            "balance_transaction" => Some(("balance_transaction", f)),
             _ => None,
         });
         let Some((kind, field)) = target else {

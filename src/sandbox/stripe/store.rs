@@ -2,11 +2,14 @@
 //! ids of deleted objects (retrieving one returns Stripe's `{"deleted": true}` stub).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+
+use super::webhooks::Outbox;
 
 /// Objects of one resource in creation order.
 #[derive(Default)]
@@ -66,11 +69,17 @@ pub struct Store {
     pub products: Collection,
     pub prices: Collection,
     pub charges: Collection,
+    pub balance_transactions: Collection,
+    pub payouts: Collection,
+    /// Balance transaction id -> the payout that paid it out.
+    pub paid_out: HashMap<String, String>,
     pub events: Collection,
     /// Deleted id -> its object type.
     pub deleted: HashMap<String, &'static str>,
     /// Fixed clock for deterministic tests and seeds; None reads the system clock.
     pub clock: Option<i64>,
+    /// Where recorded events go out to webhook endpoints; None while seeding.
+    pub outbox: Option<Arc<Outbox>>,
 }
 
 impl Store {
@@ -85,9 +94,13 @@ impl Store {
             products: Collection::default(),
             prices: Collection::default(),
             charges: Collection::default(),
+            balance_transactions: Collection::default(),
+            payouts: Collection::default(),
+            paid_out: HashMap::new(),
             events: Collection::default(),
             deleted: HashMap::new(),
             clock,
+            outbox: None,
         }
     }
 
@@ -122,12 +135,14 @@ impl Store {
             "product" => Some(&self.products),
             "price" => Some(&self.prices),
             "charge" => Some(&self.charges),
+            "balance_transaction" => Some(&self.balance_transactions),
+            "payout" => Some(&self.payouts),
             "event" => Some(&self.events),
             _ => None,
         }
     }
 
-    /// Appends `<object>.<action>` to the change feed.
+    /// Appends `<object>.<action>` to the change feed and queues it for the webhook endpoints.
     pub fn record_event(
         &mut self,
         action: &str,
@@ -145,7 +160,7 @@ impl Store {
             data["previous_attributes"] = previous;
         }
         let id = self.id("evt");
-        let event = json!({
+        let mut event = json!({
             "id": id,
             "object": "event",
             "api_version": "2022-04-12",
@@ -156,6 +171,9 @@ impl Store {
             "request": {"id": request.id, "idempotency_key": request.idempotency_key},
             "type": format!("{kind}.{action}"),
         });
+        if let Some(outbox) = &self.outbox {
+            outbox.publish(&mut event);
+        }
         self.events.insert(event);
     }
 }

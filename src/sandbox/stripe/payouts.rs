@@ -1,0 +1,337 @@
+//! Balance transactions and payouts. A succeeded charge gets its balance transaction (with
+//! Stripe's processing fee) when it is made; `POST /v1/sandbox/payouts` pays out what is
+//! available in a currency, with refunds, fees and adjustments, as Stripe's automatic payouts
+//! do on their schedule (which the emulator does not model). `GET /v1/balance_transactions?
+//! payout=po_...` lists what a payout paid out, its own `payout` transaction included
+//! (unverified: Stripe's docs only say it lists the transactions paid out).
+
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::list;
+use super::params;
+use super::store::{RequestInfo, Store};
+
+/// What a balance transaction moves, before its id and clock are known.
+struct Movement<'a> {
+    amount: i64,
+    fee: i64,
+    kind: &'a str,
+    reporting_category: &'a str,
+    source: Option<&'a str>,
+    description: Option<&'a str>,
+}
+
+impl<'a> Movement<'a> {
+    /// Money in or out (negative) that Stripe charges no fee on.
+    fn fee_less(
+        amount: i64,
+        kind: &'a str,
+        reporting_category: &'a str,
+        source: Option<&'a str>,
+        description: Option<&'a str>,
+    ) -> Self {
+        Movement {
+            amount,
+            fee: 0,
+            kind,
+            reporting_category,
+            source,
+            description,
+        }
+    }
+}
+
+fn balance_transaction(id: &str, currency: &str, created: i64, movement: &Movement) -> Value {
+    let fee_details = if movement.fee == 0 {
+        json!([])
+    } else {
+        json!([{
+            "amount": movement.fee,
+            "application": null,
+            "currency": currency,
+            "description": "Stripe processing fees",
+            "type": "stripe_fee",
+        }])
+    };
+    json!({
+        "id": id,
+        "object": "balance_transaction",
+        "amount": movement.amount,
+        "available_on": created,
+        "created": created,
+        "currency": currency,
+        "description": movement.description,
+        "exchange_rate": null,
+        "fee": movement.fee,
+        "fee_details": fee_details,
+        "net": movement.amount - movement.fee,
+        "reporting_category": movement.reporting_category,
+        "source": movement.source,
+        "status": "available",
+        "type": movement.kind,
+    })
+}
+
+/// Stripe's price for domestic cards in Australia: 1.75% + 30 minor units, rounded.
+pub fn card_fee(amount: i64) -> i64 {
+    (amount * 175 + 5_000) / 10_000 + 30
+}
+
+/// Records a balance transaction for `movement`; its id.
+fn record(store: &mut Store, currency: &str, now: i64, movement: &Movement) -> String {
+    let txn = store.id("txn");
+    let transaction = balance_transaction(&txn, currency, now, movement);
+    store.balance_transactions.insert(transaction);
+    txn
+}
+
+/// The balance transaction `txn` of a charge that has just succeeded.
+pub fn record_charge(store: &mut Store, charge: &Value, txn: &str) {
+    let text = |field: &str| charge.get(field).and_then(Value::as_str).unwrap_or("");
+    let amount = charge.get("amount").and_then(Value::as_i64).unwrap_or(0);
+    let created = charge.get("created").and_then(Value::as_i64).unwrap_or(0);
+    let movement = Movement {
+        amount,
+        fee: card_fee(amount),
+        kind: "charge",
+        reporting_category: "charge",
+        source: Some(text("id")),
+        description: charge.get("description").and_then(Value::as_str),
+    };
+    let transaction = balance_transaction(txn, text("currency"), created, &movement);
+    store.balance_transactions.insert(transaction);
+}
+
+pub fn list_balance_transactions(
+    store: &Store,
+    url: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let payout = params.get("payout").and_then(Value::as_str);
+    if let Some(id) = payout
+        && store.payouts.get(id).is_none()
+    {
+        return Err(ApiError::no_such("payout", id, "payout"));
+    }
+    list::page(
+        &store.balance_transactions,
+        "balance_transaction",
+        url,
+        params,
+        |t| {
+            let id = t.get("id").and_then(Value::as_str).unwrap_or("");
+            payout.is_none_or(|p| store.paid_out.get(id).is_some_and(|by| by == p))
+                && list::same_fields(params, t, &["type", "source", "currency"])
+        },
+    )
+}
+
+const SEED_PARAMS: &[&str] = &[
+    "currency",
+    "charges",
+    "refunds",
+    "fees",
+    "adjustments",
+    "arrival_date",
+];
+
+/// `POST /v1/sandbox/payouts`: currency (required); `charges[]` (default: every succeeded
+/// charge in that currency not yet paid out); `refunds[i][charge]` and `[amount]` (default the
+/// rest of the charge); `fees[i][amount]` and `[description]` (debited); `adjustments[i]
+/// [amount]` (signed) and `[description]`; `arrival_date`. Records `charge.refunded` for each
+/// refund and `payout.paid`; answers the payout.
+pub fn seed_payout(
+    store: &mut Store,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
+    params::only(params, SEED_PARAMS)?;
+    let currency = params
+        .get("currency")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::missing("currency"))?
+        .to_lowercase();
+    let now = store.now();
+    let arrival_date = match params.get("arrival_date").and_then(Value::as_str) {
+        Some(text) => integer("arrival_date", text)?,
+        None => now,
+    };
+    let mut paid = charge_transactions(store, params, &currency)?;
+    for refund in items(params.get("refunds")) {
+        paid.push(refund_charge(store, refund, &currency, request, now)?);
+    }
+    for (name, kind, category) in [
+        ("fees", "stripe_fee", "fee"),
+        ("adjustments", "adjustment", "other_adjustment"),
+    ] {
+        for item in items(params.get(name)) {
+            let param = format!("{name}[amount]");
+            let amount = field(item, "amount")
+                .ok_or_else(|| ApiError::missing(&param))
+                .and_then(|text| integer(&param, text))?;
+            let amount = if kind == "stripe_fee" {
+                -amount
+            } else {
+                amount
+            };
+            let description = field(item, "description");
+            let movement = Movement::fee_less(amount, kind, category, None, description);
+            paid.push(record(store, &currency, now, &movement));
+        }
+    }
+    let total: i64 = paid
+        .iter()
+        .filter_map(|id| store.balance_transactions.get(id))
+        .filter_map(|t| t.get("net").and_then(Value::as_i64))
+        .sum();
+    if total <= 0 {
+        return Err(ApiError::rule(
+            Some("balance_insufficient"),
+            "currency",
+            format!("The {currency} balance to pay out is {total}: a payout must be positive."),
+        ));
+    }
+    let id = store.id("po");
+    let payout = Some("STRIPE PAYOUT");
+    let movement = Movement::fee_less(-total, "payout", "payout", Some(&id), payout);
+    let txn = record(store, &currency, now, &movement);
+    paid.push(txn.clone());
+    for paid_txn in paid {
+        store.paid_out.insert(paid_txn, id.clone());
+    }
+    let payout = json!({
+        "id": id,
+        "object": "payout",
+        "amount": total,
+        "arrival_date": arrival_date,
+        "automatic": true,
+        "balance_transaction": txn,
+        "created": now,
+        "currency": currency,
+        "description": "STRIPE PAYOUT",
+        "destination": "ba_sandbox",
+        "failure_balance_transaction": null,
+        "failure_code": null,
+        "failure_message": null,
+        "livemode": false,
+        "metadata": {},
+        "method": "standard",
+        "original_payout": null,
+        "reconciliation_status": "completed",
+        "reversed_by": null,
+        "source_type": "card",
+        "statement_descriptor": null,
+        "status": "paid",
+        "type": "bank_account",
+    });
+    store.payouts.insert(payout.clone());
+    store.record_event("paid", &payout, None, request, now);
+    Ok(payout)
+}
+
+/// The balance transactions of the charges paid out: those named, or every succeeded charge in
+/// `currency` whose transaction no payout has taken yet.
+fn charge_transactions(
+    store: &Store,
+    params: &Map<String, Value>,
+    currency: &str,
+) -> Result<Vec<String>, ApiError> {
+    let unpaid = |charge: &Value| {
+        let txn = charge.get("balance_transaction").and_then(Value::as_str)?;
+        let available = store.balance_transactions.get(txn).is_some()
+            && !store.paid_out.contains_key(txn)
+            && charge.get("currency").and_then(Value::as_str) == Some(currency);
+        available.then(|| txn.to_string())
+    };
+    let Some(named) = params.get("charges") else {
+        let mut all: Vec<String> = store
+            .charges
+            .newest_first()
+            .filter_map(|(_, charge)| unpaid(charge))
+            .collect();
+        all.reverse();
+        return Ok(all);
+    };
+    let mut paid = Vec::new();
+    for id in items(Some(named)).into_iter().filter_map(Value::as_str) {
+        let charge = store
+            .charges
+            .get(id)
+            .ok_or_else(|| ApiError::no_such("charge", id, "charges"))?;
+        let txn = unpaid(charge).ok_or_else(|| {
+            ApiError::invalid_value(
+                "charges",
+                format!("{id} has no available {currency} balance transaction to pay out."),
+            )
+        })?;
+        paid.push(txn);
+    }
+    Ok(paid)
+}
+
+/// Refunds part or the rest of a charge: a `refund` balance transaction, and the charge's
+/// `amount_refunded` and `refunded` updated with a `charge.refunded` event.
+fn refund_charge(
+    store: &mut Store,
+    refund: &Value,
+    currency: &str,
+    request: &RequestInfo,
+    now: i64,
+) -> Result<String, ApiError> {
+    let id = field(refund, "charge").ok_or_else(|| ApiError::missing("refunds[charge]"))?;
+    let charge = store
+        .charges
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::no_such("charge", id, "refunds[charge]"))?;
+    let number = |field: &str| charge.get(field).and_then(Value::as_i64).unwrap_or(0);
+    let refundable = number("amount_captured") - number("amount_refunded");
+    let amount = match field(refund, "amount") {
+        Some(text) => integer("refunds[amount]", text)?,
+        None => refundable,
+    };
+    if charge.get("currency").and_then(Value::as_str) != Some(currency)
+        || amount <= 0
+        || amount > refundable
+    {
+        return Err(ApiError::invalid_value(
+            "refunds[amount]",
+            format!("{id} cannot be refunded {amount} {currency} ({refundable} is refundable)."),
+        ));
+    }
+    let refund_id = store.id("re");
+    let description = Some("REFUND FOR CHARGE");
+    let movement = Movement::fee_less(-amount, "refund", "refund", Some(&refund_id), description);
+    let txn = record(store, currency, now, &movement);
+    let mut after = charge.clone();
+    let refunded = number("amount_refunded") + amount;
+    after["amount_refunded"] = json!(refunded);
+    after["refunded"] = json!(refunded == number("amount"));
+    store.charges.insert(after.clone());
+    let previous =
+        json!({"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]});
+    store.record_event("refunded", &after, Some(previous), request, now);
+    Ok(txn)
+}
+
+/// A form list (`x[0]=..&x[1]=..` decodes to an array), a map of indexed items, or one value.
+fn items(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Object(map)) if map.keys().all(|k| k.parse::<usize>().is_ok()) => {
+            map.values().collect()
+        }
+        Some(one) => vec![one],
+    }
+}
+
+fn field<'v>(item: &'v Value, name: &str) -> Option<&'v str> {
+    item.get(name).and_then(Value::as_str)
+}
+
+fn integer(param: &str, text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::invalid_integer(param, text))
+}

@@ -1,0 +1,74 @@
+//! `ferry serve` for the charges-to-orders pipeline against a [`World`], and requests to its
+//! Stripe emulator.
+
+use std::net::SocketAddr;
+
+use ferry::runtime::{Runner, Workspace};
+use ferry::server::{self, App, ServeOptions, ServerHandle};
+use ferry::store::Store;
+use serde_json::Value;
+
+use super::World;
+
+pub const CHARGES_TO_ORDERS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/stripe_charges_to_business_central.ferry"
+);
+
+/// The `webhook_secret` of the project that [`World::project`] writes.
+pub const WEBHOOK_SECRET: &str = "whsec_test_e2e";
+
+/// Starts `ferry serve` for [`CHARGES_TO_ORDERS`] with `workers` inbox workers.
+pub async fn serve(world: &World, workers: usize) -> (ServerHandle, Store) {
+    let project = world.project(1000);
+    let workspace = Workspace::open(Some(&project), None).unwrap();
+    let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
+    let connectors = workspace.connectors(&jobs, None).unwrap();
+    let store = workspace.store().await.unwrap();
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    let options = ServeOptions {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        workers,
+        catch_up_every: None,
+        ..ServeOptions::default()
+    };
+    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
+    (server::start(app).await.unwrap(), store)
+}
+
+/// A form-encoded request to the Stripe emulator; its JSON answer.
+pub async fn stripe(world: &World, method: reqwest::Method, path: &str, form: &str) -> Value {
+    reqwest::Client::new()
+        .request(method, format!("{}/stripe{path}", world.base))
+        .bearer_auth("sk_test_e2e")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A Stripe customer cross-referenced to Business Central customer C0001; its id.
+pub async fn linked_customer(world: &World, store: &Store) -> String {
+    let customer = stripe(
+        world,
+        reqwest::Method::POST,
+        "/v1/customers",
+        "email=ada%40example.com",
+    )
+    .await;
+    let id = customer["id"].as_str().unwrap();
+    store
+        .put_cross_reference(
+            "business_central.customers",
+            "C0001",
+            "stripe.customers",
+            id,
+        )
+        .await
+        .unwrap();
+    id.to_string()
+}
