@@ -20,9 +20,19 @@ pub const WEBHOOK_SECRET: &str = "whsec_test_e2e";
 
 /// Starts `ferry serve` for [`CHARGES_TO_ORDERS`] with `workers` inbox workers.
 pub async fn serve(world: &World, workers: usize) -> (ServerHandle, Store) {
+    serve_pipelines(world, workers, &[CHARGES_TO_ORDERS]).await
+}
+
+/// Starts `ferry serve` for `pipelines` (files) with `workers` inbox workers.
+pub async fn serve_pipelines(
+    world: &World,
+    workers: usize,
+    pipelines: &[&str],
+) -> (ServerHandle, Store) {
     let project = world.project(1000);
     let workspace = Workspace::open(Some(&project), None).unwrap();
-    let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
+    let targets: Vec<String> = pipelines.iter().map(|p| p.to_string()).collect();
+    let jobs = workspace.jobs(&targets).unwrap();
     let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
