@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 
+use crate::sandbox::capsule::CapsuleConfig;
 use crate::sandbox::stripe::{self, StripeOptions, StripeState};
 use crate::sandbox::{FaultSpec, Sandbox};
 
@@ -19,6 +20,9 @@ pub struct Args {
     /// Stripe's test-mode limit in requests per second per key; 0 turns it off.
     #[arg(long, default_value_t = 25)]
     stripe_rate_limit: u32,
+    /// People in the seeded Capsule account (with 500 organisations), for bigger runs.
+    #[arg(long, default_value_t = 2_000, requires = "seed")]
+    capsule_people: usize,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -50,6 +54,10 @@ pub fn run(args: Args) -> u8 {
         let sandbox = Sandbox::builder()
             .seed(args.seed)
             .faults(faults)
+            .capsule(CapsuleConfig {
+                people: args.capsule_people,
+                ..CapsuleConfig::default()
+            })
             .stripe(stripe::router(stripe))
             .build();
         let address = SocketAddr::from(([127, 0, 0, 1], args.port));

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use super::claims::MatchClaims;
 use super::job::Job;
 use super::runner::{Fate, RunError, Runner};
 use crate::connectors::SourceRecord;
@@ -63,7 +64,15 @@ impl Runner {
             .await
             .map_err(store_error)?;
         let fate = self
-            .record(job, &sink, record, &snapshot, Timestamp::now(), false)
+            .record(
+                job,
+                &sink,
+                record,
+                &snapshot,
+                Timestamp::now(),
+                false,
+                &MatchClaims::default(),
+            )
             .await
             .map_err(|error| match error {
                 super::deliver::DeliveryError::Connector(error) => RunError::Connector {

@@ -67,6 +67,9 @@ pub struct Store {
     pub prices: Collection,
     pub charges: Collection,
     pub events: Collection,
+    /// Email -> ids of the customers with it, so the list's `email` filter does not scan every
+    /// customer (kept by `customers::{create, update, delete}`).
+    pub customer_emails: HashMap<String, Vec<String>>,
     /// Deleted id -> its object type.
     pub deleted: HashMap<String, &'static str>,
     /// Fixed clock for deterministic tests and seeds; None reads the system clock.
@@ -86,6 +89,7 @@ impl Store {
             prices: Collection::default(),
             charges: Collection::default(),
             events: Collection::default(),
+            customer_emails: HashMap::new(),
             deleted: HashMap::new(),
             clock,
         }
