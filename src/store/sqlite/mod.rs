@@ -84,13 +84,22 @@ fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
 /// The schema's history, embedded in the binary. Append new files; never edit an applied one
 /// (the migrator refuses a database whose applied migrations' checksums changed).
 fn migrator() -> Migrator {
-    let migrations = vec![Migration::new(
-        1,
-        "state".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/sqlite/0001_state.sql").into_sql_str(),
-        false,
-    )];
+    let migrations = vec![
+        Migration::new(
+            1,
+            "state".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0001_state.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "cross_references_by_source".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0002_cross_references_by_source.sql").into_sql_str(),
+            false,
+        ),
+    ];
     Migrator::with_migrations(migrations)
 }
 
