@@ -387,7 +387,7 @@ def main():
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")],
                         default=[8, 32])
     parser.add_argument("--file-sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[100_000, 1_000_000])
+                        default=[100_000, 250_000])
     parser.add_argument("--files", type=lambda s: s.split(","), default=[])
     parser.add_argument("--port", type=int, default=4110)
     parser.add_argument("--skip", default="", help="comma-separated: limited,unlimited,memory")
