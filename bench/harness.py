@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -127,6 +128,16 @@ def rewrite_section(name, body):
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text)
+
+
+def publish(name, body, problems, no_doc):
+    """Print the problems, rewrite the section unless told not to; the exit code."""
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    if not no_doc:
+        rewrite_section(name, body)
+        print(f"wrote the {name} section of docs/benchmarks.md")
+    return 1 if problems else 0
 
 
 def table(header, rows):

@@ -186,3 +186,35 @@ async fn runner_again(
 ) {
     runner(project, pipeline.to_str().unwrap()).await
 }
+
+#[tokio::test]
+async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once() {
+    let world = world(None, None).await;
+    world.add_people(0..40);
+    for n in (0..40).step_by(2) {
+        world.edit_person(n, |party| {
+            party.email_addresses[0].address = "shared@example.com".into()
+        });
+    }
+    let project = world.project(1000);
+    let (runner, job, _store) = runner(&project, CAPSULE_TO_STRIPE).await;
+    let report = run_with(
+        &runner,
+        &job,
+        RunOptions {
+            concurrency: 32,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    // 20 people with their own email and one customer for the 20 who share one; each of the
+    // 19 others finds it and writes its own name and capsule id onto it.
+    assert_eq!((report.created, report.updated), (21, 19));
+    let customers = world.customers().await;
+    assert_eq!(customers.len(), 21);
+    let shared = customers
+        .iter()
+        .filter(|c| c["email"] == "shared@example.com")
+        .count();
+    assert_eq!(shared, 1);
+}

@@ -424,3 +424,43 @@ async fn deleted_parties_are_listed_with_their_deletion_time() {
     assert_eq!(later["parties"].as_array().unwrap().len(), 0);
     handle.shutdown().await.unwrap();
 }
+
+#[test]
+fn a_seeded_account_has_the_configured_number_of_people() {
+    use ferry::sandbox::capsule::CapsuleState;
+    use ferry::sandbox::capsule::party::PartyKind;
+    let count = |state: &CapsuleState, kind: PartyKind| {
+        state
+            .data()
+            .parties
+            .values()
+            .filter(|p| p.kind == kind)
+            .count()
+    };
+    let default = CapsuleState::seeded(CapsuleConfig::default(), 5);
+    assert_eq!(count(&default, PartyKind::Person), 2_000);
+    assert_eq!(count(&default, PartyKind::Organisation), 500);
+
+    let config = CapsuleConfig {
+        people: 3_500,
+        ..CapsuleConfig::default()
+    };
+    let larger = CapsuleState::seeded(config, 5);
+    assert_eq!(count(&larger, PartyKind::Person), 3_500);
+    assert_eq!(count(&larger, PartyKind::Organisation), 500);
+    // More people extend the default account: its parties come first, unchanged.
+    let (small, large) = (default.data(), larger.data());
+    assert!(
+        small
+            .parties
+            .values()
+            .zip(large.parties.values())
+            .all(|(a, b)| a == b)
+    );
+    let emails = large
+        .parties
+        .values()
+        .filter(|p| p.kind == PartyKind::Person && !p.email_addresses.is_empty())
+        .count();
+    assert_eq!(emails, 3_500);
+}

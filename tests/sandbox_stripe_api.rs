@@ -185,6 +185,43 @@ async fn list_paging_covers_every_customer_once_newest_first() {
 }
 
 #[tokio::test]
+async fn the_email_filter_follows_updates_and_deletes_newest_first() {
+    let s = start(quiet()).await;
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let a = ok(s.post("/v1/customers", "email=a%40example.com")).await;
+    let b = ok(s.post("/v1/customers", "email=b%40example.com")).await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let c = ok(s.post("/v1/customers", "email=a%40example.com")).await;
+    let c = c["id"].as_str().unwrap();
+    // b, created between a and c, takes a's email: the list stays newest first.
+    ok(s.post(&format!("/v1/customers/{b}"), "email=a%40example.com")).await;
+    let page = ok(s.get("/v1/customers?email=a%40example.com")).await;
+    assert_eq!(ids(&page), [c, b, a]);
+    let page = ok(s.get("/v1/customers?email=b%40example.com")).await;
+    assert_eq!(ids(&page), Vec::<String>::new());
+    let page = ok(s.get("/v1/customers?email=a%40example.com&limit=1")).await;
+    assert_eq!(
+        (ids(&page), page["has_more"].clone()),
+        (vec![c.to_string()], json!(true))
+    );
+    let page = ok(s.get(&format!(
+        "/v1/customers?email=a%40example.com&starting_after={c}"
+    )))
+    .await;
+    assert_eq!(ids(&page), [b, a]);
+    ok(s.delete(&format!("/v1/customers/{b}"))).await;
+    let page = ok(s.get("/v1/customers?email=a%40example.com")).await;
+    assert_eq!(ids(&page), [c, a]);
+}
+
+#[tokio::test]
 async fn search_syntax() {
     let s = start(quiet()).await;
     for (name, email, erp) in [

@@ -342,3 +342,30 @@ async fn memory_url_with_slashes_is_one_shared_database() {
         Some("1")
     );
 }
+
+#[tokio::test]
+async fn a_link_is_found_by_its_source_id_through_an_index() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let url = url_in(&dir);
+    Store::open(&url).await.unwrap().close().await;
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    // The query of `Store::target_id`, run for every record a pipeline delivers: a scan of the
+    // collection's links would make a backfill quadratic.
+    let rows = sqlx::query(
+        "EXPLAIN QUERY PLAN SELECT target_id FROM cross_references
+         WHERE target_collection = ?1 AND source_id = ?2
+         ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+    )
+    .bind("stripe.customers")
+    .bind("1")
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let plan: Vec<String> = rows.iter().map(|row| row.get("detail")).collect();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("(target_collection=? AND source_id=?)"),
+        "{plan}"
+    );
+}

@@ -282,6 +282,6 @@ impl Progress for ProgressReporter {
                 report.dead_lettered
             ));
         }
-        tracing::debug!(pipeline = %report.pipeline, read = report.read, written = report.written(), "page stored");
+        tracing::debug!(pipeline = %report.pipeline, read = report.read, written = report.written(), unchanged = report.unchanged, "page stored");
     }
 }

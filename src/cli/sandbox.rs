@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 
+use crate::sandbox::capsule::CapsuleConfig;
 use crate::sandbox::stripe::{self, StripeOptions, StripeState, WebhookEndpoint};
 use crate::sandbox::{FaultSpec, Sandbox};
 
@@ -24,6 +25,9 @@ pub struct Args {
     /// ferry.yaml's sandbox environment expects. Repeatable.
     #[arg(long = "webhook", value_name = "URL[,secret=...]", value_parser = WebhookEndpoint::parse)]
     webhooks: Vec<WebhookEndpoint>,
+    /// People in the seeded Capsule account (with 500 organisations), for bigger runs.
+    #[arg(long, default_value_t = 2_000, requires = "seed")]
+    capsule_people: usize,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -56,6 +60,10 @@ pub fn run(args: Args) -> u8 {
         let sandbox = Sandbox::builder()
             .seed(args.seed)
             .faults(faults)
+            .capsule(CapsuleConfig {
+                people: args.capsule_people,
+                ..CapsuleConfig::default()
+            })
             .stripe(stripe::router(stripe))
             .build();
         let address = SocketAddr::from(([127, 0, 0, 1], args.port));

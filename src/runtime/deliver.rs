@@ -137,7 +137,7 @@ pub async fn apply(
 }
 
 /// The sink's `match on` keys with the mapped values; empty when any key has no value.
-fn match_keys(job: &Job, mapped: &Value) -> Vec<MatchKey> {
+pub(super) fn match_keys(job: &Job, mapped: &Value) -> Vec<MatchKey> {
     let mut keys = Vec::new();
     for path in &job.match_keys {
         let value = path

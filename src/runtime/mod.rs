@@ -1,5 +1,6 @@
 //! Running pipelines: polling, delivery, dead letters and the audit log.
 
+mod claims;
 pub mod deliver;
 pub mod diff;
 pub mod job;

@@ -8,6 +8,7 @@ use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use serde_json::Value;
 
+use super::claims::MatchClaims;
 use super::deliver::{self, Delivered, DeliveryError, Plan};
 use super::job::Job;
 use super::report::{PipelineReport, PlannedWrite};
@@ -247,8 +248,9 @@ impl Runner {
         }
         let now = Timestamp::now();
         let groups = group_by_link(job, page.records);
+        let claims = MatchClaims::default();
         let results: Vec<(Vec<Fate>, Option<DeliveryError>)> = stream::iter(groups)
-            .map(|group| self.group(job, sink, group, &snapshot, now, options.dry_run))
+            .map(|group| self.group(job, sink, group, &snapshot, now, options.dry_run, &claims))
             .buffer_unordered(concurrency(job, options))
             .collect()
             .await;
@@ -329,6 +331,7 @@ impl Runner {
 
     /// Delivers records that share a link id, in order; stops at the first error that is not
     /// the record's own fault.
+    #[allow(clippy::too_many_arguments)]
     async fn group(
         &self,
         job: &Job,
@@ -337,10 +340,14 @@ impl Runner {
         snapshot: &CrossReferenceSnapshot,
         now: Timestamp,
         dry_run: bool,
+        claims: &MatchClaims,
     ) -> (Vec<Fate>, Option<DeliveryError>) {
         let mut fates = Vec::new();
         for record in records {
-            match self.record(job, sink, record, snapshot, now, dry_run).await {
+            match self
+                .record(job, sink, record, snapshot, now, dry_run, claims)
+                .await
+            {
                 Ok(fate) => fates.push(fate),
                 Err(error) => return (fates, Some(error)),
             }
@@ -350,6 +357,8 @@ impl Runner {
 
     /// Maps and delivers one record. `Err` only for failures that are not this record's fault
     /// (the network, the store, credentials): the run stops and the record is tried again.
+    /// Records that share match keys take turns through `claims`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn record(
         &self,
         job: &Job,
@@ -358,6 +367,7 @@ impl Runner {
         snapshot: &CrossReferenceSnapshot,
         now: Timestamp,
         dry_run: bool,
+        claims: &MatchClaims,
     ) -> Result<Fate, DeliveryError> {
         if record.deleted {
             tracing::info!(pipeline = %job.name, source_id = %record.id, "deleted at the source; the target is left as it is");
@@ -393,6 +403,7 @@ impl Runner {
                 ),
             ));
         };
+        let _claim = claims.claim(job, &mapped).await;
         let plan = match deliver::plan(job, sink, &self.store, &link_id, &mapped).await {
             Ok(plan) => plan,
             Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
 use super::runner::{Fate, RunError, Runner};
@@ -50,7 +51,15 @@ impl Runner {
             .await
             .map_err(store_error)?;
         let fate = self
-            .record(job, &sink, record, &snapshot, Timestamp::now(), false)
+            .record(
+                job,
+                &sink,
+                record,
+                &snapshot,
+                Timestamp::now(),
+                false,
+                &MatchClaims::default(),
+            )
             .await
             .map_err(|error| match error {
                 DeliveryError::Connector(error) => RunError::Connector {

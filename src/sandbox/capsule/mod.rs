@@ -35,6 +35,8 @@ pub struct CapsuleConfig {
     /// Requests per token per window (Capsule: 4,000 an hour).
     pub rate_limit: u32,
     pub rate_window: Duration,
+    /// People in a seeded account (with 500 organisations); 2,000 unless told.
+    pub people: usize,
 }
 
 /// The token the sandbox accepts unless configured otherwise.
@@ -46,6 +48,7 @@ impl Default for CapsuleConfig {
             tokens: vec![DEFAULT_TOKEN.to_string()],
             rate_limit: 4_000,
             rate_window: Duration::from_secs(3_600),
+            people: seed::PEOPLE,
         }
     }
 }
@@ -94,9 +97,11 @@ impl CapsuleState {
         Self::with_data(config, seed::account())
     }
 
-    /// An account with a few thousand people and organisations, the same for the same seed.
+    /// An account with `config.people` people and 500 organisations, the same for the same
+    /// seed.
     pub fn seeded(config: CapsuleConfig, seed: u64) -> Self {
-        Self::with_data(config, seed::populated(seed))
+        let data = seed::populated(seed, config.people);
+        Self::with_data(config, data)
     }
 
     fn with_data(config: CapsuleConfig, data: CapsuleData) -> Self {

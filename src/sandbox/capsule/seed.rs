@@ -13,7 +13,8 @@ use super::party::{
 use crate::sandbox::sample_data::{self as words, pick};
 
 const ORGANISATIONS: usize = 500;
-const PEOPLE: usize = 2_000;
+/// People in a seeded account unless configured otherwise.
+pub(super) const PEOPLE: usize = 2_000;
 
 /// Users, teams, tags and custom field definitions, but no parties.
 pub fn account() -> CapsuleData {
@@ -65,8 +66,9 @@ pub fn account() -> CapsuleData {
     data
 }
 
-/// The account plus organisations and people, the same for the same seed.
-pub fn populated(seed: u64) -> CapsuleData {
+/// The account plus 500 organisations and `people` people, the same for the same seed. The
+/// people of a smaller count are the first people of a larger one.
+pub fn populated(seed: u64, people: usize) -> CapsuleData {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut data = account();
     let epoch: Timestamp = "2025-01-01T00:00:00Z"
@@ -94,7 +96,7 @@ pub fn populated(seed: u64) -> CapsuleData {
         organisations.push((party.id, domain));
         data.parties.insert(party.id, party);
     }
-    for _ in 0..PEOPLE {
+    for _ in 0..people {
         let mut party = new_party(&mut rng, &mut data, PartyKind::Person, epoch);
         let first = pick(&mut rng, words::FIRST_NAMES);
         let last = pick(&mut rng, words::LAST_NAMES);

@@ -165,7 +165,7 @@ fn list_of(
         .collection(resource.object())
         .ok_or_else(|| ApiError::internal("no collection".into()))?;
     let page = match resource {
-        Resource::Customer => customers::list(collection, &url, params)?,
+        Resource::Customer => customers::list(store, &url, params)?,
         Resource::Product => catalog::list_products(collection, &url, params)?,
         Resource::Price => catalog::list_prices(collection, &url, params)?,
         Resource::Charge => feed::list_charges(collection, &url, params)?,

@@ -74,6 +74,9 @@ pub struct Store {
     /// Balance transaction id -> the payout that paid it out.
     pub paid_out: HashMap<String, String>,
     pub events: Collection,
+    /// Email -> ids of the customers with it, so the list's `email` filter does not scan every
+    /// customer (kept by `customers::{create, update, delete}`).
+    pub customer_emails: HashMap<String, Vec<String>>,
     /// Deleted id -> its object type.
     pub deleted: HashMap<String, &'static str>,
     /// Fixed clock for deterministic tests and seeds; None reads the system clock.
@@ -98,6 +101,7 @@ impl Store {
             payouts: Collection::default(),
             paid_out: HashMap::new(),
             events: Collection::default(),
+            customer_emails: HashMap::new(),
             deleted: HashMap::new(),
             clock,
             outbox: None,

@@ -98,6 +98,11 @@ fn migrator() -> Migrator {
             "inbox",
             include_str!("../migrations/sqlite/0002_inbox.sql"),
         ),
+        migration(
+            3,
+            "cross_references_by_source",
+            include_str!("../migrations/sqlite/0003_cross_references_by_source.sql"),
+        ),
     ];
     Migrator::with_migrations(migrations)
 }
