@@ -17,6 +17,7 @@ fn every_function_has_examples_and_every_example_holds() {
         timezone: Some(&timezone),
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &NoCrossReferences,
+        related: &ferry::functions::spec::NoRelated,
         base_dir: &base_dir,
     };
     let mut failures = Vec::new();

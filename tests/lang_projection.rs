@@ -65,6 +65,7 @@ fn projected_and_whole_records_map_the_same() {
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &xrefs,
+        related: &ferry::functions::spec::NoRelated,
     };
     let mut compared = 0;
     for program in programs() {
@@ -99,7 +100,7 @@ proptest! {
         let at = colons[cut % colons.len()] + 1;
         let end = text[at..].find([',', '\n']).map_or(text.len(), |e| at + e);
         let odd = format!("{}{}{}", &text[..at], replacement, &text[end..]);
-        let env = RunEnv { now: "2026-01-01T00:00:00Z".parse().unwrap(), cross_references: &NoCrossReferences };
+        let env = RunEnv { now: "2026-01-01T00:00:00Z".parse().unwrap(), cross_references: &NoCrossReferences, related: &ferry::functions::spec::NoRelated };
         if let Ok(whole) = parse_record(odd.as_bytes()) {
             let projected = parse_record_projected(odd.as_bytes(), &projection).unwrap();
             prop_assert_eq!(compiled.run(&whole, &env), compiled.run(&projected, &env));

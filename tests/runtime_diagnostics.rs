@@ -16,6 +16,7 @@ fn failure(pipeline: &str, record: &str) -> (String, String) {
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &NoCrossReferences,
+        related: &ferry::functions::spec::NoRelated,
     };
     let Outcome::Failed(error) = compiled.run(&record, &env) else {
         panic!("{pipeline} did not fail on {record:?}");

@@ -78,6 +78,11 @@ impl<'a> Checker<'a> {
                     && arg.value.dotted_name().is_some()
                 {
                     self.xref_collection(&arg.value)
+                } else if matches!(signature.name, "fetch" | "fetch_all")
+                    && index == 0
+                    && arg.value.dotted_name().is_some()
+                {
+                    self.fetch_collection(signature.name, &arg.value)
                 } else if param.ty == Type::Closure {
                     let (info, body_fallible) = self.closure_arg(signature, param, arg, &infos);
                     fallible = fallible.or(body_fallible);
@@ -101,7 +106,10 @@ impl<'a> Checker<'a> {
         for diagnostic in super::formats::format_arguments(signature.name, named) {
             self.emit(diagnostic);
         }
-        let ty = (signature.returns)(&infos);
+        let mut ty = (signature.returns)(&infos);
+        if matches!(signature.name, "fetch" | "fetch_all") {
+            ty = self.fetched_type(signature.name, &infos, args);
+        }
         if let Fallibility::Fallible(detail) = signature.fallibility {
             fallible = Some(Reason {
                 span: expr.span,

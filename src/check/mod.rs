@@ -8,6 +8,7 @@
 
 mod calls;
 mod expr;
+mod fetch;
 mod formats;
 mod functions;
 mod lints;
@@ -30,7 +31,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 
 pub use lookup_file::LookupData;
-pub use schema::{SchemaRegistry, SinkSchema, SourceSchema, TargetSchema};
+pub use schema::{Fetchable, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema};
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};
 pub use types::{Field, ObjectType, Type};
 

@@ -166,6 +166,20 @@ impl<'a> Checker<'a> {
             checked.sink = sink.target.dotted();
             let target = sections.map.map(|m| m.target.dotted());
             self.check_sink(sink, target.as_deref(), assigned.as_ref(), checked);
+            if let Some(each) = sections.map.and_then(|m| m.each.as_ref())
+                && checked.match_keys.is_empty()
+            {
+                self.emit(
+                    Diagnostic::new(
+                        Code::EachWithoutMatchKeys,
+                        sink.target.span,
+                        "a `for` map writes several records, so its sink needs `match on`",
+                    )
+                    .with_label("no `match on`")
+                    .with_secondary(each.span, "several records per source record")
+                    .with_help("add `match on` fields that tell the records apart, such as `match on documentNumber, lineNumber`"),
+                );
+            }
         }
         let target_record = sections
             .map
@@ -175,7 +189,8 @@ impl<'a> Checker<'a> {
         for item in &pipeline.items {
             if let PipelineItem::Test(test) = item {
                 tests += 1;
-                self.check_test(test, target_record.as_ref());
+                let each = sections.map.is_some_and(|m| m.each.is_some());
+                self.check_test(test, target_record.as_ref(), each);
             }
         }
         if tests == 0 {

@@ -17,6 +17,16 @@ pub struct SourceSchema {
     pub events: IndexMap<String, Type>,
     /// The field holding the record's id, for cross references.
     pub id_field: String,
+    /// What `fetch` and `fetch_all` may read of it while mapping.
+    pub fetchable: Fetchable,
+}
+
+/// How `fetch(collection, id)` and `fetch_all(collection, { ... })` may read a collection.
+#[derive(Clone, Debug, Default)]
+pub struct Fetchable {
+    pub by_id: bool,
+    /// The list parameters `fetch_all` accepts; empty when the collection cannot be listed.
+    pub filters: Vec<String>,
 }
 
 /// A collection that records are written to, such as `stripe.customers`.

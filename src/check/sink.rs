@@ -32,6 +32,11 @@ impl<'a> Checker<'a> {
         }
         let record = target.map_or(Type::Any, |t| t.record.clone());
         let mut assigned = Assigned::new();
+        let locals = self.frame.locals.len();
+        if let Some(each) = &map.each {
+            let item = self.each_item(each);
+            self.frame.locals.push((each.name.name.clone(), item));
+        }
         for assignment in &map.assignments {
             let Some(last) = assignment.target.last() else {
                 continue;
@@ -59,6 +64,7 @@ impl<'a> Checker<'a> {
                 self.field_value(&field, &value.ty, &assignment.value, &dotted);
             }
         }
+        self.frame.locals.truncate(locals);
         if let Type::Object(object) = &record {
             for (field_name, field) in &object.fields {
                 let set = assigned
@@ -436,5 +442,29 @@ fn branch_literals(value: &Expr, out: &mut Vec<(String, Span)>) {
         }
         ExprKind::Match { arms, .. } => arms.iter().for_each(|arm| branch_literals(&arm.body, out)),
         _ => {}
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// The item type of `for NAME in LIST`; E0310 when the list is not a list.
+    fn each_item(&mut self, each: &crate::syntax::ast::MapEach) -> Type {
+        let list = self.infer(&each.list, false);
+        self.require_handled(&list, "the list of a `for`", each.list.span);
+        match &list.ty {
+            Type::List(item) => (**item).clone(),
+            Type::Any => Type::Any,
+            other => {
+                self.emit(
+                    Diagnostic::new(
+                        Code::NotAList,
+                        each.list.span,
+                        format!("`for` needs a list, but this is {other}"),
+                    )
+                    .with_label(format!("this is {other}"))
+                    .with_help("map over a list; handle an optional one with `?? []`"),
+                );
+                Type::Any
+            }
+        }
     }
 }

@@ -13,10 +13,12 @@ const TEST_KEYS: &[&str] = &[
     "expect_error",
     "now",
     "xrefs",
+    "fetched",
 ];
 
 impl<'a> Checker<'a> {
-    pub(crate) fn check_test(&mut self, test: &TestBlock, target: Option<&Type>) {
+    /// `each`: the map writes one record per item, so `expect` is a list of them.
+    pub(crate) fn check_test(&mut self, test: &TestBlock, target: Option<&Type>, each: bool) {
         let frame = Frame {
             record: Type::Any,
             timezone: true,
@@ -24,10 +26,10 @@ impl<'a> Checker<'a> {
             base_dir: self.frame.base_dir.clone(),
             ..Frame::default()
         };
-        self.with_frame(frame, |checker| checker.test_entries(test, target));
+        self.with_frame(frame, |checker| checker.test_entries(test, target, each));
     }
 
-    fn test_entries(&mut self, test: &TestBlock, target: Option<&Type>) {
+    fn test_entries(&mut self, test: &TestBlock, target: Option<&Type>, each: bool) {
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for entry in &test.entries {
             let key = entry.key.name.as_str();
@@ -65,6 +67,7 @@ impl<'a> Checker<'a> {
             }
             seen.push((key, entry.key.span));
             match key {
+                "expect" if each => self.expected_list(&entry.value, target),
                 "expect" => self.expectation(&entry.value, target),
                 "expect_skip" | "expect_error" => self.string_entry(key, &entry.value),
                 "now" => {
@@ -129,6 +132,26 @@ impl<'a> Checker<'a> {
                 )
                 .with_label("not a string"),
             );
+        }
+    }
+
+    /// `expect = [{ ... }, ...]` for a `for` map: one object literal per record written.
+    fn expected_list(&mut self, value: &Expr, target: Option<&Type>) {
+        let ExprKind::List(items) = &value.kind else {
+            self.infer(value, true);
+            self.emit(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    value.span,
+                    "this map writes one record per item, so `expect` must be a list literal of them",
+                )
+                .with_label("not a list literal")
+                .with_help("write `expect = [{ field: value, ... }, ...]`"),
+            );
+            return;
+        };
+        for item in items {
+            self.expectation(item, target);
         }
     }
 

@@ -175,6 +175,7 @@ pub fn add_entities(registry: &mut SchemaRegistry, entities: &[Entity], id_field
             record: source_type(entity.target, entity.parts),
             events: IndexMap::new(),
             id_field: id_field.to_string(),
+            fetchable: Default::default(),
         });
         registry.add_target(TargetSchema {
             name: entity.target.to_string(),
@@ -201,6 +202,7 @@ pub fn add_source(
         record: source_type(record, parts),
         events: IndexMap::new(),
         id_field: id_field.to_string(),
+        fetchable: Default::default(),
     });
 }
 

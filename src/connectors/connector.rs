@@ -103,6 +103,27 @@ impl Connector {
         dispatch!(self, |client| client.get(collection, id).await)
     }
 
+    /// What `fetch(...)` / `fetch_all(...)` asked of this connection's `stream`: one object by
+    /// id (`None` when the API has none), or every object the filters select, as a JSON array.
+    pub async fn fetch(
+        &self,
+        stream: &str,
+        id: Option<&str>,
+        filters: &[(String, String)],
+    ) -> Result<Option<serde_json::Value>, ConnectorError> {
+        if let Some(id) = id {
+            return Ok(self.get(stream, id).await?.map(|record| record.data));
+        }
+        match self {
+            Connector::Stripe(client) => Ok(Some(serde_json::Value::Array(
+                client.list_all(stream, filters).await?,
+            ))),
+            _ => Err(ConnectorError::Unsupported(format!(
+                "`{stream}` of this connection cannot be listed with filters"
+            ))),
+        }
+    }
+
     pub async fn find(
         &self,
         collection: &str,

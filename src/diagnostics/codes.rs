@@ -414,6 +414,17 @@ total = charge.amount + 1.50
 
 Convert first: `cents_to_decimal(charge.amount, charge.currency) + 1.50`.";
 
+    NotAList = "E0310", "`for` over something that is not a list",
+"`map to X for item in LIST { ... }` writes one record per item, so `LIST` must be a list. A
+value that may be null must be handled first.
+
+```ferry
+map to business_central.journalLine for line in payout { ... }
+```
+
+Name the list: `for line in lines`, or `for t in fetch_all(stripe.balance_transactions, { payout: payout.id })`,
+or handle an optional list with `?? []`.";
+
     NotCallable = "E0309", "not a function",
 "A closure (`|x| ...`) was passed where a value is expected, or a value where a closure is
 expected. Closures are only arguments of functions such as `map`, `filter` and `group_by`.";
@@ -518,6 +529,40 @@ not one of them. The help lists the allowed values.";
     NotAnObjectField = "E0509", "nested path under a non-object field",
 "A nested target path such as `address.city = ...` needs `address` to be an object in the target
 schema.";
+
+    NotFetchable = "E0510", "collection cannot be fetched",
+"`fetch(collection, id)` reads one object of a source collection by id, and
+`fetch_all(collection, { ... })` lists a collection with filters. This collection is unknown, or
+its API offers no such read (Capsule parties can be fetched by id but not listed; files cannot be
+fetched).
+
+```ferry
+let fees = fetch_all(stripe.balance_transaction, { payout: payout.id })
+```
+
+Name the source collection: `stripe.balance_transactions`.";
+
+    EachWithoutMatchKeys = "E0512", "a `for` map without match keys",
+"`map to X for item in LIST` writes several records for one source record. Each must be found
+again when the record is delivered a second time (a retry, a replay, a crash before its cross
+reference was stored), so the sink must say how: `match on` fields that tell the records apart.
+
+```ferry
+map to business_central.journalLine for line in lines { documentNumber = payout.id ... }
+sink business_central.journalLines { match on documentNumber }
+```
+
+Match on what differs between the items too: `match on documentNumber, lineNumber`.";
+
+    UnknownFetchFilter = "E0511", "unknown list filter",
+"`fetch_all` sends each key of its filter object as a list parameter of the API; this collection's
+list does not take that parameter. The help lists the ones it takes.
+
+```ferry
+fetch_all(stripe.balance_transactions, { payout_id: payout.id })
+```
+
+Stripe's parameter is `payout`.";
 
     // E06xx project file
     ProjectYamlMalformed = "E0600", "project file is not valid YAML",
@@ -779,6 +824,20 @@ fn countdown(n: int) -> int = if n == 0 { 0 } else { countdown(n - 1) }
 ```
 
 Rewrite the function without recursion, for example with `map`, `filter` or `sum` over a list.";
+
+    FetchNotAvailable = "E0709", "related object not fetched",
+"The mapping calls `fetch` or `fetch_all`, which read from the API, where no API can be reached:
+`ferry map` never calls APIs, and a `test` block gets only what its `fetched = { ... }` gives.
+The message names what was needed, in the form a test block takes:
+
+```ferry
+test \"a payout\" {
+  input = json(\"fixtures/payout_paid.json\")
+  fetched = { \"stripe.balance_transactions?payout=po_1\": json(\"fixtures/payout_lines.json\") }
+}
+```
+
+Give the object in the test, or run the pipeline with `ferry run` or `ferry serve`.";
 
     UnusedLet = "W0001", "unused `let`",
 "A `let` binding is never read. Remove it, or prefix its name with `_` to keep it deliberately.";

@@ -13,7 +13,7 @@ use super::params::{
     param, same_list_result, signature, union,
 };
 use super::spec::{CallArgs, Example, FunctionError, FunctionSpec};
-use crate::check::{ArgInfo, Fallibility, ObjectType, ParamSig, Signature, Type};
+use crate::check::{ArgInfo, Fallibility, Field, ObjectType, ParamSig, Signature, Type};
 use crate::lang::{Map, Value};
 
 fn spec(
@@ -229,6 +229,22 @@ pub fn specs() -> Vec<FunctionSpec> {
                 },
             ],
             flatten,
+        ),
+        spec(
+            one("enumerate", param("list", any_list()), |args| {
+                Type::list(Type::object(
+                    ObjectType::named("enumerated")
+                        .field("number", Field::new(Type::Int))
+                        .field("item", Field::new(item_type(args, 0))),
+                ))
+            }),
+            "Numbers the items from 1: each becomes `{ number, item }`, for journal line numbers \
+             and positions (`for line in enumerate(lines) { lineNumber = line.number * 10000 }`).",
+            &[Example {
+                call: r#"enumerate(["a", "b"])"#,
+                result: Ok(r#"[{"number": 1, "item": "a"}, {"number": 2, "item": "b"}]"#),
+            }],
+            enumerate,
         ),
         spec(
             one("unique", param("list", any_list()), same_list_result),
@@ -513,6 +529,20 @@ fn flatten(args: &mut CallArgs) -> Outcome {
         }
     }
     Ok(Value::list(flat))
+}
+
+fn enumerate(args: &mut CallArgs) -> Outcome {
+    let numbered = list(args, 0, "enumerate", "list")?
+        .iter()
+        .zip(1_i64..)
+        .map(|(item, number)| {
+            let mut entry = Map::with_capacity(2);
+            entry.insert("number".to_string(), Value::Int(number));
+            entry.insert("item".to_string(), item.clone());
+            Value::object(entry)
+        })
+        .collect();
+    Ok(Value::list(numbered))
 }
 
 fn unique(args: &mut CallArgs) -> Outcome {

@@ -8,6 +8,7 @@ mod control;
 mod conversion;
 mod crossref;
 mod currency;
+mod fetch;
 mod hash;
 mod money;
 mod params;

@@ -26,6 +26,7 @@ impl Registry {
             specs.extend(super::contact::specs());
             specs.extend(super::hash::specs());
             specs.extend(super::crossref::specs());
+            specs.extend(super::fetch::specs());
             specs.extend(super::testing::specs());
             Registry::new(specs)
         })

@@ -451,6 +451,7 @@ fn parse_timestamp(args: &mut CallArgs) -> Outcome {
 fn message(error: &FunctionError) -> &str {
     match error {
         FunctionError::Failed(m) | FunctionError::Skip(m) | FunctionError::Fail(m) => m,
+        FunctionError::Fetch(_) => "needs an object from the API",
     }
 }
 

@@ -28,6 +28,8 @@ pub struct CompiledPipeline {
     pub(crate) lets: Vec<Node>,
     pub(crate) filters: Vec<Node>,
     pub(crate) fields: Vec<(Vec<String>, Node, Span)>,
+    /// `map to X for item in LIST`: the list; the fields see the item as local slot 0.
+    pub(crate) each: Option<Node>,
     pub(crate) tables: Vec<HashMap<String, Value>>,
     pub(crate) functions: Vec<UserFunction>,
     pub(crate) timezone: Option<jiff::tz::TimeZone>,
@@ -63,6 +65,7 @@ pub fn compile(
         lets: Vec::new(),
         filters: Vec::new(),
         fields: Vec::new(),
+        each: None,
         tables: Vec::new(),
         functions: Vec::new(),
         timezone: options.timezone,
@@ -153,6 +156,10 @@ pub fn compile(
     }
     for item in &pipeline.items {
         if let PipelineItem::Map(map) = item {
+            if let Some(each) = &map.each {
+                program.each = Some(compiler.expr(&each.list)?);
+                compiler.locals = vec![each.name.name.clone()];
+            }
             for assignment in &map.assignments {
                 let path = assignment.target.iter().map(|s| s.name.clone()).collect();
                 program.fields.push((
@@ -161,6 +168,7 @@ pub fn compile(
                     assignment.value.span,
                 ));
             }
+            compiler.locals.clear();
         }
     }
     program.xref_collections = std::mem::take(&mut compiler.xref_collections);
@@ -539,11 +547,11 @@ impl Compiler {
                 continue;
             }
             for arg in slot {
-                if function.name == "xref"
+                if names_collection(&function.name)
                     && index == 0
                     && let Some(name) = arg.value.dotted_name()
                 {
-                    if !self.xref_collections.contains(&name) {
+                    if function.name == "xref" && !self.xref_collections.contains(&name) {
                         self.xref_collections.push(name.clone());
                     }
                     values.push(Node::Const(Value::string(name)));
@@ -559,6 +567,11 @@ impl Compiler {
             span,
         })
     }
+}
+
+/// Functions whose first argument is a bare dotted collection name.
+pub(crate) fn names_collection(function: &str) -> bool {
+    matches!(function, "xref" | "fetch" | "fetch_all")
 }
 
 /// `on "a", "b"`: the record's `type` must be one of the event types.

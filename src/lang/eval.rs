@@ -7,7 +7,7 @@ use super::node::{ClosureNode, Node};
 use super::outcome::{Eval, Flow, RecordError, fail};
 use super::{Map, Value, ops};
 use crate::diagnostics::{Code, Span};
-use crate::functions::spec::{CallArgs, CallContext, FunctionError, NoCrossReferences};
+use crate::functions::spec::{CallArgs, CallContext, FunctionError, NoCrossReferences, NoRelated};
 use crate::syntax::ast::UnaryOp;
 
 /// User functions calling each other deeper than this fail the record instead of the stack.
@@ -241,6 +241,7 @@ impl<'a> Machine<'a> {
                     FunctionError::Fail(reason) => {
                         Flow::Abort(RecordError::new(Code::RecordFailed, *span, reason))
                     }
+                    FunctionError::Fetch(request) => Flow::Fetch(request),
                 })
             }
             Node::UserCall {
@@ -297,6 +298,7 @@ impl<'a> Machine<'a> {
                 Flow::Fail(error) => FunctionError::Failed(error.message),
                 Flow::Skip(reason) => FunctionError::Skip(reason),
                 Flow::Abort(error) => FunctionError::Fail(error.message),
+                Flow::Fetch(request) => FunctionError::Fetch(request),
             })
         };
         let mut call = CallArgs {
@@ -313,6 +315,7 @@ impl<'a> Machine<'a> {
             now: self.context.now,
             cross_references: self.context.cross_references,
             base_dir: self.context.base_dir,
+            related: self.context.related,
         }
     }
 }
@@ -371,6 +374,7 @@ pub(crate) fn constant(program: &CompiledPipeline, node: &Node) -> Option<Value>
         now: jiff::Timestamp::UNIX_EPOCH,
         cross_references: &NoCrossReferences,
         base_dir: &program.base_dir,
+        related: &NoRelated,
     };
     let mut machine = Machine::new(program, &empty, context);
     machine.eval(node).ok()

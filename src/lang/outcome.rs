@@ -1,7 +1,7 @@
 //! What running one record gives, and how evaluation stops early.
 
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::functions::spec::CrossReferences;
+use crate::functions::spec::{CrossReferences, FetchRequest, Related};
 
 use super::Value;
 
@@ -9,6 +9,7 @@ use super::Value;
 pub struct RunEnv<'a> {
     pub now: jiff::Timestamp,
     pub cross_references: &'a dyn CrossReferences,
+    pub related: &'a dyn Related,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +22,8 @@ pub enum Outcome {
     Skipped(String),
     /// The record goes to the dead-letter queue.
     Failed(RecordError),
+    /// `fetch(...)` needs this from the API first; map the record again once it is fetched.
+    NeedsFetch(FetchRequest),
 }
 
 /// A failure of one record, at the expression that failed.
@@ -61,6 +64,8 @@ pub(crate) enum Flow {
     Skip(String),
     /// `fail(...)` or `!`: not caught by `??`.
     Abort(RecordError),
+    /// An object to fetch before the record can be mapped: not caught by `??`.
+    Fetch(FetchRequest),
 }
 
 pub(crate) type Eval = Result<Value, Flow>;

@@ -18,6 +18,7 @@ impl CompiledPipeline {
             now: env.now,
             cross_references: env.cross_references,
             base_dir: &self.base_dir,
+            related: env.related,
         };
         let mut machine = Machine::new(self, record, context);
         for filter in &self.filters {
@@ -47,25 +48,61 @@ impl CompiledPipeline {
                 Err(flow) => return stopped(flow),
             }
         }
+        let Some(each) = &self.each else {
+            return match self.fields(&mut machine) {
+                Ok(value) => Outcome::Mapped(value),
+                Err(outcome) => outcome,
+            };
+        };
+        let items = match machine.eval(each) {
+            Ok(Value::List(items)) => items,
+            Ok(other) => {
+                return Outcome::Failed(RecordError::new(
+                    Code::RuntimeType,
+                    crate::diagnostics::Span::default(),
+                    format!("`for` needs a list, got {}", other.kind()),
+                ));
+            }
+            Err(flow) => return stopped(flow),
+        };
+        let mut outputs = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            machine.stack.clear();
+            machine.stack.push(item.clone());
+            match self.fields(&mut machine) {
+                Ok(value) => outputs.push(value),
+                Err(outcome) => return outcome,
+            }
+        }
+        Outcome::Mapped(Value::list(outputs))
+    }
+
+    /// Whether the map writes one record per item of a list (`map to X for item in LIST`):
+    /// then a mapped record is a list of them.
+    pub fn maps_each(&self) -> bool {
+        self.each.is_some()
+    }
+
+    fn fields(&self, machine: &mut Machine) -> Result<Value, Outcome> {
         let mut output = Output::default();
         for (path, node, span) in &self.fields {
             match machine.eval(node) {
                 Ok(Value::Omit) => {}
                 Ok(Value::Missing) => {
-                    return Outcome::Failed(RecordError::new(
+                    return Err(Outcome::Failed(RecordError::new(
                         Code::MissingFieldAtRuntime,
                         *span,
                         format!(
                             "`{}` would be written from a field missing from the record",
                             path.join(".")
                         ),
-                    ));
+                    )));
                 }
                 Ok(value) => output.insert(path, value),
-                Err(flow) => return stopped(flow),
+                Err(flow) => return Err(stopped(flow)),
             }
         }
-        Outcome::Mapped(output.finish())
+        Ok(output.finish())
     }
 }
 
@@ -73,6 +110,7 @@ fn stopped(flow: Flow) -> Outcome {
     match flow {
         Flow::Fail(error) | Flow::Abort(error) => Outcome::Failed(error),
         Flow::Skip(reason) => Outcome::Skipped(reason),
+        Flow::Fetch(request) => Outcome::NeedsFetch(request),
     }
 }
 
@@ -138,6 +176,9 @@ impl std::fmt::Display for ExpressionError {
             ExpressionError::Failed(FunctionError::Failed(message)) => f.write_str(message),
             ExpressionError::Failed(FunctionError::Skip(reason)) => write!(f, "skipped: {reason}"),
             ExpressionError::Failed(FunctionError::Fail(reason)) => write!(f, "failed: {reason}"),
+            ExpressionError::Failed(FunctionError::Fetch(request)) => {
+                write!(f, "needs {request} from the API")
+            }
         }
     }
 }
@@ -180,6 +221,7 @@ pub fn eval_expression(
         now: context.now,
         cross_references: context.cross_references,
         base_dir: context.base_dir,
+        related: context.related,
     };
     let mut machine = Machine::new(&program, &empty, own_context);
     machine.eval(&super::node::Node::Let(0)).map_err(|flow| {
@@ -187,6 +229,7 @@ pub fn eval_expression(
             Flow::Fail(error) => FunctionError::Failed(error.message),
             Flow::Skip(reason) => FunctionError::Skip(reason),
             Flow::Abort(error) => FunctionError::Fail(error.message),
+            Flow::Fetch(request) => FunctionError::Fetch(request),
         })
     })
 }

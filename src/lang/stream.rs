@@ -167,6 +167,13 @@ fn map_batch(
             }
         };
         match compiled.run(&record, env) {
+            Outcome::Mapped(super::Value::List(items)) if compiled.maps_each() => {
+                mapped.counts.mapped += 1;
+                for item in items.iter() {
+                    super::write_record(item, &mut mapped.output);
+                    mapped.output.push(b'\n');
+                }
+            }
             Outcome::Mapped(value) => {
                 mapped.counts.mapped += 1;
                 super::write_record(&value, &mut mapped.output);
@@ -179,6 +186,17 @@ fn map_batch(
                 mapped.reports.push(LineReport::Failed {
                     line: number,
                     error,
+                });
+            }
+            Outcome::NeedsFetch(request) => {
+                mapped.counts.failed += 1;
+                mapped.reports.push(LineReport::Failed {
+                    line: number,
+                    error: RecordError::new(
+                        crate::diagnostics::Code::FetchNotAvailable,
+                        crate::diagnostics::Span::default(),
+                        format!("needs {request} from the API, and `ferry map` does not call APIs"),
+                    ),
                 });
             }
         }

@@ -8,7 +8,9 @@ use super::outcome::{Outcome, RunEnv};
 use super::{Map, Value, json_value, ops};
 use crate::diagnostics::Span;
 use crate::functions::Registry;
-use crate::functions::spec::{CallContext, CrossReferences, NoCrossReferences};
+use crate::functions::spec::{
+    CallContext, CrossReferences, FetchedByKey, NoCrossReferences, NoRelated,
+};
 use crate::syntax::ast::TestBlock;
 
 /// Tests run on this clock unless they set `now`.
@@ -86,6 +88,7 @@ fn run(
         now: DEFAULT_NOW.parse().map_err(|e| format!("{e}"))?,
         cross_references: &NoCrossReferences,
         base_dir,
+        related: &NoRelated,
     };
     let mut entries: HashMap<&str, Value> = HashMap::new();
     for entry in &test.entries {
@@ -106,11 +109,16 @@ fn run(
         Some(value) => MapCrossReferences::from_value(value)?,
         None => MapCrossReferences::default(),
     };
+    let related = match entries.get("fetched") {
+        Some(value) => fetched_by_key(value)?,
+        None => FetchedByKey::default(),
+    };
     let outcome = compiled.run(
         &input,
         &RunEnv {
             now,
             cross_references: &cross_references,
+            related: &related,
         },
     );
     if let Some(expected) = entries.get("expect") {
@@ -151,7 +159,27 @@ fn describe(outcome: &Outcome) -> String {
         Outcome::Filtered => "a `where` filtered it out".into(),
         Outcome::Skipped(reason) => format!("it was skipped: {reason}"),
         Outcome::Failed(error) => format!("it failed with {}: {}", error.code, error.message),
+        Outcome::NeedsFetch(request) => format!(
+            "it needs `{request}` from the API; give it in `fetched = {{ \"{request}\": ... }}`"
+        ),
     }
+}
+
+/// `fetched = { "stripe.customers/cus_1": { ... }, "stripe.refunds?charge=ch_1": [ ... ] }`;
+/// null stands for an object the API does not have.
+fn fetched_by_key(value: &Value) -> Result<FetchedByKey, String> {
+    let Value::Object(entries) = value else {
+        return Err(format!(
+            "`fetched` must be an object keyed by what is fetched, got {}",
+            value.kind()
+        ));
+    };
+    Ok(FetchedByKey(
+        entries
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+    ))
 }
 
 /// Listed fields must match (at any depth); `omit` means absent; numbers compare by value.

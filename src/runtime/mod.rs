@@ -4,6 +4,8 @@ mod claims;
 pub mod deliver;
 pub mod diff;
 pub mod job;
+mod record;
+mod related;
 pub mod replay;
 pub mod report;
 pub mod runner;

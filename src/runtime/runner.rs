@@ -6,17 +6,15 @@ use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
-use serde_json::Value;
 
 use super::claims::MatchClaims;
-use super::deliver::{self, Delivered, DeliveryError, Plan};
+use super::deliver::DeliveryError;
+use super::record::{Fate, record_writes};
 use super::job::Job;
 use super::report::{PipelineReport, PlannedWrite};
 use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
-use crate::lang::json_value::{from_json, to_json};
-use crate::lang::{Outcome, RunEnv};
 use crate::project::{Secret, redact};
-use crate::store::{AuditEntry, CrossReference, CrossReferenceSnapshot, Store, StoreError};
+use crate::store::{CrossReferenceSnapshot, Store, StoreError};
 
 /// How a run reads and writes.
 #[derive(Debug, Clone)]
@@ -73,27 +71,7 @@ pub struct Runner {
     store: Store,
     connectors: HashMap<String, Arc<Connector>>,
     secrets: Vec<Secret>,
-}
-
-/// What became of one record.
-pub(super) enum Fate {
-    Filtered,
-    Skipped,
-    DeletedAtSource,
-    Delivered {
-        /// The source record's id, under which a failure would have been dead-lettered.
-        source_id: String,
-        link: CrossReference,
-        audit: Option<AuditEntry>,
-        operation: crate::store::Operation,
-    },
-    Planned(PlannedWrite),
-    DeadLetter {
-        source_id: String,
-        record_json: String,
-        code: String,
-        message: String,
-    },
+    related: super::related::RelatedCache,
 }
 
 impl Runner {
@@ -107,7 +85,12 @@ impl Runner {
             store,
             connectors,
             secrets,
+            related: Default::default(),
         }
+    }
+
+    pub(super) fn related(&self) -> &super::related::RelatedCache {
+        &self.related
     }
 
     pub fn store(&self) -> &Store {
@@ -244,6 +227,7 @@ impl Runner {
                 record_json: self.redacted(&rejected.raw),
                 code: "unreadable_record".into(),
                 message: self.redacted(&rejected.reason),
+                writes: Vec::new(),
             });
         }
         let now = Timestamp::now();
@@ -273,29 +257,22 @@ impl Runner {
                 Fate::Filtered => report.filtered += 1,
                 Fate::Skipped => report.skipped += 1,
                 Fate::DeletedAtSource => report.deleted_at_source += 1,
-                Fate::Planned(write) => {
-                    report.count(write.operation);
-                    planned.push(write);
+                Fate::Planned(writes) => {
+                    for write in writes {
+                        report.count(write.operation);
+                        planned.push(write);
+                    }
                 }
-                Fate::Delivered {
-                    source_id,
-                    link,
-                    audit,
-                    operation,
-                } => {
-                    report.count(operation);
+                Fate::Delivered { source_id, writes } => {
+                    for write in &writes {
+                        report.count(write.operation);
+                    }
                     if let Some(batch) = batch.as_mut() {
-                        batch
-                            .put_cross_reference(&link)
-                            .await
-                            .map_err(store_error)?;
+                        record_writes(batch, &writes).await.map_err(store_error)?;
                         batch
                             .resolve_delivered(&job.name, &source_id)
                             .await
                             .map_err(store_error)?;
-                        if let Some(entry) = audit {
-                            batch.audit(&entry).await.map_err(store_error)?;
-                        }
                     }
                 }
                 Fate::DeadLetter {
@@ -303,8 +280,15 @@ impl Runner {
                     record_json,
                     code,
                     message,
+                    writes,
                 } => {
                     report.dead_lettered += 1;
+                    for write in &writes {
+                        report.count(write.operation);
+                    }
+                    if let Some(batch) = batch.as_mut() {
+                        record_writes(batch, &writes).await.map_err(store_error)?;
+                    }
                     tracing::warn!(pipeline = %job.name, source_id = %source_id, code = %code, "dead-lettered: {message}");
                     if let Some(batch) = batch.as_mut() {
                         batch
@@ -355,104 +339,14 @@ impl Runner {
         (fates, None)
     }
 
-    /// Maps and delivers one record. `Err` only for failures that are not this record's fault
-    /// (the network, the store, credentials): the run stops and the record is tried again.
-    /// Records that share match keys take turns through `claims`.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn record(
-        &self,
-        job: &Job,
-        sink: &Connector,
-        record: SourceRecord,
-        snapshot: &CrossReferenceSnapshot,
-        now: Timestamp,
-        dry_run: bool,
-        claims: &MatchClaims,
-    ) -> Result<Fate, DeliveryError> {
-        if record.deleted {
-            tracing::info!(pipeline = %job.name, source_id = %record.id, "deleted at the source; the target is left as it is");
-            return Ok(Fate::DeletedAtSource);
-        }
-        let dead_letter = |code: String, message: String| Fate::DeadLetter {
-            source_id: record.id.clone(),
-            record_json: self.redacted(&record.data.to_string()),
-            code,
-            message: self.redacted(&message),
-        };
-        let env = RunEnv {
-            now,
-            cross_references: snapshot,
-        };
-        let mapped = match job.compiled.run(&from_json(record.data.clone()), &env) {
-            Outcome::Mapped(value) => to_json(&value),
-            Outcome::Filtered => return Ok(Fate::Filtered),
-            Outcome::Skipped(reason) => {
-                tracing::debug!(pipeline = %job.name, source_id = %record.id, "skipped: {reason}");
-                return Ok(Fate::Skipped);
-            }
-            Outcome::Failed(error) => {
-                return Ok(dead_letter(error.code.to_string(), error.message.clone()));
-            }
-        };
-        let Some(link_id) = job.link_id(&record.id, &record.data) else {
-            return Ok(dead_letter(
-                "no_link_id".into(),
-                format!(
-                    "the record has no `{}` to cross-reference it by",
-                    job.link.field
-                ),
-            ));
-        };
-        let _claim = claims.claim(job, &mapped).await;
-        let plan = match deliver::plan(job, sink, &self.store, &link_id, &mapped).await {
-            Ok(plan) => plan,
-            Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
-                return Ok(dead_letter(error.code(), error.to_string()));
-            }
-            Err(error) => return Err(error),
-        };
-        if dry_run {
-            return Ok(Fate::Planned(planned_write(job, &link_id, plan)));
-        }
-        let delivered: Delivered = match deliver::apply(job, sink, &link_id, plan).await {
-            Ok(delivered) => delivered,
-            Err(error) if is_record_fault(&error) => {
-                return Ok(dead_letter(error.code(), error.to_string()));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        let link = CrossReference::new(
-            job.link.collection.clone(),
-            link_id.clone(),
-            job.sink.collection(),
-            delivered.target.id.clone(),
-        );
-        let audit = (delivered.operation != crate::store::Operation::Noop).then(|| AuditEntry {
-            pipeline: job.name.clone(),
-            pipeline_version: job.version.clone(),
-            source_id: link_id,
-            target: job.sink.collection(),
-            target_id: Some(delivered.target.id.clone()),
-            operation: delivered.operation,
-            fields_changed: delivered.fields_changed,
-            at: Timestamp::now(),
-        });
-        Ok(Fate::Delivered {
-            source_id: record.id.clone(),
-            link,
-            audit,
-            operation: delivered.operation,
-        })
-    }
-
-    fn redacted(&self, text: &str) -> String {
+    pub(super) fn redacted(&self, text: &str) -> String {
         redact(text, &self.secrets)
     }
 }
 
 /// A permanent failure caused by this record (a 400 for its fields, a malformed answer about
 /// it), as opposed to one that would fail every record (bad credentials, an unknown stream).
-fn is_record_fault(error: &ConnectorError) -> bool {
+pub(super) fn is_record_fault(error: &ConnectorError) -> bool {
     if !error.is_permanent() {
         return false;
     }
@@ -461,31 +355,6 @@ fn is_record_fault(error: &ConnectorError) -> bool {
         ConnectorError::Http(http) => !matches!(http.status(), Some(401 | 403) | None),
         ConnectorError::Api { status, .. } => !matches!(status, 401 | 403),
         _ => true,
-    }
-}
-
-fn planned_write(job: &Job, link_id: &str, plan: Plan) -> PlannedWrite {
-    let operation = plan.operation();
-    let (current, fields, paths) = match plan {
-        Plan::Create { fields } => {
-            let paths = deliver::leaf_paths(&fields);
-            (None, fields, paths)
-        }
-        Plan::Update {
-            current,
-            changes,
-            paths,
-        } => (Some(current), changes, paths),
-        Plan::Unchanged { current } => (Some(current), Value::Null, Vec::new()),
-    };
-    PlannedWrite {
-        pipeline: job.name.clone(),
-        target: job.sink.collection(),
-        link: format!("{} {link_id}", job.link.collection),
-        operation,
-        current,
-        fields,
-        paths,
     }
 }
 

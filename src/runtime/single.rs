@@ -5,7 +5,8 @@ use jiff::Timestamp;
 use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
-use super::runner::{Fate, RunError, Runner};
+use super::record::{Fate, record_writes, strongest};
+use super::runner::{RunError, Runner};
 use crate::connectors::SourceRecord;
 use crate::store::{Batch, Operation};
 
@@ -70,24 +71,15 @@ impl Runner {
             })?;
         let mut batch = self.store().begin().await.map_err(store_error)?;
         let processed = match fate {
-            Fate::Delivered {
-                source_id,
-                link,
-                audit,
-                operation,
-            } => {
-                batch
-                    .put_cross_reference(&link)
+            Fate::Delivered { source_id, writes } => {
+                record_writes(&mut batch, &writes)
                     .await
                     .map_err(store_error)?;
-                if let Some(entry) = audit {
-                    batch.audit(&entry).await.map_err(store_error)?;
-                }
                 batch
                     .resolve_delivered(&job.name, &source_id)
                     .await
                     .map_err(store_error)?;
-                Processed::Delivered(operation)
+                Processed::Delivered(strongest(&writes))
             }
             Fate::Filtered => Processed::Filtered,
             Fate::Skipped | Fate::DeletedAtSource => Processed::Skipped,
@@ -96,14 +88,28 @@ impl Runner {
                 record_json,
                 code,
                 message,
+                writes,
             } => {
+                record_writes(&mut batch, &writes)
+                    .await
+                    .map_err(store_error)?;
                 batch
                     .dead_letter(&job.name, &source_id, &record_json, &code, &message)
                     .await
                     .map_err(store_error)?;
                 Processed::DeadLettered { code, message }
             }
-            Fate::Planned(write) => Processed::Delivered(write.operation),
+            Fate::Planned(writes) => Processed::Delivered(
+                writes
+                    .iter()
+                    .map(|w| w.operation)
+                    .max_by_key(|operation| match operation {
+                        crate::store::Operation::Create => 2,
+                        crate::store::Operation::Update => 1,
+                        _ => 0,
+                    })
+                    .unwrap_or(crate::store::Operation::Noop),
+            ),
         };
         also(&mut batch, &processed).await.map_err(store_error)?;
         batch.commit().await.map_err(store_error)?;

@@ -203,7 +203,18 @@ pub struct LookupEntry {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MapBlock {
     pub target: QualifiedName,
+    /// `for line in lines`: one sink record per item.
+    pub each: Option<MapEach>,
     pub assignments: Vec<Assignment>,
+    pub span: Span,
+}
+
+/// `map to X for NAME in LIST { ... }`: the block is mapped once per item of `list`, with the
+/// item bound to `name`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapEach {
+    pub name: Ident,
+    pub list: Expr,
     pub span: Span,
 }
 

@@ -301,10 +301,12 @@ impl Builder {
     fn map_block(&self, pair: Pair<Rule>) -> Result<MapBlock> {
         let span = self.span(&pair);
         let mut target = None;
+        let mut each = None;
         let mut assignments = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::qualified_name => target = Some(self.qualified_name(p)),
+                Rule::map_each => each = Some(self.map_each(p)?),
                 Rule::assignment => {
                     let span = self.span(&p);
                     let mut path = Vec::new();
@@ -344,9 +346,27 @@ impl Builder {
             target.ok_or_else(|| super::errors::internal(self.file, "map without a target"))?;
         Ok(MapBlock {
             target,
+            each,
             assignments,
             span,
         })
+    }
+
+    fn map_each(&self, pair: Pair<Rule>) -> Result<MapEach> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut list = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::expr => list = Some(self.expr(p)?),
+                _ => {}
+            }
+        }
+        match (name, list) {
+            (Some(name), Some(list)) => Ok(MapEach { name, list, span }),
+            _ => Err(super::errors::internal(self.file, "`for` without a name and a list")),
+        }
     }
 
     fn sink(&self, pair: Pair<Rule>) -> SinkBlock {

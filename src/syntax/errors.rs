@@ -162,6 +162,8 @@ fn readable(rule: Rule) -> Option<&'static str> {
         }
         kw_every => "`every`",
         kw_to => "`to`",
+        map_each | kw_for => "`for` or `{`",
+        kw_in => "`in`",
         kw_from => "`from` or `{`",
         lookup_inline => "`{`",
         lookup_entry => "a lookup entry (`key => value`)",

@@ -184,6 +184,7 @@ pub fn assign(path: &str, value: Expr) -> Assignment {
 pub fn map_to(target: &str, assignments: Vec<Assignment>) -> PipelineItem {
     PipelineItem::Map(MapBlock {
         target: qn(target),
+        each: None,
         assignments,
         span: sp(),
     })
@@ -306,6 +307,7 @@ pub fn schemas() -> SchemaRegistry {
         record: charge.clone(),
         events: IndexMap::new(),
         id_field: "id".into(),
+        fetchable: Default::default(),
     });
     let event = Type::object(
         ObjectType::named("stripe.event")
@@ -324,6 +326,7 @@ pub fn schemas() -> SchemaRegistry {
         record: Type::Any,
         events,
         id_field: "id".into(),
+        fetchable: Default::default(),
     });
     let customer = ObjectType::named("stripe.customer")
         .field("email", Field::new(Type::optional(Type::String)))

@@ -68,6 +68,7 @@ impl Setup {
             timezone: self.timezone.as_ref(),
             now: self.now,
             cross_references: &self.xrefs,
+            related: &ferry::functions::spec::NoRelated,
             base_dir: Path::new(&self.base_dir),
         };
         let mut args = CallArgs {

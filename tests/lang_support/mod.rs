@@ -58,6 +58,7 @@ pub fn run_with(compiled: &CompiledPipeline, json: &str, xrefs: &MapCrossReferen
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: xrefs,
+        related: &ferry::functions::spec::NoRelated,
     };
     compiled.run(&record, &env)
 }
@@ -73,6 +74,7 @@ pub fn show(outcome: &Outcome) -> String {
         Outcome::Filtered => "filtered".into(),
         Outcome::Skipped(reason) => format!("skipped: {reason}"),
         Outcome::Failed(e) => format!("failed {}: {}", e.code.as_str(), e.message),
+        Outcome::NeedsFetch(request) => format!("needs {request}"),
     }
 }
 
@@ -97,6 +99,7 @@ pub fn eval(text_: &str) -> Result<String, String> {
         timezone: None,
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &NoCrossReferences,
+        related: &ferry::functions::spec::NoRelated,
         base_dir: &base,
     };
     ferry::lang::eval_text(text_, Registry::standard(), &context)

@@ -16,6 +16,10 @@ pub fn schemas() -> SchemaRegistry {
         record: party(),
         events: IndexMap::new(),
         id_field: "id".into(),
+        fetchable: crate::check::Fetchable {
+            by_id: true,
+            filters: Vec::new(),
+        },
     });
     registry.add_target(TargetSchema {
         name: "capsule.party".into(),

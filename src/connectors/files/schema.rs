@@ -15,6 +15,7 @@ pub fn schemas() -> SchemaRegistry {
             record: Type::Any,
             events: IndexMap::new(),
             id_field: "id".into(),
+            fetchable: Default::default(),
         });
         registry.add_sink(SinkSchema {
             name: name.into(),

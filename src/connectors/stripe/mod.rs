@@ -7,6 +7,7 @@ mod client;
 mod convert;
 pub mod form;
 mod poll;
+mod related;
 pub mod schema;
 mod search;
 pub mod signature;

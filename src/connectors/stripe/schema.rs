@@ -5,22 +5,39 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::check::{
-    Field, ObjectType, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
+    Fetchable, Field, ObjectType, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
 };
 
 use super::convert::{self, TableError};
 use super::table::{self, Table};
 
-/// Source stream -> the response object one record is.
-const SOURCES: &[(&str, &str)] = &[
-    ("stripe.customers", "customer"),
-    ("stripe.charges", "charge"),
-    ("stripe.refunds", "refund"),
-    ("stripe.payouts", "payout"),
-    ("stripe.balance_transactions", "balance_transaction"),
-    ("stripe.invoices", "invoice"),
-    ("stripe.products", "product"),
-    ("stripe.prices", "price"),
+/// Source stream -> the response object one record is, and the list parameters that filter
+/// it (what `fetch_all` accepts).
+const SOURCES: &[(&str, &str, &[&str])] = &[
+    ("stripe.customers", "customer", &["email"]),
+    (
+        "stripe.charges",
+        "charge",
+        &["customer", "payment_intent", "transfer_group"],
+    ),
+    ("stripe.refunds", "refund", &["charge", "payment_intent"]),
+    ("stripe.payouts", "payout", &["status", "destination"]),
+    (
+        "stripe.balance_transactions",
+        "balance_transaction",
+        &["payout", "type", "source", "currency"],
+    ),
+    (
+        "stripe.invoices",
+        "invoice",
+        &["customer", "subscription", "status"],
+    ),
+    ("stripe.products", "product", &["active", "shippable", "url"]),
+    (
+        "stripe.prices",
+        "price",
+        &["active", "currency", "product", "type"],
+    ),
 ];
 
 /// Map target -> the create endpoint's parameters, and the sink collection writing it.
@@ -36,12 +53,16 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
     let table = table::table().map_err(|e| TableError(e.to_string()))?;
     let mut roots = Roots::default();
     let mut registry = SchemaRegistry::default();
-    for (source, object) in SOURCES {
+    for (source, object, filters) in SOURCES {
         registry.add_source(SourceSchema {
             name: source.to_string(),
             record: roots.get(table, object)?,
             events: IndexMap::new(),
             id_field: "id".into(),
+            fetchable: Fetchable {
+                by_id: true,
+                filters: filters.iter().map(|f| f.to_string()).collect(),
+            },
         });
     }
     registry.add_source(events_source(table, &mut roots)?);
@@ -80,6 +101,7 @@ fn events_source(table: &Table, roots: &mut Roots) -> Result<SourceSchema, Table
         record: event,
         events,
         id_field: "id".into(),
+        fetchable: Default::default(),
     })
 }
 

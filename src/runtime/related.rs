@@ -1,0 +1,110 @@
+//! Objects fetched for `fetch(...)` and `fetch_all(...)`: a cache shared by a run's records,
+//! and the loop that maps a record again after each fetch.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::deliver::DeliveryError;
+use super::job::Job;
+use super::runner::Runner;
+use crate::connectors::ConnectorError;
+use crate::diagnostics::{Code, Span};
+use crate::functions::spec::{CrossReferences, FetchRequest, Related};
+use crate::lang::json_value::from_json;
+use crate::lang::{Outcome, RecordError, RunEnv, Value};
+
+/// How long a fetched object is reused: long enough for a page of records that share a
+/// customer, short enough that a change in the API is seen by the next poll.
+const FRESH_FOR: Duration = Duration::from_secs(60);
+/// Entries kept at most; past this the stale ones go, then everything.
+const CAPACITY: usize = 10_000;
+/// Fetches one record may need in a chain (a charge's customer, then the customer's invoices).
+const MAX_FETCHES: usize = 16;
+
+/// Fetched objects by request; `None` for an object the API does not have.
+#[derive(Default)]
+pub struct RelatedCache {
+    entries: Mutex<HashMap<FetchRequest, (Instant, Option<Value>)>>,
+}
+
+impl RelatedCache {
+    fn insert(&self, request: FetchRequest, value: Option<Value>) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, (at, _)| at.elapsed() < FRESH_FOR);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(request, (Instant::now(), value));
+    }
+}
+
+impl Related for RelatedCache {
+    fn fetched(&self, request: &FetchRequest) -> Option<Option<Value>> {
+        let entries = self.entries.lock().ok()?;
+        let (at, value) = entries.get(request)?;
+        (at.elapsed() < FRESH_FOR).then(|| value.clone())
+    }
+}
+
+impl Runner {
+    /// Maps `record` through `job`, fetching what its `fetch` calls need first. `Err` when a
+    /// fetch failed for a reason that is not the record's (the network, credentials).
+    pub(super) async fn map_record(
+        &self,
+        job: &Job,
+        record: &Value,
+        cross_references: &dyn CrossReferences,
+        now: jiff::Timestamp,
+    ) -> Result<Outcome, DeliveryError> {
+        for _ in 0..MAX_FETCHES {
+            let env = RunEnv {
+                now,
+                cross_references,
+                related: self.related(),
+            };
+            let request = match job.compiled.run(record, &env) {
+                Outcome::NeedsFetch(request) => request,
+                other => return Ok(other),
+            };
+            match self.fetch(job, &request).await {
+                Ok(value) => self.related().insert(request, value),
+                Err(error) if super::runner::is_record_fault(&error) => {
+                    return Ok(Outcome::Failed(RecordError::new(
+                        Code::FetchNotAvailable,
+                        Span::default(),
+                        format!("fetching {request}: {error}"),
+                    )));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(Outcome::Failed(RecordError::new(
+            Code::FetchNotAvailable,
+            Span::default(),
+            format!("the record needs more than {MAX_FETCHES} fetches"),
+        )))
+    }
+
+    async fn fetch(&self, job: &Job, request: &FetchRequest) -> Result<Option<Value>, ConnectorError> {
+        let (connection, stream) = request
+            .collection
+            .split_once('.')
+            .unwrap_or((request.collection.as_str(), ""));
+        let connector = self.connector_named(connection).ok_or_else(|| {
+            ConnectorError::Unsupported(format!(
+                "pipeline `{}` fetches from `{connection}`, which this environment of ferry.yaml has no connection for",
+                job.name
+            ))
+        })?;
+        tracing::debug!(pipeline = %job.name, %request, "fetching");
+        let fetched = connector
+            .fetch(stream, request.id.as_deref(), &request.filters)
+            .await?;
+        Ok(fetched.map(from_json))
+    }
+}
