@@ -3,48 +3,33 @@
 
 mod run_support;
 
-use ferry::runtime::RunOptions;
 use ferry::store::{AuditFilter, DeadLetterFilter};
 use run_support::*;
-use serde_json::Value;
 
 const CHARGES_TO_ORDERS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/pipelines/stripe_charges_to_business_central.ferry"
 );
 
-async fn stripe_post(world: &World, path: &str, form: &str) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/stripe{path}", world.base))
-        .bearer_auth("sk_test_e2e")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn charges_become_sales_orders_once_and_guest_charges_are_dead_lettered() {
     let world = world_seeded(None, None, Some(7)).await;
     let project = world.project(1000);
-    let customer = stripe_post(&world, "/v1/customers", "email=ada%40example.com").await;
+    let customer = world
+        .stripe_post("/v1/customers", "email=ada%40example.com")
+        .await;
     let customer_id = customer["id"].as_str().unwrap().to_string();
     for amount in [1250, 990, 43000] {
-        stripe_post(
-            &world,
-            "/v1/sandbox/charges",
-            &format!("amount={amount}&currency=aud&customer={customer_id}"),
-        )
-        .await;
+        world
+            .stripe_post(
+                "/v1/sandbox/charges",
+                &format!("amount={amount}&currency=aud&customer={customer_id}"),
+            )
+            .await;
     }
-    stripe_post(&world, "/v1/sandbox/charges", "amount=500&currency=aud").await;
+    world
+        .stripe_post("/v1/sandbox/charges", "amount=500&currency=aud")
+        .await;
 
     let (runner, job, store) = runner(&project, CHARGES_TO_ORDERS).await;
     // The customer was synced to Business Central as C0001 by another pipeline.
@@ -80,15 +65,7 @@ async fn charges_become_sales_orders_once_and_guest_charges_are_dead_lettered() 
         (0, 0, 0),
         "{quiet:?}"
     );
-    let again = run_with(
-        &runner,
-        &job,
-        RunOptions {
-            backfill: true,
-            ..RunOptions::default()
-        },
-    )
-    .await;
+    let again = run_backfill(&runner, &job).await;
     let letters = store
         .dead_letters(&DeadLetterFilter::default())
         .await

@@ -59,6 +59,7 @@ fn contacts_pipeline_items() {
             PipelineItem::Assert(_) => "assert",
             PipelineItem::Map(_) => "map",
             PipelineItem::Sink(_) => "sink",
+            PipelineItem::Step(_) => "step",
             PipelineItem::Test(_) => "test",
         })
         .collect();

@@ -80,7 +80,7 @@ impl<'a> Checker<'a> {
             }
         });
         for entry in object.into_iter().flatten() {
-            if filters.iter().any(|f| *f == entry.key.value) || filters.is_empty() {
+            if filters.contains(&entry.key.value) || filters.is_empty() {
                 continue;
             }
             let help = suggest::did_you_mean(
@@ -93,10 +93,7 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(
                     Code::UnknownFetchFilter,
                     entry.key.span,
-                    format!(
-                        "`{collection}` cannot be listed by `{}`",
-                        entry.key.value
-                    ),
+                    format!("`{collection}` cannot be listed by `{}`", entry.key.value),
                 )
                 .with_label("not a list parameter")
                 .with_help(help),

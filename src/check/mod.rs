@@ -66,9 +66,25 @@ pub struct CheckedPipeline {
     pub sink: String,
     pub match_keys: Vec<String>,
     pub cross_reference: Option<String>,
+    /// Every write in order: the one map and sink, or each `step`. The fields above are the
+    /// first step's.
+    pub steps: Vec<CheckedStep>,
     /// File-backed lookups in scope (the pipeline's and the top-level ones), loaded.
     pub lookups: IndexMap<String, LookupData>,
     pub has_errors: bool,
+}
+
+/// One map and its sink.
+#[derive(Clone, Debug, Default)]
+pub struct CheckedStep {
+    /// The step's name (the pipeline's for a pipeline with no `step`s).
+    pub name: String,
+    pub target: String,
+    pub sink: String,
+    pub match_keys: Vec<String>,
+    pub cross_reference: Option<String>,
+    /// `map to X for item in LIST`.
+    pub each: bool,
 }
 
 /// Checks `modules[0]` (the root file) and its imports `modules[1..]`.

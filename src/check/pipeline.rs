@@ -4,12 +4,14 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
-use super::CheckedPipeline;
 use super::scope::{Checker, Frame, LetInfo};
 use super::suggest;
 use super::types::Type;
+use super::{CheckedPipeline, CheckedStep};
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::syntax::ast::{Expr, Pipeline, PipelineItem, Source, SourceOption, StringLit};
+use crate::syntax::ast::{
+    Expr, Ident, MapBlock, Pipeline, PipelineItem, SinkBlock, Source, SourceOption, StringLit,
+};
 
 /// The single-use sections of a pipeline.
 #[derive(Default)]
@@ -18,6 +20,7 @@ struct Sections<'p> {
     source: Option<&'p Source>,
     map: Option<&'p crate::syntax::ast::MapBlock>,
     sink: Option<&'p crate::syntax::ast::SinkBlock>,
+    steps: Vec<&'p crate::syntax::ast::StepBlock>,
 }
 
 impl<'a> Checker<'a> {
@@ -39,6 +42,7 @@ impl<'a> Checker<'a> {
             sink: String::new(),
             match_keys: Vec::new(),
             cross_reference: None,
+            steps: Vec::new(),
             lookups: IndexMap::new(),
             has_errors: false,
         };
@@ -73,10 +77,11 @@ impl<'a> Checker<'a> {
                     .or_insert_with(|| data.clone());
             }
         }
+        let stepped = !sections.steps.is_empty();
         for (section, present) in [
             ("source", sections.source.is_some()),
-            ("map to", sections.map.is_some()),
-            ("sink", sections.sink.is_some()),
+            ("map to", sections.map.is_some() || stepped),
+            ("sink", sections.sink.is_some() || stepped),
         ] {
             if !present {
                 self.emit(
@@ -158,39 +163,36 @@ impl<'a> Checker<'a> {
                 self.require_handled(&t, "an `assert`", assert.condition.span);
             }
         }
-        let assigned = sections.map.map(|map| {
-            checked.target = map.target.dotted();
-            self.check_map(map)
-        });
-        if let Some(sink) = sections.sink {
-            checked.sink = sink.target.dotted();
-            let target = sections.map.map(|m| m.target.dotted());
-            self.check_sink(sink, target.as_deref(), assigned.as_ref(), checked);
-            if let Some(each) = sections.map.and_then(|m| m.each.as_ref())
-                && checked.match_keys.is_empty()
-            {
-                self.emit(
-                    Diagnostic::new(
-                        Code::EachWithoutMatchKeys,
-                        sink.target.span,
-                        "a `for` map writes several records, so its sink needs `match on`",
-                    )
-                    .with_label("no `match on`")
-                    .with_secondary(each.span, "several records per source record")
-                    .with_help("add `match on` fields that tell the records apart, such as `match on documentNumber, lineNumber`"),
-                );
-            }
+        let parts: Vec<(Option<&Ident>, Option<&MapBlock>, Option<&SinkBlock>)> =
+            if sections.steps.is_empty() {
+                vec![(None, sections.map, sections.sink)]
+            } else {
+                sections
+                    .steps
+                    .iter()
+                    .map(|s| (Some(&s.name), Some(&s.map), Some(&s.sink)))
+                    .collect()
+            };
+        let mut expected = Vec::new();
+        for (name, map, sink) in parts {
+            let step = self.step(name, map, sink, checked);
+            let target_record = map
+                .and_then(|m| self.env.schemas.targets.get(&m.target.dotted()))
+                .map(|t| t.record.clone());
+            expected.push((step.name.clone(), target_record, step.each));
+            checked.steps.push(step);
         }
-        let target_record = sections
-            .map
-            .and_then(|m| self.env.schemas.targets.get(&m.target.dotted()))
-            .map(|t| t.record.clone());
+        if let Some(first) = checked.steps.first() {
+            checked.target = first.target.clone();
+            checked.sink = first.sink.clone();
+            checked.match_keys = first.match_keys.clone();
+            checked.cross_reference = first.cross_reference.clone();
+        }
         let mut tests = 0;
         for item in &pipeline.items {
             if let PipelineItem::Test(test) = item {
                 tests += 1;
-                let each = sections.map.is_some_and(|m| m.each.is_some());
-                self.check_test(test, target_record.as_ref(), each);
+                self.check_test(test, &expected, !sections.steps.is_empty());
             }
         }
         if tests == 0 {
@@ -258,6 +260,10 @@ impl<'a> Checker<'a> {
                     s.span,
                     keep_first(&mut sections.sink, s).map(|f| f.span),
                 ),
+                PipelineItem::Step(s) => {
+                    sections.steps.push(s);
+                    continue;
+                }
                 _ => continue,
             };
             if let Some(first) = first {
@@ -269,7 +275,71 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        if let (Some(first), Some(loose)) = (
+            sections.steps.first(),
+            sections
+                .map
+                .map(|m| m.span)
+                .or(sections.sink.map(|s| s.span)),
+        ) {
+            self.emit(
+                Diagnostic::new(
+                    Code::DuplicateSection,
+                    loose,
+                    "a pipeline with `step`s has its maps and sinks inside them",
+                )
+                .with_label("outside every step")
+                .with_secondary(first.span, "first step")
+                .with_help("move this `map to` and its `sink` into a `step name { ... }`"),
+            );
+        }
+        let mut names: IndexMap<String, Span> = IndexMap::new();
+        for step in &sections.steps {
+            self.duplicate_name(&mut names, &step.name.name, step.name.span);
+        }
         sections
+    }
+
+    /// Checks one map and its sink; what the runner needs of them.
+    fn step(
+        &mut self,
+        name: Option<&Ident>,
+        map: Option<&'a MapBlock>,
+        sink: Option<&'a SinkBlock>,
+        checked: &mut CheckedPipeline,
+    ) -> CheckedStep {
+        checked.match_keys.clear();
+        checked.cross_reference = None;
+        let assigned = map.map(|map| self.check_map(map));
+        let target = map.map(|m| m.target.dotted());
+        let mut step = CheckedStep {
+            name: name.map_or_else(|| checked.name.clone(), |n| n.name.clone()),
+            target: target.clone().unwrap_or_default(),
+            each: map.is_some_and(|m| m.each.is_some()),
+            ..CheckedStep::default()
+        };
+        let Some(sink) = sink else {
+            return step;
+        };
+        step.sink = sink.target.dotted();
+        self.check_sink(sink, target.as_deref(), assigned.as_ref(), checked);
+        step.match_keys = checked.match_keys.clone();
+        step.cross_reference = checked.cross_reference.clone();
+        if let Some(each) = map.and_then(|m| m.each.as_ref())
+            && step.match_keys.is_empty()
+        {
+            self.emit(
+                Diagnostic::new(
+                    Code::EachWithoutMatchKeys,
+                    sink.target.span,
+                    "a `for` map writes several records, so its sink needs `match on`",
+                )
+                .with_label("no `match on`")
+                .with_secondary(each.span, "several records per source record")
+                .with_help("add `match on` fields that tell the records apart, such as `match on documentNumber, lineNumber`"),
+            );
+        }
+        step
     }
 
     /// The record type, after `on "..."` narrowing; fills the source parts of `checked`.

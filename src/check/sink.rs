@@ -390,9 +390,22 @@ impl<'a> Checker<'a> {
             return;
         };
         let field = &field[0];
+        // The id is read from the record (an event's `data.object`): `stripe.customers.customer`
+        // links a charge's customer.
+        let read_from = match self.frame.record.non_null() {
+            Type::Object(record) => match record.fields.get("data").map(|f| f.ty.non_null()) {
+                Some(Type::Object(data)) => {
+                    data.fields.get("object").map(|f| f.ty.non_null().clone())
+                }
+                _ => Some(Type::Object(record.clone())),
+            },
+            _ => None,
+        };
+        let in_record = matches!(&read_from, Some(Type::Object(object)) if object.fields.contains_key(&field.name));
         if let Type::Object(object) = &source.record
             && !object.fields.contains_key(&field.name)
             && object.other_keys.is_none()
+            && !in_record
         {
             let mut diagnostic = Diagnostic::new(
                 Code::UnknownCrossReference,

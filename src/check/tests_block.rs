@@ -17,8 +17,14 @@ const TEST_KEYS: &[&str] = &[
 ];
 
 impl<'a> Checker<'a> {
-    /// `each`: the map writes one record per item, so `expect` is a list of them.
-    pub(crate) fn check_test(&mut self, test: &TestBlock, target: Option<&Type>, each: bool) {
+    /// `steps`: each step's name, target record and whether it maps `for` each item (then its
+    /// `expect` is a list). With `named` steps, `expect` is keyed by step name.
+    pub(crate) fn check_test(
+        &mut self,
+        test: &TestBlock,
+        steps: &[(String, Option<Type>, bool)],
+        named: bool,
+    ) {
         let frame = Frame {
             record: Type::Any,
             timezone: true,
@@ -26,10 +32,15 @@ impl<'a> Checker<'a> {
             base_dir: self.frame.base_dir.clone(),
             ..Frame::default()
         };
-        self.with_frame(frame, |checker| checker.test_entries(test, target, each));
+        self.with_frame(frame, |checker| checker.test_entries(test, steps, named));
     }
 
-    fn test_entries(&mut self, test: &TestBlock, target: Option<&Type>, each: bool) {
+    fn test_entries(
+        &mut self,
+        test: &TestBlock,
+        steps: &[(String, Option<Type>, bool)],
+        named: bool,
+    ) {
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for entry in &test.entries {
             let key = entry.key.name.as_str();
@@ -67,8 +78,12 @@ impl<'a> Checker<'a> {
             }
             seen.push((key, entry.key.span));
             match key {
-                "expect" if each => self.expected_list(&entry.value, target),
-                "expect" => self.expectation(&entry.value, target),
+                "expect" if named => self.expected_steps(&entry.value, steps),
+                "expect" => match steps.first() {
+                    Some((_, target, true)) => self.expected_list(&entry.value, target.as_ref()),
+                    Some((_, target, false)) => self.expectation(&entry.value, target.as_ref()),
+                    None => self.expectation(&entry.value, None),
+                },
                 "expect_skip" | "expect_error" => self.string_entry(key, &entry.value),
                 "now" => {
                     self.string_entry(key, &entry.value);
@@ -135,24 +150,68 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `expect = { step: { ... }, ... }`: what each named step writes (steps left out are not
+    /// compared).
+    fn expected_steps(&mut self, value: &Expr, steps: &[(String, Option<Type>, bool)]) {
+        let ExprKind::Object(entries) = &value.kind else {
+            self.not_a_literal(
+                value,
+                "this pipeline has steps, so `expect` must be an object keyed by step name",
+                "not an object literal",
+                "write `expect = { step_name: { field: value, ... }, ... }`",
+            );
+            return;
+        };
+        for entry in entries {
+            match steps.iter().find(|(name, _, _)| *name == entry.key.value) {
+                Some((_, target, true)) => self.expected_list(&entry.value, target.as_ref()),
+                Some((_, target, false)) => self.expectation(&entry.value, target.as_ref()),
+                None => {
+                    let help = suggest::did_you_mean(
+                        &entry.key.value,
+                        steps.iter().map(|(name, _, _)| name.as_str()),
+                        str::to_string,
+                    )
+                    .unwrap_or_else(|| "key `expect` by the names of the pipeline's steps".into());
+                    self.emit(
+                        Diagnostic::new(
+                            Code::UnknownTestKey,
+                            entry.key.span,
+                            format!("`{}` is not a step of this pipeline", entry.key.value),
+                        )
+                        .with_label("no such step")
+                        .with_help(help),
+                    );
+                    self.infer(&entry.value, true);
+                }
+            }
+        }
+    }
+
     /// `expect = [{ ... }, ...]` for a `for` map: one object literal per record written.
     fn expected_list(&mut self, value: &Expr, target: Option<&Type>) {
         let ExprKind::List(items) = &value.kind else {
-            self.infer(value, true);
-            self.emit(
-                Diagnostic::new(
-                    Code::TypeMismatch,
-                    value.span,
-                    "this map writes one record per item, so `expect` must be a list literal of them",
-                )
-                .with_label("not a list literal")
-                .with_help("write `expect = [{ field: value, ... }, ...]`"),
+            self.not_a_literal(
+                value,
+                "this map writes one record per item, so `expect` must be a list literal of them",
+                "not a list literal",
+                "write `expect = [{ field: value, ... }, ...]`",
             );
             return;
         };
         for item in items {
             self.expectation(item, target);
         }
+    }
+
+    /// E0300 for an `expect` that is not the literal its pipeline needs.
+    fn not_a_literal(&mut self, value: &Expr, message: &str, label: &str, help: &str) {
+        self.infer(value, true);
+        self.emit(
+            Diagnostic::new(Code::TypeMismatch, value.span, message)
+                .with_label(label)
+                .with_help(help),
+        );
     }
 
     fn expectation(&mut self, value: &Expr, target: Option<&Type>) {

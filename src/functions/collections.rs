@@ -240,10 +240,16 @@ pub fn specs() -> Vec<FunctionSpec> {
             }),
             "Numbers the items from 1: each becomes `{ number, item }`, for journal line numbers \
              and positions (`for line in enumerate(lines) { lineNumber = line.number * 10000 }`).",
-            &[Example {
-                call: r#"enumerate(["a", "b"])"#,
-                result: Ok(r#"[{"number": 1, "item": "a"}, {"number": 2, "item": "b"}]"#),
-            }],
+            &[
+                Example {
+                    call: r#"enumerate(["a", "b"])"#,
+                    result: Ok(r#"[{"number": 1, "item": "a"}, {"number": 2, "item": "b"}]"#),
+                },
+                Example {
+                    call: "enumerate([])",
+                    result: Ok("[]"),
+                },
+            ],
             enumerate,
         ),
         spec(

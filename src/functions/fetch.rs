@@ -30,10 +30,16 @@ pub fn specs() -> Vec<FunctionSpec> {
                   bare dotted name. Answers are cached, so records that share a customer fetch \
                   it once. It fails when the object does not exist; network failures are not \
                   the record's fault and stop the run to be tried again.",
-            examples: &[Example {
-                call: r#"fetch(stripe.customers, "cus_1")"#,
-                result: Err("needs stripe.customers/cus_1"),
-            }],
+            examples: &[
+                Example {
+                    call: r#"fetch(stripe.customers, "cus_1")"#,
+                    result: Err("needs stripe.customers/cus_1"),
+                },
+                Example {
+                    call: "fetch(capsule.parties, 11587)",
+                    result: Err("needs capsule.parties/11587"),
+                },
+            ],
             call: fetch,
         },
         FunctionSpec {
@@ -53,10 +59,16 @@ pub fn specs() -> Vec<FunctionSpec> {
                   transactions a payout settled. The filters are an object of the API's list \
                   parameters (the checker knows which each collection takes). Answers are \
                   cached; an empty list is a valid answer.",
-            examples: &[Example {
-                call: r#"fetch_all(stripe.balance_transactions, { payout: "po_1" })"#,
-                result: Err("needs stripe.balance_transactions?payout=po_1"),
-            }],
+            examples: &[
+                Example {
+                    call: r#"fetch_all(stripe.balance_transactions, { payout: "po_1" })"#,
+                    result: Err("needs stripe.balance_transactions?payout=po_1"),
+                },
+                Example {
+                    call: r#"fetch_all(stripe.charges, { payment_intent: "pi_1", customer: "cus_1" })"#,
+                    result: Err("needs stripe.charges?customer=cus_1&payment_intent=pi_1"),
+                },
+            ],
             call: fetch_all,
         },
     ]

@@ -27,9 +27,8 @@ pub struct CompiledPipeline {
     pub name: String,
     pub(crate) lets: Vec<Node>,
     pub(crate) filters: Vec<Node>,
-    pub(crate) fields: Vec<(Vec<String>, Node, Span)>,
-    /// `map to X for item in LIST`: the list; the fields see the item as local slot 0.
-    pub(crate) each: Option<Node>,
+    /// The maps, in order: the one `map to`, or one per `step`.
+    pub(crate) steps: Vec<CompiledStep>,
     pub(crate) tables: Vec<HashMap<String, Value>>,
     pub(crate) functions: Vec<UserFunction>,
     pub(crate) timezone: Option<jiff::tz::TimeZone>,
@@ -38,6 +37,15 @@ pub struct CompiledPipeline {
     pub(crate) asserts: Vec<(Node, String, Span)>,
     /// Collections named by `xref(...)` calls: the runner snapshots their links.
     pub xref_collections: Vec<String>,
+}
+
+/// One map: its fields, and for `map to X for item in LIST` the list, whose item the fields see
+/// as local slot 0.
+pub(crate) struct CompiledStep {
+    /// The `step`'s name; `None` for a pipeline's one `map to`.
+    pub name: Option<String>,
+    pub fields: Vec<(Vec<String>, Node, Span)>,
+    pub each: Option<Node>,
 }
 
 pub(crate) struct UserFunction {
@@ -64,8 +72,7 @@ pub fn compile(
         name: pipeline.name.name.clone(),
         lets: Vec::new(),
         filters: Vec::new(),
-        fields: Vec::new(),
-        each: None,
+        steps: Vec::new(),
         tables: Vec::new(),
         functions: Vec::new(),
         timezone: options.timezone,
@@ -155,21 +162,30 @@ pub fn compile(
         }
     }
     for item in &pipeline.items {
-        if let PipelineItem::Map(map) = item {
-            if let Some(each) = &map.each {
-                program.each = Some(compiler.expr(&each.list)?);
-                compiler.locals = vec![each.name.name.clone()];
-            }
-            for assignment in &map.assignments {
-                let path = assignment.target.iter().map(|s| s.name.clone()).collect();
-                program.fields.push((
-                    path,
-                    compiler.expr(&assignment.value)?,
-                    assignment.value.span,
-                ));
-            }
-            compiler.locals.clear();
+        let (name, map) = match item {
+            PipelineItem::Map(map) => (None, map),
+            PipelineItem::Step(step) => (Some(step.name.name.clone()), &step.map),
+            _ => continue,
+        };
+        let mut step = CompiledStep {
+            name,
+            fields: Vec::new(),
+            each: None,
+        };
+        if let Some(each) = &map.each {
+            step.each = Some(compiler.expr(&each.list)?);
+            compiler.locals = vec![each.name.name.clone()];
         }
+        for assignment in &map.assignments {
+            let path = assignment.target.iter().map(|s| s.name.clone()).collect();
+            step.fields.push((
+                path,
+                compiler.expr(&assignment.value)?,
+                assignment.value.span,
+            ));
+        }
+        compiler.locals.clear();
+        program.steps.push(step);
     }
     program.xref_collections = std::mem::take(&mut compiler.xref_collections);
     Ok(program)

@@ -77,9 +77,12 @@ impl CompiledPipeline {
         self.asserts
             .iter()
             .for_each(|(node, _, _)| walker.visit(node));
-        self.fields
-            .iter()
-            .for_each(|(_, node, _)| walker.visit(node));
+        for step in &self.steps {
+            step.each.iter().for_each(|node| walker.visit(node));
+            step.fields
+                .iter()
+                .for_each(|(_, node, _)| walker.visit(node));
+        }
         self.functions
             .iter()
             .for_each(|function| walker.visit(&function.body));

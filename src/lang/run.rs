@@ -12,7 +12,19 @@ use crate::functions::spec::{CallContext, FunctionError};
 use crate::syntax::ast::Expr;
 
 impl CompiledPipeline {
+    /// Maps `record` through the first (or only) map.
     pub fn run(&self, record: &Value, env: &RunEnv) -> Outcome {
+        self.run_step(0, record, env)
+    }
+
+    /// The number of maps: one, or one per `step`.
+    pub fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Maps `record` through map `step` (after the filters and asserts, which every step
+    /// shares).
+    pub fn run_step(&self, step: usize, record: &Value, env: &RunEnv) -> Outcome {
         let context = CallContext {
             timezone: self.timezone.as_ref(),
             now: env.now,
@@ -48,8 +60,15 @@ impl CompiledPipeline {
                 Err(flow) => return stopped(flow),
             }
         }
-        let Some(each) = &self.each else {
-            return match self.fields(&mut machine) {
+        let Some(compiled) = self.steps.get(step) else {
+            return Outcome::Failed(RecordError::new(
+                Code::RuntimeType,
+                crate::diagnostics::Span::default(),
+                format!("pipeline `{}` has no step {step}", self.name),
+            ));
+        };
+        let Some(each) = &compiled.each else {
+            return match fields(&compiled.fields, &mut machine) {
                 Ok(value) => Outcome::Mapped(value),
                 Err(outcome) => outcome,
             };
@@ -69,7 +88,7 @@ impl CompiledPipeline {
         for item in items.iter() {
             machine.stack.clear();
             machine.stack.push(item.clone());
-            match self.fields(&mut machine) {
+            match fields(&compiled.fields, &mut machine) {
                 Ok(value) => outputs.push(value),
                 Err(outcome) => return outcome,
             }
@@ -79,13 +98,23 @@ impl CompiledPipeline {
 
     /// Whether the map writes one record per item of a list (`map to X for item in LIST`):
     /// then a mapped record is a list of them.
-    pub fn maps_each(&self) -> bool {
-        self.each.is_some()
+    pub fn maps_each(&self, step: usize) -> bool {
+        self.steps.get(step).is_some_and(|s| s.each.is_some())
     }
+}
 
-    fn fields(&self, machine: &mut Machine) -> Result<Value, Outcome> {
+/// Evaluates the fields of one output record.
+fn fields(
+    fields: &[(
+        Vec<String>,
+        crate::lang::node::Node,
+        crate::diagnostics::Span,
+    )],
+    machine: &mut Machine,
+) -> Result<Value, Outcome> {
+    {
         let mut output = Output::default();
-        for (path, node, span) in &self.fields {
+        for (path, node, span) in fields {
             match machine.eval(node) {
                 Ok(Value::Omit) => {}
                 Ok(Value::Missing) => {

@@ -113,14 +113,16 @@ fn run(
         Some(value) => fetched_by_key(value)?,
         None => FetchedByKey::default(),
     };
-    let outcome = compiled.run(
-        &input,
-        &RunEnv {
-            now,
-            cross_references: &cross_references,
-            related: &related,
-        },
-    );
+    let env = RunEnv {
+        now,
+        cross_references: &cross_references,
+        related: &related,
+    };
+    let outcome = if compiled.steps.iter().any(|step| step.name.is_some()) {
+        every_step(compiled, &input, &env)
+    } else {
+        compiled.run(&input, &env)
+    };
     if let Some(expected) = entries.get("expect") {
         return match outcome {
             Outcome::Mapped(actual) => compare(expected, &actual),
@@ -163,6 +165,21 @@ fn describe(outcome: &Outcome) -> String {
             "it needs `{request}` from the API; give it in `fetched = {{ \"{request}\": ... }}`"
         ),
     }
+}
+
+/// Maps every step; the first outcome that is not a mapped record, or an object of each step's
+/// record keyed by step name (which `expect = { step: { ... } }` compares).
+fn every_step(compiled: &CompiledPipeline, input: &Value, env: &RunEnv) -> Outcome {
+    let mut written = Map::new();
+    for (index, step) in compiled.steps.iter().enumerate() {
+        match compiled.run_step(index, input, env) {
+            Outcome::Mapped(value) => {
+                written.insert(step.name.clone().unwrap_or_default(), value);
+            }
+            other => return other,
+        }
+    }
+    Outcome::Mapped(Value::object(written))
 }
 
 /// `fetched = { "stripe.customers/cus_1": { ... }, "stripe.refunds?charge=ch_1": [ ... ] }`;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
 use super::deliver;
-use super::job::Job;
+use super::job::Step;
 
 #[derive(Default)]
 pub(super) struct MatchClaims {
@@ -19,8 +19,9 @@ pub(super) struct MatchClaims {
 impl MatchClaims {
     /// Waits until no other record of the page holds `mapped`'s match keys, and holds them
     /// until the guard drops; `None` when the sink matches on nothing.
-    pub(super) async fn claim(&self, job: &Job, mapped: &Value) -> Option<OwnedMutexGuard<()>> {
-        let keys = deliver::match_keys(job, mapped);
+    pub(super) async fn claim(&self, step: &Step, mapped: &Value) -> Option<OwnedMutexGuard<()>> {
+        let keys = deliver::match_keys(step, mapped);
+        let sink = step.sink.collection();
         if keys.is_empty() {
             return None;
         }
@@ -32,7 +33,7 @@ impl MatchClaims {
             .locks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(text.join("\u{0}"))
+            .entry(format!("{sink}\u{0}{}", text.join("\u{0}")))
             .or_default()
             .clone();
         Some(lock.lock_owned().await)

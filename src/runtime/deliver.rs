@@ -5,7 +5,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::diff;
-use super::job::Job;
+use super::job::{Job, Step};
 use crate::connectors::{Connector, ConnectorError, MatchKey, TargetRecord, Write};
 use crate::store::{Operation, Store, StoreError};
 
@@ -53,20 +53,20 @@ pub enum DeliveryError {
 
 /// Decides what to do with `mapped`, the record linked by `link_id`, reading but not writing.
 pub async fn plan(
-    job: &Job,
+    step: &Step,
     sink: &Connector,
     store: &Store,
     link_id: &str,
     mapped: &Value,
 ) -> Result<Plan, DeliveryError> {
-    let collection = &job.sink.stream;
+    let collection = &step.sink.stream;
     let mut current = None;
-    if let Some(target_id) = store.target_id(&job.sink.collection(), link_id).await? {
+    if let Some(target_id) = store.target_id(&step.sink.collection(), link_id).await? {
         // Gone from the target (deleted by hand): found by match key or made again.
         current = sink.get(collection, &target_id).await?;
     }
     if current.is_none() {
-        let keys = match_keys(job, mapped);
+        let keys = match_keys(step, mapped);
         if !keys.is_empty() {
             current = sink.find(collection, &keys).await?;
         }
@@ -93,16 +93,17 @@ pub async fn plan(
 /// Carries out `plan`, with an idempotency key that makes sending it twice harmless.
 pub async fn apply(
     job: &Job,
+    step: &Step,
     sink: &Connector,
     link_id: &str,
     plan: Plan,
 ) -> Result<Delivered, ConnectorError> {
-    let collection = &job.sink.stream;
+    let collection = &step.sink.stream;
     match plan {
         Plan::Create { fields } => {
             let fields_changed = leaf_paths(&fields);
             let write = Write {
-                idempotency_key: idempotency_key(job, link_id, "create", "", &fields),
+                idempotency_key: idempotency_key(job, step, link_id, "create", "", &fields),
                 fields,
             };
             let target = sink.create(collection, &write).await?;
@@ -118,7 +119,14 @@ pub async fn apply(
             paths,
         } => {
             let write = Write {
-                idempotency_key: idempotency_key(job, link_id, "update", &current.id, &changes),
+                idempotency_key: idempotency_key(
+                    job,
+                    step,
+                    link_id,
+                    "update",
+                    &current.id,
+                    &changes,
+                ),
                 fields: changes,
             };
             let target = sink.update(collection, &current, &write).await?;
@@ -137,9 +145,9 @@ pub async fn apply(
 }
 
 /// The sink's `match on` keys with the mapped values; empty when any key has no value.
-pub(super) fn match_keys(job: &Job, mapped: &Value) -> Vec<MatchKey> {
+pub(super) fn match_keys(step: &Step, mapped: &Value) -> Vec<MatchKey> {
     let mut keys = Vec::new();
-    for path in &job.match_keys {
+    for path in &step.match_keys {
         let value = path
             .split('.')
             .try_fold(mapped, |value, name| value.get(name));
@@ -158,15 +166,18 @@ pub(super) fn match_keys(job: &Job, mapped: &Value) -> Vec<MatchKey> {
 /// same write always gets the same key, and a changed record gets a new one.
 pub fn idempotency_key(
     job: &Job,
+    step: &Step,
     link_id: &str,
     operation: &str,
     target_id: &str,
     fields: &Value,
 ) -> String {
     let mut hasher = Sha256::new();
+    let sink = step.sink.collection();
     for part in [
         job.name.as_str(),
-        job.link.collection.as_str(),
+        sink.as_str(),
+        step.link.collection.as_str(),
         link_id,
         operation,
         target_id,

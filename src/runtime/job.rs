@@ -49,16 +49,25 @@ pub struct LinkSpec {
     pub field: String,
 }
 
+/// One map's sink: where its records go, how they are found again, what links them.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The step's name (the pipeline's, for a pipeline without `step`s).
+    pub name: String,
+    pub sink: Endpoint,
+    pub match_keys: Vec<String>,
+    pub link: LinkSpec,
+}
+
 pub struct Job {
     pub name: String,
     pub compiled: CompiledPipeline,
     /// SHA-256 of the pipeline file's text, recorded with every audit entry.
     pub version: String,
     pub source: Endpoint,
-    pub sink: Endpoint,
     pub events: Vec<String>,
-    pub match_keys: Vec<String>,
-    pub link: LinkSpec,
+    /// The writes of each record, in order (one for a pipeline without `step`s).
+    pub steps: Vec<Step>,
     pub poll_every: Option<Duration>,
 }
 
@@ -84,30 +93,40 @@ impl Job {
             .map(|file| file.text.to_string())
             .unwrap_or_default();
         let source = Endpoint::parse(&checked.source)?;
-        let link = match &checked.cross_reference {
-            Some(dotted) => {
-                let (collection, field) = dotted
-                    .rsplit_once('.')
-                    .ok_or_else(|| format!("`cross_reference {dotted}` names no id field"))?;
-                LinkSpec {
-                    collection: collection.to_string(),
-                    field: field.to_string(),
+        let mut steps = Vec::new();
+        for step in &checked.steps {
+            let link = match &step.cross_reference {
+                Some(dotted) => {
+                    let (collection, field) = dotted
+                        .rsplit_once('.')
+                        .ok_or_else(|| format!("`cross_reference {dotted}` names no id field"))?;
+                    LinkSpec {
+                        collection: collection.to_string(),
+                        field: field.to_string(),
+                    }
                 }
-            }
-            None => LinkSpec {
-                collection: source.collection(),
-                field: String::new(),
-            },
-        };
+                None => LinkSpec {
+                    collection: source.collection(),
+                    field: String::new(),
+                },
+            };
+            steps.push(Step {
+                name: step.name.clone(),
+                sink: Endpoint::parse(&step.sink)?,
+                match_keys: step.match_keys.clone(),
+                link,
+            });
+        }
+        if steps.is_empty() {
+            return Err(format!("pipeline `{name}` writes nothing"));
+        }
         Ok(Job {
             name: name.to_string(),
             compiled,
             version: pipeline_version(&text),
-            sink: Endpoint::parse(&checked.sink)?,
             source,
             events: checked.events.clone(),
-            match_keys: checked.match_keys.clone(),
-            link,
+            steps,
             poll_every: checked
                 .poll_every
                 .and_then(|s| u64::try_from(s).ok())
@@ -120,10 +139,20 @@ impl Job {
         self.source.stream == "events"
     }
 
-    /// The id that links `record` to its target: the cross reference's field, or the source
-    /// record's own id.
-    pub fn link_id(&self, record_id: &str, data: &serde_json::Value) -> Option<String> {
-        if self.link.field.is_empty() {
+    /// The first step, whose link groups the records of a page.
+    pub fn first(&self) -> Option<&Step> {
+        self.steps.first()
+    }
+
+    /// The id that links `record` to `step`'s target: the step's cross reference field, or the
+    /// source record's own id.
+    pub fn link_id(
+        &self,
+        step: &Step,
+        record_id: &str,
+        data: &serde_json::Value,
+    ) -> Option<String> {
+        if step.link.field.is_empty() {
             return Some(record_id.to_string());
         }
         let object = if self.reads_events() {
@@ -131,7 +160,7 @@ impl Job {
         } else {
             data
         };
-        match object.get(&self.link.field)? {
+        match object.get(&step.link.field)? {
             serde_json::Value::String(id) if !id.is_empty() => Some(id.clone()),
             serde_json::Value::Number(id) => Some(id.to_string()),
             _ => None,

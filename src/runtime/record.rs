@@ -6,14 +6,17 @@ use serde_json::Value;
 
 use super::claims::MatchClaims;
 use super::deliver::{self, Delivered, DeliveryError, Plan};
-use super::job::Job;
+use super::job::{Job, Step};
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
 use crate::connectors::{Connector, SourceRecord};
 use crate::diagnostics::Code;
+use crate::functions::spec::CrossReferences;
 use crate::lang::Outcome;
 use crate::lang::json_value::{from_json, to_json};
-use crate::store::{AuditEntry, Batch, CrossReference, CrossReferenceSnapshot, Operation, StoreError};
+use crate::store::{
+    AuditEntry, Batch, CrossReference, CrossReferenceSnapshot, Operation, StoreError,
+};
 
 /// What became of one record.
 pub(super) enum Fate {
@@ -75,7 +78,6 @@ impl Runner {
     pub(super) async fn record(
         &self,
         job: &Job,
-        sink: &Connector,
         record: SourceRecord,
         snapshot: &CrossReferenceSnapshot,
         now: Timestamp,
@@ -94,63 +96,94 @@ impl Runner {
             writes,
         };
         let input = from_json(record.data.clone());
-        let mapped = match self.map_record(job, &input, snapshot, now).await? {
-            Outcome::Mapped(value) => value,
-            Outcome::Filtered => return Ok(Fate::Filtered),
-            Outcome::Skipped(reason) => {
-                tracing::debug!(pipeline = %job.name, source_id = %record.id, "skipped: {reason}");
-                return Ok(Fate::Skipped);
-            }
-            Outcome::Failed(error) => {
-                return Ok(dead_letter(error.code.to_string(), error.message, Vec::new()));
-            }
-            Outcome::NeedsFetch(request) => {
-                return Ok(dead_letter(
-                    Code::FetchNotAvailable.to_string(),
-                    format!("{request} was not fetched"),
-                    Vec::new(),
-                ));
-            }
-        };
-        let Some(link_id) = job.link_id(&record.id, &record.data) else {
-            return Ok(dead_letter(
-                "no_link_id".into(),
-                format!(
-                    "the record has no `{}` to cross-reference it by",
-                    job.link.field
-                ),
-                Vec::new(),
-            ));
-        };
-        let outputs: Vec<(String, Value)> = match (&mapped, job.compiled.maps_each()) {
-            (crate::lang::Value::List(items), true) => items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| (format!("{link_id}#{}", index + 1), to_json(item)))
-                .collect(),
-            _ => vec![(link_id, to_json(&mapped))],
-        };
-        let mut writes = Vec::new();
+        let mut writes: Vec<Written> = Vec::new();
         let mut planned = Vec::new();
-        for (link_id, fields) in outputs {
-            let _claim = claims.claim(job, &fields).await;
-            let plan = match deliver::plan(job, sink, self.store(), &link_id, &fields).await {
-                Ok(plan) => plan,
-                Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
-                    return Ok(dead_letter(error.code(), error.to_string(), writes));
-                }
-                Err(error) => return Err(error),
+        // Links the earlier steps made for this record, for `xref` in the later ones.
+        let mut made: Vec<CrossReference> = Vec::new();
+        for (index, step) in job.steps.iter().enumerate() {
+            let known = Overlay {
+                made: CrossReferenceSnapshot::from_links(made.iter().cloned()),
+                stored: snapshot,
             };
-            if dry_run {
-                planned.push(planned_write(job, &link_id, plan));
-                continue;
-            }
-            match deliver::apply(job, sink, &link_id, plan).await {
-                Ok(delivered) => writes.push(written(job, link_id, delivered)),
-                Err(error) if is_record_fault(&error) => {
-                    return Ok(dead_letter(error.code(), error.to_string(), writes));
+            let mapped = match self.map_record(job, index, &input, &known, now).await? {
+                Outcome::Mapped(value) => value,
+                Outcome::Filtered => return Ok(Fate::Filtered),
+                Outcome::Skipped(reason) if index == 0 => {
+                    tracing::debug!(pipeline = %job.name, source_id = %record.id, "skipped: {reason}");
+                    return Ok(Fate::Skipped);
                 }
-                Err(error) => return Err(error.into()),
+                Outcome::Skipped(reason) => {
+                    tracing::debug!(pipeline = %job.name, step = %step.name, source_id = %record.id, "later steps skipped: {reason}");
+                    break;
+                }
+                Outcome::Failed(error) => {
+                    return Ok(dead_letter(error.code.to_string(), error.message, writes));
+                }
+                Outcome::NeedsFetch(request) => {
+                    return Ok(dead_letter(
+                        Code::FetchNotAvailable.to_string(),
+                        format!("{request} was not fetched"),
+                        writes,
+                    ));
+                }
+            };
+            let Some(link_id) = job.link_id(step, &record.id, &record.data) else {
+                return Ok(dead_letter(
+                    "no_link_id".into(),
+                    format!(
+                        "the record has no `{}` to cross-reference it by",
+                        step.link.field
+                    ),
+                    writes,
+                ));
+            };
+            let Some(sink) = self.sink_of(step) else {
+                return Err(DeliveryError::Connector(
+                    crate::connectors::ConnectorError::Unsupported(format!(
+                        "pipeline `{}`: no connection for `{}`",
+                        job.name, step.sink.connection
+                    )),
+                ));
+            };
+            let outputs: Vec<(String, Value)> = match (&mapped, job.compiled.maps_each(index)) {
+                (crate::lang::Value::List(items), true) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(n, item)| (format!("{link_id}#{}", n + 1), to_json(item)))
+                    .collect(),
+                _ => vec![(link_id, to_json(&mapped))],
+            };
+            for (link_id, fields) in outputs {
+                let _claim = claims.claim(step, &fields).await;
+                let plan = match deliver::plan(step, &sink, self.store(), &link_id, &fields).await {
+                    Ok(plan) => plan,
+                    Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
+                        return Ok(dead_letter(error.code(), error.to_string(), writes));
+                    }
+                    Err(error) => return Err(error),
+                };
+                if dry_run {
+                    let target = match &plan {
+                        Plan::Create { .. } => "(to be created)".to_string(),
+                        Plan::Update { current, .. } | Plan::Unchanged { current } => {
+                            current.id.clone()
+                        }
+                    };
+                    made.push(link(step, &link_id, &target));
+                    planned.push(planned_write(job, step, &link_id, plan));
+                    continue;
+                }
+                match deliver::apply(job, step, &sink, &link_id, plan).await {
+                    Ok(delivered) => {
+                        let write = written(job, step, link_id, delivered);
+                        made.push(write.link.clone());
+                        writes.push(write);
+                    }
+                    Err(error) if is_record_fault(&error) => {
+                        return Ok(dead_letter(error.code(), error.to_string(), writes));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
         if dry_run {
@@ -161,20 +194,44 @@ impl Runner {
             writes,
         })
     }
+
+    /// The client `step` writes through (the run checked that it exists).
+    fn sink_of(&self, step: &Step) -> Option<std::sync::Arc<Connector>> {
+        self.connector_named(&step.sink.connector_key(false))
+            .cloned()
+    }
 }
 
-fn written(job: &Job, link_id: String, delivered: Delivered) -> Written {
-    let link = CrossReference::new(
-        job.link.collection.clone(),
-        link_id.clone(),
-        job.sink.collection(),
-        delivered.target.id.clone(),
-    );
+/// Cross references made by the earlier steps of this record, over those stored before.
+struct Overlay<'a> {
+    made: CrossReferenceSnapshot,
+    stored: &'a CrossReferenceSnapshot,
+}
+
+impl CrossReferences for Overlay<'_> {
+    fn target_id(&self, collection: &str, id: &str) -> Option<String> {
+        self.made
+            .target_id(collection, id)
+            .or_else(|| self.stored.target_id(collection, id))
+    }
+}
+
+fn link(step: &Step, link_id: &str, target_id: &str) -> CrossReference {
+    CrossReference::new(
+        step.link.collection.clone(),
+        link_id.to_string(),
+        step.sink.collection(),
+        target_id.to_string(),
+    )
+}
+
+fn written(job: &Job, step: &Step, link_id: String, delivered: Delivered) -> Written {
+    let link = link(step, &link_id, &delivered.target.id);
     let audit = (delivered.operation != Operation::Noop).then(|| AuditEntry {
         pipeline: job.name.clone(),
         pipeline_version: job.version.clone(),
         source_id: link_id,
-        target: job.sink.collection(),
+        target: step.sink.collection(),
         target_id: Some(delivered.target.id.clone()),
         operation: delivered.operation,
         fields_changed: delivered.fields_changed,
@@ -187,7 +244,7 @@ fn written(job: &Job, link_id: String, delivered: Delivered) -> Written {
     }
 }
 
-fn planned_write(job: &Job, link_id: &str, plan: Plan) -> PlannedWrite {
+fn planned_write(job: &Job, step: &Step, link_id: &str, plan: Plan) -> PlannedWrite {
     let operation = plan.operation();
     let (current, fields, paths) = match plan {
         Plan::Create { fields } => {
@@ -203,12 +260,11 @@ fn planned_write(job: &Job, link_id: &str, plan: Plan) -> PlannedWrite {
     };
     PlannedWrite {
         pipeline: job.name.clone(),
-        target: job.sink.collection(),
-        link: format!("{} {link_id}", job.link.collection),
+        target: step.sink.collection(),
+        link: format!("{} {link_id}", step.link.collection),
         operation,
         current,
         fields,
         paths,
     }
 }
-

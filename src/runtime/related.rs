@@ -57,6 +57,7 @@ impl Runner {
     pub(super) async fn map_record(
         &self,
         job: &Job,
+        step: usize,
         record: &Value,
         cross_references: &dyn CrossReferences,
         now: jiff::Timestamp,
@@ -67,7 +68,7 @@ impl Runner {
                 cross_references,
                 related: self.related(),
             };
-            let request = match job.compiled.run(record, &env) {
+            let request = match job.compiled.run_step(step, record, &env) {
                 Outcome::NeedsFetch(request) => request,
                 other => return Ok(other),
             };
@@ -90,7 +91,11 @@ impl Runner {
         )))
     }
 
-    async fn fetch(&self, job: &Job, request: &FetchRequest) -> Result<Option<Value>, ConnectorError> {
+    async fn fetch(
+        &self,
+        job: &Job,
+        request: &FetchRequest,
+    ) -> Result<Option<Value>, ConnectorError> {
         let (connection, stream) = request
             .collection
             .split_once('.')

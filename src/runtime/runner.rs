@@ -9,8 +9,8 @@ use jiff::Timestamp;
 
 use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
-use super::record::{Fate, record_writes};
 use super::job::Job;
+use super::record::{Fate, record_writes};
 use super::report::{PipelineReport, PlannedWrite};
 use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
 use crate::project::{Secret, redact};
@@ -128,7 +128,9 @@ impl Runner {
         progress: &dyn Progress,
     ) -> Result<(PipelineReport, Vec<PlannedWrite>), RunError> {
         let source = self.connector(job, &job.source.connector_key(true))?;
-        let sink = self.connector(job, &job.sink.connector_key(false))?;
+        for step in &job.steps {
+            self.connector(job, &step.sink.connector_key(false))?;
+        }
         let store_error = |error| RunError::Store {
             pipeline: job.name.clone(),
             error,
@@ -164,7 +166,6 @@ impl Runner {
             let stopped = self
                 .page(
                     job,
-                    sink,
                     page,
                     options,
                     &mut report,
@@ -194,7 +195,6 @@ impl Runner {
     async fn page(
         &self,
         job: &Job,
-        sink: &Connector,
         page: SourcePage,
         options: &RunOptions,
         report: &mut PipelineReport,
@@ -234,7 +234,7 @@ impl Runner {
         let groups = group_by_link(job, page.records);
         let claims = MatchClaims::default();
         let results: Vec<(Vec<Fate>, Option<DeliveryError>)> = stream::iter(groups)
-            .map(|group| self.group(job, sink, group, &snapshot, now, options.dry_run, &claims))
+            .map(|group| self.group(job, group, &snapshot, now, options.dry_run, &claims))
             .buffer_unordered(concurrency(job, options))
             .collect()
             .await;
@@ -319,7 +319,6 @@ impl Runner {
     async fn group(
         &self,
         job: &Job,
-        sink: &Connector,
         records: Vec<SourceRecord>,
         snapshot: &CrossReferenceSnapshot,
         now: Timestamp,
@@ -329,7 +328,7 @@ impl Runner {
         let mut fates = Vec::new();
         for record in records {
             match self
-                .record(job, sink, record, snapshot, now, dry_run, claims)
+                .record(job, record, snapshot, now, dry_run, claims)
                 .await
             {
                 Ok(fate) => fates.push(fate),
@@ -361,7 +360,7 @@ pub(super) fn is_record_fault(error: &ConnectorError) -> bool {
 /// Records delivered at once; a file sink takes them one by one so its lines keep the source's
 /// order.
 fn concurrency(job: &Job, options: &RunOptions) -> usize {
-    if job.sink.connection == "file" {
+    if job.steps.iter().any(|step| step.sink.connection == "file") {
         1
     } else {
         options.concurrency.max(1)
@@ -375,7 +374,8 @@ fn group_by_link(job: &Job, records: Vec<SourceRecord>) -> Vec<Vec<SourceRecord>
     let mut index: HashMap<String, usize> = HashMap::new();
     for record in records {
         let key = job
-            .link_id(&record.id, &record.data)
+            .first()
+            .and_then(|step| job.link_id(step, &record.id, &record.data))
             .unwrap_or_else(|| record.id.clone());
         match index.get(&key) {
             Some(&at) => groups[at].push(record),

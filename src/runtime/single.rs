@@ -39,7 +39,9 @@ impl Runner {
             pipeline: job.name.clone(),
             error,
         };
-        let sink = self.connector(job, &job.sink.connector_key(false))?.clone();
+        for step in &job.steps {
+            self.connector(job, &step.sink.connector_key(false))?;
+        }
         let collections: Vec<&str> = job
             .compiled
             .xref_collections
@@ -54,7 +56,6 @@ impl Runner {
         let fate = self
             .record(
                 job,
-                &sink,
                 record,
                 &snapshot,
                 Timestamp::now(),

@@ -174,7 +174,9 @@ impl Workspace {
     ) -> Result<HashMap<String, Arc<Connector>>, SetupError> {
         let mut connectors = HashMap::new();
         for job in jobs {
-            for (end, is_source) in [(&job.source, true), (&job.sink, false)] {
+            let ends = std::iter::once((&job.source, true))
+                .chain(job.steps.iter().map(|step| (&step.sink, false)));
+            for (end, is_source) in ends {
                 let key = end.connector_key(is_source);
                 if connectors.contains_key(&key) {
                     continue;

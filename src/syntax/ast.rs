@@ -105,7 +105,19 @@ pub enum PipelineItem {
     Assert(AssertDecl),
     Map(MapBlock),
     Sink(SinkBlock),
+    /// `step name { map ... sink ... }`: one of several writes, in order.
+    Step(StepBlock),
     Test(TestBlock),
+}
+
+/// A named map and sink; the steps of a pipeline are delivered in order, and a later step can
+/// read what an earlier one wrote through `xref(...)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepBlock {
+    pub name: Ident,
+    pub map: MapBlock,
+    pub sink: SinkBlock,
+    pub span: Span,
 }
 
 /// `assert sum(amounts) == 0, "the journal does not balance"`

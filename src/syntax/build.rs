@@ -234,6 +234,7 @@ impl Builder {
                 Rule::lookup_decl => PipelineItem::Lookup(self.lookup(p)?),
                 Rule::map_block => PipelineItem::Map(self.map_block(p)?),
                 Rule::sink_block => PipelineItem::Sink(self.sink(p)),
+                Rule::step_block => PipelineItem::Step(self.step(p)?),
                 Rule::test_block => PipelineItem::Test(self.test(p)?),
                 _ => continue,
             };
@@ -352,6 +353,31 @@ impl Builder {
         })
     }
 
+    fn step(&self, pair: Pair<Rule>) -> Result<StepBlock> {
+        let span = self.span(&pair);
+        let (mut name, mut map, mut sink) = (None, None, None);
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::map_block => map = Some(self.map_block(p)?),
+                Rule::sink_block => sink = Some(self.sink(p)),
+                _ => {}
+            }
+        }
+        match (name, map, sink) {
+            (Some(name), Some(map), Some(sink)) => Ok(StepBlock {
+                name,
+                map,
+                sink,
+                span,
+            }),
+            _ => Err(super::errors::internal(
+                self.file,
+                "`step` without a map and a sink",
+            )),
+        }
+    }
+
     fn map_each(&self, pair: Pair<Rule>) -> Result<MapEach> {
         let span = self.span(&pair);
         let mut name = None;
@@ -365,7 +391,10 @@ impl Builder {
         }
         match (name, list) {
             (Some(name), Some(list)) => Ok(MapEach { name, list, span }),
-            _ => Err(super::errors::internal(self.file, "`for` without a name and a list")),
+            _ => Err(super::errors::internal(
+                self.file,
+                "`for` without a name and a list",
+            )),
         }
     }
 

@@ -153,9 +153,9 @@ fn readable(rule: Rule) -> Option<&'static str> {
         item | use_decl | fn_decl | lookup_decl | pipeline | kw_use | kw_fn | kw_lookup
         | kw_pipeline => "`pipeline`, `fn`, `lookup` or `use`",
         pipeline_item | timezone_decl | source_decl | where_clause | let_decl | assert_decl
-        | map_block | sink_block | test_block | kw_timezone | kw_source | kw_where | kw_let
-        | kw_assert | kw_map | kw_sink | kw_test => {
-            "a pipeline section (`source`, `where`, `let`, `lookup`, `assert`, `map to`, `sink`, `test`, `timezone`)"
+        | map_block | sink_block | step_block | test_block | kw_timezone | kw_source | kw_where
+        | kw_let | kw_assert | kw_map | kw_sink | kw_step | kw_test => {
+            "a pipeline section (`source`, `where`, `let`, `lookup`, `assert`, `map to`, `sink`, `step`, `test`, `timezone`)"
         }
         source_option | poll_option | on_option | kw_poll | kw_on => {
             "`poll every`, `on` or `where`"

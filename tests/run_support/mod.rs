@@ -94,6 +94,20 @@ impl World {
         path
     }
 
+    /// As [`World::project`], with Business Central's first journal as the connection's
+    /// `journal_id` (where `journalLines` go).
+    pub async fn project_with_journal(&self, stripe_limit: u32) -> (PathBuf, String) {
+        let project = self.project(stripe_limit);
+        let journal = self.business_central("journals").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut text = std::fs::read_to_string(&project).unwrap();
+        text.push_str(&format!("    journal_id: {journal}\n"));
+        std::fs::write(&project, text).unwrap();
+        (project, journal)
+    }
+
     /// Adds people to Capsule: `person{n}@example.com`, named `Person {n}`.
     pub fn add_people(&self, range: std::ops::Range<u64>) {
         let mut data = self.capsule.data();
@@ -121,23 +135,24 @@ impl World {
 
     /// Business Central sales orders made from Stripe charges (`externalDocumentNumber` ch_...).
     pub async fn business_central_orders(&self) -> Vec<Value> {
+        let orders = self.business_central("salesOrders").await;
+        orders
+            .into_iter()
+            .filter(|order| {
+                order["externalDocumentNumber"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("ch_"))
+            })
+            .collect()
+    }
+
+    /// Every entity of a Business Central collection (a path under the sandbox company, such
+    /// as `journals` or `journals(<id>)/journalLines`), all pages.
+    pub async fn business_central(&self, collection: &str) -> Vec<Value> {
         let client = reqwest::Client::new();
-        let token: Value = client
-            .post(format!("{}/oauth/sandbox-tenant/oauth2/v2.0/token", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials&client_id=ferry-sandbox-client&client_secret=ferry-sandbox-secret&scope=https%3A%2F%2Fapi.businesscentral.dynamics.com%2F.default")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["access_token"].as_str().unwrap().to_string();
-        let mut url = Some(format!(
-            "{}/business_central/v2.0/sandbox-tenant/sandbox/api/v2.0/companies(00000000-0000-0000-0000-000000000001)/salesOrders",
-            self.base
-        ));
-        let mut orders = Vec::new();
+        let token = self.business_central_token().await;
+        let mut url = Some(format!("{}/{collection}", self.business_central_company()));
+        let mut entities = Vec::new();
         while let Some(next) = url {
             let page: Value = client
                 .get(&next)
@@ -148,15 +163,77 @@ impl World {
                 .json()
                 .await
                 .unwrap();
-            let matching = page["value"].as_array().unwrap().iter().filter(|order| {
-                order["externalDocumentNumber"]
-                    .as_str()
-                    .is_some_and(|n| n.starts_with("ch_"))
-            });
-            orders.extend(matching.cloned());
+            entities.extend(page["value"].as_array().unwrap().iter().cloned());
             url = page["@odata.nextLink"].as_str().map(str::to_string);
         }
-        orders
+        entities
+    }
+
+    /// A form-encoded POST to the Stripe emulator that must succeed; its JSON answer.
+    pub async fn stripe_post(&self, path: &str, form: &str) -> Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}/stripe{path}", self.base))
+            .bearer_auth("sk_test_e2e")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    fn business_central_company(&self) -> String {
+        format!(
+            "{}/business_central/v2.0/sandbox-tenant/sandbox/api/v2.0/companies(00000000-0000-0000-0000-000000000001)",
+            self.base
+        )
+    }
+
+    async fn business_central_token(&self) -> String {
+        let token: Value = reqwest::Client::new()
+            .post(format!("{}/oauth/sandbox-tenant/oauth2/v2.0/token", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials&client_id=ferry-sandbox-client&client_secret=ferry-sandbox-secret&scope=https%3A%2F%2Fapi.businesscentral.dynamics.com%2F.default")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        token["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Changes an entity (`items(<id>)`) in Business Central as a user would, with its etag.
+    pub async fn business_central_patch(&self, entity: &str, etag: &str, body: Value) -> Value {
+        let response = reqwest::Client::new()
+            .patch(format!("{}/{entity}", self.business_central_company()))
+            .bearer_auth(self.business_central_token().await)
+            .header("If-Match", etag)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{entity}: {status} {answer}");
+        answer
+    }
+
+    /// Succeeded charges of these amounts (AUD), for `customer` if given; their ids.
+    pub async fn sandbox_charges(&self, amounts: &[i64], customer: Option<&str>) -> Vec<String> {
+        let mut ids = Vec::new();
+        for amount in amounts {
+            let mut form = format!("amount={amount}&currency=aud");
+            if let Some(customer) = customer {
+                form.push_str(&format!("&customer={customer}"));
+            }
+            let charge = self.stripe_post("/v1/sandbox/charges", &form).await;
+            ids.push(charge["id"].as_str().unwrap().to_string());
+        }
+        ids
     }
 
     /// Every Stripe customer the emulator holds.
@@ -184,4 +261,26 @@ pub async fn run_with(runner: &Runner, job: &Job, options: RunOptions) -> Pipeli
         Ok((report, _)) => report,
         Err(error) => panic!("run failed: {error}"),
     }
+}
+
+/// Runs `job` from the start of its source, ignoring the stored cursor.
+pub async fn run_backfill(runner: &Runner, job: &Job) -> PipelineReport {
+    run_with(
+        runner,
+        job,
+        RunOptions {
+            backfill: true,
+            ..RunOptions::default()
+        },
+    )
+    .await
+}
+
+/// Fails with the dead letters, if `store` holds any.
+pub async fn assert_no_dead_letters(store: &Store) {
+    let letters = store
+        .dead_letters(&ferry::store::DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert!(letters.is_empty(), "{letters:#?}");
 }

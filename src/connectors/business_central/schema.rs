@@ -272,5 +272,9 @@ const ENTITIES: &[Entity] = &[
 pub fn schemas() -> SchemaRegistry {
     let mut registry = SchemaRegistry::default();
     add_entities(&mut registry, ENTITIES, "id");
+    // Every entity can be read by its id (GUID): `fetch(business_central.customers, id)`.
+    for source in registry.sources.values_mut() {
+        source.fetchable.by_id = true;
+    }
     registry
 }

@@ -149,7 +149,8 @@ impl StripeClient {
     }
 
     /// Sends the changed `write.fields` to the object `current` is; with nothing to change it
-    /// sends nothing and returns `current`.
+    /// sends nothing and returns `current`. A price whose amount, currency, product or interval
+    /// changes is replaced by a new price instead (prices are immutable).
     pub async fn update(
         &self,
         collection: &str,
@@ -164,6 +165,19 @@ impl StripeClient {
         {
             return Ok(current.clone());
         }
+        if collection == "prices" && super::price_change::needs_new_price(write) {
+            return self.replace_price(current, write).await;
+        }
+        self.update_in_place(collection, current, write).await
+    }
+
+    /// `POST /v1/{collection}/{id}` with the write's fields.
+    pub(super) async fn update_in_place(
+        &self,
+        collection: &str,
+        current: &TargetRecord,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
         let url = self.url(&[collection, &current.id], &[]);
         let spec = RequestSpec::post(format!("stripe: update {collection}"), url);
         self.send(with_write(spec, write)?).await?.into_record()

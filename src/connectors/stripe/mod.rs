@@ -7,6 +7,7 @@ mod client;
 mod convert;
 pub mod form;
 mod poll;
+mod price_change;
 mod related;
 pub mod schema;
 mod search;

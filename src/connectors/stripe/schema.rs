@@ -32,7 +32,11 @@ const SOURCES: &[(&str, &str, &[&str])] = &[
         "invoice",
         &["customer", "subscription", "status"],
     ),
-    ("stripe.products", "product", &["active", "shippable", "url"]),
+    (
+        "stripe.products",
+        "product",
+        &["active", "shippable", "url"],
+    ),
     (
         "stripe.prices",
         "price",

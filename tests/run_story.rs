@@ -1,0 +1,131 @@
+//! The whole story against the sandbox, through three pipelines: a charge becomes the customer,
+//! a sales invoice and a payment applied to it; a partial and then a final refund become two
+//! credit memos against that invoice; the payouts become journals that balance to the cent.
+//! Running everything again writes nothing.
+
+mod run_support;
+
+use ferry::store::{AuditFilter, DeadLetterFilter};
+use run_support::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+fn pipeline(name: &str) -> String {
+    format!("{}/pipelines/{name}.ferry", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn decimal(value: &Value) -> Decimal {
+    value.to_string().parse().unwrap()
+}
+
+#[tokio::test]
+async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let (project, journal) = world.project_with_journal(1000).await;
+    let customer = world
+        .stripe_post("/v1/customers", "email=ada%40lovelace.example&name=Ada")
+        .await;
+    let customer_id = customer["id"].as_str().unwrap().to_string();
+    let first = world
+        .sandbox_charges(&[12550], Some(&customer_id))
+        .await
+        .remove(0);
+
+    // A partial refund paid out with the first charge; then the rest, paid out with a second.
+    world
+        .stripe_post(
+            "/v1/sandbox/payouts",
+            &format!("currency=aud&refunds[0][charge]={first}&refunds[0][amount]=2550"),
+        )
+        .await;
+    let second = world
+        .sandbox_charges(&[50000], Some(&customer_id))
+        .await
+        .remove(0);
+    world
+        .stripe_post(
+            "/v1/sandbox/payouts",
+            &format!("currency=aud&charges[0]={second}&refunds[0][charge]={first}"),
+        )
+        .await;
+
+    let mut created = 0;
+    let mut stores = Vec::new();
+    for name in [
+        "stripe_charges_to_business_central_invoices",
+        "stripe_refunds_to_business_central",
+        "stripe_payouts_to_business_central",
+    ] {
+        let (runner, job, store) = runner(&project, &pipeline(name)).await;
+        let report = run(&runner, &job).await;
+        let letters = store
+            .dead_letters(&DeadLetterFilter::default())
+            .await
+            .unwrap();
+        assert!(letters.is_empty(), "{name}: {letters:#?}");
+        created += report.created;
+        stores.push((runner, job, store));
+    }
+
+    let invoices = world.business_central("salesInvoices").await;
+    let invoice = invoices
+        .iter()
+        .find(|i| i["externalDocumentNumber"] == first.as_str())
+        .unwrap();
+    let payments = world.business_central("customerPayments").await;
+    let payment = payments
+        .iter()
+        .find(|p| p["externalDocumentNumber"] == first.as_str())
+        .unwrap();
+    assert_eq!(payment["appliesToInvoiceId"], invoice["id"]);
+    assert_eq!(decimal(&payment["amount"]), Decimal::new(12550, 2));
+
+    let memos: Vec<Value> = world
+        .business_central("salesCreditMemos?$expand=salesCreditMemoLines")
+        .await
+        .into_iter()
+        .filter(|m| m["invoiceId"] == invoice["id"])
+        .collect();
+    assert_eq!(memos.len(), 2, "{memos:#?}");
+    let mut credited: Vec<Decimal> = memos
+        .iter()
+        .map(|m| decimal(&m["salesCreditMemoLines"][0]["unitPrice"]))
+        .collect();
+    credited.sort();
+    assert_eq!(credited, [Decimal::new(2550, 2), Decimal::new(10000, 2)]);
+    assert!(
+        memos
+            .iter()
+            .all(|m| m["customerNumber"] == invoice["customerNumber"])
+    );
+
+    let lines = world
+        .business_central(&format!("journals({journal})/journalLines"))
+        .await;
+    let payouts: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l["externalDocumentNumber"].as_str())
+        .filter(|n| n.starts_with("po_"))
+        .collect();
+    assert_eq!(payouts.len(), 2);
+    for payout in payouts {
+        let total: Decimal = lines
+            .iter()
+            .filter(|l| l["externalDocumentNumber"] == payout)
+            .map(|l| decimal(&l["amount"]))
+            .sum();
+        assert_eq!(total, Decimal::ZERO, "{payout}");
+    }
+
+    for (runner, job, _) in &stores {
+        let again = run_backfill(runner, job).await;
+        assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
+    }
+    // The pipelines share one store: every write was audited, once.
+    let audited = stores[0]
+        .2
+        .audit_entries(&AuditFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(audited.len() as u64, created);
+}
