@@ -78,6 +78,10 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
         .find(|p| p["externalDocumentNumber"] == first.as_str())
         .unwrap();
     assert_eq!(payment["appliesToInvoiceId"], invoice["id"]);
+    assert_eq!(
+        invoice["status"], "Open",
+        "the invoice is posted: {invoice:#}"
+    );
     assert_eq!(decimal(&payment["amount"]), Decimal::new(12550, 2));
 
     let memos: Vec<Value> = world

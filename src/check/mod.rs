@@ -85,6 +85,8 @@ pub struct CheckedStep {
     pub cross_reference: Option<String>,
     /// `map to X for item in LIST`.
     pub each: bool,
+    /// `post`: post each document once written.
+    pub post: bool,
 }
 
 /// Checks `modules[0]` (the root file) and its imports `modules[1..]`.

@@ -322,6 +322,10 @@ impl<'a> Checker<'a> {
             return step;
         };
         step.sink = sink.target.dotted();
+        step.post = sink
+            .options
+            .iter()
+            .any(|o| matches!(o, crate::syntax::ast::SinkOption::Post { .. }));
         self.check_sink(sink, target.as_deref(), assigned.as_ref(), checked);
         step.match_keys = checked.match_keys.clone();
         step.cross_reference = checked.cross_reference.clone();

@@ -351,6 +351,20 @@ impl<'a> Checker<'a> {
                     checked.cross_reference = Some(source.dotted());
                     self.cross_reference(source);
                 }
+                SinkOption::Post { span } => {
+                    let name = sink.target.dotted();
+                    if !POSTABLE.contains(&name.as_str()) {
+                        self.emit(
+                            Diagnostic::new(
+                                Code::CannotPost,
+                                *span,
+                                format!("`{name}` documents cannot be posted"),
+                            )
+                            .with_label("not a postable document")
+                            .with_help(format!("only {} take `post`", POSTABLE.join(" and "))),
+                        );
+                    }
+                }
             }
         }
     }
@@ -424,6 +438,12 @@ impl<'a> Checker<'a> {
         }
     }
 }
+
+/// Sinks whose documents `post` posts with `Microsoft.NAV.post`.
+pub(crate) const POSTABLE: &[&str] = &[
+    "business_central.salesInvoices",
+    "business_central.salesCreditMemos",
+];
 
 fn dotted(parts: &[Ident]) -> String {
     parts

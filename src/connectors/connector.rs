@@ -124,6 +124,21 @@ impl Connector {
         }
     }
 
+    /// Posts the written document `id` of `collection` (Business Central only); the document
+    /// as posted.
+    pub async fn post_document(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        match self {
+            Connector::BusinessCentral(client) => client.post_document(collection, id).await,
+            _ => Err(ConnectorError::Unsupported(format!(
+                "`{collection}` documents of this connection cannot be posted"
+            ))),
+        }
+    }
+
     pub async fn find(
         &self,
         collection: &str,

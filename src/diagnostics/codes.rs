@@ -554,6 +554,17 @@ sink business_central.journalLines { match on documentNumber }
 
 Match on what differs between the items too: `match on documentNumber, lineNumber`.";
 
+    CannotPost = "E0513", "this sink cannot post",
+"`post` asks the sink to post each document once it is written, with Business Central's
+`Microsoft.NAV.post` action. Only documents that Business Central posts take it:
+`business_central.salesInvoices` and `business_central.salesCreditMemos`.
+
+```ferry
+sink business_central.salesOrders { match on externalDocumentNumber  post }
+```
+
+Write a sales invoice instead of an order, or leave `post` out and post in Business Central.";
+
     UnknownFetchFilter = "E0511", "unknown list filter",
 "`fetch_all` sends each key of its filter object as a list parameter of the API; this collection's
 list does not take that parameter. The help lists the ones it takes.

@@ -144,6 +144,30 @@ pub async fn apply(
     }
 }
 
+/// With the step's `post`, posts `delivered`'s document when it is still a draft: after its
+/// first write, or on a later run when posting failed after the write.
+pub async fn post_if_draft(
+    step: &Step,
+    sink: &Connector,
+    delivered: &mut Delivered,
+) -> Result<(), ConnectorError> {
+    let draft = delivered.target.data.get("status").and_then(Value::as_str) == Some("Draft");
+    if !step.post || !draft {
+        return Ok(());
+    }
+    let posted = sink
+        .post_document(&step.sink.stream, &delivered.target.id)
+        .await?;
+    if let Some(posted) = posted {
+        delivered.target = posted;
+    }
+    if delivered.operation == Operation::Noop {
+        delivered.operation = Operation::Update;
+    }
+    delivered.fields_changed.push("status".into());
+    Ok(())
+}
+
 /// The sink's `match on` keys with the mapped values; empty when any key has no value.
 pub(super) fn match_keys(step: &Step, mapped: &Value) -> Vec<MatchKey> {
     let mut keys = Vec::new();

@@ -57,6 +57,8 @@ pub struct Step {
     pub sink: Endpoint,
     pub match_keys: Vec<String>,
     pub link: LinkSpec,
+    /// Post each document once written (`post`).
+    pub post: bool,
 }
 
 pub struct Job {
@@ -115,6 +117,7 @@ impl Job {
                 sink: Endpoint::parse(&step.sink)?,
                 match_keys: step.match_keys.clone(),
                 link,
+                post: step.post,
             });
         }
         if steps.is_empty() {

@@ -173,7 +173,13 @@ impl Runner {
                     planned.push(planned_write(job, step, &link_id, plan));
                     continue;
                 }
-                match deliver::apply(job, step, &sink, &link_id, plan).await {
+                let applied = match deliver::apply(job, step, &sink, &link_id, plan).await {
+                    Ok(mut delivered) => deliver::post_if_draft(step, &sink, &mut delivered)
+                        .await
+                        .map(|()| delivered),
+                    Err(error) => Err(error),
+                };
+                match applied {
                     Ok(delivered) => {
                         let write = written(job, step, link_id, delivered);
                         made.push(write.link.clone());

@@ -414,6 +414,9 @@ impl Builder {
                         .collect();
                     options.push(SinkOption::MatchOn { keys, span });
                 }
+                Rule::post_option => options.push(SinkOption::Post {
+                    span: self.span(&p),
+                }),
                 Rule::cross_reference => {
                     let span = self.span(&p);
                     if let Some(q) = p.into_inner().find(|k| k.as_rule() == Rule::qualified_name) {

@@ -170,8 +170,8 @@ fn readable(rule: Rule) -> Option<&'static str> {
         lookup_file => "`from`",
         lookup_key | kw_key => "`key`",
         lookup_value | kw_value => "`value`",
-        sink_option | match_on | cross_reference | kw_cross_reference => {
-            "`match on` or `cross_reference`"
+        sink_option | match_on | cross_reference | kw_cross_reference | post_option | kw_post => {
+            "`match on`, `cross_reference` or `post`"
         }
         kw_match => "`match`",
         assignment | assignment_target => "a field assignment (`field = value`)",

@@ -146,6 +146,21 @@ impl BusinessCentralClient {
         self.get_url(collection, url).await
     }
 
+    /// Posts the draft document `id` (`Microsoft.NAV.post`), then reads it back as posted.
+    pub async fn post_document(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let url = format!(
+            "{}({id})/Microsoft.NAV.post",
+            self.collection_url(collection, None)?
+        );
+        let spec = RequestSpec::post(format!("business central: post {collection}"), url);
+        self.http.send(spec).await.map_err(api_error)?;
+        self.get(collection, id).await
+    }
+
     /// The first record whose match keys all equal the mapped values.
     pub async fn find(
         &self,
