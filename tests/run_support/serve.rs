@@ -29,8 +29,16 @@ pub async fn serve_pipelines(
     workers: usize,
     pipelines: &[&str],
 ) -> (ServerHandle, Store) {
-    let project = world.project(1000);
-    let workspace = Workspace::open(Some(&project), None).unwrap();
+    serve_project(&world.project(1000), workers, pipelines).await
+}
+
+/// Starts `ferry serve` for `pipelines` of the project at `project`.
+pub async fn serve_project(
+    project: &std::path::Path,
+    workers: usize,
+    pipelines: &[&str],
+) -> (ServerHandle, Store) {
+    let workspace = Workspace::open(Some(project), None).unwrap();
     let targets: Vec<String> = pipelines.iter().map(|p| p.to_string()).collect();
     let jobs = workspace.jobs(&targets).unwrap();
     let connectors = workspace.connectors(&jobs, None).unwrap();
