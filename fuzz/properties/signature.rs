@@ -65,9 +65,10 @@ pub fn signed_header_verifies(
 
     let header = sign(body, &Secret::new(secret), timestamp);
     let secrets = [Secret::new(other), Secret::new(secret)];
+    let same_key = same_hmac_key(secret, other);
     let expected = Verified {
         timestamp: Timestamp::from_second(timestamp).unwrap(),
-        secret_index: if other == secret { 0 } else { 1 },
+        secret_index: if same_key { 0 } else { 1 },
     };
     assert_eq!(
         verify(&header, body, &secrets, now, tolerance),
@@ -93,11 +94,21 @@ pub fn signed_header_verifies(
         Err(SignatureError::NoMatch),
         "another body verified"
     );
-    if other != secret {
+    if !same_key {
         assert_eq!(
             verify(&header, body, &secrets[..1], now, tolerance),
             Err(SignatureError::NoMatch),
             "another secret verified"
         );
     }
+}
+
+/// HMAC pads a key shorter than SHA-256's block with zero bytes, so `abc` and `abc\0` are one
+/// key (the fuzzer's first find). Stripe's secrets (`whsec_` and base64) hold no NUL.
+fn same_hmac_key(a: &str, b: &str) -> bool {
+    const BLOCK: usize = 64;
+    a == b
+        || (a.len() <= BLOCK
+            && b.len() <= BLOCK
+            && a.trim_end_matches('\0') == b.trim_end_matches('\0'))
 }
