@@ -22,6 +22,18 @@ impl Program {
     pub fn load(path: &Path) -> Program {
         let mut sources = SourceMap::default();
         let loaded = crate::syntax::load(path, &mut sources);
+        Program::checked(path, sources, loaded)
+    }
+
+    /// Parses and checks `text` as if it were the file at `path` (imports are read relative to
+    /// it): for editors, tests and the fuzz targets.
+    pub fn load_text(path: &Path, text: &str) -> Program {
+        let mut sources = SourceMap::default();
+        let loaded = crate::syntax::load_text(path, text, &mut sources);
+        Program::checked(path, sources, loaded)
+    }
+
+    fn checked(path: &Path, sources: SourceMap, loaded: crate::syntax::Loaded) -> Program {
         let mut diagnostics = loaded.diagnostics;
         let mut pipelines = Vec::new();
         if !loaded.modules.is_empty() && !diagnostics.iter().any(is_error) {

@@ -1,4 +1,9 @@
-//! Random and mutated input never panics the parser, the checker or the evaluator.
+//! Random and mutated input never panics the parser, the checker or the evaluator. The parser
+//! and checker also go through the `parse_check` fuzz target's property (every diagnostic
+//! rendered, a program without errors compiled).
+
+#[path = "../fuzz/properties/mod.rs"]
+mod properties;
 
 use std::path::Path;
 
@@ -94,6 +99,7 @@ fn parse_and_check(path: &str, text: &str) {
         };
         let _ = check(&loaded.modules, &sources, &env);
     }
+    properties::parse_check::never_panics(text);
 }
 
 #[derive(Debug, Clone)]

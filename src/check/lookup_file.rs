@@ -51,7 +51,9 @@ pub fn load(decl: &LookupDecl, base_dir: &Path) -> Result<Option<LookupData>, Di
     Ok(Some(data))
 }
 
-fn from_csv(text: &str, key: &str, value: &str) -> Result<LookupData, String> {
+/// A CSV table: the header row names the columns, `key` and `value` pick two of them; every
+/// cell is trimmed and a key may appear once.
+pub fn from_csv(text: &str, key: &str, value: &str) -> Result<LookupData, String> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -85,7 +87,9 @@ fn from_csv(text: &str, key: &str, value: &str) -> Result<LookupData, String> {
     Ok(data)
 }
 
-fn from_yaml(text: &str, key: Option<&str>, value: Option<&str>) -> Result<LookupData, String> {
+/// A YAML table: a mapping of keys to values, or (with `key`) a list of records keyed by their
+/// scalar `key` field, each giving its `value` field or the whole record.
+pub fn from_yaml(text: &str, key: Option<&str>, value: Option<&str>) -> Result<LookupData, String> {
     let document: serde_json::Value =
         crate::formats::yaml::from_str(text).map_err(|e| format!("malformed YAML: {e}"))?;
     let mut data = LookupData::new();

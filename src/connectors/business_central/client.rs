@@ -10,7 +10,7 @@ use super::cursor::ChangeCursor;
 use super::odata;
 use super::wire::{api_error, is_stale_etag, target_record};
 use crate::connectors::connection::{base_url, http_config};
-use crate::connectors::http::paging::odata_next_link;
+use crate::connectors::http::paging::{odata_next_link, odata_next_query, odata_resume_url};
 use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
@@ -82,8 +82,7 @@ impl BusinessCentralClient {
         let set_url = self.collection_url(collection, None)?;
         let mut cursor = ChangeCursor::resume(cursor, options.since)?;
         let url = match (&cursor.next, &cursor.since) {
-            (Some(next), _) if next.starts_with("http") => next.clone(),
-            (Some(next), _) => format!("{set_url}?{next}"),
+            (Some(next), _) => odata_resume_url(&set_url, next),
             (None, Some(since)) => format!(
                 "{set_url}?$filter={}",
                 encode(&format!("lastModifiedDateTime ge {since}"))
@@ -111,7 +110,7 @@ impl BusinessCentralClient {
         records.sort_by_key(|(changed, _)| *changed);
         let first_page = cursor.next.is_none();
         cursor.saw_page(records.iter().filter_map(|(at, _)| *at).max(), server_time);
-        let next = odata_next_link(&body).map(|link| query_of(&link));
+        let next = odata_next_link(&body).map(|link| odata_next_query(&link));
         let more = next.is_some();
         match next {
             Some(query) => cursor.next = Some(query),
@@ -313,14 +312,6 @@ fn entities<'a>(body: &'a Value, collection: &str) -> Result<&'a Vec<Value>, Con
             endpoint: format!("business central {collection}"),
             reason: "the list has no `value` array".into(),
         })
-}
-
-/// The query of a next link (everything after `?`), or the whole link when it has none.
-fn query_of(link: &str) -> String {
-    match link.split_once('?') {
-        Some((_, query)) if !query.is_empty() => query.to_string(),
-        _ => link.to_string(),
-    }
 }
 
 /// Percent-encodes a query value; spaces become `%20`, which every OData server reads.

@@ -20,8 +20,8 @@ pub struct ChangeCursor {
     /// Lower bound (inclusive) of `lastModifiedDateTime` for the pass (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    /// The query of the pass's next page (`$skiptoken` and the filter), without the host, so
-    /// a moved base URL still resumes.
+    /// The query of the pass's next page (`?$skiptoken=...` and the filter), without the
+    /// host, so a moved base URL still resumes; see `paging::odata_next_query`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// The server's time when the pass began.
@@ -110,7 +110,7 @@ mod tests {
             ..ChangeCursor::default()
         };
         cursor.saw_page(Some(at("2026-01-01T09:00:00Z")), at("2026-01-01T10:00:00Z"));
-        cursor.next = Some("$skiptoken=3".into());
+        cursor.next = Some("?$skiptoken=3".into());
         cursor.saw_page(Some(at("2026-01-01T10:00:30Z")), at("2026-01-01T10:00:31Z"));
         assert_eq!(cursor.pass_start.as_deref(), Some("2026-01-01T10:00:00Z"));
         cursor.finish_pass(false);

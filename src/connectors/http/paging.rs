@@ -120,6 +120,28 @@ pub fn odata_next_link(page: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What a Business Central cursor keeps of a next link: its query with the `?`, so a moved
+/// base URL still resumes, or the whole link when it has no query.
+pub fn odata_next_query(link: &str) -> String {
+    match link.split_once('?') {
+        Some((_, query)) if !query.is_empty() => format!("?{query}"),
+        _ => link.to_string(),
+    }
+}
+
+/// The URL of the next page of the collection at `set_url`, from what [`odata_next_query`]
+/// kept. Cursors stored before the `?` was kept hold a bare query; a bare query that starts
+/// with `http` reads as a whole link, which is why the `?` is kept now.
+pub fn odata_resume_url(set_url: &str, next: &str) -> String {
+    if next.starts_with('?') {
+        format!("{set_url}{next}")
+    } else if next.starts_with("http") {
+        next.to_string()
+    } else {
+        format!("{set_url}?{next}")
+    }
+}
+
 /// Stripe list paging: when `has_more` is true, the id of the last object in `data`, to send
 /// as `starting_after`.
 pub fn stripe_next_cursor(page: &Value) -> Option<String> {
