@@ -7,7 +7,7 @@ use super::deliver::DeliveryError;
 use super::job::Job;
 use super::runner::{Fate, RunError, Runner};
 use crate::connectors::SourceRecord;
-use crate::store::{Batch, Operation};
+use crate::store::{Batch, CrossReference, FinishedEvents, NewDeadLetter, Operation};
 
 /// What became of a record delivered on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,54 @@ pub enum Processed {
     DeadLettered { code: String, message: String },
 }
 
+/// A record mapped and delivered through a job, whose store writes (cross reference, audit
+/// entry, dead letter) are not written yet: [`Runner::write_delivery`] adds them to a batch.
+/// Workers commit several events' deliveries in one transaction this way.
+pub struct Delivery {
+    fate: Fate,
+    pub processed: Processed,
+}
+
+impl Delivery {
+    /// Adds the delivery's cross reference, audit entry and resolved dead letter (or its new
+    /// dead letter) to `writes`.
+    pub fn add_to(&self, job: &Job, writes: &mut FinishedEvents) {
+        match &self.fate {
+            Fate::Delivered {
+                source_id,
+                link,
+                audit,
+                ..
+            } => {
+                writes.cross_references.push(link.clone());
+                writes.audit.extend(audit.iter().cloned());
+                writes.delivered.push((job.name.clone(), source_id.clone()));
+            }
+            Fate::DeadLetter {
+                source_id,
+                record_json,
+                code,
+                message,
+            } => writes.dead_letters.push(NewDeadLetter {
+                pipeline: job.name.clone(),
+                source_id: source_id.clone(),
+                record_json: record_json.clone(),
+                error_code: code.clone(),
+                error_message: message.clone(),
+            }),
+            Fate::Filtered | Fate::Skipped | Fate::DeletedAtSource | Fate::Planned(_) => {}
+        }
+    }
+
+    /// The cross reference the delivery will write, if it wrote to the target.
+    pub fn link(&self) -> Option<&CrossReference> {
+        match &self.fate {
+            Fate::Delivered { link, .. } => Some(link),
+            _ => None,
+        }
+    }
+}
+
 impl Runner {
     /// Maps and delivers `record` through `job`, then commits its cross reference, audit entry
     /// or dead letter together with whatever `also` adds to the same transaction.
@@ -34,6 +82,22 @@ impl Runner {
     where
         F: AsyncFnOnce(&mut Batch, &Processed) -> Result<(), crate::store::StoreError>,
     {
+        let delivery = self.deliver_one(job, record).await?;
+        let store_error = |error| RunError::Store {
+            pipeline: job.name.clone(),
+            error,
+        };
+        let mut batch = self.store().begin().await.map_err(store_error)?;
+        self.write_delivery(&mut batch, job, &delivery).await?;
+        also(&mut batch, &delivery.processed)
+            .await
+            .map_err(store_error)?;
+        batch.commit().await.map_err(store_error)?;
+        Ok(delivery.processed)
+    }
+
+    /// Maps and delivers `record` through `job`; nothing is written to the store yet.
+    pub async fn deliver_one(&self, job: &Job, record: SourceRecord) -> Result<Delivery, RunError> {
         let store_error = |error| RunError::Store {
             pipeline: job.name.clone(),
             error,
@@ -68,45 +132,35 @@ impl Runner {
                 },
                 DeliveryError::Store(error) => store_error(error),
             })?;
-        let mut batch = self.store().begin().await.map_err(store_error)?;
-        let processed = match fate {
-            Fate::Delivered {
-                source_id,
-                link,
-                audit,
-                operation,
-            } => {
-                batch
-                    .put_cross_reference(&link)
-                    .await
-                    .map_err(store_error)?;
-                if let Some(entry) = audit {
-                    batch.audit(&entry).await.map_err(store_error)?;
-                }
-                batch
-                    .resolve_delivered(&job.name, &source_id)
-                    .await
-                    .map_err(store_error)?;
-                Processed::Delivered(operation)
-            }
+        let processed = match &fate {
+            Fate::Delivered { operation, .. } => Processed::Delivered(*operation),
             Fate::Filtered => Processed::Filtered,
             Fate::Skipped | Fate::DeletedAtSource => Processed::Skipped,
-            Fate::DeadLetter {
-                source_id,
-                record_json,
-                code,
-                message,
-            } => {
-                batch
-                    .dead_letter(&job.name, &source_id, &record_json, &code, &message)
-                    .await
-                    .map_err(store_error)?;
-                Processed::DeadLettered { code, message }
-            }
+            Fate::DeadLetter { code, message, .. } => Processed::DeadLettered {
+                code: code.clone(),
+                message: message.clone(),
+            },
             Fate::Planned(write) => Processed::Delivered(write.operation),
         };
-        also(&mut batch, &processed).await.map_err(store_error)?;
-        batch.commit().await.map_err(store_error)?;
-        Ok(processed)
+        Ok(Delivery { fate, processed })
+    }
+
+    /// Adds a delivery's cross reference, audit entry or dead letter to `batch`.
+    pub async fn write_delivery(
+        &self,
+        batch: &mut Batch,
+        job: &Job,
+        delivery: &Delivery,
+    ) -> Result<(), RunError> {
+        let mut writes = FinishedEvents::default();
+        delivery.add_to(job, &mut writes);
+        batch
+            .write_finished(&writes, "")
+            .await
+            .map_err(|error| RunError::Store {
+                pipeline: job.name.clone(),
+                error,
+            })?;
+        Ok(())
     }
 }
