@@ -10,9 +10,7 @@ starts with the same Stripe customers and Capsule people, and a fresh store.
 
 import argparse
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
-from harness import ROOT, machine, publish, run_once, table
+from harness import ROOT, cpu_seconds, interrupt, machine, publish, run_once, table
 
 CAPSULE_PIPELINE = ROOT / "pipelines" / "capsule_contacts_to_stripe.ferry"
 FILE_PIPELINE = ROOT / "bench" / "file_contacts_to_stripe.ferry"
@@ -33,7 +31,6 @@ STRIPE_KEY = "sk_test_sandbox"
 CAPSULE_TOKEN = "capsule-sandbox-token"
 SEED = 42
 LIMIT = 25
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 # Only the run loop's "page stored" events; everything else at info.
 LOG_FILTER = "info,ferry::cli::run=debug"
 
@@ -59,16 +56,10 @@ class Sandbox:
         raise SystemExit(f"bench: ferry sandbox did not start: {self.log.read_text()[-500:]}")
 
     def __exit__(self, *_):
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        interrupt(self.process)
 
     def cpu(self):
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return cpu_seconds(self.process.pid)
 
     def peak_rss_mb(self):
         status = Path(f"/proc/{self.process.pid}/status").read_text()

@@ -10,6 +10,7 @@ import datetime
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,22 @@ def measure(name, argv, runs, **kwargs):
         timing.max_rss_kb = max(timing.max_rss_kb, rss)
         timing.exit_codes.append(code)
     return timing
+
+
+def interrupt(process, timeout=30):
+    """Stop a server as Ctrl-C would (SIGINT), killing it if it has not exited by `timeout`."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a running process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def command_output(argv):

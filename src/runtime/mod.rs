@@ -16,5 +16,5 @@ pub use job::{Endpoint, Job};
 pub use replay::Replayed;
 pub use report::{PipelineReport, PlannedWrite};
 pub use runner::{Progress, RunError, RunOptions, Runner};
-pub use single::Processed;
+pub use single::{Delivery, Processed};
 pub use workspace::{SetupError, Workspace};

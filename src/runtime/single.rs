@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
-use super::record::{Fate, record_writes, strongest};
+use super::record::{Fate, Written, strongest};
 use super::runner::{RunError, Runner};
 use crate::connectors::SourceRecord;
-use crate::store::{Batch, Operation};
+use crate::store::{Batch, CrossReference, FinishedEvents, NewDeadLetter, Operation};
 
 /// What became of a record delivered on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,63 @@ pub enum Processed {
     DeadLettered { code: String, message: String },
 }
 
+/// A record mapped and delivered through a job, whose store writes (cross reference, audit
+/// entry, dead letter) are not written yet: [`Runner::write_delivery`] adds them to a batch.
+/// Workers commit several events' deliveries in one transaction this way.
+pub struct Delivery {
+    fate: Fate,
+    pub processed: Processed,
+}
+
+impl Delivery {
+    /// Adds the delivery's cross reference, audit entry and resolved dead letter (or its new
+    /// dead letter) to `writes`.
+    pub fn add_to(&self, job: &Job, writes: &mut FinishedEvents) {
+        match &self.fate {
+            Fate::Delivered {
+                source_id,
+                writes: written,
+            } => {
+                add_written(written, writes);
+                writes.delivered.push((job.name.clone(), source_id.clone()));
+            }
+            Fate::DeadLetter {
+                source_id,
+                record_json,
+                code,
+                message,
+                writes: written,
+            } => {
+                add_written(written, writes);
+                writes.dead_letters.push(NewDeadLetter {
+                    pipeline: job.name.clone(),
+                    source_id: source_id.clone(),
+                    record_json: record_json.clone(),
+                    error_code: code.clone(),
+                    error_message: message.clone(),
+                });
+            }
+            Fate::Filtered | Fate::Skipped | Fate::DeletedAtSource | Fate::Planned(_) => {}
+        }
+    }
+
+    /// The cross reference of the delivery's first write, if it wrote to a target.
+    pub fn link(&self) -> Option<&CrossReference> {
+        match &self.fate {
+            Fate::Delivered { writes, .. } => writes.first().map(|w| &w.link),
+            _ => None,
+        }
+    }
+}
+
+/// The cross references and audit entries of sink records written.
+fn add_written(written: &[Written], writes: &mut FinishedEvents) {
+    for write in written {
+        writes.cross_references.push(write.link.clone());
+        writes.audit.extend(write.audit.iter().cloned());
+    }
+}
+
 impl Runner {
     /// Maps and delivers `record` through `job`, then commits its cross reference, audit entry
     /// or dead letter together with whatever `also` adds to the same transaction.
@@ -35,6 +92,22 @@ impl Runner {
     where
         F: AsyncFnOnce(&mut Batch, &Processed) -> Result<(), crate::store::StoreError>,
     {
+        let delivery = self.deliver_one(job, record).await?;
+        let store_error = |error| RunError::Store {
+            pipeline: job.name.clone(),
+            error,
+        };
+        let mut batch = self.store().begin().await.map_err(store_error)?;
+        self.write_delivery(&mut batch, job, &delivery).await?;
+        also(&mut batch, &delivery.processed)
+            .await
+            .map_err(store_error)?;
+        batch.commit().await.map_err(store_error)?;
+        Ok(delivery.processed)
+    }
+
+    /// Maps and delivers `record` through `job`; nothing is written to the store yet.
+    pub async fn deliver_one(&self, job: &Job, record: SourceRecord) -> Result<Delivery, RunError> {
         let store_error = |error| RunError::Store {
             pipeline: job.name.clone(),
             error,
@@ -70,50 +143,45 @@ impl Runner {
                 },
                 DeliveryError::Store(error) => store_error(error),
             })?;
-        let mut batch = self.store().begin().await.map_err(store_error)?;
-        let processed = match fate {
-            Fate::Delivered { source_id, writes } => {
-                record_writes(&mut batch, &writes)
-                    .await
-                    .map_err(store_error)?;
-                batch
-                    .resolve_delivered(&job.name, &source_id)
-                    .await
-                    .map_err(store_error)?;
-                Processed::Delivered(strongest(&writes))
-            }
+        let processed = match &fate {
+            Fate::Delivered { writes, .. } => Processed::Delivered(strongest(writes)),
             Fate::Filtered => Processed::Filtered,
             Fate::Skipped | Fate::DeletedAtSource => Processed::Skipped,
-            Fate::DeadLetter {
-                source_id,
-                record_json,
-                code,
-                message,
-                writes,
-            } => {
-                record_writes(&mut batch, &writes)
-                    .await
-                    .map_err(store_error)?;
-                batch
-                    .dead_letter(&job.name, &source_id, &record_json, &code, &message)
-                    .await
-                    .map_err(store_error)?;
-                Processed::DeadLettered { code, message }
-            }
+            Fate::DeadLetter { code, message, .. } => Processed::DeadLettered {
+                code: code.clone(),
+                message: message.clone(),
+            },
             Fate::Planned(writes) => Processed::Delivered(
                 writes
                     .iter()
                     .map(|w| w.operation)
                     .max_by_key(|operation| match operation {
-                        crate::store::Operation::Create => 2,
-                        crate::store::Operation::Update => 1,
+                        Operation::Create => 2,
+                        Operation::Update => 1,
                         _ => 0,
                     })
-                    .unwrap_or(crate::store::Operation::Noop),
+                    .unwrap_or(Operation::Noop),
             ),
         };
-        also(&mut batch, &processed).await.map_err(store_error)?;
-        batch.commit().await.map_err(store_error)?;
-        Ok(processed)
+        Ok(Delivery { fate, processed })
+    }
+
+    /// Adds a delivery's cross reference, audit entry or dead letter to `batch`.
+    pub async fn write_delivery(
+        &self,
+        batch: &mut Batch,
+        job: &Job,
+        delivery: &Delivery,
+    ) -> Result<(), RunError> {
+        let mut writes = FinishedEvents::default();
+        delivery.add_to(job, &mut writes);
+        batch
+            .write_finished(&writes, "")
+            .await
+            .map_err(|error| RunError::Store {
+                pipeline: job.name.clone(),
+                error,
+            })?;
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod capsule_hook;
 pub mod catch_up;
+pub mod commit_group;
 pub mod health;
 pub mod ingest;
 pub mod metrics;

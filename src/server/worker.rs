@@ -1,7 +1,8 @@
 //! Workers drain the inbox: claim events under a lease, run them through the pipelines that
 //! handle their type, and finish them. An event older than what was already applied to its
 //! object is run with the object as it is now (fetched again), so a late delivery never
-//! overwrites newer state. Events of one object are processed one at a time.
+//! overwrites newer state. Events of one object are processed one at a time. The events of a
+//! claim are finished together, with their writes, in one transaction (see [`CommitGroup`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,17 +12,19 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::App;
+use super::commit_group::CommitGroup;
 use super::metrics::name;
 use crate::connectors::SourceRecord;
 use crate::runtime::{Job, Processed};
 use crate::store::{InboxOutcome, ObjectVersion, StoredEvent};
 
-/// Events a worker claims at once.
-const CLAIM: u32 = 16;
+/// Events a worker claims at once: the most it finishes in one transaction.
+const CLAIM: u32 = 64;
 /// How long a claim holds an event before another worker may take it over.
 const LEASE: Duration = Duration::from_secs(120);
-/// Locks striped by object id: events of one object never run side by side.
-const STRIPES: usize = 64;
+/// Locks striped by object id: events of one object never run side by side. A worker holds
+/// the stripes of a whole claim until it commits (see [`CommitGroup`]), so there are plenty.
+const STRIPES: usize = 8192;
 
 pub struct ObjectLocks {
     stripes: Vec<Mutex<()>>,
@@ -34,11 +37,16 @@ impl ObjectLocks {
         }
     }
 
-    fn stripe(&self, key: &str) -> &Mutex<()> {
+    /// The stripe of `key`: an index for [`ObjectLocks::get`].
+    pub(super) fn stripe_of(&self, key: &str) -> usize {
         let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
-        &self.stripes[(hash % STRIPES as u64) as usize]
+        (hash % self.stripes.len() as u64) as usize
+    }
+
+    pub(super) fn get(&self, stripe: usize) -> &Mutex<()> {
+        &self.stripes[stripe % self.stripes.len()]
     }
 }
 
@@ -50,18 +58,21 @@ impl Default for ObjectLocks {
 
 /// One worker's loop, until `stop` turns true; it finishes the event in hand first.
 pub async fn run(app: Arc<App>, worker: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut claimed = Vec::new();
     loop {
         if *stop.borrow() {
             return;
         }
         app.heartbeat();
-        let claimed = match app.store.inbox_claim(&worker, CLAIM, LEASE).await {
-            Ok(claimed) => claimed,
-            Err(error) => {
-                tracing::error!(worker = %worker, "cannot claim inbox events: {error}");
-                Vec::new()
-            }
-        };
+        if claimed.is_empty() {
+            claimed = match app.store.inbox_claim(&worker, CLAIM, LEASE).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(worker = %worker, "cannot claim inbox events: {error}");
+                    Vec::new()
+                }
+            };
+        }
         if claimed.is_empty() {
             tokio::select! {
                 _ = app.wake.notified() => {}
@@ -70,34 +81,40 @@ pub async fn run(app: Arc<App>, worker: String, mut stop: tokio::sync::watch::Re
             }
             continue;
         }
-        for stored in claimed {
-            let outcome = process(&app, &stored).await;
-            let event = &stored.event;
-            if let Err(error) = app
-                .store
-                .inbox_finish(&event.connection, &event.event_id, &worker, &outcome)
-                .await
-            {
-                tracing::error!(event = %event.event_id, "cannot finish the event: {error}; it will be claimed again");
-            }
+        let mut group = CommitGroup::new(&app, &worker);
+        for stored in std::mem::take(&mut claimed) {
+            process(&app, &stored, &mut group).await;
         }
+        // The next claim shares the finishing transaction (one disk flush for both), unless
+        // the server is stopping: what is claimed is processed before the worker stops.
+        let next = if *stop.borrow() { 0 } else { CLAIM };
+        claimed = group.commit_and_claim(next, LEASE).await;
     }
 }
 
-/// Runs one event through every pipeline that handles it.
-async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
+/// Runs one event through every pipeline that handles it and adds it, with its outcome, to
+/// `group`.
+async fn process<'a>(app: &'a App, stored: &StoredEvent, group: &mut CommitGroup<'a>) {
     let event = &stored.event;
+    let finish = |group: &mut CommitGroup<'a>, outcome| {
+        group.push(
+            &event.connection,
+            &event.event_id,
+            Vec::new(),
+            None,
+            outcome,
+        );
+    };
     let data: Value = match serde_json::from_str(&event.body) {
         Ok(data) => data,
         Err(error) => {
-            return InboxOutcome::Failed {
-                error: format!("the stored body is not JSON: {error}"),
-            };
+            let error = format!("the stored body is not JSON: {error}");
+            return finish(group, InboxOutcome::Failed { error });
         }
     };
     let jobs: Vec<&Job> = app.jobs_for(&event.connection, &event.event_type);
     if jobs.is_empty() {
-        return InboxOutcome::Done;
+        return finish(group, InboxOutcome::Done);
     }
     if let Some(reason) = version_mismatch(app, &event.connection, &data) {
         for job in &jobs {
@@ -112,13 +129,16 @@ async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
                 )
                 .await
             {
-                return retry(stored, error.to_string());
+                return finish(group, retry(stored, error.to_string()));
             }
             metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
                 .increment(1);
         }
         tracing::warn!(event = %event.event_id, "{reason}");
-        return InboxOutcome::Done;
+        return finish(group, InboxOutcome::Done);
+    }
+    for job in &jobs {
+        group.before_reading(job).await;
     }
     let object_id = object_id(&data, event.event_type.starts_with("party/"));
     let lock_key = format!(
@@ -126,7 +146,7 @@ async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
         event.connection,
         object_id.as_deref().unwrap_or(&event.event_id)
     );
-    let _guard = app.locks.stripe(&lock_key).lock().await;
+    group.lock(&lock_key).await;
     let data = match fresher(
         app,
         &event.connection,
@@ -137,7 +157,7 @@ async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
     .await
     {
         Ok(data) => data,
-        Err(error) => return retry(stored, error),
+        Err(error) => return finish(group, retry(stored, error)),
     };
     let record = SourceRecord {
         id: record_id(
@@ -148,39 +168,44 @@ async fn process(app: &App, stored: &StoredEvent) -> InboxOutcome {
         deleted: event.event_type == "party/deleted",
         data,
     };
+    let mut deliveries = Vec::with_capacity(jobs.len());
+    let mut outcome = InboxOutcome::Done;
     for job in jobs {
-        let version = object_id.as_ref().map(|id| {
-            ObjectVersion::new(
-                event.connection.clone(),
-                id.clone(),
-                event.created,
-                event.event_id.clone(),
-            )
-        });
-        let result = app
-            .runner
-            .process_one(job, record.clone(), async |batch, _| match &version {
-                Some(version) => batch.set_object_version(version).await.map(|_| ()),
-                None => Ok(()),
-            })
-            .await;
-        match result {
-            Ok(Processed::DeadLettered { code, .. }) => {
-                metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
-                    .increment(1);
-                tracing::warn!(pipeline = %job.name, event = %event.event_id, code = %code, "event dead-lettered");
-            }
-            Ok(_) => {
-                metrics::counter!(name::EVENTS_PROCESSED, "pipeline" => job.name.clone())
-                    .increment(1);
+        match app.runner.deliver_one(job, record.clone()).await {
+            Ok(delivery) => {
+                if let Processed::DeadLettered { code, .. } = &delivery.processed {
+                    metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
+                        .increment(1);
+                    tracing::warn!(pipeline = %job.name, event = %event.event_id, code = %code, "event dead-lettered");
+                } else {
+                    metrics::counter!(name::EVENTS_PROCESSED, "pipeline" => job.name.clone())
+                        .increment(1);
+                }
+                deliveries.push((job, delivery));
             }
             Err(error) => {
                 metrics::counter!(name::EVENTS_FAILED, "pipeline" => job.name.clone()).increment(1);
-                return retry(stored, error.to_string());
+                outcome = retry(stored, error.to_string());
+                break;
             }
         }
     }
-    InboxOutcome::Done
+    // The version is recorded with the deliveries that applied it (none: nothing applied).
+    let version = object_id.filter(|_| !deliveries.is_empty()).map(|id| {
+        ObjectVersion::new(
+            event.connection.clone(),
+            id,
+            event.created,
+            event.event_id.clone(),
+        )
+    });
+    group.push(
+        &event.connection,
+        &event.event_id,
+        deliveries,
+        version,
+        outcome,
+    );
 }
 
 /// The event's object, or the object as it is now when a newer version was already applied.

@@ -3,10 +3,11 @@
 
 use sqlx::Sqlite;
 use sqlx::Transaction;
+use tokio::sync::OwnedMutexGuard;
 
 use super::{
-    AuditEntry, Backend, CrossReference, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut,
-    LastEvent, ObjectVersion, StoreError, sqlite,
+    AuditEntry, Backend, CrossReference, FinishedEvents, IdempotencyRecord, InboxEvent,
+    InboxOutcome, InboxPut, LastEvent, ObjectVersion, StoreError, StoredEvent, sqlite,
 };
 
 /// Writes that become durable together on [`Batch::commit`]. Dropping a batch without
@@ -16,6 +17,8 @@ use super::{
 /// the API calls it records, never across them, or every other writer waits.
 pub struct Batch {
     transaction: BackendTransaction,
+    /// The writers' turn (see [`Store`](super::Store)), given back when the batch ends.
+    _turn: OwnedMutexGuard<()>,
 }
 
 enum BackendTransaction {
@@ -35,7 +38,10 @@ macro_rules! in_transaction {
 }
 
 impl Batch {
-    pub(super) async fn begin(backend: &Backend) -> Result<Batch, StoreError> {
+    pub(super) async fn begin(
+        backend: &Backend,
+        turn: OwnedMutexGuard<()>,
+    ) -> Result<Batch, StoreError> {
         let transaction = match backend {
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // could fail to upgrade under a concurrent writer instead of waiting its turn.
@@ -43,7 +49,10 @@ impl Batch {
                 BackendTransaction::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)
             }
         };
-        Ok(Batch { transaction })
+        Ok(Batch {
+            transaction,
+            _turn: turn,
+        })
     }
 
     /// Makes every write of the batch durable at once.
@@ -151,6 +160,30 @@ impl Batch {
         events: &[InboxEvent],
     ) -> Result<Vec<InboxPut>, StoreError> {
         in_transaction!(self, |conn| sqlite::inbox::put_many(conn, events))
+    }
+
+    /// Writes a group's cross references, audit entries, dead letters, object versions and
+    /// inbox outcomes in a few statements. For each outcome, in order: whether `worker` still
+    /// held the event (false: that outcome was not recorded; the other writes were).
+    pub async fn write_finished(
+        &mut self,
+        writes: &FinishedEvents,
+        worker: &str,
+    ) -> Result<Vec<bool>, StoreError> {
+        in_transaction!(self, |conn| sqlite::finished::write(conn, writes, worker))
+    }
+
+    /// Claims events as [`Store::inbox_claim`](super::Store::inbox_claim) does, in this
+    /// transaction: a worker claims its next events as it finishes the last ones.
+    pub async fn inbox_claim(
+        &mut self,
+        worker: &str,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        in_transaction!(self, |conn| sqlite::inbox::claim(
+            conn, worker, limit, lease
+        ))
     }
 
     /// Ends `worker`'s attempt together with the attempt's writes (cross references, audit,

@@ -13,18 +13,22 @@
 
 mod batch;
 mod error;
+mod finished;
 mod inbox;
 mod records;
 mod snapshot;
 mod sqlite;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::sqlite::SqlitePool;
+use tokio::sync::Mutex;
 
 pub use batch::Batch;
 pub use error::{StoreError, shown_url};
+pub use finished::{FinishedEvents, NewDeadLetter};
 pub use inbox::{
     InboxEvent, InboxOutcome, InboxPut, InboxState, InboxStats, LastEvent, ObjectVersion,
     StoredEvent,
@@ -48,6 +52,20 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// Writers take turns here, first come first served, before they ask for SQLite's write
+    /// lock. A writer that finds that lock taken is put to sleep by SQLite and retries after
+    /// 1 ms, then longer, up to 100 ms a time: with webhooks acknowledged and workers finishing
+    /// events side by side, an acknowledgement could wait hundreds of milliseconds for a lock
+    /// freed after one. Readers never wait here (WAL).
+    turn: Arc<Mutex<()>>,
+}
+
+/// As `with_connection!`, for a statement that writes: it waits for the writers' turn first.
+macro_rules! with_writer {
+    ($store:expr, |$conn:ident| $body:expr) => {{
+        let _turn = $store.turn.lock().await;
+        with_connection!($store, |$conn| $body)
+    }};
 }
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is open.
@@ -72,13 +90,17 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(shown_url(url)));
         };
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            turn: Arc::new(Mutex::new(())),
+        })
     }
 
     /// Starts a transaction: everything written through the [`Batch`] is kept on
     /// [`Batch::commit`], or none of it (on an error or a drop).
     pub async fn begin(&self) -> Result<Batch, StoreError> {
-        Batch::begin(&self.backend).await
+        let turn = self.turn.clone().lock_owned().await;
+        Batch::begin(&self.backend, turn).await
     }
 
     /// Makes a runner's batch durable in one transaction: the cursor moves only with its writes.
@@ -111,7 +133,7 @@ impl Store {
         source: &str,
         value: &str,
     ) -> Result<(), StoreError> {
-        with_connection!(self, |conn| sqlite::cursor::set(
+        with_writer!(self, |conn| sqlite::cursor::set(
             conn, pipeline, source, value
         ))
     }
@@ -124,7 +146,7 @@ impl Store {
         target_id: &str,
     ) -> Result<(), StoreError> {
         let link = CrossReference::new(source_collection, source_id, target_collection, target_id);
-        with_connection!(self, |conn| sqlite::cross_reference::put(conn, &link))
+        with_writer!(self, |conn| sqlite::cross_reference::put(conn, &link))
     }
 
     /// Forgets a link, e.g. after the target record was deleted. Returns whether one existed.
@@ -134,7 +156,7 @@ impl Store {
         source_id: &str,
         target_collection: &str,
     ) -> Result<bool, StoreError> {
-        with_connection!(self, |conn| sqlite::cross_reference::delete(
+        with_writer!(self, |conn| sqlite::cross_reference::delete(
             conn,
             source_collection,
             source_id,
@@ -189,13 +211,13 @@ impl Store {
     }
 
     pub async fn put_idempotency(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
-        with_connection!(self, |conn| sqlite::idempotency::put(conn, record))
+        with_writer!(self, |conn| sqlite::idempotency::put(conn, record))
     }
 
     /// Deletes idempotency records older than `age` (Stripe forgets keys after 24 hours).
     pub async fn prune_idempotency(&self, age: Duration) -> Result<u64, StoreError> {
         let cutoff = cutoff_millis(age);
-        with_connection!(self, |conn| sqlite::idempotency::prune(conn, cutoff))
+        with_writer!(self, |conn| sqlite::idempotency::prune(conn, cutoff))
     }
 
     /// Files a permanent failure; see [`Batch::dead_letter`].
@@ -207,7 +229,7 @@ impl Store {
         error_code: &str,
         error_message: &str,
     ) -> Result<i64, StoreError> {
-        with_connection!(self, |conn| sqlite::dead_letter::put(
+        with_writer!(self, |conn| sqlite::dead_letter::put(
             conn,
             pipeline,
             source_id,
@@ -230,11 +252,11 @@ impl Store {
 
     /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.
     pub async fn resolve_dead_letter(&self, id: i64) -> Result<(), StoreError> {
-        with_connection!(self, |conn| sqlite::dead_letter::resolve(conn, id))
+        with_writer!(self, |conn| sqlite::dead_letter::resolve(conn, id))
     }
 
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        with_connection!(self, |conn| sqlite::audit::append(conn, entry))
+        with_writer!(self, |conn| sqlite::audit::append(conn, entry))
     }
 
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
@@ -244,7 +266,7 @@ impl Store {
     /// Stores a verified webhook event durably: once this returns, the event may be
     /// acknowledged. A redelivered event is a [`InboxPut::Duplicate`] and changes nothing.
     pub async fn inbox_put(&self, event: &InboxEvent) -> Result<InboxPut, StoreError> {
-        with_connection!(self, |conn| sqlite::inbox::put(conn, event))
+        with_writer!(self, |conn| sqlite::inbox::put(conn, event))
     }
 
     /// Stores many events in one transaction, so one disk flush acknowledges them all (group
@@ -268,7 +290,7 @@ impl Store {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        with_connection!(self, |conn| sqlite::inbox::claim(
+        with_writer!(self, |conn| sqlite::inbox::claim(
             conn, worker, limit, lease
         ))
     }
@@ -282,7 +304,7 @@ impl Store {
         worker: &str,
         outcome: &InboxOutcome,
     ) -> Result<bool, StoreError> {
-        with_connection!(self, |conn| sqlite::inbox::finish(
+        with_writer!(self, |conn| sqlite::inbox::finish(
             conn, connection, event_id, worker, outcome
         ))
     }
@@ -304,7 +326,7 @@ impl Store {
     /// redeliver (Stripe: three days), or a late redelivery is processed a second time.
     pub async fn inbox_prune(&self, age: Duration) -> Result<u64, StoreError> {
         let cutoff = cutoff_millis(age);
-        with_connection!(self, |conn| sqlite::inbox::prune_done(conn, cutoff))
+        with_writer!(self, |conn| sqlite::inbox::prune_done(conn, cutoff))
     }
 
     /// The newest version of an object a worker applied; see [`Batch::set_object_version`].
@@ -330,7 +352,7 @@ impl Store {
         connection: &str,
         last: &LastEvent,
     ) -> Result<bool, StoreError> {
-        with_connection!(self, |conn| sqlite::last_event::advance(
+        with_writer!(self, |conn| sqlite::last_event::advance(
             conn, connection, last
         ))
     }

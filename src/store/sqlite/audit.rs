@@ -6,13 +6,17 @@ use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use super::{millis, timestamp};
 use crate::store::{AuditEntry, AuditFilter, Operation, StoreError};
 
+/// The `fields_changed` column: the field names as a JSON array.
+pub(super) fn fields_json(entry: &AuditEntry) -> Result<String, StoreError> {
+    serde_json::to_string(&entry.fields_changed).map_err(|error| StoreError::Corrupt {
+        table: "audit_log",
+        column: "fields_changed",
+        detail: error.to_string(),
+    })
+}
+
 pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<(), StoreError> {
-    let fields =
-        serde_json::to_string(&entry.fields_changed).map_err(|error| StoreError::Corrupt {
-            table: "audit_log",
-            column: "fields_changed",
-            detail: error.to_string(),
-        })?;
+    let fields = fields_json(entry)?;
     sqlx::query(
         "INSERT INTO audit_log
              (pipeline, pipeline_version, source_id, target, target_id, operation,

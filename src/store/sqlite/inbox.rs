@@ -37,14 +37,59 @@ pub async fn put(conn: &mut SqliteConnection, event: &InboxEvent) -> Result<Inbo
     })
 }
 
-/// Puts every event on one connection (the caller's transaction), in order.
+/// Rows per INSERT statement: 6 parameters each stays far below SQLite's 32,766.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Puts every event on one connection (the caller's transaction), in order: one multi-row
+/// INSERT per [`ROWS_PER_INSERT`] events rather than one statement each, since every statement
+/// is a round trip to the connection's thread. An id that appears twice is inserted once; its
+/// later copies, like ids already stored, are duplicates.
 pub async fn put_many(
     conn: &mut SqliteConnection,
     events: &[InboxEvent],
 ) -> Result<Vec<InboxPut>, StoreError> {
     let mut outcomes = Vec::with_capacity(events.len());
-    for event in events {
-        outcomes.push(put(&mut *conn, event).await?);
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::with_capacity(120 + chunk.len() * 28);
+        sql.push_str(
+            "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            sql.push_str(if index == 0 {
+                "(?, ?, ?, ?, ?, ?)"
+            } else {
+                ", (?, ?, ?, ?, ?, ?)"
+            });
+        }
+        sql.push_str(
+            " ON CONFLICT (connection, event_id) DO NOTHING RETURNING connection, event_id",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for event in chunk {
+            query = query
+                .bind(&event.connection)
+                .bind(&event.event_id)
+                .bind(&event.event_type)
+                .bind(event.created)
+                .bind(&event.body)
+                .bind(millis(event.received_at));
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        let mut inserted = std::collections::HashSet::with_capacity(rows.len());
+        for row in &rows {
+            let connection: String = row.try_get(0)?;
+            let event_id: String = row.try_get(1)?;
+            inserted.insert((connection, event_id));
+        }
+        for event in chunk {
+            // The first copy of an inserted id takes the insert; any later copy is a duplicate.
+            let key = (event.connection.clone(), event.event_id.clone());
+            outcomes.push(if inserted.remove(&key) {
+                InboxPut::Inserted
+            } else {
+                InboxPut::Duplicate
+            });
+        }
     }
     Ok(outcomes)
 }
@@ -63,13 +108,15 @@ pub async fn claim(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let now = millis(Timestamp::now());
     let lease_millis = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-    // The repeated `state IN (...)` term lets SQLite walk the `inbox_open` partial index.
+    // The repeated `state IN (...)` term lets SQLite walk the `inbox_open` partial index, in
+    // claim order; INDEXED BY keeps it from the `inbox_open_state` index, which would read and
+    // sort every open event.
     let sql = format!(
         "UPDATE inbox
          SET state = 'processing', claimed_by = ?1, lease_until = ?2,
              attempts = attempts + 1, not_before = NULL
          WHERE seq IN (
-             SELECT seq FROM inbox
+             SELECT seq FROM inbox INDEXED BY inbox_open
              WHERE state IN ('pending', 'processing')
                AND ((state = 'pending' AND (not_before IS NULL OR not_before <= ?3))
                     OR (state = 'processing' AND lease_until <= ?3))

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cross_reference;
 pub mod cursor;
 pub mod dead_letter;
+pub mod finished;
 pub mod idempotency;
 pub mod inbox;
 pub mod last_event;
@@ -102,6 +103,11 @@ fn migrator() -> Migrator {
             3,
             "cross_references_by_source",
             include_str!("../migrations/sqlite/0003_cross_references_by_source.sql"),
+        ),
+        migration(
+            4,
+            "inbox_open_state",
+            include_str!("../migrations/sqlite/0004_inbox_open_state.sql"),
         ),
     ];
     Migrator::with_migrations(migrations)
