@@ -70,7 +70,7 @@ def render(args, reports, problems):
                      ms(late["p99_ms"]), f"{report['server_cpu_s']:.1f}", *inbox_cells(report)])
     rate_table = table(["receiver", "scheduled", "stored and acknowledged", "not sent in time",
                         "p50 (ms)", "p90 (ms)", "p99 (ms)", "p99.9 (ms)", "max (ms)",
-                        "generator's own lateness p99 (ms)", "receiver CPU (s)",
+                        "sent late by, p99 (ms)", "receiver CPU (s)",
                         "max inbox depth", "inbox at the end of the load", "inbox empty after"],
                        rows)
 
@@ -115,9 +115,10 @@ Goal (at least {GOAL_RATE:,} events/s): {throughput:,.0f}/s, {met(throughput >= 
 ### Steady rate: {args.rate:,} events/s for {args.rate_seconds:g} s, {args.rate_connections} connections
 
 Open loop: event *i* is due at *start + i / rate* and its latency runs from when it was due, so
-a receiver that stalls is charged for every event it delays (no coordinated omission). The
-generator's own lateness (due to actually sent: its timer ticks in milliseconds) is included
-in the latencies and shown apart.
+a receiver that stalls is charged for every event it delays (no coordinated omission). How late
+events were sent (from due to sent: the generator's timer ticks in milliseconds, and an event
+waits for a free connection while all of them await answers) is included in the latencies and
+shown apart.
 
 {rate_table}
 
