@@ -318,6 +318,10 @@ async fn a_subscription_is_billed_updated_and_canceled_with_its_events() {
         )
     );
     assert_eq!(invoice["lines"]["data"][0]["type"], "subscription");
+    assert_eq!(
+        invoice["lines"]["data"][0]["description"],
+        "1 × Pro (at $20.00 / month)"
+    );
     let by_sub = ok(s.get(&format!("/v1/invoices?subscription={sub_id}"))).await;
     assert_eq!(by_sub["data"].as_array().unwrap().len(), 1);
 

@@ -198,6 +198,15 @@ macro_rules! by_id {
     };
 }
 
+/// A handler for an action on one object (`POST /v1/invoices/{id}/pay`).
+macro_rules! on_id {
+    ($action:path) => {
+        |State(state): State<StripeState>, Path(id): Path<String>, request: Request| {
+            server::serve(state, $action(id), request)
+        }
+    };
+}
+
 /// The emulator's routes, relative (`/v1/...`).
 pub fn router(state: StripeState) -> Router {
     use Resource::*;
@@ -261,20 +270,9 @@ pub fn router(state: StripeState) -> Router {
         .route("/v1/invoices/{id}", get(by_id!(Retrieve, Invoice)))
         .route(
             "/v1/invoices/{id}/finalize",
-            post(
-                |State(state): State<StripeState>, Path(id): Path<String>, request: Request| {
-                    server::serve(state, Action::FinalizeInvoice(id), request)
-                },
-            ),
+            post(on_id!(Action::FinalizeInvoice)),
         )
-        .route(
-            "/v1/invoices/{id}/pay",
-            post(
-                |State(state): State<StripeState>, Path(id): Path<String>, request: Request| {
-                    server::serve(state, Action::PayInvoice(id), request)
-                },
-            ),
-        )
+        .route("/v1/invoices/{id}/pay", post(on_id!(Action::PayInvoice)))
         .route(
             "/v1/subscriptions",
             get(route!(Action::List(Subscription))).post(route!(Action::Create(Subscription))),

@@ -148,10 +148,7 @@ pub fn create(
     for si in &items {
         let quantity = si["quantity"].as_i64().unwrap_or(1);
         let unit = si["price"]["unit_amount"].as_i64().unwrap_or(0);
-        let description = format!(
-            "{quantity} × {} (at {unit})",
-            price_label(store, &si["price"])
-        );
+        let description = line_description(store, &si["price"], quantity);
         let spec = Line {
             amount: unit * quantity,
             currency: si["price"]["currency"].as_str().unwrap_or("usd"),
@@ -176,15 +173,21 @@ pub fn create(
     Ok(subscription)
 }
 
-/// "Pro (monthly)": the product's name and the price's nickname or interval, for line texts.
-fn price_label(store: &Store, price: &Value) -> String {
+/// Stripe's text for a subscription line, "1 × Pro (at $20.00 / month)" (two-decimal
+/// currencies only; zero-decimal ones are not special-cased).
+fn line_description(store: &Store, price: &Value, quantity: i64) -> String {
     let product = price["product"]
         .as_str()
         .and_then(|p| store.products.get(p))
         .and_then(|p| p["name"].as_str())
         .unwrap_or("Subscription");
+    let unit = price["unit_amount"].as_i64().unwrap_or(0);
     let interval = price["recurring"]["interval"].as_str().unwrap_or("month");
-    format!("{product} ({}ly)", interval.trim_end_matches('y'))
+    format!(
+        "{quantity} × {product} (at ${}.{:02} / {interval})",
+        unit / 100,
+        unit % 100
+    )
 }
 
 fn stored(store: &Store, id: &str) -> Result<Value, ApiError> {
