@@ -181,6 +181,25 @@ async fn invoice_items_become_lines_of_a_draft_that_is_finalized_then_paid() {
 
     let listed = ok(s.get(&format!("/v1/invoices?customer={cus}&status=paid"))).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+
+    // Money received outside Stripe: paid without a charge.
+    ok(s.post(
+        "/v1/invoiceitems",
+        &format!("customer={cus}&amount=300&currency=aud"),
+    ))
+    .await;
+    let cash = id(&ok(s.post("/v1/invoices", &format!("customer={cus}"))).await);
+    ok(s.post(&format!("/v1/invoices/{cash}/finalize"), "")).await;
+    let cash_paid = ok(s.post(&format!("/v1/invoices/{cash}/pay"), "paid_out_of_band=true")).await;
+    assert_eq!(
+        (
+            &cash_paid["status"],
+            &cash_paid["paid_out_of_band"],
+            &cash_paid["charge"],
+            &cash_paid["amount_paid"]
+        ),
+        (&json!("paid"), &json!(true), &Value::Null, &json!(300))
+    );
     let drafts = ok(s.get("/v1/invoices?status=draft")).await;
     assert_eq!(drafts["data"], json!([]));
 
@@ -198,10 +217,18 @@ async fn invoice_items_become_lines_of_a_draft_that_is_finalized_then_paid() {
             "charge.succeeded",
             "invoice.paid",
             "invoice.payment_succeeded",
+            "invoiceitem.created",
+            "invoice.created",
+            "invoice.finalized",
+            "invoice.paid",
         ]
     );
     let events = s.state.objects("event");
-    let paid_event = events.iter().find(|e| e["type"] == "invoice.paid").unwrap();
+    let paid_event = events
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "invoice.paid")
+        .unwrap();
     assert_eq!(
         paid_event["data"]["object"]["lines"]["data"]
             .as_array()

@@ -364,8 +364,15 @@ pub fn finalize(store: &mut Store, id: &str, request: &RequestInfo) -> Result<Va
 
 /// `POST /v1/invoices/{id}/pay`: an open invoice is charged in full (a succeeded charge with
 /// its balance transaction) and paid. A draft must be finalized first (message unverified).
-/// Records `charge.succeeded`, `invoice.paid` and `invoice.payment_succeeded`.
-pub fn pay(store: &mut Store, id: &str, request: &RequestInfo) -> Result<Value, ApiError> {
+/// Records `charge.succeeded`, `invoice.paid` and `invoice.payment_succeeded`. With
+/// `paid_out_of_band=true` the invoice is marked paid without a charge (money received outside
+/// Stripe) and only `invoice.paid` is recorded.
+pub fn pay(
+    store: &mut Store,
+    id: &str,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
     let mut invoice = stored(store, id)?;
     match invoice["status"].as_str() {
         Some("open") => {}
@@ -395,6 +402,14 @@ pub fn pay(store: &mut Store, id: &str, request: &RequestInfo) -> Result<Value, 
         }
     }
     let amount = invoice["amount_remaining"].as_i64().unwrap_or(0);
+    if params.get("paid_out_of_band") == Some(&Value::Bool(true)) {
+        let now = store.now();
+        invoice["paid_out_of_band"] = json!(true);
+        settle(&mut invoice, amount, now);
+        store.invoices.insert(invoice.clone());
+        store.record_event("paid", &invoice, None, request, now);
+        return Ok(invoice);
+    }
     let currency = invoice["currency"].as_str().unwrap_or("usd").to_string();
     let description = match invoice["number"].as_str() {
         Some(number) => format!("Payment for Invoice {number}"),
@@ -412,20 +427,24 @@ pub fn pay(store: &mut Store, id: &str, request: &RequestInfo) -> Result<Value, 
     };
     let charge = feed::record_charge(store, &new, request)?;
     let now = store.now();
-    invoice["amount_paid"] = json!(amount);
-    invoice["amount_remaining"] = json!(0);
     invoice["attempt_count"] = json!(1);
     invoice["attempted"] = json!(true);
     invoice["charge"] = charge["id"].clone();
     invoice["payment_intent"] = charge["payment_intent"].clone();
-    invoice["next_payment_attempt"] = Value::Null;
-    invoice["paid"] = json!(true);
-    invoice["status"] = json!("paid");
-    invoice["status_transitions"]["paid_at"] = json!(now);
+    settle(&mut invoice, amount, now);
     store.invoices.insert(invoice.clone());
     store.record_event("paid", &invoice, None, request, now);
     store.record_event("payment_succeeded", &invoice, None, request, now);
     Ok(invoice)
+}
+
+fn settle(invoice: &mut Value, amount: i64, now: i64) {
+    invoice["amount_paid"] = json!(amount);
+    invoice["amount_remaining"] = json!(0);
+    invoice["next_payment_attempt"] = Value::Null;
+    invoice["paid"] = json!(true);
+    invoice["status"] = json!("paid");
+    invoice["status_transitions"]["paid_at"] = json!(now);
 }
 
 pub fn list(store: &Store, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {

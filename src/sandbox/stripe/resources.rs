@@ -151,7 +151,7 @@ pub fn execute(
         Action::Create(Resource::InvoiceItem) => invoices::create_item(store, params, request)?,
         Action::Create(Resource::Invoice) => invoices::create(store, params, request)?,
         Action::FinalizeInvoice(id) => invoices::finalize(store, id, request)?,
-        Action::PayInvoice(id) => invoices::pay(store, id, request)?,
+        Action::PayInvoice(id) => invoices::pay(store, id, params, request)?,
         Action::Create(Resource::Subscription) => subscriptions::create(store, params, request)?,
         Action::Update(Resource::Subscription, id) => {
             subscriptions::update(store, id, params, request)?

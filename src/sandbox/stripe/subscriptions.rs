@@ -169,7 +169,7 @@ pub fn create(
     store.invoices.insert(invoice.clone());
     store.record_event("created", &invoice, None, request, now);
     invoices::finalize(store, &invoice_id, request)?;
-    invoices::pay(store, &invoice_id, request)?;
+    invoices::pay(store, &invoice_id, &Map::new(), request)?;
     Ok(subscription)
 }
 
