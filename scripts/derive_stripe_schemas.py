@@ -50,6 +50,12 @@ SANDBOX_ENDPOINTS = [
     ("post", "/v1/customers/{customer}"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
+    ("post", "/v1/invoiceitems"),
+    ("get", "/v1/invoices"),
+    ("post", "/v1/invoices"),
+    ("get", "/v1/invoices/{invoice}"),
+    ("post", "/v1/invoices/{invoice}/finalize"),
+    ("post", "/v1/invoices/{invoice}/pay"),
     ("get", "/v1/payouts"),
     ("get", "/v1/payouts/{payout}"),
     ("get", "/v1/prices"),
@@ -63,6 +69,11 @@ SANDBOX_ENDPOINTS = [
     ("delete", "/v1/products/{id}"),
     ("get", "/v1/products/{id}"),
     ("post", "/v1/products/{id}"),
+    ("get", "/v1/subscriptions"),
+    ("post", "/v1/subscriptions"),
+    ("delete", "/v1/subscriptions/{subscription_exposed_id}"),
+    ("get", "/v1/subscriptions/{subscription_exposed_id}"),
+    ("post", "/v1/subscriptions/{subscription_exposed_id}"),
 ]
 
 # Objects sources yield and pipelines read; what they reference is pulled in up to MAX_DEPTH.

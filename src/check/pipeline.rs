@@ -397,7 +397,11 @@ impl<'a> Checker<'a> {
                             Some(ty) => {
                                 narrowed = Some(match narrowed.take() {
                                     None => ty.clone(),
-                                    Some(previous) if previous == *ty => previous,
+                                    Some(previous)
+                                        if previous == *ty || same_subject(&previous, ty) =>
+                                    {
+                                        previous
+                                    }
                                     Some(_) => record.clone(),
                                 });
                             }
@@ -484,4 +488,19 @@ fn keep_first<'p, T>(slot: &mut Option<&'p T>, item: &'p T) -> Option<&'p T> {
             None
         }
     }
+}
+
+/// Whether two narrowed event types are about the same kind of object (`data.object`), as
+/// `customer.subscription.created` and `.deleted` are: the record keeps that object's type.
+fn same_subject(a: &Type, b: &Type) -> bool {
+    fn subject(event: &Type) -> Option<&Type> {
+        let Type::Object(event) = event.non_null() else {
+            return None;
+        };
+        let Type::Object(data) = event.fields.get("data")?.ty.non_null() else {
+            return None;
+        };
+        Some(data.fields.get("object")?.ty.non_null())
+    }
+    matches!((subject(a), subject(b)), (Some(x), Some(y)) if x == y)
 }

@@ -21,6 +21,7 @@ const READABLE: &[&str] = &[
     "payouts",
     "balance_transactions",
     "invoices",
+    "subscriptions",
     "products",
     "prices",
     "events",

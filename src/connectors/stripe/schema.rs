@@ -33,6 +33,11 @@ const SOURCES: &[(&str, &str, &[&str])] = &[
         &["customer", "subscription", "status"],
     ),
     (
+        "stripe.subscriptions",
+        "subscription",
+        &["customer", "status", "price", "collection_method"],
+    ),
+    (
         "stripe.products",
         "product",
         &["active", "shippable", "url"],

@@ -118,6 +118,47 @@ pub fn seed_charge(
     {
         return Err(ApiError::no_such("customer", id, "customer"));
     }
+    let spec = NewCharge {
+        amount,
+        currency: &currency,
+        customer,
+        description: text("description"),
+        status,
+        metadata: params.get("metadata"),
+        invoice: None,
+    };
+    record_charge(store, &spec, request)
+}
+
+/// What a new charge is made of; the ids and the clock are the store's.
+#[derive(Clone, Copy)]
+pub struct NewCharge<'a> {
+    pub amount: i64,
+    pub currency: &'a str,
+    pub customer: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub status: &'a str,
+    pub metadata: Option<&'a Value>,
+    /// The invoice this charge pays, if any.
+    pub invoice: Option<&'a str>,
+}
+
+/// Makes a charge (with its balance transaction when it succeeded) and records
+/// `charge.<status>`.
+pub fn record_charge(
+    store: &mut Store,
+    new: &NewCharge,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
+    let NewCharge {
+        amount,
+        currency,
+        customer,
+        description,
+        status,
+        metadata,
+        invoice,
+    } = *new;
     let (id, txn, pi, pm) = (
         store.id("ch"),
         store.id("txn"),
@@ -129,15 +170,16 @@ pub fn seed_charge(
         id: &id,
         created: now,
         amount,
-        currency: &currency,
+        currency,
         customer,
-        description: text("description"),
+        description,
         status,
         txn: &txn,
         payment_intent: &pi,
         payment_method: &pm,
     });
-    if let Some(metadata) = params.get("metadata") {
+    charge["invoice"] = invoice.map_or(Value::Null, |id| Value::String(id.to_string()));
+    if let Some(metadata) = metadata {
         objects::merge_metadata(&mut charge, metadata)?;
     }
     store.charges.insert(charge.clone());

@@ -1,5 +1,5 @@
 //! A stateful, in-memory emulator of Stripe's API v1 (customers, products, prices, charges,
-//! balance transactions, payouts, events), enforcing the real wire rules: auth, form encoding, parameter validation against
+//! balance transactions, payouts, invoice items, invoices, subscriptions, events), enforcing the real wire rules: auth, form encoding, parameter validation against
 //! Stripe's spec, list and search paging, idempotency, the test-mode rate limit.
 //!
 //! Routes are relative (`/v1/customers`); the sandbox mounts the router under `/stripe`.
@@ -18,6 +18,7 @@ pub mod error;
 mod feed;
 pub mod form;
 mod idempotency;
+mod invoices;
 mod list;
 mod objects;
 pub mod params;
@@ -28,6 +29,7 @@ mod resources;
 mod seed;
 mod server;
 mod store;
+mod subscriptions;
 mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -196,6 +198,15 @@ macro_rules! by_id {
     };
 }
 
+/// A handler for an action on one object (`POST /v1/invoices/{id}/pay`).
+macro_rules! on_id {
+    ($action:path) => {
+        |State(state): State<StripeState>, Path(id): Path<String>, request: Request| {
+            server::serve(state, $action(id), request)
+        }
+    };
+}
+
 /// The emulator's routes, relative (`/v1/...`).
 pub fn router(state: StripeState) -> Router {
     use Resource::*;
@@ -248,6 +259,30 @@ pub fn router(state: StripeState) -> Router {
         )
         .route("/v1/payouts", get(route!(Action::List(Payout))))
         .route("/v1/payouts/{id}", get(by_id!(Retrieve, Payout)))
+        .route(
+            "/v1/invoiceitems",
+            post(route!(Action::Create(InvoiceItem))),
+        )
+        .route(
+            "/v1/invoices",
+            get(route!(Action::List(Invoice))).post(route!(Action::Create(Invoice))),
+        )
+        .route("/v1/invoices/{id}", get(by_id!(Retrieve, Invoice)))
+        .route(
+            "/v1/invoices/{id}/finalize",
+            post(on_id!(Action::FinalizeInvoice)),
+        )
+        .route("/v1/invoices/{id}/pay", post(on_id!(Action::PayInvoice)))
+        .route(
+            "/v1/subscriptions",
+            get(route!(Action::List(Subscription))).post(route!(Action::Create(Subscription))),
+        )
+        .route(
+            "/v1/subscriptions/{id}",
+            get(by_id!(Retrieve, Subscription))
+                .post(by_id!(Update, Subscription))
+                .delete(by_id!(Delete, Subscription)),
+        )
         .route("/v1/sandbox/charges", post(route!(Action::SeedCharge)))
         .route("/v1/sandbox/payouts", post(route!(Action::SeedPayout)))
         .fallback(unrecognized)

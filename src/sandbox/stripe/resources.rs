@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::query::{self, Query};
 use super::store::{RequestInfo, Store};
-use super::{catalog, customers, feed, list, payouts};
+use super::{catalog, customers, feed, invoices, list, payouts, subscriptions};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Resource {
@@ -16,6 +16,9 @@ pub enum Resource {
     Event,
     BalanceTransaction,
     Payout,
+    InvoiceItem,
+    Invoice,
+    Subscription,
 }
 
 impl Resource {
@@ -28,6 +31,9 @@ impl Resource {
             Resource::Event => "event",
             Resource::BalanceTransaction => "balance_transaction",
             Resource::Payout => "payout",
+            Resource::InvoiceItem => "invoiceitem",
+            Resource::Invoice => "invoice",
+            Resource::Subscription => "subscription",
         }
     }
 
@@ -40,6 +46,9 @@ impl Resource {
             Resource::Event => "events",
             Resource::BalanceTransaction => "balance_transactions",
             Resource::Payout => "payouts",
+            Resource::InvoiceItem => "invoiceitems",
+            Resource::Invoice => "invoices",
+            Resource::Subscription => "subscriptions",
         }
     }
 
@@ -51,6 +60,9 @@ impl Resource {
             Resource::Price => "{price}",
             Resource::Charge => "{charge}",
             Resource::Payout => "{payout}",
+            Resource::InvoiceItem => "{invoiceitem}",
+            Resource::Invoice => "{invoice}",
+            Resource::Subscription => "{subscription_exposed_id}",
         }
     }
 
@@ -77,7 +89,10 @@ impl Resource {
             Resource::Charge
             | Resource::Event
             | Resource::BalanceTransaction
-            | Resource::Payout => &[],
+            | Resource::Payout
+            | Resource::InvoiceItem
+            | Resource::Invoice
+            | Resource::Subscription => &[],
         }
     }
 }
@@ -90,6 +105,10 @@ pub enum Action {
     Delete(Resource, String),
     List(Resource),
     Search(Resource),
+    /// `POST /v1/invoices/{invoice}/finalize`.
+    FinalizeInvoice(String),
+    /// `POST /v1/invoices/{invoice}/pay`.
+    PayInvoice(String),
     /// Sandbox-only: add a charge (Stripe creates charges from payments, which we do not model).
     SeedCharge,
     /// Sandbox-only: pay out the available balance (Stripe does so on a schedule).
@@ -106,6 +125,8 @@ impl Action {
             Action::Delete(r, _) => ("DELETE", format!("/v1/{}/{}", r.plural(), r.id_name())),
             Action::List(r) => ("GET", format!("/v1/{}", r.plural())),
             Action::Search(r) => ("GET", format!("/v1/{}/search", r.plural())),
+            Action::FinalizeInvoice(_) => ("POST", "/v1/invoices/{invoice}/finalize".to_string()),
+            Action::PayInvoice(_) => ("POST", "/v1/invoices/{invoice}/pay".to_string()),
             Action::SeedCharge | Action::SeedPayout => return None,
         };
         Some(format!("{method} {path}"))
@@ -127,6 +148,15 @@ pub fn execute(
             catalog::update_product(store, id, params, request)?
         }
         Action::Update(Resource::Price, id) => catalog::update_price(store, id, params, request)?,
+        Action::Create(Resource::InvoiceItem) => invoices::create_item(store, params, request)?,
+        Action::Create(Resource::Invoice) => invoices::create(store, params, request)?,
+        Action::FinalizeInvoice(id) => invoices::finalize(store, id, request)?,
+        Action::PayInvoice(id) => invoices::pay(store, id, params, request)?,
+        Action::Create(Resource::Subscription) => subscriptions::create(store, params, request)?,
+        Action::Update(Resource::Subscription, id) => {
+            subscriptions::update(store, id, params, request)?
+        }
+        Action::Delete(Resource::Subscription, id) => subscriptions::cancel(store, id, request)?,
         Action::Delete(Resource::Customer, id) => {
             return customers::delete(store, id, request);
         }
@@ -174,6 +204,11 @@ fn list_of(
         Resource::Payout => list::page(collection, "payout", &url, params, |p| {
             list::same_fields(params, p, &["status"])
         })?,
+        Resource::Invoice => invoices::list(store, &url, params)?,
+        Resource::Subscription => subscriptions::list(store, &url, params)?,
+        Resource::InvoiceItem => list::page(collection, "invoiceitem", &url, params, |i| {
+            list::same_fields(params, i, &["customer", "invoice"])
+        })?,
     };
     expand(store, page, params.get("expand"))
 }
@@ -208,7 +243,8 @@ fn search(
 }
 
 /// Expands ids the emulator stores into objects (`customer` and `balance_transaction` on
-/// charges and payouts, `product` on prices, `default_price` on products), with `data.` for lists; anything else is refused as Stripe
+/// charges and payouts, `product` on prices, `default_price` on products, `charge`, `invoice`,
+/// `latest_invoice` and `subscription` on billing objects), with `data.` for lists; anything else is refused as Stripe
 /// refuses unexpandable paths. Nested expansion beyond one level is not modelled.
 fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Value, ApiError> {
     let Some(Value::Array(paths)) = paths else {
@@ -229,6 +265,9 @@ fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Val
             "product" => Some(("product", f)),
             "default_price" => Some(("price", f)),
             "balance_transaction" => Some(("balance_transaction", f)),
+            "charge" => Some(("charge", f)),
+            "invoice" | "latest_invoice" => Some(("invoice", f)),
+            "subscription" => Some(("subscription", f)),
             _ => None,
         });
         let Some((kind, field)) = target else {

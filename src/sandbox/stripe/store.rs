@@ -71,6 +71,9 @@ pub struct Store {
     pub charges: Collection,
     pub balance_transactions: Collection,
     pub payouts: Collection,
+    pub invoice_items: Collection,
+    pub invoices: Collection,
+    pub subscriptions: Collection,
     /// Balance transaction id -> the payout that paid it out.
     pub paid_out: HashMap<String, String>,
     pub events: Collection,
@@ -99,6 +102,9 @@ impl Store {
             charges: Collection::default(),
             balance_transactions: Collection::default(),
             payouts: Collection::default(),
+            invoice_items: Collection::default(),
+            invoices: Collection::default(),
+            subscriptions: Collection::default(),
             paid_out: HashMap::new(),
             events: Collection::default(),
             customer_emails: HashMap::new(),
@@ -141,12 +147,15 @@ impl Store {
             "charge" => Some(&self.charges),
             "balance_transaction" => Some(&self.balance_transactions),
             "payout" => Some(&self.payouts),
+            "invoiceitem" => Some(&self.invoice_items),
+            "invoice" => Some(&self.invoices),
+            "subscription" => Some(&self.subscriptions),
             "event" => Some(&self.events),
             _ => None,
         }
     }
 
-    /// Appends `<object>.<action>` to the change feed and queues it for the webhook endpoints.
+    /// Appends `<object>.<action>` (`customer.subscription.<action>` for subscriptions) to the change feed and queues it for the webhook endpoints.
     pub fn record_event(
         &mut self,
         action: &str,
@@ -159,6 +168,10 @@ impl Store {
             .get("object")
             .and_then(Value::as_str)
             .unwrap_or("unknown");
+        let kind = match kind {
+            "subscription" => "customer.subscription",
+            other => other,
+        };
         let mut data = json!({ "object": object });
         if let Some(previous) = previous {
             data["previous_attributes"] = previous;
