@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::claims::MatchClaims;
 use super::deliver::{self, Delivered, DeliveryError, Plan};
 use super::job::{Job, Step};
+use super::related::Fetched;
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
 use crate::connectors::{Connector, SourceRecord};
@@ -83,6 +84,7 @@ impl Runner {
         now: Timestamp,
         dry_run: bool,
         claims: &MatchClaims,
+        reuse_fetched: bool,
     ) -> Result<Fate, DeliveryError> {
         if record.deleted {
             tracing::info!(pipeline = %job.name, source_id = %record.id, "deleted at the source; the target is left as it is");
@@ -100,12 +102,16 @@ impl Runner {
         let mut planned = Vec::new();
         // Links the earlier steps made for this record, for `xref` in the later ones.
         let mut made: Vec<CrossReference> = Vec::new();
+        let mut fetched = Fetched::new(reuse_fetched.then_some(self.related()));
         for (index, step) in job.steps.iter().enumerate() {
             let known = Overlay {
                 made: CrossReferenceSnapshot::from_links(made.iter().cloned()),
                 stored: snapshot,
             };
-            let mapped = match self.map_record(job, index, &input, &known, now).await? {
+            let mapped = match self
+                .map_record(job, index, &input, &known, now, &mut fetched)
+                .await?
+            {
                 Outcome::Mapped(value) => value,
                 Outcome::Filtered => return Ok(Fate::Filtered),
                 Outcome::Skipped(reason) if index == 0 => {

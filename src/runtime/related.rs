@@ -1,5 +1,7 @@
-//! Objects fetched for `fetch(...)` and `fetch_all(...)`: a cache shared by a run's records,
-//! and the loop that maps a record again after each fetch.
+//! Objects fetched for `fetch(...)` and `fetch_all(...)`: what one record fetched (kept for its
+//! every step), over a cache shared by the records of one page of `ferry run`, and the loop that
+//! maps a record again after each fetch. Events of `ferry serve` and replays read afresh, so an
+//! event never sees an object older than what the API held when it was processed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,8 +16,7 @@ use crate::functions::spec::{CrossReferences, FetchRequest, Related};
 use crate::lang::json_value::from_json;
 use crate::lang::{Outcome, RecordError, RunEnv, Value};
 
-/// How long a fetched object is reused: long enough for a page of records that share a
-/// customer, short enough that a change in the API is seen by the next poll.
+/// The longest a page's records reuse a fetched object (the cache is also cleared per page).
 const FRESH_FOR: Duration = Duration::from_secs(60);
 /// Entries kept at most; past this the stale ones go, then everything.
 const CAPACITY: usize = 10_000;
@@ -29,6 +30,13 @@ pub struct RelatedCache {
 }
 
 impl RelatedCache {
+    /// Forgets everything: a new page reads afresh.
+    pub(super) fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
     fn insert(&self, request: FetchRequest, value: Option<Value>) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
@@ -51,6 +59,30 @@ impl Related for RelatedCache {
     }
 }
 
+/// The answers one record has had, over the page's when it may reuse them.
+pub(super) struct Fetched<'a> {
+    own: HashMap<FetchRequest, Option<Value>>,
+    shared: Option<&'a RelatedCache>,
+}
+
+impl<'a> Fetched<'a> {
+    pub(super) fn new(shared: Option<&'a RelatedCache>) -> Self {
+        Fetched {
+            own: HashMap::new(),
+            shared,
+        }
+    }
+}
+
+impl Related for Fetched<'_> {
+    fn fetched(&self, request: &FetchRequest) -> Option<Option<Value>> {
+        match self.own.get(request) {
+            Some(value) => Some(value.clone()),
+            None => self.shared?.fetched(request),
+        }
+    }
+}
+
 impl Runner {
     /// Maps `record` through `job`, fetching what its `fetch` calls need first. `Err` when a
     /// fetch failed for a reason that is not the record's (the network, credentials).
@@ -61,19 +93,25 @@ impl Runner {
         record: &Value,
         cross_references: &dyn CrossReferences,
         now: jiff::Timestamp,
+        fetched: &mut Fetched<'_>,
     ) -> Result<Outcome, DeliveryError> {
         for _ in 0..MAX_FETCHES {
             let env = RunEnv {
                 now,
                 cross_references,
-                related: self.related(),
+                related: &*fetched,
             };
             let request = match job.compiled.run_step(step, record, &env) {
                 Outcome::NeedsFetch(request) => request,
                 other => return Ok(other),
             };
             match self.fetch(job, &request).await {
-                Ok(value) => self.related().insert(request, value),
+                Ok(value) => {
+                    if let Some(shared) = fetched.shared {
+                        shared.insert(request.clone(), value.clone());
+                    }
+                    fetched.own.insert(request, value);
+                }
                 Err(error) if super::runner::is_record_fault(&error) => {
                     return Ok(Outcome::Failed(RecordError::new(
                         Code::FetchNotAvailable,

@@ -220,6 +220,8 @@ impl Runner {
                 .map_err(store_error)?
         };
         report.read += (page.records.len() + page.rejected.len()) as u64;
+        // Records of one page share what they fetch; the next page reads afresh.
+        self.related().clear();
         let mut fates = Vec::new();
         for rejected in &page.rejected {
             fates.push(Fate::DeadLetter {
@@ -328,7 +330,7 @@ impl Runner {
         let mut fates = Vec::new();
         for record in records {
             match self
-                .record(job, record, snapshot, now, dry_run, claims)
+                .record(job, record, snapshot, now, dry_run, claims, true)
                 .await
             {
                 Ok(fate) => fates.push(fate),

@@ -134,6 +134,7 @@ impl Runner {
                 Timestamp::now(),
                 false,
                 &MatchClaims::default(),
+                false,
             )
             .await
             .map_err(|error| match error {
