@@ -66,7 +66,7 @@ impl Kind {
                 "webhook_secret_previous",
             ],
             Kind::Capsule => &["base_url", "webhook_token"],
-            Kind::BusinessCentral => &["base_url", "login_url", "scope", "journal_id"],
+            Kind::BusinessCentral => &["base_url", "login_url", "scope", "journal_id", "journal"],
             Kind::Syspro => &["company_password"],
             Kind::Pronto => &[],
             Kind::File => &["format"],

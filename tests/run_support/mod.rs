@@ -94,16 +94,15 @@ impl World {
         path
     }
 
-    /// As [`World::project`], with Business Central's first journal as the connection's
-    /// `journal_id` (where `journalLines` go).
+    /// As [`World::project`], with the general journal as the Business Central connection's
+    /// `journal` (where `journalLines` go, named by its code); the journal's id.
     pub async fn project_with_journal(&self, stripe_limit: u32) -> (PathBuf, String) {
         let project = self.project(stripe_limit);
-        let journal = self.business_central("journals").await[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let journals = self.business_central("journals").await;
+        let general = journals.iter().find(|j| j["code"] == "GENERAL").unwrap();
+        let journal = general["id"].as_str().unwrap().to_string();
         let mut text = std::fs::read_to_string(&project).unwrap();
-        text.push_str(&format!("    journal_id: {journal}\n"));
+        text.push_str("    journal: GENERAL\n");
         std::fs::write(&project, text).unwrap();
         (project, journal)
     }

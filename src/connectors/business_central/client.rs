@@ -31,6 +31,9 @@ pub struct BusinessCentralClient {
     company_url: String,
     /// The journal whose lines `journalLines` reads when a record does not name one.
     journal_id: Option<String>,
+    /// The `journal` setting: that journal's code, whose id is looked up once.
+    journal_code: Option<String>,
+    journal_by_code: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl BusinessCentralClient {
@@ -53,6 +56,7 @@ impl BusinessCentralClient {
         );
         let mut client = Self::with_config(&company_url, http_config(connection))?;
         client.journal_id = connection.setting("journal_id").map(str::to_string);
+        client.journal_code = connection.setting("journal").map(str::to_string);
         Ok(client)
     }
 
@@ -64,6 +68,8 @@ impl BusinessCentralClient {
             http,
             company_url: company_url.trim_end_matches('/').to_string(),
             journal_id: None,
+            journal_code: None,
+            journal_by_code: Default::default(),
         })
     }
 
@@ -79,6 +85,7 @@ impl BusinessCentralClient {
         cursor: Option<&str>,
         options: &PollOptions,
     ) -> Result<SourcePage, ConnectorError> {
+        self.find_journal(collection).await?;
         let set_url = self.collection_url(collection, None)?;
         let mut cursor = ChangeCursor::resume(cursor, options.since)?;
         let url = match (&cursor.next, &cursor.since) {
@@ -137,6 +144,7 @@ impl BusinessCentralClient {
         collection: &str,
         id: &str,
     ) -> Result<Option<TargetRecord>, ConnectorError> {
+        self.find_journal(collection).await?;
         let url = format!(
             "{}({id}){}",
             self.collection_url(collection, None)?,
@@ -166,6 +174,7 @@ impl BusinessCentralClient {
         collection: &str,
         keys: &[MatchKey],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
+        self.find_journal(collection).await?;
         let journal = keys
             .iter()
             .find(|key| key.path == "journalId")
@@ -192,6 +201,7 @@ impl BusinessCentralClient {
         collection: &str,
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
+        self.find_journal(collection).await?;
         let url = self.collection_url(collection, write.fields.get("journalId"))?;
         let spec = RequestSpec::post(format!("business central: create {collection}"), url)
             .json(&write.fields);
@@ -207,6 +217,7 @@ impl BusinessCentralClient {
         current: &TargetRecord,
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
+        self.find_journal(collection).await?;
         let url = format!(
             "{}({})",
             self.collection_url(collection, current.data.get("journalId"))?,
@@ -272,6 +283,41 @@ impl BusinessCentralClient {
         }
     }
 
+    /// With the `journal` setting (a code such as `GENERAL`) and no `journal_id`, looks the
+    /// journal's id up once, before the first request about journal lines.
+    async fn find_journal(&self, collection: &str) -> Result<(), ConnectorError> {
+        let Some(code) = &self.journal_code else {
+            return Ok(());
+        };
+        if collection != JOURNAL_LINES || self.journal_id.is_some() {
+            return Ok(());
+        }
+        self.journal_by_code
+            .get_or_try_init(|| async {
+                let filter = format!("code eq '{}'", code.replace('\'', "''"));
+                let url = format!(
+                    "{}/journals?$filter={}&$top=1",
+                    self.company_url,
+                    encode(&filter)
+                );
+                let spec = RequestSpec::get("business central: find the journal", url);
+                let response = self.http.send(spec).await.map_err(api_error)?;
+                let body: Value = response.json()?;
+                entities(&body, "journals")?
+                    .first()
+                    .and_then(|journal| journal.get("id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        ConnectorError::Unsupported(format!(
+                            "business central has no journal with the code `{code}` (the connection's `journal` setting)"
+                        ))
+                    })
+            })
+            .await?;
+        Ok(())
+    }
+
     /// The URL of an entity set; journal lines need their journal, from the record or the
     /// connection.
     fn collection_url(
@@ -290,6 +336,7 @@ impl BusinessCentralClient {
         let journal = journal
             .and_then(Value::as_str)
             .or(self.journal_id.as_deref())
+            .or(self.journal_by_code.get().map(String::as_str))
             .filter(|id| id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
             .ok_or_else(|| {
                 ConnectorError::Unsupported(
