@@ -60,8 +60,9 @@ pub(super) async fn record_writes(batch: &mut Batch, writes: &[Written]) -> Resu
 }
 
 /// The operation that sums up a record's writes: a create if any, else an update if any.
-pub(super) fn strongest(writes: &[Written]) -> Operation {
-    let has = |operation| writes.iter().any(|w| w.operation == operation);
+pub(super) fn strongest(operations: impl IntoIterator<Item = Operation>) -> Operation {
+    let operations: Vec<Operation> = operations.into_iter().collect();
+    let has = |operation| operations.contains(&operation);
     if has(Operation::Create) {
         Operation::Create
     } else if has(Operation::Update) {

@@ -145,24 +145,18 @@ impl Runner {
                 DeliveryError::Store(error) => store_error(error),
             })?;
         let processed = match &fate {
-            Fate::Delivered { writes, .. } => Processed::Delivered(strongest(writes)),
+            Fate::Delivered { writes, .. } => {
+                Processed::Delivered(strongest(writes.iter().map(|w| w.operation)))
+            }
             Fate::Filtered => Processed::Filtered,
             Fate::Skipped | Fate::DeletedAtSource => Processed::Skipped,
             Fate::DeadLetter { code, message, .. } => Processed::DeadLettered {
                 code: code.clone(),
                 message: message.clone(),
             },
-            Fate::Planned(writes) => Processed::Delivered(
-                writes
-                    .iter()
-                    .map(|w| w.operation)
-                    .max_by_key(|operation| match operation {
-                        Operation::Create => 2,
-                        Operation::Update => 1,
-                        _ => 0,
-                    })
-                    .unwrap_or(Operation::Noop),
-            ),
+            Fate::Planned(writes) => {
+                Processed::Delivered(strongest(writes.iter().map(|w| w.operation)))
+            }
         };
         Ok(Delivery { fate, processed })
     }
