@@ -105,7 +105,7 @@ impl CapsuleClient {
             .last()
             .map(|(at, record)| (*at, record.id.parse::<u64>().ok()));
         let settled = |at| cursor::settled(at, window.server_time);
-        let mut more = window.has_next;
+        let more = window.has_next;
         match (window.has_next, last) {
             // The whole page was handed out before: the second is crowded.
             (true, None) => {
@@ -118,11 +118,16 @@ impl CapsuleClient {
                     cursor.anchor = id;
                     cursor.through = id;
                 } else {
-                    // A crowded second still being written: wait until it is over.
-                    cursor.skip = 0;
-                    cursor.anchor = None;
-                    cursor.through = None;
-                    more = false;
+                    // A crowded second still being written (a bulk import, say): wait until
+                    // it is over, then read it by position. Nothing of it is handed out yet,
+                    // so the run goes on rather than stopping short of the end.
+                    tokio::time::sleep(cursor::until_settled(at, window.server_time)).await;
+                    return Ok(SourcePage {
+                        records: Vec::new(),
+                        cursor: None,
+                        more: true,
+                        rejected: Vec::new(),
+                    });
                 }
             }
             (_, Some((at, id))) => {

@@ -65,6 +65,12 @@ pub fn settled(at: Timestamp, now: Timestamp) -> bool {
     now.duration_since(at) >= SETTLE
 }
 
+/// How long until writes at `at` are over by the server's clock `now`.
+pub fn until_settled(at: Timestamp, now: Timestamp) -> std::time::Duration {
+    let left = SETTLE - now.duration_since(at);
+    std::time::Duration::try_from(left).unwrap_or_default()
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
