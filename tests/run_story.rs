@@ -131,5 +131,5 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
         .audit_entries(&AuditFilter::default())
         .await
         .unwrap();
-    assert_eq!(audited.len() as u64, created);
+    assert_eq!(audited.len() as u64, created, "{audited:#?}");
 }

@@ -121,6 +121,37 @@ async fn drop_makes_the_client_see_an_error_not_a_response() {
 }
 
 #[tokio::test]
+async fn lost_carries_the_request_out_then_cuts_the_answer() {
+    ferry::init_tls();
+    let sandbox = Sandbox::builder()
+        .faults(Some("lost=1.0".parse().unwrap()))
+        .build();
+    let capsule = sandbox.capsule().clone();
+    let handle = sandbox
+        .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let outcome = client
+        .post(parties(&handle))
+        .bearer_auth(DEFAULT_TOKEN)
+        .json(&serde_json::json!({"party": {"type": "organisation", "name": "Lost Answer Ltd"}}))
+        .send()
+        .await;
+    assert!(
+        outcome.is_err(),
+        "expected a connection error, got {outcome:?}"
+    );
+    let listed = capsule
+        .data()
+        .parties
+        .values()
+        .any(|party| party.name.as_deref() == Some("Lost Answer Ltd"));
+    assert!(listed, "the write was not carried out");
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn slow_delays_the_real_answer() {
     let (handle, client) = start("slow=1.0:300ms", None).await;
     let started = Instant::now();

@@ -181,6 +181,8 @@ fn idempotency(key: &str, hash: &str, created_at: Timestamp) -> IdempotencyRecor
         source_id: "42".into(),
         target: "stripe.customers".into(),
         request_hash: hash.into(),
+        operation: Some(Operation::Create),
+        fields_changed: vec!["email".into()],
         response_status: None,
         response_body: None,
         created_at,
@@ -233,11 +235,18 @@ async fn an_idempotency_key_reused_for_another_request_is_refused() {
 }
 
 #[tokio::test]
-async fn pruning_removes_only_old_idempotency_records() {
+async fn pruning_removes_only_old_settled_idempotency_records() {
     let store = memory().await;
     let old = Timestamp::now() - jiff::SignedDuration::from_hours(25);
+    let settled = IdempotencyRecord {
+        response_status: Some(200),
+        response_body: Some("cus_1".into()),
+        ..idempotency("old", "h", old)
+    };
+    store.put_idempotency(&settled).await.unwrap();
+    // Still in flight: kept, whatever its age, until a delivery audits it.
     store
-        .put_idempotency(&idempotency("old", "h", old))
+        .put_idempotency(&idempotency("old-in-flight", "h", old))
         .await
         .unwrap();
     store
@@ -250,7 +259,54 @@ async fn pruning_removes_only_old_idempotency_records() {
         .unwrap();
     assert_eq!(removed, 1);
     assert_eq!(store.idempotency("old").await.unwrap(), None);
+    assert!(store.idempotency("old-in-flight").await.unwrap().is_some());
     assert!(store.idempotency("new").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn writes_in_flight_are_listed_until_settled() {
+    let store = memory().await;
+    let at = Timestamp::from_millisecond(1_800_000_000_000).unwrap();
+    let first = idempotency("k1", "h1", at);
+    let other_record = IdempotencyRecord {
+        source_id: "43".into(),
+        ..idempotency("k2", "h2", at)
+    };
+    store.put_idempotency(&first).await.unwrap();
+    store.put_idempotency(&other_record).await.unwrap();
+    let listed = store
+        .writes_in_flight("sync", "stripe.customers", "42")
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![first]);
+    let mut batch = store.begin().await.unwrap();
+    batch
+        .settle_writes(&ferry::store::SettledWrites {
+            pipeline: "sync".into(),
+            target: "stripe.customers".into(),
+            source_id: "42".into(),
+            target_id: "cus_1".into(),
+        })
+        .await
+        .unwrap();
+    batch.commit().await.unwrap();
+    let none = store
+        .writes_in_flight("sync", "stripe.customers", "42")
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let settled = store.idempotency("k1").await.unwrap().unwrap();
+    assert_eq!(settled.response_status, Some(200));
+    assert_eq!(settled.response_body.as_deref(), Some("cus_1"));
+    assert_eq!(settled.fields_changed, vec!["email".to_string()]);
+    assert_eq!(
+        store
+            .writes_in_flight("sync", "stripe.customers", "43")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod output;
 mod run;
 mod sandbox;
 mod serve;
+mod signals;
 mod test;
 
 use std::process::ExitCode;

@@ -97,7 +97,7 @@ async fn run_async(args: Args) -> u8 {
         let pause = watch_interval(&jobs);
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => {
+            _ = super::signals::stop_requested() => {
                 eprintln!("stopping: every finished page is stored; the next run resumes from it");
                 break;
             }

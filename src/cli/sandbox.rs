@@ -14,7 +14,8 @@ pub struct Args {
     /// Fill the emulators with realistic data, the same for the same seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Inject faults, e.g. `500=0.2,503=0.05,429=0.05,drop=0.02,slow=0.01:2s,seed=7`.
+    /// Inject faults, e.g. `500=0.2,503=0.05,429=0.05,drop=0.02,lost=0.01,slow=0.01:2s,seed=7`
+    /// (`lost`: the request is carried out, then the connection cut before the answer).
     #[arg(long)]
     faults: Option<String>,
     /// Stripe's test-mode limit in requests per second per key; 0 turns it off.
@@ -87,7 +88,7 @@ pub fn run(args: Args) -> u8 {
             eprintln!("  Stripe webhooks -> {}", endpoint.url);
         }
         eprintln!("The project file's `sandbox` environment points here. Stop with Ctrl-C.");
-        let _ = tokio::signal::ctrl_c().await;
+        super::signals::stop_requested().await;
         let _ = handle.shutdown().await;
         exit::OK
     })

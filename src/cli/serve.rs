@@ -79,7 +79,7 @@ pub fn run(args: Args) -> u8 {
             eprintln!("  Stripe webhooks   {base}/webhooks/stripe/{connection}");
         }
         eprintln!("  health            {base}/healthz  {base}/readyz  {base}/metrics");
-        let _ = tokio::signal::ctrl_c().await;
+        super::signals::stop_requested().await;
         eprintln!("stopping: finishing requests in flight and the events in hand");
         handle.shutdown().await;
         exit::OK

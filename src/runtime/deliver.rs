@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::diff;
 use super::job::{Job, Step};
 use crate::connectors::{Connector, ConnectorError, MatchKey, TargetRecord, Write};
-use crate::store::{Operation, Store, StoreError};
+use crate::store::{IdempotencyRecord, Operation, Store, StoreError};
 
 /// What delivering a record will do.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,20 +90,53 @@ pub async fn plan(
     })
 }
 
-/// Carries out `plan`, with an idempotency key that makes sending it twice harmless.
+/// The store's record of the write `plan` will send, kept in flight until the write's cross
+/// reference and audit entry are durable; `None` when the plan sends nothing.
+pub fn in_flight(job: &Job, step: &Step, link_id: &str, plan: &Plan) -> Option<IdempotencyRecord> {
+    let (operation, target_id, fields, paths) = match plan {
+        Plan::Create { fields } => (Operation::Create, "", fields, leaf_paths(fields)),
+        Plan::Update {
+            current,
+            changes,
+            paths,
+        } => (
+            Operation::Update,
+            current.id.as_str(),
+            changes,
+            paths.clone(),
+        ),
+        Plan::Unchanged { .. } => return None,
+    };
+    let key = idempotency_key(job, step, link_id, operation.as_str(), target_id, fields);
+    Some(IdempotencyRecord {
+        key,
+        pipeline: job.name.clone(),
+        source_id: link_id.to_string(),
+        target: step.sink.collection(),
+        request_hash: hex_sha256(fields.to_string().as_bytes()),
+        operation: Some(operation),
+        fields_changed: paths,
+        response_status: None,
+        response_body: None,
+        created_at: jiff::Timestamp::now(),
+    })
+}
+
+/// Carries out `plan` under the idempotency key of its in-flight record, which makes sending
+/// it twice harmless.
 pub async fn apply(
-    job: &Job,
     step: &Step,
     sink: &Connector,
-    link_id: &str,
     plan: Plan,
+    in_flight: Option<&IdempotencyRecord>,
 ) -> Result<Delivered, ConnectorError> {
     let collection = &step.sink.stream;
+    let idempotency_key = in_flight.map(|r| r.key.clone()).unwrap_or_default();
     match plan {
         Plan::Create { fields } => {
             let fields_changed = leaf_paths(&fields);
             let write = Write {
-                idempotency_key: idempotency_key(job, step, link_id, "create", "", &fields),
+                idempotency_key,
                 fields,
             };
             let target = sink.create(collection, &write).await?;
@@ -119,14 +152,7 @@ pub async fn apply(
             paths,
         } => {
             let write = Write {
-                idempotency_key: idempotency_key(
-                    job,
-                    step,
-                    link_id,
-                    "update",
-                    &current.id,
-                    &changes,
-                ),
+                idempotency_key,
                 fields: changes,
             };
             let target = sink.update(collection, &current, &write).await?;
@@ -210,11 +236,15 @@ pub fn idempotency_key(
         hasher.update([0]);
     }
     hasher.update(fields.to_string().as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&hasher.finalize())
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Dotted paths of every leaf of an object, for the audit log.

@@ -10,13 +10,14 @@ use super::job::{Job, Step};
 use super::related::Fetched;
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
-use crate::connectors::{Connector, SourceRecord};
+use crate::connectors::{Connector, ConnectorError, SourceRecord};
 use crate::diagnostics::Code;
 use crate::functions::spec::CrossReferences;
 use crate::lang::Outcome;
 use crate::lang::json_value::{from_json, to_json};
 use crate::store::{
-    AuditEntry, Batch, CrossReference, CrossReferenceSnapshot, Operation, StoreError,
+    AuditEntry, Batch, CrossReference, CrossReferenceSnapshot, IdempotencyRecord, Operation,
+    SettledWrites, StoreError,
 };
 
 /// What became of one record.
@@ -44,16 +45,22 @@ pub(super) enum Fate {
 /// One sink record written (or found unchanged).
 pub(super) struct Written {
     pub link: CrossReference,
-    pub audit: Option<AuditEntry>,
+    /// The write's entry, after those of earlier writes a crash cut off.
+    pub audit: Vec<AuditEntry>,
     pub operation: Operation,
+    /// Set when idempotency records of this sink record were in flight.
+    pub settled: Option<SettledWrites>,
 }
 
-/// Stores the cross references and audit entries of `writes`.
+/// Stores the cross references and audit entries of `writes`, and settles their writes.
 pub(super) async fn record_writes(batch: &mut Batch, writes: &[Written]) -> Result<(), StoreError> {
     for write in writes {
         batch.put_cross_reference(&write.link).await?;
-        if let Some(entry) = &write.audit {
+        for entry in &write.audit {
             batch.audit(entry).await?;
+        }
+        if let Some(settled) = &write.settled {
+            batch.settle_writes(settled).await?;
         }
     }
     Ok(())
@@ -180,22 +187,15 @@ impl Runner {
                     planned.push(planned_write(job, step, &link_id, plan));
                     continue;
                 }
-                let applied = match deliver::apply(job, step, &sink, &link_id, plan).await {
-                    Ok(mut delivered) => deliver::post_if_draft(step, &sink, &mut delivered)
-                        .await
-                        .map(|()| delivered),
-                    Err(error) => Err(error),
-                };
-                match applied {
-                    Ok(delivered) => {
-                        let write = written(job, step, link_id, delivered);
+                match self.write(job, step, &sink, link_id, plan).await? {
+                    Ok(write) => {
                         made.push(write.link.clone());
                         writes.push(write);
                     }
-                    Err(error) if is_record_fault(&error) => {
+                    Err((write, error)) => {
+                        writes.extend(write);
                         return Ok(dead_letter(error.code(), error.to_string(), writes));
                     }
-                    Err(error) => return Err(error.into()),
                 }
             }
         }
@@ -206,6 +206,77 @@ impl Runner {
             source_id: record.id.clone(),
             writes,
         })
+    }
+
+    /// Sends a planned write (recorded in flight first) and posts its document. `Ok(Err)` when
+    /// the target refused it for this record's sake, with the write if only the post failed.
+    async fn write(
+        &self,
+        job: &Job,
+        step: &Step,
+        sink: &Connector,
+        link_id: String,
+        plan: Plan,
+    ) -> Result<Result<Written, (Option<Written>, ConnectorError)>, DeliveryError> {
+        let in_flight = deliver::in_flight(job, step, &link_id, &plan);
+        let mut lost = match plan {
+            Plan::Create { .. } => Vec::new(),
+            _ => {
+                let target = step.sink.collection();
+                self.store()
+                    .writes_in_flight(&job.name, &target, &link_id)
+                    .await?
+            }
+        };
+        // The same write sent again is audited once, as this delivery; this runner's writes
+        // awaiting their page's commit are not lost.
+        lost.retain(|record| {
+            Some(&record.key) != in_flight.as_ref().map(|r| &r.key) && self.write_lost(record)
+        });
+        if let Some(record) = &in_flight {
+            self.store().put_idempotency(record).await?;
+        }
+        let settles = in_flight.is_some() || !lost.is_empty();
+        let mut delivered = match deliver::apply(step, sink, plan, in_flight.as_ref()).await {
+            Ok(delivered) => delivered,
+            Err(error) if is_record_fault(&error) => {
+                // Refused: the write had no effect, so it is no longer in flight.
+                if let Some(record) = in_flight {
+                    let refused = IdempotencyRecord {
+                        response_status: Some(400),
+                        response_body: Some(self.redacted(&error.code())),
+                        ..record
+                    };
+                    self.store().put_idempotency(&refused).await?;
+                }
+                return Ok(Err((None, error)));
+            }
+            Err(error) => {
+                if let Some(record) = in_flight {
+                    self.failed_writes().insert(record.key);
+                }
+                return Err(error.into());
+            }
+        };
+        if !lost.is_empty() {
+            let mut failed = self.failed_writes();
+            for record in &lost {
+                failed.remove(&record.key);
+            }
+        }
+        let posted = deliver::post_if_draft(step, sink, &mut delivered).await;
+        let write = written(job, step, link_id, delivered, &lost, settles);
+        match posted {
+            Ok(()) => Ok(Ok(write)),
+            Err(error) if is_record_fault(&error) => Ok(Err((Some(write), error))),
+            Err(error) => {
+                // Written but not posted: the next attempt finds the draft and audits the write.
+                if let Some(record) = in_flight {
+                    self.failed_writes().insert(record.key);
+                }
+                Err(error.into())
+            }
+        }
     }
 
     /// The client `step` writes through (the run checked that it exists).
@@ -238,22 +309,55 @@ fn link(step: &Step, link_id: &str, target_id: &str) -> CrossReference {
     )
 }
 
-fn written(job: &Job, step: &Step, link_id: String, delivered: Delivered) -> Written {
+/// A delivered sink record's link and audit entries: first those of `lost` writes (sent before
+/// a crash, whose outcome the target now shows), then this delivery's own.
+fn written(
+    job: &Job,
+    step: &Step,
+    link_id: String,
+    delivered: Delivered,
+    lost: &[IdempotencyRecord],
+    settles: bool,
+) -> Written {
     let link = link(step, &link_id, &delivered.target.id);
-    let audit = (delivered.operation != Operation::Noop).then(|| AuditEntry {
+    let entry = |operation, fields_changed, at| AuditEntry {
         pipeline: job.name.clone(),
         pipeline_version: job.version.clone(),
-        source_id: link_id,
+        source_id: link_id.clone(),
         target: step.sink.collection(),
         target_id: Some(delivered.target.id.clone()),
-        operation: delivered.operation,
-        fields_changed: delivered.fields_changed,
-        at: Timestamp::now(),
+        operation,
+        fields_changed,
+        at,
+    };
+    let mut audit = Vec::new();
+    for record in lost {
+        let operation = record.operation.unwrap_or(Operation::Update);
+        tracing::info!(pipeline = %job.name, source_id = %link_id, target_id = %delivered.target.id, "audited a {} cut off by a crash", operation.as_str());
+        audit.push(entry(
+            operation,
+            record.fields_changed.clone(),
+            record.created_at,
+        ));
+    }
+    if delivered.operation != Operation::Noop {
+        audit.push(entry(
+            delivered.operation,
+            delivered.fields_changed.clone(),
+            Timestamp::now(),
+        ));
+    }
+    let settled = settles.then(|| SettledWrites {
+        pipeline: job.name.clone(),
+        target: step.sink.collection(),
+        source_id: link_id.clone(),
+        target_id: delivered.target.id.clone(),
     });
     Written {
         link,
         audit,
         operation: delivered.operation,
+        settled,
     }
 }
 

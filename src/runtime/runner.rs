@@ -72,6 +72,9 @@ pub struct Runner {
     connectors: HashMap<String, Arc<Connector>>,
     secrets: Vec<Secret>,
     related: super::related::RelatedCache,
+    /// In-flight writes that are this runner's own are not lost unless their request failed.
+    started: Timestamp,
+    failed_writes: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Runner {
@@ -86,7 +89,24 @@ impl Runner {
             connectors,
             secrets,
             related: Default::default(),
+            started: Timestamp::now(),
+            failed_writes: Default::default(),
         }
+    }
+
+    /// Whether an in-flight write's outcome is unknown: sent by an earlier process (which a
+    /// crash stopped), or by this one with a request that failed.
+    pub(super) fn write_lost(&self, record: &crate::store::IdempotencyRecord) -> bool {
+        record.created_at < self.started || self.failed_writes().contains(&record.key)
+    }
+
+    /// Keys of writes this runner sent whose requests failed: their outcome is unknown.
+    pub(super) fn failed_writes(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.failed_writes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(super) fn related(&self) -> &super::related::RelatedCache {
@@ -135,6 +155,13 @@ impl Runner {
             pipeline: job.name.clone(),
             error,
         };
+        if !options.dry_run {
+            // Settled writes are kept as long as Stripe keeps their keys.
+            self.store
+                .prune_idempotency(std::time::Duration::from_secs(24 * 3600))
+                .await
+                .map_err(store_error)?;
+        }
         let source_key = job.source.collection();
         let mut cursor = if options.backfill {
             None

@@ -77,6 +77,7 @@ fn add_written(written: &[Written], writes: &mut FinishedEvents) {
     for write in written {
         writes.cross_references.push(write.link.clone());
         writes.audit.extend(write.audit.iter().cloned());
+        writes.settled.extend(write.settled.iter().cloned());
     }
 }
 

@@ -1,5 +1,6 @@
 //! Fault injection for the sandbox: a spec such as
-//! `500=0.2,503=0.05,429=0.05,drop=0.02,slow=0.01:2s,seed=7` says how often each request fails
+//! `500=0.2,503=0.05,429=0.05,drop=0.02,lost=0.01,slow=0.01:2s,seed=7` says how often each
+//! request fails
 //! and how. Each request draws one number from a seeded generator, so a seed makes the pattern
 //! of faults reproducible for the same sequence of requests.
 
@@ -28,6 +29,9 @@ pub enum Fault {
     RateLimited,
     /// Cut the connection without answering.
     Drop,
+    /// Carry the request out, then cut the connection before the answer: the client cannot
+    /// tell whether its write happened.
+    Lost,
     /// Answer normally after a delay.
     Slow(Duration),
 }
@@ -44,7 +48,7 @@ pub enum FaultSpecError {
     #[error("fault spec part `{part}` is not `name=probability`")]
     NotAnAssignment { part: String },
     #[error(
-        "fault spec part `{part}`: unknown fault `{name}` (expected 500, 503, 429, drop, slow or seed)"
+        "fault spec part `{part}`: unknown fault `{name}` (expected 500, 503, 429, drop, lost, slow or seed)"
     )]
     UnknownFault { part: String, name: String },
     #[error("fault spec part `{part}`: probability `{value}` is not a number between 0 and 1")]
@@ -96,11 +100,12 @@ impl FromStr for FaultSpec {
                 ("503", None) => Fault::Unavailable,
                 ("429", None) => Fault::RateLimited,
                 ("drop", None) => Fault::Drop,
+                ("lost", None) => Fault::Lost,
                 ("slow", Some(delay)) => Fault::Slow(
                     parse_delay(delay).ok_or(FaultSpecError::BadDelay { part: part.into() })?,
                 ),
                 ("slow", None) => return Err(FaultSpecError::BadDelay { part: part.into() }),
-                ("500" | "503" | "429" | "drop", Some(_)) => {
+                ("500" | "503" | "429" | "drop" | "lost", Some(_)) => {
                     return Err(FaultSpecError::BadProbability {
                         part: part.into(),
                         value: value.into(),
@@ -221,6 +226,17 @@ pub async fn inject(
                 // nearest failure a client must also retry.
                 None => error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR),
             }
+        }
+        Some(Fault::Lost) => {
+            let control = request
+                .extensions()
+                .get::<ConnectInfo<ConnectionControl>>()
+                .map(|ConnectInfo(control)| control.clone());
+            let _carried_out = next.run(request).await;
+            if let Some(control) = control {
+                control.sever();
+            }
+            error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)
         }
         Some(Fault::InternalError) => {
             error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)

@@ -274,10 +274,11 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
             tracing::error!("the HTTP server stopped: {error}");
         }
     }));
+    worker::release_orphans(&app.store).await;
     for index in 0..app.options.workers {
         tasks.push(tokio::spawn(worker::run(
             app.clone(),
-            format!("worker-{index}"),
+            worker::name(index),
             stopped.clone(),
         )));
     }

@@ -22,6 +22,51 @@ use crate::store::{InboxOutcome, ObjectVersion, StoredEvent};
 const CLAIM: u32 = 64;
 /// How long a claim holds an event before another worker may take it over.
 const LEASE: Duration = Duration::from_secs(120);
+
+/// A worker's name in the inbox: its process id, so that a restarted ferry can tell the events
+/// a killed process held from those a live one is working on.
+pub fn name(index: usize) -> String {
+    format!("pid{}/worker-{index}", std::process::id())
+}
+
+/// The process id in a worker's [`name`], if it has one.
+fn process_of(worker: &str) -> Option<u32> {
+    worker.strip_prefix("pid")?.split_once('/')?.0.parse().ok()
+}
+
+/// Whether the process named by a worker is known to be gone (Linux: no `/proc/<pid>`); where
+/// that cannot be told, its events wait for their lease to run out.
+fn process_gone(worker: &str) -> bool {
+    let proc = std::path::Path::new("/proc");
+    match process_of(worker) {
+        Some(pid) if pid != std::process::id() && proc.join("self").exists() => {
+            !proc.join(pid.to_string()).exists()
+        }
+        _ => false,
+    }
+}
+
+/// On start: events that workers of a killed process held go back to the queue at once rather
+/// than after their lease.
+pub async fn release_orphans(store: &crate::store::Store) {
+    let holders = match store.inbox_holders().await {
+        Ok(holders) => holders,
+        Err(error) => {
+            tracing::warn!(
+                "cannot list the inbox's held events: {error}; their leases will run out"
+            );
+            return;
+        }
+    };
+    for worker in holders.iter().filter(|w| process_gone(w)) {
+        match store.inbox_release(worker).await {
+            Ok(count) => {
+                tracing::info!(worker = %worker, count, "took back the events of a stopped process")
+            }
+            Err(error) => tracing::warn!(worker = %worker, "cannot take back its events: {error}"),
+        }
+    }
+}
 /// Locks striped by object id: events of one object never run side by side. A worker holds
 /// the stripes of a whole claim until it commits (see [`CommitGroup`]), so there are plenty.
 const STRIPES: usize = 8192;
@@ -296,5 +341,25 @@ fn retry(stored: &StoredEvent, error: impl Into<String>) -> InboxOutcome {
         not_before: Timestamp::now()
             .checked_add(pause)
             .unwrap_or_else(|_| Timestamp::now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_name_carries_its_process() {
+        assert_eq!(process_of(&name(3)), Some(std::process::id()));
+        assert_eq!(process_of("worker-0"), None);
+        assert!(!process_gone(&name(0)), "this process is alive");
+        assert!(
+            !process_gone("worker-0"),
+            "an unknown process is left to its lease"
+        );
+        if std::path::Path::new("/proc/self").exists() {
+            // Above Linux's largest process id (2^22).
+            assert!(process_gone("pid4999999/worker-0"));
+        }
     }
 }

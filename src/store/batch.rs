@@ -7,7 +7,8 @@ use tokio::sync::OwnedMutexGuard;
 
 use super::{
     AuditEntry, Backend, CrossReference, FinishedEvents, IdempotencyRecord, InboxEvent,
-    InboxOutcome, InboxPut, LastEvent, ObjectVersion, StoreError, StoredEvent, sqlite,
+    InboxOutcome, InboxPut, LastEvent, ObjectVersion, SettledWrites, StoreError, StoredEvent,
+    sqlite,
 };
 
 /// Writes that become durable together on [`Batch::commit`]. Dropping a batch without
@@ -108,6 +109,11 @@ impl Batch {
 
     pub async fn put_idempotency(&mut self, record: &IdempotencyRecord) -> Result<(), StoreError> {
         in_transaction!(self, |conn| sqlite::idempotency::put(conn, record))
+    }
+
+    /// Settles the linked record's in-flight writes, with its cross reference and audit entries.
+    pub async fn settle_writes(&mut self, settled: &SettledWrites) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::idempotency::settle(conn, settled))
     }
 
     pub async fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -2,7 +2,7 @@
 //! the database in a few multi-row statements instead of several statements per event. Every
 //! statement is a round trip to the connection's thread, made while the write lock is held.
 
-use super::{AuditEntry, CrossReference, InboxOutcome, ObjectVersion};
+use super::{AuditEntry, CrossReference, InboxOutcome, ObjectVersion, SettledWrites};
 
 /// A permanent failure to file, as [`Batch::dead_letter`](super::Batch::dead_letter) takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,7 @@ pub struct NewDeadLetter {
 pub struct FinishedEvents {
     pub cross_references: Vec<CrossReference>,
     pub audit: Vec<AuditEntry>,
+    pub settled: Vec<SettledWrites>,
     /// `(pipeline, source id)` of records delivered: their open dead letters are resolved.
     pub delivered: Vec<(String, String)>,
     pub dead_letters: Vec<NewDeadLetter>,

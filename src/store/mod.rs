@@ -35,7 +35,7 @@ pub use inbox::{
 };
 pub use records::{
     AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
-    DeadLetterFilter, IdempotencyRecord, Operation, pipeline_version,
+    DeadLetterFilter, IdempotencyRecord, Operation, SettledWrites, pipeline_version,
 };
 pub use snapshot::CrossReferenceSnapshot;
 
@@ -214,7 +214,21 @@ impl Store {
         with_writer!(self, |conn| sqlite::idempotency::put(conn, record))
     }
 
-    /// Deletes idempotency records older than `age` (Stripe forgets keys after 24 hours).
+    /// Idempotency records of writes to `target` for `source_id` still waiting for an outcome:
+    /// writes a crash may have cut off after they were sent.
+    pub async fn writes_in_flight(
+        &self,
+        pipeline: &str,
+        target: &str,
+        source_id: &str,
+    ) -> Result<Vec<IdempotencyRecord>, StoreError> {
+        with_connection!(self, |conn| sqlite::idempotency::in_flight(
+            conn, pipeline, target, source_id
+        ))
+    }
+
+    /// Deletes settled idempotency records older than `age` (Stripe forgets keys after 24
+    /// hours).
     pub async fn prune_idempotency(&self, age: Duration) -> Result<u64, StoreError> {
         let cutoff = cutoff_millis(age);
         with_writer!(self, |conn| sqlite::idempotency::prune(conn, cutoff))
@@ -279,6 +293,16 @@ impl Store {
         let outcomes = batch.inbox_put_many(events).await?;
         batch.commit().await?;
         Ok(outcomes)
+    }
+
+    /// Workers holding events in `processing`, by the names they claimed them under.
+    pub async fn inbox_holders(&self) -> Result<Vec<String>, StoreError> {
+        with_connection!(self, |conn| sqlite::inbox::holders(conn))
+    }
+
+    /// Hands `worker`'s events back to the queue (its process is gone); how many.
+    pub async fn inbox_release(&self, worker: &str) -> Result<u64, StoreError> {
+        with_writer!(self, |conn| sqlite::inbox::release(conn, worker))
     }
 
     /// Claims up to `limit` events for `worker` for `lease`: pending ones, and those whose

@@ -39,9 +39,22 @@ pub struct IdempotencyRecord {
     pub target: String,
     /// A hash of the request body: the same key with another body is a conflict, as at Stripe.
     pub request_hash: String,
+    /// What the request does, `create` or `update`, and the fields it writes: enough to audit
+    /// a write whose answer a crash lost.
+    pub operation: Option<Operation>,
+    pub fields_changed: Vec<String>,
     pub response_status: Option<u16>,
     pub response_body: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// Writes of one linked record settled: its in-flight idempotency records get the target id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledWrites {
+    pub pipeline: String,
+    pub target: String,
+    pub source_id: String,
+    pub target_id: String,
 }
 
 /// A record that failed permanently, kept with its reason until a replay succeeds.

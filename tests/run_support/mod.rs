@@ -54,11 +54,23 @@ pub async fn world_seeded(
 
 /// As [`world_seeded`], with the Stripe emulator made from `stripe`.
 pub async fn world_with(faults: Option<&str>, stripe: StripeOptions, seed: Option<u64>) -> World {
+    world_from(stripe, |builder| {
+        builder
+            .seed(seed)
+            .faults(faults.map(|spec| spec.parse::<FaultSpec>().unwrap()))
+    })
+    .await
+}
+
+/// A world whose sandbox `configure` sets up (seed, faults, Capsule and Business Central
+/// settings), with the Stripe emulator made from `stripe`.
+pub async fn world_from(
+    stripe: StripeOptions,
+    configure: impl FnOnce(ferry::sandbox::SandboxBuilder) -> ferry::sandbox::SandboxBuilder,
+) -> World {
     ferry::init_tls();
     let stripe = StripeState::new(stripe);
-    let sandbox = Sandbox::builder()
-        .seed(seed)
-        .faults(faults.map(|spec| spec.parse::<FaultSpec>().unwrap()))
+    let sandbox = configure(Sandbox::builder())
         .stripe(stripe::router(stripe.clone()))
         .build();
     let capsule = sandbox.capsule().clone();

@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use sqlx::{Sqlite, query::Query};
 
-use super::{audit, dead_letter, inbox, millis};
+use super::{audit, dead_letter, idempotency, inbox, millis};
 use crate::store::{FinishedEvents, InboxOutcome, StoreError};
 
 /// Rows per statement: at most 8 parameters each stays far below SQLite's 32,766.
@@ -81,6 +81,9 @@ pub async fn write(
                 .bind(millis(entry.at));
         }
         query.execute(&mut *conn).await?;
+    }
+    for settled in &writes.settled {
+        idempotency::settle(&mut *conn, settled).await?;
     }
     for delivered in writes.delivered.chunks(ROWS) {
         let mut query = statement(

@@ -4,20 +4,20 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::{millis, timestamp};
-use crate::store::{IdempotencyRecord, StoreError};
+use crate::store::{IdempotencyRecord, Operation, SettledWrites, StoreError};
+
+const COLUMNS: &str = "key, pipeline, source_id, target, request_hash, response_status, \
+                       response_body, created_at, operation, fields_changed";
 
 pub async fn get(
     conn: &mut SqliteConnection,
     key: &str,
 ) -> Result<Option<IdempotencyRecord>, StoreError> {
-    let row = sqlx::query(
-        "SELECT key, pipeline, source_id, target, request_hash, response_status, response_body,
-                created_at
-         FROM idempotency_records WHERE key = ?1",
-    )
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
+    let sql = format!("SELECT {COLUMNS} FROM idempotency_records WHERE key = ?1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(record).transpose()
 }
 
@@ -30,8 +30,8 @@ pub async fn put(
     let done = sqlx::query(
         "INSERT INTO idempotency_records
              (key, pipeline, source_id, target, request_hash, response_status, response_body,
-              created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+              created_at, operation, fields_changed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (key) DO UPDATE
          SET response_status = excluded.response_status,
              response_body = excluded.response_body
@@ -45,6 +45,8 @@ pub async fn put(
     .bind(record.response_status.map(i64::from))
     .bind(&record.response_body)
     .bind(millis(record.created_at))
+    .bind(record.operation.map(Operation::as_str))
+    .bind(fields_json(&record.fields_changed))
     .execute(conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -55,12 +57,54 @@ pub async fn put(
     Ok(())
 }
 
-/// Deletes the records created before `cutoff`; returns how many went.
-pub async fn prune(conn: &mut SqliteConnection, cutoff_millis: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM idempotency_records WHERE created_at < ?1")
-        .bind(cutoff_millis)
-        .execute(conn)
+/// Records of `pipeline`'s writes to `target` for `source_id` still waiting for an outcome.
+pub async fn in_flight(
+    conn: &mut SqliteConnection,
+    pipeline: &str,
+    target: &str,
+    source_id: &str,
+) -> Result<Vec<IdempotencyRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM idempotency_records
+         WHERE pipeline = ?1 AND target = ?2 AND source_id = ?3 AND response_status IS NULL
+         ORDER BY created_at"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(pipeline)
+        .bind(target)
+        .bind(source_id)
+        .fetch_all(conn)
         .await?;
+    rows.iter().map(record).collect()
+}
+
+/// Settles every in-flight record of the linked record: its writes are durable.
+pub async fn settle(
+    conn: &mut SqliteConnection,
+    settled: &SettledWrites,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE idempotency_records SET response_status = 200, response_body = ?4
+         WHERE pipeline = ?1 AND target = ?2 AND source_id = ?3 AND response_status IS NULL",
+    )
+    .bind(&settled.pipeline)
+    .bind(&settled.target)
+    .bind(&settled.source_id)
+    .bind(&settled.target_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the settled records created before `cutoff`; returns how many went. Unsettled ones
+/// stay until a delivery of their record audits them.
+pub async fn prune(conn: &mut SqliteConnection, cutoff_millis: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM idempotency_records WHERE created_at < ?1 AND response_status IS NOT NULL",
+    )
+    .bind(cutoff_millis)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -84,5 +128,26 @@ fn record(row: &SqliteRow) -> Result<IdempotencyRecord, StoreError> {
         response_status,
         response_body: row.try_get(6)?,
         created_at: timestamp(row.try_get(7)?, "idempotency_records", "created_at")?,
+        operation: row
+            .try_get::<Option<String>, _>(8)?
+            .map(|text| {
+                Operation::parse(&text).ok_or_else(|| StoreError::Corrupt {
+                    table: "idempotency_records",
+                    column: "operation",
+                    detail: format!("`{text}` is not an operation"),
+                })
+            })
+            .transpose()?,
+        fields_changed: serde_json::from_str(&row.try_get::<String, _>(9)?).map_err(|error| {
+            StoreError::Corrupt {
+                table: "idempotency_records",
+                column: "fields_changed",
+                detail: error.to_string(),
+            }
+        })?,
     })
+}
+
+fn fields_json(fields: &[String]) -> String {
+    serde_json::Value::from(fields.to_vec()).to_string()
 }

@@ -143,6 +143,27 @@ pub async fn claim(
     Ok(claimed.into_iter().map(|(_, stored)| stored).collect())
 }
 
+/// Workers holding events in `processing`.
+pub async fn holders(conn: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT DISTINCT claimed_by FROM inbox WHERE state = 'processing'")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// Hands the events `worker` holds back to the queue at once, as if its lease had run out.
+pub async fn release(conn: &mut SqliteConnection, worker: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE inbox SET state = 'pending', claimed_by = NULL, lease_until = NULL
+         WHERE state = 'processing' AND claimed_by = ?1",
+    )
+    .bind(worker)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Ends `worker`'s attempt at an event. Returns false, and changes nothing, when the worker no
 /// longer holds it: its lease ran out and another worker claimed it, or it was finished.
 pub async fn finish(

@@ -109,6 +109,11 @@ fn migrator() -> Migrator {
             "inbox_open_state",
             include_str!("../migrations/sqlite/0004_inbox_open_state.sql"),
         ),
+        migration(
+            5,
+            "writes_in_flight",
+            include_str!("../migrations/sqlite/0005_writes_in_flight.sql"),
+        ),
     ];
     Migrator::with_migrations(migrations)
 }

@@ -1,0 +1,140 @@
+//! Sizes, seeds and the summary line shared by the proof tests (`scripts/proof.sh`).
+//!
+//! Each proof reads its size from the environment, so CI runs a reduced size and
+//! `scripts/proof.sh` the full one: `FERRY_PROOF_RECORDS`, `FERRY_PROOF_KILLS`,
+//! `FERRY_PROOF_EVENTS` and `FERRY_PROOF_SEED`. With `FERRY_PROOF_REPORT` set, each proof
+//! appends one JSON line with what it checked to that file.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+/// The size and seed of one proof run.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub records: u64,
+    pub kills: u64,
+    pub events: u64,
+    pub seed: u64,
+}
+
+fn number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .replace(['_', ','], "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={text} is not a whole number")),
+        Err(_) => default,
+    }
+}
+
+/// The sizes from the environment, CI's reduced ones by default; the seed is printed so that a
+/// failure can be repeated with `FERRY_PROOF_SEED`.
+pub fn size() -> Size {
+    let random_seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let size = Size {
+        records: number("FERRY_PROOF_RECORDS", 1_000),
+        kills: number("FERRY_PROOF_KILLS", 3),
+        events: number("FERRY_PROOF_EVENTS", 1_000),
+        seed: number("FERRY_PROOF_SEED", random_seed),
+    };
+    eprintln!(
+        "proof size: {size:?} (repeat with FERRY_PROOF_SEED={})",
+        size.seed
+    );
+    size
+}
+
+/// A proof's summary, written to `FERRY_PROOF_REPORT` when it passed.
+pub struct Report {
+    name: &'static str,
+    started: Instant,
+    figures: serde_json::Map<String, Value>,
+}
+
+impl Report {
+    pub fn new(name: &'static str) -> Self {
+        Report {
+            name,
+            started: Instant::now(),
+            figures: serde_json::Map::new(),
+        }
+    }
+
+    pub fn figure(&mut self, name: &str, value: impl Into<Value>) -> &mut Self {
+        self.figures.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Appends the summary line; call it last, after every assertion held.
+    pub fn passed(&mut self) {
+        let line = json!({
+            "proof": self.name,
+            "seconds": (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            "figures": self.figures,
+        });
+        eprintln!("proof passed: {line}");
+        let Ok(path) = std::env::var("FERRY_PROOF_REPORT") else {
+            return;
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("cannot write the proof report {path}: {e}"));
+        writeln!(file, "{line}").unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
+    }
+}
+
+/// `ferry ARGS` as a child process in `dir`, its output appended to `log`.
+pub fn ferry(dir: &Path, args: &[&str], log: &Path) -> tokio::process::Child {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let err = out.try_clone().unwrap();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// The last `lines` lines of a log, for failure messages.
+pub fn tail(log: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// A read-only connection to the store at `path`, opened apart from ferry's own store code.
+pub async fn read_store(path: &Path) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    sqlx::SqlitePool::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot open {url}: {e}"))
+}
+
+/// The single number a `SELECT count(*) ...` gives.
+pub async fn count(store: &sqlx::SqlitePool, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(store)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
