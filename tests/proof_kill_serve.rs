@@ -11,14 +11,15 @@ mod proof_support;
 mod run_support;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferry::connectors::stripe::signature::sign;
 use ferry::project::Secret;
-use proof_support::{Report, count, ferry, read_store, size, tail};
+use proof_support::{
+    Report, count, ferry, free_port, read_store, serve_args, size, tail, wait_healthy,
+    wait_inbox_drained,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use run_support::serve::WEBHOOK_SECRET;
@@ -36,13 +37,6 @@ struct Deliveries {
     queue: VecDeque<(String, String)>,
     acknowledged: BTreeSet<String>,
     refused: u64,
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
 }
 
 /// Sends queued events until the queue is empty; an event without a 2xx goes to the back.
@@ -79,26 +73,6 @@ async fn send(url: String, deliveries: Arc<Mutex<Deliveries>>) {
     }
 }
 
-async fn wait_healthy(
-    client: &reqwest::Client,
-    base: &str,
-    child: &mut tokio::process::Child,
-    log: &Path,
-) {
-    for _ in 0..600 {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("ferry serve exited ({status}) on start\n{}", tail(log, 30));
-        }
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
-            && response.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("ferry serve did not come up\n{}", tail(log, 30));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once() {
     let size = size();
@@ -129,25 +103,12 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
     let log = dir.join("serve.log");
     let bind = free_port();
     let base = format!("http://{bind}");
-    let project_arg = project.display().to_string();
-    let bind_arg = bind.to_string();
-    let args = [
-        "serve",
-        PIPELINE,
-        "--project",
-        &project_arg,
-        "--bind",
-        &bind_arg,
-        "--catch-up-every",
-        "0",
-        "--workers",
-        "2",
-    ];
-    let client = reqwest::Client::new();
+    let args = serve_args(&project, PIPELINE, bind);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut rng = StdRng::seed_from_u64(size.seed);
 
     let mut child = ferry(dir, &args, &log);
-    wait_healthy(&client, &base, &mut child, &log).await;
+    wait_healthy(&base, &mut child, &log).await;
     let url = format!("{base}/webhooks/stripe/stripe");
     let senders: Vec<_> = (0..4)
         .map(|_| tokio::spawn(send(url.clone(), deliveries.clone())))
@@ -183,7 +144,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
         // Down for a moment: senders meet a closed port and keep their events.
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..200))).await;
         child = ferry(dir, &args, &log);
-        wait_healthy(&client, &base, &mut child, &log).await;
+        wait_healthy(&base, &mut child, &log).await;
     }
     let started = std::time::Instant::now();
     for sender in senders {
@@ -199,18 +160,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
     );
     // Wait for the inbox to drain, then stop ferry serve and read what it left.
     let store_path = dir.join("state.db");
-    let mut drained = false;
-    for _ in 0..3_000 {
-        let store = read_store(&store_path).await;
-        let open = count(&store, "SELECT count(*) FROM inbox WHERE state <> 'done'").await;
-        store.close().await;
-        if open == 0 {
-            drained = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(drained, "the inbox did not drain\n{}", tail(&log, 30));
+    wait_inbox_drained(&store_path, &log).await;
     eprintln!("drained {:?} after the last restart", started.elapsed());
     // The last stop is a service manager's: SIGTERM, answered by a clean shutdown.
     let pid = child.id().unwrap().to_string();

@@ -196,7 +196,7 @@ async fn process<'a>(app: &'a App, stored: &StoredEvent, group: &mut CommitGroup
         app,
         &event.connection,
         object_id.as_deref(),
-        event.created,
+        (event.created, &event.event_id),
         data,
     )
     .await
@@ -253,12 +253,13 @@ async fn process<'a>(app: &'a App, stored: &StoredEvent, group: &mut CommitGroup
     );
 }
 
-/// The event's object, or the object as it is now when a newer version was already applied.
+/// The event's object, or the object as it is now when a newer version was already applied,
+/// or another event of the same second (which of the two is newer cannot be told).
 async fn fresher(
     app: &App,
     connection: &str,
     object_id: Option<&str>,
-    created: i64,
+    (created, event_id): (i64, &str),
     mut data: Value,
 ) -> Result<Value, String> {
     let Some(id) = object_id else {
@@ -269,7 +270,10 @@ async fn fresher(
         .object_version(connection, id)
         .await
         .map_err(|e| e.to_string())?;
-    if applied.is_none_or(|applied| applied.version <= created) {
+    let newest = applied.is_none_or(|applied| {
+        applied.version < created || (applied.version == created && applied.event_id == event_id)
+    });
+    if newest {
         return Ok(data);
     }
     let Some(kind) = data.pointer("/data/object/object").and_then(Value::as_str) else {
@@ -281,7 +285,7 @@ async fn fresher(
     let collection = format!("{kind}s");
     tracing::info!(
         object = id,
-        "an older event arrived after a newer one; reading the object again"
+        "an event arrived after a newer one or one of the same second; reading the object again"
     );
     match connector.get(&collection, id).await {
         Ok(Some(current)) => {

@@ -138,3 +138,60 @@ pub async fn count(store: &sqlx::SqlitePool, sql: &str) -> i64 {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// A loopback address no one listens on, for a server restarted on the same port.
+pub fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
+}
+
+/// Waits (at most 12 s) until the `ferry serve` at `base` answers `/healthz`.
+pub async fn wait_healthy(base: &str, child: &mut tokio::process::Child, log: &Path) {
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("ferry serve exited ({status}) on start\n{}", tail(log, 30));
+        }
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("ferry serve did not come up\n{}", tail(log, 30));
+}
+
+/// Waits (at most 5 minutes) until every event in the inbox of the store at `path` is done.
+pub async fn wait_inbox_drained(path: &Path, log: &Path) {
+    for _ in 0..3_000 {
+        let store = read_store(path).await;
+        let open = count(&store, "SELECT count(*) FROM inbox WHERE state <> 'done'").await;
+        store.close().await;
+        if open == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the inbox did not drain\n{}", tail(log, 30));
+}
+
+/// `ferry serve` for `pipeline` on `bind` with two workers and no catch-up from
+/// `/v1/events`, so that only the deliveries a test makes can explain the effects.
+pub fn serve_args(project: &Path, pipeline: &str, bind: std::net::SocketAddr) -> Vec<String> {
+    [
+        "serve",
+        pipeline,
+        "--project",
+        &project.display().to_string(),
+        "--bind",
+        &bind.to_string(),
+        "--catch-up-every",
+        "0",
+        "--workers",
+        "2",
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
