@@ -3,6 +3,7 @@
 //! cents); and journals built by a pipeline from 10,000 random payouts balance to the cent.
 
 mod functions_support;
+mod proof_support;
 
 use functions_support::call;
 use std::sync::LazyLock;
@@ -149,6 +150,7 @@ fn every_iso_currency_is_known_and_the_exceptions_are_among_them() {
 
 #[test]
 fn extremes_round_trip_in_every_currency() {
+    let mut report = proof_support::Report::new("money: cents round trips");
     for &currency in every_currency() {
         for cents in [
             0,
@@ -168,6 +170,20 @@ fn extremes_round_trip_in_every_currency() {
         round_trip(currency, i64::MAX / 100 * 100);
         round_trip(currency, i64::MIN / 10 * 10);
     }
+    let exceptions = every_currency()
+        .iter()
+        .filter(|c| {
+            let code = c.code();
+            STRIPE_ZERO_DECIMAL.contains(&code)
+                || STRIPE_WHOLE_AS_TWO_DECIMALS.contains(&code)
+                || STRIPE_THREE_DECIMAL.contains(&code)
+        })
+        .count();
+    report
+        .figure("currencies", every_currency().len())
+        .figure("stripe_exceptions", exceptions)
+        .figure("amounts_per_currency", 12)
+        .passed();
 }
 
 fn amount() -> impl Strategy<Value = i64> {
@@ -383,6 +399,7 @@ fn compiled_journal() -> ferry::lang::CompiledPipeline {
 
 #[test]
 fn ten_thousand_random_payouts_give_journals_that_balance_to_the_cent() {
+    let mut report = proof_support::Report::new("money: payout journals balance");
     let compiled = compiled_journal();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 10_000,
@@ -403,4 +420,8 @@ fn ten_thousand_random_payouts_give_journals_that_balance_to_the_cent() {
     assert!(count >= 10_000, "only {count} payouts ran");
     let currencies = currencies.into_inner();
     assert_eq!(currencies.len(), PAYOUT_CURRENCIES.len(), "{currencies:?}");
+    report
+        .figure("payouts", count)
+        .figure("currencies", currencies.len())
+        .passed();
 }
