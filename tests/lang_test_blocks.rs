@@ -1,4 +1,5 @@
-//! `test` blocks: expect (listed fields), expect_skip, expect_error, now, xrefs, fixtures.
+//! `test` blocks: expect (listed fields), expect_skip, expect_error, expect_filtered, now, xrefs,
+//! fixtures.
 
 mod lang_support;
 
@@ -140,4 +141,56 @@ fn fixtures_are_read_relative_to_the_pipeline() {
     let report = reports(test, dir.path()).pop().unwrap();
     assert_eq!(report.result.map_err(|f| f.to_string()), Ok(()));
     assert_eq!(report.name, "fixture");
+}
+
+const FILTERED: &str = r#"
+pipeline active_contacts {
+  source file.input { where .active == true }
+  map to file.out { email = .email ?? skip("no email") }
+  sink file.output {}
+  TESTS
+}
+"#;
+
+fn filtered(tests: &str) -> Vec<Result<(), String>> {
+    let dir = std::path::Path::new(".");
+    let text = FILTERED.replace("TESTS", tests);
+    let module = lang_support::module(&text);
+    let pipeline = lang_support::pipeline(&module);
+    let compiled = lang_support::compile_in(&text, dir);
+    pipeline
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            PipelineItem::Test(test) => Some(test),
+            _ => None,
+        })
+        .map(|test| {
+            run_test(&compiled, test, Registry::standard(), dir)
+                .result
+                .map_err(|f| f.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn expect_filtered_checks_the_sources_where() {
+    let results = filtered(
+        r#"
+        test "inactive is left out" { input = { active: false, email: "a@example.com" } expect_filtered = true }
+        test "active passes" { input = { active: true, email: "a@example.com" } expect_filtered = false }
+        test "active is not left out" { input = { active: true, email: "a@example.com" } expect_filtered = true }
+        test "inactive does not pass" { input = { active: false } expect_filtered = false }
+        "#,
+    );
+    assert_eq!(results[0], Ok(()));
+    assert_eq!(results[1], Ok(()));
+    let error = results[2].clone().unwrap_err();
+    assert!(
+        error.contains("expected the source's `where` to leave the record out"),
+        "{error}"
+    );
+    assert!(error.contains("mapped"), "{error}");
+    let error = results[3].clone().unwrap_err();
+    assert!(error.contains("it was left out"), "{error}");
 }

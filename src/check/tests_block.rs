@@ -11,6 +11,7 @@ const TEST_KEYS: &[&str] = &[
     "expect",
     "expect_skip",
     "expect_error",
+    "expect_filtered",
     "now",
     "xrefs",
     "fetched",
@@ -85,6 +86,7 @@ impl<'a> Checker<'a> {
                     None => self.expectation(&entry.value, None),
                 },
                 "expect_skip" | "expect_error" => self.string_entry(key, &entry.value),
+                "expect_filtered" => self.bool_entry(key, &entry.value),
                 "now" => {
                     self.string_entry(key, &entry.value);
                     if let ExprKind::String(text) = &entry.value.kind
@@ -122,16 +124,34 @@ impl<'a> Checker<'a> {
         let has = |k: &str| seen.iter().any(|(s, _)| *s == k);
         let missing = if !has("input") {
             Some("an `input`")
-        } else if !has("expect") && !has("expect_skip") && !has("expect_error") {
-            Some("an expectation (`expect`, `expect_skip` or `expect_error`)")
+        } else if !["expect", "expect_skip", "expect_error", "expect_filtered"]
+            .iter()
+            .any(|k| has(k))
+        {
+            Some("an expectation (`expect`, `expect_skip`, `expect_error` or `expect_filtered`)")
         } else {
             None
         };
         if let Some(missing) = missing {
             self.emit(
-                Diagnostic::new(Code::IncompleteTest, test.name.span, format!("test `{}` has no {missing}", test.name.value))
+                Diagnostic::new(Code::IncompleteTest, test.name.span, format!("test `{}` lacks {missing}", test.name.value))
                     .with_label("incomplete test")
-                    .with_help("a test needs `input = ...` and `expect = { ... }` (or `expect_skip` / `expect_error`)"),
+                    .with_help("a test needs `input = ...` and `expect = { ... }` (or `expect_skip` / `expect_error` / `expect_filtered`)"),
+            );
+        }
+    }
+
+    fn bool_entry(&mut self, key: &str, value: &Expr) {
+        let t = self.infer(value, false);
+        if !matches!(t.ty, Type::Bool | Type::Any) {
+            self.emit(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    value.span,
+                    format!("`{key}` must be true or false, found {}", t.ty),
+                )
+                .with_label("not a boolean")
+                .with_help(format!("write `{key} = true`")),
             );
         }
     }

@@ -296,7 +296,8 @@ pipeline contacts {
 ```";
 
     UnknownTestKey = "E0217", "unknown key in test",
-"A `test` block accepts `input`, `expect`, `expect_skip`, `expect_error`, `now` and `xrefs`.
+"A `test` block accepts `input`, `expect`, `expect_skip`, `expect_error`, `expect_filtered`,
+`now`, `xrefs` and `fetched`.
 
 ```ferry
 test \"ada\" { input = {...}  expected = {...} }
@@ -320,7 +321,8 @@ Check the path, and that the fixture is committed next to the pipeline.";
 
     IncompleteTest = "E0220", "test without input or expectation",
 "A `test` block needs an `input` and something to check: `expect` (the output record),
-`expect_skip` (the skip reason) or `expect_error` (the start of the error message).
+`expect_skip` (the skip reason), `expect_error` (the start of the error message) or
+`expect_filtered = true` (the source's `where` leaves the record out).
 
 ```ferry
 test \"no email\" { input = { id: 1 } }

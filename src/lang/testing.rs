@@ -152,7 +152,24 @@ fn run(
             )),
         };
     }
-    Err("the test has no `expect`, `expect_skip` or `expect_error`".into())
+    if let Some(expected) = entries.get("expect_filtered") {
+        let filtered = matches!(outcome, Outcome::Filtered);
+        return match (expected, filtered) {
+            (Value::Bool(true), true) | (Value::Bool(false), false) => Ok(()),
+            (Value::Bool(true), false) => Err(format!(
+                "expected the source's `where` to leave the record out, but {}",
+                describe(&outcome)
+            )),
+            (Value::Bool(false), true) => {
+                Err("expected the record to pass the source's `where`, but it was left out".into())
+            }
+            (other, _) => Err(format!(
+                "`expect_filtered` must be true or false, got {}",
+                other.kind()
+            )),
+        };
+    }
+    Err("the test has no `expect`, `expect_skip`, `expect_error` or `expect_filtered`".into())
 }
 
 fn describe(outcome: &Outcome) -> String {
