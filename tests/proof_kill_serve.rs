@@ -77,7 +77,7 @@ async fn send(url: String, deliveries: Arc<Mutex<Deliveries>>) {
 async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once() {
     let size = size();
     let mut report = Report::new("kill: ferry serve");
-    let world = world(None, None).await;
+    let world = unlimited_world().await;
     for n in 0..size.events {
         world
             .stripe_post(
@@ -98,7 +98,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
         }
     }
 
-    let project = world.project(100_000);
+    let project = unlimited_project(&world);
     let dir = world.dir.path();
     let log = dir.join("serve.log");
     let bind = free_port();

@@ -133,7 +133,7 @@ async fn chaos_leaves_each_valid_event_one_effect_and_each_invalid_request_its_s
     let size = size();
     let mut report = Report::new("webhook chaos");
     let mut rng = StdRng::seed_from_u64(size.seed);
-    let world = world(None, None).await;
+    let world = unlimited_world().await;
 
     // Valid events: about 70% customers created, the rest renames of some of them.
     let creates = (size.events * 7 / 10).max(1);
@@ -224,7 +224,7 @@ async fn chaos_leaves_each_valid_event_one_effect_and_each_invalid_request_its_s
         ..Outcomes::default()
     }));
 
-    let project = world.project(100_000);
+    let project = unlimited_project(&world);
     let dir = world.dir.path();
     let log = dir.join("serve.log");
     let bind = free_port();

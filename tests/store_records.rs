@@ -272,41 +272,38 @@ async fn writes_in_flight_are_listed_until_settled() {
         source_id: "43".into(),
         ..idempotency("k2", "h2", at)
     };
-    store.put_idempotency(&first).await.unwrap();
-    store.put_idempotency(&other_record).await.unwrap();
-    let listed = store
-        .writes_in_flight("sync", "stripe.customers", "42")
+    store.put_in_flight(first.clone()).await.unwrap();
+    store.put_in_flight(other_record.clone()).await.unwrap();
+    // The same request again is in flight again; another request under the key is refused.
+    store.put_in_flight(first.clone()).await.unwrap();
+    let conflict = store
+        .put_in_flight(idempotency("k1", "other", at))
         .await
-        .unwrap();
-    assert_eq!(listed, vec![first]);
+        .unwrap_err();
+    assert!(
+        conflict.to_string().contains("`k1` was already used"),
+        "{conflict}"
+    );
+    let listed = store.writes_in_flight("sync").await.unwrap();
+    assert_eq!(listed, vec![first, other_record]);
     let mut batch = store.begin().await.unwrap();
     batch
-        .settle_writes(&ferry::store::SettledWrites {
+        .settle_writes(&[ferry::store::SettledWrites {
             pipeline: "sync".into(),
             target: "stripe.customers".into(),
             source_id: "42".into(),
             target_id: "cus_1".into(),
-        })
+        }])
         .await
         .unwrap();
     batch.commit().await.unwrap();
-    let none = store
-        .writes_in_flight("sync", "stripe.customers", "42")
-        .await
-        .unwrap();
-    assert!(none.is_empty());
+    let left = store.writes_in_flight("sync").await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].source_id, "43");
     let settled = store.idempotency("k1").await.unwrap().unwrap();
     assert_eq!(settled.response_status, Some(200));
     assert_eq!(settled.response_body.as_deref(), Some("cus_1"));
     assert_eq!(settled.fields_changed, vec!["email".to_string()]);
-    assert_eq!(
-        store
-            .writes_in_flight("sync", "stripe.customers", "43")
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
 }
 
 #[tokio::test]

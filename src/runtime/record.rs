@@ -52,16 +52,19 @@ pub(super) struct Written {
     pub settled: Option<SettledWrites>,
 }
 
-/// Stores the cross references and audit entries of `writes`, and settles their writes.
-pub(super) async fn record_writes(batch: &mut Batch, writes: &[Written]) -> Result<(), StoreError> {
+/// Stores the cross references and audit entries of `writes`; adds the writes they settle to
+/// `settled`, for one statement per page.
+pub(super) async fn record_writes(
+    batch: &mut Batch,
+    writes: &[Written],
+    settled: &mut Vec<SettledWrites>,
+) -> Result<(), StoreError> {
     for write in writes {
         batch.put_cross_reference(&write.link).await?;
         for entry in &write.audit {
             batch.audit(entry).await?;
         }
-        if let Some(settled) = &write.settled {
-            batch.settle_writes(settled).await?;
-        }
+        settled.extend(write.settled.iter().cloned());
     }
     Ok(())
 }
@@ -221,12 +224,7 @@ impl Runner {
         let in_flight = deliver::in_flight(job, step, &link_id, &plan);
         let mut lost = match plan {
             Plan::Create { .. } => Vec::new(),
-            _ => {
-                let target = step.sink.collection();
-                self.store()
-                    .writes_in_flight(&job.name, &target, &link_id)
-                    .await?
-            }
+            _ => self.lost_writes(&step.sink.collection(), &link_id),
         };
         // The same write sent again is audited once, as this delivery; this runner's writes
         // awaiting their page's commit are not lost.
@@ -234,7 +232,7 @@ impl Runner {
             Some(&record.key) != in_flight.as_ref().map(|r| &r.key) && self.write_lost(record)
         });
         if let Some(record) = &in_flight {
-            self.store().put_idempotency(record).await?;
+            self.store().put_in_flight(record.clone()).await?;
         }
         let settles = in_flight.is_some() || !lost.is_empty();
         let mut delivered = match deliver::apply(step, sink, plan, in_flight.as_ref()).await {

@@ -75,7 +75,12 @@ pub struct Runner {
     /// In-flight writes that are this runner's own are not lost unless their request failed.
     started: Timestamp,
     failed_writes: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The pipeline's writes in flight as the page (or event) began: (target, link id) ->
+    /// records.
+    in_flight: std::sync::Mutex<InFlight>,
 }
+
+type InFlight = HashMap<(String, String), Vec<crate::store::IdempotencyRecord>>;
 
 impl Runner {
     /// `secrets` are masked out of everything the runner stores or logs.
@@ -91,7 +96,48 @@ impl Runner {
             related: Default::default(),
             started: Timestamp::now(),
             failed_writes: Default::default(),
+            in_flight: Default::default(),
         }
+    }
+
+    /// Reads `pipeline`'s writes in flight (usually none: only a crash or a failed request
+    /// leaves one), for [`Runner::lost_writes`] while a page or an event is delivered.
+    pub(super) async fn load_in_flight(&self, pipeline: &str) -> Result<(), StoreError> {
+        let records = self.store.writes_in_flight(pipeline).await?;
+        let mut by_record = InFlight::new();
+        for record in records {
+            by_record
+                .entry((record.target.clone(), record.source_id.clone()))
+                .or_default()
+                .push(record);
+        }
+        *self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = by_record;
+        Ok(())
+    }
+
+    /// Writes to `target` for `link_id` whose outcome is unknown (see [`Runner::write_lost`]).
+    pub(super) fn lost_writes(
+        &self,
+        target: &str,
+        link_id: &str,
+    ) -> Vec<crate::store::IdempotencyRecord> {
+        let in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        in_flight
+            .get(&(target.to_string(), link_id.to_string()))
+            .map(|records| {
+                records
+                    .iter()
+                    .filter(|r| self.write_lost(r))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether an in-flight write's outcome is unknown: sent by an earlier process (which a
@@ -249,6 +295,9 @@ impl Runner {
         report.read += (page.records.len() + page.rejected.len()) as u64;
         // Records of one page share what they fetch; the next page reads afresh.
         self.related().clear();
+        if !options.dry_run {
+            self.load_in_flight(&job.name).await.map_err(store_error)?;
+        }
         let mut fates = Vec::new();
         for rejected in &page.rejected {
             fates.push(Fate::DeadLetter {
@@ -276,6 +325,7 @@ impl Runner {
                 Some(DeliveryError::Connector(error)) => stop = stop.or(Some(error)),
             }
         }
+        let mut settled = Vec::new();
         let mut batch = if options.dry_run {
             None
         } else {
@@ -297,7 +347,9 @@ impl Runner {
                         report.count(write.operation);
                     }
                     if let Some(batch) = batch.as_mut() {
-                        record_writes(batch, &writes).await.map_err(store_error)?;
+                        record_writes(batch, &writes, &mut settled)
+                            .await
+                            .map_err(store_error)?;
                         batch
                             .resolve_delivered(&job.name, &source_id)
                             .await
@@ -316,7 +368,9 @@ impl Runner {
                         report.count(write.operation);
                     }
                     if let Some(batch) = batch.as_mut() {
-                        record_writes(batch, &writes).await.map_err(store_error)?;
+                        record_writes(batch, &writes, &mut settled)
+                            .await
+                            .map_err(store_error)?;
                     }
                     tracing::warn!(pipeline = %job.name, source_id = %source_id, code = %code, "dead-lettered: {message}");
                     if let Some(batch) = batch.as_mut() {
@@ -329,6 +383,7 @@ impl Runner {
             }
         }
         if let Some(mut batch) = batch {
+            batch.settle_writes(&settled).await.map_err(store_error)?;
             if stop.is_none()
                 && let Some(cursor) = cursor
             {

@@ -127,6 +127,7 @@ impl Runner {
             .cross_reference_snapshot(&collections)
             .await
             .map_err(store_error)?;
+        self.load_in_flight(&job.name).await.map_err(store_error)?;
         let fate = self
             .record(
                 job,

@@ -111,9 +111,17 @@ impl Batch {
         in_transaction!(self, |conn| sqlite::idempotency::put(conn, record))
     }
 
-    /// Settles the linked record's in-flight writes, with its cross reference and audit entries.
-    pub async fn settle_writes(&mut self, settled: &SettledWrites) -> Result<(), StoreError> {
+    /// Settles the linked records' in-flight writes, with their cross references and audit
+    /// entries.
+    pub async fn settle_writes(&mut self, settled: &[SettledWrites]) -> Result<(), StoreError> {
         in_transaction!(self, |conn| sqlite::idempotency::settle(conn, settled))
+    }
+
+    /// Records writes about to be sent, in one statement.
+    pub async fn put_in_flight(&mut self, records: &[IdempotencyRecord]) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| sqlite::idempotency::put_in_flight(
+            conn, records
+        ))
     }
 
     pub async fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -28,6 +28,9 @@ pub enum StoreError {
     DeadLetterNotFound(i64),
     #[error("idempotency key `{key}` was already used for a different request")]
     IdempotencyConflict { key: String },
+    /// A store task that writes for many callers failed or stopped.
+    #[error("{0}")]
+    Writer(String),
 }
 
 /// The URL as it may be shown: a password in it (a PostgreSQL URL) is replaced by `***`.

@@ -14,6 +14,7 @@
 mod batch;
 mod error;
 mod finished;
+mod in_flight;
 mod inbox;
 mod records;
 mod snapshot;
@@ -58,6 +59,8 @@ pub struct Store {
     /// events side by side, an acknowledgement could wait hundreds of milliseconds for a lock
     /// freed after one. Readers never wait here (WAL).
     turn: Arc<Mutex<()>>,
+    /// Where writes in flight are recorded in groups; none on the writer task's own handle.
+    in_flight: Option<in_flight::InFlightQueue>,
 }
 
 /// As `with_connection!`, for a statement that writes: it waits for the writers' turn first.
@@ -90,9 +93,15 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(shown_url(url)));
         };
-        Ok(Store {
+        let store = Store {
             backend,
             turn: Arc::new(Mutex::new(())),
+            in_flight: None,
+        };
+        let queue = in_flight::InFlightQueue::start(store.clone());
+        Ok(Store {
+            in_flight: Some(queue),
+            ..store
         })
     }
 
@@ -214,17 +223,22 @@ impl Store {
         with_writer!(self, |conn| sqlite::idempotency::put(conn, record))
     }
 
-    /// Idempotency records of writes to `target` for `source_id` still waiting for an outcome:
-    /// writes a crash may have cut off after they were sent.
+    /// Records a write about to be sent (an idempotency record without a response), durably,
+    /// together with the other deliveries' records of the moment.
+    pub async fn put_in_flight(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
+        match &self.in_flight {
+            Some(queue) => queue.put(record).await,
+            None => self.put_idempotency(&record).await,
+        }
+    }
+
+    /// Idempotency records of `pipeline`'s writes still waiting for an outcome: writes a crash
+    /// (or a failed request) may have cut off after they were sent.
     pub async fn writes_in_flight(
         &self,
         pipeline: &str,
-        target: &str,
-        source_id: &str,
     ) -> Result<Vec<IdempotencyRecord>, StoreError> {
-        with_connection!(self, |conn| sqlite::idempotency::in_flight(
-            conn, pipeline, target, source_id
-        ))
+        with_connection!(self, |conn| sqlite::idempotency::in_flight(conn, pipeline))
     }
 
     /// Deletes settled idempotency records older than `age` (Stripe forgets keys after 24

@@ -295,3 +295,36 @@ pub async fn assert_no_dead_letters(store: &Store) {
         .unwrap();
     assert!(letters.is_empty(), "{letters:#?}");
 }
+
+/// A sandbox whose Business Central takes any number of requests, for proofs that write more
+/// than its real limit (6,000 per five minutes) allows in a few minutes.
+pub async fn unlimited_world() -> World {
+    use ferry::sandbox::business_central::BusinessCentralConfig;
+    let stripe = StripeOptions {
+        seed: Some(1),
+        rate_limit: None,
+        seed_customers: 0,
+        seed_charges: 0,
+        seed_products: 0,
+        ..StripeOptions::default()
+    };
+    world_from(stripe, |builder| {
+        builder.business_central(BusinessCentralConfig {
+            rate_limit: u32::MAX,
+            ..BusinessCentralConfig::default()
+        })
+    })
+    .await
+}
+
+/// [`World::project`] with no client-side limit on Business Central either.
+pub fn unlimited_project(world: &World) -> std::path::PathBuf {
+    let project = world.project(100_000);
+    let text = std::fs::read_to_string(&project).unwrap();
+    let text = text.replace(
+        "    client_secret: ferry-sandbox-secret\n",
+        "    client_secret: ferry-sandbox-secret\n    rate_limit: { requests: 100000, per: 1s }\n",
+    );
+    std::fs::write(&project, text).unwrap();
+    project
+}

@@ -82,9 +82,7 @@ pub async fn write(
         }
         query.execute(&mut *conn).await?;
     }
-    for settled in &writes.settled {
-        idempotency::settle(&mut *conn, settled).await?;
-    }
+    idempotency::settle(&mut *conn, &writes.settled).await?;
     for delivered in writes.delivered.chunks(ROWS) {
         let mut query = statement(
             "UPDATE dead_letters SET resolved_at = ?

@@ -6,6 +6,9 @@ use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use super::{millis, timestamp};
 use crate::store::{IdempotencyRecord, Operation, SettledWrites, StoreError};
 
+/// Rows per statement: at most 8 parameters each stays far below SQLite's 32,766.
+const ROWS: usize = 500;
+
 const COLUMNS: &str = "key, pipeline, source_id, target, request_hash, response_status, \
                        response_body, created_at, operation, fields_changed";
 
@@ -57,42 +60,93 @@ pub async fn put(
     Ok(())
 }
 
-/// Records of `pipeline`'s writes to `target` for `source_id` still waiting for an outcome.
+/// Records of `pipeline`'s writes still waiting for an outcome, oldest first.
 pub async fn in_flight(
     conn: &mut SqliteConnection,
     pipeline: &str,
-    target: &str,
-    source_id: &str,
 ) -> Result<Vec<IdempotencyRecord>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM idempotency_records
-         WHERE pipeline = ?1 AND target = ?2 AND source_id = ?3 AND response_status IS NULL
+         WHERE pipeline = ?1 AND response_status IS NULL
          ORDER BY created_at"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(pipeline)
-        .bind(target)
-        .bind(source_id)
         .fetch_all(conn)
         .await?;
     rows.iter().map(record).collect()
 }
 
-/// Settles every in-flight record of the linked record: its writes are durable.
+/// Records writes about to be sent (no response yet), in multi-row statements. A key already
+/// recorded for the same request is in flight again; for another request it is a conflict.
+pub async fn put_in_flight(
+    conn: &mut SqliteConnection,
+    records: &[IdempotencyRecord],
+) -> Result<(), StoreError> {
+    for group in records.chunks(ROWS) {
+        let mut sql = String::from(
+            "INSERT INTO idempotency_records
+                 (key, pipeline, source_id, target, request_hash, created_at, operation,
+                  fields_changed) VALUES ",
+        );
+        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; group.len()].join(", "));
+        sql.push_str(
+            " ON CONFLICT (key) DO UPDATE SET response_status = NULL, response_body = NULL
+              WHERE idempotency_records.request_hash = excluded.request_hash
+              RETURNING key",
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for record in group {
+            query = query
+                .bind(&record.key)
+                .bind(&record.pipeline)
+                .bind(&record.source_id)
+                .bind(&record.target)
+                .bind(&record.request_hash)
+                .bind(millis(record.created_at))
+                .bind(record.operation.map(Operation::as_str))
+                .bind(fields_json(&record.fields_changed));
+        }
+        let written = query.fetch_all(&mut *conn).await?;
+        if written.len() < group.len()
+            && let Some(conflict) = group.iter().find(|r| !written.contains(&r.key))
+        {
+            return Err(StoreError::IdempotencyConflict {
+                key: conflict.key.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Settles every in-flight record of these linked records: their writes are durable.
 pub async fn settle(
     conn: &mut SqliteConnection,
-    settled: &SettledWrites,
+    settled: &[SettledWrites],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE idempotency_records SET response_status = 200, response_body = ?4
-         WHERE pipeline = ?1 AND target = ?2 AND source_id = ?3 AND response_status IS NULL",
-    )
-    .bind(&settled.pipeline)
-    .bind(&settled.target)
-    .bind(&settled.source_id)
-    .bind(&settled.target_id)
-    .execute(conn)
-    .await?;
+    for group in settled.chunks(ROWS) {
+        let mut sql = String::from(
+            "UPDATE idempotency_records SET response_status = 200, response_body = v.column4
+             FROM (VALUES ",
+        );
+        sql.push_str(&vec!["(?, ?, ?, ?)"; group.len()].join(", "));
+        sql.push_str(
+            ") AS v
+             WHERE idempotency_records.response_status IS NULL
+               AND idempotency_records.pipeline = v.column1
+               AND idempotency_records.target = v.column2
+               AND idempotency_records.source_id = v.column3",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for write in group {
+            query = query
+                .bind(&write.pipeline)
+                .bind(&write.target)
+                .bind(&write.source_id)
+                .bind(&write.target_id);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
