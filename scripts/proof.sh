@@ -68,10 +68,14 @@ skipped() { case " $SKIP " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 tests() { cargo nextest run --locked "${PROFILE[@]}" --no-capture --no-fail-fast "$@"; }
 
 echo "proof: $MODE size (records $FERRY_PROOF_RECORDS, events $FERRY_PROOF_EVENTS, kills $FERRY_PROOF_KILLS); logs in $OUT" >&2
-step build cargo nextest run --locked "${PROFILE[@]}" --no-run
+PROOFS=(--test proof_kill_run --test proof_kill_serve --test proof_fault_soak
+  --test proof_webhook_chaos --test proof_canary_secrets --test money_properties)
+step build cargo nextest run --locked "${PROFILE[@]}" --no-run "${PROOFS[@]}"
+# The soak spends its time waiting out backoffs and Retry-After, so it runs beside the others.
+step fault_soak tests --test proof_fault_soak &
+SOAK=$!
 step kill_run tests --test proof_kill_run
 step kill_serve tests --test proof_kill_serve
-step fault_soak tests --test proof_fault_soak
 step webhook_chaos tests --test proof_webhook_chaos
 step canary_secrets tests --test proof_canary_secrets
 step money tests --test money_properties
@@ -89,6 +93,7 @@ else
   done
 fi
 
+wait $SOAK
 python3 - "$ROWS" "$FERRY_PROOF_REPORT" "$MODE" "$OUT" <<'PY'
 import json, re, subprocess, sys, datetime
 rows_path, report_path, mode, out = sys.argv[1:5]

@@ -28,7 +28,8 @@ fn write_pipeline(path: &Path, name: &str) {
 }
 
 /// Runs `ferry ARGS` until it exits 0, at most `tries` times: a fault that outlasts the
-/// client's retries stops a run, and the next resumes from the stored cursor.
+/// client's five attempts stops a run (at these rates about one request in 600), and the next
+/// resumes from the stored cursor.
 async fn until_success(dir: &Path, args: &[&str], log: &Path, tries: u32) -> u32 {
     for attempt in 1..=tries {
         let status = ferry(dir, args, log).wait().await.unwrap();
@@ -79,7 +80,7 @@ async fn every_record_arrives_once_through_faults_and_the_invalid_ones_replay_af
         dir,
         &["run", &pipeline_arg, "--concurrency", "16"],
         &log,
-        30,
+        500,
     )
     .await;
 
