@@ -159,7 +159,10 @@ print(text)
 if mode == "full":
     path = "docs/proof.md"
     intro = ("# The proof\n\nWritten by `scripts/proof.sh` (see the script's header for what each "
-             "proof does and how to run it). The latest full-size run:\n\n")
+             "proof does and how to run it): `scripts/proof.sh` for the full size, "
+             "`scripts/proof.sh --ci` for CI's (which `cargo nextest run` also runs), "
+             "`FERRY_PROOF_SEED=N` to repeat a run's random choices. Each fuzz target's own runs "
+             "are in [fuzz/README.md](../fuzz/README.md). The latest full-size run:\n\n")
     open(path, "w").write(intro + text + "\n")
 sys.exit(1 if failed else 2 if skipped else 0)
 PY
