@@ -25,7 +25,12 @@ pipeline contacts {
 "#;
 
 fn reports(tests: &str, dir: &std::path::Path) -> Vec<TestReport> {
-    let text = PIPELINE.replace("TESTS", tests);
+    reports_of(PIPELINE, tests, dir)
+}
+
+/// The reports of `tests` placed in `template` at `TESTS`.
+fn reports_of(template: &str, tests: &str, dir: &std::path::Path) -> Vec<TestReport> {
+    let text = template.replace("TESTS", tests);
     let module = lang_support::module(&text);
     let pipeline = lang_support::pipeline(&module);
     let compiled = lang_support::compile_in(&text, dir);
@@ -153,23 +158,9 @@ pipeline active_contacts {
 "#;
 
 fn filtered(tests: &str) -> Vec<Result<(), String>> {
-    let dir = std::path::Path::new(".");
-    let text = FILTERED.replace("TESTS", tests);
-    let module = lang_support::module(&text);
-    let pipeline = lang_support::pipeline(&module);
-    let compiled = lang_support::compile_in(&text, dir);
-    pipeline
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            PipelineItem::Test(test) => Some(test),
-            _ => None,
-        })
-        .map(|test| {
-            run_test(&compiled, test, Registry::standard(), dir)
-                .result
-                .map_err(|f| f.to_string())
-        })
+    reports_of(FILTERED, tests, std::path::Path::new("."))
+        .into_iter()
+        .map(|report| report.result.map_err(|f| f.to_string()))
         .collect()
 }
 

@@ -11,12 +11,12 @@ use super::{audit, dead_letter, idempotency, inbox, millis};
 use crate::store::{FinishedEvents, InboxOutcome, StoreError};
 
 /// Rows per statement: at most 8 parameters each stays far below SQLite's 32,766.
-const ROWS: usize = 500;
+pub(super) const ROWS: usize = 500;
 
 type Statement<'q> = Query<'q, Sqlite, SqliteArguments>;
 
 /// `first` followed by `rows` groups of `columns` placeholders, then `last`.
-fn statement<'q>(first: &str, rows: usize, columns: usize, last: &str) -> Statement<'q> {
+pub(super) fn statement<'q>(first: &str, rows: usize, columns: usize, last: &str) -> Statement<'q> {
     let mut row = String::from("(?");
     row.push_str(&", ?".repeat(columns - 1));
     row.push(')');

@@ -3,11 +3,9 @@
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
+use super::finished::{ROWS, statement};
 use super::{millis, timestamp};
 use crate::store::{IdempotencyRecord, Operation, SettledWrites, StoreError};
-
-/// Rows per statement: at most 8 parameters each stays far below SQLite's 32,766.
-const ROWS: usize = 500;
 
 const COLUMNS: &str = "key, pipeline, source_id, target, request_hash, response_status, \
                        response_body, created_at, operation, fields_changed";
@@ -84,18 +82,16 @@ pub async fn put_in_flight(
     records: &[IdempotencyRecord],
 ) -> Result<(), StoreError> {
     for group in records.chunks(ROWS) {
-        let mut sql = String::from(
+        let mut query = statement(
             "INSERT INTO idempotency_records
                  (key, pipeline, source_id, target, request_hash, created_at, operation,
-                  fields_changed) VALUES ",
+                  fields_changed) VALUES",
+            group.len(),
+            8,
+            "ON CONFLICT (key) DO UPDATE SET response_status = NULL, response_body = NULL
+             WHERE idempotency_records.request_hash = excluded.request_hash
+             RETURNING key",
         );
-        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; group.len()].join(", "));
-        sql.push_str(
-            " ON CONFLICT (key) DO UPDATE SET response_status = NULL, response_body = NULL
-              WHERE idempotency_records.request_hash = excluded.request_hash
-              RETURNING key",
-        );
-        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
         for record in group {
             query = query
                 .bind(&record.key)
@@ -107,10 +103,13 @@ pub async fn put_in_flight(
                 .bind(record.operation.map(Operation::as_str))
                 .bind(fields_json(&record.fields_changed));
         }
-        let written = query.fetch_all(&mut *conn).await?;
-        if written.len() < group.len()
-            && let Some(conflict) = group.iter().find(|r| !written.contains(&r.key))
-        {
+        let written: Vec<String> = query
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()?;
+        if let Some(conflict) = group.iter().find(|r| !written.contains(&r.key)) {
             return Err(StoreError::IdempotencyConflict {
                 key: conflict.key.clone(),
             });
@@ -125,19 +124,17 @@ pub async fn settle(
     settled: &[SettledWrites],
 ) -> Result<(), StoreError> {
     for group in settled.chunks(ROWS) {
-        let mut sql = String::from(
+        let mut query = statement(
             "UPDATE idempotency_records SET response_status = 200, response_body = v.column4
-             FROM (VALUES ",
-        );
-        sql.push_str(&vec!["(?, ?, ?, ?)"; group.len()].join(", "));
-        sql.push_str(
+             FROM (VALUES",
+            group.len(),
+            4,
             ") AS v
              WHERE idempotency_records.response_status IS NULL
                AND idempotency_records.pipeline = v.column1
                AND idempotency_records.target = v.column2
                AND idempotency_records.source_id = v.column3",
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for write in group {
             query = query
                 .bind(&write.pipeline)
