@@ -84,6 +84,11 @@ pub fn run(args: Args) -> u8 {
             crate::sandbox::business_central::COMPANY_ID
         );
         eprintln!("  OAuth token        {base}/oauth/sandbox-tenant/oauth2/v2.0/token");
+        eprintln!(
+            "  Syspro e.net       {base}/syspro/SYSPROWCFService/Rest   (operator {}, company {})",
+            crate::sandbox::syspro::OPERATOR,
+            crate::sandbox::syspro::COMPANY_ID
+        );
         for endpoint in &args.webhooks {
             eprintln!("  Stripe webhooks -> {}", endpoint.url);
         }

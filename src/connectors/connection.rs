@@ -17,6 +17,7 @@ pub fn http_config(connection: &ResolvedConnection) -> HttpConfig {
             .rate_limit
             .map(|limit| RateLimit::new(limit.requests, limit.per)),
         auth: http_auth(&connection.auth),
+        masked: masked(&connection.auth),
         ..defaults
     }
 }
@@ -37,6 +38,21 @@ fn http_auth(auth: &Auth) -> http::Auth {
             scope: Some(scope.clone()),
         }),
         Auth::SysproLogon { .. } => http::Auth::None,
+    }
+}
+
+/// Credentials a connector sends outside the `Authorization` header.
+fn masked(auth: &Auth) -> Vec<http::Secret> {
+    match auth {
+        Auth::SysproLogon {
+            operator_password,
+            company_password,
+            ..
+        } => std::iter::once(operator_password)
+            .chain(company_password)
+            .map(|secret| http::Secret::new(secret.expose()))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@ use super::capsule::CapsuleClient;
 use super::files::FileConnector;
 use super::http::HttpStats;
 use super::stripe::StripeClient;
+use super::syspro::SysproClient;
 use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
 use crate::project::{Kind, ResolvedConnection};
 
@@ -16,6 +17,7 @@ pub enum Connector {
     Stripe(StripeClient),
     Capsule(CapsuleClient),
     BusinessCentral(BusinessCentralClient),
+    Syspro(SysproClient),
     File(FileConnector),
 }
 
@@ -26,6 +28,7 @@ macro_rules! dispatch {
             Connector::Stripe($client) => $call,
             Connector::Capsule($client) => $call,
             Connector::BusinessCentral($client) => $call,
+            Connector::Syspro($client) => $call,
             Connector::File($client) => $call,
         }
     };
@@ -44,6 +47,7 @@ impl Connector {
             Kind::BusinessCentral => Ok(Connector::BusinessCentral(BusinessCentralClient::new(
                 connection,
             )?)),
+            Kind::Syspro => Ok(Connector::Syspro(SysproClient::new(connection)?)),
             Kind::File => {
                 let path = file_override
                     .or_else(|| connection.setting("path").map(PathBuf::from))
@@ -82,6 +86,7 @@ impl Connector {
             Connector::Stripe(client) => Some(client.http_stats()),
             Connector::Capsule(client) => Some(client.http().stats()),
             Connector::BusinessCentral(client) => Some(client.http().stats()),
+            Connector::Syspro(client) => Some(client.http().stats()),
             Connector::File(_) => None,
         }
     }

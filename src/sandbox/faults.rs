@@ -161,6 +161,7 @@ pub enum System {
     Stripe,
     Capsule,
     BusinessCentral,
+    Syspro,
 }
 
 /// Draws faults for every request of a sandbox, from one generator shared by all systems.
@@ -255,6 +256,8 @@ pub async fn inject(
 /// The body each system sends with an injected status.
 pub fn error_response(system: System, status: StatusCode) -> Response {
     let body = match (system, status) {
+        // Syspro's service answers failures in plain text (unverified for injected statuses).
+        (System::Syspro, _) => return (status, status_text(status)).into_response(),
         (System::Capsule, StatusCode::TOO_MANY_REQUESTS) => json!({"error": "rate limit reached"}),
         (System::Capsule, _) => json!({"message": status_text(status)}),
         (System::BusinessCentral, _) => json!({"error": {

@@ -5,6 +5,7 @@
 //! /business_central/v2.0/{tenant}/{environment}/api/v2.0/...   Business Central
 //! /oauth/{tenant}/oauth2/v2.0/token                     Business Central's token endpoint
 //! /stripe/...                                           Stripe, when a router is given
+//! /syspro/SYSPROWCFService/Rest/...                     Syspro e.net
 //! ```
 
 use std::io;
@@ -21,6 +22,7 @@ use super::business_central::{self, BusinessCentralConfig, BusinessCentralState}
 use super::capsule::{self, CapsuleConfig, CapsuleState};
 use super::connection::{ConnectionControl, SeverableListener};
 use super::faults::{FaultInjector, FaultLayerState, FaultSpec, System};
+use super::syspro::{self, SysproConfig, SysproState};
 
 /// Builds a [`Sandbox`].
 #[derive(Debug, Default)]
@@ -29,6 +31,7 @@ pub struct SandboxBuilder {
     faults: Option<FaultSpec>,
     capsule: CapsuleConfig,
     business_central: BusinessCentralConfig,
+    syspro: SysproConfig,
     extras: Vec<(String, System, Router)>,
 }
 
@@ -54,6 +57,11 @@ impl SandboxBuilder {
         self
     }
 
+    pub fn syspro(mut self, config: SysproConfig) -> Self {
+        self.syspro = config;
+        self
+    }
+
     /// Mounts another system's emulator at `prefix` (e.g. `/stripe`), behind the fault
     /// injector with that system's error shape.
     pub fn extra(mut self, prefix: &str, system: System, router: Router) -> Self {
@@ -74,6 +82,10 @@ impl SandboxBuilder {
         let business_central = match self.seed {
             Some(seed) => BusinessCentralState::seeded(self.business_central, seed),
             None => BusinessCentralState::new(self.business_central),
+        };
+        let syspro = match self.seed {
+            Some(seed) => SysproState::seeded(self.syspro, seed),
+            None => SysproState::new(self.syspro),
         };
         let injector = self
             .faults
@@ -102,6 +114,10 @@ impl SandboxBuilder {
                 ),
             )
             .nest(
+                "/syspro",
+                guard(syspro::router(syspro.clone()), System::Syspro),
+            )
+            .nest(
                 "/oauth",
                 guard(
                     business_central::token_router(business_central.clone()),
@@ -115,6 +131,7 @@ impl SandboxBuilder {
             router,
             capsule,
             business_central,
+            syspro,
         }
     }
 }
@@ -125,6 +142,7 @@ pub struct Sandbox {
     router: Router,
     capsule: CapsuleState,
     business_central: BusinessCentralState,
+    syspro: SysproState,
 }
 
 impl Sandbox {
@@ -138,6 +156,10 @@ impl Sandbox {
 
     pub fn business_central(&self) -> &BusinessCentralState {
         &self.business_central
+    }
+
+    pub fn syspro(&self) -> &SysproState {
+        &self.syspro
     }
 
     /// The combined router (without the listener that lets `drop` faults cut connections).

@@ -30,6 +30,9 @@ pub struct HttpConfig {
     /// `None`: no client-side pacing (the server's `X-RateLimit-*` headers still count).
     pub rate_limit: Option<RateLimit>,
     pub auth: Auth,
+    /// Credentials the connector sends itself, outside `auth` (Syspro's logon query), masked
+    /// out of every error like `auth`'s.
+    pub masked: Vec<Secret>,
     pub retry: RetryPolicy,
     pub user_agent: String,
 }
@@ -42,6 +45,7 @@ impl Default for HttpConfig {
             max_concurrency: 8,
             rate_limit: None,
             auth: Auth::None,
+            masked: Vec::new(),
             retry: RetryPolicy::default(),
             user_agent: concat!("ferry/", env!("CARGO_PKG_VERSION")).to_string(),
         }
@@ -136,7 +140,8 @@ impl HttpClient {
             .map_err(|error| BuildError {
                 reason: error.to_string(),
             })?;
-        let secrets = config.auth.secrets();
+        let mut secrets = config.auth.secrets();
+        secrets.extend(config.masked.iter().map(|s| s.expose().to_string()));
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 client,

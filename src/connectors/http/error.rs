@@ -18,6 +18,8 @@ const SECRET_QUERY_KEYS: &[&str] = &[
     "signature",
     "sig",
     "code",
+    // Syspro e.net: the logon's passwords and the session id every later call carries.
+    "userid",
 ];
 
 /// Longest body snippet an error message shows.
@@ -186,7 +188,8 @@ pub fn display_url(raw: &str) -> String {
             .map(|(key, value)| {
                 let secret = SECRET_QUERY_KEYS
                     .iter()
-                    .any(|s| key.eq_ignore_ascii_case(s));
+                    .any(|s| key.eq_ignore_ascii_case(s))
+                    || key.to_ascii_lowercase().contains("password");
                 let shown = if secret {
                     "***".to_string()
                 } else {
@@ -238,6 +241,12 @@ mod tests {
             "https://api.example.com/v1/x?page=2&access_token=***"
         );
         assert_eq!(display_url("not a url?token=abc"), "not a url");
+        assert_eq!(
+            display_url(
+                "https://x.test/Rest/Logon?Operator=ADMIN&OperatorPassword=pw&CompanyPassword=c"
+            ),
+            "https://x.test/Rest/Logon?Operator=ADMIN&OperatorPassword=***&CompanyPassword=***"
+        );
     }
 
     #[test]

@@ -1,5 +1,16 @@
-//! Syspro (e.net business objects).
+//! Syspro (e.net business objects through the SYSPRO 8 REST service): customers read and
+//! written, sales orders imported. The XML documents are templates under `templates/`.
 
+pub mod client;
+mod customers;
+mod find;
+mod orders;
 pub mod schema;
+pub mod session;
+mod values;
+mod wire;
+pub mod xml;
 
+pub use client::SysproClient;
 pub use schema::schemas;
+pub use session::Logon;

@@ -8,7 +8,7 @@ use crate::connectors::build::Kind::{Date, Decimal, Enum, List, String as Str};
 use crate::connectors::build::{Parts, Prop, add_source, add_target_and_sink, req, ro, rw};
 
 /// Sales order line (SORTOI StockLine).
-const ORDER_LINE: &[Prop] = &[
+pub(super) const ORDER_LINE: &[Prop] = &[
     req("StockCode", Str),
     rw("StockDescription", Str),
     rw("Warehouse", Str),
@@ -23,7 +23,7 @@ const ORDER_LINE: &[Prop] = &[
 ];
 
 /// Sales order import (SORTOI).
-const SALES_ORDER: &[Prop] = &[
+pub(super) const SALES_ORDER: &[Prop] = &[
     req("CustomerPoNumber", Str),
     req("Customer", Str),
     rw("OrderDate", Date),
@@ -40,7 +40,7 @@ const SALES_ORDER: &[Prop] = &[
 ];
 
 /// Customer maintenance (setup); the source reads the same fields plus balances.
-const CUSTOMER: &[Prop] = &[
+pub(super) const CUSTOMER: &[Prop] = &[
     req("Customer", Str),
     req("Name", Str),
     rw("ShortName", Str),

@@ -1,0 +1,247 @@
+//! Syspro through the e.net REST service: customers (a source and a sink) and sales orders (a
+//! sink), on one cached session.
+
+use serde_json::Value;
+
+use super::session::{Logon, Session};
+use super::{customers, orders};
+use crate::connectors::connection::{base_url, http_config};
+use crate::connectors::http::{HttpClient, HttpConfig, Secret};
+use crate::connectors::{
+    ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
+};
+use crate::project::{Auth, ResolvedConnection};
+
+/// Customers per COMFND page when the pipeline sets no page size.
+const PAGE_SIZE: usize = 100;
+
+const CUSTOMERS: &str = "customers";
+const SALES_ORDERS: &str = "salesOrders";
+
+/// One Syspro company.
+#[derive(Debug)]
+pub struct SysproClient {
+    session: Session,
+}
+
+impl SysproClient {
+    /// The client of a `kind: syspro` connection.
+    pub fn new(connection: &ResolvedConnection) -> Result<Self, ConnectorError> {
+        let base = base_url(connection).ok_or_else(|| {
+            ConnectorError::Unsupported(format!("{}: no base_url", connection.name))
+        })?;
+        let Auth::SysproLogon {
+            operator,
+            operator_password,
+            company_id,
+            company_password,
+        } = &connection.auth
+        else {
+            return Err(ConnectorError::Unsupported(format!(
+                "{}: a syspro connection needs an operator and a company",
+                connection.name
+            )));
+        };
+        let logon = Logon {
+            operator: operator.clone(),
+            operator_password: Secret::new(operator_password.expose()),
+            company_id: company_id.clone(),
+            company_password: company_password.as_ref().map(|s| Secret::new(s.expose())),
+        };
+        Self::with_config(&base, logon, http_config(connection))
+    }
+
+    /// A client for the service at `base_url` (tests).
+    pub fn with_config(
+        base_url: &str,
+        logon: Logon,
+        mut config: HttpConfig,
+    ) -> Result<Self, ConnectorError> {
+        config.masked.push(logon.operator_password.clone());
+        config.masked.extend(logon.company_password.clone());
+        let http = HttpClient::new(config)
+            .map_err(|error| ConnectorError::Unsupported(format!("syspro: {error}")))?;
+        Ok(SysproClient {
+            session: Session::new(http, base_url, logon),
+        })
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        self.session.http()
+    }
+
+    /// Ends the session (sessions also end on Syspro's idle timeout).
+    pub async fn logoff(&self) -> Result<(), ConnectorError> {
+        self.session.logoff().await
+    }
+
+    /// Customers in code order, a page at a time. Syspro keeps no change time on a customer,
+    /// so the cursor is the last code handed out; after the last page it starts over, and
+    /// unchanged customers then write nothing.
+    pub async fn poll(
+        &self,
+        stream: &str,
+        cursor: Option<&str>,
+        options: &PollOptions,
+    ) -> Result<SourcePage, ConnectorError> {
+        if stream != CUSTOMERS {
+            return Err(unsupported("read", stream));
+        }
+        let rows = match options.page_size {
+            0 => PAGE_SIZE,
+            n => n.min(PAGE_SIZE),
+        };
+        let after = if options.backfill {
+            ""
+        } else {
+            cursor.unwrap_or_default()
+        };
+        let page = customers::page(&self.session, after, rows).await?;
+        let more = page.len() == rows;
+        let mut records = Vec::with_capacity(page.len());
+        for customer in page {
+            let id = customer
+                .get("Customer")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            records.push(SourceRecord {
+                id,
+                data: Value::Object(customer),
+                deleted: false,
+            });
+        }
+        let cursor = match records.last() {
+            Some(last) if more => last.id.clone(),
+            _ => String::new(),
+        };
+        Ok(SourcePage {
+            records,
+            cursor: Some(cursor),
+            more,
+            rejected: Vec::new(),
+        })
+    }
+
+    pub async fn get(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        match collection {
+            CUSTOMERS => customers::find_by(&self.session, "Customer", id).await,
+            SALES_ORDERS => orders::get(&self.session, id).await,
+            other => Err(unsupported("read", other)),
+        }
+    }
+
+    /// Customers are matched on `Customer` or `Email`, sales orders on `CustomerPoNumber`.
+    pub async fn find(
+        &self,
+        collection: &str,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let [key] = keys else {
+            return Err(ConnectorError::Unsupported(format!(
+                "syspro: `{collection}` is matched on one field"
+            )));
+        };
+        let Some(value) = key.value.as_str() else {
+            return Ok(None);
+        };
+        match (collection, key.path.as_str()) {
+            (CUSTOMERS, "Customer" | "Email") => {
+                customers::find_by(&self.session, &key.path, value).await
+            }
+            (SALES_ORDERS, "CustomerPoNumber") => orders::find_by_po(&self.session, value).await,
+            (CUSTOMERS | SALES_ORDERS, path) => Err(ConnectorError::Unsupported(format!(
+                "syspro: `{collection}` cannot be matched on `{path}`"
+            ))),
+            (other, _) => Err(unsupported("write", other)),
+        }
+    }
+
+    pub async fn create(
+        &self,
+        collection: &str,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        match collection {
+            CUSTOMERS => {
+                let code = text_field(&write.fields, "Customer", "ARSSCS (Setup/Add)")?;
+                customers::set_up(&self.session, "Setup/Add", &code, &write.fields).await
+            }
+            SALES_ORDERS => {
+                let root = orders::post(&self.session, &write.fields, "A").await?;
+                let number = orders::posted_number(&root)?;
+                let mut data = write.fields.clone();
+                if let Value::Object(fields) = &mut data {
+                    fields.insert("SalesOrder".into(), Value::String(number.clone()));
+                }
+                Ok(TargetRecord {
+                    id: number,
+                    data,
+                    etag: None,
+                })
+            }
+            other => Err(unsupported("write", other)),
+        }
+    }
+
+    /// Customers take any changed field; a sales order only header changes (SORTOI `C`).
+    pub async fn update(
+        &self,
+        collection: &str,
+        current: &TargetRecord,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        match collection {
+            CUSTOMERS => {
+                customers::set_up(&self.session, "Setup/Update", &current.id, &write.fields).await
+            }
+            SALES_ORDERS => {
+                if write.fields.get("lines").is_some() {
+                    return Err(super::wire::refused(
+                        "SORTOI (Transaction/Post)",
+                        Some("lines".into()),
+                        format!(
+                            "sales order {} exists with other lines; ferry changes only the header of an imported order",
+                            current.id
+                        ),
+                    ));
+                }
+                let mut change = write.fields.clone();
+                if let Value::Object(fields) = &mut change {
+                    fields.insert("SalesOrder".into(), Value::String(current.id.clone()));
+                }
+                orders::post(&self.session, &change, "C").await?;
+                orders::get(&self.session, &current.id)
+                    .await?
+                    .ok_or_else(|| {
+                        super::wire::bad_response(
+                            "SORQRY (Query/Query)",
+                            format!("sales order {} is gone after the change", current.id),
+                        )
+                    })
+            }
+            other => Err(unsupported("write", other)),
+        }
+    }
+}
+
+fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, ConnectorError> {
+    fields
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            super::wire::refused(endpoint, Some(name.into()), format!("`{name}` is required"))
+        })
+}
+
+fn unsupported(what: &str, collection: &str) -> ConnectorError {
+    ConnectorError::Unsupported(format!(
+        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers and salesOrders)"
+    ))
+}

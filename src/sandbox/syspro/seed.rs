@@ -1,0 +1,81 @@
+//! The Syspro company the sandbox starts with: warehouses, currencies, stock codes, and with a
+//! seed, customers.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::data::{Customer, StockItem, SysproData};
+use crate::sandbox::sample_data::{self as words, pick};
+
+/// Customers in a seeded company.
+pub const CUSTOMERS: usize = 12;
+
+/// Warehouses, currencies and stock codes, but no customers or orders.
+pub fn company() -> SysproData {
+    let mut data = SysproData {
+        next_order: 100,
+        ..SysproData::default()
+    };
+    data.warehouses = ["FG", "RM", "S1"].map(String::from).into();
+    data.currencies = ["AUD", "NZD", "USD", "GBP", "EUR"].map(String::from).into();
+    for (code, description, price) in [
+        ("A100", "Bicycle frame, alloy", "450.00"),
+        ("A200", "Wheel set, 700c", "180.00"),
+        ("B100", "Brake kit", "65.50"),
+        ("C100", "Service plan, annual", "120.00"),
+    ] {
+        data.stock.insert(
+            code.to_string(),
+            StockItem {
+                description: description.to_string(),
+                uom: "EA".into(),
+                price: price.to_string(),
+            },
+        );
+    }
+    data
+}
+
+/// [`company`] with [`CUSTOMERS`] Australian customers, the same for the same seed.
+pub fn populated(seed: u64) -> SysproData {
+    let mut data = company();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let australian: Vec<_> = words::PLACES.iter().filter(|p| p.3 == "AU").collect();
+    for n in 0..CUSTOMERS {
+        let code = format!("{:07}", 101 + n);
+        let name = words::company_name(&mut rng);
+        let (city, state, postcode, _, prefix) = australian[rng.random_range(0..australian.len())];
+        let street = pick(&mut rng, words::STREETS);
+        let short: String = name
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .take(10)
+            .collect();
+        let customer = Customer::from_pairs(&[
+            ("Customer", code.clone()),
+            ("Name", name.clone()),
+            ("ShortName", short.to_ascii_uppercase()),
+            ("Branch", "01".into()),
+            ("Salesperson", "CB".into()),
+            ("Telephone", words::phone(&mut rng, prefix)),
+            (
+                "Email",
+                format!("accounts.{code}@{}", words::domain_of(&name)),
+            ),
+            (
+                "SoldToAddr1",
+                format!("{} {street}", rng.random_range(1..200)),
+            ),
+            ("SoldToAddr2", String::new()),
+            ("SoldToAddr3", format!("{city} {state}")),
+            ("SoldPostalCode", postcode.to_string()),
+            ("Currency", "AUD".into()),
+            ("TermsCode", "30".into()),
+            ("TaxCode", "G".into()),
+            ("CreditLimit", "5000.00".into()),
+            ("CurrentBalance", "0.00".into()),
+        ]);
+        data.customers.insert(code, customer);
+    }
+    data
+}
