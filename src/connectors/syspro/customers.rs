@@ -13,6 +13,7 @@ use super::session::{Call, Session};
 use super::values::{read_props, write_field};
 use super::wire::{bad_response, check_document, refused};
 use super::xml::{self, Element};
+use crate::connectors::build::Kind;
 use crate::connectors::{ConnectorError, TargetRecord};
 
 const PARAMETERS: &str = include_str!("templates/arsscs_parameters.xml");
@@ -24,11 +25,16 @@ fn columns() -> Vec<&'static str> {
     CUSTOMER.iter().map(|prop| prop.name).collect()
 }
 
-/// A COMFND row as a customer record; every field present, null when empty.
+/// A COMFND row as a customer record with every field: an empty text field is "" (Syspro
+/// keeps blanks), an empty optional or numeric field (a custom form field never set) is null.
 pub fn customer_record(row: &Element) -> Map<String, Value> {
     let mut record = read_props(row, CUSTOMER);
     for prop in CUSTOMER {
-        record.entry(prop.name).or_insert(Value::Null);
+        let blank = match prop.kind {
+            Kind::String if !prop.optional => Value::String(String::new()),
+            _ => Value::Null,
+        };
+        record.entry(prop.name).or_insert(blank);
     }
     record
 }
@@ -160,6 +166,7 @@ mod tests {
         let record = customer_record(&row);
         assert_eq!(record["Name"], json!("Ada"));
         assert_eq!(record["StripeCustomerId"], Value::Null);
+        assert_eq!(record["SoldToAddr2"], json!(""));
         assert_eq!(record["CreditLimit"].to_string(), "10.50");
     }
 }
