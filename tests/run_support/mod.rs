@@ -11,6 +11,7 @@ use ferry::runtime::{Job, PipelineReport, RunOptions, Runner, Workspace};
 use ferry::sandbox::capsule::CapsuleState;
 use ferry::sandbox::capsule::party::{EmailAddress, Party, PartyKind};
 use ferry::sandbox::stripe::{self, StripeOptions, StripeState};
+use ferry::sandbox::syspro::SysproState;
 use ferry::sandbox::{FaultSpec, Sandbox, SandboxHandle};
 use ferry::store::Store;
 use jiff::Timestamp;
@@ -25,6 +26,7 @@ pub struct World {
     pub handle: SandboxHandle,
     pub capsule: CapsuleState,
     pub stripe: StripeState,
+    pub syspro: SysproState,
     pub dir: tempfile::TempDir,
     pub base: String,
 }
@@ -74,6 +76,7 @@ pub async fn world_from(
         .stripe(stripe::router(stripe.clone()))
         .build();
     let capsule = sandbox.capsule().clone();
+    let syspro = sandbox.syspro().clone();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -83,6 +86,7 @@ pub async fn world_from(
         handle,
         capsule,
         stripe,
+        syspro,
         dir: tempfile::tempdir().unwrap(),
         base,
     }
@@ -99,6 +103,7 @@ impl World {
              connections:\n  \
                stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    webhook_secret: whsec_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
                capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n  \
+               syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: sandbox-password\n    company_id: EDU1\n  \
                business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: ferry-sandbox-secret\n",
             base = self.base
         );
