@@ -17,6 +17,7 @@ use ferry::project::Secret;
 use ferry::sandbox::business_central::BusinessCentralConfig;
 use ferry::sandbox::capsule::CapsuleConfig;
 use ferry::sandbox::stripe::{StripeOptions, WebhookEndpoint};
+use ferry::sandbox::syspro::SysproConfig;
 use proof_support::{Report, count, read_store, tail};
 use run_support::*;
 
@@ -25,14 +26,18 @@ const WRONG_STRIPE_KEY: &str = "sk_test_CANARYwrongkey41b8e6";
 const WEBHOOK_SECRET: &str = "whsec_CANARYwebhook51b2d77a";
 const CAPSULE_TOKEN: &str = "CANARYcapsule88d1c3f0aa";
 const BC_SECRET: &str = "CANARYbusinesscentral9e0f41";
+const SYSPRO_PASSWORD: &str = "CANARYsysprooperator3c71d2";
+const SYSPRO_COMPANY_PASSWORD: &str = "CANARYsysprocompany58e0a9";
 
-fn canaries() -> [&'static str; 5] {
+fn canaries() -> [&'static str; 7] {
     [
         STRIPE_KEY,
         WRONG_STRIPE_KEY,
         WEBHOOK_SECRET,
         CAPSULE_TOKEN,
         BC_SECRET,
+        SYSPRO_PASSWORD,
+        SYSPRO_COMPANY_PASSWORD,
     ]
 }
 
@@ -60,6 +65,7 @@ fn environment() -> Vec<(&'static str, &'static str)> {
         ("CANARY_STRIPE_KEY", STRIPE_KEY),
         ("CANARY_WRONG_STRIPE_KEY", WRONG_STRIPE_KEY),
         ("CANARY_CAPSULE_TOKEN", CAPSULE_TOKEN),
+        ("CANARY_SYSPRO_PASSWORD", SYSPRO_PASSWORD),
         ("RUST_LOG", "debug"),
         ("NO_COLOR", "1"),
     ]
@@ -73,6 +79,11 @@ fn write_project(dir: &Path, base: &str) -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("secrets/webhook_secret"), WEBHOOK_SECRET).unwrap();
+    std::fs::write(
+        dir.join("secrets/syspro_company_password"),
+        SYSPRO_COMPANY_PASSWORD,
+    )
+    .unwrap();
     let text = format!(
         "version: 1\n\
          timezone: Australia/Sydney\n\
@@ -81,10 +92,11 @@ fn write_project(dir: &Path, base: &str) -> PathBuf {
          connections:\n  \
            stripe:\n    kind: stripe\n    api_key: ${{CANARY_STRIPE_KEY}}\n    webhook_secret: file:secrets/webhook_secret\n    base_url: {base}/stripe\n  \
            capsule:\n    kind: capsule\n    token: ${{CANARY_CAPSULE_TOKEN}}\n    base_url: {base}/capsule/api/v2\n  \
-           business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: file:secrets/bc_client_secret\n    journal: GENERAL\n\
+           business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: file:secrets/bc_client_secret\n    journal: GENERAL\n  \
+           syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: ${{CANARY_SYSPRO_PASSWORD}}\n    company_id: EDU1\n    company_password: file:secrets/syspro_company_password\n\
          environments:\n  \
            canary: {{}}\n  \
-           wrong_key:\n    connections:\n      stripe:\n        api_key: ${{CANARY_WRONG_STRIPE_KEY}}\n"
+           wrong_key:\n    connections:\n      stripe:\n        api_key: ${{CANARY_WRONG_STRIPE_KEY}}\n      syspro:\n        operator_password: ${{CANARY_WRONG_STRIPE_KEY}}\n"
     );
     let path = dir.join("ferry.yaml");
     std::fs::write(&path, text).unwrap();
@@ -184,6 +196,11 @@ async fn no_canary_secret_appears_in_anything_ferry_writes() {
                 .business_central(BusinessCentralConfig {
                     client_secret: BC_SECRET.into(),
                     ..BusinessCentralConfig::default()
+                })
+                .syspro(SysproConfig {
+                    operators: vec![("ADMIN".into(), SYSPRO_PASSWORD.into())],
+                    company_password: Some(SYSPRO_COMPANY_PASSWORD.into()),
+                    ..SysproConfig::default()
                 })
         },
     )
@@ -305,6 +322,10 @@ async fn no_canary_secret_appears_in_anything_ferry_writes() {
         }
     }
     assert!(
+        !stopped.iter().any(|name| name.contains("syspro")),
+        "the Syspro pipelines should run: {stopped:?}"
+    );
+    assert!(
         ran >= 8,
         "only {ran} pipelines ran cleanly:\n{}",
         &corpus[corpus.len().saturating_sub(4000)..]
@@ -327,6 +348,30 @@ async fn no_canary_secret_appears_in_anything_ferry_writes() {
     )
     .await;
     assert!(!wrong.success(), "a wrong key should stop the run");
+    // A wrong Syspro operator password: the logon's ERROR and ferry's report of it.
+    let syspro = repo("pipelines/syspro_customers_and_stripe.ferry");
+    let mut refused = String::new();
+    let wrong = ferry_run(
+        &dir,
+        &[
+            "run",
+            &syspro,
+            "--project",
+            &project_arg,
+            "--env",
+            "wrong_key",
+            "--backfill",
+            "--log-format",
+            "json",
+        ],
+        &mut refused,
+    )
+    .await;
+    assert!(
+        !wrong.success() && refused.contains("could not log on"),
+        "a wrong Syspro password should stop the run: {refused}"
+    );
+    corpus.push_str(&refused);
     ferry_run(
         &dir,
         &["dlq", "list", "--json", "--project", &project_arg],
