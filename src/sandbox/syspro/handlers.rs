@@ -85,13 +85,13 @@ struct Request {
     document: Element,
 }
 
-/// Checks the session and reads the documents; the error answer otherwise.
+/// Checks the session and reads the documents; the error message otherwise.
 fn request(
     state: &SysproState,
     data: &mut SysproData,
     params: &HashMap<String, String>,
     needs_parameters: bool,
-) -> Result<Request, Response> {
+) -> Result<Request, String> {
     data.calls += 1;
     let id = params.get("UserId").map(String::as_str).unwrap_or_default();
     let idle = state.config().session_idle;
@@ -100,21 +100,21 @@ fn request(
         Some(session) if now.duration_since(session.last_used) < idle => session.last_used = now,
         _ => {
             data.sessions.remove(id);
-            return Err(error("Session ID is invalid or has expired"));
+            return Err("Session ID is invalid or has expired".into());
         }
     }
     let business_object = params
         .get("BusinessObject")
         .map(|b| b.trim().to_ascii_uppercase())
         .unwrap_or_default();
-    let parse = |key: &str| -> Result<Element, Response> {
+    let parse = |key: &str| -> Result<Element, String> {
         let text = params.get(key).map(String::as_str).unwrap_or_default();
         if text.trim().is_empty() {
-            return Err(error(format!(
+            return Err(format!(
                 "{key} is required by business object '{business_object}'"
-            )));
+            ));
         }
-        xml::parse(text).map_err(|reason| error(format!("{key} could not be loaded: {reason}")))
+        xml::parse(text).map_err(|reason| format!("{key} could not be loaded: {reason}"))
     };
     if needs_parameters {
         parse("XmlParameters")?;
@@ -130,7 +130,7 @@ pub async fn query(State(state): State<SysproState>, Query(params): Params) -> R
     let mut data = state.data();
     let request = match request(&state, &mut data, &params, false) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(message) => return error(message),
     };
     let answer = match request.business_object.as_str() {
         "COMFND" => find::find(&data, &request.document),
@@ -146,7 +146,7 @@ pub async fn post(State(state): State<SysproState>, Query(params): Params) -> Re
     let mut data = state.data();
     let request = match request(&state, &mut data, &params, true) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(message) => return error(message),
     };
     match request.business_object.as_str() {
         "SORTOI" => xml_out(orders::import(&mut data, &request.document)),
@@ -172,7 +172,7 @@ fn setup(
     let mut data = state.data();
     let request = match request(&state, &mut data, &params, true) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(message) => return error(message),
     };
     match request.business_object.as_str() {
         "ARSSCS" => xml_out(customers::set_up(&mut data, &request.document, action)),
