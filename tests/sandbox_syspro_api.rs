@@ -37,12 +37,17 @@ async fn get(url: &str, query: &[(&str, &str)]) -> String {
 }
 
 async fn logon(service: &Service) -> String {
+    logon_as(service, "sandbox-password", "EDU1").await
+}
+
+/// A logon's answer: a session id or `ERROR` text.
+async fn logon_as(service: &Service, password: &str, company: &str) -> String {
     get(
         &format!("{}/Logon", service.rest),
         &[
             ("Operator", "ADMIN"),
-            ("OperatorPassword", "sandbox-password"),
-            ("CompanyId", "EDU1"),
+            ("OperatorPassword", password),
+            ("CompanyId", company),
             ("CompanyPassword", ""),
         ],
     )
@@ -70,26 +75,9 @@ async fn post_order(service: &Service, session: &str, details: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn logons_refuse_wrong_credentials_without_echoing_them() {
     let service = service().await;
-    let url = format!("{}/Logon", service.rest);
-    let wrong = get(
-        &url,
-        &[
-            ("Operator", "ADMIN"),
-            ("OperatorPassword", "guess-123"),
-            ("CompanyId", "EDU1"),
-        ],
-    )
-    .await;
+    let wrong = logon_as(&service, "guess-123", "EDU1").await;
     assert_eq!(wrong, "ERROR: Invalid operator 'ADMIN' or password");
-    let company = get(
-        &url,
-        &[
-            ("Operator", "ADMIN"),
-            ("OperatorPassword", "sandbox-password"),
-            ("CompanyId", "XYZ"),
-        ],
-    )
-    .await;
+    let company = logon_as(&service, "sandbox-password", "XYZ").await;
     assert_eq!(company, "ERROR: Company 'XYZ' not found");
     let session = logon(&service).await;
     assert_eq!(session.len(), 32, "{session}");

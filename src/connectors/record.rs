@@ -2,8 +2,8 @@
 //! requests, and the errors of both.
 //!
 //! Every client (`stripe::StripeClient`, `capsule::CapsuleClient`,
-//! `business_central::BusinessCentralClient`, `files::FileConnector`) offers the same calls,
-//! which [`super::Connector`] dispatches to:
+//! `business_central::BusinessCentralClient`, `syspro::SysproClient`, `files::FileConnector`)
+//! offers the same calls, which [`super::Connector`] dispatches to:
 //!
 //! ```text
 //! async fn poll(&self, stream: &str, cursor: Option<&str>, options: &PollOptions) -> Result<SourcePage, ConnectorError>
