@@ -89,7 +89,11 @@ elif ! cargo fuzz --version > /dev/null 2>&1; then
 else
   for source in fuzz/fuzz_targets/*.rs; do
     target=$(basename "$source" .rs)
-    step "fuzz_$target" bash -c "cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run $target -- -runs=1000000 -timeout=30 -rss_limit_mb=4096"
+    # The parser and checker run without AddressSanitizer, as in fuzz/README.md: ferry has no
+    # unsafe code of its own, and the run is about four times faster.
+    sanitizer=""
+    [ "$target" = parse_check ] && sanitizer="-s none"
+    step "fuzz_$target" bash -c "cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run $sanitizer $target -- -runs=1000000 -timeout=30 -rss_limit_mb=4096"
   done
 fi
 

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::diff;
 use super::job::{Job, Step};
 use crate::connectors::{Connector, ConnectorError, MatchKey, TargetRecord, Write};
-use crate::store::{IdempotencyRecord, Operation, Store, StoreError};
+use crate::store::{CrossReferenceSnapshot, IdempotencyRecord, Operation, Store, StoreError};
 
 /// What delivering a record will do.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,17 +51,24 @@ pub enum DeliveryError {
     Store(#[from] StoreError),
 }
 
-/// Decides what to do with `mapped`, the record linked by `link_id`, reading but not writing.
+/// Decides what to do with `mapped`, the record linked by `link_id`, reading but not writing;
+/// `snapshot` may hold the link already.
 pub async fn plan(
     step: &Step,
     sink: &Connector,
     store: &Store,
+    snapshot: &CrossReferenceSnapshot,
     link_id: &str,
     mapped: &Value,
 ) -> Result<Plan, DeliveryError> {
     let collection = &step.sink.stream;
+    let target_collection = step.sink.collection();
+    let linked = match snapshot.page_link(&target_collection, link_id) {
+        Some(known) => known.map(str::to_string),
+        None => store.target_id(&target_collection, link_id).await?,
+    };
     let mut current = None;
-    if let Some(target_id) = store.target_id(&step.sink.collection(), link_id).await? {
+    if let Some(target_id) = linked {
         // Gone from the target (deleted by hand): found by match key or made again.
         current = sink.get(collection, &target_id).await?;
     }

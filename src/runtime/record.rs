@@ -16,8 +16,8 @@ use crate::functions::spec::CrossReferences;
 use crate::lang::Outcome;
 use crate::lang::json_value::{from_json, to_json};
 use crate::store::{
-    AuditEntry, Batch, CrossReference, CrossReferenceSnapshot, IdempotencyRecord, Operation,
-    SettledWrites, StoreError,
+    AuditEntry, CrossReference, CrossReferenceSnapshot, FinishedEvents, IdempotencyRecord,
+    NewDeadLetter, Operation, SettledWrites,
 };
 
 /// What became of one record.
@@ -54,19 +54,47 @@ pub(super) struct Written {
 
 /// Stores the cross references and audit entries of `writes`; adds the writes they settle to
 /// `settled`, for one statement per page.
-pub(super) async fn record_writes(
-    batch: &mut Batch,
-    writes: &[Written],
-    settled: &mut Vec<SettledWrites>,
-) -> Result<(), StoreError> {
-    for write in writes {
-        batch.put_cross_reference(&write.link).await?;
-        for entry in &write.audit {
-            batch.audit(entry).await?;
+impl Fate {
+    /// Adds the fate's cross references, audit entries and settled writes to `writes`, with
+    /// the record's open dead letter resolved (delivered) or its new dead letter (failed).
+    pub(super) fn add_to(&self, pipeline: &str, writes: &mut FinishedEvents) {
+        match self {
+            Fate::Delivered {
+                source_id,
+                writes: written,
+            } => {
+                add_written(written, writes);
+                writes
+                    .delivered
+                    .push((pipeline.to_string(), source_id.clone()));
+            }
+            Fate::DeadLetter {
+                source_id,
+                record_json,
+                code,
+                message,
+                writes: written,
+            } => {
+                add_written(written, writes);
+                writes.dead_letters.push(NewDeadLetter {
+                    pipeline: pipeline.to_string(),
+                    source_id: source_id.clone(),
+                    record_json: record_json.clone(),
+                    error_code: code.clone(),
+                    error_message: message.clone(),
+                });
+            }
+            Fate::Filtered | Fate::Skipped | Fate::DeletedAtSource | Fate::Planned(_) => {}
         }
-        settled.extend(write.settled.iter().cloned());
     }
-    Ok(())
+}
+
+fn add_written(written: &[Written], writes: &mut FinishedEvents) {
+    for write in written {
+        writes.cross_references.push(write.link.clone());
+        writes.audit.extend(write.audit.iter().cloned());
+        writes.settled.extend(write.settled.iter().cloned());
+    }
 }
 
 /// The operation that sums up a record's writes: a create if any, else an update if any.
@@ -172,13 +200,16 @@ impl Runner {
             };
             for (link_id, fields) in outputs {
                 let _claim = claims.claim(step, &fields).await;
-                let plan = match deliver::plan(step, &sink, self.store(), &link_id, &fields).await {
-                    Ok(plan) => plan,
-                    Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
-                        return Ok(dead_letter(error.code(), error.to_string(), writes));
-                    }
-                    Err(error) => return Err(error),
-                };
+                let plan =
+                    match deliver::plan(step, &sink, self.store(), snapshot, &link_id, &fields)
+                        .await
+                    {
+                        Ok(plan) => plan,
+                        Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
+                            return Ok(dead_letter(error.code(), error.to_string(), writes));
+                        }
+                        Err(error) => return Err(error),
+                    };
                 if dry_run {
                     let target = match &plan {
                         Plan::Create { .. } => "(to be created)".to_string(),

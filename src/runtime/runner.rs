@@ -10,11 +10,11 @@ use jiff::Timestamp;
 use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
-use super::record::{Fate, record_writes};
+use super::record::Fate;
 use super::report::{PipelineReport, PlannedWrite};
 use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
 use crate::project::{Secret, redact};
-use crate::store::{CrossReferenceSnapshot, Store, StoreError};
+use crate::store::{CrossReferenceSnapshot, FinishedEvents, Store, StoreError};
 
 /// How a run reads and writes.
 #[derive(Debug, Clone)]
@@ -225,27 +225,40 @@ impl Runner {
         };
         let mut report = PipelineReport::new(&job.name);
         let mut planned = Vec::new();
+        let poll = |cursor: Option<String>| {
+            let poll_options = &poll_options;
+            async move {
+                source
+                    .poll(&job.source.stream, cursor.as_deref(), poll_options)
+                    .await
+                    .map_err(|error| RunError::Connector {
+                        pipeline: job.name.clone(),
+                        error: Box::new(error),
+                    })
+            }
+        };
+        let mut page = poll(cursor.clone()).await?;
         loop {
-            let page = source
-                .poll(&job.source.stream, cursor.as_deref(), &poll_options)
-                .await
-                .map_err(|error| RunError::Connector {
-                    pipeline: job.name.clone(),
-                    error: Box::new(error),
-                })?;
             report.pages += 1;
             let more = page.more;
             let next_cursor = page.cursor.clone();
-            let stopped = self
-                .page(
-                    job,
-                    page,
-                    options,
-                    &mut report,
-                    &mut planned,
-                    next_cursor.as_deref(),
-                )
-                .await?;
+            // The next page is read while this one is delivered: reading moves no cursor, and
+            // it is thrown away if this page stops the run.
+            let following = next_cursor.clone().or_else(|| cursor.clone());
+            let delivered = self.page(
+                job,
+                page,
+                options,
+                &mut report,
+                &mut planned,
+                next_cursor.as_deref(),
+            );
+            let (stopped, next_page) = if more {
+                let (stopped, next_page) = tokio::join!(delivered, poll(following));
+                (stopped?, Some(next_page))
+            } else {
+                (delivered.await?, None)
+            };
             if let Some(error) = stopped {
                 return Err(RunError::Connector {
                     pipeline: job.name.clone(),
@@ -256,8 +269,9 @@ impl Runner {
             if next_cursor.is_some() {
                 cursor = next_cursor;
             }
-            if !more {
-                return Ok((report, planned));
+            match next_page {
+                Some(next_page) => page = next_page?,
+                None => return Ok((report, planned)),
             }
         }
     }
@@ -284,7 +298,7 @@ impl Runner {
             .iter()
             .map(String::as_str)
             .collect();
-        let snapshot = if collections.is_empty() {
+        let mut snapshot = if collections.is_empty() {
             CrossReferenceSnapshot::default()
         } else {
             self.store
@@ -292,6 +306,9 @@ impl Runner {
                 .await
                 .map_err(store_error)?
         };
+        self.read_page_links(job, &page.records, &mut snapshot)
+            .await
+            .map_err(store_error)?;
         report.read += (page.records.len() + page.rejected.len()) as u64;
         // Records of one page share what they fetch; the next page reads afresh.
         self.related().clear();
@@ -325,65 +342,56 @@ impl Runner {
                 Some(DeliveryError::Connector(error)) => stop = stop.or(Some(error)),
             }
         }
-        let mut settled = Vec::new();
-        let mut batch = if options.dry_run {
-            None
-        } else {
-            Some(self.store.begin().await.map_err(store_error)?)
-        };
+        let last_outcomes = last_outcomes(&fates);
+        let mut writes = FinishedEvents::default();
         for fate in fates {
-            match fate {
+            match &fate {
                 Fate::Filtered => report.filtered += 1,
                 Fate::Skipped => report.skipped += 1,
                 Fate::DeletedAtSource => report.deleted_at_source += 1,
+                Fate::Planned(_) => {}
+                Fate::Delivered { writes, .. } => {
+                    for write in writes {
+                        report.count(write.operation);
+                    }
+                }
+                Fate::DeadLetter {
+                    source_id,
+                    code,
+                    message,
+                    writes,
+                    ..
+                } => {
+                    report.dead_lettered += 1;
+                    for write in writes {
+                        report.count(write.operation);
+                    }
+                    tracing::warn!(pipeline = %job.name, source_id = %source_id, code = %code, "dead-lettered: {message}");
+                }
+            }
+            match fate {
                 Fate::Planned(writes) => {
                     for write in writes {
                         report.count(write.operation);
                         planned.push(write);
                     }
                 }
-                Fate::Delivered { source_id, writes } => {
-                    for write in &writes {
-                        report.count(write.operation);
-                    }
-                    if let Some(batch) = batch.as_mut() {
-                        record_writes(batch, &writes, &mut settled)
-                            .await
-                            .map_err(store_error)?;
-                        batch
-                            .resolve_delivered(&job.name, &source_id)
-                            .await
-                            .map_err(store_error)?;
-                    }
-                }
-                Fate::DeadLetter {
-                    source_id,
-                    record_json,
-                    code,
-                    message,
-                    writes,
-                } => {
-                    report.dead_lettered += 1;
-                    for write in &writes {
-                        report.count(write.operation);
-                    }
-                    if let Some(batch) = batch.as_mut() {
-                        record_writes(batch, &writes, &mut settled)
-                            .await
-                            .map_err(store_error)?;
-                    }
-                    tracing::warn!(pipeline = %job.name, source_id = %source_id, code = %code, "dead-lettered: {message}");
-                    if let Some(batch) = batch.as_mut() {
-                        batch
-                            .dead_letter(&job.name, &source_id, &record_json, &code, &message)
-                            .await
-                            .map_err(store_error)?;
-                    }
-                }
+                fate => fate.add_to(&job.name, &mut writes),
             }
         }
-        if let Some(mut batch) = batch {
-            batch.settle_writes(&settled).await.map_err(store_error)?;
+        // A record given twice in a page ends as its last version did.
+        let ended_delivered = |id: &str| last_outcomes.get(id).copied().unwrap_or(true);
+        writes.delivered.retain(|(_, id)| ended_delivered(id));
+        writes
+            .dead_letters
+            .retain(|letter| !ended_delivered(&letter.source_id));
+        if !options.dry_run {
+            // The page's writes in a few multi-row statements, with its cursor, in one commit.
+            let mut batch = self.store.begin().await.map_err(store_error)?;
+            batch
+                .write_finished(&writes, "")
+                .await
+                .map_err(store_error)?;
             if stop.is_none()
                 && let Some(cursor) = cursor
             {
@@ -429,6 +437,40 @@ impl Runner {
 
 /// A permanent failure caused by this record (a 400 for its fields, a malformed answer about
 /// it), as opposed to one that would fail every record (bad credentials, an unknown stream).
+impl Runner {
+    /// Reads the links of `records` into each step's sink in one query per step.
+    async fn read_page_links(
+        &self,
+        job: &Job,
+        records: &[SourceRecord],
+        snapshot: &mut CrossReferenceSnapshot,
+    ) -> Result<(), StoreError> {
+        for step in &job.steps {
+            let link_ids: Vec<String> = records
+                .iter()
+                .filter_map(|record| job.link_id(step, &record.id, &record.data))
+                .collect();
+            let collection = step.sink.collection();
+            let found = self.store.target_ids(&collection, &link_ids).await?;
+            snapshot.add_page_links(&collection, link_ids, found);
+        }
+        Ok(())
+    }
+}
+
+/// Source id -> whether its last fate in `fates` was a delivery (false: a dead letter).
+fn last_outcomes(fates: &[Fate]) -> HashMap<String, bool> {
+    let mut last = HashMap::new();
+    for fate in fates {
+        match fate {
+            Fate::Delivered { source_id, .. } => last.insert(source_id.clone(), true),
+            Fate::DeadLetter { source_id, .. } => last.insert(source_id.clone(), false),
+            _ => None,
+        };
+    }
+    last
+}
+
 pub(super) fn is_record_fault(error: &ConnectorError) -> bool {
     if !error.is_permanent() {
         return false;

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
-use super::record::{Fate, Written, strongest};
+use super::record::{Fate, strongest};
 use super::runner::{RunError, Runner};
 use crate::connectors::SourceRecord;
-use crate::store::{Batch, CrossReference, FinishedEvents, NewDeadLetter, Operation};
+use crate::store::{Batch, CrossReference, FinishedEvents, Operation};
 
 /// What became of a record delivered on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,32 +35,7 @@ impl Delivery {
     /// Adds the delivery's cross reference, audit entry and resolved dead letter (or its new
     /// dead letter) to `writes`.
     pub fn add_to(&self, job: &Job, writes: &mut FinishedEvents) {
-        match &self.fate {
-            Fate::Delivered {
-                source_id,
-                writes: written,
-            } => {
-                add_written(written, writes);
-                writes.delivered.push((job.name.clone(), source_id.clone()));
-            }
-            Fate::DeadLetter {
-                source_id,
-                record_json,
-                code,
-                message,
-                writes: written,
-            } => {
-                add_written(written, writes);
-                writes.dead_letters.push(NewDeadLetter {
-                    pipeline: job.name.clone(),
-                    source_id: source_id.clone(),
-                    record_json: record_json.clone(),
-                    error_code: code.clone(),
-                    error_message: message.clone(),
-                });
-            }
-            Fate::Filtered | Fate::Skipped | Fate::DeletedAtSource | Fate::Planned(_) => {}
-        }
+        self.fate.add_to(&job.name, writes);
     }
 
     /// The cross reference of the delivery's first write, if it wrote to a target.
@@ -69,15 +44,6 @@ impl Delivery {
             Fate::Delivered { writes, .. } => writes.first().map(|w| &w.link),
             _ => None,
         }
-    }
-}
-
-/// The cross references and audit entries of sink records written.
-fn add_written(written: &[Written], writes: &mut FinishedEvents) {
-    for write in written {
-        writes.cross_references.push(write.link.clone());
-        writes.audit.extend(write.audit.iter().cloned());
-        writes.settled.extend(write.settled.iter().cloned());
     }
 }
 

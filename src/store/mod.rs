@@ -20,6 +20,7 @@ mod records;
 mod snapshot;
 mod sqlite;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -183,6 +184,19 @@ impl Store {
             conn,
             target_collection,
             source_id
+        ))
+    }
+
+    /// [`Store::target_id`] for many records: source id -> target id, for those linked.
+    pub async fn target_ids(
+        &self,
+        target_collection: &str,
+        source_ids: &[String],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        with_connection!(self, |conn| sqlite::cross_reference::target_ids(
+            conn,
+            target_collection,
+            source_ids
         ))
     }
 

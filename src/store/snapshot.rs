@@ -5,6 +5,9 @@
 //! runtime), so the runner takes a snapshot of the collections a pipeline's `xref` calls name
 //! (they are bare names, known before the run) and refreshes it per batch. A snapshot holds only
 //! those collections' links, a few dozen bytes each.
+//!
+//! It also carries the links of the records of one page, read in one query as the page
+//! begins, so that delivering a record does not ask the database for its target's id.
 
 use std::collections::HashMap;
 
@@ -18,6 +21,8 @@ pub struct CrossReferenceSnapshot {
     forward: HashMap<String, HashMap<String, String>>,
     /// target collection -> target id -> source id
     backward: HashMap<String, HashMap<String, String>>,
+    /// (target collection, link id) -> target id, or None where the record has no link yet.
+    page_links: HashMap<(String, String), Option<String>>,
 }
 
 impl CrossReferenceSnapshot {
@@ -37,6 +42,29 @@ impl CrossReferenceSnapshot {
                 .insert(link.target_id, link.source_id);
         }
         snapshot
+    }
+
+    /// Records the links of a page's records into `target_collection`: each of `link_ids`
+    /// is linked to its entry in `found`, or to nothing.
+    pub fn add_page_links(
+        &mut self,
+        target_collection: &str,
+        link_ids: Vec<String>,
+        mut found: HashMap<String, String>,
+    ) {
+        for id in link_ids {
+            let target = found.remove(&id);
+            self.page_links
+                .insert((target_collection.to_string(), id), target);
+        }
+    }
+
+    /// The target id of `link_id` in `target_collection` as the page began: `None` when the
+    /// page's links were not read for it (ask the store), `Some(None)` when it had none.
+    pub fn page_link(&self, target_collection: &str, link_id: &str) -> Option<Option<&str>> {
+        self.page_links
+            .get(&(target_collection.to_string(), link_id.to_string()))
+            .map(Option::as_deref)
     }
 
     pub fn len(&self) -> usize {

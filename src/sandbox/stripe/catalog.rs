@@ -68,7 +68,7 @@ pub fn delete_product(
     }
     let has_prices = store
         .prices
-        .newest_first()
+        .newest_first(None)
         .any(|(_, p)| p.get("product").and_then(Value::as_str) == Some(id));
     if has_prices {
         // Stripe refuses to delete a product with prices (message unverified).
@@ -198,7 +198,7 @@ pub fn create_price(
 fn claim_lookup_key(store: &mut Store, key: &str, transfer: bool) -> Result<(), ApiError> {
     let holder = store
         .prices
-        .newest_first()
+        .newest_first(None)
         .find(|(_, p)| p.get("lookup_key").and_then(Value::as_str) == Some(key))
         .and_then(|(_, p)| p.get("id").and_then(Value::as_str).map(str::to_string));
     match holder {

@@ -7,7 +7,7 @@ use super::list;
 use super::objects::{self, ChargeSpec};
 use super::params;
 use super::payouts;
-use super::store::{Collection, RequestInfo, Store};
+use super::store::{Collection, EventLog, RequestInfo, Store};
 
 pub fn list_charges(
     collection: &Collection,
@@ -21,7 +21,7 @@ pub fn list_charges(
 
 /// `type` (with `*` wildcards) or `types[]` (up to 20), not both (messages unverified).
 pub fn list_events(
-    collection: &Collection,
+    events: &EventLog,
     url: &str,
     params: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
@@ -46,8 +46,8 @@ pub fn list_events(
     }
     // Every emulated event counts as delivered.
     let delivered = params.get("delivery_success") != Some(&Value::Bool(false));
-    list::page(collection, "event", url, params, |e| {
-        let kind = e.get("type").and_then(Value::as_str).unwrap_or("");
+    list::page(events, "event", url, params, |e| {
+        let kind = &*e.kind;
         delivered
             && single.is_none_or(|pattern| wildcard(pattern, kind))
             && many.as_ref().is_none_or(|m| m.contains(&kind))

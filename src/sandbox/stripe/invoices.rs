@@ -254,7 +254,7 @@ pub fn create(
     let customer = customer_of(store, params)?;
     let pending: Vec<Value> = store
         .invoice_items
-        .newest_first()
+        .newest_first(None)
         .map(|(_, item)| item)
         .filter(|item| {
             item.get("customer").and_then(Value::as_str) == Some(&customer)

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::store::Collection;
+use super::store::{Collection, EventLog, StoredEvent};
 
 pub const DEFAULT_LIMIT: i64 = 10;
 
@@ -21,10 +21,51 @@ pub fn limit(params: &Map<String, Value>) -> Result<usize, ApiError> {
     }
 }
 
-/// Whether `object.created` satisfies the `created` parameter (an integer or a range).
-pub fn created_matches(filter: Option<&Value>, object: &Value) -> bool {
+/// What a list pages through: items newest first with their positions in creation order,
+/// from just before `end` (a cursor's position) when given.
+pub trait Listing {
+    type Item;
+    fn newest_first(&self, end: Option<usize>) -> impl Iterator<Item = (usize, &Self::Item)>;
+    fn position(&self, id: &str) -> Option<usize>;
+    fn created(item: &Self::Item) -> i64;
+    fn to_value(item: &Self::Item) -> Value;
+}
+
+impl Listing for Collection {
+    type Item = Value;
+    fn newest_first(&self, end: Option<usize>) -> impl Iterator<Item = (usize, &Value)> {
+        Collection::newest_first(self, end)
+    }
+    fn position(&self, id: &str) -> Option<usize> {
+        Collection::position(self, id)
+    }
+    fn created(item: &Value) -> i64 {
+        item.get("created").and_then(Value::as_i64).unwrap_or(0)
+    }
+    fn to_value(item: &Value) -> Value {
+        item.clone()
+    }
+}
+
+impl Listing for EventLog {
+    type Item = StoredEvent;
+    fn newest_first(&self, end: Option<usize>) -> impl Iterator<Item = (usize, &StoredEvent)> {
+        EventLog::newest_first(self, end)
+    }
+    fn position(&self, id: &str) -> Option<usize> {
+        EventLog::position(self, id)
+    }
+    fn created(item: &StoredEvent) -> i64 {
+        item.created
+    }
+    fn to_value(item: &StoredEvent) -> Value {
+        item.value()
+    }
+}
+
+/// Whether `created` satisfies the `created` parameter (an integer or a range).
+pub fn created_matches(filter: Option<&Value>, created: i64) -> bool {
     let Some(filter) = filter else { return true };
-    let created = object.get("created").and_then(Value::as_i64).unwrap_or(0);
     match filter {
         Value::Number(n) => n.as_i64() == Some(created),
         Value::Object(range) => range.iter().all(|(op, bound)| {
@@ -54,12 +95,12 @@ pub fn same_fields(params: &Map<String, Value>, object: &Value, fields: &[&str])
 }
 
 /// One page of `collection`, filtered, as Stripe's list envelope.
-pub fn page(
-    collection: &Collection,
+pub fn page<L: Listing>(
+    collection: &L,
     resource: &str,
     url: &str,
     params: &Map<String, Value>,
-    keep: impl Fn(&Value) -> bool,
+    keep: impl Fn(&L::Item) -> bool,
 ) -> Result<Value, ApiError> {
     let limit = limit(params)?;
     let after = params.get("starting_after").and_then(Value::as_str);
@@ -73,9 +114,11 @@ pub fn page(
         ));
     }
     let created = params.get("created");
-    let matching = collection
-        .newest_first()
-        .filter(|(_, v)| created_matches(created, v) && keep(v));
+    let matching = |end| {
+        collection
+            .newest_first(end)
+            .filter(|(_, v)| created_matches(created, L::created(v)) && keep(v))
+    };
     let cursor = |id: &str, param: &str| {
         collection
             .position(id)
@@ -83,19 +126,20 @@ pub fn page(
     };
     let (data, has_more) = if let Some(id) = after {
         let at = cursor(id, "starting_after")?;
-        let mut older = matching.filter(|(i, _)| *i < at).map(|(_, v)| v.clone());
+        let mut older = matching(Some(at)).map(|(_, v)| L::to_value(v));
         let data: Vec<Value> = older.by_ref().take(limit).collect();
         (data, older.next().is_some())
     } else if let Some(id) = before {
         let at = cursor(id, "ending_before")?;
-        let newer: Vec<Value> = matching
-            .filter(|(i, _)| *i > at)
-            .map(|(_, v)| v.clone())
+        let newer: Vec<&L::Item> = matching(None)
+            .take_while(|(i, _)| *i > at)
+            .map(|(_, v)| v)
             .collect();
         let skip = newer.len().saturating_sub(limit);
-        (newer[skip..].to_vec(), skip > 0)
+        let data = newer[skip..].iter().map(|v| L::to_value(v)).collect();
+        (data, skip > 0)
     } else {
-        let mut all = matching.map(|(_, v)| v.clone());
+        let mut all = matching(None).map(|(_, v)| L::to_value(v));
         let data: Vec<Value> = all.by_ref().take(limit).collect();
         (data, all.next().is_some())
     };
@@ -118,7 +162,7 @@ pub fn search_page(
             .ok_or_else(|| ApiError::rule(None, "page", format!("Invalid page: {token}")))?,
     };
     let mut matching = collection
-        .newest_first()
+        .newest_first(None)
         .filter(|(_, v)| keep(v))
         .skip(offset)
         .map(|(_, v)| v.clone());

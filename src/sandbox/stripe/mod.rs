@@ -132,17 +132,32 @@ impl StripeState {
 
     /// How many objects of `object` ("customer", "charge", "event", ...) the store holds.
     pub fn count(&self, object: &str) -> usize {
-        lock(&self.shared.store)
-            .collection(object)
-            .map_or(0, store::Collection::len)
+        let store = lock(&self.shared.store);
+        match object {
+            "event" => store.events.len(),
+            _ => store.collection(object).map_or(0, store::Collection::len),
+        }
     }
 
     /// Every object of `object` the store holds, newest first (for tests that check what
     /// arrived).
     pub fn objects(&self, object: &str) -> Vec<serde_json::Value> {
-        lock(&self.shared.store)
+        let store = lock(&self.shared.store);
+        if object == "event" {
+            return store
+                .events
+                .newest_first(None)
+                .map(|(_, e)| e.value())
+                .collect();
+        }
+        store
             .collection(object)
-            .map(|collection| collection.newest_first().map(|(_, v)| v.clone()).collect())
+            .map(|collection| {
+                collection
+                    .newest_first(None)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

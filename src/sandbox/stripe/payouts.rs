@@ -247,7 +247,7 @@ fn charge_transactions(
     let Some(named) = params.get("charges") else {
         let mut all: Vec<String> = store
             .charges
-            .newest_first()
+            .newest_first(None)
             .filter_map(|(_, charge)| unpaid(charge))
             .collect();
         all.reverse();

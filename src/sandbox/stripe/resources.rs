@@ -176,6 +176,12 @@ pub fn execute(
 }
 
 fn retrieve(store: &Store, resource: Resource, id: &str) -> Result<Value, ApiError> {
+    if resource == Resource::Event {
+        return store
+            .events
+            .get(id)
+            .ok_or_else(|| ApiError::no_such("event", id, "id"));
+    }
     if let Some(object) = store.collection(resource.object()).and_then(|c| c.get(id)) {
         return Ok(object.clone());
     }
@@ -191,6 +197,10 @@ fn list_of(
     params: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     let url = format!("/v1/{}", resource.plural());
+    if resource == Resource::Event {
+        let page = feed::list_events(&store.events, &url, params)?;
+        return expand(store, page, params.get("expand"));
+    }
     let collection = store
         .collection(resource.object())
         .ok_or_else(|| ApiError::internal("no collection".into()))?;
@@ -199,7 +209,7 @@ fn list_of(
         Resource::Product => catalog::list_products(collection, &url, params)?,
         Resource::Price => catalog::list_prices(collection, &url, params)?,
         Resource::Charge => feed::list_charges(collection, &url, params)?,
-        Resource::Event => feed::list_events(collection, &url, params)?,
+        Resource::Event => feed::list_events(&store.events, &url, params)?,
         Resource::BalanceTransaction => payouts::list_balance_transactions(store, &url, params)?,
         Resource::Payout => list::page(collection, "payout", &url, params, |p| {
             list::same_fields(params, p, &["status"])

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use axum::body::to_bytes;
+use axum::body::{Bytes, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,7 +66,7 @@ pub async fn serve(state: StripeState, action: Action, request: Request) -> Resp
     let (status, body, replayed) = match &idempotency_key {
         None => {
             let (status, body) = run(&state, &action, &typed, &info, &parts.headers).await;
-            (status, body, false)
+            (status, json_bytes(&body), false)
         }
         Some(key) => {
             if key.chars().count() > MAX_KEY_LENGTH {
@@ -84,6 +84,7 @@ pub async fn serve(state: StripeState, action: Action, request: Request) -> Resp
                         finished: false,
                     };
                     let (status, body) = run(&state, &action, &typed, &info, &parts.headers).await;
+                    let body = json_bytes(&body);
                     state.idempotency(|t| t.finish(&account, key, status, body.clone()));
                     guard.finished = true;
                     (status, body, false)
@@ -91,8 +92,9 @@ pub async fn serve(state: StripeState, action: Action, request: Request) -> Resp
             }
         }
     };
-    let mut response = (status, axum::Json(body)).into_response();
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
+    set(headers, "content-type", "application/json");
     set(headers, "request-id", &request_id);
     set(headers, "stripe-version", "2022-04-12");
     if let Some(key) = &idempotency_key {
@@ -102,6 +104,10 @@ pub async fn serve(state: StripeState, action: Action, request: Request) -> Resp
         set(headers, "idempotent-replayed", "true");
     }
     response
+}
+
+fn json_bytes(body: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(body).unwrap_or_default())
 }
 
 /// Forgets an idempotency key whose request was dropped before it finished.

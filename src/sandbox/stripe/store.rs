@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 
 use super::webhooks::Outbox;
 
-/// Objects of one resource in creation order.
+/// Objects of one resource in creation order, with each id's position for cursors.
 #[derive(Default)]
 pub struct Collection {
     order: Vec<String>,
+    positions: HashMap<String, usize>,
     items: HashMap<String, Value>,
 }
 
@@ -24,6 +25,7 @@ impl Collection {
             return;
         };
         if self.items.insert(id.clone(), object).is_none() {
+            self.positions.insert(id.clone(), self.order.len());
             self.order.push(id);
         }
     }
@@ -36,20 +38,27 @@ impl Collection {
         self.items.get_mut(id)
     }
 
+    /// Removes `id`; later objects move up one place (deletes are rare).
     pub fn remove(&mut self, id: &str) -> Option<Value> {
         let removed = self.items.remove(id)?;
-        self.order.retain(|o| o != id);
+        if let Some(at) = self.positions.remove(id) {
+            self.order.remove(at);
+            for (i, later) in self.order.iter().enumerate().skip(at) {
+                self.positions.insert(later.clone(), i);
+            }
+        }
         Some(removed)
     }
 
     /// Position in creation order, for cursors.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.order.iter().position(|o| o == id)
+        self.positions.get(id).copied()
     }
 
-    /// (position, object), newest first.
-    pub fn newest_first(&self) -> impl Iterator<Item = (usize, &Value)> {
-        self.order
+    /// (position, object) of the objects before `end` (all when None), newest first.
+    pub fn newest_first(&self, end: Option<usize>) -> impl Iterator<Item = (usize, &Value)> {
+        let end = end.unwrap_or(self.order.len()).min(self.order.len());
+        self.order[..end]
             .iter()
             .enumerate()
             .rev()
@@ -58,6 +67,64 @@ impl Collection {
 
     pub fn len(&self) -> usize {
         self.order.len()
+    }
+}
+
+/// The events feed, oldest first. Each event is kept as the JSON text it is sent as, beside what
+/// the list filters on, since a backfill writes far more events than anyone reads: as text an
+/// event costs a fraction of its tree of `Value`s.
+#[derive(Default)]
+pub struct EventLog {
+    events: Vec<StoredEvent>,
+    positions: HashMap<Box<str>, usize>,
+}
+
+pub struct StoredEvent {
+    pub created: i64,
+    pub kind: Box<str>,
+    text: Box<str>,
+}
+
+impl StoredEvent {
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+}
+
+impl EventLog {
+    pub fn push(&mut self, event: &Value) {
+        let Some(id) = event.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        let stored = StoredEvent {
+            created: event.get("created").and_then(Value::as_i64).unwrap_or(0),
+            kind: event
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .into(),
+            text: event.to_string().into(),
+        };
+        self.positions.insert(id.into(), self.events.len());
+        self.events.push(stored);
+    }
+
+    pub fn get(&self, id: &str) -> Option<Value> {
+        self.positions.get(id).map(|&at| self.events[at].value())
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.positions.get(id).copied()
+    }
+
+    /// (position, event) of the events before `end` (all when None), newest first.
+    pub fn newest_first(&self, end: Option<usize>) -> impl Iterator<Item = (usize, &StoredEvent)> {
+        let end = end.unwrap_or(self.events.len()).min(self.events.len());
+        self.events[..end].iter().enumerate().rev()
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
     }
 }
 
@@ -76,7 +143,7 @@ pub struct Store {
     pub subscriptions: Collection,
     /// Balance transaction id -> the payout that paid it out.
     pub paid_out: HashMap<String, String>,
-    pub events: Collection,
+    pub events: EventLog,
     /// Email -> ids of the customers with it, so the list's `email` filter does not scan every
     /// customer (kept by `customers::{create, update, delete}`).
     pub customer_emails: HashMap<String, Vec<String>>,
@@ -106,7 +173,7 @@ impl Store {
             invoices: Collection::default(),
             subscriptions: Collection::default(),
             paid_out: HashMap::new(),
-            events: Collection::default(),
+            events: EventLog::default(),
             customer_emails: HashMap::new(),
             deleted: HashMap::new(),
             clock,
@@ -150,7 +217,6 @@ impl Store {
             "invoiceitem" => Some(&self.invoice_items),
             "invoice" => Some(&self.invoices),
             "subscription" => Some(&self.subscriptions),
-            "event" => Some(&self.events),
             _ => None,
         }
     }
@@ -191,7 +257,7 @@ impl Store {
         if let Some(outbox) = &self.outbox {
             outbox.publish(&mut event);
         }
-        self.events.insert(event);
+        self.events.push(&event);
     }
 }
 
