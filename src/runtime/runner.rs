@@ -78,6 +78,8 @@ pub struct Runner {
     /// The pipeline's writes in flight as the page (or event) began: (target, link id) ->
     /// records.
     in_flight: std::sync::Mutex<InFlight>,
+    /// Match keys held by records delivered one at a time, side by side.
+    claims: MatchClaims,
 }
 
 type InFlight = HashMap<(String, String), Vec<crate::store::IdempotencyRecord>>;
@@ -97,6 +99,7 @@ impl Runner {
             started: Timestamp::now(),
             failed_writes: Default::default(),
             in_flight: Default::default(),
+            claims: Default::default(),
         }
     }
 
@@ -153,6 +156,10 @@ impl Runner {
         self.failed_writes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn claims(&self) -> &MatchClaims {
+        &self.claims
     }
 
     pub(super) fn related(&self) -> &super::related::RelatedCache {

@@ -2,7 +2,6 @@
 
 use jiff::Timestamp;
 
-use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
 use super::record::{Fate, strongest};
@@ -101,7 +100,7 @@ impl Runner {
                 &snapshot,
                 Timestamp::now(),
                 false,
-                &MatchClaims::default(),
+                self.claims(),
                 false,
             )
             .await

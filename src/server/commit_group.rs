@@ -71,23 +71,50 @@ impl<'a> CommitGroup<'a> {
         self.keys.insert(key.to_string());
     }
 
+    /// Takes the lock of `key`'s object (if any) for the rest of the group when that needs no
+    /// commit first (see [`CommitGroup::lock`] and [`CommitGroup::before_reading`]); false,
+    /// changing nothing, when it would.
+    pub fn try_take(&mut self, jobs: &[&Job], key: Option<&str>) -> bool {
+        if jobs.iter().any(|job| self.writes_read_by(job)) {
+            return false;
+        }
+        let Some(key) = key else {
+            return true;
+        };
+        if self.keys.contains(key) {
+            return false;
+        }
+        let stripe = self.app.locks.stripe_of(key);
+        if !self.stripes.contains(&stripe) {
+            let Ok(guard) = self.app.locks.get(stripe).try_lock() else {
+                return false;
+            };
+            self.locks.push(guard);
+            self.stripes.insert(stripe);
+        }
+        self.keys.insert(key.to_string());
+        true
+    }
+
     /// Commits first if `job` reads cross references into a collection the group writes to.
     pub async fn before_reading(&mut self, job: &Job) {
-        let reads = &job.compiled.xref_collections;
-        if reads.is_empty() {
-            return;
-        }
-        let writes_read = self.finished.iter().any(|finished| {
-            finished.deliveries.iter().any(|(_, delivery)| {
-                delivery.link().is_some_and(|link| {
-                    reads.contains(&link.source_collection)
-                        || reads.contains(&link.target_collection)
-                })
-            })
-        });
-        if writes_read {
+        if self.writes_read_by(job) {
             self.commit().await;
         }
+    }
+
+    /// Whether the group holds writes to a collection whose cross references `job` reads.
+    fn writes_read_by(&self, job: &Job) -> bool {
+        let reads = &job.compiled.xref_collections;
+        !reads.is_empty()
+            && self.finished.iter().any(|finished| {
+                finished.deliveries.iter().any(|(_, delivery)| {
+                    delivery.link().is_some_and(|link| {
+                        reads.contains(&link.source_collection)
+                            || reads.contains(&link.target_collection)
+                    })
+                })
+            })
     }
 
     pub fn push(

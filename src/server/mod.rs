@@ -5,6 +5,7 @@
 pub mod capsule_hook;
 pub mod catch_up;
 pub mod commit_group;
+pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod metrics;

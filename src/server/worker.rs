@@ -1,25 +1,23 @@
 //! Workers drain the inbox: claim events under a lease, run them through the pipelines that
-//! handle their type, and finish them. An event older than what was already applied to its
-//! object is run with the object as it is now (fetched again), so a late delivery never
-//! overwrites newer state. Events of one object are processed one at a time. The events of a
-//! claim are finished together, with their writes, in one transaction (see [`CommitGroup`]).
+//! handle their type (see [`Intake`]), and finish them. Events of one object are processed one
+//! at a time, in order; events of different objects side by side. The events of a claim are
+//! finished together, with their writes, in one transaction (see [`CommitGroup`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::Timestamp;
-use serde_json::Value;
+use futures_util::future::join_all;
 use tokio::sync::Mutex;
 
 use super::App;
 use super::commit_group::CommitGroup;
-use super::metrics::name;
-use crate::connectors::SourceRecord;
-use crate::runtime::{Job, Processed};
-use crate::store::{InboxOutcome, ObjectVersion, StoredEvent};
+use super::event::Intake;
+use crate::store::StoredEvent;
 
 /// Events a worker claims at once: the most it finishes in one transaction.
 const CLAIM: u32 = 64;
+/// Events of different objects a worker processes side by side at most.
+const WAVE: usize = 16;
 /// How long a claim holds an event before another worker may take it over.
 const LEASE: Duration = Duration::from_secs(120);
 
@@ -127,9 +125,7 @@ pub async fn run(app: Arc<App>, worker: String, mut stop: tokio::sync::watch::Re
             continue;
         }
         let mut group = CommitGroup::new(&app, &worker);
-        for stored in std::mem::take(&mut claimed) {
-            process(&app, &stored, &mut group).await;
-        }
+        process_claim(&app, std::mem::take(&mut claimed), &mut group).await;
         // The next claim shares the finishing transaction (one disk flush for both), unless
         // the server is stopping: what is claimed is processed before the worker stops.
         let next = if *stop.borrow() { 0 } else { CLAIM };
@@ -137,214 +133,47 @@ pub async fn run(app: Arc<App>, worker: String, mut stop: tokio::sync::watch::Re
     }
 }
 
-/// Runs one event through every pipeline that handles it and adds it, with its outcome, to
-/// `group`.
-async fn process<'a>(app: &'a App, stored: &StoredEvent, group: &mut CommitGroup<'a>) {
-    let event = &stored.event;
-    let finish = |group: &mut CommitGroup<'a>, outcome| {
+/// Processes a claim's events in waves: events of different objects run side by side (their
+/// writes in flight share one transaction), in claim order otherwise. An event joins the wave
+/// only if the group can take its object's lock without committing; else the wave runs first,
+/// then the group commits as [`CommitGroup::lock`] requires. An event whose pipelines read
+/// cross references runs alone, after the events before it.
+async fn process_claim<'a>(app: &'a App, claimed: Vec<StoredEvent>, group: &mut CommitGroup<'a>) {
+    let mut wave: Vec<Intake<'a>> = Vec::new();
+    for stored in claimed {
+        let intake = Intake::of(app, stored);
+        let alone = intake.reads_cross_references();
+        let joined =
+            !alone && wave.len() < WAVE && group.try_take(&intake.jobs, intake.lock_key.as_deref());
+        if !joined {
+            run_wave(app, &mut wave, group).await;
+            for job in &intake.jobs {
+                group.before_reading(job).await;
+            }
+            if let Some(key) = &intake.lock_key {
+                group.lock(key).await;
+            }
+        }
+        wave.push(intake);
+        if alone {
+            run_wave(app, &mut wave, group).await;
+        }
+    }
+    run_wave(app, &mut wave, group).await;
+}
+
+/// Runs the wave's events side by side and adds them, in claim order, to `group`.
+async fn run_wave<'a>(app: &'a App, wave: &mut Vec<Intake<'a>>, group: &mut CommitGroup<'a>) {
+    let outcomes = join_all(wave.iter().map(|intake| intake.process(app))).await;
+    for (intake, done) in wave.drain(..).zip(outcomes) {
+        let event = &intake.stored.event;
         group.push(
             &event.connection,
             &event.event_id,
-            Vec::new(),
-            None,
-            outcome,
+            done.deliveries,
+            done.version,
+            done.outcome,
         );
-    };
-    let data: Value = match serde_json::from_str(&event.body) {
-        Ok(data) => data,
-        Err(error) => {
-            let error = format!("the stored body is not JSON: {error}");
-            return finish(group, InboxOutcome::Failed { error });
-        }
-    };
-    let jobs: Vec<&Job> = app.jobs_for(&event.connection, &event.event_type);
-    if jobs.is_empty() {
-        return finish(group, InboxOutcome::Done);
-    }
-    if let Some(reason) = version_mismatch(app, &event.connection, &data) {
-        for job in &jobs {
-            if let Err(error) = app
-                .store
-                .dead_letter(
-                    &job.name,
-                    &event.event_id,
-                    &event.body,
-                    "api_version_mismatch",
-                    &reason,
-                )
-                .await
-            {
-                return finish(group, retry(stored, error.to_string()));
-            }
-            metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
-                .increment(1);
-        }
-        tracing::warn!(event = %event.event_id, "{reason}");
-        return finish(group, InboxOutcome::Done);
-    }
-    for job in &jobs {
-        group.before_reading(job).await;
-    }
-    let object_id = object_id(&data, event.event_type.starts_with("party/"));
-    let lock_key = format!(
-        "{}/{}",
-        event.connection,
-        object_id.as_deref().unwrap_or(&event.event_id)
-    );
-    group.lock(&lock_key).await;
-    let data = match fresher(
-        app,
-        &event.connection,
-        object_id.as_deref(),
-        (event.created, &event.event_id),
-        data,
-    )
-    .await
-    {
-        Ok(data) => data,
-        Err(error) => return finish(group, retry(stored, error)),
-    };
-    let record = SourceRecord {
-        id: record_id(
-            &event.event_id,
-            &data,
-            event.event_type.starts_with("party/"),
-        ),
-        deleted: event.event_type == "party/deleted",
-        data,
-    };
-    let mut deliveries = Vec::with_capacity(jobs.len());
-    let mut outcome = InboxOutcome::Done;
-    for job in jobs {
-        match app.runner.deliver_one(job, record.clone()).await {
-            Ok(delivery) => {
-                if let Processed::DeadLettered { code, .. } = &delivery.processed {
-                    metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
-                        .increment(1);
-                    tracing::warn!(pipeline = %job.name, event = %event.event_id, code = %code, "event dead-lettered");
-                } else {
-                    metrics::counter!(name::EVENTS_PROCESSED, "pipeline" => job.name.clone())
-                        .increment(1);
-                }
-                deliveries.push((job, delivery));
-            }
-            Err(error) => {
-                metrics::counter!(name::EVENTS_FAILED, "pipeline" => job.name.clone()).increment(1);
-                outcome = retry(stored, error.to_string());
-                break;
-            }
-        }
-    }
-    // The version is recorded with the deliveries that applied it (none: nothing applied).
-    let version = object_id.filter(|_| !deliveries.is_empty()).map(|id| {
-        ObjectVersion::new(
-            event.connection.clone(),
-            id,
-            event.created,
-            event.event_id.clone(),
-        )
-    });
-    group.push(
-        &event.connection,
-        &event.event_id,
-        deliveries,
-        version,
-        outcome,
-    );
-}
-
-/// The event's object, or the object as it is now when a newer version was already applied,
-/// or another event of the same second (which of the two is newer cannot be told).
-async fn fresher(
-    app: &App,
-    connection: &str,
-    object_id: Option<&str>,
-    (created, event_id): (i64, &str),
-    mut data: Value,
-) -> Result<Value, String> {
-    let Some(id) = object_id else {
-        return Ok(data);
-    };
-    let applied = app
-        .store
-        .object_version(connection, id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let newest = applied.is_none_or(|applied| {
-        applied.version < created || (applied.version == created && applied.event_id == event_id)
-    });
-    if newest {
-        return Ok(data);
-    }
-    let Some(kind) = data.pointer("/data/object/object").and_then(Value::as_str) else {
-        return Ok(data);
-    };
-    let Some(connector) = app.runner.connector_named(connection) else {
-        return Ok(data);
-    };
-    let collection = format!("{kind}s");
-    tracing::info!(
-        object = id,
-        "an event arrived after a newer one or one of the same second; reading the object again"
-    );
-    match connector.get(&collection, id).await {
-        Ok(Some(current)) => {
-            if let Some(object) = data.pointer_mut("/data/object") {
-                *object = current.data;
-            }
-            Ok(data)
-        }
-        Ok(None) => Ok(data),
-        Err(error) => Err(error.to_string()),
-    }
-}
-
-/// Why an event's API version is not the one the connection expects, if it is not.
-fn version_mismatch(app: &App, connection: &str, data: &Value) -> Option<String> {
-    let expected = app.stripe_endpoint(connection)?.api_version.as_deref()?;
-    let got = data
-        .get("api_version")
-        .and_then(Value::as_str)
-        .unwrap_or("none");
-    (got != expected).then(|| {
-        format!(
-            "the event is rendered in Stripe API version {got}, but connection `{connection}` expects {expected}: set the webhook endpoint's API version to {expected} in Stripe's dashboard, then replay"
-        )
-    })
-}
-
-fn object_id(data: &Value, is_party: bool) -> Option<String> {
-    let object = if is_party {
-        Some(data)
-    } else {
-        data.pointer("/data/object")
-    }?;
-    match object.get("id")? {
-        Value::String(id) => Some(id.clone()),
-        Value::Number(id) => Some(id.to_string()),
-        _ => None,
-    }
-}
-
-fn record_id(event_id: &str, data: &Value, is_party: bool) -> String {
-    if is_party {
-        object_id(data, true).unwrap_or_else(|| event_id.to_string())
-    } else {
-        event_id.to_string()
-    }
-}
-
-/// Back to the inbox after a pause that grows with the attempts (up to ten minutes).
-fn retry(stored: &StoredEvent, error: impl Into<String>) -> InboxOutcome {
-    let attempts = u32::try_from(stored.attempts.clamp(1, 10)).unwrap_or(10);
-    let pause = Duration::from_secs((1u64 << attempts).min(600));
-    let error = error.into();
-    tracing::warn!(event = %stored.event.event_id, attempts = stored.attempts, "event will be retried: {error}");
-    InboxOutcome::Retry {
-        error,
-        not_before: Timestamp::now()
-            .checked_add(pause)
-            .unwrap_or_else(|_| Timestamp::now()),
     }
 }
 

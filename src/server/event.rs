@@ -1,0 +1,268 @@
+//! One inbox event run through the pipelines that handle it. An event older than what was
+//! already applied to its object is run with the object as it is now (fetched again), so a late
+//! delivery never overwrites newer state.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::App;
+use super::metrics::name;
+use crate::connectors::SourceRecord;
+use crate::runtime::{Delivery, Job, Processed};
+use crate::store::{InboxOutcome, ObjectVersion, StoredEvent};
+
+/// An event read from the inbox, before it is processed: what the worker must know to schedule
+/// it (its pipelines and the object it locks).
+pub struct Intake<'a> {
+    pub stored: StoredEvent,
+    pub jobs: Vec<&'a Job>,
+    /// The body as JSON, or why it is not JSON.
+    data: Result<Value, String>,
+    object_id: Option<String>,
+    /// The lock of the event's object: `connection/object id` (or the event id).
+    pub lock_key: Option<String>,
+}
+
+/// What processing an event came to, for its worker's commit group.
+pub struct Outcome<'a> {
+    pub deliveries: Vec<(&'a Job, Delivery)>,
+    pub version: Option<ObjectVersion>,
+    pub outcome: InboxOutcome,
+}
+
+impl<'a> Intake<'a> {
+    pub fn of(app: &'a App, stored: StoredEvent) -> Self {
+        let event = &stored.event;
+        let data = serde_json::from_str::<Value>(&event.body)
+            .map_err(|error| format!("the stored body is not JSON: {error}"));
+        let jobs = match &data {
+            Ok(_) => app.jobs_for(&event.connection, &event.event_type),
+            Err(_) => Vec::new(),
+        };
+        let is_party = event.event_type.starts_with("party/");
+        let object_id = data
+            .as_ref()
+            .ok()
+            .and_then(|data| object_id(data, is_party));
+        let lock_key = (!jobs.is_empty()).then(|| {
+            format!(
+                "{}/{}",
+                event.connection,
+                object_id.as_deref().unwrap_or(&event.event_id)
+            )
+        });
+        Intake {
+            stored,
+            jobs,
+            data,
+            object_id,
+            lock_key,
+        }
+    }
+
+    /// Whether a pipeline of the event reads cross references: such an event must see the
+    /// writes of the events before it, so it is not processed beside them.
+    pub fn reads_cross_references(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|job| !job.compiled.xref_collections.is_empty())
+    }
+
+    /// Runs the event through its pipelines; nothing is written to the store yet, except the
+    /// dead letters of an event in another API version.
+    pub async fn process(&self, app: &'a App) -> Outcome<'a> {
+        let done = |outcome| Outcome {
+            deliveries: Vec::new(),
+            version: None,
+            outcome,
+        };
+        let event = &self.stored.event;
+        let data = match &self.data {
+            Ok(data) => data,
+            Err(error) => {
+                let error = error.clone();
+                return done(InboxOutcome::Failed { error });
+            }
+        };
+        if self.jobs.is_empty() {
+            return done(InboxOutcome::Done);
+        }
+        if let Some(reason) = version_mismatch(app, &event.connection, data) {
+            for job in &self.jobs {
+                if let Err(error) = app
+                    .store
+                    .dead_letter(
+                        &job.name,
+                        &event.event_id,
+                        &event.body,
+                        "api_version_mismatch",
+                        &reason,
+                    )
+                    .await
+                {
+                    return done(retry(&self.stored, error.to_string()));
+                }
+                metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
+                    .increment(1);
+            }
+            tracing::warn!(event = %event.event_id, "{reason}");
+            return done(InboxOutcome::Done);
+        }
+        let data = match fresher(
+            app,
+            &event.connection,
+            self.object_id.as_deref(),
+            (event.created, &event.event_id),
+            data.clone(),
+        )
+        .await
+        {
+            Ok(data) => data,
+            Err(error) => return done(retry(&self.stored, error)),
+        };
+        let is_party = event.event_type.starts_with("party/");
+        let record = SourceRecord {
+            id: record_id(&event.event_id, &data, is_party),
+            deleted: event.event_type == "party/deleted",
+            data,
+        };
+        let mut deliveries = Vec::with_capacity(self.jobs.len());
+        let mut outcome = InboxOutcome::Done;
+        for job in &self.jobs {
+            match app.runner.deliver_one(job, record.clone()).await {
+                Ok(delivery) => {
+                    if let Processed::DeadLettered { code, .. } = &delivery.processed {
+                        metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
+                            .increment(1);
+                        tracing::warn!(pipeline = %job.name, event = %event.event_id, code = %code, "event dead-lettered");
+                    } else {
+                        metrics::counter!(name::EVENTS_PROCESSED, "pipeline" => job.name.clone())
+                            .increment(1);
+                    }
+                    deliveries.push((*job, delivery));
+                }
+                Err(error) => {
+                    metrics::counter!(name::EVENTS_FAILED, "pipeline" => job.name.clone())
+                        .increment(1);
+                    outcome = retry(&self.stored, error.to_string());
+                    break;
+                }
+            }
+        }
+        // The version is recorded with the deliveries that applied it (none: nothing applied).
+        let version = self
+            .object_id
+            .clone()
+            .filter(|_| !deliveries.is_empty())
+            .map(|id| {
+                ObjectVersion::new(
+                    event.connection.clone(),
+                    id,
+                    event.created,
+                    event.event_id.clone(),
+                )
+            });
+        Outcome {
+            deliveries,
+            version,
+            outcome,
+        }
+    }
+}
+
+/// The event's object, or the object as it is now when a newer version was already applied,
+/// or another event of the same second (which of the two is newer cannot be told).
+async fn fresher(
+    app: &App,
+    connection: &str,
+    object_id: Option<&str>,
+    (created, event_id): (i64, &str),
+    mut data: Value,
+) -> Result<Value, String> {
+    let Some(id) = object_id else {
+        return Ok(data);
+    };
+    let applied = app
+        .store
+        .object_version(connection, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let newest = applied.is_none_or(|applied| {
+        applied.version < created || (applied.version == created && applied.event_id == event_id)
+    });
+    if newest {
+        return Ok(data);
+    }
+    let Some(kind) = data.pointer("/data/object/object").and_then(Value::as_str) else {
+        return Ok(data);
+    };
+    let Some(connector) = app.runner.connector_named(connection) else {
+        return Ok(data);
+    };
+    let collection = format!("{kind}s");
+    tracing::info!(
+        object = id,
+        "an event arrived after a newer one or one of the same second; reading the object again"
+    );
+    match connector.get(&collection, id).await {
+        Ok(Some(current)) => {
+            if let Some(object) = data.pointer_mut("/data/object") {
+                *object = current.data;
+            }
+            Ok(data)
+        }
+        Ok(None) => Ok(data),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// Why an event's API version is not the one the connection expects, if it is not.
+fn version_mismatch(app: &App, connection: &str, data: &Value) -> Option<String> {
+    let expected = app.stripe_endpoint(connection)?.api_version.as_deref()?;
+    let got = data
+        .get("api_version")
+        .and_then(Value::as_str)
+        .unwrap_or("none");
+    (got != expected).then(|| {
+        format!(
+            "the event is rendered in Stripe API version {got}, but connection `{connection}` expects {expected}: set the webhook endpoint's API version to {expected} in Stripe's dashboard, then replay"
+        )
+    })
+}
+
+fn object_id(data: &Value, is_party: bool) -> Option<String> {
+    let object = if is_party {
+        Some(data)
+    } else {
+        data.pointer("/data/object")
+    }?;
+    match object.get("id")? {
+        Value::String(id) => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+fn record_id(event_id: &str, data: &Value, is_party: bool) -> String {
+    if is_party {
+        object_id(data, true).unwrap_or_else(|| event_id.to_string())
+    } else {
+        event_id.to_string()
+    }
+}
+
+/// Back to the inbox after a pause that grows with the attempts (up to ten minutes).
+fn retry(stored: &StoredEvent, error: impl Into<String>) -> InboxOutcome {
+    let attempts = u32::try_from(stored.attempts.clamp(1, 10)).unwrap_or(10);
+    let pause = Duration::from_secs((1u64 << attempts).min(600));
+    let error = error.into();
+    tracing::warn!(event = %stored.event.event_id, attempts = stored.attempts, "event will be retried: {error}");
+    InboxOutcome::Retry {
+        error,
+        not_before: Timestamp::now()
+            .checked_add(pause)
+            .unwrap_or_else(|_| Timestamp::now()),
+    }
+}
