@@ -78,6 +78,8 @@ pub struct Runner {
     /// The pipeline's writes in flight as the page (or event) began: (target, link id) ->
     /// records.
     in_flight: std::sync::Mutex<InFlight>,
+    /// One record at a time writes and posts a journal (`post` on journal lines).
+    journal_turns: super::journal::JournalTurns,
 }
 
 type InFlight = HashMap<(String, String), Vec<crate::store::IdempotencyRecord>>;
@@ -97,6 +99,7 @@ impl Runner {
             started: Timestamp::now(),
             failed_writes: Default::default(),
             in_flight: Default::default(),
+            journal_turns: Default::default(),
         }
     }
 
@@ -153,6 +156,10 @@ impl Runner {
         self.failed_writes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn journal_turns(&self) -> &super::journal::JournalTurns {
+        &self.journal_turns
     }
 
     pub(super) fn related(&self) -> &super::related::RelatedCache {
