@@ -63,6 +63,25 @@ pub(super) fn documents(outputs: &[(String, Value)]) -> Result<Vec<Document>, Co
     Ok(documents)
 }
 
+/// The journal the lines name (`journalId`), when they name one; else the connection's.
+pub(super) fn journal_of(outputs: &[(String, Value)]) -> Option<String> {
+    outputs
+        .iter()
+        .find_map(|(_, fields)| fields.get("journalId").and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+/// The journal `given`, or the connection's.
+async fn journal_id(
+    client: &BusinessCentralClient,
+    given: Option<&str>,
+) -> Result<String, ConnectorError> {
+    match given {
+        Some(id) => Ok(id.to_string()),
+        None => client.journal_id().await,
+    }
+}
+
 /// A permanent failure of this record's journal, which sends the record to the dead letters.
 fn refusal(code: &str, message: String) -> ConnectorError {
     ConnectorError::Api {
@@ -175,11 +194,11 @@ impl Runner {
         job: &Job,
         step: &Step,
         sink: &Connector,
-        documents: &[Document],
+        (journal, documents): (Option<&str>, &[Document]),
         lines: &mut [Written],
     ) -> Result<(), ConnectorError> {
         let client = client(sink)?;
-        let journal = client.journal_id().await?;
+        let journal = journal_id(client, journal).await?;
         let held = client.journal_lines(&journal).await?;
         let foreign: Vec<String> = held
             .iter()
@@ -230,10 +249,11 @@ impl Runner {
         job: &Job,
         step: &Step,
         sink: &Connector,
+        journal: Option<&str>,
         lines: &mut [Written],
     ) {
         let Ok(client) = client(sink) else { return };
-        let Ok(journal) = client.journal_id().await else {
+        let Ok(journal) = journal_id(client, journal).await else {
             return;
         };
         for line in lines {

@@ -212,6 +212,7 @@ impl Runner {
                 },
                 false => Vec::new(),
             };
+            let journal_id = journal::journal_of(&outputs);
             if journal {
                 match self.ledger_entry(&sink, &documents).await {
                     Ok(None) => {}
@@ -273,7 +274,8 @@ impl Runner {
             }
             if journal && !dry_run && failure.is_none() {
                 let lines = &mut writes[first_line..];
-                match self.post_journal(job, step, &sink, &documents, lines).await {
+                let posting = (journal_id.as_deref(), documents.as_slice());
+                match self.post_journal(job, step, &sink, posting, lines).await {
                     Ok(()) => {}
                     Err(error) if is_record_fault(&error) => failure = Some(error),
                     Err(error) => return Err(error.into()),
@@ -282,7 +284,9 @@ impl Runner {
             if let Some(error) = failure {
                 if journal && !dry_run {
                     let lines = &mut writes[first_line..];
-                    self.discard_lines(job, step, &sink, lines).await;
+                    let journal_id = journal_id.as_deref();
+                    self.discard_lines(job, step, &sink, journal_id, lines)
+                        .await;
                 }
                 return Ok(dead_letter(error.code(), error.to_string(), writes));
             }
