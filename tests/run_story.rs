@@ -1,6 +1,7 @@
 //! The whole story against the sandbox, through three pipelines: a charge becomes the customer,
 //! a sales invoice and a payment applied to it; a partial and then a final refund become two
-//! credit memos against that invoice; the payouts become journals that balance to the cent.
+//! credit memos against that invoice; the payouts become journals that balance to the cent and
+//! are posted to the general ledger.
 //! Running everything again writes nothing.
 
 mod run_support;
@@ -103,33 +104,38 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
             .all(|m| m["customerNumber"] == invoice["customerNumber"])
     );
 
+    // The payouts' journals were posted: their lines left the journal for the ledger.
     let lines = world
         .business_central(&format!("journals({journal})/journalLines"))
         .await;
-    let payouts: std::collections::BTreeSet<&str> = lines
+    assert!(lines.is_empty(), "{lines:#?}");
+    let entries = world.business_central("generalLedgerEntries").await;
+    let payouts: std::collections::BTreeSet<&str> = entries
         .iter()
-        .filter_map(|l| l["externalDocumentNumber"].as_str())
+        .filter_map(|e| e["documentNumber"].as_str())
         .filter(|n| n.starts_with("po_"))
         .collect();
     assert_eq!(payouts.len(), 2);
     for payout in payouts {
-        let total: Decimal = lines
-            .iter()
-            .filter(|l| l["externalDocumentNumber"] == payout)
-            .map(|l| decimal(&l["amount"]))
-            .sum();
-        assert_eq!(total, Decimal::ZERO, "{payout}");
+        let sum = |key: &str| -> Decimal {
+            entries
+                .iter()
+                .filter(|e| e["documentNumber"] == payout)
+                .map(|e| decimal(&e[key]))
+                .sum()
+        };
+        assert_eq!(sum("debitAmount"), sum("creditAmount"), "{payout}");
     }
 
     for (runner, job, _) in &stores {
         let again = run_backfill(runner, job).await;
         assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
     }
-    // The pipelines share one store: every write was audited, once.
+    // The pipelines share one store: every write was audited, once, and each journal's post.
     let audited = stores[0]
         .2
         .audit_entries(&AuditFilter::default())
         .await
         .unwrap();
-    assert_eq!(audited.len() as u64, created, "{audited:#?}");
+    assert_eq!(audited.len() as u64, created + 2, "{audited:#?}");
 }

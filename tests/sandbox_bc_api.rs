@@ -1,5 +1,6 @@
 //! The Business Central emulator against its wire rules: client credentials, etags and
-//! If-Match, OData filters, server-driven paging and the post action.
+//! If-Match, OData filters, server-driven paging, the post action on documents and journals,
+//! and the read-only ledger and chart of accounts.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -235,7 +236,7 @@ async fn create_read_and_patch_with_etags() {
         created["@odata.etag"]
             .as_str()
             .unwrap()
-            .starts_with("W/\"JzE")
+            .starts_with("W/\"Jz") // base64 of a quote and a digit
     );
     assert!(
         created["lastModifiedDateTime"]
@@ -566,6 +567,184 @@ async fn journal_lines_live_under_their_journal() {
         .collect();
     assert_eq!(numbers, vec![10000, 20000]);
     assert_eq!(bc.get(&token, &bc.url("journalLines")).await.0, 404);
+    bc.handle.shutdown().await.unwrap();
+}
+
+/// The general journal's id, and a writer of its lines: (account, amount, document number).
+async fn general_journal(bc: &Bc, token: &str) -> String {
+    let (_, journals) = bc
+        .get(token, &bc.url("journals?$filter=code eq 'GENERAL'"))
+        .await;
+    journals["value"][0]["id"].as_str().unwrap().to_string()
+}
+
+async fn add_lines(bc: &Bc, token: &str, journal: &str, lines: &[(&str, f64, &str)]) {
+    for (account, amount, document) in lines {
+        let (status, line) = bc
+            .post(
+                token,
+                &format!("journals({journal})/journalLines"),
+                json!({
+                    "accountNumber": account, "amount": amount, "documentNumber": document,
+                    "postingDate": "2025-11-25", "description": format!("{document} {account}"),
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{line}");
+    }
+}
+
+#[tokio::test]
+async fn posting_a_balanced_journal_moves_its_lines_to_the_read_only_ledger() {
+    let bc = Bc::start(None, BusinessCentralConfig::default()).await;
+    let token = bc.token().await;
+    let journal = general_journal(&bc, &token).await;
+    let post = format!("journals({journal})/Microsoft.NAV.post");
+    let lines_path = format!("journals({journal})/journalLines");
+
+    let (status, empty) = bc.post(&token, &post, json!({})).await;
+    assert_eq!(status, 400, "{empty}");
+    assert_eq!(empty["error"]["code"], "Application_DialogException");
+    assert_eq!(empty["error"]["message"], "There is nothing to post.");
+
+    let payout = [
+        ("10100", 95.5, "PO-1"),
+        ("10950", -100.0, "PO-1"),
+        ("62100", 4.5, "PO-1"),
+    ];
+    add_lines(&bc, &token, &journal, &payout).await;
+    let (status, body) = bc.post(&token, &post, json!({})).await;
+    assert_eq!((status, body), (204, Value::Null));
+    let (_, left) = bc.get(&token, &bc.url(&lines_path)).await;
+    assert_eq!(left["value"].as_array().unwrap().len(), 0, "{left}");
+
+    let filter =
+        "generalLedgerEntries?$filter=documentNumber eq 'PO-1' and postingDate eq 2025-11-25";
+    let (status, entries) = bc.get(&token, &bc.url(filter)).await;
+    assert_eq!(status, 200);
+    let entries = entries["value"].as_array().unwrap().clone();
+    let numbers: Vec<i64> = entries
+        .iter()
+        .map(|e| e["entryNumber"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+    let bank = &entries[0];
+    assert_eq!(
+        (
+            &bank["accountNumber"],
+            &bank["debitAmount"],
+            &bank["creditAmount"]
+        ),
+        (&json!("10100"), &json!(95.5), &json!(0))
+    );
+    assert_eq!(entries[1]["creditAmount"], json!(100));
+    assert_eq!(bank["documentType"], " ");
+    assert_eq!(bank["description"], "PO-1 10100");
+    let (_, accounts) = bc
+        .get(&token, &bc.url("accounts?$filter=number eq '10100'"))
+        .await;
+    let account = &accounts["value"][0];
+    assert_eq!(bank["accountId"], account["id"]);
+    assert_eq!(account["netChange"], json!(95.5));
+
+    // The ledger and the chart of accounts are read through the API only.
+    let entry = format!("generalLedgerEntries({})", bank["id"].as_str().unwrap());
+    let (status, refused) = bc.post(&token, "generalLedgerEntries", json!({})).await;
+    assert_eq!(status, 405, "{refused}");
+    assert_eq!(refused["error"]["code"], "BadRequest_MethodNotAllowed");
+    let (status, _) = bc
+        .patch(&token, &entry, Some("*"), json!({"description": "x"}))
+        .await;
+    assert_eq!(status, 405);
+    let deleted = bc
+        .client
+        .delete(bc.url(&entry))
+        .bearer_auth(&token)
+        .header("If-Match", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 405);
+    let (status, _) = bc
+        .post(&token, "accounts", json!({"number": "99999"}))
+        .await;
+    assert_eq!(status, 405);
+
+    // Posted once: the journal is empty now.
+    let (status, again) = bc.post(&token, &post, json!({})).await;
+    assert_eq!(status, 400, "{again}");
+    let (_, all) = bc.get(&token, &bc.url("generalLedgerEntries")).await;
+    assert_eq!(all["value"].as_array().unwrap().len(), 3);
+    bc.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_journal_that_does_not_balance_or_names_no_account_is_refused_whole() {
+    let bc = Bc::start(None, BusinessCentralConfig::default()).await;
+    let token = bc.token().await;
+    let journal = general_journal(&bc, &token).await;
+    let post = format!("journals({journal})/Microsoft.NAV.post");
+    let count = async |path: &str| -> usize {
+        let (_, list) = bc.get(&token, &bc.url(path)).await;
+        list["value"].as_array().unwrap().len()
+    };
+
+    // PO-1 balances; PO-2 is out by 0.01.
+    add_lines(
+        &bc,
+        &token,
+        &journal,
+        &[("10100", 10.0, "PO-1"), ("10950", -10.0, "PO-1")],
+    )
+    .await;
+    add_lines(
+        &bc,
+        &token,
+        &journal,
+        &[("10100", 20.01, "PO-2"), ("10950", -20.0, "PO-2")],
+    )
+    .await;
+    let (status, refused) = bc.post(&token, &post, json!({})).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], "Application_DialogException");
+    assert_eq!(
+        refused["error"]["message"],
+        "Document PO-2 is out of balance by 0.01."
+    );
+    assert_eq!(count(&format!("journals({journal})/journalLines")).await, 4);
+    assert_eq!(count("generalLedgerEntries").await, 0);
+
+    let (_, lines) = bc
+        .get(
+            &token,
+            &bc.url(&format!(
+                "journals({journal})/journalLines?$filter=documentNumber eq 'PO-2'"
+            )),
+        )
+        .await;
+    for line in lines["value"].as_array().unwrap() {
+        let path = format!(
+            "journals({journal})/journalLines({})",
+            line["id"].as_str().unwrap()
+        );
+        let (status, _) = bc
+            .patch(
+                &token,
+                &path,
+                Some("*"),
+                json!({"accountNumber": "99999", "amount": 5}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, refused) = bc.post(&token, &post, json!({})).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], "Internal_RecordNotFound");
+    assert_eq!(
+        refused["error"]["message"],
+        "The G/L Account does not exist. Identification fields and values: No.='99999'"
+    );
+    assert_eq!(count("generalLedgerEntries").await, 0);
     bc.handle.shutdown().await.unwrap();
 }
 

@@ -361,7 +361,7 @@ impl<'a> Checker<'a> {
                                 format!("`{name}` documents cannot be posted"),
                             )
                             .with_label("not a postable document")
-                            .with_help(format!("only {} take `post`", POSTABLE.join(" and "))),
+                            .with_help(format!("only {} take `post`", postable_list())),
                         );
                     }
                 }
@@ -439,11 +439,21 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Sinks whose documents `post` posts with `Microsoft.NAV.post`.
+/// Sinks whose documents (or journal) `post` posts with `Microsoft.NAV.post`.
 pub(crate) const POSTABLE: &[&str] = &[
     "business_central.salesInvoices",
     "business_central.salesCreditMemos",
+    "business_central.journalLines",
 ];
+
+/// `a, b and c`.
+fn postable_list() -> String {
+    match POSTABLE.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
 
 fn dotted(parts: &[Ident]) -> String {
     parts

@@ -144,6 +144,14 @@ impl Connector {
         }
     }
 
+    /// The Business Central client, for what only Business Central does (posting a journal).
+    pub fn business_central(&self) -> Option<&BusinessCentralClient> {
+        match self {
+            Connector::BusinessCentral(client) => Some(client),
+            _ => None,
+        }
+    }
+
     pub async fn find(
         &self,
         collection: &str,

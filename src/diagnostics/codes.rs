@@ -557,9 +557,12 @@ sink business_central.journalLines { match on documentNumber }
 Match on what differs between the items too: `match on documentNumber, lineNumber`.";
 
     CannotPost = "E0513", "this sink cannot post",
-"`post` asks the sink to post each document once it is written, with Business Central's
-`Microsoft.NAV.post` action. Only documents that Business Central posts take it:
-`business_central.salesInvoices` and `business_central.salesCreditMemos`.
+"`post` asks the sink to post what it writes, with Business Central's `Microsoft.NAV.post`
+action: each sales invoice or credit memo once it is written, or the general journal once all of
+a record's journal lines are written (they become general ledger entries, exactly once: a rerun
+that finds the record's document number and posting date in the ledger writes nothing again).
+Only `business_central.salesInvoices`, `business_central.salesCreditMemos` and
+`business_central.journalLines` take it.
 
 ```ferry
 sink business_central.salesOrders { match on externalDocumentNumber  post }

@@ -4,6 +4,7 @@ mod claims;
 pub mod deliver;
 pub mod diff;
 pub mod job;
+mod journal;
 mod record;
 mod related;
 pub mod replay;

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::claims::MatchClaims;
 use super::deliver::{self, Delivered, DeliveryError, Plan};
 use super::job::{Job, Step};
+use super::journal;
 use super::related::Fetched;
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
@@ -198,6 +199,43 @@ impl Runner {
                     .collect(),
                 _ => vec![(link_id, to_json(&mapped))],
             };
+            // `post` on journal lines: one record at a time, the ledger asked first.
+            let journal = journal::posts_journal(step);
+            let _turn = match journal {
+                true => Some(self.journal_turn(step).await),
+                false => None,
+            };
+            let documents = match journal {
+                true => match journal::documents(&outputs) {
+                    Ok(documents) => documents,
+                    Err(error) => return Ok(dead_letter(error.code(), error.to_string(), writes)),
+                },
+                false => Vec::new(),
+            };
+            let journal_id = journal::journal_of(&outputs);
+            if journal {
+                match self.ledger_entry(&sink, &documents).await {
+                    Ok(None) => {}
+                    Ok(Some(entry)) if dry_run => {
+                        planned.extend(Runner::planned_posted(job, step, &outputs, &entry));
+                        continue;
+                    }
+                    Ok(Some(entry)) => {
+                        let lines = self
+                            .posted_lines(job, step, snapshot, outputs, &entry)
+                            .await?;
+                        made.extend(lines.iter().map(|line| line.link.clone()));
+                        writes.extend(lines);
+                        continue;
+                    }
+                    Err(error) if is_record_fault(&error) => {
+                        return Ok(dead_letter(error.code(), error.to_string(), writes));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            let first_line = writes.len();
+            let mut failure = None;
             for (link_id, fields) in outputs {
                 let _claim = claims.claim(step, &fields).await;
                 let plan =
@@ -206,7 +244,8 @@ impl Runner {
                     {
                         Ok(plan) => plan,
                         Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
-                            return Ok(dead_letter(error.code(), error.to_string(), writes));
+                            failure = Some(error);
+                            break;
                         }
                         Err(error) => return Err(error),
                     };
@@ -228,9 +267,28 @@ impl Runner {
                     }
                     Err((write, error)) => {
                         writes.extend(write);
-                        return Ok(dead_letter(error.code(), error.to_string(), writes));
+                        failure = Some(error);
+                        break;
                     }
                 }
+            }
+            if journal && !dry_run && failure.is_none() {
+                let lines = &mut writes[first_line..];
+                let posting = (journal_id.as_deref(), documents.as_slice());
+                match self.post_journal(job, step, &sink, posting, lines).await {
+                    Ok(()) => {}
+                    Err(error) if is_record_fault(&error) => failure = Some(error),
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            if let Some(error) = failure {
+                if journal && !dry_run {
+                    let lines = &mut writes[first_line..];
+                    let journal_id = journal_id.as_deref();
+                    self.discard_lines(job, step, &sink, journal_id, lines)
+                        .await;
+                }
+                return Ok(dead_letter(error.code(), error.to_string(), writes));
             }
         }
         if dry_run {
@@ -340,7 +398,7 @@ fn link(step: &Step, link_id: &str, target_id: &str) -> CrossReference {
 
 /// A delivered sink record's link and audit entries: first those of `lost` writes (sent before
 /// a crash, whose outcome the target now shows), then this delivery's own.
-fn written(
+pub(super) fn written(
     job: &Job,
     step: &Step,
     link_id: String,

@@ -80,6 +80,8 @@ pub struct Runner {
     in_flight: std::sync::Mutex<InFlight>,
     /// Match keys held by records delivered one at a time, side by side.
     claims: MatchClaims,
+    /// One record at a time writes and posts a journal (`post` on journal lines).
+    journal_turns: super::journal::JournalTurns,
 }
 
 type InFlight = HashMap<(String, String), Vec<crate::store::IdempotencyRecord>>;
@@ -100,6 +102,7 @@ impl Runner {
             failed_writes: Default::default(),
             in_flight: Default::default(),
             claims: Default::default(),
+            journal_turns: Default::default(),
         }
     }
 
@@ -160,6 +163,10 @@ impl Runner {
 
     pub(super) fn claims(&self) -> &MatchClaims {
         &self.claims
+    }
+
+    pub(super) fn journal_turns(&self) -> &super::journal::JournalTurns {
+        &self.journal_turns
     }
 
     pub(super) fn related(&self) -> &super::related::RelatedCache {

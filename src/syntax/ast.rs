@@ -263,7 +263,8 @@ pub enum SinkOption {
     },
     /// `cross_reference capsule.parties.id`
     CrossReference { source: QualifiedName, span: Span },
-    /// `post`: post the document once written (Business Central's `Microsoft.NAV.post`).
+    /// `post`: post the document once written, or a record's journal lines once all are
+    /// written (Business Central's `Microsoft.NAV.post`).
     Post { span: Span },
 }
 

@@ -25,6 +25,7 @@ pub const CAPSULE_TO_STRIPE: &str = concat!(
 pub struct World {
     pub handle: SandboxHandle,
     pub capsule: CapsuleState,
+    pub business_central_emulator: ferry::sandbox::business_central::BusinessCentralState,
     pub stripe: StripeState,
     pub syspro: SysproState,
     pub dir: tempfile::TempDir,
@@ -76,6 +77,7 @@ pub async fn world_from(
         .stripe(stripe::router(stripe.clone()))
         .build();
     let capsule = sandbox.capsule().clone();
+    let business_central = sandbox.business_central().clone();
     let syspro = sandbox.syspro().clone();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -85,6 +87,7 @@ pub async fn world_from(
     World {
         handle,
         capsule,
+        business_central_emulator: business_central,
         stripe,
         syspro,
         dir: tempfile::tempdir().unwrap(),
@@ -224,18 +227,48 @@ impl World {
 
     /// Changes an entity (`items(<id>)`) in Business Central as a user would, with its etag.
     pub async fn business_central_patch(&self, entity: &str, etag: &str, body: Value) -> Value {
-        let response = reqwest::Client::new()
+        let request = reqwest::Client::new()
             .patch(format!("{}/{entity}", self.business_central_company()))
-            .bearer_auth(self.business_central_token().await)
             .header("If-Match", etag)
-            .json(&body)
+            .json(&body);
+        self.business_central_send(request, entity).await
+    }
+
+    /// Creates an entity in Business Central (`journals(<id>)/journalLines`) as a user would.
+    pub async fn business_central_post(&self, collection: &str, body: Value) -> Value {
+        let request = reqwest::Client::new()
+            .post(format!("{}/{collection}", self.business_central_company()))
+            .json(&body);
+        self.business_central_send(request, collection).await
+    }
+
+    /// Sends `request` with a token; the answer, which must be a success.
+    async fn business_central_send(&self, request: reqwest::RequestBuilder, what: &str) -> Value {
+        let response = request
+            .bearer_auth(self.business_central_token().await)
             .send()
             .await
             .unwrap();
         let status = response.status();
         let answer: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "{entity}: {status} {answer}");
+        assert!(status.is_success(), "{what}: {status} {answer}");
         answer
+    }
+
+    /// Deletes an entity in Business Central as a user would, whatever its etag.
+    pub async fn business_central_delete(&self, entity: &str) {
+        let response = reqwest::Client::new()
+            .delete(format!("{}/{entity}", self.business_central_company()))
+            .bearer_auth(self.business_central_token().await)
+            .header("If-Match", "*")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{entity}: {}",
+            response.status()
+        );
     }
 
     /// Succeeded charges of these amounts (AUD), for `customer` if given; their ids.

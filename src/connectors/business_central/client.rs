@@ -21,19 +21,19 @@ use crate::project::ResolvedConnection;
 const DEFAULT_PAGE_SIZE: usize = 100;
 
 /// Journal lines live under their journal: `journals({id})/journalLines`.
-const JOURNAL_LINES: &str = "journalLines";
+pub(super) const JOURNAL_LINES: &str = "journalLines";
 
 /// One Business Central company.
 #[derive(Debug, Clone)]
 pub struct BusinessCentralClient {
-    http: HttpClient,
+    pub(super) http: HttpClient,
     /// `{base}/v2.0/{tenant}/{environment}/api/v2.0/companies({id})`, no trailing slash.
-    company_url: String,
+    pub(super) company_url: String,
     /// The journal whose lines `journalLines` reads when a record does not name one.
-    journal_id: Option<String>,
+    pub(super) journal_id: Option<String>,
     /// The `journal` setting: that journal's code, whose id is looked up once.
     journal_code: Option<String>,
-    journal_by_code: std::sync::Arc<tokio::sync::OnceCell<String>>,
+    pub(super) journal_by_code: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl BusinessCentralClient {
@@ -285,7 +285,7 @@ impl BusinessCentralClient {
 
     /// With the `journal` setting (a code such as `GENERAL`) and no `journal_id`, looks the
     /// journal's id up once, before the first request about journal lines.
-    async fn find_journal(&self, collection: &str) -> Result<(), ConnectorError> {
+    pub(super) async fn find_journal(&self, collection: &str) -> Result<(), ConnectorError> {
         let Some(code) = &self.journal_code else {
             return Ok(());
         };
@@ -352,7 +352,10 @@ impl BusinessCentralClient {
 }
 
 /// A list body's `value` array.
-fn entities<'a>(body: &'a Value, collection: &str) -> Result<&'a Vec<Value>, ConnectorError> {
+pub(super) fn entities<'a>(
+    body: &'a Value,
+    collection: &str,
+) -> Result<&'a Vec<Value>, ConnectorError> {
     body.get("value")
         .and_then(Value::as_array)
         .ok_or_else(|| ConnectorError::BadResponse {

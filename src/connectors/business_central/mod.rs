@@ -2,6 +2,7 @@
 
 pub mod client;
 mod cursor;
+mod journal;
 mod lines;
 pub mod odata;
 pub mod schema;

@@ -6,6 +6,10 @@
 //! [`TOO_MANY_REQUESTS`], an entity named in the URL that does not exist is 404
 //! `BadRequest_NotFound`, and a record referenced from a body that does not exist is 400
 //! `Internal_RecordNotFound`.
+//!
+//! Posting a journal answers AL's `Error(...)` dialogs (out of balance, nothing to post) with
+//! [`DIALOG`] and `TestField` failures with [`FIELD_VALIDATION`], as Microsoft's error-code
+//! table lists them; that both come with status 400 is unverified.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -22,6 +26,8 @@ pub const SAME_KEY_EXISTS: &str = "Internal_EntityWithSameKeyExists";
 pub const BAD_REQUEST: &str = "BadRequest";
 pub const UNAUTHORIZED: &str = "Authentication_InvalidCredentials";
 pub const METHOD_NOT_ALLOWED: &str = "BadRequest_MethodNotAllowed";
+pub const DIALOG: &str = "Application_DialogException";
+pub const FIELD_VALIDATION: &str = "Application_FieldValidationException";
 
 /// An OData error about to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,9 +14,10 @@ use super::error::{
     self, ENTITY_CHANGED, ENTITY_CHANGED_STATUS, MISSING_IF_MATCH_STATUS, ODataError,
 };
 use super::path::{self, Resource};
+use super::posting::{self, JournalPostFault};
 use super::query::{self, QueryOptions};
 use super::rules;
-use super::schema::{CUSTOMERS, EntitySet};
+use super::schema::{self, CUSTOMERS, EntitySet, JOURNALS};
 use super::store::{Company, Entity, Ids, blank, format_time};
 use super::write;
 
@@ -165,6 +166,7 @@ pub async fn dispatch(
                             &uri,
                         ))
                     }
+                    Method::POST if schema::read_only(set) => Err(read_only(&method, set)),
                     Method::POST => create(
                         company,
                         &mut data.ids,
@@ -191,6 +193,9 @@ pub async fn dispatch(
                     return Err(missing(set));
                 }
                 match method {
+                    Method::PATCH | Method::DELETE if schema::read_only(set) => {
+                        Err(read_only(&method, set))
+                    }
                     Method::GET => {
                         let options = query::parse(uri.query(), set)?;
                         let expand = options.expand.map(|lines| (lines, &*company));
@@ -221,6 +226,19 @@ pub async fn dispatch(
                 let index = data.company_index(&company).ok_or_else(no_company)?;
                 let company = &mut data.companies[index];
                 company.find(set, &id).ok_or_else(|| missing(set))?;
+                let now = format_time(Timestamp::now());
+                if action == "post" && set.name == JOURNALS.name {
+                    let fault = state.take_journal_post_fault();
+                    if fault == Some(JournalPostFault::Refused) {
+                        return Err(injected());
+                    }
+                    posting::post_journal(company, &mut data.ids, &id, &now)?;
+                    touch(company, &mut data.ids, set, &id, &now);
+                    if fault == Some(JournalPostFault::Lost) {
+                        return Err(injected());
+                    }
+                    return Ok(StatusCode::NO_CONTENT.into_response());
+                }
                 if action != "post" || !matches!(set.name, "salesInvoices" | "salesCreditMemos") {
                     return Err(ODataError::not_found(format!(
                         "The action 'Microsoft.NAV.{action}' is not bound to '{}'.",
@@ -228,7 +246,6 @@ pub async fn dispatch(
                     )));
                 }
                 let customer = rules::post_document(company, set, &id)?;
-                let now = format_time(Timestamp::now());
                 touch(company, &mut data.ids, set, &id, &now);
                 touch(company, &mut data.ids, &CUSTOMERS, &customer, &now);
                 Ok(StatusCode::NO_CONTENT.into_response())
@@ -254,6 +271,26 @@ fn method_not_allowed(method: &Method) -> ODataError {
         StatusCode::METHOD_NOT_ALLOWED,
         error::METHOD_NOT_ALLOWED,
         format!("The method '{method}' is not allowed on this resource."),
+    )
+}
+
+/// Business Central's answer to a write on a read-only entity set (message unverified).
+fn read_only(method: &Method, set: &EntitySet) -> ODataError {
+    ODataError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        error::METHOD_NOT_ALLOWED,
+        format!(
+            "'{method}' requests for '{}' are not allowed within Dynamics 365 Business Central OData web services.",
+            set.name
+        ),
+    )
+}
+
+fn injected() -> ODataError {
+    ODataError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal_ServerError",
+        "An injected fault: the journal post failed.",
     )
 }
 

@@ -1,7 +1,8 @@
 //! Business Central API v2.0 emulator: OAuth2 client credentials, OData entity sets under
 //! `companies({id})/`, `$filter`/`$select`/`$top`/`$skip`/`$expand`, server-driven paging with
-//! `@odata.nextLink`, etags with `If-Match`, number series, bound `Microsoft.NAV.post`, and a
-//! per-token request-rate limit answered 429 with `Retry-After`.
+//! `@odata.nextLink`, etags with `If-Match`, number series, bound `Microsoft.NAV.post` (documents
+//! and journals, whose lines become read-only `generalLedgerEntries`), a read-only chart of
+//! `accounts`, and a per-token request-rate limit answered 429 with `Retry-After`.
 //!
 //! Unverified choices are listed in [`error`].
 
@@ -10,6 +11,7 @@ pub mod error;
 pub mod filter;
 mod handlers;
 pub mod path;
+pub mod posting;
 mod query;
 pub mod rules;
 pub mod schema;
@@ -76,6 +78,8 @@ struct Inner {
     windows: RateWindows,
     tokens: Mutex<HashMap<String, Instant>>,
     data: Mutex<BcData>,
+    /// Faults the next journal posts meet, first one first.
+    journal_post_faults: Mutex<Vec<posting::JournalPostFault>>,
 }
 
 impl BusinessCentralState {
@@ -98,6 +102,7 @@ impl BusinessCentralState {
                 config,
                 tokens: Mutex::new(HashMap::new()),
                 data: Mutex::new(data),
+                journal_post_faults: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -109,6 +114,24 @@ impl BusinessCentralState {
     /// Locks the records (for handlers and for tests that inspect them).
     pub fn data(&self) -> MutexGuard<'_, BcData> {
         self.inner.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes the next journal post meet `fault` (tests of crashes around posting).
+    pub fn fail_next_journal_post(&self, fault: posting::JournalPostFault) {
+        self.inner
+            .journal_post_faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(fault);
+    }
+
+    fn take_journal_post_fault(&self) -> Option<posting::JournalPostFault> {
+        let mut faults = self
+            .inner
+            .journal_post_faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        (!faults.is_empty()).then(|| faults.remove(0))
     }
 
     /// The id of the first company, which the seeded data lives in.

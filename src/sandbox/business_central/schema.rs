@@ -378,6 +378,83 @@ pub static JOURNAL_LINES: EntitySet = EntitySet {
     ],
 };
 
+const GL_CATEGORIES: &[&str] = &[
+    " ",
+    "Assets",
+    "Liabilities",
+    "Equity",
+    "Income",
+    "Cost of Goods Sold",
+    "Expense",
+];
+
+/// A top-level set without lines or a number series, which the API only reads.
+const fn read_only_set(
+    name: &'static str,
+    entity: &'static str,
+    properties: &'static [Property],
+) -> EntitySet {
+    EntitySet {
+        name,
+        entity,
+        properties,
+        lines: None,
+        parent_key: None,
+        numbers: None,
+    }
+}
+
+/// The chart of accounts; read-only through the API.
+pub static ACCOUNTS: EntitySet = read_only_set(
+    "accounts",
+    "account",
+    &[
+        ro("id", Guid),
+        ro("number", Text(20)),
+        ro("displayName", Text(100)),
+        ro("category", Choice(GL_CATEGORIES)),
+        ro("subCategory", Text(80)),
+        ro("blocked", Boolean),
+        ro(
+            "accountType",
+            Choice(&["Posting", "Heading", "Total", "Begin-Total", "End-Total"]),
+        ),
+        ro("directPosting", Boolean),
+        ro("netChange", Decimal),
+        ro("lastModifiedDateTime", DateTime),
+    ],
+);
+
+/// What posting a journal leaves behind; read-only through the API.
+pub static GENERAL_LEDGER_ENTRIES: EntitySet = read_only_set(
+    "generalLedgerEntries",
+    "generalLedgerEntry",
+    &[
+        ro("id", Guid),
+        ro("entryNumber", Integer),
+        ro("postingDate", Date),
+        ro("documentNumber", Text(20)),
+        ro(
+            "documentType",
+            Choice(&[
+                " ",
+                "Payment",
+                "Invoice",
+                "Credit Memo",
+                "Finance Charge Memo",
+                "Reminder",
+                "Refund",
+            ]),
+        ),
+        ro("accountId", Guid),
+        ro("accountNumber", Text(20)),
+        ro("description", Text(100)),
+        ro("debitAmount", Decimal),
+        ro("creditAmount", Decimal),
+        ro("lastModifiedDateTime", DateTime),
+    ],
+);
+
 /// Every set, top-level ones first.
 pub static ALL: &[&EntitySet] = &[
     &CUSTOMERS,
@@ -387,6 +464,8 @@ pub static ALL: &[&EntitySet] = &[
     &SALES_CREDIT_MEMOS,
     &CUSTOMER_PAYMENTS,
     &JOURNALS,
+    &ACCOUNTS,
+    &GENERAL_LEDGER_ENTRIES,
     &SALES_ORDER_LINES,
     &SALES_INVOICE_LINES,
     &SALES_CREDIT_MEMO_LINES,
@@ -400,4 +479,9 @@ pub fn by_name(name: &str) -> Option<&'static EntitySet> {
 /// Journal lines exist only under their journal.
 pub fn top_level(set: &EntitySet) -> bool {
     set.name != "journalLines"
+}
+
+/// Sets the API only reads: `POST`, `PATCH` and `DELETE` are refused.
+pub fn read_only(set: &EntitySet) -> bool {
+    matches!(set.name, "accounts" | "generalLedgerEntries")
 }

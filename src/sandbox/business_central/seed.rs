@@ -1,4 +1,5 @@
-//! The company the sandbox starts with: journals always; customers and items when seeded.
+//! The company the sandbox starts with: journals and a chart of accounts always; customers and
+//! items when seeded.
 
 use jiff::{Timestamp, ToSpan};
 use rand::Rng;
@@ -7,13 +8,27 @@ use serde_json::{Value, json};
 
 use super::BusinessCentralConfig;
 use super::rules::PAYMENT_JOURNAL;
-use super::schema::{CUSTOMERS, EntitySet, ITEMS, JOURNALS};
+use super::schema::{ACCOUNTS, CUSTOMERS, EntitySet, ITEMS, JOURNALS};
 use super::store::{BcData, Company, Entity, blank, decimal_value, format_time};
 use crate::sandbox::sample_data::{self as words, pick};
 
 const CUSTOMER_COUNT: usize = 300;
 const ITEM_COUNT: usize = 100;
 const CURRENCIES: &[&str] = &["", "", "", "USD", "EUR", "AUD"];
+
+/// G/L accounts, one a line: number, name, category, subcategory and account type. They cover
+/// `pipelines/lookups/gl_accounts.yaml`, which the payout journals post to.
+const CHART: &str = "\
+10000|BALANCE SHEET|Assets|Assets|Heading
+10100|Checking account|Assets|Cash|Posting
+10950|Stripe clearing|Assets|Cash|Posting
+13100|Accounts receivable|Assets|Accounts Receivable|Posting
+20100|Accounts payable|Liabilities|Current Liabilities|Posting
+40000|INCOME STATEMENT|Income|Income|Heading
+40100|Sales|Income|Income, Services|Posting
+40900|Sales returns and refunds|Income|Income, Services|Posting
+62100|Payment processing fees|Expense|Other Expenses|Posting
+68900|Disputes and adjustments|Expense|Other Expenses|Posting";
 
 pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -> BcData {
     let mut data = BcData::new(rng);
@@ -122,6 +137,19 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
                 }
             });
         }
+    }
+    // After the seeded records, so that a seed gives the same customers and items as before.
+    for account in CHART.lines() {
+        let columns: Vec<&str> = account.split('|').collect();
+        add(&mut data, &mut company, &ACCOUNTS, epoch, |fields, _| {
+            let keys = ["number", "displayName", "category", "subCategory"];
+            for (key, value) in keys.iter().zip(&columns) {
+                fields.insert((*key).into(), json!(value));
+            }
+            let account_type = columns.get(4).copied().unwrap_or("Posting");
+            fields.insert("accountType".into(), json!(account_type));
+            fields.insert("directPosting".into(), json!(account_type == "Posting"));
+        });
     }
     data.companies.push(company);
     data

@@ -1,0 +1,117 @@
+//! The general journal of the connection (its `journal_id`, or the journal its `journal`
+//! setting names): posting it with `journals({id})/Microsoft.NAV.post`, reading what it holds,
+//! and asking the general ledger whether a document was posted already.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::client::{BusinessCentralClient, JOURNAL_LINES, entities};
+use super::wire::api_error;
+use crate::connectors::http::RequestSpec;
+use crate::connectors::{ConnectorError, MatchKey, TargetRecord};
+
+/// Journal lines read at once when listing a journal.
+const PAGE: usize = 1_000;
+
+impl BusinessCentralClient {
+    /// The id of the journal that `journalLines` writes to.
+    pub async fn journal_id(&self) -> Result<String, ConnectorError> {
+        self.find_journal(JOURNAL_LINES).await?;
+        self.journal_id
+            .clone()
+            .or_else(|| self.journal_by_code.get().cloned())
+            .ok_or_else(|| {
+                ConnectorError::Unsupported(
+                    "business central: posting a journal needs the connection's journal_id or journal setting"
+                        .into(),
+                )
+            })
+    }
+
+    /// Posts every line of the journal (`Microsoft.NAV.post`, 204 No Content). Sent once: a
+    /// post whose answer was lost may have happened, which [`Self::ledger_entry`] tells.
+    pub async fn post_journal(&self, journal_id: &str) -> Result<(), ConnectorError> {
+        let url = format!(
+            "{}/journals({})/Microsoft.NAV.post",
+            self.company_url,
+            guid(journal_id)?
+        );
+        let spec = RequestSpec::post("business central: post the journal", url);
+        self.http.send(spec).await.map_err(api_error)?;
+        Ok(())
+    }
+
+    /// Every line the journal holds, in line-number order.
+    pub async fn journal_lines(&self, journal_id: &str) -> Result<Vec<Value>, ConnectorError> {
+        let mut url = format!(
+            "{}/journals({})/{JOURNAL_LINES}",
+            self.company_url,
+            guid(journal_id)?
+        );
+        let mut lines = Vec::new();
+        loop {
+            let spec = RequestSpec::get("business central: read the journal", url)
+                .header("Prefer", format!("odata.maxpagesize={PAGE}"));
+            let response = self.http.send(spec).await.map_err(api_error)?;
+            let body: Value = response.json()?;
+            lines.extend(entities(&body, JOURNAL_LINES)?.iter().cloned());
+            match body.get("@odata.nextLink").and_then(Value::as_str) {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        lines.sort_by_key(|line| line.get("lineNumber").and_then(Value::as_i64));
+        Ok(lines)
+    }
+
+    /// Deletes a journal line, whatever its etag (`If-Match: *`); gone already is fine.
+    pub async fn delete_journal_line(
+        &self,
+        journal_id: &str,
+        line_id: &str,
+    ) -> Result<(), ConnectorError> {
+        let url = format!(
+            "{}/journals({})/{JOURNAL_LINES}({})",
+            self.company_url,
+            guid(journal_id)?,
+            guid(line_id)?
+        );
+        let spec = RequestSpec::new(
+            Method::DELETE,
+            "business central: delete a journal line",
+            url,
+        )
+        .header("If-Match", "*");
+        match self.http.send(spec).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Err(error) => Err(api_error(error)),
+        }
+    }
+
+    /// A general ledger entry of document `number` posted on `date` (`YYYY-MM-DD`), if the
+    /// ledger holds one.
+    pub async fn ledger_entry(
+        &self,
+        number: &str,
+        date: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let key = |path: &str, value: &str| MatchKey {
+            path: path.into(),
+            value: Value::String(value.into()),
+        };
+        let keys = [key("documentNumber", number), key("postingDate", date)];
+        self.find("generalLedgerEntries", &keys).await
+    }
+}
+
+/// An id as it goes into a URL key: a GUID and nothing else.
+fn guid(id: &str) -> Result<&str, ConnectorError> {
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        Ok(id)
+    } else {
+        Err(ConnectorError::Unsupported(format!(
+            "business central: `{id}` is not an id"
+        )))
+    }
+}
