@@ -96,6 +96,7 @@ async fn stripe_customers_become_and_stay_business_central_customers() {
         "updated in place, not created again"
     );
 
+    inbox_drained(&store).await;
     let link = store
         .target_id("business_central.customers", id)
         .await

@@ -276,13 +276,7 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
         }
     }));
     worker::release_orphans(&app.store).await;
-    for index in 0..app.options.workers {
-        tasks.push(tokio::spawn(worker::run(
-            app.clone(),
-            worker::name(index),
-            stopped.clone(),
-        )));
-    }
+    tasks.push(worker::start_all(app.clone(), stopped.clone())?);
     tasks.push(tokio::spawn(prune_inbox(app.clone(), stopped.clone())));
     if let Some(every) = app.options.catch_up_every {
         for connection in app.stripe_connections() {

@@ -99,6 +99,47 @@ impl Default for ObjectLocks {
     }
 }
 
+/// Starts the workers on a thread of their own, at a lower scheduling priority than the
+/// endpoints: under a burst the CPU goes first to acknowledging events (stored durably), and
+/// the workers catch up when it eases. The handle ends when every worker has stopped.
+pub fn start_all(
+    app: Arc<App>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("ferry-workers".into())
+        .spawn(move || {
+            lower_priority();
+            let workers =
+                (0..app.options.workers).map(|index| run(app.clone(), name(index), stop.clone()));
+            runtime.block_on(join_all(workers));
+            let _ = done.send(());
+        })?;
+    Ok(tokio::spawn(async move {
+        let _ = finished.await;
+    }))
+}
+
+/// How much less the worker thread weighs than the endpoints' threads (nice 10: about a tenth
+/// of their CPU share when both want it).
+const WORKER_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's priority (Linux: a thread's niceness is its own).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread's id changes only this thread's niceness.
+    unsafe {
+        let thread = libc::gettid();
+        if libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, WORKER_NICENESS) != 0 {
+            tracing::debug!("cannot lower the workers' priority; they share the CPU evenly");
+        }
+    }
+}
+
 /// One worker's loop, until `stop` turns true; it finishes the event in hand first.
 pub async fn run(app: Arc<App>, worker: String, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut claimed = Vec::new();

@@ -90,3 +90,16 @@ pub async fn linked_customer(world: &World, store: &Store) -> String {
         .unwrap();
     id.to_string()
 }
+
+/// Waits (at most 20 s) until the inbox holds no event still to process: what a worker did at
+/// a target is recorded in the store only when its claim commits, a moment later.
+pub async fn inbox_drained(store: &Store) {
+    for _ in 0..400 {
+        let stats = store.inbox_stats().await.unwrap();
+        if stats.pending + stats.processing == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the inbox still holds unprocessed events after 20 s");
+}
