@@ -43,8 +43,9 @@ else
   PROFILE=()
 fi
 OUT=${CARGO_TARGET_DIR:-target}/proof
+case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 rm -rf "$OUT" && mkdir -p "$OUT"
-export FERRY_PROOF_REPORT=$PWD/$OUT/report.jsonl
+export FERRY_PROOF_REPORT=$OUT/report.jsonl
 : > "$FERRY_PROOF_REPORT"
 ROWS=$OUT/rows.tsv
 : > "$ROWS"
