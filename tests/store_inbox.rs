@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use ferry::store::{
-    InboxEvent, InboxOutcome, InboxPut, InboxState, InboxStats, LastEvent, ObjectVersion, Store,
-    StoredEvent,
+    FinishedEvents, InboxEvent, InboxOutcome, InboxPut, InboxState, InboxStats, LastEvent,
+    ObjectVersion, Store, StoredEvent,
 };
 use jiff::Timestamp;
 
@@ -479,4 +479,66 @@ async fn everything_survives_closing_and_reopening_the_file() {
             .map(|last| last.created),
         Some(300)
     );
+}
+
+/// A worker's writes that finish a `stripe` event as done.
+fn finishing(event_id: &str) -> FinishedEvents {
+    FinishedEvents {
+        outcomes: vec![("stripe".into(), event_id.into(), InboxOutcome::Done)],
+        ..FinishedEvents::default()
+    }
+}
+
+#[tokio::test]
+async fn a_worker_finishes_its_events_and_claims_the_next_in_one_call() {
+    let store = memory_store().await;
+    for (id, created) in [("evt_1", 100), ("evt_2", 200), ("evt_3", 300)] {
+        store.inbox_put(&event(id, created)).await.unwrap();
+    }
+    assert_eq!(
+        ids(&store.inbox_claim("w1", 1, LEASE).await.unwrap()),
+        ["evt_1"]
+    );
+
+    let writes = finishing("evt_1");
+    let finished = store
+        .finish_and_claim(writes, "w1", 2, LEASE)
+        .await
+        .unwrap();
+    assert_eq!(finished.held, [true]);
+    assert_eq!(ids(&finished.claimed), ["evt_2", "evt_3"]);
+    assert_eq!(stored(&store, "evt_1").await.state, InboxState::Done);
+
+    // Another worker's outcome for an event it does not hold is not recorded.
+    let stolen = finishing("evt_2");
+    let finished = store
+        .finish_and_claim(stolen, "w2", 0, LEASE)
+        .await
+        .unwrap();
+    assert_eq!(finished.held, [false]);
+    assert!(finished.claimed.is_empty());
+    assert_eq!(stored(&store, "evt_2").await.state, InboxState::Processing);
+}
+
+#[tokio::test]
+async fn writes_made_at_one_moment_succeed_or_fail_each_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url_in(&dir)).await.unwrap();
+    store.inbox_put(&event("evt_held", 50)).await.unwrap();
+    store.inbox_claim("w1", 1, LEASE).await.unwrap();
+
+    let good = event("evt_good", 100);
+    // An empty id breaks the schema's CHECK: that event is refused, and only that one.
+    let refused = event("", 101);
+    let writes = finishing("evt_held");
+    let (good_put, refused_put, finished) = tokio::join!(
+        store.inbox_put(&good),
+        store.inbox_put(&refused),
+        store.finish_and_claim(writes, "w1", 0, LEASE),
+    );
+    assert_eq!(good_put.unwrap(), InboxPut::Inserted);
+    assert!(refused_put.is_err());
+    assert_eq!(finished.unwrap().held, [true]);
+    assert_eq!(stored(&store, "evt_good").await.state, InboxState::Pending);
+    assert_eq!(stored(&store, "evt_held").await.state, InboxState::Done);
 }

@@ -146,7 +146,7 @@ impl Runner {
                 Some(known) => known.map(str::to_string),
                 None => self.store().target_id(&collection, &link_id).await?,
             };
-            let lost = self.lost_writes(&collection, &link_id);
+            let lost = self.lost_writes(&job.name, &collection, &link_id);
             let mut failed = self.failed_writes();
             for record in &lost {
                 failed.remove(&record.key);

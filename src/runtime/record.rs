@@ -313,7 +313,7 @@ impl Runner {
         let in_flight = deliver::in_flight(job, step, &link_id, &plan);
         let mut lost = match plan {
             Plan::Create { .. } => Vec::new(),
-            _ => self.lost_writes(&step.sink.collection(), &link_id),
+            _ => self.lost_writes(&job.name, &step.sink.collection(), &link_id),
         };
         // The same write sent again is audited once, as this delivery; this runner's writes
         // awaiting their page's commit are not lost.

@@ -75,9 +75,11 @@ pub struct Runner {
     /// In-flight writes that are this runner's own are not lost unless their request failed.
     started: Timestamp,
     failed_writes: std::sync::Mutex<std::collections::HashSet<String>>,
-    /// The pipeline's writes in flight as the page (or event) began: (target, link id) ->
+    /// Each pipeline's writes in flight as its page (or event) began: (target, link id) ->
     /// records.
-    in_flight: std::sync::Mutex<InFlight>,
+    in_flight: std::sync::Mutex<HashMap<String, InFlight>>,
+    /// Pipelines with no write in flight left from before `started`.
+    settled_from_before: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Match keys held by records delivered one at a time, side by side.
     claims: MatchClaims,
     /// One record at a time writes and posts a journal (`post` on journal lines).
@@ -101,6 +103,7 @@ impl Runner {
             started: Timestamp::now(),
             failed_writes: Default::default(),
             in_flight: Default::default(),
+            settled_from_before: Default::default(),
             claims: Default::default(),
             journal_turns: Default::default(),
         }
@@ -108,25 +111,60 @@ impl Runner {
 
     /// Reads `pipeline`'s writes in flight (usually none: only a crash or a failed request
     /// leaves one), for [`Runner::lost_writes`] while a page or an event is delivered.
+    /// While none of this runner's requests has failed only an earlier process's records can
+    /// be lost, and those are only ever settled, never added: once none is left, there is
+    /// nothing to read for each event.
     pub(super) async fn load_in_flight(&self, pipeline: &str) -> Result<(), StoreError> {
-        let records = self.store.writes_in_flight(pipeline).await?;
-        let mut by_record = InFlight::new();
+        let none_failed = self.failed_writes().is_empty();
+        let records = if !none_failed {
+            self.store.writes_in_flight(pipeline).await?
+        } else if self.settled_from_before(pipeline) {
+            Vec::new()
+        } else {
+            let records = self
+                .store
+                .writes_in_flight_before(pipeline, self.started)
+                .await?;
+            if records.is_empty() {
+                self.lock_settled_from_before().insert(pipeline.to_string());
+            }
+            records
+        };
+        let mut by_record = HashMap::<_, Vec<_>>::new();
         for record in records {
             by_record
                 .entry((record.target.clone(), record.source_id.clone()))
                 .or_default()
                 .push(record);
         }
-        *self
+        let mut in_flight = self
             .in_flight
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = by_record;
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if by_record.is_empty() {
+            in_flight.remove(pipeline);
+        } else {
+            in_flight.insert(pipeline.to_string(), by_record);
+        }
         Ok(())
+    }
+
+    fn settled_from_before(&self, pipeline: &str) -> bool {
+        self.lock_settled_from_before().contains(pipeline)
+    }
+
+    fn lock_settled_from_before(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.settled_from_before
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Writes to `target` for `link_id` whose outcome is unknown (see [`Runner::write_lost`]).
     pub(super) fn lost_writes(
         &self,
+        pipeline: &str,
         target: &str,
         link_id: &str,
     ) -> Vec<crate::store::IdempotencyRecord> {
@@ -135,7 +173,8 @@ impl Runner {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         in_flight
-            .get(&(target.to_string(), link_id.to_string()))
+            .get(pipeline)
+            .and_then(|records| records.get(&(target.to_string(), link_id.to_string())))
             .map(|records| {
                 records
                     .iter()

@@ -94,7 +94,7 @@ pub async fn receive(
             body: party.to_string(),
             received_at: Timestamp::now(),
         };
-        if let Err(reason) = app.ingest.put(inbox_event).await {
+        if let Err(reason) = app.store.inbox_put(&inbox_event).await {
             return refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",

@@ -96,7 +96,13 @@ pub async fn catch_up(app: &App, connection: &str, started: Timestamp) -> Result
                 event_id: event.event_id.clone(),
                 created: event.created,
             });
-            if app.ingest.put(event).await? == crate::store::InboxPut::Inserted {
+            if app
+                .store
+                .inbox_put(&event)
+                .await
+                .map_err(|e| e.to_string())?
+                == crate::store::InboxPut::Inserted
+            {
                 added += 1;
             }
         }

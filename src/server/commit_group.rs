@@ -1,7 +1,9 @@
 //! A worker's processed events, finished together: their cross references, audit entries, dead
-//! letters, object versions and inbox outcomes go into one transaction, so one disk flush
-//! finishes a whole claim instead of two per event. SQLite has one writer and each flush takes
-//! milliseconds, so a flush per event would cap processing far below what webhooks bring in.
+//! letters, object versions and inbox outcomes go into one transaction, with the worker's next
+//! claim and whatever else the store writes at that moment (events being acknowledged, other
+//! workers' groups), so one disk flush finishes a whole claim. SQLite has one writer and each
+//! flush takes milliseconds, so a flush per event would cap processing far below what webhooks
+//! bring in.
 //!
 //! The group holds the object locks of its events until it commits, so no other worker sees an
 //! object's events out of order. It commits early before taking a lock held elsewhere (so two
@@ -15,7 +17,7 @@ use tokio::sync::MutexGuard;
 
 use super::App;
 use crate::runtime::{Delivery, Job};
-use crate::store::{FinishedEvents, InboxOutcome, ObjectVersion, StoreError, StoredEvent};
+use crate::store::{FinishedEvents, InboxOutcome, ObjectVersion, StoredEvent};
 
 /// One processed event waiting for the group's commit.
 struct Finished<'a> {
@@ -177,26 +179,22 @@ impl<'a> CommitGroup<'a> {
                 finished.outcome.clone(),
             ));
         }
-        let store_error = |error: StoreError| error.to_string();
-        let mut batch = self.app.store.begin().await.map_err(store_error)?;
-        let held = batch
-            .write_finished(&writes, self.worker)
+        let outcomes: Vec<String> = writes
+            .outcomes
+            .iter()
+            .map(|(_, event_id, _)| event_id.clone())
+            .collect();
+        let finished = self
+            .app
+            .store
+            .finish_and_claim(writes, self.worker, limit, lease)
             .await
-            .map_err(store_error)?;
-        let claimed = if limit > 0 {
-            batch
-                .inbox_claim(self.worker, limit, lease)
-                .await
-                .map_err(store_error)?
-        } else {
-            Vec::new()
-        };
-        batch.commit().await.map_err(store_error)?;
-        for ((_, event_id, _), held) in writes.outcomes.iter().zip(held) {
+            .map_err(|error| error.to_string())?;
+        for (event_id, held) in outcomes.iter().zip(finished.held) {
             if !held {
                 tracing::warn!(event = %event_id, worker = %self.worker, "the event's lease ran out before it was finished; another worker has it");
             }
         }
-        Ok(claimed)
+        Ok(finished.claimed)
     }
 }

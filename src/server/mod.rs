@@ -7,7 +7,6 @@ pub mod catch_up;
 pub mod commit_group;
 pub mod event;
 pub mod health;
-pub mod ingest;
 pub mod metrics;
 pub mod stripe_hook;
 pub mod worker;
@@ -28,7 +27,6 @@ use tokio::sync::Notify;
 use crate::project::{Kind, ResolvedEnvironment, Secret};
 use crate::runtime::{Job, Runner};
 use crate::store::Store;
-use ingest::Ingest;
 
 /// Largest webhook body accepted; Stripe's events are far smaller.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -68,7 +66,6 @@ pub struct App {
     pub runner: Runner,
     pub jobs: Vec<Job>,
     pub options: ServeOptions,
-    pub ingest: Ingest,
     stripe: HashMap<String, StripeEndpoint>,
     capsule: HashMap<String, Secret>,
     wake: Notify,
@@ -115,7 +112,6 @@ impl App {
         }
         metrics::handle();
         App {
-            ingest: Ingest::start(store.clone()),
             store,
             runner,
             jobs,

@@ -103,7 +103,7 @@ pub async fn receive(
         body: text,
         received_at: Timestamp::now(),
     };
-    match app.ingest.put(event).await {
+    match app.store.inbox_put(&event).await {
         Ok(put) => {
             app.wake_workers();
             let duplicate = put == InboxPut::Duplicate;

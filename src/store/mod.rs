@@ -14,11 +14,11 @@
 mod batch;
 mod error;
 mod finished;
-mod in_flight;
 mod inbox;
 mod records;
 mod snapshot;
 mod sqlite;
+mod writer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,6 +40,7 @@ pub use records::{
     DeadLetterFilter, IdempotencyRecord, Operation, SettledWrites, pipeline_version,
 };
 pub use snapshot::CrossReferenceSnapshot;
+pub use writer::Finished;
 
 /// Where the store lives unless `ferry.yaml` says otherwise.
 pub const DEFAULT_URL: &str = "sqlite://.ferry/state.db";
@@ -60,8 +61,9 @@ pub struct Store {
     /// events side by side, an acknowledgement could wait hundreds of milliseconds for a lock
     /// freed after one. Readers never wait here (WAL).
     turn: Arc<Mutex<()>>,
-    /// Where writes in flight are recorded in groups; none on the writer task's own handle.
-    in_flight: Option<in_flight::InFlightQueue>,
+    /// Where inbox events, writes in flight and workers' finished events are written in
+    /// groups; none on the writer task's own handle.
+    writer: Option<writer::Writer>,
 }
 
 /// As `with_connection!`, for a statement that writes: it waits for the writers' turn first.
@@ -97,11 +99,11 @@ impl Store {
         let store = Store {
             backend,
             turn: Arc::new(Mutex::new(())),
-            in_flight: None,
+            writer: None,
         };
-        let queue = in_flight::InFlightQueue::start(store.clone());
+        let writer = writer::Writer::start(store.clone());
         Ok(Store {
-            in_flight: Some(queue),
+            writer: Some(writer),
             ..store
         })
     }
@@ -240,8 +242,8 @@ impl Store {
     /// Records a write about to be sent (an idempotency record without a response), durably,
     /// together with the other deliveries' records of the moment.
     pub async fn put_in_flight(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
-        match &self.in_flight {
-            Some(queue) => queue.put(record).await,
+        match &self.writer {
+            Some(writer) => writer.put_in_flight(record).await,
             None => self.put_idempotency(&record).await,
         }
     }
@@ -252,7 +254,22 @@ impl Store {
         &self,
         pipeline: &str,
     ) -> Result<Vec<IdempotencyRecord>, StoreError> {
-        with_connection!(self, |conn| sqlite::idempotency::in_flight(conn, pipeline))
+        with_connection!(self, |conn| sqlite::idempotency::in_flight(
+            conn, pipeline, None
+        ))
+    }
+
+    /// As [`Store::writes_in_flight`], only those recorded before `before`.
+    pub async fn writes_in_flight_before(
+        &self,
+        pipeline: &str,
+        before: Timestamp,
+    ) -> Result<Vec<IdempotencyRecord>, StoreError> {
+        with_connection!(self, |conn| sqlite::idempotency::in_flight(
+            conn,
+            pipeline,
+            Some(before)
+        ))
     }
 
     /// Deletes settled idempotency records older than `age` (Stripe forgets keys after 24
@@ -307,8 +324,37 @@ impl Store {
 
     /// Stores a verified webhook event durably: once this returns, the event may be
     /// acknowledged. A redelivered event is a [`InboxPut::Duplicate`] and changes nothing.
+    /// Events stored at the same moment share one transaction (group commit).
     pub async fn inbox_put(&self, event: &InboxEvent) -> Result<InboxPut, StoreError> {
-        with_writer!(self, |conn| sqlite::inbox::put(conn, event))
+        match &self.writer {
+            Some(writer) => writer.inbox_put(event.clone()).await,
+            None => with_writer!(self, |conn| sqlite::inbox::put(conn, event)),
+        }
+    }
+
+    /// Writes a worker's finished events (see [`Batch::write_finished`]) and claims up to
+    /// `claim` more for it (see [`Store::inbox_claim`]), in one transaction shared with the
+    /// other writes of the moment.
+    pub async fn finish_and_claim(
+        &self,
+        writes: FinishedEvents,
+        worker: &str,
+        claim: u32,
+        lease: Duration,
+    ) -> Result<Finished, StoreError> {
+        let finish = writer::Finish {
+            writes,
+            worker: worker.to_string(),
+            claim,
+            lease,
+        };
+        match &self.writer {
+            Some(writer) => writer.finish(finish).await,
+            None => {
+                let (_, mut finished) = writer::write(self, &[], &[], &[&finish]).await?;
+                Ok(finished.remove(0))
+            }
+        }
     }
 
     /// Stores many events in one transaction, so one disk flush acknowledges them all (group

@@ -1,5 +1,6 @@
 //! Idempotency records: the key, the request it was used for, and the response once known.
 
+use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
@@ -59,17 +60,20 @@ pub async fn put(
 }
 
 /// Records of `pipeline`'s writes still waiting for an outcome, oldest first.
+/// With `before`, only those recorded before it (to the millisecond, which is what is kept).
 pub async fn in_flight(
     conn: &mut SqliteConnection,
     pipeline: &str,
+    before: Option<Timestamp>,
 ) -> Result<Vec<IdempotencyRecord>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM idempotency_records
-         WHERE pipeline = ?1 AND response_status IS NULL
+         WHERE pipeline = ?1 AND response_status IS NULL AND created_at < ?2
          ORDER BY created_at"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(pipeline)
+        .bind(before.map_or(i64::MAX, |before| millis(before).saturating_add(1)))
         .fetch_all(conn)
         .await?;
     rows.iter().map(record).collect()

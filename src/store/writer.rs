@@ -1,0 +1,243 @@
+//! Group commit for the writes many tasks make at once: webhook events to acknowledge, writes
+//! about to be sent (in flight), and workers' finished events with their next claim. One writer
+//! task stores everything that arrived meanwhile in one transaction (one disk flush), then
+//! answers each caller. SQLite has one writer and a flush takes milliseconds, so a flush per
+//! caller would make acknowledgements and workers wait on each other's flushes.
+//!
+//! If the shared transaction fails, each kind of request is written again on its own, so one
+//! caller's failure is never another's.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    FinishedEvents, IdempotencyRecord, InboxEvent, InboxPut, Store, StoreError, StoredEvent,
+};
+
+/// Requests taken into one transaction at most.
+const MAX_GROUP: usize = 512;
+
+type Reply<T> = oneshot::Sender<Result<T, String>>;
+
+/// A worker's finished events, written with its next claim.
+pub(super) struct Finish {
+    pub writes: FinishedEvents,
+    pub worker: String,
+    /// Events to claim for `worker` in the same transaction (0: none), and for how long.
+    pub claim: u32,
+    pub lease: Duration,
+}
+
+/// What [`Finish`] came to: for each outcome, whether the worker still held its event, and the
+/// events claimed.
+pub struct Finished {
+    pub held: Vec<bool>,
+    pub claimed: Vec<StoredEvent>,
+}
+
+enum Request {
+    Inbox(InboxEvent, Reply<InboxPut>),
+    InFlight(IdempotencyRecord, Reply<()>),
+    Finish(Box<(Finish, Reply<Finished>)>),
+}
+
+/// The writer's handle; cheap to clone.
+#[derive(Clone)]
+pub(super) struct Writer {
+    sender: mpsc::Sender<Request>,
+}
+
+impl Writer {
+    /// Starts the writer task on `store` (a handle without a writer of its own); it stops when
+    /// every handle is dropped.
+    pub(super) fn start(store: Store) -> Self {
+        let (sender, receiver) = mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(write_groups(store, receiver));
+        Writer { sender }
+    }
+
+    /// Stores a webhook event in the inbox durably.
+    pub(super) async fn inbox_put(&self, event: InboxEvent) -> Result<InboxPut, StoreError> {
+        self.ask(|reply| Request::Inbox(event, reply)).await
+    }
+
+    /// Records a write about to be sent, durably.
+    pub(super) async fn put_in_flight(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
+        self.ask(|reply| Request::InFlight(record, reply)).await
+    }
+
+    /// Writes a worker's finished events and claims its next ones.
+    pub(super) async fn finish(&self, finish: Finish) -> Result<Finished, StoreError> {
+        self.ask(|reply| Request::Finish(Box::new((finish, reply))))
+            .await
+    }
+
+    async fn ask<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
+        let stopped = || StoreError::Writer("the store's writer has stopped".into());
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(request(reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(StoreError::Writer)
+    }
+}
+
+/// A group's requests, by kind, each with its reply.
+#[derive(Default)]
+struct Group {
+    events: Vec<InboxEvent>,
+    event_replies: Vec<Reply<InboxPut>>,
+    records: Vec<IdempotencyRecord>,
+    record_replies: Vec<Reply<()>>,
+    finishes: Vec<(Finish, Reply<Finished>)>,
+}
+
+impl Group {
+    fn of(requests: impl Iterator<Item = Request>) -> Self {
+        let mut group = Group::default();
+        for request in requests {
+            match request {
+                Request::Inbox(event, reply) => {
+                    group.events.push(event);
+                    group.event_replies.push(reply);
+                }
+                Request::InFlight(record, reply) => {
+                    group.records.push(record);
+                    group.record_replies.push(reply);
+                }
+                Request::Finish(finish) => group.finishes.push(*finish),
+            }
+        }
+        group
+    }
+
+    fn kinds(&self) -> usize {
+        usize::from(!self.events.is_empty())
+            + usize::from(!self.records.is_empty())
+            + self.finishes.len()
+    }
+}
+
+async fn write_groups(store: Store, mut receiver: mpsc::Receiver<Request>) {
+    let mut requests = Vec::with_capacity(MAX_GROUP);
+    while receiver.recv_many(&mut requests, MAX_GROUP).await > 0 {
+        let group = Group::of(requests.drain(..));
+        let finishes: Vec<&Finish> = group.finishes.iter().map(|(finish, _)| finish).collect();
+        let together = write(&store, &group.events, &group.records, &finishes).await;
+        match together {
+            Ok((puts, finished)) => answer(group, Ok(puts), Ok(()), finished.into_iter().map(Ok)),
+            Err(error) if group.kinds() == 1 => {
+                let error = error.to_string();
+                let finished: Vec<_> = (0..group.finishes.len())
+                    .map(|_| Err(error.clone()))
+                    .collect();
+                answer(group, Err(error.clone()), Err(error), finished.into_iter());
+            }
+            Err(_) => write_apart(&store, group).await,
+        }
+    }
+}
+
+/// Writes each kind of request in a transaction of its own, each worker's apart.
+async fn write_apart(store: &Store, group: Group) {
+    let puts = match write(store, &group.events, &[], &[]).await {
+        Err(_) if group.events.len() > 1 => {
+            return write_events_apart(store, group).await;
+        }
+        other => other.map(|(puts, _)| puts),
+    };
+    let records = write(store, &[], &group.records, &[]).await.map(|_| ());
+    let mut finished = Vec::with_capacity(group.finishes.len());
+    for (finish, _) in &group.finishes {
+        let one = write(store, &[], &[], &[finish]).await;
+        finished.push(one.map(|(_, mut done)| done.remove(0)));
+    }
+    let error = |error: StoreError| error.to_string();
+    answer(
+        group,
+        puts.map_err(error),
+        records.map_err(error),
+        finished.into_iter().map(|one| one.map_err(error)),
+    );
+}
+
+/// As [`write_apart`], with each event in a transaction of its own, so a refused event fails
+/// alone.
+async fn write_events_apart(store: &Store, mut group: Group) {
+    let events = std::mem::take(&mut group.events);
+    let replies = std::mem::take(&mut group.event_replies);
+    for (event, reply) in events.into_iter().zip(replies) {
+        let put = write(store, std::slice::from_ref(&event), &[], &[]).await;
+        let _ = reply.send(
+            put.map(|(mut puts, _)| puts.remove(0))
+                .map_err(|error| error.to_string()),
+        );
+    }
+    Box::pin(write_apart(store, group)).await;
+}
+
+/// Writes `events`, `records` and `finishes` in one transaction.
+pub(super) async fn write(
+    store: &Store,
+    events: &[InboxEvent],
+    records: &[IdempotencyRecord],
+    finishes: &[&Finish],
+) -> Result<(Vec<InboxPut>, Vec<Finished>), StoreError> {
+    if events.is_empty() && records.is_empty() && finishes.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut batch = store.begin().await?;
+    if !records.is_empty() {
+        batch.put_in_flight(records).await?;
+    }
+    let puts = if events.is_empty() {
+        Vec::new()
+    } else {
+        batch.inbox_put_many(events).await?
+    };
+    let mut finished = Vec::with_capacity(finishes.len());
+    for finish in finishes {
+        let held = batch.write_finished(&finish.writes, &finish.worker).await?;
+        let claimed = if finish.claim > 0 {
+            batch
+                .inbox_claim(&finish.worker, finish.claim, finish.lease)
+                .await?
+        } else {
+            Vec::new()
+        };
+        finished.push(Finished { held, claimed });
+    }
+    batch.commit().await?;
+    Ok((puts, finished))
+}
+
+fn answer(
+    group: Group,
+    puts: Result<Vec<InboxPut>, String>,
+    records: Result<(), String>,
+    finished: impl Iterator<Item = Result<Finished, String>>,
+) {
+    match puts {
+        Ok(puts) => {
+            for (reply, put) in group.event_replies.into_iter().zip(puts) {
+                let _ = reply.send(Ok(put));
+            }
+        }
+        Err(error) => {
+            for reply in group.event_replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
+    }
+    for reply in group.record_replies {
+        let _ = reply.send(records.clone());
+    }
+    for ((_, reply), one) in group.finishes.into_iter().zip(finished) {
+        let _ = reply.send(one);
+    }
+}
