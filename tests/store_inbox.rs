@@ -542,3 +542,33 @@ async fn writes_made_at_one_moment_succeed_or_fail_each_on_its_own() {
     assert_eq!(stored(&store, "evt_good").await.state, InboxState::Pending);
     assert_eq!(stored(&store, "evt_held").await.state, InboxState::Done);
 }
+
+#[tokio::test]
+async fn object_versions_are_read_together_by_connection_and_id() {
+    let store = memory_store().await;
+    let kept = [
+        ObjectVersion::new("stripe", "cus_1", 100, "evt_1"),
+        ObjectVersion::new("stripe", "cus_2", 200, "evt_2"),
+        ObjectVersion::new("other", "cus_1", 300, "evt_3"),
+    ];
+    let mut batch = store.begin().await.unwrap();
+    for version in &kept {
+        assert!(batch.set_object_version(version).await.unwrap());
+    }
+    batch.commit().await.unwrap();
+
+    let mut found = store
+        .object_versions(&[("stripe", "cus_1"), ("other", "cus_1"), ("stripe", "cus_9")])
+        .await
+        .unwrap();
+    found.sort_by_key(|version| version.version);
+    assert_eq!(found, [kept[0].clone(), kept[2].clone()]);
+    assert!(store.object_versions(&[]).await.unwrap().is_empty());
+
+    // More objects than one statement takes.
+    let many: Vec<(String, String)> = (0..1200)
+        .map(|n| ("stripe".to_string(), format!("cus_{n}")))
+        .collect();
+    let asked: Vec<(&str, &str)> = many.iter().map(|(c, o)| (c.as_str(), o.as_str())).collect();
+    assert_eq!(store.object_versions(&asked).await.unwrap().len(), 2);
+}

@@ -70,9 +70,16 @@ impl<'a> Intake<'a> {
             .any(|job| !job.compiled.xref_collections.is_empty())
     }
 
+    /// The object whose version gates the event, if any: (connection, object id).
+    pub fn versioned_object(&self) -> Option<(&str, &str)> {
+        let id = self.object_id.as_deref()?;
+        (!self.jobs.is_empty()).then_some((self.stored.event.connection.as_str(), id))
+    }
+
     /// Runs the event through its pipelines; nothing is written to the store yet, except the
-    /// dead letters of an event in another API version.
-    pub async fn process(&self, app: &'a App) -> Outcome<'a> {
+    /// dead letters of an event in another API version. `applied` holds the versions of the
+    /// wave's objects read beforehand (None: read this event's now).
+    pub async fn process(&self, app: &'a App, applied: Option<&AppliedVersions>) -> Outcome<'a> {
         let done = |outcome| Outcome {
             deliveries: Vec::new(),
             version: None,
@@ -116,6 +123,7 @@ impl<'a> Intake<'a> {
             self.object_id.as_deref(),
             (event.created, &event.event_id),
             data.clone(),
+            applied,
         )
         .await
         {
@@ -172,6 +180,30 @@ impl<'a> Intake<'a> {
     }
 }
 
+/// Versions already applied, by (connection, object id).
+pub type AppliedVersions = std::collections::HashMap<(String, String), ObjectVersion>;
+
+/// Reads the applied versions of the events' objects in one go; None if that fails (each event
+/// then reads its own).
+pub async fn applied_versions(app: &App, intakes: &[Intake<'_>]) -> Option<AppliedVersions> {
+    let objects: Vec<(&str, &str)> = intakes
+        .iter()
+        .filter_map(Intake::versioned_object)
+        .collect();
+    match app.store.object_versions(&objects).await {
+        Ok(found) => Some(
+            found
+                .into_iter()
+                .map(|v| ((v.connection.clone(), v.object_id.clone()), v))
+                .collect(),
+        ),
+        Err(error) => {
+            tracing::warn!("cannot read the objects' versions together: {error}");
+            None
+        }
+    }
+}
+
 /// The event's object, or the object as it is now when a newer version was already applied,
 /// or another event of the same second (which of the two is newer cannot be told).
 async fn fresher(
@@ -180,15 +212,19 @@ async fn fresher(
     object_id: Option<&str>,
     (created, event_id): (i64, &str),
     mut data: Value,
+    read: Option<&AppliedVersions>,
 ) -> Result<Value, String> {
     let Some(id) = object_id else {
         return Ok(data);
     };
-    let applied = app
-        .store
-        .object_version(connection, id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let applied = match read {
+        Some(read) => read.get(&(connection.to_string(), id.to_string())).cloned(),
+        None => app
+            .store
+            .object_version(connection, id)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
     let newest = applied.is_none_or(|applied| {
         applied.version < created || (applied.version == created && applied.event_id == event_id)
     });

@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 
 use super::App;
 use super::commit_group::CommitGroup;
-use super::event::Intake;
+use super::event::{self, Intake};
 use crate::store::StoredEvent;
 
 /// Events a worker claims at once: the most it finishes in one transaction.
@@ -205,7 +205,17 @@ async fn process_claim<'a>(app: &'a App, claimed: Vec<StoredEvent>, group: &mut 
 
 /// Runs the wave's events side by side and adds them, in claim order, to `group`.
 async fn run_wave<'a>(app: &'a App, wave: &mut Vec<Intake<'a>>, group: &mut CommitGroup<'a>) {
-    let outcomes = join_all(wave.iter().map(|intake| intake.process(app))).await;
+    // The wave holds its objects' locks, so their versions cannot change before it commits.
+    let applied = if wave.len() > 1 {
+        event::applied_versions(app, wave).await
+    } else {
+        None
+    };
+    let outcomes = join_all(
+        wave.iter()
+            .map(|intake| intake.process(app, applied.as_ref())),
+    )
+    .await;
     for (intake, done) in wave.drain(..).zip(outcomes) {
         let event = &intake.stored.event;
         group.push(

@@ -438,6 +438,17 @@ impl Store {
         ))
     }
 
+    /// The versions kept for any of `objects` (connection, object id), in a few statements.
+    pub async fn object_versions(
+        &self,
+        objects: &[(&str, &str)],
+    ) -> Result<Vec<ObjectVersion>, StoreError> {
+        if objects.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_connection!(self, |conn| sqlite::object_version::get_many(conn, objects))
+    }
+
     /// Where a catch-up from the connection's event list starts.
     pub async fn last_event(&self, connection: &str) -> Result<Option<LastEvent>, StoreError> {
         with_connection!(self, |conn| sqlite::last_event::get(conn, connection))
