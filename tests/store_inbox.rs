@@ -572,3 +572,19 @@ async fn object_versions_are_read_together_by_connection_and_id() {
     let asked: Vec<(&str, &str)> = many.iter().map(|(c, o)| (c.as_str(), o.as_str())).collect();
     assert_eq!(store.object_versions(&asked).await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_refused_event_does_not_refuse_the_events_stored_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url_in(&dir)).await.unwrap();
+    let (first, refused, second) = (event("evt_a", 100), event("", 101), event("evt_b", 102));
+    let (first, refused, second) = tokio::join!(
+        store.inbox_put(&first),
+        store.inbox_put(&refused),
+        store.inbox_put(&second),
+    );
+    assert_eq!(first.unwrap(), InboxPut::Inserted);
+    assert!(refused.is_err());
+    assert_eq!(second.unwrap(), InboxPut::Inserted);
+    assert_eq!(store.inbox_stats().await.unwrap().pending, 2);
+}

@@ -115,12 +115,6 @@ impl Group {
         }
         group
     }
-
-    fn kinds(&self) -> usize {
-        usize::from(!self.events.is_empty())
-            + usize::from(!self.records.is_empty())
-            + self.finishes.len()
-    }
 }
 
 async fn write_groups(store: Store, mut receiver: mpsc::Receiver<Request>) {
@@ -128,57 +122,41 @@ async fn write_groups(store: Store, mut receiver: mpsc::Receiver<Request>) {
     while receiver.recv_many(&mut requests, MAX_GROUP).await > 0 {
         let group = Group::of(requests.drain(..));
         let finishes: Vec<&Finish> = group.finishes.iter().map(|(finish, _)| finish).collect();
-        let together = write(&store, &group.events, &group.records, &finishes).await;
-        match together {
-            Ok((puts, finished)) => answer(group, Ok(puts), Ok(()), finished.into_iter().map(Ok)),
-            Err(error) if group.kinds() == 1 => {
-                let error = error.to_string();
-                let finished: Vec<_> = (0..group.finishes.len())
-                    .map(|_| Err(error.clone()))
-                    .collect();
-                answer(group, Err(error.clone()), Err(error), finished.into_iter());
-            }
+        match write(&store, &group.events, &group.records, &finishes).await {
+            Ok((puts, finished)) => answer(
+                group,
+                puts.into_iter().map(Ok).collect(),
+                Ok(()),
+                finished.into_iter().map(Ok).collect(),
+            ),
             Err(_) => write_apart(&store, group).await,
         }
     }
 }
 
-/// Writes each kind of request in a transaction of its own, each worker's apart.
+/// Writes each kind of request in a transaction of its own, each worker's apart, and the
+/// events together or, if that fails, each apart.
 async fn write_apart(store: &Store, group: Group) {
+    let error = |error: StoreError| error.to_string();
     let puts = match write(store, &group.events, &[], &[]).await {
-        Err(_) if group.events.len() > 1 => {
-            return write_events_apart(store, group).await;
+        Ok((puts, _)) => puts.into_iter().map(Ok).collect(),
+        Err(together) if group.events.len() == 1 => vec![Err(error(together))],
+        Err(_) => {
+            let mut puts = Vec::with_capacity(group.events.len());
+            for event in &group.events {
+                let put = write(store, std::slice::from_ref(event), &[], &[]).await;
+                puts.push(put.map(|(mut puts, _)| puts.remove(0)).map_err(error));
+            }
+            puts
         }
-        other => other.map(|(puts, _)| puts),
     };
-    let records = write(store, &[], &group.records, &[]).await.map(|_| ());
+    let records = write(store, &[], &group.records, &[]).await;
     let mut finished = Vec::with_capacity(group.finishes.len());
     for (finish, _) in &group.finishes {
         let one = write(store, &[], &[], &[finish]).await;
-        finished.push(one.map(|(_, mut done)| done.remove(0)));
+        finished.push(one.map(|(_, mut done)| done.remove(0)).map_err(error));
     }
-    let error = |error: StoreError| error.to_string();
-    answer(
-        group,
-        puts.map_err(error),
-        records.map_err(error),
-        finished.into_iter().map(|one| one.map_err(error)),
-    );
-}
-
-/// As [`write_apart`], with each event in a transaction of its own, so a refused event fails
-/// alone.
-async fn write_events_apart(store: &Store, mut group: Group) {
-    let events = std::mem::take(&mut group.events);
-    let replies = std::mem::take(&mut group.event_replies);
-    for (event, reply) in events.into_iter().zip(replies) {
-        let put = write(store, std::slice::from_ref(&event), &[], &[]).await;
-        let _ = reply.send(
-            put.map(|(mut puts, _)| puts.remove(0))
-                .map_err(|error| error.to_string()),
-        );
-    }
-    Box::pin(write_apart(store, group)).await;
+    answer(group, puts, records.map(|_| ()).map_err(error), finished);
 }
 
 /// Writes `events`, `records` and `finishes` in one transaction.
@@ -218,21 +196,12 @@ pub(super) async fn write(
 
 fn answer(
     group: Group,
-    puts: Result<Vec<InboxPut>, String>,
+    puts: Vec<Result<InboxPut, String>>,
     records: Result<(), String>,
-    finished: impl Iterator<Item = Result<Finished, String>>,
+    finished: Vec<Result<Finished, String>>,
 ) {
-    match puts {
-        Ok(puts) => {
-            for (reply, put) in group.event_replies.into_iter().zip(puts) {
-                let _ = reply.send(Ok(put));
-            }
-        }
-        Err(error) => {
-            for reply in group.event_replies {
-                let _ = reply.send(Err(error.clone()));
-            }
-        }
+    for (reply, put) in group.event_replies.into_iter().zip(puts) {
+        let _ = reply.send(put);
     }
     for reply in group.record_replies {
         let _ = reply.send(records.clone());
