@@ -31,7 +31,7 @@ STRIPE_KEY = "sk_test_sandbox"
 CAPSULE_TOKEN = "capsule-sandbox-token"
 SEED = 42
 LIMIT = 25
-# Only the run loop's "page stored" events; everything else at info.
+# Only the run loop's "batch stored" events; everything else at info.
 LOG_FILTER = "info,ferry::cli::run=debug"
 
 
@@ -142,10 +142,10 @@ def ferry_run(ferry, pipeline, project_path, logs, name, extra=()):
 
 
 def pages_stored(stderr_path):
-    """(seconds since the epoch, written, unchanged) of each durable page, from the debug log."""
+    """(seconds since the epoch, written, unchanged) of each durable batch, from the debug log."""
     pages = []
     for line in stderr_path.read_text(errors="replace").splitlines():
-        if '"page stored"' not in line:
+        if '"batch stored"' not in line:
             continue
         event = json.loads(line)
         at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
@@ -154,16 +154,16 @@ def pages_stored(stderr_path):
 
 
 def stripe_phase(run):
-    """Stripe requests per second between the first and the last durable page: the requests of
-    pages 2..P (one lookup per delivered record and one write per created or updated record)
+    """Stripe requests per second between the first and the last durable batch: the requests of
+    batches 2..B (one lookup per delivered record and one write per created or updated record)
     over the time they took. Capsule reads and start-up fall outside."""
     pages = run["pages"]
     if len(pages) < 2:
         return None
     first_at, written, unchanged = pages[0]
-    first_page_requests = 2 * written + unchanged
+    first_batch_requests = 2 * written + unchanged
     seconds = pages[-1][0] - first_at
-    return (run["requests"] - first_page_requests) / seconds, seconds
+    return (run["requests"] - first_batch_requests) / seconds, seconds
 
 
 def rate_limited(args, logs, problems):
@@ -203,10 +203,10 @@ its default `--concurrency 8`.
         "429s"], rows)}
 
 Ferry's CPU {run['cpu']:.1f} s, the emulator's {run['sandbox_cpu']:.1f} s, max RSS
-{run['rss_kb'] / 1024:,.0f} MB. The Stripe phase excludes start-up and the first Capsule page:
-its requests are ferry's count less those of the first durable page (a lookup for each
+{run['rss_kb'] / 1024:,.0f} MB. The Stripe phase excludes start-up and the first batch of Capsule
+pages: its requests are ferry's count less those of the first durable batch (a lookup for each
 delivered record, a write for each created or updated one), its time runs from the first
-durable page to the last (from ferry's `page stored` debug events).
+durable batch to the last (from ferry's `batch stored` debug events).
 
 Goal (at least 95% of 25/s, no 429): {whole / LIMIT:.1%} over the whole run, {headline / LIMIT:.1%}
 in the Stripe phase, {run['rate_limited']} 429s: **{'met' if met else 'missed'}**.

@@ -278,7 +278,7 @@ impl ProgressReporter {
 }
 
 impl Progress for ProgressReporter {
-    fn page(&self, report: &PipelineReport) {
+    fn batch(&self, report: &PipelineReport) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!(
                 "{} read, {} written, {} unchanged, {} dead-lettered",
@@ -288,6 +288,6 @@ impl Progress for ProgressReporter {
                 report.dead_lettered
             ));
         }
-        tracing::debug!(pipeline = %report.pipeline, read = report.read, written = report.written(), unchanged = report.unchanged, "page stored");
+        tracing::debug!(pipeline = %report.pipeline, read = report.read, written = report.written(), unchanged = report.unchanged, "batch stored");
     }
 }

@@ -1,6 +1,6 @@
 //! Records that share the sink's match keys (two Capsule people with one email, two charges of
 //! one new customer) are delivered one after the other: delivered at once, both would look the
-//! target up, find nothing, and create it twice. A page's records take turns through the page's
+//! target up, find nothing, and create it twice. A batch's records take turns through the batch's
 //! claims; records delivered one at a time (webhook events) through the runner's.
 
 use std::collections::HashMap;

@@ -54,7 +54,7 @@ pub(super) struct Written {
 }
 
 /// Stores the cross references and audit entries of `writes`; adds the writes they settle to
-/// `settled`, for one statement per page.
+/// `settled`, for one statement per batch.
 impl Fate {
     /// Adds the fate's cross references, audit entries and settled writes to `writes`, with
     /// the record's open dead letter resolved (delivered) or its new dead letter (failed).
@@ -316,7 +316,7 @@ impl Runner {
             _ => self.lost_writes(&job.name, &step.sink.collection(), &link_id),
         };
         // The same write sent again is audited once, as this delivery; this runner's writes
-        // awaiting their page's commit are not lost.
+        // awaiting their batch's commit are not lost.
         lost.retain(|record| {
             Some(&record.key) != in_flight.as_ref().map(|r| &r.key) && self.write_lost(record)
         });

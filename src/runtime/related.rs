@@ -1,5 +1,5 @@
 //! Objects fetched for `fetch(...)` and `fetch_all(...)`: what one record fetched (kept for its
-//! every step), over a cache shared by the records of one page of `ferry run`, and the loop that
+//! every step), over a cache shared by the records of one batch of `ferry run`, and the loop that
 //! maps a record again after each fetch. Events of `ferry serve` and replays read afresh, so an
 //! event never sees an object older than what the API held when it was processed.
 
@@ -16,7 +16,7 @@ use crate::functions::spec::{CrossReferences, FetchRequest, Related};
 use crate::lang::json_value::from_json;
 use crate::lang::{Outcome, RecordError, RunEnv, Value};
 
-/// The longest a page's records reuse a fetched object (the cache is also cleared per page).
+/// The longest a batch's records reuse a fetched object (the cache is also cleared per batch).
 const FRESH_FOR: Duration = Duration::from_secs(60);
 /// Entries kept at most; past this the stale ones go, then everything.
 const CAPACITY: usize = 10_000;
@@ -30,7 +30,7 @@ pub struct RelatedCache {
 }
 
 impl RelatedCache {
-    /// Forgets everything: a new page reads afresh.
+    /// Forgets everything: a new batch reads afresh.
     pub(super) fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
@@ -59,7 +59,7 @@ impl Related for RelatedCache {
     }
 }
 
-/// The answers one record has had, over the page's when it may reuse them.
+/// The answers one record has had, over the batch's when it may reuse them.
 pub(super) struct Fetched<'a> {
     own: HashMap<FetchRequest, Option<Value>>,
     shared: Option<&'a RelatedCache>,

@@ -1,5 +1,5 @@
-//! The run loop: poll a page, map and deliver its records concurrently, then make the page's
-//! cross references, audit entries, dead letters and cursor durable in one transaction.
+//! The run loop: poll a batch of pages, map and deliver its records concurrently, then make the
+//! batch's cross references, audit entries, dead letters and cursor durable in one transaction.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ impl Default for RunOptions {
     }
 }
 
-/// Why a run stopped before reaching the end of its source. The cursor stays at the last page
+/// Why a run stopped before reaching the end of its source. The cursor stays at the last batch
 /// made durable, so the next run resumes there.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -57,13 +57,13 @@ pub enum RunError {
     Setup { pipeline: String, reason: String },
 }
 
-/// Called after each durable page (progress bars, logs).
+/// Called after each durable batch (progress bars, logs).
 pub trait Progress: Send + Sync {
-    fn page(&self, report: &PipelineReport);
+    fn batch(&self, report: &PipelineReport);
 }
 
 impl Progress for () {
-    fn page(&self, _report: &PipelineReport) {}
+    fn batch(&self, _report: &PipelineReport) {}
 }
 
 /// The connectors and store of one environment.
@@ -290,25 +290,28 @@ impl Runner {
                     })
             }
         };
-        let mut page = poll(cursor.clone()).await?;
+        let target = batch_target(options);
+        let mut batch = read_batch(&poll, cursor.clone(), target).await?;
         loop {
-            report.pages += 1;
-            let more = page.more;
-            let next_cursor = page.cursor.clone();
-            // The next page is read while this one is delivered: reading moves no cursor, and
-            // it is thrown away if this page stops the run.
+            report.pages += batch.pages;
+            let read_error = batch.error.take();
+            let more = batch.records.more && read_error.is_none();
+            let next_cursor = batch.records.cursor.clone();
+            // The next batch is read while this one is delivered: reading moves no cursor, and
+            // it is thrown away if this batch stops the run.
             let following = next_cursor.clone().or_else(|| cursor.clone());
-            let delivered = self.page(
+            let delivered = self.deliver_batch(
                 job,
-                page,
+                batch.records,
                 options,
                 &mut report,
                 &mut planned,
                 next_cursor.as_deref(),
             );
-            let (stopped, next_page) = if more {
-                let (stopped, next_page) = tokio::join!(delivered, poll(following));
-                (stopped?, Some(next_page))
+            let (stopped, next_batch) = if more {
+                let (stopped, next_batch) =
+                    tokio::join!(delivered, read_batch(&poll, following, target));
+                (stopped?, Some(next_batch))
             } else {
                 (delivered.await?, None)
             };
@@ -318,24 +321,27 @@ impl Runner {
                     error: Box::new(error),
                 });
             }
-            progress.page(&report);
+            progress.batch(&report);
             if next_cursor.is_some() {
                 cursor = next_cursor;
             }
-            match next_page {
-                Some(next_page) => page = next_page?,
+            if let Some(error) = read_error {
+                return Err(error);
+            }
+            match next_batch {
+                Some(next_batch) => batch = next_batch?,
                 None => return Ok((report, planned)),
             }
         }
     }
 
-    /// Delivers one page and commits it; returns the error that stopped delivery early, if any
-    /// (the page's finished records are kept, its cursor is not).
+    /// Delivers one batch and commits it; returns the error that stopped delivery early, if any
+    /// (the batch's finished records are kept, its cursor is not).
     #[allow(clippy::too_many_arguments)]
-    async fn page(
+    async fn deliver_batch(
         &self,
         job: &Job,
-        page: SourcePage,
+        batch: SourcePage,
         options: &RunOptions,
         report: &mut PipelineReport,
         planned: &mut Vec<PlannedWrite>,
@@ -359,17 +365,17 @@ impl Runner {
                 .await
                 .map_err(store_error)?
         };
-        self.read_page_links(job, &page.records, &mut snapshot)
+        self.read_page_links(job, &batch.records, &mut snapshot)
             .await
             .map_err(store_error)?;
-        report.read += (page.records.len() + page.rejected.len()) as u64;
-        // Records of one page share what they fetch; the next page reads afresh.
+        report.read += (batch.records.len() + batch.rejected.len()) as u64;
+        // Records of one batch share what they fetch; the next batch reads afresh.
         self.related().clear();
         if !options.dry_run {
             self.load_in_flight(&job.name).await.map_err(store_error)?;
         }
         let mut fates = Vec::new();
-        for rejected in &page.rejected {
+        for rejected in &batch.rejected {
             fates.push(Fate::DeadLetter {
                 source_id: rejected.id.clone(),
                 record_json: self.redacted(&rejected.raw),
@@ -379,7 +385,7 @@ impl Runner {
             });
         }
         let now = Timestamp::now();
-        let groups = group_by_link(job, page.records);
+        let groups = group_by_link(job, batch.records);
         let claims = MatchClaims::default();
         let results: Vec<(Vec<Fate>, Option<DeliveryError>)> = stream::iter(groups)
             .map(|group| self.group(job, group, &snapshot, now, options.dry_run, &claims))
@@ -432,14 +438,14 @@ impl Runner {
                 fate => fate.add_to(&job.name, &mut writes),
             }
         }
-        // A record given twice in a page ends as its last version did.
+        // A record given twice in a batch ends as its last version did.
         let ended_delivered = |id: &str| last_outcomes.get(id).copied().unwrap_or(true);
         writes.delivered.retain(|(_, id)| ended_delivered(id));
         writes
             .dead_letters
             .retain(|letter| !ended_delivered(&letter.source_id));
         if !options.dry_run {
-            // The page's writes in a few multi-row statements, with its cursor, in one commit.
+            // The batch's writes in a few multi-row statements, with its cursor, in one commit.
             let mut batch = self.store.begin().await.map_err(store_error)?;
             batch
                 .write_finished(&writes, "")
@@ -488,8 +494,6 @@ impl Runner {
     }
 }
 
-/// A permanent failure caused by this record (a 400 for its fields, a malformed answer about
-/// it), as opposed to one that would fail every record (bad credentials, an unknown stream).
 impl Runner {
     /// Reads the links of `records` into each step's sink in one query per step.
     async fn read_page_links(
@@ -524,6 +528,8 @@ fn last_outcomes(fates: &[Fate]) -> HashMap<String, bool> {
     last
 }
 
+/// A permanent failure caused by this record (a 400 for its fields, a malformed answer about
+/// it), as opposed to one that would fail every record (bad credentials, an unknown stream).
 pub(super) fn is_record_fault(error: &ConnectorError) -> bool {
     if !error.is_permanent() {
         return false;
@@ -546,6 +552,65 @@ fn concurrency(job: &Job, options: &RunOptions) -> usize {
     }
 }
 
+/// Records that one batch gathers at most from pages smaller than this (a bound on memory).
+const MAX_BATCH_RECORDS: usize = 2_000;
+
+/// Records delivered and committed together: several source pages, so that a commit, and the
+/// wait for a page's last records while delivery slots stand idle, come once per several pages.
+fn batch_target(options: &RunOptions) -> usize {
+    let target = (16 * options.concurrency).min(MAX_BATCH_RECORDS);
+    options.page_size.max(target)
+}
+
+/// Pages read one after another, joined.
+struct ReadBatch {
+    records: SourcePage,
+    pages: u64,
+    /// A poll that failed after the first page: the pages before it are delivered, then the
+    /// run stops with it.
+    error: Option<RunError>,
+}
+
+/// Reads pages from `cursor` until they hold `target` records or the source has no more.
+async fn read_batch<Poll, Polled>(
+    poll: &Poll,
+    cursor: Option<String>,
+    target: usize,
+) -> Result<ReadBatch, RunError>
+where
+    Poll: Fn(Option<String>) -> Polled,
+    Polled: std::future::Future<Output = Result<SourcePage, RunError>>,
+{
+    let mut records = poll(cursor.clone()).await?;
+    let mut batch_cursor = records.cursor.clone().or(cursor);
+    let mut pages = 1;
+    while records.more && records.records.len() + records.rejected.len() < target {
+        let page = match poll(batch_cursor.clone()).await {
+            Ok(page) => page,
+            Err(error) => {
+                return Ok(ReadBatch {
+                    records,
+                    pages,
+                    error: Some(error),
+                });
+            }
+        };
+        pages += 1;
+        if page.cursor.is_some() {
+            records.cursor = page.cursor.clone();
+            batch_cursor = page.cursor;
+        }
+        records.more = page.more;
+        records.records.extend(page.records);
+        records.rejected.extend(page.rejected);
+    }
+    Ok(ReadBatch {
+        records,
+        pages,
+        error: None,
+    })
+}
+
 /// Records in page order, grouped so that records with the same link id are delivered one
 /// after the other.
 fn group_by_link(job: &Job, records: Vec<SourceRecord>) -> Vec<Vec<SourceRecord>> {
@@ -565,4 +630,132 @@ fn group_by_link(job: &Job, records: Vec<SourceRecord>) -> Vec<Vec<SourceRecord>
         }
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// A source of `pages`, each `(record ids, cursor)`, whose poll at `fail_at` fails; it
+    /// remembers the cursor each poll was given.
+    struct FakeSource {
+        pages: Vec<(Vec<&'static str>, Option<&'static str>)>,
+        fail_at: Option<usize>,
+        polled: Mutex<Vec<Option<String>>>,
+    }
+
+    impl FakeSource {
+        async fn poll(&self, cursor: Option<String>) -> Result<SourcePage, RunError> {
+            let mut polled = self.polled.lock().unwrap();
+            let at = polled.len();
+            polled.push(cursor);
+            if self.fail_at == Some(at) {
+                return Err(RunError::Setup {
+                    pipeline: "p".into(),
+                    reason: format!("poll {at} failed"),
+                });
+            }
+            let (ids, cursor) = &self.pages[at];
+            Ok(SourcePage {
+                records: ids
+                    .iter()
+                    .map(|id| SourceRecord {
+                        id: id.to_string(),
+                        data: serde_json::json!({}),
+                        deleted: false,
+                    })
+                    .collect(),
+                cursor: cursor.map(str::to_string),
+                more: at + 1 < self.pages.len(),
+                rejected: Vec::new(),
+            })
+        }
+    }
+
+    fn source(
+        pages: Vec<(Vec<&'static str>, Option<&'static str>)>,
+        fail_at: Option<usize>,
+    ) -> FakeSource {
+        FakeSource {
+            pages,
+            fail_at,
+            polled: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn ids(batch: &ReadBatch) -> Vec<&str> {
+        batch
+            .records
+            .records
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_batch_joins_pages_until_it_holds_its_target_and_keeps_the_last_cursor() {
+        let source = source(
+            vec![
+                (vec!["1", "2"], Some("c1")),
+                (vec!["3"], None),
+                (vec!["4", "5"], Some("c3")),
+                (vec!["6"], Some("c4")),
+            ],
+            None,
+        );
+        let poll = |cursor| source.poll(cursor);
+        let batch = read_batch(&poll, Some("c0".into()), 5).await.unwrap();
+        assert_eq!(ids(&batch), ["1", "2", "3", "4", "5"]);
+        assert_eq!(batch.pages, 3);
+        assert_eq!(batch.records.cursor.as_deref(), Some("c3"));
+        assert!(batch.records.more, "a fourth page is left");
+        assert!(batch.error.is_none());
+        let polled = source.polled.lock().unwrap().clone();
+        assert_eq!(
+            polled,
+            [Some("c0".into()), Some("c1".into()), Some("c1".into())],
+            "a page without a cursor leaves the one before it in force"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_poll_failing_after_the_first_page_ends_the_batch_with_its_pages_and_the_error() {
+        let source = source(
+            vec![
+                (vec!["1"], Some("c1")),
+                (vec!["2"], Some("c2")),
+                (vec!["3"], Some("c3")),
+            ],
+            Some(2),
+        );
+        let poll = |cursor| source.poll(cursor);
+        let batch = read_batch(&poll, None, 100).await.unwrap();
+        assert_eq!(ids(&batch), ["1", "2"]);
+        assert_eq!(batch.records.cursor.as_deref(), Some("c2"));
+        assert!(
+            matches!(&batch.error, Some(RunError::Setup { reason, .. }) if reason == "poll 2 failed")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_first_poll_that_fails_is_the_batch_s_error() {
+        let source = source(vec![(vec!["1"], Some("c1"))], Some(0));
+        let poll = |cursor| source.poll(cursor);
+        assert!(read_batch(&poll, None, 100).await.is_err());
+    }
+
+    #[test]
+    fn a_batch_is_sixteen_deliveries_deep_and_never_smaller_than_a_page() {
+        let options = |page_size, concurrency| RunOptions {
+            page_size,
+            concurrency,
+            ..RunOptions::default()
+        };
+        assert_eq!(batch_target(&options(100, 32)), 512);
+        assert_eq!(batch_target(&options(100, 1)), 100);
+        assert_eq!(batch_target(&options(100, 1000)), MAX_BATCH_RECORDS);
+        assert_eq!(batch_target(&options(5000, 8)), 5000);
+    }
 }
