@@ -369,3 +369,32 @@ async fn a_link_is_found_by_its_source_id_through_an_index() {
         "{plan}"
     );
 }
+
+#[tokio::test]
+async fn the_wal_is_checkpointed_in_the_background_while_the_store_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url_in(&dir)).await.unwrap();
+    for n in 0..200 {
+        store
+            .set_cursor("p", &format!("source {n}"), "1")
+            .await
+            .unwrap();
+    }
+    // Commits go to the WAL; only a checkpoint copies them into the database file, and no commit
+    // here is large enough to checkpoint on its own.
+    let database = dir.path().join(".ferry/state.db");
+    let size = || std::fs::metadata(&database).map(|m| m.len()).unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() < 64 * 1024 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        size() >= 64 * 1024,
+        "the database file holds {} bytes",
+        size()
+    );
+    assert_eq!(
+        store.cursor("p", "source 199").await.unwrap().as_deref(),
+        Some("1")
+    );
+}

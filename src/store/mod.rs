@@ -64,6 +64,8 @@ pub struct Store {
     /// Where inbox events, writes in flight and workers' finished events are written in
     /// groups; none on the writer task's own handle.
     writer: Option<writer::Writer>,
+    /// The background WAL checkpoints of a file database; they stop with the last clone.
+    _checkpoints: Option<sqlite::checkpoint::Checkpoints>,
 }
 
 /// As `with_connection!`, for a statement that writes: it waits for the writers' turn first.
@@ -91,8 +93,11 @@ impl Store {
     /// Opens the store at `url` (`sqlite://path` or `sqlite::memory:`), creating the file and
     /// its folder if missing, and applies any migrations the database has not seen yet.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite(sqlite::open(url).await?)
+        let (backend, checkpoints) = if url.starts_with("sqlite:") {
+            let pool = sqlite::open(url).await?;
+            let checkpoints = (!sqlite::is_in_memory(url))
+                .then(|| sqlite::checkpoint::Checkpoints::start(pool.clone()));
+            (Backend::Sqlite(pool), checkpoints)
         } else {
             return Err(StoreError::UnsupportedUrl(shown_url(url)));
         };
@@ -100,6 +105,7 @@ impl Store {
             backend,
             turn: Arc::new(Mutex::new(())),
             writer: None,
+            _checkpoints: checkpoints,
         };
         let writer = writer::Writer::start(store.clone());
         Ok(Store {

@@ -5,6 +5,7 @@
 //! moved, which would break the promise that a cursor moves only after its writes are durable.
 
 pub mod audit;
+pub mod checkpoint;
 pub mod cross_reference;
 pub mod cursor;
 pub mod dead_letter;
@@ -32,7 +33,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Readers run beside the one writer SQLite allows; a few connections are plenty.
 const MAX_CONNECTIONS: u32 = 4;
 
+/// Whether `url` names an in-memory database, which has no WAL to checkpoint.
+pub fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
 /// Opens (creating if missing) the database at a `sqlite:` URL and brings its schema up to date.
+/// A file database's WAL is checkpointed by [`checkpoint::Checkpoints`], which the caller starts.
 pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| StoreError::Open {
@@ -45,9 +52,15 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true);
     let in_memory = is_in_memory(url);
-    if !in_memory {
+    let options = if in_memory {
+        options
+    } else {
         create_parent_folder(options.get_filename())?;
-    }
+        options.pragma(
+            "wal_autocheckpoint",
+            checkpoint::LAST_RESORT_PAGES.to_string(),
+        )
+    };
     // An in-memory database lives as long as its connection: keep exactly one, forever.
     let pool_options = if in_memory {
         SqlitePoolOptions::new()
@@ -67,10 +80,6 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
         })?;
     migrator().run(&pool).await?;
     Ok(pool)
-}
-
-fn is_in_memory(url: &str) -> bool {
-    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
