@@ -8,12 +8,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::HeaderMap;
 
-/// At most `requests` requests every `per`, spread evenly (no burst beyond one request).
+/// At most `requests` requests every `per`, spread evenly (see [`RateLimit::burst`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     pub requests: u32,
     pub per: Duration,
 }
+
+/// Requests are not spaced more finely than this: a timer wakes a waiting request no sooner
+/// than a millisecond or so, so at thousands a second each would wait on the timer instead.
+const PACING_GRAIN: Duration = Duration::from_millis(10);
 
 /// The longest wait a server's `X-RateLimit-Reset` may impose; Capsule's window is an hour.
 const MAX_RESET_WAIT: Duration = Duration::from_secs(3600);
@@ -44,13 +48,17 @@ impl RateLimit {
     }
 
     /// Requests that may go at once. Per-second limits (Stripe) are enforced per second by
-    /// the server, so they get no burst; windows of minutes or hours (Capsule's 4,000 an hour,
-    /// Business Central's 6,000 per 5 minutes) allow one minute's share at once, so a short
-    /// sync does not crawl at one request every 0.9 s. The server's own headers still cap it.
+    /// the server, so they get no burst beyond [`PACING_GRAIN`]'s share (none at Stripe's 25 or
+    /// 100 a second); windows of minutes or hours (Capsule's 4,000 an hour, Business Central's
+    /// 6,000 per 5 minutes) allow one minute's share at once, so a short sync does not crawl at
+    /// one request every 0.9 s. The server's own headers still cap it.
     fn burst(&self) -> NonZeroU32 {
         let minutes = self.per.as_secs() / 60;
         if minutes == 0 {
-            return NonZeroU32::MIN;
+            let grain_share =
+                u128::from(self.requests) * PACING_GRAIN.as_nanos() / self.per.as_nanos().max(1);
+            let grain_share = u32::try_from(grain_share).unwrap_or(u32::MAX);
+            return NonZeroU32::new(grain_share).unwrap_or(NonZeroU32::MIN);
         }
         let per_minute = u64::from(self.requests) / minutes;
         NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN)
@@ -148,6 +156,24 @@ mod tests {
             HeaderValue::from_str(reset).unwrap_or(HeaderValue::from_static("")),
         );
         map
+    }
+
+    #[test]
+    fn bursts_follow_the_window() {
+        let burst = |requests, per| RateLimit::new(requests, per).burst().get();
+        assert_eq!(burst(25, Duration::from_secs(1)), 1, "Stripe test mode");
+        assert_eq!(burst(100, Duration::from_secs(1)), 1, "Stripe live mode");
+        assert_eq!(
+            burst(100_000, Duration::from_secs(1)),
+            1_000,
+            "10 ms' share"
+        );
+        assert_eq!(burst(4_000, Duration::from_secs(3_600)), 66, "Capsule");
+        assert_eq!(
+            burst(6_000, Duration::from_secs(300)),
+            1_200,
+            "Business Central"
+        );
     }
 
     #[test]
