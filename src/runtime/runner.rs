@@ -446,20 +446,20 @@ impl Runner {
             .retain(|letter| !ended_delivered(&letter.source_id));
         if !options.dry_run {
             // The batch's writes in a few multi-row statements, with its cursor, in one commit.
-            let mut batch = self.store.begin().await.map_err(store_error)?;
-            batch
+            let mut transaction = self.store.begin().await.map_err(store_error)?;
+            transaction
                 .write_finished(&writes, "")
                 .await
                 .map_err(store_error)?;
             if stop.is_none()
                 && let Some(cursor) = cursor
             {
-                batch
+                transaction
                     .set_cursor(&job.name, &job.source.collection(), cursor)
                     .await
                     .map_err(store_error)?;
             }
-            batch.commit().await.map_err(store_error)?;
+            transaction.commit().await.map_err(store_error)?;
         }
         Ok(stop)
     }

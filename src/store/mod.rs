@@ -94,9 +94,7 @@ impl Store {
     /// its folder if missing, and applies any migrations the database has not seen yet.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let (backend, checkpoints) = if url.starts_with("sqlite:") {
-            let pool = sqlite::open(url).await?;
-            let checkpoints = (!sqlite::is_in_memory(url))
-                .then(|| sqlite::checkpoint::Checkpoints::start(pool.clone()));
+            let (pool, checkpoints) = sqlite::open(url).await?;
             (Backend::Sqlite(pool), checkpoints)
         } else {
             return Err(StoreError::UnsupportedUrl(shown_url(url)));

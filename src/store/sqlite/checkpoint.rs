@@ -4,7 +4,7 @@
 //! commit copies the pages into the database file and flushes it before it returns, so every
 //! acknowledgement queued behind it waits too. Here the pool's connections checkpoint only as a
 //! last resort ([`LAST_RESORT_PAGES`]) and a task checkpoints passively every
-//! [`INTERVAL`] on a connection of its own. A passive checkpoint never holds the write lock, so
+//! [`INTERVAL`] on one of the pool's connections. A passive checkpoint never holds the write lock, so
 //! writers go on appending to the WAL meanwhile.
 
 use std::time::Duration;

@@ -34,13 +34,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CONNECTIONS: u32 = 4;
 
 /// Whether `url` names an in-memory database, which has no WAL to checkpoint.
-pub fn is_in_memory(url: &str) -> bool {
+fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Opens (creating if missing) the database at a `sqlite:` URL and brings its schema up to date.
-/// A file database's WAL is checkpointed by [`checkpoint::Checkpoints`], which the caller starts.
-pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
+/// A file database comes with the background checkpoints of its WAL, which run while the
+/// returned [`checkpoint::Checkpoints`] (or a clone) lives.
+pub async fn open(url: &str) -> Result<(SqlitePool, Option<checkpoint::Checkpoints>), StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| StoreError::Open {
             url: url.to_string(),
@@ -79,7 +80,8 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
             source,
         })?;
     migrator().run(&pool).await?;
-    Ok(pool)
+    let checkpoints = (!in_memory).then(|| checkpoint::Checkpoints::start(pool.clone()));
+    Ok((pool, checkpoints))
 }
 
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
