@@ -72,7 +72,7 @@ pub fn specs() -> Vec<FunctionSpec> {
 
 pub fn sha256_hex(input: &str) -> String {
     let digest = Sha256::digest(input.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 fn sha256(args: &mut CallArgs) -> Outcome {

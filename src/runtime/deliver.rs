@@ -114,13 +114,14 @@ pub fn in_flight(job: &Job, step: &Step, link_id: &str, plan: &Plan) -> Option<I
         ),
         Plan::Unchanged { .. } => return None,
     };
-    let key = idempotency_key(job, step, link_id, operation.as_str(), target_id, fields);
+    let content = fields.to_string();
+    let key = idempotency_key(job, step, link_id, operation.as_str(), target_id, &content);
     Some(IdempotencyRecord {
         key,
         pipeline: job.name.clone(),
         source_id: link_id.to_string(),
         target: step.sink.collection(),
-        request_hash: hex_sha256(fields.to_string().as_bytes()),
+        request_hash: hex::encode(Sha256::digest(content.as_bytes())),
         operation: Some(operation),
         fields_changed: paths,
         response_status: None,
@@ -219,15 +220,16 @@ pub(super) fn match_keys(step: &Step, mapped: &Value) -> Vec<MatchKey> {
     keys
 }
 
-/// Hex SHA-256 over the pipeline, the linked record, the operation and the exact content: the
-/// same write always gets the same key, and a changed record gets a new one.
-pub fn idempotency_key(
+/// Hex SHA-256 over the pipeline, the linked record, the operation and the exact content (the
+/// fields as compact JSON): the same write always gets the same key, and a changed record gets
+/// a new one.
+fn idempotency_key(
     job: &Job,
     step: &Step,
     link_id: &str,
     operation: &str,
     target_id: &str,
-    fields: &Value,
+    content: &str,
 ) -> String {
     let mut hasher = Sha256::new();
     let sink = step.sink.collection();
@@ -242,16 +244,8 @@ pub fn idempotency_key(
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    hasher.update(fields.to_string().as_bytes());
-    hex(&hasher.finalize())
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hasher.update(content.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// Dotted paths of every leaf of an object, for the audit log.

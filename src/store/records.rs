@@ -140,8 +140,7 @@ pub struct AuditFilter {
 /// The version recorded with each audit entry: the SHA-256 of the pipeline text, in hex, so an
 /// entry names exactly the code that wrote it.
 pub fn pipeline_version(pipeline_text: &str) -> String {
-    let digest = Sha256::digest(pipeline_text.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(Sha256::digest(pipeline_text.as_bytes()))
 }
 
 /// The new position of a source, moved in the same transaction as the writes it covers.

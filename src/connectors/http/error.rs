@@ -28,12 +28,13 @@ const SNIPPET_CHARS: usize = 300;
 /// Longest error body kept whole for a connector to parse.
 const DETAIL_BYTES: usize = 64 * 1024;
 
-/// Which call failed: the caller's label, the method and the URL without secrets.
+/// Which call failed: the caller's label, the method and the URL. The URL is kept as given and
+/// shown without secrets: user info dropped, secret query values masked (see `display_url`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    pub label: String,
-    pub method: String,
-    pub url: String,
+    label: String,
+    method: String,
+    raw_url: String,
 }
 
 impl Endpoint {
@@ -41,17 +42,18 @@ impl Endpoint {
         Endpoint {
             label: label.to_string(),
             method: method.to_string(),
-            url: display_url(url),
+            raw_url: url.to_string(),
         }
     }
 }
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = display_url(&self.raw_url);
         if self.label.is_empty() {
-            write!(f, "{} {}", self.method, self.url)
+            write!(f, "{} {url}", self.method)
         } else {
-            write!(f, "{} ({} {})", self.label, self.method, self.url)
+            write!(f, "{} ({} {url})", self.label, self.method)
         }
     }
 }
@@ -247,6 +249,16 @@ mod tests {
             ),
             "https://x.test/Rest/Logon?Operator=ADMIN&OperatorPassword=***&CompanyPassword=***"
         );
+    }
+
+    #[test]
+    fn endpoints_show_their_url_without_secrets() {
+        let endpoint = Endpoint::new("logon", "GET", "https://u:p@x.test/a?code=s3cret&page=2");
+        assert_eq!(
+            endpoint.to_string(),
+            "logon (GET https://x.test/a?code=***&page=2)"
+        );
+        assert!(!format!("{endpoint:?}").contains("s3cret"));
     }
 
     #[test]

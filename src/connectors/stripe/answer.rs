@@ -4,33 +4,35 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::connectors::http::{HttpError, Response};
+use crate::connectors::http::{Endpoint, HttpError, Response};
 use crate::connectors::record::{ConnectorError, SourceRecord, TargetRecord};
 
 /// A successful answer's JSON body and the endpoint that gave it.
 #[derive(Debug)]
 pub struct Answer {
-    pub endpoint: String,
+    pub endpoint: Endpoint,
     pub body: Value,
 }
 
 /// One page of a list or search envelope, in Stripe's order (newest first).
 #[derive(Debug)]
 pub struct ListPage {
-    pub endpoint: String,
+    pub endpoint: Endpoint,
     pub items: Vec<Value>,
     pub has_more: bool,
 }
 
 impl Answer {
     pub fn from_response(response: &Response) -> Result<Answer, ConnectorError> {
-        let endpoint = response.endpoint.to_string();
         match serde_json::from_slice(&response.body) {
-            Ok(body) => Ok(Answer { endpoint, body }),
-            Err(error) => Err(ConnectorError::BadResponse {
-                endpoint,
-                reason: format!("the body is not JSON: {error}"),
+            Ok(body) => Ok(Answer {
+                endpoint: response.endpoint.clone(),
+                body,
             }),
+            Err(error) => Err(bad(
+                &response.endpoint,
+                format!("the body is not JSON: {error}"),
+            )),
         }
     }
 
@@ -91,7 +93,7 @@ impl ListPage {
     }
 }
 
-fn bad(endpoint: &str, reason: String) -> ConnectorError {
+fn bad(endpoint: &Endpoint, reason: String) -> ConnectorError {
     ConnectorError::BadResponse {
         endpoint: endpoint.to_string(),
         reason,
@@ -195,7 +197,11 @@ mod tests {
     #[test]
     fn records_need_an_object_with_an_id() {
         let answer = |body: Value| Answer {
-            endpoint: "stripe: get customers (GET https://x.test/v1/customers/cus_1)".into(),
+            endpoint: Endpoint::new(
+                "stripe: get customers",
+                "GET",
+                "https://x.test/v1/customers/cus_1",
+            ),
             body,
         };
         let record = answer(json!({"id": "cus_1", "email": "a@b.c"})).into_record();

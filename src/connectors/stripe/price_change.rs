@@ -119,9 +119,5 @@ fn derived_key(key: &str, old_price: &str) -> String {
     hasher.update(key.as_bytes());
     hasher.update(b"\0deactivate\0");
     hasher.update(old_price.as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }

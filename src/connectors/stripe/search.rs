@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::client::StripeClient;
-use crate::connectors::http::RequestSpec;
+use crate::connectors::http::{Endpoint, RequestSpec};
 use crate::connectors::record::{ConnectorError, MatchKey, TargetRecord};
 
 /// Resources with a `/search` endpoint that a sink may match on.
@@ -103,7 +103,7 @@ impl StripeClient {
 /// The first item that `keep` accepts, as a target record.
 fn first_record(
     items: &mut Vec<Value>,
-    endpoint: &str,
+    endpoint: &Endpoint,
     keep: impl Fn(&Value) -> bool,
 ) -> Result<Option<TargetRecord>, ConnectorError> {
     let Some(at) = items.iter().position(keep) else {

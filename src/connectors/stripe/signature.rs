@@ -11,7 +11,6 @@
 mod error;
 mod header;
 
-use std::fmt::Write;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -68,11 +67,7 @@ pub fn sign(body: &[u8], secret: &Secret, timestamp: i64) -> String {
     let tag = signed_payload_mac(body, secret, timestamp)
         .finalize()
         .into_bytes();
-    let mut header = format!("t={timestamp},v1=");
-    for byte in tag {
-        let _ = write!(header, "{byte:02x}");
-    }
-    header
+    format!("t={timestamp},v1={}", hex::encode(tag))
 }
 
 /// The MAC state after `"{t}.{body}"`, keyed with the secret's UTF-8 bytes.

@@ -74,7 +74,7 @@ pub async fn token(
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let access_token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let access_token = hex::encode(bytes);
     state
         .inner
         .tokens
