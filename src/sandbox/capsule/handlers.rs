@@ -154,7 +154,8 @@ pub async fn list_parties(
         .map(|p| directory.render(p, embed))
         .collect();
     let has_next = matching.len() > start.saturating_add(per_page);
-    let mut response = Json(json!({"parties": parties})).into_response();
+    let body = Map::from_iter([("parties".to_string(), Value::Array(parties))]);
+    let mut response = Json(Value::Object(body)).into_response();
     if has_next {
         let link = format!(
             "<{}>; rel=\"next\"",

@@ -193,7 +193,7 @@ impl Directory<'_> {
                             json!({"id": org.id, "name": org.name, "pictureURL": picture_url(org)})
                         }
                     });
-                out.insert("organisation".into(), json!(organisation));
+                out.insert("organisation".into(), organisation.unwrap_or(Value::Null));
             }
             PartyKind::Organisation => {
                 out.insert("name".into(), json!(party.name));
@@ -205,18 +205,19 @@ impl Directory<'_> {
         out.insert("pictureURL".into(), json!(picture_url(party)));
         out.insert(
             "owner".into(),
-            json!(party.owner_id.and_then(|id| self.users.iter().find(|u| u.id == id)).map(
-                |u| json!({"id": u.id, "username": u.username, "name": u.name, "pictureURL": null})
-            )),
+            party
+                .owner_id
+                .and_then(|id| self.users.iter().find(|u| u.id == id))
+                .map_or(Value::Null, |u| {
+                    json!({"id": u.id, "username": u.username, "name": u.name, "pictureURL": null})
+                }),
         );
         out.insert(
             "team".into(),
-            json!(
-                party
-                    .team_id
-                    .and_then(|id| self.teams.iter().find(|t| t.id == id))
-                    .map(|t| json!({"id": t.id, "name": t.name}))
-            ),
+            party
+                .team_id
+                .and_then(|id| self.teams.iter().find(|t| t.id == id))
+                .map_or(Value::Null, |t| json!({"id": t.id, "name": t.name})),
         );
         out.insert(
             "emailAddresses".into(),

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::webhooks::Outbox;
 
@@ -238,22 +238,27 @@ impl Store {
             "subscription" => "customer.subscription",
             other => other,
         };
-        let mut data = json!({ "object": object });
+        // Built from moved values: `json!` would copy the object once more through serde.
+        let mut data = Map::new();
+        data.insert("object".into(), object.clone());
         if let Some(previous) = previous {
-            data["previous_attributes"] = previous;
+            data.insert("previous_attributes".into(), previous);
         }
         let id = self.id("evt");
-        let mut event = json!({
-            "id": id,
-            "object": "event",
-            "api_version": "2022-04-12",
-            "created": created,
-            "data": data,
-            "livemode": false,
-            "pending_webhooks": 0,
-            "request": {"id": request.id, "idempotency_key": request.idempotency_key},
-            "type": format!("{kind}.{action}"),
-        });
+        let mut event = Map::new();
+        event.insert("id".into(), Value::String(id));
+        event.insert("object".into(), "event".into());
+        event.insert("api_version".into(), "2022-04-12".into());
+        event.insert("created".into(), created.into());
+        event.insert("data".into(), Value::Object(data));
+        event.insert("livemode".into(), false.into());
+        event.insert("pending_webhooks".into(), 0.into());
+        event.insert(
+            "request".into(),
+            json!({"id": request.id, "idempotency_key": request.idempotency_key}),
+        );
+        event.insert("type".into(), format!("{kind}.{action}").into());
+        let mut event = Value::Object(event);
         if let Some(outbox) = &self.outbox {
             outbox.publish(&mut event);
         }
