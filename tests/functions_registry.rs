@@ -205,7 +205,7 @@ fn result_types_follow_argument_types() {
 fn json_values_round_trip_exactly() {
     let text =
         r#"{"a":1,"b":12.50,"c":[true,null,"x"],"d":-0.000001,"e":{"f":9223372036854775807}}"#;
-    let value = from_json(serde_json::from_str(text).unwrap());
+    let value = from_json(&serde_json::from_str(text).unwrap());
     assert_eq!(
         value.get("b"),
         Value::Decimal(rust_decimal::Decimal::new(1250, 2))

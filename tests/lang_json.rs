@@ -156,6 +156,6 @@ proptest! {
         let again = parse_value(&out).unwrap();
         prop_assert_eq!(&again, &value);
         // Same as the reference conversion.
-        prop_assert_eq!(value, ferry::lang::json_value::from_json(json));
+        prop_assert_eq!(value, ferry::lang::json_value::from_json(&json));
     }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use ferry::functions::spec::NoCrossReferences;
+use ferry::lang::json_value::{from_json, from_json_projected};
 use ferry::lang::{MapCrossReferences, RunEnv, parse_record, parse_record_projected};
 use ferry::program::Program;
 use proptest::prelude::*;
@@ -81,6 +82,30 @@ fn projected_and_whole_records_map_the_same() {
                 let whole = compiled.run(&parse_record(&bytes).unwrap(), &env);
                 let projected =
                     compiled.run(&parse_record_projected(&bytes, &projection).unwrap(), &env);
+                assert_eq!(whole, projected, "{name}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 50, "{compared}");
+}
+
+#[test]
+fn projected_and_whole_json_values_map_the_same() {
+    let env = RunEnv {
+        now: "2026-01-01T00:00:00Z".parse().unwrap(),
+        cross_references: &NoCrossReferences,
+        related: &ferry::functions::spec::NoRelated,
+    };
+    let mut compared = 0;
+    for program in programs() {
+        for name in program.pipeline_names() {
+            let compiled = program.compile(&name).unwrap();
+            let projection = compiled.projection();
+            for bytes in fixtures() {
+                let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                let whole = compiled.run(&from_json(&json), &env);
+                let projected = compiled.run(&from_json_projected(&json, &projection), &env);
                 assert_eq!(whole, projected, "{name}");
                 compared += 1;
             }

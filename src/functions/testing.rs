@@ -44,5 +44,5 @@ fn json(args: &mut CallArgs) -> Outcome {
     })?;
     let parsed: serde_json::Value = serde_json::from_str(&content)
         .map_err(|e| failed(format!("{path} is not valid JSON: {e}")))?;
-    Ok(from_json(parsed))
+    Ok(from_json(&parsed))
 }

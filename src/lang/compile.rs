@@ -238,7 +238,7 @@ impl Compiler {
                 };
                 Ok(data
                     .iter()
-                    .map(|(k, v)| (k.clone(), super::json_value::from_json(v.clone())))
+                    .map(|(k, v)| (k.clone(), super::json_value::from_json(v)))
                     .collect())
             }
             LookupTable::Inline(entries) => {

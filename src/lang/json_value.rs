@@ -5,25 +5,45 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::{Map, Value};
+use super::{Map, Projection, Value};
 
 /// JSON to a value: integers that fit in i64 become `Int`, other numbers exact `Decimal`s
 /// (`12.50` keeps its scale; exponents such as `1e3` are expanded). A number that fits neither
 /// (more than 28 significant digits) is kept as its text in a `String`, so nothing is lost.
 /// Strings stay strings: timestamps and dates in JSON are text until a function parses them.
-pub fn from_json(json: serde_json::Value) -> Value {
+pub fn from_json(json: &serde_json::Value) -> Value {
     match json {
         serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => number_value(&n.to_string()),
-        serde_json::Value::String(s) => Value::string(s),
-        serde_json::Value::Array(items) => Value::list(items.into_iter().map(from_json).collect()),
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(int) => Value::Int(int),
+            None => number_value(&n.to_string()),
+        },
+        serde_json::Value::String(s) => Value::string(s.as_str()),
+        serde_json::Value::Array(items) => Value::list(items.iter().map(from_json).collect()),
         serde_json::Value::Object(fields) => Value::object(
             fields
-                .into_iter()
-                .map(|(k, v)| (k, from_json(v)))
+                .iter()
+                .map(|(k, v)| (k.clone(), from_json(v)))
                 .collect::<Map>(),
         ),
+    }
+}
+
+/// Like [`from_json`], keeping only the fields `projection` names (as
+/// [`super::parse_record_projected`] does): a pipeline's input without what it never reads.
+pub fn from_json_projected(json: &serde_json::Value, projection: &Projection) -> Value {
+    match json {
+        serde_json::Value::Object(fields) if !projection.all => {
+            let mut map = Map::with_capacity(projection.fields.len());
+            for (key, value) in fields {
+                if let Some(child) = projection.field(key) {
+                    map.insert(key.clone(), from_json_projected(value, child));
+                }
+            }
+            Value::object(map)
+        }
+        other => from_json(other),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::lang::CompiledPipeline;
+use crate::lang::{CompiledPipeline, Projection};
 use crate::program::Program;
 use crate::store::pipeline_version;
 
@@ -64,6 +64,8 @@ pub struct Step {
 pub struct Job {
     pub name: String,
     pub compiled: CompiledPipeline,
+    /// The parts of a source record the pipeline reads; only those are converted for it.
+    pub reads: Projection,
     /// SHA-256 of the pipeline file's text, recorded with every audit entry.
     pub version: String,
     pub source: Endpoint,
@@ -125,6 +127,7 @@ impl Job {
         }
         Ok(Job {
             name: name.to_string(),
+            reads: compiled.projection(),
             compiled,
             version: pipeline_version(&text),
             source,

@@ -15,7 +15,7 @@ use crate::connectors::{Connector, ConnectorError, SourceRecord};
 use crate::diagnostics::Code;
 use crate::functions::spec::CrossReferences;
 use crate::lang::Outcome;
-use crate::lang::json_value::{from_json, to_json};
+use crate::lang::json_value::{from_json_projected, to_json};
 use crate::store::{
     AuditEntry, CrossReference, CrossReferenceSnapshot, FinishedEvents, IdempotencyRecord,
     NewDeadLetter, Operation, SettledWrites,
@@ -137,7 +137,7 @@ impl Runner {
             message: self.redacted(&message),
             writes,
         };
-        let input = from_json(record.data.clone());
+        let input = from_json_projected(&record.data, &job.reads);
         let mut writes: Vec<Written> = Vec::new();
         let mut planned = Vec::new();
         // Links the earlier steps made for this record, for `xref` in the later ones.

@@ -148,6 +148,6 @@ impl Runner {
         let fetched = connector
             .fetch(stream, request.id.as_deref(), &request.filters)
             .await?;
-        Ok(fetched.map(from_json))
+        Ok(fetched.as_ref().map(from_json))
     }
 }

@@ -102,7 +102,7 @@ pub fn failure(result: Result<Value, FunctionError>) -> String {
 
 /// A value from JSON text (exact numbers).
 pub fn v(json: &str) -> Value {
-    from_json(serde_json::from_str(json).unwrap())
+    from_json(&serde_json::from_str(json).unwrap())
 }
 
 pub fn s(text: &str) -> Value {

@@ -14,40 +14,56 @@ pub fn encode(value: &Value) -> String {
     let Value::Object(map) = value else {
         return String::new();
     };
-    let mut pairs = Vec::new();
-    for (key, child) in map {
-        flatten(&escape(key), child, &mut pairs);
+    let mut out = String::new();
+    let mut key = String::new();
+    for (name, child) in map {
+        key.clear();
+        key.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+        write_pairs(&mut key, child, &mut out);
     }
-    pairs
-        .into_iter()
-        .map(|(k, v)| format!("{k}={}", escape(&v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    out
 }
 
-fn escape(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+/// Appends `key=value` for each leaf under `key`, which grows by a bracket per level and is
+/// given back as it was.
+fn write_pairs(key: &mut String, value: &Value, out: &mut String) {
     match value {
-        Value::Null => out.push((prefix.to_string(), String::new())),
-        Value::Bool(b) => out.push((prefix.to_string(), b.to_string())),
-        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Array(items) if items.is_empty() => out.push((prefix.to_string(), String::new())),
-        Value::Object(map) if map.is_empty() => out.push((prefix.to_string(), String::new())),
+        Value::Null => pair(key, "", out),
+        Value::Bool(b) => pair(key, if *b { "true" } else { "false" }, out),
+        Value::Number(n) => pair(key, &n.to_string(), out),
+        Value::String(s) => pair(key, s, out),
+        Value::Array(items) if items.is_empty() => pair(key, "", out),
+        Value::Object(map) if map.is_empty() => pair(key, "", out),
         Value::Array(items) => {
+            let length = key.len();
             for (index, item) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{index}]"), item, out);
+                key.push('[');
+                key.push_str(&index.to_string());
+                key.push(']');
+                write_pairs(key, item, out);
+                key.truncate(length);
             }
         }
         Value::Object(map) => {
-            for (key, item) in map {
-                flatten(&format!("{prefix}[{}]", escape(key)), item, out);
+            let length = key.len();
+            for (name, item) in map {
+                key.push('[');
+                key.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+                key.push(']');
+                write_pairs(key, item, out);
+                key.truncate(length);
             }
         }
     }
+}
+
+fn pair(key: &str, value: &str, out: &mut String) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    out.push_str(key);
+    out.push('=');
+    out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
 }
 
 #[cfg(test)]
