@@ -3,7 +3,7 @@
 # test-mode limit of 25 requests/s, the same with no limits next to a sequential stripe-python
 # script, and the memory of a JSON lines file -> Stripe backfill.
 #
-#   bench/sync.sh [--people N] [--file-sizes 100000,1000000] [--concurrency 8,32,64] [--skip WHAT]
+#   bench/sync.sh [--people N] [--file-sizes 100000,1000000] [--concurrency 8,32,64,100] [--skip WHAT]
 #
 # N Capsule people (default 10,000: the rate-limited run alone takes about 2N/25 seconds). Builds
 # ferry in release mode, installs the `stripe` package (pip) for the baseline, generates the
@@ -11,7 +11,7 @@
 # docs/benchmarks.md. --skip takes limited, unlimited or memory (comma-separated).
 set -euo pipefail
 ARGS=("$@")
-PEOPLE=10000 SIZES=100000,1000000 CONCURRENCY=8,32,64 SKIP=""
+PEOPLE=10000 SIZES=100000,1000000 CONCURRENCY=8,32,64,100 SKIP=""
 while [ $# -gt 0 ]; do
   case $1 in
     --people) PEOPLE=$2; shift 2 ;;
