@@ -154,8 +154,7 @@ pub async fn list_parties(
         .map(|p| directory.render(p, embed))
         .collect();
     let has_next = matching.len() > start.saturating_add(per_page);
-    let body = Map::from_iter([("parties".to_string(), Value::Array(parties))]);
-    let mut response = Json(Value::Object(body)).into_response();
+    let mut response = Json(envelope("parties", Value::Array(parties))).into_response();
     if has_next {
         let link = format!(
             "<{}>; rel=\"next\"",
@@ -166,6 +165,11 @@ pub async fn list_parties(
         }
     }
     response
+}
+
+/// `{"name": value}`, with `value` moved in (`json!` would copy it through serde).
+fn envelope(name: &str, value: Value) -> Value {
+    Value::Object(Map::from_iter([(name.to_string(), value)]))
 }
 
 /// The absolute URL of another page of the same listing.
@@ -205,7 +209,7 @@ pub async fn get_party(
     let data = state.data();
     match party_id(&id).and_then(|id| data.parties.get(&id)) {
         Some(party) => {
-            Json(json!({"party": data.directory().render(party, embed)})).into_response()
+            Json(envelope("party", data.directory().render(party, embed))).into_response()
         }
         None => message(StatusCode::NOT_FOUND, "Could not find resource"),
     }
@@ -266,7 +270,7 @@ pub async fn create_party(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let location = format!("http://{host}{}/{id}", uri.path().trim_end_matches('/'));
-    let mut response = (StatusCode::CREATED, Json(json!({"party": rendered}))).into_response();
+    let mut response = (StatusCode::CREATED, Json(envelope("party", rendered))).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -309,8 +313,12 @@ pub async fn update_party(
     party.updated_at = now().max(party.updated_at);
     let id = party.id;
     data.parties.insert(id, party);
-    Json(json!({"party": data.directory().render(&data.parties[&id], Embed::default())}))
-        .into_response()
+    Json(envelope(
+        "party",
+        data.directory()
+            .render(&data.parties[&id], Embed::default()),
+    ))
+    .into_response()
 }
 
 pub async fn delete_party(State(state): State<CapsuleState>, Path(id): Path<String>) -> Response {
@@ -340,7 +348,7 @@ pub async fn deleted_parties(State(state): State<CapsuleState>, Query(params): P
         .filter(|(_, at)| since.is_none_or(|s| *at >= s))
         .map(|(id, at)| json!({"id": id, "deletedAt": format_time(*at)}))
         .collect();
-    Json(json!({"parties": parties})).into_response()
+    Json(envelope("parties", Value::Array(parties))).into_response()
 }
 
 pub async fn field_definitions(State(state): State<CapsuleState>) -> Response {
