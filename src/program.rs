@@ -117,6 +117,11 @@ impl Program {
             timezone: checked.timezone.clone(),
             lookups: checked.lookups.clone(),
             base_dir: self.base_dir(),
+            id_keys: crate::connectors::schemas()
+                .sinks
+                .values()
+                .filter_map(|sink| Some((sink.name.clone(), sink.keys.first()?.name.clone())))
+                .collect(),
         };
         crate::lang::compile(&self.modules, ast, options).map_err(|d| d.message)
     }

@@ -364,7 +364,7 @@ fn xref_takes_a_bare_collection_name() {
     let mut xrefs = ferry::lang::MapCrossReferences::default();
     xrefs.0.insert(
         "stripe.customers".into(),
-        [("cus_1".to_string(), "C0001".to_string())]
+        [("cus_1".to_string(), ferry::lang::TestLink::id("C0001"))]
             .into_iter()
             .collect(),
     );

@@ -141,9 +141,27 @@ fn business_central_sales_order() {
     assert_eq!(field(source, "totalAmountIncludingTax").ty, Type::Decimal);
     assert_eq!(field(source, "orderDate").ty, Type::Date);
     assert_eq!(field(source, "lastModifiedDateTime").ty, Type::String);
-    assert_eq!(field(source, "id").ty, Type::String);
+    // Ids and numbers are keys of their collection, not interchangeable strings.
+    assert_eq!(
+        field(source, "id").ty,
+        Type::key("business_central.salesOrders", "id")
+    );
     let target = &registry.targets["business_central.salesOrder"].record;
     assert!(field(target, "customerNumber").required);
+    assert_eq!(
+        field(target, "customerNumber").ty,
+        Type::key("business_central.customers", "number")
+    );
+    assert_eq!(
+        field(target, "customerId").ty,
+        Type::key("business_central.customers", "id")
+    );
+    let keys: Vec<&str> = registry
+        .keys("business_central.customers")
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
+    assert_eq!(keys, ["id", "number"]);
     assert_eq!(field(target, "orderDate").ty, Type::Date);
     assert_eq!(field(target, "externalDocumentNumber").ty, Type::String);
     for read_only in [

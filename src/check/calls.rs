@@ -110,6 +110,9 @@ impl<'a> Checker<'a> {
         if matches!(signature.name, "fetch" | "fetch_all") {
             ty = self.fetched_type(signature.name, &infos, args);
         }
+        if signature.name == "xref" {
+            ty = self.xref_result(&infos);
+        }
         if let Fallibility::Fallible(detail) = signature.fallibility {
             fallible = Some(Reason {
                 span: expr.span,
@@ -289,6 +292,7 @@ impl<'a> Checker<'a> {
                         .with_help(format!("convert with the currency: `{fix}`")),
                 )
             }
+            Err(Mismatch::Key) => self.key_mismatch(&place, &param.ty, &t.ty, &arg.value),
             Err(Mismatch::Other) => self.emit(
                 Diagnostic::new(Code::ArgumentType, arg.value.span, format!("{place} takes {}, found {}", param.ty, t.ty))
                     .with_label(format!("this is {}", t.ty))
@@ -349,11 +353,40 @@ impl<'a> Checker<'a> {
         )
     }
 
-    /// `xref(stripe.customers, id)`: the bare dotted name is a collection name.
+    /// `xref(stripe.customers, id)`: the bare dotted name is a collection name, and
+    /// `xref(business_central.customers.number, id)` one of its keys. The literal kept in the
+    /// argument's info is the name as written; [`xref_key`] reads the key back from it.
     fn xref_collection(&mut self, value: &Expr) -> ArgInfo {
         let name = value.dotted_name().unwrap_or_default();
+        if !self.xref_reads.contains(&name) {
+            self.xref_reads.push(name.clone());
+        }
         let schemas = self.env.schemas;
-        if !schemas.sinks.contains_key(&name) && !schemas.sources.contains_key(&name) {
+        let known =
+            |name: &str| schemas.sinks.contains_key(name) || schemas.sources.contains_key(name);
+        let ty = if known(&name) {
+            Type::String
+        } else if let Some((collection, key)) = name.rsplit_once('.')
+            && schemas.sinks.contains_key(collection)
+        {
+            let keys = schemas.keys(collection);
+            if !keys.iter().any(|k| k.name == key) {
+                let names: Vec<String> = keys.iter().map(|k| format!("`{}`", k.name)).collect();
+                self.emit(
+                    Diagnostic::new(
+                        Code::UnknownRecordKey,
+                        value.span,
+                        format!("`{collection}` records have no key `{key}`"),
+                    )
+                    .with_label("unknown key")
+                    .with_help(format!(
+                        "the store keeps {} of `{collection}`",
+                        names.join(" and ")
+                    )),
+                );
+            }
+            Type::String
+        } else {
             let candidates = schemas
                 .sinks
                 .keys()
@@ -369,10 +402,32 @@ impl<'a> Checker<'a> {
                 diagnostic = diagnostic.with_help(help);
             }
             self.emit(diagnostic);
-        }
+            Type::String
+        };
         ArgInfo {
-            ty: Type::String,
+            ty,
             literal: Some(name),
+        }
+    }
+
+    /// What `xref(name, id)` gives: the key `name` asks for, typed as that key, or a plain
+    /// string for a collection no sink writes.
+    fn xref_result(&self, infos: &[Option<ArgInfo>]) -> Type {
+        let Some(name) = infos
+            .first()
+            .and_then(|info| info.as_ref()?.literal.clone())
+        else {
+            return Type::String;
+        };
+        let schemas = self.env.schemas;
+        if let Some(first) = schemas.keys(&name).first() {
+            return Type::key(name.clone(), first.name.clone());
+        }
+        match name.rsplit_once('.') {
+            Some((collection, key)) if schemas.keys(collection).iter().any(|k| k.name == key) => {
+                Type::key(collection, key)
+            }
+            _ => Type::String,
         }
     }
 

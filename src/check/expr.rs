@@ -177,7 +177,7 @@ impl<'a> Checker<'a> {
     /// A `where` or `if` condition: must be a boolean.
     pub(crate) fn condition(&mut self, expr: &Expr, what: &str) -> Typed {
         let t = self.infer(expr, false);
-        let problem = match &t.ty {
+        let problem = match &t.ty.plain() {
             Type::Bool | Type::Any | Type::Never => None,
             Type::Optional(inner) if **inner == Type::Bool => Some(format!(
                 "compare explicitly: `{} == true`",

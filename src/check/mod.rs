@@ -11,6 +11,7 @@ mod expr;
 mod fetch;
 mod formats;
 mod functions;
+mod keys;
 mod lints;
 pub mod lookup_file;
 mod lookups;
@@ -22,6 +23,7 @@ mod scope;
 pub mod signature;
 mod sink;
 mod suggest;
+mod test_xrefs;
 mod tests_block;
 pub mod types;
 mod typing;
@@ -31,9 +33,11 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 
 pub use lookup_file::LookupData;
-pub use schema::{Fetchable, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema};
+pub use schema::{
+    Fetchable, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
+};
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};
-pub use types::{Field, ObjectType, Type};
+pub use types::{Field, KeyType, ObjectType, Type};
 
 use crate::diagnostics::{Code, Diagnostic, FileId, SourceMap};
 use crate::syntax::ast::{Item, Module};

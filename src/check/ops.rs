@@ -106,6 +106,8 @@ impl<'a> Checker<'a> {
         } else {
             (self.operand(lhs, &l.ty), self.operand(rhs, &r.ty))
         };
+        // Keys compare and combine as the strings they are.
+        let (lt, rt) = (lt.plain(), rt.plain());
         let result = match op {
             BinaryOp::And | BinaryOp::Or => {
                 for (side, ty) in [(lhs, &lt), (rhs, &rt)] {
@@ -196,7 +198,7 @@ impl<'a> Checker<'a> {
                 };
                 let p = self.infer(pattern, false);
                 if let Err((code, message, help)) =
-                    comparable(&subject_ty, &strip_nothing(&p.ty), false)
+                    comparable(&subject_ty.plain(), &strip_nothing(&p.ty).plain(), false)
                 {
                     let mut diagnostic = Diagnostic::new(code, pattern.span, message)
                         .with_label(format!("{} pattern", p.ty))

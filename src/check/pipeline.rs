@@ -30,6 +30,7 @@ impl<'a> Checker<'a> {
         base_dir: PathBuf,
     ) -> CheckedPipeline {
         let errors_before = self.error_count();
+        self.xref_reads.clear();
         let sections = self.sections(pipeline);
         let mut checked = CheckedPipeline {
             name: pipeline.name.name.clone(),

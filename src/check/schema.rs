@@ -36,6 +36,77 @@ pub struct SinkSchema {
     pub name: String,
     /// The `map to` schema this sink writes, such as `stripe.customer`.
     pub accepts: String,
+    /// The keys a record of this collection is known by, the id first: Business Central's
+    /// customers have an `id` (a GUID) and a `number`. The store keeps them all with each cross
+    /// reference, so `xref(business_central.customers.number, ...)` needs no API call.
+    pub keys: Vec<RecordKey>,
+}
+
+/// One key of a collection's records, with the shape its values take.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordKey {
+    pub name: String,
+    pub shape: KeyShape,
+}
+
+impl RecordKey {
+    pub fn new(name: impl Into<String>, shape: KeyShape) -> Self {
+        RecordKey {
+            name: name.into(),
+            shape,
+        }
+    }
+}
+
+/// What every value of a key looks like, so that a test cannot hand in one the store would
+/// never hold.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyShape {
+    /// `6b1c0000-0000-0000-0000-0000000000c1`
+    Guid,
+    /// Stripe's ids: `cus_...`, `in_...`.
+    Prefixed(&'static str),
+    /// Capsule's ids: digits.
+    Digits,
+    /// Text of at most this many characters (Business Central's numbers hold 20).
+    Text { max_length: usize },
+}
+
+impl KeyShape {
+    /// `None` when `value` fits, else what it should look like.
+    pub fn mismatch(&self, value: &str) -> Option<String> {
+        let fits = match self {
+            KeyShape::Guid => is_guid(value),
+            KeyShape::Prefixed(prefix) => value.len() > prefix.len() && value.starts_with(prefix),
+            KeyShape::Digits => !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()),
+            KeyShape::Text { max_length } => {
+                !value.is_empty() && value.chars().count() <= *max_length
+            }
+        };
+        (!fits).then(|| self.to_string())
+    }
+}
+
+impl std::fmt::Display for KeyShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyShape::Guid => f.write_str("a GUID such as 6b1c0000-0000-0000-0000-0000000000c1"),
+            KeyShape::Prefixed(prefix) => write!(f, "an id starting with `{prefix}`"),
+            KeyShape::Digits => f.write_str("a number in digits"),
+            KeyShape::Text { max_length } => {
+                write!(f, "text of 1 to {max_length} characters")
+            }
+        }
+    }
+}
+
+fn is_guid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The fields a `map to` block may set.
@@ -67,6 +138,14 @@ impl SchemaRegistry {
 
     pub fn add_target(&mut self, target: TargetSchema) {
         self.targets.insert(target.name.clone(), target);
+    }
+
+    /// The keys of `collection`'s records, the id first; empty when no sink writes it.
+    pub fn keys(&self, collection: &str) -> &[RecordKey] {
+        self.sinks
+            .get(collection)
+            .map(|sink| sink.keys.as_slice())
+            .unwrap_or_default()
     }
 
     pub fn merge(&mut self, other: SchemaRegistry) {

@@ -98,6 +98,9 @@ pub(crate) struct Checker<'a> {
     pub frame: Frame,
     pub functions: IndexMap<String, FnInfo<'a>>,
     pub global_lookups: IndexMap<String, LookupInfo>,
+    /// The `xref` names the pipeline being checked reads (`business_central.customers.number`),
+    /// so its tests' `xrefs` can be held to them.
+    pub xref_reads: Vec<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -110,6 +113,7 @@ impl<'a> Checker<'a> {
             frame: Frame::default(),
             functions: IndexMap::new(),
             global_lookups: IndexMap::new(),
+            xref_reads: Vec::new(),
         }
     }
 

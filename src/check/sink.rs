@@ -197,8 +197,9 @@ impl<'a> Checker<'a> {
                     .with_help(format!("convert with the currency: `{fix}`")),
                 );
             }
+            Err(Mismatch::Key) => self.key_mismatch(&format!("`{dotted}`"), &field.ty, &ty, value),
             Err(Mismatch::Other) => {
-                let help = match (field.ty.non_null(), ty.non_null()) {
+                let help = match (field.ty.plain().non_null(), ty.plain().non_null()) {
                     (Type::String, _) => format!("convert with `string({text})`"),
                     (Type::Int | Type::MinorUnits, Type::String) => {
                         format!("parse with `int({text})` and handle failure with `??`")

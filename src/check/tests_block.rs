@@ -87,6 +87,10 @@ impl<'a> Checker<'a> {
                 },
                 "expect_skip" | "expect_error" => self.string_entry(key, &entry.value),
                 "expect_filtered" => self.bool_entry(key, &entry.value),
+                "xrefs" => {
+                    self.object_entry(key, &entry.value);
+                    self.test_cross_references(&entry.value);
+                }
                 "now" => {
                     self.string_entry(key, &entry.value);
                     if let ExprKind::String(text) = &entry.value.kind
@@ -103,22 +107,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                _ => {
-                    let t = self.infer(&entry.value, false);
-                    if !matches!(t.ty, Type::Any | Type::Object(_)) {
-                        self.emit(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                entry.value.span,
-                                format!("`{key}` must be an object, found {}", t.ty),
-                            )
-                            .with_label("not an object")
-                            .with_help(
-                                "write an object literal `{ ... }` or `json(\"file.json\")`",
-                            ),
-                        );
-                    }
-                }
+                _ => self.object_entry(key, &entry.value),
             }
         }
         let has = |k: &str| seen.iter().any(|(s, _)| *s == k);
@@ -137,6 +126,21 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(Code::IncompleteTest, test.name.span, format!("test `{}` lacks {missing}", test.name.value))
                     .with_label("incomplete test")
                     .with_help("a test needs `input = ...` and `expect = { ... }` (or `expect_skip` / `expect_error` / `expect_filtered`)"),
+            );
+        }
+    }
+
+    fn object_entry(&mut self, key: &str, value: &Expr) {
+        let t = self.infer(value, false);
+        if !matches!(t.ty, Type::Any | Type::Object(_)) {
+            self.emit(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    value.span,
+                    format!("`{key}` must be an object, found {}", t.ty),
+                )
+                .with_label("not an object")
+                .with_help("write an object literal `{ ... }` or `json(\"file.json\")`"),
             );
         }
     }

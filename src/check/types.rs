@@ -39,6 +39,35 @@ pub enum Type {
     Union(Vec<Type>),
     /// A closure argument.
     Closure,
+    /// A string that identifies a record of one collection by one of its keys: Business
+    /// Central's customer `id` (a GUID) is not its `number`, though both are strings. A key
+    /// fits wherever a string does, but not where another collection's or another kind of key
+    /// belongs (E0516).
+    Key(Arc<KeyType>),
+}
+
+/// Which key of which collection a [`Type::Key`] holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KeyType {
+    /// `business_central.customers`
+    pub collection: String,
+    /// `number`
+    pub key: String,
+}
+
+impl KeyType {
+    pub fn new(collection: impl Into<String>, key: impl Into<String>) -> Self {
+        KeyType {
+            collection: collection.into(),
+            key: key.into(),
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.collection, self.key)
+    }
 }
 
 /// An object with known fields.
@@ -120,6 +149,21 @@ impl Type {
         Type::Object(Arc::new(object))
     }
 
+    pub fn key(collection: impl Into<String>, key: impl Into<String>) -> Type {
+        Type::Key(Arc::new(KeyType::new(collection, key)))
+    }
+
+    /// The type with every key seen as the plain string it is, for rules about strings.
+    pub fn plain(&self) -> Type {
+        match self {
+            Type::Key(_) => Type::String,
+            Type::Optional(inner) => Type::optional(inner.plain()),
+            Type::List(item) => Type::list(item.plain()),
+            Type::Union(members) => Type::Union(members.iter().map(Type::plain).collect()),
+            other => other.clone(),
+        }
+    }
+
     pub fn list(item: Type) -> Type {
         Type::List(Box::new(item))
     }
@@ -178,6 +222,7 @@ impl fmt::Display for Type {
                 Ok(())
             }
             Type::Closure => f.write_str("closure"),
+            Type::Key(key) => write!(f, "string ({key})"),
         }
     }
 }

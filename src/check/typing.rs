@@ -10,6 +10,8 @@ pub(crate) enum Mismatch {
     Null,
     /// Minor units where a decimal amount is expected (E0302 / E0303).
     MinorUnitsToDecimal,
+    /// One kind of key where another belongs (E0516): a customer's `id` for its `number`.
+    Key,
     /// Any other mismatch.
     Other,
 }
@@ -61,7 +63,13 @@ pub(crate) fn accepts(expected: &Type, actual: &Type) -> Result<(), Mismatch> {
         | (Type::Int, Type::MinorUnits)
         | (Type::MinorUnits, Type::Int) => Ok(()),
         (Type::Decimal, Type::MinorUnits) => Err(Mismatch::MinorUnitsToDecimal),
-        (Type::List(e), Type::List(a)) => accepts(e, a).map_err(|_| Mismatch::Other),
+        (Type::Key(e), Type::Key(a)) if e != a => Err(Mismatch::Key),
+        // A key is a string, and a string of unknown provenance may be any key.
+        (Type::String, Type::Key(_)) | (Type::Key(_), Type::String) => Ok(()),
+        (Type::List(e), Type::List(a)) => accepts(e, a).map_err(|m| match m {
+            Mismatch::Key => Mismatch::Key,
+            _ => Mismatch::Other,
+        }),
         (Type::Object(_), Type::Object(_)) | (Type::Lookup { .. }, Type::Lookup { .. }) => Ok(()),
         (e, a) if e == a => Ok(()),
         _ => Err(Mismatch::Other),
@@ -82,6 +90,7 @@ pub(crate) fn join(a: Type, b: Type) -> Type {
         }
         (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int) => Type::Decimal,
         (Type::Int, Type::MinorUnits) | (Type::MinorUnits, Type::Int) => Type::MinorUnits,
+        (Type::Key(_), Type::Key(_) | Type::String) | (Type::String, Type::Key(_)) => Type::String,
         (Type::List(x), Type::List(y)) => Type::list(join(*x, *y)),
         (left @ Type::Object(_), Type::Object(_)) => left,
         (Type::Union(mut members), other) | (other, Type::Union(mut members)) => {

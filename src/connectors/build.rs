@@ -5,7 +5,8 @@
 use indexmap::IndexMap;
 
 use crate::check::{
-    Field, ObjectType, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
+    Field, KeyShape, ObjectType, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
+    Type,
 };
 
 /// A property's wire type.
@@ -25,6 +26,9 @@ pub enum Kind {
     Enum(&'static [&'static str]),
     /// A nested list of objects described by another property table.
     List(&'static str, Parts),
+    /// A key of another collection's records: a document's `customerNumber` holds the
+    /// `number` of a `business_central.customers` record, not its `id`.
+    Key(&'static str, &'static str),
 }
 
 /// Who may set a property.
@@ -127,6 +131,7 @@ fn field_for(prop: &Prop, writing: bool) -> Field {
         Kind::Bool => (Type::Bool, None),
         Kind::Date => (Type::Date, None),
         Kind::Enum(values) => (Type::String, Some(values)),
+        Kind::Key(collection, key) => (Type::key(collection, key), None),
         Kind::List(item, props) => {
             let item = if writing {
                 target_type(item, props)
@@ -165,28 +170,65 @@ pub struct Entity {
     pub source: &'static str,
     pub target: &'static str,
     pub parts: Parts,
+    /// The keys its records are known by, the id first.
+    pub keys: Keys,
 }
+
+/// A collection's keys and their shapes, the id first.
+pub type Keys = &'static [(&'static str, KeyShape)];
 
 /// Adds each entity's source, target and sink to `registry`.
 pub fn add_entities(registry: &mut SchemaRegistry, entities: &[Entity], id_field: &str) {
     for entity in entities {
         registry.add_source(SourceSchema {
             name: entity.source.to_string(),
-            record: source_type(entity.target, entity.parts),
+            record: keyed(
+                source_type(entity.target, entity.parts),
+                entity.source,
+                entity.keys,
+            ),
             events: IndexMap::new(),
             id_field: id_field.to_string(),
             fetchable: Default::default(),
         });
-        registry.add_target(TargetSchema {
-            name: entity.target.to_string(),
-            record: target_type(entity.target, entity.parts),
-            stripe_metadata: false,
-        });
-        registry.add_sink(SinkSchema {
-            name: entity.source.to_string(),
-            accepts: entity.target.to_string(),
-        });
+        add_target_and_sink(
+            registry,
+            entity.source,
+            entity.target,
+            entity.parts,
+            entity.keys,
+        );
     }
+}
+
+/// `record` with each of `collection`'s own keys typed as that key, so a pipeline cannot put
+/// a customer's `id` where its `number` belongs.
+pub fn keyed(record: Type, collection: &str, keys: Keys) -> Type {
+    keys.iter().fold(record, |record, (name, _)| {
+        with_key(record, name, collection, name)
+    })
+}
+
+/// `record` with its field `field` typed as key `key` of `collection` (kept optional if it was).
+pub fn with_key(mut record: Type, field: &str, collection: &str, key: &str) -> Type {
+    if let Type::Object(object) = &mut record
+        && let Some(field) = std::sync::Arc::make_mut(object).fields.get_mut(field)
+    {
+        let ty = Type::key(collection, key);
+        field.ty = if field.ty.is_optional() {
+            Type::optional(ty)
+        } else {
+            ty
+        };
+    }
+    record
+}
+
+/// The [`RecordKey`]s of a key table.
+pub fn record_keys(keys: Keys) -> Vec<RecordKey> {
+    keys.iter()
+        .map(|(name, shape)| RecordKey::new(*name, shape.clone()))
+        .collect()
 }
 
 /// A source only (a stream nothing in ferry writes back).
@@ -199,22 +241,29 @@ pub fn add_source(
 ) {
     registry.add_source(SourceSchema {
         name: name.to_string(),
-        record: source_type(record, parts),
+        record: with_key(source_type(record, parts), id_field, name, id_field),
         events: IndexMap::new(),
         id_field: id_field.to_string(),
         fetchable: Default::default(),
     });
 }
 
-/// A map target and the sink collection that writes it.
-pub fn add_target_and_sink(registry: &mut SchemaRegistry, sink: &str, target: &str, parts: Parts) {
+/// A map target and the sink collection that writes it, whose records are known by `keys`.
+pub fn add_target_and_sink(
+    registry: &mut SchemaRegistry,
+    sink: &str,
+    target: &str,
+    parts: Parts,
+    keys: Keys,
+) {
     registry.add_target(TargetSchema {
         name: target.to_string(),
-        record: target_type(target, parts),
+        record: keyed(target_type(target, parts), sink, keys),
         stripe_metadata: false,
     });
     registry.add_sink(SinkSchema {
         name: sink.to_string(),
         accepts: target.to_string(),
+        keys: record_keys(keys),
     });
 }

@@ -580,6 +580,45 @@ fetch_all(stripe.balance_transactions, { payout_id: payout.id })
 
 Stripe's parameter is `payout`.";
 
+    UnknownRecordKey = "E0514", "unknown key of a collection",
+"`xref(connection.collection.key, id)` asks the store for one key of the record a pipeline wrote
+to the collection, such as the `number` of a Business Central customer beside its `id`. The store
+keeps the keys the collection's records are known by, and this is not one of them. The help lists
+the keys the collection has.
+
+```ferry
+customerNumber = xref(business_central.customers.code, charge.customer) ?? fail(\"not synced\")
+```
+
+Write `xref(business_central.customers.number, charge.customer)`. `xref(collection, id)` without a
+key gives the record's id.";
+
+    InvalidTestCrossReference = "E0515", "a test's cross reference the store would never hold",
+"A test's `xrefs` stand for what the store holds after the pipelines that write those collections
+have run, so they must look like it: each collection must be one a sink writes, and each id and
+key must have the shape the target gives it (Business Central ids are GUIDs and numbers hold at
+most 20 characters; Stripe customer ids start with `cus_`). A test that hands in a value the store
+would never hold passes while the real run fails.
+
+```ferry
+xrefs = { \"business_central.customers\": { \"cus_1\": \"C00010\" } }
+```
+
+Give the record's id and the keys the pipeline reads:
+`xrefs = { \"business_central.customers\": { \"cus_1\": { id: \"6b1c0000-0000-0000-0000-0000000000c1\", number: \"C00010\" } } }`.";
+
+    KeyMismatch = "E0516", "one kind of key where another belongs",
+"Ids and keys are strings, but not interchangeable: Business Central's `customerNumber` takes a
+customer's `number` (`C00010`), while `xref(business_central.customers, id)` gives its `id`, a
+GUID that Business Central refuses there. The checker knows which key each cross reference,
+fetched field and target field holds, and the help shows how to ask for the right one.
+
+```ferry
+customerNumber = xref(business_central.customers, charge.customer) ?? fail(\"not synced\")
+```
+
+Ask the store for the number: `xref(business_central.customers.number, charge.customer)`.";
+
     // E06xx project file
     ProjectYamlMalformed = "E0600", "project file is not valid YAML",
 "`ferry.yaml` could not be read as YAML, or is empty. The label shows where the parser stopped;

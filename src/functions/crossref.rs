@@ -19,11 +19,14 @@ pub fn specs() -> Vec<FunctionSpec> {
             Fallibility::Fallible("no cross reference is stored for the id (not synced yet)"),
         ),
         family: "crossref",
-        doc: "The target system's id for a record that a `cross_reference` sink has synced: \
-              `xref(stripe.customers, charge.customer)` gives the Business Central customer \
-              number stored when that customer was written. The collection is written as a bare \
-              dotted name; an int id is used as its text. It fails when nothing is stored yet, so \
-              write `?? fail(\"customer not synced yet\")` to retry the record later.",
+        doc: "The record a `cross_reference` sink wrote for an id: \
+              `xref(business_central.customers, charge.customer)` gives the id (a GUID) of the \
+              Business Central customer written for that Stripe customer, and \
+              `xref(business_central.customers.number, charge.customer)` its number, one of the \
+              keys the store keeps beside the id. The result is typed as that key, so it cannot \
+              be put where another key belongs (E0516). The id may come from either side of the \
+              link; an int id is used as its text. It fails when nothing is stored yet, so write \
+              `?? fail(\"customer not synced yet\")` to retry the record later.",
         examples: &[
             Example {
                 call: r#"xref(stripe.customers, "cus_unknown")"#,
@@ -49,9 +52,13 @@ fn xref(args: &mut CallArgs) -> Outcome {
             )));
         }
     };
-    args.context
-        .cross_references
-        .target_id(collection, &id)
+    let links = args.context.cross_references;
+    // `connection.collection` reads the id; `connection.collection.key` one of its keys.
+    let found = match collection.match_indices('.').nth(1) {
+        Some((dot, _)) => links.target_key(&collection[..dot], &collection[dot + 1..], &id),
+        None => links.target_id(collection, &id),
+    };
+    found
         .map(Value::string)
         .ok_or_else(|| failed(format!("no cross reference for {id} in {collection}")))
 }

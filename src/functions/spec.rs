@@ -40,7 +40,10 @@ pub struct CallContext<'a> {
 }
 
 pub trait CrossReferences: Sync {
+    /// The id, in `collection`, of the record linked with `source_id`.
     fn target_id(&self, collection: &str, source_id: &str) -> Option<String>;
+    /// Key `key` (`number`) of that record, as the target gave it when it was written.
+    fn target_key(&self, collection: &str, key: &str, source_id: &str) -> Option<String>;
 }
 
 /// No store: every cross reference misses.
@@ -48,6 +51,10 @@ pub struct NoCrossReferences;
 
 impl CrossReferences for NoCrossReferences {
     fn target_id(&self, _collection: &str, _source_id: &str) -> Option<String> {
+        None
+    }
+
+    fn target_key(&self, _collection: &str, _key: &str, _source_id: &str) -> Option<String> {
         None
     }
 }

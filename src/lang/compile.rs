@@ -20,6 +20,9 @@ pub struct CompileOptions {
     pub lookups: IndexMap<String, LookupData>,
     /// Folder of the pipeline file.
     pub base_dir: PathBuf,
+    /// Collection -> the name of its id key (`syspro.customers` -> `Customer`), so that
+    /// `xref(syspro.customers.Customer, id)` reads the link's id like `xref(syspro.customers, id)`.
+    pub id_keys: HashMap<String, String>,
 }
 
 /// A pipeline ready to map records.
@@ -67,6 +70,7 @@ pub fn compile(
         locals: Vec::new(),
         in_function: false,
         xref_collections: Vec::new(),
+        id_keys: options.id_keys,
     };
     let mut program = CompiledPipeline {
         name: pipeline.name.name.clone(),
@@ -202,6 +206,7 @@ struct Compiler {
     locals: Vec<String>,
     in_function: bool,
     xref_collections: Vec<String>,
+    id_keys: HashMap<String, String>,
 }
 
 fn unknown(span: Span, what: &str, name: &str) -> Diagnostic {
@@ -567,9 +572,15 @@ impl Compiler {
                     && index == 0
                     && let Some(name) = arg.value.dotted_name()
                 {
-                    if function.name == "xref" && !self.xref_collections.contains(&name) {
-                        self.xref_collections.push(name.clone());
-                    }
+                    let name = if function.name == "xref" {
+                        let (collection, name) = self.xref_name(name);
+                        if !self.xref_collections.contains(&collection) {
+                            self.xref_collections.push(collection);
+                        }
+                        name
+                    } else {
+                        name
+                    };
                     values.push(Node::Const(Value::string(name)));
                 } else {
                     values.push(self.expr(&arg.value)?);
@@ -582,6 +593,23 @@ impl Compiler {
             closure,
             span,
         })
+    }
+}
+
+impl Compiler {
+    /// The collection an `xref` name reads, and the name the call is given: a collection
+    /// (its id) or `collection.key`. A name that spells out the id key is the collection.
+    fn xref_name(&self, name: String) -> (String, String) {
+        if let Some((collection, key)) = name.rsplit_once('.')
+            && collection.contains('.')
+        {
+            return if self.id_keys.get(collection).is_some_and(|id| id == key) {
+                (collection.to_string(), collection.to_string())
+            } else {
+                (collection.to_string(), name.clone())
+            };
+        }
+        (name.clone(), name)
     }
 }
 

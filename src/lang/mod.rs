@@ -20,5 +20,5 @@ pub use json_projected::parse_record_projected;
 pub use outcome::{Outcome, RecordError, RunEnv};
 pub use projection::Projection;
 pub use run::{ExpressionError, eval_expression, eval_text};
-pub use testing::{MapCrossReferences, TestReport, run_test};
+pub use testing::{MapCrossReferences, TestLink, TestReport, run_test};
 pub use value::{Map, Value};

@@ -241,6 +241,7 @@ pub fn eval_expression(
         timezone: context.timezone.cloned(),
         lookups: IndexMap::new(),
         base_dir: context.base_dir.to_path_buf(),
+        id_keys: Default::default(),
     };
     let program =
         super::compile(&[], &pipeline, options).map_err(|d| ExpressionError::Compile(d.message))?;

@@ -31,13 +31,42 @@ impl std::fmt::Display for TestFailure {
     }
 }
 
-/// Cross references given by a test's `xrefs = { "collection": { "source id": "target id" } }`.
+/// Cross references given by a test's `xrefs`: `{ "collection": { "source id": link } }`, where a
+/// link is the target id as text, or an object of the target record's keys with its id:
+/// `{ id: "6b1c...", number: "C00010" }`. The checker (E0515) makes sure they look like what
+/// the store would hold.
 #[derive(Default)]
-pub struct MapCrossReferences(pub HashMap<String, HashMap<String, String>>);
+pub struct MapCrossReferences(pub HashMap<String, HashMap<String, TestLink>>);
+
+/// One link of a test: the target id, and the record's other keys by name.
+#[derive(Default, Clone)]
+pub struct TestLink {
+    pub id: Option<String>,
+    pub keys: HashMap<String, String>,
+}
+
+impl TestLink {
+    /// A link known by its target id alone.
+    pub fn id(id: impl Into<String>) -> Self {
+        TestLink {
+            id: Some(id.into()),
+            keys: HashMap::new(),
+        }
+    }
+}
 
 impl CrossReferences for MapCrossReferences {
     fn target_id(&self, collection: &str, source_id: &str) -> Option<String> {
-        self.0.get(collection)?.get(source_id).cloned()
+        self.0.get(collection)?.get(source_id)?.id.clone()
+    }
+
+    fn target_key(&self, collection: &str, key: &str, source_id: &str) -> Option<String> {
+        self.0
+            .get(collection)?
+            .get(source_id)?
+            .keys
+            .get(key)
+            .cloned()
     }
 }
 
@@ -53,10 +82,31 @@ impl MapCrossReferences {
             };
             let mut map = HashMap::new();
             for (source, target) in ids.iter() {
-                let target = target
-                    .as_str()
-                    .ok_or_else(|| format!("`xrefs.{collection}.{source}` must be a string"))?;
-                map.insert(source.clone(), target.to_string());
+                let link = match target {
+                    Value::String(id) => TestLink {
+                        id: Some(id.to_string()),
+                        keys: HashMap::new(),
+                    },
+                    Value::Object(keys) => {
+                        let mut link = TestLink::default();
+                        for (name, value) in keys.iter() {
+                            let value = value.as_str().ok_or_else(|| {
+                                format!("`xrefs.{collection}.{source}.{name}` must be a string")
+                            })?;
+                            if name == "id" {
+                                link.id = Some(value.to_string());
+                            }
+                            link.keys.insert(name.clone(), value.to_string());
+                        }
+                        link
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`xrefs.{collection}.{source}` must be the target id, or an object of its keys"
+                        ));
+                    }
+                };
+                map.insert(source.clone(), link);
             }
             all.insert(collection.clone(), map);
         }

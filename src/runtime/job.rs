@@ -59,6 +59,9 @@ pub struct Step {
     pub link: LinkSpec,
     /// Post each document once written (`post`).
     pub post: bool,
+    /// The keys the sink's records are known by, the id first; the others are stored with
+    /// each cross reference.
+    pub keys: Vec<String>,
 }
 
 pub struct Job {
@@ -120,6 +123,11 @@ impl Job {
                 match_keys: step.match_keys.clone(),
                 link,
                 post: step.post,
+                keys: crate::connectors::schemas()
+                    .keys(&step.sink)
+                    .iter()
+                    .map(|key| key.name.clone())
+                    .collect(),
             });
         }
         if steps.is_empty() {

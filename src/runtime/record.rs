@@ -11,14 +11,14 @@ use super::journal;
 use super::related::Fetched;
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
-use crate::connectors::{Connector, ConnectorError, SourceRecord};
+use crate::connectors::{Connector, ConnectorError, SourceRecord, TargetRecord};
 use crate::diagnostics::Code;
 use crate::functions::spec::CrossReferences;
 use crate::lang::Outcome;
 use crate::lang::json_value::{from_json_projected, to_json};
 use crate::store::{
     AuditEntry, CrossReference, CrossReferenceSnapshot, FinishedEvents, IdempotencyRecord,
-    NewDeadLetter, Operation, SettledWrites,
+    NewDeadLetter, Operation, SettledWrites, TargetKeys,
 };
 
 /// What became of one record.
@@ -251,9 +251,13 @@ impl Runner {
                     };
                 if dry_run {
                     let target = match &plan {
-                        Plan::Create { .. } => "(to be created)".to_string(),
+                        Plan::Create { .. } => TargetRecord {
+                            id: "(to be created)".to_string(),
+                            data: Value::Null,
+                            etag: None,
+                        },
                         Plan::Update { current, .. } | Plan::Unchanged { current } => {
-                            current.id.clone()
+                            current.clone()
                         }
                     };
                     made.push(link(step, &link_id, &target));
@@ -385,15 +389,39 @@ impl CrossReferences for Overlay<'_> {
             .target_id(collection, id)
             .or_else(|| self.stored.target_id(collection, id))
     }
+
+    fn target_key(&self, collection: &str, key: &str, id: &str) -> Option<String> {
+        self.made
+            .target_key(collection, key, id)
+            .or_else(|| self.stored.target_key(collection, key, id))
+    }
 }
 
-fn link(step: &Step, link_id: &str, target_id: &str) -> CrossReference {
+fn link(step: &Step, link_id: &str, target: &TargetRecord) -> CrossReference {
     CrossReference::new(
         step.link.collection.clone(),
         link_id.to_string(),
         step.sink.collection(),
-        target_id.to_string(),
+        target.id.clone(),
     )
+    .with_keys(target_keys(step, &target.data))
+}
+
+/// The keys of the sink's records besides the id, as the target gave them: what
+/// `xref(collection.key, id)` reads without asking the target again.
+fn target_keys(step: &Step, data: &Value) -> TargetKeys {
+    step.keys
+        .iter()
+        .skip(1)
+        .filter_map(|key| {
+            let value = match data.get(key)? {
+                Value::String(text) if !text.is_empty() => text.clone(),
+                Value::Number(number) => number.to_string(),
+                _ => return None,
+            };
+            Some((key.clone(), value))
+        })
+        .collect()
 }
 
 /// A delivered sink record's link and audit entries: first those of `lost` writes (sent before
@@ -406,7 +434,7 @@ pub(super) fn written(
     lost: &[IdempotencyRecord],
     settles: bool,
 ) -> Written {
-    let link = link(step, &link_id, &delivered.target.id);
+    let link = link(step, &link_id, &delivered.target);
     let entry = |operation, fields_changed, at| AuditEntry {
         pipeline: job.name.clone(),
         pipeline_version: job.version.clone(),

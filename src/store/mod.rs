@@ -37,7 +37,7 @@ pub use inbox::{
 };
 pub use records::{
     AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
-    DeadLetterFilter, IdempotencyRecord, Operation, SettledWrites, pipeline_version,
+    DeadLetterFilter, IdempotencyRecord, Operation, SettledWrites, TargetKeys, pipeline_version,
 };
 pub use snapshot::CrossReferenceSnapshot;
 pub use writer::Finished;

@@ -11,7 +11,12 @@ pub struct CrossReference {
     pub source_id: String,
     pub target_collection: String,
     pub target_id: String,
+    /// The target record's keys besides its id, as the target gave them (`number`).
+    pub target_keys: TargetKeys,
 }
+
+/// Key name -> value, in name order.
+pub type TargetKeys = std::collections::BTreeMap<String, String>;
 
 impl CrossReference {
     pub fn new(
@@ -25,8 +30,25 @@ impl CrossReference {
             source_id: source_id.into(),
             target_collection: target_collection.into(),
             target_id: target_id.into(),
+            target_keys: TargetKeys::new(),
         }
     }
+
+    pub fn with_keys(mut self, keys: TargetKeys) -> Self {
+        self.target_keys = keys;
+        self
+    }
+
+    /// The keys as the store writes them: a JSON object.
+    pub fn keys_json(&self) -> String {
+        serde_json::to_string(&self.target_keys).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// Keys read back from the store; a malformed column reads as no keys (they come back with the
+/// record's next delivery).
+pub fn keys_from_json(text: &str) -> TargetKeys {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// A write remembered under its `Idempotency-Key`, so a retry after a crash sends the same key

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use super::CrossReference;
+use super::records::TargetKeys;
 use crate::functions::spec::CrossReferences;
 
 /// The links into some target collections, readable both ways without the database.
@@ -21,6 +22,8 @@ pub struct CrossReferenceSnapshot {
     forward: HashMap<String, HashMap<String, String>>,
     /// target collection -> target id -> source id
     backward: HashMap<String, HashMap<String, String>>,
+    /// target collection -> target id -> the record's other keys
+    keys: HashMap<String, HashMap<String, TargetKeys>>,
     /// (target collection, link id) -> target id, or None where the record has no link yet.
     page_links: HashMap<(String, String), Option<String>>,
 }
@@ -35,6 +38,13 @@ impl CrossReferenceSnapshot {
                 .entry(link.target_collection.clone())
                 .or_default()
                 .insert(link.source_id.clone(), link.target_id.clone());
+            if !link.target_keys.is_empty() {
+                snapshot
+                    .keys
+                    .entry(link.target_collection.clone())
+                    .or_default()
+                    .insert(link.target_id.clone(), link.target_keys);
+            }
             snapshot
                 .backward
                 .entry(link.target_collection)
@@ -86,5 +96,14 @@ impl CrossReferences for CrossReferenceSnapshot {
         let forward = self.forward.get(collection).and_then(|ids| ids.get(id));
         let backward = || self.backward.get(collection).and_then(|ids| ids.get(id));
         forward.or_else(backward).cloned()
+    }
+
+    fn target_key(&self, collection: &str, key: &str, id: &str) -> Option<String> {
+        let target_id = self.target_id(collection, id)?;
+        self.keys
+            .get(collection)?
+            .get(&target_id)?
+            .get(key)
+            .cloned()
     }
 }

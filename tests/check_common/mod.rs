@@ -4,8 +4,9 @@
 use std::cell::Cell;
 
 use ferry::check::{
-    ArgInfo, Checked, Environment, Fallibility, Field, FunctionTable, ObjectType, ParamSig,
-    SchemaRegistry, Signature, SinkSchema, SourceSchema, TargetSchema, Type, check,
+    ArgInfo, Checked, Environment, Fallibility, Field, FunctionTable, KeyShape, ObjectType,
+    ParamSig, RecordKey, SchemaRegistry, Signature, SinkSchema, SourceSchema, TargetSchema, Type,
+    check,
 };
 use ferry::diagnostics::{FileId, SourceMap, Span};
 use ferry::syntax::ast::*;
@@ -367,10 +368,12 @@ pub fn schemas() -> SchemaRegistry {
     registry.add_sink(SinkSchema {
         name: "stripe.customers".into(),
         accepts: "stripe.customer".into(),
+        keys: vec![RecordKey::new("id", KeyShape::Prefixed("cus_"))],
     });
     registry.add_sink(SinkSchema {
         name: "business_central.salesOrders".into(),
         accepts: "business_central.salesOrder".into(),
+        keys: vec![RecordKey::new("id", KeyShape::Guid)],
     });
     registry
 }

@@ -17,6 +17,13 @@ impl CrossReferences for Xrefs {
             .get(&(collection.to_string(), source_id.to_string()))
             .cloned()
     }
+
+    /// Keys are given as `collection.key`: `("business_central.customers.number", "cus_1")`.
+    fn target_key(&self, collection: &str, key: &str, source_id: &str) -> Option<String> {
+        self.0
+            .get(&(format!("{collection}.{key}"), source_id.to_string()))
+            .cloned()
+    }
 }
 
 pub struct Setup {

@@ -35,6 +35,7 @@ pub fn compile_in(text: &str, base_dir: &Path) -> CompiledPipeline {
         timezone: Some(jiff::tz::TimeZone::get("Australia/Sydney").unwrap()),
         lookups: Default::default(),
         base_dir: base_dir.to_path_buf(),
+        id_keys: Default::default(),
     };
     ferry::lang::compile(std::slice::from_ref(&module), pipeline(&module), options)
         .unwrap_or_else(|d| panic!("does not compile: {}", d.message))

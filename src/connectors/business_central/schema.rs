@@ -2,11 +2,12 @@
 //! (dev-itpro/api-reference/v2.0/resources). Read-only properties (ids, server-assigned numbers,
 //! totals, status, lastModifiedDateTime) are left out of the map targets.
 
+use crate::check::KeyShape::{Guid, Text};
 use crate::check::SchemaRegistry;
 use crate::connectors::build::Kind::{
-    Bool, Date, DateTimeString, Decimal, Enum, Id, Int, List, String as Str,
+    Bool, Date, DateTimeString, Decimal, Enum, Id, Int, Key, List, String as Str,
 };
-use crate::connectors::build::{Entity, Prop, add_entities, req, ro, rw};
+use crate::connectors::build::{Entity, Keys, Prop, add_entities, req, ro, rw};
 
 use super::lines::{SALES_CREDIT_MEMO_LINE, SALES_INVOICE_LINE, SALES_ORDER_LINE};
 
@@ -20,6 +21,13 @@ pub const ACCOUNT_TYPES: &[&str] = &[
     "IC Partner",
     "Employee",
 ];
+const CUSTOMERS: &str = "business_central.customers";
+const SALES_INVOICES: &str = "business_central.salesInvoices";
+
+/// Most records are known by their `id` (a GUID) and by a `number` from a number series: Code[20].
+const ID_AND_NUMBER: Keys = &[("id", Guid), ("number", Text { max_length: 20 })];
+const ID_ONLY: Keys = &[("id", Guid)];
+
 const CUSTOMER_BLOCKED: &[&str] = &[" ", "Ship", "Invoice", "All"];
 const CUSTOMER_TYPES: &[&str] = &["Company", "Person"];
 const ITEM_TYPES: &[&str] = &["Inventory", "Service", "Non-Inventory"];
@@ -95,11 +103,11 @@ const DOCUMENT: [Prop; 36] = [
     ro("number", Str),
     rw("externalDocumentNumber", Str),
     rw("postingDate", Date),
-    rw("customerId", Id),
+    rw("customerId", Key(CUSTOMERS, "id")),
     ro("customerName", Str),
     rw("billToName", Str),
-    rw("billToCustomerId", Id),
-    rw("billToCustomerNumber", Str),
+    rw("billToCustomerId", Key(CUSTOMERS, "id")),
+    rw("billToCustomerNumber", Key(CUSTOMERS, "number")),
     rw("shipToName", Str),
     rw("shipToContact", Str),
     rw("sellToAddressLine1", Str),
@@ -140,7 +148,7 @@ const SHIP_TO: [Prop; 6] = [
 ];
 
 const SALES_ORDER: &[Prop] = &[
-    req("customerNumber", Str).doc("The customer to sell to."),
+    req("customerNumber", Key(CUSTOMERS, "number")).doc("The customer to sell to."),
     rw("orderDate", Date),
     rw("shipmentMethodId", Id),
     rw("partialShipping", Bool),
@@ -156,7 +164,7 @@ const SALES_ORDER: &[Prop] = &[
 ];
 
 const SALES_INVOICE: &[Prop] = &[
-    req("customerNumber", Str).doc("The customer to invoice."),
+    req("customerNumber", Key(CUSTOMERS, "number")).doc("The customer to invoice."),
     rw("invoiceDate", Date),
     rw("dueDate", Date),
     rw("customerPurchaseOrderReference", Str),
@@ -174,11 +182,11 @@ const SALES_INVOICE: &[Prop] = &[
 ];
 
 const SALES_CREDIT_MEMO: &[Prop] = &[
-    req("customerNumber", Str).doc("The customer to credit."),
+    req("customerNumber", Key(CUSTOMERS, "number")).doc("The customer to credit."),
     rw("creditMemoDate", Date),
     rw("dueDate", Date),
-    rw("invoiceId", Id).doc("The invoice this credit memo corrects."),
-    rw("invoiceNumber", Str),
+    rw("invoiceId", Key(SALES_INVOICES, "id")).doc("The invoice this credit memo corrects."),
+    rw("invoiceNumber", Key(SALES_INVOICES, "number")),
     rw("customerReturnReasonId", Id),
     ro("status", Enum(INVOICE_STATUS)),
     rw("phoneNumber", Str),
@@ -197,14 +205,14 @@ const CUSTOMER_PAYMENT: &[Prop] = &[
     rw("journalId", Id),
     ro("journalDisplayName", Str),
     rw("lineNumber", Int),
-    rw("customerId", Id),
-    req("customerNumber", Str),
+    rw("customerId", Key(CUSTOMERS, "id")),
+    req("customerNumber", Key(CUSTOMERS, "number")),
     rw("postingDate", Date),
     rw("documentNumber", Str),
     rw("externalDocumentNumber", Str),
     req("amount", Decimal).doc("The total amount paid, including VAT."),
-    rw("appliesToInvoiceId", Id),
-    rw("appliesToInvoiceNumber", Str),
+    rw("appliesToInvoiceId", Key(SALES_INVOICES, "id")),
+    rw("appliesToInvoiceNumber", Key(SALES_INVOICES, "number")),
     rw("description", Str),
     rw("comment", Str),
     ro("lastModifiedDateTime", DateTimeString),
@@ -233,39 +241,46 @@ const JOURNAL_LINE: &[Prop] = &[
 
 const ENTITIES: &[Entity] = &[
     Entity {
-        source: "business_central.customers",
+        source: CUSTOMERS,
         target: "business_central.customer",
         parts: &[CUSTOMER],
+        keys: ID_AND_NUMBER,
     },
     Entity {
         source: "business_central.items",
         target: "business_central.item",
         parts: &[ITEM],
+        keys: ID_AND_NUMBER,
     },
     Entity {
         source: "business_central.salesOrders",
         target: "business_central.salesOrder",
         parts: &[&DOCUMENT, &SHIP_TO, SALES_ORDER],
+        keys: ID_AND_NUMBER,
     },
     Entity {
-        source: "business_central.salesInvoices",
+        source: SALES_INVOICES,
         target: "business_central.salesInvoice",
         parts: &[&DOCUMENT, &SHIP_TO, SALES_INVOICE],
+        keys: ID_AND_NUMBER,
     },
     Entity {
         source: "business_central.salesCreditMemos",
         target: "business_central.salesCreditMemo",
         parts: &[&DOCUMENT, SALES_CREDIT_MEMO],
+        keys: ID_AND_NUMBER,
     },
     Entity {
         source: "business_central.customerPayments",
         target: "business_central.customerPayment",
         parts: &[CUSTOMER_PAYMENT],
+        keys: ID_ONLY,
     },
     Entity {
         source: "business_central.journalLines",
         target: "business_central.journalLine",
         parts: &[JOURNAL_LINE],
+        keys: ID_ONLY,
     },
 ];
 

@@ -3,7 +3,9 @@
 
 use indexmap::IndexMap;
 
-use crate::check::{Field, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type};
+use crate::check::{
+    Field, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
+};
 
 use super::super::build::{object, opt};
 
@@ -29,6 +31,7 @@ pub fn schemas() -> SchemaRegistry {
     registry.add_sink(SinkSchema {
         name: "capsule.parties".into(),
         accepts: "capsule.party".into(),
+        keys: vec![RecordKey::new("id", KeyShape::Digits)],
     });
     registry
 }

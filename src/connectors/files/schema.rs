@@ -3,7 +3,9 @@
 
 use indexmap::IndexMap;
 
-use crate::check::{ObjectType, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type};
+use crate::check::{
+    KeyShape, ObjectType, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
+};
 
 pub const RECORD_TARGET: &str = "file.record";
 
@@ -20,6 +22,8 @@ pub fn schemas() -> SchemaRegistry {
         registry.add_sink(SinkSchema {
             name: name.into(),
             accepts: RECORD_TARGET.into(),
+            // A line of a file is known by the link id ferry writes it under.
+            keys: vec![RecordKey::new("id", KeyShape::Text { max_length: 1000 })],
         });
     }
     registry.add_target(TargetSchema {

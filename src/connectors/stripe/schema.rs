@@ -5,8 +5,10 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::check::{
-    Fetchable, Field, ObjectType, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
+    Fetchable, Field, KeyShape, ObjectType, RecordKey, SchemaRegistry, SinkSchema, SourceSchema,
+    TargetSchema, Type,
 };
+use crate::connectors::build::with_key;
 
 use super::convert::{self, TableError};
 use super::table::{self, Table};
@@ -49,12 +51,39 @@ const SOURCES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// Map target -> the create endpoint's parameters, and the sink collection writing it.
-const TARGETS: &[(&str, &str, &str)] = &[
-    ("stripe.customer", "customer_create", "stripe.customers"),
-    ("stripe.product", "product_create", "stripe.products"),
-    ("stripe.price", "price_create", "stripe.prices"),
-    ("stripe.invoice", "invoice_create", "stripe.invoices"),
+/// Map target -> the create endpoint's parameters, the sink collection writing it, and the
+/// shape of its ids (a product's id may be chosen by the caller).
+const TARGETS: &[(&str, &str, &str, KeyShape)] = &[
+    (
+        "stripe.customer",
+        "customer_create",
+        "stripe.customers",
+        KeyShape::Prefixed("cus_"),
+    ),
+    (
+        "stripe.product",
+        "product_create",
+        "stripe.products",
+        KeyShape::Text { max_length: 255 },
+    ),
+    (
+        "stripe.price",
+        "price_create",
+        "stripe.prices",
+        KeyShape::Prefixed("price_"),
+    ),
+    (
+        "stripe.invoice",
+        "invoice_create",
+        "stripe.invoices",
+        KeyShape::Prefixed("in_"),
+    ),
+];
+
+/// Target fields that hold the id of another Stripe record.
+const TARGET_REFERENCES: &[(&str, &str, &str)] = &[
+    ("stripe.invoice", "customer", "stripe.customers"),
+    ("stripe.price", "product", "stripe.products"),
 ];
 
 /// Every Stripe schema, or what is wrong with the embedded table.
@@ -75,16 +104,20 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
         });
     }
     registry.add_source(events_source(table, &mut roots)?);
-    for (target, request, sink) in TARGETS {
-        let record = convert::object(&table.requests, request)?;
+    for (target, request, sink, shape) in TARGETS {
+        let mut record = renamed(convert::object(&table.requests, request)?, target);
+        for (_, field, collection) in TARGET_REFERENCES.iter().filter(|r| r.0 == *target) {
+            record = with_key(record, field, collection, "id");
+        }
         registry.add_target(TargetSchema {
             name: target.to_string(),
-            record: renamed(record, target),
+            record,
             stripe_metadata: true,
         });
         registry.add_sink(SinkSchema {
             name: sink.to_string(),
             accepts: target.to_string(),
+            keys: vec![RecordKey::new("id", shape.clone())],
         });
     }
     Ok(registry)
@@ -124,7 +157,11 @@ impl Roots {
         if let Some(ty) = self.0.get(name) {
             return Ok(ty.clone());
         }
-        let ty = convert::object(&table.objects, name)?;
+        let mut ty = convert::object(&table.objects, name)?;
+        // An object's own id is a key of the collection that lists it.
+        if let Some((collection, ..)) = SOURCES.iter().find(|source| source.1 == name) {
+            ty = with_key(ty, "id", collection, "id");
+        }
         self.0.insert(name.to_string(), ty.clone());
         Ok(ty)
     }

@@ -3,9 +3,12 @@
 //! shared/reference/apis.md) and are kept here, in one table per document, so they are easy to
 //! correct.
 
+use crate::check::KeyShape::Text;
 use crate::check::SchemaRegistry;
-use crate::connectors::build::Kind::{Date, Decimal, Enum, List, String as Str};
-use crate::connectors::build::{Parts, Prop, add_source, add_target_and_sink, req, ro, rw};
+use crate::connectors::build::Kind::{Date, Decimal, Enum, Key, List, String as Str};
+use crate::connectors::build::{Keys, Parts, Prop, add_source, add_target_and_sink, req, ro, rw};
+
+const CUSTOMERS: &str = "syspro.customers";
 
 /// Sales order line (SORTOI StockLine).
 pub(super) const ORDER_LINE: &[Prop] = &[
@@ -25,7 +28,7 @@ pub(super) const ORDER_LINE: &[Prop] = &[
 /// Sales order import (SORTOI).
 pub(super) const SALES_ORDER: &[Prop] = &[
     req("CustomerPoNumber", Str),
-    req("Customer", Str),
+    req("Customer", Key(CUSTOMERS, "Customer")),
     rw("OrderDate", Date),
     rw("RequestedShipDate", Date),
     rw("Currency", Str),
@@ -74,7 +77,7 @@ const ITEM: &[Prop] = &[
 
 /// AR credit note.
 const AR_CREDIT_MEMO: &[Prop] = &[
-    req("Customer", Str),
+    req("Customer", Key(CUSTOMERS, "Customer")),
     rw("Invoice", Str).doc("The credit note number; assigned when left out."),
     rw("InvoiceDate", Date),
     rw("Reference", Str),
@@ -96,7 +99,7 @@ const GL_JOURNAL_LINE: &[Prop] = &[
 
 /// AR payment (ARSTPY).
 const AR_PAYMENT: &[Prop] = &[
-    req("Customer", Str),
+    req("Customer", Key(CUSTOMERS, "Customer")),
     req("PaymentDate", Date),
     req("PaymentValue", Decimal),
     rw("Reference", Str),
@@ -109,7 +112,7 @@ pub fn schemas() -> SchemaRegistry {
     let mut registry = SchemaRegistry::default();
     add_source(
         &mut registry,
-        "syspro.customers",
+        CUSTOMERS,
         "syspro.customer",
         &[CUSTOMER],
         "Customer",
@@ -121,23 +124,43 @@ pub fn schemas() -> SchemaRegistry {
         &[ITEM],
         "StockCode",
     );
-    let targets: [(&str, &str, Parts); 5] = [
-        ("syspro.salesOrders", "syspro.salesOrder", &[SALES_ORDER]),
-        ("syspro.customers", "syspro.customer", &[CUSTOMER]),
+    // Syspro's keys are codes of fixed widths: a customer is Customer (15 characters), a
+    // sales order SalesOrder (20), an AR invoice or credit note Invoice (20); journal and
+    // payment entries are known by the reference ferry gives them.
+    let targets: [(&str, &str, Parts, Keys); 5] = [
+        (
+            "syspro.salesOrders",
+            "syspro.salesOrder",
+            &[SALES_ORDER],
+            &[("SalesOrder", Text { max_length: 20 })],
+        ),
+        (
+            CUSTOMERS,
+            "syspro.customer",
+            &[CUSTOMER],
+            &[("Customer", Text { max_length: 15 })],
+        ),
         (
             "syspro.arCreditMemos",
             "syspro.arCreditMemo",
             &[AR_CREDIT_MEMO],
+            &[("Invoice", Text { max_length: 20 })],
         ),
         (
             "syspro.glJournalLines",
             "syspro.glJournalLine",
             &[GL_JOURNAL_LINE],
+            &[("Reference", Text { max_length: 50 })],
         ),
-        ("syspro.arPayments", "syspro.arPayment", &[AR_PAYMENT]),
+        (
+            "syspro.arPayments",
+            "syspro.arPayment",
+            &[AR_PAYMENT],
+            &[("Reference", Text { max_length: 50 })],
+        ),
     ];
-    for (sink, target, parts) in targets {
-        add_target_and_sink(&mut registry, sink, target, parts);
+    for (sink, target, parts, keys) in targets {
+        add_target_and_sink(&mut registry, sink, target, parts, keys);
     }
     registry
 }

@@ -5,21 +5,24 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteConnection;
 
 use super::millis;
+use crate::store::records::keys_from_json;
 use crate::store::{CrossReference, StoreError};
 
 pub async fn put(conn: &mut SqliteConnection, link: &CrossReference) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO cross_references
-             (source_collection, source_id, target_collection, target_id, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+             (source_collection, source_id, target_collection, target_id, updated_at, target_keys)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (source_collection, source_id, target_collection) DO UPDATE
-         SET target_id = excluded.target_id, updated_at = excluded.updated_at",
+         SET target_id = excluded.target_id, updated_at = excluded.updated_at,
+             target_keys = excluded.target_keys",
     )
     .bind(&link.source_collection)
     .bind(&link.source_id)
     .bind(&link.target_collection)
     .bind(&link.target_id)
     .bind(millis(Timestamp::now()))
+    .bind(link.keys_json())
     .execute(conn)
     .await?;
     Ok(())
@@ -112,7 +115,7 @@ pub async fn into_collection(
     target_collection: &str,
 ) -> Result<Vec<CrossReference>, StoreError> {
     let rows = sqlx::query(
-        "SELECT source_collection, source_id, target_collection, target_id
+        "SELECT source_collection, source_id, target_collection, target_id, target_keys
          FROM cross_references WHERE target_collection = ?1
          ORDER BY updated_at, rowid",
     )
@@ -126,6 +129,7 @@ pub async fn into_collection(
                 source_id: row.try_get(1)?,
                 target_collection: row.try_get(2)?,
                 target_id: row.try_get(3)?,
+                target_keys: keys_from_json(row.try_get(4)?),
             })
         })
         .collect()

@@ -44,11 +44,13 @@ pub async fn write(
     for links in writes.cross_references.chunks(ROWS) {
         let mut query = statement(
             "INSERT INTO cross_references
-                 (source_collection, source_id, target_collection, target_id, updated_at) VALUES",
+                 (source_collection, source_id, target_collection, target_id, updated_at,
+                  target_keys) VALUES",
             links.len(),
-            5,
+            6,
             "ON CONFLICT (source_collection, source_id, target_collection) DO UPDATE
-             SET target_id = excluded.target_id, updated_at = excluded.updated_at",
+             SET target_id = excluded.target_id, updated_at = excluded.updated_at,
+                 target_keys = excluded.target_keys",
         );
         for link in links {
             query = query
@@ -56,7 +58,8 @@ pub async fn write(
                 .bind(&link.source_id)
                 .bind(&link.target_collection)
                 .bind(&link.target_id)
-                .bind(now);
+                .bind(now)
+                .bind(link.keys_json());
         }
         query.execute(&mut *conn).await?;
     }

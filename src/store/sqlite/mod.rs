@@ -125,6 +125,11 @@ fn migrator() -> Migrator {
             "writes_in_flight",
             include_str!("../migrations/sqlite/0005_writes_in_flight.sql"),
         ),
+        migration(
+            6,
+            "cross_reference_keys",
+            include_str!("../migrations/sqlite/0006_cross_reference_keys.sql"),
+        ),
     ];
     Migrator::with_migrations(migrations)
 }
