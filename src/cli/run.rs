@@ -50,6 +50,10 @@ pub struct Args {
     /// Records delivered at once.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+    /// When another run of a pipeline holds it on this store, wait for that run to end
+    /// instead of refusing.
+    #[arg(long)]
+    wait: bool,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
 }
@@ -83,6 +87,7 @@ async fn run_async(args: Args) -> u8 {
         dry_run: args.dry_run,
         page_size: args.page_size.max(1),
         concurrency: args.concurrency.max(1),
+        wait_for_lock: args.wait,
     };
     let mut code = exit::OK;
     let mut first = true;

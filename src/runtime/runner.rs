@@ -28,6 +28,9 @@ pub struct RunOptions {
     pub page_size: usize,
     /// Records delivered at once (records with the same id stay in order).
     pub concurrency: usize,
+    /// When another run of the pipeline holds its lock on the store: wait for it to end
+    /// (`true`), or stop with `StoreError::RunLocked` (`false`).
+    pub wait_for_lock: bool,
 }
 
 impl Default for RunOptions {
@@ -38,6 +41,7 @@ impl Default for RunOptions {
             dry_run: false,
             page_size: 100,
             concurrency: 8,
+            wait_for_lock: false,
         }
     }
 }
@@ -55,6 +59,16 @@ pub enum RunError {
     Store { pipeline: String, error: StoreError },
     #[error("pipeline `{pipeline}`: {reason}")]
     Setup { pipeline: String, reason: String },
+}
+
+/// This machine's name, for telling a second run which process holds a lock.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "this machine".to_string())
 }
 
 /// Called after each durable batch (progress bars, logs).
@@ -253,6 +267,23 @@ impl Runner {
         let store_error = |error| RunError::Store {
             pipeline: job.name.clone(),
             error,
+        };
+        // A dry run writes nothing, so it may look while another run delivers.
+        let _lock = if options.dry_run {
+            None
+        } else {
+            let holder = format!(
+                "pid {} on {}, since {}",
+                std::process::id(),
+                hostname(),
+                Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC")
+            );
+            Some(
+                self.store
+                    .lock_run(&job.name, &holder, options.wait_for_lock)
+                    .await
+                    .map_err(store_error)?,
+            )
         };
         if !options.dry_run {
             // Settled writes are kept as long as Stripe keeps their keys.

@@ -28,6 +28,16 @@ pub enum StoreError {
     DeadLetterNotFound(i64),
     #[error("idempotency key `{key}` was already used for a different request")]
     IdempotencyConflict { key: String },
+    #[error(
+        "pipeline `{pipeline}` is already being run on this store ({holder}); wait for it to \
+         finish, or pass --wait to start when it does"
+    )]
+    RunLocked { pipeline: String, holder: String },
+    #[error("cannot take a run lock in {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A store task that writes for many callers failed or stopped.
     #[error("{0}")]
     Writer(String),

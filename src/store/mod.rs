@@ -16,6 +16,7 @@ mod error;
 mod finished;
 mod inbox;
 mod records;
+mod run_lock;
 mod snapshot;
 mod sqlite;
 mod writer;
@@ -39,6 +40,7 @@ pub use records::{
     AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
     DeadLetterFilter, IdempotencyRecord, Operation, SettledWrites, TargetKeys, pipeline_version,
 };
+pub use run_lock::RunLock;
 pub use snapshot::CrossReferenceSnapshot;
 pub use writer::Finished;
 
@@ -66,6 +68,7 @@ pub struct Store {
     writer: Option<writer::Writer>,
     /// The background WAL checkpoints of a file database; they stop with the last clone.
     _checkpoints: Option<sqlite::checkpoint::Checkpoints>,
+    locks: run_lock::LockPlace,
 }
 
 /// As `with_connection!`, for a statement that writes: it waits for the writers' turn first.
@@ -104,12 +107,25 @@ impl Store {
             turn: Arc::new(Mutex::new(())),
             writer: None,
             _checkpoints: checkpoints,
+            locks: run_lock::LockPlace::for_database(sqlite::database_file(url)),
         };
         let writer = writer::Writer::start(store.clone());
         Ok(Store {
             writer: Some(writer),
             ..store
         })
+    }
+
+    /// Takes `pipeline`'s run lock for as long as the returned guard lives: a second run of it
+    /// on this store is refused (`StoreError::RunLocked`, naming `holder`), or with `wait`
+    /// waits for this one to end.
+    pub async fn lock_run(
+        &self,
+        pipeline: &str,
+        holder: &str,
+        wait: bool,
+    ) -> Result<RunLock, StoreError> {
+        self.locks.lock(pipeline, holder, wait).await
     }
 
     /// Starts a transaction: everything written through the [`Batch`] is kept on

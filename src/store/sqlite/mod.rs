@@ -84,6 +84,15 @@ pub async fn open(url: &str) -> Result<(SqlitePool, Option<checkpoint::Checkpoin
     Ok((pool, checkpoints))
 }
 
+/// The database file `url` names; `None` for an in-memory database.
+pub fn database_file(url: &str) -> Option<std::path::PathBuf> {
+    if is_in_memory(url) {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
+}
+
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StoreError> {
     match file.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => {
