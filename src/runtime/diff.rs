@@ -1,20 +1,29 @@
 //! What an update would change: the mapped fields that differ from the target's current
 //! record, compared the way the APIs store them.
+//!
+//! A nested object the target replaces as a whole when an update names it (the schema's
+//! `whole_on_update`: Stripe's hashes such as `address` and `shipping`, but not `metadata`,
+//! whose keys merge) is sent whole once any of its fields changed: the mapped fields over what
+//! the target holds of the others, so nothing the update does not mean to change is erased.
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
+use crate::check::{ObjectType, Type};
+
 /// The mapped fields whose values differ from `current`, nested as in `mapped`, and their
-/// dotted paths. Fields `current` has but the mapping does not set are left alone.
-pub fn changes(mapped: &Value, current: &Value) -> (Value, Vec<String>) {
+/// dotted paths. Fields `current` has but the mapping does not set are left alone; `record`,
+/// the target's schema, says which objects an update must send whole.
+pub fn changes(mapped: &Value, current: &Value, record: &Type) -> (Value, Vec<String>) {
     let mut paths = Vec::new();
-    let changed = changed_object(mapped, current, "", &mut paths);
+    let changed = changed_object(mapped, current, object_of(record), "", &mut paths);
     (changed.unwrap_or_else(|| Value::Object(Map::new())), paths)
 }
 
 fn changed_object(
     mapped: &Value,
     current: &Value,
+    schema: Option<&ObjectType>,
     prefix: &str,
     paths: &mut Vec<String>,
 ) -> Option<Value> {
@@ -29,10 +38,18 @@ fn changed_object(
             format!("{prefix}.{key}")
         };
         let existing = current.get(key).unwrap_or(&Value::Null);
+        let field = schema.and_then(|s| s.fields.get(key));
         match value {
             Value::Object(_) if existing.is_object() || existing.is_null() => {
-                if let Some(nested) = changed_object(value, existing, &path, paths) {
-                    changed.insert(key.clone(), nested);
+                let nested_schema = field.and_then(|f| object_of(&f.ty));
+                if let Some(nested) = changed_object(value, existing, nested_schema, &path, paths)
+                {
+                    let sent = if field.is_some_and(|f| f.whole_on_update) {
+                        whole(value, existing, nested_schema)
+                    } else {
+                        nested
+                    };
+                    changed.insert(key.clone(), sent);
                 }
             }
             _ if same(value, existing) => {}
@@ -43,6 +60,65 @@ fn changed_object(
         }
     }
     (!changed.is_empty()).then_some(Value::Object(changed))
+}
+
+/// The object an update sends for a field the target replaces: the fields of it that the
+/// target holds and the schema knows (kept as they are unless mapped: unmapped and `omit`ted
+/// fields survive), with the mapped fields over them. A null or empty field is left out, as a
+/// replaced object without it has none, and an empty object means "unset" to Stripe.
+fn whole(mapped: &Value, current: &Value, schema: Option<&ObjectType>) -> Value {
+    let mut out = Map::new();
+    if let (Value::Object(held), Some(schema)) = (current, schema) {
+        for (key, value) in held {
+            let Some(field) = schema.fields.get(key) else {
+                continue;
+            };
+            if mapped.get(key).is_some() || is_empty(value) {
+                continue;
+            }
+            let kept = match object_of(&field.ty) {
+                Some(nested) if value.is_object() => whole(&Value::Null, value, Some(nested)),
+                _ => value.clone(),
+            };
+            if !is_empty(&kept) {
+                out.insert(key.clone(), kept);
+            }
+        }
+    }
+    if let Value::Object(fields) = mapped {
+        for (key, value) in fields {
+            let sent = match value {
+                Value::Object(_) => {
+                    let nested = schema
+                        .and_then(|s| s.fields.get(key))
+                        .and_then(|f| object_of(&f.ty));
+                    whole(value, current.get(key).unwrap_or(&Value::Null), nested)
+                }
+                other => other.clone(),
+            };
+            if !is_empty(&sent) {
+                out.insert(key.clone(), sent);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Null, empty text or an empty object: nothing to send inside a hash sent whole.
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Object(fields) => fields.is_empty(),
+        _ => false,
+    }
+}
+
+fn object_of(ty: &Type) -> Option<&ObjectType> {
+    match ty.non_null() {
+        Type::Object(object) => Some(object),
+        _ => None,
+    }
 }
 
 /// Equal as stored: numbers by value (`12.50` is `12.5`), a number and its text alike (Stripe
@@ -89,7 +165,7 @@ mod tests {
         let mapped = json!({"email": "a@b.c", "name": "Ada", "metadata": {"id": "7", "x": null}});
         let current =
             json!({"id": "cus_1", "email": "a@b.c", "name": "Ada L", "metadata": {"id": "7"}});
-        let (changed, paths) = changes(&mapped, &current);
+        let (changed, paths) = changes(&mapped, &current, &Type::Any);
         assert_eq!(changed, json!({"name": "Ada"}));
         assert_eq!(paths, vec!["name"]);
     }
@@ -107,6 +183,7 @@ mod tests {
         let (changed, paths) = changes(
             &json!({"address": {"city": "Sydney"}}),
             &json!({"address": null}),
+            &Type::Any,
         );
         assert_eq!(changed, json!({"address": {"city": "Sydney"}}));
         assert_eq!(paths, vec!["address.city"]);

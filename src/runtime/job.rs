@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::check::Type;
 use crate::lang::{CompiledPipeline, Projection};
 use crate::program::Program;
 use crate::store::pipeline_version;
@@ -59,6 +60,9 @@ pub struct Step {
     pub link: LinkSpec,
     /// Post each document once written (`post`).
     pub post: bool,
+    /// The `map to` target's record type (`any` for a target without a schema): which of its
+    /// objects an update sends whole.
+    pub target: Type,
 }
 
 pub struct Job {
@@ -120,6 +124,10 @@ impl Job {
                 match_keys: step.match_keys.clone(),
                 link,
                 post: step.post,
+                target: crate::connectors::schemas()
+                    .targets
+                    .get(&step.target)
+                    .map_or(Type::Any, |target| target.record.clone()),
             });
         }
         if steps.is_empty() {

@@ -34,6 +34,7 @@ fn build_object(objects: &Objects, name: &str, depth: usize) -> Result<Type, Tab
         field.doc = spec.doc.clone();
         field.allowed = spec.allowed.clone();
         field.max_length = spec.max_length;
+        field.whole_on_update = spec.whole_on_update;
         object.fields.insert(field_name.clone(), field);
     }
     Ok(Type::object(object))
