@@ -76,7 +76,7 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
     }
     registry.add_source(events_source(table, &mut roots)?);
     for (target, request, sink) in TARGETS {
-        let record = convert::object(&table.requests, request)?;
+        let record = convert::request(&table.requests, request)?;
         registry.add_target(TargetSchema {
             name: target.to_string(),
             record: renamed(record, target),
