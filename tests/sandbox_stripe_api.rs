@@ -81,9 +81,17 @@ async fn an_update_replaces_nested_hashes_and_merges_metadata() {
         (e["code"].clone(), e["param"].clone()),
         (json!("parameter_missing"), json!("shipping[name]"))
     );
-    let e = err(s.post(&format!("/v1/customers/{id}"), "shipping[name]=Ann"), 400).await;
+    let e = err(
+        s.post(&format!("/v1/customers/{id}"), "shipping[name]=Ann"),
+        400,
+    )
+    .await;
     assert_eq!(e["param"], "shipping[address]");
-    let e = err(s.post(&format!("/v1/customers/{id}"), "address[line2]="), 400).await;
+    let e = err(
+        s.post(&format!("/v1/customers/{id}"), "address[line2]="),
+        400,
+    )
+    .await;
     assert_eq!(
         (e["code"].clone(), e["param"].clone()),
         (json!("parameter_invalid_empty"), json!("address[line2]"))

@@ -175,7 +175,12 @@ fn customer_target() {
 #[test]
 fn updates_send_stripes_fixed_hashes_whole_and_merge_metadata() {
     let customer = target("stripe.customer");
-    for hash in ["address", "shipping", "shipping.address", "invoice_settings"] {
+    for hash in [
+        "address",
+        "shipping",
+        "shipping.address",
+        "invoice_settings",
+    ] {
         assert!(field(customer, hash).whole_on_update, "{hash}");
     }
     for merged in ["metadata", "email", "address.city", "preferred_locales"] {

@@ -42,8 +42,7 @@ fn changed_object(
         match value {
             Value::Object(_) if existing.is_object() || existing.is_null() => {
                 let nested_schema = field.and_then(|f| object_of(&f.ty));
-                if let Some(nested) = changed_object(value, existing, nested_schema, &path, paths)
-                {
+                if let Some(nested) = changed_object(value, existing, nested_schema, &path, paths) {
                     let sent = if field.is_some_and(|f| f.whole_on_update) {
                         whole(value, existing, nested_schema)
                     } else {
