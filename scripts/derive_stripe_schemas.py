@@ -17,7 +17,10 @@ The table has three parts, every key sorted, one field per line:
 A field is {"type": T, ...} with T one of any, bool, int, decimal, minor_units, string, object,
 list; objects carry "ref" (a named object) or "other_keys" (a map such as metadata), lists an
 "item". Optional keys: "optional" (may be null or absent), "required" (requests), "enum",
-"max_length" (requests), "doc" (first sentence of the description).
+"max_length" (requests), "doc" (first sentence of the description), "whole_on_update"
+(requests: the update endpoint takes this parameter as a hash of fixed fields, which Stripe
+replaces as a whole, so an update sends all of it; free-form maps such as metadata are merged
+key by key and are not marked).
 
 It also writes the request parameters of the endpoints the sandbox emulates (PARAMS_PATH,
 default src/sandbox/stripe/params.json): "METHOD /path" -> a parameter node, at full depth. A
@@ -151,6 +154,8 @@ class Deriver:
         self.objects = {}
         self.requests = {}
         self.minor_units = []
+        # Request root -> dotted paths of the update endpoint's fixed-field hashes.
+        self.whole_on_update = {}
 
     # ---- shared type conversion ----
 
@@ -254,6 +259,8 @@ class Deriver:
             if request:
                 if prop in required:
                     entry["required"] = True
+                if entry["type"] == "object" and self.sent_whole(name, prop):
+                    entry["whole_on_update"] = True
             elif prop_schema.get("nullable") or prop not in required:
                 entry["optional"] = True
             doc = first_sentence(prop_schema.get("description", ""))
@@ -272,7 +279,39 @@ class Deriver:
         for name, path in sorted(REQUESTS.items()):
             body = self.paths[path]["post"]["requestBody"]["content"]
             schema = body["application/x-www-form-urlencoded"]["schema"]
+            self.whole_on_update[name] = self.fixed_hashes(self.update_schema(path))
             self.build_object(name, schema, 0, self.requests, True)
+
+    def update_schema(self, create_path):
+        """The form schema of `POST {create_path}/{id}`, the update of what the path creates."""
+        update = re.compile(re.escape(create_path) + r"/\{[^/}]+\}$")
+        for path, operations in sorted(self.paths.items()):
+            if update.match(path) and "post" in operations:
+                body = operations["post"].get("requestBody", {}).get("content", {})
+                form = body.get("application/x-www-form-urlencoded")
+                if form:
+                    return form["schema"]
+        return {}
+
+    def fixed_hashes(self, schema, prefix=""):
+        """Dotted paths of the parameters that are hashes of fixed fields (not maps)."""
+        paths = set()
+        for prop, prop_schema in schema.get("properties", {}).items():
+            prop_schema = self.strip_emptyable(prop_schema)
+            if "$ref" in prop_schema:
+                prop_schema = self.components.get(self.ref_name(prop_schema), {})
+            if prop_schema.get("type") == "object" and "properties" in prop_schema:
+                path = prefix + prop
+                paths.add(path)
+                paths |= self.fixed_hashes(prop_schema, path + ".")
+        return paths
+
+    def sent_whole(self, owner, prop):
+        """Whether request field `owner.prop` (owner `customer_create.shipping`, ...) is one of
+        its update endpoint's fixed-field hashes."""
+        root, _, inside = owner.partition(".")
+        path = f"{inside}.{prop}" if inside else prop
+        return path in self.whole_on_update.get(root, set())
 
     def event_types(self):
         body = self.paths["/v1/webhook_endpoints"]["post"]["requestBody"]["content"]

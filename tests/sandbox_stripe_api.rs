@@ -44,6 +44,72 @@ async fn customers_create_retrieve_update_delete() {
     assert_eq!(e["message"], "No such customer: 'cus_nope'");
 }
 
+/// As Stripe: an update replaces a nested hash whole (`address`, `shipping`) and merges only
+/// `metadata`, key by key; `shipping` needs its `name` and `address` on every update.
+#[tokio::test]
+async fn an_update_replaces_nested_hashes_and_merges_metadata() {
+    let s = start(quiet()).await;
+    let c = ok(s.post(
+        "/v1/customers",
+        "email=ann%40example.com&metadata[erp_id]=C-001&address[line1]=1+Main+St\
+         &address[city]=Sydney&address[state]=NSW&address[postal_code]=2000&address[country]=AU\
+         &shipping[name]=Ann&shipping[address][city]=Sydney&shipping[address][country]=AU",
+    ))
+    .await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let u = ok(s.post(
+        &format!("/v1/customers/{id}"),
+        "address[city]=Newcastle&address[postal_code]=2300&metadata[tier]=gold",
+    ))
+    .await;
+    assert_eq!(
+        u["address"],
+        json!({"city": "Newcastle", "country": null, "line1": null, "line2": null,
+            "postal_code": "2300", "state": null})
+    );
+    assert_eq!(u["metadata"], json!({"erp_id": "C-001", "tier": "gold"}));
+
+    let e = err(
+        s.post(
+            &format!("/v1/customers/{id}"),
+            "shipping[address][city]=Newcastle",
+        ),
+        400,
+    )
+    .await;
+    assert_eq!(
+        (e["code"].clone(), e["param"].clone()),
+        (json!("parameter_missing"), json!("shipping[name]"))
+    );
+    let e = err(
+        s.post(&format!("/v1/customers/{id}"), "shipping[name]=Ann"),
+        400,
+    )
+    .await;
+    assert_eq!(e["param"], "shipping[address]");
+    let e = err(
+        s.post(&format!("/v1/customers/{id}"), "address[line2]="),
+        400,
+    )
+    .await;
+    assert_eq!(
+        (e["code"].clone(), e["param"].clone()),
+        (json!("parameter_invalid_empty"), json!("address[line2]"))
+    );
+    let u = ok(s.post(
+        &format!("/v1/customers/{id}"),
+        "shipping[name]=Ann&shipping[address][city]=Newcastle",
+    ))
+    .await;
+    assert_eq!(
+        u["shipping"]["address"],
+        json!({"city": "Newcastle", "country": null, "line1": null, "line2": null,
+            "postal_code": null, "state": null})
+    );
+    let u = ok(s.post(&format!("/v1/customers/{id}"), "metadata[erp_id]=")).await;
+    assert_eq!(u["metadata"], json!({"tier": "gold"}));
+}
+
 #[tokio::test]
 async fn parameters_are_checked_against_the_spec() {
     let s = start(quiet()).await;

@@ -127,7 +127,8 @@ fn price_source_and_target() {
     let currency = field(target, "currency");
     assert_eq!(currency.ty, Type::String);
     assert!(currency.required);
-    assert_eq!(field(target, "product").ty, Type::String);
+    // The product a price belongs to is a key of the products collection.
+    assert_eq!(field(target, "product").ty, Type::key("stripe.products", "id"));
     let interval = field(target, "recurring.interval");
     assert!(interval.required);
     assert!(
@@ -154,7 +155,11 @@ fn customer_target() {
     assert!(!email.required);
     assert!(object(&customer.record).fields.get("expand").is_none());
     let metadata = object(&field(&customer.record, "metadata").ty);
-    assert_eq!(metadata.other_keys.as_deref(), Some(&Type::String));
+    assert_eq!(
+        metadata.other_keys.as_deref(),
+        Some(&Type::optional(Type::String)),
+        "a key mapped to null is unset"
+    );
     assert_eq!(
         field(&customer.record, "address.line1").ty,
         Type::String,
@@ -166,6 +171,27 @@ fn customer_target() {
         Some(&["exempt".to_string(), "none".into(), "reverse".into()][..])
     );
     assert!(field(target("stripe.product"), "name").required);
+}
+
+#[test]
+fn updates_send_stripes_fixed_hashes_whole_and_merge_metadata() {
+    let customer = target("stripe.customer");
+    for hash in [
+        "address",
+        "shipping",
+        "shipping.address",
+        "invoice_settings",
+    ] {
+        assert!(field(customer, hash).whole_on_update, "{hash}");
+    }
+    for merged in ["metadata", "email", "address.city", "preferred_locales"] {
+        assert!(!field(customer, merged).whole_on_update, "{merged}");
+    }
+    assert!(field(target("stripe.product"), "package_dimensions").whole_on_update);
+    // Not a parameter of the price update: a changed interval makes a new price instead.
+    assert!(!field(target("stripe.price"), "recurring").whole_on_update);
+    let charge = source("stripe.charges");
+    assert!(!field(charge, "billing_details").whole_on_update);
 }
 
 #[test]

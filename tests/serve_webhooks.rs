@@ -12,6 +12,7 @@ use ferry::project::Secret;
 use ferry::runtime::{Runner, Workspace};
 use ferry::server::{self, App, ServeOptions, ServerHandle};
 use ferry::store::{InboxState, Store};
+use run_support::serve::linked_customer;
 use run_support::*;
 use serde_json::Value;
 
@@ -63,32 +64,10 @@ async fn stripe(world: &World, method: reqwest::Method, path: &str, form: &str) 
         .unwrap()
 }
 
-/// A customer linked to Business Central customer C0001 and one charge; its event.
+/// A customer synced to Business Central and one charge; its event.
 async fn charge_event(world: &World, store: &Store, amount: u32) -> Value {
     let customer = linked_customer(world, store).await;
     charge(world, &customer, amount).await
-}
-
-/// A Stripe customer cross-referenced with Business Central customer C0001.
-async fn linked_customer(world: &World, store: &Store) -> String {
-    let customer = stripe(
-        world,
-        reqwest::Method::POST,
-        "/v1/customers",
-        "email=ada%40example.com",
-    )
-    .await;
-    let id = customer["id"].as_str().unwrap().to_string();
-    store
-        .put_cross_reference(
-            "business_central.customers",
-            "C0001",
-            "stripe.customers",
-            &id,
-        )
-        .await
-        .unwrap();
-    id
 }
 
 /// A charge of `customer`; its `charge.succeeded` event.

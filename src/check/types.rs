@@ -91,6 +91,9 @@ pub struct Field {
     pub allowed: Option<Vec<String>>,
     /// Maximum length in characters, when the target enforces one.
     pub max_length: Option<usize>,
+    /// An object the target replaces as a whole when an update names it (Stripe's nested
+    /// hashes other than metadata): an update that changes any of its fields sends all of them.
+    pub whole_on_update: bool,
 }
 
 impl Field {
@@ -101,6 +104,7 @@ impl Field {
             doc: None,
             allowed: None,
             max_length: None,
+            whole_on_update: false,
         }
     }
 

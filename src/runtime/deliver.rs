@@ -83,7 +83,7 @@ pub async fn plan(
             fields: mapped.clone(),
         },
         Some(current) => {
-            let (changes, paths) = diff::changes(mapped, &current.data);
+            let (changes, paths) = diff::changes(mapped, &current.data, &step.target);
             if paths.is_empty() {
                 Plan::Unchanged { current }
             } else {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::check::Type;
 use crate::lang::{CompiledPipeline, Projection};
 use crate::program::Program;
 use crate::store::pipeline_version;
@@ -62,6 +63,9 @@ pub struct Step {
     /// The keys the sink's records are known by, the id first; the others are stored with
     /// each cross reference.
     pub keys: Vec<String>,
+    /// The `map to` target's record type (`any` for a target without a schema): which of its
+    /// objects an update sends whole.
+    pub target: Type,
 }
 
 pub struct Job {
@@ -128,6 +132,10 @@ impl Job {
                     .iter()
                     .map(|key| key.name.clone())
                     .collect(),
+                target: crate::connectors::schemas()
+                    .targets
+                    .get(&step.target)
+                    .map_or(Type::Any, |target| target.record.clone()),
             });
         }
         if steps.is_empty() {

@@ -69,26 +69,39 @@ pub async fn stripe(world: &World, method: reqwest::Method, path: &str, form: &s
         .unwrap()
 }
 
-/// A Stripe customer cross-referenced to Business Central customer C0001; its id.
-pub async fn linked_customer(world: &World, store: &Store) -> String {
+/// The pipeline that syncs Stripe customers to Business Central customers.
+pub const CUSTOMERS_TO_BUSINESS_CENTRAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/stripe_customers_to_business_central.ferry"
+);
+
+/// A Stripe customer synced to Business Central the way a consultant does it, by running
+/// [`CUSTOMERS_TO_BUSINESS_CENTRAL`] on the project's store (so the cross reference and its keys
+/// are what a real run stores, not values handed in); its Stripe id.
+pub async fn linked_customer(world: &World, _store: &Store) -> String {
     let customer = stripe(
         world,
         reqwest::Method::POST,
         "/v1/customers",
-        "email=ada%40example.com",
+        "email=ada%40example.com&name=Ada+Lovelace",
     )
     .await;
-    let id = customer["id"].as_str().unwrap();
-    store
-        .put_cross_reference(
-            "business_central.customers",
-            "C0001",
-            "stripe.customers",
-            id,
-        )
+    let id = customer["id"].as_str().unwrap().to_string();
+    let (runner, job, _) = super::runner(&world.project(1000), CUSTOMERS_TO_BUSINESS_CENTRAL).await;
+    let report = super::run(&runner, &job).await;
+    assert_eq!(report.dead_lettered, 0, "{report:?}");
+    id
+}
+
+/// The number Business Central gave the customer with this email.
+pub async fn business_central_number(world: &World, email: &str) -> Value {
+    world
+        .business_central("customers")
         .await
-        .unwrap();
-    id.to_string()
+        .into_iter()
+        .find(|c| c["email"] == email)
+        .map(|c| c["number"].clone())
+        .expect("the customer is in Business Central")
 }
 
 /// Waits (at most 20 s) until the inbox holds no event still to process: what a worker did at

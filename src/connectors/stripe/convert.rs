@@ -14,16 +14,27 @@ pub struct TableError(pub String);
 
 /// Builds the named object `name` of `objects` as a root (its own fields are level 1).
 pub fn object(objects: &Objects, name: &str) -> Result<Type, TableError> {
-    build_object(objects, name, 0)
+    build_object(objects, name, 0, false)
 }
 
-fn build_object(objects: &Objects, name: &str, depth: usize) -> Result<Type, TableError> {
+/// As [`object`], for request parameters a map target writes: a map's values (metadata's) may
+/// be null, which unsets the key (Stripe deletes a key posted empty).
+pub fn request(objects: &Objects, name: &str) -> Result<Type, TableError> {
+    build_object(objects, name, 0, true)
+}
+
+fn build_object(
+    objects: &Objects,
+    name: &str,
+    depth: usize,
+    writing: bool,
+) -> Result<Type, TableError> {
     let specs = objects
         .get(name)
         .ok_or_else(|| TableError(format!("object `{name}` is not in the table")))?;
     let mut object = ObjectType::named(format!("stripe.{name}"));
     for (field_name, spec) in specs {
-        let ty = field_type(objects, spec, depth)
+        let ty = field_type(objects, spec, depth, writing)
             .map_err(|TableError(e)| TableError(format!("{name}.{field_name}: {e}")))?;
         let mut field = Field::new(if spec.optional {
             Type::optional(ty)
@@ -34,12 +45,18 @@ fn build_object(objects: &Objects, name: &str, depth: usize) -> Result<Type, Tab
         field.doc = spec.doc.clone();
         field.allowed = spec.allowed.clone();
         field.max_length = spec.max_length;
+        field.whole_on_update = spec.whole_on_update;
         object.fields.insert(field_name.clone(), field);
     }
     Ok(Type::object(object))
 }
 
-fn field_type(objects: &Objects, spec: &FieldSpec, depth: usize) -> Result<Type, TableError> {
+fn field_type(
+    objects: &Objects,
+    spec: &FieldSpec,
+    depth: usize,
+    writing: bool,
+) -> Result<Type, TableError> {
     Ok(match spec.kind.as_str() {
         "any" => Type::Any,
         "bool" => Type::Bool,
@@ -52,13 +69,18 @@ fn field_type(objects: &Objects, spec: &FieldSpec, depth: usize) -> Result<Type,
                 .item
                 .as_deref()
                 .ok_or_else(|| TableError("a list without an item type".into()))?;
-            Type::list(field_type(objects, item, depth)?)
+            Type::list(field_type(objects, item, depth, writing)?)
         }
         "object" => match (&spec.reference, &spec.other_keys) {
             (Some(_), _) if depth + 1 > MAX_DEPTH => Type::Any,
-            (Some(reference), _) => build_object(objects, reference, depth + 1)?,
+            (Some(reference), _) => build_object(objects, reference, depth + 1, writing)?,
             (None, Some(other)) => {
                 let value = scalar(other)?;
+                let value = if writing {
+                    Type::optional(value)
+                } else {
+                    value
+                };
                 Type::object(ObjectType::default().other_keys(value))
             }
             (None, None) => Type::Any,

@@ -105,7 +105,7 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
     }
     registry.add_source(events_source(table, &mut roots)?);
     for (target, request, sink, shape) in TARGETS {
-        let mut record = renamed(convert::object(&table.requests, request)?, target);
+        let mut record = renamed(convert::request(&table.requests, request)?, target);
         for (_, field, collection) in TARGET_REFERENCES.iter().filter(|r| r.0 == *target) {
             record = with_key(record, field, collection, "id");
         }

@@ -41,6 +41,9 @@ pub struct FieldSpec {
     pub other_keys: Option<String>,
     pub max_length: Option<usize>,
     pub doc: Option<String>,
+    /// A request hash Stripe replaces as a whole on update (anything but a map like metadata).
+    #[serde(default)]
+    pub whole_on_update: bool,
 }
 
 /// The parsed table; the error says what is wrong with the embedded file.
