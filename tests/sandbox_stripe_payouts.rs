@@ -160,3 +160,42 @@ async fn a_payout_refuses_what_it_cannot_pay_out() {
     .await;
     assert_eq!(e["param"], "charges", "paid out once only");
 }
+
+#[tokio::test]
+async fn a_failed_payout_changes_no_charge_and_no_balance() {
+    let s = start(quiet()).await;
+    let charge = ok(s.post("/v1/sandbox/charges", "amount=1000&currency=aud")).await;
+    let transactions_before = ok(s.get("/v1/balance_transactions?limit=100")).await;
+    let events_before = ok(s.get("/v1/events?limit=100")).await;
+
+    // 952 available, 1000 refunded: nothing left to pay out.
+    let e = err(
+        s.post(
+            "/v1/sandbox/payouts",
+            &format!("currency=aud&refunds[0][charge]={}", id(&charge)),
+        ),
+        400,
+    )
+    .await;
+    assert_eq!(e["code"], "balance_insufficient");
+    // A fee larger than the balance fails the same way.
+    let e = err(
+        s.post("/v1/sandbox/payouts", "currency=aud&fees[0][amount]=5000"),
+        400,
+    )
+    .await;
+    assert_eq!(e["code"], "balance_insufficient");
+
+    let after = ok(s.get(&format!("/v1/charges/{}", id(&charge)))).await;
+    assert_eq!(after, charge, "the charge is as it was");
+    assert_eq!(
+        ok(s.get("/v1/balance_transactions?limit=100")).await,
+        transactions_before
+    );
+    assert_eq!(ok(s.get("/v1/events?limit=100")).await, events_before);
+    assert_eq!(ok(s.get("/v1/payouts")).await["data"], json!([]));
+
+    // The balance is still whole: the next payout takes all of it.
+    let paid = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
+    assert_eq!(paid["amount"], 1000 - 48);
+}
