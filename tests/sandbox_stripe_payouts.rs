@@ -93,10 +93,26 @@ async fn a_payout_lists_its_charges_refund_fee_adjustment_and_itself() {
         (&refunded["amount_refunded"], &refunded["refunded"]),
         (&json!(500), &json!(false))
     );
-    let events = ok(s.get("/v1/events?limit=2")).await;
+    let events = ok(s.get("/v1/events?limit=3")).await;
+    let kinds: Vec<&str> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["payout.paid", "refund.created", "charge.refunded"]);
+    let refund = ok(s.get(&format!(
+        "/v1/refunds/{}",
+        data[3]["source"].as_str().unwrap()
+    )))
+    .await;
     assert_eq!(
-        (&events["data"][0]["type"], &events["data"][1]["type"]),
-        (&json!("payout.paid"), &json!("charge.refunded"))
+        (
+            &refund["amount"],
+            &refund["charge"],
+            &refund["balance_transaction"]
+        ),
+        (&json!(500), &small["id"], &data[3]["id"])
     );
 
     // Everything in AUD is paid out now; the USD charge is untouched.
