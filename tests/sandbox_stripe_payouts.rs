@@ -215,3 +215,44 @@ async fn a_failed_payout_changes_no_charge_and_no_balance() {
     let paid = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
     assert_eq!(paid["amount"], 1000 - 48);
 }
+
+#[tokio::test]
+async fn a_payout_carries_the_refunds_made_since_the_last_one() {
+    let s = start(quiet()).await;
+    let kept = ok(s.post("/v1/charges", "amount=10000&currency=aud&source=tok_visa")).await;
+    let refunded = ok(s.post("/v1/charges", "amount=2000&currency=aud&source=tok_visa")).await;
+    let refund = ok(s.post(
+        "/v1/refunds",
+        &format!("charge={}&amount=700", id(&refunded)),
+    ))
+    .await;
+
+    let payout = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
+    // 9795 + 1935 - 700
+    assert_eq!(payout["amount"], 11030);
+    let listed = ok(s.get(&format!("/v1/balance_transactions?payout={}", id(&payout)))).await;
+    let sources: Vec<&Value> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["source"])
+        .collect();
+    assert_eq!(
+        sources,
+        [&payout["id"], &refund["id"], &refunded["id"], &kept["id"]]
+    );
+
+    // A payout of named charges takes their refunds too, and nothing else.
+    let later = ok(s.post("/v1/charges", "amount=3000&currency=aud&source=tok_visa")).await;
+    let other = ok(s.post("/v1/charges", "amount=4000&currency=aud&source=tok_visa")).await;
+    ok(s.post("/v1/refunds", &format!("charge={}&amount=1000", id(&later)))).await;
+    let named = ok(s.post(
+        "/v1/sandbox/payouts",
+        &format!("currency=aud&charges[0]={}", id(&later)),
+    ))
+    .await;
+    // (3000 - 83) - 1000
+    assert_eq!(named["amount"], 1917);
+    let rest = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
+    assert_eq!(rest["amount"], 4000 - 100, "{other}");
+}

@@ -173,7 +173,7 @@ pub fn seed_payout(
         Some(text) => integer("arrival_date", text)?,
         None => now,
     };
-    let mut paid = charge_transactions(store, params, &currency)?;
+    let mut paid = available_transactions(store, params, &currency)?;
     let refunds = planned_refunds(store, params, &currency)?;
     let mut others = Vec::new();
     for (name, kind, category) in [
@@ -261,25 +261,35 @@ pub fn seed_payout(
     Ok(payout)
 }
 
-/// The balance transactions of the charges paid out: those named, or every succeeded charge in
-/// `currency` whose transaction no payout has taken yet.
-fn charge_transactions(
+/// What the payout takes from the balance before this request's own refunds, fees and
+/// adjustments: every balance transaction in `currency` that no payout has taken yet (charges,
+/// and refunds made with `POST /v1/refunds`), or, with `charges[]`, the named charges and the
+/// refunds made of them.
+fn available_transactions(
     store: &Store,
     params: &Map<String, Value>,
     currency: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let unpaid = |charge: &Value| {
-        let txn = charge.get("balance_transaction").and_then(Value::as_str)?;
-        let available = store.balance_transactions.get(txn).is_some()
-            && !store.paid_out.contains_key(txn)
-            && charge.get("currency").and_then(Value::as_str) == Some(currency);
-        available.then(|| txn.to_string())
+    let unpaid = |txn: &str| {
+        store.balance_transactions.get(txn).is_some_and(|t| {
+            t.get("currency").and_then(Value::as_str) == Some(currency)
+                && t.get("type").and_then(Value::as_str) != Some("payout")
+        }) && !store.paid_out.contains_key(txn)
+    };
+    let txn_of = |object: &Value| {
+        object
+            .get("balance_transaction")
+            .and_then(Value::as_str)
+            .filter(|txn| unpaid(txn))
+            .map(str::to_string)
     };
     let Some(named) = params.get("charges") else {
         let mut all: Vec<String> = store
-            .charges
+            .balance_transactions
             .newest_first(None)
-            .filter_map(|(_, charge)| unpaid(charge))
+            .filter_map(|(_, t)| t.get("id").and_then(Value::as_str))
+            .filter(|txn| unpaid(txn))
+            .map(str::to_string)
             .collect();
         all.reverse();
         return Ok(all);
@@ -290,13 +300,19 @@ fn charge_transactions(
             .charges
             .get(id)
             .ok_or_else(|| ApiError::no_such("charge", id, "charges"))?;
-        let txn = unpaid(charge).ok_or_else(|| {
+        let txn = txn_of(charge).ok_or_else(|| {
             ApiError::invalid_value(
                 "charges",
                 format!("{id} has no available {currency} balance transaction to pay out."),
             )
         })?;
         paid.push(txn);
+        let refunds = store.refunds.newest_first(None).map(|(_, r)| r);
+        paid.extend(
+            refunds
+                .filter(|r| r.get("charge").and_then(Value::as_str) == Some(id))
+                .filter_map(txn_of),
+        );
     }
     Ok(paid)
 }
