@@ -38,7 +38,7 @@ const MINIMUMS: &[(&str, i64)] = &[
 /// Eight digits, the most Stripe takes for an amount (IDR and INR allow more; not modelled).
 const MAX_AMOUNT: i64 = 99_999_999;
 
-/// The currency's rule, or Stripe's refusal of an unknown currency.
+/// The currency's rule, or Stripe's refusal of an unknown currency (message unverified).
 pub fn currency(code: &str) -> Result<WireRule, ApiError> {
     wire_rule(code).map_err(|_| {
         ApiError::rule(

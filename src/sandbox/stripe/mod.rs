@@ -11,9 +11,8 @@
 //! Sandbox-only: `POST /v1/sandbox/charges` adds a charge without a card (`status=failed` or
 //! `pending` too), `POST /v1/sandbox/payouts` pays out the available balance with refunds, fees
 //! and adjustments, as Stripe's automatic payouts do on their schedule (`payouts.rs`), and the
-//! request headers
-//! `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down or fail it with a
-//! 5xx (see `server.rs`).
+//! request headers `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down
+//! or fail it with a 5xx (see `server.rs`).
 
 mod amounts;
 mod catalog;
