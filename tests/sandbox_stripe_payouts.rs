@@ -93,10 +93,26 @@ async fn a_payout_lists_its_charges_refund_fee_adjustment_and_itself() {
         (&refunded["amount_refunded"], &refunded["refunded"]),
         (&json!(500), &json!(false))
     );
-    let events = ok(s.get("/v1/events?limit=2")).await;
+    let events = ok(s.get("/v1/events?limit=3")).await;
+    let kinds: Vec<&str> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["payout.paid", "refund.created", "charge.refunded"]);
+    let refund = ok(s.get(&format!(
+        "/v1/refunds/{}",
+        data[3]["source"].as_str().unwrap()
+    )))
+    .await;
     assert_eq!(
-        (&events["data"][0]["type"], &events["data"][1]["type"]),
-        (&json!("payout.paid"), &json!("charge.refunded"))
+        (
+            &refund["amount"],
+            &refund["charge"],
+            &refund["balance_transaction"]
+        ),
+        (&json!(500), &small["id"], &data[3]["id"])
     );
 
     // Everything in AUD is paid out now; the USD charge is untouched.
@@ -159,4 +175,84 @@ async fn a_payout_refuses_what_it_cannot_pay_out() {
     )
     .await;
     assert_eq!(e["param"], "charges", "paid out once only");
+}
+
+#[tokio::test]
+async fn a_failed_payout_changes_no_charge_and_no_balance() {
+    let s = start(quiet()).await;
+    let charge = ok(s.post("/v1/sandbox/charges", "amount=1000&currency=aud")).await;
+    let transactions_before = ok(s.get("/v1/balance_transactions?limit=100")).await;
+    let events_before = ok(s.get("/v1/events?limit=100")).await;
+
+    // 952 available, 1000 refunded: nothing left to pay out.
+    let e = err(
+        s.post(
+            "/v1/sandbox/payouts",
+            &format!("currency=aud&refunds[0][charge]={}", id(&charge)),
+        ),
+        400,
+    )
+    .await;
+    assert_eq!(e["code"], "balance_insufficient");
+    // A fee larger than the balance fails the same way.
+    let e = err(
+        s.post("/v1/sandbox/payouts", "currency=aud&fees[0][amount]=5000"),
+        400,
+    )
+    .await;
+    assert_eq!(e["code"], "balance_insufficient");
+
+    let after = ok(s.get(&format!("/v1/charges/{}", id(&charge)))).await;
+    assert_eq!(after, charge, "the charge is as it was");
+    assert_eq!(
+        ok(s.get("/v1/balance_transactions?limit=100")).await,
+        transactions_before
+    );
+    assert_eq!(ok(s.get("/v1/events?limit=100")).await, events_before);
+    assert_eq!(ok(s.get("/v1/payouts")).await["data"], json!([]));
+
+    // The balance is still whole: the next payout takes all of it.
+    let paid = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
+    assert_eq!(paid["amount"], 1000 - 48);
+}
+
+#[tokio::test]
+async fn a_payout_carries_the_refunds_made_since_the_last_one() {
+    let s = start(quiet()).await;
+    let kept = ok(s.post("/v1/charges", "amount=10000&currency=aud&source=tok_visa")).await;
+    let refunded = ok(s.post("/v1/charges", "amount=2000&currency=aud&source=tok_visa")).await;
+    let refund = ok(s.post(
+        "/v1/refunds",
+        &format!("charge={}&amount=700", id(&refunded)),
+    ))
+    .await;
+
+    let payout = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
+    // 9795 + 1935 - 700
+    assert_eq!(payout["amount"], 11030);
+    let listed = ok(s.get(&format!("/v1/balance_transactions?payout={}", id(&payout)))).await;
+    let sources: Vec<&Value> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["source"])
+        .collect();
+    assert_eq!(
+        sources,
+        [&payout["id"], &refund["id"], &refunded["id"], &kept["id"]]
+    );
+
+    // A payout of named charges takes their refunds too, and nothing else.
+    let later = ok(s.post("/v1/charges", "amount=3000&currency=aud&source=tok_visa")).await;
+    let other = ok(s.post("/v1/charges", "amount=4000&currency=aud&source=tok_visa")).await;
+    ok(s.post("/v1/refunds", &format!("charge={}&amount=1000", id(&later)))).await;
+    let named = ok(s.post(
+        "/v1/sandbox/payouts",
+        &format!("currency=aud&charges[0]={}", id(&later)),
+    ))
+    .await;
+    // (3000 - 83) - 1000
+    assert_eq!(named["amount"], 1917);
+    let rest = ok(s.post("/v1/sandbox/payouts", "currency=aud")).await;
+    assert_eq!(rest["amount"], 4000 - 100, "{other}");
 }

@@ -21,6 +21,7 @@ mod text;
 mod time;
 
 pub use conversion::text_form;
+pub use currency::{WireRule, wire_rule};
 pub use registry::Registry;
 pub use spec::{
     CallArgs, CallContext, Example, FunctionError, FunctionSpec, default_value, parse_default,

@@ -75,6 +75,67 @@ impl ApiError {
         Self::invalid(code, Some(param.to_string()), message)
     }
 
+    /// Below the currency's minimum charge; Stripe names no param for it.
+    pub fn amount_too_small(message: String) -> Self {
+        Self::invalid(Some("amount_too_small"), None, message)
+    }
+
+    /// More than eight digits (message unverified).
+    pub fn amount_too_large(message: String) -> Self {
+        Self::invalid(Some("amount_too_large"), Some("amount".into()), message)
+    }
+
+    /// A refund of a charge with nothing left to refund.
+    pub fn charge_already_refunded(charge: &str) -> Self {
+        Self::invalid(
+            Some("charge_already_refunded"),
+            None,
+            format!("Charge {charge} has already been refunded."),
+        )
+    }
+
+    /// A refund larger than what is left of the charge: Stripe sends this one without a code
+    /// (as its error bodies quoted in client issues show), the amounts written as money.
+    pub fn refund_too_large(requested: &str, unrefunded: &str) -> Self {
+        Self::invalid(
+            None,
+            Some("amount".into()),
+            format!(
+                "Refund amount ({requested}) is greater than unrefunded amount on charge \
+                 ({unrefunded})"
+            ),
+        )
+    }
+
+    /// A payment the test card declines: 402 `card_error` (Stripe adds `decline_code` and the
+    /// failed charge's id, which this error object does not carry).
+    pub fn card_declined() -> Self {
+        ApiError {
+            status: StatusCode::PAYMENT_REQUIRED,
+            kind: "card_error",
+            code: Some("card_declined"),
+            param: None,
+            message: "Your card was declined.".to_string(),
+        }
+    }
+
+    /// A customer charged without a card: the emulator's customers hold none (message as
+    /// Stripe's; its type and param unverified).
+    pub fn no_active_card() -> Self {
+        ApiError {
+            status: StatusCode::PAYMENT_REQUIRED,
+            kind: "card_error",
+            code: Some("missing"),
+            param: Some("card".into()),
+            message: "Cannot charge a customer that has no active card".to_string(),
+        }
+    }
+
+    /// An action the object's current state does not allow (confirming a PaymentIntent twice).
+    pub fn unexpected_state(code: &'static str, message: String) -> Self {
+        Self::invalid(Some(code), None, message)
+    }
+
     pub fn no_such(resource: &str, id: &str, param: &str) -> Self {
         ApiError {
             status: StatusCode::NOT_FOUND,

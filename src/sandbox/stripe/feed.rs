@@ -1,23 +1,12 @@
-//! Charges (listed, retrieved and seeded) and the events feed.
+//! The events feed, and the sandbox-only route that adds a charge without a payment.
 
 use serde_json::{Map, Value};
 
+use super::charges::{self, NewCharge, Payment};
 use super::error::ApiError;
 use super::list;
-use super::objects::{self, ChargeSpec};
 use super::params;
-use super::payouts;
-use super::store::{Collection, EventLog, RequestInfo, Store};
-
-pub fn list_charges(
-    collection: &Collection,
-    url: &str,
-    params: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    list::page(collection, "charge", url, params, |c| {
-        list::same_fields(params, c, &["customer", "payment_intent", "transfer_group"])
-    })
-}
+use super::store::{EventLog, RequestInfo, Store};
 
 /// `type` (with `*` wildcards) or `types[]` (up to 20), not both (messages unverified).
 pub fn list_events(
@@ -126,68 +115,10 @@ pub fn seed_charge(
         status,
         metadata: params.get("metadata"),
         invoice: None,
+        capture: true,
+        payment: Payment::Unmodelled,
     };
-    record_charge(store, &spec, request)
-}
-
-/// What a new charge is made of; the ids and the clock are the store's.
-#[derive(Clone, Copy)]
-pub struct NewCharge<'a> {
-    pub amount: i64,
-    pub currency: &'a str,
-    pub customer: Option<&'a str>,
-    pub description: Option<&'a str>,
-    pub status: &'a str,
-    pub metadata: Option<&'a Value>,
-    /// The invoice this charge pays, if any.
-    pub invoice: Option<&'a str>,
-}
-
-/// Makes a charge (with its balance transaction when it succeeded) and records
-/// `charge.<status>`.
-pub fn record_charge(
-    store: &mut Store,
-    new: &NewCharge,
-    request: &RequestInfo,
-) -> Result<Value, ApiError> {
-    let NewCharge {
-        amount,
-        currency,
-        customer,
-        description,
-        status,
-        metadata,
-        invoice,
-    } = *new;
-    let (id, txn, pi, pm) = (
-        store.id("ch"),
-        store.id("txn"),
-        store.id("pi"),
-        store.id("pm"),
-    );
-    let now = store.now();
-    let mut charge = objects::charge(&ChargeSpec {
-        id: &id,
-        created: now,
-        amount,
-        currency,
-        customer,
-        description,
-        status,
-        txn: &txn,
-        payment_intent: &pi,
-        payment_method: &pm,
-    });
-    charge["invoice"] = invoice.map_or(Value::Null, |id| Value::String(id.to_string()));
-    if let Some(metadata) = metadata {
-        objects::merge_metadata(&mut charge, metadata)?;
-    }
-    store.charges.insert(charge.clone());
-    if status == "succeeded" {
-        payouts::record_charge(store, &charge, &txn);
-    }
-    store.record_event(status, &charge, None, request, now);
-    Ok(charge)
+    charges::record_charge(store, &spec, request)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::charges::{self, NewCharge, Payment};
 use super::error::ApiError;
-use super::feed::{self, NewCharge};
 use super::list;
 use super::objects;
 use super::store::{RequestInfo, Store};
@@ -424,8 +424,10 @@ pub fn pay(
         status: "succeeded",
         metadata: None,
         invoice: Some(id),
+        capture: true,
+        payment: Payment::Unmodelled,
     };
-    let charge = feed::record_charge(store, &new, request)?;
+    let charge = charges::record_charge(store, &new, request)?;
     let now = store.now();
     invoice["attempt_count"] = json!(1);
     invoice["attempted"] = json!(true);

@@ -1,17 +1,22 @@
 //! A stateful, in-memory emulator of Stripe's API v1 (customers, products, prices, charges,
-//! balance transactions, payouts, invoice items, invoices, subscriptions, events), enforcing the real wire rules: auth, form encoding, parameter validation against
-//! Stripe's spec, list and search paging, idempotency, the test-mode rate limit.
+//! payment intents, refunds, balance transactions, payouts, invoice items, invoices,
+//! subscriptions, events), enforcing the real wire rules: auth, form encoding, parameter
+//! validation against Stripe's spec, list and search paging, idempotency, the test-mode rate
+//! limit.
 //!
 //! Routes are relative (`/v1/customers`); the sandbox mounts the router under `/stripe`.
 //! Every recorded event is also sent to the configured webhook endpoints, signed, retried on
 //! failure (`webhooks.rs`, `delivery.rs`).
 //!
-//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge, `POST /v1/sandbox/payouts` pays out
-//! the available balance with refunds, fees and adjustments (`payouts.rs`), and the request headers
-//! `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down or fail it with a
-//! 5xx (see `server.rs`).
+//! Sandbox-only: `POST /v1/sandbox/charges` adds a charge without a card (`status=failed` or
+//! `pending` too), `POST /v1/sandbox/payouts` pays out the available balance with refunds, fees
+//! and adjustments, as Stripe's automatic payouts do on their schedule (`payouts.rs`), and the
+//! request headers `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down
+//! or fail it with a 5xx (see `server.rs`).
 
+mod amounts;
 mod catalog;
+mod charges;
 mod customers;
 mod delivery;
 pub mod error;
@@ -22,9 +27,11 @@ mod invoices;
 mod list;
 mod objects;
 pub mod params;
+mod payment_intents;
 mod payouts;
 pub mod query;
 mod ratelimit;
+mod refunds;
 mod resources;
 mod seed;
 mod server;
@@ -260,8 +267,28 @@ pub fn router(state: StripeState) -> Router {
             "/v1/prices/{id}",
             get(by_id!(Retrieve, Price)).post(by_id!(Update, Price)),
         )
-        .route("/v1/charges", get(route!(Action::List(Charge))))
+        .route(
+            "/v1/charges",
+            get(route!(Action::List(Charge))).post(route!(Action::Create(Charge))),
+        )
         .route("/v1/charges/{id}", get(by_id!(Retrieve, Charge)))
+        .route(
+            "/v1/payment_intents",
+            get(route!(Action::List(PaymentIntent))).post(route!(Action::Create(PaymentIntent))),
+        )
+        .route(
+            "/v1/payment_intents/{id}",
+            get(by_id!(Retrieve, PaymentIntent)),
+        )
+        .route(
+            "/v1/payment_intents/{id}/confirm",
+            post(on_id!(Action::ConfirmPaymentIntent)),
+        )
+        .route(
+            "/v1/refunds",
+            get(route!(Action::List(Refund))).post(route!(Action::Create(Refund))),
+        )
+        .route("/v1/refunds/{id}", get(by_id!(Retrieve, Refund)))
         .route("/v1/events", get(route!(Action::List(Event))))
         .route("/v1/events/{id}", get(by_id!(Retrieve, Event)))
         .route(

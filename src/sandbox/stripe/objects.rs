@@ -93,7 +93,7 @@ pub struct ChargeSpec<'a> {
     pub description: Option<&'a str>,
     pub status: &'a str,
     pub txn: &'a str,
-    pub payment_intent: &'a str,
+    pub payment_intent: Option<&'a str>,
     pub payment_method: &'a str,
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::list;
 use super::params;
+use super::refunds::{self, Details};
 use super::store::{RequestInfo, Store};
 
 /// What a balance transaction moves, before its id and clock are known.
@@ -86,6 +87,19 @@ fn record(store: &mut Store, currency: &str, now: i64, movement: &Movement) -> S
     txn
 }
 
+/// The `refund` balance transaction of the refund `refund` (amount negative); its id.
+pub fn record_refund(
+    store: &mut Store,
+    refund: &str,
+    amount: i64,
+    currency: &str,
+    now: i64,
+) -> String {
+    let description = Some("REFUND FOR CHARGE");
+    let movement = Movement::fee_less(amount, "refund", "refund", Some(refund), description);
+    record(store, currency, now, &movement)
+}
+
 /// The balance transaction `txn` of a charge that has just succeeded.
 pub fn record_charge(store: &mut Store, charge: &Value, txn: &str) {
     let text = |field: &str| charge.get(field).and_then(Value::as_str).unwrap_or("");
@@ -139,8 +153,10 @@ const SEED_PARAMS: &[&str] = &[
 /// `POST /v1/sandbox/payouts`: currency (required); `charges[]` (default: every succeeded
 /// charge in that currency not yet paid out); `refunds[i][charge]` and `[amount]` (default the
 /// rest of the charge); `fees[i][amount]` and `[description]` (debited); `adjustments[i]
-/// [amount]` (signed) and `[description]`; `arrival_date`. Records `charge.refunded` for each
-/// refund and `payout.paid`; answers the payout.
+/// [amount]` (signed) and `[description]`; `arrival_date`. Records each refund (as
+/// `POST /v1/refunds` does) and `payout.paid`; answers the payout. Everything is checked
+/// before anything is recorded, so a refused payout (`balance_insufficient` included) changes
+/// no charge and no balance.
 pub fn seed_payout(
     store: &mut Store,
     params: &Map<String, Value>,
@@ -157,10 +173,9 @@ pub fn seed_payout(
         Some(text) => integer("arrival_date", text)?,
         None => now,
     };
-    let mut paid = charge_transactions(store, params, &currency)?;
-    for refund in items(params.get("refunds")) {
-        paid.push(refund_charge(store, refund, &currency, request, now)?);
-    }
+    let mut paid = available_transactions(store, params, &currency)?;
+    let refunds = planned_refunds(store, params, &currency)?;
+    let mut others = Vec::new();
     for (name, kind, category) in [
         ("fees", "stripe_fee", "fee"),
         ("adjustments", "adjustment", "other_adjustment"),
@@ -176,21 +191,37 @@ pub fn seed_payout(
                 amount
             };
             let description = field(item, "description");
-            let movement = Movement::fee_less(amount, kind, category, None, description);
-            paid.push(record(store, &currency, now, &movement));
+            others.push(Movement::fee_less(
+                amount,
+                kind,
+                category,
+                None,
+                description,
+            ));
         }
     }
-    let total: i64 = paid
+    let charged: i64 = paid
         .iter()
         .filter_map(|id| store.balance_transactions.get(id))
         .filter_map(|t| t.get("net").and_then(Value::as_i64))
         .sum();
+    let refunded: i64 = refunds.iter().map(|(_, amount)| amount).sum();
+    let total = charged - refunded + others.iter().map(|m| m.amount).sum::<i64>();
     if total <= 0 {
         return Err(ApiError::rule(
             Some("balance_insufficient"),
             "currency",
             format!("The {currency} balance to pay out is {total}: a payout must be positive."),
         ));
+    }
+    for (charge, amount) in &refunds {
+        let refund = refunds::record(store, charge, *amount, &Details::default(), request)?;
+        if let Some(txn) = refund["balance_transaction"].as_str() {
+            paid.push(txn.to_string());
+        }
+    }
+    for movement in &others {
+        paid.push(record(store, &currency, now, movement));
     }
     let id = store.id("po");
     let payout = Some("STRIPE PAYOUT");
@@ -230,25 +261,35 @@ pub fn seed_payout(
     Ok(payout)
 }
 
-/// The balance transactions of the charges paid out: those named, or every succeeded charge in
-/// `currency` whose transaction no payout has taken yet.
-fn charge_transactions(
+/// What the payout takes from the balance before this request's own refunds, fees and
+/// adjustments: every balance transaction in `currency` that no payout has taken yet (charges,
+/// and refunds made with `POST /v1/refunds`), or, with `charges[]`, the named charges and the
+/// refunds made of them.
+fn available_transactions(
     store: &Store,
     params: &Map<String, Value>,
     currency: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let unpaid = |charge: &Value| {
-        let txn = charge.get("balance_transaction").and_then(Value::as_str)?;
-        let available = store.balance_transactions.get(txn).is_some()
-            && !store.paid_out.contains_key(txn)
-            && charge.get("currency").and_then(Value::as_str) == Some(currency);
-        available.then(|| txn.to_string())
+    let unpaid = |txn: &str| {
+        store.balance_transactions.get(txn).is_some_and(|t| {
+            t.get("currency").and_then(Value::as_str) == Some(currency)
+                && t.get("type").and_then(Value::as_str) != Some("payout")
+        }) && !store.paid_out.contains_key(txn)
+    };
+    let txn_of = |object: &Value| {
+        object
+            .get("balance_transaction")
+            .and_then(Value::as_str)
+            .filter(|txn| unpaid(txn))
+            .map(str::to_string)
     };
     let Some(named) = params.get("charges") else {
         let mut all: Vec<String> = store
-            .charges
+            .balance_transactions
             .newest_first(None)
-            .filter_map(|(_, charge)| unpaid(charge))
+            .filter_map(|(_, t)| t.get("id").and_then(Value::as_str))
+            .filter(|txn| unpaid(txn))
+            .map(str::to_string)
             .collect();
         all.reverse();
         return Ok(all);
@@ -259,60 +300,61 @@ fn charge_transactions(
             .charges
             .get(id)
             .ok_or_else(|| ApiError::no_such("charge", id, "charges"))?;
-        let txn = unpaid(charge).ok_or_else(|| {
+        let txn = txn_of(charge).ok_or_else(|| {
             ApiError::invalid_value(
                 "charges",
                 format!("{id} has no available {currency} balance transaction to pay out."),
             )
         })?;
         paid.push(txn);
+        let refunds = store.refunds.newest_first(None).map(|(_, r)| r);
+        paid.extend(
+            refunds
+                .filter(|r| r.get("charge").and_then(Value::as_str) == Some(id))
+                .filter_map(txn_of),
+        );
     }
     Ok(paid)
 }
 
-/// Refunds part or the rest of a charge: a `refund` balance transaction, and the charge's
-/// `amount_refunded` and `refunded` updated with a `charge.refunded` event.
-fn refund_charge(
-    store: &mut Store,
-    refund: &Value,
+/// The refunds a payout makes, (charge, amount), each checked against what is left of its
+/// charge after the ones before it.
+fn planned_refunds(
+    store: &Store,
+    params: &Map<String, Value>,
     currency: &str,
-    request: &RequestInfo,
-    now: i64,
-) -> Result<String, ApiError> {
-    let id = field(refund, "charge").ok_or_else(|| ApiError::missing("refunds[charge]"))?;
-    let charge = store
-        .charges
-        .get(id)
-        .cloned()
-        .ok_or_else(|| ApiError::no_such("charge", id, "refunds[charge]"))?;
-    let number = |field: &str| charge.get(field).and_then(Value::as_i64).unwrap_or(0);
-    let refundable = number("amount_captured") - number("amount_refunded");
-    let amount = match field(refund, "amount") {
-        Some(text) => integer("refunds[amount]", text)?,
-        None => refundable,
-    };
-    if charge.get("currency").and_then(Value::as_str) != Some(currency)
-        || amount <= 0
-        || amount > refundable
-    {
-        return Err(ApiError::invalid_value(
-            "refunds[amount]",
-            format!("{id} cannot be refunded {amount} {currency} ({refundable} is refundable)."),
-        ));
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let mut planned: Vec<(String, i64)> = Vec::new();
+    for refund in items(params.get("refunds")) {
+        let id = field(refund, "charge").ok_or_else(|| ApiError::missing("refunds[charge]"))?;
+        let mut charge = store
+            .charges
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::no_such("charge", id, "refunds[charge]"))?;
+        let earlier: i64 = planned
+            .iter()
+            .filter(|(c, _)| c == id)
+            .map(|(_, amount)| amount)
+            .sum();
+        let refunded = charge["amount_refunded"].as_i64().unwrap_or(0) + earlier;
+        charge["amount_refunded"] = json!(refunded);
+        let requested = field(refund, "amount")
+            .map(|text| integer("refunds[amount]", text))
+            .transpose()?;
+        let amount = refunds::amount_to_refund(&charge, requested).map_err(|mut e| {
+            e.param = Some("refunds[amount]".into());
+            e
+        })?;
+        if charge.get("currency").and_then(Value::as_str) != Some(currency) {
+            return Err(ApiError::invalid_value(
+                "refunds[charge]",
+                format!("{id} is not in {currency}, so this payout cannot refund it."),
+            ));
+        }
+        planned.push((id.to_string(), amount));
     }
-    let refund_id = store.id("re");
-    let description = Some("REFUND FOR CHARGE");
-    let movement = Movement::fee_less(-amount, "refund", "refund", Some(&refund_id), description);
-    let txn = record(store, currency, now, &movement);
-    let mut after = charge.clone();
-    let refunded = number("amount_refunded") + amount;
-    after["amount_refunded"] = json!(refunded);
-    after["refunded"] = json!(refunded == number("amount"));
-    store.charges.insert(after.clone());
-    let previous =
-        json!({"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]});
-    store.record_event("refunded", &after, Some(previous), request, now);
-    Ok(txn)
+    Ok(planned)
 }
 
 /// A form list (`x[0]=..&x[1]=..` decodes to an array), a map of indexed items, or one value.

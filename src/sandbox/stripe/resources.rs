@@ -5,7 +5,10 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::query::{self, Query};
 use super::store::{RequestInfo, Store};
-use super::{catalog, customers, feed, invoices, list, payouts, subscriptions};
+use super::{
+    catalog, charges, customers, feed, invoices, list, payment_intents, payouts, refunds,
+    subscriptions,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Resource {
@@ -13,6 +16,8 @@ pub enum Resource {
     Product,
     Price,
     Charge,
+    PaymentIntent,
+    Refund,
     Event,
     BalanceTransaction,
     Payout,
@@ -28,6 +33,8 @@ impl Resource {
             Resource::Product => "product",
             Resource::Price => "price",
             Resource::Charge => "charge",
+            Resource::PaymentIntent => "payment_intent",
+            Resource::Refund => "refund",
             Resource::Event => "event",
             Resource::BalanceTransaction => "balance_transaction",
             Resource::Payout => "payout",
@@ -43,6 +50,8 @@ impl Resource {
             Resource::Product => "products",
             Resource::Price => "prices",
             Resource::Charge => "charges",
+            Resource::PaymentIntent => "payment_intents",
+            Resource::Refund => "refunds",
             Resource::Event => "events",
             Resource::BalanceTransaction => "balance_transactions",
             Resource::Payout => "payouts",
@@ -59,6 +68,8 @@ impl Resource {
             Resource::Product | Resource::Event | Resource::BalanceTransaction => "{id}",
             Resource::Price => "{price}",
             Resource::Charge => "{charge}",
+            Resource::PaymentIntent => "{intent}",
+            Resource::Refund => "{refund}",
             Resource::Payout => "{payout}",
             Resource::InvoiceItem => "{invoiceitem}",
             Resource::Invoice => "{invoice}",
@@ -87,6 +98,8 @@ impl Resource {
                 "type",
             ],
             Resource::Charge
+            | Resource::PaymentIntent
+            | Resource::Refund
             | Resource::Event
             | Resource::BalanceTransaction
             | Resource::Payout
@@ -109,6 +122,8 @@ pub enum Action {
     FinalizeInvoice(String),
     /// `POST /v1/invoices/{invoice}/pay`.
     PayInvoice(String),
+    /// `POST /v1/payment_intents/{intent}/confirm`.
+    ConfirmPaymentIntent(String),
     /// Sandbox-only: add a charge (Stripe creates charges from payments, which we do not model).
     SeedCharge,
     /// Sandbox-only: pay out the available balance (Stripe does so on a schedule).
@@ -127,6 +142,9 @@ impl Action {
             Action::Search(r) => ("GET", format!("/v1/{}/search", r.plural())),
             Action::FinalizeInvoice(_) => ("POST", "/v1/invoices/{invoice}/finalize".to_string()),
             Action::PayInvoice(_) => ("POST", "/v1/invoices/{invoice}/pay".to_string()),
+            Action::ConfirmPaymentIntent(_) => {
+                ("POST", "/v1/payment_intents/{intent}/confirm".to_string())
+            }
             Action::SeedCharge | Action::SeedPayout => return None,
         };
         Some(format!("{method} {path}"))
@@ -148,6 +166,10 @@ pub fn execute(
             catalog::update_product(store, id, params, request)?
         }
         Action::Update(Resource::Price, id) => catalog::update_price(store, id, params, request)?,
+        Action::Create(Resource::Charge) => charges::create(store, params, request)?,
+        Action::Create(Resource::PaymentIntent) => payment_intents::create(store, params, request)?,
+        Action::ConfirmPaymentIntent(id) => payment_intents::confirm(store, id, params, request)?,
+        Action::Create(Resource::Refund) => refunds::create(store, params, request)?,
         Action::Create(Resource::InvoiceItem) => invoices::create_item(store, params, request)?,
         Action::Create(Resource::Invoice) => invoices::create(store, params, request)?,
         Action::FinalizeInvoice(id) => invoices::finalize(store, id, request)?,
@@ -208,7 +230,9 @@ fn list_of(
         Resource::Customer => customers::list(store, &url, params)?,
         Resource::Product => catalog::list_products(collection, &url, params)?,
         Resource::Price => catalog::list_prices(collection, &url, params)?,
-        Resource::Charge => feed::list_charges(collection, &url, params)?,
+        Resource::Charge => charges::list(collection, &url, params)?,
+        Resource::PaymentIntent => payment_intents::list(store, &url, params)?,
+        Resource::Refund => refunds::list(store, &url, params)?,
         Resource::Event => feed::list_events(&store.events, &url, params)?,
         Resource::BalanceTransaction => payouts::list_balance_transactions(store, &url, params)?,
         Resource::Payout => list::page(collection, "payout", &url, params, |p| {
@@ -253,8 +277,9 @@ fn search(
 }
 
 /// Expands ids the emulator stores into objects (`customer` and `balance_transaction` on
-/// charges and payouts, `product` on prices, `default_price` on products, `charge`, `invoice`,
-/// `latest_invoice` and `subscription` on billing objects), with `data.` for lists; anything else is refused as Stripe
+/// charges and payouts, `product` on prices, `default_price` on products, `charge`,
+/// `latest_charge` and `payment_intent` on payments and refunds, `invoice`, `latest_invoice`
+/// and `subscription` on billing objects), with `data.` for lists; anything else is refused as Stripe
 /// refuses unexpandable paths. Nested expansion beyond one level is not modelled.
 fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Value, ApiError> {
     let Some(Value::Array(paths)) = paths else {
@@ -275,7 +300,8 @@ fn expand(store: &Store, mut object: Value, paths: Option<&Value>) -> Result<Val
             "product" => Some(("product", f)),
             "default_price" => Some(("price", f)),
             "balance_transaction" => Some(("balance_transaction", f)),
-            "charge" => Some(("charge", f)),
+            "charge" | "latest_charge" => Some(("charge", f)),
+            "payment_intent" => Some(("payment_intent", f)),
             "invoice" | "latest_invoice" => Some(("invoice", f)),
             "subscription" => Some(("subscription", f)),
             _ => None,
