@@ -18,9 +18,9 @@ const CONTACTS: &str = concat!(
 async fn a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait() {
     let world = world(None, None).await;
     let project = world.project(1000);
-    let (runner, job, _) = runner(&project, CONTACTS).await;
     // Another process on this store: its own connections, as a second `ferry run` has.
     let (_, _, other_store) = runner(&project, CONTACTS).await;
+    let (runner, job, _) = runner(&project, CONTACTS).await;
     let held = other_store
         .lock_run(
             &job.name,
