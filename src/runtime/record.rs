@@ -195,7 +195,10 @@ impl Runner {
                 (crate::lang::Value::List(items), true) => items
                     .iter()
                     .enumerate()
-                    .map(|(n, item)| (format!("{link_id}#{}", n + 1), to_json(item)))
+                    .map(|(n, item)| {
+                        let item = to_json(item);
+                        (item_link_id(&link_id, step, n, &item), item)
+                    })
                     .collect(),
                 _ => vec![(link_id, to_json(&mapped))],
             };
@@ -374,6 +377,25 @@ impl Runner {
     fn sink_of(&self, step: &Step) -> Option<std::sync::Arc<Connector>> {
         self.connector_named(&step.sink.connector_key(false))
             .cloned()
+    }
+}
+
+/// The link id of one record of `map to X for item in LIST`: the record's link id and the item's
+/// match key values (`ch_1#re_2`), so that an item keeps its link when items are added before it
+/// or leave the list; its position (`ch_1#3`) only when a match key has no value.
+fn item_link_id(link_id: &str, step: &Step, position: usize, item: &Value) -> String {
+    let values: Option<Vec<String>> = step
+        .match_keys
+        .iter()
+        .map(|key| match item.get(key)? {
+            Value::String(text) if !text.is_empty() => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        })
+        .collect();
+    match values {
+        Some(values) if !values.is_empty() => format!("{link_id}#{}", values.join("/")),
+        _ => format!("{link_id}#{}", position + 1),
     }
 }
 
