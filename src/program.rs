@@ -44,6 +44,9 @@ impl Program {
             let checked = check::check(&loaded.modules, &sources, &environment);
             diagnostics.extend(checked.diagnostics);
             pipelines = checked.pipelines;
+            // The pipelines of one file are one project too (`ferry lint` adds the others).
+            let own = [(path, pipelines.as_slice())];
+            diagnostics.extend(check::project_ownership(&own).into_iter().map(|(_, d)| d));
         }
         diagnostics.sort_by_key(|d| {
             d.primary_span()

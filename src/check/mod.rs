@@ -17,6 +17,7 @@ pub mod lookup_file;
 mod lookups;
 mod metadata;
 mod ops;
+mod ownership;
 mod pipeline;
 pub mod schema;
 mod scope;
@@ -33,13 +34,14 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 
 pub use lookup_file::LookupData;
+pub use ownership::project_ownership;
 pub use schema::{
     Fetchable, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
 };
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};
 pub use types::{Field, KeyType, ObjectType, Type};
 
-use crate::diagnostics::{Code, Diagnostic, FileId, SourceMap};
+use crate::diagnostics::{Code, Diagnostic, FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Module};
 use scope::Checker;
 
@@ -91,6 +93,12 @@ pub struct CheckedStep {
     pub each: bool,
     /// `post`: post each document once written.
     pub post: bool,
+    /// The fields the map sets (dotted paths), where.
+    pub written: Vec<(String, Span)>,
+    /// `only on create ...`: fields left out of every update.
+    pub only_on_create: Vec<String>,
+    /// `owns ...`: fields no other pipeline of the project may change, where.
+    pub owns: Vec<(String, Span)>,
 }
 
 /// Checks `modules[0]` (the root file) and its imports `modules[1..]`.

@@ -328,6 +328,7 @@ impl<'a> Checker<'a> {
             .iter()
             .any(|o| matches!(o, crate::syntax::ast::SinkOption::Post { .. }));
         self.check_sink(sink, target.as_deref(), assigned.as_ref(), checked);
+        self.field_options(sink, assigned.as_ref(), &mut step);
         step.match_keys = checked.match_keys.clone();
         step.cross_reference = checked.cross_reference.clone();
         if let Some(each) = map.and_then(|m| m.each.as_ref())

@@ -352,6 +352,8 @@ impl<'a> Checker<'a> {
                     checked.cross_reference = Some(source.dotted());
                     self.cross_reference(source);
                 }
+                // Checked with the step's fields (`Checker::field_options`).
+                SinkOption::OnlyOnCreate { .. } | SinkOption::Owns { .. } => {}
                 SinkOption::Post { span } => {
                     let name = sink.target.dotted();
                     if !POSTABLE.contains(&name.as_str()) {

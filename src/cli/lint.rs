@@ -30,7 +30,19 @@ pub fn run(args: Args) -> u8 {
             return exit::USAGE;
         }
     };
-    let reports: Vec<(Vec<Diagnostic>, SourceMap)> = check_roots(&files)
+    let mut programs = check_roots(&files);
+    // Pipelines linted together are one project: who owns which field of a target.
+    let across: Vec<(&Path, &[crate::check::CheckedPipeline])> = programs
+        .iter()
+        .map(|p| (p.path.as_path(), p.pipelines.as_slice()))
+        .collect();
+    for (index, diagnostic) in crate::check::project_ownership(&across) {
+        // A file's own pipelines were checked against each other as it loaded.
+        if !programs[index].diagnostics.contains(&diagnostic) {
+            programs[index].diagnostics.push(diagnostic);
+        }
+    }
+    let reports: Vec<(Vec<Diagnostic>, SourceMap)> = programs
         .into_iter()
         .map(|program| (program.diagnostics, program.sources))
         .chain(project_files.iter().map(|path| check_project(path)))

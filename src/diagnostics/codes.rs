@@ -619,6 +619,38 @@ customerNumber = xref(business_central.customers, charge.customer) ?? fail(\"not
 
 Ask the store for the number: `xref(business_central.customers.number, charge.customer)`.";
 
+    UnmappedSinkField = "E0517", "sink option names a field the map does not set",
+"`only on create` and `owns` name fields of the map's target, and each must be a field the map
+sets.
+
+```ferry
+map to business_central.customer { displayName = customer.name ?? customer.id }
+sink business_central.customers { only on create currencyCode }
+```
+
+Set `currencyCode = ...` in the map, or leave it out of `only on create`.";
+
+    FieldOwnedElsewhere = "E0518", "field owned by another pipeline",
+"Another pipeline of the project says it `owns` this field of the collection: it is the one place
+the field's value comes from (the customer pipeline owns a customer's name and currency). This
+pipeline writes the same field of the same records, so the two would overwrite each other on
+every run, or break the target's rules (Business Central refuses a currency change on a customer
+with entries).
+
+```ferry
+step customer {
+  map to business_central.customer { displayName = customer.name  currencyCode = upper(charge.currency) }
+  sink business_central.customers { match on email }
+}
+```
+
+Write the field only when this pipeline creates the record, `only on create currencyCode`, or
+leave it out. The note names the owner.";
+
+    FieldOwnedTwice = "E0519", "field owned by two pipelines",
+"Two pipelines of the project say they `owns` the same field of the same collection. A field has
+one owner; the other pipeline may set it when it creates a record (`only on create`).";
+
     // E06xx project file
     ProjectYamlMalformed = "E0600", "project file is not valid YAML",
 "`ferry.yaml` could not be read as YAML, or is empty. The label shows where the parser stopped;
@@ -929,6 +961,14 @@ test \"succeeded charge\" {
   expect = { externalDocumentNumber: \"ch_123\" }
 }
 ```";
+
+    FieldWithoutOwner = "W0008", "two pipelines change one field and none owns it",
+"Two pipelines of the project write the same field of the same collection on update, and neither
+says it owns it. Each run puts its own value back, so a sync never settles, or one pipeline's
+value (a charge's currency) replaces the other's (the customer's).
+
+Say which pipeline owns the field, `owns currencyCode` in its sink, and let the other set it only
+when it creates the record: `only on create currencyCode`.";
 
     LiteralSecret = "W0030", "credential written in the project file",
 "A credential (`api_key`, `token`, `client_secret`, a password) is written literally in

@@ -83,7 +83,8 @@ pub async fn plan(
             fields: mapped.clone(),
         },
         Some(current) => {
-            let (changes, paths) = diff::changes(mapped, &current.data, &step.target);
+            let mapped = without_create_only(step, mapped);
+            let (changes, paths) = diff::changes(&mapped, &current.data, &step.target);
             if paths.is_empty() {
                 Plan::Unchanged { current }
             } else {
@@ -95,6 +96,23 @@ pub async fn plan(
             }
         }
     })
+}
+
+/// `mapped` without the fields the sink writes only when it creates the record
+/// (`only on create currencyCode`): an update never changes them.
+fn without_create_only(step: &Step, mapped: &Value) -> Value {
+    let mut mapped = mapped.clone();
+    for path in &step.only_on_create {
+        let mut parts: Vec<&str> = path.split('.').collect();
+        let Some(last) = parts.pop() else { continue };
+        let parent = parts
+            .iter()
+            .try_fold(&mut mapped, |value, part| value.get_mut(*part));
+        if let Some(Value::Object(fields)) = parent {
+            fields.remove(last);
+        }
+    }
+    mapped
 }
 
 /// The store's record of the write `plan` will send, kept in flight until the write's cross

@@ -66,6 +66,8 @@ pub struct Step {
     /// The `map to` target's record type (`any` for a target without a schema): which of its
     /// objects an update sends whole.
     pub target: Type,
+    /// `only on create ...`: fields written when the record is created, left out of updates.
+    pub only_on_create: Vec<String>,
 }
 
 pub struct Job {
@@ -136,6 +138,7 @@ impl Job {
                     .targets
                     .get(&step.target)
                     .map_or(Type::Any, |target| target.record.clone()),
+                only_on_create: step.only_on_create.clone(),
             });
         }
         if steps.is_empty() {

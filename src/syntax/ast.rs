@@ -266,6 +266,17 @@ pub enum SinkOption {
     /// `post`: post the document once written, or a record's journal lines once all are
     /// written (Business Central's `Microsoft.NAV.post`).
     Post { span: Span },
+    /// `only on create currencyCode`: written when the record is created, never changed after.
+    OnlyOnCreate {
+        fields: Vec<QualifiedName>,
+        span: Span,
+    },
+    /// `owns displayName, email`: this pipeline owns these fields of the collection; no other
+    /// pipeline of the project may change them.
+    Owns {
+        fields: Vec<QualifiedName>,
+        span: Span,
+    },
 }
 
 /// `test "name" { input = ...  expect = ... }`

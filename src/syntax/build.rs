@@ -417,6 +417,20 @@ impl Builder {
                 Rule::post_option => options.push(SinkOption::Post {
                     span: self.span(&p),
                 }),
+                Rule::only_on_create | Rule::owns_option => {
+                    let span = self.span(&p);
+                    let owns = p.as_rule() == Rule::owns_option;
+                    let fields = p
+                        .into_inner()
+                        .filter(|k| k.as_rule() == Rule::qualified_name)
+                        .map(|k| self.qualified_name(k))
+                        .collect();
+                    options.push(if owns {
+                        SinkOption::Owns { fields, span }
+                    } else {
+                        SinkOption::OnlyOnCreate { fields, span }
+                    });
+                }
                 Rule::cross_reference => {
                     let span = self.span(&p);
                     if let Some(q) = p.into_inner().find(|k| k.as_rule() == Rule::qualified_name) {
