@@ -99,6 +99,9 @@ pub struct CheckedStep {
     pub only_on_create: Vec<String>,
     /// `owns ...`: fields no other pipeline of the project may change, where.
     pub owns: Vec<(String, Span)>,
+    /// `on conflict newest by FIELD`: the source record's field that decides which of two
+    /// source records matching one target keeps it.
+    pub newest_by: Option<String>,
 }
 
 /// Checks `modules[0]` (the root file) and its imports `modules[1..]`.

@@ -33,6 +33,10 @@ impl Checker<'_> {
             let (fields, owns) = match option {
                 SinkOption::OnlyOnCreate { fields, .. } => (fields, false),
                 SinkOption::Owns { fields, .. } => (fields, true),
+                SinkOption::OnConflictNewest { field, .. } => {
+                    step.newest_by = Some(field.dotted());
+                    continue;
+                }
                 _ => continue,
             };
             for field in fields {

@@ -353,7 +353,9 @@ impl<'a> Checker<'a> {
                     self.cross_reference(source);
                 }
                 // Checked with the step's fields (`Checker::field_options`).
-                SinkOption::OnlyOnCreate { .. } | SinkOption::Owns { .. } => {}
+                SinkOption::OnlyOnCreate { .. }
+                | SinkOption::Owns { .. }
+                | SinkOption::OnConflictNewest { .. } => {}
                 SinkOption::Post { span } => {
                     let name = sink.target.dotted();
                     if !POSTABLE.contains(&name.as_str()) {

@@ -15,9 +15,45 @@ use super::job::Step;
 #[derive(Default)]
 pub(super) struct MatchClaims {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// For a batch: the targets its records wrote, by (sink collection, target id), with the
+    /// link id and stamp that wrote them, until the batch's links are stored. `None` for the
+    /// runner's own claims (one record at a time, stored at once).
+    written: Option<Mutex<HashMap<(String, String), (String, Option<String>)>>>,
 }
 
 impl MatchClaims {
+    /// The claims of one batch, which also remember what its records wrote.
+    pub(super) fn for_batch() -> MatchClaims {
+        MatchClaims {
+            written: Some(Mutex::default()),
+            ..MatchClaims::default()
+        }
+    }
+
+    /// Remembers that `link_id` wrote `target_id` of `sink` (a batch's claims only).
+    pub(super) fn wrote(&self, sink: &str, target_id: &str, link_id: &str, stamp: Option<String>) {
+        if let Some(written) = &self.written {
+            let mut written = written.lock().unwrap_or_else(|e| e.into_inner());
+            written.insert(
+                (sink.to_string(), target_id.to_string()),
+                (link_id.to_string(), stamp),
+            );
+        }
+    }
+
+    /// The link id (and stamp) of the record of this batch that wrote `target_id` of `sink`.
+    pub(super) fn writer_of(
+        &self,
+        sink: &str,
+        target_id: &str,
+    ) -> Option<(String, Option<String>)> {
+        let written = self.written.as_ref()?;
+        let written = written.lock().unwrap_or_else(|e| e.into_inner());
+        written
+            .get(&(sink.to_string(), target_id.to_string()))
+            .cloned()
+    }
+
     /// Waits until no other record holds `mapped`'s match keys, and holds them until the claim
     /// drops; `None` when the sink matches on nothing.
     pub(super) async fn claim(&self, step: &Step, mapped: &Value) -> Option<Claim<'_>> {

@@ -51,6 +51,17 @@ pub enum DeliveryError {
     Store(#[from] StoreError),
 }
 
+/// How a plan found its target record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Through the record's own cross reference.
+    ByLink,
+    /// By the sink's match keys: the target may belong to another source record.
+    ByMatch,
+    /// Not at all: the plan creates it.
+    Nowhere,
+}
+
 /// Decides what to do with `mapped`, the record linked by `link_id`, reading but not writing;
 /// `snapshot` may hold the link already.
 pub async fn plan(
@@ -60,7 +71,7 @@ pub async fn plan(
     snapshot: &CrossReferenceSnapshot,
     link_id: &str,
     mapped: &Value,
-) -> Result<Plan, DeliveryError> {
+) -> Result<(Plan, Found), DeliveryError> {
     let collection = &step.sink.stream;
     let target_collection = step.sink.collection();
     let linked = match snapshot.page_link(&target_collection, link_id) {
@@ -68,17 +79,23 @@ pub async fn plan(
         None => store.target_id(&target_collection, link_id).await?,
     };
     let mut current = None;
+    let mut found = Found::Nowhere;
     if let Some(target_id) = linked {
         // Gone from the target (deleted by hand): found by match key or made again.
         current = sink.get(collection, &target_id).await?;
+        found = Found::ByLink;
     }
     if current.is_none() {
         let keys = match_keys(step, mapped);
         if !keys.is_empty() {
             current = sink.find(collection, &keys).await?;
+            found = Found::ByMatch;
         }
     }
-    Ok(match current {
+    if current.is_none() {
+        found = Found::Nowhere;
+    }
+    let plan = match current {
         None => Plan::Create {
             fields: mapped.clone(),
         },
@@ -95,7 +112,8 @@ pub async fn plan(
                 }
             }
         }
-    })
+    };
+    Ok((plan, found))
 }
 
 /// `mapped` without the fields the sink writes only when it creates the record

@@ -68,6 +68,9 @@ pub struct Step {
     pub target: Type,
     /// `only on create ...`: fields written when the record is created, left out of updates.
     pub only_on_create: Vec<String>,
+    /// `on conflict newest by FIELD`; `None` dead-letters the later of two source records that
+    /// match one target.
+    pub newest_by: Option<String>,
 }
 
 pub struct Job {
@@ -139,6 +142,7 @@ impl Job {
                     .get(&step.target)
                     .map_or(Type::Any, |target| target.record.clone()),
                 only_on_create: step.only_on_create.clone(),
+                newest_by: step.newest_by.clone(),
             });
         }
         if steps.is_empty() {

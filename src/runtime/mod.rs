@@ -1,6 +1,7 @@
 //! Running pipelines: polling, delivery, dead letters and the audit log.
 
 mod claims;
+mod conflict;
 pub mod deliver;
 pub mod diff;
 pub mod job;

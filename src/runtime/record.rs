@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::claims::MatchClaims;
+use super::conflict::{self, Claim};
 use super::deliver::{self, Delivered, DeliveryError, Plan};
 use super::job::{Job, Step};
 use super::journal;
@@ -239,19 +240,46 @@ impl Runner {
             }
             let first_line = writes.len();
             let mut failure = None;
+            let stamp = conflict::stamp(job, step, &record.data);
+            let sink_collection = step.sink.collection();
             for (link_id, fields) in outputs {
                 let _claim = claims.claim(step, &fields).await;
-                let plan =
+                let (plan, found) =
                     match deliver::plan(step, &sink, self.store(), snapshot, &link_id, &fields)
                         .await
                     {
-                        Ok(plan) => plan,
+                        Ok(planned) => planned,
                         Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
                             failure = Some(error);
                             break;
                         }
                         Err(error) => return Err(error),
                     };
+                let mut take_over = Vec::new();
+                if let Plan::Update { current, .. } | Plan::Unchanged { current } = &plan {
+                    let claim = self
+                        .target_claim(
+                            step,
+                            found,
+                            &current.id,
+                            &link_id,
+                            &fields,
+                            stamp.as_deref(),
+                            claims,
+                        )
+                        .await?;
+                    match claim {
+                        Claim::Free => {}
+                        Claim::TakeOver { from } => take_over = from,
+                        Claim::Yield { to } => {
+                            tracing::info!(pipeline = %job.name, source_id = %link_id, target_id = %current.id, holder = %to, "a newer source record keeps this target; left alone");
+                            continue;
+                        }
+                        Claim::Refuse { reason } => {
+                            return Ok(dead_letter("match_conflict".into(), reason, writes));
+                        }
+                    }
+                }
                 if dry_run {
                     let target = match &plan {
                         Plan::Create { .. } => TargetRecord {
@@ -267,8 +295,25 @@ impl Runner {
                     planned.push(planned_write(job, step, &link_id, plan));
                     continue;
                 }
-                match self.write(job, step, &sink, link_id, plan).await? {
-                    Ok(write) => {
+                match self.write(job, step, &sink, link_id.clone(), plan).await? {
+                    Ok(mut write) => {
+                        write.link.source_stamp = stamp.clone();
+                        claims.wrote(
+                            &sink_collection,
+                            &write.link.target_id,
+                            &link_id,
+                            stamp.clone(),
+                        );
+                        // The newer record keeps the target: the older one's link goes.
+                        for holder in &take_over {
+                            self.store()
+                                .delete_cross_reference(
+                                    &step.link.collection,
+                                    holder,
+                                    &sink_collection,
+                                )
+                                .await?;
+                        }
                         made.push(write.link.clone());
                         writes.push(write);
                     }

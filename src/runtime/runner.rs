@@ -417,7 +417,7 @@ impl Runner {
         }
         let now = Timestamp::now();
         let groups = group_by_link(job, batch.records);
-        let claims = MatchClaims::default();
+        let claims = MatchClaims::for_batch();
         let results: Vec<(Vec<Fate>, Option<DeliveryError>)> = stream::iter(groups)
             .map(|group| self.group(job, group, &snapshot, now, options.dry_run, &claims))
             .buffer_unordered(concurrency(job, options))

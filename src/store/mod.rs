@@ -223,6 +223,22 @@ impl Store {
     }
 
     /// The id in `source_collection` of the record that became `target_id`.
+    /// The records of `source_collection` linked to `target_id` of `target_collection`, oldest
+    /// link first, with their `on conflict newest by` stamps.
+    pub async fn sources_of(
+        &self,
+        source_collection: &str,
+        target_collection: &str,
+        target_id: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        with_connection!(self, |conn| sqlite::cross_reference::sources_of(
+            conn,
+            source_collection,
+            target_collection,
+            target_id
+        ))
+    }
+
     pub async fn source_id(
         &self,
         source_collection: &str,

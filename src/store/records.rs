@@ -13,6 +13,8 @@ pub struct CrossReference {
     pub target_id: String,
     /// The target record's keys besides its id, as the target gave them (`number`).
     pub target_keys: TargetKeys,
+    /// What `on conflict newest by FIELD` compares: FIELD of the source record, as text.
+    pub source_stamp: Option<String>,
 }
 
 /// Key name -> value, in name order.
@@ -31,11 +33,17 @@ impl CrossReference {
             target_collection: target_collection.into(),
             target_id: target_id.into(),
             target_keys: TargetKeys::new(),
+            source_stamp: None,
         }
     }
 
     pub fn with_keys(mut self, keys: TargetKeys) -> Self {
         self.target_keys = keys;
+        self
+    }
+
+    pub fn with_stamp(mut self, stamp: Option<String>) -> Self {
+        self.source_stamp = stamp;
         self
     }
 

@@ -277,6 +277,10 @@ pub enum SinkOption {
         fields: Vec<QualifiedName>,
         span: Span,
     },
+    /// `on conflict newest by updatedAt`: of two source records that match one target, the one
+    /// whose field (read from the source record) is greater keeps it; without it, the later one
+    /// is dead-lettered.
+    OnConflictNewest { field: QualifiedName, span: Span },
 }
 
 /// `test "name" { input = ...  expect = ... }`

@@ -417,6 +417,15 @@ impl Builder {
                 Rule::post_option => options.push(SinkOption::Post {
                     span: self.span(&p),
                 }),
+                Rule::on_conflict => {
+                    let span = self.span(&p);
+                    if let Some(q) = p.into_inner().find(|k| k.as_rule() == Rule::qualified_name) {
+                        options.push(SinkOption::OnConflictNewest {
+                            field: self.qualified_name(q),
+                            span,
+                        });
+                    }
+                }
                 Rule::only_on_create | Rule::owns_option => {
                     let span = self.span(&p);
                     let owns = p.as_rule() == Rule::owns_option;

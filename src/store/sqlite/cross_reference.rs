@@ -11,11 +11,12 @@ use crate::store::{CrossReference, StoreError};
 pub async fn put(conn: &mut SqliteConnection, link: &CrossReference) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO cross_references
-             (source_collection, source_id, target_collection, target_id, updated_at, target_keys)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             (source_collection, source_id, target_collection, target_id, updated_at, target_keys,
+              source_stamp)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (source_collection, source_id, target_collection) DO UPDATE
          SET target_id = excluded.target_id, updated_at = excluded.updated_at,
-             target_keys = excluded.target_keys",
+             target_keys = excluded.target_keys, source_stamp = excluded.source_stamp",
     )
     .bind(&link.source_collection)
     .bind(&link.source_id)
@@ -23,6 +24,7 @@ pub async fn put(conn: &mut SqliteConnection, link: &CrossReference) -> Result<(
     .bind(&link.target_id)
     .bind(millis(Timestamp::now()))
     .bind(link.keys_json())
+    .bind(&link.source_stamp)
     .execute(conn)
     .await?;
     Ok(())
@@ -115,7 +117,8 @@ pub async fn into_collection(
     target_collection: &str,
 ) -> Result<Vec<CrossReference>, StoreError> {
     let rows = sqlx::query(
-        "SELECT source_collection, source_id, target_collection, target_id, target_keys
+        "SELECT source_collection, source_id, target_collection, target_id, target_keys,
+                source_stamp
          FROM cross_references WHERE target_collection = ?1
          ORDER BY updated_at, rowid",
     )
@@ -130,7 +133,31 @@ pub async fn into_collection(
                 target_collection: row.try_get(2)?,
                 target_id: row.try_get(3)?,
                 target_keys: keys_from_json(row.try_get(4)?),
+                source_stamp: row.try_get(5)?,
             })
         })
+        .collect()
+}
+
+/// The records of `source_collection` linked to target `target_id` of `target_collection`, with
+/// their stamps: more than one when two source records matched one target.
+pub async fn sources_of(
+    conn: &mut SqliteConnection,
+    source_collection: &str,
+    target_collection: &str,
+    target_id: &str,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT source_id, source_stamp FROM cross_references
+         WHERE target_collection = ?1 AND target_id = ?2 AND source_collection = ?3
+         ORDER BY updated_at, rowid",
+    )
+    .bind(target_collection)
+    .bind(target_id)
+    .bind(source_collection)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect()
 }

@@ -45,12 +45,12 @@ pub async fn write(
         let mut query = statement(
             "INSERT INTO cross_references
                  (source_collection, source_id, target_collection, target_id, updated_at,
-                  target_keys) VALUES",
+                  target_keys, source_stamp) VALUES",
             links.len(),
-            6,
+            7,
             "ON CONFLICT (source_collection, source_id, target_collection) DO UPDATE
              SET target_id = excluded.target_id, updated_at = excluded.updated_at,
-                 target_keys = excluded.target_keys",
+                 target_keys = excluded.target_keys, source_stamp = excluded.source_stamp",
         );
         for link in links {
             query = query
@@ -59,7 +59,8 @@ pub async fn write(
                 .bind(&link.target_collection)
                 .bind(&link.target_id)
                 .bind(now)
-                .bind(link.keys_json());
+                .bind(link.keys_json())
+                .bind(&link.source_stamp);
         }
         query.execute(&mut *conn).await?;
     }
