@@ -128,7 +128,10 @@ fn price_source_and_target() {
     assert_eq!(currency.ty, Type::String);
     assert!(currency.required);
     // The product a price belongs to is a key of the products collection.
-    assert_eq!(field(target, "product").ty, Type::key("stripe.products", "id"));
+    assert_eq!(
+        field(target, "product").ty,
+        Type::key("stripe.products", "id")
+    );
     let interval = field(target, "recurring.interval");
     assert!(interval.required);
     assert!(

@@ -22,6 +22,7 @@ pub const MISSING_IF_MATCH_STATUS: StatusCode = StatusCode::BAD_REQUEST;
 pub const TOO_MANY_REQUESTS: &str = "Application_TooManyRequests";
 pub const NOT_FOUND: &str = "BadRequest_NotFound";
 pub const RECORD_NOT_FOUND: &str = "Internal_RecordNotFound";
+pub const INVALID_TABLE_RELATION: &str = "Internal_InvalidTableRelation";
 pub const SAME_KEY_EXISTS: &str = "Internal_EntityWithSameKeyExists";
 pub const BAD_REQUEST: &str = "BadRequest";
 pub const UNAUTHORIZED: &str = "Authentication_InvalidCredentials";
