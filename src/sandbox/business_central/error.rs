@@ -10,6 +10,14 @@
 //! Posting a journal answers AL's `Error(...)` dialogs (out of balance, nothing to post) with
 //! [`DIALOG`] and `TestField` failures with [`FIELD_VALIDATION`], as Microsoft's error-code
 //! table lists them; that both come with status 400 is unverified.
+//!
+//! A currency code that is not set up is refused with [`INVALID_TABLE_RELATION`] and the
+//! platform's table-relation text (seen in reports of real answers). Unverified, and worded by
+//! the sandbox: `customerPaymentJournals({id})/Microsoft.NAV.post` (listed by third-party
+//! summaries of API v2.0's bound actions, not by Microsoft's v2.0 reference); a payment applied
+//! to an invoice with no open entry; a payment applied to another customer's invoice; a credit
+//! memo in another currency than the invoice it names; the `G-RCPT` document numbers given to
+//! payments; and a payment's `amount` being what the customer paid (positive).
 
 use axum::Json;
 use axum::http::StatusCode;
