@@ -132,7 +132,7 @@ async fn duplicated_and_shuffled_events_have_each_effect_once() {
                 m["externalDocumentNumber"]
                     .as_str()
                     .is_some_and(|n| n.starts_with(first.as_str()))
-            }) && entries.iter().any(|e| is_payout(e))
+            }) && entries.iter().any(is_payout)
         },
     )
     .await;
