@@ -5,6 +5,7 @@
 mod run_support;
 
 use run_support::*;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 const CHARGES_TO_INVOICES: &str = concat!(
@@ -53,16 +54,25 @@ async fn charges_become_one_customer_and_an_invoice_with_its_payment_each_once()
     assert_eq!(invoices.len(), 2);
     assert!(invoices.iter().all(|i| i["customerNumber"] == number));
 
-    let payments = world.business_central("customerPayments").await;
-    let payments = ours(&payments, "externalDocumentNumber", &charges);
+    // Each payment was posted: it left the journal as a customer ledger entry that closed its
+    // invoice.
+    let unposted = world.business_central("customerPayments").await;
+    assert!(ours(&unposted, "externalDocumentNumber", &charges).is_empty());
+    let entries = world.business_central("customerLedgerEntries").await;
+    let payments: Vec<&Value> = ours(&entries, "externalDocumentNumber", &charges)
+        .into_iter()
+        .filter(|e| e["documentType"] == "Payment")
+        .collect();
     assert_eq!(payments.len(), 2, "{payments:#?}");
     for payment in &payments {
-        let invoice = invoices
-            .iter()
-            .find(|i| i["externalDocumentNumber"] == payment["externalDocumentNumber"])
-            .unwrap();
-        assert_eq!(payment["appliesToInvoiceId"], invoice["id"]);
         assert_eq!(payment["customerNumber"], number);
+        let invoice = world
+            .business_central(&format!(
+                "salesInvoices?$filter=externalDocumentNumber eq '{}'",
+                payment["externalDocumentNumber"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(invoice[0]["status"], "Paid", "{invoice:#?}");
     }
 
     let again = run_backfill(&runner, &job).await;
@@ -71,13 +81,112 @@ async fn charges_become_one_customer_and_an_invoice_with_its_payment_each_once()
         (0, 0, 6),
         "{again:?}"
     );
-    assert_eq!(
-        ours(
-            &world.business_central("customerPayments").await,
-            "externalDocumentNumber",
-            &charges
+    let entries_again = world.business_central("customerLedgerEntries").await;
+    assert_eq!(entries_again.len(), entries.len());
+}
+
+fn decimal(value: &Value) -> Decimal {
+    value.to_string().parse().unwrap()
+}
+
+/// A Stripe customer with a succeeded charge of `amount` minor units in `currency`; the charge id.
+async fn charge_in(world: &World, email: &str, amount: i64, currency: &str) -> String {
+    let customer = world
+        .stripe_post(
+            "/v1/customers",
+            &format!("email={}&name=Buyer", email.replace('@', "%40")),
         )
-        .len(),
-        2
+        .await;
+    let customer = customer["id"].as_str().unwrap();
+    let form = format!("amount={amount}&currency={currency}&customer={customer}");
+    let charge = world.stripe_post("/v1/sandbox/charges", &form).await;
+    charge["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn paid_invoices_are_closed_and_the_books_balance_in_local_currency() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = world.project(1000);
+    let aud = charge_in(&world, "grace@hopper.example", 12550, "aud").await;
+    let jpy = charge_in(&world, "kenji@tanaka.example", 12000, "jpy").await;
+    let kwd = charge_in(&world, "fatima@alsabah.example", 12500, "kwd").await;
+    let charges = [aud.clone(), jpy.clone(), kwd.clone()];
+
+    let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
+    run(&runner, &job).await;
+    assert_no_dead_letters(&store).await;
+
+    // Every invoice was paid by its payment, which left the journal for the ledger.
+    let invoices = world.business_central("salesInvoices").await;
+    let invoices = ours(&invoices, "externalDocumentNumber", &charges);
+    assert_eq!(invoices.len(), 3);
+    for invoice in &invoices {
+        assert_eq!(invoice["status"], "Paid", "{invoice:#}");
+        assert_eq!(decimal(&invoice["remainingAmount"]), Decimal::ZERO);
+    }
+    let unposted = world.business_central("customerPayments").await;
+    assert!(ours(&unposted, "externalDocumentNumber", &charges).is_empty());
+    let entries = world.business_central("customerLedgerEntries").await;
+    let payments: Vec<&Value> = ours(&entries, "externalDocumentNumber", &charges)
+        .into_iter()
+        .filter(|e| e["documentType"] == "Payment")
+        .collect();
+    assert_eq!(payments.len(), 3, "{entries:#?}");
+    assert!(payments.iter().all(|p| p["open"] == false));
+
+    // The trial balance is zero, and the customers owe nothing.
+    let ledger = world.business_central("generalLedgerEntries").await;
+    let sum = |key: &str| -> Decimal { ledger.iter().map(|e| decimal(&e[key])).sum() };
+    assert_eq!(sum("debitAmount") - sum("creditAmount"), Decimal::ZERO);
+    let customers = world.business_central("customers").await;
+    for email in [
+        "grace@hopper.example",
+        "kenji@tanaka.example",
+        "fatima@alsabah.example",
+    ] {
+        let customer = customers.iter().find(|c| c["email"] == email).unwrap();
+        assert_eq!(
+            decimal(&customer["balanceDue"]),
+            Decimal::ZERO,
+            "{customer:#}"
+        );
+    }
+
+    // Yen and dinars are booked in Australian dollars at the rate, the amount in the document's
+    // currency beside it on the customer's entry.
+    for (charge, currency, amount, local) in [
+        (&jpy, "JPY", Decimal::new(12000, 0), Decimal::new(12180, 2)),
+        (&kwd, "KWD", Decimal::new(12500, 3), Decimal::new(6195, 2)),
+    ] {
+        let invoice = invoices
+            .iter()
+            .find(|i| i["externalDocumentNumber"] == charge.as_str())
+            .unwrap();
+        assert_eq!(invoice["currencyCode"], currency);
+        let number = invoice["number"].as_str().unwrap();
+        let entry = entries
+            .iter()
+            .find(|e| e["documentType"] == "Invoice" && e["documentNumber"] == number)
+            .unwrap();
+        assert_eq!(entry["currencyCode"], currency);
+        assert_eq!(decimal(&entry["amount"]), amount);
+        assert_eq!(decimal(&entry["amountLocalCurrency"]), local);
+        let receivable = ledger
+            .iter()
+            .find(|e| e["documentNumber"] == number && e["accountNumber"] == "13100")
+            .unwrap();
+        assert_eq!(decimal(&receivable["debitAmount"]), local, "{receivable:#}");
+    }
+
+    // Running again finds every payment posted: nothing is written or posted twice.
+    let again = run_backfill(&runner, &job).await;
+    assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
+    assert_eq!(
+        world.business_central("generalLedgerEntries").await.len(),
+        ledger.len()
+    );
+    assert_eq!(
+        world.business_central("customerLedgerEntries").await.len(),
+        entries.len()
     );
 }

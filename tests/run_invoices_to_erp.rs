@@ -120,14 +120,18 @@ async fn a_paid_invoice_becomes_a_sales_invoice_with_its_lines_and_payment_once(
             ("Setup fee".to_string(), 1.0, 12.5)
         ]
     );
-    let payments = world.business_central("customerPayments").await;
-    let payment: Vec<&Value> = payments
+    // The payment was posted: a customer ledger entry that closed the sales invoice.
+    let entries = world.business_central("customerLedgerEntries").await;
+    let payment: Vec<&Value> = entries
         .iter()
-        .filter(|p| p["externalDocumentNumber"] == charge.as_str())
+        .filter(|e| {
+            e["externalDocumentNumber"] == charge.as_str() && e["documentType"] == "Payment"
+        })
         .collect();
-    assert_eq!(payment.len(), 1, "{payments:#?}");
-    assert_eq!(payment[0]["appliesToInvoiceId"], sales_invoice["id"]);
-    assert_eq!(decimal(&payment[0]["amount"]), 102.5);
+    assert_eq!(payment.len(), 1, "{entries:#?}");
+    assert_eq!(decimal(&payment[0]["amount"]), -102.5);
+    assert_eq!(sales_invoice["status"], "Paid", "{sales_invoice:#}");
+    assert_eq!(decimal(&sales_invoice["remainingAmount"]), 0.0);
 
     // The charges pipeline leaves the invoice's charge alone: no second invoice for the sale.
     let (charges_runner, charges_job, charges_store) =

@@ -1,5 +1,5 @@
 //! The whole story against the sandbox, through three pipelines: a charge becomes the customer,
-//! a sales invoice and a payment applied to it; a partial and then a final refund become two
+//! a sales invoice and a posted payment that closes it; a partial and then a final refund become two
 //! credit memos against that invoice; the payouts become journals that balance to the cent and
 //! are posted to the general ledger.
 //! Running everything again writes nothing.
@@ -73,17 +73,20 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
         .iter()
         .find(|i| i["externalDocumentNumber"] == first.as_str())
         .unwrap();
-    let payments = world.business_central("customerPayments").await;
-    let payment = payments
+    // The payment was posted and closed the invoice; the refunds' credit memos came after, so
+    // they stay open on the customer as its credit.
+    let entries = world.business_central("customerLedgerEntries").await;
+    let payment = entries
         .iter()
-        .find(|p| p["externalDocumentNumber"] == first.as_str())
+        .find(|e| e["externalDocumentNumber"] == first.as_str() && e["documentType"] == "Payment")
         .unwrap();
-    assert_eq!(payment["appliesToInvoiceId"], invoice["id"]);
     assert_eq!(
-        invoice["status"], "Open",
-        "the invoice is posted: {invoice:#}"
+        invoice["status"], "Paid",
+        "the invoice is posted and paid: {invoice:#}"
     );
-    assert_eq!(decimal(&payment["amount"]), Decimal::new(12550, 2));
+    assert_eq!(decimal(&invoice["remainingAmount"]), Decimal::ZERO);
+    assert_eq!(decimal(&payment["amount"]), Decimal::new(-12550, 2));
+    assert_eq!(payment["open"], false);
 
     let memos: Vec<Value> = world
         .business_central("salesCreditMemos?$expand=salesCreditMemoLines")
@@ -127,6 +130,11 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
         assert_eq!(sum("debitAmount"), sum("creditAmount"), "{payout}");
     }
 
+    // The books balance: every document's entries sum to zero in local currency.
+    let ledger = world.business_central("generalLedgerEntries").await;
+    let total = |key: &str| -> Decimal { ledger.iter().map(|e| decimal(&e[key])).sum() };
+    assert_eq!(total("debitAmount"), total("creditAmount"));
+
     for (runner, job, _) in &stores {
         let again = run_backfill(runner, job).await;
         assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
@@ -137,5 +145,6 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
         .audit_entries(&AuditFilter::default())
         .await
         .unwrap();
-    assert_eq!(audited.len() as u64, created + 2, "{audited:#?}");
+    // Two payout journal posts and two customer payment journal posts (one per charge).
+    assert_eq!(audited.len() as u64, created + 4, "{audited:#?}");
 }

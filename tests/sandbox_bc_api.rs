@@ -785,3 +785,288 @@ fn form(pairs: &[(&str, &str)]) -> String {
     }
     out.finish()
 }
+
+fn amount(value: &Value) -> rust_decimal::Decimal {
+    value.to_string().parse().unwrap()
+}
+
+/// A customer in `currency` with a posted invoice of one `Account` line of `price`; the
+/// customer's number and the invoice.
+async fn posted_invoice(bc: &Bc, token: &str, currency: &str, price: f64) -> (String, Value) {
+    let (status, customer) = bc
+        .post(
+            token,
+            "customers",
+            json!({"displayName": "Books", "currencyCode": currency}),
+        )
+        .await;
+    assert_eq!(status, 201, "{customer}");
+    let number = customer["number"].as_str().unwrap().to_string();
+    let (status, invoice) = bc
+        .post(
+            token,
+            "salesInvoices",
+            json!({
+                "customerNumber": number, "externalDocumentNumber": format!("ch_{currency}"),
+                "salesInvoiceLines": [{"lineType": "Account", "lineObjectNumber": "40100", "quantity": 1, "unitPrice": price}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+    let (status, body) = bc
+        .post(
+            token,
+            &format!("salesInvoices({id})/Microsoft.NAV.post"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (_, invoice) = bc
+        .get(token, &bc.url(&format!("salesInvoices({id})")))
+        .await;
+    (number, invoice)
+}
+
+#[tokio::test]
+async fn an_unknown_currency_is_refused_as_business_central_refuses_it() {
+    let bc = Bc::start(None, BusinessCentralConfig::default()).await;
+    let token = bc.token().await;
+    let (_, currencies) = bc.get(&token, &bc.url("currencies")).await;
+    let codes: Vec<&str> = currencies["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    for code in ["NZD", "USD", "GBP", "EUR", "JPY", "KWD"] {
+        assert!(codes.contains(&code), "{codes:?}");
+    }
+    assert!(
+        !codes.contains(&"AUD"),
+        "the local currency has no currency record"
+    );
+
+    let (status, refused) = bc
+        .post(
+            &token,
+            "customers",
+            json!({"displayName": "X", "currencyCode": "XYZ"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused["error"],
+        json!({
+            "code": "Internal_InvalidTableRelation",
+            "message": "The field Currency Code of table Customer contains a value (XYZ) that cannot be found in the related table (Currency)."
+        })
+    );
+    // The local currency is blank in Business Central, and the API shows it as its code.
+    let (status, local) = bc
+        .post(
+            &token,
+            "customers",
+            json!({"displayName": "Y", "currencyCode": ""}),
+        )
+        .await;
+    assert_eq!(status, 201, "{local}");
+    assert_eq!(local["currencyCode"], "AUD");
+    let (status, refused) = bc
+        .post(
+            &token,
+            "salesInvoices",
+            json!({"customerNumber": local["number"], "currencyCode": "ABC"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused["error"]["message"],
+        "The field Currency Code of table Sales Header contains a value (ABC) that cannot be found in the related table (Currency)."
+    );
+    bc.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_posted_invoice_is_booked_in_local_currency_and_a_posted_payment_closes_it() {
+    let bc = Bc::start(None, BusinessCentralConfig::default()).await;
+    let token = bc.token().await;
+    let (customer, invoice) = posted_invoice(&bc, &token, "JPY", 12000.0).await;
+    assert_eq!(invoice["status"], "Open");
+    assert_eq!(amount(&invoice["remainingAmount"]), amount(&json!(12000)));
+    let number = invoice["number"].as_str().unwrap().to_string();
+
+    // Receivables against sales, in Australian dollars at the yen's rate (0.01015).
+    let (_, ledger) = bc
+        .get(
+            &token,
+            &bc.url(&format!(
+                "generalLedgerEntries?$filter=documentNumber eq '{number}'"
+            )),
+        )
+        .await;
+    let ledger = ledger["value"].as_array().unwrap().clone();
+    let sides: Vec<(&str, f64, f64)> = ledger
+        .iter()
+        .map(|e| {
+            (
+                e["accountNumber"].as_str().unwrap(),
+                e["debitAmount"].as_f64().unwrap(),
+                e["creditAmount"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sides, [("13100", 121.8, 0.0), ("40100", 0.0, 121.8)]);
+    assert!(ledger.iter().all(|e| e["documentType"] == "Invoice"));
+    let (_, entries) = bc
+        .get(
+            &token,
+            &bc.url(&format!(
+                "customerLedgerEntries?$filter=documentNumber eq '{number}'"
+            )),
+        )
+        .await;
+    let entry = &entries["value"][0];
+    assert_eq!(
+        (
+            &entry["currencyCode"],
+            &entry["amount"],
+            &entry["amountLocalCurrency"],
+            &entry["open"]
+        ),
+        (&json!("JPY"), &json!(12000), &json!(121.8), &json!(true))
+    );
+    let (_, owner) = bc
+        .get(
+            &token,
+            &bc.url(&format!("customers?$filter=number eq '{customer}'")),
+        )
+        .await;
+    assert_eq!(
+        owner["value"][0]["balanceDue"],
+        json!(121.8),
+        "in local currency"
+    );
+
+    // Part of it, then the rest, through the cash receipts journal.
+    let (_, journals) = bc.get(&token, &bc.url("customerPaymentJournals")).await;
+    let journal = journals["value"][0].clone();
+    assert_eq!(
+        (&journal["code"], &journal["balancingAccountNumber"]),
+        (&json!("CASHRCPT"), &json!("10950"))
+    );
+    let journal = journal["id"].as_str().unwrap().to_string();
+    let post = format!("customerPaymentJournals({journal})/Microsoft.NAV.post");
+    let (status, nothing) = bc.post(&token, &post, json!({})).await;
+    assert_eq!(
+        (status, &nothing["error"]["message"]),
+        (400, &json!("There is nothing to post."))
+    );
+    for (paid, left, status) in [(2000, 10000, "Open"), (10000, 0, "Paid")] {
+        let (created, payment) = bc
+            .post(
+                &token,
+                &format!("customerPaymentJournals({journal})/customerPayments"),
+                json!({"customerNumber": customer, "amount": paid, "appliesToInvoiceId": invoice["id"], "externalDocumentNumber": format!("py_{paid}")}),
+            )
+            .await;
+        assert_eq!(created, 201, "{payment}");
+        assert!(
+            payment["documentNumber"]
+                .as_str()
+                .unwrap()
+                .starts_with("G-RCPT")
+        );
+        let (posted, body) = bc.post(&token, &post, json!({})).await;
+        assert_eq!(posted, 204, "{body}");
+        let id = invoice["id"].as_str().unwrap();
+        let (_, now) = bc
+            .get(&token, &bc.url(&format!("salesInvoices({id})")))
+            .await;
+        assert_eq!(amount(&now["remainingAmount"]), amount(&json!(left)));
+        assert_eq!(now["status"], status);
+    }
+    let (_, left) = bc
+        .get(
+            &token,
+            &bc.url(&format!(
+                "customerPaymentJournals({journal})/customerPayments"
+            )),
+        )
+        .await;
+    assert_eq!(left["value"].as_array().unwrap().len(), 0);
+    let (_, owner) = bc
+        .get(
+            &token,
+            &bc.url(&format!("customers?$filter=number eq '{customer}'")),
+        )
+        .await;
+    assert_eq!(amount(&owner["value"][0]["balanceDue"]), amount(&json!(0)));
+    let (_, all) = bc.get(&token, &bc.url("generalLedgerEntries")).await;
+    let all = all["value"].as_array().unwrap();
+    let total = |key: &str| -> rust_decimal::Decimal { all.iter().map(|e| amount(&e[key])).sum() };
+    assert_eq!(
+        total("debitAmount"),
+        total("creditAmount"),
+        "the trial balance is zero"
+    );
+    let (_, clearing) = bc
+        .get(
+            &token,
+            &bc.url("generalLedgerEntries?$filter=accountNumber eq '10950'"),
+        )
+        .await;
+    let received: rust_decimal::Decimal = clearing["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| amount(&e["debitAmount"]))
+        .sum();
+    assert_eq!(received, amount(&json!(121.8)));
+    bc.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_posted_credit_memo_is_applied_to_the_invoice_it_names() {
+    let bc = Bc::start(None, BusinessCentralConfig::default()).await;
+    let token = bc.token().await;
+    let (customer, invoice) = posted_invoice(&bc, &token, "KWD", 12.5).await;
+    let (status, memo) = bc
+        .post(
+            &token,
+            "salesCreditMemos",
+            json!({
+                "customerNumber": customer, "invoiceId": invoice["id"], "currencyCode": "KWD",
+                "salesCreditMemoLines": [{"lineType": "Account", "lineObjectNumber": "40900", "quantity": 1, "unitPrice": 2.5}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{memo}");
+    let memo_id = memo["id"].as_str().unwrap();
+    let (status, body) = bc
+        .post(
+            &token,
+            &format!("salesCreditMemos({memo_id})/Microsoft.NAV.post"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let id = invoice["id"].as_str().unwrap();
+    let (_, now) = bc
+        .get(&token, &bc.url(&format!("salesInvoices({id})")))
+        .await;
+    assert_eq!(amount(&now["remainingAmount"]), amount(&json!(10)));
+    assert_eq!(now["status"], "Open");
+    let (_, owner) = bc
+        .get(
+            &token,
+            &bc.url(&format!("customers?$filter=number eq '{customer}'")),
+        )
+        .await;
+    // 10 dinars at 4.956.
+    assert_eq!(
+        amount(&owner["value"][0]["balanceDue"]),
+        amount(&json!(49.56))
+    );
+    bc.handle.shutdown().await.unwrap();
+}

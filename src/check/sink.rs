@@ -444,11 +444,13 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Sinks whose documents (or journal) `post` posts with `Microsoft.NAV.post`.
+/// Sinks whose documents (or journal, or customer payment journal) `post` posts with
+/// `Microsoft.NAV.post`.
 pub(crate) const POSTABLE: &[&str] = &[
     "business_central.salesInvoices",
     "business_central.salesCreditMemos",
     "business_central.journalLines",
+    "business_central.customerPayments",
 ];
 
 /// `a, b and c`.

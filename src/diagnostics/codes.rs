@@ -558,11 +558,14 @@ Match on what differs between the items too: `match on documentNumber, lineNumbe
 
     CannotPost = "E0513", "this sink cannot post",
 "`post` asks the sink to post what it writes, with Business Central's `Microsoft.NAV.post`
-action: each sales invoice or credit memo once it is written, or the general journal once all of
-a record's journal lines are written (they become general ledger entries, exactly once: a rerun
-that finds the record's document number and posting date in the ledger writes nothing again).
-Only `business_central.salesInvoices`, `business_central.salesCreditMemos` and
-`business_central.journalLines` take it.
+action: each sales invoice or credit memo once it is written, the general journal once all of a
+record's journal lines are written (they become general ledger entries, exactly once: a rerun
+that finds the record's document number and posting date in the ledger writes nothing again), or
+the customer payment journal once a record's payments are written (each becomes a customer ledger
+entry applied to its invoice, exactly once: a rerun that finds a payment with the sink's match
+keys in the customer ledger writes nothing again). Only `business_central.salesInvoices`,
+`business_central.salesCreditMemos`, `business_central.journalLines` and
+`business_central.customerPayments` take it.
 
 ```ferry
 sink business_central.salesOrders { match on externalDocumentNumber  post }

@@ -6,6 +6,7 @@ pub mod deliver;
 pub mod diff;
 pub mod job;
 mod journal;
+mod payment_journal;
 mod record;
 mod related;
 pub mod replay;

@@ -8,10 +8,10 @@ use super::claims::MatchClaims;
 use super::conflict::{self, Claim};
 use super::deliver::{self, Delivered, DeliveryError, Plan};
 use super::job::{Job, Step};
-use super::journal;
 use super::related::Fetched;
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
+use super::{journal, payment_journal};
 use crate::connectors::{Connector, ConnectorError, SourceRecord, TargetRecord};
 use crate::diagnostics::Code;
 use crate::functions::spec::CrossReferences;
@@ -205,10 +205,40 @@ impl Runner {
             };
             // `post` on journal lines: one record at a time, the ledger asked first.
             let journal = journal::posts_journal(step);
-            let _turn = match journal {
+            let payments = payment_journal::posts_payments(step);
+            let _turn = match journal || payments {
                 true => Some(self.journal_turn(step).await),
                 false => None,
             };
+            // `post` on customer payments: the customer ledger asked first.
+            let entry_keys = match payments {
+                true => match payment_journal::entry_keys(step, &outputs) {
+                    Ok(keys) => keys,
+                    Err(error) => return Ok(dead_letter(error.code(), error.to_string(), writes)),
+                },
+                false => Vec::new(),
+            };
+            if payments {
+                match self.payment_entry(&sink, &entry_keys).await {
+                    Ok(None) => {}
+                    Ok(Some(entry)) if dry_run => {
+                        planned.extend(Runner::planned_posted(job, step, &outputs, &entry));
+                        continue;
+                    }
+                    Ok(Some(entry)) => {
+                        let lines = self
+                            .posted_lines(job, step, snapshot, outputs, &entry)
+                            .await?;
+                        made.extend(lines.iter().map(|line| line.link.clone()));
+                        writes.extend(lines);
+                        continue;
+                    }
+                    Err(error) if is_record_fault(&error) => {
+                        return Ok(dead_letter(error.code(), error.to_string(), writes));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
             let documents = match journal {
                 true => match journal::documents(&outputs) {
                     Ok(documents) => documents,
@@ -333,7 +363,22 @@ impl Runner {
                     Err(error) => return Err(error.into()),
                 }
             }
+            if payments && !dry_run && failure.is_none() {
+                let lines = &mut writes[first_line..];
+                match self
+                    .post_payments(job, step, &sink, &entry_keys, lines)
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(error) if is_record_fault(&error) => failure = Some(error),
+                    Err(error) => return Err(error.into()),
+                }
+            }
             if let Some(error) = failure {
+                if payments && !dry_run {
+                    let lines = &mut writes[first_line..];
+                    self.discard_payments(job, step, &sink, lines).await;
+                }
                 if journal && !dry_run {
                     let lines = &mut writes[first_line..];
                     let journal_id = journal_id.as_deref();

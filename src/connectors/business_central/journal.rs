@@ -105,6 +105,107 @@ impl BusinessCentralClient {
     }
 }
 
+impl BusinessCentralClient {
+    /// Posts a customer payment journal (`customerPaymentJournals({id})/Microsoft.NAV.post`):
+    /// its payments become ledger entries, applied to the invoices they name. Sent once, like
+    /// [`Self::post_journal`]; [`Self::payment_entry`] tells whether a lost post happened.
+    pub async fn post_payment_journal(&self, journal_id: &str) -> Result<(), ConnectorError> {
+        let url = format!(
+            "{}/customerPaymentJournals({})/Microsoft.NAV.post",
+            self.company_url,
+            guid(journal_id)?
+        );
+        let spec = RequestSpec::post("business central: post the customer payment journal", url);
+        self.http.send(spec).await.map_err(api_error)?;
+        Ok(())
+    }
+
+    /// The journal a customer payment line is in, when the line is there.
+    pub async fn payment_journal(&self, line_id: &str) -> Result<Option<String>, ConnectorError> {
+        let line = self.get(CUSTOMER_PAYMENTS, guid(line_id)?).await?;
+        Ok(line.and_then(|line| {
+            line.data
+                .get("journalId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        }))
+    }
+
+    /// The ids of every payment line the customer payment journal holds.
+    pub async fn payment_lines(&self, journal_id: &str) -> Result<Vec<String>, ConnectorError> {
+        let mut url = format!(
+            "{}/customerPaymentJournals({})/{CUSTOMER_PAYMENTS}?$select=id",
+            self.company_url,
+            guid(journal_id)?
+        );
+        let mut ids = Vec::new();
+        loop {
+            let spec = RequestSpec::get("business central: read the payment journal", url)
+                .header("Prefer", format!("odata.maxpagesize={PAGE}"));
+            let response = self.http.send(spec).await.map_err(api_error)?;
+            let body: Value = response.json()?;
+            let lines = entities(&body, CUSTOMER_PAYMENTS)?;
+            ids.extend(
+                lines
+                    .iter()
+                    .filter_map(|line| line.get("id").and_then(Value::as_str))
+                    .map(str::to_string),
+            );
+            match body.get("@odata.nextLink").and_then(Value::as_str) {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Deletes a customer payment line, whatever its etag; gone already is fine.
+    pub async fn delete_payment(&self, line_id: &str) -> Result<(), ConnectorError> {
+        let url = format!(
+            "{}/{CUSTOMER_PAYMENTS}({})",
+            self.company_url,
+            guid(line_id)?
+        );
+        let spec = RequestSpec::new(
+            Method::DELETE,
+            "business central: delete a customer payment",
+            url,
+        )
+        .header("If-Match", "*");
+        match self.http.send(spec).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Err(error) => Err(api_error(error)),
+        }
+    }
+
+    /// The posted payment whose customer ledger entry has all of `keys`, if the ledger holds one.
+    pub async fn payment_entry(
+        &self,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let mut keys = keys.to_vec();
+        keys.push(MatchKey {
+            path: "documentType".into(),
+            value: Value::String("Payment".into()),
+        });
+        self.find(CUSTOMER_LEDGER_ENTRIES, &keys).await
+    }
+}
+
+/// Customer payment lines, and the customer ledger entries they become when posted.
+const CUSTOMER_PAYMENTS: &str = "customerPayments";
+const CUSTOMER_LEDGER_ENTRIES: &str = "customerLedgerEntries";
+
+/// The fields of a customer payment that its customer ledger entry keeps.
+pub const PAYMENT_ENTRY_FIELDS: &[&str] = &[
+    "externalDocumentNumber",
+    "documentNumber",
+    "customerNumber",
+    "postingDate",
+    "description",
+];
+
 /// An id as it goes into a URL key: a GUID and nothing else.
 fn guid(id: &str) -> Result<&str, ConnectorError> {
     if !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {

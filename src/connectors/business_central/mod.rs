@@ -9,4 +9,5 @@ pub mod schema;
 mod wire;
 
 pub use client::BusinessCentralClient;
+pub use journal::PAYMENT_ENTRY_FIELDS;
 pub use schema::schemas;

@@ -10,6 +10,14 @@
 //! Posting a journal answers AL's `Error(...)` dialogs (out of balance, nothing to post) with
 //! [`DIALOG`] and `TestField` failures with [`FIELD_VALIDATION`], as Microsoft's error-code
 //! table lists them; that both come with status 400 is unverified.
+//!
+//! A currency code that is not set up is refused with [`INVALID_TABLE_RELATION`] and the
+//! platform's table-relation text (seen in reports of real answers). Unverified, and worded by
+//! the sandbox: `customerPaymentJournals({id})/Microsoft.NAV.post` (listed by third-party
+//! summaries of API v2.0's bound actions, not by Microsoft's v2.0 reference); a payment applied
+//! to an invoice with no open entry; a payment applied to another customer's invoice; a credit
+//! memo in another currency than the invoice it names; the `G-RCPT` document numbers given to
+//! payments; and a payment's `amount` being what the customer paid (positive).
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -22,6 +30,7 @@ pub const MISSING_IF_MATCH_STATUS: StatusCode = StatusCode::BAD_REQUEST;
 pub const TOO_MANY_REQUESTS: &str = "Application_TooManyRequests";
 pub const NOT_FOUND: &str = "BadRequest_NotFound";
 pub const RECORD_NOT_FOUND: &str = "Internal_RecordNotFound";
+pub const INVALID_TABLE_RELATION: &str = "Internal_InvalidTableRelation";
 pub const SAME_KEY_EXISTS: &str = "Internal_EntityWithSameKeyExists";
 pub const BAD_REQUEST: &str = "BadRequest";
 pub const UNAUTHORIZED: &str = "Authentication_InvalidCredentials";

@@ -17,9 +17,10 @@ use super::path::{self, Resource};
 use super::posting::{self, JournalPostFault};
 use super::query::{self, QueryOptions};
 use super::rules;
-use super::schema::{self, CUSTOMERS, EntitySet, JOURNALS};
-use super::store::{Company, Entity, Ids, blank, format_time};
+use super::schema::{self, CUSTOMER_PAYMENT_JOURNALS, CUSTOMER_PAYMENTS, EntitySet, JOURNALS};
+use super::store::{Company, Entity, Ids, NULL_GUID, blank, format_time};
 use super::write;
+use super::{documents, payments};
 
 type Outcome = Result<Response, ODataError>;
 
@@ -239,15 +240,18 @@ pub async fn dispatch(
                     }
                     return Ok(StatusCode::NO_CONTENT.into_response());
                 }
+                if action == "post" && set.name == CUSTOMER_PAYMENT_JOURNALS.name {
+                    payments::post_payment_journal(company, &mut data.ids, &id, &now)?;
+                    touch(company, &mut data.ids, set, &id, &now);
+                    return Ok(StatusCode::NO_CONTENT.into_response());
+                }
                 if action != "post" || !matches!(set.name, "salesInvoices" | "salesCreditMemos") {
                     return Err(ODataError::not_found(format!(
                         "The action 'Microsoft.NAV.{action}' is not bound to '{}'.",
                         set.name
                     )));
                 }
-                let customer = rules::post_document(company, set, &id)?;
-                touch(company, &mut data.ids, set, &id, &now);
-                touch(company, &mut data.ids, &CUSTOMERS, &customer, &now);
+                documents::post_document(company, &mut data.ids, set, &id, &now)?;
                 Ok(StatusCode::NO_CONTENT.into_response())
             }
         }
@@ -432,7 +436,9 @@ fn create_record(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        if company.find(parent_set, &parent_id).is_none() {
+        // A top-level customer payment without a journal goes to the default one (rules).
+        let defaulted = parent.is_none() && parent_id == NULL_GUID;
+        if !defaulted && company.find(parent_set, &parent_id).is_none() {
             return Err(ODataError::record_not_found(
                 parent_set.entity,
                 "Id",
@@ -446,6 +452,9 @@ fn create_record(
         changes.keys.push("number");
     }
     rules::resolve(company, set, &mut fields, &changes.keys, true)?;
+    if set.name == CUSTOMER_PAYMENTS.name {
+        rules::number_payment(company, &mut fields, &changes.keys);
+    }
     let now = format_time(Timestamp::now());
     if fields.contains_key("lastModifiedDateTime") {
         fields.insert("lastModifiedDateTime".into(), json!(now));

@@ -1,16 +1,23 @@
 //! Business Central API v2.0 emulator: OAuth2 client credentials, OData entity sets under
 //! `companies({id})/`, `$filter`/`$select`/`$top`/`$skip`/`$expand`, server-driven paging with
-//! `@odata.nextLink`, etags with `If-Match`, number series, bound `Microsoft.NAV.post` (documents
-//! and journals, whose lines become read-only `generalLedgerEntries`), a read-only chart of
-//! `accounts`, and a per-token request-rate limit answered 429 with `Retry-After`.
+//! `@odata.nextLink`, etags with `If-Match`, number series, bound `Microsoft.NAV.post` (sales
+//! invoices and credit memos, general journals and customer payment journals, which write
+//! read-only `generalLedgerEntries` in local currency and `customerLedgerEntries` in the
+//! document's currency, applying payments and credit memos to invoices), `currencies`, a
+//! read-only chart of `accounts`, and a per-token request-rate limit answered 429 with
+//! `Retry-After`.
 //!
 //! Unverified choices are listed in [`error`].
 
 mod auth;
+pub mod currency;
+mod documents;
 pub mod error;
 pub mod filter;
 mod handlers;
+pub mod ledger;
 pub mod path;
+mod payments;
 pub mod posting;
 mod query;
 pub mod rules;

@@ -11,11 +11,12 @@
 
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::error::{DIALOG, FIELD_VALIDATION, ODataError};
-use super::schema::{ACCOUNTS, GENERAL_LEDGER_ENTRIES, JOURNAL_LINES, JOURNALS};
-use super::store::{Company, Entity, Ids, blank, decimal_value};
+use super::ledger::{self, Posting};
+use super::schema::{ACCOUNTS, JOURNAL_LINES, JOURNALS};
+use super::store::{Company, Entity, Ids};
 
 const GL_ACCOUNT: &str = "G/L Account";
 
@@ -26,16 +27,6 @@ pub enum JournalPostFault {
     Refused,
     /// Post, then answer 500: the client cannot tell that the journal was posted.
     Lost,
-}
-
-/// One general ledger entry about to be written.
-struct Posting {
-    account_id: String,
-    account_number: String,
-    posting_date: String,
-    document_number: String,
-    description: String,
-    amount: Decimal,
 }
 
 /// Posts journal `journal_id`; its lines leave the journal as general ledger entries.
@@ -92,72 +83,38 @@ pub fn post_journal(
             ));
         }
         for (account_type, number, amount) in sides {
-            let account = gl_account(company, account_type, number)?;
+            gl_account(company, account_type, number)?;
             postings.push(Posting {
-                account_id: account.id().to_string(),
                 account_number: number.to_string(),
                 posting_date: line.text("postingDate").to_string(),
+                document_type: " ",
                 document_number: line.text("documentNumber").to_string(),
                 description: line.text("description").to_string(),
                 amount,
             });
         }
     }
-    check_balance(&postings)?;
+    let balance: Vec<_> = postings
+        .iter()
+        .map(|p| {
+            (
+                p.posting_date.as_str(),
+                p.document_number.as_str(),
+                p.amount,
+            )
+        })
+        .collect();
+    check_balance(&balance)?;
     let line_ids: Vec<String> = lines.iter().map(|l| l.id().to_string()).collect();
-    let mut next_entry = company
-        .entities(&GENERAL_LEDGER_ENTRIES)
-        .filter_map(|e| e.fields.get("entryNumber").and_then(Value::as_i64))
-        .max()
-        .unwrap_or(0);
-    for posting in postings {
-        next_entry += 1;
-        let mut fields = blank(&GENERAL_LEDGER_ENTRIES);
-        let (debit, credit) = if posting.amount.is_sign_positive() {
-            (posting.amount, Decimal::ZERO)
-        } else {
-            (Decimal::ZERO, -posting.amount)
-        };
-        let values = [
-            ("id", json!(ids.guid())),
-            ("entryNumber", json!(next_entry)),
-            ("postingDate", json!(posting.posting_date)),
-            ("documentNumber", json!(posting.document_number)),
-            ("accountId", json!(posting.account_id)),
-            ("accountNumber", json!(posting.account_number)),
-            ("description", json!(posting.description)),
-            ("debitAmount", decimal_value(debit)),
-            ("creditAmount", decimal_value(credit)),
-            ("lastModifiedDateTime", json!(now)),
-        ];
-        set_all(&mut fields, values);
-        let entity = Entity {
-            seq: ids.next_seq(),
-            version: ids.next_version(),
-            fields,
-        };
-        company.insert(&GENERAL_LEDGER_ENTRIES, entity);
-        if let Some(account) = company.find_mut(&ACCOUNTS, &posting.account_id) {
-            let change = account.decimal("netChange") + posting.amount;
-            account
-                .fields
-                .insert("netChange".into(), decimal_value(change));
-        }
-    }
+    ledger::write_postings(company, ids, &postings, now)?;
     for id in line_ids {
         company.remove(&JOURNAL_LINES, &id);
     }
     Ok(())
 }
 
-fn set_all<const N: usize>(fields: &mut Map<String, Value>, values: [(&str, Value); N]) {
-    for (key, value) in values {
-        fields.insert(key.to_string(), value);
-    }
-}
-
 /// The posting G/L account numbered `number`, which must exist and accept postings.
-fn gl_account<'a>(
+pub(super) fn gl_account<'a>(
     company: &'a Company,
     account_type: &str,
     number: &str,
@@ -193,16 +150,15 @@ fn gl_account<'a>(
 }
 
 /// Each document (posting date and document number) must sum to zero.
-fn check_balance(postings: &[Posting]) -> Result<(), ODataError> {
+pub(super) fn check_balance(postings: &[(&str, &str, Decimal)]) -> Result<(), ODataError> {
     let mut documents: Vec<(&str, &str, Decimal)> = Vec::new();
-    for posting in postings {
-        let key = (
-            posting.posting_date.as_str(),
-            posting.document_number.as_str(),
-        );
-        match documents.iter_mut().find(|(d, n, _)| (*d, *n) == key) {
-            Some((_, _, sum)) => *sum += posting.amount,
-            None => documents.push((key.0, key.1, posting.amount)),
+    for &(date, number, amount) in postings {
+        match documents
+            .iter_mut()
+            .find(|(d, n, _)| (*d, *n) == (date, number))
+        {
+            Some((_, _, sum)) => *sum += amount,
+            None => documents.push((date, number, amount)),
         }
     }
     match documents.iter().find(|(_, _, sum)| !sum.is_zero()) {

@@ -5,14 +5,18 @@ use jiff::{Timestamp, ToSpan};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value};
 
+use super::currency;
 use super::error::{ODataError, SAME_KEY_EXISTS};
 use super::schema::{
-    self, CUSTOMERS, EntitySet, ITEMS, JOURNALS, SALES_CREDIT_MEMOS, SALES_INVOICES,
+    self, CUSTOMER_PAYMENT_JOURNALS, CUSTOMERS, EntitySet, ITEMS, JOURNALS, SALES_INVOICES,
 };
 use super::store::{Company, NULL_GUID, decimal_of, decimal_value};
 use axum::http::StatusCode;
 
 pub const PAYMENT_JOURNAL: &str = "CASHRCPT";
+
+/// The number series the cash receipts journal gives its payments' document numbers.
+const PAYMENT_NUMBERS: (&str, &str, usize) = ("customerPayments.documentNumber", "G-RCPT", 5);
 
 pub fn today() -> String {
     Timestamp::now()
@@ -59,6 +63,9 @@ pub fn resolve(
             if touched("number") {
                 unique_number(company, set, fields)?;
             }
+            if set.name == "customers" && (creating || touched("currencyCode")) {
+                currency::validate(fields, "Customer")?;
+            }
             let email = text(fields, "email");
             if touched("email") && !email.is_empty() && !looks_like_email(email) {
                 return Err(ODataError::bad_request(format!(
@@ -85,6 +92,13 @@ pub fn resolve(
                     "invoiceNumber",
                     "Sales Invoice Header",
                 )?;
+            }
+            if creating
+                || touched("currencyCode")
+                || touched("customerId")
+                || touched("customerNumber")
+            {
+                currency::validate(fields, "Sales Header")?;
             }
             if creating {
                 let date_key = match set.name {
@@ -144,17 +158,20 @@ pub fn resolve(
             line_amounts(fields);
         }
         "customerPayments" => {
-            if creating && !touched("journalId") {
+            let journal_id = text(fields, "journalId").to_string();
+            if creating && is_blank_guid(&journal_id) {
                 let journal = company
-                    .find_by(&JOURNALS, "code", PAYMENT_JOURNAL)
+                    .find_by(&CUSTOMER_PAYMENT_JOURNALS, "code", PAYMENT_JOURNAL)
                     .map(|j| j.id().to_string())
                     .unwrap_or_default();
                 set_text(fields, "journalId", &journal);
             }
             let journal_id = text(fields, "journalId").to_string();
-            let journal = company.find(&JOURNALS, &journal_id).ok_or_else(|| {
-                ODataError::record_not_found("Gen. Journal Batch", "Id", &journal_id)
-            })?;
+            let journal = company
+                .find(&CUSTOMER_PAYMENT_JOURNALS, &journal_id)
+                .ok_or_else(|| {
+                    ODataError::record_not_found("Gen. Journal Batch", "Id", &journal_id)
+                })?;
             let code = journal.text("code").to_string();
             set_text(fields, "journalDisplayName", &code);
             if creating && !touched("lineNumber") {
@@ -232,6 +249,15 @@ pub fn resolve(
         _ => {}
     }
     Ok(())
+}
+
+/// A new customer payment without a document number takes the next of the journal's series.
+pub fn number_payment(company: &mut Company, fields: &mut Map<String, Value>, changed: &[&str]) {
+    if !changed.contains(&"documentNumber") {
+        let (series, prefix, width) = PAYMENT_NUMBERS;
+        let number = company.next_in_series(series, prefix, width);
+        set_text(fields, "documentNumber", &number);
+    }
 }
 
 fn unique_number(
@@ -410,65 +436,4 @@ pub fn document_totals(company: &mut Company, header_set: &EntitySet, header_id:
         .fields
         .insert("totalAmountIncludingTax".into(), decimal_value(net + tax));
     true
-}
-
-/// `Microsoft.NAV.post` on a draft invoice or credit memo.
-/// Returns the customer whose balance changed.
-pub fn post_document(
-    company: &mut Company,
-    set: &EntitySet,
-    id: &str,
-) -> Result<String, ODataError> {
-    let Some(line_set) = lines_of(set) else {
-        return Err(ODataError::not_found(
-            "The action Microsoft.NAV.post is not bound to this entity set.",
-        ));
-    };
-    let has_lines = company
-        .entities(line_set)
-        .any(|l| l.text("documentId").eq_ignore_ascii_case(id) && !l.decimal("quantity").is_zero());
-    let Some(document) = company.find(set, id) else {
-        return Err(ODataError::not_found(
-            "The specified document was not found.",
-        ));
-    };
-    if document.text("status") != "Draft" {
-        return Err(ODataError::bad_request(format!(
-            "The document {} has already been posted.",
-            document.text("number")
-        )));
-    }
-    if document.text("customerNumber").is_empty() {
-        return Err(ODataError::bad_request(
-            "Sell-to Customer No. must have a value in Sales Header.",
-        ));
-    }
-    if !has_lines {
-        return Err(ODataError::bad_request("There is nothing to post."));
-    }
-    let customer_id = document.text("customerId").to_string();
-    let total = document.decimal("totalAmountIncludingTax");
-    let credit = set.name == SALES_CREDIT_MEMOS.name;
-    if let Some(document) = company.find_mut(set, id) {
-        document
-            .fields
-            .insert("status".into(), Value::String("Open".into()));
-        if !credit {
-            document
-                .fields
-                .insert("remainingAmount".into(), decimal_value(total));
-        }
-    }
-    if let Some(customer) = company.find_mut(&CUSTOMERS, &customer_id) {
-        let balance = customer.decimal("balanceDue");
-        let balance = if credit {
-            balance - total
-        } else {
-            balance + total
-        };
-        customer
-            .fields
-            .insert("balanceDue".into(), decimal_value(balance));
-    }
-    Ok(customer_id)
 }

@@ -307,11 +307,13 @@ pub static SALES_CREDIT_MEMOS: EntitySet = EntitySet {
     ],
 };
 
+/// The payment lines of a customer payment journal (`customerPaymentJournals({id})/customerPayments`,
+/// or top-level with a `journalId`).
 pub static CUSTOMER_PAYMENTS: EntitySet = EntitySet {
     name: "customerPayments",
     entity: "customerPayment",
     lines: None,
-    parent_key: None,
+    parent_key: Some("journalId"),
     numbers: None,
     properties: &[
         ro("id", Guid),
@@ -344,6 +346,23 @@ pub static JOURNALS: EntitySet = EntitySet {
         w("code", Text(10)),
         w("displayName", Text(100)),
         ro("templateDisplayName", Text(10)),
+        ro("lastModifiedDateTime", DateTime),
+        w("balancingAccountId", Guid),
+        ro("balancingAccountNumber", Text(20)),
+    ],
+};
+
+/// Batches of the cash receipts journal; posting one posts its customer payments.
+pub static CUSTOMER_PAYMENT_JOURNALS: EntitySet = EntitySet {
+    name: "customerPaymentJournals",
+    entity: "customerPaymentJournal",
+    lines: Some("customerPayments"),
+    parent_key: None,
+    numbers: None,
+    properties: &[
+        ro("id", Guid),
+        w("code", Text(10)),
+        w("displayName", Text(100)),
         ro("lastModifiedDateTime", DateTime),
         w("balancingAccountId", Guid),
         ro("balancingAccountNumber", Text(20)),
@@ -434,23 +453,64 @@ pub static GENERAL_LEDGER_ENTRIES: EntitySet = read_only_set(
         ro("entryNumber", Integer),
         ro("postingDate", Date),
         ro("documentNumber", Text(20)),
-        ro(
-            "documentType",
-            Choice(&[
-                " ",
-                "Payment",
-                "Invoice",
-                "Credit Memo",
-                "Finance Charge Memo",
-                "Reminder",
-                "Refund",
-            ]),
-        ),
+        ro("documentType", Choice(DOCUMENT_TYPES)),
         ro("accountId", Guid),
         ro("accountNumber", Text(20)),
         ro("description", Text(100)),
         ro("debitAmount", Decimal),
         ro("creditAmount", Decimal),
+        ro("lastModifiedDateTime", DateTime),
+    ],
+);
+
+/// The currencies set up in the company (the local currency has none); read-only in the sandbox,
+/// whose exchange rates are fixed (API v2.0 serves no exchange rates).
+pub static CURRENCIES: EntitySet = read_only_set(
+    "currencies",
+    "currency",
+    &[
+        ro("id", Guid),
+        ro("code", Text(10)),
+        ro("displayName", Text(30)),
+        ro("symbol", Text(10)),
+        ro("amountDecimalPlaces", Text(5)),
+        ro("amountRoundingPrecision", Decimal),
+        ro("lastModifiedDateTime", DateTime),
+    ],
+);
+
+const DOCUMENT_TYPES: &[&str] = &[
+    " ",
+    "Payment",
+    "Invoice",
+    "Credit Memo",
+    "Finance Charge Memo",
+    "Reminder",
+    "Refund",
+];
+
+/// What posting sales documents and customer payments leaves in the receivables ledger; read-only.
+/// Business Central serves it in the finance reports API (`customerLedgerEntries`, with
+/// `currencyCode`, `amount`, `open`); the sandbox serves it beside API v2.0's sets, with the
+/// remaining amounts and local-currency amounts of the Cust. Ledger Entry table.
+pub static CUSTOMER_LEDGER_ENTRIES: EntitySet = read_only_set(
+    "customerLedgerEntries",
+    "customerLedgerEntry",
+    &[
+        ro("id", Guid),
+        ro("entryNumber", Integer),
+        ro("postingDate", Date),
+        ro("documentType", Choice(DOCUMENT_TYPES)),
+        ro("documentNumber", Text(20)),
+        ro("externalDocumentNumber", Text(35)),
+        ro("customerNumber", Text(20)),
+        ro("description", Text(100)),
+        ro("currencyCode", Text(10)),
+        ro("amount", Decimal),
+        ro("amountLocalCurrency", Decimal),
+        ro("remainingAmount", Decimal),
+        ro("remainingAmountLocalCurrency", Decimal),
+        ro("open", Boolean),
         ro("lastModifiedDateTime", DateTime),
     ],
 );
@@ -463,9 +523,12 @@ pub static ALL: &[&EntitySet] = &[
     &SALES_INVOICES,
     &SALES_CREDIT_MEMOS,
     &CUSTOMER_PAYMENTS,
+    &CUSTOMER_PAYMENT_JOURNALS,
     &JOURNALS,
     &ACCOUNTS,
     &GENERAL_LEDGER_ENTRIES,
+    &CURRENCIES,
+    &CUSTOMER_LEDGER_ENTRIES,
     &SALES_ORDER_LINES,
     &SALES_INVOICE_LINES,
     &SALES_CREDIT_MEMO_LINES,
@@ -483,5 +546,8 @@ pub fn top_level(set: &EntitySet) -> bool {
 
 /// Sets the API only reads: `POST`, `PATCH` and `DELETE` are refused.
 pub fn read_only(set: &EntitySet) -> bool {
-    matches!(set.name, "accounts" | "generalLedgerEntries")
+    matches!(
+        set.name,
+        "accounts" | "generalLedgerEntries" | "currencies" | "customerLedgerEntries"
+    )
 }

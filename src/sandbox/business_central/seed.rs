@@ -7,23 +7,30 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::BusinessCentralConfig;
+use super::currency::{self, CURRENCIES as SET_UP};
 use super::rules::PAYMENT_JOURNAL;
-use super::schema::{ACCOUNTS, CUSTOMERS, EntitySet, ITEMS, JOURNALS};
+use super::schema::{
+    ACCOUNTS, CURRENCIES, CUSTOMER_PAYMENT_JOURNALS, CUSTOMERS, EntitySet, ITEMS, JOURNALS,
+};
 use super::store::{BcData, Company, Entity, blank, decimal_value, format_time};
 use crate::sandbox::sample_data::{self as words, pick};
 
 const CUSTOMER_COUNT: usize = 300;
 const ITEM_COUNT: usize = 100;
-const CURRENCIES: &[&str] = &["", "", "", "USD", "EUR", "AUD"];
+const CUSTOMER_CURRENCIES: &[&str] = &["", "", "", "USD", "EUR", "AUD"];
+/// Stripe's money lands in its clearing account; the cash receipts journal balances to it.
+const PAYMENTS_BALANCE_TO: &str = "10950";
 
 /// G/L accounts, one a line: number, name, category, subcategory and account type. They cover
-/// `pipelines/lookups/gl_accounts.yaml`, which the payout journals post to.
+/// `pipelines/lookups/gl_accounts.yaml`, which the payout journals post to, and the posting
+/// setup of [`super::ledger`].
 const CHART: &str = "\
 10000|BALANCE SHEET|Assets|Assets|Heading
 10100|Checking account|Assets|Cash|Posting
 10950|Stripe clearing|Assets|Cash|Posting
 13100|Accounts receivable|Assets|Accounts Receivable|Posting
 20100|Accounts payable|Liabilities|Current Liabilities|Posting
+22100|Sales tax payable|Liabilities|Current Liabilities|Posting
 40000|INCOME STATEMENT|Income|Income|Heading
 40100|Sales|Income|Income, Services|Posting
 40900|Sales returns and refunds|Income|Income, Services|Posting
@@ -37,14 +44,16 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
     let epoch: Timestamp = "2025-01-01T00:00:00Z"
         .parse()
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    for (code, name) in [
-        ("GENERAL", "General journal"),
-        (PAYMENT_JOURNAL, "Cash receipts"),
+    for (code, name, set) in [
+        ("GENERAL", "General journal", &JOURNALS),
+        (PAYMENT_JOURNAL, "Cash receipts", &CUSTOMER_PAYMENT_JOURNALS),
     ] {
-        add(&mut data, &mut company, &JOURNALS, epoch, |fields, _| {
+        add(&mut data, &mut company, set, epoch, |fields, _| {
             fields.insert("code".into(), json!(code));
             fields.insert("displayName".into(), json!(name));
-            fields.insert("templateDisplayName".into(), json!("GENERAL"));
+            if fields.contains_key("templateDisplayName") {
+                fields.insert("templateDisplayName".into(), json!("GENERAL"));
+            }
         });
     }
     if seed.is_some() {
@@ -88,7 +97,10 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
                     ("postalCode", json!(zip)),
                     ("phoneNumber", json!(words::phone(rng, prefix))),
                     ("email", json!(email)),
-                    ("currencyCode", json!(pick(rng, CURRENCIES))),
+                    (
+                        "currencyCode",
+                        json!(currency::shown(pick(rng, CUSTOMER_CURRENCIES))),
+                    ),
                     (
                         "creditLimit",
                         decimal_value(rust_decimal::Decimal::from(
@@ -150,6 +162,33 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
             fields.insert("accountType".into(), json!(account_type));
             fields.insert("directPosting".into(), json!(account_type == "Posting"));
         });
+    }
+    for set_up in SET_UP {
+        add(&mut data, &mut company, &CURRENCIES, epoch, |fields, _| {
+            let precision = rust_decimal::Decimal::new(1, set_up.decimals);
+            fields.insert("code".into(), json!(set_up.code));
+            fields.insert("displayName".into(), json!(set_up.name));
+            fields.insert("symbol".into(), json!(set_up.symbol));
+            let places = format!("{0}:{0}", set_up.decimals);
+            fields.insert("amountDecimalPlaces".into(), json!(places));
+            fields.insert("amountRoundingPrecision".into(), decimal_value(precision));
+        });
+    }
+    let balancing = company
+        .find_by(&ACCOUNTS, "number", PAYMENTS_BALANCE_TO)
+        .map(|a| a.id().to_string());
+    let journal = company
+        .find_by(&CUSTOMER_PAYMENT_JOURNALS, "code", PAYMENT_JOURNAL)
+        .map(|j| j.id().to_string());
+    if let (Some(account), Some(journal)) = (balancing, journal)
+        && let Some(journal) = company.find_mut(&CUSTOMER_PAYMENT_JOURNALS, &journal)
+    {
+        journal
+            .fields
+            .insert("balancingAccountId".into(), json!(account));
+        journal
+            .fields
+            .insert("balancingAccountNumber".into(), json!(PAYMENTS_BALANCE_TO));
     }
     data.companies.push(company);
     data

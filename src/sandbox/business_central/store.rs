@@ -104,6 +104,14 @@ impl Company {
         entities.remove(&seq)
     }
 
+    /// The next number of a series that no entity set owns (`prefix` then `width` digits).
+    pub fn next_in_series(&mut self, series: &'static str, prefix: &str, width: usize) -> String {
+        let next = self.numbers.entry(series).or_insert(1);
+        let number = format!("{prefix}{:0width$}", *next);
+        *next += 1;
+        number
+    }
+
     /// The next number of the set's series, skipping numbers already taken by hand.
     pub fn next_number(&mut self, set: &EntitySet) -> Option<String> {
         let (prefix, first, width) = set.numbers?;
