@@ -8,7 +8,9 @@ use std::collections::HashSet;
 
 use ferry::runtime::RunOptions;
 use ferry::store::{AuditFilter, DeadLetterFilter, Operation};
+use jiff::Timestamp;
 use run_support::*;
+use serde_json::Value;
 
 #[tokio::test]
 async fn a_backfill_writes_each_party_once_and_a_second_run_writes_nothing() {
@@ -196,8 +198,17 @@ async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once
             party.email_addresses[0].address = "shared@example.com".into()
         });
     }
+    // Person 38 was edited last in Capsule.
+    world.edit_person(38, |party| party.updated_at = Timestamp::now());
+    world
+        .capsule
+        .data()
+        .parties
+        .get_mut(&100_038)
+        .unwrap()
+        .updated_at = Timestamp::now() + jiff::SignedDuration::from_hours(1);
     let project = world.project(1000);
-    let (runner, job, _store) = runner(&project, CAPSULE_TO_STRIPE).await;
+    let (runner, job, store) = runner(&project, CAPSULE_TO_STRIPE).await;
     let report = run_with(
         &runner,
         &job,
@@ -207,14 +218,78 @@ async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once
         },
     )
     .await;
-    // 20 people with their own email and one customer for the 20 who share one; each of the
-    // 19 others finds it and writes its own name and capsule id onto it.
-    assert_eq!((report.created, report.updated), (21, 19));
+    // 20 people with their own email, and one customer for the 20 who share one: the person
+    // edited last keeps it (`on conflict newest by updatedAt`); the others leave it alone.
+    assert_eq!(
+        (report.created, report.dead_lettered),
+        (21, 0),
+        "{report:?}"
+    );
     let customers = world.customers().await;
     assert_eq!(customers.len(), 21);
-    let shared = customers
+    let shared: Vec<&Value> = customers
         .iter()
         .filter(|c| c["email"] == "shared@example.com")
-        .count();
-    assert_eq!(shared, 1);
+        .collect();
+    assert_eq!(shared.len(), 1);
+    assert_eq!(shared[0]["metadata"]["capsule_id"], "100038");
+    assert_no_dead_letters(&store).await;
+    // The sync settles: the others no longer take turns writing the customer.
+    for _ in 0..2 {
+        let again = run_backfill(&runner, &job).await;
+        assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
+    }
+    let shared = world
+        .customers()
+        .await
+        .into_iter()
+        .find(|c| c["email"] == "shared@example.com")
+        .unwrap();
+    assert_eq!(shared["metadata"]["capsule_id"], "100038");
+}
+
+/// Without a policy, the later of two people matching one customer is dead-lettered, naming
+/// the other and the key, and the customer stays as the first wrote it.
+#[tokio::test]
+async fn without_a_policy_the_later_of_two_sources_is_dead_lettered() {
+    let world = world(None, None).await;
+    world.add_people(0..4);
+    world.edit_person(2, |party| {
+        party.email_addresses[0].address = "person0@example.com".into()
+    });
+    let project = world.project(1000);
+    let text = std::fs::read_to_string(CAPSULE_TO_STRIPE)
+        .unwrap()
+        .replace("    on conflict newest by updatedAt\n", "")
+        .replace(
+            "\"lookups/",
+            concat!("\"", env!("CARGO_MANIFEST_DIR"), "/pipelines/lookups/"),
+        )
+        .replace(
+            "\"fixtures/",
+            concat!("\"", env!("CARGO_MANIFEST_DIR"), "/pipelines/fixtures/"),
+        );
+    assert!(!text.contains("on conflict"));
+    let pipeline = world.dir.path().join("contacts_without_policy.ferry");
+    std::fs::write(&pipeline, text).unwrap();
+    let (runner, job, store) = runner(&project, pipeline.to_str().unwrap()).await;
+    let report = run(&runner, &job).await;
+    assert_eq!((report.created, report.dead_lettered), (3, 1), "{report:?}");
+    let letters = store
+        .dead_letters(&DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(letters[0].error_code, "match_conflict");
+    assert!(
+        letters[0]
+            .error_message
+            .contains("already belongs to capsule.parties 10000")
+            && letters[0]
+                .error_message
+                .contains("match on email = \"person0@example.com\""),
+        "{}",
+        letters[0].error_message
+    );
+    let again = run_backfill(&runner, &job).await;
+    assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
 }

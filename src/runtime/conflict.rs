@@ -40,10 +40,11 @@ impl Runner {
         stamp: Option<&str>,
         claims: &MatchClaims,
     ) -> Result<Claim, StoreError> {
-        if found != Found::ByMatch {
+        if found == Found::Nowhere {
             return Ok(Claim::Free);
         }
         let sink = step.sink.collection();
+        // Every record of the source linked to the target, in the order they were first linked.
         let mut holders = self
             .store()
             .sources_of(&step.link.collection, &sink, target_id)
@@ -51,9 +52,22 @@ impl Runner {
         holders.extend(claims.writer_of(&sink, target_id));
         let parent = |id: &str| id.split('#').next().unwrap_or(id).to_string();
         // Items of one source record (`ch_1#re_2`) are one source.
+        let mine = holders
+            .iter()
+            .position(|(holder, _)| parent(holder) == parent(link_id));
+        let linked_before_me = mine.unwrap_or(holders.len());
+        let earlier: Vec<String> = holders[..linked_before_me]
+            .iter()
+            .filter(|(holder, _)| parent(holder) != parent(link_id))
+            .map(|(holder, _)| holder.clone())
+            .collect();
         holders.retain(|(holder, _)| parent(holder) != parent(link_id));
         holders.dedup_by(|a, b| a.0 == b.0);
-        let Some((newest_holder, holder_stamp)) = holders.last().cloned() else {
+        let Some((newest_holder, holder_stamp)) = holders
+            .iter()
+            .max_by(|a, b| compare_optional(a.1.as_deref(), b.1.as_deref()))
+            .cloned()
+        else {
             return Ok(Claim::Free);
         };
         let key = deliver::match_keys(step, mapped)
@@ -62,9 +76,17 @@ impl Runner {
             .collect::<Vec<_>>()
             .join(", ");
         if step.newest_by.is_none() {
+            // The record that linked the target first keeps it; a record found by its own
+            // link before anyone else linked the target is that record.
+            let Some(first) = earlier.first().or(match found {
+                Found::ByMatch => Some(&newest_holder),
+                _ => None,
+            }) else {
+                return Ok(Claim::Free);
+            };
             return Ok(Claim::Refuse {
                 reason: format!(
-                    "{sink} {target_id} (match on {key}) already belongs to {} {newest_holder}: two source records match one target. Merge them at the source, or choose which keeps it with `on conflict newest by <field>` in the sink",
+                    "{sink} {target_id} (match on {key}) already belongs to {} {first}: two source records match one target. Merge them at the source, or choose which keeps it with `on conflict newest by <field>` in the sink",
                     step.link.collection
                 ),
             });
@@ -100,6 +122,14 @@ pub(super) fn stamp(job: &Job, step: &Step, data: &Value) -> Option<String> {
         Value::String(text) if !text.is_empty() => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
         _ => None,
+    }
+}
+
+/// A stamp against another, a missing one oldest.
+fn compare_optional(a: Option<&str>, b: Option<&str>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => compare_stamps(a, b),
+        (a, b) => a.is_some().cmp(&b.is_some()),
     }
 }
 

@@ -223,8 +223,8 @@ impl Store {
     }
 
     /// The id in `source_collection` of the record that became `target_id`.
-    /// The records of `source_collection` linked to `target_id` of `target_collection`, oldest
-    /// link first, with their `on conflict newest by` stamps.
+    /// The records of `source_collection` linked to `target_id` of `target_collection`, in the
+    /// order they were first linked, with their `on conflict newest by` stamps.
     pub async fn sources_of(
         &self,
         source_collection: &str,

@@ -140,7 +140,8 @@ pub async fn into_collection(
 }
 
 /// The records of `source_collection` linked to target `target_id` of `target_collection`, with
-/// their stamps: more than one when two source records matched one target.
+/// their stamps, in the order they were first linked (a link moved by a later write keeps its
+/// row): more than one when two source records matched one target.
 pub async fn sources_of(
     conn: &mut SqliteConnection,
     source_collection: &str,
@@ -150,7 +151,7 @@ pub async fn sources_of(
     let rows = sqlx::query(
         "SELECT source_id, source_stamp FROM cross_references
          WHERE target_collection = ?1 AND target_id = ?2 AND source_collection = ?3
-         ORDER BY updated_at, rowid",
+         ORDER BY rowid",
     )
     .bind(target_collection)
     .bind(target_id)
