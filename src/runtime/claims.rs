@@ -12,13 +12,16 @@ use tokio::sync::OwnedMutexGuard;
 use super::deliver;
 use super::job::Step;
 
+/// (sink collection, target id) -> (link id, stamp) of the record that wrote the target.
+type Writers = HashMap<(String, String), (String, Option<String>)>;
+
 #[derive(Default)]
 pub(super) struct MatchClaims {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// For a batch: the targets its records wrote, by (sink collection, target id), with the
     /// link id and stamp that wrote them, until the batch's links are stored. `None` for the
     /// runner's own claims (one record at a time, stored at once).
-    written: Option<Mutex<HashMap<(String, String), (String, Option<String>)>>>,
+    written: Option<Mutex<Writers>>,
 }
 
 impl MatchClaims {
