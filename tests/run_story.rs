@@ -134,6 +134,30 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
     let ledger = world.business_central("generalLedgerEntries").await;
     let total = |key: &str| -> Decimal { ledger.iter().map(|e| decimal(&e[key])).sum() };
     assert_eq!(total("debitAmount"), total("creditAmount"));
+    // Everything received through Stripe was paid out (charges in, refunds back to the
+    // customer, fees, the bank): the Stripe clearing account is back at zero.
+    let clearing: Decimal = ledger
+        .iter()
+        .filter(|e| e["accountNumber"] == "10950")
+        .map(|e| decimal(&e["debitAmount"]) - decimal(&e["creditAmount"]))
+        .sum();
+    assert_eq!(
+        clearing,
+        Decimal::ZERO,
+        "the clearing account after the payouts"
+    );
+    // The refunds were paid out of the customer's balance: nothing is left open on it.
+    let customer = world
+        .business_central("customers")
+        .await
+        .into_iter()
+        .find(|c| c["number"] == invoice["customerNumber"])
+        .unwrap();
+    assert_eq!(
+        decimal(&customer["balanceDue"]),
+        Decimal::ZERO,
+        "{customer:#}"
+    );
 
     for (runner, job, _) in &stores {
         let again = run_backfill(runner, job).await;
@@ -145,6 +169,8 @@ async fn charge_invoice_payment_refunds_credit_memos_and_payout_journals() {
         .audit_entries(&AuditFilter::default())
         .await
         .unwrap();
-    // Two payout journal posts and two customer payment journal posts (one per charge).
-    assert_eq!(audited.len() as u64, created + 4, "{audited:#?}");
+    // Two payout journal posts, two customer payment journal posts (one per charge), and one
+    // for the refunds (both refunds exist when their first event is delivered, so one record
+    // pays both out).
+    assert_eq!(audited.len() as u64, created + 5, "{audited:#?}");
 }

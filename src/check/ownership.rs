@@ -120,7 +120,9 @@ pub fn project_ownership(programs: &[(&Path, &[CheckedPipeline])]) -> Vec<(usize
     // Pipelines write the same records of a collection when they link them to the same source
     // records (`cross_reference stripe.customers.customer` and `stripe.customers.id`); an
     // invoice made from a charge and one made from a Stripe invoice are different records.
-    let mut by_field: BTreeMap<(&str, &str, &str), Vec<Writer>> = BTreeMap::new();
+    // A `for` map's records (`ch_1#re_2`, a refund's) are not the records its source record
+    // links to directly (`ch_1`, the charge's).
+    let mut by_field: BTreeMap<(&str, &str, bool, &str), Vec<Writer>> = BTreeMap::new();
     for (program, (path, pipelines)) in programs.iter().enumerate() {
         for pipeline in pipelines.iter().filter(|p| !p.has_errors) {
             for step in &pipeline.steps {
@@ -131,7 +133,7 @@ pub fn project_ownership(programs: &[(&Path, &[CheckedPipeline])]) -> Vec<(usize
                     .map_or(pipeline.source.as_str(), |(collection, _)| collection);
                 for (field, _) in &step.written {
                     by_field
-                        .entry((step.sink.as_str(), linked, field.as_str()))
+                        .entry((step.sink.as_str(), linked, step.each, field.as_str()))
                         .or_default()
                         .push(Writer {
                             program,
@@ -145,7 +147,7 @@ pub fn project_ownership(programs: &[(&Path, &[CheckedPipeline])]) -> Vec<(usize
         }
     }
     let mut diagnostics = Vec::new();
-    for ((collection, _, field), writers) in &by_field {
+    for ((collection, _, _, field), writers) in &by_field {
         let distinct = |a: &Writer, b: &Writer| a.pipeline.name != b.pipeline.name;
         let owners: Vec<&Writer> = writers.iter().filter(|w| w.owns()).collect();
         for pair in owners.windows(2).filter(|pair| distinct(pair[0], pair[1])) {

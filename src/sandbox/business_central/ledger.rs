@@ -134,6 +134,44 @@ pub fn open_invoice_entry<'a>(company: &'a Company, number: &str) -> Option<&'a 
     })
 }
 
+/// The customer ledger entry of posted invoice `number`, open or closed.
+pub fn invoice_entry<'a>(company: &'a Company, number: &str) -> Option<&'a Entity> {
+    company
+        .entities(&CUSTOMER_LEDGER_ENTRIES)
+        .find(|e| e.text("documentType") == "Invoice" && e.text("documentNumber") == number)
+}
+
+/// The entry numbers of the open credit memo entries of `customer` in `currency` that correct
+/// invoice `invoice_number`, oldest first: what a refund of that invoice pays out.
+pub fn open_credit_memos_of(
+    company: &Company,
+    customer: &str,
+    currency: &str,
+    invoice_number: &str,
+) -> Vec<(i64, String)> {
+    let corrects = |memo_number: &str| {
+        company
+            .find_by(&SALES_CREDIT_MEMOS, "number", memo_number)
+            .is_some_and(|memo| memo.text("invoiceNumber") == invoice_number)
+    };
+    let mut entries: Vec<(i64, String)> = company
+        .entities(&CUSTOMER_LEDGER_ENTRIES)
+        .filter(|e| {
+            e.text("documentType") == "Credit Memo"
+                && e.fields.get("open") == Some(&Value::Bool(true))
+                && e.text("customerNumber") == customer
+                && e.text("currencyCode") == currency
+                && corrects(e.text("documentNumber"))
+        })
+        .filter_map(|e| {
+            let number = e.fields.get("entryNumber").and_then(Value::as_i64)?;
+            Some((number, e.text("documentNumber").to_string()))
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 /// Applies entry `credit` (a payment or credit memo, negative) to entry `debit` (an invoice):
 /// both remaining amounts move towards zero by the smaller of the two, and an entry that reaches
 /// zero is closed. Both must be in the same currency.

@@ -8,6 +8,13 @@
 //! API v2.0's customer payment has no currency: a payment applied to an invoice is in the
 //! invoice's currency (the journal line takes the currency of the entry it applies to), any
 //! other in the customer's.
+//!
+//! A payment with a negative amount is a refund: money paid back out of the customer's balance.
+//! It debits receivables and credits the balancing account. Naming the invoice it refunds (which
+//! may be closed) gives it that invoice's currency, and it is applied to the open credit memos
+//! that correct that invoice, oldest first. (Business Central records this as a journal line of
+//! document type Refund applied to the credit memo; API v2.0's customer payment has neither
+//! field, so the sandbox reads the sign and the invoice.)
 
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
@@ -17,7 +24,9 @@ use super::currency;
 use super::error::{DIALOG, FIELD_VALIDATION, ODataError};
 use super::ledger::{self, Posting, Receivable};
 use super::posting::check_balance;
-use super::schema::{CUSTOMER_PAYMENT_JOURNALS, CUSTOMER_PAYMENTS, CUSTOMERS, SALES_INVOICES};
+use super::schema::{
+    CUSTOMER_PAYMENT_JOURNALS, CUSTOMER_PAYMENTS, CUSTOMERS, SALES_CREDIT_MEMOS, SALES_INVOICES,
+};
 use super::store::{Company, Ids};
 
 /// One payment line, checked and ready to post.
@@ -33,6 +42,8 @@ struct Payment {
     amount_lcy: Decimal,
     /// The invoice's number and the entry number of its open customer ledger entry.
     applies_to: Option<(String, i64)>,
+    /// A refund: the invoice whose credit memos it pays out.
+    refunds_invoice: Option<String>,
 }
 
 /// Posts the customer payment journal `journal_id`; its lines leave the journal.
@@ -91,7 +102,19 @@ pub fn post_payment_journal(
             return Err(test_field("Amount"));
         }
         let invoice_number = line.text("appliesToInvoiceNumber").to_string();
-        let (currency, applies_to) = if invoice_number.is_empty() {
+        let refund = amount.is_sign_negative();
+        let refunded_invoice = (refund && !invoice_number.is_empty())
+            .then(|| ledger::invoice_entry(company, &invoice_number))
+            .flatten();
+        let (currency, applies_to) = if let Some(invoice) = refunded_invoice {
+            if invoice.text("customerNumber") != customer_number {
+                return Err(ODataError::bad_request(format!(
+                    "Invoice {invoice_number} belongs to customer {}, not to customer {customer_number}.",
+                    invoice.text("customerNumber")
+                )));
+            }
+            (invoice.text("currencyCode").to_string(), None)
+        } else if invoice_number.is_empty() {
             let currency = company
                 .find_by(&CUSTOMERS, "number", &customer_number)
                 .map(|c| c.text("currencyCode").to_string())
@@ -121,7 +144,7 @@ pub fn post_payment_journal(
                 .unwrap_or(0);
             (
                 entry.text("currencyCode").to_string(),
-                Some((invoice_number, number)),
+                Some((invoice_number.clone(), number)),
             )
         };
         let amount_lcy = currency::to_lcy(amount, &currency);
@@ -136,6 +159,7 @@ pub fn post_payment_journal(
             amount,
             amount_lcy,
             applies_to,
+            refunds_invoice: refunded_invoice.map(|_| invoice_number.clone()),
         };
         let posting = |account: &str, amount: Decimal| Posting {
             account_number: account.to_string(),
@@ -174,7 +198,7 @@ pub fn post_payment_journal(
                 document_number: payment.document_number,
                 external_document_number: payment.external_document_number,
                 description: payment.description,
-                currency: payment.currency,
+                currency: payment.currency.clone(),
                 amount: -payment.amount,
                 amount_lcy: -payment.amount_lcy,
             },
@@ -183,6 +207,18 @@ pub fn post_payment_journal(
         if let Some((invoice_number, invoice_entry)) = payment.applies_to {
             ledger::apply(company, ids, entry, invoice_entry, now);
             ledger::sync_document(company, ids, &SALES_INVOICES, &invoice_number, now);
+        }
+        if let Some(invoice_number) = payment.refunds_invoice {
+            let memos = ledger::open_credit_memos_of(
+                company,
+                &payment.customer_number,
+                &payment.currency,
+                &invoice_number,
+            );
+            for (memo_entry, memo_number) in memos {
+                ledger::apply(company, ids, memo_entry, entry, now);
+                ledger::sync_document(company, ids, &SALES_CREDIT_MEMOS, &memo_number, now);
+            }
         }
         ledger::refresh_balance(company, ids, &payment.customer_number, now);
         company.remove(&CUSTOMER_PAYMENTS, &payment.line_id);
