@@ -127,3 +127,65 @@ async fn a_late_refund_event_loses_no_amount_and_duplicates_write_nothing() {
         "{again:?}"
     );
 }
+
+/// A charge refunded twice, the second time after the first refund was booked: the second
+/// refund gets its own credit memo and its own refund payment, and the customer's balance is
+/// back at zero.
+#[tokio::test]
+async fn a_second_refund_made_later_is_paid_out_too() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = world.project(1000);
+    let customer = world
+        .stripe_post("/v1/customers", "email=grace%40hopper.example&name=Grace")
+        .await;
+    let customer_id = customer["id"].as_str().unwrap().to_string();
+    let charge = world
+        .sandbox_charges(&[12550], Some(&customer_id))
+        .await
+        .remove(0);
+    let (invoices, invoices_job, store) = runner(
+        &project,
+        &pipeline("stripe_charges_to_business_central_invoices"),
+    )
+    .await;
+    run(&invoices, &invoices_job).await;
+    let (refunds, refunds_job, _) =
+        runner(&project, &pipeline("stripe_refunds_to_business_central")).await;
+    let mut refund_ids = Vec::new();
+    for amount in [2550, 10000] {
+        let refund = world
+            .stripe_post("/v1/refunds", &format!("charge={charge}&amount={amount}"))
+            .await;
+        refund_ids.push(refund["id"].as_str().unwrap().to_string());
+        let report = run(&refunds, &refunds_job).await;
+        assert_eq!(report.dead_lettered, 0, "{report:?}");
+    }
+    let letters = store
+        .dead_letters(&DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert!(letters.is_empty(), "{letters:#?}");
+    let paid_out: Vec<String> = world
+        .business_central("customerLedgerEntries")
+        .await
+        .into_iter()
+        .filter(|e| e["documentType"] == "Payment")
+        .filter_map(|e| e["externalDocumentNumber"].as_str().map(str::to_string))
+        .filter(|n| n.starts_with("re_"))
+        .collect();
+    let mut expected = refund_ids.clone();
+    expected.sort();
+    let mut paid_out_sorted = paid_out.clone();
+    paid_out_sorted.sort();
+    assert_eq!(paid_out_sorted, expected, "one refund payment per refund");
+    let balance = world
+        .business_central("customers")
+        .await
+        .into_iter()
+        .find(|c| c["email"] == "grace@hopper.example")
+        .unwrap()["balanceDue"]
+        .to_string()
+        .parse::<Decimal>()
+        .unwrap();
+    assert_eq!(balance, Decimal::ZERO);
+}

@@ -192,7 +192,7 @@ impl Runner {
                     )),
                 ));
             };
-            let outputs: Vec<(String, Value)> = match (&mapped, job.compiled.maps_each(index)) {
+            let mut outputs: Vec<(String, Value)> = match (&mapped, job.compiled.maps_each(index)) {
                 (crate::lang::Value::List(items), true) => items
                     .iter()
                     .enumerate()
@@ -219,25 +219,33 @@ impl Runner {
                 false => Vec::new(),
             };
             if payments {
-                match self.payment_entry(&sink, &entry_keys).await {
-                    Ok(None) => {}
-                    Ok(Some(entry)) if dry_run => {
-                        planned.extend(Runner::planned_posted(job, step, &outputs, &entry));
-                        continue;
+                // Each payment on its own: a record's refunds are paid out one by one as they are
+                // made, so some of its payments may be posted and others new.
+                let mut unposted = Vec::new();
+                for (output, keys) in outputs.into_iter().zip(&entry_keys) {
+                    match self.payment_entry(&sink, std::slice::from_ref(keys)).await {
+                        Ok(None) => unposted.push(output),
+                        Ok(Some(entry)) if dry_run => {
+                            let output = [output];
+                            planned.extend(Runner::planned_posted(job, step, &output, &entry));
+                        }
+                        Ok(Some(entry)) => {
+                            let lines = self
+                                .posted_lines(job, step, snapshot, vec![output], &entry)
+                                .await?;
+                            made.extend(lines.iter().map(|line| line.link.clone()));
+                            writes.extend(lines);
+                        }
+                        Err(error) if is_record_fault(&error) => {
+                            return Ok(dead_letter(error.code(), error.to_string(), writes));
+                        }
+                        Err(error) => return Err(error.into()),
                     }
-                    Ok(Some(entry)) => {
-                        let lines = self
-                            .posted_lines(job, step, snapshot, outputs, &entry)
-                            .await?;
-                        made.extend(lines.iter().map(|line| line.link.clone()));
-                        writes.extend(lines);
-                        continue;
-                    }
-                    Err(error) if is_record_fault(&error) => {
-                        return Ok(dead_letter(error.code(), error.to_string(), writes));
-                    }
-                    Err(error) => return Err(error.into()),
                 }
+                if unposted.is_empty() {
+                    continue;
+                }
+                outputs = unposted;
             }
             let documents = match journal {
                 true => match journal::documents(&outputs) {
