@@ -202,8 +202,8 @@ pub async fn tell(
     (story, currencies)
 }
 
-/// 6. Each pipeline run again over every Stripe event writes nothing, and no store holds a dead
-/// letter.
+/// Check 6: each pipeline run again over every Stripe event writes nothing, and no store holds
+/// a dead letter.
 pub async fn rerun_writes_nothing(project: &std::path::Path) {
     for pipeline in PIPELINES {
         let (runner, job, store) = runner(project, pipeline).await;
