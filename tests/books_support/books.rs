@@ -177,18 +177,27 @@ pub async fn check(
         "a customer's currencyCode changed after it was created (now left, at sync right)"
     );
 
-    figures.clearing_by_currency = clearing_by_currency(&entries, story);
+    figures.clearing_by_currency = clearing_by_currency(&entries, story, &refunds);
     figures
 }
 
 /// The net (debit less credit, in LCY) of the Stripe clearing account, by the currency of the
-/// charge, refund or payout each entry books.
-fn clearing_by_currency(entries: &[Value], story: &Story) -> BTreeMap<String, Decimal> {
-    let currency_of: BTreeMap<&str, &str> = story
+/// charge, refund or payout each entry books (named in its description or document number).
+fn clearing_by_currency(
+    entries: &[Value],
+    story: &Story,
+    refunds: &[Value],
+) -> BTreeMap<String, Decimal> {
+    let mut currency_of: BTreeMap<&str, &str> = story
         .charges
         .iter()
         .map(|c| (c.id.as_str(), c.currency))
         .collect();
+    for refund in refunds {
+        if let (Some(id), Some(currency)) = (refund["id"].as_str(), refund["currency"].as_str()) {
+            currency_of.insert(id, currency);
+        }
+    }
     let mut net: BTreeMap<String, Decimal> = BTreeMap::new();
     for entry in entries.iter().filter(|e| e["accountNumber"] == CLEARING) {
         let document = text(entry, "documentNumber");
