@@ -50,6 +50,8 @@ pub struct Figures {
     pub refunds_by_currency: BTreeMap<String, Decimal>,
     pub clearing_by_currency: BTreeMap<String, Decimal>,
     pub refunds_lcy_by_currency: BTreeMap<String, Decimal>,
+    /// Refunds with no entry in clearing besides their payout's line: money back not booked.
+    pub refunds_not_paid_back: Vec<String>,
 }
 
 /// Checks 1 to 4 of the proof (see proof_books.rs) and reads the clearing account for check 5.
@@ -178,6 +180,17 @@ pub async fn check(
     );
 
     figures.clearing_by_currency = clearing_by_currency(&entries, story, &refunds);
+    figures.refunds_not_paid_back = refunds
+        .iter()
+        .map(|r| text(r, "id"))
+        .filter(|id| {
+            entries
+                .iter()
+                .filter(|e| e["accountNumber"] == CLEARING)
+                .filter(|e| !text(e, "documentNumber").starts_with("po_"))
+                .all(|e| !text(e, "description").contains(id.as_str()))
+        })
+        .collect();
     figures
 }
 
