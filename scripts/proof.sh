@@ -11,10 +11,15 @@
 #   4. fuzzing             every cargo-fuzz target in fuzz/ for 1,000,000 executions
 #   5. canary secrets      every shipped pipeline with canary credentials (tests/proof_canary_secrets.rs)
 #   6. money               ISO 4217 round trips and 10,000 payout journals (tests/money_properties.rs)
+#   7. books               200 customers in five currencies, 2,000 charges, refunds and payouts
+#                          through ferry serve with every webhook duplicated and shuffled, and
+#                          again with a SIGKILL midway: Business Central's books balance
+#                          (tests/proof_books.rs)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
-#   scripts/proof.sh --ci         # 1,000 records and events, 3 kills; the fuzz properties under
-#                                 # proptest instead of cargo-fuzz (a few minutes)
+#   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200
+#                                 # charges; the fuzz properties under proptest instead of
+#                                 # cargo-fuzz (a few minutes)
 #   scripts/proof.sh --skip fuzz  # full size without step 4: the table says so, exit code 2
 #
 # FERRY_PROOF_SEED repeats a run's random choices (each proof prints the seed it used). A proof
@@ -36,10 +41,12 @@ done
 if [ $MODE = full ]; then
   export FERRY_PROOF_RECORDS=${FERRY_PROOF_RECORDS:-10000} FERRY_PROOF_EVENTS=${FERRY_PROOF_EVENTS:-10000}
   export FERRY_PROOF_KILLS=${FERRY_PROOF_KILLS:-20}
+  export FERRY_PROOF_CUSTOMERS=${FERRY_PROOF_CUSTOMERS:-200} FERRY_PROOF_CHARGES=${FERRY_PROOF_CHARGES:-2000}
   PROFILE=(--release)
 else
   export FERRY_PROOF_RECORDS=${FERRY_PROOF_RECORDS:-1000} FERRY_PROOF_EVENTS=${FERRY_PROOF_EVENTS:-1000}
   export FERRY_PROOF_KILLS=${FERRY_PROOF_KILLS:-3}
+  export FERRY_PROOF_CUSTOMERS=${FERRY_PROOF_CUSTOMERS:-20} FERRY_PROOF_CHARGES=${FERRY_PROOF_CHARGES:-200}
   PROFILE=()
 fi
 OUT=${CARGO_TARGET_DIR:-target}/proof
@@ -68,9 +75,9 @@ skipped() { case " $SKIP " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 tests() { cargo nextest run --locked "${PROFILE[@]}" --no-capture --no-fail-fast "$@"; }
 
-echo "proof: $MODE size (records $FERRY_PROOF_RECORDS, events $FERRY_PROOF_EVENTS, kills $FERRY_PROOF_KILLS); logs in $OUT" >&2
+echo "proof: $MODE size (records $FERRY_PROOF_RECORDS, events $FERRY_PROOF_EVENTS, kills $FERRY_PROOF_KILLS, customers $FERRY_PROOF_CUSTOMERS, charges $FERRY_PROOF_CHARGES); logs in $OUT" >&2
 PROOFS=(--test proof_kill_run --test proof_kill_serve --test proof_fault_soak
-  --test proof_webhook_chaos --test proof_canary_secrets --test money_properties)
+  --test proof_webhook_chaos --test proof_canary_secrets --test money_properties --test proof_books)
 step build cargo nextest run --locked "${PROFILE[@]}" --no-run "${PROOFS[@]}"
 # The soak spends its time waiting out backoffs and Retry-After, so it runs beside the others.
 step fault_soak tests --test proof_fault_soak &
@@ -80,6 +87,7 @@ step kill_serve tests --test proof_kill_serve
 step webhook_chaos tests --test proof_webhook_chaos
 step canary_secrets tests --test proof_canary_secrets
 step money tests --test money_properties
+step books tests --test proof_books
 
 if [ $MODE = ci ]; then
   step fuzz_properties tests --test proptest_fuzz_properties --test fuzz_regressions --test proptest_robustness
@@ -130,6 +138,7 @@ step_proofs = {
     "fault_soak": ["fault soak"], "webhook_chaos": ["webhook chaos"],
     "canary_secrets": ["canary secrets"],
     "money": ["money: cents round trips", "money: payout journals balance"],
+    "books": ["books: ferry serve", "books: ferry serve killed"],
 }
 table, failed, skipped = [], 0, 0
 for line in open(rows_path):

@@ -1,0 +1,159 @@
+//! Proof 7, the books: a seeded story of Stripe customers paying in five currencies (AUD, USD,
+//! EUR, JPY with no decimals, KWD with three), card charges (`POST /v1/charges`), partial and
+//! full refunds, late second refunds (made after the first refund's event was processed) and one
+//! payout per currency with a Radar fee, delivered to `ferry serve` by a Stripe emulator that
+//! sends every webhook twice and in shuffled order. The four finance pipelines keep Business
+//! Central's books, and at the end:
+//!
+//! 1. the trial balance sums to zero;
+//! 2. every charge's invoice is `Paid`, nothing remaining;
+//! 3. one credit memo per refund, and per currency the memos sum to Stripe's refunds;
+//! 4. no customer's currency changed after the customer sync;
+//! 5. the Stripe clearing account (10950) nets to zero once everything is paid out;
+//! 6. each pipeline run again over every event writes nothing; no dead letters.
+//!
+//! The second test tells the same story to the real `ferry serve` binary, killed with SIGKILL
+//! while the charges' events are being processed and started again.
+//!
+//! Out of scope in this version: Stripe invoices and subscriptions, and disputes.
+//!
+//! Size: `FERRY_PROOF_CUSTOMERS` customers and `FERRY_PROOF_CHARGES` charges (CI: 20 and 200;
+//! `scripts/proof.sh`: 200 and 2,000); `FERRY_PROOF_SEED` repeats a run.
+
+mod books_support;
+mod proof_support;
+mod run_support;
+
+use std::time::Duration;
+
+use books_support::books::{Figures, check};
+use books_support::serve::Serve;
+use books_support::{books_project, chaos_world, rerun_writes_nothing, size, subscribe, tell};
+use proof_support::Report;
+use rust_decimal::Decimal;
+
+/// Whether check 5 is enforced. KNOWN GAP, two of them, so it is not yet:
+/// - a refund's money going back to the customer is not booked (the refund payment is being
+///   added on main), so AUD clearing is off by exactly the refunded total in AUD;
+/// - a payout's journal lines carry no currency (API v2.0 `journalLines` have none), so Business
+///   Central books a USD, EUR, JPY or KWD payout's amounts at face value as AUD, while the
+///   payments went to clearing at the exchange rate.
+///
+/// With the refund payment of main's 066bdf3 merged, AUD clearing is still off by the late
+/// refunds: a charge's second refund gets its credit memo but no refund payment, and a rerun
+/// does not write it either (no dead letter).
+///
+/// Until then the proof pins the first gap exactly (AUD clearing equals AUD refunded), so it
+/// fails, asking for this to be set to true, the moment the refund payment is booked.
+const CLEARING_ENFORCED: bool = false;
+
+/// 5. What Stripe paid out left nothing in clearing, in every currency.
+fn assert_clearing_nets_to_zero(figures: &Figures) {
+    let net: Decimal = figures.clearing_by_currency.values().sum();
+    let refunded: Decimal = figures.refunds_lcy_by_currency.values().sum();
+    let unpaid = &figures.refunds_not_paid_back;
+    let message = format!(
+        "the Stripe clearing account (10950) nets to {net} AUD; by currency (LCY): {:?}; \
+         refunded by currency (LCY): {:?}, {refunded} AUD in all; {} of {} refunds have no \
+         refund payment in clearing (first: {:?})",
+        figures.clearing_by_currency,
+        figures.refunds_lcy_by_currency,
+        unpaid.len(),
+        figures.credit_memos,
+        &unpaid[..unpaid.len().min(5)],
+    );
+    if CLEARING_ENFORCED {
+        let open: Vec<_> = figures
+            .clearing_by_currency
+            .iter()
+            .filter(|(_, v)| !v.is_zero())
+            .collect();
+        assert!(open.is_empty(), "{message}");
+        return;
+    }
+    eprintln!("check 5 not enforced (see CLEARING_ENFORCED): {message}");
+    let aud = |map: &std::collections::BTreeMap<String, Decimal>| {
+        map.get("aud").copied().unwrap_or_default()
+    };
+    assert_eq!(
+        aud(&figures.clearing_by_currency),
+        aud(&figures.refunds_lcy_by_currency),
+        "AUD clearing is no longer off by exactly the refunded total: if refunds are now paid \
+         back through clearing, set CLEARING_ENFORCED to true. {message}"
+    );
+}
+
+fn summary(report: &mut Report, figures: &Figures, story: &books_support::story::Story) {
+    let by_currency = |map: &std::collections::BTreeMap<String, Decimal>| {
+        map.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    report
+        .figure("customers", story.customers.len())
+        .figure("charges", story.charges.len())
+        .figure("refunds", story.refunds)
+        .figure("late_refunds", story.late_refunds)
+        .figure("payouts", story.payouts.len())
+        .figure("general_ledger_entries", figures.general_ledger_entries)
+        .figure("debits_aud", figures.debits.to_string())
+        .figure("invoices_paid", figures.invoices_paid)
+        .figure("credit_memos", figures.credit_memos)
+        .figure("refunded", by_currency(&figures.refunds_by_currency))
+        .figure(
+            "clearing_net_lcy",
+            by_currency(&figures.clearing_by_currency),
+        )
+        .figure("refunds_not_paid_back", figures.refunds_not_paid_back.len())
+        .figure("clearing_enforced", CLEARING_ENFORCED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_books_balance_after_duplicated_and_shuffled_webhooks() {
+    let size = size();
+    let mut report = Report::new("books: ferry serve");
+    let world = chaos_world(size.seed).await;
+    let project = books_project(&world);
+    let mut serve = Serve::in_process(&project).await;
+    subscribe(&world, &serve);
+    let (story, currencies) = tell(&world, &mut serve, size, async |_| {}).await;
+    serve.stop().await;
+    assert_eq!(world.stripe.webhook_stats().abandoned, 0);
+
+    let figures = check(&world, &story, &currencies).await;
+    eprintln!("{figures:#?}");
+    assert_clearing_nets_to_zero(&figures);
+    rerun_writes_nothing(&project).await;
+    summary(&mut report, &figures, &story);
+    report.passed();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_books_balance_after_ferry_serve_is_killed_midway() {
+    let size = size();
+    let mut report = Report::new("books: ferry serve killed");
+    let world = chaos_world(size.seed).await;
+    let project = books_project(&world);
+    let mut serve = Serve::process(&project).await;
+    subscribe(&world, &serve);
+    // Kill once the customers' events and about half the charges' are done.
+    let at = (size.customers + size.charges / 2) as i64;
+    let (story, currencies) = tell(&world, &mut serve, size, async |serve| {
+        serve.kill_once_done(at, Duration::from_millis(200)).await
+    })
+    .await;
+    let kills = serve.stop().await;
+    assert_eq!(
+        world.stripe.webhook_stats().abandoned,
+        0,
+        "Stripe gave up on an event while serve was down"
+    );
+
+    let figures = check(&world, &story, &currencies).await;
+    eprintln!("{figures:#?}");
+    assert_clearing_nets_to_zero(&figures);
+    rerun_writes_nothing(&project).await;
+    summary(&mut report, &figures, &story);
+    report.figure("events_done_at_kill", kills).passed();
+}
