@@ -32,9 +32,9 @@ use books_support::{books_project, chaos_world, rerun_writes_nothing, size, subs
 use proof_support::Report;
 use rust_decimal::Decimal;
 
-/// 5. What Stripe paid out left nothing in clearing. Enforced: every refund was paid back out of
-/// the customer's balance through clearing (a refund payment per refund, late ones included),
-/// and the local currency's clearing nets to zero.
+/// Check 5: what Stripe paid out left nothing in clearing. Enforced: every refund was paid back
+/// out of the customer's balance through clearing (a refund payment per refund, late ones
+/// included), and the local currency's clearing nets to zero.
 ///
 /// KNOWN GAP, reported but not enforced: a payout's journal lines carry no currency (API v2.0
 /// `journalLines` have none), so Business Central books a USD, EUR, JPY or KWD payout's amounts
