@@ -76,17 +76,8 @@ impl BusinessCentralClient {
             guid(journal_id)?,
             guid(line_id)?
         );
-        let spec = RequestSpec::new(
-            Method::DELETE,
-            "business central: delete a journal line",
-            url,
-        )
-        .header("If-Match", "*");
-        match self.http.send(spec).await {
-            Ok(_) => Ok(()),
-            Err(error) if error.status() == Some(404) => Ok(()),
-            Err(error) => Err(api_error(error)),
-        }
+        self.delete_any(url, "business central: delete a journal line")
+            .await
     }
 
     /// A general ledger entry of document `number` posted on `date` (`YYYY-MM-DD`), if the
@@ -166,12 +157,13 @@ impl BusinessCentralClient {
             self.company_url,
             guid(line_id)?
         );
-        let spec = RequestSpec::new(
-            Method::DELETE,
-            "business central: delete a customer payment",
-            url,
-        )
-        .header("If-Match", "*");
+        self.delete_any(url, "business central: delete a customer payment")
+            .await
+    }
+
+    /// DELETE `url` whatever the record's etag; a record already gone is fine.
+    async fn delete_any(&self, url: String, what: &'static str) -> Result<(), ConnectorError> {
+        let spec = RequestSpec::new(Method::DELETE, what, url).header("If-Match", "*");
         match self.http.send(spec).await {
             Ok(_) => Ok(()),
             Err(error) if error.status() == Some(404) => Ok(()),

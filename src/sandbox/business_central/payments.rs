@@ -21,9 +21,9 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::currency;
-use super::error::{DIALOG, FIELD_VALIDATION, ODataError};
+use super::error::{DIALOG, ODataError};
 use super::ledger::{self, Posting, Receivable};
-use super::posting::check_balance;
+use super::posting::{check_balance, empty_field, nothing_to_post};
 use super::schema::{
     CUSTOMER_PAYMENT_JOURNALS, CUSTOMER_PAYMENTS, CUSTOMERS, SALES_CREDIT_MEMOS, SALES_INVOICES,
 };
@@ -67,29 +67,13 @@ pub fn post_payment_journal(
         .filter(|l| l.text("journalId").eq_ignore_ascii_case(journal_id))
         .collect();
     if lines.is_empty() {
-        return Err(ODataError::new(
-            StatusCode::BAD_REQUEST,
-            DIALOG,
-            "There is nothing to post.",
-        ));
+        return Err(nothing_to_post());
     }
     lines.sort_by_key(|l| l.fields.get("lineNumber").and_then(Value::as_i64));
     let mut payments = Vec::new();
     let mut postings = Vec::new();
     for line in lines {
-        let test_field = |field: &str| {
-            ODataError::new(
-                StatusCode::BAD_REQUEST,
-                FIELD_VALIDATION,
-                format!(
-                    "{field} must have a value in Gen. Journal Line: Journal Template Name=CASHRCPT, Journal Batch Name={batch}, Line No.={}. It cannot be zero or empty.",
-                    line.fields
-                        .get("lineNumber")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0)
-                ),
-            )
-        };
+        let test_field = |field: &str| empty_field(field, "CASHRCPT", &batch, line);
         let customer_number = line.text("customerNumber").to_string();
         if customer_number.is_empty() {
             return Err(test_field("Account No."));

@@ -45,28 +45,12 @@ pub fn post_journal(
         .filter(|l| l.text("journalId").eq_ignore_ascii_case(journal_id))
         .collect();
     if lines.is_empty() {
-        return Err(ODataError::new(
-            StatusCode::BAD_REQUEST,
-            DIALOG,
-            "There is nothing to post.",
-        ));
+        return Err(nothing_to_post());
     }
     lines.sort_by_key(|l| l.fields.get("lineNumber").and_then(Value::as_i64));
     let mut postings = Vec::new();
     for line in &lines {
-        let test_field = |field: &str| {
-            ODataError::new(
-                StatusCode::BAD_REQUEST,
-                FIELD_VALIDATION,
-                format!(
-                    "{field} must have a value in Gen. Journal Line: Journal Template Name=GENERAL, Journal Batch Name={batch}, Line No.={}. It cannot be zero or empty.",
-                    line.fields
-                        .get("lineNumber")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0)
-                ),
-            )
-        };
+        let test_field = |field: &str| empty_field(field, "GENERAL", &batch, line);
         if line.text("accountNumber").is_empty() {
             return Err(test_field("Account No."));
         }
@@ -172,4 +156,24 @@ pub(super) fn check_balance(postings: &[(&str, &str, Decimal)]) -> Result<(), OD
         )),
         None => Ok(()),
     }
+}
+
+/// The API page's answer to posting an empty journal.
+pub(super) fn nothing_to_post() -> ODataError {
+    ODataError::new(StatusCode::BAD_REQUEST, DIALOG, "There is nothing to post.")
+}
+
+/// `Gen. Jnl.-Check Line`'s TestField failure for a journal line's empty `field`.
+pub(super) fn empty_field(field: &str, template: &str, batch: &str, line: &Entity) -> ODataError {
+    ODataError::new(
+        StatusCode::BAD_REQUEST,
+        FIELD_VALIDATION,
+        format!(
+            "{field} must have a value in Gen. Journal Line: Journal Template Name={template}, Journal Batch Name={batch}, Line No.={}. It cannot be zero or empty.",
+            line.fields
+                .get("lineNumber")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        ),
+    )
 }
