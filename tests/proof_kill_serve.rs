@@ -103,7 +103,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
     let log = dir.join("serve.log");
     let bind = free_port();
     let base = format!("http://{bind}");
-    let args = serve_args(&project, PIPELINE, bind);
+    let args = serve_args(&project, &[PIPELINE], bind);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut rng = StdRng::seed_from_u64(size.seed);
 

@@ -229,7 +229,7 @@ async fn chaos_leaves_each_valid_event_one_effect_and_each_invalid_request_its_s
     let log = dir.join("serve.log");
     let bind = free_port();
     let base = format!("http://{bind}");
-    let args = serve_args(&project, PIPELINE, bind);
+    let args = serve_args(&project, &[PIPELINE], bind);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = ferry(dir, &args, &log);
     wait_healthy(&base, &mut child, &log).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use ferry::server::ServerHandle;
 use ferry::store::Store;
 
-use crate::proof_support::{count, ferry, free_port, read_store, tail, wait_healthy};
+use crate::proof_support::{count, ferry, free_port, read_store, serve_args, tail, wait_healthy};
 use crate::run_support::serve::serve_project;
 
 /// The four pipelines the books proof runs.
@@ -59,20 +59,7 @@ impl Serve {
         let dir = project.parent().unwrap().to_path_buf();
         let log = dir.join("serve.log");
         let bind = free_port();
-        let mut args = vec!["serve".to_string()];
-        args.extend(PIPELINES.iter().map(|p| p.to_string()));
-        for arg in [
-            "--project",
-            &project.display().to_string(),
-            "--bind",
-            &bind.to_string(),
-            "--catch-up-every",
-            "0",
-            "--workers",
-            "2",
-        ] {
-            args.push(arg.to_string());
-        }
+        let args = serve_args(project, PIPELINES, bind);
         let base = format!("http://{bind}");
         let mut child = spawn(&dir, &args, &log);
         wait_healthy(&base, &mut child, &log).await;

@@ -177,21 +177,23 @@ pub async fn wait_inbox_drained(path: &Path, log: &Path) {
     panic!("the inbox did not drain\n{}", tail(log, 30));
 }
 
-/// `ferry serve` for `pipeline` on `bind` with two workers and no catch-up from
+/// `ferry serve` for `pipelines` on `bind` with two workers and no catch-up from
 /// `/v1/events`, so that only the deliveries a test makes can explain the effects.
-pub fn serve_args(project: &Path, pipeline: &str, bind: std::net::SocketAddr) -> Vec<String> {
-    [
-        "serve",
-        pipeline,
+pub fn serve_args(project: &Path, pipelines: &[&str], bind: std::net::SocketAddr) -> Vec<String> {
+    let mut args = vec!["serve".to_string()];
+    args.extend(pipelines.iter().map(|p| p.to_string()));
+    let project = project.display().to_string();
+    let bind = bind.to_string();
+    let options = [
         "--project",
-        &project.display().to_string(),
+        &project,
         "--bind",
-        &bind.to_string(),
+        &bind,
         "--catch-up-every",
         "0",
         "--workers",
         "2",
-    ]
-    .map(str::to_string)
-    .to_vec()
+    ];
+    args.extend(options.map(str::to_string));
+    args
 }
