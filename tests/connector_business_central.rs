@@ -247,3 +247,40 @@ async fn an_odata_error_is_an_api_error() {
     ));
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn fetch_all_lists_every_page_and_filters_on_properties() {
+    let (handle, client) = start(Some(4), BusinessCentralConfig::default()).await;
+    let customers = client.list_all("customers", &[]).await.unwrap();
+    let ids: std::collections::HashSet<&str> = customers
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!((customers.len(), ids.len()), (300, 300), "every page once");
+
+    let rates = client
+        .list_all(
+            "currencyExchangeRates",
+            &[("currencyCode".into(), "USD".into())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rates.len(), 1, "{rates:#?}");
+    assert_eq!(rates[0]["currencyCode"], "USD");
+    assert_eq!(rates[0]["relationalCurrencyCode"], "");
+    let lcy_per_usd: rust_decimal::Decimal = rates[0]["relationalExchangeRateAmount"]
+        .to_string()
+        .trim_matches('"')
+        .parse()
+        .unwrap();
+    assert_eq!(lcy_per_usd, rust_decimal::Decimal::new(1524, 3));
+    let none = client
+        .list_all(
+            "currencyExchangeRates",
+            &[("currencyCode".into(), "O'Brien".into())],
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "a quote in a filter value is escaped");
+    handle.shutdown().await.unwrap();
+}

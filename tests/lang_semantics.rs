@@ -310,6 +310,21 @@ fn closures_with_map_filter_and_outer_names() {
 }
 
 #[test]
+fn a_let_with_closures_first_read_inside_a_closure_leaves_its_parameter_alone() {
+    // `scale` is computed the first time the outer closure reads it; its own closure must not
+    // take the slot where `x` lives.
+    let body = r#"let scale = sum(map(.weights, |w| w))
+      map to file.out {
+        out = map(.items, |x| { before: x.id, scaled: x.n * scale, after: "${x.id}" })
+      }"#;
+    let record = r#"{"weights": [1, 2], "items": [{"id": "a", "n": 1}, {"id": "b", "n": 2}]}"#;
+    assert_eq!(
+        map(body, record),
+        r#"{"out":[{"before":"a","scaled":3,"after":"a"},{"before":"b","scaled":6,"after":"b"}]}"#
+    );
+}
+
+#[test]
 fn a_skip_inside_a_closure_skips_the_record() {
     let body = r#"map to file.out { a = map(.items, |x| x.n ?? skip("item without n")) }"#;
     assert_eq!(

@@ -32,14 +32,11 @@ use books_support::{books_project, chaos_world, rerun_writes_nothing, size, subs
 use proof_support::Report;
 use rust_decimal::Decimal;
 
-/// Check 5: what Stripe paid out left nothing in clearing. Enforced: every refund was paid back
-/// out of the customer's balance through clearing (a refund payment per refund, late ones
-/// included), and the local currency's clearing nets to zero.
-///
-/// KNOWN GAP, reported but not enforced: a payout's journal lines carry no currency (API v2.0
-/// `journalLines` have none), so Business Central books a USD, EUR, JPY or KWD payout's amounts
-/// at face value as AUD, while the payments went to clearing at the exchange rate; foreign
-/// currencies' clearing is off until the payout pipeline converts its lines to local currency.
+/// Check 5: what Stripe paid out left nothing in clearing. Every refund was paid back out of the
+/// customer's balance through clearing (a refund payment per refund, late ones included), and the
+/// clearing account nets to zero in every currency: payments went into it at Business Central's
+/// exchange rate, and the payout pipeline converts its lines at the same rate (API v2.0 journal
+/// lines carry no currency).
 fn assert_clearing_nets_to_zero(figures: &Figures) {
     let unpaid = &figures.refunds_not_paid_back;
     let message = format!(
@@ -52,22 +49,15 @@ fn assert_clearing_nets_to_zero(figures: &Figures) {
         &unpaid[..unpaid.len().min(5)],
     );
     assert!(unpaid.is_empty(), "every refund is paid back: {message}");
-    let aud = figures
-        .clearing_by_currency
-        .get("aud")
-        .copied()
-        .unwrap_or_default();
-    assert_eq!(aud, Decimal::ZERO, "AUD clearing nets to zero: {message}");
-    let foreign: Vec<_> = figures
+    let off: Vec<_> = figures
         .clearing_by_currency
         .iter()
-        .filter(|(currency, net)| currency.as_str() != "aud" && !net.is_zero())
+        .filter(|(_, net)| !net.is_zero())
         .collect();
-    if !foreign.is_empty() {
-        eprintln!(
-            "known gap, not enforced: foreign-currency payouts are booked at face value: {foreign:?}"
-        );
-    }
+    assert!(
+        off.is_empty(),
+        "clearing nets to zero in every currency: {message}"
+    );
 }
 
 fn summary(report: &mut Report, figures: &Figures, story: &books_support::story::Story) {

@@ -123,6 +123,9 @@ impl Connector {
             Connector::Stripe(client) => Ok(Some(serde_json::Value::Array(
                 client.list_all(stream, filters).await?,
             ))),
+            Connector::BusinessCentral(client) => Ok(Some(serde_json::Value::Array(
+                client.list_all(stream, filters).await?,
+            ))),
             _ => Err(ConnectorError::Unsupported(format!(
                 "`{stream}` of this connection cannot be listed with filters"
             ))),

@@ -8,8 +8,8 @@ pub mod record;
 
 pub use connector::Connector;
 pub use record::{
-    ConnectorError, MatchKey, PollOptions, RejectedRecord, SourcePage, SourceRecord, TargetRecord,
-    Write,
+    ConnectorError, MAX_RELATED, MatchKey, PollOptions, RejectedRecord, SourcePage, SourceRecord,
+    TargetRecord, Write,
 };
 
 use std::sync::OnceLock;

@@ -77,6 +77,10 @@ pub struct TargetRecord {
     pub etag: Option<String>,
 }
 
+/// `fetch_all` answers at most this many objects: a list longer than this is not a related set
+/// but a backfill, and the record fails instead.
+pub const MAX_RELATED: usize = 10_000;
+
 /// A sink's `match on` key with the value the mapped record gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchKey {

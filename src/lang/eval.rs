@@ -44,7 +44,14 @@ impl<'a> Machine<'a> {
                 if let Some(Some(result)) = self.lets.get(*index) {
                     return result.clone();
                 }
+                // A `let` is computed the first time it is read, which may be inside a closure:
+                // it gets a frame of its own above the closure's, so its own closures never
+                // overwrite the closure parameters still in use.
+                let (saved_frame, saved_len) = (self.frame, self.stack.len());
+                self.frame = saved_len;
                 let result = self.eval(&self.program.lets[*index]);
+                self.stack.truncate(saved_len);
+                self.frame = saved_frame;
                 self.lets[*index] = Some(result.clone());
                 result
             }

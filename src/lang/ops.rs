@@ -160,6 +160,12 @@ pub(crate) fn compare(left: &Value, right: &Value) -> Option<Ordering> {
         (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
         (Value::Timestamp(a), Value::Timestamp(b)) => Some(a.cmp(b)),
         (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+        // A source's date or time field arrives as JSON text; the checker typed it as a date or
+        // a timestamp, so it compares as one (text that is not one does not compare).
+        (Value::Date(a), Value::String(b)) => Some(a.cmp(&b.parse().ok()?)),
+        (Value::String(a), Value::Date(b)) => Some(a.parse::<jiff::civil::Date>().ok()?.cmp(b)),
+        (Value::Timestamp(a), Value::String(b)) => Some(a.cmp(&b.parse().ok()?)),
+        (Value::String(a), Value::Timestamp(b)) => Some(a.parse::<jiff::Timestamp>().ok()?.cmp(b)),
         (Value::Duration(a), Value::Duration(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         _ => Some(number(left)?.cmp(&number(right)?)),
@@ -190,5 +196,24 @@ pub(crate) fn index(base: &Value, index: &Value, optional: bool, span: Span) -> 
             span,
             format!("cannot index {} with {}", base.kind(), index.kind()),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_timestamps_compare_with_the_text_a_source_sends_them_as() {
+        let date = Value::Date("2025-11-25".parse().unwrap());
+        let text = |t: &str| Value::String(t.into());
+        assert_eq!(compare(&date, &text("2025-06-01")), Some(Ordering::Greater));
+        assert_eq!(compare(&text("2030-01-01"), &date), Some(Ordering::Greater));
+        assert_eq!(compare(&date, &text("not a date")), None);
+        let at = Value::Timestamp("2025-11-25T00:00:00Z".parse().unwrap());
+        assert_eq!(
+            compare(&at, &text("2025-11-25T00:00:00Z")),
+            Some(Ordering::Equal)
+        );
     }
 }

@@ -13,7 +13,8 @@ use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::{odata_next_link, odata_next_query, odata_resume_url};
 use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec};
 use crate::connectors::{
-    ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
+    ConnectorError, MAX_RELATED, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord,
+    Write,
 };
 use crate::project::ResolvedConnection;
 
@@ -151,6 +152,47 @@ impl BusinessCentralClient {
             expand_lines(collection, '?')
         );
         self.get_url(collection, url).await
+    }
+
+    /// Every record of `collection` whose properties equal the filters (`fetch_all`), all
+    /// pages of it, in the order Business Central lists them.
+    pub async fn list_all(
+        &self,
+        collection: &str,
+        filters: &[(String, String)],
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let set_url = self.collection_url(collection, None)?;
+        let keys: Vec<MatchKey> = filters
+            .iter()
+            .map(|(name, value)| MatchKey {
+                path: name.clone(),
+                value: Value::String(value.clone()),
+            })
+            .collect();
+        let mut url = if keys.is_empty() {
+            set_url.clone()
+        } else {
+            format!("{set_url}?$filter={}", encode(&odata::match_filter(&keys)?))
+        };
+        let mut all = Vec::new();
+        loop {
+            let spec = RequestSpec::get(format!("business central: list {collection}"), url)
+                .header("Prefer", format!("odata.maxpagesize={DEFAULT_PAGE_SIZE}"));
+            let body: Value = self.http.send(spec).await.map_err(api_error)?.json()?;
+            for entity in entities(&body, collection)? {
+                all.push(target_record(entity.clone(), collection)?.data);
+            }
+            if all.len() > MAX_RELATED {
+                return Err(ConnectorError::BadResponse {
+                    endpoint: format!("business central: list {collection}"),
+                    reason: format!("more than {MAX_RELATED} related objects"),
+                });
+            }
+            match odata_next_link(&body) {
+                Some(link) => url = odata_resume_url(&set_url, &odata_next_query(&link)),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// Posts the draft document `id` (`Microsoft.NAV.post`), then reads it back as posted.

@@ -2,12 +2,14 @@
 //! (dev-itpro/api-reference/v2.0/resources). Read-only properties (ids, server-assigned numbers,
 //! totals, status, lastModifiedDateTime) are left out of the map targets.
 
+use indexmap::IndexMap;
+
 use crate::check::KeyShape::{Guid, Text};
-use crate::check::SchemaRegistry;
+use crate::check::{Fetchable, SchemaRegistry, SourceSchema};
 use crate::connectors::build::Kind::{
     Bool, Date, DateTimeString, Decimal, Enum, Id, Int, Key, List, String as Str,
 };
-use crate::connectors::build::{Entity, Keys, Prop, add_entities, req, ro, rw};
+use crate::connectors::build::{Entity, Keys, Parts, Prop, add_entities, req, ro, rw, source_type};
 
 use super::lines::{SALES_CREDIT_MEMO_LINE, SALES_INVOICE_LINE, SALES_ORDER_LINE};
 
@@ -284,9 +286,42 @@ const ENTITIES: &[Entity] = &[
     },
 ];
 
+/// A currency's exchange rates (API v2.0 `currencyExchangeRates`, read-only): from
+/// `startingDate` on, `exchangeRateAmount` units of `currencyCode` are worth
+/// `relationalExchangeRateAmount` units of `relationalCurrencyCode`, blank for the local currency.
+const CURRENCY_EXCHANGE_RATE: &[Prop] = &[
+    ro("id", Id),
+    ro("currencyCode", Str),
+    ro("startingDate", Date),
+    ro("exchangeRateAmount", Decimal),
+    ro("relationalCurrencyCode", Str),
+    ro("relationalExchangeRateAmount", Decimal),
+    ro("lastModifiedDateTime", DateTimeString),
+];
+
+/// Collections a pipeline only reads, with the properties `fetch_all` may filter them on.
+const READ_ONLY: &[(&str, &str, Parts, &[&str])] = &[(
+    "business_central.currencyExchangeRates",
+    "business_central.currencyExchangeRate",
+    &[CURRENCY_EXCHANGE_RATE],
+    &["currencyCode"],
+)];
+
 pub fn schemas() -> SchemaRegistry {
     let mut registry = SchemaRegistry::default();
     add_entities(&mut registry, ENTITIES, "id");
+    for (source, record, parts, filters) in READ_ONLY {
+        registry.add_source(SourceSchema {
+            name: source.to_string(),
+            record: source_type(record, parts),
+            events: IndexMap::new(),
+            id_field: "id".into(),
+            fetchable: Fetchable {
+                by_id: true,
+                filters: filters.iter().map(|f| f.to_string()).collect(),
+            },
+        });
+    }
     // Every entity can be read by its id (GUID): `fetch(business_central.customers, id)`.
     for source in registry.sources.values_mut() {
         source.fetchable.by_id = true;

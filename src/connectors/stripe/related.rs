@@ -3,11 +3,8 @@
 use serde_json::Value;
 
 use super::client::{StripeClient, readable};
-use crate::connectors::ConnectorError;
 use crate::connectors::http::RequestSpec;
-
-/// A list longer than this is not a related set but a backfill: the record fails instead.
-pub const MAX_RELATED: usize = 10_000;
+use crate::connectors::{ConnectorError, MAX_RELATED};
 
 impl StripeClient {
     /// Lists `stream` with `filters`, following `starting_after` to the last page.

@@ -8,7 +8,8 @@
 //! `""` and `"AUD"` both read back as `"AUD"`. Any other code must be a Currency record, or the
 //! write is refused as a table relation is.
 //!
-//! API v2.0 serves `currencies` but no exchange rates; the sandbox's rates are fixed here.
+//! The sandbox's exchange rates are fixed here, and served as API v2.0's `currencyExchangeRates`
+//! (one rate per currency, relative to the local currency) so pipelines convert as it posts.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value};

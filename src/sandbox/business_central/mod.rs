@@ -3,9 +3,9 @@
 //! `@odata.nextLink`, etags with `If-Match`, number series, bound `Microsoft.NAV.post` (sales
 //! invoices and credit memos, general journals and customer payment journals, which write
 //! read-only `generalLedgerEntries` in local currency and `customerLedgerEntries` in the
-//! document's currency, applying payments and credit memos to invoices), `currencies`, a
-//! read-only chart of `accounts`, and a per-token request-rate limit answered 429 with
-//! `Retry-After`.
+//! document's currency, applying payments and credit memos to invoices), `currencies` and
+//! their `currencyExchangeRates`, a read-only chart of `accounts`, and a per-token request-rate
+//! limit answered 429 with `Retry-After`.
 //!
 //! Unverified choices are listed in [`error`].
 

@@ -464,7 +464,7 @@ pub static GENERAL_LEDGER_ENTRIES: EntitySet = read_only_set(
 );
 
 /// The currencies set up in the company (the local currency has none); read-only in the sandbox,
-/// whose exchange rates are fixed (API v2.0 serves no exchange rates).
+/// whose exchange rates are fixed (see [`CURRENCY_EXCHANGE_RATES`]).
 pub static CURRENCIES: EntitySet = read_only_set(
     "currencies",
     "currency",
@@ -475,6 +475,23 @@ pub static CURRENCIES: EntitySet = read_only_set(
         ro("symbol", Text(10)),
         ro("amountDecimalPlaces", Text(5)),
         ro("amountRoundingPrecision", Decimal),
+        ro("lastModifiedDateTime", DateTime),
+    ],
+);
+
+/// Each currency's exchange rate: from `startingDate`, `exchangeRateAmount` units are worth
+/// `relationalExchangeRateAmount` of `relationalCurrencyCode` (blank: the local currency).
+/// Read-only; the sandbox's rates are fixed, one per currency, from its opening date.
+pub static CURRENCY_EXCHANGE_RATES: EntitySet = read_only_set(
+    "currencyExchangeRates",
+    "currencyExchangeRate",
+    &[
+        ro("id", Guid),
+        ro("currencyCode", Text(10)),
+        ro("startingDate", Date),
+        ro("exchangeRateAmount", Decimal),
+        ro("relationalCurrencyCode", Text(10)),
+        ro("relationalExchangeRateAmount", Decimal),
         ro("lastModifiedDateTime", DateTime),
     ],
 );
@@ -528,6 +545,7 @@ pub static ALL: &[&EntitySet] = &[
     &ACCOUNTS,
     &GENERAL_LEDGER_ENTRIES,
     &CURRENCIES,
+    &CURRENCY_EXCHANGE_RATES,
     &CUSTOMER_LEDGER_ENTRIES,
     &SALES_ORDER_LINES,
     &SALES_INVOICE_LINES,
@@ -548,6 +566,10 @@ pub fn top_level(set: &EntitySet) -> bool {
 pub fn read_only(set: &EntitySet) -> bool {
     matches!(
         set.name,
-        "accounts" | "generalLedgerEntries" | "currencies" | "customerLedgerEntries"
+        "accounts"
+            | "generalLedgerEntries"
+            | "currencies"
+            | "currencyExchangeRates"
+            | "customerLedgerEntries"
     )
 }

@@ -10,7 +10,8 @@ use super::BusinessCentralConfig;
 use super::currency::{self, CURRENCIES as SET_UP};
 use super::rules::PAYMENT_JOURNAL;
 use super::schema::{
-    ACCOUNTS, CURRENCIES, CUSTOMER_PAYMENT_JOURNALS, CUSTOMERS, EntitySet, ITEMS, JOURNALS,
+    ACCOUNTS, CURRENCIES, CURRENCY_EXCHANGE_RATES, CUSTOMER_PAYMENT_JOURNALS, CUSTOMERS, EntitySet,
+    ITEMS, JOURNALS,
 };
 use super::store::{BcData, Company, Entity, blank, decimal_value, format_time};
 use crate::sandbox::sample_data::{self as words, pick};
@@ -18,6 +19,8 @@ use crate::sandbox::sample_data::{self as words, pick};
 const CUSTOMER_COUNT: usize = 300;
 const ITEM_COUNT: usize = 100;
 const CUSTOMER_CURRENCIES: &[&str] = &["", "", "", "USD", "EUR", "AUD"];
+/// The day the sandbox's fixed exchange rates start, before any document it makes or is sent.
+const RATES_START: &str = "2000-01-01";
 /// Stripe's money lands in its clearing account; the cash receipts journal balances to it.
 const PAYMENTS_BALANCE_TO: &str = "10950";
 
@@ -173,6 +176,23 @@ pub fn company(config: &BusinessCentralConfig, rng: StdRng, seed: Option<u64>) -
             fields.insert("amountDecimalPlaces".into(), json!(places));
             fields.insert("amountRoundingPrecision".into(), decimal_value(precision));
         });
+        add(
+            &mut data,
+            &mut company,
+            &CURRENCY_EXCHANGE_RATES,
+            epoch,
+            |fields, _| {
+                let rate = set_up.rate.parse().unwrap_or(rust_decimal::Decimal::ONE);
+                fields.insert("currencyCode".into(), json!(set_up.code));
+                fields.insert("startingDate".into(), json!(RATES_START));
+                fields.insert(
+                    "exchangeRateAmount".into(),
+                    decimal_value(rust_decimal::Decimal::ONE),
+                );
+                fields.insert("relationalCurrencyCode".into(), json!(""));
+                fields.insert("relationalExchangeRateAmount".into(), decimal_value(rate));
+            },
+        );
     }
     let balancing = company
         .find_by(&ACCOUNTS, "number", PAYMENTS_BALANCE_TO)
