@@ -1,21 +1,22 @@
 //! Proof 7, the books: a seeded story of Stripe customers paying in five currencies (AUD, USD,
-//! EUR, JPY with no decimals, KWD with three), card charges (`POST /v1/charges`), partial and
-//! full refunds, late second refunds (made after the first refund's event was processed) and one
-//! payout per currency with a Radar fee, delivered to `ferry serve` by a Stripe emulator that
-//! sends every webhook twice and in shuffled order. The four finance pipelines keep Business
-//! Central's books, and at the end:
+//! EUR, JPY with no decimals, KWD with three), card charges (`POST /v1/charges`), Stripe invoices
+//! (finalized and paid) and monthly subscriptions (their first period billed and charged), partial
+//! and full refunds of any of those charges, late second refunds (made after the first refund's
+//! event was processed) and one payout per currency with a Radar fee, delivered to `ferry serve`
+//! by a Stripe emulator that sends every webhook twice and in shuffled order. The six finance
+//! pipelines keep Business Central's books, and at the end:
 //!
 //! 1. the trial balance sums to zero;
-//! 2. every charge's invoice is `Paid`, nothing remaining;
+//! 2. every sale is one sales invoice (a card charge's own, or the Stripe invoice's a charge
+//!    paid, and then none of the charge's own), `Paid`, nothing remaining;
 //! 3. one credit memo per refund, and per currency the memos sum to Stripe's refunds;
 //! 4. no customer's currency changed after the customer sync;
-//! 5. the Stripe clearing account (10950) nets to zero once everything is paid out;
+//! 5. every subscriber's customer links its subscription; the Stripe clearing account (10950)
+//!    nets to zero in every currency once everything is paid out;
 //! 6. each pipeline run again over every event writes nothing; no dead letters.
 //!
 //! The second test tells the same story to the real `ferry serve` binary, killed with SIGKILL
 //! while the charges' events are being processed and started again.
-//!
-//! Out of scope in this version: Stripe invoices and subscriptions, and disputes.
 //!
 //! Size: `FERRY_PROOF_CUSTOMERS` customers and `FERRY_PROOF_CHARGES` charges (CI: 20 and 200;
 //! `scripts/proof.sh`: 200 and 2,000); `FERRY_PROOF_SEED` repeats a run.
@@ -76,6 +77,8 @@ fn summary(report: &mut Report, figures: &Figures, story: &books_support::story:
         .figure("general_ledger_entries", figures.general_ledger_entries)
         .figure("debits_aud", figures.debits.to_string())
         .figure("invoices_paid", figures.invoices_paid)
+        .figure("stripe_invoices", figures.stripe_invoices)
+        .figure("subscriptions_linked", figures.subscriptions_linked)
         .figure("credit_memos", figures.credit_memos)
         .figure("refunded", by_currency(&figures.refunds_by_currency))
         .figure(

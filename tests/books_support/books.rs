@@ -46,6 +46,9 @@ pub struct Figures {
     pub general_ledger_entries: usize,
     pub debits: Decimal,
     pub invoices_paid: usize,
+    /// Of which Stripe invoices (one-off, and subscriptions' first periods).
+    pub stripe_invoices: usize,
+    pub subscriptions_linked: usize,
     pub credit_memos: usize,
     pub refunds_by_currency: BTreeMap<String, Decimal>,
     pub clearing_by_currency: BTreeMap<String, Decimal>,
@@ -74,37 +77,47 @@ pub async fn check(
     );
     figures.debits = debits;
 
-    // 2. Each charge's invoice is paid, nothing left on it.
+    // 2. Each sale is one sales invoice, paid, nothing left on it: a card charge's own, or the
+    // Stripe invoice's that a charge paid (and then none of the charge's own).
     let charges: BTreeSet<&str> = story.charges.iter().map(|c| c.id.as_str()).collect();
+    let documents: BTreeSet<&str> = story.charges.iter().map(|c| c.sales_document()).collect();
     let invoices = world.business_central("salesInvoices").await;
     let mut invoiced = BTreeMap::new();
     for invoice in &invoices {
         let external = text(invoice, "externalDocumentNumber");
-        if charges.contains(external.as_str()) {
+        if documents.contains(external.as_str()) {
             assert!(
                 invoiced.insert(external.clone(), invoice).is_none(),
-                "charge {external} has two invoices"
+                "{external} has two sales invoices"
             );
         }
     }
     for charge in &story.charges {
+        let document = charge.sales_document();
         let invoice = invoiced
-            .get(&charge.id)
-            .unwrap_or_else(|| panic!("charge {} has no invoice", charge.id));
+            .get(document)
+            .unwrap_or_else(|| panic!("charge {} has no sales invoice {document}", charge.id));
         assert_eq!(
             (
                 text(invoice, "status"),
                 decimal(&invoice["remainingAmount"])
             ),
             ("Paid".to_string(), Decimal::ZERO),
-            "the invoice of charge {} is not paid in full: {invoice:#}",
+            "the sales invoice {document} of charge {} is not paid in full: {invoice:#}",
             charge.id
         );
+        if charge.invoice.is_some() {
+            assert!(
+                !invoiced.contains_key(&charge.id),
+                "charge {} paid Stripe invoice {document} and has a sales invoice of its own too",
+                charge.id
+            );
+        }
     }
     let receivables = world.business_central("customerLedgerEntries").await;
     for entry in &receivables {
         if text(entry, "documentType") == "Invoice"
-            && charges.contains(text(entry, "externalDocumentNumber").as_str())
+            && documents.contains(text(entry, "externalDocumentNumber").as_str())
         {
             assert_eq!(
                 decimal(&entry["remainingAmount"]),
@@ -114,6 +127,7 @@ pub async fn check(
         }
     }
     figures.invoices_paid = invoiced.len();
+    figures.stripe_invoices = story.invoices as usize;
 
     // 3. Credit memos equal refunds: one memo per refund, the same sums per currency.
     let refunds: Vec<Value> = world
@@ -179,7 +193,35 @@ pub async fn check(
         "a customer's currencyCode changed after it was created (now left, at sync right)"
     );
 
-    figures.clearing_by_currency = clearing_by_currency(&entries, story, &refunds);
+    // 5. Each subscriber's customer card links its subscription (the subscriptions pipeline owns
+    // `website`).
+    let customers = world.business_central("customers").await;
+    for subscription in &story.subscriptions {
+        let email = format!("book{}@example.com", subscription.customer);
+        let customer = customers
+            .iter()
+            .find(|c| text(c, "email") == email)
+            .unwrap_or_else(|| panic!("no Business Central customer {email}"));
+        assert_eq!(
+            text(customer, "website"),
+            format!(
+                "https://dashboard.stripe.com/subscriptions/{}",
+                subscription.id
+            ),
+            "the customer of subscription {}",
+            subscription.id
+        );
+    }
+    figures.subscriptions_linked = story.subscriptions.len();
+
+    let invoice_numbers: Vec<(String, String)> = world
+        .stripe
+        .objects("invoice")
+        .iter()
+        .map(|i| (text(i, "number"), text(i, "currency")))
+        .collect();
+    figures.clearing_by_currency =
+        clearing_by_currency(&entries, story, &refunds, &invoice_numbers);
     figures.refunds_not_paid_back = refunds
         .iter()
         .map(|r| text(r, "id"))
@@ -200,12 +242,16 @@ fn clearing_by_currency(
     entries: &[Value],
     story: &Story,
     refunds: &[Value],
+    invoice_numbers: &[(String, String)],
 ) -> BTreeMap<String, Decimal> {
     let mut currency_of: BTreeMap<&str, &str> = story
         .charges
         .iter()
         .map(|c| (c.id.as_str(), c.currency))
         .collect();
+    for (number, currency) in invoice_numbers {
+        currency_of.insert(number, currency);
+    }
     for refund in refunds {
         if let (Some(id), Some(currency)) = (refund["id"].as_str(), refund["currency"].as_str()) {
             currency_of.insert(id, currency);

@@ -147,7 +147,7 @@ async fn credit_memos(world: &World) -> usize {
 }
 
 /// Tells the story through `serve`: customers (synced, their currencies recorded), charges,
-/// first refunds, late refunds, payouts, each waited for. `midway` runs once the charges are
+/// Stripe invoices and subscriptions, first refunds, late refunds, payouts, each waited for. `midway` runs once the charges are
 /// made, while their events are being processed.
 pub async fn tell(
     world: &World,
@@ -164,6 +164,10 @@ pub async fn tell(
     let currencies = books::customer_currencies(world).await;
 
     story.charges(world, size.charges).await;
+    story.invoices(world, (size.charges / 10).max(2)).await;
+    story
+        .subscriptions(world, (size.customers / 4).max(2))
+        .await;
     midway(serve).await;
     let charges: BTreeSet<String> = story.charges.iter().map(|c| c.id.clone()).collect();
     let charges = &charges;

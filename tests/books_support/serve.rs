@@ -22,6 +22,14 @@ pub const PIPELINES: &[&str] = &[
     ),
     concat!(
         env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/stripe_invoices_to_business_central.ferry"
+    ),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/stripe_subscriptions_to_business_central.ferry"
+    ),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
         "/pipelines/stripe_refunds_to_business_central.ferry"
     ),
     concat!(

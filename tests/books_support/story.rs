@@ -1,5 +1,8 @@
 //! The seeded story the books proof tells through Stripe: customers paying in five currencies,
-//! card charges, partial and full refunds, late second refunds, and one payout per currency.
+//! card charges, Stripe invoices and subscriptions (each paid with a charge of its own), partial
+//! and full refunds, late second refunds, and one payout per currency.
+
+use std::collections::BTreeMap;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -35,6 +38,22 @@ pub struct Charge {
     pub currency: &'static str,
     pub amount: i64,
     pub refunded: i64,
+    /// The Stripe invoice the charge paid: the sale is booked on that invoice's sales document,
+    /// not on one of the charge's own.
+    pub invoice: Option<String>,
+}
+
+impl Charge {
+    /// The `externalDocumentNumber` of the Business Central sales invoice that books the sale.
+    pub fn sales_document(&self) -> &str {
+        self.invoice.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// A subscription, and the customer (index into [`Story::customers`]) it bills.
+pub struct Subscription {
+    pub id: String,
+    pub customer: usize,
 }
 
 pub struct Story {
@@ -45,6 +64,11 @@ pub struct Story {
     pub refunds: u64,
     pub late_refunds: u64,
     pub payouts: Vec<String>,
+    /// Stripe invoices paid, one-off ones and subscriptions' first periods.
+    pub invoices: u64,
+    pub subscriptions: Vec<Subscription>,
+    /// A monthly price per currency, made the first time a subscription needs it.
+    prices: BTreeMap<&'static str, String>,
 }
 
 impl Story {
@@ -56,6 +80,9 @@ impl Story {
             refunds: 0,
             late_refunds: 0,
             payouts: Vec::new(),
+            invoices: 0,
+            subscriptions: Vec::new(),
+            prices: BTreeMap::new(),
         }
     }
 
@@ -80,18 +107,13 @@ impl Story {
     pub async fn charges(&mut self, world: &World, count: u64) {
         for _ in 0..count {
             let customer = &self.customers[self.rng.random_range(0..self.customers.len())];
-            let currency = customer.currency;
-            let amount = match exponent(currency) {
-                0 => self.rng.random_range(50..=200_000),
-                3 => self.rng.random_range(10..=50_000) * 10,
-                _ => self.rng.random_range(50..=500_000),
-            };
+            let (customer, currency) = (customer.id.clone(), customer.currency);
+            let amount = self.amount(currency);
             let charge = world
                 .stripe_post(
                     "/v1/charges",
                     &format!(
-                        "source=tok_visa&customer={}&currency={currency}&amount={amount}",
-                        customer.id
+                        "source=tok_visa&customer={customer}&currency={currency}&amount={amount}"
                     ),
                 )
                 .await;
@@ -100,7 +122,120 @@ impl Story {
                 currency,
                 amount,
                 refunded: 0,
+                invoice: None,
             });
+        }
+    }
+
+    /// `count` one-off Stripe invoices, each for a random customer with one to three invoice
+    /// items in its currency, finalized and paid (`POST /v1/invoices/{id}/pay`).
+    pub async fn invoices(&mut self, world: &World, count: u64) {
+        for _ in 0..count {
+            let index = self.rng.random_range(0..self.customers.len());
+            let (customer, currency) = (
+                self.customers[index].id.clone(),
+                self.customers[index].currency,
+            );
+            for line in 0..self.rng.random_range(1..=3) {
+                let amount = self.amount(currency);
+                world
+                    .stripe_post(
+                        "/v1/invoiceitems",
+                        &format!(
+                            "customer={customer}&currency={currency}&amount={amount}&description=Consulting+{line}"
+                        ),
+                    )
+                    .await;
+            }
+            let invoice = world
+                .stripe_post("/v1/invoices", &format!("customer={customer}"))
+                .await;
+            let id = invoice["id"].as_str().unwrap().to_string();
+            world
+                .stripe_post(&format!("/v1/invoices/{id}/finalize"), "")
+                .await;
+            let paid = world
+                .stripe_post(&format!("/v1/invoices/{id}/pay"), "")
+                .await;
+            self.paid_invoice(&paid, currency);
+        }
+    }
+
+    /// `count` monthly subscriptions, each for a random customer not yet subscribed, at a price
+    /// in its currency: Stripe bills and charges the first period at once.
+    pub async fn subscriptions(&mut self, world: &World, count: u64) {
+        for _ in 0..count {
+            let index = self.rng.random_range(0..self.customers.len());
+            if self.subscriptions.iter().any(|s| s.customer == index) {
+                continue;
+            }
+            let (customer, currency) = (
+                self.customers[index].id.clone(),
+                self.customers[index].currency,
+            );
+            let price = self.monthly_price(world, currency).await;
+            let subscription = world
+                .stripe_post(
+                    "/v1/subscriptions",
+                    &format!("customer={customer}&items[0][price]={price}"),
+                )
+                .await;
+            let first = subscription["latest_invoice"].as_str().unwrap();
+            let invoice = world
+                .stripe
+                .objects("invoice")
+                .into_iter()
+                .find(|i| i["id"] == first)
+                .unwrap();
+            self.paid_invoice(&invoice, currency);
+            self.subscriptions.push(Subscription {
+                id: subscription["id"].as_str().unwrap().to_string(),
+                customer: index,
+            });
+        }
+    }
+
+    async fn monthly_price(&mut self, world: &World, currency: &'static str) -> String {
+        if let Some(price) = self.prices.get(currency) {
+            return price.clone();
+        }
+        let product = world
+            .stripe_post("/v1/products", &format!("name=Books+plan+{currency}"))
+            .await;
+        let amount = self.amount(currency);
+        let price = world
+            .stripe_post(
+                "/v1/prices",
+                &format!(
+                    "product={}&currency={currency}&unit_amount={amount}&recurring[interval]=month",
+                    product["id"].as_str().unwrap()
+                ),
+            )
+            .await;
+        let id = price["id"].as_str().unwrap().to_string();
+        self.prices.insert(currency, id.clone());
+        id
+    }
+
+    /// Keeps the charge that paid `invoice`, so it may be refunded like any other.
+    fn paid_invoice(&mut self, invoice: &serde_json::Value, currency: &'static str) {
+        assert_eq!(invoice["status"], "paid", "{invoice:#}");
+        self.charges.push(Charge {
+            id: invoice["charge"].as_str().unwrap().to_string(),
+            currency,
+            amount: invoice["amount_paid"].as_i64().unwrap(),
+            refunded: 0,
+            invoice: Some(invoice["id"].as_str().unwrap().to_string()),
+        });
+        self.invoices += 1;
+    }
+
+    /// A random amount in minor units, from about 0.50 to 5,000 units of the currency.
+    fn amount(&mut self, currency: &str) -> i64 {
+        match exponent(currency) {
+            0 => self.rng.random_range(50..=200_000),
+            3 => self.rng.random_range(10..=50_000) * 10,
+            _ => self.rng.random_range(50..=500_000),
         }
     }
 
