@@ -8,6 +8,12 @@
 //! `""` and `"AUD"` both read back as `"AUD"`. Any other code must be a Currency record, or the
 //! write is refused as a table relation is.
 //!
+//! A customer's currency may be changed while it has entries: it is only the default for new
+//! documents, and each ledger entry keeps its own currency (NAV/Business Central help for the
+//! Customer card's Currency Code: "You can change the customer's default currency as
+//! necessary"). So the sandbox refuses only a code that is not set up, not the change; the
+//! shipped flows never change it (`only on create currencyCode`).
+//!
 //! The sandbox's exchange rates are fixed here, and served as API v2.0's `currencyExchangeRates`
 //! (one rate per currency, relative to the local currency) so pipelines convert as it posts.
 
