@@ -43,39 +43,7 @@ pub fn run(args: Args) -> u8 {
         .iter()
         .chain(checked_projects.iter().filter_map(|c| c.project.as_ref()))
         .collect();
-    let disabled: Vec<String> = settings
-        .iter()
-        .flat_map(|p| p.disabled_pipelines())
-        .collect();
-    let shared_on_purpose: Vec<(String, String)> = settings
-        .iter()
-        .flat_map(|p| p.shared_event_pairs())
-        .collect();
-    // Pipelines linted together are one project: who owns which field of a target, and which
-    // event two pipelines would both write.
-    let across: Vec<(&Path, &[crate::check::CheckedPipeline])> = programs
-        .iter()
-        .map(|p| (p.path.as_path(), p.pipelines.as_slice()))
-        .collect();
-    let owned = crate::check::project_ownership(&across);
-    let sharing = EventSharing {
-        disabled: &disabled,
-        shared_on_purpose: &shared_on_purpose,
-    };
-    let written_twice = crate::check::project_shared_events(&across, sharing);
-    for program in &mut programs {
-        // A file's own pipelines were checked as they loaded without the project file, which
-        // may turn one of them off: the project-wide check below replaces that one.
-        program
-            .diagnostics
-            .retain(|d| d.code != Code::EventWrittenTwice);
-    }
-    for (index, diagnostic) in owned.into_iter().chain(written_twice) {
-        // A file's own pipelines were checked against each other as it loaded.
-        if !programs[index].diagnostics.contains(&diagnostic) {
-            programs[index].diagnostics.push(diagnostic);
-        }
-    }
+    check_across(&mut programs, &settings);
     let reports: Vec<(Vec<Diagnostic>, SourceMap)> = programs
         .into_iter()
         .map(|program| (program.diagnostics, program.sources))
@@ -121,6 +89,43 @@ pub fn run(args: Args) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+/// The checks over every pipeline linted, as one project whose `settings` (the project files)
+/// say which pipelines are turned off: who owns which field of a target, and which event two
+/// pipelines would both write.
+fn check_across(programs: &mut [Program], settings: &[&project::Project]) {
+    let disabled: Vec<String> = settings
+        .iter()
+        .flat_map(|p| p.disabled_pipelines())
+        .collect();
+    let shared_on_purpose: Vec<(String, String)> = settings
+        .iter()
+        .flat_map(|p| p.shared_event_pairs())
+        .collect();
+    let across: Vec<(&Path, &[crate::check::CheckedPipeline])> = programs
+        .iter()
+        .map(|p| (p.path.as_path(), p.pipelines.as_slice()))
+        .collect();
+    let owned = crate::check::project_ownership(&across);
+    let sharing = EventSharing {
+        disabled: &disabled,
+        shared_on_purpose: &shared_on_purpose,
+    };
+    let written_twice = crate::check::project_shared_events(&across, sharing);
+    for program in programs.iter_mut() {
+        // A file's own pipelines were checked as they loaded without the project file, which
+        // may turn one of them off: the project-wide check below replaces that one.
+        program
+            .diagnostics
+            .retain(|d| d.code != Code::EventWrittenTwice);
+    }
+    for (index, diagnostic) in owned.into_iter().chain(written_twice) {
+        // A file's own pipelines were checked against each other as it loaded.
+        if !programs[index].diagnostics.contains(&diagnostic) {
+            programs[index].diagnostics.push(diagnostic);
+        }
     }
 }
 
@@ -181,7 +186,10 @@ struct CheckedProject {
 fn check_project(path: &Path, linted: &[String]) -> CheckedProject {
     let mut sources = SourceMap::default();
     let (project, mut diagnostics) = project::check(path, &mut sources);
-    if let Some(project) = &project {
+    if let Some(project) = &project
+        && !project.unknown_pipelines(linted).is_empty()
+    {
+        // Only then are the project's own folders read: `ferry lint .` has linted them already.
         let mut known = linted.to_vec();
         for file in project_pipeline_files(&project.dir) {
             known.extend(Program::load(&file).pipeline_names());
