@@ -47,6 +47,8 @@ impl Program {
             // The pipelines of one file are one project too (`ferry lint` adds the others).
             let own = [(path, pipelines.as_slice())];
             diagnostics.extend(check::project_ownership(&own).into_iter().map(|(_, d)| d));
+            let shared = check::project_shared_events(&own, check::EventSharing::default());
+            diagnostics.extend(shared.into_iter().map(|(_, d)| d));
         }
         diagnostics.sort_by_key(|d| {
             d.primary_span()

@@ -3,30 +3,7 @@
 
 mod run_support;
 
-use std::path::Path;
-use std::process::Output;
-
 use run_support::*;
-
-/// Runs the ferry binary in `dir` off the async runtime that serves the sandbox.
-async fn ferry(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .current_dir(dir)
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_then_run_then_a_quiet_second_run() {
@@ -35,7 +12,7 @@ async fn dry_run_then_run_then_a_quiet_second_run() {
     let project = world.project(1000);
     let dir = project.parent().unwrap();
 
-    let planned = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--dry-run"]).await;
+    let planned = run_ferry(dir, &["run", CAPSULE_TO_STRIPE, "--dry-run"]).await;
     let stdout = text(&planned.stdout);
     assert!(
         planned.status.success(),
@@ -56,7 +33,7 @@ async fn dry_run_then_run_then_a_quiet_second_run() {
         "a dry run writes nothing"
     );
 
-    let first = ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let first = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
     let stdout = text(&first.stdout);
     assert!(first.status.success(), "{stdout}\n{}", text(&first.stderr));
     assert!(stdout.contains("3 read, 3 created, 0 updated"), "{stdout}");
@@ -64,14 +41,14 @@ async fn dry_run_then_run_then_a_quiet_second_run() {
     assert_eq!(world.customers().await.len(), 3);
 
     world.edit_person(2, |party| party.first_name = Some("Ada".into()));
-    let planned = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--dry-run"]).await;
+    let planned = run_ferry(dir, &["run", CAPSULE_TO_STRIPE, "--dry-run"]).await;
     let stdout = text(&planned.stdout);
     assert!(
         stdout.contains("  ~ name: \"Person 2\" -> \"Ada 2\""),
         "{stdout}"
     );
 
-    let again = ferry(
+    let again = run_ferry(
         dir,
         &[
             "run",
@@ -88,7 +65,7 @@ async fn dry_run_then_run_then_a_quiet_second_run() {
         "{stdout}"
     );
 
-    let letters = ferry(dir, &["dlq", "list"]).await;
+    let letters = run_ferry(dir, &["dlq", "list"]).await;
     assert_eq!(text(&letters.stdout).trim(), "no dead letters");
 }
 
@@ -102,7 +79,7 @@ async fn dead_letters_are_listed_shown_and_replayed() {
     let project = world.project(1000);
     let dir = project.parent().unwrap();
 
-    let run = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--log-format", "json"]).await;
+    let run = run_ferry(dir, &["run", CAPSULE_TO_STRIPE, "--log-format", "json"]).await;
     let stdout = text(&run.stdout);
     assert!(
         stdout.contains("1 created") && stdout.contains("1 dead-lettered"),
@@ -116,7 +93,7 @@ async fn dead_letters_are_listed_shown_and_replayed() {
     let parsed: serde_json::Value = serde_json::from_str(warning).unwrap();
     assert_eq!(parsed["source_id"], "100000");
 
-    let list = ferry(dir, &["dlq", "list", "--json"]).await;
+    let list = run_ferry(dir, &["dlq", "list", "--json"]).await;
     let letter: serde_json::Value = serde_json::from_str(text(&list.stdout).trim()).unwrap();
     assert_eq!(letter["pipeline"], "capsule_contacts_to_stripe");
     assert_eq!(
@@ -125,7 +102,7 @@ async fn dead_letters_are_listed_shown_and_replayed() {
     );
     let id = letter["id"].to_string();
 
-    let show = ferry(dir, &["dlq", "show", &id]).await;
+    let show = run_ferry(dir, &["dlq", "show", &id]).await;
     assert!(
         text(&show.stdout).contains("\"not an email\""),
         "{}",
@@ -133,7 +110,7 @@ async fn dead_letters_are_listed_shown_and_replayed() {
     );
 
     // Still broken: the replay fails again and the letter stays open.
-    let replay = ferry(dir, &["dlq", "replay", &id, "--from", CAPSULE_TO_STRIPE]).await;
+    let replay = run_ferry(dir, &["dlq", "replay", &id, "--from", CAPSULE_TO_STRIPE]).await;
     assert!(
         !replay.status.success(),
         "{}\n{}",
@@ -150,21 +127,21 @@ async fn dead_letters_are_listed_shown_and_replayed() {
         party.email_addresses[0].address = "fixed@example.com".into()
     });
     // The letter holds the record as it failed; fixing the source means running again.
-    let run = ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let run = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
     assert!(
         text(&run.stdout).contains("1 created"),
         "{}",
         text(&run.stdout)
     );
     assert_eq!(world.customers().await.len(), 2);
-    let open = ferry(dir, &["dlq", "list"]).await;
+    let open = run_ferry(dir, &["dlq", "list"]).await;
     assert_eq!(
         text(&open.stdout).trim(),
         "no dead letters",
         "delivering the record resolved its letter"
     );
 
-    let missing = ferry(dir, &["dlq", "show", "999"]).await;
+    let missing = run_ferry(dir, &["dlq", "show", "999"]).await;
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("no dead letter 999"));
 }
@@ -177,7 +154,7 @@ async fn a_missing_environment_variable_is_named_and_nothing_runs() {
         "version: 1\nconnections:\n  stripe:\n    kind: stripe\n    api_key: ${FERRY_TEST_UNSET_STRIPE_KEY}\n  capsule:\n    kind: capsule\n    token: ${FERRY_TEST_UNSET_CAPSULE_TOKEN}\n",
     )
     .unwrap();
-    let run = ferry(dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
+    let run = run_ferry(dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
     assert_eq!(run.status.code(), Some(2));
     let stderr = text(&run.stderr);
     assert!(stderr.contains("FERRY_TEST_UNSET_STRIPE_KEY"), "{stderr}");
@@ -199,7 +176,7 @@ async fn an_unreachable_host_is_reported_with_its_endpoint() {
         &format!("http://127.0.0.1:{port}/capsule"),
     );
     std::fs::write(&project, yaml).unwrap();
-    let run = ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let run = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
     assert_eq!(run.status.code(), Some(1));
     let stderr = text(&run.stderr);
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
@@ -222,14 +199,14 @@ async fn credentials_never_reach_logs_output_or_the_store() {
         .replace("sk_test_e2e", STRIPE_CANARY);
     std::fs::write(&project, &yaml).unwrap();
 
-    let run = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--log-format", "json"]).await;
+    let run = run_ferry(dir, &["run", CAPSULE_TO_STRIPE, "--log-format", "json"]).await;
     assert!(
         text(&run.stdout).contains("2 created"),
         "{}",
         text(&run.stdout)
     );
-    let list = ferry(dir, &["dlq", "list", "--json"]).await;
-    let show = ferry(dir, &["dlq", "show", "1"]).await;
+    let list = run_ferry(dir, &["dlq", "list", "--json"]).await;
+    let show = run_ferry(dir, &["dlq", "show", "1"]).await;
 
     // A refused token stops the run with an error that names the endpoint, not the token.
     std::fs::write(
@@ -237,7 +214,7 @@ async fn credentials_never_reach_logs_output_or_the_store() {
         yaml.replace("capsule-sandbox-token", CAPSULE_CANARY),
     )
     .unwrap();
-    let refused = ferry(dir, &["run", CAPSULE_TO_STRIPE, "--backfill"]).await;
+    let refused = run_ferry(dir, &["run", CAPSULE_TO_STRIPE, "--backfill"]).await;
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         text(&refused.stderr).contains("401"),

@@ -28,10 +28,15 @@ fn header(path: &Path, key: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix(&prefix).map(|v| v.trim().to_string()))
 }
 
-/// Loads the case and, when it names an environment, resolves it with no variables set.
+/// Loads the case and, when it names an environment, resolves it with no variables set; when it
+/// lists the project's pipelines (`# pipelines: a, b`), checks the names under `pipelines:`.
 fn diagnose(path: &Path) -> (Vec<Diagnostic>, SourceMap) {
     let mut sources = SourceMap::default();
     let (project, mut diagnostics) = project::check(path, &mut sources);
+    if let (Some(project), Some(known)) = (&project, header(path, "pipelines")) {
+        let known: Vec<String> = known.split(',').map(|n| n.trim().to_string()).collect();
+        diagnostics.extend(project.unknown_pipelines(&known));
+    }
     if let (Some(project), Some(environment)) = (project, header(path, "environment"))
         && let Err(more) = project.environment_with(Some(&environment), &|_| None)
     {

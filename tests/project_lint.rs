@@ -101,3 +101,137 @@ fn an_explicit_project_file_is_checked_and_counted_in_json() {
         .assert()
         .code(1);
 }
+
+/// `ferry lint --format json ARGS` in `dir`: the report.
+fn lint_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let output = ferry_in(dir)
+        .args(["lint", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The diagnostics of a report with `code`.
+fn with_code<'r>(report: &'r serde_json::Value, code: &str) -> Vec<&'r serde_json::Value> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+/// The shipped ferry.yaml with its `pipelines:` section replaced by `section`.
+fn with_pipelines_section(dir: &Path, section: &str) {
+    let path = dir.join("ferry.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (before, _) = text.split_once("\npipelines:\n").unwrap();
+    std::fs::write(&path, format!("{before}\n{section}")).unwrap();
+}
+
+#[test]
+fn both_charge_flows_enabled_warn_w0009_once_naming_both_and_the_system() {
+    let dir = project_copy();
+    with_pipelines_section(
+        dir.path(),
+        "pipelines:\n  pronto_prices_to_stripe_prices: { shares_events_with: [pronto_items_to_stripe_products] }\n",
+    );
+    for args in [&["."][..], &["pipelines/"][..]] {
+        let report = lint_json(dir.path(), args);
+        assert_eq!(report["errors"], 0, "{report}");
+        assert_eq!(report["warnings"], 1, "{report}");
+        let warned = with_code(&report, "W0009");
+        assert_eq!(warned.len(), 1, "{report}");
+        // The syspro flow reads charge.succeeded too but writes another system; the refunds flow
+        // writes Business Central but for charge.refunded: neither is named.
+        // `ferry lint .` names files `./pipelines/...`.
+        let message = warned[0]["message"].as_str().unwrap().replace("./", "");
+        assert_eq!(
+            message,
+            "`stripe_charges_to_business_central_invoices` and `stripe_charges_to_business_central` \
+             (pipelines/stripe_charges_to_business_central.ferry) both write every `charge.succeeded` \
+             event of `stripe.events` to `business_central`",
+            "{report}"
+        );
+        assert!(
+            warned[0]["labels"][0]["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("pipelines/stripe_charges_to_business_central_invoices.ferry"),
+            "{report}"
+        );
+        assert!(
+            warned[0]["help"].as_str().unwrap().contains(
+                "`pipelines: { stripe_charges_to_business_central: { enabled: false } }`"
+            ),
+            "{report}"
+        );
+    }
+    ferry_in(dir.path())
+        .args(["lint", "--deny-warnings", "."])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_pipeline_turned_off_takes_no_part_in_w0009() {
+    let dir = project_copy();
+    with_pipelines_section(
+        dir.path(),
+        "pipelines:\n  stripe_charges_to_business_central_invoices: { enabled: false }\n",
+    );
+    let report = lint_json(dir.path(), &["pipelines/"]);
+    let warned = with_code(&report, "W0009");
+    // The charge flows are one pipeline now; the Pronto pair was not said to share its items.
+    assert_eq!(warned.len(), 1, "{report}");
+    assert_eq!(
+        warned[0]["message"],
+        "`pronto_prices_to_stripe_prices` and `pronto_items_to_stripe_products` \
+         (pipelines/pronto_inventory_to_stripe.ferry) both write every record of \
+         `pronto.inventory` to `stripe`",
+        "{report}"
+    );
+}
+
+#[test]
+fn the_shipped_folder_lints_clean_only_with_its_project_file() {
+    let dir = project_copy();
+    ferry_in(dir.path())
+        .args(["lint", "--deny-warnings", "pipelines/"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("0 errors, 0 warnings"));
+    std::fs::remove_file(dir.path().join("ferry.yaml")).unwrap();
+    let report = lint_json(dir.path(), &["pipelines/"]);
+    assert_eq!(with_code(&report, "W0009").len(), 2, "{report}");
+}
+
+#[test]
+fn an_unknown_pipeline_in_the_project_file_is_e0620_with_the_known_names() {
+    let dir = project_copy();
+    with_pipelines_section(
+        dir.path(),
+        "pipelines:\n  stripe_charge_to_business_central: { enabled: false }\n",
+    );
+    let report = lint_json(dir.path(), &["."]);
+    let unknown = with_code(&report, "E0620");
+    assert_eq!(unknown.len(), 1, "{report}");
+    assert_eq!(
+        unknown[0]["message"],
+        "the project has no pipeline `stripe_charge_to_business_central`"
+    );
+    let help = unknown[0]["help"].as_str().unwrap();
+    assert!(
+        help.starts_with("did you mean `stripe_charges_to_business_central`?"),
+        "{help}"
+    );
+    assert!(
+        help.contains("`stripe_refunds_to_business_central`"),
+        "{help}"
+    );
+    // The same file checked alone knows the pipelines in its pipelines/ folder.
+    let alone = lint_json(dir.path(), &["ferry.yaml"]);
+    assert_eq!(with_code(&alone, "E0620").len(), 1, "{alone}");
+    assert_eq!(alone["errors"], 1, "{alone}");
+}

@@ -299,3 +299,59 @@ fn overrides_replace_settings_and_rate_limits_per_environment() {
     );
     assert_eq!(fast.connection("stripe").and_then(|c| c.concurrency), None);
 }
+
+#[test]
+fn the_shipped_project_turns_the_sales_order_flow_off() {
+    let project = shipped();
+    assert_eq!(
+        project.disabled_pipelines(),
+        ["stripe_charges_to_business_central"]
+    );
+    assert!(project.disables("stripe_charges_to_business_central"));
+    assert!(!project.disables("stripe_charges_to_business_central_invoices"));
+    assert_eq!(
+        project.shared_event_pairs(),
+        [(
+            "pronto_prices_to_stripe_prices".to_string(),
+            "pronto_items_to_stripe_products".to_string()
+        )]
+    );
+}
+
+#[test]
+fn pipeline_settings_are_checked_with_spans_into_the_file() {
+    let text = "version: 1\n\
+                pipelines:\n  \
+                  orders: { enabled: no_thanks }\n  \
+                  invoices: { enable: false }\n  \
+                  prices: { shares_events_with: products, enabled: true }\n";
+    let mut sources = SourceMap::default();
+    let errors = Project::from_text(Path::new("ferry.yaml"), text, &mut sources).unwrap_err();
+    let codes: Vec<&str> = errors.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0615", "E0601"], "{errors:?}");
+    let rendered: String = errors
+        .iter()
+        .map(|d| render::to_terminal(d, &sources, false))
+        .collect();
+    assert!(
+        rendered.contains("`enabled` must be `true` or `false`, found a string"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("did you mean `enabled`?"), "{rendered}");
+
+    let text = "version: 1\npipelines:\n  orders: { enabled: false }\n  prices: { shares_events_with: [products] }\n  customers:\n";
+    let project = Project::from_text(Path::new("ferry.yaml"), text, &mut sources).unwrap();
+    assert_eq!(project.disabled_pipelines(), ["orders"]);
+    assert_eq!(
+        project.shared_event_pairs(),
+        [("prices".to_string(), "products".to_string())]
+    );
+    let unknown =
+        project.unknown_pipelines(&["orders".into(), "prices".into(), "customers".into()]);
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert!(
+        unknown[0].message.contains("`products`"),
+        "{:?}",
+        unknown[0]
+    );
+}

@@ -5,7 +5,6 @@
 mod run_support;
 
 use std::path::Path;
-use std::process::Output;
 
 use ferry::connectors::http::{HttpConfig, Secret};
 use ferry::connectors::syspro::{Logon, SysproClient};
@@ -22,28 +21,9 @@ const CHARGES: &str = concat!(
     "/pipelines/stripe_charges_to_syspro.ferry"
 );
 
-async fn ferry(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .current_dir(dir)
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// `ferry run PIPELINE --backfill` that must succeed; its summary.
 async fn run_pipeline(dir: &Path, pipeline: &str) -> String {
-    let run = ferry(dir, &["run", pipeline, "--backfill"]).await;
+    let run = run_ferry(dir, &["run", pipeline, "--backfill"]).await;
     let stdout = text(&run.stdout);
     assert!(run.status.success(), "{stdout}\n{}", text(&run.stderr));
     stdout
@@ -132,7 +112,7 @@ async fn wrong_credentials_are_named_without_the_password() {
     world
         .stripe_post("/v1/customers", "email=kath%40example.com&name=Katherine")
         .await;
-    let run = ferry(dir, &["run", CUSTOMERS, "--backfill"]).await;
+    let run = run_ferry(dir, &["run", CUSTOMERS, "--backfill"]).await;
     let all = format!("{}{}", text(&run.stdout), text(&run.stderr));
     assert!(!run.status.success(), "{all}");
     assert!(all.contains("could not log on"), "{all}");
@@ -237,7 +217,7 @@ async fn a_refused_order_is_dead_lettered_and_replayed_after_the_fix() {
         .await;
     run_pipeline(dir, CUSTOMERS).await;
 
-    let run = ferry(dir, &["run", CHARGES, "--backfill"]).await;
+    let run = run_ferry(dir, &["run", CHARGES, "--backfill"]).await;
     assert!(
         text(&run.stdout)
             .contains("0 created, 0 updated, 0 unchanged, 0 filtered, 0 skipped, 1 dead-lettered"),
@@ -245,7 +225,7 @@ async fn a_refused_order_is_dead_lettered_and_replayed_after_the_fix() {
         text(&run.stdout)
     );
     assert!(world.syspro.data().orders.is_empty());
-    let list = ferry(dir, &["dlq", "list", "--json"]).await;
+    let list = run_ferry(dir, &["dlq", "list", "--json"]).await;
     let letter: serde_json::Value = serde_json::from_str(text(&list.stdout).trim()).unwrap();
     assert_eq!(letter["pipeline"], "stripe_charges_to_syspro");
     assert_eq!(letter["error_code"], "syspro_error");
@@ -267,7 +247,7 @@ async fn a_refused_order_is_dead_lettered_and_replayed_after_the_fix() {
         customer.fields.insert("Currency".into(), "USD".into());
     }
     let id = letter["id"].to_string();
-    let replay = ferry(dir, &["dlq", "replay", &id, "--from", CHARGES]).await;
+    let replay = run_ferry(dir, &["dlq", "replay", &id, "--from", CHARGES]).await;
     assert!(
         replay.status.success(),
         "{}{}",

@@ -21,6 +21,7 @@ mod ownership;
 mod pipeline;
 pub mod schema;
 mod scope;
+mod shared_events;
 pub mod signature;
 mod sink;
 mod suggest;
@@ -38,6 +39,7 @@ pub use ownership::project_ownership;
 pub use schema::{
     Fetchable, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
 };
+pub use shared_events::{EventSharing, project_shared_events};
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};
 pub use types::{Field, KeyType, ObjectType, Type};
 
@@ -65,7 +67,11 @@ pub struct CheckedPipeline {
     pub file: FileId,
     pub timezone: Option<jiff::tz::TimeZone>,
     pub source: String,
+    /// Where the source is named (`stripe.events`).
+    pub source_span: Span,
     pub events: Vec<String>,
+    /// Where each of `events` is written, in the same order.
+    pub event_spans: Vec<Span>,
     /// Seconds.
     pub poll_every: Option<i64>,
     pub target: String,

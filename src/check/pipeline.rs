@@ -37,7 +37,9 @@ impl<'a> Checker<'a> {
             file: pipeline.span.file,
             timezone: None,
             source: String::new(),
+            source_span: pipeline.name.span,
             events: Vec::new(),
+            event_spans: Vec::new(),
             poll_every: None,
             target: String::new(),
             sink: String::new(),
@@ -357,6 +359,7 @@ impl<'a> Checker<'a> {
     ) -> Type {
         let name = source.name.dotted();
         checked.source = name.clone();
+        checked.source_span = source.name.span;
         let schema = self.env.schemas.sources.get(&name);
         if schema.is_none() && !name.starts_with("file.") {
             let mut diagnostic = Diagnostic::new(
@@ -394,6 +397,7 @@ impl<'a> Checker<'a> {
                 SourceOption::On { events, .. } => {
                     for event in events {
                         checked.events.push(event.value.clone());
+                        checked.event_spans.push(event.span);
                         let Some(schema) = schema else { continue };
                         match schema.events.get(&event.value) {
                             Some(ty) => {

@@ -1,9 +1,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, Severity, SourceMap, render};
+use crate::check::EventSharing;
+use crate::diagnostics::{Code, Diagnostic, Severity, SourceMap, render};
 use crate::program::Program;
 use crate::project;
+use crate::runtime::workspace::{find_project_from, project_pipeline_files};
 
 use super::exit;
 use super::output::{Format, outln, print_human};
@@ -31,21 +33,25 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let mut programs = check_roots(&files);
-    // Pipelines linted together are one project: who owns which field of a target.
-    let across: Vec<(&Path, &[crate::check::CheckedPipeline])> = programs
+    let linted_names: Vec<String> = programs.iter().flat_map(Program::pipeline_names).collect();
+    let checked_projects: Vec<CheckedProject> = project_files
         .iter()
-        .map(|p| (p.path.as_path(), p.pipelines.as_slice()))
+        .map(|path| check_project(path, &linted_names))
         .collect();
-    for (index, diagnostic) in crate::check::project_ownership(&across) {
-        // A file's own pipelines were checked against each other as it loaded.
-        if !programs[index].diagnostics.contains(&diagnostic) {
-            programs[index].diagnostics.push(diagnostic);
-        }
-    }
+    let governing = governing_projects(&project_files, &pipeline_paths);
+    let settings: Vec<&project::Project> = governing
+        .iter()
+        .chain(checked_projects.iter().filter_map(|c| c.project.as_ref()))
+        .collect();
+    check_across(&mut programs, &settings);
     let reports: Vec<(Vec<Diagnostic>, SourceMap)> = programs
         .into_iter()
         .map(|program| (program.diagnostics, program.sources))
-        .chain(project_files.iter().map(|path| check_project(path)))
+        .chain(
+            checked_projects
+                .into_iter()
+                .map(|checked| (checked.diagnostics, checked.sources)),
+        )
         .collect();
     let checked = files.len() + project_files.len();
     let (mut errors, mut warnings) = (0, 0);
@@ -83,6 +89,43 @@ pub fn run(args: Args) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+/// The checks over every pipeline linted, as one project whose `settings` (the project files)
+/// say which pipelines are turned off: who owns which field of a target, and which event two
+/// pipelines would both write.
+fn check_across(programs: &mut [Program], settings: &[&project::Project]) {
+    let disabled: Vec<String> = settings
+        .iter()
+        .flat_map(|p| p.disabled_pipelines())
+        .collect();
+    let shared_on_purpose: Vec<(String, String)> = settings
+        .iter()
+        .flat_map(|p| p.shared_event_pairs())
+        .collect();
+    let across: Vec<(&Path, &[crate::check::CheckedPipeline])> = programs
+        .iter()
+        .map(|p| (p.path.as_path(), p.pipelines.as_slice()))
+        .collect();
+    let owned = crate::check::project_ownership(&across);
+    let sharing = EventSharing {
+        disabled: &disabled,
+        shared_on_purpose: &shared_on_purpose,
+    };
+    let written_twice = crate::check::project_shared_events(&across, sharing);
+    for program in programs.iter_mut() {
+        // A file's own pipelines were checked as they loaded without the project file, which
+        // may turn one of them off: the project-wide check below replaces that one.
+        program
+            .diagnostics
+            .retain(|d| d.code != Code::EventWrittenTwice);
+    }
+    for (index, diagnostic) in owned.into_iter().chain(written_twice) {
+        // A file's own pipelines were checked against each other as it loaded.
+        if !programs[index].diagnostics.contains(&diagnostic) {
+            programs[index].diagnostics.push(diagnostic);
+        }
     }
 }
 
@@ -131,11 +174,64 @@ fn split_project_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (projects, others)
 }
 
-/// A project file's diagnostics, errors and warnings.
-fn check_project(path: &Path) -> (Vec<Diagnostic>, SourceMap) {
+/// A project file checked by lint: its diagnostics, and the project when it could be read.
+struct CheckedProject {
+    project: Option<project::Project>,
+    diagnostics: Vec<Diagnostic>,
+    sources: SourceMap,
+}
+
+/// A project file's diagnostics, errors and warnings; the pipelines it names must be among
+/// `linted` or those where `ferry run` looks names up (E0620).
+fn check_project(path: &Path, linted: &[String]) -> CheckedProject {
     let mut sources = SourceMap::default();
-    let (_, diagnostics) = project::check(path, &mut sources);
-    (diagnostics, sources)
+    let (project, mut diagnostics) = project::check(path, &mut sources);
+    if let Some(project) = &project
+        && !project.unknown_pipelines(linted).is_empty()
+    {
+        // Only then are the project's own folders read: `ferry lint .` has linted them already.
+        let mut known = linted.to_vec();
+        for file in project_pipeline_files(&project.dir) {
+            known.extend(Program::load(&file).pipeline_names());
+        }
+        diagnostics.extend(project.unknown_pipelines(&known));
+    }
+    CheckedProject {
+        project,
+        diagnostics,
+        sources,
+    }
+}
+
+/// The projects the linted pipelines belong to that are not checked themselves: the nearest
+/// `ferry.yaml` above each path, as `ferry run` finds it. Their settings apply (which pipelines
+/// are turned off); their own problems are reported when they are linted (`ferry lint .`).
+fn governing_projects(checked: &[PathBuf], pipeline_paths: &[PathBuf]) -> Vec<project::Project> {
+    let checked: Vec<PathBuf> = checked
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut found: Vec<PathBuf> = Vec::new();
+    for path in pipeline_paths {
+        let Ok(path) = path.canonicalize() else {
+            continue;
+        };
+        let folder = if path.is_dir() {
+            path.as_path()
+        } else {
+            path.parent().unwrap_or(&path)
+        };
+        if let Some(project) = find_project_from(folder)
+            && !checked.contains(&project)
+            && !found.contains(&project)
+        {
+            found.push(project);
+        }
+    }
+    found
+        .iter()
+        .filter_map(|path| project::check(path, &mut SourceMap::default()).0)
+        .collect()
 }
 
 /// Expands folders into the `.ferry` files under them, sorted.

@@ -128,7 +128,14 @@ async fn run_async(args: Args) -> u8 {
 
 async fn setup(args: &Args) -> Result<(Runner, Vec<Job>), SetupError> {
     let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
-    let jobs = workspace.jobs(&args.pipelines)?;
+    let selection = workspace.select(&args.pipelines)?;
+    for name in &selection.skipped {
+        outln!("{name}: skipped, ferry.yaml turns it off");
+    }
+    for name in &selection.run_though_disabled {
+        eprintln!("warning: ferry.yaml turns {name} off; running it because it was named");
+    }
+    let jobs = selection.jobs;
     let connectors = workspace.connectors(&jobs, args.input.as_deref())?;
     let store = workspace.store().await?;
     Ok((Runner::new(store, connectors, workspace.secrets()), jobs))

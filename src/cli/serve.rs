@@ -93,7 +93,14 @@ async fn setup(args: &Args) -> Result<App, SetupError> {
     } else {
         args.pipelines.clone()
     };
-    let jobs = workspace.jobs(&targets)?;
+    let selection = workspace.select(&targets)?;
+    for name in &selection.skipped {
+        tracing::info!(pipeline = %name, "not served: ferry.yaml turns it off");
+    }
+    for name in &selection.run_though_disabled {
+        tracing::warn!(pipeline = %name, "served because it was named, though ferry.yaml turns it off");
+    }
+    let jobs = selection.jobs;
     let connectors = workspace.connectors(&jobs, None)?;
     let store = workspace.store().await?;
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());

@@ -670,7 +670,8 @@ Keys of one mapping must line up: indent `api_key` like `kind`.";
 
     ProjectUnknownKey = "E0601", "unknown key in the project file",
 "The top level of `ferry.yaml` takes `version`, `timezone`, `store`, `default_environment`,
-`connections` and `environments`; an environment takes `connections` and `store`.
+`connections`, `environments` and `pipelines`; an environment takes `connections` and `store`; a
+pipeline's settings take `enabled` and `shares_events_with`.
 
 ```yaml
 conections:
@@ -863,6 +864,19 @@ timeout: soon
 "`ferry.yaml` exists but could not be read (permissions, a folder with that name), or is not UTF-8
 text.";
 
+    UnknownPipelineInProject = "E0620", "the project file names an unknown pipeline",
+"`ferry.yaml`'s `pipelines:` section names a pipeline that the project does not have: none of the
+`.ferry` files in the project's folder, its `pipelines/` folder or the files linted with it
+declares it. The setting would turn nothing off, and the pipeline meant still runs.
+
+```yaml
+pipelines:
+  stripe_charge_to_business_central: { enabled: false }
+```
+
+Write the name as the pipeline declares it (`pipeline stripe_charges_to_business_central { ... }`);
+the help lists the project's pipelines.";
+
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
 is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
@@ -972,6 +986,43 @@ value (a charge's currency) replaces the other's (the customer's).
 
 Say which pipeline owns the field, `owns currencyCode` in its sink, and let the other set it only
 when it creates the record: `only on create currencyCode`.";
+
+    EventWrittenTwice = "W0009", "two pipelines write one event to one system",
+"Two enabled pipelines of the project read the same event (the same source and an event type both
+name, or the same polled stream) and both write to the same system. Each event then makes two
+documents: one charge becomes a sales order and an invoice, and the books count the sale twice.
+
+```ferry
+pipeline charges_to_orders {
+  source stripe.events { on \"charge.succeeded\" }
+  ...
+  sink business_central.salesOrders { match on externalDocumentNumber }
+}
+
+pipeline charges_to_invoices {
+  source stripe.events { on \"charge.succeeded\" }
+  ...
+  sink business_central.salesInvoices { match on externalDocumentNumber }
+}
+```
+
+Choose one and turn the other off in `ferry.yaml`:
+
+```yaml
+pipelines:
+  charges_to_orders: { enabled: false }
+```
+
+`ferry serve` and `ferry run` over a folder then skip it; `ferry run charges_to_orders` still runs
+it when asked by name. Lint does not try to prove two `where` filters disjoint. When the two
+pipelines share the events on purpose, because their filters split the events between them (by
+currency, say) or they write two parts of one whole (a product and its price), say so in
+`ferry.yaml`:
+
+```yaml
+pipelines:
+  charges_to_invoices: { shares_events_with: [charges_to_orders] }
+```";
 
     LiteralSecret = "W0030", "credential written in the project file",
 "A credential (`api_key`, `token`, `client_secret`, a password) is written literally in

@@ -7,6 +7,7 @@ mod document;
 mod kind;
 mod mask;
 mod parse;
+mod pipelines;
 mod rate_limit;
 mod resolve;
 mod rules;
@@ -21,6 +22,7 @@ use indexmap::IndexMap;
 use crate::diagnostics::{Code, Diagnostic, Severity, SourceMap, Span};
 
 pub use kind::{BUSINESS_CENTRAL_SCOPE, DEFAULT_LOGIN_URL, Kind};
+pub use pipelines::PipelineSettings;
 pub use rate_limit::{
     RateLimit, default_rate_limit, format_duration, is_live_stripe_key, parse_duration,
 };
@@ -52,6 +54,9 @@ pub struct Project {
     pub default_environment: Option<Spanned<String>>,
     pub connections: IndexMap<String, Connection>,
     pub environments: IndexMap<String, Environment>,
+    /// What the file says about pipelines by name (`enabled: false`); a pipeline not named
+    /// here runs.
+    pub pipelines: IndexMap<String, PipelineSettings>,
     /// Warnings found while loading (errors make loading fail).
     pub warnings: Vec<Diagnostic>,
 }

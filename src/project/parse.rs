@@ -10,13 +10,14 @@ use super::{Connection, Environment, Kind, Override, Project, Setting, Spanned, 
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
-const TOP_LEVEL_KEYS: [&str; 6] = [
+const TOP_LEVEL_KEYS: [&str; 7] = [
     "version",
     "timezone",
     "store",
     "default_environment",
     "connections",
     "environments",
+    "pipelines",
 ];
 const ENVIRONMENT_KEYS: [&str; 2] = ["connections", "store"];
 
@@ -97,6 +98,7 @@ impl Parser<'_> {
             default_environment: None,
             connections: IndexMap::new(),
             environments: IndexMap::new(),
+            pipelines: IndexMap::new(),
             warnings: Vec::new(),
         };
         for (key, value) in entries {
@@ -109,6 +111,7 @@ impl Parser<'_> {
                 }
                 "connections" => project.connections = self.connections(value),
                 "environments" => {} // after connections, wherever it is written
+                "pipelines" => project.pipelines = self.pipelines(value),
                 _ => self.unknown_key(&[key], &TOP_LEVEL_KEYS, "at the top level"),
             }
         }

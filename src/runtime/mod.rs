@@ -20,4 +20,4 @@ pub use replay::Replayed;
 pub use report::{PipelineReport, PlannedWrite};
 pub use runner::{Progress, RunError, RunOptions, Runner};
 pub use single::{Delivery, Processed};
-pub use workspace::{SetupError, Workspace};
+pub use workspace::{Selection, SetupError, Workspace};

@@ -48,6 +48,18 @@ pub struct Workspace {
     /// The folder holding `ferry.yaml`; relative paths start here.
     pub dir: PathBuf,
     pub environment: ResolvedEnvironment,
+    /// Pipelines the project file turns off (`enabled: false`).
+    pub disabled: Vec<String>,
+}
+
+/// The pipelines a command was pointed at, and what the project file made of them.
+pub struct Selection {
+    pub jobs: Vec<Job>,
+    /// Pipelines of a folder that the project file turns off: not run.
+    pub skipped: Vec<String>,
+    /// Pipelines named on their own (by name or file) that the project file turns off: run,
+    /// because they were asked for.
+    pub run_though_disabled: Vec<String>,
 }
 
 impl Workspace {
@@ -76,7 +88,11 @@ impl Workspace {
             .map(Path::to_path_buf)
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
-        Ok(Workspace { dir, environment })
+        Ok(Workspace {
+            dir,
+            environment,
+            disabled: loaded.disabled_pipelines(),
+        })
     }
 
     /// Every secret of the environment, masked out of whatever the run stores or prints.
@@ -94,18 +110,37 @@ impl Workspace {
         Ok(Store::open(&url).await?)
     }
 
-    /// The pipelines named by `targets`: files or folders of `.ferry` files (every pipeline in
-    /// them), or pipeline names looked up in the project's folder and its `pipelines/`.
+    /// The pipelines named by `targets`, as [`Workspace::select`] chooses them.
     pub fn jobs(&self, targets: &[String]) -> Result<Vec<Job>, SetupError> {
-        let mut jobs = Vec::new();
+        Ok(self.select(targets)?.jobs)
+    }
+
+    /// The pipelines named by `targets`: files or folders of `.ferry` files (every pipeline in
+    /// them), or pipeline names looked up in the project's folder and its `pipelines/`. A folder
+    /// leaves out the pipelines the project file turns off; a file or a name does not.
+    pub fn select(&self, targets: &[String]) -> Result<Selection, SetupError> {
+        let mut selection = Selection {
+            jobs: Vec::new(),
+            skipped: Vec::new(),
+            run_though_disabled: Vec::new(),
+        };
         let mut names = Vec::new();
         for target in targets {
             let path = Path::new(target);
             if path.exists() {
+                let whole_folder = path.is_dir();
                 for file in ferry_files(path) {
                     let program = load_clean(&file)?;
                     for name in program.pipeline_names() {
-                        jobs.push(Job::new(&program, &name).map_err(SetupError::Pipelines)?);
+                        if self.disables(&name) {
+                            if whole_folder {
+                                selection.skipped.push(name);
+                                continue;
+                            }
+                            selection.run_though_disabled.push(name.clone());
+                        }
+                        let job = Job::new(&program, &name).map_err(SetupError::Pipelines)?;
+                        selection.jobs.push(job);
                     }
                 }
             } else {
@@ -114,15 +149,17 @@ impl Workspace {
         }
         if !names.is_empty() {
             let folder = self.dir.join("pipelines");
-            let mut files = ferry_files(&self.dir);
-            files.extend(ferry_files(&folder));
-            for file in files {
+            for file in project_pipeline_files(&self.dir) {
                 let program = crate::program::Program::load(&file);
                 for name in program.pipeline_names() {
                     if let Some(at) = names.iter().position(|n| *n == name) {
                         names.remove(at);
                         let program = load_clean(&file)?;
-                        jobs.push(Job::new(&program, &name).map_err(SetupError::Pipelines)?);
+                        if self.disables(&name) {
+                            selection.run_though_disabled.push(name.clone());
+                        }
+                        let job = Job::new(&program, &name).map_err(SetupError::Pipelines)?;
+                        selection.jobs.push(job);
                     }
                 }
             }
@@ -135,10 +172,18 @@ impl Workspace {
                 )));
             }
         }
-        if jobs.is_empty() {
-            return Err(SetupError::Pipelines("no pipelines to run".into()));
+        if selection.jobs.is_empty() {
+            let why = match selection.skipped.len() {
+                0 => String::new(),
+                n => format!(" (ferry.yaml turns off the {n} found)"),
+            };
+            return Err(SetupError::Pipelines(format!("no pipelines to run{why}")));
         }
-        Ok(jobs)
+        Ok(selection)
+    }
+
+    fn disables(&self, pipeline: &str) -> bool {
+        self.disabled.iter().any(|d| d == pipeline)
     }
 
     /// The pipelines called `names`, looked up in `paths` (files or folders).
@@ -209,15 +254,23 @@ impl Workspace {
 
 fn find_project() -> Result<PathBuf, SetupError> {
     let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut dir = Some(start.as_path());
-    while let Some(current) = dir {
-        let candidate = current.join(PROJECT_FILE);
-        if candidate.is_file() {
-            return Ok(candidate);
-        }
-        dir = current.parent();
-    }
-    Err(SetupError::NoProject(start))
+    find_project_from(&start).ok_or(SetupError::NoProject(start))
+}
+
+/// The nearest `ferry.yaml` in `start` (a folder) or a folder above it.
+pub fn find_project_from(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(PROJECT_FILE))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The `.ferry` files where a project's pipelines are looked up by name: those in the project's
+/// folder and in its `pipelines/`.
+pub fn project_pipeline_files(project_dir: &Path) -> Vec<PathBuf> {
+    let mut files = ferry_files(project_dir);
+    files.extend(ferry_files(&project_dir.join("pipelines")));
+    files
 }
 
 fn load_clean(file: &Path) -> Result<Program, SetupError> {

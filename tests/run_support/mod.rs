@@ -366,3 +366,24 @@ pub fn unlimited_project(world: &World) -> std::path::PathBuf {
     std::fs::write(&project, text).unwrap();
     project
 }
+
+/// Runs the ferry binary with `args` in `dir`, off the async runtime that serves the sandbox.
+pub async fn run_ferry(dir: &Path, args: &[&str]) -> std::process::Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .current_dir(dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Output bytes as text, for assertions.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
