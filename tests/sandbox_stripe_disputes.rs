@@ -171,6 +171,14 @@ async fn the_disputing_card_pays_then_is_disputed_with_the_fee_withdrawn() {
         assert_eq!(event["data"]["object"], dispute);
     }
     has_the_spec_shape(&dispute, dispute_type(), "dispute");
+
+    // An authorization only takes no money, so nothing can be charged back.
+    ok(s.post(
+        "/v1/charges",
+        "amount=900&currency=usd&source=tok_createDispute&capture=false",
+    ))
+    .await;
+    assert_eq!(s.state.count("dispute"), 1);
 }
 
 #[tokio::test]

@@ -120,11 +120,12 @@ pub fn create(
     let charge = record_charge(store, &new, request)?;
     match outcome {
         CardOutcome::Declined => Err(ApiError::card_declined()),
-        CardOutcome::Pays => Ok(charge),
-        CardOutcome::PaysThenDisputed => {
+        // Only money taken can be charged back; capturing later is not modelled.
+        CardOutcome::PaysThenDisputed if new.capture => {
             disputes::open(store, &charge, request)?;
             Ok(charge)
         }
+        CardOutcome::Pays | CardOutcome::PaysThenDisputed => Ok(charge),
     }
 }
 

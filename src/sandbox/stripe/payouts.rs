@@ -1,5 +1,6 @@
 //! Balance transactions and payouts. A succeeded charge gets its balance transaction (with
-//! Stripe's processing fee) when it is made; `POST /v1/sandbox/payouts` pays out what is
+//! Stripe's processing fee) when it is made, a dispute its withdrawal and reinstatement (with
+//! the dispute fee, `disputes.rs`); `POST /v1/sandbox/payouts` pays out what is
 //! available in a currency, with refunds, fees and adjustments, as Stripe's automatic payouts
 //! do on their schedule (which the emulator does not model). `GET /v1/balance_transactions?
 //! payout=po_...` lists what a payout paid out, its own `payout` transaction included
