@@ -235,7 +235,7 @@ pub fn update(
         return Ok(after);
     }
     match after["evidence"]["uncategorized_text"].as_str() {
-        Some(WINNING_EVIDENCE) => win(store, after, request, now),
+        Some(WINNING_EVIDENCE) => Ok(win(store, after, request, now)),
         Some(LOSING_EVIDENCE) => Ok(decide(store, after, "lost", request, now)),
         _ => Ok(after),
     }
@@ -261,12 +261,7 @@ fn decide(
 /// win the dispute, Stripe will refund this dispute fee to you", Stripe's dispute fees FAQ), as
 /// a negative fee on the reinstatement. Records `charge.dispute.closed` then
 /// `charge.dispute.funds_reinstated`.
-fn win(
-    store: &mut Store,
-    mut dispute: Value,
-    request: &RequestInfo,
-    now: i64,
-) -> Result<Value, ApiError> {
+fn win(store: &mut Store, mut dispute: Value, request: &RequestInfo, now: i64) -> Value {
     let text = |field: &str| dispute[field].as_str().unwrap_or_default().to_string();
     let (id, charge, currency) = (text("id"), text("charge"), text("currency"));
     let fee_charged: i64 = dispute["balance_transactions"]
@@ -292,7 +287,7 @@ fn win(
     }
     let won = decide(store, dispute, "won", request, now);
     store.record_event("funds_reinstated", &won, None, request, now);
-    Ok(won)
+    won
 }
 
 pub fn list(store: &Store, url: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
