@@ -52,6 +52,10 @@ SANDBOX_ENDPOINTS = [
     ("delete", "/v1/customers/{customer}"),
     ("get", "/v1/customers/{customer}"),
     ("post", "/v1/customers/{customer}"),
+    ("get", "/v1/disputes"),
+    ("get", "/v1/disputes/{dispute}"),
+    ("post", "/v1/disputes/{dispute}"),
+    ("post", "/v1/disputes/{dispute}/close"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
     ("post", "/v1/invoiceitems"),
@@ -92,6 +96,7 @@ ROOTS = [
     "balance_transaction",
     "charge",
     "customer",
+    "dispute",
     "event",
     "invoice",
     "line_item",
@@ -126,6 +131,7 @@ REQUESTS = {
 # Event type prefix -> object in data.object; the longest matching prefix wins.
 EVENT_OBJECTS = {
     "charge": "charge",
+    "charge.dispute": "dispute",
     "charge.refund": "refund",
     "customer": "customer",
     "customer.subscription": "subscription",
@@ -136,7 +142,7 @@ EVENT_OBJECTS = {
     "product": "product",
 }
 # Event families under a known prefix whose object is something else (sources, tax ids, ...).
-EVENT_NOT_OBJECT = ["charge.dispute", "customer.discount", "customer.source", "customer.tax_id"]
+EVENT_NOT_OBJECT = ["customer.discount", "customer.source", "customer.tax_id"]
 SKIPPED_PARAMS = {"expand"}
 
 # Integers that are money: the description says so, or the name is an amount's.

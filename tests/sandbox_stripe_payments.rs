@@ -5,16 +5,9 @@
 
 mod sandbox_stripe_support;
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::routing::post;
 use ferry::project::Secret;
 use ferry::sandbox::stripe::{StripeOptions, WebhookEndpoint};
-use sandbox_stripe_support::{Stripe, err, ok, quiet, send, start};
+use sandbox_stripe_support::{Stripe, WebhookReceiver, err, ok, quiet, send, start};
 use serde_json::{Value, json};
 
 fn id(object: &Value) -> &str {
@@ -602,47 +595,19 @@ async fn an_idempotent_refund_is_made_once() {
 
 #[tokio::test]
 async fn a_webhook_endpoint_receives_the_payment_events() {
-    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let app = Router::new()
-        .route(
-            "/hook",
-            post(
-                |State(received): State<Arc<Mutex<Vec<Value>>>>, body: Bytes| async move {
-                    let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    received.lock().unwrap().push(event);
-                },
-            ),
-        )
-        .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let hook = WebhookReceiver::start().await;
     let s = start(StripeOptions {
-        webhooks: vec![WebhookEndpoint::new(url, Secret::new("whsec_payments"))],
+        webhooks: vec![WebhookEndpoint::new(
+            &hook.url,
+            Secret::new("whsec_payments"),
+        )],
         ..quiet()
     })
     .await;
     let c = charge(&s, "amount=2000&currency=aud&source=tok_visa").await;
     ok(s.post("/v1/refunds", &format!("charge={}&amount=500", id(&c)))).await;
-
-    let mut types = Vec::new();
-    for _ in 0..200 {
-        types = received
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|e| e["type"].as_str().unwrap_or("").to_string())
-            .collect::<Vec<_>>();
-        if types.len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    types.sort();
     assert_eq!(
-        types,
+        hook.event_types(3).await,
         ["charge.refunded", "charge.succeeded", "refund.created"]
     );
 }

@@ -236,7 +236,10 @@ fn events_are_typed_by_event_type() {
         Some("stripe.invoice")
     );
     assert_eq!(object_name("customer.source.created"), None);
-    assert_eq!(object_name("charge.dispute.created"), None);
+    assert_eq!(
+        object_name("charge.dispute.funds_withdrawn").as_deref(),
+        Some("stripe.dispute")
+    );
     assert!(
         events.events.len() > 150,
         "every webhook event type is listed"

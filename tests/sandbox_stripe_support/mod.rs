@@ -78,3 +78,54 @@ pub async fn err(request: RequestBuilder, status: u16) -> Value {
     assert_eq!(got, status, "{body}");
     body["error"].clone()
 }
+
+/// A webhook endpoint on a loopback port that keeps every event it receives.
+pub struct WebhookReceiver {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl WebhookReceiver {
+    pub async fn start() -> WebhookReceiver {
+        use axum::body::Bytes;
+        use axum::extract::State;
+        type Received = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+        let received: Received = Default::default();
+        let app = axum::Router::new()
+            .route(
+                "/hook",
+                axum::routing::post(|State(received): State<Received>, body: Bytes| async move {
+                    let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    received.lock().unwrap().push(event);
+                }),
+            )
+            .with_state(received.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        WebhookReceiver { url, received }
+    }
+
+    /// The types of the events received once there are at least `n` (or after ten seconds),
+    /// sorted: delivery is unordered.
+    pub async fn event_types(&self, n: usize) -> Vec<String> {
+        let mut types = Vec::new();
+        for _ in 0..200 {
+            types = self
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|e| e["type"].as_str().unwrap_or("").to_string())
+                .collect();
+            if types.len() >= n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        types.sort();
+        types
+    }
+}

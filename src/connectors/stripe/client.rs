@@ -18,6 +18,7 @@ const READABLE: &[&str] = &[
     "customers",
     "charges",
     "refunds",
+    "disputes",
     "payouts",
     "balance_transactions",
     "invoices",

@@ -23,6 +23,7 @@ const SOURCES: &[(&str, &str, &[&str])] = &[
         &["customer", "payment_intent", "transfer_group"],
     ),
     ("stripe.refunds", "refund", &["charge", "payment_intent"]),
+    ("stripe.disputes", "dispute", &["charge", "payment_intent"]),
     ("stripe.payouts", "payout", &["status", "destination"]),
     (
         "stripe.balance_transactions",

@@ -5,26 +5,44 @@
 use serde_json::{Map, Value, json};
 
 use super::amounts;
+use super::disputes;
 use super::error::ApiError;
 use super::list;
 use super::objects::{self, ChargeSpec};
 use super::payouts;
 use super::store::{Collection, RequestInfo, Store};
 
-/// Stripe's test cards, as tokens (`source`) and PaymentMethods: whether each pays.
-const TEST_CARDS: &[(&str, bool)] = &[
-    ("tok_visa", true),
-    ("tok_visa_debit", true),
-    ("tok_chargeDeclined", false),
-    ("pm_card_visa", true),
-    ("pm_card_visa_debit", true),
-    ("pm_card_chargeDeclined", false),
+/// What paying with one of Stripe's test cards does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CardOutcome {
+    Pays,
+    Declined,
+    /// Pays, then the cardholder disputes it as fraudulent (card 4000 0000 0000 0259).
+    PaysThenDisputed,
+}
+
+impl CardOutcome {
+    pub fn pays(self) -> bool {
+        self != CardOutcome::Declined
+    }
+}
+
+/// Stripe's test cards, as tokens (`source`) and PaymentMethods.
+const TEST_CARDS: &[(&str, CardOutcome)] = &[
+    ("tok_visa", CardOutcome::Pays),
+    ("tok_visa_debit", CardOutcome::Pays),
+    ("tok_chargeDeclined", CardOutcome::Declined),
+    ("tok_createDispute", CardOutcome::PaysThenDisputed),
+    ("pm_card_visa", CardOutcome::Pays),
+    ("pm_card_visa_debit", CardOutcome::Pays),
+    ("pm_card_chargeDeclined", CardOutcome::Declined),
+    ("pm_card_createDispute", CardOutcome::PaysThenDisputed),
 ];
 
-/// Whether the test card `id` pays, or Stripe's 404 for a card it does not know.
-pub fn test_card(id: &str, param: &str) -> Result<bool, ApiError> {
+/// What the test card `id` does, or Stripe's 404 for a card it does not know.
+pub fn test_card(id: &str, param: &str) -> Result<CardOutcome, ApiError> {
     match TEST_CARDS.iter().find(|(card, _)| *card == id) {
-        Some((_, pays)) => Ok(*pays),
+        Some((_, outcome)) => Ok(*outcome),
         None if id.starts_with("pm_") => Err(ApiError::no_such("PaymentMethod", id, param)),
         None => Err(ApiError::no_such("source", id, param)),
     }
@@ -62,7 +80,8 @@ pub fn amount_and_currency(params: &Map<String, Value>) -> Result<(i64, String),
 /// `POST /v1/charges`: amount, currency, a test card as `source` (a customer without a card
 /// cannot pay), description, metadata, `capture` (default true; an uncaptured charge has no
 /// balance transaction yet). Records `charge.succeeded`, or `charge.failed` and a 402 for a
-/// declining card.
+/// declining card; the disputing card's charge is then disputed (`disputes::open`), and the
+/// answer is the charge as it succeeded, before the dispute, as Stripe's is.
 pub fn create(
     store: &mut Store,
     params: &Map<String, Value>,
@@ -70,7 +89,7 @@ pub fn create(
 ) -> Result<Value, ApiError> {
     let (amount, currency) = amount_and_currency(params)?;
     let customer = customer_named(store, params)?;
-    let pays = match (params.get("source").and_then(Value::as_str), customer) {
+    let outcome = match (params.get("source").and_then(Value::as_str), customer) {
         (Some(source), _) => test_card(source, "source")?,
         (None, Some(_)) => {
             return Err(ApiError::no_active_card());
@@ -88,17 +107,25 @@ pub fn create(
         currency: &currency,
         customer,
         description: params.get("description").and_then(Value::as_str),
-        status: if pays { "succeeded" } else { "failed" },
+        status: if outcome.pays() {
+            "succeeded"
+        } else {
+            "failed"
+        },
         metadata: params.get("metadata"),
         invoice: None,
         capture: params.get("capture") != Some(&Value::Bool(false)),
         payment: Payment::Card,
     };
     let charge = record_charge(store, &new, request)?;
-    if pays {
-        Ok(charge)
-    } else {
-        Err(ApiError::card_declined())
+    match outcome {
+        CardOutcome::Declined => Err(ApiError::card_declined()),
+        // Only money taken can be charged back; capturing later is not modelled.
+        CardOutcome::PaysThenDisputed if new.capture => {
+            disputes::open(store, &charge, request)?;
+            Ok(charge)
+        }
+        CardOutcome::Pays | CardOutcome::PaysThenDisputed => Ok(charge),
     }
 }
 

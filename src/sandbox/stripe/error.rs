@@ -94,6 +94,37 @@ impl ApiError {
         )
     }
 
+    /// A refund of a charge whose dispute has taken its money (message unverified; the code is
+    /// Stripe's).
+    pub fn charge_disputed(charge: &str) -> Self {
+        Self::invalid(
+            Some("charge_disputed"),
+            Some("charge".into()),
+            format!("Charge {charge} has been charged back; cannot issue a refund."),
+        )
+    }
+
+    /// An answer to a dispute that is won, lost or closed (message unverified).
+    pub fn dispute_closed(dispute: &str) -> Self {
+        Self::invalid(
+            None,
+            None,
+            format!("Dispute {dispute} is already closed and can no longer be updated."),
+        )
+    }
+
+    /// More evidence for a dispute whose evidence is already submitted (message unverified).
+    pub fn dispute_under_review(dispute: &str) -> Self {
+        Self::invalid(
+            None,
+            None,
+            format!(
+                "Dispute {dispute} is under review: its evidence has been submitted and can no \
+                 longer be changed."
+            ),
+        )
+    }
+
     /// A refund larger than what is left of the charge: Stripe sends this one without a code
     /// (as its error bodies quoted in client issues show), the amounts written as money.
     pub fn refund_too_large(requested: &str, unrefunded: &str) -> Self {

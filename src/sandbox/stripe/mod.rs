@@ -1,5 +1,5 @@
 //! A stateful, in-memory emulator of Stripe's API v1 (customers, products, prices, charges,
-//! payment intents, refunds, balance transactions, payouts, invoice items, invoices,
+//! payment intents, refunds, disputes, balance transactions, payouts, invoice items, invoices,
 //! subscriptions, events), enforcing the real wire rules: auth, form encoding, parameter
 //! validation against Stripe's spec, list and search paging, idempotency, the test-mode rate
 //! limit.
@@ -19,6 +19,7 @@ mod catalog;
 mod charges;
 mod customers;
 mod delivery;
+mod disputes;
 pub mod error;
 mod feed;
 pub mod form;
@@ -289,6 +290,15 @@ pub fn router(state: StripeState) -> Router {
             get(route!(Action::List(Refund))).post(route!(Action::Create(Refund))),
         )
         .route("/v1/refunds/{id}", get(by_id!(Retrieve, Refund)))
+        .route("/v1/disputes", get(route!(Action::List(Dispute))))
+        .route(
+            "/v1/disputes/{id}",
+            get(by_id!(Retrieve, Dispute)).post(by_id!(Update, Dispute)),
+        )
+        .route(
+            "/v1/disputes/{id}/close",
+            post(on_id!(Action::CloseDispute)),
+        )
         .route("/v1/events", get(route!(Action::List(Event))))
         .route("/v1/events/{id}", get(by_id!(Retrieve, Event)))
         .route(

@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::charges::{self, NewCharge, Payment};
+use super::charges::{self, CardOutcome, NewCharge, Payment};
+use super::disputes;
 use super::error::ApiError;
 use super::list;
 use super::objects;
@@ -38,7 +39,7 @@ pub fn create(
         ));
     }
     if let Some(method) = text(params, "payment_method") {
-        payment_method_pays(method)?;
+        payment_method_outcome(method)?;
     }
     let id = store.id("pi");
     let secret = store.id("secret");
@@ -95,8 +96,8 @@ pub fn create(
     Ok(intent)
 }
 
-/// Whether a test card's PaymentMethod pays; tokens are not PaymentMethods.
-fn payment_method_pays(method: &str) -> Result<bool, ApiError> {
+/// What a test card's PaymentMethod does; tokens are not PaymentMethods.
+fn payment_method_outcome(method: &str) -> Result<CardOutcome, ApiError> {
     if !method.starts_with("pm_") {
         return Err(ApiError::no_such("PaymentMethod", method, "payment_method"));
     }
@@ -106,7 +107,7 @@ fn payment_method_pays(method: &str) -> Result<bool, ApiError> {
 /// `POST /v1/payment_intents/{intent}/confirm`, with an optional `payment_method`. Records
 /// `charge.succeeded` and `payment_intent.succeeded` (or `payment_intent.amount_capturable_
 /// updated` for a manual capture), or `charge.failed` and `payment_intent.payment_failed` and
-/// answers 402 when the card declines.
+/// answers 402 when the card declines; `pm_card_createDispute`'s charge is then disputed.
 pub fn confirm(
     store: &mut Store,
     id: &str,
@@ -141,7 +142,8 @@ pub fn confirm(
                 .into(),
         ));
     };
-    let pays = payment_method_pays(&method)?;
+    let outcome = payment_method_outcome(&method)?;
+    let pays = outcome.pays();
     // Stripe clones a test card's PaymentMethod (`pm_card_visa`) into one of the account's own.
     let method_id = store.id("pm");
     let manual = intent["capture_method"] == "manual";
@@ -199,6 +201,11 @@ pub fn confirm(
     };
     store.payment_intents.insert(intent.clone());
     store.record_event(event, &intent, None, request, now);
+    // The cardholder disputes once the payment is complete: after the intent's own events.
+    // A manual capture is disputed only once captured, which the emulator does not model.
+    if outcome == CardOutcome::PaysThenDisputed && !manual {
+        disputes::open(store, &charge, request)?;
+    }
     Ok(intent)
 }
 

@@ -1,5 +1,6 @@
 //! Balance transactions and payouts. A succeeded charge gets its balance transaction (with
-//! Stripe's processing fee) when it is made; `POST /v1/sandbox/payouts` pays out what is
+//! Stripe's processing fee) when it is made, a dispute its withdrawal and reinstatement (with
+//! the dispute fee, `disputes.rs`); `POST /v1/sandbox/payouts` pays out what is
 //! available in a currency, with refunds, fees and adjustments, as Stripe's automatic payouts
 //! do on their schedule (which the emulator does not model). `GET /v1/balance_transactions?
 //! payout=po_...` lists what a payout paid out, its own `payout` transaction included
@@ -7,6 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::disputes;
 use super::error::ApiError;
 use super::list;
 use super::params;
@@ -17,6 +19,8 @@ use super::store::{RequestInfo, Store};
 struct Movement<'a> {
     amount: i64,
     fee: i64,
+    /// What the fee is for, in `fee_details`.
+    fee_description: &'a str,
     kind: &'a str,
     reporting_category: &'a str,
     source: Option<&'a str>,
@@ -35,6 +39,7 @@ impl<'a> Movement<'a> {
         Movement {
             amount,
             fee: 0,
+            fee_description: PROCESSING_FEE,
             kind,
             reporting_category,
             source,
@@ -51,7 +56,7 @@ fn balance_transaction(id: &str, currency: &str, created: i64, movement: &Moveme
             "amount": movement.fee,
             "application": null,
             "currency": currency,
-            "description": "Stripe processing fees",
+            "description": movement.fee_description,
             "type": "stripe_fee",
         }])
     };
@@ -73,6 +78,8 @@ fn balance_transaction(id: &str, currency: &str, created: i64, movement: &Moveme
         "type": movement.kind,
     })
 }
+
+const PROCESSING_FEE: &str = "Stripe processing fees";
 
 /// Stripe's price for domestic cards in Australia: 1.75% + 30 minor units, rounded.
 pub fn card_fee(amount: i64) -> i64 {
@@ -100,6 +107,40 @@ pub fn record_refund(
     record(store, currency, now, &movement)
 }
 
+/// What a dispute moves: the funds withdrawn (amount negative, the dispute fee charged) or
+/// reinstated (amount positive, the fee given back as a negative fee).
+pub struct DisputeMovement<'a> {
+    pub dispute: &'a str,
+    pub amount: i64,
+    pub fee: i64,
+    pub currency: &'a str,
+    /// `dispute` for a withdrawal, `dispute_reversal` for a reinstatement.
+    pub reporting_category: &'a str,
+    pub description: &'a str,
+}
+
+/// The `adjustment` balance transaction of a dispute's funds moving; the whole object, as
+/// a dispute's `balance_transactions` carries it.
+pub fn record_dispute(store: &mut Store, movement: &DisputeMovement, now: i64) -> Value {
+    let id = store.id("txn");
+    let transaction = balance_transaction(
+        &id,
+        movement.currency,
+        now,
+        &Movement {
+            amount: movement.amount,
+            fee: movement.fee,
+            fee_description: "Dispute fee",
+            kind: "adjustment",
+            reporting_category: movement.reporting_category,
+            source: Some(movement.dispute),
+            description: Some(movement.description),
+        },
+    );
+    store.balance_transactions.insert(transaction.clone());
+    transaction
+}
+
 /// The balance transaction `txn` of a charge that has just succeeded.
 pub fn record_charge(store: &mut Store, charge: &Value, txn: &str) {
     let text = |field: &str| charge.get(field).and_then(Value::as_str).unwrap_or("");
@@ -108,6 +149,7 @@ pub fn record_charge(store: &mut Store, charge: &Value, txn: &str) {
     let movement = Movement {
         amount,
         fee: card_fee(amount),
+        fee_description: PROCESSING_FEE,
         kind: "charge",
         reporting_category: "charge",
         source: Some(text("id")),
@@ -263,8 +305,8 @@ pub fn seed_payout(
 
 /// What the payout takes from the balance before this request's own refunds, fees and
 /// adjustments: every balance transaction in `currency` that no payout has taken yet (charges,
-/// and refunds made with `POST /v1/refunds`), or, with `charges[]`, the named charges and the
-/// refunds made of them.
+/// refunds made with `POST /v1/refunds`, disputes' withdrawals and reinstatements), or, with
+/// `charges[]`, the named charges and the refunds and disputes made of them.
 fn available_transactions(
     store: &Store,
     params: &Map<String, Value>,
@@ -313,6 +355,15 @@ fn available_transactions(
                 .filter(|r| r.get("charge").and_then(Value::as_str) == Some(id))
                 .filter_map(txn_of),
         );
+        // A dispute's transactions are whole objects in its `balance_transactions`.
+        let disputes = store.disputes.newest_first(None).map(|(_, d)| d);
+        let movements = disputes
+            .filter(|d| d.get("charge").and_then(Value::as_str) == Some(id))
+            .filter_map(|d| d.get("balance_transactions").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|t| t.get("id").and_then(Value::as_str))
+            .filter(|txn| unpaid(txn));
+        paid.extend(movements.map(str::to_string));
     }
     Ok(paid)
 }
@@ -342,6 +393,10 @@ fn planned_refunds(
         let requested = field(refund, "amount")
             .map(|text| integer("refunds[amount]", text))
             .transpose()?;
+        disputes::check_refundable(store, &charge).map_err(|mut e| {
+            e.param = Some("refunds[charge]".into());
+            e
+        })?;
         let amount = refunds::amount_to_refund(&charge, requested).map_err(|mut e| {
             e.param = Some("refunds[amount]".into());
             e

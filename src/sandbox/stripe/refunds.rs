@@ -6,6 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::amounts;
+use super::disputes;
 use super::error::ApiError;
 use super::list;
 use super::objects;
@@ -18,6 +19,7 @@ pub fn create(
     request: &RequestInfo,
 ) -> Result<Value, ApiError> {
     let charge = charge_refunded(store, params)?;
+    disputes::check_refundable(store, &charge)?;
     let requested = params.get("amount").and_then(Value::as_i64);
     let amount = amount_to_refund(&charge, requested)?;
     let id = charge["id"].as_str().unwrap_or_default().to_string();

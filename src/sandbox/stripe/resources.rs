@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::query::{self, Query};
 use super::store::{RequestInfo, Store};
 use super::{
-    catalog, charges, customers, feed, invoices, list, payment_intents, payouts, refunds,
+    catalog, charges, customers, disputes, feed, invoices, list, payment_intents, payouts, refunds,
     subscriptions,
 };
 
@@ -18,6 +18,7 @@ pub enum Resource {
     Charge,
     PaymentIntent,
     Refund,
+    Dispute,
     Event,
     BalanceTransaction,
     Payout,
@@ -35,6 +36,7 @@ impl Resource {
             Resource::Charge => "charge",
             Resource::PaymentIntent => "payment_intent",
             Resource::Refund => "refund",
+            Resource::Dispute => "dispute",
             Resource::Event => "event",
             Resource::BalanceTransaction => "balance_transaction",
             Resource::Payout => "payout",
@@ -52,6 +54,7 @@ impl Resource {
             Resource::Charge => "charges",
             Resource::PaymentIntent => "payment_intents",
             Resource::Refund => "refunds",
+            Resource::Dispute => "disputes",
             Resource::Event => "events",
             Resource::BalanceTransaction => "balance_transactions",
             Resource::Payout => "payouts",
@@ -70,6 +73,7 @@ impl Resource {
             Resource::Charge => "{charge}",
             Resource::PaymentIntent => "{intent}",
             Resource::Refund => "{refund}",
+            Resource::Dispute => "{dispute}",
             Resource::Payout => "{payout}",
             Resource::InvoiceItem => "{invoiceitem}",
             Resource::Invoice => "{invoice}",
@@ -100,6 +104,7 @@ impl Resource {
             Resource::Charge
             | Resource::PaymentIntent
             | Resource::Refund
+            | Resource::Dispute
             | Resource::Event
             | Resource::BalanceTransaction
             | Resource::Payout
@@ -124,6 +129,8 @@ pub enum Action {
     PayInvoice(String),
     /// `POST /v1/payment_intents/{intent}/confirm`.
     ConfirmPaymentIntent(String),
+    /// `POST /v1/disputes/{dispute}/close`.
+    CloseDispute(String),
     /// Sandbox-only: add a charge (Stripe creates charges from payments, which we do not model).
     SeedCharge,
     /// Sandbox-only: pay out the available balance (Stripe does so on a schedule).
@@ -145,6 +152,7 @@ impl Action {
             Action::ConfirmPaymentIntent(_) => {
                 ("POST", "/v1/payment_intents/{intent}/confirm".to_string())
             }
+            Action::CloseDispute(_) => ("POST", "/v1/disputes/{dispute}/close".to_string()),
             Action::SeedCharge | Action::SeedPayout => return None,
         };
         Some(format!("{method} {path}"))
@@ -170,6 +178,8 @@ pub fn execute(
         Action::Create(Resource::PaymentIntent) => payment_intents::create(store, params, request)?,
         Action::ConfirmPaymentIntent(id) => payment_intents::confirm(store, id, params, request)?,
         Action::Create(Resource::Refund) => refunds::create(store, params, request)?,
+        Action::Update(Resource::Dispute, id) => disputes::update(store, id, params, request)?,
+        Action::CloseDispute(id) => disputes::close(store, id, request)?,
         Action::Create(Resource::InvoiceItem) => invoices::create_item(store, params, request)?,
         Action::Create(Resource::Invoice) => invoices::create(store, params, request)?,
         Action::FinalizeInvoice(id) => invoices::finalize(store, id, request)?,
@@ -233,6 +243,7 @@ fn list_of(
         Resource::Charge => charges::list(collection, &url, params)?,
         Resource::PaymentIntent => payment_intents::list(store, &url, params)?,
         Resource::Refund => refunds::list(store, &url, params)?,
+        Resource::Dispute => disputes::list(store, &url, params)?,
         Resource::Event => feed::list_events(&store.events, &url, params)?,
         Resource::BalanceTransaction => payouts::list_balance_transactions(store, &url, params)?,
         Resource::Payout => list::page(collection, "payout", &url, params, |p| {

@@ -138,6 +138,7 @@ pub struct Store {
     pub charges: Collection,
     pub payment_intents: Collection,
     pub refunds: Collection,
+    pub disputes: Collection,
     pub balance_transactions: Collection,
     pub payouts: Collection,
     pub invoice_items: Collection,
@@ -171,6 +172,7 @@ impl Store {
             charges: Collection::default(),
             payment_intents: Collection::default(),
             refunds: Collection::default(),
+            disputes: Collection::default(),
             balance_transactions: Collection::default(),
             payouts: Collection::default(),
             invoice_items: Collection::default(),
@@ -218,6 +220,7 @@ impl Store {
             "charge" => Some(&self.charges),
             "payment_intent" => Some(&self.payment_intents),
             "refund" => Some(&self.refunds),
+            "dispute" => Some(&self.disputes),
             "balance_transaction" => Some(&self.balance_transactions),
             "payout" => Some(&self.payouts),
             "invoiceitem" => Some(&self.invoice_items),
@@ -227,7 +230,9 @@ impl Store {
         }
     }
 
-    /// Appends `<object>.<action>` (`customer.subscription.<action>` for subscriptions) to the change feed and queues it for the webhook endpoints.
+    /// Appends `<object>.<action>` (`customer.subscription.<action>` for subscriptions,
+    /// `charge.dispute.<action>` for disputes) to the change feed and queues it for the webhook
+    /// endpoints.
     pub fn record_event(
         &mut self,
         action: &str,
@@ -242,6 +247,7 @@ impl Store {
             .unwrap_or("unknown");
         let kind = match kind {
             "subscription" => "customer.subscription",
+            "dispute" => "charge.dispute",
             other => other,
         };
         // Built from moved values: `json!` would copy the object once more through serde.
