@@ -2,7 +2,8 @@
 //! EUR, JPY with no decimals, KWD with three), card charges (`POST /v1/charges`), Stripe invoices
 //! (finalized and paid) and monthly subscriptions (their first period billed and charged), partial
 //! and full refunds of any of those charges, late second refunds (made after the first refund's
-//! event was processed) and one payout per currency with a Radar fee, delivered to `ferry serve`
+//! event was processed), disputes (one in a hundred charges, half lost and half won) and one
+//! payout per currency with a Radar fee, delivered to `ferry serve`
 //! by a Stripe emulator that sends every webhook twice and in shuffled order. The six finance
 //! pipelines keep Business Central's books, and at the end:
 //!
@@ -12,7 +13,8 @@
 //! 3. one credit memo per refund, and per currency the memos sum to Stripe's refunds;
 //! 4. no customer's currency changed after the customer sync;
 //! 5. every subscriber's customer links its subscription; the Stripe clearing account (10950)
-//!    nets to zero in every currency once everything is paid out;
+//!    nets to zero in every currency once everything is paid out, and the adjustments account
+//!    (68900) holds exactly what the lost disputes cost (a won dispute nets to nothing);
 //! 6. each pipeline run again over every event writes nothing; no dead letters.
 //!
 //! The second test tells the same story to the real `ferry serve` binary, killed with SIGKILL
@@ -79,6 +81,9 @@ fn summary(report: &mut Report, figures: &Figures, story: &books_support::story:
         .figure("invoices_paid", figures.invoices_paid)
         .figure("stripe_invoices", figures.stripe_invoices)
         .figure("subscriptions_linked", figures.subscriptions_linked)
+        .figure("disputes_lost", figures.disputes_lost)
+        .figure("disputes_won", figures.disputes_won)
+        .figure("disputes_lost_lcy", figures.disputes_lost_lcy.to_string())
         .figure("credit_memos", figures.credit_memos)
         .figure("refunded", by_currency(&figures.refunds_by_currency))
         .figure(

@@ -11,6 +11,8 @@ use crate::run_support::World;
 
 /// Stripe clearing (gl_accounts.yaml's `stripe_clearing`).
 pub const CLEARING: &str = "10950";
+/// Disputes and other balance adjustments (gl_accounts.yaml's `adjustments`).
+pub const ADJUSTMENTS: &str = "68900";
 
 pub fn decimal(value: &Value) -> Decimal {
     match value {
@@ -49,6 +51,10 @@ pub struct Figures {
     /// Of which Stripe invoices (one-off, and subscriptions' first periods).
     pub stripe_invoices: usize,
     pub subscriptions_linked: usize,
+    pub disputes_lost: usize,
+    pub disputes_won: usize,
+    /// What lost disputes cost (LCY), as the adjustments account holds it.
+    pub disputes_lost_lcy: Decimal,
     pub credit_memos: usize,
     pub refunds_by_currency: BTreeMap<String, Decimal>,
     pub clearing_by_currency: BTreeMap<String, Decimal>,
@@ -213,6 +219,27 @@ pub async fn check(
         );
     }
     figures.subscriptions_linked = story.subscriptions.len();
+
+    // 6. A lost dispute's money is an expense in adjustments; a won one's came back and nets to
+    // nothing there (its fee is given back in the fees account).
+    let lost: Decimal = story
+        .disputes
+        .iter()
+        .filter(|d| d.lost)
+        .map(|d| to_lcy(major(d.amount, d.currency), &d.currency.to_uppercase()))
+        .sum();
+    let adjusted: Decimal = entries
+        .iter()
+        .filter(|e| e["accountNumber"] == ADJUSTMENTS)
+        .map(|e| decimal(&e["debitAmount"]) - decimal(&e["creditAmount"]))
+        .sum();
+    assert_eq!(
+        adjusted, lost,
+        "the adjustments account (left) does not hold what the lost disputes cost (right)"
+    );
+    figures.disputes_lost = story.disputes.iter().filter(|d| d.lost).count();
+    figures.disputes_won = story.disputes.len() - figures.disputes_lost;
+    figures.disputes_lost_lcy = lost;
 
     let invoice_numbers: Vec<(String, String)> = world
         .stripe

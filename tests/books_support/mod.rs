@@ -147,7 +147,8 @@ async fn credit_memos(world: &World) -> usize {
 }
 
 /// Tells the story through `serve`: customers (synced, their currencies recorded), charges,
-/// Stripe invoices and subscriptions, first refunds, late refunds, payouts, each waited for. `midway` runs once the charges are
+/// Stripe invoices and subscriptions, first refunds, late refunds, disputes closed, payouts, each
+/// waited for. `midway` runs once the charges are
 /// made, while their events are being processed.
 pub async fn tell(
     world: &World,
@@ -190,6 +191,7 @@ pub async fn tell(
     })
     .await;
 
+    story.close_disputes(world).await;
     story.payouts(world).await;
     let payouts = story.payouts.len();
     settle(serve, "payouts journalled", async || {

@@ -1,6 +1,6 @@
 //! The seeded story the books proof tells through Stripe: customers paying in five currencies,
 //! card charges, Stripe invoices and subscriptions (each paid with a charge of its own), partial
-//! and full refunds, late second refunds, and one payout per currency.
+//! and full refunds, late second refunds, disputes (lost and won), and one payout per currency.
 
 use std::collections::BTreeMap;
 
@@ -41,6 +41,17 @@ pub struct Charge {
     /// The Stripe invoice the charge paid: the sale is booked on that invoice's sales document,
     /// not on one of the charge's own.
     pub invoice: Option<String>,
+    /// Made with the card that disputes it (`tok_createDispute`): Stripe takes the money back
+    /// with a dispute fee, and a charge in dispute cannot be refunded.
+    pub disputed: bool,
+}
+
+/// A dispute and whether the business lost it (accepted it) or won it (with evidence).
+pub struct Dispute {
+    pub id: String,
+    pub currency: &'static str,
+    pub amount: i64,
+    pub lost: bool,
 }
 
 impl Charge {
@@ -67,6 +78,7 @@ pub struct Story {
     /// Stripe invoices paid, one-off ones and subscriptions' first periods.
     pub invoices: u64,
     pub subscriptions: Vec<Subscription>,
+    pub disputes: Vec<Dispute>,
     /// A monthly price per currency, made the first time a subscription needs it.
     prices: BTreeMap<&'static str, String>,
 }
@@ -82,6 +94,7 @@ impl Story {
             payouts: Vec::new(),
             invoices: 0,
             subscriptions: Vec::new(),
+            disputes: Vec::new(),
             prices: BTreeMap::new(),
         }
     }
@@ -103,17 +116,25 @@ impl Story {
         }
     }
 
-    /// `count` card charges with `POST /v1/charges`, each by a random customer in its currency.
+    /// `count` card charges with `POST /v1/charges`, each by a random customer in its currency;
+    /// one in a hundred (at least two) with the card that disputes it.
     pub async fn charges(&mut self, world: &World, count: u64) {
-        for _ in 0..count {
+        let disputed_every = (count / 2).clamp(1, 100);
+        for n in 0..count {
             let customer = &self.customers[self.rng.random_range(0..self.customers.len())];
             let (customer, currency) = (customer.id.clone(), customer.currency);
             let amount = self.amount(currency);
+            let disputed = n % disputed_every == disputed_every - 1;
+            let card = if disputed {
+                "tok_createDispute"
+            } else {
+                "tok_visa"
+            };
             let charge = world
                 .stripe_post(
                     "/v1/charges",
                     &format!(
-                        "source=tok_visa&customer={customer}&currency={currency}&amount={amount}"
+                        "source={card}&customer={customer}&currency={currency}&amount={amount}"
                     ),
                 )
                 .await;
@@ -123,6 +144,7 @@ impl Story {
                 amount,
                 refunded: 0,
                 invoice: None,
+                disputed,
             });
         }
     }
@@ -226,6 +248,7 @@ impl Story {
             amount: invoice["amount_paid"].as_i64().unwrap(),
             refunded: 0,
             invoice: Some(invoice["id"].as_str().unwrap().to_string()),
+            disputed: false,
         });
         self.invoices += 1;
     }
@@ -244,7 +267,7 @@ impl Story {
     pub async fn first_refunds(&mut self, world: &World) -> Vec<usize> {
         let mut partial = Vec::new();
         for index in 0..self.charges.len() {
-            if !self.rng.random_bool(0.2) {
+            if !self.rng.random_bool(0.2) || self.charges[index].disputed {
                 continue;
             }
             let full = self.rng.random_bool(0.5);
@@ -281,6 +304,49 @@ impl Story {
             }
             self.refund(world, index, amount).await;
             self.late_refunds += 1;
+        }
+    }
+
+    /// Closes each dispute: the business accepts every other one (lost: the money stays with the
+    /// cardholder) and wins the rest with evidence (the money and the fee come back).
+    pub async fn close_disputes(&mut self, world: &World) {
+        let disputed: Vec<(String, &'static str)> = self
+            .charges
+            .iter()
+            .filter(|c| c.disputed)
+            .map(|c| (c.id.clone(), c.currency))
+            .collect();
+        let disputes = world.stripe.objects("dispute");
+        for (n, (charge, currency)) in disputed.into_iter().enumerate() {
+            let dispute = disputes
+                .iter()
+                .find(|d| d["charge"] == charge.as_str())
+                .unwrap_or_else(|| panic!("charge {charge} was not disputed"));
+            let id = dispute["id"].as_str().unwrap().to_string();
+            let lost = n % 2 == 0;
+            let closed = if lost {
+                world
+                    .stripe_post(&format!("/v1/disputes/{id}/close"), "")
+                    .await
+            } else {
+                world
+                    .stripe_post(
+                        &format!("/v1/disputes/{id}"),
+                        "evidence[uncategorized_text]=winning_evidence&submit=true",
+                    )
+                    .await
+            };
+            assert_eq!(
+                closed["status"],
+                if lost { "lost" } else { "won" },
+                "{closed:#}"
+            );
+            self.disputes.push(Dispute {
+                id,
+                currency,
+                amount: dispute["amount"].as_i64().unwrap(),
+                lost,
+            });
         }
     }
 
