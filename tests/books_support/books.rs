@@ -234,8 +234,15 @@ pub async fn check(
         .map(|e| decimal(&e["debitAmount"]) - decimal(&e["creditAmount"]))
         .sum();
     assert_eq!(
-        adjusted, lost,
-        "the adjustments account (left) does not hold what the lost disputes cost (right)"
+        adjusted,
+        lost,
+        "the adjustments account (left) does not hold what the lost disputes cost (right); lost: {:?}",
+        story
+            .disputes
+            .iter()
+            .filter(|d| d.lost)
+            .map(|d| &d.id)
+            .collect::<Vec<_>>()
     );
     figures.disputes_lost = story.disputes.iter().filter(|d| d.lost).count();
     figures.disputes_won = story.disputes.len() - figures.disputes_lost;
