@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 
+use crate::sandbox::business_central::BusinessCentralConfig;
 use crate::sandbox::capsule::CapsuleConfig;
 use crate::sandbox::stripe::{self, StripeOptions, StripeState, WebhookEndpoint};
 use crate::sandbox::{FaultSpec, Sandbox};
@@ -21,6 +22,10 @@ pub struct Args {
     /// Stripe's test-mode limit in requests per second per key; 0 turns it off.
     #[arg(long, default_value_t = 25)]
     stripe_rate_limit: u32,
+    /// Business Central's limit in requests per five minutes per token (6,000, as Business
+    /// Central's own); 0 turns it off.
+    #[arg(long, default_value_t = 6_000)]
+    business_central_rate_limit: u32,
     /// Send Stripe's events to this URL as signed webhooks: `URL[,secret=whsec_...]`
     /// `[,events=charge.*;customer.created]`. The secret defaults to `whsec_sandbox`, which
     /// ferry.yaml's sandbox environment expects. Repeatable.
@@ -61,6 +66,13 @@ pub fn run(args: Args) -> u8 {
         let sandbox = Sandbox::builder()
             .seed(args.seed)
             .faults(faults)
+            .business_central(BusinessCentralConfig {
+                rate_limit: match args.business_central_rate_limit {
+                    0 => u32::MAX,
+                    limit => limit,
+                },
+                ..BusinessCentralConfig::default()
+            })
             .capsule(CapsuleConfig {
                 people: args.capsule_people,
                 ..CapsuleConfig::default()

@@ -170,7 +170,14 @@ impl World {
     pub async fn business_central(&self, collection: &str) -> Vec<Value> {
         let client = reqwest::Client::new();
         let token = self.business_central_token().await;
-        let mut url = Some(format!("{}/{collection}", self.business_central_company()));
+        let company = self.business_central_company();
+        // The customer ledger is the finance reports API's, not API v2.0's.
+        let company = if collection.starts_with("customerLedgerEntries") {
+            company.replacen("/api/v2.0/", "/api/microsoft/reportsFinance/beta/", 1)
+        } else {
+            company
+        };
+        let mut url = Some(format!("{company}/{collection}"));
         let mut entities = Vec::new();
         while let Some(next) = url {
             let page: Value = client

@@ -23,6 +23,10 @@ const DEFAULT_PAGE_SIZE: usize = 100;
 
 /// Journal lines live under their journal: `journals({id})/journalLines`.
 pub(super) const JOURNAL_LINES: &str = "journalLines";
+/// Read from the finance reports API, not API v2.0 (which has no customer ledger).
+pub(super) const CUSTOMER_LEDGER_ENTRIES: &str = "customerLedgerEntries";
+const API_V2: &str = "/api/v2.0/";
+const FINANCE_REPORTS_API: &str = "/api/microsoft/reportsFinance/beta/";
 
 /// One Business Central company.
 #[derive(Debug, Clone)]
@@ -371,6 +375,13 @@ impl BusinessCentralClient {
             return Err(ConnectorError::Unsupported(format!(
                 "business central has no `{collection}` collection"
             )));
+        }
+        if collection == CUSTOMER_LEDGER_ENTRIES {
+            // API v2.0 has no customer ledger; the finance reports API beside it does.
+            return Ok(format!(
+                "{}/{collection}",
+                self.company_url.replacen(API_V2, FINANCE_REPORTS_API, 1)
+            ));
         }
         if collection != JOURNAL_LINES {
             return Ok(format!("{}/{collection}", self.company_url));

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::client::{BusinessCentralClient, JOURNAL_LINES, entities};
+use super::client::{BusinessCentralClient, CUSTOMER_LEDGER_ENTRIES, JOURNAL_LINES, entities};
 use super::wire::api_error;
 use crate::connectors::http::RequestSpec;
 use crate::connectors::{ConnectorError, MatchKey, TargetRecord};
@@ -187,7 +187,6 @@ impl BusinessCentralClient {
 
 /// Customer payment lines, and the customer ledger entries they become when posted.
 const CUSTOMER_PAYMENTS: &str = "customerPayments";
-const CUSTOMER_LEDGER_ENTRIES: &str = "customerLedgerEntries";
 
 /// The fields of a customer payment that its customer ledger entry keeps.
 pub const PAYMENT_ENTRY_FIELDS: &[&str] = &[

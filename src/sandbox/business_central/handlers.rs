@@ -17,7 +17,7 @@ use super::path::{self, Resource};
 use super::posting::{self, JournalPostFault};
 use super::query::{self, QueryOptions};
 use super::rules;
-use super::schema::{self, CUSTOMER_PAYMENT_JOURNALS, CUSTOMER_PAYMENTS, EntitySet, JOURNALS};
+use super::schema::{self, Api, CUSTOMER_PAYMENT_JOURNALS, CUSTOMER_PAYMENTS, EntitySet, JOURNALS};
 use super::store::{Company, Entity, Ids, NULL_GUID, blank, format_time};
 use super::write;
 use super::{documents, payments};
@@ -89,7 +89,7 @@ fn admit(state: &BusinessCentralState, headers: &HeaderMap) -> Result<(), Refuse
 
 /// Absolute URLs for `@odata.context`, `@odata.nextLink` and `Location`.
 struct Base {
-    /// `http://host/business_central/v2.0/{tenant}/{env}/api/v2.0`
+    /// `http://host/business_central/v2.0/{tenant}/{env}/api/v2.0` (or the finance reports API's)
     root: String,
     host: String,
 }
@@ -102,9 +102,8 @@ impl Base {
             .unwrap_or("localhost")
             .to_string();
         let path = uri.path();
-        let root_path = path
-            .find("/api/v2.0")
-            .map_or(path, |at| &path[..at + "/api/v2.0".len()]);
+        // The API's root: everything before `/companies`, or the whole path of a service root.
+        let root_path = path.find("/companies").map_or(path, |at| &path[..at]);
         Base {
             root: format!("http://{host}{root_path}"),
             host,
@@ -112,7 +111,33 @@ impl Base {
     }
 }
 
+/// API v2.0's sets: `.../api/v2.0/companies(...)/...`.
 pub async fn dispatch(
+    state: State<BusinessCentralState>,
+    path: Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    serve(Api::V2, state, path, method, headers, uri, body).await
+}
+
+/// The finance reports API's sets (the customer ledger):
+/// `.../api/microsoft/reportsFinance/beta/companies(...)/...`.
+pub async fn dispatch_finance_reports(
+    state: State<BusinessCentralState>,
+    path: Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    serve(Api::FinanceReports, state, path, method, headers, uri, body).await
+}
+
+async fn serve(
+    api: Api,
     State(state): State<BusinessCentralState>,
     Path((tenant, environment, rest)): Path<(String, String, String)>,
     method: Method,
@@ -131,7 +156,7 @@ pub async fn dispatch(
         return refused.into_response();
     }
     let base = Base::new(&headers, &uri);
-    let outcome = path::parse(&rest).and_then(|resource| {
+    let outcome = path::parse(&rest, api).and_then(|resource| {
         let mut data = state.data();
         let data = &mut *data;
         let page_size =

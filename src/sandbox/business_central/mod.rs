@@ -154,7 +154,8 @@ impl BusinessCentralState {
 /// The sandbox company's id (ferry.yaml's sandbox environment uses it).
 pub const COMPANY_ID: &str = "00000000-0000-0000-0000-000000000001";
 
-/// The API routes, relative to `/business_central`: `/v2.0/{tenant}/{environment}/api/v2.0/...`.
+/// The API routes, relative to `/business_central`: `/v2.0/{tenant}/{environment}/api/v2.0/...`,
+/// and the finance reports API's customer ledger beside them.
 pub fn router(state: BusinessCentralState) -> Router {
     Router::new()
         .route(
@@ -164,6 +165,10 @@ pub fn router(state: BusinessCentralState) -> Router {
         .route(
             "/v2.0/{tenant}/{environment}/api/v2.0",
             any(handlers::service_root),
+        )
+        .route(
+            "/v2.0/{tenant}/{environment}/api/microsoft/reportsFinance/beta/{*path}",
+            any(handlers::dispatch_finance_reports),
         )
         .fallback(handlers::not_found)
         .with_state(state)

@@ -3,7 +3,7 @@
 
 use super::error::ODataError;
 use super::filter::is_guid;
-use super::schema::{self, EntitySet};
+use super::schema::{self, Api, EntitySet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {
@@ -54,7 +54,8 @@ fn unknown(path: &str) -> ODataError {
     ))
 }
 
-pub fn parse(path: &str) -> Result<Resource, ODataError> {
+/// `path` under `api`: a set another API serves is not found, as Business Central answers it.
+pub fn parse(path: &str, api: Api) -> Result<Resource, ODataError> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (first, company) = segment(parts.first().copied().unwrap_or(""))?;
     if first != "companies" {
@@ -71,7 +72,9 @@ pub fn parse(path: &str) -> Result<Resource, ODataError> {
         return Ok(Resource::Company(company));
     };
     let (name, key) = segment(second)?;
-    let set = schema::by_name(name).ok_or_else(|| unknown(path))?;
+    let set = schema::by_name(name)
+        .filter(|set| schema::api_of(set) == api)
+        .ok_or_else(|| unknown(path))?;
     match (key, parts.get(2), parts.len()) {
         (None, None, _) if schema::top_level(set) => Ok(Resource::Collection {
             company,
@@ -125,21 +128,21 @@ mod tests {
 
     #[test]
     fn parses_the_shapes_business_central_uses() {
-        assert_eq!(parse("companies").unwrap(), Resource::Companies);
+        assert_eq!(parse("companies", Api::V2).unwrap(), Resource::Companies);
         assert!(
-            matches!(parse(&format!("companies({G})/customers")).unwrap(),
+            matches!(parse(&format!("companies({G})/customers"), Api::V2).unwrap(),
             Resource::Collection { set, parent: None, .. } if set.name == "customers")
         );
         assert!(
-            matches!(parse(&format!("companies({G})/customers('{G}')")).unwrap(),
+            matches!(parse(&format!("companies({G})/customers('{G}')"), Api::V2).unwrap(),
             Resource::Entity { set, .. } if set.name == "customers")
         );
         assert!(
-            matches!(parse(&format!("companies({G})/salesInvoices({G})/Microsoft.NAV.post")).unwrap(),
+            matches!(parse(&format!("companies({G})/salesInvoices({G})/Microsoft.NAV.post"), Api::V2).unwrap(),
             Resource::Action { action, .. } if action == "post")
         );
         assert!(
-            matches!(parse(&format!("companies({G})/journals({G})/journalLines")).unwrap(),
+            matches!(parse(&format!("companies({G})/journals({G})/journalLines"), Api::V2).unwrap(),
             Resource::Collection { set, parent: Some(_), .. } if set.name == "journalLines")
         );
     }
@@ -147,23 +150,47 @@ mod tests {
     #[test]
     fn refuses_what_it_does_not_know() {
         assert_eq!(
-            parse(&format!("companies({G})/vendors")).unwrap_err().code,
-            "BadRequest_NotFound"
-        );
-        assert_eq!(
-            parse(&format!("companies({G})/journalLines"))
+            parse(&format!("companies({G})/vendors"), Api::V2)
                 .unwrap_err()
                 .code,
             "BadRequest_NotFound"
         );
         assert_eq!(
-            parse(&format!("companies({G})/customers(42)"))
+            parse(&format!("companies({G})/journalLines"), Api::V2)
+                .unwrap_err()
+                .code,
+            "BadRequest_NotFound"
+        );
+        assert_eq!(
+            parse(&format!("companies({G})/customers(42)"), Api::V2)
                 .unwrap_err()
                 .code,
             "BadRequest"
         );
         assert_eq!(
-            parse(&format!("companies({G})/customers({G})/journalLines"))
+            parse(
+                &format!("companies({G})/customers({G})/journalLines"),
+                Api::V2
+            )
+            .unwrap_err()
+            .code,
+            "BadRequest_NotFound"
+        );
+    }
+
+    #[test]
+    fn the_customer_ledger_is_the_finance_reports_apis_alone() {
+        let path = format!("companies({G})/customerLedgerEntries");
+        assert!(matches!(
+            parse(&path, Api::FinanceReports).unwrap(),
+            Resource::Collection { set, .. } if set.name == "customerLedgerEntries"
+        ));
+        assert_eq!(
+            parse(&path, Api::V2).unwrap_err().code,
+            "BadRequest_NotFound"
+        );
+        assert_eq!(
+            parse(&format!("companies({G})/customers"), Api::FinanceReports)
                 .unwrap_err()
                 .code,
             "BadRequest_NotFound"

@@ -508,7 +508,7 @@ const DOCUMENT_TYPES: &[&str] = &[
 
 /// What posting sales documents and customer payments leaves in the receivables ledger; read-only.
 /// Business Central serves it in the finance reports API (`customerLedgerEntries`, with
-/// `currencyCode`, `amount`, `open`); the sandbox serves it beside API v2.0's sets, with the
+/// `currencyCode`, `amount`, `open`), and so does the sandbox (see [`Api`]), with the
 /// remaining amounts and local-currency amounts of the Cust. Ledger Entry table.
 pub static CUSTOMER_LEDGER_ENTRIES: EntitySet = read_only_set(
     "customerLedgerEntries",
@@ -552,6 +552,23 @@ pub static ALL: &[&EntitySet] = &[
     &SALES_CREDIT_MEMO_LINES,
     &JOURNAL_LINES,
 ];
+
+/// The API a set is served under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `api/v2.0`: every set but the customer ledger.
+    V2,
+    /// `api/microsoft/reportsFinance/beta`: the customer ledger (API v2.0 has none).
+    FinanceReports,
+}
+
+pub fn api_of(set: &EntitySet) -> Api {
+    if set.name == "customerLedgerEntries" {
+        Api::FinanceReports
+    } else {
+        Api::V2
+    }
+}
 
 pub fn by_name(name: &str) -> Option<&'static EntitySet> {
     ALL.iter().copied().find(|s| s.name == name)
