@@ -190,3 +190,65 @@ async fn paid_invoices_are_closed_and_the_books_balance_in_local_currency() {
         entries.len()
     );
 }
+
+/// A closed period: Business Central refuses to post the invoice. The record is dead-lettered
+/// with Business Central's own message, what was written is left as a draft the letter accounts
+/// for, and a replay after the period is opened posts that draft and pays it, writing nothing
+/// twice.
+#[tokio::test]
+async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_completes_it() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = world.project(1000);
+    let customer = world
+        .stripe_post("/v1/customers", "email=ada%40closed.example&name=Ada")
+        .await;
+    let charges = world
+        .sandbox_charges(&[4200], customer["id"].as_str())
+        .await;
+    // Every period up to the end of 2000 is open; the charge's day is not.
+    world
+        .business_central_emulator
+        .allow_posting(None, Some("2000-12-31"));
+
+    let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
+    let report = run(&runner, &job).await;
+    assert_eq!(report.dead_lettered, 1, "{report:?}");
+    let letters = store
+        .dead_letters(&ferry::store::DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    assert!(
+        letters[0]
+            .error_message
+            .contains("The Posting Date is not within your range of allowed posting dates."),
+        "{letters:#?}"
+    );
+    let invoices = world.business_central("salesInvoices").await;
+    let drafts = ours(&invoices, "externalDocumentNumber", &charges);
+    assert_eq!(drafts.len(), 1, "{drafts:#?}");
+    assert_eq!(drafts[0]["status"], "Draft", "nothing was posted");
+    let entries = world.business_central("customerLedgerEntries").await;
+    assert!(ours(&entries, "externalDocumentNumber", &charges).is_empty());
+
+    world.business_central_emulator.allow_posting(None, None);
+    let replayed = runner.replay(&job, &letters[0]).await.unwrap();
+    assert!(
+        matches!(replayed, ferry::runtime::Replayed::Resolved(_)),
+        "{replayed:?}"
+    );
+    let invoices = world.business_central("salesInvoices").await;
+    let invoices = ours(&invoices, "externalDocumentNumber", &charges);
+    assert_eq!(invoices.len(), 1, "one invoice, not a second: {invoices:#?}");
+    assert_eq!(invoices[0]["status"], "Paid", "{invoices:#?}");
+    let entries = world.business_central("customerLedgerEntries").await;
+    let payments: Vec<&Value> = ours(&entries, "externalDocumentNumber", &charges)
+        .into_iter()
+        .filter(|e| e["documentType"] == "Payment")
+        .collect();
+    assert_eq!(payments.len(), 1, "{payments:#?}");
+    assert_no_dead_letters(&store).await;
+
+    let again = run_backfill(&runner, &job).await;
+    assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
+}

@@ -7,11 +7,12 @@
 //! the G/L account they name; tax to [`SALES_TAX`]. A customer's `balanceDue` is the sum of its
 //! open entries' remaining amounts in local currency, so currencies are never added at face value.
 
+use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 use super::currency;
-use super::error::ODataError;
+use super::error::{DIALOG, ODataError};
 use super::posting::gl_account;
 use super::schema::{
     ACCOUNTS, CUSTOMER_LEDGER_ENTRIES, CUSTOMERS, EntitySet, GENERAL_LEDGER_ENTRIES,
@@ -40,6 +41,27 @@ pub struct Posting {
 }
 
 /// Checks every posting's account before anything is written, then writes them all.
+/// A posting dated outside General Ledger Setup's allowed range is refused, as Business Central
+/// refuses it (a closed period).
+fn check_posting_date(company: &Company, date: &str) -> Result<(), ODataError> {
+    let before = company
+        .allow_posting_from
+        .as_deref()
+        .is_some_and(|from| date < from);
+    let after = company
+        .allow_posting_to
+        .as_deref()
+        .is_some_and(|to| date > to);
+    if before || after {
+        return Err(ODataError::new(
+            StatusCode::BAD_REQUEST,
+            DIALOG,
+            "The Posting Date is not within your range of allowed posting dates.",
+        ));
+    }
+    Ok(())
+}
+
 pub fn write_postings(
     company: &mut Company,
     ids: &mut Ids,
@@ -48,6 +70,7 @@ pub fn write_postings(
 ) -> Result<(), ODataError> {
     let mut accounts = Vec::with_capacity(postings.len());
     for posting in postings {
+        check_posting_date(company, &posting.posting_date)?;
         let account = gl_account(company, "G/L Account", &posting.account_number)?;
         accounts.push(account.id().to_string());
     }

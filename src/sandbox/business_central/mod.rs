@@ -123,6 +123,15 @@ impl BusinessCentralState {
         self.inner.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Sets every company's allowed posting dates (General Ledger Setup's Allow Posting From /
+    /// To, `YYYY-MM-DD`; `None` leaves that end open): closing and reopening a period.
+    pub fn allow_posting(&self, from: Option<&str>, to: Option<&str>) {
+        for company in &mut self.data().companies {
+            company.allow_posting_from = from.map(str::to_string);
+            company.allow_posting_to = to.map(str::to_string);
+        }
+    }
+
     /// Makes the next journal post meet `fault` (tests of crashes around posting).
     pub fn fail_next_journal_post(&self, fault: posting::JournalPostFault) {
         self.inner

@@ -53,6 +53,10 @@ pub struct Company {
     pub display_name: String,
     pub sets: HashMap<&'static str, BTreeMap<u64, Entity>>,
     numbers: HashMap<&'static str, u64>,
+    /// General Ledger Setup's Allow Posting From / To (`YYYY-MM-DD`; none is open-ended): a
+    /// posting dated outside is refused. API v2.0 does not expose the setup; tests set it.
+    pub allow_posting_from: Option<String>,
+    pub allow_posting_to: Option<String>,
 }
 
 impl Company {
@@ -66,6 +70,8 @@ impl Company {
                 .map(|s| (s.name, BTreeMap::new()))
                 .collect(),
             numbers: HashMap::new(),
+            allow_posting_from: None,
+            allow_posting_to: None,
         }
     }
 
