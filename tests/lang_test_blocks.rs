@@ -41,7 +41,15 @@ fn reports_of(template: &str, tests: &str, dir: &std::path::Path) -> Vec<TestRep
             PipelineItem::Test(test) => Some(test),
             _ => None,
         })
-        .map(|test: &TestBlock| run_test(&compiled, test, Registry::standard(), dir))
+        .map(|test: &TestBlock| {
+            run_test(
+                &compiled,
+                test,
+                Registry::standard(),
+                dir,
+                ferry::connectors::schemas(),
+            )
+        })
         .collect()
 }
 
@@ -184,4 +192,71 @@ fn expect_filtered_checks_the_sources_where() {
     assert!(error.contains("mapped"), "{error}");
     let error = results[3].clone().unwrap_err();
     assert!(error.contains("it was left out"), "{error}");
+}
+
+const FETCHING: &str = r#"
+pipeline charges {
+  timezone "UTC"
+  source stripe.events { on "charge.succeeded" }
+  let charge = .data.object
+  let customer = fetch(stripe.customers, charge.customer ?? fail("guest")) ?? fail("gone")
+  let refunds = fetch_all(stripe.refunds, { charge: charge.id })
+  map to file.out {
+    email = customer.email ?? ""
+    refunded = len(refunds)
+  }
+  sink file.output {}
+  TESTS
+}
+"#;
+
+/// The one test of FETCHING with `fetched` as given.
+fn fetching(fetched: &str) -> Result<(), String> {
+    let test = format!(
+        r#"test "t" {{
+          input = {{ id: "evt_1", object: "event", type: "charge.succeeded", created: 1,
+            data: {{ object: {{ id: "ch_1", object: "charge", amount: 100, currency: "aud", customer: "cus_1", created: 1 }} }} }}
+          fetched = {fetched}
+          expect = {{ refunded: 1 }}
+        }}"#
+    );
+    reports_of(FETCHING, &test, std::path::Path::new("."))
+        .pop()
+        .expect("one test")
+        .result
+        .map_err(|f| f.to_string())
+}
+
+#[test]
+fn fetched_answers_must_look_like_what_the_api_sends() {
+    let customer = r#"{ id: "cus_1", object: "customer", email: "ada@example.com" }"#;
+    let refund = r#"{ id: "re_1", object: "refund", amount: 50, charge: "ch_1", currency: "aud" }"#;
+    let good = format!(
+        r#"{{ "stripe.customers/cus_1": {customer}, "stripe.refunds?charge=ch_1": [{refund}] }}"#
+    );
+    assert_eq!(fetching(&good), Ok(()));
+
+    let misspelt = good.replace("email:", "emial:");
+    let error = fetching(&misspelt).unwrap_err();
+    assert!(
+        error.contains("`.emial` is not a field of a stripe.customer (did you mean `email`?)"),
+        "{error}"
+    );
+    let amount_as_text = good.replace("amount: 50", "amount: \"50\"");
+    let error = fetching(&amount_as_text).unwrap_err();
+    assert!(
+        error.contains(
+            "\"stripe.refunds?charge=ch_1\": `.amount` is string, where a minor_units belongs"
+        ),
+        "{error}"
+    );
+    let not_a_list = good.replace(&format!("[{refund}]"), refund);
+    let error = fetching(&not_a_list).unwrap_err();
+    assert!(error.contains("a list fetch answers a list"), "{error}");
+    let unknown = good.replace("stripe.customers/cus_1", "stripe.custmers/cus_1");
+    let error = fetching(&unknown).unwrap_err();
+    assert!(
+        error.contains("is not a collection ferry can fetch"),
+        "{error}"
+    );
 }

@@ -239,7 +239,11 @@ async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_c
     );
     let invoices = world.business_central("salesInvoices").await;
     let invoices = ours(&invoices, "externalDocumentNumber", &charges);
-    assert_eq!(invoices.len(), 1, "one invoice, not a second: {invoices:#?}");
+    assert_eq!(
+        invoices.len(),
+        1,
+        "one invoice, not a second: {invoices:#?}"
+    );
     assert_eq!(invoices[0]["status"], "Paid", "{invoices:#?}");
     let entries = world.business_central("customerLedgerEntries").await;
     let payments: Vec<&Value> = ours(&entries, "externalDocumentNumber", &charges)

@@ -54,6 +54,7 @@ pub fn run(args: Args) -> u8 {
                     test,
                     Registry::standard(),
                     &program.base_dir(),
+                    crate::connectors::schemas(),
                 );
                 match report.result {
                     Ok(()) => {

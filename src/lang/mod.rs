@@ -2,6 +2,7 @@
 
 mod compile;
 mod eval;
+mod fetched_shape;
 pub mod json;
 pub mod json_projected;
 pub mod json_value;

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::compile::CompiledPipeline;
 use super::outcome::{Outcome, RunEnv};
 use super::{Map, Value, json_value, ops};
+use crate::check::SchemaRegistry;
 use crate::diagnostics::Span;
 use crate::functions::Registry;
 use crate::functions::spec::{
@@ -114,16 +115,18 @@ impl MapCrossReferences {
     }
 }
 
+/// Runs one test block; `schemas` are what its `fetched` answers are checked against.
 pub fn run_test(
     compiled: &CompiledPipeline,
     test: &TestBlock,
     functions: &'static Registry,
     base_dir: &Path,
+    schemas: &SchemaRegistry,
 ) -> TestReport {
     TestReport {
         name: test.name.value.clone(),
         span: test.span,
-        result: run(compiled, test, functions, base_dir).map_err(TestFailure),
+        result: run(compiled, test, functions, base_dir, schemas).map_err(TestFailure),
     }
 }
 
@@ -132,6 +135,7 @@ fn run(
     test: &TestBlock,
     functions: &'static Registry,
     base_dir: &Path,
+    schemas: &SchemaRegistry,
 ) -> Result<(), String> {
     let context = CallContext {
         timezone: compiled.timezone.as_ref(),
@@ -160,7 +164,10 @@ fn run(
         None => MapCrossReferences::default(),
     };
     let related = match entries.get("fetched") {
-        Some(value) => fetched_by_key(value)?,
+        Some(value) => {
+            super::fetched_shape::check_fetched(value, schemas)?;
+            fetched_by_key(value)?
+        }
         None => FetchedByKey::default(),
     };
     let env = RunEnv {
