@@ -40,10 +40,11 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-pipelines=(
+# Pipeline files; a file may hold several pipelines (each gets its own rows). Pronto's pipelines
+# are left out: ferry has no Pronto client yet, so they lint and test but cannot run.
+files=(
   capsule_contacts_to_stripe
   business_central_items_to_stripe
-  pronto_inventory_to_stripe
   syspro_customers_and_stripe
   stripe_customers_to_business_central
   stripe_charges_to_business_central_invoices
@@ -56,24 +57,28 @@ pipelines=(
 )
 
 unsettled=0
-printf '%-46s %4s %8s %8s %10s %14s\n' pipeline run created updated unchanged dead-lettered
-for pipeline in "${pipelines[@]}"; do
+printf '%-46s %4s %8s %8s %10s %8s %14s\n' pipeline run created updated unchanged skipped dead-lettered
+for file in "${files[@]}"; do
   for run in 1 2 3; do
-    line="$(cd "$work" && "$FERRY" run "$pipeline" --backfill --concurrency 32 2>&1 | grep -E "^$pipeline: " | tail -1 || true)"
-    if [[ -z "$line" ]]; then
-      echo "$pipeline run $run printed no summary:" >&2
-      (cd "$work" && "$FERRY" run "$pipeline" --backfill 2>&1 | tail -5) >&2 || true
+    output="$(cd "$work" && "$FERRY" run "pipelines/$file.ferry" --backfill --concurrency 32 2>&1 || true)"
+    summaries="$(grep -E '^[a-z0-9_]+: [0-9]+ read, ' <<<"$output" || true)"
+    if [[ -z "$summaries" ]]; then
+      echo "$file run $run printed no summary:" >&2
+      tail -5 <<<"$output" >&2
       unsettled=1
       continue
     fi
-    number() { sed -nE "s/.* ([0-9]+) $1.*/\1/p" <<<"$line"; }
-    created="$(number created)"
-    updated="$(number updated)"
-    printf '%-46s %4s %8s %8s %10s %14s\n' "$pipeline" "$run" "$created" "$updated" \
-      "$(number unchanged)" "$(number dead-lettered)"
-    if [[ "$run" != 1 && ( "$created" != 0 || "$updated" != 0 ) ]]; then
-      unsettled=1
-    fi
+    while read -r line; do
+      pipeline="${line%%:*}"
+      number() { sed -nE "s/.* ([0-9]+) $1.*/\1/p" <<<"$line"; }
+      created="$(number created)"
+      updated="$(number updated)"
+      printf '%-46s %4s %8s %8s %10s %8s %14s\n' "$pipeline" "$run" "$created" "$updated" \
+        "$(number unchanged)" "$(number skipped)" "$(number dead-lettered)"
+      if [[ "$run" != 1 && ( "$created" != 0 || "$updated" != 0 ) ]]; then
+        unsettled=1
+      fi
+    done <<<"$summaries"
   done
 done
 if [[ "$unsettled" != 0 ]]; then

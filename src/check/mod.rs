@@ -41,7 +41,6 @@ pub use schema::{
 };
 pub use shared_events::{EventSharing, project_shared_events};
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};
-pub(crate) use suggest::did_you_mean;
 pub use types::{Field, KeyType, ObjectType, Type};
 
 use crate::diagnostics::{Code, Diagnostic, FileId, SourceMap, Span};

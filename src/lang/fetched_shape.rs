@@ -85,12 +85,10 @@ fn conforms(value: &Value, ty: &Type, path: &str) -> Result<(), String> {
                     // does not know may be real; one that is a near miss of a known field is a
                     // misspelling, which the API never sends.
                     (None, None) => {
-                        let known = object.fields.keys().map(String::as_str);
-                        if let Some(hint) = crate::check::did_you_mean(name, known, str::to_string)
-                        {
+                        if let Some(meant) = misspelling_of(name, object.fields.keys()) {
                             let record = object.name.as_deref().unwrap_or("record");
                             return Err(format!(
-                                "`{field_path}` is not a field of a {record} ({hint})"
+                                "`{field_path}` is not a field of a {record} (did you mean `{meant}`?)"
                             ));
                         }
                     }
@@ -109,4 +107,17 @@ fn conforms(value: &Value, ty: &Type, path: &str) -> Result<(), String> {
         ) => Ok(()),
         _ => mismatch(),
     }
+}
+
+/// The known field `name` is a typo of: at most two letters apart. A name further off (Stripe's
+/// newer `subscription_item` beside `subscription`) may be a field the schema does not know yet.
+fn misspelling_of<'k>(name: &str, known: impl Iterator<Item = &'k String>) -> Option<&'k str> {
+    if name.chars().count() <= 3 {
+        return None;
+    }
+    known
+        .map(|field| (strsim::levenshtein(name, field), field))
+        .filter(|(edits, _)| (1..=2).contains(edits))
+        .min_by_key(|(edits, _)| *edits)
+        .map(|(_, field)| field.as_str())
 }
