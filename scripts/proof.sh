@@ -11,10 +11,10 @@
 #   4. fuzzing             every cargo-fuzz target in fuzz/ for 1,000,000 executions
 #   5. canary secrets      every shipped pipeline with canary credentials (tests/proof_canary_secrets.rs)
 #   6. money               ISO 4217 round trips and 10,000 payout journals (tests/money_properties.rs)
-#   7. books               200 customers in five currencies, 2,000 charges, refunds and payouts
-#                          through ferry serve with every webhook duplicated and shuffled, and
-#                          again with a SIGKILL midway: Business Central's books balance
-#                          (tests/proof_books.rs)
+#   7. books               200 customers in five currencies, 2,000 charges, Stripe invoices and
+#                          subscriptions, refunds, disputes and payouts through ferry serve with
+#                          every webhook duplicated and shuffled, and again with a SIGKILL
+#                          midway: Business Central's books balance (tests/proof_books.rs)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
 #   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200
