@@ -24,8 +24,9 @@ work="$(mktemp -d)"
 # minutes rather than hours; what is measured is what each run writes, not how fast.
 sed -e 's|^        journal: GENERAL$|&\n        rate_limit: { requests: 1000, per: 1s }|' \
   -e 's|^        webhook_secret: whsec_sandbox$|&\n        rate_limit: { requests: 1000, per: 1s }|' \
+  -e 's|^        company_id: EDU1$|&\n        rate_limit: { requests: 1000, per: 1s }|' \
   ferry.yaml >"$work/ferry.yaml"
-[[ "$(grep -c 'requests: 1000' "$work/ferry.yaml")" == 2 ]]
+[[ "$(grep -c 'requests: 1000' "$work/ferry.yaml")" == 3 ]]
 cp -r pipelines "$work/"
 trap 'kill "$sandbox" 2>/dev/null || true; rm -rf "$work"' EXIT
 

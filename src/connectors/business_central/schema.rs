@@ -33,7 +33,7 @@ const ID_ONLY: Keys = &[("id", Guid)];
 const CUSTOMER_BLOCKED: &[&str] = &[" ", "Ship", "Invoice", "All"];
 const CUSTOMER_TYPES: &[&str] = &["Company", "Person"];
 const ITEM_TYPES: &[&str] = &["Inventory", "Service", "Non-Inventory"];
-const ORDER_STATUS: &[&str] = &["Draft", "In Review", "Open"];
+const ORDER_STATUS: &[&str] = &["Draft", "In Review", "Open", "Released"];
 const INVOICE_STATUS: &[&str] = &[
     " ",
     "Draft",

@@ -71,6 +71,7 @@ impl EntitySet {
 }
 
 const DOC_STATUS: &[&str] = &[
+    " ",
     "Draft",
     "In Review",
     "Open",
@@ -84,6 +85,7 @@ const ACCOUNT_TYPES: &[&str] = &[
     "Vendor",
     "Bank Account",
     "Fixed Asset",
+    "IC Partner",
     "Employee",
 ];
 const LINE_TYPES: &[&str] = &[
@@ -91,6 +93,7 @@ const LINE_TYPES: &[&str] = &[
     "Comment",
     "Account",
     "Resource",
+    "Value",
     "Fixed Asset",
     "Charge",
 ];
@@ -158,14 +161,62 @@ pub static ITEMS: EntitySet = EntitySet {
         w("taxGroupCode", Text(20)),
         w("baseUnitOfMeasureId", Guid),
         w("baseUnitOfMeasureCode", Text(10)),
+        w("generalProductPostingGroupId", Guid),
         w("generalProductPostingGroupCode", Text(20)),
+        w("inventoryPostingGroupId", Guid),
         w("inventoryPostingGroupCode", Text(20)),
         ro("lastModifiedDateTime", DateTime),
     ],
 };
 
+/// A sales document's own properties, then its sell-to, bill-to and ship-to parties and its
+/// dimensions (the Sales Header's `Text[100]` names and address lines, `Text[50]` second lines,
+/// `Text[30]` cities and counties, `Code[20]` post codes, `Code[10]` countries); `ship_to;`
+/// first adds the ship-to address of orders and invoices.
+macro_rules! document_properties {
+    (ship_to; $($own:expr),* $(,)?) => {
+        document_properties!(
+            $($own,)*
+            w("shipToAddressLine1", Text(100)),
+            w("shipToAddressLine2", Text(50)),
+            w("shipToCity", Text(30)),
+            w("shipToCountry", Text(10)),
+            w("shipToState", Text(30)),
+            w("shipToPostCode", Text(20)),
+        )
+    };
+    ($($own:expr),* $(,)?) => {
+        &[
+            $($own,)*
+            w("billToName", Text(100)),
+            w("billToCustomerId", Guid),
+            w("billToCustomerNumber", Text(20)),
+            w("shipToName", Text(100)),
+            w("shipToContact", Text(100)),
+            w("sellToAddressLine1", Text(100)),
+            w("sellToAddressLine2", Text(50)),
+            w("sellToCity", Text(30)),
+            w("sellToCountry", Text(10)),
+            w("sellToState", Text(30)),
+            w("sellToPostCode", Text(20)),
+            w("billToAddressLine1", Text(100)),
+            w("billToAddressLine2", Text(50)),
+            w("billToCity", Text(30)),
+            w("billToCountry", Text(10)),
+            w("billToState", Text(30)),
+            w("billToPostCode", Text(20)),
+            w("shortcutDimension1Code", Text(20)),
+            w("shortcutDimension2Code", Text(20)),
+            ro("discountAppliedBeforeTax", Boolean),
+        ]
+    };
+}
+
 macro_rules! line_set {
     ($static:ident, $name:literal, $entity:literal) => {
+        line_set!($static, $name, $entity, []);
+    };
+    ($static:ident, $name:literal, $entity:literal, [$($extra:expr),* $(,)?]) => {
         pub static $static: EntitySet = EntitySet {
             name: $name,
             entity: $entity,
@@ -191,12 +242,31 @@ macro_rules! line_set {
                 w("taxPercent", Decimal),
                 ro("totalTaxAmount", Decimal),
                 ro("amountIncludingTax", Decimal),
+                w("unitOfMeasureId", Guid),
+                ro("discountAppliedBeforeTax", Boolean),
+                ro("invoiceDiscountAllocation", Decimal),
+                ro("netAmount", Decimal),
+                ro("netTaxAmount", Decimal),
+                ro("netAmountIncludingTax", Decimal),
+                w("shipmentDate", Date),
+                w("itemVariantId", Guid),
+                $($extra),*
             ],
         };
     };
 }
 
-line_set!(SALES_ORDER_LINES, "salesOrderLines", "salesOrderLine");
+line_set!(
+    SALES_ORDER_LINES,
+    "salesOrderLines",
+    "salesOrderLine",
+    [
+        ro("shippedQuantity", Decimal),
+        ro("invoicedQuantity", Decimal),
+        w("invoiceQuantity", Decimal),
+        w("shipQuantity", Decimal),
+    ]
+);
 line_set!(SALES_INVOICE_LINES, "salesInvoiceLines", "salesInvoiceLine");
 line_set!(
     SALES_CREDIT_MEMO_LINES,
@@ -210,7 +280,7 @@ pub static SALES_ORDERS: EntitySet = EntitySet {
     lines: Some("salesOrderLines"),
     parent_key: None,
     numbers: Some(("S-ORD", 101_001, 6)),
-    properties: &[
+    properties: document_properties!(ship_to;
         ro("id", Guid),
         ro("number", Text(20)),
         w("externalDocumentNumber", Text(35)),
@@ -237,7 +307,9 @@ pub static SALES_ORDERS: EntitySet = EntitySet {
         ro("lastModifiedDateTime", DateTime),
         w("phoneNumber", Text(30)),
         w("email", Text(80)),
-    ],
+        w("shipmentMethodId", Guid),
+        w("partialShipping", Boolean),
+    ),
 };
 
 pub static SALES_INVOICES: EntitySet = EntitySet {
@@ -246,7 +318,7 @@ pub static SALES_INVOICES: EntitySet = EntitySet {
     lines: Some("salesInvoiceLines"),
     parent_key: None,
     numbers: Some(("S-INV", 103_001, 6)),
-    properties: &[
+    properties: document_properties!(ship_to;
         ro("id", Guid),
         ro("number", Text(20)),
         w("externalDocumentNumber", Text(35)),
@@ -273,7 +345,8 @@ pub static SALES_INVOICES: EntitySet = EntitySet {
         ro("lastModifiedDateTime", DateTime),
         w("phoneNumber", Text(30)),
         w("email", Text(80)),
-    ],
+        w("shipmentMethodId", Guid),
+    ),
 };
 
 pub static SALES_CREDIT_MEMOS: EntitySet = EntitySet {
@@ -282,7 +355,7 @@ pub static SALES_CREDIT_MEMOS: EntitySet = EntitySet {
     lines: Some("salesCreditMemoLines"),
     parent_key: None,
     numbers: Some(("S-CR", 104_001, 6)),
-    properties: &[
+    properties: document_properties!(
         ro("id", Guid),
         ro("number", Text(20)),
         w("externalDocumentNumber", Text(35)),
@@ -304,7 +377,11 @@ pub static SALES_CREDIT_MEMOS: EntitySet = EntitySet {
         w("invoiceId", Guid),
         w("invoiceNumber", Text(20)),
         ro("lastModifiedDateTime", DateTime),
-    ],
+        ro("pricesIncludeTax", Boolean),
+        w("phoneNumber", Text(30)),
+        w("email", Text(80)),
+        w("customerReturnReasonId", Guid),
+    ),
 };
 
 /// The payment lines of a customer payment journal (`customerPaymentJournals({id})/customerPayments`,
