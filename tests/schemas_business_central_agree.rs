@@ -73,13 +73,15 @@ fn disagreement(set: &EntitySet, name: &str, field: &Field, writing: bool) -> Op
             set.name
         ));
     }
-    let kinds_agree = match (plain(&field.ty), property.kind) {
-        (Type::String, Kind::Text(_) | Kind::Choice(_) | Kind::Guid) => true,
-        (Type::Decimal, Kind::Decimal) | (Type::Int, Kind::Integer) => true,
-        (Type::Bool, Kind::Boolean) | (Type::Date, Kind::Date) => true,
-        (Type::String | Type::Timestamp, Kind::DateTime) => true,
-        _ => false,
-    };
+    let kinds_agree = matches!(
+        (plain(&field.ty), property.kind),
+        (Type::String, Kind::Text(_) | Kind::Choice(_) | Kind::Guid)
+            | (Type::Decimal, Kind::Decimal)
+            | (Type::Int, Kind::Integer)
+            | (Type::Bool, Kind::Boolean)
+            | (Type::Date, Kind::Date)
+            | (Type::String | Type::Timestamp, Kind::DateTime)
+    );
     if !kinds_agree {
         return Some(format!(
             "{}.{name}: {} for lint, {:?} in the emulator",
