@@ -16,6 +16,7 @@ pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod syntax;
+pub mod value;
 
 /// Installs rustls's ring provider for every TLS client and server; safe to call many times.
 pub fn init_tls() {

@@ -1,7 +1,7 @@
 mod functions_support;
 
-use ferry::functions::FunctionError;
-use ferry::lang::Value;
+use ferry::value::FunctionError;
+use ferry::value::Value;
 use functions_support::{Setup, call, d, failure, json_of, s, show, v};
 
 /// Calls a closure-taking function with a Rust closure standing in for `|x| ...`.

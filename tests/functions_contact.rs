@@ -1,13 +1,13 @@
 mod functions_support;
 
-use ferry::lang::Value;
+use ferry::value::Value;
 use functions_support::{call, failure, json_of, s, v};
 
 fn phone(text: &str, country: &str) -> Result<String, String> {
     match call("normalize_phone", vec![s(text), s(country)]) {
         Ok(Value::String(e164)) => Ok(e164.to_string()),
         Ok(other) => panic!("{other:?}"),
-        Err(ferry::functions::FunctionError::Failed(message)) => Err(message),
+        Err(ferry::value::FunctionError::Failed(message)) => Err(message),
         Err(other) => panic!("{other:?}"),
     }
 }

@@ -1,6 +1,6 @@
 mod functions_support;
 
-use ferry::lang::Value;
+use ferry::value::Value;
 use functions_support::{call, d, date, failure, json_of, s, ts, v};
 
 #[test]

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use ferry::diagnostics::FileId;
 use ferry::functions::Registry;
-use ferry::functions::spec::{CallContext, NoCrossReferences};
-use ferry::lang::json_value;
+use ferry::value::json;
+use ferry::value::{CallContext, NoCrossReferences};
 
 #[test]
 fn every_function_has_examples_and_every_example_holds() {
@@ -17,7 +17,7 @@ fn every_function_has_examples_and_every_example_holds() {
         timezone: Some(&timezone),
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &NoCrossReferences,
-        related: &ferry::functions::spec::NoRelated,
+        related: &ferry::value::NoRelated,
         base_dir: &base_dir,
     };
     let mut failures = Vec::new();
@@ -42,7 +42,7 @@ fn every_function_has_examples_and_every_example_holds() {
                         .unwrap_or_else(|e| {
                             panic!("{}: expected result is not JSON: {e}", example.call)
                         });
-                    let actual = json_value::to_json(value);
+                    let actual = json::to_json(value);
                     (actual == expected)
                         .then_some(())
                         .ok_or(format!("gave {actual}, expected {expected}"))
@@ -56,7 +56,7 @@ fn every_function_has_examples_and_every_example_holds() {
                 }
                 (Ok(value), Err(prefix)) => Err(format!(
                     "gave {}, expected an error `{prefix}...`",
-                    json_value::to_json(value)
+                    json::to_json(value)
                 )),
                 (Err(error), Ok(expected)) => {
                     Err(format!("failed with `{error}`, expected {expected}"))

@@ -2,7 +2,7 @@ mod functions_support;
 
 use std::collections::HashMap;
 
-use ferry::lang::Value;
+use ferry::value::Value;
 use functions_support::{Setup, Xrefs, call, failure, json_of, s, show};
 
 #[test]

@@ -1,13 +1,13 @@
 mod functions_support;
 
-use ferry::lang::Value;
+use ferry::value::Value;
 use functions_support::{call, d, failure, json_of, s, show};
 
 fn cents(amount: i64, currency: &str) -> String {
     json_of("cents_to_decimal", vec![Value::Int(amount), s(currency)])
 }
 
-fn to_cents(amount: Value, currency: &str) -> Result<Value, ferry::functions::FunctionError> {
+fn to_cents(amount: Value, currency: &str) -> Result<Value, ferry::value::FunctionError> {
     call("decimal_to_cents", vec![amount, s(currency)])
 }
 

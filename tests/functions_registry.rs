@@ -2,8 +2,8 @@ use std::collections::HashSet;
 
 use ferry::check::{ArgInfo, Fallibility, FunctionTable, Type};
 use ferry::functions::{Registry, parse_default};
-use ferry::lang::Value;
-use ferry::lang::json_value::{from_json, to_json};
+use ferry::value::Value;
+use ferry::value::json::{from_json, to_json};
 
 #[test]
 fn every_function_is_documented_with_examples() {
@@ -211,7 +211,7 @@ fn json_values_round_trip_exactly() {
         Value::Decimal(rust_decimal::Decimal::new(1250, 2))
     );
     assert_eq!(to_json(&value).to_string(), text);
-    let mut map = ferry::lang::Map::new();
+    let mut map = ferry::value::Map::new();
     map.insert("kept".into(), Value::Missing);
     map.insert("gone".into(), Value::Omit);
     map.insert(

@@ -1,6 +1,6 @@
 mod functions_support;
 
-use ferry::lang::Value;
+use ferry::value::Value;
 use functions_support::{Setup, call, date, failure, json_of, s, show, ts};
 
 fn sydney() -> Setup {

@@ -3,7 +3,8 @@
 mod lang_support;
 
 use ferry::lang::json::parse_value;
-use ferry::lang::{Value, parse_record, write_record};
+use ferry::lang::{parse_record, write_record};
+use ferry::value::Value;
 use proptest::prelude::*;
 
 fn round_trip(text: &str) -> String {
@@ -66,7 +67,7 @@ fn key_order_is_kept_and_nesting_round_trips() {
 
 #[test]
 fn written_values_of_every_kind() {
-    let mut map = ferry::lang::Map::new();
+    let mut map = ferry::value::Map::new();
     map.insert(
         "ts".into(),
         Value::Timestamp("2026-01-01T10:30:00Z".parse().unwrap()),
@@ -156,6 +157,6 @@ proptest! {
         let again = parse_value(&out).unwrap();
         prop_assert_eq!(&again, &value);
         // Same as the reference conversion.
-        prop_assert_eq!(value, ferry::lang::json_value::from_json(&json));
+        prop_assert_eq!(value, ferry::value::json::from_json(&json));
     }
 }

@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use ferry::functions::spec::NoCrossReferences;
-use ferry::lang::json_value::{from_json, from_json_projected};
+use ferry::lang::from_json_projected;
 use ferry::lang::{MapCrossReferences, Projection, RunEnv, parse_record, parse_record_projected};
 use ferry::program::Program;
+use ferry::value::NoCrossReferences;
+use ferry::value::json::from_json;
 use proptest::prelude::*;
 
 fn programs() -> Vec<Program> {
@@ -66,7 +67,7 @@ fn the_charges_pipeline_reads_only_what_it_maps() {
 /// `input` reads them, and asserts that both give the same outcome.
 fn assert_projection_changes_nothing<Input>(input: impl Fn(&[u8], Option<&Projection>) -> Input)
 where
-    Input: std::ops::Deref<Target = ferry::lang::Value>,
+    Input: std::ops::Deref<Target = ferry::value::Value>,
 {
     let xrefs = MapCrossReferences::from_value(
         &parse_record(br#"{"business_central.customers": {"cus_QXg1o8vcGmoR32": "C1"}, "syspro.customers": {"cus_QXg1o8vcGmoR32": "S1"}}"#).unwrap(),
@@ -75,7 +76,7 @@ where
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &xrefs,
-        related: &ferry::functions::spec::NoRelated,
+        related: &ferry::value::NoRelated,
     };
     let mut compared = 0;
     for program in programs() {
@@ -130,7 +131,7 @@ proptest! {
         let at = colons[cut % colons.len()] + 1;
         let end = text[at..].find([',', '\n']).map_or(text.len(), |e| at + e);
         let odd = format!("{}{}{}", &text[..at], replacement, &text[end..]);
-        let env = RunEnv { now: "2026-01-01T00:00:00Z".parse().unwrap(), cross_references: &NoCrossReferences, related: &ferry::functions::spec::NoRelated };
+        let env = RunEnv { now: "2026-01-01T00:00:00Z".parse().unwrap(), cross_references: &NoCrossReferences, related: &ferry::value::NoRelated };
         if let Ok(whole) = parse_record(odd.as_bytes()) {
             let projected = parse_record_projected(odd.as_bytes(), &projection).unwrap();
             prop_assert_eq!(compiled.run(&whole, &env), compiled.run(&projected, &env));

@@ -24,7 +24,7 @@ fn output_and_reports_keep_input_order_across_batches() {
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &MapCrossReferences::default(),
-        related: &ferry::functions::spec::NoRelated,
+        related: &ferry::value::NoRelated,
     };
     let mut output = Vec::new();
     let mut bad_lines = Vec::new();

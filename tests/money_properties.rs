@@ -12,8 +12,8 @@ use iso_currency::Currency;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use ferry::functions::FunctionError;
-use ferry::lang::Value;
+use ferry::value::FunctionError;
+use ferry::value::Value;
 
 /// Stripe's zero-decimal currencies, from its documentation, whatever ISO says.
 const STRIPE_ZERO_DECIMAL: &[&str] = &[
@@ -343,11 +343,11 @@ fn check_journal(compiled: &ferry::lang::CompiledPipeline, payout: &Payout, id: 
     let record = ferry::lang::parse_record(input.to_string().as_bytes()).unwrap();
     let env = ferry::lang::RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
-        cross_references: &ferry::functions::spec::NoCrossReferences,
-        related: &ferry::functions::spec::NoRelated,
+        cross_references: &ferry::value::NoCrossReferences,
+        related: &ferry::value::NoRelated,
     };
     let journal = match compiled.run(&record, &env) {
-        ferry::lang::Outcome::Mapped(value) => ferry::lang::json_value::to_json(&value),
+        ferry::lang::Outcome::Mapped(value) => ferry::value::json::to_json(&value),
         other => panic!("payout {input} gave {other:?}"),
     };
     let paid = Decimal::new(payout.net(), exponent(payout.currency));

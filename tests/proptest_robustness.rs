@@ -10,9 +10,9 @@ use std::path::Path;
 use ferry::check::{Environment, check};
 use ferry::diagnostics::SourceMap;
 use ferry::functions::Registry;
-use ferry::functions::spec::NoCrossReferences;
 use ferry::lang::{RunEnv, parse_record};
 use ferry::program::Program;
+use ferry::value::NoCrossReferences;
 use proptest::prelude::*;
 
 const TOKENS: &[&str] = &[
@@ -190,7 +190,7 @@ proptest! {
         let program = Program::load(Path::new("pipelines/stripe_charges_to_business_central.ferry"));
         let compiled = program.compile("stripe_charges_to_business_central").unwrap();
         let fixture = std::fs::read_to_string("pipelines/fixtures/charge_succeeded.json").unwrap();
-        let env = RunEnv { now: "2026-01-01T00:00:00Z".parse().unwrap(), cross_references: &NoCrossReferences, related: &ferry::functions::spec::NoRelated };
+        let env = RunEnv { now: "2026-01-01T00:00:00Z".parse().unwrap(), cross_references: &NoCrossReferences, related: &ferry::value::NoRelated };
         if let Ok(record) = parse_record(apply(&fixture, &edits).as_bytes()) {
             let _ = compiled.run(&record, &env);
         }

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use ferry::diagnostics::render;
-use ferry::functions::spec::NoCrossReferences;
 use ferry::lang::{Outcome, RunEnv, parse_record};
 use ferry::program::Program;
+use ferry::value::NoCrossReferences;
 
 fn failure(pipeline: &str, record: &str) -> (String, String) {
     let program = Program::load(Path::new("tests/runtime/record_failures.ferry"));
@@ -16,7 +16,7 @@ fn failure(pipeline: &str, record: &str) -> (String, String) {
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &NoCrossReferences,
-        related: &ferry::functions::spec::NoRelated,
+        related: &ferry::value::NoRelated,
     };
     let Outcome::Failed(error) = compiled.run(&record, &env) else {
         panic!("{pipeline} did not fail on {record:?}");

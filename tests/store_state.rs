@@ -1,7 +1,7 @@
 //! The state store on a real SQLite file: migrations, cursors, cross references, reopening.
 
-use ferry::functions::spec::CrossReferences;
 use ferry::store::{DEFAULT_URL, Store, StoreError};
+use ferry::value::CrossReferences;
 
 fn url_in(dir: &tempfile::TempDir) -> String {
     format!("sqlite://{}/.ferry/state.db", dir.path().display())

@@ -88,7 +88,7 @@ pub fn run(args: Args) -> u8 {
     let env = RunEnv {
         now,
         cross_references: &cross_references,
-        related: &crate::functions::spec::NoRelated,
+        related: &crate::value::NoRelated,
     };
     let reader = BufReader::with_capacity(1 << 20, input);
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());

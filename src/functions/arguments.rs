@@ -4,8 +4,8 @@
 
 use rust_decimal::Decimal;
 
-use super::spec::{CallArgs, FunctionError};
-use crate::lang::Value;
+use crate::value::Value;
+use crate::value::{CallArgs, FunctionError};
 
 pub type Outcome = Result<Value, FunctionError>;
 
@@ -126,7 +126,7 @@ pub fn object<'v>(
     i: usize,
     function: &str,
     param: &str,
-) -> Result<&'v crate::lang::Map, FunctionError> {
+) -> Result<&'v crate::value::Map, FunctionError> {
     match arg(args, i) {
         Value::Object(map) => Ok(map),
         other => Err(wrong(function, param, "an object", other)),

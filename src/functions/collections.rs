@@ -12,9 +12,10 @@ use super::params::{
     any_list, arg_type, bool_result, int_result, item_type, list_item_closure, numeric_result,
     param, same_list_result, signature, union,
 };
-use super::spec::{CallArgs, Example, FunctionError, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{ArgInfo, Fallibility, Field, ObjectType, ParamSig, Signature, Type};
-use crate::lang::{Map, Value};
+use crate::value::{CallArgs, FunctionError};
+use crate::value::{Map, Value};
 
 fn spec(
     signature: Signature,

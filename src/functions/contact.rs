@@ -5,9 +5,10 @@ use super::arguments::{Outcome, failed, object, text};
 use super::conversion::text_form;
 use super::params::{param, signature, string_result, with_default};
 use super::phone::to_e164;
-use super::spec::{CallArgs, Example, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{ArgInfo, Fallibility, Field, ObjectType, Type};
-use crate::lang::{Map, Value};
+use crate::value::CallArgs;
+use crate::value::{Map, Value};
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![

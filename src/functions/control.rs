@@ -1,8 +1,9 @@
 //! Control: `skip` and `fail` end the record's mapping.
 
-use super::spec::{CallArgs, Example, FunctionError, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, ParamSig, Signature, Type};
-use crate::lang::Value;
+use crate::value::Value;
+use crate::value::{CallArgs, FunctionError};
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![

@@ -4,10 +4,11 @@ use rust_decimal::Decimal;
 
 use super::arguments::{Outcome, arg, describe, failed};
 use super::params::{bool_result, decimal_result, int_result, param, signature, string_result};
-use super::spec::{CallArgs, Example, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, Type};
-use crate::lang::Value;
-use crate::lang::json_value::to_json;
+use crate::value::CallArgs;
+use crate::value::Value;
+use crate::value::json::to_json;
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![
@@ -234,7 +235,7 @@ fn string(args: &mut CallArgs) -> Outcome {
     })
 }
 
-fn cannot(value: &Value, target: &str) -> crate::functions::FunctionError {
+fn cannot(value: &Value, target: &str) -> crate::value::FunctionError {
     failed(format!("cannot convert {} to {target}", describe(value)))
 }
 

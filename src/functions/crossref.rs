@@ -3,9 +3,10 @@
 use super::arguments::{Outcome, arg, describe, failed, text};
 use super::conversion::text_form;
 use super::params::{param, signature, string_result, union};
-use super::spec::{CallArgs, Example, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, Type};
-use crate::lang::Value;
+use crate::value::CallArgs;
+use crate::value::Value;
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![FunctionSpec {

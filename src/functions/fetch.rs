@@ -7,9 +7,10 @@
 use super::arguments::{Outcome, arg, describe, failed, text};
 use super::conversion::text_form;
 use super::params::{param, signature, union};
-use super::spec::{CallArgs, Example, FetchRequest, FunctionError, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{ArgInfo, Fallibility, Type};
-use crate::lang::Value;
+use crate::value::Value;
+use crate::value::{CallArgs, FetchRequest, FunctionError};
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![

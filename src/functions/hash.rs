@@ -5,9 +5,10 @@ use sha2::{Digest, Sha256};
 use super::arguments::{Outcome, failed, text};
 use super::conversion::text_form;
 use super::params::{param, signature, string_result};
-use super::spec::{CallArgs, Example, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, Type};
-use crate::lang::Value;
+use crate::value::CallArgs;
+use crate::value::Value;
 
 pub fn specs() -> Vec<FunctionSpec> {
     let mut key = signature(

@@ -23,6 +23,4 @@ mod time;
 pub use conversion::text_form;
 pub use currency::{WireRule, wire_rule};
 pub use registry::Registry;
-pub use spec::{
-    CallArgs, CallContext, Example, FunctionError, FunctionSpec, default_value, parse_default,
-};
+pub use spec::{Example, FunctionSpec, default_value, parse_default};

@@ -7,9 +7,10 @@ use super::currency::wire_rule;
 use super::params::{
     decimal_result, first_arg_result, numeric, param, signature, union, with_default,
 };
-use super::spec::{CallArgs, Example, FunctionError, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{ArgInfo, Fallibility, Field, ObjectType, Type};
-use crate::lang::{Map, Value};
+use crate::value::{CallArgs, FunctionError};
+use crate::value::{Map, Value};
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![

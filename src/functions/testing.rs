@@ -2,9 +2,10 @@
 
 use super::arguments::{Outcome, failed, text};
 use super::params::{any_result, param, signature};
-use super::spec::{CallArgs, Example, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, Type};
-use crate::lang::json_value::from_json;
+use crate::value::CallArgs;
+use crate::value::json::from_json;
 
 pub fn specs() -> Vec<FunctionSpec> {
     vec![FunctionSpec {

@@ -4,9 +4,10 @@ use super::arguments::{Outcome, describe, failed, int, list, optional_int, text}
 use super::params::{
     bool_result, param, signature, string_list_result, string_result, with_default,
 };
-use super::spec::{CallArgs, Example, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, Type};
-use crate::lang::Value;
+use crate::value::CallArgs;
+use crate::value::Value;
 
 fn text_fn(
     name: &'static str,
@@ -421,7 +422,7 @@ fn substring(args: &mut CallArgs) -> Outcome {
 }
 
 /// The fill characters that bring the text up to the width.
-fn padding(args: &CallArgs, function: &str) -> Result<String, crate::functions::FunctionError> {
+fn padding(args: &CallArgs, function: &str) -> Result<String, crate::value::FunctionError> {
     let whole = text(args, 0, function, "text")?;
     let width = count(int(args, 1, function, "width")?);
     let fill = text(args, 2, function, "fill")?;
@@ -458,7 +459,7 @@ fn two_texts<'v>(
     args: &'v CallArgs,
     function: &str,
     second: &str,
-) -> Result<(&'v str, &'v str), crate::functions::FunctionError> {
+) -> Result<(&'v str, &'v str), crate::value::FunctionError> {
     Ok((
         text(args, 0, function, "text")?,
         text(args, 1, function, second)?,

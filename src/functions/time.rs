@@ -13,9 +13,10 @@ use super::params::{
     date_result, first_arg_result, int_result, optional_string, param, signature, timestamp_result,
     union, with_default,
 };
-use super::spec::{CallArgs, Example, FunctionError, FunctionSpec};
+use super::spec::{Example, FunctionSpec};
 use crate::check::{Fallibility, Type};
-use crate::lang::Value;
+use crate::value::Value;
+use crate::value::{CallArgs, FunctionError};
 
 fn spec(
     mut signature: crate::check::Signature,

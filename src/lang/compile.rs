@@ -1,4 +1,4 @@
-//! AST to [`Node`]s: names resolved to slots, calls to specs, lookups loaded.
+//! AST to [`Node`]s: names resolved to slots, calls to specs, lookups made tables.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::Value;
 use super::node::{ClosureNode, Node};
 use crate::check::lookup_file::LookupData;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::functions::Registry;
 use crate::syntax::ast::*;
+use crate::value::Value;
+use crate::value::json::from_json;
 
 pub struct CompileOptions {
     pub functions: &'static Registry,
@@ -114,7 +115,7 @@ pub fn compile(
         _ => None,
     });
     for lookup in top_lookups.chain(pipeline_lookups) {
-        let table = compiler.table(lookup, &options.lookups, &program, &program.base_dir)?;
+        let table = compiler.table(lookup, &options.lookups, &program)?;
         compiler
             .tables
             .insert(lookup.name.name.clone(), program.tables.len());
@@ -220,30 +221,22 @@ impl Compiler {
         lookup: &LookupDecl,
         files: &IndexMap<String, LookupData>,
         program: &CompiledPipeline,
-        base_dir: &std::path::Path,
     ) -> Result<HashMap<String, Value>, Diagnostic> {
         match &lookup.table {
             LookupTable::File { path, .. } => {
-                // The checker normally loads file tables; without it, read the file here.
-                let loaded;
-                let data = match files.get(&lookup.name.name) {
-                    Some(data) => data,
-                    None => {
-                        loaded = crate::check::lookup_file::load(lookup, base_dir)?.ok_or_else(
-                            || {
-                                Diagnostic::new(
-                                    Code::LookupFileMissing,
-                                    path.span,
-                                    format!("lookup `{}` was not loaded", lookup.name.name),
-                                )
-                            },
-                        )?;
-                        &loaded
-                    }
-                };
+                // The checker reads file tables; the compiler only turns their JSON into values.
+                let data = files.get(&lookup.name.name).ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::LookupFileMissing,
+                        path.span,
+                        format!("lookup `{}` was not loaded", lookup.name.name),
+                    )
+                    .with_label("this file")
+                    .with_help("check the pipeline first: the checker loads file-backed lookups")
+                })?;
                 Ok(data
                     .iter()
-                    .map(|(k, v)| (k.clone(), super::json_value::from_json(v)))
+                    .map(|(k, v)| (k.clone(), from_json(v)))
                     .collect())
             }
             LookupTable::Inline(entries) => {

@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use super::compile::CompiledPipeline;
 use super::node::{ClosureNode, Node};
+use super::ops;
 use super::outcome::{Eval, Flow, RecordError, fail};
-use super::{Map, Value, ops};
 use crate::diagnostics::{Code, Span};
-use crate::functions::spec::{CallArgs, CallContext, FunctionError, NoCrossReferences, NoRelated};
 use crate::syntax::ast::UnaryOp;
+use crate::value::{
+    CallArgs, CallContext, FunctionError, Map, NoCrossReferences, NoRelated, Value,
+};
 
 /// User functions calling each other deeper than this fail the record instead of the stack.
 const MAX_CALL_DEPTH: usize = 64;
@@ -285,7 +287,7 @@ impl<'a> Machine<'a> {
 
     fn call_with_closure(
         &mut self,
-        implementation: crate::functions::spec::Implementation,
+        implementation: crate::value::Implementation,
         values: Vec<Value>,
         closure: &ClosureNode,
     ) -> Result<Value, FunctionError> {

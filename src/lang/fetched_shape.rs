@@ -4,8 +4,8 @@
 //! are allowed (a test gives what the pipeline reads), and so are fields the schema does not know
 //! unless they are a near miss of one it does.
 
-use super::value::Value;
 use crate::check::{SchemaRegistry, Type};
+use crate::value::Value;
 
 /// Checks each answer of `fetched` (keyed `collection/id` or `collection?filters`) against the
 /// records of its collection; null stands for an object the API does not have.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Map, Value};
+use crate::value::{Map, Value};
 
 /// serde_json's key for numbers kept as text (the `arbitrary_precision` feature).
 pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";

@@ -6,7 +6,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::json::{JsonError, NUMBER_TOKEN, NumberSeed, ValueSeed, parse_record};
 use super::projection::Projection;
-use super::{Map, Value};
+use crate::value::json::from_json;
+use crate::value::{Map, Value};
 
 /// Like [`parse_record`], keeping only what the projection names.
 pub fn parse_record_projected(bytes: &[u8], projection: &Projection) -> Result<Value, JsonError> {
@@ -126,5 +127,22 @@ impl<'de, 'p> DeserializeSeed<'de> for KeySeed<'p> {
             }
         }
         deserializer.deserialize_str(KeyVisitor(self.0))
+    }
+}
+
+/// Like [`from_json`], keeping only the fields `projection` names (as
+/// [`parse_record_projected`] does): a pipeline's input without what it never reads.
+pub fn from_json_projected(json: &serde_json::Value, projection: &Projection) -> Value {
+    match json {
+        serde_json::Value::Object(fields) if !projection.all => {
+            let mut map = Map::with_capacity(projection.fields.len());
+            for (key, value) in fields {
+                if let Some(child) = projection.field(key) {
+                    map.insert(key.clone(), from_json_projected(value, child));
+                }
+            }
+            Value::object(map)
+        }
+        other => from_json(other),
     }
 }

@@ -6,7 +6,7 @@ use crate::diagnostics::Span;
 use crate::functions::FunctionSpec;
 use crate::syntax::ast::{BinaryOp, UnaryOp};
 
-use super::Value;
+use crate::value::Value;
 
 #[derive(Debug)]
 pub(crate) enum Node {

@@ -4,10 +4,10 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
-use super::Value;
 use super::outcome::{Eval, fail};
 use crate::diagnostics::{Code, Span};
 use crate::syntax::ast::BinaryOp;
+use crate::value::Value;
 
 pub(crate) fn binary(op: BinaryOp, left: &Value, right: &Value, span: Span) -> Eval {
     use BinaryOp::*;

@@ -1,9 +1,7 @@
 //! What running one record gives, and how evaluation stops early.
 
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::functions::spec::{CrossReferences, FetchRequest, Related};
-
-use super::Value;
+use crate::value::{CrossReferences, FetchRequest, Related, Value};
 
 /// The clock and the store a record is mapped against.
 pub struct RunEnv<'a> {

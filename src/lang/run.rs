@@ -5,11 +5,10 @@ use indexmap::IndexMap;
 use super::compile::CompiledPipeline;
 use super::eval::Machine;
 use super::outcome::{Flow, Outcome, RecordError, RunEnv};
-use super::{Map, Value};
 use crate::diagnostics::{Code, FileId};
 use crate::functions::Registry;
-use crate::functions::spec::{CallContext, FunctionError};
 use crate::syntax::ast::Expr;
+use crate::value::{CallContext, FunctionError, Map, Value};
 
 impl CompiledPipeline {
     /// Maps `record` through the first (or only) map.

@@ -167,7 +167,7 @@ fn map_batch(
             }
         };
         match compiled.run(&record, env) {
-            Outcome::Mapped(super::Value::List(items)) if compiled.maps_each(0) => {
+            Outcome::Mapped(crate::value::Value::List(items)) if compiled.maps_each(0) => {
                 mapped.counts.mapped += 1;
                 for item in items.iter() {
                     super::write_record(item, &mut mapped.output);

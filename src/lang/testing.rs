@@ -4,15 +4,15 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::compile::CompiledPipeline;
+use super::ops;
 use super::outcome::{Outcome, RunEnv};
-use super::{Map, Value, json_value, ops};
 use crate::check::SchemaRegistry;
 use crate::diagnostics::Span;
 use crate::functions::Registry;
-use crate::functions::spec::{
-    CallContext, CrossReferences, FetchedByKey, NoCrossReferences, NoRelated,
-};
 use crate::syntax::ast::TestBlock;
+use crate::value::{
+    CallContext, CrossReferences, FetchedByKey, Map, NoCrossReferences, NoRelated, Value, json,
+};
 
 /// Tests run on this clock unless they set `now`.
 pub const DEFAULT_NOW: &str = "2026-01-01T00:00:00Z";
@@ -231,7 +231,7 @@ fn run(
 
 fn describe(outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Mapped(value) => format!("it was mapped to {}", json_value::to_json(value)),
+        Outcome::Mapped(value) => format!("it was mapped to {}", json::to_json(value)),
         Outcome::Filtered => "a `where` filtered it out".into(),
         Outcome::Skipped(reason) => format!("it was skipped: {reason}"),
         Outcome::Failed(error) => format!("it failed with {}: {}", error.code, error.message),
@@ -278,8 +278,8 @@ fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
     if matches_subset(expected, actual) {
         return Ok(());
     }
-    let want = pretty(&json_value::to_json(&mark_omitted(expected)));
-    let got = pretty(&json_value::to_json(&restrict(expected, actual)));
+    let want = pretty(&json::to_json(&mark_omitted(expected)));
+    let got = pretty(&json::to_json(&restrict(expected, actual)));
     let diff = similar::TextDiff::from_lines(&want, &got);
     let mut text = String::from("the mapped record differs (- expected, + actual):\n");
     for change in diff.iter_all_changes() {

@@ -14,13 +14,14 @@ use super::runner::{Runner, is_record_fault};
 use super::{journal, payment_journal};
 use crate::connectors::{Connector, ConnectorError, SourceRecord, TargetRecord};
 use crate::diagnostics::Code;
-use crate::functions::spec::CrossReferences;
 use crate::lang::Outcome;
-use crate::lang::json_value::{from_json_projected, to_json};
+use crate::lang::from_json_projected;
 use crate::store::{
     AuditEntry, CrossReference, CrossReferenceSnapshot, FinishedEvents, IdempotencyRecord,
     NewDeadLetter, Operation, SettledWrites, TargetKeys,
 };
+use crate::value::CrossReferences;
+use crate::value::json::to_json;
 
 /// What became of one record.
 pub(super) enum Fate {
@@ -193,7 +194,7 @@ impl Runner {
                 ));
             };
             let mut outputs: Vec<(String, Value)> = match (&mapped, job.compiled.maps_each(index)) {
-                (crate::lang::Value::List(items), true) => items
+                (crate::value::Value::List(items), true) => items
                     .iter()
                     .enumerate()
                     .map(|(n, item)| {

@@ -12,9 +12,9 @@ use super::job::Job;
 use super::runner::Runner;
 use crate::connectors::ConnectorError;
 use crate::diagnostics::{Code, Span};
-use crate::functions::spec::{CrossReferences, FetchRequest, Related};
-use crate::lang::json_value::from_json;
-use crate::lang::{Outcome, RecordError, RunEnv, Value};
+use crate::lang::{Outcome, RecordError, RunEnv};
+use crate::value::json::from_json;
+use crate::value::{CrossReferences, FetchRequest, Related, Value};
 
 /// The longest a batch's records reuse a fetched object (the cache is also cleared per batch).
 const FRESH_FOR: Duration = Duration::from_secs(60);

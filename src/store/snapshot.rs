@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::CrossReference;
 use super::records::TargetKeys;
-use crate::functions::spec::CrossReferences;
+use crate::value::CrossReferences;
 
 /// The links into some target collections, readable both ways without the database.
 #[derive(Debug, Default, Clone)]

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ferry::functions::spec::{CallArgs, CallContext, CrossReferences, FunctionError};
 use ferry::functions::{Registry, default_value};
-use ferry::lang::Value;
-use ferry::lang::json_value::{from_json, to_json};
+use ferry::value::Value;
+use ferry::value::json::{from_json, to_json};
+use ferry::value::{CallArgs, CallContext, CrossReferences, FunctionError};
 
 pub struct Xrefs(pub HashMap<(String, String), String>);
 
@@ -61,7 +61,7 @@ impl Setup {
         &self,
         name: &str,
         mut values: Vec<Value>,
-        closure: Option<&mut ferry::functions::spec::Closure<'_>>,
+        closure: Option<&mut ferry::value::Closure<'_>>,
     ) -> Result<Value, FunctionError> {
         let spec = Registry::standard()
             .get(name)
@@ -75,7 +75,7 @@ impl Setup {
             timezone: self.timezone.as_ref(),
             now: self.now,
             cross_references: &self.xrefs,
-            related: &ferry::functions::spec::NoRelated,
+            related: &ferry::value::NoRelated,
             base_dir: Path::new(&self.base_dir),
         };
         let mut args = CallArgs {

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use ferry::diagnostics::{Code, FileId};
 use ferry::functions::Registry;
-use ferry::functions::spec::{CallContext, NoCrossReferences};
 use ferry::lang::{
-    CompileOptions, CompiledPipeline, MapCrossReferences, Outcome, RunEnv, Value, parse_record,
+    CompileOptions, CompiledPipeline, MapCrossReferences, Outcome, RunEnv, parse_record,
     write_record,
 };
-use ferry::syntax::ast::{Item, Module, Pipeline};
+use ferry::syntax::ast::{Item, LookupDecl, Module, Pipeline, PipelineItem};
+use ferry::value::{CallContext, NoCrossReferences, Value};
 
 pub fn module(text: &str) -> Module {
     ferry::syntax::parse_module(FileId(0), text)
@@ -33,12 +33,34 @@ pub fn compile_in(text: &str, base_dir: &Path) -> CompiledPipeline {
     let options = CompileOptions {
         functions: Registry::standard(),
         timezone: Some(jiff::tz::TimeZone::get("Australia/Sydney").unwrap()),
-        lookups: Default::default(),
+        lookups: lookup_files(&module, base_dir),
         base_dir: base_dir.to_path_buf(),
         id_keys: Default::default(),
     };
     ferry::lang::compile(std::slice::from_ref(&module), pipeline(&module), options)
         .unwrap_or_else(|d| panic!("does not compile: {}", d.message))
+}
+
+/// The file-backed lookups of `module` and its pipeline, read as the checker reads them.
+fn lookup_files(
+    module: &Module,
+    base_dir: &Path,
+) -> indexmap::IndexMap<String, ferry::check::LookupData> {
+    let top = module.items.iter().filter_map(|item| match item {
+        Item::Lookup(decl) => Some(decl),
+        _ => None,
+    });
+    let own = pipeline(module).items.iter().filter_map(|item| match item {
+        PipelineItem::Lookup(decl) => Some(decl),
+        _ => None,
+    });
+    top.chain(own)
+        .filter_map(|decl: &LookupDecl| {
+            let data = ferry::check::lookup_file::load(decl, base_dir)
+                .unwrap_or_else(|d| panic!("lookup `{}`: {}", decl.name.name, d.message))?;
+            Some((decl.name.name.clone(), data))
+        })
+        .collect()
 }
 
 /// A pipeline whose body is `body` (lets, lookups, wheres, a map block).
@@ -59,7 +81,7 @@ pub fn run_with(compiled: &CompiledPipeline, json: &str, xrefs: &MapCrossReferen
     let env = RunEnv {
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: xrefs,
-        related: &ferry::functions::spec::NoRelated,
+        related: &ferry::value::NoRelated,
     };
     compiled.run(&record, &env)
 }
@@ -100,7 +122,7 @@ pub fn eval(text_: &str) -> Result<String, String> {
         timezone: None,
         now: "2026-01-01T00:00:00Z".parse().unwrap(),
         cross_references: &NoCrossReferences,
-        related: &ferry::functions::spec::NoRelated,
+        related: &ferry::value::NoRelated,
         base_dir: &base,
     };
     ferry::lang::eval_text(text_, Registry::standard(), &context)

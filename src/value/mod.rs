@@ -1,5 +1,17 @@
 //! The value model: exact decimals, instants and dates, and the three kinds of nothing
-//! (null, missing, omit) kept apart.
+//! (null, missing, omit) kept apart; its exact JSON form; and what a function call sees.
+//!
+//! A leaf: it uses no other module of ferry. The standard library (`functions`) builds on it
+//! without depending on the evaluator (`lang`) that calls it.
+
+mod call;
+mod cross_reference;
+mod fetch;
+pub mod json;
+
+pub use call::{CallArgs, CallContext, Closure, FunctionError, Implementation};
+pub use cross_reference::{CrossReferences, NoCrossReferences};
+pub use fetch::{FetchRequest, FetchedByKey, NoRelated, Related};
 
 use std::sync::Arc;
 

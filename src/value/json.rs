@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::{Map, Projection, Value};
+use super::{Map, Value};
 
 /// JSON to a value: integers that fit in i64 become `Int`, other numbers exact `Decimal`s
 /// (`12.50` keeps its scale; exponents such as `1e3` are expanded). A number that fits neither
@@ -27,23 +27,6 @@ pub fn from_json(json: &serde_json::Value) -> Value {
                 .map(|(k, v)| (k.clone(), from_json(v)))
                 .collect::<Map>(),
         ),
-    }
-}
-
-/// Like [`from_json`], keeping only the fields `projection` names (as
-/// [`super::parse_record_projected`] does): a pipeline's input without what it never reads.
-pub fn from_json_projected(json: &serde_json::Value, projection: &Projection) -> Value {
-    match json {
-        serde_json::Value::Object(fields) if !projection.all => {
-            let mut map = Map::with_capacity(projection.fields.len());
-            for (key, value) in fields {
-                if let Some(child) = projection.field(key) {
-                    map.insert(key.clone(), from_json_projected(value, child));
-                }
-            }
-            Value::object(map)
-        }
-        other => from_json(other),
     }
 }
 
