@@ -1,6 +1,11 @@
 //! ferry keeps Stripe in step with the CRMs and ERPs a business runs.
 //!
-//! Data flows one way: `syntax` -> `check` -> `lang` -> `functions` -> `connectors`.
+//! Data flows one way: `syntax` -> `check` -> `lang` -> `runtime` -> `connectors` -> `store`.
+//!
+//! The modules depend on each other one way too, with no cycle: `value` (the value model and
+//! what a function call sees) and `diagnostics` use nothing of ferry; the standard library
+//! (`functions`) is typed by `check` and called by `lang`; `runtime` drives `connectors` and
+//! `store`. `tests/module_graph.rs` lists the order and fails on a module that uses a later one.
 
 pub mod check;
 pub mod cli;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::node::{ClosureNode, Node};
-use crate::check::lookup_file::LookupData;
+use crate::check::LookupData;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::functions::Registry;
 use crate::syntax::ast::*;
