@@ -1,16 +1,16 @@
 //! State that survives crashes: cursors, cross references, idempotency records, dead letters,
 //! the audit log, and the webhook inbox with its object versions.
 //!
-//! [`Store`] is the only door. It dispatches on [`Backend`]; today that is SQLite (embedded, one
-//! file). PostgreSQL plugs in as a second variant: a `postgres/` folder mirroring `sqlite/`
-//! (one file per table family taking a `&mut PgConnection`), its own `migrations/postgres/`,
-//! and one more arm in each `match` here and in [`Batch`]. Callers do not change.
-//!
-//! Times are kept as unix milliseconds (UTC) and returned as [`jiff::Timestamp`]; JSON is text.
+//! [`Store`] is the only door, and [`Batch`] its transactions. Neither knows the database: each
+//! statement is written once, by the backend, behind the [`Statements`] trait, and the backend
+//! (chosen by the URL in `backend::open`) owns its connections, its transactions and how its
+//! writers take turns. Today that is SQLite (`sqlite/`: embedded, one file); docs/store.md says
+//! how another plugs in. Callers do not change.
 //!
 //! Secrets: the store keeps records and errors exactly as given. Callers redact credentials
 //! before they hand anything over; [`Store::contains_text`] lets tests prove it.
 
+mod backend;
 mod batch;
 mod error;
 mod finished;
@@ -26,9 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sqlx::sqlite::SqlitePool;
-use tokio::sync::Mutex;
 
+use backend::Backend;
+pub use backend::{Answer, Statements};
 pub use batch::Batch;
 pub use error::{StoreError, shown_url};
 pub use finished::{FinishedEvents, NewDeadLetter};
@@ -47,73 +47,42 @@ pub use writer::Finished;
 /// Where the store lives unless `ferry.yaml` says otherwise.
 pub const DEFAULT_URL: &str = "sqlite://.ferry/state.db";
 
-/// The database behind the store.
-#[derive(Clone)]
-pub enum Backend {
-    Sqlite(SqlitePool),
-}
-
-/// The state store. Cheap to clone: clones share one connection pool.
+/// The state store. Cheap to clone: clones share one backend (one connection pool).
+///
+/// A method that reads runs on a connection of its own, beside the writers; one that writes
+/// runs alone, once it is its turn to write. For several writes kept together, see
+/// [`Store::begin`].
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
-    /// Writers take turns here, first come first served, before they ask for SQLite's write
-    /// lock. A writer that finds that lock taken is put to sleep by SQLite and retries after
-    /// 1 ms, then longer, up to 100 ms a time: with webhooks acknowledged and workers finishing
-    /// events side by side, an acknowledgement could wait hundreds of milliseconds for a lock
-    /// freed after one. Readers never wait here (WAL).
-    turn: Arc<Mutex<()>>,
+    backend: Arc<dyn Backend>,
     /// Where inbox events, writes in flight and workers' finished events are written in
     /// groups; none on the writer task's own handle.
     writer: Option<writer::Writer>,
-    /// The background WAL checkpoints of a file database; they stop with the last clone.
-    _checkpoints: Option<sqlite::checkpoint::Checkpoints>,
-    locks: run_lock::LockPlace,
-}
-
-/// As `with_connection!`, for a statement that writes: it waits for the writers' turn first.
-macro_rules! with_writer {
-    ($store:expr, |$conn:ident| $body:expr) => {{
-        let _turn = $store.turn.lock().await;
-        with_connection!($store, |$conn| $body)
-    }};
-}
-
-/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is open.
-macro_rules! with_connection {
-    ($store:expr, |$conn:ident| $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite(pool) => {
-                let mut connection = pool.acquire().await?;
-                let $conn = &mut *connection;
-                $body.await
-            }
-        }
-    };
 }
 
 impl Store {
     /// Opens the store at `url` (`sqlite://path` or `sqlite::memory:`), creating the file and
     /// its folder if missing, and applies any migrations the database has not seen yet.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let (backend, checkpoints) = if url.starts_with("sqlite:") {
-            let (pool, checkpoints) = sqlite::open(url).await?;
-            (Backend::Sqlite(pool), checkpoints)
-        } else {
-            return Err(StoreError::UnsupportedUrl(shown_url(url)));
-        };
         let store = Store {
-            backend,
-            turn: Arc::new(Mutex::new(())),
+            backend: backend::open(url).await?,
             writer: None,
-            _checkpoints: checkpoints,
-            locks: run_lock::LockPlace::for_database(sqlite::database_file(url)),
         };
         let writer = writer::Writer::start(store.clone());
         Ok(Store {
             writer: Some(writer),
             ..store
         })
+    }
+
+    /// A connection for statements that read.
+    async fn reader(&self) -> Result<Box<dyn Statements>, StoreError> {
+        self.backend.reader().await
+    }
+
+    /// A connection for one statement that writes, once it is this writer's turn.
+    async fn writer(&self) -> Result<Box<dyn Statements>, StoreError> {
+        self.backend.writer().await
     }
 
     /// Takes `pipeline`'s run lock for as long as the returned guard lives: a second run of it
@@ -125,14 +94,13 @@ impl Store {
         holder: &str,
         wait: bool,
     ) -> Result<RunLock, StoreError> {
-        self.locks.lock(pipeline, holder, wait).await
+        self.backend.lock_run(pipeline, holder, wait).await
     }
 
     /// Starts a transaction: everything written through the [`Batch`] is kept on
     /// [`Batch::commit`], or none of it (on an error or a drop).
     pub async fn begin(&self) -> Result<Batch, StoreError> {
-        let turn = self.turn.clone().lock_owned().await;
-        Batch::begin(&self.backend, turn).await
+        Ok(Batch::new(self.backend.begin().await?))
     }
 
     /// Makes a runner's batch durable in one transaction: the cursor moves only with its writes.
@@ -156,7 +124,7 @@ impl Store {
     }
 
     pub async fn cursor(&self, pipeline: &str, source: &str) -> Result<Option<String>, StoreError> {
-        with_connection!(self, |conn| sqlite::cursor::get(conn, pipeline, source))
+        self.reader().await?.cursor(pipeline, source).await
     }
 
     pub async fn set_cursor(
@@ -165,9 +133,10 @@ impl Store {
         source: &str,
         value: &str,
     ) -> Result<(), StoreError> {
-        with_writer!(self, |conn| sqlite::cursor::set(
-            conn, pipeline, source, value
-        ))
+        self.writer()
+            .await?
+            .set_cursor(pipeline, source, value)
+            .await
     }
 
     pub async fn put_cross_reference(
@@ -178,7 +147,7 @@ impl Store {
         target_id: &str,
     ) -> Result<(), StoreError> {
         let link = CrossReference::new(source_collection, source_id, target_collection, target_id);
-        with_writer!(self, |conn| sqlite::cross_reference::put(conn, &link))
+        self.writer().await?.put_cross_reference(&link).await
     }
 
     /// Forgets a link, e.g. after the target record was deleted. Returns whether one existed.
@@ -188,12 +157,10 @@ impl Store {
         source_id: &str,
         target_collection: &str,
     ) -> Result<bool, StoreError> {
-        with_writer!(self, |conn| sqlite::cross_reference::delete(
-            conn,
-            source_collection,
-            source_id,
-            target_collection
-        ))
+        self.writer()
+            .await?
+            .delete_cross_reference(source_collection, source_id, target_collection)
+            .await
     }
 
     /// The id that the record `source_id` got in `target_collection`.
@@ -202,11 +169,10 @@ impl Store {
         target_collection: &str,
         source_id: &str,
     ) -> Result<Option<String>, StoreError> {
-        with_connection!(self, |conn| sqlite::cross_reference::target_id(
-            conn,
-            target_collection,
-            source_id
-        ))
+        self.reader()
+            .await?
+            .target_id(target_collection, source_id)
+            .await
     }
 
     /// [`Store::target_id`] for many records: source id -> target id, for those linked.
@@ -215,14 +181,12 @@ impl Store {
         target_collection: &str,
         source_ids: &[String],
     ) -> Result<HashMap<String, String>, StoreError> {
-        with_connection!(self, |conn| sqlite::cross_reference::target_ids(
-            conn,
-            target_collection,
-            source_ids
-        ))
+        self.reader()
+            .await?
+            .target_ids(target_collection, source_ids)
+            .await
     }
 
-    /// The id in `source_collection` of the record that became `target_id`.
     /// The records of `source_collection` linked to `target_id` of `target_collection`, in the
     /// order they were first linked, with their `on conflict newest by` stamps.
     pub async fn sources_of(
@@ -231,24 +195,22 @@ impl Store {
         target_collection: &str,
         target_id: &str,
     ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        with_connection!(self, |conn| sqlite::cross_reference::sources_of(
-            conn,
-            source_collection,
-            target_collection,
-            target_id
-        ))
+        self.reader()
+            .await?
+            .sources_of(source_collection, target_collection, target_id)
+            .await
     }
 
+    /// The id in `source_collection` of the record that became `target_id`.
     pub async fn source_id(
         &self,
         source_collection: &str,
         target_id: &str,
     ) -> Result<Option<String>, StoreError> {
-        with_connection!(self, |conn| sqlite::cross_reference::source_id(
-            conn,
-            source_collection,
-            target_id
-        ))
+        self.reader()
+            .await?
+            .source_id(source_collection, target_id)
+            .await
     }
 
     /// A read-only copy of the links into `target_collections`, for the synchronous evaluator
@@ -259,20 +221,22 @@ impl Store {
     ) -> Result<CrossReferenceSnapshot, StoreError> {
         let mut links = Vec::new();
         for collection in target_collections {
-            let found = with_connection!(self, |conn| {
-                sqlite::cross_reference::into_collection(conn, collection)
-            })?;
+            let found = self
+                .reader()
+                .await?
+                .cross_references_into(collection)
+                .await?;
             links.extend(found);
         }
         Ok(CrossReferenceSnapshot::from_links(links))
     }
 
     pub async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        with_connection!(self, |conn| sqlite::idempotency::get(conn, key))
+        self.reader().await?.idempotency(key).await
     }
 
     pub async fn put_idempotency(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
-        with_writer!(self, |conn| sqlite::idempotency::put(conn, record))
+        self.writer().await?.put_idempotency(record).await
     }
 
     /// Records a write about to be sent (an idempotency record without a response), durably,
@@ -290,9 +254,7 @@ impl Store {
         &self,
         pipeline: &str,
     ) -> Result<Vec<IdempotencyRecord>, StoreError> {
-        with_connection!(self, |conn| sqlite::idempotency::in_flight(
-            conn, pipeline, None
-        ))
+        self.reader().await?.writes_in_flight(pipeline, None).await
     }
 
     /// As [`Store::writes_in_flight`], only those recorded before `before`.
@@ -301,21 +263,19 @@ impl Store {
         pipeline: &str,
         before: Timestamp,
     ) -> Result<Vec<IdempotencyRecord>, StoreError> {
-        with_connection!(self, |conn| sqlite::idempotency::in_flight(
-            conn,
-            pipeline,
-            Some(before)
-        ))
+        self.reader()
+            .await?
+            .writes_in_flight(pipeline, Some(before))
+            .await
     }
 
     /// Deletes settled idempotency records older than `age` (Stripe forgets keys after 24
     /// hours).
     pub async fn prune_idempotency(&self, age: Duration) -> Result<u64, StoreError> {
-        let cutoff = cutoff_millis(age);
-        with_writer!(self, |conn| sqlite::idempotency::prune(conn, cutoff))
+        self.writer().await?.prune_idempotency(ago(age)).await
     }
 
-    /// Files a permanent failure; see [`Batch::dead_letter`].
+    /// Files a permanent failure; see [`Statements::dead_letter`].
     pub async fn dead_letter(
         &self,
         pipeline: &str,
@@ -324,38 +284,34 @@ impl Store {
         error_code: &str,
         error_message: &str,
     ) -> Result<i64, StoreError> {
-        with_writer!(self, |conn| sqlite::dead_letter::put(
-            conn,
-            pipeline,
-            source_id,
-            record_json,
-            error_code,
-            error_message
-        ))
+        self.writer()
+            .await?
+            .dead_letter(pipeline, source_id, record_json, error_code, error_message)
+            .await
     }
 
     pub async fn dead_letters(
         &self,
         filter: &DeadLetterFilter,
     ) -> Result<Vec<DeadLetter>, StoreError> {
-        with_connection!(self, |conn| sqlite::dead_letter::list(conn, filter))
+        self.reader().await?.dead_letters(filter).await
     }
 
     pub async fn dead_letter_by_id(&self, id: i64) -> Result<Option<DeadLetter>, StoreError> {
-        with_connection!(self, |conn| sqlite::dead_letter::by_id(conn, id))
+        self.reader().await?.dead_letter_by_id(id).await
     }
 
     /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.
     pub async fn resolve_dead_letter(&self, id: i64) -> Result<(), StoreError> {
-        with_writer!(self, |conn| sqlite::dead_letter::resolve(conn, id))
+        self.writer().await?.resolve_dead_letter(id).await
     }
 
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        with_writer!(self, |conn| sqlite::audit::append(conn, entry))
+        self.writer().await?.audit(entry).await
     }
 
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        with_connection!(self, |conn| sqlite::audit::list(conn, filter))
+        self.reader().await?.audit_entries(filter).await
     }
 
     /// Stores a verified webhook event durably: once this returns, the event may be
@@ -364,11 +320,11 @@ impl Store {
     pub async fn inbox_put(&self, event: &InboxEvent) -> Result<InboxPut, StoreError> {
         match &self.writer {
             Some(writer) => writer.inbox_put(event.clone()).await,
-            None => with_writer!(self, |conn| sqlite::inbox::put(conn, event)),
+            None => self.writer().await?.inbox_put(event).await,
         }
     }
 
-    /// Writes a worker's finished events (see [`Batch::write_finished`]) and claims up to
+    /// Writes a worker's finished events (see [`Statements::write_finished`]) and claims up to
     /// `claim` more for it (see [`Store::inbox_claim`]), in one transaction shared with the
     /// other writes of the moment.
     pub async fn finish_and_claim(
@@ -407,12 +363,12 @@ impl Store {
 
     /// Workers holding events in `processing`, by the names they claimed them under.
     pub async fn inbox_holders(&self) -> Result<Vec<String>, StoreError> {
-        with_connection!(self, |conn| sqlite::inbox::holders(conn))
+        self.reader().await?.inbox_holders().await
     }
 
     /// Hands `worker`'s events back to the queue (its process is gone); how many.
     pub async fn inbox_release(&self, worker: &str) -> Result<u64, StoreError> {
-        with_writer!(self, |conn| sqlite::inbox::release(conn, worker))
+        self.writer().await?.inbox_release(worker).await
     }
 
     /// Claims up to `limit` events for `worker` for `lease`: pending ones, and those whose
@@ -424,13 +380,12 @@ impl Store {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        with_writer!(self, |conn| sqlite::inbox::claim(
-            conn, worker, limit, lease
-        ))
+        self.writer().await?.inbox_claim(worker, limit, lease).await
     }
 
-    /// Ends `worker`'s attempt; see [`Batch::inbox_finish`] to finish with the attempt's writes.
-    /// Returns false, changing nothing, if `worker` no longer holds the event.
+    /// Ends `worker`'s attempt; see [`Statements::inbox_finish`] to finish in a [`Batch`] with
+    /// the attempt's writes. Returns false, changing nothing, if `worker` no longer holds the
+    /// event.
     pub async fn inbox_finish(
         &self,
         connection: &str,
@@ -438,9 +393,10 @@ impl Store {
         worker: &str,
         outcome: &InboxOutcome,
     ) -> Result<bool, StoreError> {
-        with_writer!(self, |conn| sqlite::inbox::finish(
-            conn, connection, event_id, worker, outcome
-        ))
+        self.writer()
+            .await?
+            .inbox_finish(connection, event_id, worker, outcome)
+            .await
     }
 
     /// One event with its processing state.
@@ -449,29 +405,30 @@ impl Store {
         connection: &str,
         event_id: &str,
     ) -> Result<Option<StoredEvent>, StoreError> {
-        with_connection!(self, |conn| sqlite::inbox::get(conn, connection, event_id))
+        self.reader().await?.inbox_event(connection, event_id).await
     }
 
     pub async fn inbox_stats(&self) -> Result<InboxStats, StoreError> {
-        with_connection!(self, |conn| sqlite::inbox::stats(conn))
+        self.reader().await?.inbox_stats().await
     }
 
     /// Deletes done events processed more than `age` ago. Keep them as long as the sender may
     /// redeliver (Stripe: three days), or a late redelivery is processed a second time.
     pub async fn inbox_prune(&self, age: Duration) -> Result<u64, StoreError> {
-        let cutoff = cutoff_millis(age);
-        with_writer!(self, |conn| sqlite::inbox::prune_done(conn, cutoff))
+        self.writer().await?.inbox_prune(ago(age)).await
     }
 
-    /// The newest version of an object a worker applied; see [`Batch::set_object_version`].
+    /// The newest version of an object a worker applied; see
+    /// [`Statements::set_object_version`].
     pub async fn object_version(
         &self,
         connection: &str,
         object_id: &str,
     ) -> Result<Option<ObjectVersion>, StoreError> {
-        with_connection!(self, |conn| sqlite::object_version::get(
-            conn, connection, object_id
-        ))
+        self.reader()
+            .await?
+            .object_version(connection, object_id)
+            .await
     }
 
     /// The versions kept for any of `objects` (connection, object id), in a few statements.
@@ -482,12 +439,12 @@ impl Store {
         if objects.is_empty() {
             return Ok(Vec::new());
         }
-        with_connection!(self, |conn| sqlite::object_version::get_many(conn, objects))
+        self.reader().await?.object_versions(objects).await
     }
 
     /// Where a catch-up from the connection's event list starts.
     pub async fn last_event(&self, connection: &str) -> Result<Option<LastEvent>, StoreError> {
-        with_connection!(self, |conn| sqlite::last_event::get(conn, connection))
+        self.reader().await?.last_event(connection).await
     }
 
     /// Moves the catch-up position forward (never back); returns whether it moved. Set it only
@@ -497,26 +454,23 @@ impl Store {
         connection: &str,
         last: &LastEvent,
     ) -> Result<bool, StoreError> {
-        with_writer!(self, |conn| sqlite::last_event::advance(
-            conn, connection, last
-        ))
+        self.writer().await?.set_last_event(connection, last).await
     }
 
     /// Whether `needle` occurs in any text column of any table: the canary-secret tests' probe.
     pub async fn contains_text(&self, needle: &str) -> Result<bool, StoreError> {
-        with_connection!(self, |conn| sqlite::scan::contains_text(conn, needle))
+        self.reader().await?.contains_text(needle).await
     }
 
     /// Waits for in-flight work and closes every connection (tests reopen the same file).
     pub async fn close(&self) {
-        match &self.backend {
-            Backend::Sqlite(pool) => pool.close().await,
-        }
+        self.backend.close().await
     }
 }
 
-/// The unix milliseconds `age` ago.
-fn cutoff_millis(age: Duration) -> i64 {
+/// The moment `age` ago (the earliest one there is, for an age longer than history).
+fn ago(age: Duration) -> Timestamp {
     let age_millis = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
-    Timestamp::now().as_millisecond().saturating_sub(age_millis)
+    let millis = Timestamp::now().as_millisecond().saturating_sub(age_millis);
+    Timestamp::from_millisecond(millis).unwrap_or(Timestamp::MIN)
 }

@@ -38,6 +38,8 @@ pub const PIPELINES: &[&str] = &[
     ),
 ];
 
+// One value per test: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Serve {
     InProcess {
         handle: ServerHandle,

@@ -3,30 +3,122 @@
 //! Durability: WAL with `synchronous=FULL`, so a commit has reached the disk (not only the OS)
 //! before it returns. With NORMAL a power cut could lose the last commits and the cursor they
 //! moved, which would break the promise that a cursor moves only after its writes are durable.
+//!
+//! Times are kept as unix milliseconds (UTC) and returned as [`jiff::Timestamp`]; JSON is text.
+//!
+//! Writers take turns (see [`Sqlite`]), and a [`Batch`](super::Batch) holds SQLite's write lock
+//! from `BEGIN IMMEDIATE` to its commit. Each statement is a function of one file per table
+//! family, taking a `&mut SqliteConnection`; `session.rs` offers them as
+//! [`Statements`](super::Statements).
 
-pub mod audit;
-pub mod checkpoint;
-pub mod cross_reference;
-pub mod cursor;
-pub mod dead_letter;
-pub mod finished;
-pub mod idempotency;
-pub mod inbox;
-pub mod last_event;
-pub mod object_version;
-pub mod scan;
+mod audit;
+mod checkpoint;
+mod cross_reference;
+mod cursor;
+mod dead_letter;
+mod finished;
+mod idempotency;
+mod inbox;
+mod last_event;
+mod object_version;
+mod run_lock;
+mod scan;
+mod session;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use tokio::sync::Mutex;
 
+use super::RunLock;
+use super::backend::{Answer, Backend, Statements, Transaction};
 use super::error::StoreError;
+use session::Session;
+
+/// The SQLite backend: a pool of connections to one database, and the writers' turn.
+pub(super) struct Sqlite {
+    pool: SqlitePool,
+    /// Writers take turns here, first come first served, before they ask for SQLite's write
+    /// lock. A writer that finds that lock taken is put to sleep by SQLite and retries after
+    /// 1 ms, then longer, up to 100 ms a time: with webhooks acknowledged and workers finishing
+    /// events side by side, an acknowledgement could wait hundreds of milliseconds for a lock
+    /// freed after one. Readers never wait here (WAL).
+    turn: Arc<Mutex<()>>,
+    /// The background WAL checkpoints of a file database; they stop with the backend.
+    _checkpoints: Option<checkpoint::Checkpoints>,
+    locks: run_lock::LockPlace,
+}
+
+impl Sqlite {
+    /// Opens the database at a `sqlite:` URL (`sqlite://path` or `sqlite::memory:`); see
+    /// [`open`].
+    pub(super) async fn open(url: &str) -> Result<Sqlite, StoreError> {
+        let (pool, checkpoints) = open(url).await?;
+        Ok(Sqlite {
+            pool,
+            turn: Arc::new(Mutex::new(())),
+            _checkpoints: checkpoints,
+            locks: run_lock::LockPlace::for_database(database_file(url)),
+        })
+    }
+}
+
+impl Backend for Sqlite {
+    fn reader(&self) -> Answer<'_, Box<dyn Statements>> {
+        Box::pin(async move {
+            let connection = self.pool.acquire().await?;
+            Ok(Box::new(Session {
+                connection,
+                turn: None,
+            }) as Box<dyn Statements>)
+        })
+    }
+
+    fn writer(&self) -> Answer<'_, Box<dyn Statements>> {
+        Box::pin(async move {
+            let turn = self.turn.clone().lock_owned().await;
+            let connection = self.pool.acquire().await?;
+            Ok(Box::new(Session {
+                connection,
+                turn: Some(turn),
+            }) as Box<dyn Statements>)
+        })
+    }
+
+    fn begin(&self) -> Answer<'_, Box<dyn Transaction>> {
+        Box::pin(async move {
+            let turn = self.turn.clone().lock_owned().await;
+            // IMMEDIATE takes the write lock at once: a deferred transaction that reads first
+            // could fail to upgrade under a concurrent writer instead of waiting its turn.
+            let connection = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            Ok(Box::new(Session {
+                connection,
+                turn: Some(turn),
+            }) as Box<dyn Transaction>)
+        })
+    }
+
+    fn lock_run<'a>(
+        &'a self,
+        pipeline: &'a str,
+        holder: &'a str,
+        wait: bool,
+    ) -> Answer<'a, RunLock> {
+        Box::pin(self.locks.lock(pipeline, holder, wait))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.pool.close())
+    }
+}
 
 /// How long a writer waits for another writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,7 +133,7 @@ fn is_in_memory(url: &str) -> bool {
 /// Opens (creating if missing) the database at a `sqlite:` URL and brings its schema up to date.
 /// A file database comes with the background checkpoints of its WAL, which run while the
 /// returned [`checkpoint::Checkpoints`] (or a clone) lives.
-pub async fn open(url: &str) -> Result<(SqlitePool, Option<checkpoint::Checkpoints>), StoreError> {
+async fn open(url: &str) -> Result<(SqlitePool, Option<checkpoint::Checkpoints>), StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| StoreError::Open {
             url: url.to_string(),
@@ -85,7 +177,7 @@ pub async fn open(url: &str) -> Result<(SqlitePool, Option<checkpoint::Checkpoin
 }
 
 /// The database file `url` names; `None` for an in-memory database.
-pub fn database_file(url: &str) -> Option<std::path::PathBuf> {
+fn database_file(url: &str) -> Option<std::path::PathBuf> {
     if is_in_memory(url) {
         return None;
     }
@@ -153,11 +245,11 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
     )
 }
 
-pub(crate) fn millis(at: Timestamp) -> i64 {
+fn millis(at: Timestamp) -> i64 {
     at.as_millisecond()
 }
 
-pub(crate) fn timestamp(
+fn timestamp(
     millis: i64,
     table: &'static str,
     column: &'static str,

@@ -1,0 +1,265 @@
+//! The seam between the store and a database. A backend (today `sqlite/`) owns its connections,
+//! its transactions and how its writers take turns, and writes every statement of
+//! [`Statements`] once; [`Store`](super::Store) and [`Batch`](super::Batch) only choose where a
+//! statement runs: on a connection of its own, or in a batch's transaction.
+//!
+//! The backend is chosen by the store URL in [`open`], and nowhere else.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use jiff::Timestamp;
+
+use super::{
+    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, FinishedEvents,
+    IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent, ObjectVersion,
+    RunLock, SettledWrites, StoreError, StoredEvent, shown_url, sqlite,
+};
+
+/// What a statement of the store gives back, once awaited.
+pub type Answer<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
+/// Opens the backend that `url` names.
+pub(super) async fn open(url: &str) -> Result<Arc<dyn Backend>, StoreError> {
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(sqlite::Sqlite::open(url).await?));
+    }
+    Err(StoreError::UnsupportedUrl(shown_url(url)))
+}
+
+/// A database that can hold ferry's state.
+pub(super) trait Backend: Send + Sync {
+    /// A connection for statements that only read; it never waits for writers.
+    fn reader(&self) -> Answer<'_, Box<dyn Statements>>;
+
+    /// A connection for one statement that writes, once it is this writer's turn (however the
+    /// database lets writers take turns).
+    fn writer(&self) -> Answer<'_, Box<dyn Statements>>;
+
+    /// A transaction that may write: kept on [`Transaction::commit`], or none of it.
+    fn begin(&self) -> Answer<'_, Box<dyn Transaction>>;
+
+    /// Takes `pipeline`'s run lock; see [`Store::lock_run`](super::Store::lock_run).
+    fn lock_run<'a>(
+        &'a self,
+        pipeline: &'a str,
+        holder: &'a str,
+        wait: bool,
+    ) -> Answer<'a, RunLock>;
+
+    /// Waits for in-flight work and closes every connection.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// A backend's open transaction. Dropping it rolls it back.
+pub(super) trait Transaction: Statements {
+    fn commit(self: Box<Self>) -> Answer<'static, ()>;
+    fn rollback(self: Box<Self>) -> Answer<'static, ()>;
+}
+
+/// Every statement the store makes, written once per backend. A [`Batch`](super::Batch) offers
+/// them all, in its transaction; [`Store`](super::Store) offers those that make sense alone.
+pub trait Statements: Send {
+    fn cursor<'a>(&'a mut self, pipeline: &'a str, source: &'a str) -> Answer<'a, Option<String>>;
+
+    fn set_cursor<'a>(
+        &'a mut self,
+        pipeline: &'a str,
+        source: &'a str,
+        value: &'a str,
+    ) -> Answer<'a, ()>;
+
+    /// Links two records; writing again for the same source record and target collection
+    /// moves the link.
+    fn put_cross_reference<'a>(&'a mut self, link: &'a CrossReference) -> Answer<'a, ()>;
+
+    /// Forgets a link. Returns whether one existed.
+    fn delete_cross_reference<'a>(
+        &'a mut self,
+        source_collection: &'a str,
+        source_id: &'a str,
+        target_collection: &'a str,
+    ) -> Answer<'a, bool>;
+
+    /// The id that the record `source_id` got in `target_collection` (the newest link wins).
+    fn target_id<'a>(
+        &'a mut self,
+        target_collection: &'a str,
+        source_id: &'a str,
+    ) -> Answer<'a, Option<String>>;
+
+    /// [`Statements::target_id`] for many records: source id -> target id, for those linked.
+    fn target_ids<'a>(
+        &'a mut self,
+        target_collection: &'a str,
+        source_ids: &'a [String],
+    ) -> Answer<'a, std::collections::HashMap<String, String>>;
+
+    /// The id in `source_collection` of the record that became `target_id` (the newest link
+    /// wins).
+    fn source_id<'a>(
+        &'a mut self,
+        source_collection: &'a str,
+        target_id: &'a str,
+    ) -> Answer<'a, Option<String>>;
+
+    /// Every link into `target_collection`, oldest first.
+    fn cross_references_into<'a>(
+        &'a mut self,
+        target_collection: &'a str,
+    ) -> Answer<'a, Vec<CrossReference>>;
+
+    /// The records of `source_collection` linked to `target_id` of `target_collection`, in the
+    /// order they were first linked, with their `on conflict newest by` stamps.
+    fn sources_of<'a>(
+        &'a mut self,
+        source_collection: &'a str,
+        target_collection: &'a str,
+        target_id: &'a str,
+    ) -> Answer<'a, Vec<(String, Option<String>)>>;
+
+    fn idempotency<'a>(&'a mut self, key: &'a str) -> Answer<'a, Option<IdempotencyRecord>>;
+
+    /// Records a key, or fills in its response; a different request under the key is an
+    /// [`StoreError::IdempotencyConflict`].
+    fn put_idempotency<'a>(&'a mut self, record: &'a IdempotencyRecord) -> Answer<'a, ()>;
+
+    /// Idempotency records of `pipeline`'s writes still waiting for an outcome, oldest first;
+    /// with `before`, only those recorded before it.
+    fn writes_in_flight<'a>(
+        &'a mut self,
+        pipeline: &'a str,
+        before: Option<Timestamp>,
+    ) -> Answer<'a, Vec<IdempotencyRecord>>;
+
+    /// Records writes about to be sent, in few statements.
+    fn put_in_flight<'a>(&'a mut self, records: &'a [IdempotencyRecord]) -> Answer<'a, ()>;
+
+    /// Settles the linked records' in-flight writes: their writes are durable.
+    fn settle_writes<'a>(&'a mut self, settled: &'a [SettledWrites]) -> Answer<'a, ()>;
+
+    /// Deletes settled idempotency records created before `cutoff`; how many.
+    fn prune_idempotency(&mut self, cutoff: Timestamp) -> Answer<'_, u64>;
+
+    /// Files a permanent failure (a record that failed before gets one more attempt, and is
+    /// reopened if a replay had resolved it); returns the letter's id. In a batch, it is filed
+    /// with the batch's other writes, so a cursor never moves past a record that is neither
+    /// written nor dead-lettered.
+    fn dead_letter<'a>(
+        &'a mut self,
+        pipeline: &'a str,
+        source_id: &'a str,
+        record_json: &'a str,
+        error_code: &'a str,
+        error_message: &'a str,
+    ) -> Answer<'a, i64>;
+
+    fn dead_letters<'a>(&'a mut self, filter: &'a DeadLetterFilter) -> Answer<'a, Vec<DeadLetter>>;
+
+    fn dead_letter_by_id(&mut self, id: i64) -> Answer<'_, Option<DeadLetter>>;
+
+    /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.
+    fn resolve_dead_letter(&mut self, id: i64) -> Answer<'_, ()>;
+
+    /// Resolves the open dead letter (if any) of a record a later run delivered.
+    fn resolve_delivered<'a>(
+        &'a mut self,
+        pipeline: &'a str,
+        source_id: &'a str,
+    ) -> Answer<'a, u64>;
+
+    fn audit<'a>(&'a mut self, entry: &'a AuditEntry) -> Answer<'a, ()>;
+
+    fn audit_entries<'a>(&'a mut self, filter: &'a AuditFilter) -> Answer<'a, Vec<AuditEntry>>;
+
+    /// Stores an event unless its connection already has one with its id.
+    fn inbox_put<'a>(&'a mut self, event: &'a InboxEvent) -> Answer<'a, InboxPut>;
+
+    /// Stores events in order; see [`Store::inbox_put_many`](super::Store::inbox_put_many).
+    fn inbox_put_many<'a>(&'a mut self, events: &'a [InboxEvent]) -> Answer<'a, Vec<InboxPut>>;
+
+    /// Claims up to `limit` events for `worker` for `lease`: pending ones, and those whose
+    /// worker let its lease run out. Oldest `created` first, then in received order. Each
+    /// claim counts as an attempt. In a batch, a worker claims its next events as it finishes
+    /// the last ones.
+    fn inbox_claim<'a>(
+        &'a mut self,
+        worker: &'a str,
+        limit: u32,
+        lease: Duration,
+    ) -> Answer<'a, Vec<StoredEvent>>;
+
+    /// Ends `worker`'s attempt. Returns false, changing nothing, if `worker` no longer holds
+    /// the event (in a batch the caller should then roll back). In a batch, the attempt's
+    /// writes are kept with it, so a crash cannot keep the writes and lose the `done`, or the
+    /// reverse.
+    fn inbox_finish<'a>(
+        &'a mut self,
+        connection: &'a str,
+        event_id: &'a str,
+        worker: &'a str,
+        outcome: &'a InboxOutcome,
+    ) -> Answer<'a, bool>;
+
+    /// Writes a group's cross references, audit entries, dead letters, object versions and
+    /// inbox outcomes in a few statements. For each outcome, in order: whether `worker` still
+    /// held the event (false: that outcome was not recorded; the other writes were).
+    fn write_finished<'a>(
+        &'a mut self,
+        writes: &'a FinishedEvents,
+        worker: &'a str,
+    ) -> Answer<'a, Vec<bool>>;
+
+    /// One event with its processing state.
+    fn inbox_event<'a>(
+        &'a mut self,
+        connection: &'a str,
+        event_id: &'a str,
+    ) -> Answer<'a, Option<StoredEvent>>;
+
+    fn inbox_stats(&mut self) -> Answer<'_, InboxStats>;
+
+    /// Deletes the done events processed before `cutoff`; how many.
+    fn inbox_prune(&mut self, cutoff: Timestamp) -> Answer<'_, u64>;
+
+    /// Workers holding events in `processing`, by the names they claimed them under.
+    fn inbox_holders(&mut self) -> Answer<'_, Vec<String>>;
+
+    /// Hands `worker`'s events back to the queue; how many.
+    fn inbox_release<'a>(&'a mut self, worker: &'a str) -> Answer<'a, u64>;
+
+    /// The newest version of an object a worker applied. In a batch it is read under the
+    /// batch's write lock, so a check and a [`Statements::set_object_version`] in the same
+    /// batch cannot interleave with another worker's.
+    fn object_version<'a>(
+        &'a mut self,
+        connection: &'a str,
+        object_id: &'a str,
+    ) -> Answer<'a, Option<ObjectVersion>>;
+
+    /// The versions kept for any of `objects` (connection, object id).
+    fn object_versions<'a>(
+        &'a mut self,
+        objects: &'a [(&'a str, &'a str)],
+    ) -> Answer<'a, Vec<ObjectVersion>>;
+
+    /// Records the version a worker applies unless the kept one is newer (an equal one is
+    /// recorded: same-second events cannot be ordered); never moves back. Returns whether it
+    /// was recorded: a worker that gets false skips its older event and rolls back.
+    fn set_object_version<'a>(&'a mut self, version: &'a ObjectVersion) -> Answer<'a, bool>;
+
+    /// Where a catch-up from the connection's event list starts.
+    fn last_event<'a>(&'a mut self, connection: &'a str) -> Answer<'a, Option<LastEvent>>;
+
+    /// Moves the catch-up position forward (never back); returns whether it moved. Set it only
+    /// once the events up to `last` are in the inbox.
+    fn set_last_event<'a>(
+        &'a mut self,
+        connection: &'a str,
+        last: &'a LastEvent,
+    ) -> Answer<'a, bool>;
+
+    /// Whether `needle` occurs in any text column of any table.
+    fn contains_text<'a>(&'a mut self, needle: &'a str) -> Answer<'a, bool>;
+}
