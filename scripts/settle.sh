@@ -6,6 +6,7 @@
 #
 #   scripts/settle.sh                 # seed 42, 3,000 Capsule people
 #   SEED=7 PEOPLE=2000 scripts/settle.sh
+#   PIPELINES="stripe_customers_to_business_central stripe_refunds_to_business_central" scripts/settle.sh
 #
 # The pipelines run in the order a consultant would start them: customers before the charges,
 # invoices and refunds that refer to them. Stripe's seeded charges include guest charges (no
@@ -46,7 +47,6 @@ done
 files=(
   capsule_contacts_to_stripe
   business_central_items_to_stripe
-  syspro_customers_and_stripe
   stripe_customers_to_business_central
   stripe_charges_to_business_central_invoices
   stripe_charges_to_business_central
@@ -54,8 +54,13 @@ files=(
   stripe_subscriptions_to_business_central
   stripe_refunds_to_business_central
   stripe_payouts_to_business_central
+  syspro_customers_and_stripe
   stripe_charges_to_syspro
 )
+# PIPELINES="a b" runs only those files (in that order), on a freshly seeded sandbox.
+if [[ -n "${PIPELINES:-}" ]]; then
+  read -r -a files <<<"$PIPELINES"
+fi
 
 unsettled=0
 printf '%-46s %4s %8s %8s %10s %8s %14s\n' pipeline run created updated unchanged skipped dead-lettered
