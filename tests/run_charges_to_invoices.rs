@@ -20,6 +20,16 @@ fn ours<'a>(entities: &'a [Value], field: &str, ids: &[String]) -> Vec<&'a Value
         .collect()
 }
 
+/// The customer ledger's payment entries of `charges`.
+async fn ledger_payments(world: &World, charges: &[String]) -> Vec<Value> {
+    let entries = world.business_central("customerLedgerEntries").await;
+    ours(&entries, "externalDocumentNumber", charges)
+        .into_iter()
+        .filter(|e| e["documentType"] == "Payment")
+        .cloned()
+        .collect()
+}
+
 #[tokio::test]
 async fn charges_become_one_customer_and_an_invoice_with_its_payment_each_once() {
     let world = world_seeded(None, None, Some(7)).await;
@@ -191,20 +201,26 @@ async fn paid_invoices_are_closed_and_the_books_balance_in_local_currency() {
     );
 }
 
+/// The sandbox with one customer (`email`, form-encoded) and one charge of `amount` cents by it.
+async fn one_charge(email: &str, amount: i64) -> (World, std::path::PathBuf, Vec<String>) {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = world.project(1000);
+    let customer = world
+        .stripe_post("/v1/customers", &format!("email={email}&name=Payer"))
+        .await;
+    let charges = world
+        .sandbox_charges(&[amount], customer["id"].as_str())
+        .await;
+    (world, project, charges)
+}
+
 /// A closed period: Business Central refuses to post the invoice. The record is dead-lettered
 /// with Business Central's own message, what was written is left as a draft the letter accounts
 /// for, and a replay after the period is opened posts that draft and pays it, writing nothing
 /// twice.
 #[tokio::test]
 async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_completes_it() {
-    let world = world_seeded(None, None, Some(7)).await;
-    let project = world.project(1000);
-    let customer = world
-        .stripe_post("/v1/customers", "email=ada%40closed.example&name=Ada")
-        .await;
-    let charges = world
-        .sandbox_charges(&[4200], customer["id"].as_str())
-        .await;
+    let (world, project, charges) = one_charge("ada%40closed.example", 4200).await;
     // Every period up to the end of 2000 is open; the charge's day is not.
     world
         .business_central_emulator
@@ -245,14 +261,67 @@ async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_c
         "one invoice, not a second: {invoices:#?}"
     );
     assert_eq!(invoices[0]["status"], "Paid", "{invoices:#?}");
-    let entries = world.business_central("customerLedgerEntries").await;
-    let payments: Vec<&Value> = ours(&entries, "externalDocumentNumber", &charges)
-        .into_iter()
-        .filter(|e| e["documentType"] == "Payment")
-        .collect();
+    let payments = ledger_payments(&world, &charges).await;
     assert_eq!(payments.len(), 1, "{payments:#?}");
     assert_no_dead_letters(&store).await;
 
     let again = run_backfill(&runner, &job).await;
     assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
+}
+
+/// A payment line another record left in the journal (a process killed between writing and
+/// posting it) makes the journal busy: the charge's own payment line comes out again and the
+/// run stops to be tried later, rather than dead-lettering the charge. Once the other line is
+/// gone, the next run pays the charge, once.
+#[tokio::test]
+async fn a_busy_payment_journal_is_waited_out_not_dead_lettered() {
+    let (world, project, charges) = one_charge("lin%40busy.example", 3300).await;
+    let journals = world.business_central("customerPaymentJournals").await;
+    let journal = journals[0]["id"].as_str().unwrap().to_string();
+    let customers = world.business_central("customers?$top=1").await;
+    let stray = world
+        .business_central_post(
+            &format!("customerPaymentJournals({journal})/customerPayments"),
+            serde_json::json!({
+                "customerNumber": customers[0]["number"], "amount": 5,
+                "externalDocumentNumber": "LEFT-BY-A-KILL", "description": "another record's",
+            }),
+        )
+        .await;
+
+    let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
+    let error = runner
+        .run(&job, &ferry::runtime::RunOptions::default(), &())
+        .await
+        .expect_err("a busy journal stops the run");
+    assert!(
+        error.to_string().contains("also holds payment line"),
+        "{error}"
+    );
+    assert_no_dead_letters(&store).await;
+    let lines = world
+        .business_central(&format!(
+            "customerPaymentJournals({journal})/customerPayments"
+        ))
+        .await;
+    assert_eq!(lines.len(), 1, "only the other line is left: {lines:#?}");
+    assert_eq!(lines[0]["id"], stray["id"]);
+
+    // Someone deals with the other line (here: deletes it); the next run pays the charge.
+    world
+        .business_central_delete(&format!(
+            "customerPaymentJournals({journal})/customerPayments({})",
+            stray["id"].as_str().unwrap()
+        ))
+        .await;
+    run(&runner, &job).await;
+    assert_no_dead_letters(&store).await;
+    let payments = ledger_payments(&world, &charges).await;
+    assert_eq!(payments.len(), 1, "{payments:#?}");
+    let invoices = world.business_central("salesInvoices").await;
+    let invoices = ours(&invoices, "externalDocumentNumber", &charges);
+    assert_eq!(
+        (invoices.len(), &invoices[0]["status"]),
+        (1, &serde_json::json!("Paid"))
+    );
 }

@@ -12,8 +12,9 @@
 //! - A post whose answer was lost may have happened: the ledger tells.
 //!
 //! Posting posts every line of the journal, so one record at a time writes to and posts it, and
-//! only when the journal holds that record's lines alone. A record that fails takes its lines
-//! out of the journal again.
+//! only when the journal holds that record's lines alone; a journal holding other lines is busy,
+//! and the record takes its lines out again and is tried later. A record that fails takes its
+//! lines out of the journal again.
 
 use serde_json::Value;
 
@@ -53,6 +54,20 @@ pub(super) fn entry_keys(
         all.push(keys);
     }
     Ok(all)
+}
+
+/// The journal holds other lines: a 409, which the record waits out (a retry) rather than a
+/// refusal. The lines are most often another record's, left by a process killed between writing
+/// and posting them; that record's own retry posts them, and then this one's turn comes.
+fn journal_busy(message: String) -> ConnectorError {
+    ConnectorError::Api {
+        endpoint: "business central: post the customer payment journal".into(),
+        status: 409,
+        kind: Some("ferry".into()),
+        code: Some("journal_holds_other_payments".into()),
+        param: None,
+        message,
+    }
 }
 
 /// A permanent failure of this record's payments, which sends the record to the dead letters.
@@ -124,13 +139,10 @@ impl Runner {
             .collect();
         if !foreign.is_empty() {
             foreign.sort();
-            return Err(refusal(
-                "journal_holds_other_payments",
-                format!(
-                    "the customer payment journal also holds payment line {}; posting posts every line of a journal, so ferry posts only when it holds this record's payments alone: post or delete those lines in Business Central, then replay",
-                    foreign.join(", ")
-                ),
-            ));
+            return Err(journal_busy(format!(
+                "the customer payment journal also holds payment line {}; posting posts every line of a journal, so ferry posts only when it holds this record's payments alone, and tries again later: post or delete those lines in Business Central if they are not ferry's",
+                foreign.join(", ")
+            )));
         }
         if let Err(error) = client.post_payment_journal(&journal).await {
             // The post may have happened with its answer lost: the ledger tells.

@@ -380,7 +380,14 @@ impl Runner {
                 {
                     Ok(()) => {}
                     Err(error) if is_record_fault(&error) => failure = Some(error),
-                    Err(error) => return Err(error.into()),
+                    Err(error) => {
+                        // A busy journal, or a post that failed in passing: this record's lines
+                        // come out again, so that they block no one while it waits to be tried
+                        // again (a posted line that only lost its answer is in the ledger, which
+                        // the retry asks first).
+                        self.discard_payments(job, step, &sink, lines).await;
+                        return Err(error.into());
+                    }
                 }
             }
             if let Some(error) = failure {
