@@ -28,14 +28,16 @@ struct Filter {
 
 pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
     let table = document.text_of("TableName").unwrap_or_default();
-    let (known, rows): (Vec<&str>, Vec<IndexMap<String, String>>) = match table {
+    // Rows are borrowed, not copied: a find over thousands of customers that returns one row
+    // should cost one row's copy.
+    let (known, rows): (Vec<&str>, Vec<&IndexMap<String, String>>) = match table {
         "ArCustomer" => (
             COLUMNS.iter().map(|(name, _)| *name).collect(),
-            data.customers.values().map(|c| c.fields.clone()).collect(),
+            data.customers.values().map(|c| &c.fields).collect(),
         ),
         "SorMaster" => (
             SOR_MASTER.to_vec(),
-            data.orders.values().map(|o| o.header.clone()).collect(),
+            data.orders.values().map(|o| &o.header).collect(),
         ),
         other => return Err(format!("Table '{other}' cannot be queried with COMFND")),
     };
@@ -93,7 +95,7 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
         for filter in &filters {
             keep &= matches(
                 &filter.condition,
-                field(&row, &filter.column),
+                field(row, &filter.column),
                 &filter.value,
             )?;
         }
@@ -108,7 +110,7 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
     for row in selected.into_iter().take(limit) {
         out.push_str("<Row>");
         for column in &columns {
-            write_element(&mut out, column, field(&row, column));
+            write_element(&mut out, column, field(row, column));
         }
         out.push_str("</Row>");
     }
