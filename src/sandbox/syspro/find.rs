@@ -93,11 +93,7 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
     for row in rows {
         let mut keep = true;
         for filter in &filters {
-            keep &= matches(
-                &filter.condition,
-                field(row, &filter.column),
-                &filter.value,
-            )?;
+            keep &= matches(&filter.condition, field(row, &filter.column), &filter.value)?;
         }
         if keep {
             selected.push(row);
