@@ -265,3 +265,43 @@ async fn a_refused_order_is_dead_lettered_and_replayed_after_the_fix() {
     assert_eq!(order.get("Currency"), "USD");
     assert_eq!(order.lines[0].fields["MiscChargeValue"], "9.90");
 }
+
+/// A backfill of more pages than one reads each customer once and ends: the runner starts it
+/// without a cursor, and every later page follows the one before (it used to read the first page
+/// again and again once there were more customers than a page holds).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_of_several_pages_reads_each_customer_once_and_ends() {
+    let world = world_seeded(None, None, Some(4)).await;
+    let client = client(&world, "sandbox-password");
+    let options = ferry::connectors::PollOptions {
+        backfill: true,
+        page_size: 5,
+        ..Default::default()
+    };
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        let page = client
+            .poll("customers", cursor.as_deref(), &options)
+            .await
+            .unwrap();
+        seen.extend(page.records.iter().map(|r| r.id.clone()));
+        if !page.more {
+            break;
+        }
+        cursor = page.cursor;
+    }
+    let customers = world.syspro.data().customers.len();
+    assert!(
+        customers > 5,
+        "more customers ({customers}) than a page holds"
+    );
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        (seen.len(), unique.len()),
+        (customers, customers),
+        "{seen:?}"
+    );
+}

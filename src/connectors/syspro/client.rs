@@ -91,11 +91,9 @@ impl SysproClient {
             0 => PAGE_SIZE,
             n => n.min(PAGE_SIZE),
         };
-        let after = if options.backfill {
-            ""
-        } else {
-            cursor.unwrap_or_default()
-        };
+        // A backfill starts with no cursor (the runner's doing); within it, each page follows
+        // the last, or a backfill of more than one page would read the first page forever.
+        let after = cursor.unwrap_or_default();
         let page = customers::page(&self.session, after, rows).await?;
         let more = page.len() == rows;
         let mut records = Vec::with_capacity(page.len());
