@@ -17,7 +17,7 @@ use std::time::Duration;
 use ferry::connectors::stripe::signature::sign;
 use ferry::project::Secret;
 use proof_support::{
-    Report, count, ferry, free_port, read_store, serve_args, size, tail, wait_healthy,
+    Report, count, ferry, free_port, read_store, serve_args, size, tail, terminate, wait_healthy,
     wait_inbox_drained,
 };
 use rand::rngs::StdRng;
@@ -163,21 +163,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
     wait_inbox_drained(&store_path, &log).await;
     eprintln!("drained {:?} after the last restart", started.elapsed());
     // The last stop is a service manager's: SIGTERM, answered by a clean shutdown.
-    let pid = child.id().unwrap().to_string();
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let stopped = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("ferry serve did not stop within 30 s of SIGTERM")
-        .unwrap();
-    assert!(
-        stopped.success(),
-        "ferry serve stopped with {stopped}\n{}",
-        tail(&log, 30)
-    );
+    terminate(&mut child, &log).await;
 
     let deliveries = std::mem::take(&mut *deliveries.lock().unwrap());
     let all: BTreeSet<String> = events

@@ -7,7 +7,9 @@ use std::time::Duration;
 use ferry::server::ServerHandle;
 use ferry::store::Store;
 
-use crate::proof_support::{count, ferry, free_port, read_store, serve_args, tail, wait_healthy};
+use crate::proof_support::{
+    count, ferry, free_port, read_store, serve_args, tail, terminate, wait_healthy,
+};
 use crate::run_support::serve::serve_project;
 
 /// The four pipelines the books proof runs.
@@ -160,21 +162,7 @@ impl Serve {
                 done_at_kills,
                 ..
             } => {
-                let pid = child.id().unwrap().to_string();
-                let term = std::process::Command::new("kill")
-                    .args(["-TERM", &pid])
-                    .status()
-                    .unwrap();
-                assert!(term.success());
-                let stopped = tokio::time::timeout(Duration::from_secs(30), child.wait())
-                    .await
-                    .expect("ferry serve did not stop within 30 s of SIGTERM")
-                    .unwrap();
-                assert!(
-                    stopped.success(),
-                    "ferry serve stopped with {stopped}\n{}",
-                    tail(&log, 30)
-                );
+                terminate(&mut child, &log).await;
                 done_at_kills
             }
         }

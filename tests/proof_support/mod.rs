@@ -116,6 +116,26 @@ pub fn ferry(dir: &Path, args: &[&str], log: &Path) -> tokio::process::Child {
         .unwrap()
 }
 
+/// Stops `ferry serve` as a service manager does (SIGTERM) and asserts it shut down cleanly
+/// within 30 s.
+pub async fn terminate(child: &mut tokio::process::Child, log: &Path) {
+    let pid = child.id().expect("ferry serve is running").to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("ferry serve did not stop within 30 s of SIGTERM")
+        .unwrap();
+    assert!(
+        stopped.success(),
+        "ferry serve stopped with {stopped}\n{}",
+        tail(log, 30)
+    );
+}
+
 /// The last `lines` lines of a log, for failure messages.
 pub fn tail(log: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
