@@ -305,3 +305,61 @@ async fn a_backfill_of_several_pages_reads_each_customer_once_and_ends() {
         "{seen:?}"
     );
 }
+
+/// A customer Stripe holds no currency for is set up in Syspro in the currency of their
+/// country, so their charges in it become orders; a later change of country moves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_trades_in_the_currency_of_their_country_and_keeps_it() {
+    let world = world(None, None).await;
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    let customer = world
+        .stripe_post(
+            "/v1/customers",
+            "email=kiri%40example.co.nz&name=Kiri&address[line1]=1%20Queen%20Street&address[country]=NZ",
+        )
+        .await;
+    let customer_id = customer["id"].as_str().unwrap();
+    world
+        .stripe_post(
+            "/v1/sandbox/charges",
+            &format!("amount=4200&currency=nzd&customer={customer_id}"),
+        )
+        .await;
+    run_pipeline(dir, CUSTOMERS).await;
+    let summary = run_pipeline(dir, CHARGES).await;
+    assert!(summary.contains("1 created"), "{summary}");
+    {
+        let data = world.syspro.data();
+        let synced = data
+            .customers
+            .values()
+            .find(|c| c.get("StripeCustomerId") == customer_id)
+            .expect("the Stripe customer in Syspro");
+        assert_eq!(synced.get("Currency"), "NZD");
+        let order = data.orders.values().next().expect("one sales order");
+        assert_eq!(order.get("Currency"), "NZD");
+        assert_eq!(order.lines[0].fields["MiscChargeValue"], "42.00");
+    }
+
+    // They move to London: the address follows, the currency of their account does not.
+    world
+        .stripe_post(
+            &format!("/v1/customers/{customer_id}"),
+            "address[line1]=1%20Strand&address[country]=GB",
+        )
+        .await;
+    let summary = run_pipeline(dir, CUSTOMERS).await;
+    assert!(
+        summary.contains("stripe_customers_to_syspro: 2 read, 0 created, 1 updated, 1 unchanged, 0 filtered, 0 skipped, 0 dead-lettered"),
+        "{summary}"
+    );
+    let data = world.syspro.data();
+    let synced = data
+        .customers
+        .values()
+        .find(|c| c.get("StripeCustomerId") == customer_id)
+        .unwrap();
+    assert_eq!(synced.get("SoldToAddr1"), "1 Strand");
+    assert_eq!(synced.get("Currency"), "NZD");
+}

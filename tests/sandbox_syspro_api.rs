@@ -251,4 +251,31 @@ async fn arsscs_adds_and_updates_customers_by_the_rules() {
     assert_eq!(customer.get("Name"), "New & Co");
     assert_eq!(customer.get("Email"), "new@example.com");
     assert_eq!(customer.get("Currency"), "AUD");
+    drop(data);
+
+    // A customer with nothing booked may change currency; one with an order may not.
+    let moved = setup(
+        "Update",
+        "<Key><Customer>NEW1</Customer></Key><Currency>NZD</Currency>",
+    )
+    .await;
+    assert!(
+        moved.contains("<ItemsProcessed>1</ItemsProcessed>"),
+        "{moved}"
+    );
+    let good = "<StockLine><StockCode>A100</StockCode><OrderQty>1</OrderQty><Price>10.00</Price></StockLine>";
+    let ordered = post_order(&service, &session, good).await;
+    assert!(ordered.contains("<SalesOrder>"), "{ordered}");
+    let refused = setup(
+        "Update",
+        "<Key><Customer>0000101</Customer></Key><Currency>NZD</Currency>",
+    )
+    .await;
+    assert!(
+        refused.contains("Currency cannot be changed: customer &apos;0000101&apos; has transactions"),
+        "{refused}"
+    );
+    let data = service.syspro.data();
+    assert_eq!(data.customers["NEW1"].get("Currency"), "NZD");
+    assert_eq!(data.customers["0000101"].get("Currency"), "AUD");
 }

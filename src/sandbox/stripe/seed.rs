@@ -16,13 +16,14 @@ const LAST: &[&str] = &[
     "Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Roberts", "Walker",
     "Wright", "Nguyen", "Patel", "Kelly", "Murphy", "Chen",
 ];
-const CITIES: &[(&str, &str, &str)] = &[
-    ("Melbourne", "AU", "3000"),
-    ("Sydney", "AU", "2000"),
-    ("Auckland", "NZ", "1010"),
-    ("London", "GB", "EC1A 1BB"),
-    ("Dublin", "IE", "D02 X285"),
-    ("Austin", "US", "78701"),
+/// City, country, postcode and the currency people there pay in.
+const CITIES: &[(&str, &str, &str, &str)] = &[
+    ("Melbourne", "AU", "3000", "aud"),
+    ("Sydney", "AU", "2000", "aud"),
+    ("Auckland", "NZ", "1010", "nzd"),
+    ("London", "GB", "EC1A 1BB", "gbp"),
+    ("Dublin", "IE", "D02 X285", "eur"),
+    ("Austin", "US", "78701", "usd"),
 ];
 const PRODUCTS: &[&str] = &[
     "Support plan",
@@ -72,42 +73,52 @@ pub fn fill(store: &mut Store, options: &StripeOptions) {
         jobs.push((at, Job::Charge));
     }
     jobs.sort_by_key(|(at, _)| *at);
-    let mut customer_ids: Vec<String> = Vec::new();
+    // Each customer with the currency they usually pay in.
+    let mut customer_ids: Vec<(String, &str)> = Vec::new();
     let request = RequestInfo::default();
     for (at, job) in jobs {
         store.clock = Some(at);
         match job {
             Job::Product(i) => seed_product(store, i, &request),
             Job::Customer(i) => {
-                if let Some(id) = seed_customer(store, i, &request) {
-                    customer_ids.push(id);
+                if let Some(customer) = seed_customer(store, i, &request) {
+                    customer_ids.push(customer);
                 }
             }
             Job::UpdateCustomer if !customer_ids.is_empty() => {
                 let pick = store.rng().random_range(0..customer_ids.len());
                 let tier = ["gold", "silver", "bronze"][store.rng().random_range(0..3)];
                 let params = obj(vec![("metadata", json!({"tier": tier}))]);
-                let _ = customers::update(store, &customer_ids[pick].clone(), &params, &request);
+                let id = customer_ids[pick].0.clone();
+                let _ = customers::update(store, &id, &params, &request);
             }
             Job::UpdateCustomer => {}
             Job::Charge => {
                 let rng = store.rng();
                 let amount = rng.random_range(5..2_000) * 100 + rng.random_range(0..100);
-                let currency = CURRENCIES[rng.random_range(0..CURRENCIES.len())];
+                let drawn = rng.random_range(0..CURRENCIES.len());
                 let status = if rng.random_bool(0.92) {
                     "succeeded"
                 } else {
                     "failed"
                 };
+                let mut currency = CURRENCIES[drawn];
                 let mut params = obj(vec![
                     ("amount", json!(amount.to_string())),
-                    ("currency", json!(currency)),
                     ("status", json!(status)),
                 ]);
                 if !customer_ids.is_empty() && store.rng().random_bool(0.9) {
                     let pick = store.rng().random_range(0..customer_ids.len());
-                    params.insert("customer".into(), json!(customer_ids[pick]));
+                    let (id, usual) = &customer_ids[pick];
+                    params.insert("customer".into(), json!(id));
+                    // A customer mostly pays in their own currency, as real ones do (and as
+                    // an ERP that keeps one currency per customer needs); one charge in five
+                    // is in whatever currency was drawn.
+                    if drawn != 0 {
+                        currency = usual;
+                    }
                 }
+                params.insert("currency".into(), json!(currency));
                 let _ = feed::seed_charge(store, &params, &request);
             }
         }
@@ -146,11 +157,15 @@ fn seed_product(store: &mut Store, i: usize, request: &RequestInfo) {
     let _ = catalog::create_price(store, &params, request);
 }
 
-fn seed_customer(store: &mut Store, i: usize, request: &RequestInfo) -> Option<String> {
+fn seed_customer(
+    store: &mut Store,
+    i: usize,
+    request: &RequestInfo,
+) -> Option<(String, &'static str)> {
     let rng = store.rng();
     let first = FIRST[rng.random_range(0..FIRST.len())];
     let last = LAST[rng.random_range(0..LAST.len())];
-    let (city, country, postcode) = CITIES[rng.random_range(0..CITIES.len())];
+    let (city, country, postcode, usual_currency) = CITIES[rng.random_range(0..CITIES.len())];
     let street = rng.random_range(1..400);
     let phone = format!(
         "+61 4{:02} {:03} {:03}",
@@ -177,5 +192,7 @@ fn seed_customer(store: &mut Store, i: usize, request: &RequestInfo) -> Option<S
         ("metadata", json!({"erp_id": format!("C-{:05}", i + 1)})),
     ]);
     let customer = customers::create(store, &params, request).ok()?;
-    customer["id"].as_str().map(str::to_string)
+    customer["id"]
+        .as_str()
+        .map(|id| (id.to_string(), usual_currency))
 }

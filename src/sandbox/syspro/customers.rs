@@ -65,6 +65,16 @@ pub fn set_up(data: &mut SysproData, document: &Element, action: Action) -> Stri
     out
 }
 
+/// Whether anything is booked against the customer: a sales order or a balance.
+fn has_transactions(data: &SysproData, code: &str, customer: &Customer) -> bool {
+    let balance = customer.get("CurrentBalance").parse::<Decimal>();
+    balance.is_ok_and(|balance| !balance.is_zero())
+        || data
+            .orders
+            .values()
+            .any(|order| order.get("Customer") == code)
+}
+
 fn apply(data: &mut SysproData, code: &str, item: &Element, action: Action) -> Vec<String> {
     let mut messages = Vec::new();
     let existing = data.customers.get(code).cloned();
@@ -100,6 +110,16 @@ fn apply(data: &mut SysproData, code: &str, item: &Element, action: Action) -> V
             }
             "Currency" if !data.currencies.contains(value) => {
                 messages.push(format!("Currency '{value}' not on file"))
+            }
+            // A customer's orders, invoices and balance are all in its currency, so Syspro
+            // keeps the currency once anything is booked against the customer.
+            "Currency"
+                if !value.eq_ignore_ascii_case(customer.get("Currency"))
+                    && has_transactions(data, code, &customer) =>
+            {
+                messages.push(format!(
+                    "Currency cannot be changed: customer '{code}' has transactions"
+                ))
             }
             "CreditLimit" if !value.parse::<Decimal>().is_ok_and(|d| d >= Decimal::ZERO) => {
                 messages.push(format!(
