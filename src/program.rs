@@ -8,6 +8,22 @@ use crate::functions::Registry;
 use crate::lang::{CompileOptions, CompiledPipeline};
 use crate::syntax::ast::{Item, Module, Pipeline};
 
+/// Why a pipeline of a checked program could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("no pipeline `{name}` in {file} (it has: {known})")]
+    NoSuchPipeline {
+        name: String,
+        file: String,
+        known: String,
+    },
+    #[error("pipeline `{name}` was not checked (the file has errors)")]
+    NotChecked { name: String },
+    /// Kept whole, with its code and spans, so it renders like any other diagnostic.
+    #[error("{}", .0.message)]
+    Diagnostic(Box<Diagnostic>),
+}
+
 pub struct Program {
     pub path: PathBuf,
     pub sources: SourceMap,
@@ -101,22 +117,22 @@ impl Program {
     }
 
     /// Compiles one checked pipeline of the root file for evaluation.
-    pub fn compile(&self, name: &str) -> Result<CompiledPipeline, String> {
+    pub fn compile(&self, name: &str) -> Result<CompiledPipeline, CompileError> {
         let ast = self
             .pipeline_asts()
             .find(|p| p.name.name == name)
-            .ok_or_else(|| {
-                let known = self.pipeline_names().join(", ");
-                format!(
-                    "no pipeline `{name}` in {} (it has: {known})",
-                    self.path.display()
-                )
+            .ok_or_else(|| CompileError::NoSuchPipeline {
+                name: name.to_string(),
+                file: self.path.display().to_string(),
+                known: self.pipeline_names().join(", "),
             })?;
         let checked = self
             .pipelines
             .iter()
             .find(|p| p.name == name)
-            .ok_or_else(|| format!("pipeline `{name}` was not checked"))?;
+            .ok_or_else(|| CompileError::NotChecked {
+                name: name.to_string(),
+            })?;
         let options = CompileOptions {
             functions: Registry::standard(),
             timezone: checked.timezone.clone(),
@@ -128,7 +144,8 @@ impl Program {
                 .filter_map(|sink| Some((sink.name.clone(), sink.keys.first()?.name.clone())))
                 .collect(),
         };
-        crate::lang::compile(&self.modules, ast, options).map_err(|d| d.message)
+        crate::lang::compile(&self.modules, ast, options)
+            .map_err(|diagnostic| CompileError::Diagnostic(Box::new(diagnostic)))
     }
 }
 

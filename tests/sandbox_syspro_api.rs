@@ -272,7 +272,8 @@ async fn arsscs_adds_and_updates_customers_by_the_rules() {
     )
     .await;
     assert!(
-        refused.contains("Currency cannot be changed: customer &apos;0000101&apos; has transactions"),
+        refused
+            .contains("Currency cannot be changed: customer &apos;0000101&apos; has transactions"),
         "{refused}"
     );
     let data = service.syspro.data();

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use crate::lang::stream::{LineReport, map_lines};
 use crate::lang::{MapCrossReferences, RunEnv};
-use crate::program::Program;
+use crate::program::{CompileError, Program};
 
 use super::exit;
 use super::output::print_human;
@@ -49,8 +49,12 @@ pub fn run(args: Args) -> u8 {
     };
     let compiled = match program.compile(&name) {
         Ok(compiled) => compiled,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(CompileError::Diagnostic(diagnostic)) => {
+            print_human(std::slice::from_ref(&*diagnostic), &program.sources);
+            return exit::USAGE;
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
             return exit::USAGE;
         }
     };

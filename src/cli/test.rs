@@ -39,8 +39,11 @@ pub fn run(args: Args) -> u8 {
             let name = &pipeline.name.name;
             let compiled = match program.compile(name) {
                 Ok(compiled) => compiled,
-                Err(message) => {
-                    outln!("{file} {name}: {message} ... FAILED");
+                Err(error) => {
+                    if let crate::program::CompileError::Diagnostic(diagnostic) = &error {
+                        print_human(std::slice::from_ref(diagnostic), &program.sources);
+                    }
+                    outln!("{file} {name}: {error} ... FAILED");
                     failed += 1;
                     continue;
                 }

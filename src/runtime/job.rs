@@ -102,7 +102,7 @@ impl Job {
             .iter()
             .find(|p| p.name == name)
             .ok_or_else(|| format!("no pipeline `{name}` in {}", program.path.display()))?;
-        let compiled = program.compile(name)?;
+        let compiled = program.compile(name).map_err(|error| error.to_string())?;
         let text = program
             .sources
             .get(checked.file)

@@ -113,7 +113,7 @@ pub fn fill(store: &mut Store, options: &StripeOptions) {
                     params.insert("customer".into(), json!(id));
                     // A customer mostly pays in their own currency, as real ones do (and as
                     // an ERP that keeps one currency per customer needs); one charge in five
-                    // is in whatever currency was drawn.
+                    // is in the shop's own, Australian dollars, whatever the customer's is.
                     if drawn != 0 {
                         currency = usual;
                     }
