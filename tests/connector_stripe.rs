@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferry::connectors::http::{Auth, HttpConfig, RetryPolicy, Secret};
 use ferry::connectors::stripe::StripeClient;
 use ferry::connectors::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
-use ferry::project::{self, Kind, ResolvedConnection};
+use ferry::project::{self, ResolvedConnection};
 use ferry::sandbox::stripe::{StripeState, router};
 use ferry::sandbox::{FaultSpec, Sandbox};
 use sandbox_stripe_support::{KEY, Stripe, ok, quiet, start};
@@ -456,7 +456,7 @@ async fn a_connection_sends_its_headers_and_answers_need_an_id() {
     let (base, seen) = fake_stripe(r#"{"object": "customer"}"#).await;
     let connection = ResolvedConnection {
         name: "stripe".into(),
-        kind: Kind::Stripe,
+        kind: &ferry::connectors::stripe::DESCRIPTOR,
         base_url: Some(url::Url::parse(&format!("{base}/")).unwrap()),
         auth: project::Auth::Bearer(project::Secret::new(KEY)),
         rate_limit: None,

@@ -18,8 +18,8 @@ const LAYERS: &[&str] = &[
     "check",       // names, types, fallibility, schemas
     "functions",   // the standard library, typed by check, run on values
     "lang",        // the evaluator, calling the standard library
+    "connectors",  // one folder per system; gives check its schemas, project its settings
     "project",     // the project file
-    "connectors",  // one folder per system; gives check its schemas
     "program",     // a pipeline file loaded, checked and compiled
     "runtime",     // the run loop: poll, map, deliver, commit
     "server",      // `ferry serve`

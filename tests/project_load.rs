@@ -5,9 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ferry::diagnostics::{SourceMap, render};
-use ferry::project::{
-    Auth, Kind, Project, RateLimit, ResolvedEnvironment, Secret, StoreUrl, redact,
-};
+use ferry::project::{Auth, Project, RateLimit, ResolvedEnvironment, Secret, StoreUrl, redact};
 
 const CANARY: &str = "sk_test_CANARY_7f3a9";
 
@@ -92,7 +90,7 @@ fn sandbox_needs_no_variables_and_points_at_the_local_emulators() {
         Some("http://127.0.0.1:4010/business_central/")
     );
     let stripe = sandbox.connection("stripe").unwrap();
-    assert_eq!(stripe.kind, Kind::Stripe);
+    assert_eq!(stripe.kind.name(), "stripe");
     assert!(matches!(&stripe.auth, Auth::Bearer(key) if key.expose() == "sk_test_sandbox"));
     assert_eq!(
         stripe.rate_limit,

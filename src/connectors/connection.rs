@@ -1,7 +1,64 @@
-//! From a resolved `ferry.yaml` connection to the HTTP settings its client runs with.
+//! A `ferry.yaml` connection as its client opens it, and the HTTP settings it runs with.
 
-use super::http::{self, HttpConfig, RateLimit};
-use crate::project::{Auth, ResolvedConnection};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use url::Url;
+
+use super::http::{self, HttpConfig};
+use super::rate_limit::RateLimit;
+use super::{Kind, Secret};
+
+/// A connection with its environment's overrides applied and its references expanded.
+#[derive(Clone, Debug)]
+pub struct ResolvedConnection {
+    pub name: String,
+    pub kind: Kind,
+    /// The API root (none for `file` connections).
+    pub base_url: Option<Url>,
+    pub auth: Auth,
+    /// `None` for local files.
+    pub rate_limit: Option<RateLimit>,
+    pub concurrency: Option<u32>,
+    pub timeout: Option<Duration>,
+    /// Settings that are not credentials (`tenant`, `company_id`, `path`, ...), expanded.
+    pub settings: IndexMap<String, String>,
+    /// Credentials by key (`api_key`, `client_secret`, ...).
+    pub secrets: IndexMap<String, Secret>,
+}
+
+impl ResolvedConnection {
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings.get(key).map(String::as_str)
+    }
+
+    pub fn secret(&self, key: &str) -> Option<&Secret> {
+        self.secrets.get(key)
+    }
+}
+
+/// How requests to a connection are authorised.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// Local files.
+    None,
+    /// `Authorization: Bearer <token>` (Stripe, Capsule, Pronto).
+    Bearer(Secret),
+    /// OAuth2 client credentials (Business Central).
+    ClientCredentials {
+        token_url: Url,
+        client_id: String,
+        client_secret: Secret,
+        scope: String,
+    },
+    /// Syspro's e.net logon, which returns a session id.
+    SysproLogon {
+        operator: String,
+        operator_password: Secret,
+        company_id: String,
+        company_password: Option<Secret>,
+    },
+}
 
 /// The HTTP settings of `connection`: its credentials, its rate limit (the real API's unless
 /// `ferry.yaml` overrides it), its concurrency and its timeout.
@@ -15,7 +72,7 @@ pub fn http_config(connection: &ResolvedConnection) -> HttpConfig {
             .unwrap_or(defaults.max_concurrency),
         rate_limit: connection
             .rate_limit
-            .map(|limit| RateLimit::new(limit.requests, limit.per)),
+            .map(|limit| http::RateLimit::new(limit.requests, limit.per)),
         auth: http_auth(&connection.auth),
         masked: masked(&connection.auth),
         ..defaults

@@ -2,37 +2,17 @@
 
 use std::path::PathBuf;
 
-use super::business_central::BusinessCentralClient;
-use super::capsule::CapsuleClient;
+use super::client::DynClient;
+use super::descriptor::Client;
 use super::files::FileConnector;
 use super::http::HttpStats;
-use super::stripe::StripeClient;
-use super::syspro::SysproClient;
-use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
-use crate::project::{Kind, ResolvedConnection};
+use super::{
+    ConnectorError, MatchKey, PollOptions, ResolvedConnection, SourcePage, TargetRecord, Write,
+};
 
-/// A connection's client.
+/// A connection's client, whichever system it talks to.
 #[derive(Debug)]
-pub enum Connector {
-    Stripe(StripeClient),
-    Capsule(CapsuleClient),
-    BusinessCentral(BusinessCentralClient),
-    Syspro(SysproClient),
-    File(FileConnector),
-}
-
-/// Runs the same call on whichever client `$connector` holds.
-macro_rules! dispatch {
-    ($connector:expr, |$client:ident| $call:expr) => {
-        match $connector {
-            Connector::Stripe($client) => $call,
-            Connector::Capsule($client) => $call,
-            Connector::BusinessCentral($client) => $call,
-            Connector::Syspro($client) => $call,
-            Connector::File($client) => $call,
-        }
-    };
-}
+pub struct Connector(Box<dyn DynClient>);
 
 impl Connector {
     /// Builds the client of `connection`; `file_override` replaces a file connection's `path`
@@ -41,27 +21,11 @@ impl Connector {
         connection: &ResolvedConnection,
         file_override: Option<PathBuf>,
     ) -> Result<Connector, ConnectorError> {
-        match connection.kind {
-            Kind::Stripe => Ok(Connector::Stripe(StripeClient::new(connection)?)),
-            Kind::Capsule => Ok(Connector::Capsule(CapsuleClient::new(connection)?)),
-            Kind::BusinessCentral => Ok(Connector::BusinessCentral(BusinessCentralClient::new(
-                connection,
-            )?)),
-            Kind::Syspro => Ok(Connector::Syspro(SysproClient::new(connection)?)),
-            Kind::File => {
-                let path = file_override
-                    .or_else(|| connection.setting("path").map(PathBuf::from))
-                    .ok_or_else(|| {
-                        ConnectorError::Unsupported(format!(
-                            "connection `{}` has no `path`",
-                            connection.name
-                        ))
-                    })?;
-                Ok(Connector::File(FileConnector::new(path)))
-            }
-            other => Err(ConnectorError::Unsupported(format!(
+        match connection.kind.client {
+            Client::Runs(open) => Ok(Connector(open(connection, file_override)?)),
+            Client::NotYet => Err(ConnectorError::Unsupported(format!(
                 "ferry cannot yet run pipelines against {} (connection `{}`)",
-                other.name(),
+                connection.kind.name(),
                 connection.name
             ))),
         }
@@ -69,26 +33,22 @@ impl Connector {
 
     /// A file connection that no `ferry.yaml` names (`ferry run --input FILE`).
     pub fn file(path: PathBuf) -> Connector {
-        Connector::File(FileConnector::new(path))
+        Connector(Box::new(FileConnector::new(path)))
+    }
+
+    /// The client as its own type, for a runtime stage that needs one system's own calls.
+    pub fn client<C: 'static>(&self) -> Option<&C> {
+        self.0.as_any().downcast_ref()
     }
 
     /// Gets the connector ready to be written to as `stream` (files open their output).
     pub fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
-        match self {
-            Connector::File(file) => file.prepare_sink(stream),
-            _ => Ok(()),
-        }
+        self.0.prepare_sink(stream)
     }
 
     /// Request counters of the connection's HTTP client (none for files).
     pub fn http_stats(&self) -> Option<HttpStats> {
-        match self {
-            Connector::Stripe(client) => Some(client.http_stats()),
-            Connector::Capsule(client) => Some(client.http().stats()),
-            Connector::BusinessCentral(client) => Some(client.http().stats()),
-            Connector::Syspro(client) => Some(client.http().stats()),
-            Connector::File(_) => None,
-        }
+        self.0.http_stats()
     }
 
     pub async fn poll(
@@ -97,7 +57,7 @@ impl Connector {
         cursor: Option<&str>,
         options: &PollOptions,
     ) -> Result<SourcePage, ConnectorError> {
-        dispatch!(self, |client| client.poll(stream, cursor, options).await)
+        self.0.poll(stream, cursor, options).await
     }
 
     pub async fn get(
@@ -105,7 +65,7 @@ impl Connector {
         collection: &str,
         id: &str,
     ) -> Result<Option<TargetRecord>, ConnectorError> {
-        dispatch!(self, |client| client.get(collection, id).await)
+        self.0.get(collection, id).await
     }
 
     /// What `fetch(...)` / `fetch_all(...)` asked of this connection's `stream`: one object by
@@ -119,40 +79,18 @@ impl Connector {
         if let Some(id) = id {
             return Ok(self.get(stream, id).await?.map(|record| record.data));
         }
-        match self {
-            Connector::Stripe(client) => Ok(Some(serde_json::Value::Array(
-                client.list_all(stream, filters).await?,
-            ))),
-            Connector::BusinessCentral(client) => Ok(Some(serde_json::Value::Array(
-                client.list_all(stream, filters).await?,
-            ))),
-            _ => Err(ConnectorError::Unsupported(format!(
-                "`{stream}` of this connection cannot be listed with filters"
-            ))),
-        }
+        let all = self.0.list_all(stream, filters).await?;
+        Ok(Some(serde_json::Value::Array(all)))
     }
 
-    /// Posts the written document `id` of `collection` (Business Central only); the document
-    /// as posted.
+    /// Posts the written document `id` of `collection` (sinks whose schema says they post);
+    /// the document as posted.
     pub async fn post_document(
         &self,
         collection: &str,
         id: &str,
     ) -> Result<Option<TargetRecord>, ConnectorError> {
-        match self {
-            Connector::BusinessCentral(client) => client.post_document(collection, id).await,
-            _ => Err(ConnectorError::Unsupported(format!(
-                "`{collection}` documents of this connection cannot be posted"
-            ))),
-        }
-    }
-
-    /// The Business Central client, for what only Business Central does (posting a journal).
-    pub fn business_central(&self) -> Option<&BusinessCentralClient> {
-        match self {
-            Connector::BusinessCentral(client) => Some(client),
-            _ => None,
-        }
+        self.0.post_document(collection, id).await
     }
 
     pub async fn find(
@@ -160,7 +98,7 @@ impl Connector {
         collection: &str,
         keys: &[MatchKey],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
-        dispatch!(self, |client| client.find(collection, keys).await)
+        self.0.find(collection, keys).await
     }
 
     pub async fn create(
@@ -168,7 +106,7 @@ impl Connector {
         collection: &str,
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
-        dispatch!(self, |client| client.create(collection, write).await)
+        self.0.create(collection, write).await
     }
 
     pub async fn update(
@@ -177,8 +115,6 @@ impl Connector {
         current: &TargetRecord,
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
-        dispatch!(self, |client| client
-            .update(collection, current, write)
-            .await)
+        self.0.update(collection, current, write).await
     }
 }

@@ -1,9 +1,9 @@
 //! The settings of one connection, or of an environment's override of it.
 
-use super::kind::URL_KEYS;
 use super::parse::{Entries, Parser, did_you_mean, list};
-use super::rate_limit::{documented_ceiling, parse_duration};
-use super::{ConnectionSettings, Kind, RateLimit, Setting, Spanned};
+use super::{ConnectionSettings, Kind, RateLimit, Setting, Spanned, parse_duration};
+use crate::connectors::CONNECTORS;
+use crate::connectors::descriptor::URL_KEYS;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::formats::yaml::Node;
 
@@ -99,7 +99,7 @@ impl Parser<'_> {
         .with_label("unknown setting");
         if let Some(help) = did_you_mean(key, keys.iter().copied()) {
             diagnostic = diagnostic.with_help(help);
-        } else if let Some(other) = Kind::ALL.iter().find(|k| k.keys().contains(&key)) {
+        } else if let Some(other) = CONNECTORS.iter().find(|k| k.keys().contains(&key)) {
             diagnostic = diagnostic.with_help(format!(
                 "`{key}` belongs to {} connections; {} connections take {}",
                 other.name(),
@@ -163,7 +163,7 @@ impl Parser<'_> {
                 return None;
             }
         };
-        if let Some(ceiling) = documented_ceiling(kind)
+        if let Some(ceiling) = kind.documented_ceiling()
             && rate_limit.per_second() > ceiling.per_second() * 1.0001
         {
             self.push(

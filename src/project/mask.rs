@@ -2,7 +2,7 @@
 //! shown with them. The copy of the text given to the source map has such values replaced by `*`
 //! byte for byte, so every span still points at the same place.
 
-use super::Kind;
+use crate::connectors::CONNECTORS;
 use crate::formats::yaml;
 
 /// Prefixes of Stripe keys and webhook secrets, masked wherever they appear.
@@ -30,7 +30,7 @@ pub(super) fn mask_literal_secrets(text: &str) -> String {
 }
 
 fn secret_keys() -> Vec<&'static str> {
-    let mut keys: Vec<&str> = Kind::ALL
+    let mut keys: Vec<&str> = CONNECTORS
         .iter()
         .flat_map(|k| k.secrets())
         .copied()

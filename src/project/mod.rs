@@ -4,14 +4,11 @@
 
 mod connection_settings;
 mod document;
-mod kind;
 mod mask;
 mod parse;
 mod pipelines;
-mod rate_limit;
 mod resolve;
 mod rules;
-pub mod secret;
 mod setting;
 
 use std::path::{Path, PathBuf};
@@ -21,13 +18,11 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Severity, SourceMap, Span};
 
-pub use kind::{BUSINESS_CENTRAL_SCOPE, DEFAULT_LOGIN_URL, Kind};
+pub use crate::connectors::rate_limit::{RateLimit, format_duration, parse_duration};
+pub use crate::connectors::secret::{self, Secret, redact};
+pub use crate::connectors::{Auth, Kind, ResolvedConnection};
 pub use pipelines::PipelineSettings;
-pub use rate_limit::{
-    RateLimit, default_rate_limit, format_duration, is_live_stripe_key, parse_duration,
-};
-pub use resolve::{Auth, ResolvedConnection, ResolvedEnvironment, StoreUrl};
-pub use secret::{Secret, redact};
+pub use resolve::{ResolvedEnvironment, StoreUrl};
 pub use setting::{ExpandError, Piece, Setting, Template};
 
 /// The file name `ferry lint` looks for in a folder.

@@ -6,7 +6,8 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::document::Document;
-use super::{Connection, Environment, Kind, Override, Project, Setting, Spanned, Template};
+use super::{Connection, Environment, Override, Project, Setting, Spanned, Template};
+use crate::connectors::Descriptor;
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
@@ -195,7 +196,7 @@ impl Parser<'_> {
         let name_span = self.doc.key(&path);
         let entries = self.mapping(&path, body);
         let Some((_, kind_node)) = entries.iter().find(|(k, _)| k == "kind") else {
-            let kinds = Kind::ALL.map(Kind::name).join(", ");
+            let kinds = Descriptor::names().join(", ");
             self.push(
                 Diagnostic::new(
                     Code::MissingConnectionSetting,
@@ -209,9 +210,9 @@ impl Parser<'_> {
         };
         let kind_path = ["connections", name, "kind"];
         let kind_name = self.text(&kind_path, kind_node)?;
-        let Some(kind) = Kind::parse(&kind_name.value) else {
-            let kinds = Kind::ALL.map(Kind::name);
-            let help = did_you_mean(&kind_name.value, kinds)
+        let Some(kind) = Descriptor::named(&kind_name.value) else {
+            let kinds = Descriptor::names();
+            let help = did_you_mean(&kind_name.value, kinds.iter().copied())
                 .unwrap_or_else(|| format!("use one of {}", kinds.join(", ")));
             self.push(
                 Diagnostic::new(

@@ -2,17 +2,16 @@
 //! references expanded, defaults filled in.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use indexmap::IndexMap;
 use url::Url;
 
-use super::kind::{BUSINESS_CENTRAL_SCOPE, DEFAULT_LOGIN_URL};
 use super::parse::did_you_mean;
 use super::{
-    Connection, ConnectionSettings, DEFAULT_STORE, Kind, Project, RateLimit, Secret, Setting,
-    default_rate_limit,
+    Auth, Connection, ConnectionSettings, DEFAULT_STORE, Kind, Project, ResolvedConnection, Secret,
+    Setting,
 };
+use crate::connectors::descriptor::AuthScheme;
 use crate::diagnostics::{Code, Diagnostic, Span};
 
 /// One environment with everything a run needs, secrets included.
@@ -52,57 +51,6 @@ pub enum StoreUrl {
     SqliteMemory,
     /// A PostgreSQL URL, which may carry a password.
     Postgres(Secret),
-}
-
-/// A connection with its environment's overrides applied and its references expanded.
-#[derive(Clone, Debug)]
-pub struct ResolvedConnection {
-    pub name: String,
-    pub kind: Kind,
-    /// The API root (none for `file` connections).
-    pub base_url: Option<Url>,
-    pub auth: Auth,
-    /// `None` for local files.
-    pub rate_limit: Option<RateLimit>,
-    pub concurrency: Option<u32>,
-    pub timeout: Option<Duration>,
-    /// Settings that are not credentials (`tenant`, `company_id`, `path`, ...), expanded.
-    pub settings: IndexMap<String, String>,
-    /// Credentials by key (`api_key`, `client_secret`, ...).
-    pub secrets: IndexMap<String, Secret>,
-}
-
-impl ResolvedConnection {
-    pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.get(key).map(String::as_str)
-    }
-
-    pub fn secret(&self, key: &str) -> Option<&Secret> {
-        self.secrets.get(key)
-    }
-}
-
-/// How requests to a connection are authorised.
-#[derive(Clone, Debug)]
-pub enum Auth {
-    /// Local files.
-    None,
-    /// `Authorization: Bearer <token>` (Stripe, Capsule, Pronto).
-    Bearer(Secret),
-    /// OAuth2 client credentials (Business Central).
-    ClientCredentials {
-        token_url: Url,
-        client_id: String,
-        client_secret: Secret,
-        scope: String,
-    },
-    /// Syspro's e.net logon, which returns a session id.
-    SysproLogon {
-        operator: String,
-        operator_password: Secret,
-        company_id: String,
-        company_password: Option<Secret>,
-    },
 }
 
 type Lookup<'l> = &'l dyn Fn(&str) -> Option<String>;
@@ -234,7 +182,7 @@ impl Resolver<'_> {
             .map(|r| r.value)
             .or_else(|| {
                 let key = secrets.get("api_key").map(Secret::expose);
-                default_rate_limit(kind, key)
+                kind.default_rate_limit(key)
             });
         let auth = self.auth(connection, &merged, &settings, &secrets);
         if self.diagnostics.len() > before {
@@ -287,21 +235,20 @@ impl Resolver<'_> {
         }
         let text = |key: &str| settings.get(key).cloned().unwrap_or_default();
         let secret = |key: &str| secrets.get(key).cloned();
-        Some(match connection.kind {
-            Kind::Stripe => Auth::Bearer(secret("api_key")?),
-            Kind::Capsule | Kind::Pronto => Auth::Bearer(secret("token")?),
-            Kind::File => Auth::None,
-            Kind::Syspro => Auth::SysproLogon {
+        Some(match connection.kind.auth {
+            AuthScheme::None => Auth::None,
+            AuthScheme::Bearer { secret: key } => Auth::Bearer(secret(key)?),
+            AuthScheme::SysproLogon => Auth::SysproLogon {
                 operator: text("operator"),
                 operator_password: secret("operator_password")?,
                 company_id: text("company_id"),
                 company_password: secret("company_password"),
             },
-            Kind::BusinessCentral => {
+            AuthScheme::ClientCredentials { login_url, scope } => {
                 let login = self.url(
                     connection.kind,
                     "login_url",
-                    Some(DEFAULT_LOGIN_URL),
+                    Some(login_url),
                     merged,
                     settings,
                 )?;
@@ -315,7 +262,7 @@ impl Resolver<'_> {
                     scope: settings
                         .get("scope")
                         .cloned()
-                        .unwrap_or_else(|| BUSINESS_CENTRAL_SCOPE.to_string()),
+                        .unwrap_or_else(|| scope.to_string()),
                 }
             }
         })

@@ -2,7 +2,8 @@
 //! required settings in every environment, and credentials are not written in the file.
 
 use super::parse::{Parser, did_you_mean, list};
-use super::{ConnectionSettings, Project, Setting, is_live_stripe_key};
+use super::{ConnectionSettings, Project, Setting};
+use crate::connectors::stripe::is_live_stripe_key;
 use crate::diagnostics::{Code, Diagnostic};
 
 impl Parser<'_> {

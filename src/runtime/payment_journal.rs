@@ -83,7 +83,7 @@ fn refusal(code: &str, message: String) -> ConnectorError {
 }
 
 fn client(sink: &Connector) -> Result<&BusinessCentralClient, ConnectorError> {
-    sink.business_central().ok_or_else(|| {
+    sink.client::<BusinessCentralClient>().ok_or_else(|| {
         ConnectorError::Unsupported(
             "only Business Central customer payment journals can be posted".into(),
         )

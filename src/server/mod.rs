@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Notify;
 
-use crate::project::{Kind, ResolvedEnvironment, Secret};
+use crate::project::{ResolvedEnvironment, Secret};
 use crate::runtime::{Job, Runner};
 use crate::store::Store;
 
@@ -85,8 +85,9 @@ impl App {
         let mut stripe = HashMap::new();
         let mut capsule = HashMap::new();
         for connection in environment.connections.values() {
-            match connection.kind {
-                Kind::Stripe => {
+            // The systems whose webhooks `ferry serve` receives.
+            match connection.kind.name() {
+                "stripe" => {
                     let secrets: Vec<Secret> = ["webhook_secret", "webhook_secret_previous"]
                         .iter()
                         .filter_map(|key| connection.secret(key).cloned())
@@ -102,7 +103,7 @@ impl App {
                         );
                     }
                 }
-                Kind::Capsule => {
+                "capsule" => {
                     if let Some(token) = connection.secret("webhook_token") {
                         capsule.insert(connection.name.clone(), token.clone());
                     }

@@ -16,7 +16,7 @@ use crate::connectors::{
     ConnectorError, MAX_RELATED, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord,
     Write,
 };
-use crate::project::ResolvedConnection;
+use crate::connectors::ResolvedConnection;
 
 /// Page size asked for with `Prefer: odata.maxpagesize` when the pipeline sets none.
 const DEFAULT_PAGE_SIZE: usize = 100;

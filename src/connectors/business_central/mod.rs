@@ -1,6 +1,7 @@
 //! Microsoft Dynamics 365 Business Central (API v2.0).
 
 pub mod client;
+mod connector;
 mod cursor;
 mod journal;
 mod lines;
@@ -10,4 +11,5 @@ mod wire;
 
 pub use client::BusinessCentralClient;
 pub use journal::PAYMENT_ENTRY_FIELDS;
+pub use connector::DESCRIPTOR;
 pub use schema::schemas;

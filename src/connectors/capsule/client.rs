@@ -16,7 +16,7 @@ use crate::connectors::http::{Auth, HttpClient, HttpConfig, RequestSpec, Secret}
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
-use crate::project::ResolvedConnection;
+use crate::connectors::ResolvedConnection;
 
 /// Capsule's largest page.
 const MAX_PAGE_SIZE: usize = 100;

@@ -10,7 +10,38 @@ use std::path::PathBuf;
 pub use schema::schemas;
 pub use sink::FileSink;
 
-use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
+use super::client::DynClient;
+use super::descriptor::{AuthScheme, Descriptor};
+use super::{
+    Client, ConnectorError, MatchKey, PollOptions, ResolvedConnection, SourcePage, TargetRecord,
+    Write, descriptor,
+};
+
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    name: "file",
+    required: &["path"],
+    optional: &["format"],
+    secrets: &[],
+    default_base_url: None,
+    auth: AuthScheme::None,
+    // No HTTP, so no limit.
+    rate_limit: None,
+    schemas,
+    client: descriptor::Client::Runs(open),
+};
+
+/// The file the connection's `path` names, or the one `ferry run --input` gives.
+fn open(
+    connection: &ResolvedConnection,
+    file_override: Option<PathBuf>,
+) -> Result<Box<dyn DynClient>, ConnectorError> {
+    let path = file_override
+        .or_else(|| connection.setting("path").map(PathBuf::from))
+        .ok_or_else(|| {
+            ConnectorError::Unsupported(format!("connection `{}` has no `path`", connection.name))
+        })?;
+    Ok(Box::new(FileConnector::new(path)))
+}
 
 /// A file's record format, from the stream name (`file.csv`, `file.jsonl`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +78,21 @@ impl FileConnector {
         })
     }
 
-    pub async fn poll(
+    fn sink(&mut self, stream: &str) -> Result<&FileSink, ConnectorError> {
+        let format = Self::format(stream)?;
+        let path = self.path.clone();
+        Ok(self.sink.get_or_insert_with(|| FileSink::new(path, format)))
+    }
+
+    fn opened(&self) -> Result<&FileSink, ConnectorError> {
+        self.sink
+            .as_ref()
+            .ok_or_else(|| ConnectorError::Unsupported("the file was not opened as a sink".into()))
+    }
+}
+
+impl Client for FileConnector {
+    async fn poll(
         &self,
         stream: &str,
         cursor: Option<&str>,
@@ -64,24 +109,12 @@ impl FileConnector {
         .map_err(|e| ConnectorError::Unsupported(format!("the file reader stopped: {e}")))?
     }
 
-    fn sink(&mut self, stream: &str) -> Result<&FileSink, ConnectorError> {
-        let format = Self::format(stream)?;
-        let path = self.path.clone();
-        Ok(self.sink.get_or_insert_with(|| FileSink::new(path, format)))
-    }
-
     /// Opens the file for appending as `file.{stream}`; call once before writing.
-    pub fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
+    fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
         self.sink(stream).map(|_| ())
     }
 
-    fn opened(&self) -> Result<&FileSink, ConnectorError> {
-        self.sink
-            .as_ref()
-            .ok_or_else(|| ConnectorError::Unsupported("the file was not opened as a sink".into()))
-    }
-
-    pub async fn get(
+    async fn get(
         &self,
         _stream: &str,
         id: &str,
@@ -90,7 +123,7 @@ impl FileConnector {
     }
 
     /// Files have no index to search: records are found through their cross reference.
-    pub async fn find(
+    async fn find(
         &self,
         _stream: &str,
         _keys: &[MatchKey],
@@ -98,7 +131,7 @@ impl FileConnector {
         Ok(None)
     }
 
-    pub async fn create(
+    async fn create(
         &self,
         _stream: &str,
         write: &Write,
@@ -106,7 +139,7 @@ impl FileConnector {
         self.opened()?.append(write).await
     }
 
-    pub async fn update(
+    async fn update(
         &self,
         _stream: &str,
         current: &TargetRecord,
@@ -119,3 +152,4 @@ impl FileConnector {
         )))
     }
 }
+

@@ -11,7 +11,7 @@ use crate::connectors::http::{
     Auth, Endpoint, HttpClient, HttpConfig, HttpError, HttpStats, RequestSpec, Secret,
 };
 use crate::connectors::record::{ConnectorError, TargetRecord, Write};
-use crate::project::ResolvedConnection;
+use crate::connectors::ResolvedConnection;
 
 /// Resources a pipeline may read with `get` and `poll`.
 const READABLE: &[&str] = &[

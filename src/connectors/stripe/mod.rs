@@ -4,6 +4,7 @@
 
 mod answer;
 mod client;
+mod connector;
 mod convert;
 pub mod form;
 mod poll;
@@ -17,6 +18,7 @@ mod table;
 use crate::check::SchemaRegistry;
 
 pub use client::StripeClient;
+pub use connector::{DESCRIPTOR, is_live_stripe_key};
 pub use convert::TableError;
 pub use search::search_query;
 pub use signature::{

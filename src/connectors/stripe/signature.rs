@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use sha2::Sha256;
 
-use crate::project::Secret;
+use crate::connectors::Secret;
 
 pub use error::SignatureError;
 pub use header::{MAX_HEADER_LEN, SignatureHeader, parse_header};

@@ -10,7 +10,7 @@ use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
-use crate::project::{Auth, ResolvedConnection};
+use crate::connectors::{Auth, ResolvedConnection};
 
 /// Customers per COMFND page when the pipeline sets no page size.
 const PAGE_SIZE: usize = 100;

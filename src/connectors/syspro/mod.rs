@@ -2,6 +2,7 @@
 //! written, sales orders imported. The XML documents are templates under `templates/`.
 
 pub mod client;
+mod connector;
 mod customers;
 mod find;
 mod orders;
@@ -12,5 +13,6 @@ mod wire;
 pub mod xml;
 
 pub use client::SysproClient;
+pub use connector::DESCRIPTOR;
 pub use schema::schemas;
 pub use session::Logon;

@@ -1,8 +1,7 @@
-//! Rate limits: the real APIs' defaults per connection kind, and `{ requests, per }` overrides.
+//! Rate limits: a window and how many requests it allows, as each connector's descriptor gives
+//! its API's documented limit and as `ferry.yaml` overrides it with `{ requests, per }`.
 
 use std::time::Duration;
-
-use super::Kind;
 
 /// At most `requests` requests in every window of length `per`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,40 +27,8 @@ impl std::fmt::Display for RateLimit {
     }
 }
 
-const SECOND: Duration = Duration::from_secs(1);
-const MINUTE: Duration = Duration::from_secs(60);
-
-/// The documented limit of each API (see `/docs/project.md`). Stripe allows 100 requests a
-/// second with a live key and 25 in test mode; `credential` is the API key when known. Local
-/// files have no limit.
-pub fn default_rate_limit(kind: Kind, credential: Option<&str>) -> Option<RateLimit> {
-    match kind {
-        Kind::Stripe => {
-            let live = credential.is_some_and(is_live_stripe_key);
-            Some(RateLimit::new(if live { 100 } else { 25 }, SECOND))
-        }
-        Kind::Capsule => Some(RateLimit::new(4000, 60 * MINUTE)),
-        Kind::BusinessCentral => Some(RateLimit::new(6000, 5 * MINUTE)),
-        // Unverified: Syspro's e.net service publishes no limit; stay gentle.
-        Kind::Syspro => Some(RateLimit::new(10, SECOND)),
-        Kind::Pronto => Some(RateLimit::new(30, MINUTE)),
-        Kind::File => None,
-    }
-}
-
-/// The highest documented limit of a kind, whatever the credential: overrides above it draw a
-/// warning.
-pub(super) fn documented_ceiling(kind: Kind) -> Option<RateLimit> {
-    match kind {
-        Kind::Stripe => Some(RateLimit::new(100, SECOND)),
-        other => default_rate_limit(other, None),
-    }
-}
-
-/// Stripe live-mode secret and restricted keys.
-pub fn is_live_stripe_key(key: &str) -> bool {
-    key.starts_with("sk_live_") || key.starts_with("rk_live_")
-}
+pub(super) const SECOND: Duration = Duration::from_secs(1);
+pub(super) const MINUTE: Duration = Duration::from_secs(60);
 
 /// Parses `1s`, `30s`, `1m`, `5m`, `1h`: a positive whole number and a unit.
 pub fn parse_duration(text: &str) -> Option<Duration> {
@@ -115,22 +82,5 @@ mod tests {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
         assert_eq!(format_duration(5 * MINUTE), "5m");
-    }
-
-    #[test]
-    fn defaults_follow_the_real_apis() {
-        let stripe_test = default_rate_limit(Kind::Stripe, Some("sk_test_x"));
-        assert_eq!(stripe_test, Some(RateLimit::new(25, SECOND)));
-        let stripe_live = default_rate_limit(Kind::Stripe, Some("sk_live_x"));
-        assert_eq!(stripe_live, Some(RateLimit::new(100, SECOND)));
-        assert_eq!(
-            default_rate_limit(Kind::Capsule, None),
-            Some(RateLimit::new(4000, Duration::from_secs(3600)))
-        );
-        assert_eq!(
-            default_rate_limit(Kind::BusinessCentral, None),
-            Some(RateLimit::new(6000, Duration::from_secs(300)))
-        );
-        assert_eq!(default_rate_limit(Kind::File, None), None);
     }
 }
