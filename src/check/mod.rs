@@ -37,7 +37,7 @@ use indexmap::IndexMap;
 pub use lookup_file::LookupData;
 pub use ownership::project_ownership;
 pub use schema::{
-    Fetchable, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
+    Fetchable, KeyShape, Posting, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
 };
 pub use shared_events::{EventSharing, project_shared_events};
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};
@@ -97,8 +97,8 @@ pub struct CheckedStep {
     pub cross_reference: Option<String>,
     /// `map to X for item in LIST`.
     pub each: bool,
-    /// `post`: post each document once written.
-    pub post: bool,
+    /// `post`, on a sink that can post: how it posts what it wrote.
+    pub post: Option<Posting>,
     /// The fields the map sets (dotted paths), where.
     pub written: Vec<(String, Span)>,
     /// `only on create ...`: fields left out of every update.

@@ -325,10 +325,14 @@ impl<'a> Checker<'a> {
             return step;
         };
         step.sink = sink.target.dotted();
-        step.post = sink
+        let posts = sink
             .options
             .iter()
             .any(|o| matches!(o, crate::syntax::ast::SinkOption::Post { .. }));
+        step.post = match posts {
+            true => self.env.schemas.posting.get(&step.sink).copied(),
+            false => None,
+        };
         self.check_sink(sink, target.as_deref(), assigned.as_ref(), checked);
         self.field_options(sink, assigned.as_ref(), &mut step);
         step.match_keys = checked.match_keys.clone();

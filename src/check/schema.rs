@@ -125,6 +125,19 @@ pub struct SchemaRegistry {
     pub sources: IndexMap<String, SourceSchema>,
     pub sinks: IndexMap<String, SinkSchema>,
     pub targets: IndexMap<String, TargetSchema>,
+    /// Sinks that can post what they write (`post`), and how; no other sink takes `post`.
+    pub posting: IndexMap<String, Posting>,
+}
+
+/// What `post` on a sink does once a record's writes are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Posting {
+    /// Each written document is posted on its own (a draft invoice becomes an open one).
+    Document,
+    /// The lines written for a record are posted together as a journal, once.
+    Journal,
+    /// The payment lines written for a record are posted together as a payment journal, once.
+    Payments,
 }
 
 impl SchemaRegistry {
@@ -152,5 +165,6 @@ impl SchemaRegistry {
         self.sources.extend(other.sources);
         self.sinks.extend(other.sinks);
         self.targets.extend(other.targets);
+        self.posting.extend(other.posting);
     }
 }

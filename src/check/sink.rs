@@ -2,11 +2,12 @@
 
 use indexmap::IndexMap;
 
-use super::CheckedPipeline;
+use super::schema::Posting;
 use super::scope::Checker;
 use super::suggest;
 use super::types::{Field, Type};
 use super::typing::{Mismatch, accepts, strip_omit};
+use super::{CheckedPipeline, SchemaRegistry};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::syntax::ast::{Expr, ExprKind, Ident, MapBlock, SinkBlock, SinkOption};
 
@@ -358,7 +359,7 @@ impl<'a> Checker<'a> {
                 | SinkOption::OnConflictNewest { .. } => {}
                 SinkOption::Post { span } => {
                     let name = sink.target.dotted();
-                    if !POSTABLE.contains(&name.as_str()) {
+                    if !self.env.schemas.posting.contains_key(&name) {
                         self.emit(
                             Diagnostic::new(
                                 Code::CannotPost,
@@ -366,7 +367,10 @@ impl<'a> Checker<'a> {
                                 format!("`{name}` documents cannot be posted"),
                             )
                             .with_label("not a postable document")
-                            .with_help(format!("only {} take `post`", postable_list())),
+                            .with_help(format!(
+                                "only {} take `post`",
+                                postable_list(self.env.schemas)
+                            )),
                         );
                     }
                 }
@@ -444,18 +448,16 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Sinks whose documents (or journal, or customer payment journal) `post` posts with
-/// `Microsoft.NAV.post`.
-pub(crate) const POSTABLE: &[&str] = &[
-    "business_central.salesInvoices",
-    "business_central.salesCreditMemos",
-    "business_central.journalLines",
-    "business_central.customerPayments",
-];
-
-/// `a, b and c`.
-fn postable_list() -> String {
-    match POSTABLE.split_last() {
+/// The sinks that take `post`, documents first, as `a, b and c`.
+fn postable_list(schemas: &SchemaRegistry) -> String {
+    let mut postable: Vec<(&Posting, &String)> = schemas
+        .posting
+        .iter()
+        .map(|(sink, posting)| (posting, sink))
+        .collect();
+    postable.sort_by_key(|(posting, _)| **posting);
+    let names: Vec<&str> = postable.iter().map(|(_, sink)| sink.as_str()).collect();
+    match names.split_last() {
         Some((last, [])) => last.to_string(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         None => String::new(),

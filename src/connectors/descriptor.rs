@@ -24,6 +24,8 @@ pub type Kind = &'static Descriptor;
 pub struct Descriptor {
     /// `kind:` in `ferry.yaml` (`stripe`, `business_central`, `file`, ...).
     pub name: &'static str,
+    /// The system's name in messages (`Stripe`, `Business Central`).
+    pub title: &'static str,
     /// Settings a connection must have, in the base connection or in every environment.
     pub required: &'static [&'static str],
     /// Settings it may have beyond the required ones.
@@ -31,6 +33,12 @@ pub struct Descriptor {
     /// Settings holding credentials: they must come from `${VAR}` or `file:` and are resolved
     /// into [`super::Secret`]s.
     pub secrets: &'static [&'static str],
+    /// Prefixes that mark the system's credentials wherever they are written (`sk_test_`): the
+    /// lines of `ferry.yaml` that diagnostics show have them masked.
+    pub key_prefixes: &'static [&'static str],
+    /// Prefixes of credentials that act for real (`sk_live_`): one written in `ferry.yaml` is an
+    /// error, not a warning.
+    pub live_key_prefixes: &'static [&'static str],
     /// The production API root when the project file gives no `base_url`; `None` when there is
     /// no single one (an on-premises ERP) or no API at all (files).
     pub default_base_url: Option<&'static str>,
@@ -111,6 +119,15 @@ impl Descriptor {
 
     pub fn secrets(&self) -> &'static [&'static str] {
         self.secrets
+    }
+
+    /// The system whose live credential `value` is, if any.
+    pub fn live_key_of(value: &str) -> Option<Kind> {
+        CONNECTORS.iter().copied().find(|d| d.is_live_key(value))
+    }
+
+    pub fn is_live_key(&self, value: &str) -> bool {
+        self.live_key_prefixes.iter().any(|p| value.starts_with(p))
     }
 
     pub fn default_base_url(&self) -> Option<&'static str> {

@@ -52,3 +52,62 @@ pub fn schemas() -> &'static SchemaRegistry {
         registry
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::descriptor::Client;
+    use super::*;
+
+    #[test]
+    fn each_kind_is_named_once() {
+        let mut names = Descriptor::names();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CONNECTORS.len());
+    }
+
+    #[test]
+    fn secrets_are_settings_of_their_kind() {
+        for connector in CONNECTORS {
+            for secret in connector.secrets {
+                assert!(
+                    connector.keys().contains(secret),
+                    "{}: `{secret}` is not a setting",
+                    connector.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn schemas_are_named_after_their_system() {
+        for connector in CONNECTORS {
+            let schemas = (connector.schemas)();
+            let names = schemas
+                .sources
+                .keys()
+                .chain(schemas.sinks.keys())
+                .chain(schemas.targets.keys());
+            for name in names {
+                let system = name.split('.').next().unwrap_or_default();
+                assert_eq!(system, connector.name, "{name}");
+            }
+            for sink in schemas.posting.keys() {
+                assert!(
+                    schemas.sinks.contains_key(sink),
+                    "{sink} posts but is no sink"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_system_without_a_client_says_so() {
+        let not_yet: Vec<&str> = CONNECTORS
+            .iter()
+            .filter(|c| matches!(c.client, Client::NotYet))
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(not_yet, ["pronto"]);
+    }
+}

@@ -1,20 +1,6 @@
 //! What connectors hand the runner and take from it: source pages, target records, write
-//! requests, and the errors of both.
-//!
-//! Every client (`stripe::StripeClient`, `capsule::CapsuleClient`,
-//! `business_central::BusinessCentralClient`, `syspro::SysproClient`, `files::FileConnector`)
-//! offers the same calls, which [`super::Connector`] dispatches to:
-//!
-//! ```text
-//! async fn poll(&self, stream: &str, cursor: Option<&str>, options: &PollOptions) -> Result<SourcePage, ConnectorError>
-//! async fn get(&self, collection: &str, id: &str) -> Result<Option<TargetRecord>, ConnectorError>
-//! async fn find(&self, collection: &str, keys: &[MatchKey]) -> Result<Option<TargetRecord>, ConnectorError>
-//! async fn create(&self, collection: &str, write: &Write) -> Result<TargetRecord, ConnectorError>
-//! async fn update(&self, collection: &str, current: &TargetRecord, write: &Write) -> Result<TargetRecord, ConnectorError>
-//! ```
-//!
-//! `stream` and `collection` are the second half of a pipeline's `source x.y` / `sink x.y`
-//! (`parties`, `events`, `customers`, `salesOrders`, ...).
+//! requests, and the errors of both. The calls that take and return them are the
+//! [`super::Client`] trait.
 
 use serde_json::Value;
 

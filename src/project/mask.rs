@@ -5,9 +5,6 @@
 use crate::connectors::CONNECTORS;
 use crate::formats::yaml;
 
-/// Prefixes of Stripe keys and webhook secrets, masked wherever they appear.
-const KEY_PREFIXES: [&str; 5] = ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"];
-
 pub(super) fn mask_literal_secrets(text: &str) -> String {
     let mut bytes = text.as_bytes().to_vec();
     for key in secret_keys() {
@@ -17,7 +14,7 @@ pub(super) fn mask_literal_secrets(text: &str) -> String {
             }
         }
     }
-    for prefix in KEY_PREFIXES {
+    for prefix in CONNECTORS.iter().flat_map(|c| c.key_prefixes) {
         for (at, _) in text.match_indices(prefix) {
             let len = text[at..]
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))

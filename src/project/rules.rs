@@ -3,7 +3,7 @@
 
 use super::parse::{Parser, did_you_mean, list};
 use super::{ConnectionSettings, Project, Setting};
-use crate::connectors::stripe::is_live_stripe_key;
+use crate::connectors::Descriptor;
 use crate::diagnostics::{Code, Diagnostic};
 
 impl Parser<'_> {
@@ -133,16 +133,25 @@ impl Parser<'_> {
                 continue;
             };
             let variable = variable_for(connection, &setting.key);
-            if is_live_stripe_key(&value) {
+            if let Some(system) = Descriptor::live_key_of(&value) {
                 self.push(
                     Diagnostic::new(
                         Code::LiveSecretInProjectFile,
                         setting.value_span,
-                        format!("a live Stripe key is written in the project file (`{}`)", setting.key),
+                        format!(
+                            "a live {} key is written in the project file (`{}`)",
+                            system.title, setting.key
+                        ),
                     )
                     .with_label("live credential")
-                    .with_help(format!("write `{}: ${{{variable}}}` and set the variable where ferry runs", setting.key))
-                    .with_note("roll this key in the Stripe dashboard: anyone who has read the file has it"),
+                    .with_help(format!(
+                        "write `{}: ${{{variable}}}` and set the variable where ferry runs",
+                        setting.key
+                    ))
+                    .with_note(format!(
+                        "roll this key in the {} dashboard: anyone who has read the file has it",
+                        system.title
+                    )),
                 );
             } else if !local {
                 self.push(

@@ -222,7 +222,7 @@ pub async fn post_if_draft(
     delivered: &mut Delivered,
 ) -> Result<(), ConnectorError> {
     let draft = delivered.target.data.get("status").and_then(Value::as_str) == Some("Draft");
-    if !step.post || !draft {
+    if step.post.is_none() || !draft {
         return Ok(());
     }
     let posted = sink

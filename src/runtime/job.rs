@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::check::Type;
+use crate::check::{Posting, Type};
 use crate::lang::{CompiledPipeline, Projection};
 use crate::program::Program;
 use crate::store::pipeline_version;
@@ -58,8 +58,8 @@ pub struct Step {
     pub sink: Endpoint,
     pub match_keys: Vec<String>,
     pub link: LinkSpec,
-    /// Post each document once written (`post`).
-    pub post: bool,
+    /// `post`: how the sink posts what it wrote.
+    pub post: Option<Posting>,
     /// The keys the sink's records are known by, the id first; the others are stored with
     /// each cross reference.
     pub keys: Vec<String>,

@@ -25,6 +25,7 @@ use super::job::{Job, Step};
 use super::record::{Written, written};
 use super::report::PlannedWrite;
 use super::runner::Runner;
+use crate::check::Posting;
 use crate::connectors::business_central::BusinessCentralClient;
 use crate::connectors::{Connector, ConnectorError, TargetRecord};
 use crate::store::{AuditEntry, CrossReferenceSnapshot, Operation};
@@ -40,7 +41,7 @@ type Document = (String, String);
 
 /// Whether `step` posts a journal after writing its lines.
 pub(super) fn posts_journal(step: &Step) -> bool {
-    step.post && step.sink.stream == "journalLines"
+    step.post == Some(Posting::Journal)
 }
 
 /// The documents the mapped lines make; every line needs both keys.

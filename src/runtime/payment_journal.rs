@@ -22,13 +22,14 @@ use super::deliver::match_keys;
 use super::job::{Job, Step};
 use super::record::Written;
 use super::runner::Runner;
+use crate::check::Posting;
 use crate::connectors::business_central::{BusinessCentralClient, PAYMENT_ENTRY_FIELDS};
 use crate::connectors::{Connector, ConnectorError, MatchKey, TargetRecord};
 use crate::store::{AuditEntry, Operation};
 
 /// Whether `step` posts its customer payment journal after writing.
 pub(super) fn posts_payments(step: &Step) -> bool {
-    step.post && step.sink.stream == "customerPayments"
+    step.post == Some(Posting::Payments)
 }
 
 /// For each mapped payment, the match keys its customer ledger entry keeps.

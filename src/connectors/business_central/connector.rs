@@ -16,6 +16,7 @@ use crate::connectors::{
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "business_central",
+    title: "Business Central",
     required: &[
         "tenant",
         "environment",
@@ -25,6 +26,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     ],
     optional: &["base_url", "login_url", "scope", "journal_id", "journal"],
     secrets: &["client_secret"],
+    key_prefixes: &[],
+    live_key_prefixes: &[],
     default_base_url: Some("https://api.businesscentral.dynamics.com"),
     // Microsoft's identity platform, and the scope of Business Central's API.
     auth: AuthScheme::ClientCredentials {

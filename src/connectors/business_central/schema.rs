@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::check::KeyShape::{Guid, Text};
-use crate::check::{Fetchable, SchemaRegistry, SourceSchema};
+use crate::check::{Fetchable, Posting, SchemaRegistry, SourceSchema};
 use crate::connectors::build::Kind::{
     Bool, Date, DateTimeString, Decimal, Enum, Id, Int, Key, List, String as Str,
 };
@@ -307,6 +307,15 @@ const READ_ONLY: &[(&str, &str, Parts, &[&str])] = &[(
     &["currencyCode"],
 )];
 
+/// Sinks that `post` posts with `Microsoft.NAV.post`: a sales document on its own, the lines of a
+/// general journal, or the payments of a customer payment journal.
+const POSTING: &[(&str, Posting)] = &[
+    (SALES_INVOICES, Posting::Document),
+    ("business_central.salesCreditMemos", Posting::Document),
+    ("business_central.journalLines", Posting::Journal),
+    ("business_central.customerPayments", Posting::Payments),
+];
+
 pub fn schemas() -> SchemaRegistry {
     let mut registry = SchemaRegistry::default();
     add_entities(&mut registry, ENTITIES, "id");
@@ -325,6 +334,9 @@ pub fn schemas() -> SchemaRegistry {
     // Every entity can be read by its id (GUID): `fetch(business_central.customers, id)`.
     for source in registry.sources.values_mut() {
         source.fetchable.by_id = true;
+    }
+    for (sink, posting) in POSTING {
+        registry.posting.insert(sink.to_string(), *posting);
     }
     registry
 }

@@ -14,9 +14,12 @@ use crate::connectors::{
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "capsule",
+    title: "Capsule",
     required: &["token"],
     optional: &["base_url", "webhook_token"],
     secrets: &["token", "webhook_token"],
+    key_prefixes: &[],
+    live_key_prefixes: &[],
     default_base_url: Some("https://api.capsulecrm.com/api/v2"),
     auth: AuthScheme::Bearer { secret: "token" },
     rate_limit: Some(RateLimits {

@@ -19,9 +19,12 @@ use super::{
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "file",
+    title: "files",
     required: &["path"],
     optional: &["format"],
     secrets: &[],
+    key_prefixes: &[],
+    live_key_prefixes: &[],
     default_base_url: None,
     auth: AuthScheme::None,
     // No HTTP, so no limit.

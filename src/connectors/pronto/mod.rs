@@ -10,9 +10,12 @@ use crate::connectors::rate_limit::{MINUTE, RateLimit};
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "pronto",
+    title: "Pronto",
     required: &["base_url", "token"],
     optional: &[],
     secrets: &["token"],
+    key_prefixes: &[],
+    live_key_prefixes: &[],
     // Each site runs its own server.
     default_base_url: None,
     auth: AuthScheme::Bearer { secret: "token" },

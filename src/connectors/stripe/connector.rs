@@ -15,6 +15,7 @@ use crate::connectors::{
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "stripe",
+    title: "Stripe",
     required: &["api_key"],
     optional: &[
         "base_url",
@@ -24,6 +25,9 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         "webhook_secret_previous",
     ],
     secrets: &["api_key", "webhook_secret", "webhook_secret_previous"],
+    // Secret and restricted keys, and webhook signing secrets.
+    key_prefixes: &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"],
+    live_key_prefixes: &["sk_live_", "rk_live_"],
     default_base_url: Some("https://api.stripe.com"),
     auth: AuthScheme::Bearer { secret: "api_key" },
     // 100 requests a second with a live key, 25 in test mode.
@@ -36,13 +40,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
 };
 
 fn rate_limit(api_key: Option<&str>) -> RateLimit {
-    let live = api_key.is_some_and(is_live_stripe_key);
+    let live = api_key.is_some_and(|key| DESCRIPTOR.is_live_key(key));
     RateLimit::new(if live { 100 } else { 25 }, SECOND)
-}
-
-/// Stripe live-mode secret and restricted keys.
-pub fn is_live_stripe_key(key: &str) -> bool {
-    key.starts_with("sk_live_") || key.starts_with("rk_live_")
 }
 
 fn open(

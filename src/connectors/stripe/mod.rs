@@ -18,7 +18,7 @@ mod table;
 use crate::check::SchemaRegistry;
 
 pub use client::StripeClient;
-pub use connector::{DESCRIPTOR, is_live_stripe_key};
+pub use connector::DESCRIPTOR;
 pub use convert::TableError;
 pub use search::search_query;
 pub use signature::{

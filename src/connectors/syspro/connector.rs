@@ -13,9 +13,12 @@ use crate::connectors::{
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "syspro",
+    title: "Syspro",
     required: &["base_url", "operator", "operator_password", "company_id"],
     optional: &["company_password"],
     secrets: &["operator_password", "company_password"],
+    key_prefixes: &[],
+    live_key_prefixes: &[],
     // Each site runs its own e.net service.
     default_base_url: None,
     auth: AuthScheme::SysproLogon,
