@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ferry::connectors::business_central::BusinessCentralClient;
 use ferry::connectors::http::{Auth, ClientCredentials, HttpConfig, Secret};
-use ferry::connectors::{ConnectorError, MatchKey, PollOptions, SourcePage, Write};
+use ferry::connectors::{Client, ConnectorError, MatchKey, PollOptions, SourcePage, Write};
 use ferry::sandbox::business_central::{BusinessCentralConfig, SCOPE};
 use ferry::sandbox::{Sandbox, SandboxHandle};
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use ferry::connectors::capsule::CapsuleClient;
-use ferry::connectors::{ConnectorError, MatchKey, PollOptions, SourcePage, Write};
+use ferry::connectors::{Client, ConnectorError, MatchKey, PollOptions, SourcePage, Write};
 use ferry::sandbox::capsule::{CapsuleConfig, DEFAULT_TOKEN};
 use ferry::sandbox::{Sandbox, SandboxHandle};
 use serde_json::{Value, json};

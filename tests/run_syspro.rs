@@ -8,7 +8,7 @@ use std::path::Path;
 
 use ferry::connectors::http::{HttpConfig, Secret};
 use ferry::connectors::syspro::{Logon, SysproClient};
-use ferry::connectors::{ConnectorError, MatchKey};
+use ferry::connectors::{Client, ConnectorError, MatchKey};
 use run_support::*;
 use serde_json::json;
 

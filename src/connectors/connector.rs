@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::client::DynClient;
-use super::descriptor::Client;
+use super::descriptor::Runs;
 use super::files::FileConnector;
 use super::http::HttpStats;
 use super::{
@@ -21,9 +21,9 @@ impl Connector {
         connection: &ResolvedConnection,
         file_override: Option<PathBuf>,
     ) -> Result<Connector, ConnectorError> {
-        match connection.kind.client {
-            Client::Runs(open) => Ok(Connector(open(connection, file_override)?)),
-            Client::NotYet => Err(ConnectorError::Unsupported(format!(
+        match connection.kind.runs {
+            Runs::Yes(open) => Ok(Connector(open(connection, file_override)?)),
+            Runs::NotYet => Err(ConnectorError::Unsupported(format!(
                 "ferry cannot yet run pipelines against {} (connection `{}`)",
                 connection.kind.name(),
                 connection.name

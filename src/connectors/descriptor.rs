@@ -49,8 +49,8 @@ pub struct Descriptor {
     /// The sources, map targets and sinks it gives the checker. A sink's capabilities (such as
     /// posting) are part of its schema.
     pub schemas: fn() -> SchemaRegistry,
-    /// Whether ferry can run pipelines against it.
-    pub client: Client,
+    /// Whether ferry can run pipelines against it, and how it opens a connection's client.
+    pub runs: Runs,
 }
 
 /// How a connection's requests are authorised; the names are settings of the connection.
@@ -87,9 +87,9 @@ pub type Open =
 
 /// Whether ferry can run pipelines against a system.
 #[derive(Clone, Copy)]
-pub enum Client {
-    /// Its client, opened for each connection.
-    Runs(Open),
+pub enum Runs {
+    /// Yes: this opens its client for each connection.
+    Yes(Open),
     /// Pipelines against it lint and test, but ferry has no client for it yet.
     NotYet,
 }

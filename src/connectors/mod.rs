@@ -55,7 +55,7 @@ pub fn schemas() -> &'static SchemaRegistry {
 
 #[cfg(test)]
 mod tests {
-    use super::descriptor::Client;
+    use super::descriptor::Runs;
     use super::*;
 
     #[test]
@@ -105,7 +105,7 @@ mod tests {
     fn a_system_without_a_client_says_so() {
         let not_yet: Vec<&str> = CONNECTORS
             .iter()
-            .filter(|c| matches!(c.client, Client::NotYet))
+            .filter(|c| matches!(c.runs, Runs::NotYet))
             .map(|c| c.name)
             .collect();
         assert_eq!(not_yet, ["pronto"]);

@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Notify;
 
+use crate::connectors;
 use crate::project::{ResolvedEnvironment, Secret};
 use crate::runtime::{Job, Runner};
 use crate::store::Store;
@@ -86,29 +87,26 @@ impl App {
         let mut capsule = HashMap::new();
         for connection in environment.connections.values() {
             // The systems whose webhooks `ferry serve` receives.
-            match connection.kind.name() {
-                "stripe" => {
-                    let secrets: Vec<Secret> = ["webhook_secret", "webhook_secret_previous"]
-                        .iter()
-                        .filter_map(|key| connection.secret(key).cloned())
-                        .collect();
-                    if !secrets.is_empty() {
-                        let api_version = connection.setting("api_version").map(str::to_string);
-                        stripe.insert(
-                            connection.name.clone(),
-                            StripeEndpoint {
-                                secrets,
-                                api_version,
-                            },
-                        );
-                    }
+            let kind = connection.kind;
+            if kind == &connectors::stripe::DESCRIPTOR {
+                let secrets: Vec<Secret> = ["webhook_secret", "webhook_secret_previous"]
+                    .iter()
+                    .filter_map(|key| connection.secret(key).cloned())
+                    .collect();
+                if !secrets.is_empty() {
+                    let api_version = connection.setting("api_version").map(str::to_string);
+                    stripe.insert(
+                        connection.name.clone(),
+                        StripeEndpoint {
+                            secrets,
+                            api_version,
+                        },
+                    );
                 }
-                "capsule" => {
-                    if let Some(token) = connection.secret("webhook_token") {
-                        capsule.insert(connection.name.clone(), token.clone());
-                    }
-                }
-                _ => {}
+            } else if kind == &connectors::capsule::DESCRIPTOR
+                && let Some(token) = connection.secret("webhook_token")
+            {
+                capsule.insert(connection.name.clone(), token.clone());
             }
         }
         metrics::handle();

@@ -16,7 +16,8 @@ use crate::connectors::{
     ConnectorError, MAX_RELATED, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord,
     Write,
 };
-use crate::connectors::ResolvedConnection;
+use crate::connectors::http::HttpStats;
+use crate::connectors::{Client, ResolvedConnection};
 
 /// Page size asked for with `Prefer: odata.maxpagesize` when the pipeline sets none.
 const DEFAULT_PAGE_SIZE: usize = 100;
@@ -81,219 +82,6 @@ impl BusinessCentralClient {
     /// The HTTP client, for its counters.
     pub fn http(&self) -> &HttpClient {
         &self.http
-    }
-
-    /// Records changed since the cursor, oldest first within each page.
-    pub async fn poll(
-        &self,
-        collection: &str,
-        cursor: Option<&str>,
-        options: &PollOptions,
-    ) -> Result<SourcePage, ConnectorError> {
-        self.find_journal(collection).await?;
-        let set_url = self.collection_url(collection, None)?;
-        let mut cursor = ChangeCursor::resume(cursor, options.since)?;
-        let url = match (&cursor.next, &cursor.since) {
-            (Some(next), _) => odata_resume_url(&set_url, next),
-            (None, Some(since)) => format!(
-                "{set_url}?$filter={}",
-                encode(&format!("lastModifiedDateTime ge {since}"))
-            ),
-            (None, None) => set_url,
-        };
-        let page_size = match options.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n => n,
-        };
-        let spec = RequestSpec::get(format!("business central: list {collection}"), url)
-            .header("Prefer", format!("odata.maxpagesize={page_size}"));
-        let response = self.http.send(spec).await.map_err(api_error)?;
-        let server_time = response.server_time().unwrap_or_else(Timestamp::now);
-        let body: Value = response.json()?;
-        let mut records = Vec::new();
-        for entity in entities(&body, collection)? {
-            let changed = entity
-                .get("lastModifiedDateTime")
-                .and_then(Value::as_str)
-                .and_then(|text| text.parse::<Timestamp>().ok());
-            let record = target_record(entity.clone(), collection)?;
-            records.push((changed, record));
-        }
-        records.sort_by_key(|(changed, _)| *changed);
-        let first_page = cursor.next.is_none();
-        cursor.saw_page(records.iter().filter_map(|(at, _)| *at).max(), server_time);
-        let next = odata_next_link(&body).map(|link| odata_next_query(&link));
-        let more = next.is_some();
-        match next {
-            Some(query) => cursor.next = Some(query),
-            None => cursor.finish_pass(first_page),
-        }
-        Ok(SourcePage {
-            records: records
-                .into_iter()
-                .map(|(_, record)| SourceRecord {
-                    id: record.id,
-                    data: record.data,
-                    deleted: false,
-                })
-                .collect(),
-            cursor: Some(cursor.encode()),
-            more,
-            rejected: Vec::new(),
-        })
-    }
-
-    /// The record with this id, or `None` when there is none.
-    pub async fn get(
-        &self,
-        collection: &str,
-        id: &str,
-    ) -> Result<Option<TargetRecord>, ConnectorError> {
-        self.find_journal(collection).await?;
-        let url = format!(
-            "{}({id}){}",
-            self.collection_url(collection, None)?,
-            expand_lines(collection, '?')
-        );
-        self.get_url(collection, url).await
-    }
-
-    /// Every record of `collection` whose properties equal the filters (`fetch_all`), all
-    /// pages of it, in the order Business Central lists them.
-    pub async fn list_all(
-        &self,
-        collection: &str,
-        filters: &[(String, String)],
-    ) -> Result<Vec<Value>, ConnectorError> {
-        let set_url = self.collection_url(collection, None)?;
-        let keys: Vec<MatchKey> = filters
-            .iter()
-            .map(|(name, value)| MatchKey {
-                path: name.clone(),
-                value: Value::String(value.clone()),
-            })
-            .collect();
-        let mut url = if keys.is_empty() {
-            set_url.clone()
-        } else {
-            format!("{set_url}?$filter={}", encode(&odata::match_filter(&keys)?))
-        };
-        let mut all = Vec::new();
-        loop {
-            let spec = RequestSpec::get(format!("business central: list {collection}"), url)
-                .header("Prefer", format!("odata.maxpagesize={DEFAULT_PAGE_SIZE}"));
-            let body: Value = self.http.send(spec).await.map_err(api_error)?.json()?;
-            for entity in entities(&body, collection)? {
-                all.push(target_record(entity.clone(), collection)?.data);
-            }
-            if all.len() > MAX_RELATED {
-                return Err(ConnectorError::BadResponse {
-                    endpoint: format!("business central: list {collection}"),
-                    reason: format!("more than {MAX_RELATED} related objects"),
-                });
-            }
-            match odata_next_link(&body) {
-                Some(link) => url = odata_resume_url(&set_url, &odata_next_query(&link)),
-                None => return Ok(all),
-            }
-        }
-    }
-
-    /// Posts the draft document `id` (`Microsoft.NAV.post`), then reads it back as posted.
-    pub async fn post_document(
-        &self,
-        collection: &str,
-        id: &str,
-    ) -> Result<Option<TargetRecord>, ConnectorError> {
-        let url = format!(
-            "{}({id})/Microsoft.NAV.post",
-            self.collection_url(collection, None)?
-        );
-        let spec = RequestSpec::post(format!("business central: post {collection}"), url);
-        self.http.send(spec).await.map_err(api_error)?;
-        self.get(collection, id).await
-    }
-
-    /// The first record whose match keys all equal the mapped values.
-    pub async fn find(
-        &self,
-        collection: &str,
-        keys: &[MatchKey],
-    ) -> Result<Option<TargetRecord>, ConnectorError> {
-        self.find_journal(collection).await?;
-        let journal = keys
-            .iter()
-            .find(|key| key.path == "journalId")
-            .map(|key| &key.value);
-        let set_url = self.collection_url(collection, journal)?;
-        let filter = odata::match_filter(keys)?;
-        let url = format!(
-            "{set_url}?$filter={}&$top=1{}",
-            encode(&filter),
-            expand_lines(collection, '&')
-        );
-        let spec = RequestSpec::get(format!("business central: find {collection}"), url);
-        let response = self.http.send(spec).await.map_err(api_error)?;
-        let body: Value = response.json()?;
-        match entities(&body, collection)?.first() {
-            Some(entity) => target_record(entity.clone(), collection).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// `POST` the fields to the collection.
-    pub async fn create(
-        &self,
-        collection: &str,
-        write: &Write,
-    ) -> Result<TargetRecord, ConnectorError> {
-        self.find_journal(collection).await?;
-        let url = self.collection_url(collection, write.fields.get("journalId"))?;
-        let spec = RequestSpec::post(format!("business central: create {collection}"), url)
-            .json(&write.fields);
-        let response = self.http.send(spec).await.map_err(api_error)?;
-        target_record(response.json()?, collection)
-    }
-
-    /// `PATCH` the changed fields with `If-Match: <etag>`. When the record changed since it
-    /// was read, it is read again and the same fields are sent once more with its new etag.
-    pub async fn update(
-        &self,
-        collection: &str,
-        current: &TargetRecord,
-        write: &Write,
-    ) -> Result<TargetRecord, ConnectorError> {
-        self.find_journal(collection).await?;
-        let url = format!(
-            "{}({})",
-            self.collection_url(collection, current.data.get("journalId"))?,
-            current.id
-        );
-        if let Some(lines) = lines_property(collection)
-            && write.fields.get(lines).is_some()
-        {
-            return Err(ConnectorError::Api {
-                endpoint: format!("business central: update {collection} {}", current.id),
-                status: 400,
-                kind: Some("ferry".into()),
-                code: Some("document_lines_changed".into()),
-                param: Some(lines.into()),
-                message: format!(
-                    "the document exists with other {lines}; Business Central does not change lines through the document, so fix it by hand or replay after deleting it"
-                ),
-            });
-        }
-        let etag = current.etag.as_deref().unwrap_or("*");
-        match self.patch(collection, &url, etag, write).await {
-            Err(error) if is_stale_etag(&error) => {
-                let Some(fresh) = self.get_url(collection, url.clone()).await? else {
-                    return Err(error);
-                };
-                let etag = fresh.etag.as_deref().unwrap_or("*");
-                self.patch(collection, &url, etag, write).await
-            }
-            outcome => outcome,
-        }
     }
 
     async fn patch(
@@ -447,4 +235,223 @@ fn expand_lines(collection: &str, separator: char) -> String {
     lines_property(collection)
         .map(|lines| format!("{separator}$expand={lines}"))
         .unwrap_or_default()
+}
+
+impl Client for BusinessCentralClient {
+    /// Records changed since the cursor, oldest first within each page.
+    async fn poll(
+        &self,
+        collection: &str,
+        cursor: Option<&str>,
+        options: &PollOptions,
+    ) -> Result<SourcePage, ConnectorError> {
+        self.find_journal(collection).await?;
+        let set_url = self.collection_url(collection, None)?;
+        let mut cursor = ChangeCursor::resume(cursor, options.since)?;
+        let url = match (&cursor.next, &cursor.since) {
+            (Some(next), _) => odata_resume_url(&set_url, next),
+            (None, Some(since)) => format!(
+                "{set_url}?$filter={}",
+                encode(&format!("lastModifiedDateTime ge {since}"))
+            ),
+            (None, None) => set_url,
+        };
+        let page_size = match options.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n,
+        };
+        let spec = RequestSpec::get(format!("business central: list {collection}"), url)
+            .header("Prefer", format!("odata.maxpagesize={page_size}"));
+        let response = self.http.send(spec).await.map_err(api_error)?;
+        let server_time = response.server_time().unwrap_or_else(Timestamp::now);
+        let body: Value = response.json()?;
+        let mut records = Vec::new();
+        for entity in entities(&body, collection)? {
+            let changed = entity
+                .get("lastModifiedDateTime")
+                .and_then(Value::as_str)
+                .and_then(|text| text.parse::<Timestamp>().ok());
+            let record = target_record(entity.clone(), collection)?;
+            records.push((changed, record));
+        }
+        records.sort_by_key(|(changed, _)| *changed);
+        let first_page = cursor.next.is_none();
+        cursor.saw_page(records.iter().filter_map(|(at, _)| *at).max(), server_time);
+        let next = odata_next_link(&body).map(|link| odata_next_query(&link));
+        let more = next.is_some();
+        match next {
+            Some(query) => cursor.next = Some(query),
+            None => cursor.finish_pass(first_page),
+        }
+        Ok(SourcePage {
+            records: records
+                .into_iter()
+                .map(|(_, record)| SourceRecord {
+                    id: record.id,
+                    data: record.data,
+                    deleted: false,
+                })
+                .collect(),
+            cursor: Some(cursor.encode()),
+            more,
+            rejected: Vec::new(),
+        })
+    }
+
+    /// The record with this id, or `None` when there is none.
+    async fn get(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        self.find_journal(collection).await?;
+        let url = format!(
+            "{}({id}){}",
+            self.collection_url(collection, None)?,
+            expand_lines(collection, '?')
+        );
+        self.get_url(collection, url).await
+    }
+
+    /// Every record of `collection` whose properties equal the filters (`fetch_all`), all
+    /// pages of it, in the order Business Central lists them.
+    async fn list_all(
+        &self,
+        collection: &str,
+        filters: &[(String, String)],
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let set_url = self.collection_url(collection, None)?;
+        let keys: Vec<MatchKey> = filters
+            .iter()
+            .map(|(name, value)| MatchKey {
+                path: name.clone(),
+                value: Value::String(value.clone()),
+            })
+            .collect();
+        let mut url = if keys.is_empty() {
+            set_url.clone()
+        } else {
+            format!("{set_url}?$filter={}", encode(&odata::match_filter(&keys)?))
+        };
+        let mut all = Vec::new();
+        loop {
+            let spec = RequestSpec::get(format!("business central: list {collection}"), url)
+                .header("Prefer", format!("odata.maxpagesize={DEFAULT_PAGE_SIZE}"));
+            let body: Value = self.http.send(spec).await.map_err(api_error)?.json()?;
+            for entity in entities(&body, collection)? {
+                all.push(target_record(entity.clone(), collection)?.data);
+            }
+            if all.len() > MAX_RELATED {
+                return Err(ConnectorError::BadResponse {
+                    endpoint: format!("business central: list {collection}"),
+                    reason: format!("more than {MAX_RELATED} related objects"),
+                });
+            }
+            match odata_next_link(&body) {
+                Some(link) => url = odata_resume_url(&set_url, &odata_next_query(&link)),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Posts the draft document `id` (`Microsoft.NAV.post`), then reads it back as posted.
+    async fn post_document(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let url = format!(
+            "{}({id})/Microsoft.NAV.post",
+            self.collection_url(collection, None)?
+        );
+        let spec = RequestSpec::post(format!("business central: post {collection}"), url);
+        self.http.send(spec).await.map_err(api_error)?;
+        self.get(collection, id).await
+    }
+
+    /// The first record whose match keys all equal the mapped values.
+    async fn find(
+        &self,
+        collection: &str,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        self.find_journal(collection).await?;
+        let journal = keys
+            .iter()
+            .find(|key| key.path == "journalId")
+            .map(|key| &key.value);
+        let set_url = self.collection_url(collection, journal)?;
+        let filter = odata::match_filter(keys)?;
+        let url = format!(
+            "{set_url}?$filter={}&$top=1{}",
+            encode(&filter),
+            expand_lines(collection, '&')
+        );
+        let spec = RequestSpec::get(format!("business central: find {collection}"), url);
+        let response = self.http.send(spec).await.map_err(api_error)?;
+        let body: Value = response.json()?;
+        match entities(&body, collection)?.first() {
+            Some(entity) => target_record(entity.clone(), collection).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `POST` the fields to the collection.
+    async fn create(
+        &self,
+        collection: &str,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        self.find_journal(collection).await?;
+        let url = self.collection_url(collection, write.fields.get("journalId"))?;
+        let spec = RequestSpec::post(format!("business central: create {collection}"), url)
+            .json(&write.fields);
+        let response = self.http.send(spec).await.map_err(api_error)?;
+        target_record(response.json()?, collection)
+    }
+
+    /// `PATCH` the changed fields with `If-Match: <etag>`. When the record changed since it
+    /// was read, it is read again and the same fields are sent once more with its new etag.
+    async fn update(
+        &self,
+        collection: &str,
+        current: &TargetRecord,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        self.find_journal(collection).await?;
+        let url = format!(
+            "{}({})",
+            self.collection_url(collection, current.data.get("journalId"))?,
+            current.id
+        );
+        if let Some(lines) = lines_property(collection)
+            && write.fields.get(lines).is_some()
+        {
+            return Err(ConnectorError::Api {
+                endpoint: format!("business central: update {collection} {}", current.id),
+                status: 400,
+                kind: Some("ferry".into()),
+                code: Some("document_lines_changed".into()),
+                param: Some(lines.into()),
+                message: format!(
+                    "the document exists with other {lines}; Business Central does not change lines through the document, so fix it by hand or replay after deleting it"
+                ),
+            });
+        }
+        let etag = current.etag.as_deref().unwrap_or("*");
+        match self.patch(collection, &url, etag, write).await {
+            Err(error) if is_stale_etag(&error) => {
+                let Some(fresh) = self.get_url(collection, url.clone()).await? else {
+                    return Err(error);
+                };
+                let etag = fresh.etag.as_deref().unwrap_or("*");
+                self.patch(collection, &url, etag, write).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    fn http_stats(&self) -> Option<HttpStats> {
+        Some(self.http().stats())
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::client::{BusinessCentralClient, CUSTOMER_LEDGER_ENTRIES, JOURNAL_LINES, entities};
 use super::wire::api_error;
 use crate::connectors::http::RequestSpec;
-use crate::connectors::{ConnectorError, MatchKey, TargetRecord};
+use crate::connectors::{Client, ConnectorError, MatchKey, TargetRecord};
 
 /// Journal lines read at once when listing a journal.
 const PAGE: usize = 1_000;

@@ -16,7 +16,8 @@ use crate::connectors::http::{Auth, HttpClient, HttpConfig, RequestSpec, Secret}
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
-use crate::connectors::ResolvedConnection;
+use crate::connectors::http::HttpStats;
+use crate::connectors::{Client, ResolvedConnection};
 
 /// Capsule's largest page.
 const MAX_PAGE_SIZE: usize = 100;
@@ -70,97 +71,6 @@ impl CapsuleClient {
     /// The HTTP client, for its counters.
     pub fn http(&self) -> &HttpClient {
         &self.http
-    }
-
-    /// Parties changed since the cursor, oldest first; at the end of the listing, the parties
-    /// deleted since the last pass (`deleted: true`).
-    pub async fn poll(
-        &self,
-        stream: &str,
-        cursor: Option<&str>,
-        options: &PollOptions,
-    ) -> Result<SourcePage, ConnectorError> {
-        check_collection(stream)?;
-        let page_size = match options.page_size {
-            0 => MAX_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
-        let mut cursor = PartyCursor::resume(cursor, options.since)?;
-        let window = match self.read_window(&cursor, page_size).await? {
-            Some(window) => window,
-            None => {
-                // Parties moved inside the crowded second: read it again from its start.
-                cursor.skip = 0;
-                cursor.anchor = None;
-                self.read_window(&cursor, page_size)
-                    .await?
-                    .ok_or_else(|| bad_response("parties", "parties"))?
-            }
-        };
-        let mut records = Vec::with_capacity(window.parties.len());
-        for party in window.parties {
-            records.push((updated_at(&party)?, party_record(party)?));
-        }
-        let last = records
-            .last()
-            .map(|(at, record)| (*at, record.id.parse::<u64>().ok()));
-        let settled = |at| cursor::settled(at, window.server_time);
-        let more = window.has_next;
-        match (window.has_next, last) {
-            // The whole page was handed out before: the second is crowded.
-            (true, None) => {
-                cursor.skip = window.consumed;
-                cursor.anchor = window.last_id;
-            }
-            (true, Some((at, id))) if cursor.since == Some(at) => {
-                if settled(at) {
-                    cursor.skip = window.consumed;
-                    cursor.anchor = id;
-                    cursor.through = id;
-                } else {
-                    // A crowded second still being written (a bulk import, say): wait until
-                    // it is over, then read it by position. Nothing of it is handed out yet,
-                    // so the run goes on rather than stopping short of the end.
-                    tokio::time::sleep(cursor::until_settled(at, window.server_time)).await;
-                    return Ok(SourcePage {
-                        records: Vec::new(),
-                        cursor: None,
-                        more: true,
-                        rejected: Vec::new(),
-                    });
-                }
-            }
-            (_, Some((at, id))) => {
-                cursor.since = Some(at);
-                cursor.skip = 0;
-                cursor.anchor = None;
-                cursor.through = id.filter(|_| settled(at));
-            }
-            (false, None) => {
-                cursor.skip = 0;
-                cursor.anchor = None;
-            }
-        }
-        if !window.has_next {
-            let deleted = self.deleted_since(cursor.deleted_since).await?;
-            if let Some((at, _)) = deleted.last() {
-                // A finished second gets no more deletions: start after it.
-                cursor.deleted_since = Some(if settled(*at) {
-                    at.saturating_add(jiff::SignedDuration::from_secs(1))
-                        .unwrap_or(*at)
-                } else {
-                    *at
-                });
-            }
-            records.extend(deleted);
-            records.sort_by_key(|(at, _)| *at);
-        }
-        Ok(SourcePage {
-            records: records.into_iter().map(|(_, record)| record).collect(),
-            cursor: Some(cursor.encode()),
-            more,
-            rejected: Vec::new(),
-        })
     }
 
     /// One page of `/parties` without the parties the cursor already handed out; `None` when
@@ -257,78 +167,6 @@ impl CapsuleClient {
         Ok(deleted)
     }
 
-    /// The party with this id, or `None` when Capsule has none.
-    pub async fn get(
-        &self,
-        collection: &str,
-        id: &str,
-    ) -> Result<Option<TargetRecord>, ConnectorError> {
-        check_collection(collection)?;
-        let url = self.party_url(id)?;
-        match self
-            .http
-            .send(RequestSpec::get("capsule: get party", url))
-            .await
-        {
-            Ok(response) => self.target(response.json()?, "parties/{id}").map(Some),
-            Err(error) if error.status() == Some(404) => Ok(None),
-            Err(error) => Err(api_error(error)),
-        }
-    }
-
-    /// Capsule has no exact-match search the sandbox emulates, so only `id` keys are found.
-    pub async fn find(
-        &self,
-        collection: &str,
-        keys: &[MatchKey],
-    ) -> Result<Option<TargetRecord>, ConnectorError> {
-        check_collection(collection)?;
-        match keys {
-            [key] if key.path == "id" => {
-                let id = match &key.value {
-                    Value::String(text) => text.clone(),
-                    Value::Number(number) => number.to_string(),
-                    _ => return Ok(None),
-                };
-                self.get(collection, &id).await
-            }
-            _ => Err(ConnectorError::Unsupported(
-                "capsule: parties can be matched on `id` only".into(),
-            )),
-        }
-    }
-
-    /// `POST /parties` with `{"party": fields}`.
-    pub async fn create(
-        &self,
-        collection: &str,
-        write: &Write,
-    ) -> Result<TargetRecord, ConnectorError> {
-        check_collection(collection)?;
-        let spec = RequestSpec::post("capsule: create party", self.url("parties")?.as_str())
-            .json(&json!({ "party": write.fields }));
-        let response = self.http.send(spec).await.map_err(api_error)?;
-        self.target(response.json()?, "parties")
-    }
-
-    /// `PUT /parties/{id}` with the changed fields.
-    pub async fn update(
-        &self,
-        collection: &str,
-        current: &TargetRecord,
-        write: &Write,
-    ) -> Result<TargetRecord, ConnectorError> {
-        check_collection(collection)?;
-        let spec = RequestSpec::new(
-            Method::PUT,
-            "capsule: update party",
-            self.party_url(&current.id)?,
-        )
-        .json(&json!({ "party": write.fields }));
-        let response = self.http.send(spec).await.map_err(api_error)?;
-        self.target(response.json()?, "parties/{id}")
-    }
-
     fn url(&self, path: &str) -> Result<Url, ConnectorError> {
         Url::parse(&format!("{}/{path}", self.base_url)).map_err(|error| {
             ConnectorError::Unsupported(format!("capsule: bad base_url {}: {error}", self.base_url))
@@ -356,5 +194,174 @@ impl CapsuleClient {
             data: party,
             etag: None,
         })
+    }
+}
+
+impl Client for CapsuleClient {
+    /// Parties changed since the cursor, oldest first; at the end of the listing, the parties
+    /// deleted since the last pass (`deleted: true`).
+    async fn poll(
+        &self,
+        stream: &str,
+        cursor: Option<&str>,
+        options: &PollOptions,
+    ) -> Result<SourcePage, ConnectorError> {
+        check_collection(stream)?;
+        let page_size = match options.page_size {
+            0 => MAX_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        };
+        let mut cursor = PartyCursor::resume(cursor, options.since)?;
+        let window = match self.read_window(&cursor, page_size).await? {
+            Some(window) => window,
+            None => {
+                // Parties moved inside the crowded second: read it again from its start.
+                cursor.skip = 0;
+                cursor.anchor = None;
+                self.read_window(&cursor, page_size)
+                    .await?
+                    .ok_or_else(|| bad_response("parties", "parties"))?
+            }
+        };
+        let mut records = Vec::with_capacity(window.parties.len());
+        for party in window.parties {
+            records.push((updated_at(&party)?, party_record(party)?));
+        }
+        let last = records
+            .last()
+            .map(|(at, record)| (*at, record.id.parse::<u64>().ok()));
+        let settled = |at| cursor::settled(at, window.server_time);
+        let more = window.has_next;
+        match (window.has_next, last) {
+            // The whole page was handed out before: the second is crowded.
+            (true, None) => {
+                cursor.skip = window.consumed;
+                cursor.anchor = window.last_id;
+            }
+            (true, Some((at, id))) if cursor.since == Some(at) => {
+                if settled(at) {
+                    cursor.skip = window.consumed;
+                    cursor.anchor = id;
+                    cursor.through = id;
+                } else {
+                    // A crowded second still being written (a bulk import, say): wait until
+                    // it is over, then read it by position. Nothing of it is handed out yet,
+                    // so the run goes on rather than stopping short of the end.
+                    tokio::time::sleep(cursor::until_settled(at, window.server_time)).await;
+                    return Ok(SourcePage {
+                        records: Vec::new(),
+                        cursor: None,
+                        more: true,
+                        rejected: Vec::new(),
+                    });
+                }
+            }
+            (_, Some((at, id))) => {
+                cursor.since = Some(at);
+                cursor.skip = 0;
+                cursor.anchor = None;
+                cursor.through = id.filter(|_| settled(at));
+            }
+            (false, None) => {
+                cursor.skip = 0;
+                cursor.anchor = None;
+            }
+        }
+        if !window.has_next {
+            let deleted = self.deleted_since(cursor.deleted_since).await?;
+            if let Some((at, _)) = deleted.last() {
+                // A finished second gets no more deletions: start after it.
+                cursor.deleted_since = Some(if settled(*at) {
+                    at.saturating_add(jiff::SignedDuration::from_secs(1))
+                        .unwrap_or(*at)
+                } else {
+                    *at
+                });
+            }
+            records.extend(deleted);
+            records.sort_by_key(|(at, _)| *at);
+        }
+        Ok(SourcePage {
+            records: records.into_iter().map(|(_, record)| record).collect(),
+            cursor: Some(cursor.encode()),
+            more,
+            rejected: Vec::new(),
+        })
+    }
+
+    /// The party with this id, or `None` when Capsule has none.
+    async fn get(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        check_collection(collection)?;
+        let url = self.party_url(id)?;
+        match self
+            .http
+            .send(RequestSpec::get("capsule: get party", url))
+            .await
+        {
+            Ok(response) => self.target(response.json()?, "parties/{id}").map(Some),
+            Err(error) if error.status() == Some(404) => Ok(None),
+            Err(error) => Err(api_error(error)),
+        }
+    }
+
+    /// Capsule has no exact-match search the sandbox emulates, so only `id` keys are found.
+    async fn find(
+        &self,
+        collection: &str,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        check_collection(collection)?;
+        match keys {
+            [key] if key.path == "id" => {
+                let id = match &key.value {
+                    Value::String(text) => text.clone(),
+                    Value::Number(number) => number.to_string(),
+                    _ => return Ok(None),
+                };
+                self.get(collection, &id).await
+            }
+            _ => Err(ConnectorError::Unsupported(
+                "capsule: parties can be matched on `id` only".into(),
+            )),
+        }
+    }
+
+    /// `POST /parties` with `{"party": fields}`.
+    async fn create(
+        &self,
+        collection: &str,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        check_collection(collection)?;
+        let spec = RequestSpec::post("capsule: create party", self.url("parties")?.as_str())
+            .json(&json!({ "party": write.fields }));
+        let response = self.http.send(spec).await.map_err(api_error)?;
+        self.target(response.json()?, "parties")
+    }
+
+    /// `PUT /parties/{id}` with the changed fields.
+    async fn update(
+        &self,
+        collection: &str,
+        current: &TargetRecord,
+        write: &Write,
+    ) -> Result<TargetRecord, ConnectorError> {
+        check_collection(collection)?;
+        let spec = RequestSpec::new(
+            Method::PUT,
+            "capsule: update party",
+            self.party_url(&current.id)?,
+        )
+        .json(&json!({ "party": write.fields }));
+        let response = self.http.send(spec).await.map_err(api_error)?;
+        self.target(response.json()?, "parties/{id}")
+    }
+
+    fn http_stats(&self) -> Option<HttpStats> {
+        Some(self.http().stats())
     }
 }

@@ -11,10 +11,10 @@ pub use schema::schemas;
 pub use sink::FileSink;
 
 use super::client::DynClient;
-use super::descriptor::{AuthScheme, Descriptor};
+use super::descriptor::{AuthScheme, Descriptor, Runs};
 use super::{
     Client, ConnectorError, MatchKey, PollOptions, ResolvedConnection, SourcePage, TargetRecord,
-    Write, descriptor,
+    Write,
 };
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
@@ -30,7 +30,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     // No HTTP, so no limit.
     rate_limit: None,
     schemas,
-    client: descriptor::Client::Runs(open),
+    runs: Runs::Yes(open),
 };
 
 /// The file the connection's `path` names, or the one `ferry run --input` gives.

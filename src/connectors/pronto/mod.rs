@@ -5,7 +5,7 @@ pub mod schema;
 
 pub use schema::schemas;
 
-use crate::connectors::descriptor::{AuthScheme, Client, Descriptor, RateLimits};
+use crate::connectors::descriptor::{AuthScheme, Descriptor, RateLimits, Runs};
 use crate::connectors::rate_limit::{MINUTE, RateLimit};
 
 pub static DESCRIPTOR: Descriptor = Descriptor {
@@ -24,7 +24,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         ceiling: LIMIT,
     }),
     schemas,
-    client: Client::NotYet,
+    runs: Runs::NotYet,
 };
 
 /// 30 requests a minute.

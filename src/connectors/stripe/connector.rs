@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::StripeClient;
-use crate::connectors::descriptor::{AuthScheme, Client, Descriptor, RateLimits};
+use crate::connectors::descriptor::{AuthScheme, Descriptor, RateLimits, Runs};
 use crate::connectors::http::HttpStats;
 use crate::connectors::rate_limit::{RateLimit, SECOND};
 use crate::connectors::{
@@ -36,7 +36,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         ceiling: RateLimit::new(100, SECOND),
     }),
     schemas: super::schemas,
-    client: Client::Runs(open),
+    runs: Runs::Yes(open),
 };
 
 fn rate_limit(api_key: Option<&str>) -> RateLimit {

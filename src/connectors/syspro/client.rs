@@ -10,7 +10,8 @@ use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
-use crate::connectors::{Auth, ResolvedConnection};
+use crate::connectors::http::HttpStats;
+use crate::connectors::{Auth, Client, ResolvedConnection};
 
 /// Customers per COMFND page when the pipeline sets no page size.
 const PAGE_SIZE: usize = 100;
@@ -75,10 +76,30 @@ impl SysproClient {
         self.session.logoff().await
     }
 
+}
+
+fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, ConnectorError> {
+    fields
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            super::wire::refused(endpoint, Some(name.into()), format!("`{name}` is required"))
+        })
+}
+
+fn unsupported(what: &str, collection: &str) -> ConnectorError {
+    ConnectorError::Unsupported(format!(
+        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers and salesOrders)"
+    ))
+}
+
+impl Client for SysproClient {
     /// Customers in code order, a page at a time. Syspro keeps no change time on a customer,
     /// so the cursor is the last code handed out; after the last page it starts over, and
     /// unchanged customers then write nothing.
-    pub async fn poll(
+    async fn poll(
         &self,
         stream: &str,
         cursor: Option<&str>,
@@ -121,7 +142,7 @@ impl SysproClient {
         })
     }
 
-    pub async fn get(
+    async fn get(
         &self,
         collection: &str,
         id: &str,
@@ -134,7 +155,7 @@ impl SysproClient {
     }
 
     /// Customers are matched on `Customer` or `Email`, sales orders on `CustomerPoNumber`.
-    pub async fn find(
+    async fn find(
         &self,
         collection: &str,
         keys: &[MatchKey],
@@ -159,7 +180,7 @@ impl SysproClient {
         }
     }
 
-    pub async fn create(
+    async fn create(
         &self,
         collection: &str,
         write: &Write,
@@ -187,7 +208,7 @@ impl SysproClient {
     }
 
     /// Customers take any changed field; a sales order only header changes (SORTOI `C`).
-    pub async fn update(
+    async fn update(
         &self,
         collection: &str,
         current: &TargetRecord,
@@ -225,21 +246,8 @@ impl SysproClient {
             other => Err(unsupported("write", other)),
         }
     }
-}
 
-fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, ConnectorError> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
-        .filter(|text| !text.is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| {
-            super::wire::refused(endpoint, Some(name.into()), format!("`{name}` is required"))
-        })
-}
-
-fn unsupported(what: &str, collection: &str) -> ConnectorError {
-    ConnectorError::Unsupported(format!(
-        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers and salesOrders)"
-    ))
+    fn http_stats(&self) -> Option<HttpStats> {
+        Some(self.http().stats())
+    }
 }
