@@ -17,6 +17,9 @@ pub mod lang;
 pub mod program;
 pub mod project;
 pub mod runtime;
+/// The emulators behind `ferry sandbox` and `ferry demo`; leave them out with
+/// `--no-default-features`.
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod server;
 pub mod store;

@@ -1,6 +1,7 @@
 //! The command line: one file per command. Commands parse arguments, call the library and
 //! render the result; they hold no logic of their own.
 
+#[cfg(feature = "sandbox")]
 mod demo;
 mod dlq;
 mod explain;
@@ -9,6 +10,7 @@ mod logging;
 mod map;
 mod output;
 mod run;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod serve;
 mod signals;
@@ -43,6 +45,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the sandbox and run the Capsule -> Stripe customer pipeline against it.
+    #[cfg(feature = "sandbox")]
     Demo(demo::Args),
     /// Check pipeline files against the APIs' schemas, before anything runs.
     Lint(lint::Args),
@@ -59,12 +62,14 @@ enum Command {
     /// Receive webhooks and process them: the always-on half of ferry.
     Serve(serve::Args),
     /// Start local emulators of Stripe, Capsule CRM and Business Central.
+    #[cfg(feature = "sandbox")]
     Sandbox(sandbox::Args),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
+        #[cfg(feature = "sandbox")]
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Map(args) => map::run(args),
@@ -73,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Dlq(args) => dlq::run(args),
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args),
     };
     ExitCode::from(code)
