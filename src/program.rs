@@ -20,7 +20,7 @@ pub enum CompileError {
     #[error("pipeline `{name}` was not checked (the file has errors)")]
     NotChecked { name: String },
     /// Kept whole, with its code and spans, so it renders like any other diagnostic.
-    #[error("{}", .0.message)]
+    #[error("{} {}", .0.code, .0.message)]
     Diagnostic(Box<Diagnostic>),
 }
 

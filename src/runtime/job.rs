@@ -4,8 +4,25 @@ use std::time::Duration;
 
 use crate::check::{Posting, Type};
 use crate::lang::{CompiledPipeline, Projection};
-use crate::program::Program;
+use crate::program::{CompileError, Program};
 use crate::store::pipeline_version;
+
+/// Why a pipeline could not become a job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("{file} has errors; run `ferry lint {file}`")]
+    HasErrors { file: String },
+    #[error("no pipeline `{name}` in {file}")]
+    NoSuchPipeline { name: String, file: String },
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error("`{0}` is not `connection.stream`")]
+    NotAnEndpoint(String),
+    #[error("`cross_reference {0}` names no id field")]
+    NoIdField(String),
+    #[error("pipeline `{0}` writes nothing")]
+    WritesNothing(String),
+}
 
 /// `connection.stream`, split.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,10 +32,10 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    fn parse(dotted: &str) -> Result<Endpoint, String> {
+    fn parse(dotted: &str) -> Result<Endpoint, JobError> {
         let (connection, stream) = dotted
             .split_once('.')
-            .ok_or_else(|| format!("`{dotted}` is not `connection.stream`"))?;
+            .ok_or_else(|| JobError::NotAnEndpoint(dotted.to_string()))?;
         Ok(Endpoint {
             connection: connection.to_string(),
             stream: stream.to_string(),
@@ -89,20 +106,20 @@ pub struct Job {
 
 impl Job {
     /// Compiles pipeline `name` of `program`, which must be free of errors.
-    pub fn new(program: &Program, name: &str) -> Result<Job, String> {
+    pub fn new(program: &Program, name: &str) -> Result<Job, JobError> {
+        let file = || program.path.display().to_string();
         if program.has_errors() {
-            return Err(format!(
-                "{} has errors; run `ferry lint {}`",
-                program.path.display(),
-                program.path.display()
-            ));
+            return Err(JobError::HasErrors { file: file() });
         }
         let checked = program
             .pipelines
             .iter()
             .find(|p| p.name == name)
-            .ok_or_else(|| format!("no pipeline `{name}` in {}", program.path.display()))?;
-        let compiled = program.compile(name).map_err(|error| error.to_string())?;
+            .ok_or_else(|| JobError::NoSuchPipeline {
+                name: name.to_string(),
+                file: file(),
+            })?;
+        let compiled = program.compile(name)?;
         let text = program
             .sources
             .get(checked.file)
@@ -115,7 +132,7 @@ impl Job {
                 Some(dotted) => {
                     let (collection, field) = dotted
                         .rsplit_once('.')
-                        .ok_or_else(|| format!("`cross_reference {dotted}` names no id field"))?;
+                        .ok_or_else(|| JobError::NoIdField(dotted.clone()))?;
                     LinkSpec {
                         collection: collection.to_string(),
                         field: field.to_string(),
@@ -146,7 +163,7 @@ impl Job {
             });
         }
         if steps.is_empty() {
-            return Err(format!("pipeline `{name}` writes nothing"));
+            return Err(JobError::WritesNothing(name.to_string()));
         }
         Ok(Job {
             name: name.to_string(),

@@ -34,6 +34,8 @@ pub enum SetupError {
     },
     #[error("{0}")]
     Pipelines(String),
+    #[error(transparent)]
+    Job(#[from] super::job::JobError),
     #[error("connection `{connection}`: {error}")]
     Connector {
         connection: String,
@@ -139,7 +141,7 @@ impl Workspace {
                             }
                             selection.run_though_disabled.push(name.clone());
                         }
-                        let job = Job::new(&program, &name).map_err(SetupError::Pipelines)?;
+                        let job = Job::new(&program, &name)?;
                         selection.jobs.push(job);
                     }
                 }
@@ -158,7 +160,7 @@ impl Workspace {
                         if self.disables(&name) {
                             selection.run_though_disabled.push(name.clone());
                         }
-                        let job = Job::new(&program, &name).map_err(SetupError::Pipelines)?;
+                        let job = Job::new(&program, &name)?;
                         selection.jobs.push(job);
                     }
                 }
@@ -194,7 +196,7 @@ impl Workspace {
             for name in program.pipeline_names() {
                 if names.contains(&name) && !jobs.iter().any(|j: &Job| j.name == name) {
                     let program = load_clean(&file)?;
-                    jobs.push(Job::new(&program, &name).map_err(SetupError::Pipelines)?);
+                    jobs.push(Job::new(&program, &name)?);
                 }
             }
         }
