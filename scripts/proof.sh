@@ -2,19 +2,19 @@
 # The proof that ferry loses no record, writes none twice and is never a cent out, under crashes,
 # flaky APIs and hostile input: every proof of issue 5 at full size, then one summary table.
 #
-#   1. kill: ferry run     10,000 people backfilled through 20 SIGKILLs (tests/proof_kill_run.rs)
-#      kill: ferry serve   10,000 events through 20 SIGKILLs (tests/proof_kill_serve.rs)
+#   1. kill: ferry run     10,000 people backfilled through 20 SIGKILLs (tests/it/proof_kill_run.rs)
+#      kill: ferry serve   10,000 events through 20 SIGKILLs (tests/it/proof_kill_serve.rs)
 #   2. fault soak          10,000 people through 20% 5xx, 5% 429, 2% cut, 1% timeouts; dead
-#                          letters replayed after a fix (tests/proof_fault_soak.rs)
+#                          letters replayed after a fix (tests/it/proof_fault_soak.rs)
 #   3. webhook chaos       10,000 events, duplicated, shuffled, forged, stale, oversized, not
-#                          JSON, with a SIGKILL halfway (tests/proof_webhook_chaos.rs)
+#                          JSON, with a SIGKILL halfway (tests/it/proof_webhook_chaos.rs)
 #   4. fuzzing             every cargo-fuzz target in fuzz/ for 1,000,000 executions
-#   5. canary secrets      every shipped pipeline with canary credentials (tests/proof_canary_secrets.rs)
-#   6. money               ISO 4217 round trips and 10,000 payout journals (tests/money_properties.rs)
+#   5. canary secrets      every shipped pipeline with canary credentials (tests/it/proof_canary_secrets.rs)
+#   6. money               ISO 4217 round trips and 10,000 payout journals (tests/it/money_properties.rs)
 #   7. books               200 customers in five currencies, 2,000 charges, Stripe invoices and
 #                          subscriptions, refunds, disputes and payouts through ferry serve with
 #                          every webhook duplicated and shuffled, and again with a SIGKILL
-#                          midway: Business Central's books balance (tests/proof_books.rs)
+#                          midway: Business Central's books balance (tests/it/proof_books.rs)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
 #   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200
