@@ -246,12 +246,13 @@ async fn arsscs_adds_and_updates_customers_by_the_rules() {
         "<Key><Customer>NEW1</Customer></Key><Email>new@example.com</Email>",
     )
     .await;
-    let data = service.syspro.data();
-    let customer = &data.customers["NEW1"];
-    assert_eq!(customer.get("Name"), "New & Co");
-    assert_eq!(customer.get("Email"), "new@example.com");
-    assert_eq!(customer.get("Currency"), "AUD");
-    drop(data);
+    {
+        let data = service.syspro.data();
+        let customer = &data.customers["NEW1"];
+        assert_eq!(customer.get("Name"), "New & Co");
+        assert_eq!(customer.get("Email"), "new@example.com");
+        assert_eq!(customer.get("Currency"), "AUD");
+    }
 
     // A customer with nothing booked may change currency; one with an order may not.
     let moved = setup(
