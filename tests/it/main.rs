@@ -1,5 +1,6 @@
 //! The integration tests: one binary, so they link once and `cargo test` runs them all. Each
-//! former test file is a module; the support modules are shared by all of them.
+//! former test file is a module; the support modules are shared by all of them. A new test file
+//! goes here too, as a module: a file directly in tests/ would be a binary of its own.
 //!
 //! The tests run on threads of one process. None changes the working directory or the
 //! environment: Cargo starts the binary in the package root, so relative paths name files as the
