@@ -2,19 +2,19 @@
 # The proof that ferry loses no record, writes none twice and is never a cent out, under crashes,
 # flaky APIs and hostile input: every proof of issue 5 at full size, then one summary table.
 #
-#   1. kill: ferry run     10,000 people backfilled through 20 SIGKILLs (tests/proof_kill_run.rs)
-#      kill: ferry serve   10,000 events through 20 SIGKILLs (tests/proof_kill_serve.rs)
+#   1. kill: ferry run     10,000 people backfilled through 20 SIGKILLs (tests/it/proof_kill_run.rs)
+#      kill: ferry serve   10,000 events through 20 SIGKILLs (tests/it/proof_kill_serve.rs)
 #   2. fault soak          10,000 people through 20% 5xx, 5% 429, 2% cut, 1% timeouts; dead
-#                          letters replayed after a fix (tests/proof_fault_soak.rs)
+#                          letters replayed after a fix (tests/it/proof_fault_soak.rs)
 #   3. webhook chaos       10,000 events, duplicated, shuffled, forged, stale, oversized, not
-#                          JSON, with a SIGKILL halfway (tests/proof_webhook_chaos.rs)
+#                          JSON, with a SIGKILL halfway (tests/it/proof_webhook_chaos.rs)
 #   4. fuzzing             every cargo-fuzz target in fuzz/ for 1,000,000 executions
-#   5. canary secrets      every shipped pipeline with canary credentials (tests/proof_canary_secrets.rs)
-#   6. money               ISO 4217 round trips and 10,000 payout journals (tests/money_properties.rs)
+#   5. canary secrets      every shipped pipeline with canary credentials (tests/it/proof_canary_secrets.rs)
+#   6. money               ISO 4217 round trips and 10,000 payout journals (tests/it/money_properties.rs)
 #   7. books               200 customers in five currencies, 2,000 charges, Stripe invoices and
 #                          subscriptions, refunds, disputes and payouts through ferry serve with
 #                          every webhook duplicated and shuffled, and again with a SIGKILL
-#                          midway: Business Central's books balance (tests/proof_books.rs)
+#                          midway: Business Central's books balance (tests/it/proof_books.rs)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
 #   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200
@@ -73,24 +73,24 @@ step() {
 
 skipped() { case " $SKIP " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
-tests() { cargo nextest run --locked "${PROFILE[@]}" --no-capture --no-fail-fast "$@"; }
+# tests FILTER...: the tests of tests/it/ whose names contain a FILTER (`proof_books::`), one at a
+# time and with their output.
+tests() { cargo test --locked "${PROFILE[@]}" --test it -- --nocapture --test-threads=1 "$@"; }
 
 echo "proof: $MODE size (records $FERRY_PROOF_RECORDS, events $FERRY_PROOF_EVENTS, kills $FERRY_PROOF_KILLS, customers $FERRY_PROOF_CUSTOMERS, charges $FERRY_PROOF_CHARGES); logs in $OUT" >&2
-PROOFS=(--test proof_kill_run --test proof_kill_serve --test proof_fault_soak
-  --test proof_webhook_chaos --test proof_canary_secrets --test money_properties --test proof_books)
-step build cargo nextest run --locked "${PROFILE[@]}" --no-run "${PROOFS[@]}"
+step build cargo test --locked "${PROFILE[@]}" --no-run --test it
 # The soak spends its time waiting out backoffs and Retry-After, so it runs beside the others.
-step fault_soak tests --test proof_fault_soak &
+step fault_soak tests proof_fault_soak:: &
 SOAK=$!
-step kill_run tests --test proof_kill_run
-step kill_serve tests --test proof_kill_serve
-step webhook_chaos tests --test proof_webhook_chaos
-step canary_secrets tests --test proof_canary_secrets
-step money tests --test money_properties
-step books tests --test proof_books
+step kill_run tests proof_kill_run::
+step kill_serve tests proof_kill_serve::
+step webhook_chaos tests proof_webhook_chaos::
+step canary_secrets tests proof_canary_secrets::
+step money tests money_properties::
+step books tests proof_books::
 
 if [ $MODE = ci ]; then
-  step fuzz_properties tests --test proptest_fuzz_properties --test fuzz_regressions --test proptest_robustness
+  step fuzz_properties tests proptest_fuzz_properties:: fuzz_regressions:: proptest_robustness::
 elif skipped fuzz; then
   printf '%s\tSKIPPED\t0\t-\n' "fuzz" >> "$ROWS"
 elif ! cargo fuzz --version > /dev/null 2>&1; then
@@ -191,7 +191,7 @@ if mode == "full":
     path = "docs/proof.md"
     intro = ("# The proof\n\nWritten by `scripts/proof.sh` (see the script's header for what each "
              "proof does and how to run it): `scripts/proof.sh` for the full size, "
-             "`scripts/proof.sh --ci` for CI's (which `cargo nextest run` also runs), "
+             "`scripts/proof.sh --ci` for CI's (which `cargo test` also runs), "
              "`FERRY_PROOF_SEED=N` to repeat a run's random choices. Each fuzz target's own runs "
              "are in [fuzz/README.md](../fuzz/README.md). The latest full-size run:\n\n")
     open(path, "w").write(intro + text + "\n")

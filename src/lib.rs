@@ -5,7 +5,7 @@
 //! The modules depend on each other one way too, with no cycle: `value` (the value model and
 //! what a function call sees) and `diagnostics` use nothing of ferry; the standard library
 //! (`functions`) is typed by `check` and called by `lang`; `runtime` drives `connectors` and
-//! `store`. `tests/module_graph.rs` lists the order and fails on a module that uses a later one.
+//! `store`. `tests/it/module_graph.rs` lists the order and fails on a module that uses a later one.
 
 pub mod check;
 pub mod cli;

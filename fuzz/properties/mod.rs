@@ -1,6 +1,6 @@
 //! The properties the fuzz targets check, shared with the test suite: `fuzz/fuzz_targets/*`
-//! feed them libFuzzer's bytes, `tests/fuzz_regressions.rs` replays the minimised crashing
-//! inputs through the same functions, and `tests/proptest_fuzz_properties.rs` feeds them
+//! feed them libFuzzer's bytes, `tests/it/fuzz_regressions.rs` replays the minimised crashing
+//! inputs through the same functions, and `tests/it/proptest_fuzz_properties.rs` feeds them
 //! proptest's structured values. A property that does not hold panics, which is how libFuzzer
 //! and proptest see a failure.
 #![allow(dead_code)]
