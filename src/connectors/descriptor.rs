@@ -51,6 +51,11 @@ pub struct Descriptor {
     pub schemas: fn() -> SchemaRegistry,
     /// Whether ferry can run pipelines against it, and how it opens a connection's client.
     pub runs: Runs,
+    /// It reads and writes local files rather than an API: a run opens one client for the
+    /// source and another for the sink (a file is read or appended to, not both), `ferry run
+    /// --input` stands in for its source, and a sink takes one record at a time so that its
+    /// lines keep the source's order.
+    pub local_files: bool,
 }
 
 /// How a connection's requests are authorised; the names are settings of the connection.
@@ -107,6 +112,12 @@ impl Descriptor {
 
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Whether the connection `name` (a pipeline names a connection by its kind) is on local
+    /// files.
+    pub fn is_local_files(name: &str) -> bool {
+        Descriptor::named(name).is_some_and(|d| d.local_files)
     }
 
     pub fn required(&self) -> &'static [&'static str] {

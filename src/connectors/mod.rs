@@ -59,6 +59,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_files_are_local() {
+        let local: Vec<&str> = CONNECTORS
+            .iter()
+            .filter(|d| d.local_files)
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(local, ["file"]);
+        assert!(Descriptor::is_local_files("file"));
+        assert!(!Descriptor::is_local_files("stripe"));
+        assert!(!Descriptor::is_local_files("no_such_connection"));
+    }
+
+    #[test]
     fn each_kind_is_named_once() {
         let mut names = Descriptor::names();
         names.sort_unstable();

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::check::{Posting, Type};
+use crate::connectors::Descriptor;
 use crate::lang::{CompiledPipeline, Projection};
 use crate::program::{CompileError, Program};
 use crate::store::pipeline_version;
@@ -42,14 +43,20 @@ impl Endpoint {
         })
     }
 
-    /// The key of this end's client among a run's connectors: files get one client per
-    /// direction (`file.in`, `file.out`), other connections one for both.
+    /// The key of this end's client among a run's connectors: a connection on local files gets
+    /// one client per direction (`file.in`, `file.out`), other connections one for both.
     pub fn connector_key(&self, is_source: bool) -> String {
-        if self.connection == "file" {
-            format!("file.{}", if is_source { "in" } else { "out" })
+        if self.is_local_files() {
+            let direction = if is_source { "in" } else { "out" };
+            format!("{}.{direction}", self.connection)
         } else {
             self.connection.clone()
         }
+    }
+
+    /// Whether this end is a connection on local files (its descriptor's `local_files`).
+    pub fn is_local_files(&self) -> bool {
+        Descriptor::is_local_files(&self.connection)
     }
 
     /// `connection.stream`, as the store names collections.

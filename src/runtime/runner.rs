@@ -573,10 +573,10 @@ pub(super) fn is_record_fault(error: &ConnectorError) -> bool {
     }
 }
 
-/// Records delivered at once; a file sink takes them one by one so its lines keep the source's
-/// order.
+/// Records delivered at once; a sink on local files takes them one by one so its lines keep
+/// the source's order.
 fn concurrency(job: &Job, options: &RunOptions) -> usize {
-    if job.steps.iter().any(|step| step.sink.connection == "file") {
+    if job.steps.iter().any(|step| step.sink.is_local_files()) {
         1
     } else {
         options.concurrency.max(1)

@@ -233,7 +233,7 @@ impl Workspace {
                     error: Box::new(error),
                 };
                 let mut connector = match (self.environment.connection(&end.connection), input) {
-                    (_, Some(path)) if end.connection == "file" && is_source => {
+                    (_, Some(path)) if end.is_local_files() && is_source => {
                         Connector::file(path.to_path_buf())
                     }
                     (Some(connection), _) => Connector::open(connection, None).map_err(error)?,

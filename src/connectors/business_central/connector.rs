@@ -36,6 +36,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     }),
     schemas: super::schemas,
     runs: Runs::Yes(open),
+    local_files: false,
 };
 
 /// 6000 requests in every 5 minutes.

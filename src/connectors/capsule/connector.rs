@@ -26,6 +26,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     }),
     schemas: super::schemas,
     runs: Runs::Yes(open),
+    local_files: false,
 };
 
 /// 4000 requests an hour.

@@ -31,6 +31,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     rate_limit: None,
     schemas,
     runs: Runs::Yes(open),
+    local_files: true,
 };
 
 /// The file the connection's `path` names, or the one `ferry run --input` gives.

@@ -25,6 +25,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     }),
     schemas,
     runs: Runs::NotYet,
+    local_files: false,
 };
 
 /// 30 requests a minute.

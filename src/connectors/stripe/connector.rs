@@ -37,6 +37,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     }),
     schemas: super::schemas,
     runs: Runs::Yes(open),
+    local_files: false,
 };
 
 fn rate_limit(api_key: Option<&str>) -> RateLimit {

@@ -27,6 +27,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     }),
     schemas: super::schemas,
     runs: Runs::Yes(open),
+    local_files: false,
 };
 
 const LIMIT: RateLimit = RateLimit::new(10, SECOND);
