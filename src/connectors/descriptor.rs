@@ -65,10 +65,13 @@ pub enum AuthScheme {
     None,
     /// `Authorization: Bearer <secret>`.
     Bearer { secret: &'static str },
-    /// OAuth2 client credentials, from a login service whose token endpoint is
-    /// `{login_url}/{tenant}/oauth2/v2.0/token` (Microsoft's identity platform).
+    /// OAuth2 client credentials, from the token endpoint at `token_path` under the connection's
+    /// `login_url` (this `login_url` unless the connection sets one). `{setting}` in the path is
+    /// that setting of the connection (`{tenant}/oauth2/v2.0/token` for Microsoft's identity
+    /// platform).
     ClientCredentials {
         login_url: &'static str,
+        token_path: &'static str,
         scope: &'static str,
     },
     /// Syspro's e.net logon, which returns a session id.

@@ -244,7 +244,11 @@ impl Resolver<'_> {
                 company_id: text("company_id"),
                 company_password: secret("company_password"),
             },
-            AuthScheme::ClientCredentials { login_url, scope } => {
+            AuthScheme::ClientCredentials {
+                login_url,
+                token_path,
+                scope,
+            } => {
                 let login = self.url(
                     connection.kind,
                     "login_url",
@@ -252,9 +256,7 @@ impl Resolver<'_> {
                     merged,
                     settings,
                 )?;
-                let token_url = login
-                    .join(&format!("{}/oauth2/v2.0/token", text("tenant")))
-                    .ok()?;
+                let token_url = login.join(&fill_settings(token_path, settings)).ok()?;
                 Auth::ClientCredentials {
                     token_url,
                     client_id: text("client_id"),
@@ -404,4 +406,40 @@ pub(super) fn parse_store(text: &str, dir: &Path) -> Option<StoreUrl> {
             .then(|| StoreUrl::Postgres(Secret::new(text)));
     }
     None
+}
+
+/// `template` with each `{name}` replaced by the connection's setting `name` (empty when unset).
+fn fill_settings(template: &str, settings: &IndexMap<String, String>) -> String {
+    let mut filled = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        filled.push_str(&rest[..open]);
+        let name = &rest[open + 1..open + close];
+        filled.push_str(settings.get(name).map_or("", String::as_str));
+        rest = &rest[open + close + 1..];
+    }
+    filled.push_str(rest);
+    filled
+}
+
+#[cfg(test)]
+mod fill_settings_tests {
+    use super::*;
+
+    #[test]
+    fn fills_each_named_setting() {
+        let settings: IndexMap<String, String> = [("tenant".to_string(), "contoso".to_string())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            fill_settings("{tenant}/oauth2/v2.0/token", &settings),
+            "contoso/oauth2/v2.0/token"
+        );
+        assert_eq!(fill_settings("{missing}/x", &settings), "/x");
+        assert_eq!(fill_settings("no/braces", &settings), "no/braces");
+        assert_eq!(fill_settings("open{only", &settings), "open{only");
+    }
 }

@@ -28,6 +28,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     // Microsoft's identity platform, and the scope of Business Central's API.
     auth: AuthScheme::ClientCredentials {
         login_url: "https://login.microsoftonline.com",
+        // Microsoft's identity platform: one token endpoint per tenant.
+        token_path: "{tenant}/oauth2/v2.0/token",
         scope: "https://api.businesscentral.dynamics.com/.default",
     },
     rate_limit: Some(RateLimits {
