@@ -40,16 +40,25 @@ pub async fn run(
     }
 }
 
+/// Why a catch-up stopped; it is tried again at the next interval.
+#[derive(Debug, thiserror::Error)]
+pub enum CatchUpError {
+    #[error("the store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("reading the event list: {0}")]
+    Source(#[from] crate::connectors::ConnectorError),
+}
+
 /// Puts every event since the last one seen into the inbox; returns how many were new.
-pub async fn catch_up(app: &App, connection: &str, started: Timestamp) -> Result<usize, String> {
+pub async fn catch_up(
+    app: &App,
+    connection: &str,
+    started: Timestamp,
+) -> Result<usize, CatchUpError> {
     let Some(source) = app.runner.connector_named(connection) else {
         return Ok(0);
     };
-    let last = app
-        .store
-        .last_event(connection)
-        .await
-        .map_err(|e| e.to_string())?;
+    let last = app.store.last_event(connection).await?;
     let mut cursor = last
         .as_ref()
         .map(|l| format!("{}@{}", l.event_id, l.created));
@@ -76,10 +85,7 @@ pub async fn catch_up(app: &App, connection: &str, started: Timestamp) -> Result
     };
     let mut added = 0;
     loop {
-        let page = source
-            .poll("events", cursor.as_deref(), &options)
-            .await
-            .map_err(|e| e.to_string())?;
+        let page = source.poll("events", cursor.as_deref(), &options).await?;
         let mut newest: Option<LastEvent> = None;
         for record in &page.records {
             let Some(event) = inbox_event(connection, record) else {
@@ -96,21 +102,12 @@ pub async fn catch_up(app: &App, connection: &str, started: Timestamp) -> Result
                 event_id: event.event_id.clone(),
                 created: event.created,
             });
-            if app
-                .store
-                .inbox_put(&event)
-                .await
-                .map_err(|e| e.to_string())?
-                == crate::store::InboxPut::Inserted
-            {
+            if app.store.inbox_put(&event).await? == crate::store::InboxPut::Inserted {
                 added += 1;
             }
         }
         if let Some(newest) = newest {
-            app.store
-                .set_last_event(connection, &newest)
-                .await
-                .map_err(|e| e.to_string())?;
+            app.store.set_last_event(connection, &newest).await?;
         }
         if page.cursor.is_some() {
             cursor = page.cursor;
