@@ -12,7 +12,7 @@ use super::output::{outln, print_human};
 use crate::project::StoreUrl;
 use crate::runtime::{Job, PipelineReport, RunOptions, Runner, SetupError, Workspace};
 use crate::sandbox::capsule::party::PartyKind;
-use crate::sandbox::stripe::{self, StripeOptions, StripeState};
+use crate::sandbox::stripe::{StripeOptions, StripeState};
 use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::store::{AuditFilter, DeadLetterFilter};
 
@@ -149,11 +149,11 @@ async fn start_sandbox(
         seed_products: 0,
         ..StripeOptions::default()
     });
-    let sandbox = Sandbox::builder()
-        .seed(Some(seed))
-        .stripe(stripe::router(stripe))
-        .build();
-    let capsule = sandbox.capsule().clone();
+    let sandbox = Sandbox::builder().seed(Some(seed)).stripe(stripe).build();
+    let capsule = sandbox
+        .capsule()
+        .cloned()
+        .ok_or_else(|| SetupError::Pipelines("the sandbox has no Capsule emulator".into()))?;
     keep_few_people(&capsule);
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))

@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 
 use crate::sandbox::business_central::BusinessCentralConfig;
 use crate::sandbox::capsule::CapsuleConfig;
-use crate::sandbox::stripe::{self, StripeOptions, StripeState, WebhookEndpoint};
+use crate::sandbox::stripe::{StripeOptions, StripeState, WebhookEndpoint};
 use crate::sandbox::{FaultSpec, Sandbox};
 
 use super::exit;
@@ -57,12 +57,6 @@ pub fn run(args: Args) -> u8 {
         }
     };
     runtime.block_on(async move {
-        let stripe = StripeState::new(StripeOptions {
-            seed: args.seed,
-            rate_limit: (args.stripe_rate_limit > 0).then_some(args.stripe_rate_limit),
-            webhooks: args.webhooks.clone(),
-            ..StripeOptions::default()
-        });
         let sandbox = Sandbox::builder()
             .seed(args.seed)
             .faults(faults)
@@ -77,9 +71,14 @@ pub fn run(args: Args) -> u8 {
                 people: args.capsule_people,
                 ..CapsuleConfig::default()
             })
-            .stripe(stripe::router(stripe))
+            .config::<StripeState>(StripeOptions {
+                rate_limit: (args.stripe_rate_limit > 0).then_some(args.stripe_rate_limit),
+                webhooks: args.webhooks.clone(),
+                ..StripeOptions::default()
+            })
             .build();
         let address = SocketAddr::from(([127, 0, 0, 1], args.port));
+        let emulators = sandbox.clone();
         let handle = match sandbox.serve(address).await {
             Ok(handle) => handle,
             Err(error) => {
@@ -89,18 +88,9 @@ pub fn run(args: Args) -> u8 {
         };
         let base = handle.base_url();
         eprintln!("ferry sandbox listening on {base}");
-        eprintln!("  Stripe             {base}/stripe/v1          (any sk_test_ key)");
-        eprintln!("  Capsule CRM        {base}/capsule/api/v2     (token {})", crate::sandbox::capsule::DEFAULT_TOKEN);
-        eprintln!(
-            "  Business Central   {base}/business_central/v2.0/sandbox-tenant/sandbox/api/v2.0/companies({})",
-            crate::sandbox::business_central::COMPANY_ID
-        );
-        eprintln!("  OAuth token        {base}/oauth/sandbox-tenant/oauth2/v2.0/token");
-        eprintln!(
-            "  Syspro e.net       {base}/syspro/SYSPROWCFService/Rest   (operator {}, company {})",
-            crate::sandbox::syspro::OPERATOR,
-            crate::sandbox::syspro::COMPANY_ID
-        );
+        for line in emulators.banner(&base) {
+            eprintln!("  {line}");
+        }
         for endpoint in &args.webhooks {
             eprintln!("  Stripe webhooks -> {}", endpoint.url);
         }

@@ -11,10 +11,9 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::json;
 
 use super::connection::ConnectionControl;
 
@@ -155,15 +154,6 @@ fn parse_delay(text: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(amount * scale))
 }
 
-/// The systems whose error bodies the injector imitates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum System {
-    Stripe,
-    Capsule,
-    BusinessCentral,
-    Syspro,
-}
-
 /// Draws faults for every request of a sandbox, from one generator shared by all systems.
 #[derive(Debug)]
 pub struct FaultInjector {
@@ -198,11 +188,12 @@ impl FaultInjector {
     }
 }
 
-/// Middleware state: the shared injector and the system whose error shape to use.
+/// Middleware state: the shared injector and the error shape of the system it guards.
 #[derive(Debug, Clone)]
 pub struct FaultLayerState {
     pub injector: Arc<FaultInjector>,
-    pub system: System,
+    /// The system's answer to an injected status (`Emulator::error_response`).
+    pub error_response: fn(StatusCode) -> Response,
 }
 
 /// axum middleware (use with `middleware::from_fn_with_state`).
@@ -221,11 +212,11 @@ pub async fn inject(
             match request.extensions().get::<ConnectInfo<ConnectionControl>>() {
                 Some(ConnectInfo(control)) => {
                     control.sever();
-                    error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)
+                    (state.error_response)(StatusCode::INTERNAL_SERVER_ERROR)
                 }
                 // Served without the sandbox's listener there is no socket to cut; a 500 is the
                 // nearest failure a client must also retry.
-                None => error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR),
+                None => (state.error_response)(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
         Some(Fault::Lost) => {
@@ -237,14 +228,12 @@ pub async fn inject(
             if let Some(control) = control {
                 control.sever();
             }
-            error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)
+            (state.error_response)(StatusCode::INTERNAL_SERVER_ERROR)
         }
-        Some(Fault::InternalError) => {
-            error_response(state.system, StatusCode::INTERNAL_SERVER_ERROR)
-        }
-        Some(Fault::Unavailable) => error_response(state.system, StatusCode::SERVICE_UNAVAILABLE),
+        Some(Fault::InternalError) => (state.error_response)(StatusCode::INTERNAL_SERVER_ERROR),
+        Some(Fault::Unavailable) => (state.error_response)(StatusCode::SERVICE_UNAVAILABLE),
         Some(Fault::RateLimited) => {
-            let mut response = error_response(state.system, StatusCode::TOO_MANY_REQUESTS);
+            let mut response = (state.error_response)(StatusCode::TOO_MANY_REQUESTS);
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -253,35 +242,8 @@ pub async fn inject(
     }
 }
 
-/// The body each system sends with an injected status.
-pub fn error_response(system: System, status: StatusCode) -> Response {
-    let body = match (system, status) {
-        // Syspro's service answers failures in plain text (unverified for injected statuses).
-        (System::Syspro, _) => return (status, status_text(status)).into_response(),
-        (System::Capsule, StatusCode::TOO_MANY_REQUESTS) => json!({"error": "rate limit reached"}),
-        (System::Capsule, _) => json!({"message": status_text(status)}),
-        (System::BusinessCentral, _) => json!({"error": {
-            "code": match status {
-                StatusCode::TOO_MANY_REQUESTS => super::business_central::error::TOO_MANY_REQUESTS,
-                StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
-                _ => "InternalServerError",
-            },
-            "message": status_text(status),
-        }}),
-        (System::Stripe, StatusCode::TOO_MANY_REQUESTS) => json!({"error": {
-            "type": "invalid_request_error",
-            "code": "rate_limit",
-            "message": "Too many requests hit the API too quickly.",
-        }}),
-        (System::Stripe, _) => json!({"error": {
-            "type": "api_error",
-            "message": status_text(status),
-        }}),
-    };
-    (status, axum::Json(body)).into_response()
-}
-
-fn status_text(status: StatusCode) -> &'static str {
+/// A generic message for an injected status, for the emulators' error bodies.
+pub fn status_text(status: StatusCode) -> &'static str {
     match status {
         StatusCode::TOO_MANY_REQUESTS => "Too many requests; retry later.",
         StatusCode::SERVICE_UNAVAILABLE => "The service is temporarily unavailable.",

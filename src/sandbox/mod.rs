@@ -1,20 +1,32 @@
 //! Local emulators of each system's API, for tests, demos and dry runs.
 //!
-//! Each system is an axum router with relative routes; [`server::Sandbox`] mounts them under one
-//! loopback address (Stripe at `/stripe`, Capsule at `/capsule/api/v2`, Business Central at
-//! `/business_central/v2.0/{tenant}/{environment}/api/v2.0`, its token endpoint at
-//! `/oauth/{tenant}/oauth2/v2.0/token`, Syspro's e.net REST service at
-//! `/syspro/SYSPROWCFService/Rest`) behind the fault injector.
+//! Each system is a folder that implements [`emulator::Emulator`] (its routers and where they
+//! are mounted, its state, fresh or seeded, its error body for an injected fault, its banner
+//! lines) and is listed once in `emulators![...]` below. [`server::Sandbox`] mounts every listed
+//! emulator under one loopback address behind the fault injector.
 
-pub mod business_central;
-pub mod capsule;
 pub mod connection;
+pub mod emulator;
 pub mod faults;
 pub mod rate_window;
 pub mod sample_data;
 pub mod server;
-pub mod stripe;
-pub mod syspro;
 
-pub use faults::{FaultSpec, FaultSpecError, System};
+use emulator::Descriptor;
+
+/// Declares each emulator's module and lists its `EMULATOR` in [`EMULATORS`].
+macro_rules! emulators {
+    ($($system:ident),* $(,)?) => {
+        $(pub mod $system;)*
+
+        /// Every emulator the sandbox serves, in the order its banner lists them.
+        pub static EMULATORS: &[&Descriptor] = &[$(&$system::EMULATOR),*];
+    };
+}
+
+// Adding an emulator: its folder, and its name here.
+emulators![stripe, capsule, business_central, syspro];
+
+pub use emulator::Emulator;
+pub use faults::{FaultSpec, FaultSpecError};
 pub use server::{Sandbox, SandboxBuilder, SandboxHandle};

@@ -1,13 +1,7 @@
-//! The sandbox server: every emulator under one loopback address, behind the fault injector.
-//!
-//! ```text
-//! /capsule/api/v2/...                                   Capsule CRM
-//! /business_central/v2.0/{tenant}/{environment}/api/v2.0/...   Business Central
-//! /oauth/{tenant}/oauth2/v2.0/token                     Business Central's token endpoint
-//! /stripe/...                                           Stripe, when a router is given
-//! /syspro/SYSPROWCFService/Rest/...                     Syspro e.net
-//! ```
+//! The sandbox server: every registered emulator (`emulators![...]` in `sandbox/mod.rs`) under
+//! one loopback address, each at the prefixes it names, behind the fault injector.
 
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,21 +12,17 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::business_central::{self, BusinessCentralConfig, BusinessCentralState};
-use super::capsule::{self, CapsuleConfig, CapsuleState};
+use super::EMULATORS;
 use super::connection::{ConnectionControl, SeverableListener};
-use super::faults::{FaultInjector, FaultLayerState, FaultSpec, System};
-use super::syspro::{self, SysproConfig, SysproState};
+use super::emulator::{Emulator, Requests, Started};
+use super::faults::{FaultInjector, FaultLayerState, FaultSpec};
 
 /// Builds a [`Sandbox`].
 #[derive(Debug, Default)]
 pub struct SandboxBuilder {
     seed: Option<u64>,
     faults: Option<FaultSpec>,
-    capsule: CapsuleConfig,
-    business_central: BusinessCentralConfig,
-    syspro: SysproConfig,
-    extras: Vec<(String, System, Router)>,
+    requests: Requests,
 }
 
 impl SandboxBuilder {
@@ -47,102 +37,66 @@ impl SandboxBuilder {
         self
     }
 
-    pub fn capsule(mut self, config: CapsuleConfig) -> Self {
-        self.capsule = config;
+    /// Starts emulator `E` with `config` instead of its defaults.
+    pub fn config<E: Emulator>(mut self, config: E::Config) -> Self {
+        self.requests.set_config::<E>(config);
         self
     }
 
-    pub fn business_central(mut self, config: BusinessCentralConfig) -> Self {
-        self.business_central = config;
+    /// Mounts `state`, built by the caller (who keeps a clone to inspect it), instead of
+    /// starting emulator `E` here.
+    pub fn state<E: Emulator>(mut self, state: E) -> Self {
+        self.requests.set_state(state);
         self
     }
 
-    pub fn syspro(mut self, config: SysproConfig) -> Self {
-        self.syspro = config;
-        self
-    }
-
-    /// Mounts another system's emulator at `prefix` (e.g. `/stripe`), behind the fault
-    /// injector with that system's error shape.
-    pub fn extra(mut self, prefix: &str, system: System, router: Router) -> Self {
-        self.extras.push((prefix.to_string(), system, router));
-        self
-    }
-
-    /// The Stripe emulator's router, mounted at `/stripe`.
-    pub fn stripe(self, router: Router) -> Self {
-        self.extra("/stripe", System::Stripe, router)
-    }
-
-    pub fn build(self) -> Sandbox {
-        let capsule = match self.seed {
-            Some(seed) => CapsuleState::seeded(self.capsule, seed),
-            None => CapsuleState::new(self.capsule),
-        };
-        let business_central = match self.seed {
-            Some(seed) => BusinessCentralState::seeded(self.business_central, seed),
-            None => BusinessCentralState::new(self.business_central),
-        };
-        let syspro = match self.seed {
-            Some(seed) => SysproState::seeded(self.syspro, seed),
-            None => SysproState::new(self.syspro),
-        };
+    /// Starts every registered emulator and mounts each behind the fault injector, with its
+    /// own error shape.
+    pub fn build(mut self) -> Sandbox {
         let injector = self
             .faults
             .as_ref()
             .map(|spec| Arc::new(FaultInjector::new(spec, self.seed)));
-        let guard = |router: Router, system: System| match &injector {
-            Some(injector) => router.layer(middleware::from_fn_with_state(
-                FaultLayerState {
-                    injector: injector.clone(),
-                    system,
-                },
-                super::faults::inject,
-            )),
-            None => router,
-        };
-        let mut router = Router::new()
-            .nest(
-                "/capsule/api/v2",
-                guard(capsule::router(capsule.clone()), System::Capsule),
-            )
-            .nest(
-                "/business_central",
-                guard(
-                    business_central::router(business_central.clone()),
-                    System::BusinessCentral,
-                ),
-            )
-            .nest(
-                "/syspro",
-                guard(syspro::router(syspro.clone()), System::Syspro),
-            )
-            .nest(
-                "/oauth",
-                guard(
-                    business_central::token_router(business_central.clone()),
-                    System::BusinessCentral,
-                ),
-            );
-        for (prefix, system, extra) in self.extras {
-            router = router.nest(&prefix, guard(extra, system));
+        let mut router = Router::new();
+        let mut states = Vec::new();
+        for descriptor in EMULATORS {
+            let Some(running) = descriptor.start(&mut self.requests, self.seed) else {
+                continue;
+            };
+            for mount in running.mounts {
+                let guarded = match &injector {
+                    Some(injector) => mount.router.layer(middleware::from_fn_with_state(
+                        FaultLayerState {
+                            injector: injector.clone(),
+                            error_response: running.error_response,
+                        },
+                        super::faults::inject,
+                    )),
+                    None => mount.router,
+                };
+                router = router.nest(mount.prefix, guarded);
+            }
+            states.push((descriptor.name, running.state));
         }
-        Sandbox {
-            router,
-            capsule,
-            business_central,
-            syspro,
-        }
+        Sandbox { router, states }
     }
 }
 
 /// All emulators, ready to serve.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Sandbox {
     router: Router,
-    capsule: CapsuleState,
-    business_central: BusinessCentralState,
-    syspro: SysproState,
+    /// Each started emulator's state, by its connector name, in the registry's order.
+    states: Vec<(&'static str, Arc<dyn Started>)>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.states.iter().map(|(name, _)| name).collect();
+        f.debug_struct("Sandbox")
+            .field("emulators", &names)
+            .finish()
+    }
 }
 
 impl Sandbox {
@@ -150,16 +104,19 @@ impl Sandbox {
         SandboxBuilder::default()
     }
 
-    pub fn capsule(&self) -> &CapsuleState {
-        &self.capsule
+    /// Emulator `E`'s state (`sandbox.state::<CapsuleState>()`), if it was started.
+    pub fn state<E: Emulator>(&self) -> Option<&E> {
+        self.states
+            .iter()
+            .find_map(|(_, state)| state.as_any().downcast_ref::<E>())
     }
 
-    pub fn business_central(&self) -> &BusinessCentralState {
-        &self.business_central
-    }
-
-    pub fn syspro(&self) -> &SysproState {
-        &self.syspro
+    /// Each started emulator's banner lines for a sandbox listening at `base`.
+    pub fn banner(&self, base: &str) -> Vec<String> {
+        self.states
+            .iter()
+            .flat_map(|(_, state)| state.banner(base))
+            .collect()
     }
 
     /// The combined router (without the listener that lets `drop` faults cut connections).

@@ -21,7 +21,7 @@ async fn start(
         .seed(seed)
         .business_central(config.clone())
         .build();
-    let company = sandbox.business_central().company_id();
+    let company = sandbox.business_central().unwrap().company_id();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

@@ -10,7 +10,7 @@ use ferry::connectors::http::{Auth, HttpConfig, RetryPolicy, Secret};
 use ferry::connectors::stripe::StripeClient;
 use ferry::connectors::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
 use ferry::project::{self, ResolvedConnection};
-use ferry::sandbox::stripe::{StripeState, router};
+use ferry::sandbox::stripe::StripeState;
 use ferry::sandbox::{FaultSpec, Sandbox};
 use sandbox_stripe_support::{KEY, Stripe, ok, quiet, start};
 use serde_json::{Value, json};
@@ -398,7 +398,7 @@ async fn faults_still_give_one_object_per_create() {
     let faults: FaultSpec = "500=0.25,503=0.1,429=0.05,seed=7".parse().unwrap();
     let sandbox = Sandbox::builder()
         .faults(Some(faults))
-        .stripe(router(state.clone()))
+        .stripe(state.clone())
         .build();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))

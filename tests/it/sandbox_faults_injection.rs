@@ -126,7 +126,7 @@ async fn lost_carries_the_request_out_then_cuts_the_answer() {
     let sandbox = Sandbox::builder()
         .faults(Some("lost=1.0".parse().unwrap()))
         .build();
-    let capsule = sandbox.capsule().clone();
+    let capsule = sandbox.capsule().unwrap().clone();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

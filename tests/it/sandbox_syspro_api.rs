@@ -16,7 +16,7 @@ struct Service {
 async fn service() -> Service {
     ferry::init_tls();
     let sandbox = Sandbox::builder().seed(Some(2)).build();
-    let syspro = sandbox.syspro().clone();
+    let syspro = sandbox.syspro().unwrap().clone();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

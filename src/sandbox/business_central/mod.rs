@@ -9,6 +9,7 @@
 //!
 //! Unverified choices are listed in [`error`].
 
+mod emulator;
 mod auth;
 pub mod currency;
 mod documents;
@@ -25,6 +26,8 @@ pub mod schema;
 mod seed;
 pub mod store;
 mod write;
+
+pub use emulator::EMULATOR;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

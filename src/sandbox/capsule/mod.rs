@@ -6,10 +6,13 @@
 //! timestamps are whole seconds, so clients should skip ids they already hold); unknown party
 //! keys in a write are ignored.
 
+mod emulator;
 mod handlers;
 pub mod input;
 pub mod party;
 mod seed;
+
+pub use emulator::EMULATOR;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

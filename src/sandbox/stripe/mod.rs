@@ -14,6 +14,7 @@
 //! request headers `Ferry-Sandbox-Delay-Ms` / `Ferry-Sandbox-Fail-Status` slow a request down
 //! or fail it with a 5xx (see `server.rs`).
 
+mod emulator;
 mod amounts;
 mod catalog;
 mod charges;
@@ -39,6 +40,8 @@ mod server;
 mod store;
 mod subscriptions;
 mod webhooks;
+
+pub use emulator::EMULATOR;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

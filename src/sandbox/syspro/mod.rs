@@ -8,12 +8,15 @@
 //! document and is reported in `<ErrorDescription>` next to the offending element; sessions
 //! end after 20 idle minutes.
 
+mod emulator;
 mod customers;
 pub mod data;
 mod find;
 mod handlers;
 mod orders;
 mod seed;
+
+pub use emulator::EMULATOR;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ferry::runtime::{Job, PipelineReport, RunOptions, Runner, Workspace};
 use ferry::sandbox::capsule::CapsuleState;
 use ferry::sandbox::capsule::party::{EmailAddress, Party, PartyKind};
-use ferry::sandbox::stripe::{self, StripeOptions, StripeState};
+use ferry::sandbox::stripe::{StripeOptions, StripeState};
 use ferry::sandbox::syspro::SysproState;
 use ferry::sandbox::{FaultSpec, Sandbox, SandboxHandle};
 use ferry::store::Store;
@@ -75,12 +75,10 @@ pub async fn world_from(
 ) -> World {
     ferry::init_tls();
     let stripe = StripeState::new(stripe);
-    let sandbox = configure(Sandbox::builder())
-        .stripe(stripe::router(stripe.clone()))
-        .build();
-    let capsule = sandbox.capsule().clone();
-    let business_central = sandbox.business_central().clone();
-    let syspro = sandbox.syspro().clone();
+    let sandbox = configure(Sandbox::builder()).stripe(stripe.clone()).build();
+    let capsule = sandbox.capsule().unwrap().clone();
+    let business_central = sandbox.business_central().unwrap().clone();
+    let syspro = sandbox.syspro().unwrap().clone();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

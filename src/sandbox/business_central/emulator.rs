@@ -1,0 +1,68 @@
+//! How the sandbox serves Business Central: the API at `/business_central`, its token endpoint at
+//! `/oauth`, with Business Central's error bodies.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{BusinessCentralConfig, BusinessCentralState, COMPANY_ID, error};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::faults::status_text;
+use crate::sandbox::{Sandbox, SandboxBuilder};
+
+pub static EMULATOR: Descriptor = Descriptor::of::<BusinessCentralState>();
+
+impl Emulator for BusinessCentralState {
+    const NAME: &'static str = "business_central";
+    type Config = BusinessCentralConfig;
+
+    fn start(config: Option<BusinessCentralConfig>, seed: Option<u64>) -> Option<Self> {
+        let config = config.unwrap_or_default();
+        Some(match seed {
+            Some(seed) => BusinessCentralState::seeded(config, seed),
+            None => BusinessCentralState::new(config),
+        })
+    }
+
+    fn mounts(&self) -> Vec<Mount> {
+        vec![
+            Mount::new("/business_central", super::router(self.clone())),
+            Mount::new("/oauth", super::token_router(self.clone())),
+        ]
+    }
+
+    fn error_response(status: StatusCode) -> Response {
+        let code = match status {
+            StatusCode::TOO_MANY_REQUESTS => error::TOO_MANY_REQUESTS,
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
+            _ => "InternalServerError",
+        };
+        let body = json!({"error": {"code": code, "message": status_text(status)}});
+        (status, axum::Json(body)).into_response()
+    }
+
+    fn banner(&self, base: &str) -> Vec<String> {
+        let config = self.config();
+        let (tenant, environment) = (&config.tenant, &config.environment);
+        vec![
+            format!(
+                "Business Central   {base}/business_central/v2.0/{tenant}/{environment}/api/v2.0/companies({COMPANY_ID})"
+            ),
+            format!("OAuth token        {base}/oauth/{tenant}/oauth2/v2.0/token"),
+        ]
+    }
+}
+
+impl SandboxBuilder {
+    /// Starts the Business Central emulator with `config`.
+    pub fn business_central(self, config: BusinessCentralConfig) -> Self {
+        self.config::<BusinessCentralState>(config)
+    }
+}
+
+impl Sandbox {
+    /// The Business Central emulator's state, started with every sandbox.
+    pub fn business_central(&self) -> Option<&BusinessCentralState> {
+        self.state()
+    }
+}

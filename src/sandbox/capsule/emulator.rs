@@ -1,0 +1,58 @@
+//! How the sandbox serves Capsule: at `/capsule/api/v2`, with Capsule's error bodies.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{CapsuleConfig, CapsuleState, DEFAULT_TOKEN};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::faults::status_text;
+use crate::sandbox::{Sandbox, SandboxBuilder};
+
+pub static EMULATOR: Descriptor = Descriptor::of::<CapsuleState>();
+
+impl Emulator for CapsuleState {
+    const NAME: &'static str = "capsule";
+    type Config = CapsuleConfig;
+
+    fn start(config: Option<CapsuleConfig>, seed: Option<u64>) -> Option<Self> {
+        let config = config.unwrap_or_default();
+        Some(match seed {
+            Some(seed) => CapsuleState::seeded(config, seed),
+            None => CapsuleState::new(config),
+        })
+    }
+
+    fn mounts(&self) -> Vec<Mount> {
+        vec![Mount::new("/capsule/api/v2", super::router(self.clone()))]
+    }
+
+    fn error_response(status: StatusCode) -> Response {
+        let body = match status {
+            StatusCode::TOO_MANY_REQUESTS => json!({"error": "rate limit reached"}),
+            _ => json!({"message": status_text(status)}),
+        };
+        (status, axum::Json(body)).into_response()
+    }
+
+    fn banner(&self, base: &str) -> Vec<String> {
+        let token = self.inner.config.tokens.first().map_or(DEFAULT_TOKEN, String::as_str);
+        vec![format!(
+            "Capsule CRM        {base}/capsule/api/v2     (token {token})"
+        )]
+    }
+}
+
+impl SandboxBuilder {
+    /// Starts the Capsule emulator with `config`.
+    pub fn capsule(self, config: CapsuleConfig) -> Self {
+        self.config::<CapsuleState>(config)
+    }
+}
+
+impl Sandbox {
+    /// The Capsule emulator's state, started with every sandbox.
+    pub fn capsule(&self) -> Option<&CapsuleState> {
+        self.state()
+    }
+}

@@ -1,0 +1,67 @@
+//! How the sandbox serves Stripe: at `/stripe`, with Stripe's error bodies. Unlike the other
+//! emulators, Stripe's is left out unless the caller asks for it (with its options or its
+//! state): seeding it is costly, and callers keep its state to add webhook endpoints.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{StripeOptions, StripeState};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::faults::status_text;
+use crate::sandbox::{Sandbox, SandboxBuilder};
+
+pub static EMULATOR: Descriptor = Descriptor::of::<StripeState>();
+
+impl Emulator for StripeState {
+    const NAME: &'static str = "stripe";
+    type Config = StripeOptions;
+
+    fn start(options: Option<StripeOptions>, seed: Option<u64>) -> Option<Self> {
+        let options = options?;
+        Some(StripeState::new(StripeOptions {
+            seed: options.seed.or(seed),
+            ..options
+        }))
+    }
+
+    fn mounts(&self) -> Vec<Mount> {
+        vec![Mount::new("/stripe", super::router(self.clone()))]
+    }
+
+    fn error_response(status: StatusCode) -> Response {
+        let body = match status {
+            StatusCode::TOO_MANY_REQUESTS => json!({"error": {
+                "type": "invalid_request_error",
+                "code": "rate_limit",
+                "message": "Too many requests hit the API too quickly.",
+            }}),
+            _ => json!({"error": {
+                "type": "api_error",
+                "message": status_text(status),
+            }}),
+        };
+        (status, axum::Json(body)).into_response()
+    }
+
+    fn banner(&self, base: &str) -> Vec<String> {
+        // `--webhook` endpoints are listed by `ferry sandbox` after every system.
+        vec![format!(
+            "Stripe             {base}/stripe/v1          (any sk_test_ key)"
+        )]
+    }
+}
+
+impl SandboxBuilder {
+    /// Mounts the Stripe emulator with `state`, which the caller keeps to inspect it.
+    pub fn stripe(self, state: StripeState) -> Self {
+        self.state(state)
+    }
+}
+
+impl Sandbox {
+    /// The Stripe emulator's state, if the sandbox was asked to serve Stripe.
+    pub fn stripe(&self) -> Option<&StripeState> {
+        self.state()
+    }
+}

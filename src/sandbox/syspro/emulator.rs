@@ -1,0 +1,53 @@
+//! How the sandbox serves Syspro: the e.net REST service under `/syspro`, failing in plain text.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::{COMPANY_ID, OPERATOR, SysproConfig, SysproState};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::faults::status_text;
+use crate::sandbox::{Sandbox, SandboxBuilder};
+
+pub static EMULATOR: Descriptor = Descriptor::of::<SysproState>();
+
+impl Emulator for SysproState {
+    const NAME: &'static str = "syspro";
+    type Config = SysproConfig;
+
+    fn start(config: Option<SysproConfig>, seed: Option<u64>) -> Option<Self> {
+        let config = config.unwrap_or_default();
+        Some(match seed {
+            Some(seed) => SysproState::seeded(config, seed),
+            None => SysproState::new(config),
+        })
+    }
+
+    fn mounts(&self) -> Vec<Mount> {
+        vec![Mount::new("/syspro", super::router(self.clone()))]
+    }
+
+    /// Syspro's service answers failures in plain text (unverified for injected statuses).
+    fn error_response(status: StatusCode) -> Response {
+        (status, status_text(status)).into_response()
+    }
+
+    fn banner(&self, base: &str) -> Vec<String> {
+        vec![format!(
+            "Syspro e.net       {base}/syspro/SYSPROWCFService/Rest   (operator {OPERATOR}, company {COMPANY_ID})"
+        )]
+    }
+}
+
+impl SandboxBuilder {
+    /// Starts the Syspro emulator with `config`.
+    pub fn syspro(self, config: SysproConfig) -> Self {
+        self.config::<SysproState>(config)
+    }
+}
+
+impl Sandbox {
+    /// The Syspro emulator's state, started with every sandbox.
+    pub fn syspro(&self) -> Option<&SysproState> {
+        self.state()
+    }
+}
