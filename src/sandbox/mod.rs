@@ -30,3 +30,25 @@ emulators![stripe, capsule, business_central, syspro];
 pub use emulator::Emulator;
 pub use faults::{FaultSpec, FaultSpecError};
 pub use server::{Sandbox, SandboxBuilder, SandboxHandle};
+
+#[cfg(test)]
+mod tests {
+    use super::EMULATORS;
+    use crate::connectors::CONNECTORS;
+
+    #[test]
+    fn each_emulator_stands_in_for_one_registered_connector() {
+        for (i, emulator) in EMULATORS.iter().enumerate() {
+            assert!(
+                CONNECTORS.iter().any(|c| c.name == emulator.name),
+                "{} is no connector's kind",
+                emulator.name
+            );
+            assert!(
+                EMULATORS[..i].iter().all(|e| e.name != emulator.name),
+                "{} is registered twice",
+                emulator.name
+            );
+        }
+    }
+}
