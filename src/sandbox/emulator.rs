@@ -38,6 +38,21 @@ pub trait Emulator: Clone + Send + Sync + 'static {
     fn banner(&self, base: &str) -> Vec<String>;
 }
 
+/// The usual [`Emulator::start`]: the caller's config or the defaults, seeded when there is a
+/// seed.
+pub fn fresh_or_seeded<C: Default, S>(
+    config: Option<C>,
+    seed: Option<u64>,
+    new: fn(C) -> S,
+    seeded: fn(C, u64) -> S,
+) -> Option<S> {
+    let config = config.unwrap_or_default();
+    Some(match seed {
+        Some(seed) => seeded(config, seed),
+        None => new(config),
+    })
+}
+
 /// A router and the prefix it is mounted at (`/capsule/api/v2`).
 pub struct Mount {
     pub prefix: &'static str,

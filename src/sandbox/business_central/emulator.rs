@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{BusinessCentralConfig, BusinessCentralState, COMPANY_ID, error};
-use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
 
@@ -17,11 +17,7 @@ impl Emulator for BusinessCentralState {
     type Config = BusinessCentralConfig;
 
     fn start(config: Option<BusinessCentralConfig>, seed: Option<u64>) -> Option<Self> {
-        let config = config.unwrap_or_default();
-        Some(match seed {
-            Some(seed) => BusinessCentralState::seeded(config, seed),
-            None => BusinessCentralState::new(config),
-        })
+        fresh_or_seeded(config, seed, BusinessCentralState::new, BusinessCentralState::seeded)
     }
 
     fn mounts(&self) -> Vec<Mount> {

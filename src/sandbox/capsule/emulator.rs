@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{CapsuleConfig, CapsuleState, DEFAULT_TOKEN};
-use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
 
@@ -16,11 +16,7 @@ impl Emulator for CapsuleState {
     type Config = CapsuleConfig;
 
     fn start(config: Option<CapsuleConfig>, seed: Option<u64>) -> Option<Self> {
-        let config = config.unwrap_or_default();
-        Some(match seed {
-            Some(seed) => CapsuleState::seeded(config, seed),
-            None => CapsuleState::new(config),
-        })
+        fresh_or_seeded(config, seed, CapsuleState::new, CapsuleState::seeded)
     }
 
     fn mounts(&self) -> Vec<Mount> {

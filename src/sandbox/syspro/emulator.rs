@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{COMPANY_ID, OPERATOR, SysproConfig, SysproState};
-use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
 
@@ -15,11 +15,7 @@ impl Emulator for SysproState {
     type Config = SysproConfig;
 
     fn start(config: Option<SysproConfig>, seed: Option<u64>) -> Option<Self> {
-        let config = config.unwrap_or_default();
-        Some(match seed {
-            Some(seed) => SysproState::seeded(config, seed),
-            None => SysproState::new(config),
-        })
+        fresh_or_seeded(config, seed, SysproState::new, SysproState::seeded)
     }
 
     fn mounts(&self) -> Vec<Mount> {
