@@ -65,3 +65,30 @@ impl Sandbox {
         self.state()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(status: StatusCode) -> serde_json::Value {
+        let response = StripeState::error_response(status);
+        assert_eq!(response.status(), status);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_injected_fault_answers_in_stripes_error_shape() {
+        let limited = body(StatusCode::TOO_MANY_REQUESTS).await;
+        assert_eq!(limited["error"]["code"], "rate_limit");
+        assert_eq!(limited["error"]["type"], "invalid_request_error");
+        let failed = body(StatusCode::SERVICE_UNAVAILABLE).await;
+        assert_eq!(failed["error"]["type"], "api_error");
+        assert_eq!(
+            failed["error"]["message"],
+            "The service is temporarily unavailable."
+        );
+    }
+}

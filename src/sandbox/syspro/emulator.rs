@@ -47,3 +47,18 @@ impl Sandbox {
         self.state()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_injected_fault_answers_in_plain_text() {
+        let response = SysproState::error_response(StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(&bytes[..], b"An internal error occurred.");
+    }
+}
