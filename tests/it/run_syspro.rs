@@ -342,6 +342,14 @@ async fn a_customer_trades_in_the_currency_of_their_country_and_keeps_it() {
         assert_eq!(order.lines[0].fields["MiscChargeValue"], "42.00");
     }
 
+    // The charge comes round again (a rerun replays every event): still one order.
+    let again = run_pipeline(dir, CHARGES).await;
+    assert!(
+        again.contains("0 created, 0 updated, 1 unchanged"),
+        "{again}"
+    );
+    assert_eq!(world.syspro.data().orders.len(), 1);
+
     // They move to London: the address follows, the currency of their account does not.
     world
         .stripe_post(
