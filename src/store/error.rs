@@ -38,9 +38,12 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A store task that writes for many callers failed or stopped.
-    #[error("{0}")]
-    Writer(String),
+    /// The writer task that writes for many callers has stopped (the store is closing).
+    #[error("the store's writer has stopped")]
+    WriterStopped,
+    /// The writer task's transaction failed; every caller of the group gets the same error.
+    #[error(transparent)]
+    Shared(std::sync::Arc<StoreError>),
 }
 
 /// The URL as it may be shown: a password in it (a PostgreSQL URL) is replaced by `***`.

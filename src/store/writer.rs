@@ -7,6 +7,7 @@
 //! If the shared transaction fails, each kind of request is written again on its own, so one
 //! caller's failure is never another's.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -18,7 +19,8 @@ use super::{
 /// Requests taken into one transaction at most.
 const MAX_GROUP: usize = 512;
 
-type Reply<T> = oneshot::Sender<Result<T, String>>;
+/// A caller's answer. One failed transaction answers many callers, so they share its error.
+type Reply<T> = oneshot::Sender<Result<T, Arc<StoreError>>>;
 
 /// A worker's finished events, written with its next claim.
 pub(super) struct Finish {
@@ -74,16 +76,15 @@ impl Writer {
     }
 
     async fn ask<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
-        let stopped = || StoreError::Writer("the store's writer has stopped".into());
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(request(reply))
             .await
-            .map_err(|_| stopped())?;
+            .map_err(|_| StoreError::WriterStopped)?;
         answer
             .await
-            .map_err(|_| stopped())?
-            .map_err(StoreError::Writer)
+            .map_err(|_| StoreError::WriterStopped)?
+            .map_err(StoreError::Shared)
     }
 }
 
@@ -137,7 +138,7 @@ async fn write_groups(store: Store, mut receiver: mpsc::Receiver<Request>) {
 /// Writes each kind of request in a transaction of its own, each worker's apart, and the
 /// events together or, if that fails, each apart.
 async fn write_apart(store: &Store, group: Group) {
-    let error = |error: StoreError| error.to_string();
+    let error = Arc::new;
     let puts = match write(store, &group.events, &[], &[]).await {
         Ok((puts, _)) => puts.into_iter().map(Ok).collect(),
         Err(together) if group.events.len() == 1 => vec![Err(error(together))],
@@ -196,9 +197,9 @@ pub(super) async fn write(
 
 fn answer(
     group: Group,
-    puts: Vec<Result<InboxPut, String>>,
-    records: Result<(), String>,
-    finished: Vec<Result<Finished, String>>,
+    puts: Vec<Result<InboxPut, Arc<StoreError>>>,
+    records: Result<(), Arc<StoreError>>,
+    finished: Vec<Result<Finished, Arc<StoreError>>>,
 ) {
     for (reply, put) in group.event_replies.into_iter().zip(puts) {
         let _ = reply.send(put);
