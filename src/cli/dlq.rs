@@ -1,11 +1,11 @@
-//! `ferry dlq`: list, show and replay the records that failed permanently.
+//! `ferry dlq`: list, show, replay and discard the records that failed permanently.
 
 use std::path::PathBuf;
 
 use super::exit;
 use super::output::{outln, print_human};
 use crate::runtime::{Replayed, Runner, SetupError, Workspace};
-use crate::store::{DeadLetter, DeadLetterFilter, Store};
+use crate::store::{DeadLetter, DeadLetterFilter, DeadLetterStep, Store, StoreError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,8 +32,17 @@ enum Action {
         #[arg(long)]
         json: bool,
     },
-    /// One dead letter with its record.
+    /// One dead letter with its record and its history.
     Show { id: i64 },
+    /// Closes open dead letters whose records need no delivery (a test record, a duplicate
+    /// made by hand); the reason is kept in their history. A new failure reopens a letter.
+    Discard {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Why the records need no delivery, for whoever reads the history.
+        #[arg(long, value_parser = non_blank)]
+        reason: String,
+    },
     /// Runs dead letters through their pipeline as it is now; delivered ones are resolved.
     Replay {
         /// Letters to replay.
@@ -97,7 +106,8 @@ async fn run_async(args: Args) -> Result<u8, SetupError> {
         }
         Action::Show { id } => match store.dead_letter_by_id(id).await? {
             Some(letter) => {
-                show(&letter);
+                let history = store.dead_letter_history(id).await?;
+                show(&letter, &history);
                 exit::OK
             }
             None => {
@@ -111,6 +121,7 @@ async fn run_async(args: Args) -> Result<u8, SetupError> {
             pipeline,
             from,
         } => replay(&workspace, store.clone(), ids, all, pipeline, from).await?,
+        Action::Discard { ids, reason } => discard(&store, &ids, &reason).await?,
     };
     store.close().await;
     Ok(code)
@@ -136,10 +147,10 @@ fn list(letters: &[DeadLetter], json: bool) {
         "last seen"
     );
     for letter in letters {
-        let state = if letter.resolved_at.is_some() {
-            " (resolved)"
-        } else {
-            ""
+        let state = match (letter.resolved_at, letter.resolution) {
+            (None, _) => String::new(),
+            (Some(_), Some(resolution)) => format!(" ({})", resolution.as_str()),
+            (Some(_), None) => " (resolved)".to_string(),
         };
         outln!(
             "{:>5}  {:<32}  {:<20}  {:>8}  {:<20}  {}: {}{state}",
@@ -154,7 +165,7 @@ fn list(letters: &[DeadLetter], json: bool) {
     }
 }
 
-fn show(letter: &DeadLetter) {
+fn show(letter: &DeadLetter, history: &[DeadLetterStep]) {
     outln!("dead letter {}", letter.id);
     outln!("  pipeline:   {}", letter.pipeline);
     outln!("  source id:  {}", letter.source_id);
@@ -164,7 +175,40 @@ fn show(letter: &DeadLetter) {
     outln!("  first seen: {}", letter.first_seen);
     outln!("  last seen:  {}", letter.last_seen);
     if let Some(at) = letter.resolved_at {
-        outln!("  resolved:   {at}");
+        let how = letter.resolution.map_or("resolved", |r| r.as_str());
+        outln!("  closed:     {at} ({how})");
+    }
+    if let Some(note) = &letter.resolution_note {
+        outln!("  reason:     {note}");
+    }
+    outln!("  history:");
+    for step in history {
+        match step {
+            DeadLetterStep::Failed {
+                at,
+                error_code,
+                error_message,
+            } => outln!(
+                "    {}  failed: {error_code}: {}",
+                at.strftime("%Y-%m-%d %H:%M:%S"),
+                first_line(error_message)
+            ),
+            DeadLetterStep::Closed {
+                at,
+                resolution,
+                note,
+            } => {
+                let note = note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                outln!(
+                    "    {}  {}{note}",
+                    at.strftime("%Y-%m-%d %H:%M:%S"),
+                    resolution.as_str()
+                )
+            }
+        }
     }
     let record = serde_json::from_str::<serde_json::Value>(&letter.record_json)
         .ok()
@@ -184,7 +228,36 @@ fn letter_json(letter: &DeadLetter) -> serde_json::Value {
         "first_seen": letter.first_seen.to_string(),
         "last_seen": letter.last_seen.to_string(),
         "resolved_at": letter.resolved_at.map(|t| t.to_string()),
+        "resolution": letter.resolution.map(|r| r.as_str()),
+        "resolution_note": letter.resolution_note,
     })
+}
+
+/// A `--reason` with something in it.
+fn non_blank(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("say why the records need no delivery".into()),
+        reason => Ok(reason.to_string()),
+    }
+}
+
+/// Discards each letter; a letter that is unknown or already closed is reported and the rest
+/// are still discarded.
+async fn discard(store: &Store, ids: &[i64], reason: &str) -> Result<u8, SetupError> {
+    let mut refused = 0;
+    for &id in ids {
+        match store.discard_dead_letter(id, reason).await {
+            Ok(()) => outln!("{id}: discarded"),
+            Err(
+                error @ (StoreError::DeadLetterNotFound(_) | StoreError::DeadLetterClosed { .. }),
+            ) => {
+                refused += 1;
+                eprintln!("error: {error}");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(if refused == 0 { exit::OK } else { exit::USAGE })
 }
 
 fn first_line(text: &str) -> &str {

@@ -12,9 +12,9 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 
 use super::{
-    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, FinishedEvents,
-    IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent, ObjectVersion,
-    RunLock, SettledWrites, StoreError, StoredEvent, shown_url, sqlite,
+    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, DeadLetterStep,
+    FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent,
+    ObjectVersion, RunLock, SettledWrites, StoreError, StoredEvent, shown_url, sqlite,
 };
 
 /// What a statement of the store gives back, once awaited.
@@ -161,6 +161,13 @@ pub trait Statements: Send {
 
     /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.
     fn resolve_dead_letter(&mut self, id: i64) -> Answer<'_, ()>;
+
+    /// Closes an open dead letter without delivering its record, keeping `reason`; refused
+    /// for a letter already closed.
+    fn discard_dead_letter<'a>(&'a mut self, id: i64, reason: &'a str) -> Answer<'a, ()>;
+
+    /// A dead letter's story: each failure and its closing, oldest first.
+    fn dead_letter_history(&mut self, id: i64) -> Answer<'_, Vec<DeadLetterStep>>;
 
     /// Resolves the open dead letter (if any) of a record a later run delivered.
     fn resolve_delivered<'a>(

@@ -26,6 +26,10 @@ pub enum StoreError {
     },
     #[error("no dead letter with id {0}")]
     DeadLetterNotFound(i64),
+    #[error(
+        "dead letter {id} is already closed ({resolution}); a new failure of its record reopens it"
+    )]
+    DeadLetterClosed { id: i64, resolution: &'static str },
     #[error("idempotency key `{key}` was already used for a different request")]
     IdempotencyConflict { key: String },
     #[error(

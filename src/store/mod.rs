@@ -38,7 +38,8 @@ pub use inbox::{
 };
 pub use records::{
     AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
-    DeadLetterFilter, IdempotencyRecord, Operation, SettledWrites, TargetKeys, pipeline_version,
+    DeadLetterFilter, DeadLetterStep, IdempotencyRecord, Operation, Resolution, SettledWrites,
+    TargetKeys, pipeline_version,
 };
 pub use run_lock::RunLock;
 pub use snapshot::CrossReferenceSnapshot;
@@ -304,6 +305,17 @@ impl Store {
     /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.
     pub async fn resolve_dead_letter(&self, id: i64) -> Result<(), StoreError> {
         self.writer().await?.resolve_dead_letter(id).await
+    }
+
+    /// Closes an open dead letter whose record needs no delivery, keeping `reason`. A new
+    /// failure of the record opens it again.
+    pub async fn discard_dead_letter(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        self.writer().await?.discard_dead_letter(id, reason).await
+    }
+
+    /// A dead letter's story: each failure and its closing, oldest first.
+    pub async fn dead_letter_history(&self, id: i64) -> Result<Vec<DeadLetterStep>, StoreError> {
+        self.reader().await?.dead_letter_history(id).await
     }
 
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -100,8 +100,60 @@ pub struct DeadLetter {
     pub attempts: i64,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
-    /// Set by a successful replay; the letter is kept, not deleted, so the history stays.
+    /// When the letter was closed; it is kept, not deleted, so its history stays.
     pub resolved_at: Option<Timestamp>,
+    /// How it was closed (set with `resolved_at`).
+    pub resolution: Option<Resolution>,
+    /// Why it was discarded, as its discarder wrote it.
+    pub resolution_note: Option<String>,
+}
+
+/// How a dead letter was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// A replay delivered the record.
+    Replayed,
+    /// A later run or event delivered the record.
+    Delivered,
+    /// Someone decided the record needs no delivery, and said why.
+    Discarded,
+}
+
+impl Resolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Replayed => "replayed",
+            Resolution::Delivered => "delivered",
+            Resolution::Discarded => "discarded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Resolution> {
+        [
+            Resolution::Replayed,
+            Resolution::Delivered,
+            Resolution::Discarded,
+        ]
+        .into_iter()
+        .find(|resolution| resolution.as_str() == text)
+    }
+}
+
+/// One step of a dead letter's story, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadLetterStep {
+    /// The record failed (again), with this error.
+    Failed {
+        at: Timestamp,
+        error_code: String,
+        error_message: String,
+    },
+    /// The letter was closed; `note` is a discarder's reason.
+    Closed {
+        at: Timestamp,
+        resolution: Resolution,
+        note: Option<String>,
+    },
 }
 
 /// Which dead letters to list; the default lists the open ones of every pipeline.

@@ -144,6 +144,74 @@ async fn dead_letters_are_listed_shown_and_replayed() {
     let missing = run_ferry(dir, &["dlq", "show", "999"]).await;
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("no dead letter 999"));
+
+    let show = text(&run_ferry(dir, &["dlq", "show", &id]).await.stdout);
+    let history: Vec<&str> = show
+        .lines()
+        .skip_while(|line| line.trim() != "history:")
+        .skip(1)
+        .take_while(|line| line.starts_with("    "))
+        .collect();
+    assert_eq!(history.len(), 3, "{show}");
+    assert!(
+        history[0].ends_with(": contact email is not a valid address"),
+        "{show}"
+    );
+    assert!(
+        history[1].contains("failed: "),
+        "the failed replay is in the story: {show}"
+    );
+    assert!(history[2].ends_with("delivered"), "{show}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_letter_is_discarded_with_a_reason() {
+    let world = world(None, None).await;
+    world.add_people(0..1);
+    world.edit_person(0, |party| {
+        party.email_addresses[0].address = "not an email".into()
+    });
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let list = run_ferry(dir, &["dlq", "list", "--json"]).await;
+    let letter: serde_json::Value = serde_json::from_str(text(&list.stdout).trim()).unwrap();
+    let id = letter["id"].to_string();
+
+    let blank = run_ferry(dir, &["dlq", "discard", &id, "--reason", "  "]).await;
+    assert_eq!(blank.status.code(), Some(2), "a reason is required");
+    let discard = run_ferry(
+        dir,
+        &[
+            "dlq",
+            "discard",
+            &id,
+            "--reason",
+            "a test contact, not a customer",
+        ],
+    )
+    .await;
+    assert!(discard.status.success(), "{}", text(&discard.stderr));
+    assert_eq!(text(&discard.stdout).trim(), format!("{id}: discarded"));
+
+    let open = run_ferry(dir, &["dlq", "list"]).await;
+    assert_eq!(text(&open.stdout).trim(), "no dead letters");
+    let all = run_ferry(dir, &["dlq", "list", "--all", "--json"]).await;
+    let closed: serde_json::Value = serde_json::from_str(text(&all.stdout).trim()).unwrap();
+    assert_eq!(closed["resolution"], "discarded");
+    assert_eq!(closed["resolution_note"], "a test contact, not a customer");
+    let show = text(&run_ferry(dir, &["dlq", "show", &id]).await.stdout);
+    assert!(
+        show.contains("discarded: a test contact, not a customer"),
+        "{show}"
+    );
+
+    // Discarding it again, or an unknown letter, is refused with the reason.
+    let again = run_ferry(dir, &["dlq", "discard", &id, "999", "--reason", "x"]).await;
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = text(&again.stderr);
+    assert!(stderr.contains("already closed (discarded)"), "{stderr}");
+    assert!(stderr.contains("no dead letter with id 999"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use ferry::store::{
-    AuditEntry, AuditFilter, DeadLetterFilter, IdempotencyRecord, Operation, Store, StoreError,
-    pipeline_version,
+    AuditEntry, AuditFilter, DeadLetterFilter, DeadLetterStep, IdempotencyRecord, Operation,
+    Resolution, Store, StoreError, pipeline_version,
 };
 use jiff::Timestamp;
 
@@ -123,6 +123,128 @@ async fn a_resolved_letter_that_fails_again_reopens() {
     let letter = store.dead_letter_by_id(id).await.unwrap().unwrap();
     assert_eq!(letter.resolved_at, None);
     assert_eq!(letter.attempts, 2);
+}
+
+/// The history's steps as (what, code or note), for comparing.
+async fn story(store: &Store, id: i64) -> Vec<(String, String)> {
+    store
+        .dead_letter_history(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|step| match step {
+            DeadLetterStep::Failed { error_code, .. } => ("failed".into(), error_code),
+            DeadLetterStep::Closed {
+                resolution, note, ..
+            } => (resolution.as_str().into(), note.unwrap_or_default()),
+        })
+        .collect()
+}
+
+fn steps(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(what, detail)| (what.to_string(), detail.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_letter_keeps_its_story_of_failures_and_closings() {
+    let store = memory().await;
+    let id = store
+        .dead_letter("sync", "1", "{}", "E1", "first")
+        .await
+        .unwrap();
+    store
+        .dead_letter("sync", "1", "{}", "E2", "second")
+        .await
+        .unwrap();
+    store.resolve_dead_letter(id).await.unwrap();
+    let letter = store.dead_letter_by_id(id).await.unwrap().unwrap();
+    assert_eq!(letter.resolution, Some(Resolution::Replayed));
+    // Failing again reopens it; a later delivery closes it as delivered.
+    store
+        .dead_letter("sync", "1", "{}", "E3", "third")
+        .await
+        .unwrap();
+    let reopened = store.dead_letter_by_id(id).await.unwrap().unwrap();
+    assert_eq!((reopened.resolved_at, reopened.resolution), (None, None));
+    let mut batch = store.begin().await.unwrap();
+    assert_eq!(batch.resolve_delivered("sync", "1").await.unwrap(), 1);
+    batch.commit().await.unwrap();
+    let delivered = store.dead_letter_by_id(id).await.unwrap().unwrap();
+    assert_eq!(delivered.resolution, Some(Resolution::Delivered));
+    assert_eq!(
+        story(&store, id).await,
+        steps(&[
+            ("failed", "E1"),
+            ("failed", "E2"),
+            ("replayed", ""),
+            ("failed", "E3"),
+            ("delivered", ""),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_discarded_letter_keeps_its_reason_and_a_new_failure_reopens_it() {
+    let store = memory().await;
+    let id = store
+        .dead_letter("sync", "7", "{}", "E1", "test record")
+        .await
+        .unwrap();
+    store
+        .discard_dead_letter(id, "a test customer, deleted in Stripe")
+        .await
+        .unwrap();
+    let letter = store.dead_letter_by_id(id).await.unwrap().unwrap();
+    assert_eq!(letter.resolution, Some(Resolution::Discarded));
+    assert_eq!(
+        letter.resolution_note.as_deref(),
+        Some("a test customer, deleted in Stripe")
+    );
+    assert!(letter.resolved_at.is_some());
+    assert!(
+        store
+            .dead_letters(&DeadLetterFilter::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a discarded letter is not open"
+    );
+
+    // Discarding twice, or an unknown letter, is refused and changes nothing.
+    let twice = store.discard_dead_letter(id, "again").await.unwrap_err();
+    assert!(
+        matches!(
+            twice,
+            StoreError::DeadLetterClosed {
+                resolution: "discarded",
+                ..
+            }
+        ),
+        "{twice}"
+    );
+    assert!(matches!(
+        store.discard_dead_letter(404, "x").await.unwrap_err(),
+        StoreError::DeadLetterNotFound(404)
+    ));
+
+    store
+        .dead_letter("sync", "7", "{}", "E2", "failed again")
+        .await
+        .unwrap();
+    let reopened = store.dead_letter_by_id(id).await.unwrap().unwrap();
+    assert_eq!(reopened.resolution_note, None);
+    assert_eq!(reopened.resolved_at, None);
+    assert_eq!(
+        story(&store, id).await,
+        steps(&[
+            ("failed", "E1"),
+            ("discarded", "a test customer, deleted in Stripe"),
+            ("failed", "E2"),
+        ])
+    );
 }
 
 #[tokio::test]

@@ -5,13 +5,14 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::{millis, timestamp};
-use crate::store::{DeadLetter, DeadLetterFilter, StoreError};
+use crate::store::{DeadLetter, DeadLetterFilter, DeadLetterStep, Resolution, StoreError};
 
 const COLUMNS: &str = "id, pipeline, source_id, record_json, error_code, error_message, attempts,
-                       first_seen, last_seen, resolved_at";
+                       first_seen, last_seen, resolved_at, resolution, resolution_note";
 
 /// Files a failure. A record that failed before gets one more attempt, its latest copy and
-/// error, and is reopened if a replay had resolved it; its `first_seen` stays.
+/// error, and is reopened if it had been closed; its `first_seen` stays. (Triggers write the
+/// letter's history: see migration 0007.)
 pub async fn put(
     conn: &mut SqliteConnection,
     pipeline: &str,
@@ -31,7 +32,9 @@ pub async fn put(
              error_message = excluded.error_message,
              attempts = dead_letters.attempts + 1,
              last_seen = excluded.last_seen,
-             resolved_at = NULL
+             resolved_at = NULL,
+             resolution = NULL,
+             resolution_note = NULL
          RETURNING id",
     )
     .bind(pipeline)
@@ -72,10 +75,12 @@ pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<DeadLe
     row.as_ref().map(dead_letter).transpose()
 }
 
-/// Marks a letter replayed. Resolving twice keeps the first time.
+/// Marks a letter replayed. Resolving twice keeps the first time and resolution.
 pub async fn resolve(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
     let done = sqlx::query(
-        "UPDATE dead_letters SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1",
+        "UPDATE dead_letters SET resolved_at = COALESCE(resolved_at, ?2),
+                                 resolution = COALESCE(resolution, 'replayed')
+         WHERE id = ?1",
     )
     .bind(id)
     .bind(millis(Timestamp::now()))
@@ -94,7 +99,7 @@ pub async fn resolve_delivered(
     source_id: &str,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE dead_letters SET resolved_at = ?3
+        "UPDATE dead_letters SET resolved_at = ?3, resolution = 'delivered'
          WHERE pipeline = ?1 AND source_id = ?2 AND resolved_at IS NULL",
     )
     .bind(pipeline)
@@ -105,8 +110,77 @@ pub async fn resolve_delivered(
     Ok(done.rows_affected())
 }
 
+/// Closes an open letter without delivering its record, keeping `reason`.
+pub async fn discard(conn: &mut SqliteConnection, id: i64, reason: &str) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE dead_letters
+         SET resolved_at = ?2, resolution = 'discarded', resolution_note = ?3
+         WHERE id = ?1 AND resolved_at IS NULL",
+    )
+    .bind(id)
+    .bind(millis(Timestamp::now()))
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    match by_id(conn, id).await? {
+        None => Err(StoreError::DeadLetterNotFound(id)),
+        Some(letter) => Err(StoreError::DeadLetterClosed {
+            id,
+            resolution: letter.resolution.map_or("resolved", Resolution::as_str),
+        }),
+    }
+}
+
+/// The letter's story, oldest first.
+pub async fn history(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Vec<DeadLetterStep>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, what, error_code, error_message, note FROM dead_letter_history
+         WHERE letter_id = ?1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(step).collect()
+}
+
+fn step(row: &SqliteRow) -> Result<DeadLetterStep, StoreError> {
+    let at = timestamp(row.try_get(0)?, "dead_letter_history", "at")?;
+    let what: String = row.try_get(1)?;
+    if what == "failed" {
+        return Ok(DeadLetterStep::Failed {
+            at,
+            error_code: row.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+            error_message: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+        });
+    }
+    Ok(DeadLetterStep::Closed {
+        at,
+        resolution: resolution(&what, "dead_letter_history", "what")?,
+        note: row.try_get(4)?,
+    })
+}
+
+fn resolution(
+    text: &str,
+    table: &'static str,
+    column: &'static str,
+) -> Result<Resolution, StoreError> {
+    Resolution::parse(text).ok_or_else(|| StoreError::Corrupt {
+        table,
+        column,
+        detail: format!("`{text}` is no resolution"),
+    })
+}
+
 fn dead_letter(row: &SqliteRow) -> Result<DeadLetter, StoreError> {
     let resolved_at: Option<i64> = row.try_get(9)?;
+    let resolution_text: Option<String> = row.try_get(10)?;
     Ok(DeadLetter {
         id: row.try_get(0)?,
         pipeline: row.try_get(1)?,
@@ -120,5 +194,9 @@ fn dead_letter(row: &SqliteRow) -> Result<DeadLetter, StoreError> {
         resolved_at: resolved_at
             .map(|at| timestamp(at, "dead_letters", "resolved_at"))
             .transpose()?,
+        resolution: resolution_text
+            .map(|text| resolution(&text, "dead_letters", "resolution"))
+            .transpose()?,
+        resolution_note: row.try_get(11)?,
     })
 }

@@ -89,7 +89,7 @@ pub async fn write(
     idempotency::settle(&mut *conn, &writes.settled).await?;
     for delivered in writes.delivered.chunks(ROWS) {
         let mut query = statement(
-            "UPDATE dead_letters SET resolved_at = ?
+            "UPDATE dead_letters SET resolved_at = ?, resolution = 'delivered'
              WHERE resolved_at IS NULL AND (pipeline, source_id) IN (VALUES",
             delivered.len(),
             2,

@@ -231,6 +231,11 @@ fn migrator() -> Migrator {
             "cross_reference_keys",
             include_str!("../migrations/sqlite/0006_cross_reference_keys.sql"),
         ),
+        migration(
+            7,
+            "dead_letter_history",
+            include_str!("../migrations/sqlite/0007_dead_letter_history.sql"),
+        ),
     ];
     Migrator::with_migrations(migrations)
 }

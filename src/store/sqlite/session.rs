@@ -15,9 +15,9 @@ use super::{
 };
 use crate::store::backend::{Answer, Statements, Transaction};
 use crate::store::{
-    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, FinishedEvents,
-    IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent, ObjectVersion,
-    SettledWrites, StoredEvent,
+    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, DeadLetterStep,
+    FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent,
+    ObjectVersion, SettledWrites, StoredEvent,
 };
 
 /// A connection (`C`: pooled, or a transaction) and, for one that writes, the writers' turn.
@@ -207,6 +207,14 @@ where
 
     fn resolve_dead_letter(&mut self, id: i64) -> Answer<'_, ()> {
         Box::pin(dead_letter::resolve(self.conn(), id))
+    }
+
+    fn discard_dead_letter<'a>(&'a mut self, id: i64, reason: &'a str) -> Answer<'a, ()> {
+        Box::pin(dead_letter::discard(self.conn(), id, reason))
+    }
+
+    fn dead_letter_history(&mut self, id: i64) -> Answer<'_, Vec<DeadLetterStep>> {
+        Box::pin(dead_letter::history(self.conn(), id))
     }
 
     fn resolve_delivered<'a>(
