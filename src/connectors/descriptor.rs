@@ -1,7 +1,7 @@
 //! What a connector tells the rest of ferry about its system: the `ferry.yaml` settings a
 //! connection of its kind takes, which of them are secrets, its default URL, how requests are
-//! authorised, its API's rate limit, its schemas, and how to open its client (or that ferry
-//! cannot run against it yet).
+//! authorised, its API's rate limit, its schemas, how to open its client (or that ferry
+//! cannot run against it yet), and how it delivers webhooks.
 //!
 //! Each folder under `connectors/` fills in one [`Descriptor`] as `DESCRIPTOR`, and
 //! [`super::CONNECTORS`] lists them. Every field must be given, so a new connector that leaves
@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use super::client::DynClient;
 use super::connection::ResolvedConnection;
 use super::rate_limit::RateLimit;
+use super::webhook::Webhooks;
 use super::{CONNECTORS, ConnectorError};
 use crate::check::SchemaRegistry;
 
@@ -56,6 +57,8 @@ pub struct Descriptor {
     /// --input` stands in for its source, and a sink takes one record at a time so that its
     /// lines keep the source's order.
     pub local_files: bool,
+    /// How the system delivers its events to `ferry serve`; `None`: it sends none ferry reads.
+    pub webhooks: Option<&'static Webhooks>,
 }
 
 /// How a connection's requests are authorised; the names are settings of the connection.

@@ -1,6 +1,6 @@
 //! One folder per system, each plugged in through one trait ([`Client`], the client contract)
-//! and one [`Descriptor`] (its settings, secrets, default URL, auth, rate limit, schemas and
-//! whether it runs). [`CONNECTORS`] lists the descriptors; `schemas()` joins their schemas into
+//! and one [`Descriptor`] (its settings, secrets, default URL, auth, rate limit, schemas,
+//! whether it runs, and the webhooks it sends). [`CONNECTORS`] lists the descriptors; `schemas()` joins their schemas into
 //! the registry the checker uses. `docs/connectors.md` tells how to add one.
 
 pub mod build;
@@ -12,6 +12,7 @@ pub mod http;
 pub mod rate_limit;
 pub mod record;
 pub mod secret;
+pub mod webhook;
 
 pub use client::Client;
 pub use connection::{Auth, ResolvedConnection};
@@ -23,6 +24,7 @@ pub use record::{
     TargetRecord, Write,
 };
 pub use secret::Secret;
+pub use webhook::Webhooks;
 
 use std::sync::OnceLock;
 

@@ -39,6 +39,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     schemas: super::schemas,
     runs: Runs::Yes(open),
     local_files: false,
+    webhooks: None,
 };
 
 /// 6000 requests in every 5 minutes.

@@ -27,6 +27,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     schemas: super::schemas,
     runs: Runs::Yes(open),
     local_files: false,
+    webhooks: Some(&super::webhook::WEBHOOKS),
 };
 
 /// 4000 requests an hour.

@@ -1,9 +1,10 @@
-//! Capsule CRM (API v2).
+//! Capsule CRM (API v2), and its REST hooks.
 
 pub mod client;
 mod connector;
 mod cursor;
 pub mod schema;
+pub mod webhook;
 mod wire;
 
 pub use client::CapsuleClient;

@@ -32,6 +32,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     schemas,
     runs: Runs::Yes(open),
     local_files: true,
+    webhooks: None,
 };
 
 /// The file the connection's `path` names, or the one `ferry run --input` gives.

@@ -26,6 +26,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     schemas,
     runs: Runs::NotYet,
     local_files: false,
+    webhooks: None,
 };
 
 /// 30 requests a minute.

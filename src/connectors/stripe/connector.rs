@@ -38,6 +38,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     schemas: super::schemas,
     runs: Runs::Yes(open),
     local_files: false,
+    webhooks: Some(&super::webhook::WEBHOOKS),
 };
 
 fn rate_limit(api_key: Option<&str>) -> RateLimit {

@@ -1,5 +1,5 @@
 //! Stripe: schemas derived from Stripe's OpenAPI spec (API version 2022-04-12), and the
-//! client that polls, finds and writes through Stripe's API v1, and the check of its webhook
+//! client that polls, finds and writes through Stripe's API v1, and its webhooks and their
 //! signatures.
 
 mod answer;
@@ -14,6 +14,7 @@ pub mod schema;
 mod search;
 pub mod signature;
 mod table;
+pub mod webhook;
 
 use crate::check::SchemaRegistry;
 

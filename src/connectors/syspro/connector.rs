@@ -28,6 +28,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     schemas: super::schemas,
     runs: Runs::Yes(open),
     local_files: false,
+    webhooks: None,
 };
 
 const LIMIT: RateLimit = RateLimit::new(10, SECOND);

@@ -1,0 +1,175 @@
+//! Capsule's REST hooks: `POST /webhooks/capsule/{connection}/{token}`. They carry no
+//! signature, so the endpoint is protected by a secret path token (the connection's
+//! `webhook_token`), compared in constant time. A delivery (`{"event": "party/updated",
+//! "payload": [parties]}`) becomes one inbox event per party, and feeds `capsule.parties`.
+
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::connectors::webhook::{
+    Delivery, Event, RecordId, Refusal, Request, Webhooks, constant_time_eq,
+};
+
+pub static WEBHOOKS: Webhooks = Webhooks {
+    route: "capsule/{connection}/{token}",
+    secrets: &["webhook_token"],
+    // The same answer for a wrong token: it reveals nothing.
+    no_endpoint: |_| NO_ENDPOINT.into(),
+    receive,
+    batches: true,
+    unstored: |reason| format!("the delivery could not be stored ({reason})"),
+    stream_of: |event_type| event_type.starts_with(PARTY).then_some("parties"),
+    object_at: "",
+    record_id: RecordId::Object,
+    deletes: |event_type| event_type == "party/deleted",
+    // A late party event is applied as it came.
+    collection_of: |_| None,
+    api_version: None,
+    catch_up: None,
+};
+
+/// The prefix of the party events (`party/created`, `party/updated`, `party/deleted`).
+const PARTY: &str = "party/";
+const NO_ENDPOINT: &str = "no such endpoint";
+
+fn receive(request: &Request) -> Result<Delivery, Refusal> {
+    let token = request.path.get("token").map_or("", String::as_str);
+    if !request
+        .secrets
+        .iter()
+        .any(|secret| constant_time_eq(token.as_bytes(), secret.expose().as_bytes()))
+    {
+        return Err(
+            Refusal::new(StatusCode::NOT_FOUND, "no_endpoint", NO_ENDPOINT).counted_as("bad_token"),
+        );
+    }
+    let not_a_hook = |message: &str| Refusal::new(StatusCode::BAD_REQUEST, "not_a_hook", message);
+    let delivery: Value = serde_json::from_slice(request.body).map_err(|error| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "not_json",
+            format!("the body is not JSON: {error}"),
+        )
+    })?;
+    let event = delivery
+        .get("event")
+        .and_then(Value::as_str)
+        .ok_or_else(|| not_a_hook("no `event` in the delivery"))?;
+    let parties = delivery
+        .get("payload")
+        .and_then(Value::as_array)
+        .ok_or_else(|| not_a_hook("no `payload` list in the delivery"))?;
+    let events = parties
+        .iter()
+        .map(|party| {
+            party_event(event, party, request.now)
+                .ok_or_else(|| not_a_hook("a party in the payload has no id"))
+        })
+        .collect();
+    Ok(Delivery {
+        event_type: event.to_string(),
+        count: parties.len(),
+        events,
+    })
+}
+
+/// A party's event: one per party and version (its `updatedAt`, or now when it has none).
+fn party_event(event: &str, party: &Value, now: Timestamp) -> Option<Event> {
+    let id = party.get("id").and_then(|id| {
+        id.as_u64()
+            .map(|n| n.to_string())
+            .or_else(|| id.as_str().map(str::to_string))
+    })?;
+    let updated = party
+        .get("updatedAt")
+        .and_then(Value::as_str)
+        .and_then(|text| text.parse::<Timestamp>().ok())
+        .unwrap_or(now);
+    Some(Event {
+        id: format!("{event}:{id}:{}", updated.as_millisecond()),
+        event_type: event.to_string(),
+        created: updated.as_second(),
+        body: party.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use reqwest::header::HeaderMap;
+    use serde_json::json;
+
+    use super::*;
+    use crate::connectors::Secret;
+
+    fn delivery(token: &str, body: &[u8]) -> Result<Delivery, Refusal> {
+        let path = HashMap::from([("token".to_string(), token.to_string())]);
+        receive(&Request {
+            path: &path,
+            headers: &HeaderMap::new(),
+            body,
+            secrets: &[Secret::new("tok_secret")],
+            now: Timestamp::from_second(1_700_000_000).unwrap(),
+            tolerance: Duration::from_secs(300),
+        })
+    }
+
+    #[test]
+    fn each_party_of_a_delivery_is_an_inbox_event() {
+        let body = json!({"event": "party/updated", "payload": [
+            {"id": 11, "type": "person", "updatedAt": "2024-03-01T10:00:00Z"},
+            {"id": "12", "type": "organisation"},
+        ]});
+        let got = delivery("tok_secret", body.to_string().as_bytes()).unwrap();
+        assert_eq!((got.event_type.as_str(), got.count), ("party/updated", 2));
+        let events = got.events.unwrap();
+        let ids: Vec<(&str, i64)> = events
+            .iter()
+            .map(|e| (e.id.as_str(), e.created))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("party/updated:11:1709287200000", 1_709_287_200),
+                ("party/updated:12:1700000000000", 1_700_000_000),
+            ]
+        );
+        let first: Value = serde_json::from_str(&events[0].body).unwrap();
+        assert_eq!(first, body["payload"][0]);
+        assert_eq!(WEBHOOKS.object_id(&first).as_deref(), Some("11"));
+        assert_eq!(WEBHOOKS.record_id("party/updated:11:1", &first), "11");
+        assert_eq!(WEBHOOKS.refetch_collection(&first), None);
+        assert_eq!((WEBHOOKS.stream_of)("party/deleted"), Some("parties"));
+        assert_eq!((WEBHOOKS.stream_of)("kase/updated"), None);
+        assert!((WEBHOOKS.deletes)("party/deleted"));
+    }
+
+    #[test]
+    fn a_wrong_token_looks_like_no_endpoint() {
+        let refusal = delivery("tok_secreT", b"{}").err().unwrap();
+        assert_eq!(
+            (refusal.status, refusal.code, refusal.message.as_str()),
+            (StatusCode::NOT_FOUND, "no_endpoint", NO_ENDPOINT)
+        );
+        assert_eq!(refusal.counted_as, Some("bad_token"));
+        assert_eq!((WEBHOOKS.no_endpoint)("crm"), NO_ENDPOINT);
+    }
+
+    #[test]
+    fn a_party_without_an_id_is_refused_once_read() {
+        let body = br#"{"event": "party/created", "payload": [{"id": 1}, {"name": "x"}]}"#;
+        let got = delivery("tok_secret", body).unwrap();
+        assert_eq!(got.count, 2);
+        assert_eq!(got.events.err().map(|r| r.code), Some("not_a_hook"));
+        let refusal = delivery("tok_secret", br#"{"payload": []}"#).err().unwrap();
+        assert_eq!(
+            (refusal.code, refusal.message.as_str(), refusal.counted_as),
+            ("not_a_hook", "no `event` in the delivery", None)
+        );
+        let refusal = delivery("tok_secret", b"nope").err().unwrap();
+        assert_eq!(refusal.code, "not_json");
+    }
+}
