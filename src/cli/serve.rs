@@ -1,5 +1,5 @@
-//! `ferry serve`: webhook endpoints, inbox workers, the catch-up from Stripe's event list, and
-//! health and metrics endpoints, until Ctrl-C.
+//! `ferry serve`: webhook endpoints, inbox workers, the catch-up from the systems' event lists,
+//! and health and metrics endpoints, until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,7 +65,16 @@ pub fn run(args: Args) -> u8 {
                 return exit::USAGE;
             }
         };
-        let endpoints = app.stripe_connections();
+        // Each endpoint's label and route; a route's other captures (a secret token) stay as
+        // placeholders.
+        let endpoints: Vec<(String, String)> = app
+            .endpoints()
+            .into_iter()
+            .filter_map(|(connection, kind)| {
+                let route = kind.webhooks?.route.replace("{connection}", connection);
+                Some((format!("{} webhooks", kind.title), route))
+            })
+            .collect();
         let handle = match server::start(app).await {
             Ok(handle) => handle,
             Err(error) => {
@@ -75,8 +84,8 @@ pub fn run(args: Args) -> u8 {
         };
         let base = format!("http://{}", handle.local_addr);
         eprintln!("ferry serve listening on {base}");
-        for connection in endpoints {
-            eprintln!("  Stripe webhooks   {base}/webhooks/stripe/{connection}");
+        for (label, route) in endpoints {
+            eprintln!("  {label:<18}{base}/webhooks/{route}");
         }
         eprintln!("  health            {base}/healthz  {base}/readyz  {base}/metrics");
         super::signals::stop_requested().await;

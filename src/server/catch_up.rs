@@ -1,6 +1,6 @@
-//! Catching up from Stripe's `/v1/events` on start and periodically, so that events sent while
-//! ferry was down (or lost on the way) still reach the inbox. Stripe keeps events for 30 days;
-//! a gap nearing that is warned about.
+//! Catching up from a system's event list (see [`CatchUp`]) on start and periodically, so that
+//! events sent while ferry was down (or lost on the way) still reach the inbox. The system keeps
+//! its events for a while only; a gap nearing that is warned about.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,29 +8,29 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::App;
-use crate::connectors::{PollOptions, SourceRecord};
-use crate::store::{InboxEvent, LastEvent};
+use super::receive::inbox_event;
+use crate::connectors::PollOptions;
+use crate::connectors::webhook::CatchUp;
+use crate::store::LastEvent;
 
-/// Stripe's event retention, and when to warn about a gap nearing it.
-const RETENTION_DAYS: i64 = 30;
-const WARN_DAYS: i64 = 25;
-
-/// Catches `connection` up every `every` until `stop`.
+/// Catches `connection` up from `list` every `every` until `stop`.
 pub async fn run(
     app: Arc<App>,
     connection: String,
+    list: &'static CatchUp,
     every: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let started = Timestamp::now();
+    let stream = list.stream;
     loop {
-        match catch_up(&app, &connection, started).await {
+        match catch_up(&app, &connection, list, started).await {
             Ok(0) => {}
             Ok(count) => {
-                tracing::info!(connection = %connection, count, "caught up from /v1/events")
+                tracing::info!(connection = %connection, count, "caught up from the event list `{stream}`")
             }
             Err(error) => {
-                tracing::warn!(connection = %connection, "catching up from /v1/events failed: {error}; trying again later")
+                tracing::warn!(connection = %connection, "catching up from the event list `{stream}` failed: {error}; trying again later")
             }
         }
         tokio::select! {
@@ -53,6 +53,7 @@ pub enum CatchUpError {
 pub async fn catch_up(
     app: &App,
     connection: &str,
+    list: &CatchUp,
     started: Timestamp,
 ) -> Result<usize, CatchUpError> {
     let Some(source) = app.runner.connector_named(connection) else {
@@ -64,16 +65,17 @@ pub async fn catch_up(
         .map(|l| format!("{}@{}", l.event_id, l.created));
     if let Some(last) = &last {
         let gap_days = (Timestamp::now().as_second() - last.created) / 86_400;
-        if gap_days >= WARN_DAYS {
+        if gap_days >= list.warn_days {
+            let retention = list.retention_days;
             tracing::warn!(
                 connection,
                 gap_days,
-                "the last event seen is {gap_days} days old; Stripe keeps events for {RETENTION_DAYS} days, so older ones can no longer be caught up"
+                "the last event seen is {gap_days} days old; the system keeps events for {retention} days, so older ones can no longer be caught up"
             );
         }
     }
     let options = PollOptions {
-        event_types: app.event_types(connection),
+        event_types: app.event_types(connection, list.stream),
         backfill: false,
         // A first start does not replay the account's history: from a few minutes before now.
         since: Some(
@@ -85,23 +87,22 @@ pub async fn catch_up(
     };
     let mut added = 0;
     loop {
-        let page = source.poll("events", cursor.as_deref(), &options).await?;
+        let page = source
+            .poll(list.stream, cursor.as_deref(), &options)
+            .await?;
         let mut newest: Option<LastEvent> = None;
         for record in &page.records {
-            let Some(event) = inbox_event(connection, record) else {
+            let Some(event) = (list.event_of)(record) else {
                 continue;
             };
-            if !app.handles(connection, &event.event_type) {
-                newest = Some(LastEvent {
-                    event_id: event.event_id.clone(),
-                    created: event.created,
-                });
-                continue;
-            }
+            let event = inbox_event(connection, event);
             newest = Some(LastEvent {
                 event_id: event.event_id.clone(),
                 created: event.created,
             });
+            if !app.handles(connection, &event.event_type) {
+                continue;
+            }
             if app.store.inbox_put(&event).await? == crate::store::InboxPut::Inserted {
                 added += 1;
             }
@@ -119,15 +120,4 @@ pub async fn catch_up(
             return Ok(added);
         }
     }
-}
-
-fn inbox_event(connection: &str, record: &SourceRecord) -> Option<InboxEvent> {
-    Some(InboxEvent {
-        connection: connection.to_string(),
-        event_id: record.id.clone(),
-        event_type: record.data.get("type")?.as_str()?.to_string(),
-        created: record.data.get("created")?.as_i64()?,
-        body: record.data.to_string(),
-        received_at: Timestamp::now(),
-    })
 }

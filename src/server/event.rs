@@ -9,17 +9,36 @@ use serde_json::Value;
 
 use super::App;
 use super::metrics::name;
-use crate::connectors::SourceRecord;
+use crate::connectors::{ConnectorError, SourceRecord, Webhooks};
 use crate::runtime::{Delivery, Job, Processed};
-use crate::store::{InboxOutcome, ObjectVersion, StoredEvent};
+use crate::store::{InboxOutcome, ObjectVersion, StoreError, StoredEvent};
+
+/// Why an inbox event's body cannot be read: the event fails for good.
+#[derive(Debug, thiserror::Error)]
+#[error("the stored body is not JSON: {0}")]
+pub struct NotJson(#[from] serde_json::Error);
+
+/// Why the current version of an event's object could not be found: the event is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RefetchError {
+    /// Reading the version already applied to the object.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Reading the object again from its system.
+    #[error("{0}")]
+    Connector(#[from] ConnectorError),
+}
 
 /// An event read from the inbox, before it is processed: what the worker must know to schedule
 /// it (its pipelines and the object it locks).
 pub struct Intake<'a> {
     pub stored: StoredEvent,
     pub jobs: Vec<&'a Job>,
+    /// How the event's system sends webhooks (None: it no longer does, and no pipeline reads
+    /// the event).
+    webhooks: Option<&'static Webhooks>,
     /// The body as JSON, or why it is not JSON.
-    data: Result<Value, String>,
+    data: Result<Value, NotJson>,
     object_id: Option<String>,
     /// The lock of the event's object: `connection/object id` (or the event id).
     pub lock_key: Option<String>,
@@ -35,17 +54,17 @@ pub struct Outcome<'a> {
 impl<'a> Intake<'a> {
     pub fn of(app: &'a App, stored: StoredEvent) -> Self {
         let event = &stored.event;
-        let data = serde_json::from_str::<Value>(&event.body)
-            .map_err(|error| format!("the stored body is not JSON: {error}"));
+        let data = serde_json::from_str::<Value>(&event.body).map_err(NotJson);
         let jobs = match &data {
             Ok(_) => app.jobs_for(&event.connection, &event.event_type),
             Err(_) => Vec::new(),
         };
-        let is_party = event.event_type.starts_with("party/");
+        let webhooks = app.webhooks(&event.connection);
         let object_id = data
             .as_ref()
             .ok()
-            .and_then(|data| object_id(data, is_party));
+            .zip(webhooks)
+            .and_then(|(data, webhooks)| webhooks.object_id(data));
         let lock_key = (!jobs.is_empty()).then(|| {
             format!(
                 "{}/{}",
@@ -56,6 +75,7 @@ impl<'a> Intake<'a> {
         Intake {
             stored,
             jobs,
+            webhooks,
             data,
             object_id,
             lock_key,
@@ -89,14 +109,14 @@ impl<'a> Intake<'a> {
         let data = match &self.data {
             Ok(data) => data,
             Err(error) => {
-                let error = error.clone();
+                let error = error.to_string();
                 return done(InboxOutcome::Failed { error });
             }
         };
-        if self.jobs.is_empty() {
+        let Some(webhooks) = self.webhooks.filter(|_| !self.jobs.is_empty()) else {
             return done(InboxOutcome::Done);
-        }
-        if let Some(reason) = version_mismatch(app, &event.connection, data) {
+        };
+        if let Some(reason) = version_mismatch(app, webhooks, &event.connection, data) {
             for job in &self.jobs {
                 if let Err(error) = app
                     .store
@@ -119,6 +139,7 @@ impl<'a> Intake<'a> {
         }
         let data = match fresher(
             app,
+            webhooks,
             &event.connection,
             self.object_id.as_deref(),
             (event.created, &event.event_id),
@@ -128,12 +149,11 @@ impl<'a> Intake<'a> {
         .await
         {
             Ok(data) => data,
-            Err(error) => return done(retry(&self.stored, error)),
+            Err(error) => return done(retry(&self.stored, error.to_string())),
         };
-        let is_party = event.event_type.starts_with("party/");
         let record = SourceRecord {
-            id: record_id(&event.event_id, &data, is_party),
-            deleted: event.event_type == "party/deleted",
+            id: webhooks.record_id(&event.event_id, &data),
+            deleted: (webhooks.deletes)(&event.event_type),
             data,
         };
         let mut deliveries = Vec::with_capacity(self.jobs.len());
@@ -208,22 +228,19 @@ pub async fn applied_versions(app: &App, intakes: &[Intake<'_>]) -> Option<Appli
 /// or another event of the same second (which of the two is newer cannot be told).
 async fn fresher(
     app: &App,
+    webhooks: &Webhooks,
     connection: &str,
     object_id: Option<&str>,
     (created, event_id): (i64, &str),
     mut data: Value,
     read: Option<&AppliedVersions>,
-) -> Result<Value, String> {
+) -> Result<Value, RefetchError> {
     let Some(id) = object_id else {
         return Ok(data);
     };
     let applied = match read {
         Some(read) => read.get(&(connection.to_string(), id.to_string())).cloned(),
-        None => app
-            .store
-            .object_version(connection, id)
-            .await
-            .map_err(|e| e.to_string())?,
+        None => app.store.object_version(connection, id).await?,
     };
     let newest = applied.is_none_or(|applied| {
         applied.version < created || (applied.version == created && applied.event_id == event_id)
@@ -231,62 +248,32 @@ async fn fresher(
     if newest {
         return Ok(data);
     }
-    let Some(kind) = data.pointer("/data/object/object").and_then(Value::as_str) else {
+    let Some(collection) = webhooks.refetch_collection(&data) else {
         return Ok(data);
     };
     let Some(connector) = app.runner.connector_named(connection) else {
         return Ok(data);
     };
-    let collection = format!("{kind}s");
     tracing::info!(
         object = id,
         "an event arrived after a newer one or one of the same second; reading the object again"
     );
-    match connector.get(&collection, id).await {
-        Ok(Some(current)) => {
-            if let Some(object) = data.pointer_mut("/data/object") {
-                *object = current.data;
-            }
-            Ok(data)
-        }
-        Ok(None) => Ok(data),
-        Err(error) => Err(error.to_string()),
+    if let Some(current) = connector.get(&collection, id).await? {
+        webhooks.replace_object(&mut data, current.data);
     }
+    Ok(data)
 }
 
 /// Why an event's API version is not the one the connection expects, if it is not.
-fn version_mismatch(app: &App, connection: &str, data: &Value) -> Option<String> {
-    let expected = app.stripe_endpoint(connection)?.api_version.as_deref()?;
-    let got = data
-        .get("api_version")
-        .and_then(Value::as_str)
-        .unwrap_or("none");
-    (got != expected).then(|| {
-        format!(
-            "the event is rendered in Stripe API version {got}, but connection `{connection}` expects {expected}: set the webhook endpoint's API version to {expected} in Stripe's dashboard, then replay"
-        )
-    })
-}
-
-fn object_id(data: &Value, is_party: bool) -> Option<String> {
-    let object = if is_party {
-        Some(data)
-    } else {
-        data.pointer("/data/object")
-    }?;
-    match object.get("id")? {
-        Value::String(id) => Some(id.clone()),
-        Value::Number(id) => Some(id.to_string()),
-        _ => None,
-    }
-}
-
-fn record_id(event_id: &str, data: &Value, is_party: bool) -> String {
-    if is_party {
-        object_id(data, true).unwrap_or_else(|| event_id.to_string())
-    } else {
-        event_id.to_string()
-    }
+fn version_mismatch(
+    app: &App,
+    webhooks: &Webhooks,
+    connection: &str,
+    data: &Value,
+) -> Option<String> {
+    let check = webhooks.api_version.as_ref()?;
+    let expected = app.endpoint_of(connection)?.api_version.as_deref()?;
+    (check.mismatch)(data, expected, connection)
 }
 
 /// Back to the inbox after a pause that grows with the attempts (up to ten minutes).

@@ -1,14 +1,17 @@
 //! `ferry serve`: the always-on half. Webhook endpoints verify and store events durably before
-//! acknowledging them; workers process the inbox; a catch-up reads Stripe's event list for
+//! acknowledging them; workers process the inbox; a catch-up reads a system's event list for
 //! whatever was missed; `/healthz`, `/readyz` and `/metrics` report on it all.
+//!
+//! Nothing here names a system: each connector whose descriptor has [`Webhooks`] gets an
+//! endpoint, and says how its deliveries are verified, what their events are and which
+//! pipelines they feed.
 
-pub mod capsule_hook;
 pub mod catch_up;
 pub mod commit_group;
 pub mod event;
 pub mod health;
 pub mod metrics;
-pub mod stripe_hook;
+pub mod receive;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -24,21 +27,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Notify;
 
-use crate::connectors;
+use crate::connectors::webhook::CatchUp;
+use crate::connectors::{CONNECTORS, Kind, Webhooks};
 use crate::project::{ResolvedEnvironment, Secret};
 use crate::runtime::{Job, Runner};
 use crate::store::Store;
 
-/// Largest webhook body accepted; Stripe's events are far smaller.
+/// Largest webhook body accepted; events are far smaller.
 pub const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub bind: SocketAddr,
-    /// How old a signed timestamp may be (Stripe's default: 300 s).
+    /// How far from now a signed timestamp may be.
     pub tolerance: Duration,
     pub workers: usize,
-    /// How often to catch up from Stripe's `/v1/events` (also once at start); `None`: never.
+    /// How often to catch up from the systems' event lists (also once at start); `None`: never.
     pub catch_up_every: Option<Duration>,
 }
 
@@ -46,19 +50,28 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            tolerance: crate::connectors::stripe::signature::DEFAULT_TOLERANCE,
+            tolerance: crate::connectors::webhook::DEFAULT_TOLERANCE,
             workers: 2,
             catch_up_every: Some(Duration::from_secs(300)),
         }
     }
 }
 
-/// A Stripe connection's webhook secrets (two while one is being rolled).
-pub struct StripeEndpoint {
+/// A connection's webhook endpoint: its secrets (two while one is being rolled).
+pub struct Endpoint {
     pub secrets: Vec<Secret>,
-    /// The connection's `api_version`: events rendered in another version are dead-lettered,
-    /// since their objects may not have the shape the pipelines were checked against.
+    /// The API version the connection expects its events in: events rendered in another are
+    /// dead-lettered, since their objects may not have the shape the pipelines were checked
+    /// against.
     pub api_version: Option<String>,
+}
+
+/// A connection whose system sends webhooks.
+struct Receiver {
+    kind: Kind,
+    webhooks: &'static Webhooks,
+    /// None: the connection sets none of the endpoint's secrets, so it has no endpoint.
+    endpoint: Option<Endpoint>,
 }
 
 /// Everything the handlers and workers share.
@@ -67,8 +80,8 @@ pub struct App {
     pub runner: Runner,
     pub jobs: Vec<Job>,
     pub options: ServeOptions,
-    stripe: HashMap<String, StripeEndpoint>,
-    capsule: HashMap<String, Secret>,
+    /// By connection name.
+    receivers: HashMap<String, Receiver>,
     wake: Notify,
     locks: worker::ObjectLocks,
     /// Unix seconds of the last worker loop, for `/readyz`.
@@ -83,31 +96,31 @@ impl App {
         environment: &ResolvedEnvironment,
         options: ServeOptions,
     ) -> App {
-        let mut stripe = HashMap::new();
-        let mut capsule = HashMap::new();
+        let mut receivers = HashMap::new();
         for connection in environment.connections.values() {
-            // The systems whose webhooks `ferry serve` receives.
             let kind = connection.kind;
-            if kind == &connectors::stripe::DESCRIPTOR {
-                let secrets: Vec<Secret> = ["webhook_secret", "webhook_secret_previous"]
-                    .iter()
-                    .filter_map(|key| connection.secret(key).cloned())
-                    .collect();
-                if !secrets.is_empty() {
-                    let api_version = connection.setting("api_version").map(str::to_string);
-                    stripe.insert(
-                        connection.name.clone(),
-                        StripeEndpoint {
-                            secrets,
-                            api_version,
-                        },
-                    );
-                }
-            } else if kind == &connectors::capsule::DESCRIPTOR
-                && let Some(token) = connection.secret("webhook_token")
-            {
-                capsule.insert(connection.name.clone(), token.clone());
-            }
+            let Some(webhooks) = kind.webhooks else {
+                continue;
+            };
+            let secrets: Vec<Secret> = webhooks
+                .secrets
+                .iter()
+                .filter_map(|key| connection.secret(key).cloned())
+                .collect();
+            let endpoint = (!secrets.is_empty()).then(|| Endpoint {
+                secrets,
+                api_version: webhooks
+                    .api_version
+                    .as_ref()
+                    .and_then(|check| connection.setting(check.setting))
+                    .map(str::to_string),
+            });
+            let receiver = Receiver {
+                kind,
+                webhooks,
+                endpoint,
+            };
+            receivers.insert(connection.name.clone(), receiver);
         }
         metrics::handle();
         App {
@@ -115,42 +128,62 @@ impl App {
             runner,
             jobs,
             options,
-            stripe,
-            capsule,
+            receivers,
             wake: Notify::new(),
             locks: worker::ObjectLocks::new(),
             heartbeat: AtomicI64::new(jiff::Timestamp::now().as_second()),
         }
     }
 
-    pub fn stripe_endpoint(&self, connection: &str) -> Option<&StripeEndpoint> {
-        self.stripe.get(connection)
+    /// The endpoint of `connection` if it is of `kind` and has one.
+    pub fn endpoint(&self, kind: Kind, connection: &str) -> Option<&Endpoint> {
+        let receiver = self.receivers.get(connection)?;
+        receiver.endpoint.as_ref().filter(|_| receiver.kind == kind)
     }
 
-    pub fn capsule_token(&self, connection: &str) -> Option<&Secret> {
-        self.capsule.get(connection)
+    /// The endpoint of `connection`, if it has one.
+    pub fn endpoint_of(&self, connection: &str) -> Option<&Endpoint> {
+        self.receivers.get(connection)?.endpoint.as_ref()
     }
 
-    /// Stripe connections with a webhook endpoint, for the catch-up.
-    pub fn stripe_connections(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.stripe.keys().cloned().collect();
-        names.sort();
-        names
+    /// How the system of `connection` sends webhooks, if it does.
+    pub fn webhooks(&self, connection: &str) -> Option<&'static Webhooks> {
+        self.receivers.get(connection).map(|r| r.webhooks)
     }
 
-    /// The pipelines an event of `event_type` on `connection` goes through.
+    /// Every connection with a webhook endpoint and its kind, by name.
+    pub fn endpoints(&self) -> Vec<(&str, Kind)> {
+        let mut endpoints: Vec<(&str, Kind)> = self
+            .receivers
+            .iter()
+            .filter(|(_, receiver)| receiver.endpoint.is_some())
+            .map(|(name, receiver)| (name.as_str(), receiver.kind))
+            .collect();
+        endpoints.sort_by_key(|(name, _)| *name);
+        endpoints
+    }
+
+    /// The pipelines an event of `event_type` on `connection` goes through: those reading the
+    /// stream the event type feeds, and, if they name event types, this one.
     pub fn jobs_for(&self, connection: &str, event_type: &str) -> Vec<&Job> {
+        let Some(stream) = self
+            .webhooks(connection)
+            .and_then(|webhooks| (webhooks.stream_of)(event_type))
+        else {
+            return Vec::new();
+        };
         self.jobs
             .iter()
-            .filter(|job| job.source.connection == connection)
-            .filter(|job| {
-                if event_type.starts_with("party/") {
-                    job.source.stream == "parties"
-                } else {
-                    job.reads_events()
-                        && (job.events.is_empty() || job.events.iter().any(|e| e == event_type))
-                }
-            })
+            .filter(|job| job.source.connection == connection && job.source.stream == stream)
+            .filter(|job| job.events.is_empty() || job.events.iter().any(|e| e == event_type))
+            .collect()
+    }
+
+    /// Every connection with an endpoint whose system keeps an event list, and the list.
+    pub fn catch_up_lists(&self) -> Vec<(String, &'static CatchUp)> {
+        self.endpoints()
+            .into_iter()
+            .filter_map(|(name, kind)| Some((name.to_string(), kind.webhooks?.catch_up.as_ref()?)))
             .collect()
     }
 
@@ -158,13 +191,14 @@ impl App {
         !self.jobs_for(connection, event_type).is_empty()
     }
 
-    /// Every event type the pipelines on `connection` read (empty: some pipeline reads all).
-    pub fn event_types(&self, connection: &str) -> Vec<String> {
+    /// Every event type the pipelines reading `stream` on `connection` name (empty: some
+    /// pipeline reads all).
+    pub fn event_types(&self, connection: &str, stream: &str) -> Vec<String> {
         let mut types = Vec::new();
         for job in self
             .jobs
             .iter()
-            .filter(|j| j.source.connection == connection && j.reads_events())
+            .filter(|j| j.source.connection == connection && j.source.stream == stream)
         {
             if job.events.is_empty() {
                 return Vec::new();
@@ -199,13 +233,22 @@ pub fn refuse(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
+/// The webhook endpoint of every kind that sends webhooks, at `/webhooks/<its route>`, and the
+/// health and metrics endpoints.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/webhooks/stripe/{connection}", post(stripe_hook::receive))
-        .route(
-            "/webhooks/capsule/{connection}/{token}",
-            post(capsule_hook::receive),
-        )
+    let mut router = Router::new();
+    for &kind in CONNECTORS {
+        if let Some(webhooks) = kind.webhooks {
+            let path = format!("/webhooks/{}", webhooks.route);
+            router = router.route(
+                &path,
+                post(move |app, path, headers, body| {
+                    receive::receive(kind, webhooks, app, path, headers, body)
+                }),
+            );
+        }
+    }
+    router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -231,7 +274,7 @@ impl ServerHandle {
     }
 }
 
-/// How long processed events stay in the inbox: Stripe redelivers for up to three days, and a
+/// How long processed events stay in the inbox: senders redeliver for up to three days, and a
 /// redelivery must still find its event to be recognised as a duplicate.
 const KEEP_DONE: Duration = Duration::from_secs(4 * 24 * 3600);
 
@@ -274,10 +317,11 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
     tasks.push(worker::start_all(app.clone(), stopped.clone())?);
     tasks.push(tokio::spawn(prune_inbox(app.clone(), stopped.clone())));
     if let Some(every) = app.options.catch_up_every {
-        for connection in app.stripe_connections() {
+        for (connection, list) in app.catch_up_lists() {
             tasks.push(tokio::spawn(catch_up::run(
                 app.clone(),
                 connection,
+                list,
                 every,
                 stopped.clone(),
             )));
