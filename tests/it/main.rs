@@ -94,6 +94,7 @@ mod schemas_business_central_agree;
 mod schemas_derived;
 mod schemas_registry;
 mod schemas_stripe;
+mod serve_capsule_hooks;
 mod serve_customers;
 mod serve_finance_chaos;
 mod serve_webhooks;

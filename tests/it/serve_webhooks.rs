@@ -11,8 +11,8 @@ use ferry::connectors::stripe::signature;
 use ferry::project::Secret;
 use ferry::runtime::{Runner, Workspace};
 use ferry::server::{self, App, ServeOptions, ServerHandle};
-use ferry::store::{InboxState, Store};
-use run_support::serve::linked_customer;
+use ferry::store::Store;
+use run_support::serve::{linked_customer, wait_done};
 use run_support::*;
 use serde_json::Value;
 
@@ -111,18 +111,6 @@ fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-async fn wait_done(store: &Store, event_id: &str) {
-    for _ in 0..200 {
-        if let Some(stored) = store.inbox_event("stripe", event_id).await.unwrap()
-            && stored.state == InboxState::Done
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("event {event_id} was not processed");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signed_event_is_stored_acknowledged_and_processed_once() {
     let world = world_seeded(None, None, Some(7)).await;
@@ -139,7 +127,7 @@ async fn a_signed_event_is_stored_acknowledged_and_processed_once() {
         store.inbox_event("stripe", id).await.unwrap().is_some(),
         "stored before the answer"
     );
-    wait_done(&store, id).await;
+    wait_done(&store, "stripe", id).await;
 
     // Redelivered twice: no second effect.
     for _ in 0..2 {
@@ -257,7 +245,7 @@ async fn an_event_acknowledged_before_a_shutdown_is_processed_after_the_restart(
     assert!(world.business_central_orders().await.is_empty());
 
     let (handle, store) = serve(&world, 2).await;
-    wait_done(&store, event["id"].as_str().unwrap()).await;
+    wait_done(&store, "stripe", event["id"].as_str().unwrap()).await;
     assert_eq!(world.business_central_orders().await.len(), 1);
     handle.shutdown().await;
 }
@@ -279,7 +267,7 @@ async fn an_event_of_another_api_version_is_dead_lettered_with_the_reason() {
     let (status, _) = post(&base, &body, signed(&body, now())).await;
     assert_eq!(status, 200);
     let id = event["id"].as_str().unwrap();
-    wait_done(&store, id).await;
+    wait_done(&store, "stripe", id).await;
     let letters = store
         .dead_letters(&ferry::store::DeadLetterFilter::default())
         .await
@@ -321,7 +309,7 @@ async fn events_missed_while_down_are_caught_up_from_the_event_list() {
     let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
     let handle = server::start(app).await.unwrap();
     for event in [&first, &second] {
-        wait_done(&store, event["id"].as_str().unwrap()).await;
+        wait_done(&store, "stripe", event["id"].as_str().unwrap()).await;
     }
     assert_eq!(world.business_central_orders().await.len(), 2);
     let last = store.last_event("stripe").await.unwrap().unwrap();

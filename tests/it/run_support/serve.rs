@@ -116,3 +116,16 @@ pub async fn inbox_drained(store: &Store) {
     }
     panic!("the inbox still holds unprocessed events after 20 s");
 }
+
+/// Waits until the inbox event `event_id` of `connection` is processed; fails after ten seconds.
+pub async fn wait_done(store: &Store, connection: &str, event_id: &str) {
+    for _ in 0..200 {
+        if let Some(stored) = store.inbox_event(connection, event_id).await.unwrap()
+            && stored.state == ferry::store::InboxState::Done
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("event {event_id} was not processed");
+}

@@ -1,0 +1,104 @@
+//! `ferry serve` receiving Capsule's REST hooks: the path token guards the endpoint, a delivery
+//! of two people is two inbox events and two Stripe customers, a redelivery has no second
+//! effect, and an event type no pipeline reads is acknowledged without being stored.
+
+use crate::run_support;
+
+use run_support::serve::{serve_project, wait_done};
+use run_support::*;
+use serde_json::{Value, json};
+
+const TOKEN: &str = "capsule-hook-token";
+
+async fn post(base: &str, token: &str, body: &Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/webhooks/capsule/capsule/{token}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The people of the Capsule emulator, as its API returns them.
+async fn parties(world: &World) -> Vec<Value> {
+    let page: Value = reqwest::Client::new()
+        .get(format!("{}/capsule/api/v2/parties", world.base))
+        .bearer_auth("capsule-sandbox-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["parties"].as_array().unwrap().clone()
+}
+
+/// The inbox event of `party` for `event`, as the endpoint names it.
+fn event_id(event: &str, party: &Value) -> String {
+    let updated: jiff::Timestamp = party["updatedAt"].as_str().unwrap().parse().unwrap();
+    format!("{event}:{}:{}", party["id"], updated.as_millisecond())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_capsule_delivery_becomes_one_event_per_party() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let project = world.project(1000);
+    let yaml = std::fs::read_to_string(&project).unwrap().replace(
+        "token: capsule-sandbox-token\n",
+        &format!("token: capsule-sandbox-token\n    webhook_token: {TOKEN}\n"),
+    );
+    std::fs::write(&project, yaml).unwrap();
+    let (handle, store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE]).await;
+    let base = format!("http://{}", handle.local_addr);
+    let people = parties(&world).await;
+    assert_eq!(people.len(), 2);
+    let delivery = json!({"event": "party/created", "payload": people});
+
+    let (status, answer) = post(&base, "capsule-hook-tokem", &delivery).await;
+    assert_eq!(
+        (status, answer),
+        (
+            404,
+            json!({"error": {"code": "no_endpoint", "message": "no such endpoint"}})
+        )
+    );
+    let ids: Vec<String> = people
+        .iter()
+        .map(|p| event_id("party/created", p))
+        .collect();
+    for id in &ids {
+        assert!(store.inbox_event("capsule", id).await.unwrap().is_none());
+    }
+
+    for _ in 0..2 {
+        let (status, answer) = post(&base, TOKEN, &delivery).await;
+        assert_eq!((status, answer), (200, json!({"received": true})));
+    }
+    for id in &ids {
+        wait_done(&store, "capsule", id).await;
+    }
+    let mut emails: Vec<String> = world
+        .customers()
+        .await
+        .iter()
+        .map(|c| c["email"].as_str().unwrap().to_string())
+        .collect();
+    emails.sort();
+    assert_eq!(emails, ["person0@example.com", "person1@example.com"]);
+
+    let other = json!({"event": "kase/updated", "payload": [{"id": 5}]});
+    let (status, answer) = post(&base, TOKEN, &other).await;
+    assert_eq!(
+        (status, answer),
+        (200, json!({"received": true, "handled": false}))
+    );
+    let (status, answer) = post(&base, TOKEN, &json!({"payload": []})).await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (400, &json!("not_a_hook"))
+    );
+    handle.shutdown().await;
+}
