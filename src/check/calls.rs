@@ -354,7 +354,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `xref(stripe.customers, id)`: the bare dotted name is a collection name, and
-    /// `xref(business_central.customers.number, id)` one of its keys. The literal kept in the
+    /// `xref(acme.customers.number, id)` one of its keys. The literal kept in the
     /// argument's info is the name as written; [`xref_key`] reads the key back from it.
     fn xref_collection(&mut self, value: &Expr) -> ArgInfo {
         let name = value.dotted_name().unwrap_or_default();

@@ -36,9 +36,9 @@ pub struct SinkSchema {
     pub name: String,
     /// The `map to` schema this sink writes, such as `stripe.customer`.
     pub accepts: String,
-    /// The keys a record of this collection is known by, the id first: Business Central's
-    /// customers have an `id` (a GUID) and a `number`. The store keeps them all with each cross
-    /// reference, so `xref(business_central.customers.number, ...)` needs no API call.
+    /// The keys a record of this collection is known by, the id first: an ERP's customers may
+    /// have an `id` (a GUID) and a `number`. The store keeps them all with each cross
+    /// reference, so `xref(acme.customers.number, ...)` needs no API call.
     pub keys: Vec<RecordKey>,
 }
 
@@ -134,9 +134,12 @@ pub struct SchemaRegistry {
 pub enum Posting {
     /// Each written document is posted on its own (a draft invoice becomes an open one).
     Document,
-    /// The lines written for a record are posted together as a journal, once.
+    /// The lines written for a record are posted together as a journal, once, and the ledger
+    /// holds them together: posted all or none.
     Journal,
-    /// The payment lines written for a record are posted together as a payment journal, once.
+    /// The payment lines written for a record are posted together as a payment journal, once,
+    /// and the ledger holds each on its own: a record's payments may be posted at different
+    /// times (its refunds, as they are made).
     Payments,
 }
 

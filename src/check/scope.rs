@@ -98,7 +98,7 @@ pub(crate) struct Checker<'a> {
     pub frame: Frame,
     pub functions: IndexMap<String, FnInfo<'a>>,
     pub global_lookups: IndexMap<String, LookupInfo>,
-    /// The `xref` names the pipeline being checked reads (`business_central.customers.number`),
+    /// The `xref` names the pipeline being checked reads (`acme.customers.number`),
     /// so its tests' `xrefs` can be held to them.
     pub xref_reads: Vec<String>,
 }

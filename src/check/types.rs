@@ -49,7 +49,7 @@ pub enum Type {
 /// Which key of which collection a [`Type::Key`] holds.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KeyType {
-    /// `business_central.customers`
+    /// `acme.customers`
     pub collection: String,
     /// `number`
     pub key: String,

@@ -6,21 +6,29 @@
 //!
 //! The five record calls are required. The rest are capabilities with a default that says the
 //! connector does not have them.
+//!
+//! Posting a journal (`post` on a sink whose schema says `Posting::Journal` or
+//! `Posting::Payments`) is one such capability, four calls that the runtime makes in this order
+//! for one record at a time: [`Client::check_posting`] and [`Client::posted_entry`] before any
+//! line is written, [`Client::post_journal`] once they are, and [`Client::discard_line`] for each
+//! line of a record that failed.
 
-use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 
 use serde_json::Value;
 
 use super::http::HttpStats;
-use super::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
+use super::{
+    ConnectorError, MatchKey, PollOptions, PostedJournal, PostingLine, SourcePage, TargetRecord,
+    Write,
+};
 
 /// A future a [`DynClient`] returns.
 pub type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, ConnectorError>> + Send + 'a>>;
 
 /// One connection's client.
-pub trait Client: Any + Send + Sync + std::fmt::Debug {
+pub trait Client: Send + Sync + std::fmt::Debug {
     /// The records of `stream` after `cursor`, oldest first, and where to resume.
     fn poll(
         &self,
@@ -82,6 +90,54 @@ pub trait Client: Any + Send + Sync + std::fmt::Debug {
         async { Err(refusal) }
     }
 
+    /// Whether the ledger can tell that a record's `lines` for `collection` were posted: a line
+    /// without what the ledger is asked by (a document number, a key its entry keeps) is the
+    /// record's fault, a 400 that sends it to the dead letters.
+    fn check_posting(
+        &self,
+        collection: &str,
+        _lines: &[PostingLine],
+    ) -> Result<(), ConnectorError> {
+        Err(cannot_post_journals(collection))
+    }
+
+    /// The ledger entry of `lines` when they were posted already (by an earlier run whose
+    /// answer was lost): then nothing is written or posted again.
+    fn posted_entry(
+        &self,
+        collection: &str,
+        _lines: &[PostingLine],
+    ) -> impl Future<Output = Result<Option<TargetRecord>, ConnectorError>> + Send {
+        let refusal = cannot_post_journals(collection);
+        async { Err(refusal) }
+    }
+
+    /// Posts the journal that holds `lines`, written as the records `written`, and only while it
+    /// holds them alone (posting posts every line of a journal). Sent once: a post whose answer
+    /// was lost is looked up in the ledger. `None` when the lines left the journal posted before
+    /// this post (nothing was posted now).
+    fn post_journal(
+        &self,
+        collection: &str,
+        _lines: &[PostingLine],
+        _written: &[String],
+    ) -> impl Future<Output = Result<Option<PostedJournal>, ConnectorError>> + Send {
+        let refusal = cannot_post_journals(collection);
+        async { Err(refusal) }
+    }
+
+    /// Takes the written line `id` (one of a failed record's `lines`) out of its journal again;
+    /// a line gone already is fine.
+    fn discard_line(
+        &self,
+        collection: &str,
+        _lines: &[PostingLine],
+        _id: &str,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send {
+        let refusal = cannot_post_journals(collection);
+        async { Err(refusal) }
+    }
+
     /// Gets ready to be written to as `stream` (a file opens its output).
     fn prepare_sink(&mut self, _stream: &str) -> Result<(), ConnectorError> {
         Ok(())
@@ -91,6 +147,12 @@ pub trait Client: Any + Send + Sync + std::fmt::Debug {
     fn http_stats(&self) -> Option<HttpStats> {
         None
     }
+}
+
+fn cannot_post_journals(collection: &str) -> ConnectorError {
+    ConnectorError::Unsupported(format!(
+        "`{collection}` of this connection has no journal to post"
+    ))
 }
 
 /// [`Client`] with boxed futures, so that the runner can hold any connector's client.
@@ -125,10 +187,26 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
         collection: &'a str,
         id: &'a str,
     ) -> Call<'a, Option<TargetRecord>>;
+    fn check_posting(&self, collection: &str, lines: &[PostingLine]) -> Result<(), ConnectorError>;
+    fn posted_entry<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+    ) -> Call<'a, Option<TargetRecord>>;
+    fn post_journal<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+        written: &'a [String],
+    ) -> Call<'a, Option<PostedJournal>>;
+    fn discard_line<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+        id: &'a str,
+    ) -> Call<'a, ()>;
     fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError>;
     fn http_stats(&self) -> Option<HttpStats>;
-    /// The client itself, for a runtime stage that needs one system's own calls.
-    fn as_any(&self) -> &dyn Any;
 }
 
 impl<C: Client> DynClient for C {
@@ -182,15 +260,41 @@ impl<C: Client> DynClient for C {
         Box::pin(Client::post_document(self, collection, id))
     }
 
+    fn check_posting(&self, collection: &str, lines: &[PostingLine]) -> Result<(), ConnectorError> {
+        Client::check_posting(self, collection, lines)
+    }
+
+    fn posted_entry<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+    ) -> Call<'a, Option<TargetRecord>> {
+        Box::pin(Client::posted_entry(self, collection, lines))
+    }
+
+    fn post_journal<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+        written: &'a [String],
+    ) -> Call<'a, Option<PostedJournal>> {
+        Box::pin(Client::post_journal(self, collection, lines, written))
+    }
+
+    fn discard_line<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+        id: &'a str,
+    ) -> Call<'a, ()> {
+        Box::pin(Client::discard_line(self, collection, lines, id))
+    }
+
     fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
         Client::prepare_sink(self, stream)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {
         Client::http_stats(self)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -7,7 +7,8 @@ use super::descriptor::Runs;
 use super::files::FileConnector;
 use super::http::HttpStats;
 use super::{
-    ConnectorError, MatchKey, PollOptions, ResolvedConnection, SourcePage, TargetRecord, Write,
+    ConnectorError, MatchKey, PollOptions, PostedJournal, PostingLine, ResolvedConnection,
+    SourcePage, TargetRecord, Write,
 };
 
 /// A connection's client, whichever system it talks to.
@@ -34,11 +35,6 @@ impl Connector {
     /// A file connection that no `ferry.yaml` names (`ferry run --input FILE`).
     pub fn file(path: PathBuf) -> Connector {
         Connector(Box::new(FileConnector::new(path)))
-    }
-
-    /// The client as its own type, for a runtime stage that needs one system's own calls.
-    pub fn client<C: 'static>(&self) -> Option<&C> {
-        self.0.as_any().downcast_ref()
     }
 
     /// Gets the connector ready to be written to as `stream` (files open their output).
@@ -91,6 +87,44 @@ impl Connector {
         id: &str,
     ) -> Result<Option<TargetRecord>, ConnectorError> {
         self.0.post_document(collection, id).await
+    }
+
+    /// Whether the ledger can tell that `lines` were posted (a journal sink's record).
+    pub fn check_posting(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<(), ConnectorError> {
+        self.0.check_posting(collection, lines)
+    }
+
+    /// The ledger entry of `lines` when they were posted already.
+    pub async fn posted_entry(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        self.0.posted_entry(collection, lines).await
+    }
+
+    /// Posts the journal that holds the written `lines` alone; the journal posted, if any.
+    pub async fn post_journal(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+        written: &[String],
+    ) -> Result<Option<PostedJournal>, ConnectorError> {
+        self.0.post_journal(collection, lines, written).await
+    }
+
+    /// Takes a failed record's written line `id` out of its journal again.
+    pub async fn discard_line(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+        id: &str,
+    ) -> Result<(), ConnectorError> {
+        self.0.discard_line(collection, lines, id).await
     }
 
     pub async fn find(

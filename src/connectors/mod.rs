@@ -9,6 +9,7 @@ pub mod connection;
 pub mod connector;
 pub mod descriptor;
 pub mod http;
+pub mod posting;
 pub mod rate_limit;
 pub mod record;
 pub mod secret;
@@ -18,6 +19,7 @@ pub use client::Client;
 pub use connection::{Auth, ResolvedConnection};
 pub use connector::Connector;
 pub use descriptor::{Descriptor, Kind};
+pub use posting::{PostedJournal, PostingLine};
 pub use rate_limit::RateLimit;
 pub use record::{
     ConnectorError, MAX_RELATED, MatchKey, PollOptions, RejectedRecord, SourcePage, SourceRecord,

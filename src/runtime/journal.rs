@@ -1,18 +1,22 @@
-//! `post` on a Business Central `journalLines` sink: once all of a record's lines are written,
-//! the journal is posted (`journals({id})/Microsoft.NAV.post`), and its lines leave it as
-//! general ledger entries. Exactly once, whatever crashes:
+//! `post` on a journal sink, one whose schema says `Posting::Journal` or `Posting::Payments`:
+//! once a record's lines are written, the journal that holds them is posted, and they leave it as
+//! ledger entries. Exactly once, whatever crashes:
 //!
-//! - Before writing, the ledger is asked whether it holds the record's documents (document
-//!   number and posting date). If it does, the journal was posted by an earlier run whose
-//!   outcome was lost: nothing is written or posted again.
+//! - Before writing, the ledger is asked whether it holds the record's lines. For
+//!   `Posting::Journal` a record's lines are found posted together; for `Posting::Payments` each
+//!   line on its own (a record's refunds are paid out one by one as they are made, so some of
+//!   them may be posted and others new). Lines found posted were posted by an earlier run whose
+//!   outcome was lost: they are linked as found, not written or posted again.
 //! - Lines written before a crash are still in the journal: the next attempt finds them by
 //!   their match keys, writes none twice, and posts.
-//! - A post whose answer was lost may have happened: the ledger tells.
+//! - A post whose answer was lost may have happened: the connector asks the ledger.
 //!
-//! Posting posts every line of the journal, so a runner lets one record at a time write to and
-//! post a journal, and posts only when the journal holds the record's lines alone. A record
-//! that fails (a refused line or post) takes its lines out of the journal again, so that they
-//! do not block the next record's post.
+//! Posting posts every line of a journal, so a runner lets one record at a time write to and
+//! post a journal sink, and the connector posts only while the journal holds that record's lines
+//! alone. A record that fails takes its lines out of the journal again, so that they do not block
+//! the next record's post. What the ledger and the journal are in the target system is the
+//! connector's business: these are the posting calls of the client contract
+//! (`check_posting`, `posted_entry`, `post_journal`, `discard_line`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,14 +24,13 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
-use super::deliver::{Delivered, DeliveryError};
+use super::deliver::{Delivered, DeliveryError, match_keys};
 use super::job::{Job, Step};
 use super::record::{Written, written};
 use super::report::PlannedWrite;
-use super::runner::Runner;
+use super::runner::{Runner, is_record_fault};
 use crate::check::Posting;
-use crate::connectors::business_central::BusinessCentralClient;
-use crate::connectors::{Connector, ConnectorError, TargetRecord};
+use crate::connectors::{Connector, ConnectorError, PostingLine, TargetRecord};
 use crate::store::{AuditEntry, CrossReferenceSnapshot, Operation};
 
 /// One lock per journal sink, so that one record at a time writes and posts its lines.
@@ -36,69 +39,43 @@ pub(super) struct JournalTurns {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-/// A document of the journal: its number and posting date.
-type Document = (String, String);
-
-/// Whether `step` posts a journal after writing its lines.
-pub(super) fn posts_journal(step: &Step) -> bool {
-    step.post == Some(Posting::Journal)
+/// How `step` posts a journal after writing a record's lines, when it does.
+pub(super) fn journal_posting(step: &Step) -> Option<Posting> {
+    step.post
+        .filter(|posting| matches!(posting, Posting::Journal | Posting::Payments))
 }
 
-/// The documents the mapped lines make; every line needs both keys.
-pub(super) fn documents(outputs: &[(String, Value)]) -> Result<Vec<Document>, ConnectorError> {
-    let mut documents = Vec::new();
-    for (_, fields) in outputs {
-        let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or("");
-        let (number, date) = (text("documentNumber"), text("postingDate"));
-        if number.is_empty() || date.is_empty() {
-            return Err(refusal(
-                "journal_line_without_document",
-                "`post` needs every journal line's documentNumber and postingDate, which tell whether the ledger holds the journal already".into(),
-            ));
-        }
-        let document = (number.to_string(), date.to_string());
-        if !documents.contains(&document) {
-            documents.push(document);
-        }
-    }
-    Ok(documents)
+/// Whether each line is found posted on its own (its own ledger entry), rather than the
+/// record's lines together.
+fn one_by_one(posting: Posting) -> bool {
+    posting == Posting::Payments
 }
 
-/// The journal the lines name (`journalId`), when they name one; else the connection's.
-pub(super) fn journal_of(outputs: &[(String, Value)]) -> Option<String> {
+/// What a journal sink is told of the mapped lines: their fields and match keys.
+pub(super) fn posting_lines(step: &Step, outputs: &[(String, Value)]) -> Vec<PostingLine> {
     outputs
         .iter()
-        .find_map(|(_, fields)| fields.get("journalId").and_then(Value::as_str))
-        .map(str::to_string)
+        .map(|(_, fields)| PostingLine {
+            fields: fields.clone(),
+            keys: match_keys(step, fields),
+        })
+        .collect()
 }
 
-/// The journal `given`, or the connection's.
-async fn journal_id(
-    client: &BusinessCentralClient,
-    given: Option<&str>,
-) -> Result<String, ConnectorError> {
-    match given {
-        Some(id) => Ok(id.to_string()),
-        None => client.journal_id().await,
-    }
-}
-
-/// A permanent failure of this record's journal, which sends the record to the dead letters.
-fn refusal(code: &str, message: String) -> ConnectorError {
-    ConnectorError::Api {
-        endpoint: "business central: post the journal".into(),
-        status: 400,
-        kind: Some("ferry".into()),
-        code: Some(code.into()),
-        param: None,
-        message,
-    }
-}
-
-fn client(sink: &Connector) -> Result<&BusinessCentralClient, ConnectorError> {
-    sink.client::<BusinessCentralClient>().ok_or_else(|| {
-        ConnectorError::Unsupported("only Business Central journals can be posted".into())
-    })
+/// What the ledger holds of a record's lines, asked before any of them is written.
+#[derive(Default)]
+pub(super) struct InLedger {
+    /// Lines an earlier run posted, linked as found.
+    pub posted: Vec<Written>,
+    /// In a dry run, the lines found posted: nothing to do.
+    pub planned: Vec<PlannedWrite>,
+    /// The lines to write and post.
+    pub unposted: Vec<(String, Value)>,
+    /// Every line was found posted: nothing is written or posted.
+    pub all_posted: bool,
+    /// The record's fault (a line the ledger cannot be asked about, or a question it refused),
+    /// which dead-letters it with the lines found posted so far.
+    pub fault: Option<ConnectorError>,
 }
 
 impl Runner {
@@ -115,39 +92,76 @@ impl Runner {
         lock.lock_owned().await
     }
 
-    /// A ledger entry of one of `documents`, when an earlier run posted them.
-    pub(super) async fn ledger_entry(
+    /// Asks the ledger which of the record's mapped lines (`outputs`) an earlier run posted.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn ask_ledger(
         &self,
+        job: &Job,
+        step: &Step,
         sink: &Connector,
-        documents: &[Document],
-    ) -> Result<Option<TargetRecord>, ConnectorError> {
-        let client = client(sink)?;
-        for (number, date) in documents {
-            if let Some(entry) = client.ledger_entry(number, date).await? {
-                return Ok(Some(entry));
+        snapshot: &CrossReferenceSnapshot,
+        posting: Posting,
+        outputs: Vec<(String, Value)>,
+        dry_run: bool,
+    ) -> Result<InLedger, DeliveryError> {
+        let collection = &step.sink.stream;
+        let lines = posting_lines(step, &outputs);
+        let mut answer = InLedger::default();
+        match sink.check_posting(collection, &lines) {
+            Ok(()) => {}
+            Err(error) if is_record_fault(&error) => {
+                answer.fault = Some(error);
+                return Ok(answer);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let size = match one_by_one(posting) {
+            true => 1,
+            false => lines.len().max(1),
+        };
+        for (outputs, lines) in outputs.chunks(size).zip(lines.chunks(size)) {
+            match sink.posted_entry(collection, lines).await {
+                Ok(None) => answer.unposted.extend_from_slice(outputs),
+                Ok(Some(entry)) if dry_run => {
+                    answer
+                        .planned
+                        .extend(Runner::planned_posted(job, step, outputs, &entry));
+                }
+                Ok(Some(entry)) => {
+                    let posted = self
+                        .posted_lines(job, step, snapshot, outputs, &entry)
+                        .await?;
+                    answer.posted.extend(posted);
+                }
+                Err(error) if is_record_fault(&error) => {
+                    answer.fault = Some(error);
+                    return Ok(answer);
+                }
+                Err(error) => return Err(error.into()),
             }
         }
-        Ok(None)
+        answer.all_posted = !lines.is_empty() && answer.unposted.is_empty();
+        Ok(answer)
     }
 
     /// The record's lines as found posted: unchanged, linked as before (or to the ledger
     /// entry), with the writes a crash cut off audited and settled.
-    pub(super) async fn posted_lines(
+    async fn posted_lines(
         &self,
         job: &Job,
         step: &Step,
         snapshot: &CrossReferenceSnapshot,
-        outputs: Vec<(String, Value)>,
+        outputs: &[(String, Value)],
         entry: &TargetRecord,
     ) -> Result<Vec<Written>, DeliveryError> {
         let collection = step.sink.collection();
         let mut lines = Vec::new();
         for (link_id, _) in outputs {
-            let linked = match snapshot.page_link(&collection, &link_id) {
+            let linked = match snapshot.page_link(&collection, link_id) {
                 Some(known) => known.map(str::to_string),
-                None => self.store().target_id(&collection, &link_id).await?,
+                None => self.store().target_id(&collection, link_id).await?,
             };
-            let lost = self.lost_writes(&job.name, &collection, &link_id);
+            let lost = self.lost_writes(&job.name, &collection, link_id);
             let mut failed = self.failed_writes();
             for record in &lost {
                 failed.remove(&record.key);
@@ -163,13 +177,20 @@ impl Runner {
                 fields_changed: Vec::new(),
             };
             let settles = !lost.is_empty();
-            lines.push(written(job, step, link_id, delivered, &lost, settles));
+            lines.push(written(
+                job,
+                step,
+                link_id.clone(),
+                delivered,
+                &lost,
+                settles,
+            ));
         }
         Ok(lines)
     }
 
     /// What a dry run shows for lines already posted: nothing to do.
-    pub(super) fn planned_posted(
+    fn planned_posted(
         job: &Job,
         step: &Step,
         outputs: &[(String, Value)],
@@ -189,110 +210,115 @@ impl Runner {
             .collect()
     }
 
-    /// Posts the journal once it holds `documents`' lines alone; audits the post on `lines`.
-    pub(super) async fn post_journal(
+    /// Once the record's `lines` are written (as `written`), posts their journal; when the
+    /// record failed (`failure`) or the post was refused, takes them out of the journal again.
+    /// The failure that dead-letters the record, if any; `Err` when the post failed in passing
+    /// and the record is to be tried again.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn post_or_discard(
         &self,
         job: &Job,
         step: &Step,
         sink: &Connector,
-        (journal, documents): (Option<&str>, &[Document]),
-        lines: &mut [Written],
+        posting: Posting,
+        lines: &[PostingLine],
+        written: &mut [Written],
+        failure: Option<ConnectorError>,
+    ) -> Result<Option<ConnectorError>, DeliveryError> {
+        let failure = match failure {
+            Some(failure) => failure,
+            None => match self.post_journal(job, step, sink, lines, written).await {
+                Ok(()) => return Ok(None),
+                Err(error) if is_record_fault(&error) => error,
+                Err(error) => {
+                    // A busy journal, or a post that failed in passing. Lines found posted one
+                    // by one come out again, so that they block no one while the record waits
+                    // to be tried again (a posted line that only lost its answer is in the
+                    // ledger, which the retry asks first); lines posted together stay for the
+                    // retry, which finds them by their match keys.
+                    if one_by_one(posting) {
+                        self.discard_lines(job, step, sink, lines, written).await;
+                    }
+                    return Err(error.into());
+                }
+            },
+        };
+        self.discard_lines(job, step, sink, lines, written).await;
+        Ok(Some(failure))
+    }
+
+    /// Posts the journal holding the written lines; audits the post on the first line.
+    async fn post_journal(
+        &self,
+        job: &Job,
+        step: &Step,
+        sink: &Connector,
+        lines: &[PostingLine],
+        written: &mut [Written],
     ) -> Result<(), ConnectorError> {
-        let client = client(sink)?;
-        let journal = journal_id(client, journal).await?;
-        let held = client.journal_lines(&journal).await?;
-        let foreign: Vec<String> = held
+        let ids: Vec<String> = written
             .iter()
-            .filter_map(|line| {
-                let text = |key: &str| line.get(key).and_then(Value::as_str).unwrap_or("");
-                let document = (text("documentNumber").into(), text("postingDate").into());
-                (!documents.contains(&document))
-                    .then(|| format!("{} of {}", document.0, document.1))
-            })
+            .map(|line| line.link.target_id.clone())
             .collect();
-        if !foreign.is_empty() {
-            let mut others = foreign;
-            others.sort();
-            others.dedup();
-            return Err(refusal(
-                "journal_holds_other_lines",
-                format!(
-                    "the journal also holds lines of document {}; posting posts every line of a journal, so ferry posts only when it holds this record's lines alone: post or delete those lines in Business Central, then replay",
-                    others.join(", ")
-                ),
-            ));
-        }
-        if let Err(error) = client.post_journal(&journal).await {
-            // The post may have happened with its answer lost (then a second post finds
-            // nothing to post): the ledger tells.
-            match self.ledger_entry(sink, documents).await {
-                Ok(Some(_)) => {}
-                _ => return Err(error),
-            }
-        }
-        if let Some(first) = lines.first_mut() {
-            let entry = audit(
-                job,
-                &first.link.source_id,
-                step,
-                Operation::Update,
-                &journal,
-            );
+        let posted = sink.post_journal(&step.sink.stream, lines, &ids).await?;
+        if let (Some(posted), Some(first)) = (posted, written.first_mut()) {
+            let journals = format!("{}.{}", step.sink.connection, posted.collection);
+            let source_id = &first.link.source_id;
+            let entry = audit(job, source_id, (journals, &posted.id), Operation::Update);
             first.audit.push(entry);
         }
         Ok(())
     }
 
     /// Takes a failed record's lines out of the journal again (best effort: a line left behind
-    /// makes the next post refuse with the reason, and a replay finds it by its match keys).
-    pub(super) async fn discard_lines(
+    /// makes the next post refuse or wait with the reason, and a replay finds it by its match
+    /// keys).
+    async fn discard_lines(
         &self,
         job: &Job,
         step: &Step,
         sink: &Connector,
-        journal: Option<&str>,
-        lines: &mut [Written],
+        lines: &[PostingLine],
+        written: &mut [Written],
     ) {
-        let Ok(client) = client(sink) else { return };
-        let Ok(journal) = journal_id(client, journal).await else {
-            return;
-        };
-        for line in lines {
-            match client
-                .delete_journal_line(&journal, &line.link.target_id)
-                .await
-            {
+        let collection = step.sink.collection();
+        for line in written {
+            let id = &line.link.target_id;
+            match sink.discard_line(&step.sink.stream, lines, id).await {
                 Ok(()) => {
                     line.operation = Operation::Delete;
-                    let mut entry = audit(
-                        job,
-                        &line.link.source_id,
-                        step,
-                        Operation::Delete,
-                        &line.link.target_id,
-                    );
-                    entry.target = step.sink.collection();
-                    entry.fields_changed.clear();
+                    let target = (collection.clone(), id.as_str());
+                    let entry = audit(job, &line.link.source_id, target, Operation::Delete);
                     line.audit.push(entry);
                 }
                 Err(error) => {
-                    tracing::warn!(line = %line.link.target_id, "a failed record's journal line stays in the journal: {error}");
+                    tracing::warn!(line = %id, "a failed record's line stays in its journal: {error}");
                 }
             }
         }
     }
 }
 
-/// An audit entry of the journal: posted (`Update` of `journals`) or a line taken out again.
-fn audit(job: &Job, source_id: &str, step: &Step, operation: Operation, id: &str) -> AuditEntry {
+/// An audit entry of the journal: posted (an `Update` of the journal, `posted`), or a line
+/// taken out again (a `Delete` of the line).
+fn audit(
+    job: &Job,
+    source_id: &str,
+    (target, id): (String, &str),
+    operation: Operation,
+) -> AuditEntry {
+    let fields_changed = match operation {
+        Operation::Update => vec!["posted".into()],
+        _ => Vec::new(),
+    };
     AuditEntry {
         pipeline: job.name.clone(),
         pipeline_version: job.version.clone(),
         source_id: source_id.to_string(),
-        target: format!("{}.journals", step.sink.connection),
+        target,
         target_id: Some(id.to_string()),
         operation,
-        fields_changed: vec!["posted".into()],
+        fields_changed,
         at: jiff::Timestamp::now(),
     }
 }

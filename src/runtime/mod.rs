@@ -6,7 +6,6 @@ pub mod deliver;
 pub mod diff;
 pub mod job;
 mod journal;
-mod payment_journal;
 mod record;
 mod related;
 pub mod replay;

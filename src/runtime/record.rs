@@ -8,10 +8,10 @@ use super::claims::MatchClaims;
 use super::conflict::{self, Claim};
 use super::deliver::{self, Delivered, DeliveryError, Plan};
 use super::job::{Job, Step};
+use super::journal;
 use super::related::Fetched;
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
-use super::{journal, payment_journal};
 use crate::connectors::{Connector, ConnectorError, SourceRecord, TargetRecord};
 use crate::diagnostics::Code;
 use crate::lang::Outcome;
@@ -204,79 +204,31 @@ impl Runner {
                     .collect(),
                 _ => vec![(link_id, to_json(&mapped))],
             };
-            // `post` on journal lines: one record at a time, the ledger asked first.
-            let journal = journal::posts_journal(step);
-            let payments = payment_journal::posts_payments(step);
-            let _turn = match journal || payments {
-                true => Some(self.journal_turn(step).await),
-                false => None,
+            // `post` on a journal sink: one record at a time, the ledger asked first.
+            let posting = journal::journal_posting(step);
+            let _turn = match posting {
+                Some(_) => Some(self.journal_turn(step).await),
+                None => None,
             };
-            // `post` on customer payments: the customer ledger asked first.
-            let entry_keys = match payments {
-                true => match payment_journal::entry_keys(step, &outputs) {
-                    Ok(keys) => keys,
-                    Err(error) => return Ok(dead_letter(error.code(), error.to_string(), writes)),
-                },
-                false => Vec::new(),
-            };
-            if payments {
-                // Each payment on its own: a record's refunds are paid out one by one as they are
-                // made, so some of its payments may be posted and others new.
-                let mut unposted = Vec::new();
-                for (output, keys) in outputs.into_iter().zip(&entry_keys) {
-                    match self.payment_entry(&sink, std::slice::from_ref(keys)).await {
-                        Ok(None) => unposted.push(output),
-                        Ok(Some(entry)) if dry_run => {
-                            let output = [output];
-                            planned.extend(Runner::planned_posted(job, step, &output, &entry));
-                        }
-                        Ok(Some(entry)) => {
-                            let lines = self
-                                .posted_lines(job, step, snapshot, vec![output], &entry)
-                                .await?;
-                            made.extend(lines.iter().map(|line| line.link.clone()));
-                            writes.extend(lines);
-                        }
-                        Err(error) if is_record_fault(&error) => {
-                            return Ok(dead_letter(error.code(), error.to_string(), writes));
-                        }
-                        Err(error) => return Err(error.into()),
-                    }
+            if let Some(posting) = posting {
+                let ledger = self
+                    .ask_ledger(job, step, &sink, snapshot, posting, outputs, dry_run)
+                    .await?;
+                made.extend(ledger.posted.iter().map(|line| line.link.clone()));
+                writes.extend(ledger.posted);
+                planned.extend(ledger.planned);
+                if let Some(error) = ledger.fault {
+                    return Ok(dead_letter(error.code(), error.to_string(), writes));
                 }
-                if unposted.is_empty() {
+                if ledger.all_posted {
                     continue;
                 }
-                outputs = unposted;
+                outputs = ledger.unposted;
             }
-            let documents = match journal {
-                true => match journal::documents(&outputs) {
-                    Ok(documents) => documents,
-                    Err(error) => return Ok(dead_letter(error.code(), error.to_string(), writes)),
-                },
-                false => Vec::new(),
+            let lines = match posting {
+                Some(_) => journal::posting_lines(step, &outputs),
+                None => Vec::new(),
             };
-            let journal_id = journal::journal_of(&outputs);
-            if journal {
-                match self.ledger_entry(&sink, &documents).await {
-                    Ok(None) => {}
-                    Ok(Some(entry)) if dry_run => {
-                        planned.extend(Runner::planned_posted(job, step, &outputs, &entry));
-                        continue;
-                    }
-                    Ok(Some(entry)) => {
-                        let lines = self
-                            .posted_lines(job, step, snapshot, outputs, &entry)
-                            .await?;
-                        made.extend(lines.iter().map(|line| line.link.clone()));
-                        writes.extend(lines);
-                        continue;
-                    }
-                    Err(error) if is_record_fault(&error) => {
-                        return Ok(dead_letter(error.code(), error.to_string(), writes));
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-            }
             let first_line = writes.len();
             let mut failure = None;
             let stamp = conflict::stamp(job, step, &record.data);
@@ -363,44 +315,15 @@ impl Runner {
                     }
                 }
             }
-            if journal && !dry_run && failure.is_none() {
-                let lines = &mut writes[first_line..];
-                let posting = (journal_id.as_deref(), documents.as_slice());
-                match self.post_journal(job, step, &sink, posting, lines).await {
-                    Ok(()) => {}
-                    Err(error) if is_record_fault(&error) => failure = Some(error),
-                    Err(error) => return Err(error.into()),
-                }
-            }
-            if payments && !dry_run && failure.is_none() {
-                let lines = &mut writes[first_line..];
-                match self
-                    .post_payments(job, step, &sink, &entry_keys, lines)
-                    .await
-                {
-                    Ok(()) => {}
-                    Err(error) if is_record_fault(&error) => failure = Some(error),
-                    Err(error) => {
-                        // A busy journal, or a post that failed in passing: this record's lines
-                        // come out again, so that they block no one while it waits to be tried
-                        // again (a posted line that only lost its answer is in the ledger, which
-                        // the retry asks first).
-                        self.discard_payments(job, step, &sink, lines).await;
-                        return Err(error.into());
-                    }
-                }
+            if let Some(posting) = posting
+                && !dry_run
+            {
+                let written = &mut writes[first_line..];
+                failure = self
+                    .post_or_discard(job, step, &sink, posting, &lines, written, failure)
+                    .await?;
             }
             if let Some(error) = failure {
-                if payments && !dry_run {
-                    let lines = &mut writes[first_line..];
-                    self.discard_payments(job, step, &sink, lines).await;
-                }
-                if journal && !dry_run {
-                    let lines = &mut writes[first_line..];
-                    let journal_id = journal_id.as_deref();
-                    self.discard_lines(job, step, &sink, journal_id, lines)
-                        .await;
-                }
                 return Ok(dead_letter(error.code(), error.to_string(), writes));
             }
         }

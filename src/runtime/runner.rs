@@ -96,7 +96,7 @@ pub struct Runner {
     settled_from_before: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Match keys held by records delivered one at a time, side by side.
     claims: MatchClaims,
-    /// One record at a time writes and posts a journal (`post` on journal lines).
+    /// One record at a time writes and posts a journal (`post` on a journal sink).
     journal_turns: super::journal::JournalTurns,
 }
 

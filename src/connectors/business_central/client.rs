@@ -8,13 +8,14 @@ use serde_json::Value;
 
 use super::cursor::ChangeCursor;
 use super::odata;
+use super::posting;
 use super::wire::{api_error, is_stale_etag, target_record};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::{odata_next_link, odata_next_query, odata_resume_url};
 use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec};
 use crate::connectors::{
-    ConnectorError, MAX_RELATED, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord,
-    Write,
+    ConnectorError, MAX_RELATED, MatchKey, PollOptions, PostedJournal, PostingLine, SourcePage,
+    SourceRecord, TargetRecord, Write,
 };
 use crate::connectors::http::HttpStats;
 use crate::connectors::{Client, ResolvedConnection};
@@ -449,6 +450,37 @@ impl Client for BusinessCentralClient {
             }
             outcome => outcome,
         }
+    }
+
+    /// `journalLines` and `customerPayments` post their journal (`posting.rs`).
+    fn check_posting(&self, collection: &str, lines: &[PostingLine]) -> Result<(), ConnectorError> {
+        posting::check_posting(collection, lines)
+    }
+
+    async fn posted_entry(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        posting::posted_entry(self, collection, lines).await
+    }
+
+    async fn post_journal(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+        written: &[String],
+    ) -> Result<Option<PostedJournal>, ConnectorError> {
+        posting::post_journal(self, collection, lines, written).await
+    }
+
+    async fn discard_line(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+        id: &str,
+    ) -> Result<(), ConnectorError> {
+        posting::discard_line(self, collection, lines, id).await
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

@@ -1,6 +1,8 @@
-//! The general journal of the connection (its `journal_id`, or the journal its `journal`
-//! setting names): posting it with `journals({id})/Microsoft.NAV.post`, reading what it holds,
-//! and asking the general ledger whether a document was posted already.
+//! The requests of posting: the general journal of the connection (its `journal_id`, or the
+//! journal its `journal` setting names) and customer payment journals, posted with
+//! `Microsoft.NAV.post`, read for what they hold, their lines deleted, and the general and
+//! customer ledgers asked whether a document or payment was posted already. `posting.rs` puts
+//! them together into the posting capability of the client contract.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -15,7 +17,7 @@ const PAGE: usize = 1_000;
 
 impl BusinessCentralClient {
     /// The id of the journal that `journalLines` writes to.
-    pub async fn journal_id(&self) -> Result<String, ConnectorError> {
+    pub(super) async fn journal_id(&self) -> Result<String, ConnectorError> {
         self.find_journal(JOURNAL_LINES).await?;
         self.journal_id
             .clone()
@@ -30,7 +32,7 @@ impl BusinessCentralClient {
 
     /// Posts every line of the journal (`Microsoft.NAV.post`, 204 No Content). Sent once: a
     /// post whose answer was lost may have happened, which [`Self::ledger_entry`] tells.
-    pub async fn post_journal(&self, journal_id: &str) -> Result<(), ConnectorError> {
+    pub(super) async fn post_general_journal(&self, journal_id: &str) -> Result<(), ConnectorError> {
         let url = format!(
             "{}/journals({})/Microsoft.NAV.post",
             self.company_url,
@@ -42,7 +44,7 @@ impl BusinessCentralClient {
     }
 
     /// Every line the journal holds, in line-number order.
-    pub async fn journal_lines(&self, journal_id: &str) -> Result<Vec<Value>, ConnectorError> {
+    pub(super) async fn journal_lines(&self, journal_id: &str) -> Result<Vec<Value>, ConnectorError> {
         let mut url = format!(
             "{}/journals({})/{JOURNAL_LINES}",
             self.company_url,
@@ -65,7 +67,7 @@ impl BusinessCentralClient {
     }
 
     /// Deletes a journal line, whatever its etag (`If-Match: *`); gone already is fine.
-    pub async fn delete_journal_line(
+    pub(super) async fn delete_journal_line(
         &self,
         journal_id: &str,
         line_id: &str,
@@ -82,7 +84,7 @@ impl BusinessCentralClient {
 
     /// A general ledger entry of document `number` posted on `date` (`YYYY-MM-DD`), if the
     /// ledger holds one.
-    pub async fn ledger_entry(
+    pub(super) async fn ledger_entry(
         &self,
         number: &str,
         date: &str,
@@ -99,8 +101,9 @@ impl BusinessCentralClient {
 impl BusinessCentralClient {
     /// Posts a customer payment journal (`customerPaymentJournals({id})/Microsoft.NAV.post`):
     /// its payments become ledger entries, applied to the invoices they name. Sent once, like
-    /// [`Self::post_journal`]; [`Self::payment_entry`] tells whether a lost post happened.
-    pub async fn post_payment_journal(&self, journal_id: &str) -> Result<(), ConnectorError> {
+    /// [`Self::post_general_journal`]; [`Self::payment_entry`] tells whether a lost post
+    /// happened.
+    pub(super) async fn post_payment_journal(&self, journal_id: &str) -> Result<(), ConnectorError> {
         let url = format!(
             "{}/customerPaymentJournals({})/Microsoft.NAV.post",
             self.company_url,
@@ -112,7 +115,7 @@ impl BusinessCentralClient {
     }
 
     /// The journal a customer payment line is in, when the line is there.
-    pub async fn payment_journal(&self, line_id: &str) -> Result<Option<String>, ConnectorError> {
+    pub(super) async fn payment_journal(&self, line_id: &str) -> Result<Option<String>, ConnectorError> {
         let line = self.get(CUSTOMER_PAYMENTS, guid(line_id)?).await?;
         Ok(line.and_then(|line| {
             line.data
@@ -123,7 +126,7 @@ impl BusinessCentralClient {
     }
 
     /// The ids of every payment line the customer payment journal holds.
-    pub async fn payment_lines(&self, journal_id: &str) -> Result<Vec<String>, ConnectorError> {
+    pub(super) async fn payment_lines(&self, journal_id: &str) -> Result<Vec<String>, ConnectorError> {
         let mut url = format!(
             "{}/customerPaymentJournals({})/{CUSTOMER_PAYMENTS}?$select=id",
             self.company_url,
@@ -151,7 +154,7 @@ impl BusinessCentralClient {
     }
 
     /// Deletes a customer payment line, whatever its etag; gone already is fine.
-    pub async fn delete_payment(&self, line_id: &str) -> Result<(), ConnectorError> {
+    pub(super) async fn delete_payment(&self, line_id: &str) -> Result<(), ConnectorError> {
         let url = format!(
             "{}/{CUSTOMER_PAYMENTS}({})",
             self.company_url,
@@ -172,7 +175,7 @@ impl BusinessCentralClient {
     }
 
     /// The posted payment whose customer ledger entry has all of `keys`, if the ledger holds one.
-    pub async fn payment_entry(
+    pub(super) async fn payment_entry(
         &self,
         keys: &[MatchKey],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
@@ -185,17 +188,8 @@ impl BusinessCentralClient {
     }
 }
 
-/// Customer payment lines, and the customer ledger entries they become when posted.
-const CUSTOMER_PAYMENTS: &str = "customerPayments";
-
-/// The fields of a customer payment that its customer ledger entry keeps.
-pub const PAYMENT_ENTRY_FIELDS: &[&str] = &[
-    "externalDocumentNumber",
-    "documentNumber",
-    "customerNumber",
-    "postingDate",
-    "description",
-];
+/// Customer payment lines, which become customer ledger entries when posted.
+pub(super) const CUSTOMER_PAYMENTS: &str = "customerPayments";
 
 /// An id as it goes into a URL key: a GUID and nothing else.
 fn guid(id: &str) -> Result<&str, ConnectorError> {

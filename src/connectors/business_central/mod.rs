@@ -5,11 +5,11 @@ mod connector;
 mod cursor;
 mod journal;
 mod lines;
+mod posting;
 pub mod odata;
 pub mod schema;
 mod wire;
 
 pub use client::BusinessCentralClient;
-pub use journal::PAYMENT_ENTRY_FIELDS;
 pub use connector::DESCRIPTOR;
 pub use schema::schemas;

@@ -1,0 +1,429 @@
+//! `post` on Business Central's journal sinks, the posting capability of the client contract:
+//! `journalLines` (`Posting::Journal`) go in a general journal, posted with
+//! `journals({id})/Microsoft.NAV.post`, and leave it as general ledger entries;
+//! `customerPayments` (`Posting::Payments`) go in a customer payment journal, posted with
+//! `customerPaymentJournals({id})/Microsoft.NAV.post`, and each leaves it as a customer ledger
+//! entry applied to its invoice. Exactly once, whatever crashes:
+//!
+//! - The ledger is asked first: the general ledger for a record's documents (document number
+//!   and posting date, which every journal line needs), the customer ledger for a payment by
+//!   the match keys its entry keeps (such as `externalDocumentNumber`).
+//! - A journal is posted only while it holds the record's lines alone, since posting posts every
+//!   line of it. Other lines in a general journal are a refusal (the record is dead-lettered);
+//!   in a customer payment journal they are most often another record's, left by a process
+//!   killed between writing and posting them, so the journal is busy and the record waits.
+//! - A post whose answer was lost may have happened: the ledger tells.
+//!
+//! The requests themselves are in `journal.rs`.
+
+use serde_json::Value;
+
+use super::client::{BusinessCentralClient, JOURNAL_LINES};
+use super::journal::CUSTOMER_PAYMENTS;
+use crate::connectors::{ConnectorError, MatchKey, PostedJournal, PostingLine, TargetRecord};
+
+/// The fields of a customer payment that its customer ledger entry keeps.
+const PAYMENT_ENTRY_FIELDS: &[&str] = &[
+    "externalDocumentNumber",
+    "documentNumber",
+    "customerNumber",
+    "postingDate",
+    "description",
+];
+
+const POST_JOURNAL: &str = "business central: post the journal";
+const POST_PAYMENT_JOURNAL: &str = "business central: post the customer payment journal";
+
+/// The journal a sink's lines are written to.
+#[derive(Debug, PartialEq)]
+enum Journal {
+    General,
+    CustomerPayments,
+}
+
+impl Journal {
+    fn of(collection: &str) -> Result<Journal, ConnectorError> {
+        match collection {
+            JOURNAL_LINES => Ok(Journal::General),
+            CUSTOMER_PAYMENTS => Ok(Journal::CustomerPayments),
+            _ => Err(ConnectorError::Unsupported(format!(
+                "business central: `{collection}` has no journal to post"
+            ))),
+        }
+    }
+}
+
+/// A document of the general journal: its number and posting date.
+type Document = (String, String);
+
+/// Whether the ledger can tell that `lines` were posted.
+pub(super) fn check_posting(collection: &str, lines: &[PostingLine]) -> Result<(), ConnectorError> {
+    match Journal::of(collection)? {
+        Journal::General => documents(lines).map(drop),
+        Journal::CustomerPayments => entry_keys(lines).map(drop),
+    }
+}
+
+/// A ledger entry of `lines`, when an earlier run posted them.
+pub(super) async fn posted_entry(
+    client: &BusinessCentralClient,
+    collection: &str,
+    lines: &[PostingLine],
+) -> Result<Option<TargetRecord>, ConnectorError> {
+    match Journal::of(collection)? {
+        Journal::General => ledger_entry(client, &documents(lines)?).await,
+        Journal::CustomerPayments => payment_entry(client, &entry_keys(lines)?).await,
+    }
+}
+
+/// Posts the journal of the written `lines` once it holds them alone.
+pub(super) async fn post_journal(
+    client: &BusinessCentralClient,
+    collection: &str,
+    lines: &[PostingLine],
+    written: &[String],
+) -> Result<Option<PostedJournal>, ConnectorError> {
+    match Journal::of(collection)? {
+        Journal::General => post_general_journal(client, lines).await.map(Some),
+        Journal::CustomerPayments => post_payment_journal(client, lines, written).await,
+    }
+}
+
+/// Takes the written line `id` out of its journal again.
+pub(super) async fn discard_line(
+    client: &BusinessCentralClient,
+    collection: &str,
+    lines: &[PostingLine],
+    id: &str,
+) -> Result<(), ConnectorError> {
+    match Journal::of(collection)? {
+        Journal::General => {
+            let journal = journal_id(client, lines).await?;
+            client.delete_journal_line(&journal, id).await
+        }
+        Journal::CustomerPayments => client.delete_payment(id).await,
+    }
+}
+
+async fn post_general_journal(
+    client: &BusinessCentralClient,
+    lines: &[PostingLine],
+) -> Result<PostedJournal, ConnectorError> {
+    let documents = documents(lines)?;
+    let journal = journal_id(client, lines).await?;
+    let held = client.journal_lines(&journal).await?;
+    let others = other_documents(&held, &documents);
+    if !others.is_empty() {
+        return Err(ferry_error(
+            POST_JOURNAL,
+            400,
+            "journal_holds_other_lines",
+            format!(
+                "the journal also holds lines of document {}; posting posts every line of a journal, so ferry posts only when it holds this record's lines alone: post or delete those lines in Business Central, then replay",
+                others.join(", ")
+            ),
+        ));
+    }
+    let post = client.post_general_journal(&journal).await;
+    unless_in_ledger(post, ledger_entry(client, &documents)).await?;
+    Ok(PostedJournal {
+        collection: "journals".into(),
+        id: journal,
+    })
+}
+
+async fn post_payment_journal(
+    client: &BusinessCentralClient,
+    lines: &[PostingLine],
+    written: &[String],
+) -> Result<Option<PostedJournal>, ConnectorError> {
+    let keys = entry_keys(lines)?;
+    let Some(first) = written.first() else {
+        return Ok(None);
+    };
+    let Some(journal) = client.payment_journal(first).await? else {
+        // The line is gone from the journal: posted by someone, or deleted; the ledger tells.
+        return match payment_entry(client, &keys).await? {
+            Some(_) => Ok(None),
+            None => Err(ferry_error(
+                POST_PAYMENT_JOURNAL,
+                400,
+                "payment_line_gone",
+                "the payment line left its journal before ferry posted it, and the ledger has no such payment: replay to write it again".into(),
+            )),
+        };
+    };
+    let others = other_payment_lines(client.payment_lines(&journal).await?, written);
+    if !others.is_empty() {
+        // A 409, which the record waits out (a retry) rather than a refusal: the lines are most
+        // often another record's, whose own retry posts them; then this one's turn comes.
+        return Err(ferry_error(
+            POST_PAYMENT_JOURNAL,
+            409,
+            "journal_holds_other_payments",
+            format!(
+                "the customer payment journal also holds payment line {}; posting posts every line of a journal, so ferry posts only when it holds this record's payments alone, and tries again later: post or delete those lines in Business Central if they are not ferry's",
+                others.join(", ")
+            ),
+        ));
+    }
+    let post = client.post_payment_journal(&journal).await;
+    unless_in_ledger(post, payment_entry(client, &keys)).await?;
+    Ok(Some(PostedJournal {
+        collection: "customerPaymentJournals".into(),
+        id: journal,
+    }))
+}
+
+/// A post that failed may have happened with its answer lost (then a second post would find
+/// nothing to post): the `ledger` tells, asked only then.
+async fn unless_in_ledger(
+    post: Result<(), ConnectorError>,
+    ledger: impl Future<Output = Result<Option<TargetRecord>, ConnectorError>>,
+) -> Result<(), ConnectorError> {
+    let Err(error) = post else {
+        return Ok(());
+    };
+    match ledger.await {
+        Ok(Some(_)) => Ok(()),
+        _ => Err(error),
+    }
+}
+
+/// The documents the lines make; every line needs both keys.
+fn documents(lines: &[PostingLine]) -> Result<Vec<Document>, ConnectorError> {
+    let mut documents = Vec::new();
+    for line in lines {
+        let document = document_of(&line.fields);
+        if document.0.is_empty() || document.1.is_empty() {
+            return Err(ferry_error(
+                POST_JOURNAL,
+                400,
+                "journal_line_without_document",
+                "`post` needs every journal line's documentNumber and postingDate, which tell whether the ledger holds the journal already".into(),
+            ));
+        }
+        if !documents.contains(&document) {
+            documents.push(document);
+        }
+    }
+    Ok(documents)
+}
+
+/// A journal line's document number and posting date (empty when it has none).
+fn document_of(line: &Value) -> Document {
+    let text = |key: &str| line.get(key).and_then(Value::as_str).unwrap_or("");
+    (text("documentNumber").into(), text("postingDate").into())
+}
+
+/// The documents of the `held` journal lines that are not `ours`, as `number of date`, sorted.
+fn other_documents(held: &[Value], ours: &[Document]) -> Vec<String> {
+    let mut others: Vec<String> = held
+        .iter()
+        .map(document_of)
+        .filter(|document| !ours.contains(document))
+        .map(|(number, date)| format!("{number} of {date}"))
+        .collect();
+    others.sort();
+    others.dedup();
+    others
+}
+
+/// The payment lines of a journal, `held`, that ferry did not write for this record, sorted.
+fn other_payment_lines(held: Vec<String>, written: &[String]) -> Vec<String> {
+    let mut others: Vec<String> = held
+        .into_iter()
+        .filter(|id| !written.iter().any(|ours| ours.eq_ignore_ascii_case(id)))
+        .collect();
+    others.sort();
+    others
+}
+
+/// For each payment line, the match keys its customer ledger entry keeps.
+fn entry_keys(lines: &[PostingLine]) -> Result<Vec<Vec<MatchKey>>, ConnectorError> {
+    let mut all = Vec::with_capacity(lines.len());
+    for line in lines {
+        let keys: Vec<MatchKey> = line
+            .keys
+            .iter()
+            .filter(|key| PAYMENT_ENTRY_FIELDS.contains(&key.path.as_str()))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Err(ferry_error(
+                POST_PAYMENT_JOURNAL,
+                400,
+                "payment_without_entry_key",
+                format!(
+                    "`post` on customerPayments needs `match on` one of {} with a value, which the posted payment's ledger entry keeps, so that a rerun finds it posted",
+                    PAYMENT_ENTRY_FIELDS.join(", ")
+                ),
+            ));
+        }
+        all.push(keys);
+    }
+    Ok(all)
+}
+
+/// The journal the lines name (`journalId`), when they name one; else the connection's.
+async fn journal_id(
+    client: &BusinessCentralClient,
+    lines: &[PostingLine],
+) -> Result<String, ConnectorError> {
+    let named = lines
+        .iter()
+        .find_map(|line| line.fields.get("journalId").and_then(Value::as_str));
+    match named {
+        Some(id) => Ok(id.to_string()),
+        None => client.journal_id().await,
+    }
+}
+
+/// A general ledger entry of one of `documents`, when they were posted.
+async fn ledger_entry(
+    client: &BusinessCentralClient,
+    documents: &[Document],
+) -> Result<Option<TargetRecord>, ConnectorError> {
+    for (number, date) in documents {
+        if let Some(entry) = client.ledger_entry(number, date).await? {
+            return Ok(Some(entry));
+        }
+    }
+    Ok(None)
+}
+
+/// The customer ledger entry of one of the payments (each with its `keys`), when posted.
+async fn payment_entry(
+    client: &BusinessCentralClient,
+    keys: &[Vec<MatchKey>],
+) -> Result<Option<TargetRecord>, ConnectorError> {
+    for keys in keys {
+        if let Some(entry) = client.payment_entry(keys).await? {
+            return Ok(Some(entry));
+        }
+    }
+    Ok(None)
+}
+
+/// An error of ferry's own about the journal: 400 fails this record permanently (it is
+/// dead-lettered), 409 makes it wait.
+fn ferry_error(endpoint: &str, status: u16, code: &str, message: String) -> ConnectorError {
+    ConnectorError::Api {
+        endpoint: endpoint.into(),
+        status,
+        kind: Some("ferry".into()),
+        code: Some(code.into()),
+        param: None,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn line(fields: Value, keys: &[(&str, &str)]) -> PostingLine {
+        let keys = keys
+            .iter()
+            .map(|(path, value)| MatchKey {
+                path: (*path).into(),
+                value: json!(value),
+            })
+            .collect();
+        PostingLine { fields, keys }
+    }
+
+    fn code(error: ConnectorError) -> (u16, String) {
+        match error {
+            ConnectorError::Api { status, code, .. } => (status, code.unwrap_or_default()),
+            other => (0, other.to_string()),
+        }
+    }
+
+    #[test]
+    fn journal_lines_make_their_documents_once() {
+        let lines = [
+            line(json!({"documentNumber": "PO-1", "postingDate": "2026-03-01"}), &[]),
+            line(json!({"documentNumber": "PO-1", "postingDate": "2026-03-01"}), &[]),
+            line(json!({"documentNumber": "PO-2", "postingDate": "2026-03-01"}), &[]),
+        ];
+        let documents = documents(&lines).unwrap();
+        assert_eq!(
+            documents,
+            [
+                ("PO-1".to_string(), "2026-03-01".to_string()),
+                ("PO-2".to_string(), "2026-03-01".to_string())
+            ]
+        );
+        assert!(check_posting(JOURNAL_LINES, &lines).is_ok());
+    }
+
+    #[test]
+    fn a_journal_line_without_its_document_is_the_records_fault() {
+        let lines = [
+            line(json!({"documentNumber": "PO-1", "postingDate": "2026-03-01"}), &[]),
+            line(json!({"documentNumber": "PO-1", "postingDate": ""}), &[]),
+        ];
+        let error = check_posting(JOURNAL_LINES, &lines).unwrap_err();
+        assert_eq!(code(error), (400, "journal_line_without_document".into()));
+    }
+
+    #[test]
+    fn other_documents_in_the_journal_are_named_once_in_order() {
+        let held = [
+            json!({"documentNumber": "PO-1", "postingDate": "2026-03-01"}),
+            json!({"documentNumber": "HAND-2", "postingDate": "2026-03-02"}),
+            json!({"documentNumber": "HAND-1", "postingDate": "2026-03-02"}),
+            json!({"documentNumber": "HAND-2", "postingDate": "2026-03-02"}),
+        ];
+        let ours = [("PO-1".to_string(), "2026-03-01".to_string())];
+        assert_eq!(
+            other_documents(&held, &ours),
+            ["HAND-1 of 2026-03-02", "HAND-2 of 2026-03-02"]
+        );
+        assert!(other_documents(&held[..1], &ours).is_empty());
+    }
+
+    #[test]
+    fn payments_are_asked_for_by_the_keys_their_ledger_entry_keeps() {
+        let lines = [line(
+            json!({}),
+            &[("externalDocumentNumber", "re_1"), ("amount", "-5")],
+        )];
+        let keys = entry_keys(&lines).unwrap();
+        assert_eq!(keys.len(), 1);
+        let paths: Vec<&str> = keys[0].iter().map(|key| key.path.as_str()).collect();
+        assert_eq!(paths, ["externalDocumentNumber"]);
+        assert!(check_posting(CUSTOMER_PAYMENTS, &lines).is_ok());
+    }
+
+    #[test]
+    fn a_payment_without_an_entry_key_is_the_records_fault() {
+        let lines = [
+            line(json!({}), &[("externalDocumentNumber", "re_1")]),
+            line(json!({}), &[("amount", "-5")]),
+        ];
+        let error = check_posting(CUSTOMER_PAYMENTS, &lines).unwrap_err();
+        assert_eq!(code(error), (400, "payment_without_entry_key".into()));
+    }
+
+    #[test]
+    fn other_payment_lines_are_those_not_written_for_the_record() {
+        let written = ["AB-1".to_string()];
+        let held = vec!["ab-1".to_string(), "cd-2".to_string(), "bc-3".to_string()];
+        assert_eq!(other_payment_lines(held, &written), ["bc-3", "cd-2"]);
+    }
+
+    #[test]
+    fn only_journal_lines_and_customer_payments_post_a_journal() {
+        assert_eq!(Journal::of("journalLines").unwrap(), Journal::General);
+        assert_eq!(
+            Journal::of("customerPayments").unwrap(),
+            Journal::CustomerPayments
+        );
+        let error = check_posting("salesInvoices", &[]).unwrap_err();
+        assert!(matches!(error, ConnectorError::Unsupported(_)), "{error}");
+    }
+}
