@@ -2,8 +2,8 @@
 //!
 //! An emulator folder (`sandbox/<system>/`) implements [`Emulator`] on its state type and exports
 //! `pub static EMULATOR: Descriptor = Descriptor::of::<ItsState>();`; the `emulators![...]` line
-//! in `sandbox/mod.rs` lists it. The server, the fault injector and `ferry sandbox` learn about a
-//! system only through these.
+//! in `sandbox/mod.rs` lists it. The server, the fault injector and `ferry sandbox` (its flags
+//! and its banner) learn about a system only through these.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -21,6 +21,13 @@ pub trait Emulator: Clone + Send + Sync + 'static {
 
     /// How it behaves: the credentials it accepts, its rate limit, how much seed data.
     type Config: Send + 'static;
+
+    /// Its `ferry sandbox` flags: a `#[derive(clap::Args)]` struct with a name of its own (clap
+    /// names a group after it), or [`NoFlags`].
+    type Flags: clap::Args;
+
+    /// The config `ferry sandbox` starts it with, from its flags.
+    fn config(flags: Self::Flags) -> Self::Config;
 
     /// Its state: empty, or filled with realistic data when there is a seed (the same data for
     /// the same seed). `config` is what the caller set, if anything; `None` as the answer
@@ -53,6 +60,11 @@ pub fn fresh_or_seeded<C: Default, S>(
     })
 }
 
+/// The flags of an emulator that `ferry sandbox` does not configure.
+#[derive(clap::Args, Debug, Default)]
+#[group(skip)]
+pub struct NoFlags {}
+
 /// A router and the prefix it is mounted at (`/capsule/api/v2`).
 pub struct Mount {
     pub prefix: &'static str,
@@ -69,6 +81,8 @@ impl Mount {
 pub struct Descriptor {
     pub name: &'static str,
     start: fn(&mut Requests, Option<u64>) -> Option<Running>,
+    flags: fn(clap::Command) -> clap::Command,
+    configure: fn(&clap::ArgMatches, &mut Requests) -> Result<(), clap::Error>,
 }
 
 impl Descriptor {
@@ -76,7 +90,23 @@ impl Descriptor {
         Descriptor {
             name: E::NAME,
             start: start::<E>,
+            flags: <E::Flags as clap::Args>::augment_args,
+            configure: configure::<E>,
         }
+    }
+
+    /// `command` with its `ferry sandbox` flags added.
+    pub(super) fn flags(&self, command: clap::Command) -> clap::Command {
+        (self.flags)(command)
+    }
+
+    /// Reads its flags from `matches` into the config it starts with.
+    pub(super) fn configure(
+        &self,
+        matches: &clap::ArgMatches,
+        requests: &mut Requests,
+    ) -> Result<(), clap::Error> {
+        (self.configure)(matches, requests)
     }
 
     /// Starts it with what the caller asked for, or leaves it out.
@@ -97,6 +127,15 @@ fn start<E: Emulator>(requests: &mut Requests, seed: Option<u64>) -> Option<Runn
     })
 }
 
+fn configure<E: Emulator>(
+    matches: &clap::ArgMatches,
+    requests: &mut Requests,
+) -> Result<(), clap::Error> {
+    let flags = <E::Flags as clap::FromArgMatches>::from_arg_matches(matches)?;
+    requests.set_config::<E>(E::config(flags));
+    Ok(())
+}
+
 /// What the caller of the builder set per emulator: a config, or a state it built itself.
 #[derive(Default)]
 pub struct Requests {
@@ -111,6 +150,12 @@ impl Requests {
 
     pub fn set_state<E: Emulator>(&mut self, state: E) {
         self.states.insert(TypeId::of::<E>(), Box::new(state));
+    }
+
+    /// Adds what `other` set, replacing what both set.
+    pub fn extend(&mut self, other: Requests) {
+        self.configs.extend(other.configs);
+        self.states.extend(other.states);
     }
 
     fn take_config<E: Emulator>(&mut self) -> Option<E::Config> {

@@ -1,13 +1,15 @@
 //! Local emulators of each system's API, for tests, demos and dry runs.
 //!
 //! Each system is a folder that implements [`emulator::Emulator`] (its routers and where they
-//! are mounted, its state, fresh or seeded, its error body for an injected fault, its banner
-//! lines) and is listed once in `emulators![...]` below. [`server::Sandbox`] mounts every listed
-//! emulator under one loopback address behind the fault injector.
+//! are mounted, its state, fresh or seeded, its error body for an injected fault, its
+//! `ferry sandbox` flags and banner lines) and is listed once in `emulators![...]` below.
+//! [`server::Sandbox`] mounts every listed emulator under one loopback address behind the fault
+//! injector.
 
 pub mod connection;
 pub mod emulator;
 pub mod faults;
+pub mod flags;
 pub mod rate_window;
 pub mod sample_data;
 pub mod server;
@@ -29,6 +31,7 @@ emulators![stripe, capsule, business_central, syspro];
 
 pub use emulator::Emulator;
 pub use faults::{FaultSpec, FaultSpecError};
+pub use flags::EmulatorFlags;
 pub use server::{Sandbox, SandboxBuilder, SandboxHandle};
 
 #[cfg(test)]

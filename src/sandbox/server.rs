@@ -16,6 +16,7 @@ use super::EMULATORS;
 use super::connection::{ConnectionControl, SeverableListener};
 use super::emulator::{Emulator, Requests, Started};
 use super::faults::{FaultInjector, FaultLayerState, FaultSpec};
+use super::flags::EmulatorFlags;
 
 /// Builds a [`Sandbox`].
 #[derive(Debug, Default)]
@@ -40,6 +41,12 @@ impl SandboxBuilder {
     /// Starts emulator `E` with `config` instead of its defaults.
     pub fn config<E: Emulator>(mut self, config: E::Config) -> Self {
         self.requests.set_config::<E>(config);
+        self
+    }
+
+    /// Starts each emulator with the config its `ferry sandbox` flags give.
+    pub fn flags(mut self, flags: EmulatorFlags) -> Self {
+        self.requests.extend(flags.requests);
         self
     }
 

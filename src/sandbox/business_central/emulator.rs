@@ -12,9 +12,29 @@ use crate::sandbox::{Sandbox, SandboxBuilder};
 
 pub static EMULATOR: Descriptor = Descriptor::of::<BusinessCentralState>();
 
+/// Business Central's `ferry sandbox` flags.
+#[derive(clap::Args, Debug)]
+pub struct BusinessCentralFlags {
+    /// Business Central's limit in requests per five minutes per token (6,000, as Business
+    /// Central's own); 0 turns it off.
+    #[arg(long, default_value_t = 6_000)]
+    business_central_rate_limit: u32,
+}
+
 impl Emulator for BusinessCentralState {
     const NAME: &'static str = "business_central";
     type Config = BusinessCentralConfig;
+    type Flags = BusinessCentralFlags;
+
+    fn config(flags: BusinessCentralFlags) -> BusinessCentralConfig {
+        BusinessCentralConfig {
+            rate_limit: match flags.business_central_rate_limit {
+                0 => u32::MAX,
+                limit => limit,
+            },
+            ..BusinessCentralConfig::default()
+        }
+    }
 
     fn start(config: Option<BusinessCentralConfig>, seed: Option<u64>) -> Option<Self> {
         fresh_or_seeded(config, seed, BusinessCentralState::new, BusinessCentralState::seeded)

@@ -11,9 +11,25 @@ use crate::sandbox::{Sandbox, SandboxBuilder};
 
 pub static EMULATOR: Descriptor = Descriptor::of::<CapsuleState>();
 
+/// Capsule's `ferry sandbox` flags.
+#[derive(clap::Args, Debug)]
+pub struct CapsuleFlags {
+    /// People in the seeded Capsule account (with 500 organisations), for bigger runs.
+    #[arg(long, default_value_t = 2_000, requires = "seed")]
+    capsule_people: usize,
+}
+
 impl Emulator for CapsuleState {
     const NAME: &'static str = "capsule";
     type Config = CapsuleConfig;
+    type Flags = CapsuleFlags;
+
+    fn config(flags: CapsuleFlags) -> CapsuleConfig {
+        CapsuleConfig {
+            people: flags.capsule_people,
+            ..CapsuleConfig::default()
+        }
+    }
 
     fn start(config: Option<CapsuleConfig>, seed: Option<u64>) -> Option<Self> {
         fresh_or_seeded(config, seed, CapsuleState::new, CapsuleState::seeded)

@@ -6,16 +6,39 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{StripeOptions, StripeState};
+use super::{StripeOptions, StripeState, WebhookEndpoint};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
 
 pub static EMULATOR: Descriptor = Descriptor::of::<StripeState>();
 
+/// Stripe's `ferry sandbox` flags.
+#[derive(clap::Args, Debug)]
+pub struct StripeFlags {
+    /// Stripe's test-mode limit in requests per second per key; 0 turns it off.
+    #[arg(long, default_value_t = 25)]
+    stripe_rate_limit: u32,
+    /// Send Stripe's events to this URL as signed webhooks: `URL[,secret=whsec_...]`
+    /// `[,events=charge.*;customer.created]`. The secret defaults to `whsec_sandbox`, which
+    /// ferry.yaml's sandbox environment expects. Repeatable.
+    #[arg(long = "webhook", value_name = "URL[,secret=...]", value_parser = WebhookEndpoint::parse)]
+    webhooks: Vec<WebhookEndpoint>,
+}
+
 impl Emulator for StripeState {
     const NAME: &'static str = "stripe";
     type Config = StripeOptions;
+    type Flags = StripeFlags;
+
+    /// `ferry sandbox` always serves Stripe.
+    fn config(flags: StripeFlags) -> StripeOptions {
+        StripeOptions {
+            rate_limit: (flags.stripe_rate_limit > 0).then_some(flags.stripe_rate_limit),
+            webhooks: flags.webhooks,
+            ..StripeOptions::default()
+        }
+    }
 
     fn start(options: Option<StripeOptions>, seed: Option<u64>) -> Option<Self> {
         let options = options?;
@@ -45,10 +68,12 @@ impl Emulator for StripeState {
     }
 
     fn banner(&self, base: &str) -> Vec<String> {
-        // `--webhook` endpoints are listed by `ferry sandbox` after every system.
-        vec![format!(
+        let endpoints = self.shared.options.webhooks.iter();
+        std::iter::once(format!(
             "Stripe             {base}/stripe/v1          (any sk_test_ key)"
-        )]
+        ))
+        .chain(endpoints.map(|endpoint| format!("Stripe webhooks -> {}", endpoint.url)))
+        .collect()
     }
 }
 

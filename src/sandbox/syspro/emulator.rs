@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{COMPANY_ID, OPERATOR, SysproConfig, SysproState};
-use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
+use crate::sandbox::emulator::{Descriptor, Emulator, Mount, NoFlags, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
 
@@ -13,6 +13,11 @@ pub static EMULATOR: Descriptor = Descriptor::of::<SysproState>();
 impl Emulator for SysproState {
     const NAME: &'static str = "syspro";
     type Config = SysproConfig;
+    type Flags = NoFlags;
+
+    fn config(_: NoFlags) -> SysproConfig {
+        SysproConfig::default()
+    }
 
     fn start(config: Option<SysproConfig>, seed: Option<u64>) -> Option<Self> {
         fresh_or_seeded(config, seed, SysproState::new, SysproState::seeded)
