@@ -51,13 +51,9 @@ pub enum Auth {
         client_secret: Secret,
         scope: String,
     },
-    /// Syspro's e.net logon, which returns a session id.
-    SysproLogon {
-        operator: String,
-        operator_password: Secret,
-        company_id: String,
-        company_password: Option<Secret>,
-    },
+    /// A session the client opens itself from the connection's settings and secrets; it masks
+    /// the credentials it sends.
+    Session,
 }
 
 /// The HTTP settings of `connection`: its credentials, its rate limit (the real API's unless
@@ -74,7 +70,6 @@ pub fn http_config(connection: &ResolvedConnection) -> HttpConfig {
             .rate_limit
             .map(|limit| http::RateLimit::new(limit.requests, limit.per)),
         auth: http_auth(&connection.auth),
-        masked: masked(&connection.auth),
         ..defaults
     }
 }
@@ -94,22 +89,7 @@ fn http_auth(auth: &Auth) -> http::Auth {
             client_secret: http::Secret::new(client_secret.expose()),
             scope: Some(scope.clone()),
         }),
-        Auth::SysproLogon { .. } => http::Auth::None,
-    }
-}
-
-/// Credentials a connector sends outside the `Authorization` header.
-fn masked(auth: &Auth) -> Vec<http::Secret> {
-    match auth {
-        Auth::SysproLogon {
-            operator_password,
-            company_password,
-            ..
-        } => std::iter::once(operator_password)
-            .chain(company_password)
-            .map(|secret| http::Secret::new(secret.expose()))
-            .collect(),
-        _ => Vec::new(),
+        Auth::Session => http::Auth::None,
     }
 }
 

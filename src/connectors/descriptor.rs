@@ -77,8 +77,10 @@ pub enum AuthScheme {
         token_path: &'static str,
         scope: &'static str,
     },
-    /// Syspro's e.net logon, which returns a session id.
-    SysproLogon,
+    /// The client logs on itself with the connection's settings and secrets and sends the
+    /// session it gets back (an ERP's logon that returns a session id); requests carry no
+    /// `Authorization` header.
+    Session,
 }
 
 /// An API's documented rate limits.

@@ -238,12 +238,7 @@ impl Resolver<'_> {
         Some(match connection.kind.auth {
             AuthScheme::None => Auth::None,
             AuthScheme::Bearer { secret: key } => Auth::Bearer(secret(key)?),
-            AuthScheme::SysproLogon => Auth::SysproLogon {
-                operator: text("operator"),
-                operator_password: secret("operator_password")?,
-                company_id: text("company_id"),
-                company_password: secret("company_password"),
-            },
+            AuthScheme::Session => Auth::Session,
             AuthScheme::ClientCredentials {
                 login_url,
                 token_path,

@@ -30,7 +30,7 @@ pub struct HttpConfig {
     /// `None`: no client-side pacing (the server's `X-RateLimit-*` headers still count).
     pub rate_limit: Option<RateLimit>,
     pub auth: Auth,
-    /// Credentials the connector sends itself, outside `auth` (Syspro's logon query), masked
+    /// Credentials the connector sends itself, outside `auth` (a session logon's query), masked
     /// out of every error like `auth`'s.
     pub masked: Vec<Secret>,
     pub retry: RetryPolicy,

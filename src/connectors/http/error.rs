@@ -18,7 +18,7 @@ const SECRET_QUERY_KEYS: &[&str] = &[
     "signature",
     "sig",
     "code",
-    // Syspro e.net: the logon's passwords and the session id every later call carries.
+    // A session id that every call after a logon carries in its query.
     "userid",
 ];
 

@@ -11,13 +11,25 @@ use crate::connectors::{
     ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
 };
 use crate::connectors::http::HttpStats;
-use crate::connectors::{Auth, Client, ResolvedConnection};
+use crate::connectors::{Client, ResolvedConnection};
 
 /// Customers per COMFND page when the pipeline sets no page size.
 const PAGE_SIZE: usize = 100;
 
 const CUSTOMERS: &str = "customers";
 const SALES_ORDERS: &str = "salesOrders";
+
+/// Who logs on, from the connection's settings (`kind: syspro` requires them all but the
+/// company's password).
+fn logon(connection: &ResolvedConnection) -> Option<Logon> {
+    let secret = |key: &str| connection.secret(key).map(|s| Secret::new(s.expose()));
+    Some(Logon {
+        operator: connection.setting("operator")?.to_string(),
+        operator_password: secret("operator_password")?,
+        company_id: connection.setting("company_id")?.to_string(),
+        company_password: secret("company_password"),
+    })
+}
 
 /// One Syspro company.
 #[derive(Debug)]
@@ -31,24 +43,12 @@ impl SysproClient {
         let base = base_url(connection).ok_or_else(|| {
             ConnectorError::Unsupported(format!("{}: no base_url", connection.name))
         })?;
-        let Auth::SysproLogon {
-            operator,
-            operator_password,
-            company_id,
-            company_password,
-        } = &connection.auth
-        else {
-            return Err(ConnectorError::Unsupported(format!(
+        let logon = logon(connection).ok_or_else(|| {
+            ConnectorError::Unsupported(format!(
                 "{}: a syspro connection needs an operator and a company",
                 connection.name
-            )));
-        };
-        let logon = Logon {
-            operator: operator.clone(),
-            operator_password: Secret::new(operator_password.expose()),
-            company_id: company_id.clone(),
-            company_password: company_password.as_ref().map(|s| Secret::new(s.expose())),
-        };
+            ))
+        })?;
         Self::with_config(&base, logon, http_config(connection))
     }
 

@@ -19,7 +19,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     live_key_prefixes: &[],
     // Each site runs its own e.net service.
     default_base_url: None,
-    auth: AuthScheme::SysproLogon,
+    auth: AuthScheme::Session,
     // Unverified: Syspro's e.net service publishes no limit; stay gentle.
     rate_limit: Some(RateLimits {
         default: |_| LIMIT,
