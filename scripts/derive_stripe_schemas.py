@@ -373,7 +373,9 @@ def param_node(components, schema):
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict):
             node["other_keys"] = param_node(components, extra)
-        elif not props:
+        elif "properties" not in schema:
+            # No properties at all is a free-form hash; `properties: {}` is a hash that takes
+            # no keys (`konbini: {}`), and Stripe refuses any key sent in it.
             node["other_keys"] = {"type": "any"}
         return node
     return {"type": "any"}

@@ -94,6 +94,8 @@ mod schemas_business_central_agree;
 mod schemas_derived;
 mod schemas_registry;
 mod schemas_stripe;
+mod schemas_stripe_agree;
+mod schemas_support;
 mod serve_capsule_hooks;
 mod serve_customers;
 mod serve_finance_chaos;

@@ -4,6 +4,8 @@
 //! lint would never let through.
 
 use ferry::check::{Field, Type};
+
+use crate::schemas_support::{assert_agree, object, plain};
 use ferry::sandbox::business_central::schema::{self as emulator, EntitySet, Kind};
 
 const PREFIX: &str = "business_central.";
@@ -16,26 +18,11 @@ const WRITTEN_ELSEWHERE: &[(&str, &str, &str)] = &[(
      the emulator takes it from",
 )];
 
-fn object(ty: &Type) -> Option<&ferry::check::ObjectType> {
-    match ty {
-        Type::Object(object) => Some(object),
-        Type::Optional(inner) => object(inner),
-        _ => None,
-    }
-}
-
 fn list_item(ty: &Type) -> Option<&Type> {
     match ty {
         Type::List(item) => Some(item),
         Type::Optional(inner) => list_item(inner),
         _ => None,
-    }
-}
-
-fn plain(ty: &Type) -> Type {
-    match ty {
-        Type::Optional(inner) => plain(inner),
-        other => other.plain(),
     }
 }
 
@@ -146,10 +133,5 @@ fn the_connector_and_the_emulator_agree_field_by_field() {
         }
     }
     assert!(compared > 200, "only {compared} fields compared");
-    assert!(
-        problems.is_empty(),
-        "{} disagreements:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_agree(&problems);
 }
