@@ -91,6 +91,7 @@ mod sandbox_stripe_wire;
 mod sandbox_syspro_api;
 mod sandbox_webhooks;
 mod schemas_business_central_agree;
+mod schemas_capsule_agree;
 mod schemas_derived;
 mod schemas_registry;
 mod schemas_stripe;

@@ -253,6 +253,7 @@ pub async fn create_party(
     let mut ctx = WriteContext {
         parties: &data.parties,
         users: &data.users,
+        teams: &data.teams,
         tags: &mut data.tags,
         definitions: &data.definitions,
         next_id: &mut next_id,
@@ -295,6 +296,7 @@ pub async fn update_party(
     let mut ctx = WriteContext {
         parties: &data.parties,
         users: &data.users,
+        teams: &data.teams,
         tags: &mut data.tags,
         definitions: &data.definitions,
         next_id: &mut next_id,

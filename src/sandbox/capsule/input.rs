@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::party::{
-    Address, EmailAddress, FieldDefinition, FieldValue, Party, PartyKind, PhoneNumber, Tag, User,
-    Website,
+    Address, EmailAddress, FieldDefinition, FieldValue, Party, PartyKind, PhoneNumber, Tag, Team,
+    User, Website,
 };
 
 /// One entry of a 422 response's `errors` list.
@@ -34,6 +34,7 @@ impl FieldError {
 pub struct WriteContext<'a> {
     pub parties: &'a BTreeMap<u64, Party>,
     pub users: &'a [User],
+    pub teams: &'a [Team],
     pub tags: &'a mut Vec<Tag>,
     pub definitions: &'a [FieldDefinition],
     /// Ids for new list items and tags, shared with parties (Capsule ids are unique numbers).
@@ -117,15 +118,12 @@ pub fn apply(
             }
         }
     }
-    if let Some(owner) = body.get("owner") {
-        match owner {
-            Value::Null => next.owner_id = None,
-            _ => match user_ref(owner, ctx.users) {
-                Some(id) => next.owner_id = Some(id),
-                None => errors.push(FieldError::new("party", "owner", "owner is not a user")),
-            },
-        }
-    }
+    let users = ctx.users;
+    let teams = ctx.teams;
+    let owner = body.get("owner").map(|owner| (owner, user_ref(owner, users)));
+    set_reference(owner, &mut next.owner_id, &mut errors, "owner", "owner is not a user");
+    let team = body.get("team").map(|team| (team, team_ref(team, teams)));
+    set_reference(team, &mut next.team_id, &mut errors, "team", "team is not a team");
     apply_list(
         body,
         "emailAddresses",
@@ -462,15 +460,51 @@ fn organisation_ref(
     })
 }
 
-fn user_ref(value: &Value, users: &[User]) -> Option<u64> {
-    match (
-        value.get("id").and_then(Value::as_u64),
-        value.get("username").and_then(Value::as_str),
-    ) {
-        (Some(id), _) => users.iter().find(|u| u.id == id).map(|u| u.id),
-        (None, Some(name)) => users.iter().find(|u| u.username == name).map(|u| u.id),
-        _ => None,
+/// Sets `slot` from a reference the body gives and the id it names: null clears it, one that
+/// names nothing is an error on `key`.
+fn set_reference(
+    given: Option<(&Value, Option<u64>)>,
+    slot: &mut Option<u64>,
+    errors: &mut Vec<FieldError>,
+    key: &str,
+    message: &str,
+) {
+    match given {
+        None => {}
+        Some((Value::Null, _)) => *slot = None,
+        Some((_, Some(id))) => *slot = Some(id),
+        Some((_, None)) => errors.push(FieldError::new("party", key, message)),
     }
+}
+
+/// A user by `{"id"}` or `{"username"}`.
+fn user_ref(value: &Value, users: &[User]) -> Option<u64> {
+    reference(value, users, "username", |u| (u.id, &u.username))
+}
+
+/// A team by `{"id"}` or `{"name"}`.
+fn team_ref(value: &Value, teams: &[Team]) -> Option<u64> {
+    reference(value, teams, "name", |t| (t.id, &t.name))
+}
+
+/// The id of the item of `items` that `value` names, by its id or else by `name_key`.
+fn reference<T>(
+    value: &Value,
+    items: &[T],
+    name_key: &str,
+    id_and_name: fn(&T) -> (u64, &str),
+) -> Option<u64> {
+    let id = value.get("id").and_then(Value::as_u64);
+    let name = value.get(name_key).and_then(Value::as_str);
+    let (found, _) = items
+        .iter()
+        .map(id_and_name)
+        .find(|(item_id, item_name)| match (id, name) {
+            (Some(id), _) => *item_id == id,
+            (None, Some(name)) => *item_name == name,
+            (None, None) => false,
+        })?;
+    Some(found)
 }
 
 /// A pragmatic email check: one `@`, something before it, a dotted domain after, no spaces.
