@@ -52,6 +52,8 @@ pub struct Prop {
     /// Absent or null in some records (sources) ...
     pub optional: bool,
     pub doc: Option<&'static str>,
+    /// The longest text the system takes, when it has a limit.
+    pub max_length: Option<usize>,
 }
 
 pub const fn ro(name: &'static str, kind: Kind) -> Prop {
@@ -61,6 +63,7 @@ pub const fn ro(name: &'static str, kind: Kind) -> Prop {
         access: Access::ReadOnly,
         optional: false,
         doc: None,
+        max_length: None,
     }
 }
 
@@ -71,6 +74,7 @@ pub const fn rw(name: &'static str, kind: Kind) -> Prop {
         access: Access::Write,
         optional: false,
         doc: None,
+        max_length: None,
     }
 }
 
@@ -81,6 +85,7 @@ pub const fn req(name: &'static str, kind: Kind) -> Prop {
         access: Access::Required,
         optional: false,
         doc: None,
+        max_length: None,
     }
 }
 
@@ -93,6 +98,12 @@ impl Prop {
 
     pub const fn doc(mut self, doc: &'static str) -> Prop {
         self.doc = Some(doc);
+        self
+    }
+
+    /// The system refuses text longer than `max` characters.
+    pub const fn max_length(mut self, max: usize) -> Prop {
+        self.max_length = Some(max);
         self
     }
 }
@@ -148,6 +159,7 @@ fn field_for(prop: &Prop, writing: bool) -> Field {
     if let Some(doc) = prop.doc {
         field = field.doc(doc);
     }
+    field.max_length = prop.max_length;
     field
 }
 

@@ -97,6 +97,7 @@ mod schemas_registry;
 mod schemas_stripe;
 mod schemas_stripe_agree;
 mod schemas_support;
+mod schemas_syspro_agree;
 mod serve_capsule_hooks;
 mod serve_customers;
 mod serve_finance_chaos;

@@ -1,7 +1,7 @@
 //! Syspro schemas. UNVERIFIED: no public specification of these business objects' XML was
 //! available; element names follow the SORTOI / ARSTPY documents as reported (see
 //! shared/reference/apis.md) and are kept here, in one table per document, so they are easy to
-//! correct.
+//! correct. The field lengths are unverified too; the emulator enforces these same tables.
 
 use crate::check::KeyShape::Text;
 use crate::check::SchemaRegistry;
@@ -11,7 +11,7 @@ use crate::connectors::build::{Keys, Parts, Prop, add_source, add_target_and_sin
 const CUSTOMERS: &str = "syspro.customers";
 
 /// Sales order line (SORTOI StockLine).
-pub(super) const ORDER_LINE: &[Prop] = &[
+pub const ORDER_LINE: &[Prop] = &[
     req("StockCode", Str),
     rw("StockDescription", Str),
     rw("Warehouse", Str),
@@ -26,8 +26,8 @@ pub(super) const ORDER_LINE: &[Prop] = &[
 ];
 
 /// Sales order import (SORTOI).
-pub(super) const SALES_ORDER: &[Prop] = &[
-    req("CustomerPoNumber", Str),
+pub const SALES_ORDER: &[Prop] = &[
+    req("CustomerPoNumber", Str).max_length(30),
     req("Customer", Key(CUSTOMERS, "Customer")),
     rw("OrderDate", Date),
     rw("RequestedShipDate", Date),
@@ -43,23 +43,23 @@ pub(super) const SALES_ORDER: &[Prop] = &[
 ];
 
 /// Customer maintenance (setup); the source reads the same fields plus balances.
-pub(super) const CUSTOMER: &[Prop] = &[
-    req("Customer", Str),
-    req("Name", Str),
-    rw("ShortName", Str),
-    rw("Branch", Str),
-    rw("Salesperson", Str),
-    rw("Telephone", Str),
-    rw("Email", Str),
-    rw("SoldToAddr1", Str),
-    rw("SoldToAddr2", Str),
-    rw("SoldToAddr3", Str),
-    rw("SoldPostalCode", Str),
-    rw("Currency", Str),
-    rw("TermsCode", Str),
-    rw("TaxCode", Str),
+pub const CUSTOMER: &[Prop] = &[
+    req("Customer", Str).max_length(15),
+    req("Name", Str).max_length(50),
+    rw("ShortName", Str).max_length(20),
+    rw("Branch", Str).max_length(10),
+    rw("Salesperson", Str).max_length(20),
+    rw("Telephone", Str).max_length(20),
+    rw("Email", Str).max_length(255),
+    rw("SoldToAddr1", Str).max_length(40),
+    rw("SoldToAddr2", Str).max_length(40),
+    rw("SoldToAddr3", Str).max_length(40),
+    rw("SoldPostalCode", Str).max_length(10),
+    rw("Currency", Str).max_length(3),
+    rw("TermsCode", Str).max_length(2),
+    rw("TaxCode", Str).max_length(3),
     rw("CreditLimit", Decimal),
-    rw("StripeCustomerId", Str)
+    rw("StripeCustomerId", Str).max_length(50)
         .optional()
         .doc("Custom form field holding the Stripe customer id; the field name is set per site."),
     ro("CurrentBalance", Decimal).optional(),

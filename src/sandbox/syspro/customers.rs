@@ -4,28 +4,11 @@
 use rust_decimal::Decimal;
 
 use super::data::{Customer, SysproData};
+// The customer elements and their longest values are the connector's schema, which a pipeline
+// is linted against.
+use crate::connectors::syspro::schema::CUSTOMER;
 use crate::connectors::syspro::xml::{Element, write_element};
 
-/// Customer elements and their longest values; the last is a custom form field.
-pub const COLUMNS: &[(&str, usize)] = &[
-    ("Customer", 15),
-    ("Name", 50),
-    ("ShortName", 20),
-    ("Branch", 10),
-    ("Salesperson", 20),
-    ("Telephone", 20),
-    ("Email", 255),
-    ("SoldToAddr1", 40),
-    ("SoldToAddr2", 40),
-    ("SoldToAddr3", 40),
-    ("SoldPostalCode", 10),
-    ("Currency", 3),
-    ("TermsCode", 2),
-    ("TaxCode", 3),
-    ("CreditLimit", 20),
-    ("CurrentBalance", 20),
-    ("StripeCustomerId", 50),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -98,11 +81,12 @@ fn apply(data: &mut SysproData, code: &str, item: &Element, action: Action) -> V
         ])
     });
     for field in item.children.iter().filter(|c| c.name != "Key") {
-        let Some((_, longest)) = COLUMNS.iter().find(|(name, _)| *name == field.name) else {
+        let Some(column) = CUSTOMER.iter().find(|column| column.name == field.name) else {
             messages.push(format!("{} is not a customer element", field.name));
             continue;
         };
         let value = field.text.as_str();
+        let longest = column.max_length.unwrap_or(usize::MAX);
         match field.name.as_str() {
             "Customer" | "CurrentBalance" => {
                 messages.push(format!("{} cannot be set here", field.name));
@@ -129,7 +113,7 @@ fn apply(data: &mut SysproData, code: &str, item: &Element, action: Action) -> V
             "Email" if !value.is_empty() && !value.contains('@') => {
                 messages.push(format!("Email '{value}' is not an email address"))
             }
-            _ if value.chars().count() > *longest => messages.push(format!(
+            _ if value.chars().count() > longest => messages.push(format!(
                 "{} is longer than {longest} characters",
                 field.name
             )),

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use indexmap::IndexMap;
 
-use super::customers::COLUMNS;
+use crate::connectors::syspro::schema::CUSTOMER;
 use super::data::SysproData;
 use crate::connectors::syspro::xml::{Element, escape, write_element};
 
@@ -32,7 +32,7 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
     // should cost one row's copy.
     let (known, rows): (Vec<&str>, Vec<&IndexMap<String, String>>) = match table {
         "ArCustomer" => (
-            COLUMNS.iter().map(|(name, _)| *name).collect(),
+            CUSTOMER.iter().map(|column| column.name).collect(),
             data.customers.values().map(|c| &c.fields).collect(),
         ),
         "SorMaster" => (

@@ -7,23 +7,15 @@ use indexmap::IndexMap;
 use rust_decimal::Decimal;
 
 use super::data::{OrderLine, SalesOrder, SysproData};
+use crate::connectors::build::Prop;
+use crate::connectors::syspro::schema::SALES_ORDER;
 use crate::connectors::syspro::xml::{Element, escape, write_element};
 
-/// Header elements an order keeps (besides `SalesOrder` and `OrderStatus`).
-const HEADER: &[&str] = &[
-    "CustomerPoNumber",
-    "Customer",
-    "OrderDate",
-    "RequestedShipDate",
-    "Currency",
-    "Warehouse",
-    "ShipAddress1",
-    "ShipAddress2",
-    "ShipAddress3",
-    "ShipPostalCode",
-    "Email",
-    "OrderComments",
-];
+/// Header elements an order keeps (besides `SalesOrder` and `OrderStatus`), with their
+/// longest values: the connector's sales order schema, which a pipeline is linted against.
+fn header_elements() -> impl Iterator<Item = &'static Prop> {
+    SALES_ORDER.iter().filter(|prop| prop.name != "lines")
+}
 
 /// Elements each kind of line takes.
 const LINES: &[(&str, &[&str])] = &[
@@ -185,7 +177,7 @@ fn add(
     let mut kept = IndexMap::new();
     kept.insert("SalesOrder".to_string(), number.clone());
     kept.insert("OrderStatus".to_string(), "1".to_string());
-    for name in HEADER {
+    for name in header_elements().map(|prop| prop.name) {
         if let Some(value) = header.text_of(name) {
             kept.insert(name.to_string(), value.to_string());
         }
@@ -231,7 +223,10 @@ fn change(data: &mut SysproData, header: &Element) -> (Option<String>, Problems)
         );
     }
     if let Some(order) = data.orders.get_mut(&number) {
-        for name in HEADER.iter().filter(|n| **n != "Customer") {
+        for name in header_elements().map(|prop| prop.name) {
+            if name == "Customer" {
+                continue;
+            }
             if let Some(value) = header.text_of(name) {
                 order.header.insert(name.to_string(), value.to_string());
             }
@@ -250,16 +245,22 @@ fn change(data: &mut SysproData, header: &Element) -> (Option<String>, Problems)
 fn check_header(data: &SysproData, header: &Element) -> Vec<String> {
     let mut messages = Vec::new();
     for child in &header.children {
-        let known = HEADER.contains(&child.name.as_str())
-            || ["OrderActionType", "SalesOrder"].contains(&child.name.as_str());
+        let element = header_elements().find(|prop| prop.name == child.name);
+        let known =
+            element.is_some() || ["OrderActionType", "SalesOrder"].contains(&child.name.as_str());
         if !known {
             messages.push(format!("{} is not an OrderHeader element", child.name));
         }
+        if let Some(longest) = element.and_then(|prop| prop.max_length)
+            && child.text.chars().count() > longest
+        {
+            messages.push(format!(
+                "{} is longer than {longest} characters",
+                child.name
+            ));
+        }
     }
     let text = |name| header.text_of(name).unwrap_or_default();
-    if text("CustomerPoNumber").chars().count() > 30 {
-        messages.push("CustomerPoNumber is longer than 30 characters".into());
-    }
     let customer = data.customers.get(text("Customer"));
     if customer.is_none() && header.text_of("OrderActionType") != Some("C") {
         messages.push(format!("Customer '{}' not on file", text("Customer")));
