@@ -7,6 +7,7 @@
 //! (`functions`) is typed by `check` and called by `lang`; `runtime` drives `connectors` and
 //! `store`. `tests/it/module_graph.rs` lists the order and fails on a module that uses a later one.
 
+pub mod alerts;
 pub mod check;
 pub mod cli;
 pub mod connectors;

@@ -98,7 +98,7 @@ async fn run_async(args: Args) -> Result<u8, SetupError> {
                 .dead_letters(&DeadLetterFilter {
                     pipeline,
                     include_resolved: all,
-                    limit: None,
+                    ..DeadLetterFilter::default()
                 })
                 .await?;
             list(&letters, json);
@@ -276,8 +276,7 @@ async fn replay(
         store
             .dead_letters(&DeadLetterFilter {
                 pipeline,
-                include_resolved: false,
-                limit: None,
+                ..DeadLetterFilter::default()
             })
             .await?
     } else if ids.is_empty() {

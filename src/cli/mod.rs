@@ -1,6 +1,7 @@
 //! The command line: one file per command. Commands parse arguments, call the library and
 //! render the result; they hold no logic of their own.
 
+mod alerts;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod dlq;
@@ -57,8 +58,10 @@ enum Command {
     Explain(explain::Args),
     /// Carry pipelines against the APIs: poll, map, upsert, record.
     Run(run::Args),
-    /// List, show and replay the dead-letter queue.
+    /// List, show, replay and discard the dead-letter queue.
     Dlq(dlq::Args),
+    /// Send a test alert through every channel, or list the alerts sent.
+    Alerts(alerts::Args),
     /// Receive webhooks and process them: the always-on half of ferry.
     Serve(serve::Args),
     /// Start local emulators of Stripe, Capsule CRM and Business Central.
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Run(args) => run::run(args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Alerts(args) => alerts::run(args),
         Command::Serve(args) => serve::run(args),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args),

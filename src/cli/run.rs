@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::{outln, print_human};
+use crate::alerts::{self, Alerts};
 use crate::runtime::{
     Job, PipelineReport, PlannedWrite, Progress, RunOptions, Runner, SetupError, Workspace,
 };
@@ -77,10 +78,12 @@ pub fn run(args: Args) -> u8 {
 }
 
 async fn run_async(args: Args) -> u8 {
-    let (runner, jobs) = match setup(&args).await {
+    let (runner, jobs, alerts) = match setup(&args).await {
         Ok(ready) => ready,
         Err(error) => return report_setup_error(error),
     };
+    let started = Timestamp::now();
+    let mut digested = alerts::watch::Digested::since(started);
     let options = RunOptions {
         backfill: args.backfill,
         since: args.since,
@@ -97,11 +100,13 @@ async fn run_async(args: Args) -> u8 {
             ..options.clone()
         };
         for job in &jobs {
-            if !run_job(&runner, job, &pass_options, args.backfill && first).await {
+            if let Err(error) = run_job(&runner, job, &pass_options, args.backfill && first).await {
                 code = exit::FAILED;
+                alerts.run_failed(&job.name, &error);
             }
         }
         first = false;
+        digest_dead_letters(&alerts, &runner, &jobs, &mut digested, args.dry_run).await;
         if !args.watch {
             break;
         }
@@ -122,11 +127,35 @@ async fn run_async(args: Args) -> u8 {
             stats.rate_limited
         );
     }
+    // A command that ends must not end before its alerts are out.
+    alerts.flush(Duration::from_secs(60)).await;
     runner.store().close().await;
     code
 }
 
-async fn setup(args: &Args) -> Result<(Runner, Vec<Job>), SetupError> {
+/// Raises a digest of the dead letters the pass made, per pipeline (see `alerts:`).
+async fn digest_dead_letters(
+    alerts: &Alerts,
+    runner: &Runner,
+    jobs: &[Job],
+    digested: &mut alerts::watch::Digested,
+    dry_run: bool,
+) {
+    let Some(window) = alerts.triggers().and_then(|t| t.dead_letters) else {
+        return;
+    };
+    if dry_run {
+        return;
+    }
+    let names: Vec<String> = jobs.iter().map(|job| job.name.clone()).collect();
+    if let Err(error) =
+        alerts::watch::dead_letters(alerts, runner.store(), digested, window, Some(&names)).await
+    {
+        tracing::warn!("cannot read the dead letters for alerts: {error}");
+    }
+}
+
+async fn setup(args: &Args) -> Result<(Runner, Vec<Job>, Alerts), SetupError> {
     let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
     let selection = workspace.select(&args.pipelines)?;
     for name in &selection.skipped {
@@ -138,11 +167,26 @@ async fn setup(args: &Args) -> Result<(Runner, Vec<Job>), SetupError> {
     let jobs = selection.jobs;
     let connectors = workspace.connectors(&jobs, args.input.as_deref())?;
     let store = workspace.store().await?;
-    Ok((Runner::new(store, connectors, workspace.secrets()), jobs))
+    let alerts = Alerts::start(
+        workspace.alerts.clone(),
+        Some(store.clone()),
+        workspace.secrets(),
+        workspace.project_name(),
+    );
+    Ok((
+        Runner::new(store, connectors, workspace.secrets()),
+        jobs,
+        alerts,
+    ))
 }
 
-/// Runs one pipeline and prints what it did; false when it stopped early.
-async fn run_job(runner: &Runner, job: &Job, options: &RunOptions, show_bar: bool) -> bool {
+/// Runs one pipeline and prints what it did; the error when it stopped early.
+async fn run_job(
+    runner: &Runner,
+    job: &Job,
+    options: &RunOptions,
+    show_bar: bool,
+) -> Result<(), String> {
     let bar = ProgressReporter::new(show_bar && std::io::stderr().is_terminal(), &job.name);
     let result = runner.run(job, options, &bar).await;
     bar.finish();
@@ -152,13 +196,13 @@ async fn run_job(runner: &Runner, job: &Job, options: &RunOptions, show_bar: boo
                 print_planned(write);
             }
             print_report(&report, options.dry_run);
-            true
+            Ok(())
         }
         Err(error) => {
             tracing::error!("{error}");
             eprintln!("error: {error}");
             eprintln!("  the cursor stays at the last stored page; run again to resume");
-            false
+            Err(error.to_string())
         }
     }
 }

@@ -8,8 +8,10 @@ use std::time::Duration;
 use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::print_human;
+use crate::alerts::{self, Alerts};
 use crate::runtime::{Runner, SetupError, Workspace};
 use crate::server::{self, App, ServeOptions};
+use crate::store::Store;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,6 +34,10 @@ pub struct Args {
     /// Seconds between catch-ups from Stripe's event list; 0 turns the catch-up off.
     #[arg(long, default_value_t = 300)]
     catch_up_every: u64,
+    /// Seconds between the checks that raise alerts (new dead letters, waiting events, the
+    /// store); only with an `alerts:` section in ferry.yaml.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    alert_check_every: u64,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
 }
@@ -46,8 +52,8 @@ pub fn run(args: Args) -> u8 {
         }
     };
     runtime.block_on(async move {
-        let app = match setup(&args).await {
-            Ok(app) => app,
+        let (app, alerts, store) = match setup(&args).await {
+            Ok(ready) => ready,
             Err(SetupError::Project {
                 diagnostics,
                 sources,
@@ -88,14 +94,24 @@ pub fn run(args: Args) -> u8 {
             eprintln!("  {label:<18}{base}/webhooks/{route}");
         }
         eprintln!("  health            {base}/healthz  {base}/readyz  {base}/metrics");
+        let (stop_watch, watch_stopped) = tokio::sync::watch::channel(false);
+        let watcher = tokio::spawn(alerts::watch::run(
+            alerts.clone(),
+            store,
+            Duration::from_secs(args.alert_check_every),
+            watch_stopped,
+        ));
         super::signals::stop_requested().await;
         eprintln!("stopping: finishing requests in flight and the events in hand");
         handle.shutdown().await;
+        let _ = stop_watch.send(true);
+        let _ = watcher.await;
+        alerts.flush(Duration::from_secs(30)).await;
         exit::OK
     })
 }
 
-async fn setup(args: &Args) -> Result<App, SetupError> {
+async fn setup(args: &Args) -> Result<(App, Alerts, Store), SetupError> {
     let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
     let targets = if args.pipelines.is_empty() {
         vec![workspace.dir.join("pipelines").display().to_string()]
@@ -113,17 +129,18 @@ async fn setup(args: &Args) -> Result<App, SetupError> {
     let connectors = workspace.connectors(&jobs, None)?;
     let store = workspace.store().await?;
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    let alerts = Alerts::start(
+        workspace.alerts.clone(),
+        Some(store.clone()),
+        workspace.secrets(),
+        workspace.project_name(),
+    );
     let options = ServeOptions {
         bind: args.bind,
         tolerance: Duration::from_secs(args.tolerance),
         workers: args.workers,
         catch_up_every: (args.catch_up_every > 0).then(|| Duration::from_secs(args.catch_up_every)),
     };
-    Ok(App::new(
-        store,
-        runner,
-        jobs,
-        &workspace.environment,
-        options,
-    ))
+    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
+    Ok((app, alerts, store))
 }

@@ -2,6 +2,7 @@
 //! Loading validates it with diagnostics pointing into the YAML; [`Project::environment`]
 //! resolves an environment's overrides and secrets. See `docs/project.md`.
 
+mod alerts;
 mod connection_settings;
 mod document;
 mod mask;
@@ -21,6 +22,10 @@ use crate::diagnostics::{Code, Diagnostic, Severity, SourceMap, Span};
 pub use crate::connectors::rate_limit::{RateLimit, format_duration, parse_duration};
 pub use crate::connectors::secret::{self, Secret, redact};
 pub use crate::connectors::{Auth, Kind, ResolvedConnection};
+pub use alerts::{
+    AlertSettings, ChannelSettings, ChannelTarget, ResolvedAlerts, ResolvedChannel, SmtpTls,
+    Triggers, WebhookFormat,
+};
 pub use pipelines::PipelineSettings;
 pub use resolve::{ResolvedEnvironment, StoreUrl};
 pub use setting::{ExpandError, Piece, Setting, Template};
@@ -52,6 +57,8 @@ pub struct Project {
     /// What the file says about pipelines by name (`enabled: false`); a pipeline not named
     /// here runs.
     pub pipelines: IndexMap<String, PipelineSettings>,
+    /// Who is told when someone must step in, and when (`alerts:`).
+    pub alerts: Option<AlertSettings>,
     /// Warnings found while loading (errors make loading fail).
     pub warnings: Vec<Diagnostic>,
 }
@@ -84,6 +91,8 @@ pub struct Environment {
     pub name_span: Span,
     pub store: Option<Setting>,
     pub connections: IndexMap<String, Override>,
+    /// `alerts: false` keeps this environment quiet (a sandbox, a developer's machine).
+    pub alerts: bool,
 }
 
 /// One environment's overrides of one connection.

@@ -11,7 +11,7 @@ use crate::connectors::Descriptor;
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
-const TOP_LEVEL_KEYS: [&str; 7] = [
+const TOP_LEVEL_KEYS: [&str; 8] = [
     "version",
     "timezone",
     "store",
@@ -19,8 +19,9 @@ const TOP_LEVEL_KEYS: [&str; 7] = [
     "connections",
     "environments",
     "pipelines",
+    "alerts",
 ];
-const ENVIRONMENT_KEYS: [&str; 2] = ["connections", "store"];
+const ENVIRONMENT_KEYS: [&str; 3] = ["connections", "store", "alerts"];
 
 pub(super) type Entries = [(String, Node)];
 
@@ -100,6 +101,7 @@ impl Parser<'_> {
             connections: IndexMap::new(),
             environments: IndexMap::new(),
             pipelines: IndexMap::new(),
+            alerts: None,
             warnings: Vec::new(),
         };
         for (key, value) in entries {
@@ -113,6 +115,7 @@ impl Parser<'_> {
                 "connections" => project.connections = self.connections(value),
                 "environments" => {} // after connections, wherever it is written
                 "pipelines" => project.pipelines = self.pipelines(value),
+                "alerts" => project.alerts = self.alerts(value),
                 _ => self.unknown_key(&[key], &TOP_LEVEL_KEYS, "at the top level"),
             }
         }
@@ -247,6 +250,7 @@ impl Parser<'_> {
                 name_span: self.doc.key(&path),
                 store: None,
                 connections: IndexMap::new(),
+                alerts: true,
             };
             for (key, value) in self.mapping(&path, body) {
                 match key.as_str() {
@@ -256,6 +260,18 @@ impl Parser<'_> {
                     "connections" => {
                         environment.connections = self.overrides(name, value, connections)
                     }
+                    "alerts" => match value {
+                        Node::Bool(on) => environment.alerts = *on,
+                        other => {
+                            let span = self.doc.value(&["environments", name, "alerts"]);
+                            self.wrong_type(
+                                span,
+                                "an environment's `alerts`",
+                                "`true` or `false`",
+                                other,
+                            );
+                        }
+                    },
                     _ => self.unknown_key(
                         &["environments", name, key],
                         &ENVIRONMENT_KEYS,

@@ -138,10 +138,25 @@ impl Project {
     }
 }
 
-struct Resolver<'r> {
+/// Reads settings' references (`${VAR}`, `file:`), collecting a diagnostic for each that fails.
+pub(super) struct Resolver<'r> {
     lookup: Lookup<'r>,
     dir: &'r Path,
     diagnostics: Vec<Diagnostic>,
+}
+
+impl<'r> Resolver<'r> {
+    pub(super) fn new(lookup: Lookup<'r>, dir: &'r Path) -> Self {
+        Resolver {
+            lookup,
+            dir,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
 }
 
 impl Resolver<'_> {
@@ -315,7 +330,7 @@ impl Resolver<'_> {
         store
     }
 
-    fn expand(&mut self, setting: &Setting) -> Option<String> {
+    pub(super) fn expand(&mut self, setting: &Setting) -> Option<String> {
         match setting.template.expand(self.lookup, self.dir) {
             Ok(value) => Some(value),
             Err(error) => {

@@ -9,7 +9,7 @@ use super::job::Job;
 use crate::connectors::{Connector, ConnectorError};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::program::Program;
-use crate::project::{Project, ResolvedEnvironment, Secret, StoreUrl};
+use crate::project::{Project, ResolvedAlerts, ResolvedEnvironment, Secret, StoreUrl};
 use crate::store::{Store, StoreError};
 
 pub const PROJECT_FILE: &str = "ferry.yaml";
@@ -52,6 +52,8 @@ pub struct Workspace {
     pub environment: ResolvedEnvironment,
     /// Pipelines the project file turns off (`enabled: false`).
     pub disabled: Vec<String>,
+    /// Who is told when someone must step in (`alerts:`); `None` when no one is.
+    pub alerts: Option<ResolvedAlerts>,
 }
 
 /// The pipelines a command was pointed at, and what the project file made of them.
@@ -85,6 +87,13 @@ impl Workspace {
                     diagnostics,
                     sources: sources.clone(),
                 })?;
+        let alerts =
+            loaded
+                .alerts(&environment.name)
+                .map_err(|diagnostics| SetupError::Project {
+                    diagnostics,
+                    sources: sources.clone(),
+                })?;
         let dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -94,12 +103,25 @@ impl Workspace {
             dir,
             environment,
             disabled: loaded.disabled_pipelines(),
+            alerts,
         })
+    }
+
+    /// The project's name in messages: its folder's name.
+    pub fn project_name(&self) -> String {
+        let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        dir.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".to_string())
     }
 
     /// Every secret of the environment, masked out of whatever the run stores or prints.
     pub fn secrets(&self) -> Vec<Secret> {
-        self.environment.secrets().into_iter().cloned().collect()
+        let mut secrets: Vec<Secret> = self.environment.secrets().into_iter().cloned().collect();
+        if let Some(alerts) = &self.alerts {
+            secrets.extend(alerts.secrets().into_iter().cloned());
+        }
+        secrets
     }
 
     /// Opens (creating if need be) the environment's store, migrated.

@@ -12,9 +12,10 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 
 use super::{
-    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, DeadLetterStep,
-    FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent,
-    ObjectVersion, RunLock, SettledWrites, StoreError, StoredEvent, shown_url, sqlite,
+    AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
+    DeadLetterStep, FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut,
+    InboxStats, LastEvent, ObjectVersion, RunLock, SettledWrites, StoreError, StoredEvent,
+    shown_url, sqlite,
 };
 
 /// What a statement of the store gives back, once awaited.
@@ -177,6 +178,15 @@ pub trait Statements: Send {
     ) -> Answer<'a, u64>;
 
     fn audit<'a>(&'a mut self, entry: &'a AuditEntry) -> Answer<'a, ()>;
+
+    /// Keeps an alert in the alerts' history; returns its id.
+    fn record_alert<'a>(&'a mut self, alert: &'a AlertRecord) -> Answer<'a, i64>;
+
+    /// When an alert of `key` last reached a channel.
+    fn last_alert_sent<'a>(&'a mut self, key: &'a str) -> Answer<'a, Option<Timestamp>>;
+
+    /// The newest `limit` alerts, newest first.
+    fn recent_alerts(&mut self, limit: u32) -> Answer<'_, Vec<AlertRecord>>;
 
     fn audit_entries<'a>(&'a mut self, filter: &'a AuditFilter) -> Answer<'a, Vec<AuditEntry>>;
 

@@ -37,7 +37,7 @@ pub use inbox::{
     StoredEvent,
 };
 pub use records::{
-    AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
+    AlertRecord, AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
     DeadLetterFilter, DeadLetterStep, IdempotencyRecord, Operation, Resolution, SettledWrites,
     TargetKeys, pipeline_version,
 };
@@ -316,6 +316,21 @@ impl Store {
     /// A dead letter's story: each failure and its closing, oldest first.
     pub async fn dead_letter_history(&self, id: i64) -> Result<Vec<DeadLetterStep>, StoreError> {
         self.reader().await?.dead_letter_history(id).await
+    }
+
+    /// Keeps an alert in the alerts' history.
+    pub async fn record_alert(&self, alert: &AlertRecord) -> Result<i64, StoreError> {
+        self.writer().await?.record_alert(alert).await
+    }
+
+    /// When an alert of `key` last reached a channel, for digests.
+    pub async fn last_alert_sent(&self, key: &str) -> Result<Option<Timestamp>, StoreError> {
+        self.reader().await?.last_alert_sent(key).await
+    }
+
+    /// The newest `limit` alerts, newest first.
+    pub async fn recent_alerts(&self, limit: u32) -> Result<Vec<AlertRecord>, StoreError> {
+        self.reader().await?.recent_alerts(limit).await
     }
 
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

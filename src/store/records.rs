@@ -162,6 +162,25 @@ pub struct DeadLetterFilter {
     pub pipeline: Option<String>,
     pub include_resolved: bool,
     pub limit: Option<u32>,
+    /// Only letters whose record failed (again) after this moment.
+    pub failed_after: Option<Timestamp>,
+}
+
+/// An alert as sent (or tried): the alerts' history, and what keeps a digest to one message
+/// per key and window across restarts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    /// What raised it: `dead_letters`, `stalled`, `signature_failures`, `store_unavailable`,
+    /// `reconcile`, `test`.
+    pub trigger: String,
+    /// Alerts of one key are digested together (`dead_letters/<pipeline>`).
+    pub key: String,
+    pub subject: String,
+    pub body: String,
+    pub at: Timestamp,
+    /// The channels it reached, and those it did not with why (secrets redacted).
+    pub delivered: Vec<String>,
+    pub failed: Vec<(String, String)>,
 }
 
 /// What a write did to the target record.

@@ -9,6 +9,7 @@
 // Helpers outside `#[test]` functions unwrap and panic too: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod alerts;
 mod books_support;
 mod check_common;
 mod functions_support;

@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     "lang",        // the evaluator, calling the standard library
     "connectors",  // one folder per system; gives check its schemas, project its settings
     "project",     // the project file
+    "alerts",      // telling someone when they must step in
     "program",     // a pipeline file loaded, checked and compiled
     "runtime",     // the run loop: poll, map, deliver, commit
     "server",      // `ferry serve`

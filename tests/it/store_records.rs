@@ -85,7 +85,7 @@ async fn resolved_letters_are_kept_but_not_listed_by_default() {
     let sync_all = DeadLetterFilter {
         pipeline: Some("sync".into()),
         include_resolved: true,
-        limit: None,
+        ..DeadLetterFilter::default()
     };
     let ids: Vec<i64> = store
         .dead_letters(&sync_all)

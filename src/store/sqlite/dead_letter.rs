@@ -55,12 +55,14 @@ pub async fn list(
     let sql = format!(
         "SELECT {COLUMNS} FROM dead_letters
          WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 OR resolved_at IS NULL)
+               AND (?4 IS NULL OR last_seen > ?4)
          ORDER BY id LIMIT ?3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&filter.pipeline)
         .bind(filter.include_resolved)
         .bind(filter.limit.map_or(-1, i64::from))
+        .bind(filter.failed_after.map(millis))
         .fetch_all(conn)
         .await?;
     rows.iter().map(dead_letter).collect()

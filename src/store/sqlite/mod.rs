@@ -11,6 +11,7 @@
 //! family, taking a `&mut SqliteConnection`; `session.rs` offers them as
 //! [`Statements`](super::Statements).
 
+mod alert;
 mod audit;
 mod checkpoint;
 mod cross_reference;
@@ -235,6 +236,11 @@ fn migrator() -> Migrator {
             7,
             "dead_letter_history",
             include_str!("../migrations/sqlite/0007_dead_letter_history.sql"),
+        ),
+        migration(
+            8,
+            "alerts",
+            include_str!("../migrations/sqlite/0008_alerts.sql"),
         ),
     ];
     Migrator::with_migrations(migrations)

@@ -10,14 +10,14 @@ use sqlx::sqlite::SqliteConnection;
 use tokio::sync::OwnedMutexGuard;
 
 use super::{
-    audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox, last_event, millis,
-    object_version, scan,
+    alert, audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox, last_event,
+    millis, object_version, scan,
 };
 use crate::store::backend::{Answer, Statements, Transaction};
 use crate::store::{
-    AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter, DeadLetterStep,
-    FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut, InboxStats, LastEvent,
-    ObjectVersion, SettledWrites, StoredEvent,
+    AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
+    DeadLetterStep, FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut,
+    InboxStats, LastEvent, ObjectVersion, SettledWrites, StoredEvent,
 };
 
 /// A connection (`C`: pooled, or a transaction) and, for one that writes, the writers' turn.
@@ -227,6 +227,18 @@ where
             pipeline,
             source_id,
         ))
+    }
+
+    fn record_alert<'a>(&'a mut self, alert: &'a AlertRecord) -> Answer<'a, i64> {
+        Box::pin(alert::put(self.conn(), alert))
+    }
+
+    fn last_alert_sent<'a>(&'a mut self, key: &'a str) -> Answer<'a, Option<Timestamp>> {
+        Box::pin(alert::last_sent(self.conn(), key))
+    }
+
+    fn recent_alerts(&mut self, limit: u32) -> Answer<'_, Vec<AlertRecord>> {
+        Box::pin(alert::recent(self.conn(), limit))
     }
 
     fn audit<'a>(&'a mut self, entry: &'a AuditEntry) -> Answer<'a, ()> {

@@ -1,0 +1,435 @@
+//! Alerts: the `alerts:` section, `ferry alerts test` through a local HTTP receiver and a local
+//! SMTP server, the dead-letter digest of `ferry run`, and the checks of `ferry serve`.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::run_support::*;
+use ferry::alerts::{Alerts, watch};
+use ferry::diagnostics::{Code, SourceMap};
+use ferry::project::Project;
+use ferry::store::{InboxEvent, Store};
+
+/// A local webhook receiver: what it was sent, and the status it answers with.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Receiver {
+    async fn start(status: StatusCode) -> Receiver {
+        let bodies: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+        let kept = bodies.clone();
+        let app = Router::new().route(
+            "/hook/{token}",
+            post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                let kept = kept.clone();
+                async move {
+                    kept.lock().unwrap().push(body);
+                    status
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver {
+            url: format!("http://{address}/hook/tok-secret-123"),
+            bodies,
+        }
+    }
+
+    fn bodies(&self) -> Vec<serde_json::Value> {
+        self.bodies.lock().unwrap().clone()
+    }
+}
+
+/// A local SMTP server that takes every message (RFC 5321's happy path) and keeps them.
+#[derive(Clone)]
+struct MailServer {
+    port: u16,
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl MailServer {
+    async fn start() -> MailServer {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write
+                        .write_all(b"220 localhost ESMTP test\r\n")
+                        .await
+                        .unwrap();
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(body) = &mut data {
+                            if line == "." {
+                                kept.lock().unwrap().push(std::mem::take(body));
+                                data = None;
+                                write.write_all(b"250 queued\r\n").await.unwrap();
+                            } else {
+                                body.push_str(&line);
+                                body.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                        let answer: &[u8] = match verb.as_str() {
+                            "EHLO" => b"250-localhost\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                return;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        write.write_all(answer).await.unwrap();
+                    }
+                });
+            }
+        });
+        MailServer { port, messages }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+fn load(text: &str) -> Result<Project, Vec<ferry::diagnostics::Diagnostic>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ferry.yaml");
+    std::fs::write(&path, text).unwrap();
+    Project::load_with(&path, &mut SourceMap::default())
+}
+
+const HEAD: &str =
+    "version: 1\nconnections:\n  stripe:\n    kind: stripe\n    api_key: ${STRIPE_KEY}\n";
+
+#[test]
+fn an_alerts_section_is_read_with_its_defaults() {
+    let project = load(&format!(
+        "{HEAD}alerts:\n  channels:\n    ops:\n      webhook: ${{ALERT_URL}}\n      format: slack\n    mail:\n      email:\n        smtp: smtp.example.com\n        username: ${{SMTP_USER}}\n        password: ${{SMTP_PASSWORD}}\n        from: ferry@example.com\n        to: [ops@example.com, finance@example.com]\n  triggers:\n    dead_letters: {{ every: 5m }}\n    stalled: false\n"
+    ))
+    .unwrap();
+    let lookup = |var: &str| Some(format!("value-of-{var}"));
+    let alerts = project.alerts_with("default", &lookup).unwrap().unwrap();
+    assert_eq!(alerts.channels.len(), 2);
+    assert_eq!(alerts.triggers.dead_letters, Some(Duration::from_secs(300)));
+    assert_eq!(alerts.triggers.stalled, None);
+    assert!(alerts.triggers.failed && alerts.triggers.store_unavailable);
+    assert_eq!(
+        alerts.triggers.signature_failures,
+        Some((20, Duration::from_secs(300)))
+    );
+    match &alerts.channels[1].target {
+        ferry::project::ChannelTarget::Email { host, port, to, .. } => {
+            assert_eq!((host.as_str(), *port), ("smtp.example.com", 587));
+            assert_eq!(to.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    let secrets: Vec<&str> = alerts.secrets().iter().map(|s| s.expose()).collect();
+    assert_eq!(
+        secrets,
+        [
+            "value-of-ALERT_URL",
+            "value-of-SMTP_USER",
+            "value-of-SMTP_PASSWORD"
+        ]
+    );
+    // A missing variable is named when the alerts are resolved.
+    let missing = project.alerts_with("default", &|_| None).unwrap_err();
+    assert!(
+        missing
+            .iter()
+            .any(|d| d.code == Code::EnvironmentVariableMissing)
+    );
+}
+
+#[test]
+fn an_environment_can_keep_quiet() {
+    let project = load(&format!(
+        "{HEAD}environments:\n  sandbox: {{ alerts: false }}\n  production: {{}}\nalerts:\n  channels:\n    ops: {{ webhook: 'https://hooks.example.com/x' }}\n"
+    ))
+    .unwrap();
+    let lookup = |_: &str| Some("x".to_string());
+    assert!(project.alerts_with("sandbox", &lookup).unwrap().is_none());
+    assert!(
+        project
+            .alerts_with("production", &lookup)
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn a_wrong_alerts_section_gets_a_diagnostic_for_each_mistake() {
+    let errors = load(&format!(
+        "{HEAD}alerts:\n  channels:\n    ops:\n      webhook: not a url\n      format: teams\n    mail:\n      email:\n        smtp: mail.example.com\n        tls: none\n        username: u\n        password: ${{P}}\n        from: not-an-address\n        to: ops@example.com\n    empty: {{}}\n  triggers:\n    dead_letter: {{ every: 5m }}\n    stalled: {{ after: soon }}\n"
+    ))
+    .unwrap_err();
+    let found: Vec<(Code, String)> = errors.iter().map(|d| (d.code, d.message.clone())).collect();
+    let has = |code: Code, text: &str| {
+        assert!(
+            found.iter().any(|(c, m)| *c == code && m.contains(text)),
+            "no {code:?} with `{text}` in {found:#?}"
+        )
+    };
+    has(Code::InvalidUrl, "the webhook is not a valid URL");
+    has(Code::InvalidSettingValue, "unknown webhook format `teams`");
+    has(
+        Code::InvalidSettingValue,
+        "`not-an-address` is not an e-mail address",
+    );
+    has(
+        Code::MissingConnectionSetting,
+        "alert channel `empty` has neither",
+    );
+    has(Code::ProjectUnknownKey, "unknown key `dead_letter`");
+    has(Code::InvalidSettingValue, "`soon` is not a duration");
+
+    let clear = load(&format!(
+        "{HEAD}alerts:\n  channels:\n    mail:\n      email: {{ smtp: mail.example.com, tls: none, username: u, password: p, from: a@example.com, to: b@example.com }}\n"
+    ))
+    .unwrap_err();
+    assert!(
+        clear.iter().any(|d| d.message.contains("in clear text")),
+        "{clear:#?}"
+    );
+    let none = load(&format!("{HEAD}alerts:\n  triggers: {{ failed: false }}\n")).unwrap_err();
+    assert!(
+        none.iter().any(|d| d.message.contains("has no channels")),
+        "{none:#?}"
+    );
+}
+
+fn alerts_project(world: &World, channels: &str) -> std::path::PathBuf {
+    let project = world.project(1000);
+    let mut text = std::fs::read_to_string(&project).unwrap();
+    text.push_str(&format!("alerts:\n  channels:\n{channels}"));
+    std::fs::write(&project, text).unwrap();
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_alert_reaches_every_channel_and_a_failing_one_is_named_without_its_secret() {
+    let world = world(None, None).await;
+    let json = Receiver::start(StatusCode::OK).await;
+    let slack = Receiver::start(StatusCode::OK).await;
+    let broken = Receiver::start(StatusCode::NOT_FOUND).await;
+    let mail = MailServer::start().await;
+    let project = alerts_project(
+        &world,
+        &format!(
+            "    json: {{ webhook: '{}' }}\n    slack: {{ webhook: '{}', format: slack }}\n    mail:\n      email: {{ smtp: 'localhost:{}', tls: none, from: ferry@example.com, to: [ops@example.com] }}\n",
+            json.url, slack.url, mail.port
+        ),
+    );
+    let dir = project.parent().unwrap();
+    let sent = run_ferry(dir, &["alerts", "test"]).await;
+    let stdout = text(&sent.stdout);
+    assert!(sent.status.success(), "{stdout}\n{}", text(&sent.stderr));
+    assert_eq!(stdout, "json: sent\nslack: sent\nmail: sent\n");
+    assert_eq!(json.bodies()[0]["trigger"], "test");
+    assert!(
+        json.bodies()[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("ferry alerts test")
+    );
+    let slack_text = slack.bodies()[0]["text"].as_str().unwrap().to_string();
+    assert!(slack_text.starts_with("*[ferry "), "{slack_text}");
+    let messages = mail.messages();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("Subject: [ferry "), "{}", messages[0]);
+    assert!(
+        messages[0].contains("To: ops@example.com"),
+        "{}",
+        messages[0]
+    );
+
+    // A channel that refuses: named, with the reason, and without its URL's token.
+    let project = alerts_project(
+        &world,
+        &format!("    broken: {{ webhook: '{}' }}\n", broken.url),
+    );
+    let dir = project.parent().unwrap();
+    let failed = run_ferry(dir, &["alerts", "test"]).await;
+    let stdout = text(&failed.stdout);
+    assert_eq!(failed.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("broken: failed: the webhook answered 404"),
+        "{stdout}"
+    );
+    assert_eq!(broken.bodies().len(), 1, "a 404 is not tried again");
+    assert!(!stdout.contains("tok-secret-123"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_digests_its_dead_letters_once_per_window() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    for n in 0..2 {
+        world.edit_person(n, |party| {
+            party.email_addresses[0].address = "not an email".into()
+        });
+    }
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = alerts_project(
+        &world,
+        &format!("    ops: {{ webhook: '{}' }}\n", receiver.url),
+    );
+    let dir = project.parent().unwrap();
+
+    let run = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(
+        text(&run.stdout).contains("2 dead-lettered"),
+        "{}",
+        text(&run.stdout)
+    );
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    assert_eq!(bodies[0]["trigger"], "dead_letters");
+    assert_eq!(bodies[0]["key"], "dead_letters/capsule_contacts_to_stripe");
+    assert_eq!(
+        bodies[0]["subject"],
+        "2 records of capsule_contacts_to_stripe dead-lettered"
+    );
+    assert!(
+        bodies[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("contact email is not a valid address"),
+        "{}",
+        bodies[0]["body"]
+    );
+
+    // The same records fail again within the window: no second message.
+    run_ferry(dir, &["run", CAPSULE_TO_STRIPE, "--backfill"]).await;
+    assert_eq!(receiver.bodies().len(), 1);
+
+    let list = run_ferry(dir, &["alerts", "list", "--json"]).await;
+    let listed: Vec<serde_json::Value> = text(&list.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["delivered"], serde_json::json!(["ops"]));
+}
+
+async fn serve_alerts(url: &str, triggers: &str) -> (Alerts, Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = load(&format!(
+        "{HEAD}alerts:\n  channels:\n    ops: {{ webhook: '{url}' }}\n  triggers: {triggers}\n"
+    ))
+    .unwrap();
+    let config = project.alerts_with("default", &|_| None).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("state.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let alerts = Alerts::start(config, Some(store.clone()), Vec::new(), "acme".into());
+    (alerts, store, dir)
+}
+
+async fn wait_for(receiver: &Receiver, count: usize) -> Vec<serde_json::Value> {
+    for _ in 0..100 {
+        if receiver.bodies().len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    receiver.bodies()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_raises_waiting_events_and_a_store_it_cannot_read() {
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let (alerts, store, _dir) = serve_alerts(
+        &receiver.url,
+        "{ stalled: { after: 1m }, dead_letters: false }",
+    )
+    .await;
+    let hour_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    store
+        .inbox_put(&InboxEvent {
+            connection: "stripe".into(),
+            event_id: "evt_1".into(),
+            event_type: "customer.created".into(),
+            created: hour_ago.as_second(),
+            body: "{}".into(),
+            received_at: hour_ago,
+        })
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(watch::run(
+        alerts.clone(),
+        store.clone(),
+        Duration::from_millis(50),
+        stopped,
+    ));
+    let bodies = wait_for(&receiver, 1).await;
+    assert_eq!(bodies[0]["trigger"], "stalled");
+    let subject = bodies[0]["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("1 event has waited up to "),
+        "{subject}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.bodies().len(), 1, "one message per quiet time");
+
+    store.close().await;
+    let bodies = wait_for(&receiver, 2).await;
+    assert_eq!(bodies.len(), 2, "{bodies:#?}");
+    assert_eq!(bodies[1]["trigger"], "store_unavailable");
+    let _ = stop.send(true);
+    watcher.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_refused_signatures_raises_one_alert() {
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let (alerts, _store, _dir) = serve_alerts(
+        &receiver.url,
+        "{ signature_failures: { burst: 3, within: 1m } }",
+    )
+    .await;
+    alerts.signature_refused("stripe");
+    alerts.signature_refused("stripe");
+    alerts.flush(Duration::from_secs(5)).await;
+    assert!(receiver.bodies().is_empty(), "two are not a burst");
+    for _ in 0..5 {
+        alerts.signature_refused("stripe");
+    }
+    alerts.flush(Duration::from_secs(5)).await;
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    assert_eq!(bodies[0]["trigger"], "signature_failures");
+    assert!(
+        bodies[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 webhook deliveries refused")
+    );
+}
