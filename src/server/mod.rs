@@ -27,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Notify;
 
+use crate::alerts::Alerts;
 use crate::connectors::webhook::CatchUp;
 use crate::connectors::{CONNECTORS, Kind, Webhooks};
 use crate::project::{ResolvedEnvironment, Secret};
@@ -86,6 +87,8 @@ pub struct App {
     locks: worker::ObjectLocks,
     /// Unix seconds of the last worker loop, for `/readyz`.
     heartbeat: AtomicI64,
+    /// Told of refused deliveries (a burst may be a rolled secret, or forgery).
+    alerts: Alerts,
 }
 
 impl App {
@@ -132,7 +135,17 @@ impl App {
             wake: Notify::new(),
             locks: worker::ObjectLocks::new(),
             heartbeat: AtomicI64::new(jiff::Timestamp::now().as_second()),
+            alerts: Alerts::off(),
         }
+    }
+
+    /// The same app, telling `alerts` of refused webhook deliveries.
+    pub fn with_alerts(self, alerts: Alerts) -> App {
+        App { alerts, ..self }
+    }
+
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
     }
 
     /// The endpoint of `connection` if it is of `kind` and has one.

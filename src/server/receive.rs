@@ -45,7 +45,7 @@ pub async fn receive(
     };
     let delivery = match (webhooks.receive)(&request) {
         Ok(delivery) => delivery,
-        Err(refusal) => return refused(&connection, refusal),
+        Err(refusal) => return refused(&app, &connection, refusal),
     };
     metrics::counter!(name::EVENTS_RECEIVED, "connection" => connection.clone())
         .increment(delivery.count as u64);
@@ -58,7 +58,7 @@ pub async fn receive(
     }
     let events = match delivery.events {
         Ok(events) => events,
-        Err(refusal) => return refused(&connection, refusal),
+        Err(refusal) => return refused(&app, &connection, refusal),
     };
     let mut duplicate = false;
     for event in events {
@@ -82,8 +82,10 @@ pub async fn receive(
     (StatusCode::OK, axum::Json(answer)).into_response()
 }
 
-/// The refusal's answer, counted among the refused events (and logged) when it says so.
-fn refused(connection: &str, refusal: Refusal) -> Response {
+/// The refusal's answer, counted among the refused events (and logged) when it says so; a
+/// counted refusal (a delivery that failed its signature or token check) is told to the
+/// alerts, which raise a burst of them.
+fn refused(app: &App, connection: &str, refusal: Refusal) -> Response {
     let Refusal {
         status,
         code,
@@ -93,6 +95,7 @@ fn refused(connection: &str, refusal: Refusal) -> Response {
     if let Some(reason) = counted_as {
         metrics::counter!(name::EVENTS_REJECTED, "connection" => connection.to_string(), "reason" => reason).increment(1);
         tracing::warn!(connection = %connection, code, "webhook refused: {message}");
+        app.alerts().signature_refused(connection);
     }
     refuse(status, code, message)
 }

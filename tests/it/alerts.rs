@@ -433,3 +433,65 @@ async fn a_burst_of_refused_signatures_raises_one_alert() {
             .starts_with("3 webhook deliveries refused")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ferry_serve_tells_the_alerts_of_refused_webhooks() {
+    use ferry::runtime::{Runner, Workspace};
+    use ferry::server::{self, App, ServeOptions};
+
+    let world = world(None, None).await;
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = world.project(1000);
+    let mut text = std::fs::read_to_string(&project).unwrap();
+    text.push_str(&format!(
+        "alerts:\n  channels:\n    ops: {{ webhook: '{}' }}\n  triggers:\n    signature_failures: {{ burst: 3, within: 1m }}\n",
+        receiver.url
+    ));
+    std::fs::write(&project, text).unwrap();
+    let workspace = Workspace::open(Some(&project), None).unwrap();
+    let jobs = workspace
+        .jobs(&[crate::run_support::serve::CHARGES_TO_ORDERS.to_string()])
+        .unwrap();
+    let connectors = workspace.connectors(&jobs, None).unwrap();
+    let store = workspace.store().await.unwrap();
+    let alerts = Alerts::start(
+        workspace.alerts.clone(),
+        Some(store.clone()),
+        workspace.secrets(),
+        workspace.project_name(),
+    );
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    let options = ServeOptions {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        workers: 1,
+        catch_up_every: None,
+        ..ServeOptions::default()
+    };
+    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options)
+        .with_alerts(alerts.clone());
+    let handle = server::start(app).await.unwrap();
+    let url = format!("http://{}/webhooks/stripe/stripe", handle.local_addr);
+    for _ in 0..3 {
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .header("stripe-signature", "t=1,v1=00")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+    }
+    alerts.flush(Duration::from_secs(5)).await;
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    assert_eq!(bodies[0]["trigger"], "signature_failures");
+    assert!(
+        bodies[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("connection `stripe`"),
+        "{}",
+        bodies[0]["body"]
+    );
+    handle.shutdown().await;
+}
