@@ -1,15 +1,19 @@
-//! Stripe metadata limits: at most 50 keys, keys up to 40 characters, values up to 500.
+//! A target's metadata limits (Stripe's: at most 50 keys, keys up to 40 characters, values up
+//! to 500), from its schema.
 
+use super::schema::MetadataLimits;
 use super::scope::Checker;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::syntax::ast::{Expr, ExprKind, MapBlock, TemplatePart};
 
-const MAX_KEYS: usize = 50;
-const MAX_KEY_CHARS: usize = 40;
-const MAX_VALUE_CHARS: usize = 500;
-
 impl<'a> Checker<'a> {
-    pub(crate) fn stripe_metadata(&mut self, map: &MapBlock) {
+    pub(crate) fn metadata_limits(&mut self, map: &MapBlock, limits: MetadataLimits) {
+        let MetadataLimits {
+            system,
+            max_keys,
+            max_key_chars,
+            max_value_chars,
+        } = limits;
         // (key, key span, value)
         let mut entries: Vec<(String, Span, &Expr)> = Vec::new();
         for assignment in &map.assignments {
@@ -27,18 +31,18 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if entries.len() > MAX_KEYS {
-            let (_, span, _) = &entries[MAX_KEYS];
+        if entries.len() > max_keys {
+            let (_, span, _) = &entries[max_keys];
             self.emit(
                 Diagnostic::new(
                     Code::MetadataTooManyKeys,
                     *span,
                     format!(
-                        "this map sets {} metadata keys; Stripe allows at most {MAX_KEYS}",
+                        "this map sets {} metadata keys; {system} allows at most {max_keys}",
                         entries.len()
                     ),
                 )
-                .with_label(format!("key number {}", MAX_KEYS + 1))
+                .with_label(format!("key number {}", max_keys + 1))
                 .with_help(
                     "combine values into fewer keys, or keep the extra data in the other system",
                 ),
@@ -46,12 +50,12 @@ impl<'a> Checker<'a> {
         }
         for (key, span, value) in &entries {
             let chars = key.chars().count();
-            if chars > MAX_KEY_CHARS {
+            if chars > max_key_chars {
                 self.emit(
                     Diagnostic::new(
                         Code::MetadataKeyTooLong,
                         *span,
-                        format!("metadata key `{key}` is {chars} characters; Stripe allows at most {MAX_KEY_CHARS}"),
+                        format!("metadata key `{key}` is {chars} characters; {system} allows at most {max_key_chars}"),
                     )
                     .with_label("key too long")
                     .with_help("use a shorter key"),
@@ -59,15 +63,15 @@ impl<'a> Checker<'a> {
             }
             if let Some(text) = static_text(value) {
                 let chars = text.chars().count();
-                if chars > MAX_VALUE_CHARS {
+                if chars > max_value_chars {
                     self.emit(
                         Diagnostic::new(
                             Code::MetadataValueTooLong,
                             value.span,
-                            format!("metadata value for `{key}` is {chars} characters; Stripe allows at most {MAX_VALUE_CHARS}"),
+                            format!("metadata value for `{key}` is {chars} characters; {system} allows at most {max_value_chars}"),
                         )
                         .with_label("value too long")
-                        .with_help("shorten the value, or truncate it with `substring(value, 0, 500)`"),
+                        .with_help(format!("shorten the value, or truncate it with `substring(value, 0, {max_value_chars})`")),
                     );
                 }
             }

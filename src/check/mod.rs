@@ -37,7 +37,8 @@ use indexmap::IndexMap;
 pub use lookup_file::LookupData;
 pub use ownership::project_ownership;
 pub use schema::{
-    Fetchable, KeyShape, Posting, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema,
+    Fetchable, KeyShape, MetadataLimits, Posting, RecordKey, SchemaRegistry, SinkSchema,
+    SourceSchema, TargetSchema,
 };
 pub use shared_events::{EventSharing, project_shared_events};
 pub use signature::{ArgInfo, Fallibility, FunctionTable, ParamSig, Signature};

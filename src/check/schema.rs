@@ -19,6 +19,10 @@ pub struct SourceSchema {
     pub id_field: String,
     /// What `fetch` and `fetch_all` may read of it while mapping.
     pub fetchable: Fetchable,
+    /// Where each record's object sits, as a JSON pointer, for a source whose records wrap it
+    /// (Stripe's events: `/data/object`). Cross-reference fields and `newest by` stamps are
+    /// read there; `None`: the record is the object.
+    pub object_at: Option<&'static str>,
 }
 
 /// How `fetch(collection, id)` and `fetch_all(collection, { ... })` may read a collection.
@@ -116,8 +120,18 @@ pub struct TargetSchema {
     pub name: String,
     /// An object type whose `required` fields must be set.
     pub record: Type,
-    /// Stripe metadata limits apply to the `metadata` field.
-    pub stripe_metadata: bool,
+    /// Limits the system holds the `metadata` field to, when it has them.
+    pub metadata_limits: Option<MetadataLimits>,
+}
+
+/// A metadata field's limits: how many keys, and how long a key and a value may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetadataLimits {
+    /// The system in messages (`Stripe allows at most 50`).
+    pub system: &'static str,
+    pub max_keys: usize,
+    pub max_key_chars: usize,
+    pub max_value_chars: usize,
 }
 
 #[derive(Clone, Debug, Default)]

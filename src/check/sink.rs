@@ -86,8 +86,8 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if target.is_some_and(|t| t.stripe_metadata) {
-            self.stripe_metadata(map);
+        if let Some(limits) = target.and_then(|t| t.metadata_limits) {
+            self.metadata_limits(map, limits);
         }
         assigned
     }

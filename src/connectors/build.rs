@@ -201,6 +201,7 @@ pub fn add_entities(registry: &mut SchemaRegistry, entities: &[Entity], id_field
             ),
             events: IndexMap::new(),
             id_field: id_field.to_string(),
+            object_at: None,
             fetchable: Default::default(),
         });
         add_target_and_sink(
@@ -256,6 +257,7 @@ pub fn add_source(
         record: with_key(source_type(record, parts), id_field, name, id_field),
         events: IndexMap::new(),
         id_field: id_field.to_string(),
+        object_at: None,
         fetchable: Default::default(),
     });
 }
@@ -271,7 +273,7 @@ pub fn add_target_and_sink(
     registry.add_target(TargetSchema {
         name: target.to_string(),
         record: keyed(target_type(target, parts), sink, keys),
-        stripe_metadata: false,
+        metadata_limits: None,
     });
     registry.add_sink(SinkSchema {
         name: sink.to_string(),

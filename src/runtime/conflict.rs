@@ -110,11 +110,7 @@ impl Runner {
 /// event's object for events); `None` when the record has no such field.
 pub(super) fn stamp(job: &Job, step: &Step, data: &Value) -> Option<String> {
     let field = step.newest_by.as_deref()?;
-    let object = if job.reads_events() {
-        data.pointer("/data/object").unwrap_or(data)
-    } else {
-        data
-    };
+    let object = job.object_of(data);
     match field
         .split('.')
         .try_fold(object, |value, part| value.get(part))?

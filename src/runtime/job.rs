@@ -105,6 +105,8 @@ pub struct Job {
     /// SHA-256 of the pipeline file's text, recorded with every audit entry.
     pub version: String,
     pub source: Endpoint,
+    /// Where each source record wraps its object (the source schema's `object_at`).
+    pub object_at: Option<&'static str>,
     pub events: Vec<String>,
     /// The writes of each record, in order (one for a pipeline without `step`s).
     pub steps: Vec<Step>,
@@ -177,6 +179,10 @@ impl Job {
             reads: compiled.projection(),
             compiled,
             version: pipeline_version(&text),
+            object_at: crate::connectors::schemas()
+                .sources
+                .get(&checked.source)
+                .and_then(|schema| schema.object_at),
             source,
             events: checked.events.clone(),
             steps,
@@ -187,9 +193,13 @@ impl Job {
         })
     }
 
-    /// Whether records are Stripe events whose object sits at `data.object`.
-    pub fn reads_events(&self) -> bool {
-        self.source.stream == "events"
+    /// The object a source record is about: the record itself, or where the source's schema
+    /// says its records wrap it (Stripe's events: `data.object`).
+    pub fn object_of<'d>(&self, data: &'d serde_json::Value) -> &'d serde_json::Value {
+        match self.object_at {
+            Some(pointer) => data.pointer(pointer).unwrap_or(data),
+            None => data,
+        }
     }
 
     /// The first step, whose link groups the records of a page.
@@ -208,12 +218,7 @@ impl Job {
         if step.link.field.is_empty() {
             return Some(record_id.to_string());
         }
-        let object = if self.reads_events() {
-            data.pointer("/data/object").unwrap_or(data)
-        } else {
-            data
-        };
-        match object.get(&step.link.field)? {
+        match self.object_of(data).get(&step.link.field)? {
             serde_json::Value::String(id) if !id.is_empty() => Some(id.clone()),
             serde_json::Value::Number(id) => Some(id.to_string()),
             _ => None,

@@ -131,7 +131,7 @@ fn capsule_party() {
     let target = &registry.targets["capsule.party"].record;
     assert!(field(target, "type").required);
     assert!(object(target).fields.get("id").is_none());
-    assert!(!registry.targets["capsule.party"].stripe_metadata);
+    assert!(registry.targets["capsule.party"].metadata_limits.is_none());
 }
 
 #[test]

@@ -147,7 +147,15 @@ fn price_source_and_target() {
 fn customer_target() {
     let registry = schemas();
     let customer = registry.targets.get("stripe.customer").unwrap();
-    assert!(customer.stripe_metadata);
+    let limits = customer.metadata_limits.unwrap();
+    assert_eq!(
+        (
+            limits.max_keys,
+            limits.max_key_chars,
+            limits.max_value_chars
+        ),
+        (50, 40, 500)
+    );
     assert_eq!(
         object(&customer.record).name.as_deref(),
         Some("stripe.customer")

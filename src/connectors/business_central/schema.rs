@@ -325,6 +325,7 @@ pub fn schemas() -> SchemaRegistry {
             record: source_type(record, parts),
             events: IndexMap::new(),
             id_field: "id".into(),
+            object_at: None,
             fetchable: Fetchable {
                 by_id: true,
                 filters: filters.iter().map(|f| f.to_string()).collect(),

@@ -18,6 +18,7 @@ pub fn schemas() -> SchemaRegistry {
         record: party(),
         events: IndexMap::new(),
         id_field: "id".into(),
+        object_at: None,
         fetchable: crate::check::Fetchable {
             by_id: true,
             filters: Vec::new(),
@@ -26,7 +27,7 @@ pub fn schemas() -> SchemaRegistry {
     registry.add_target(TargetSchema {
         name: "capsule.party".into(),
         record: party_target(),
-        stripe_metadata: false,
+        metadata_limits: None,
     });
     registry.add_sink(SinkSchema {
         name: "capsule.parties".into(),

@@ -17,6 +17,7 @@ pub fn schemas() -> SchemaRegistry {
             record: Type::Any,
             events: IndexMap::new(),
             id_field: "id".into(),
+            object_at: None,
             fetchable: Default::default(),
         });
         registry.add_sink(SinkSchema {
@@ -29,7 +30,7 @@ pub fn schemas() -> SchemaRegistry {
     registry.add_target(TargetSchema {
         name: RECORD_TARGET.into(),
         record: Type::object(ObjectType::named(RECORD_TARGET).other_keys(Type::Any)),
-        stripe_metadata: false,
+        metadata_limits: None,
     });
     registry
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::check::{
-    Fetchable, Field, KeyShape, ObjectType, RecordKey, SchemaRegistry, SinkSchema, SourceSchema,
-    TargetSchema, Type,
+    Fetchable, Field, KeyShape, MetadataLimits, ObjectType, RecordKey, SchemaRegistry, SinkSchema,
+    SourceSchema, TargetSchema, Type,
 };
 use crate::connectors::build::with_key;
 
@@ -15,6 +15,15 @@ use super::table::{self, Table};
 
 /// Source stream -> the response object one record is, and the list parameters that filter
 /// it (what `fetch_all` accepts).
+/// Stripe's metadata limits (docs: "Metadata"): the checker holds maps to them, and the
+/// emulator refuses writes past them.
+pub const METADATA_LIMITS: MetadataLimits = MetadataLimits {
+    system: "Stripe",
+    max_keys: 50,
+    max_key_chars: 40,
+    max_value_chars: 500,
+};
+
 const SOURCES: &[(&str, &str, &[&str])] = &[
     ("stripe.customers", "customer", &["email"]),
     (
@@ -98,6 +107,7 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
             record: roots.get(table, object)?,
             events: IndexMap::new(),
             id_field: "id".into(),
+            object_at: None,
             fetchable: Fetchable {
                 by_id: true,
                 filters: filters.iter().map(|f| f.to_string()).collect(),
@@ -113,7 +123,7 @@ pub fn registry() -> Result<SchemaRegistry, TableError> {
         registry.add_target(TargetSchema {
             name: target.to_string(),
             record,
-            stripe_metadata: true,
+            metadata_limits: Some(METADATA_LIMITS),
         });
         registry.add_sink(SinkSchema {
             name: sink.to_string(),
@@ -144,6 +154,7 @@ fn events_source(table: &Table, roots: &mut Roots) -> Result<SourceSchema, Table
         record: event,
         events,
         id_field: "id".into(),
+        object_at: Some("/data/object"),
         fetchable: Default::default(),
     })
 }

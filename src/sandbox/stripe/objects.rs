@@ -5,9 +5,12 @@ use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
 
-pub const METADATA_MAX_KEYS: usize = 50;
-pub const METADATA_KEY_MAX: usize = 40;
-pub const METADATA_VALUE_MAX: usize = 500;
+use crate::connectors::stripe::schema::METADATA_LIMITS;
+
+/// The connector's limits, so that lint and the emulator never disagree.
+pub const METADATA_MAX_KEYS: usize = METADATA_LIMITS.max_keys;
+pub const METADATA_KEY_MAX: usize = METADATA_LIMITS.max_key_chars;
+pub const METADATA_VALUE_MAX: usize = METADATA_LIMITS.max_value_chars;
 
 pub fn customer(id: &str, created: i64, invoice_prefix: &str) -> Value {
     json!({

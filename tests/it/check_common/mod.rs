@@ -304,6 +304,7 @@ pub fn schemas() -> SchemaRegistry {
         record: charge.clone(),
         events: IndexMap::new(),
         id_field: "id".into(),
+        object_at: None,
         fetchable: Default::default(),
     });
     let event = Type::object(
@@ -323,6 +324,7 @@ pub fn schemas() -> SchemaRegistry {
         record: Type::Any,
         events,
         id_field: "id".into(),
+        object_at: Some("/data/object"),
         fetchable: Default::default(),
     });
     let customer = ObjectType::named("stripe.customer")
@@ -346,7 +348,7 @@ pub fn schemas() -> SchemaRegistry {
     registry.add_target(TargetSchema {
         name: "stripe.customer".into(),
         record: Type::object(customer),
-        stripe_metadata: true,
+        metadata_limits: Some(ferry::connectors::stripe::schema::METADATA_LIMITS),
     });
     let order = ObjectType::named("business_central.salesOrder")
         .field(
@@ -359,7 +361,7 @@ pub fn schemas() -> SchemaRegistry {
     registry.add_target(TargetSchema {
         name: "business_central.salesOrder".into(),
         record: Type::object(order),
-        stripe_metadata: false,
+        metadata_limits: None,
     });
     registry.add_sink(SinkSchema {
         name: "stripe.customers".into(),
