@@ -12,7 +12,8 @@ use super::logging::{self, LogFormat};
 use super::output::{outln, print_human};
 use crate::alerts::{self, Alerts};
 use crate::runtime::{
-    Job, PipelineReport, PlannedWrite, Progress, RunOptions, Runner, SetupError, Workspace,
+    Job, PipelineReport, PlannedWrite, Progress, RunError, RunOptions, Runner, SetupError,
+    Workspace,
 };
 use crate::store::Operation;
 
@@ -102,7 +103,7 @@ async fn run_async(args: Args) -> u8 {
         for job in &jobs {
             if let Err(error) = run_job(&runner, job, &pass_options, args.backfill && first).await {
                 code = exit::FAILED;
-                alerts.run_failed(&job.name, &error);
+                alerts.run_failed(&job.name, &error.to_string());
             }
         }
         first = false;
@@ -186,7 +187,7 @@ async fn run_job(
     job: &Job,
     options: &RunOptions,
     show_bar: bool,
-) -> Result<(), String> {
+) -> Result<(), RunError> {
     let bar = ProgressReporter::new(show_bar && std::io::stderr().is_terminal(), &job.name);
     let result = runner.run(job, options, &bar).await;
     bar.finish();
@@ -202,7 +203,7 @@ async fn run_job(
             tracing::error!("{error}");
             eprintln!("error: {error}");
             eprintln!("  the cursor stays at the last stored page; run again to resume");
-            Err(error.to_string())
+            Err(error)
         }
     }
 }
