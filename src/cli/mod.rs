@@ -10,6 +10,7 @@ mod lint;
 mod logging;
 mod map;
 mod output;
+mod reconcile;
 mod run;
 #[cfg(feature = "sandbox")]
 mod sandbox;
@@ -58,6 +59,8 @@ enum Command {
     Explain(explain::Args),
     /// Carry pipelines against the APIs: poll, map, upsert, record.
     Run(run::Args),
+    /// Compare record-sync pipelines' sources with their targets; report mismatches.
+    Reconcile(reconcile::Args),
     /// List, show, replay and discard the dead-letter queue.
     Dlq(dlq::Args),
     /// Send a test alert through every channel, or list the alerts sent.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Run(args) => run::run(args),
+        Command::Reconcile(args) => reconcile::run(args),
         Command::Dlq(args) => dlq::run(args),
         Command::Alerts(args) => alerts::run(args),
         Command::Serve(args) => serve::run(args),

@@ -62,20 +62,24 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     logging::init(args.log_format);
-    // One thread: a run waits on the network and the store, and its records' requests and
-    // their connections' tasks then wake each other without crossing threads (about a quarter
-    // less CPU per request than the multi-thread scheduler, measured by bench/sync.sh).
+    on_one_thread(run_async(args))
+}
+
+/// Runs a command's future on one thread: a run waits on the network and the store, and its
+/// records' requests and their connections' tasks then wake each other without crossing
+/// threads (about a quarter less CPU per request than the multi-thread scheduler, measured by
+/// bench/sync.sh).
+pub(super) fn on_one_thread(command: impl std::future::Future<Output = u8>) -> u8 {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
-    let runtime = match runtime {
-        Ok(runtime) => runtime,
+    match runtime {
+        Ok(runtime) => runtime.block_on(command),
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
-            return exit::USAGE;
+            exit::USAGE
         }
-    };
-    runtime.block_on(run_async(args))
+    }
 }
 
 async fn run_async(args: Args) -> u8 {
@@ -157,27 +161,47 @@ async fn digest_dead_letters(
 }
 
 async fn setup(args: &Args) -> Result<(Runner, Vec<Job>, Alerts), SetupError> {
-    let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
-    let selection = workspace.select(&args.pipelines)?;
+    let (runner, jobs, workspace) = open_runner(
+        args.project.as_deref(),
+        args.env.as_deref(),
+        &args.pipelines,
+        args.input.as_deref(),
+        |line| outln!("{line}"),
+    )
+    .await?;
+    let alerts = Alerts::start(
+        workspace.alerts.clone(),
+        Some(runner.store().clone()),
+        workspace.secrets(),
+        workspace.project_name(),
+    );
+    Ok((runner, jobs, alerts))
+}
+
+/// Opens the project's environment and store and selects `pipelines`; `skipped` is told of
+/// each pipeline of a folder that ferry.yaml turns off.
+pub(super) async fn open_runner(
+    project: Option<&std::path::Path>,
+    env: Option<&str>,
+    pipelines: &[String],
+    input: Option<&std::path::Path>,
+    skipped: impl Fn(&str),
+) -> Result<(Runner, Vec<Job>, Workspace), SetupError> {
+    let workspace = Workspace::open(project, env)?;
+    let selection = workspace.select(pipelines)?;
     for name in &selection.skipped {
-        outln!("{name}: skipped, ferry.yaml turns it off");
+        skipped(&format!("{name}: skipped, ferry.yaml turns it off"));
     }
     for name in &selection.run_though_disabled {
         eprintln!("warning: ferry.yaml turns {name} off; running it because it was named");
     }
     let jobs = selection.jobs;
-    let connectors = workspace.connectors(&jobs, args.input.as_deref())?;
+    let connectors = workspace.connectors(&jobs, input)?;
     let store = workspace.store().await?;
-    let alerts = Alerts::start(
-        workspace.alerts.clone(),
-        Some(store.clone()),
-        workspace.secrets(),
-        workspace.project_name(),
-    );
     Ok((
         Runner::new(store, connectors, workspace.secrets()),
         jobs,
-        alerts,
+        workspace,
     ))
 }
 
@@ -286,7 +310,7 @@ fn value_at(value: &serde_json::Value, path: &str) -> String {
         .unwrap_or_else(|| "null".into())
 }
 
-fn report_setup_error(error: SetupError) -> u8 {
+pub(super) fn report_setup_error(error: SetupError) -> u8 {
     match error {
         SetupError::Project {
             diagnostics,

@@ -133,11 +133,34 @@ fn without_create_only(step: &Step, mapped: &Value) -> Value {
     mapped
 }
 
+/// The target id the store links the record to (`linked`) when `plan` did not find the target
+/// there: it was deleted behind ferry's back.
+pub fn broken_link<'a>(plan: &Plan, linked: Option<&'a str>) -> Option<&'a str> {
+    let found = match plan {
+        Plan::Create { .. } => None,
+        Plan::Update { current, .. } | Plan::Unchanged { current } => Some(current.id.as_str()),
+    };
+    linked.filter(|linked| Some(*linked) != found)
+}
+
 /// The store's record of the write `plan` will send, kept in flight until the write's cross
-/// reference and audit entry are durable; `None` when the plan sends nothing.
-pub fn in_flight(job: &Job, step: &Step, link_id: &str, plan: &Plan) -> Option<IdempotencyRecord> {
+/// reference and audit entry are durable; `None` when the plan sends nothing. `broken_link`:
+/// the deleted target a create replaces, which gives the create a key of its own (the first
+/// create's key would have the target replay that create's answer: the deleted record).
+pub fn in_flight(
+    job: &Job,
+    step: &Step,
+    link_id: &str,
+    plan: &Plan,
+    broken_link: Option<&str>,
+) -> Option<IdempotencyRecord> {
     let (operation, target_id, fields, paths) = match plan {
-        Plan::Create { fields } => (Operation::Create, "", fields, leaf_paths(fields)),
+        Plan::Create { fields } => (
+            Operation::Create,
+            broken_link.unwrap_or(""),
+            fields,
+            leaf_paths(fields),
+        ),
         Plan::Update {
             current,
             changes,

@@ -202,8 +202,10 @@ impl Runner {
                 pipeline: job.name.clone(),
                 target: step.sink.collection(),
                 link: format!("{} {link_id}", step.link.collection),
+                link_id: link_id.clone(),
                 operation: Operation::Noop,
                 current: Some(entry.clone()),
+                broken_link: None,
                 fields: Value::Null,
                 paths: Vec::new(),
             })

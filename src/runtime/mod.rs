@@ -6,6 +6,7 @@ pub mod deliver;
 pub mod diff;
 pub mod job;
 mod journal;
+pub mod reconcile;
 mod record;
 mod related;
 pub mod replay;
@@ -15,8 +16,11 @@ pub mod single;
 pub mod workspace;
 
 pub use job::{Endpoint, Job};
+pub use reconcile::{
+    Class, Mismatch, ReconcileError, ReconcileProgress, ReconcileSummary, Reconciled,
+};
 pub use replay::Replayed;
-pub use report::{PipelineReport, PlannedWrite};
+pub use report::{PipelineReport, PlannedWrite, WouldFail};
 pub use runner::{Progress, RunError, RunOptions, Runner};
 pub use single::{Delivery, Processed};
 pub use workspace::{Selection, SetupError, Workspace};

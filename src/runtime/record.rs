@@ -271,6 +271,8 @@ impl Runner {
                         }
                     }
                 }
+                let linked = snapshot.page_link(&sink_collection, &link_id).flatten();
+                let broken_link = deliver::broken_link(&plan, linked).map(str::to_string);
                 if dry_run {
                     let target = match &plan {
                         Plan::Create { .. } => TargetRecord {
@@ -283,10 +285,20 @@ impl Runner {
                         }
                     };
                     made.push(link(step, &link_id, &target));
-                    planned.push(planned_write(job, step, &link_id, plan));
+                    planned.push(planned_write(job, step, &link_id, plan, broken_link));
                     continue;
                 }
-                match self.write(job, step, &sink, link_id.clone(), plan).await? {
+                let written = self
+                    .write(
+                        job,
+                        step,
+                        &sink,
+                        link_id.clone(),
+                        plan,
+                        broken_link.as_deref(),
+                    )
+                    .await?;
+                match written {
                     Ok(mut write) => {
                         write.link.source_stamp = stamp.clone();
                         claims.wrote(
@@ -345,8 +357,9 @@ impl Runner {
         sink: &Connector,
         link_id: String,
         plan: Plan,
+        broken_link: Option<&str>,
     ) -> Result<Result<Written, (Option<Written>, ConnectorError)>, DeliveryError> {
-        let in_flight = deliver::in_flight(job, step, &link_id, &plan);
+        let in_flight = deliver::in_flight(job, step, &link_id, &plan, broken_link);
         let mut lost = match plan {
             Plan::Create { .. } => Vec::new(),
             _ => self.lost_writes(&job.name, &step.sink.collection(), &link_id),
@@ -527,7 +540,13 @@ pub(super) fn written(
     }
 }
 
-fn planned_write(job: &Job, step: &Step, link_id: &str, plan: Plan) -> PlannedWrite {
+fn planned_write(
+    job: &Job,
+    step: &Step,
+    link_id: &str,
+    plan: Plan,
+    broken_link: Option<String>,
+) -> PlannedWrite {
     let operation = plan.operation();
     let (current, fields, paths) = match plan {
         Plan::Create { fields } => {
@@ -545,8 +564,10 @@ fn planned_write(job: &Job, step: &Step, link_id: &str, plan: Plan) -> PlannedWr
         pipeline: job.name.clone(),
         target: step.sink.collection(),
         link: format!("{} {link_id}", step.link.collection),
+        link_id: link_id.to_string(),
         operation,
         current,
+        broken_link,
         fields,
         paths,
     }

@@ -19,6 +19,16 @@ pub struct PipelineReport {
     pub dead_lettered: u64,
     /// Deleted at the source; the target is left as it is.
     pub deleted_at_source: u64,
+    /// The records a dry run would dead-letter, with why.
+    pub would_fail: Vec<WouldFail>,
+}
+
+/// A record that a dry run would send to the dead letters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WouldFail {
+    pub source_id: String,
+    pub code: String,
+    pub message: String,
 }
 
 impl PipelineReport {
@@ -50,9 +60,14 @@ pub struct PlannedWrite {
     pub target: String,
     /// The id linking source and target (`capsule.parties 11587`).
     pub link: String,
+    /// The source record's id in the link (`11587`).
+    pub link_id: String,
     pub operation: Operation,
     /// The target record as it is, for updates.
     pub current: Option<TargetRecord>,
+    /// The target id the store links the record to when the target no longer has it (deleted
+    /// behind ferry's back): the write makes or finds another.
+    pub broken_link: Option<String>,
     /// The fields a create would send, or the changed fields of an update.
     pub fields: Value,
     pub paths: Vec<String>,

@@ -11,7 +11,7 @@ use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
 use super::record::Fate;
-use super::report::{PipelineReport, PlannedWrite};
+use super::report::{PipelineReport, PlannedWrite, WouldFail};
 use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
 use crate::project::{Secret, redact};
 use crate::store::{CrossReferenceSnapshot, FinishedEvents, Store, StoreError};
@@ -50,6 +50,13 @@ impl Default for RunOptions {
 /// made durable, so the next run resumes there.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// Reading the source failed.
+    #[error("pipeline `{pipeline}`: {error}")]
+    Source {
+        pipeline: String,
+        error: Box<ConnectorError>,
+    },
+    /// A target (or a connection a map fetches from) failed.
     #[error("pipeline `{pipeline}`: {error}")]
     Connector {
         pipeline: String,
@@ -315,7 +322,7 @@ impl Runner {
                 source
                     .poll(&job.source.stream, cursor.as_deref(), poll_options)
                     .await
-                    .map_err(|error| RunError::Connector {
+                    .map_err(|error| RunError::Source {
                         pipeline: job.name.clone(),
                         error: Box::new(error),
                     })
@@ -453,6 +460,13 @@ impl Runner {
                     ..
                 } => {
                     report.dead_lettered += 1;
+                    if options.dry_run {
+                        report.would_fail.push(WouldFail {
+                            source_id: source_id.clone(),
+                            code: code.clone(),
+                            message: message.clone(),
+                        });
+                    }
                     for write in writes {
                         report.count(write.operation);
                     }

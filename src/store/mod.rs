@@ -232,6 +232,17 @@ impl Store {
         Ok(CrossReferenceSnapshot::from_links(links))
     }
 
+    /// Every link into `target_collection`, from any source collection.
+    pub async fn links_into(
+        &self,
+        target_collection: &str,
+    ) -> Result<Vec<CrossReference>, StoreError> {
+        self.reader()
+            .await?
+            .cross_references_into(target_collection)
+            .await
+    }
+
     pub async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.reader().await?.idempotency(key).await
     }
