@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::out;
-use super::run::{on_one_thread, open_runner, report_setup_error};
+use super::run::{PipelineArgs, on_one_thread, open_runner, report_setup_error};
 use crate::runtime::{
     Mismatch, PipelineReport, Progress, ReconcileError, ReconcileProgress, ReconcileSummary,
     Reconciled,
@@ -26,15 +26,8 @@ pub enum ReportFormat {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Pipeline files, folders of them, or pipeline names (looked up in `pipelines/`).
-    #[arg(required = true)]
-    pipelines: Vec<String>,
-    /// The ferry.yaml environment (default: the file's `default_environment`).
-    #[arg(long)]
-    env: Option<String>,
-    /// The project file (default: the nearest ferry.yaml from here up).
-    #[arg(long)]
-    project: Option<PathBuf>,
+    #[command(flatten)]
+    selection: PipelineArgs,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
     /// Write the report to this file instead of standard output.
@@ -60,14 +53,7 @@ pub fn run(args: Args) -> u8 {
 }
 
 async fn reconcile(args: Args) -> u8 {
-    let opened = open_runner(
-        args.project.as_deref(),
-        args.env.as_deref(),
-        &args.pipelines,
-        None,
-        |line| eprintln!("{line}"),
-    )
-    .await;
+    let opened = open_runner(&args.selection, None, |line| eprintln!("{line}")).await;
     let (runner, jobs, _) = match opened {
         Ok(opened) => opened,
         Err(error) => return report_setup_error(error),

@@ -17,17 +17,24 @@ use crate::runtime::{
 };
 use crate::store::Operation;
 
+/// Which pipelines a command takes, and against which environment.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct PipelineArgs {
     /// Pipeline files, folders of them, or pipeline names (looked up in `pipelines/`).
     #[arg(required = true)]
-    pipelines: Vec<String>,
+    pub pipelines: Vec<String>,
     /// The ferry.yaml environment (default: the file's `default_environment`).
     #[arg(long)]
-    env: Option<String>,
+    pub env: Option<String>,
     /// The project file (default: the nearest ferry.yaml from here up).
     #[arg(long)]
-    project: Option<PathBuf>,
+    pub project: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    selection: PipelineArgs,
     /// Run until the sources are drained, then stop (the default).
     #[arg(long, conflicts_with = "watch")]
     once: bool,
@@ -161,13 +168,9 @@ async fn digest_dead_letters(
 }
 
 async fn setup(args: &Args) -> Result<(Runner, Vec<Job>, Alerts), SetupError> {
-    let (runner, jobs, workspace) = open_runner(
-        args.project.as_deref(),
-        args.env.as_deref(),
-        &args.pipelines,
-        args.input.as_deref(),
-        |line| outln!("{line}"),
-    )
+    let (runner, jobs, workspace) = open_runner(&args.selection, args.input.as_deref(), |line| {
+        outln!("{line}")
+    })
     .await?;
     let alerts = Alerts::start(
         workspace.alerts.clone(),
@@ -181,14 +184,12 @@ async fn setup(args: &Args) -> Result<(Runner, Vec<Job>, Alerts), SetupError> {
 /// Opens the project's environment and store and selects `pipelines`; `skipped` is told of
 /// each pipeline of a folder that ferry.yaml turns off.
 pub(super) async fn open_runner(
-    project: Option<&std::path::Path>,
-    env: Option<&str>,
-    pipelines: &[String],
+    pipelines: &PipelineArgs,
     input: Option<&std::path::Path>,
     skipped: impl Fn(&str),
 ) -> Result<(Runner, Vec<Job>, Workspace), SetupError> {
-    let workspace = Workspace::open(project, env)?;
-    let selection = workspace.select(pipelines)?;
+    let workspace = Workspace::open(pipelines.project.as_deref(), pipelines.env.as_deref())?;
+    let selection = workspace.select(&pipelines.pipelines)?;
     for name in &selection.skipped {
         skipped(&format!("{name}: skipped, ferry.yaml turns it off"));
     }

@@ -21,20 +21,6 @@ async fn customer_of(world: &World, n: u64) -> String {
     customer["id"].as_str().unwrap().to_string()
 }
 
-async fn stripe_delete(world: &World, path: &str) {
-    let response = reqwest::Client::new()
-        .delete(format!("{}/stripe{path}", world.base))
-        .bearer_auth("sk_test_e2e")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-}
-
 /// What the store holds for the pipeline: its cursor, links, audit log, dead letters and
 /// writes in flight, as text to compare.
 async fn store_state(dir: &Path) -> String {
@@ -96,7 +82,9 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
         .stripe_post(&format!("/v1/customers/{drifted}"), "name=Hand+Edited")
         .await;
     let deleted = customer_of(&world, 1).await;
-    stripe_delete(&world, &format!("/v1/customers/{deleted}")).await;
+    world
+        .stripe_delete(&format!("/v1/customers/{deleted}"))
+        .await;
     let stranger = world
         .stripe_post(
             "/v1/customers",

@@ -195,13 +195,9 @@ async fn a_subscription_shows_on_its_customer_until_it_is_canceled() {
             &format!("items[0][id]={item}&items[0][price]={pro}"),
         )
         .await;
-    let canceled = reqwest::Client::new()
-        .delete(format!("{}/stripe/v1/subscriptions/{sub_id}", world.base))
-        .bearer_auth("sk_test_e2e")
-        .send()
-        .await
-        .unwrap();
-    assert!(canceled.status().is_success());
+    world
+        .stripe_delete(&format!("/v1/subscriptions/{sub_id}"))
+        .await;
 
     // A new run, as the next `ferry run` is: a runner reuses what it fetched for a minute.
     let (runner, job, store) = run_support::runner(&project, SUBSCRIPTIONS).await;

@@ -211,6 +211,21 @@ impl World {
         body
     }
 
+    /// A DELETE to the Stripe emulator that must succeed (`/v1/customers/cus_1`).
+    pub async fn stripe_delete(&self, path: &str) {
+        let response = reqwest::Client::new()
+            .delete(format!("{}/stripe{path}", self.base))
+            .bearer_auth("sk_test_e2e")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+
     fn business_central_company(&self) -> String {
         format!(
             "{}/business_central/v2.0/sandbox-tenant/sandbox/api/v2.0/companies(00000000-0000-0000-0000-000000000001)",
