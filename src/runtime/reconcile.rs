@@ -288,7 +288,8 @@ fn record_sync_step(job: &Job) -> Result<&super::job::Step, ReconcileError> {
         pipeline: job.name.clone(),
         reason: reason.to_string(),
     };
-    if job.reads_events() {
+    // Events (records that wrap the object they are about) are versions, not records.
+    if job.object_at.is_some() || !job.events.is_empty() {
         return Err(refuse("it reads events"));
     }
     let [step] = job.steps.as_slice() else {

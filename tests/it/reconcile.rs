@@ -199,6 +199,26 @@ async fn a_clean_reconcile_exits_0_and_writes_its_table_to_a_file() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pipeline_of_events_is_skipped_as_no_record_sync() {
+    let world = world(None, None).await;
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    let charges = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/stripe_charges_to_business_central.ferry"
+    );
+    let output = run_ferry(dir, &["reconcile", charges, "--format", "json"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "stripe_charges_to_business_central: skipped, not a record sync (it reads events)"
+        ),
+        "{stderr}"
+    );
+}
+
 /// Points `connection` of the project at a port nothing listens on.
 fn unreachable(world: &World, project: &Path, connection: &str) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
