@@ -155,7 +155,7 @@ fn as_json(report: &Report) -> Value {
                 "missing": total(|s| s.missing),
                 "broken_cross_reference": total(|s| s.broken_cross_reference),
                 "field_drift": total(|s| s.field_drift),
-                "orphan": total(|s| s.orphans.unwrap_or(0)),
+                "orphans": total(|s| s.orphans.unwrap_or(0)),
                 "would_fail": total(|s| s.would_fail),
                 "not_compared": total(|s| s.not_compared),
                 "mismatches": total(ReconcileSummary::mismatches),

@@ -102,7 +102,7 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
         report["summary"]["totals"],
         json!({
             "read": 6, "in_sync": 3, "missing": 1, "broken_cross_reference": 1,
-            "field_drift": 1, "orphan": 1, "would_fail": 0, "not_compared": 0, "mismatches": 4,
+            "field_drift": 1, "orphans": 1, "would_fail": 0, "not_compared": 0, "mismatches": 4,
         }),
         "{report:#}"
     );
