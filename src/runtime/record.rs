@@ -271,8 +271,17 @@ impl Runner {
                         }
                     }
                 }
-                let linked = snapshot.page_link(&sink_collection, &link_id).flatten();
-                let broken_link = deliver::broken_link(&plan, linked).map(str::to_string);
+                // A page's links are in its snapshot; a record delivered on its own (a webhook)
+                // asks the store, where a create may replace a deleted target.
+                let linked = match snapshot.page_link(&sink_collection, &link_id) {
+                    Some(known) => known.map(str::to_string),
+                    None if matches!(plan, Plan::Create { .. }) => {
+                        self.store().target_id(&sink_collection, &link_id).await?
+                    }
+                    None => None,
+                };
+                let broken_link =
+                    deliver::broken_link(&plan, linked.as_deref()).map(str::to_string);
                 if dry_run {
                     let target = match &plan {
                         Plan::Create { .. } => TargetRecord {

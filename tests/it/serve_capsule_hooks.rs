@@ -102,3 +102,53 @@ async fn a_capsule_delivery_becomes_one_event_per_party() {
     );
     handle.shutdown().await;
 }
+
+/// A customer deleted in Stripe behind ferry's back is made again by the next event of its
+/// person. The new create needs an idempotency key of its own: with the first create's key,
+/// Stripe would replay that create's answer, the deleted customer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_deleted_in_stripe_is_made_again_by_the_next_event() {
+    let world = world(None, None).await;
+    world.add_people(0..1);
+    let project = world.project(1000);
+    let yaml = std::fs::read_to_string(&project).unwrap().replace(
+        "token: capsule-sandbox-token\n",
+        &format!("token: capsule-sandbox-token\n    webhook_token: {TOKEN}\n"),
+    );
+    std::fs::write(&project, yaml).unwrap();
+    let (handle, store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE]).await;
+    let base = format!("http://{}", handle.local_addr);
+
+    let people = parties(&world).await;
+    let created = json!({"event": "party/created", "payload": people});
+    assert_eq!(post(&base, TOKEN, &created).await.0, 200);
+    wait_done(&store, "capsule", &event_id("party/created", &people[0])).await;
+    let first = world.customers().await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    world.stripe_delete(&format!("/v1/customers/{first}")).await;
+
+    // A change the pipeline does not map: the new create sends what the first one sent.
+    world.edit_person(0, |party| party.about = Some("moved teams".into()));
+    let people = parties(&world).await;
+    let updated = json!({"event": "party/updated", "payload": people});
+    assert_eq!(post(&base, TOKEN, &updated).await.0, 200);
+    wait_done(&store, "capsule", &event_id("party/updated", &people[0])).await;
+
+    let live: Vec<Value> = world
+        .customers()
+        .await
+        .into_iter()
+        .filter(|c| c["deleted"] != json!(true))
+        .collect();
+    assert_eq!(live.len(), 1, "{live:#?}");
+    assert_ne!(live[0]["id"].as_str().unwrap(), first);
+    assert_eq!(live[0]["name"], "Person 0");
+    let linked = store
+        .target_id("stripe.customers", &people[0]["id"].to_string())
+        .await
+        .unwrap();
+    assert_eq!(linked.as_deref(), live[0]["id"].as_str());
+    handle.shutdown().await;
+}
