@@ -2,6 +2,7 @@
 //! targets against the cross references; a report, and nothing written.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -9,6 +10,7 @@ use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::out;
 use super::run::{PipelineArgs, on_one_thread, open_runner, report_setup_error};
+use crate::alerts::{Alert, Alerts, Trigger};
 use crate::runtime::{
     Mismatch, PipelineReport, Progress, ReconcileError, ReconcileProgress, ReconcileSummary,
     Reconciled,
@@ -54,10 +56,16 @@ pub fn run(args: Args) -> u8 {
 
 async fn reconcile(args: Args) -> u8 {
     let opened = open_runner(&args.selection, None, |line| eprintln!("{line}")).await;
-    let (runner, jobs, _) = match opened {
+    let (runner, jobs, workspace) = match opened {
         Ok(opened) => opened,
         Err(error) => return report_setup_error(error),
     };
+    let alerts = Alerts::start(
+        workspace.alerts.clone(),
+        Some(runner.store().clone()),
+        workspace.secrets(),
+        workspace.project_name(),
+    );
     let mut report = Report::default();
     for job in &jobs {
         let lines = Lines(job.name.clone());
@@ -89,6 +97,8 @@ async fn reconcile(args: Args) -> u8 {
             }
         }
     }
+    raise_mismatches(&alerts, &report);
+    alerts.flush(Duration::from_secs(60)).await;
     runner.store().close().await;
     let text = match args.format {
         ReportFormat::Json => format!("{:#}\n", as_json(&report)),
@@ -113,6 +123,42 @@ async fn reconcile(args: Args) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+/// Tells the alerts' channels of the mismatches, one alert per pipeline (trigger
+/// `reconcile`); a pipeline that could not be reconciled is told as a failure.
+fn raise_mismatches(alerts: &Alerts, report: &Report) {
+    if !alerts.triggers().is_some_and(|t| t.reconcile) {
+        return;
+    }
+    for reconciled in &report.reconciled {
+        let summary = &reconciled.summary;
+        let count = summary.mismatches();
+        if count == 0 {
+            continue;
+        }
+        let pipeline = &summary.pipeline;
+        alerts.raise(Alert {
+            trigger: Trigger::Reconcile,
+            key: format!("reconcile/{pipeline}"),
+            subject: format!("{count} mismatches between {} and {}", summary.source, summary.target),
+            body: format!(
+                "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} drifted fields, {} orphans. `ferry reconcile {pipeline}` lists each one.",
+                summary.read,
+                summary.source,
+                summary.in_sync,
+                summary.missing,
+                summary.target,
+                summary.broken_cross_reference,
+                summary.field_drift,
+                summary.orphans.map_or("unlisted".to_string(), |n| n.to_string()),
+            ),
+            quiet: Duration::ZERO,
+        });
+    }
+    for (pipeline, error) in &report.errors {
+        alerts.run_failed(pipeline, &format!("reconciling it failed: {error}"));
     }
 }
 

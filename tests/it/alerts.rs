@@ -495,3 +495,46 @@ async fn ferry_serve_tells_the_alerts_of_refused_webhooks() {
     );
     handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_mismatches_are_told_to_the_channels() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = alerts_project(
+        &world,
+        &format!("    ops: {{ webhook: '{}' }}\n", receiver.url),
+    );
+    let dir = project.parent().unwrap();
+    assert!(
+        run_ferry(dir, &["run", CAPSULE_TO_STRIPE])
+            .await
+            .status
+            .success()
+    );
+    let clean = run_ferry(dir, &["reconcile", CAPSULE_TO_STRIPE]).await;
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+    assert!(receiver.bodies().is_empty(), "a clean report tells no one");
+
+    let customer = world.customers().await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    world
+        .stripe_post(&format!("/v1/customers/{customer}"), "name=Hand+Edited")
+        .await;
+    let drifted = run_ferry(dir, &["reconcile", CAPSULE_TO_STRIPE]).await;
+    assert_eq!(drifted.status.code(), Some(1), "{}", text(&drifted.stderr));
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    assert_eq!(bodies[0]["trigger"], "reconcile");
+    assert_eq!(bodies[0]["key"], "reconcile/capsule_contacts_to_stripe");
+    assert!(
+        bodies[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("1 drifted fields"),
+        "{}",
+        bodies[0]["body"]
+    );
+}
