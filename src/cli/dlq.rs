@@ -183,38 +183,13 @@ fn show(letter: &DeadLetter, history: &[DeadLetterStep]) {
     }
     outln!("  history:");
     for step in history {
-        match step {
-            DeadLetterStep::Failed {
-                at,
-                error_code,
-                error_message,
-            } => outln!(
-                "    {}  failed: {error_code}: {}",
-                at.strftime("%Y-%m-%d %H:%M:%S"),
-                first_line(error_message)
-            ),
-            DeadLetterStep::Closed {
-                at,
-                resolution,
-                note,
-            } => {
-                let note = note
-                    .as_deref()
-                    .map(|n| format!(": {n}"))
-                    .unwrap_or_default();
-                outln!(
-                    "    {}  {}{note}",
-                    at.strftime("%Y-%m-%d %H:%M:%S"),
-                    resolution.as_str()
-                )
-            }
-        }
+        outln!(
+            "    {}  {}",
+            step.at().strftime("%Y-%m-%d %H:%M:%S"),
+            first_line(&step.summary())
+        );
     }
-    let record = serde_json::from_str::<serde_json::Value>(&letter.record_json)
-        .ok()
-        .and_then(|value| serde_json::to_string_pretty(&value).ok())
-        .unwrap_or_else(|| letter.record_json.clone());
-    outln!("  record:\n{record}");
+    outln!("  record:\n{}", letter.record_pretty());
 }
 
 fn letter_json(letter: &DeadLetter) -> serde_json::Value {

@@ -10,6 +10,7 @@ use super::logging::{self, LogFormat};
 use super::output::print_human;
 use crate::alerts::{self, Alerts};
 use crate::runtime::{Runner, SetupError, Workspace};
+use crate::server::dashboard::Dashboard;
 use crate::server::{self, App, ServeOptions};
 use crate::store::Store;
 
@@ -81,6 +82,7 @@ pub fn run(args: Args) -> u8 {
                 Some((format!("{} webhooks", kind.title), route))
             })
             .collect();
+        let dashboard = app.has_dashboard();
         let handle = match server::start(app).await {
             Ok(handle) => handle,
             Err(error) => {
@@ -92,6 +94,9 @@ pub fn run(args: Args) -> u8 {
         eprintln!("ferry serve listening on {base}");
         for (label, route) in endpoints {
             eprintln!("  {label:<18}{base}/webhooks/{route}");
+        }
+        if dashboard {
+            eprintln!("  dashboard         {base}/");
         }
         eprintln!("  health            {base}/healthz  {base}/readyz  {base}/metrics");
         let (stop_watch, watch_stopped) = tokio::sync::watch::channel(false);
@@ -142,5 +147,11 @@ async fn setup(args: &Args) -> Result<(App, Alerts, Store), SetupError> {
         catch_up_every: (args.catch_up_every > 0).then(|| Duration::from_secs(args.catch_up_every)),
     };
     let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
+    let app = match workspace.dashboard()? {
+        Some(settings) => {
+            app.with_dashboard(Dashboard::new(settings, workspace.secrets(), args.bind))
+        }
+        None => app,
+    };
     Ok((app, alerts, store))
 }

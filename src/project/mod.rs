@@ -4,6 +4,7 @@
 
 mod alerts;
 mod connection_settings;
+mod dashboard;
 mod document;
 mod mask;
 mod parse;
@@ -26,6 +27,7 @@ pub use alerts::{
     AlertSettings, ChannelSettings, ChannelTarget, ResolvedAlerts, ResolvedChannel, SmtpTls,
     Triggers, WebhookFormat,
 };
+pub use dashboard::{Access, DashboardSettings, ResolvedDashboard};
 pub use pipelines::PipelineSettings;
 pub use resolve::{ResolvedEnvironment, StoreUrl};
 pub use setting::{ExpandError, Piece, Setting, Template};
@@ -59,6 +61,8 @@ pub struct Project {
     pub pipelines: IndexMap<String, PipelineSettings>,
     /// Who is told when someone must step in, and when (`alerts:`).
     pub alerts: Option<AlertSettings>,
+    /// Who may open `ferry serve`'s dashboard (`dashboard:`); none without the section.
+    pub dashboard: Option<DashboardSettings>,
     /// Warnings found while loading (errors make loading fail).
     pub warnings: Vec<Diagnostic>,
 }

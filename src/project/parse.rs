@@ -11,7 +11,7 @@ use crate::connectors::Descriptor;
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
-const TOP_LEVEL_KEYS: [&str; 8] = [
+const TOP_LEVEL_KEYS: [&str; 9] = [
     "version",
     "timezone",
     "store",
@@ -20,6 +20,7 @@ const TOP_LEVEL_KEYS: [&str; 8] = [
     "environments",
     "pipelines",
     "alerts",
+    "dashboard",
 ];
 const ENVIRONMENT_KEYS: [&str; 3] = ["connections", "store", "alerts"];
 
@@ -102,6 +103,7 @@ impl Parser<'_> {
             environments: IndexMap::new(),
             pipelines: IndexMap::new(),
             alerts: None,
+            dashboard: None,
             warnings: Vec::new(),
         };
         for (key, value) in entries {
@@ -116,6 +118,7 @@ impl Parser<'_> {
                 "environments" => {} // after connections, wherever it is written
                 "pipelines" => project.pipelines = self.pipelines(value),
                 "alerts" => project.alerts = self.alerts(value),
+                "dashboard" => project.dashboard = self.dashboard(value),
                 _ => self.unknown_key(&[key], &TOP_LEVEL_KEYS, "at the top level"),
             }
         }

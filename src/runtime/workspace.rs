@@ -9,7 +9,10 @@ use super::job::Job;
 use crate::connectors::{Connector, ConnectorError};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::program::Program;
-use crate::project::{Project, ResolvedAlerts, ResolvedEnvironment, Secret, StoreUrl};
+use crate::project::{
+    DashboardSettings, Project, ResolvedAlerts, ResolvedDashboard, ResolvedEnvironment, Secret,
+    StoreUrl,
+};
 use crate::store::{Store, StoreError};
 
 pub const PROJECT_FILE: &str = "ferry.yaml";
@@ -54,6 +57,11 @@ pub struct Workspace {
     pub disabled: Vec<String>,
     /// Who is told when someone must step in (`alerts:`); `None` when no one is.
     pub alerts: Option<ResolvedAlerts>,
+    /// Who may open `ferry serve`'s dashboard, as written: read by [`Workspace::dashboard`],
+    /// so that other commands need none of its secrets.
+    dashboard: Option<DashboardSettings>,
+    /// The project file, for diagnostics found after loading.
+    sources: SourceMap,
 }
 
 /// The pipelines a command was pointed at, and what the project file made of them.
@@ -104,6 +112,8 @@ impl Workspace {
             environment,
             disabled: loaded.disabled_pipelines(),
             alerts,
+            dashboard: loaded.dashboard.clone(),
+            sources,
         })
     }
 
@@ -121,7 +131,23 @@ impl Workspace {
         if let Some(alerts) = &self.alerts {
             secrets.extend(alerts.secrets().into_iter().cloned());
         }
+
         secrets
+    }
+
+    /// The dashboard's credentials, read (`${VAR}`, `file:`); `None` without a `dashboard:`
+    /// section.
+    pub fn dashboard(&self) -> Result<Option<ResolvedDashboard>, SetupError> {
+        let Some(settings) = &self.dashboard else {
+            return Ok(None);
+        };
+        settings
+            .resolve(&self.dir, &|var| std::env::var(var).ok())
+            .map(Some)
+            .map_err(|diagnostics| SetupError::Project {
+                diagnostics,
+                sources: self.sources.clone(),
+            })
     }
 
     /// Opens (creating if need be) the environment's store, migrated.

@@ -8,6 +8,7 @@
 
 pub mod catch_up;
 pub mod commit_group;
+pub mod dashboard;
 pub mod event;
 pub mod health;
 pub mod metrics;
@@ -89,6 +90,8 @@ pub struct App {
     heartbeat: AtomicI64,
     /// Told of refused deliveries (a burst may be a rolled secret, or forgery).
     alerts: Alerts,
+    /// The web page at `/`; `None`: ferry.yaml has no `dashboard:` section.
+    dashboard: Option<dashboard::Dashboard>,
 }
 
 impl App {
@@ -136,12 +139,25 @@ impl App {
             locks: worker::ObjectLocks::new(),
             heartbeat: AtomicI64::new(jiff::Timestamp::now().as_second()),
             alerts: Alerts::off(),
+            dashboard: None,
         }
     }
 
     /// The same app, telling `alerts` of refused webhook deliveries.
     pub fn with_alerts(self, alerts: Alerts) -> App {
         App { alerts, ..self }
+    }
+
+    /// The same app, serving `dashboard` at `/`.
+    pub fn with_dashboard(self, dashboard: dashboard::Dashboard) -> App {
+        App {
+            dashboard: Some(dashboard),
+            ..self
+        }
+    }
+
+    pub fn has_dashboard(&self) -> bool {
+        self.dashboard.is_some()
     }
 
     pub fn alerts(&self) -> &Alerts {
@@ -246,10 +262,10 @@ pub fn refuse(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
-/// The webhook endpoint of every kind that sends webhooks, at `/webhooks/<its route>`, and the
-/// health and metrics endpoints.
+/// The webhook endpoint of every kind that sends webhooks, at `/webhooks/<its route>`, the
+/// health and metrics endpoints, and the dashboard if there is one.
 pub fn router(app: Arc<App>) -> Router {
-    let mut router = Router::new();
+    let mut router = dashboard::routes(&app);
     for &kind in CONNECTORS {
         if let Some(webhooks) = kind.webhooks {
             let path = format!("/webhooks/{}", webhooks.route);

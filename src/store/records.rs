@@ -108,6 +108,16 @@ pub struct DeadLetter {
     pub resolution_note: Option<String>,
 }
 
+impl DeadLetter {
+    /// The record as it failed, pretty-printed when it is JSON.
+    pub fn record_pretty(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.record_json)
+            .ok()
+            .and_then(|value| serde_json::to_string_pretty(&value).ok())
+            .unwrap_or_else(|| self.record_json.clone())
+    }
+}
+
 /// How a dead letter was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
@@ -154,6 +164,31 @@ pub enum DeadLetterStep {
         resolution: Resolution,
         note: Option<String>,
     },
+}
+
+impl DeadLetterStep {
+    pub fn at(&self) -> Timestamp {
+        match self {
+            DeadLetterStep::Failed { at, .. } | DeadLetterStep::Closed { at, .. } => *at,
+        }
+    }
+
+    /// What happened, in words: `failed: CODE: message`, or how it closed and why.
+    pub fn summary(&self) -> String {
+        match self {
+            DeadLetterStep::Failed {
+                error_code,
+                error_message,
+                ..
+            } => format!("failed: {error_code}: {error_message}"),
+            DeadLetterStep::Closed {
+                resolution, note, ..
+            } => match note {
+                Some(note) => format!("{}: {note}", resolution.as_str()),
+                None => resolution.as_str().to_string(),
+            },
+        }
+    }
 }
 
 /// Which dead letters to list; the default lists the open ones of every pipeline.
@@ -230,11 +265,20 @@ pub struct AuditEntry {
     pub at: Timestamp,
 }
 
-/// Which audit entries to list, oldest first; the default lists all of them.
+/// Which audit entries to list, oldest first unless `newest_first`; the default lists all of
+/// them.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub pipeline: Option<String>,
     pub source_id: Option<String>,
+    pub target_id: Option<String>,
+    /// Written at or after this moment.
+    pub since: Option<Timestamp>,
+    /// Written before this moment.
+    pub until: Option<Timestamp>,
+    pub newest_first: bool,
+    /// Entries to skip before the first listed, for paging.
+    pub offset: u32,
     pub limit: Option<u32>,
 }
 

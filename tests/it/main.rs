@@ -31,6 +31,7 @@ mod cli_sandbox;
 mod connector_business_central;
 mod connector_capsule;
 mod connector_stripe;
+mod dashboard;
 mod diagnostics;
 mod docs_generated;
 mod functions_collections;

@@ -283,12 +283,40 @@ async fn audit_entries_round_trip_in_order() {
     let for_42 = AuditFilter {
         pipeline: Some("capsule_to_stripe".into()),
         source_id: Some("42".into()),
-        limit: None,
+        ..AuditFilter::default()
     };
     assert_eq!(
         store.audit_entries(&for_42).await.unwrap(),
-        vec![created, noop]
+        vec![created.clone(), noop.clone()]
     );
+    let into_cus_a_newest_first = AuditFilter {
+        target_id: Some("cus_A".into()),
+        newest_first: true,
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        store.audit_entries(&into_cus_a_newest_first).await.unwrap(),
+        vec![other.clone(), created.clone()]
+    );
+    let second_page = AuditFilter {
+        offset: 1,
+        limit: Some(1),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        store.audit_entries(&second_page).await.unwrap(),
+        vec![noop.clone()]
+    );
+    let one_millisecond = jiff::SignedDuration::from_millis(1);
+    let around = |since: Timestamp, until: Timestamp| AuditFilter {
+        since: Some(since),
+        until: Some(until),
+        ..AuditFilter::default()
+    };
+    let within = around(at, at + one_millisecond);
+    assert_eq!(store.audit_entries(&within).await.unwrap().len(), 3);
+    let before = around(at - one_millisecond, at);
+    assert!(store.audit_entries(&before).await.unwrap().is_empty());
     let first_only = AuditFilter {
         limit: Some(1),
         ..AuditFilter::default()

@@ -40,18 +40,26 @@ pub async fn list(
     conn: &mut SqliteConnection,
     filter: &AuditFilter,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows = sqlx::query(
+    let order = if filter.newest_first { "DESC" } else { "ASC" };
+    let sql = format!(
         "SELECT pipeline, pipeline_version, source_id, target, target_id, operation,
                 fields_changed, at
          FROM audit_log
          WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR source_id = ?2)
-         ORDER BY id LIMIT ?3",
-    )
-    .bind(&filter.pipeline)
-    .bind(&filter.source_id)
-    .bind(filter.limit.map_or(-1, i64::from))
-    .fetch_all(conn)
-    .await?;
+           AND (?3 IS NULL OR target_id = ?3) AND (?4 IS NULL OR at >= ?4)
+           AND (?5 IS NULL OR at < ?5)
+         ORDER BY id {order} LIMIT ?6 OFFSET ?7"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.pipeline)
+        .bind(&filter.source_id)
+        .bind(&filter.target_id)
+        .bind(filter.since.map(millis))
+        .bind(filter.until.map(millis))
+        .bind(filter.limit.map_or(-1, i64::from))
+        .bind(i64::from(filter.offset))
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(entry).collect()
 }
 

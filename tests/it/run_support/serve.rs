@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use ferry::runtime::{Runner, Workspace};
+use ferry::server::dashboard::Dashboard;
 use ferry::server::{self, App, ServeOptions, ServerHandle};
 use ferry::store::Store;
 use serde_json::Value;
@@ -38,6 +39,31 @@ pub async fn serve_project(
     workers: usize,
     pipelines: &[&str],
 ) -> (ServerHandle, Store) {
+    let (app, store) = app(project, workers, pipelines).await;
+    (server::start(app).await.unwrap(), store)
+}
+
+/// As [`serve_project`] with one worker, serving the dashboard its `dashboard:` section sets up
+/// the way `ferry serve` does.
+pub async fn serve_dashboard(
+    project: &std::path::Path,
+    pipelines: &[&str],
+) -> (ServerHandle, Store) {
+    let (app, store) = app(project, 1, pipelines).await;
+    let workspace = Workspace::open(Some(project), None).unwrap();
+    let settings = workspace
+        .dashboard()
+        .unwrap()
+        .expect("the project has a dashboard");
+    let dashboard = Dashboard::new(settings, workspace.secrets(), app.options.bind);
+    (
+        server::start(app.with_dashboard(dashboard)).await.unwrap(),
+        store,
+    )
+}
+
+/// The app `ferry serve` runs for `pipelines` of the project at `project`.
+async fn app(project: &std::path::Path, workers: usize, pipelines: &[&str]) -> (App, Store) {
     let workspace = Workspace::open(Some(project), None).unwrap();
     let targets: Vec<String> = pipelines.iter().map(|p| p.to_string()).collect();
     let jobs = workspace.jobs(&targets).unwrap();
@@ -51,7 +77,7 @@ pub async fn serve_project(
         ..ServeOptions::default()
     };
     let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
-    (server::start(app).await.unwrap(), store)
+    (app, store)
 }
 
 /// A form-encoded request to the Stripe emulator; its JSON answer.

@@ -1,0 +1,107 @@
+//! The page around every view: escaping, the navigation, the embedded style sheet, and the
+//! headers that keep the pages out of caches and frames.
+
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_FRAME_OPTIONS};
+use axum::response::{Html, IntoResponse, Response};
+
+/// Text made safe to place in HTML, between tags or in a quoted attribute.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A query-string value: everything but unreserved characters percent-encoded.
+pub fn query_value(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+const STYLE: &str = "
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+nav{background:#1d2330;padding:.6em 1.2em;display:flex;gap:1.2em;align-items:center}
+nav a{color:#cfd6e4;text-decoration:none}nav a.here{color:#fff;font-weight:600}
+nav form{margin-left:auto}main{padding:1.2em}
+table{border-collapse:collapse;background:#fff;width:100%}
+th,td{border-bottom:1px solid #e3e6ea;padding:.35em .6em;text-align:left;vertical-align:top}
+th{background:#eef0f3}pre{background:#fff;border:1px solid #e3e6ea;padding:.6em;overflow:auto}
+.open{color:#a3261b;font-weight:600}.closed{color:#37703a}.note{color:#5b6475}
+.error{background:#fde8e6;border:1px solid #f0b3ad;padding:.6em}
+form.inline{display:inline}input,button{font:inherit}
+";
+
+/// The sections in the navigation: path and label.
+const SECTIONS: [(&str, &str); 4] = [
+    ("/", "Pipelines"),
+    ("/dead-letters", "Dead letters"),
+    ("/audit", "Audit log"),
+    ("/alerts", "Alerts"),
+];
+
+/// A full page for a logged-in user: navigation (with `current` marked), a logout form
+/// carrying `csrf`, and `body`.
+pub fn page(title: &str, current: &str, csrf: &str, body: &str) -> String {
+    let mut nav = String::new();
+    for (path, label) in SECTIONS {
+        let class = if path == current {
+            " class=\"here\""
+        } else {
+            ""
+        };
+        nav.push_str(&format!("<a href=\"{path}\"{class}>{label}</a>"));
+    }
+    nav.push_str(&format!(
+        "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Log out</button></form>",
+        escape(csrf)
+    ));
+    document(title, &format!("<nav>{nav}</nav><main>{body}</main>"))
+}
+
+/// A page with no navigation (the login page).
+pub fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{} · ferry</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        escape(title)
+    )
+}
+
+/// `html` with `status`, never cached or framed, running no script.
+pub fn respond(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [
+            (CACHE_CONTROL, "no-store"),
+            (X_FRAME_OPTIONS, "DENY"),
+            (
+                CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">Tom & 'Jerry'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+        );
+    }
+}

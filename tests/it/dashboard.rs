@@ -1,0 +1,287 @@
+//! The dashboard of a real `ferry serve`: logging in, a dead letter made by a real failing
+//! record (a charge whose invoice Business Central will not post in a closed period), replaying
+//! it once the period is open, discarding another, the audit search, and no secret on any page.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+use crate::run_support;
+use run_support::serve::{serve_dashboard, serve_project};
+use run_support::*;
+
+const CHARGES_TO_INVOICES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/stripe_charges_to_business_central_invoices.ferry"
+);
+
+const USER: &str = "ops";
+const PASSWORD: &str = "dashboard-pass-7f3a";
+
+/// Every secret of the project [`World::project`] writes, and the dashboard's password.
+const SECRETS: [&str; 6] = [
+    "sk_test_e2e",
+    "whsec_test_e2e",
+    "capsule-sandbox-token",
+    "sandbox-password",
+    "ferry-sandbox-secret",
+    PASSWORD,
+];
+
+/// A browser of the dashboard at `base`: it keeps no cookies on its own and follows no
+/// redirects, so each test says what it sends.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(base: String) -> Browser {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            base,
+            cookie: None,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The CSRF token in the forms of the page at `path`.
+    async fn csrf(&self, path: &str) -> String {
+        let (status, page) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let start = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+        page[start..].split('"').next().unwrap().to_string()
+    }
+}
+
+/// The project of `world` with a `dashboard:` section.
+fn project_with_dashboard(world: &World) -> std::path::PathBuf {
+    let project = world.project(1000);
+    let mut text = std::fs::read_to_string(&project).unwrap();
+    text.push_str(&format!(
+        "dashboard:\n  username: {USER}\n  password: {PASSWORD}\n"
+    ));
+    std::fs::write(&project, text).unwrap();
+    project
+}
+
+#[tokio::test]
+async fn an_operator_logs_in_replays_and_discards_dead_letters_and_searches_the_audit_log() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = project_with_dashboard(&world);
+    let customer = world
+        .stripe_post("/v1/customers", "email=ada%40closed.example&name=Payer")
+        .await;
+    let charges = world
+        .sandbox_charges(&[4200, 1700], customer["id"].as_str())
+        .await;
+    // Every period up to the end of 2000 is open; the charges' day is not.
+    world
+        .business_central_emulator
+        .allow_posting(None, Some("2000-12-31"));
+    let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
+    let report = run(&runner, &job).await;
+    assert_eq!(report.dead_lettered, 2, "{report:?}");
+    // The pipeline reads charges' events: each letter is an event holding its charge.
+    let letters = store
+        .dead_letters(&ferry::store::DeadLetterFilter::default())
+        .await
+        .unwrap();
+    let letter_of = |charge: &str| {
+        let letter = letters.iter().find(|l| l.record_json.contains(charge));
+        let letter = letter.unwrap_or_else(|| panic!("{charge}: {letters:#?}"));
+        (letter.id, letter.source_id.clone())
+    };
+    let (replayed, replayed_event) = letter_of(&charges[0]);
+    let (discarded, discarded_event) = letter_of(&charges[1]);
+
+    let (server, store) = serve_dashboard(&project, &[CHARGES_TO_INVOICES]).await;
+    let mut browser = Browser::new(format!("http://{}", server.local_addr));
+
+    // Logged out, every page leads to the login page.
+    let (status, _) = browser.get("/dead-letters").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Wrong credentials: 401, and the same page whichever part was wrong.
+    let wrong_user = browser
+        .post("/login", &[("username", "someone"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(wrong_user.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong_user.headers().get(SET_COOKIE).is_none());
+    let wrong_user = wrong_user.text().await.unwrap();
+    let wrong_password = browser
+        .post("/login", &[("username", USER), ("password", "guess")])
+        .await;
+    assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_password.text().await.unwrap(), wrong_user);
+
+    let login = browser
+        .post("/login", &[("username", USER), ("password", PASSWORD)])
+        .await;
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    assert_eq!(login.headers()[LOCATION], "/");
+    let set_cookie = login.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        set_cookie.starts_with("ferry_session=")
+            && set_cookie.contains("; HttpOnly; SameSite=Strict; Path=/")
+            && !set_cookie.contains("Secure"),
+        "loopback: no Secure, or the browser would drop it over plain HTTP: {set_cookie}"
+    );
+    browser.cookie = Some(set_cookie.split(';').next().unwrap().to_string());
+
+    // The pipelines page names the served pipeline and its open letters.
+    let (status, front) = browser.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        front
+            .contains("<td>stripe_charges_to_business_central_invoices</td><td>stripe.events</td>"),
+        "{front}"
+    );
+    assert!(front.contains("\">2</a>"), "two open dead letters: {front}");
+
+    // Both letters are listed, with the reason.
+    let (_, list) = browser.get("/dead-letters").await;
+    for (id, event) in [(replayed, &replayed_event), (discarded, &discarded_event)] {
+        assert!(
+            list.contains(&format!("<a href=\"/dead-letters/{id}\">{id}</a>"))
+                && list.contains(&format!("<td>{event}</td>")),
+            "{list}"
+        );
+    }
+    assert!(list.contains("allowed posting dates"), "{list}");
+
+    // A replay without the session's CSRF token is refused and changes nothing.
+    let path = format!("/dead-letters/{replayed}/replay");
+    assert_eq!(
+        browser.post(&path, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let forged = browser.post(&path, &[("csrf", "0123")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let letter = store.dead_letter_by_id(replayed).await.unwrap().unwrap();
+    assert_eq!(
+        (letter.resolved_at, letter.attempts),
+        (None, 1),
+        "{letter:?}"
+    );
+
+    // Fixed (the period opened), the replay with the token resolves the letter.
+    world.business_central_emulator.allow_posting(None, None);
+    let csrf = browser.csrf(&format!("/dead-letters/{replayed}")).await;
+    let replay = browser.post(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    // The replay delivers the record, and delivering it closes its letter.
+    let letter = store.dead_letter_by_id(replayed).await.unwrap().unwrap();
+    assert!(letter.resolved_at.is_some(), "{letter:?}");
+    let (_, shown) = browser.get(&format!("/dead-letters/{replayed}")).await;
+    assert!(shown.contains("<span class=\"closed\">"), "{shown}");
+    assert!(!shown.contains("<button>Replay</button>"), "{shown}");
+
+    // Discarding needs a reason, which the letter keeps.
+    let discard = format!("/dead-letters/{discarded}/discard");
+    let blank = browser
+        .post(&discard, &[("csrf", &csrf), ("reason", "  ")])
+        .await;
+    assert_eq!(blank.status(), StatusCode::BAD_REQUEST);
+    let reason = "a test charge <not for the books>";
+    let done = browser
+        .post(&discard, &[("csrf", &csrf), ("reason", reason)])
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let letter = store.dead_letter_by_id(discarded).await.unwrap().unwrap();
+    assert_eq!(
+        (letter.resolution, letter.resolution_note.as_deref()),
+        (Some(ferry::store::Resolution::Discarded), Some(reason))
+    );
+    let (_, shown) = browser.get(&format!("/dead-letters/{discarded}")).await;
+    assert!(
+        shown.contains("discarded: a test charge &lt;not for the books&gt;"),
+        "the reason is in the history, escaped: {shown}"
+    );
+    let (_, open) = browser.get("/dead-letters").await;
+    assert!(open.contains("<p>0 open."), "{open}");
+
+    // The audit search finds the replayed charge's writes by its id, and only them.
+    let (status, audit) = browser
+        .get(&format!("/audit?source_id={}", charges[0]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        audit.contains(&format!("<td>{}</td>", charges[0])),
+        "{audit}"
+    );
+    assert!(
+        !audit.contains(&format!("<td>{}</td>", charges[1])),
+        "{audit}"
+    );
+    assert!(audit.contains("<td>create</td>"), "{audit}");
+    let (status, _) = browser.get("/audit?since=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // No page shows a secret.
+    for path in [
+        "/".to_string(),
+        "/dead-letters?all=1".to_string(),
+        format!("/dead-letters/{replayed}"),
+        format!("/dead-letters/{discarded}"),
+        "/audit".to_string(),
+        "/alerts".to_string(),
+    ] {
+        let (status, page) = browser.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        for secret in SECRETS {
+            assert!(!page.contains(secret), "{path} shows {secret}");
+        }
+    }
+
+    // After logging out, the session no longer opens a page.
+    let logout = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+    let (status, _) = browser.get("/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // The health endpoints need no login.
+    let (status, _) = browser.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_dashboard_section_there_is_no_dashboard() {
+    let world = world(None, None).await;
+    let (server, _store) = serve_project(&world.project(1000), 1, &[CHARGES_TO_INVOICES]).await;
+    let browser = Browser::new(format!("http://{}", server.local_addr));
+    for path in ["/", "/login", "/dead-letters"] {
+        let (status, _) = browser.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    server.shutdown().await;
+}
