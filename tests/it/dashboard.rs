@@ -285,3 +285,53 @@ async fn without_a_dashboard_section_there_is_no_dashboard() {
     }
     server.shutdown().await;
 }
+
+#[test]
+fn the_dashboard_section_takes_a_token_or_a_username_and_password() {
+    use ferry::diagnostics::SourceMap;
+    use ferry::project::{Access, Project};
+    use std::path::Path;
+
+    let load = |section: &str| {
+        let text = format!("version: 1\ndashboard:\n{section}");
+        Project::from_text(Path::new("ferry.yaml"), &text, &mut SourceMap::default())
+    };
+    let codes = |section: &str| -> Vec<String> {
+        let errors = load(section).unwrap_err();
+        errors.iter().map(|d| d.code.as_str().to_string()).collect()
+    };
+    assert_eq!(
+        codes("  token: a\n  username: b\n  password: c\n"),
+        ["E0604"]
+    );
+    assert_eq!(codes("  username: b\n"), ["E0604"]);
+    assert_eq!(codes("  token: a\n  tokn: b\n"), ["E0601"]);
+
+    let project = load("  username: ${DASH_USER}\n  password: file:dash_password\n").unwrap();
+    let settings = project.dashboard.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dash_password"), "s3cret\n").unwrap();
+    let resolved = settings
+        .resolve(dir.path(), &|var| {
+            (var == "DASH_USER").then(|| "ops".to_string())
+        })
+        .unwrap();
+    match resolved.access {
+        Access::Login { username, password } => {
+            assert_eq!((username.expose(), password.expose()), ("ops", "s3cret"))
+        }
+        Access::Token(_) => panic!("a login was written"),
+    }
+    let missing = settings.resolve(dir.path(), &|_| None).unwrap_err();
+    assert_eq!(missing[0].code.as_str(), "E0612", "{missing:?}");
+    let empty = settings
+        .resolve(dir.path(), &|_| Some(" ".to_string()))
+        .unwrap_err();
+    assert_eq!(empty[0].code.as_str(), "E0618", "{empty:?}");
+
+    let project = load("  token: ${DASH_TOKEN}\n").unwrap();
+    assert!(matches!(
+        project.dashboard.unwrap().access,
+        Access::Token(_)
+    ));
+}
