@@ -13,9 +13,9 @@ use jiff::Timestamp;
 
 use super::{
     AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
-    DeadLetterStep, FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut,
-    InboxStats, LastEvent, ObjectVersion, RunLock, SettledWrites, StoreError, StoredEvent,
-    shown_url, sqlite,
+    DeadLetterStep, FinishedEvents, HourActivity, IdempotencyRecord, InboxEvent, InboxOutcome,
+    InboxPut, InboxStats, LastEvent, ObjectVersion, RunLock, SettledWrites, StoreError,
+    StoredEvent, shown_url, sqlite,
 };
 
 /// What a statement of the store gives back, once awaited.
@@ -189,6 +189,9 @@ pub trait Statements: Send {
     fn recent_alerts(&mut self, limit: u32) -> Answer<'_, Vec<AlertRecord>>;
 
     fn audit_entries<'a>(&'a mut self, filter: &'a AuditFilter) -> Answer<'a, Vec<AuditEntry>>;
+
+    /// Audit entries and failures per hour since `since`, oldest first; empty hours left out.
+    fn activity_per_hour(&mut self, since: Timestamp) -> Answer<'_, Vec<HourActivity>>;
 
     /// Stores an event unless its connection already has one with its id.
     fn inbox_put<'a>(&'a mut self, event: &'a InboxEvent) -> Answer<'a, InboxPut>;

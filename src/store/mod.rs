@@ -38,8 +38,8 @@ pub use inbox::{
 };
 pub use records::{
     AlertRecord, AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
-    DeadLetterFilter, DeadLetterStep, IdempotencyRecord, Operation, Resolution, SettledWrites,
-    TargetKeys, pipeline_version,
+    DeadLetterFilter, DeadLetterStep, HourActivity, IdempotencyRecord, Operation, Resolution,
+    SettledWrites, TargetKeys, pipeline_version,
 };
 pub use run_lock::RunLock;
 pub use snapshot::CrossReferenceSnapshot;
@@ -350,6 +350,15 @@ impl Store {
 
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         self.reader().await?.audit_entries(filter).await
+    }
+
+    /// Per hour since `since` (hours with nothing left out), the audit entries written and the
+    /// records dead-lettered (each failure, a letter's repeated failures too), oldest first.
+    pub async fn activity_per_hour(
+        &self,
+        since: Timestamp,
+    ) -> Result<Vec<HourActivity>, StoreError> {
+        self.reader().await?.activity_per_hour(since).await
     }
 
     /// Stores a verified webhook event durably: once this returns, the event may be

@@ -265,6 +265,15 @@ pub struct AuditEntry {
     pub at: Timestamp,
 }
 
+/// What the pipelines did in one hour: audit entries written and records dead-lettered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourActivity {
+    /// The start of the hour.
+    pub hour: Timestamp,
+    pub audited: u64,
+    pub dead_lettered: u64,
+}
+
 /// Which audit entries to list, oldest first unless `newest_first`; the default lists all of
 /// them.
 #[derive(Debug, Clone, Default)]

@@ -166,6 +166,10 @@ async fn an_operator_logs_in_replays_and_discards_dead_letters_and_searches_the_
         "{front}"
     );
     assert!(front.contains("\">2</a>"), "two open dead letters: {front}");
+    assert!(
+        front.contains("audit entries, 2 dead-lettered</title>"),
+        "this hour's bars: {front}"
+    );
 
     // Both letters are listed, with the reason.
     let (_, list) = browser.get("/dead-letters").await;

@@ -499,3 +499,50 @@ async fn contains_text_finds_a_string_in_any_table() {
         .unwrap();
     assert!(fresh.contains_text(canary).await.unwrap());
 }
+
+#[tokio::test]
+async fn activity_is_counted_per_hour_since_a_moment() {
+    let store = memory().await;
+    let entry = |at: &str| AuditEntry {
+        pipeline: "capsule_to_stripe".into(),
+        pipeline_version: pipeline_version("p"),
+        source_id: "42".into(),
+        target: "stripe.customers".into(),
+        target_id: Some("cus_A".into()),
+        operation: Operation::Create,
+        fields_changed: vec![],
+        at: at.parse().unwrap(),
+    };
+    for at in [
+        "2020-01-07T03:59:59Z",
+        "2020-01-07T04:00:00Z",
+        "2020-01-07T04:59:00Z",
+        "2020-01-07T06:10:00Z",
+    ] {
+        store.audit(&entry(at)).await.unwrap();
+    }
+    store
+        .dead_letter("capsule_to_stripe", "43", "{}", "bad", "bad email")
+        .await
+        .unwrap();
+    let since: Timestamp = "2020-01-07T04:00:00Z".parse().unwrap();
+    let hours: Vec<(String, u64, u64)> = store
+        .activity_per_hour(since)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.hour.to_string(), h.audited, h.dead_lettered))
+        .collect();
+    let now = Timestamp::now().as_second();
+    let this_hour = Timestamp::from_second(now - now.rem_euclid(3600))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        hours,
+        [
+            ("2020-01-07T04:00:00Z".to_string(), 2, 0),
+            ("2020-01-07T06:00:00Z".to_string(), 1, 0),
+            (this_hour, 0, 1),
+        ]
+    );
+}

@@ -37,6 +37,8 @@ th{background:#eef0f3}pre{background:#fff;border:1px solid #e3e6ea;padding:.6em;
 .open{color:#a3261b;font-weight:600}.closed{color:#37703a}.note{color:#5b6475}
 .error{background:#fde8e6;border:1px solid #f0b3ad;padding:.6em}
 form.inline{display:inline}input,button{font:inherit}
+.chart{background:#fff;border:1px solid #e3e6ea;margin:.4em 0 1em}.chart text{font-size:11px;fill:#5b6475}
+.chart .written{fill:#3a6ea5}.chart .dead{fill:#c0392b}.key-written{color:#3a6ea5}.key-dead{color:#c0392b}
 ";
 
 /// The sections in the navigation: path and label.

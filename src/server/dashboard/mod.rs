@@ -7,6 +7,7 @@
 //! escaped.
 
 mod audit;
+mod chart;
 mod dead_letters;
 mod html;
 mod login;

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{App, Dashboard, Refused, html, logged_in, when};
+use super::{App, Dashboard, Refused, chart, html, logged_in, when};
 use crate::runtime::Job;
 use crate::store::{AuditFilter, DeadLetterFilter, StoreError};
 
@@ -68,11 +68,19 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
         .oldest_pending_received_at
         .map(|at| format!(", the oldest received {}", when(at)))
         .unwrap_or_default();
+    let now = jiff::Timestamp::now();
+    let activity = app.store.activity_per_hour(chart::since(now)).await?;
     let mut body = format!(
         "<h1>Pipelines</h1><p>Inbox: {} pending, {} processing, {} failed{oldest}.</p>\
+         <h2>Last 24 hours</h2><p class=\"note\">Per hour: <span class=\"key-written\">audit \
+         entries written</span> and <span class=\"key-dead\">records dead-lettered</span>.</p>\
+         {}<h2>Served</h2>\
          <table><tr><th>pipeline</th><th>source</th><th>cursor</th>\
          <th>open dead letters</th><th>last write</th></tr>",
-        inbox.pending, inbox.processing, inbox.failed
+        inbox.pending,
+        inbox.processing,
+        inbox.failed,
+        chart::svg(&activity, now)
     );
     for job in &app.jobs {
         let row = pipeline_row(app, job).await?;

@@ -16,8 +16,8 @@ use super::{
 use crate::store::backend::{Answer, Statements, Transaction};
 use crate::store::{
     AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
-    DeadLetterStep, FinishedEvents, IdempotencyRecord, InboxEvent, InboxOutcome, InboxPut,
-    InboxStats, LastEvent, ObjectVersion, SettledWrites, StoredEvent,
+    DeadLetterStep, FinishedEvents, HourActivity, IdempotencyRecord, InboxEvent, InboxOutcome,
+    InboxPut, InboxStats, LastEvent, ObjectVersion, SettledWrites, StoredEvent,
 };
 
 /// A connection (`C`: pooled, or a transaction) and, for one that writes, the writers' turn.
@@ -247,6 +247,10 @@ where
 
     fn audit_entries<'a>(&'a mut self, filter: &'a AuditFilter) -> Answer<'a, Vec<AuditEntry>> {
         Box::pin(audit::list(self.conn(), filter))
+    }
+
+    fn activity_per_hour(&mut self, since: Timestamp) -> Answer<'_, Vec<HourActivity>> {
+        Box::pin(audit::per_hour(self.conn(), since))
     }
 
     fn inbox_put<'a>(&'a mut self, event: &'a InboxEvent) -> Answer<'a, InboxPut> {

@@ -1,0 +1,120 @@
+//! The front page's chart: audit entries written and records dead-lettered per hour over the
+//! last day, as an inline SVG (no script, nothing fetched).
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::store::HourActivity;
+
+/// Hours shown, the newest last.
+pub const HOURS: i64 = 24;
+
+const BAR: i64 = 9;
+const HOUR_WIDTH: i64 = 2 * BAR + 6;
+const HEIGHT: i64 = 120;
+const LABELS: i64 = 16;
+
+/// The first hour the chart shows, for the store's query.
+pub fn since(now: Timestamp) -> Timestamp {
+    start_of_hour(now) - SignedDuration::from_hours(HOURS - 1)
+}
+
+fn start_of_hour(at: Timestamp) -> Timestamp {
+    let hour_millis = 3_600_000;
+    let millis = at.as_millisecond().div_euclid(hour_millis) * hour_millis;
+    Timestamp::from_millisecond(millis).unwrap_or(at)
+}
+
+/// Two bars per hour since [`since`]`(now)`: audit entries, then dead letters; each hour's
+/// counts in its tooltip.
+pub fn svg(activity: &[HourActivity], now: Timestamp) -> String {
+    let first = since(now);
+    let mut hours = vec![(0u64, 0u64); HOURS as usize];
+    for hour in activity {
+        let index = hour.hour.duration_since(first).as_hours();
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| hours.get_mut(i)) {
+            *slot = (hour.audited, hour.dead_lettered);
+        }
+    }
+    let most = hours
+        .iter()
+        .map(|&(a, d)| a.max(d))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let height = |count: u64| {
+        let scaled = u128::from(count) * (HEIGHT as u128) / u128::from(most);
+        i64::try_from(scaled).unwrap_or(HEIGHT)
+    };
+    let width = HOURS * HOUR_WIDTH;
+    let mut svg = format!(
+        "<svg class=\"chart\" width=\"{width}\" height=\"{}\" viewBox=\"0 0 {width} {}\" \
+         role=\"img\" aria-label=\"Audit entries and dead letters per hour, last 24 hours\">",
+        HEIGHT + LABELS,
+        HEIGHT + LABELS
+    );
+    for (n, &(audited, dead)) in hours.iter().enumerate() {
+        let n = n as i64;
+        let x = n * HOUR_WIDTH;
+        let start = first + SignedDuration::from_hours(n);
+        let title = format!(
+            "{}: {audited} audit entries, {dead} dead-lettered",
+            start.strftime("%Y-%m-%d %H:00 UTC")
+        );
+        for (offset, count, class) in [(0, audited, "written"), (BAR, dead, "dead")] {
+            let h = height(count);
+            svg.push_str(&format!(
+                "<rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\">\
+                 <title>{title}</title></rect>",
+                x + offset,
+                HEIGHT - h
+            ));
+        }
+        if n % 6 == 0 {
+            svg.push_str(&format!(
+                "<text x=\"{x}\" y=\"{}\">{}</text>",
+                HEIGHT + LABELS - 3,
+                start.strftime("%H:00")
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_hour_has_its_bars_scaled_to_the_busiest() {
+        let now: Timestamp = "2026-12-07T06:30:00Z".parse().unwrap();
+        assert_eq!(since(now).to_string(), "2026-12-06T07:00:00Z");
+        let activity = [
+            HourActivity {
+                hour: "2026-12-07T06:00:00Z".parse().unwrap(),
+                audited: 40,
+                dead_lettered: 10,
+            },
+            HourActivity {
+                hour: "2026-12-06T07:00:00Z".parse().unwrap(),
+                audited: 20,
+                dead_lettered: 0,
+            },
+        ];
+        let svg = svg(&activity, now);
+        assert_eq!(svg.matches("<rect").count(), 48);
+        assert!(
+            svg.contains("x=\"552\" y=\"0\" width=\"9\" height=\"120\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("x=\"561\" y=\"90\" width=\"9\" height=\"30\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("x=\"0\" y=\"60\" width=\"9\" height=\"60\""),
+            "{svg}"
+        );
+        assert!(svg.contains("2026-12-07 06:00 UTC: 40 audit entries, 10 dead-lettered"));
+    }
+}
