@@ -242,6 +242,11 @@ fn migrator() -> Migrator {
             "alerts",
             include_str!("../migrations/sqlite/0008_alerts.sql"),
         ),
+        migration(
+            9,
+            "dashboard_search",
+            include_str!("../migrations/sqlite/0009_dashboard_search.sql"),
+        ),
     ];
     Migrator::with_migrations(migrations)
 }
