@@ -64,10 +64,12 @@ impl Runner {
             error,
         };
         let mut batch = self.store().begin().await.map_err(store_error)?;
-        self.write_delivery(&mut batch, job, &delivery).await?;
+        // `also` first: a replay closes its letter as replayed before the delivery's writes
+        // would close it as delivered by a run.
         also(&mut batch, &delivery.processed)
             .await
             .map_err(store_error)?;
+        self.write_delivery(&mut batch, job, &delivery).await?;
         batch.commit().await.map_err(store_error)?;
         Ok(delivery.processed)
     }

@@ -202,9 +202,14 @@ async fn an_operator_logs_in_replays_and_discards_dead_letters_and_searches_the_
     let csrf = browser.csrf(&format!("/dead-letters/{replayed}")).await;
     let replay = browser.post(&path, &[("csrf", &csrf)]).await;
     assert_eq!(replay.status(), StatusCode::SEE_OTHER);
-    // The replay delivers the record, and delivering it closes its letter.
+    // The replay delivers the record and closes its letter as replayed.
     let letter = store.dead_letter_by_id(replayed).await.unwrap().unwrap();
     assert!(letter.resolved_at.is_some(), "{letter:?}");
+    assert_eq!(
+        letter.resolution,
+        Some(ferry::store::Resolution::Replayed),
+        "{letter:?}"
+    );
     let (_, shown) = browser.get(&format!("/dead-letters/{replayed}")).await;
     assert!(shown.contains("<span class=\"closed\">"), "{shown}");
     assert!(!shown.contains("<button>Replay</button>"), "{shown}");
