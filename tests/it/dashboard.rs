@@ -344,3 +344,36 @@ fn the_dashboard_section_takes_a_token_or_a_username_and_password() {
         Access::Token(_)
     ));
 }
+
+#[tokio::test]
+async fn logins_wait_after_ten_failures_whoever_tries() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = project_with_dashboard(&world);
+    let (server, _store) = serve_dashboard(&project, &[CHARGES_TO_INVOICES]).await;
+    let browser = Browser::new(format!("http://{}", server.local_addr));
+    for _ in 0..10 {
+        let wrong = browser
+            .post("/login", &[("username", USER), ("password", "guess")])
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The right credentials wait too: a guesser must not learn that a guess was right.
+    let right = browser
+        .post("/login", &[("username", USER), ("password", PASSWORD)])
+        .await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(right.headers().get(SET_COOKIE).is_none());
+    let retry: u64 = right.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&retry), "{retry}");
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many failed logins")
+    );
+}

@@ -33,6 +33,8 @@ use session::{Session, Sessions};
 pub struct Dashboard {
     access: Access<Secret>,
     sessions: Sessions,
+    /// Recent failed logins, so that guessing is slowed to a crawl.
+    failed_logins: login::FailedLogins,
     /// Whether the session cookie is `Secure` (see [`session::set_cookie`]).
     secure_cookie: bool,
     /// Redacted from every value rendered.
@@ -47,6 +49,7 @@ impl Dashboard {
         Dashboard {
             access: settings.access,
             sessions: Sessions::default(),
+            failed_logins: login::FailedLogins::default(),
             secure_cookie: !bind.ip().is_loopback(),
             secrets,
         }
