@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use super::exit;
-use super::output::{outln, print_human};
+use super::output::outln;
+use super::run::{on_one_thread, report_setup_error};
 use crate::alerts::{Alert, Alerts, Trigger};
 use crate::runtime::{SetupError, Workspace};
 
@@ -36,27 +37,10 @@ enum Action {
 }
 
 pub fn run(args: Args) -> u8 {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return exit::USAGE;
-        }
-    };
-    runtime.block_on(async move {
+    on_one_thread(async move {
         match run_async(args).await {
             Ok(code) => code,
-            Err(SetupError::Project {
-                diagnostics,
-                sources,
-            }) => {
-                print_human(&diagnostics, &sources);
-                exit::USAGE
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                exit::USAGE
-            }
+            Err(error) => report_setup_error(error),
         }
     })
 }
