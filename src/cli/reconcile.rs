@@ -1,10 +1,14 @@
 //! `ferry reconcile`: each source record of record-sync pipelines against its target, and the
-//! targets against the cross references; a report, and nothing written.
+//! targets against the cross references; a report kept in the store, and with `--fix` the
+//! records that differ delivered again.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
 
 use super::exit;
 use super::logging::{self, LogFormat};
@@ -12,50 +16,72 @@ use super::output::out;
 use super::run::{PipelineArgs, on_one_thread, open_runner, report_setup_error};
 use crate::alerts::{Alert, Alerts, Trigger};
 use crate::runtime::{
-    Mismatch, PipelineReport, Progress, ReconcileError, ReconcileProgress, ReconcileSummary,
-    Reconciled,
+    FixMode, Job, PipelineReport, Progress, ReconcileError, ReconcileOptions, ReconcileProgress,
+    ReconcileReport, ReconcileSummary, Workspace,
 };
-
-/// What this version leaves out, said in every report.
-const NOTE: &str = "record-sync pipelines only; money-flow amount checks (payouts, charges, refunds) are not part of this version";
+use crate::store::Store;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     Table,
     Csv,
     Json,
+    Html,
 }
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[command(flatten)]
-    selection: PipelineArgs,
+    /// Pipeline files, folders of them, or pipeline names (looked up in `pipelines/`).
+    #[arg(required_unless_present_any = ["list", "show"])]
+    pipelines: Vec<String>,
+    /// The ferry.yaml environment (default: the file's `default_environment`).
+    #[arg(long)]
+    env: Option<String>,
+    /// The project file (default: the nearest ferry.yaml from here up).
+    #[arg(long)]
+    project: Option<PathBuf>,
+    /// Compare only the source records changed since this time (RFC 3339).
+    #[arg(long, conflicts_with = "all")]
+    since: Option<Timestamp>,
+    /// Compare every source record (the default).
+    #[arg(long)]
+    all: bool,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Deliver the missing, drifted and broken records again, through the pipeline.
+    #[arg(long)]
+    fix: bool,
+    /// With --fix: show what it would write, and write nothing.
+    #[arg(long, requires = "fix")]
+    dry_run: bool,
+    /// List the reports kept in the store, newest first.
+    #[arg(long, conflicts_with_all = ["pipelines", "show", "fix", "since", "all"])]
+    list: bool,
+    /// Print the kept report ID (in --format).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["pipelines", "fix", "since", "all"])]
+    show: Option<i64>,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
 }
 
-/// Every pipeline's outcome, in the order given.
-#[derive(Default)]
-struct Report {
-    reconciled: Vec<Reconciled>,
-    /// Pipelines left out: (pipeline, why).
-    skipped: Vec<(String, String)>,
-    /// Pipelines that could not be reconciled: (pipeline, error).
-    errors: Vec<(String, String)>,
-}
-
 pub fn run(args: Args) -> u8 {
     logging::init(args.log_format);
+    if args.list || args.show.is_some() {
+        return on_one_thread(kept_reports(args));
+    }
     on_one_thread(reconcile(args))
 }
 
 async fn reconcile(args: Args) -> u8 {
-    let opened = open_runner(&args.selection, None, |line| eprintln!("{line}")).await;
+    let selection = PipelineArgs {
+        pipelines: args.pipelines.clone(),
+        env: args.env.clone(),
+        project: args.project.clone(),
+    };
+    let opened = open_runner(&selection, None, |line| eprintln!("{line}")).await;
     let (runner, jobs, workspace) = match opened {
         Ok(opened) => opened,
         Err(error) => return report_setup_error(error),
@@ -66,74 +92,138 @@ async fn reconcile(args: Args) -> u8 {
         workspace.secrets(),
         workspace.project_name(),
     );
-    let mut report = Report::default();
-    for job in &jobs {
-        let lines = Lines(job.name.clone());
-        eprintln!(
-            "{}: reading {} and comparing each record with {}",
-            job.name,
-            job.source.collection(),
-            job.first()
-                .map(|step| step.sink.collection())
-                .unwrap_or_default()
-        );
-        match runner.reconcile(job, &lines).await {
-            Ok(reconciled) => {
-                eprintln!(
-                    "{}: {} read, {} mismatches",
-                    job.name,
-                    reconciled.summary.read,
-                    reconciled.summary.mismatches()
-                );
-                report.reconciled.push(reconciled);
-            }
-            Err(ReconcileError::NotRecordSync { pipeline, reason }) => {
-                eprintln!("{pipeline}: skipped, not a record sync ({reason})");
-                report.skipped.push((pipeline, reason));
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                report.errors.push((job.name.clone(), error.to_string()));
-            }
-        }
+    let options = ReconcileOptions {
+        since: args.since,
+        fix: match (args.fix, args.dry_run) {
+            (false, _) => FixMode::Report,
+            (true, true) => FixMode::DryRun,
+            (true, false) => FixMode::Apply,
+        },
+    };
+    let progress = Bar::new(std::io::stderr().is_terminal());
+    let report = runner.reconcile_all(&jobs, &options, &progress).await;
+    progress.done();
+    match runner.keep_report(&report, "command").await {
+        Ok(id) => eprintln!("report {id} kept in the store (`ferry reconcile --show {id}`)"),
+        Err(error) => eprintln!("warning: the report could not be kept in the store: {error}"),
     }
     raise_mismatches(&alerts, &report);
     alerts.flush(Duration::from_secs(60)).await;
     runner.store().close().await;
-    let text = match args.format {
-        ReportFormat::Json => format!("{:#}\n", as_json(&report)),
-        ReportFormat::Csv => as_csv(&report),
-        ReportFormat::Table => as_table(&report),
-    };
-    match &args.out {
-        Some(path) => {
-            if let Err(error) = std::fs::write(path, text) {
-                eprintln!("error: cannot write {}: {error}", path.display());
-                return exit::USAGE;
-            }
-        }
-        None => out!("{text}"),
+    if let Err(code) = write_report(&report, args.format, args.out.as_ref()) {
+        return code;
     }
-    if !report.errors.is_empty() || report.reconciled.is_empty() {
-        if report.errors.is_empty() {
-            eprintln!("error: no record-sync pipeline to reconcile");
+    if report.summary.pipelines.is_empty() && report.summary.errors.is_empty() {
+        eprintln!("error: no record-sync pipeline to reconcile");
+    }
+    report.exit_code()
+}
+
+/// `--list` and `--show ID`.
+async fn kept_reports(args: Args) -> u8 {
+    let store = match open_store(&args).await {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let code = match args.show {
+        Some(id) => match store.reconcile_report(id).await {
+            Ok(Some(kept)) => match serde_json::from_str::<ReconcileReport>(&kept.report) {
+                Ok(report) => match write_report(&report, args.format, args.out.as_ref()) {
+                    Ok(()) => exit::OK,
+                    Err(code) => code,
+                },
+                Err(error) => {
+                    eprintln!("error: report {id} in the store cannot be read: {error}");
+                    exit::USAGE
+                }
+            },
+            Ok(None) => {
+                eprintln!(
+                    "error: no reconcile report {id} in the store (`ferry reconcile --list`)"
+                );
+                exit::USAGE
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                exit::USAGE
+            }
+        },
+        None => match store.reconcile_reports(100).await {
+            Ok(kept) => {
+                let mut text = String::from(
+                    "id  started               finished              origin  mismatches  errors  pipelines\n",
+                );
+                for report in &kept {
+                    text.push_str(&format!(
+                        "{}  {}  {}  {}  {}  {}  {}\n",
+                        report.id,
+                        report
+                            .started_at
+                            .round(jiff::Unit::Second)
+                            .unwrap_or(report.started_at),
+                        report
+                            .finished_at
+                            .round(jiff::Unit::Second)
+                            .unwrap_or(report.finished_at),
+                        report.origin,
+                        report.mismatches,
+                        report.errors,
+                        report.pipelines.join(", ")
+                    ));
+                }
+                if kept.is_empty() {
+                    text = "no reconcile reports yet\n".to_string();
+                }
+                out!("{text}");
+                exit::OK
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                exit::USAGE
+            }
+        },
+    };
+    store.close().await;
+    code
+}
+
+async fn open_store(args: &Args) -> Result<Store, u8> {
+    let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())
+        .map_err(report_setup_error)?;
+    workspace.store().await.map_err(report_setup_error)
+}
+
+/// The report in `format`, to `out` or standard output.
+fn write_report(
+    report: &ReconcileReport,
+    format: ReportFormat,
+    out: Option<&PathBuf>,
+) -> Result<(), u8> {
+    let text = match format {
+        ReportFormat::Json => report.to_json(),
+        ReportFormat::Csv => report.to_csv(),
+        ReportFormat::Table => report.to_table(),
+        ReportFormat::Html => report.to_html(),
+    };
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|error| {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            exit::USAGE
+        }),
+        None => {
+            out!("{text}");
+            Ok(())
         }
-        exit::USAGE
-    } else if report.reconciled.iter().any(|r| !r.rows.is_empty()) {
-        exit::FAILED
-    } else {
-        exit::OK
     }
 }
 
 /// Tells the alerts' channels of the mismatches, one alert per pipeline (trigger
 /// `reconcile`); a pipeline that could not be reconciled is told as a failure.
-fn raise_mismatches(alerts: &Alerts, report: &Report) {
+pub(crate) fn raise_mismatches(alerts: &Alerts, report: &ReconcileReport) {
     if !alerts.triggers().is_some_and(|t| t.reconcile) {
         return;
     }
-    for reconciled in &report.reconciled {
-        let summary = &reconciled.summary;
+    for summary in &report.summary.pipelines {
         let count = summary.mismatches();
         if count == 0 {
             continue;
@@ -144,7 +234,7 @@ fn raise_mismatches(alerts: &Alerts, report: &Report) {
             key: format!("reconcile/{pipeline}"),
             subject: format!("{count} mismatches between {} and {}", summary.source, summary.target),
             body: format!(
-                "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} drifted fields, {} orphans. `ferry reconcile {pipeline}` lists each one.",
+                "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} with drifted fields, {} orphans. `ferry reconcile {pipeline}` lists each one.",
                 summary.read,
                 summary.source,
                 summary.in_sync,
@@ -157,189 +247,103 @@ fn raise_mismatches(alerts: &Alerts, report: &Report) {
             quiet: Duration::ZERO,
         });
     }
-    for (pipeline, error) in &report.errors {
-        alerts.run_failed(pipeline, &format!("reconciling it failed: {error}"));
+    for failed in &report.summary.errors {
+        alerts.run_failed(
+            &failed.pipeline,
+            &format!("reconciling it failed: {}", failed.error),
+        );
     }
 }
 
-/// Progress lines on standard error.
-struct Lines(String);
-
-impl Progress for Lines {
-    fn batch(&self, report: &PipelineReport) {
-        eprintln!("{}: {} read", self.0, report.read);
-    }
+/// Progress on standard error: on a terminal a bar per pipeline, its length the target's
+/// size (about as many source records are read), with an ETA; otherwise a line per batch.
+struct Bar {
+    terminal: bool,
+    current: Mutex<Option<(String, Option<ProgressBar>)>>,
 }
 
-impl ReconcileProgress for Lines {
-    fn listing(&self, target: &str) {
-        eprintln!("{}: listing {target} for orphans", self.0);
-    }
-}
-
-fn rows(report: &Report) -> impl Iterator<Item = &Mismatch> {
-    report.reconciled.iter().flat_map(|r| r.rows.iter())
-}
-
-fn summaries(report: &Report) -> impl Iterator<Item = &ReconcileSummary> {
-    report.reconciled.iter().map(|r| &r.summary)
-}
-
-fn as_json(report: &Report) -> Value {
-    let named = |list: &[(String, String)], key: &str| -> Vec<Value> {
-        list.iter()
-            .map(|(pipeline, text)| json!({ "pipeline": pipeline, key: text }))
-            .collect()
-    };
-    let total = |count: fn(&ReconcileSummary) -> u64| summaries(report).map(count).sum::<u64>();
-    json!({
-        "summary": {
-            "pipelines": summaries(report).collect::<Vec<_>>(),
-            "totals": {
-                "read": total(|s| s.read),
-                "in_sync": total(|s| s.in_sync),
-                "missing": total(|s| s.missing),
-                "broken_cross_reference": total(|s| s.broken_cross_reference),
-                "field_drift": total(|s| s.field_drift),
-                "orphans": total(|s| s.orphans.unwrap_or(0)),
-                "would_fail": total(|s| s.would_fail),
-                "not_compared": total(|s| s.not_compared),
-                "mismatches": total(ReconcileSummary::mismatches),
-            },
-            "skipped": named(&report.skipped, "reason"),
-            "errors": named(&report.errors, "error"),
-            "note": NOTE,
-        },
-        "rows": rows(report).collect::<Vec<_>>(),
-    })
-}
-
-/// A value as a cell: text as it is, anything else as JSON.
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        None => String::new(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn row_cells(row: &Mismatch) -> Vec<String> {
-    vec![
-        row.pipeline.clone(),
-        row.class.as_str().to_string(),
-        row.source_id.clone().unwrap_or_default(),
-        row.target_id.clone().unwrap_or_default(),
-        row.field.clone().unwrap_or_default(),
-        cell(row.target_value.as_ref()),
-        cell(row.pipeline_value.as_ref()),
-        row.detail.clone().unwrap_or_default(),
-    ]
-}
-
-const ROW_HEADER: [&str; 8] = [
-    "pipeline",
-    "class",
-    "source_id",
-    "target_id",
-    "field",
-    "target_value",
-    "pipeline_value",
-    "detail",
-];
-
-fn as_csv(report: &Report) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail but for a bug; a failed row would show as a short file.
-    let _ = writer.write_record(ROW_HEADER);
-    for row in rows(report) {
-        let _ = writer.write_record(row_cells(row));
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-fn as_table(report: &Report) -> String {
-    let mut counts = vec![
-        [
-            "pipeline",
-            "read",
-            "in sync",
-            "missing",
-            "broken xref",
-            "drift",
-            "orphans",
-            "would fail",
-            "not compared",
-        ]
-        .map(str::to_string)
-        .to_vec(),
-    ];
-    for s in summaries(report) {
-        counts.push(vec![
-            s.pipeline.clone(),
-            s.read.to_string(),
-            s.in_sync.to_string(),
-            s.missing.to_string(),
-            s.broken_cross_reference.to_string(),
-            s.field_drift.to_string(),
-            s.orphans
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "not listed".into()),
-            s.would_fail.to_string(),
-            s.not_compared.to_string(),
-        ]);
-    }
-    let mut text = aligned(&counts);
-    for s in summaries(report) {
-        if let Some(reason) = &s.orphans_not_listed {
-            text.push_str(&format!(
-                "{}: orphans not looked for: {} cannot be listed ({reason})\n",
-                s.pipeline, s.target
-            ));
+impl Bar {
+    fn new(terminal: bool) -> Bar {
+        Bar {
+            terminal,
+            current: Mutex::new(None),
         }
     }
-    let mismatches: Vec<Vec<String>> = rows(report).map(row_cells).collect();
-    if mismatches.is_empty() {
-        text.push_str("\nno mismatches\n");
-    } else {
-        let mut table = vec![ROW_HEADER.map(str::to_string).to_vec()];
-        table.extend(mismatches);
-        text.push('\n');
-        text.push_str(&aligned(&table));
+
+    fn with<T>(&self, f: impl FnOnce(&mut Option<(String, Option<ProgressBar>)>) -> T) -> T {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut current)
     }
-    for (pipeline, reason) in &report.skipped {
-        text.push_str(&format!(
-            "{pipeline}: skipped, not a record sync ({reason})\n"
-        ));
+
+    fn done(&self) {
+        self.with(|current| {
+            if let Some((_, Some(bar))) = current.take() {
+                bar.finish_and_clear();
+            }
+        });
     }
-    for (pipeline, error) in &report.errors {
-        text.push_str(&format!("{pipeline}: NOT reconciled: {error}\n"));
-    }
-    text.push_str(&format!("note: {NOTE}\n"));
-    text
 }
 
-/// Columns padded to their widest cell.
-fn aligned(table: &[Vec<String>]) -> String {
-    let columns = table.first().map(Vec::len).unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            table
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut text = String::new();
-    for row in table {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        text.push_str(line.join("  ").trim_end());
-        text.push('\n');
+impl Progress for Bar {
+    fn batch(&self, report: &PipelineReport) {
+        self.with(|current| match current {
+            Some((_, Some(bar))) => {
+                if report.read > bar.length().unwrap_or(0) {
+                    bar.set_length(report.read);
+                }
+                bar.set_position(report.read);
+            }
+            Some((name, None)) => eprintln!("{name}: {} read", report.read),
+            None => {}
+        });
     }
-    text
+}
+
+impl ReconcileProgress for Bar {
+    fn started(&self, job: &Job, target: &str) {
+        eprintln!(
+            "{}: listing {target}, then reading {} and comparing each record",
+            job.name,
+            job.source.collection()
+        );
+        self.done();
+        self.with(|current| *current = Some((job.name.clone(), None)));
+    }
+
+    fn listed(&self, count: u64) {
+        self.with(|current| {
+            let Some((name, bar)) = current else { return };
+            if self.terminal {
+                let new = ProgressBar::new(count);
+                new.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix}: [{bar:30}] {pos}/{len} read, {per_sec}, ETA {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                new.set_prefix(name.clone());
+                new.enable_steady_tick(Duration::from_millis(200));
+                *bar = Some(new);
+            } else {
+                eprintln!("{name}: the target holds {count} records");
+            }
+        });
+    }
+
+    fn finished(&self, job: &Job, outcome: Result<&ReconcileSummary, &ReconcileError>) {
+        self.done();
+        match outcome {
+            Ok(summary) => eprintln!(
+                "{}: {} read, {} mismatches",
+                job.name,
+                summary.read,
+                summary.mismatches()
+            ),
+            Err(ReconcileError::NotRecordSync { pipeline, reason }) => {
+                eprintln!("{pipeline}: skipped, not a record sync ({reason})")
+            }
+            Err(error) => eprintln!("error: {error}"),
+        }
+    }
 }

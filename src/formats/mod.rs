@@ -1,3 +1,4 @@
-//! File formats read by ferry. serde_yaml stays behind `yaml`.
+//! File formats ferry reads and writes. serde_yaml stays behind `yaml`.
 
+pub mod html;
 pub mod yaml;

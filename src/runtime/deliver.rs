@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::diff;
 use super::job::{Job, Step};
+use super::listing::Listing;
 use crate::connectors::{Connector, ConnectorError, MatchKey, TargetRecord, Write};
 use crate::store::{CrossReferenceSnapshot, IdempotencyRecord, Operation, Store, StoreError};
 
@@ -63,10 +64,12 @@ pub enum Found {
 }
 
 /// Decides what to do with `mapped`, the record linked by `link_id`, reading but not writing;
-/// `snapshot` may hold the link already.
+/// `snapshot` may hold the link already, and `listing` the target (a reconcile's).
+#[allow(clippy::too_many_arguments)]
 pub async fn plan(
     step: &Step,
     sink: &Connector,
+    listing: Option<&Listing>,
     store: &Store,
     snapshot: &CrossReferenceSnapshot,
     link_id: &str,
@@ -82,13 +85,19 @@ pub async fn plan(
     let mut found = Found::Nowhere;
     if let Some(target_id) = linked {
         // Gone from the target (deleted by hand): found by match key or made again.
-        current = sink.get(collection, &target_id).await?;
+        current = match listing.and_then(|listing| listing.get(&target_id)) {
+            Some(listed) => Some(listed.clone()),
+            None => sink.get(collection, &target_id).await?,
+        };
         found = Found::ByLink;
     }
     if current.is_none() {
         let keys = match_keys(step, mapped);
         if !keys.is_empty() {
-            current = sink.find(collection, &keys).await?;
+            current = match listing.and_then(|listing| listing.find(&keys)) {
+                Some(listed) => Some(listed.clone()),
+                None => sink.find(collection, &keys).await?,
+            };
             found = Found::ByMatch;
         }
     }

@@ -208,6 +208,7 @@ impl Runner {
                 broken_link: None,
                 fields: Value::Null,
                 paths: Vec::new(),
+                source: None,
             })
             .collect()
     }

@@ -6,6 +6,7 @@ pub mod deliver;
 pub mod diff;
 pub mod job;
 mod journal;
+pub mod listing;
 pub mod reconcile;
 mod record;
 mod related;
@@ -17,7 +18,8 @@ pub mod workspace;
 
 pub use job::{Endpoint, Job};
 pub use reconcile::{
-    Class, Mismatch, ReconcileError, ReconcileProgress, ReconcileSummary, Reconciled,
+    Class, FixMode, Mismatch, ReconcileError, ReconcileOptions, ReconcileProgress, ReconcileReport,
+    ReconcileSummary, Reconciled,
 };
 pub use replay::Replayed;
 pub use report::{PipelineReport, PlannedWrite, WouldFail};

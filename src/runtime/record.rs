@@ -235,17 +235,24 @@ impl Runner {
             let sink_collection = step.sink.collection();
             for (link_id, fields) in outputs {
                 let _claim = claims.claim(step, &fields).await;
-                let (plan, found) =
-                    match deliver::plan(step, &sink, self.store(), snapshot, &link_id, &fields)
-                        .await
-                    {
-                        Ok(planned) => planned,
-                        Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
-                            failure = Some(error);
-                            break;
-                        }
-                        Err(error) => return Err(error),
-                    };
+                let (plan, found) = match deliver::plan(
+                    step,
+                    &sink,
+                    self.listing(&sink_collection),
+                    self.store(),
+                    snapshot,
+                    &link_id,
+                    &fields,
+                )
+                .await
+                {
+                    Ok(planned) => planned,
+                    Err(DeliveryError::Connector(error)) if is_record_fault(&error) => {
+                        failure = Some(error);
+                        break;
+                    }
+                    Err(error) => return Err(error),
+                };
                 let mut take_over = Vec::new();
                 if let Plan::Update { current, .. } | Plan::Unchanged { current } = &plan {
                     let claim = self
@@ -294,7 +301,14 @@ impl Runner {
                         }
                     };
                     made.push(link(step, &link_id, &target));
-                    planned.push(planned_write(job, step, &link_id, plan, broken_link));
+                    planned.push(planned_write(
+                        job,
+                        step,
+                        &record,
+                        &link_id,
+                        plan,
+                        broken_link,
+                    ));
                     continue;
                 }
                 let written = self
@@ -552,11 +566,13 @@ pub(super) fn written(
 fn planned_write(
     job: &Job,
     step: &Step,
+    record: &SourceRecord,
     link_id: &str,
     plan: Plan,
     broken_link: Option<String>,
 ) -> PlannedWrite {
     let operation = plan.operation();
+    let source = (operation != Operation::Noop || broken_link.is_some()).then(|| record.clone());
     let (current, fields, paths) = match plan {
         Plan::Create { fields } => {
             let paths = deliver::leaf_paths(&fields);
@@ -579,5 +595,6 @@ fn planned_write(
         broken_link,
         fields,
         paths,
+        source,
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::connectors::TargetRecord;
+use crate::connectors::{SourceRecord, TargetRecord};
 use crate::store::Operation;
 
 /// Counts for one pipeline over one run.
@@ -71,4 +71,7 @@ pub struct PlannedWrite {
     /// The fields a create would send, or the changed fields of an update.
     pub fields: Value,
     pub paths: Vec<String>,
+    /// The source record, when the write sends something (or mends a broken link): what
+    /// `ferry reconcile --fix` delivers.
+    pub source: Option<SourceRecord>,
 }

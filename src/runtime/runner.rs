@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use super::claims::MatchClaims;
 use super::deliver::DeliveryError;
 use super::job::Job;
+use super::listing::Listing;
 use super::record::Fate;
 use super::report::{PipelineReport, PlannedWrite, WouldFail};
 use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
@@ -105,6 +106,8 @@ pub struct Runner {
     claims: MatchClaims,
     /// One record at a time writes and posts a journal (`post` on a journal sink).
     journal_turns: super::journal::JournalTurns,
+    /// Target collections listed whole (a reconcile's), by collection (`stripe.customers`).
+    listings: HashMap<String, Arc<Listing>>,
 }
 
 type InFlight = HashMap<(String, String), Vec<crate::store::IdempotencyRecord>>;
@@ -127,7 +130,25 @@ impl Runner {
             settled_from_before: Default::default(),
             claims: Default::default(),
             journal_turns: Default::default(),
+            listings: HashMap::new(),
         }
+    }
+
+    /// A runner of the same store and connections that plans against `listing` for the
+    /// target `collection` instead of asking the API record by record. Only for dry runs: a
+    /// listing grows stale as soon as anything writes.
+    pub(super) fn planning_against(&self, collection: &str, listing: Arc<Listing>) -> Runner {
+        let mut runner = Runner::new(
+            self.store.clone(),
+            self.connectors.clone(),
+            self.secrets.clone(),
+        );
+        runner.listings.insert(collection.to_string(), listing);
+        runner
+    }
+
+    pub(super) fn listing(&self, collection: &str) -> Option<&Listing> {
+        self.listings.get(collection).map(Arc::as_ref)
     }
 
     /// Reads `pipeline`'s writes in flight (usually none: only a crash or a failed request

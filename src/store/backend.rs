@@ -14,8 +14,8 @@ use jiff::Timestamp;
 use super::{
     AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
     DeadLetterStep, FinishedEvents, HourActivity, IdempotencyRecord, InboxEvent, InboxOutcome,
-    InboxPut, InboxStats, LastEvent, ObjectVersion, RunLock, SettledWrites, StoreError,
-    StoredEvent, shown_url, sqlite,
+    InboxPut, InboxStats, LastEvent, ObjectVersion, ReconcileRecord, RunLock, SettledWrites,
+    StoreError, StoredEvent, shown_url, sqlite,
 };
 
 /// What a statement of the store gives back, once awaited.
@@ -187,6 +187,18 @@ pub trait Statements: Send {
 
     /// The newest `limit` alerts, newest first.
     fn recent_alerts(&mut self, limit: u32) -> Answer<'_, Vec<AlertRecord>>;
+
+    /// Keeps a reconcile's report; returns its id.
+    fn record_reconcile<'a>(&'a mut self, record: &'a ReconcileRecord) -> Answer<'a, i64>;
+
+    /// The newest `limit` reconcile reports, newest first, without their JSON.
+    fn reconcile_reports(&mut self, limit: u32) -> Answer<'_, Vec<ReconcileRecord>>;
+
+    /// One reconcile report, with its JSON.
+    fn reconcile_report(&mut self, id: i64) -> Answer<'_, Option<ReconcileRecord>>;
+
+    /// When the newest report of `origin` (a schedule's name) started.
+    fn last_reconcile_started<'a>(&'a mut self, origin: &'a str) -> Answer<'a, Option<Timestamp>>;
 
     fn audit_entries<'a>(&'a mut self, filter: &'a AuditFilter) -> Answer<'a, Vec<AuditEntry>>;
 

@@ -38,8 +38,8 @@ pub use inbox::{
 };
 pub use records::{
     AlertRecord, AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
-    DeadLetterFilter, DeadLetterStep, HourActivity, IdempotencyRecord, Operation, Resolution,
-    SettledWrites, TargetKeys, pipeline_version,
+    DeadLetterFilter, DeadLetterStep, HourActivity, IdempotencyRecord, Operation, ReconcileRecord,
+    Resolution, SettledWrites, TargetKeys, pipeline_version,
 };
 pub use run_lock::RunLock;
 pub use snapshot::CrossReferenceSnapshot;
@@ -342,6 +342,29 @@ impl Store {
     /// The newest `limit` alerts, newest first.
     pub async fn recent_alerts(&self, limit: u32) -> Result<Vec<AlertRecord>, StoreError> {
         self.reader().await?.recent_alerts(limit).await
+    }
+
+    /// Keeps a reconcile's report; its id.
+    pub async fn record_reconcile(&self, record: &ReconcileRecord) -> Result<i64, StoreError> {
+        self.writer().await?.record_reconcile(record).await
+    }
+
+    /// The newest `limit` reconcile reports, newest first, without their JSON.
+    pub async fn reconcile_reports(&self, limit: u32) -> Result<Vec<ReconcileRecord>, StoreError> {
+        self.reader().await?.reconcile_reports(limit).await
+    }
+
+    /// One reconcile report, with its JSON.
+    pub async fn reconcile_report(&self, id: i64) -> Result<Option<ReconcileRecord>, StoreError> {
+        self.reader().await?.reconcile_report(id).await
+    }
+
+    /// When the newest report of `origin` (a `reconcile:` schedule's name) started.
+    pub async fn last_reconcile_started(
+        &self,
+        origin: &str,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        self.reader().await?.last_reconcile_started(origin).await
     }
 
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

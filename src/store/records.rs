@@ -313,3 +313,21 @@ pub struct CommitBatch {
     pub idempotency: Vec<IdempotencyRecord>,
     pub cursor: Option<CursorUpdate>,
 }
+
+/// A reconcile's report as the store keeps it: who ran it, when, its headline figures, and the
+/// whole report (`ferry reconcile --format json`'s text) in `report`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileRecord {
+    /// Set by the store.
+    pub id: i64,
+    pub started_at: Timestamp,
+    pub finished_at: Timestamp,
+    /// `command`, or the name of the `reconcile:` schedule that ran it.
+    pub origin: String,
+    pub pipelines: Vec<String>,
+    pub mismatches: u64,
+    /// Pipelines that could not be reconciled.
+    pub errors: u64,
+    /// JSON; empty in listings ([`super::Store::reconcile_reports`]).
+    pub report: String,
+}

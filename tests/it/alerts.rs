@@ -533,7 +533,7 @@ async fn reconcile_mismatches_are_told_to_the_channels() {
         bodies[0]["body"]
             .as_str()
             .unwrap()
-            .contains("1 drifted fields"),
+            .contains("1 with drifted fields"),
         "{}",
         bodies[0]["body"]
     );

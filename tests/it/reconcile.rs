@@ -64,6 +64,28 @@ fn rows_of_class<'a>(report: &'a Value, class: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Person 0's customer renamed by hand, person 1's deleted, a customer no person made, and a
+/// new person 5: (drifted, deleted, stranger) customer ids.
+async fn change_behind_ferrys_back(world: &World) -> (String, String, String) {
+    let drifted = customer_of(world, 0).await;
+    world
+        .stripe_post(&format!("/v1/customers/{drifted}"), "name=Hand+Edited")
+        .await;
+    let deleted = customer_of(world, 1).await;
+    world
+        .stripe_delete(&format!("/v1/customers/{deleted}"))
+        .await;
+    let stranger = world
+        .stripe_post(
+            "/v1/customers",
+            "email=stranger%40example.com&name=Stranger",
+        )
+        .await;
+    let stranger = stranger["id"].as_str().unwrap().to_string();
+    world.add_people(5..6);
+    (drifted, deleted, stranger)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
     let world = world(None, None).await;
@@ -77,22 +99,7 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
         text(&first.stdout)
     );
 
-    let drifted = customer_of(&world, 0).await;
-    world
-        .stripe_post(&format!("/v1/customers/{drifted}"), "name=Hand+Edited")
-        .await;
-    let deleted = customer_of(&world, 1).await;
-    world
-        .stripe_delete(&format!("/v1/customers/{deleted}"))
-        .await;
-    let stranger = world
-        .stripe_post(
-            "/v1/customers",
-            "email=stranger%40example.com&name=Stranger",
-        )
-        .await;
-    let stranger = stranger["id"].as_str().unwrap().to_string();
-    world.add_people(5..6);
+    let (drifted, deleted, stranger) = change_behind_ferrys_back(&world).await;
 
     let before = store_state(dir).await;
     let customers_before = world.customers().await;
@@ -180,7 +187,8 @@ async fn a_clean_reconcile_exits_0_and_writes_its_table_to_a_file() {
     assert_eq!(text(&output.stdout), "");
     let table = std::fs::read_to_string(dir.join("report.txt")).unwrap();
     assert!(table.contains("no mismatches"), "{table}");
-    let counts = table.lines().nth(1).unwrap();
+    assert!(table.starts_with("reconcile of all records, "), "{table}");
+    let counts = table.lines().nth(3).unwrap();
     let cells: Vec<&str> = counts.split_whitespace().collect();
     assert_eq!(
         cells,
@@ -254,4 +262,218 @@ async fn an_unreachable_side_is_named_and_exits_2() {
             "{report:#}"
         );
     }
+}
+
+/// The audit entries of the pipeline, as a count.
+async fn audit_count(dir: &Path) -> usize {
+    let store = Store::open(&format!("sqlite://{}", dir.join("state.db").display()))
+        .await
+        .unwrap();
+    let count = store
+        .audit_entries(&AuditFilter::default())
+        .await
+        .unwrap()
+        .len();
+    store.close().await;
+    count
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fix_mends_what_it_found_through_the_pipeline_and_every_report_is_kept() {
+    let world = world(None, None).await;
+    world.add_people(0..5);
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+
+    // Clean: the target's one list page is all Stripe is asked, whatever the record count.
+    let (code, clean, _) = reconcile_json(dir).await;
+    assert_eq!(code, Some(0), "{clean:#}");
+    assert_eq!(
+        clean["summary"]["pipelines"][0]["requests"]["stripe"], 1,
+        "{clean:#}"
+    );
+
+    let (drifted, _, _) = change_behind_ferrys_back(&world).await;
+    let audited = audit_count(dir).await;
+
+    // --fix --dry-run says what it would write, and writes nothing.
+    let customers_before = world.customers().await;
+    let planned = run_ferry(
+        dir,
+        &[
+            "reconcile",
+            CAPSULE_TO_STRIPE,
+            "--fix",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(planned.status.code(), Some(1), "{}", text(&planned.stderr));
+    let planned: Value = serde_json::from_slice(&planned.stdout).unwrap();
+    let outcomes = |report: &Value| -> Vec<(String, String, String)> {
+        let mut outcomes: Vec<_> = report["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|fix| {
+                (
+                    fix["source_id"].as_str().unwrap().to_string(),
+                    fix["class"].as_str().unwrap().to_string(),
+                    fix["outcome"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        outcomes.sort();
+        outcomes
+    };
+    let expected = |drift: &str, create: &str| {
+        vec![
+            (
+                "100000".to_string(),
+                "field_drift".to_string(),
+                drift.to_string(),
+            ),
+            (
+                "100001".to_string(),
+                "broken_cross_reference".to_string(),
+                create.to_string(),
+            ),
+            (
+                "100005".to_string(),
+                "missing".to_string(),
+                create.to_string(),
+            ),
+        ]
+    };
+    assert_eq!(
+        outcomes(&planned),
+        expected("would_update", "would_create"),
+        "{planned:#}"
+    );
+    let drift_fix = planned["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|fix| fix["class"] == "field_drift")
+        .unwrap();
+    assert_eq!(
+        drift_fix["detail"],
+        json!({"name": "Person 0"}),
+        "{planned:#}"
+    );
+    assert_eq!(world.customers().await, customers_before);
+    assert_eq!(audit_count(dir).await, audited);
+
+    // --fix delivers them through the pipeline, audited; the orphan is left for a person.
+    let fixed = run_ferry(
+        dir,
+        &["reconcile", CAPSULE_TO_STRIPE, "--fix", "--format", "json"],
+    )
+    .await;
+    assert_eq!(fixed.status.code(), Some(1), "{}", text(&fixed.stderr));
+    let fixed: Value = serde_json::from_slice(&fixed.stdout).unwrap();
+    assert_eq!(
+        outcomes(&fixed),
+        expected("updated", "created"),
+        "{fixed:#}"
+    );
+    assert_eq!(audit_count(dir).await, audited + 3);
+    let customer = world
+        .customers()
+        .await
+        .into_iter()
+        .find(|c| c["id"] == drifted.as_str())
+        .unwrap();
+    assert_eq!(customer["name"], "Person 0");
+    assert_eq!(world.customers().await.len(), customers_before.len() + 2);
+
+    // What is left: the orphan alone, and a fix a second time writes nothing.
+    let (code, after, _) = reconcile_json(dir).await;
+    assert_eq!(code, Some(1), "{after:#}");
+    assert_eq!(after["summary"]["totals"]["in_sync"], 6, "{after:#}");
+    assert_eq!(after["summary"]["totals"]["mismatches"], 1, "{after:#}");
+    assert_eq!(rows_of_class(&after, "orphan").len(), 1, "{after:#}");
+
+    // Every reconcile is kept; --list lists them newest first, --show renders one again.
+    let list = run_ferry(dir, &["reconcile", "--list"]).await;
+    assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
+    let list = text(&list.stdout);
+    let ids: Vec<&str> = list
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(ids, ["4", "3", "2", "1"], "{list}");
+    assert!(list.lines().nth(1).unwrap().contains(" command "), "{list}");
+    let shown = run_ferry(dir, &["reconcile", "--show", "3", "--format", "json"]).await;
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(outcomes(&shown), expected("updated", "created"));
+    let html = run_ferry(
+        dir,
+        &[
+            "reconcile",
+            "--show",
+            "2",
+            "--format",
+            "html",
+            "--out",
+            "report.html",
+        ],
+    )
+    .await;
+    assert_eq!(html.status.code(), Some(0), "{}", text(&html.stderr));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("4 mismatches need a look"), "{html}");
+    assert!(html.contains("<title>orphans: 1</title>"), "{html}");
+    assert!(html.contains("Hand Edited"), "{html}");
+    let missing = run_ferry(dir, &["reconcile", "--show", "99"]).await;
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("no reconcile report 99"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn since_compares_only_the_records_changed_since() {
+    let world = world(None, None).await;
+    world.add_people(0..4);
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let drifted = customer_of(&world, 0).await;
+    world
+        .stripe_post(&format!("/v1/customers/{drifted}"), "name=Hand+Edited")
+        .await;
+
+    let (_, all, _) = reconcile_json(dir).await;
+    assert_eq!(all["summary"]["totals"]["read"], 4, "{all:#}");
+    assert_eq!(all["summary"]["scope"], "all records");
+
+    // Person 3 changes in Capsule now: only it is read, and the drift of person 0 (changed
+    // before) is out of scope.
+    let since = jiff::Timestamp::now();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    world.edit_person(3, |party| party.first_name = Some("Renamed".into()));
+    let output = run_ferry(
+        dir,
+        &[
+            "reconcile",
+            CAPSULE_TO_STRIPE,
+            "--since",
+            &since.to_string(),
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["totals"]["read"], 1, "{report:#}");
+    assert_eq!(
+        report["summary"]["scope"],
+        format!("records changed since {since}")
+    );
+    let drift = rows_of_class(&report, "field_drift");
+    assert_eq!(drift.len(), 1, "{report:#}");
+    assert_eq!(drift[0]["source_id"], "100003");
 }

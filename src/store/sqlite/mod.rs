@@ -22,6 +22,7 @@ mod idempotency;
 mod inbox;
 mod last_event;
 mod object_version;
+mod reconcile_report;
 mod run_lock;
 mod scan;
 mod session;
@@ -246,6 +247,11 @@ fn migrator() -> Migrator {
             9,
             "dashboard_search",
             include_str!("../migrations/sqlite/0009_dashboard_search.sql"),
+        ),
+        migration(
+            10,
+            "reconcile_reports",
+            include_str!("../migrations/sqlite/0010_reconcile_reports.sql"),
         ),
     ];
     Migrator::with_migrations(migrations)

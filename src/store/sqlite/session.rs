@@ -11,13 +11,13 @@ use tokio::sync::OwnedMutexGuard;
 
 use super::{
     alert, audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox, last_event,
-    millis, object_version, scan,
+    millis, object_version, reconcile_report, scan,
 };
 use crate::store::backend::{Answer, Statements, Transaction};
 use crate::store::{
     AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
     DeadLetterStep, FinishedEvents, HourActivity, IdempotencyRecord, InboxEvent, InboxOutcome,
-    InboxPut, InboxStats, LastEvent, ObjectVersion, SettledWrites, StoredEvent,
+    InboxPut, InboxStats, LastEvent, ObjectVersion, ReconcileRecord, SettledWrites, StoredEvent,
 };
 
 /// A connection (`C`: pooled, or a transaction) and, for one that writes, the writers' turn.
@@ -239,6 +239,22 @@ where
 
     fn recent_alerts(&mut self, limit: u32) -> Answer<'_, Vec<AlertRecord>> {
         Box::pin(alert::recent(self.conn(), limit))
+    }
+
+    fn record_reconcile<'a>(&'a mut self, record: &'a ReconcileRecord) -> Answer<'a, i64> {
+        Box::pin(reconcile_report::put(self.conn(), record))
+    }
+
+    fn reconcile_reports(&mut self, limit: u32) -> Answer<'_, Vec<ReconcileRecord>> {
+        Box::pin(reconcile_report::recent(self.conn(), limit))
+    }
+
+    fn reconcile_report(&mut self, id: i64) -> Answer<'_, Option<ReconcileRecord>> {
+        Box::pin(reconcile_report::by_id(self.conn(), id))
+    }
+
+    fn last_reconcile_started<'a>(&'a mut self, origin: &'a str) -> Answer<'a, Option<Timestamp>> {
+        Box::pin(reconcile_report::last_started(self.conn(), origin))
     }
 
     fn audit<'a>(&'a mut self, entry: &'a AuditEntry) -> Answer<'a, ()> {

@@ -1,0 +1,631 @@
+//! Reconciling a record-sync pipeline: every source record against its target, and the target
+//! collection against the store's cross references.
+//!
+//! The source side is a dry-run backfill: each record is read, mapped and planned against its
+//! target exactly as `ferry run` would, and the plan is the verdict (unchanged: in sync; create:
+//! missing; update: drift). Nothing is written to a target or to the store, and no cursor
+//! moves. The target side is the target collection, listed through its connector's poll.
+
+mod report;
+
+pub use report::{Failed, Fix, ReconcileReport, ReportSummary, Skipped, Totals};
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::job::Job;
+use super::listing::Listing;
+use super::report::PlannedWrite;
+use super::runner::{Progress, RunError, RunOptions, Runner};
+use super::single::Processed;
+use crate::connectors::{ConnectorError, PollOptions, TargetRecord};
+use crate::store::{Operation, ReconcileRecord, StoreError};
+
+/// What a reconcile found for one source record, or one target record (orphans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    InSync,
+    /// No cross reference, and nothing matches: a run would create it.
+    Missing,
+    /// The store links the record to a target id the target no longer has.
+    BrokenCrossReference,
+    /// The target no longer holds what the pipeline would write.
+    FieldDrift,
+    /// In the target, and no cross reference of the pipeline points to it.
+    Orphan,
+    /// The pipeline fails this record (a run would dead-letter it), so it was not compared.
+    WouldFail,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::InSync => "in_sync",
+            Class::Missing => "missing",
+            Class::BrokenCrossReference => "broken_cross_reference",
+            Class::FieldDrift => "field_drift",
+            Class::Orphan => "orphan",
+            Class::WouldFail => "would_fail",
+        }
+    }
+}
+
+/// One mismatch: a row of the report. Drift gives one row per drifted field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mismatch {
+    pub pipeline: String,
+    pub class: Class,
+    pub source_id: Option<String>,
+    pub target_id: Option<String>,
+    pub field: Option<String>,
+    /// What the target holds at `field`.
+    pub target_value: Option<Value>,
+    /// What the pipeline would write at `field`.
+    pub pipeline_value: Option<Value>,
+    pub detail: Option<String>,
+}
+
+/// Counts for one pipeline. Drift counts records, not fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcileSummary {
+    pub pipeline: String,
+    pub source: String,
+    pub target: String,
+    /// Source records read.
+    pub read: u64,
+    pub in_sync: u64,
+    pub missing: u64,
+    pub broken_cross_reference: u64,
+    pub field_drift: u64,
+    /// `None` when the target could not be listed (see `orphans_not_listed`).
+    pub orphans: Option<u64>,
+    pub would_fail: u64,
+    /// Records the pipeline leaves out on purpose (filtered, skipped, deleted at the source,
+    /// or left to another record of the same target by `on conflict newest by`).
+    pub not_compared: u64,
+    /// Target records listed.
+    pub target_listed: Option<u64>,
+    /// Why orphans could not be looked for.
+    pub orphans_not_listed: Option<String>,
+    /// HTTP requests each connection sent for this reconcile (retries included).
+    #[serde(default)]
+    pub requests: BTreeMap<String, u64>,
+}
+
+impl ReconcileSummary {
+    pub fn mismatches(&self) -> u64 {
+        self.missing
+            + self.broken_cross_reference
+            + self.field_drift
+            + self.orphans.unwrap_or(0)
+            + self.would_fail
+    }
+}
+
+/// One pipeline's reconcile.
+#[derive(Debug, Clone)]
+pub struct Reconciled {
+    pub summary: ReconcileSummary,
+    pub rows: Vec<Mismatch>,
+    /// The writes that would mend its missing, drifted and broken records, with their class.
+    pub fixable: Vec<(Class, PlannedWrite)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(
+        "pipeline `{pipeline}` is not a record sync ({reason}); reconcile compares pipelines that upsert one target record per source record"
+    )]
+    NotRecordSync { pipeline: String, reason: String },
+    #[error("pipeline `{pipeline}`: the source `{collection}` could not be read: {error}")]
+    Source {
+        pipeline: String,
+        collection: String,
+        error: Box<ConnectorError>,
+    },
+    #[error("pipeline `{pipeline}`: the target `{collection}` could not be read: {error}")]
+    Target {
+        pipeline: String,
+        collection: String,
+        error: Box<ConnectorError>,
+    },
+    #[error("pipeline `{pipeline}`: the store failed: {error}")]
+    Store { pipeline: String, error: StoreError },
+    #[error("pipeline `{pipeline}`: {reason}")]
+    Setup { pipeline: String, reason: String },
+}
+
+/// What a reconcile tells as it goes: progress bars and lines.
+pub trait ReconcileProgress: Progress {
+    /// `job` begins: its target is listed first.
+    fn started(&self, _job: &Job, _target: &str) {}
+    /// The target holds `count` records: about as many source records will be read.
+    fn listed(&self, _count: u64) {}
+    /// `job` is done, or failed.
+    fn finished(&self, _job: &Job, _outcome: Result<&ReconcileSummary, &ReconcileError>) {}
+}
+
+impl ReconcileProgress for () {}
+
+/// What `--fix` does with what a reconcile finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FixMode {
+    /// Report only (the default).
+    #[default]
+    Report,
+    /// Say what a fix would write, and write nothing.
+    DryRun,
+    /// Deliver each missing, drifted or broken record through the pipeline's normal path.
+    Apply,
+}
+
+/// How to reconcile.
+#[derive(Debug, Clone, Default)]
+pub struct ReconcileOptions {
+    /// Compare only the source records listed from this time on (the source's own notion: a
+    /// change time where the API has one); `None` compares every record.
+    pub since: Option<Timestamp>,
+    pub fix: FixMode,
+}
+
+impl ReconcileOptions {
+    /// The report's account of which records were compared.
+    pub fn scope(&self) -> String {
+        match self.since {
+            Some(since) => format!("records changed since {since}"),
+            None => "all records".to_string(),
+        }
+    }
+}
+
+impl Runner {
+    /// Reconciles each of `jobs` in turn into one report; a pipeline that is not a record sync
+    /// is skipped and one that fails is listed with its error, never counted in sync.
+    pub async fn reconcile_all(
+        &self,
+        jobs: &[Job],
+        options: &ReconcileOptions,
+        progress: &dyn ReconcileProgress,
+    ) -> ReconcileReport {
+        let started_at = Timestamp::now();
+        let mut reconciled = Vec::new();
+        let mut skipped = Vec::new();
+        let mut errors = Vec::new();
+        let mut fixes = Vec::new();
+        for job in jobs {
+            let outcome = self.reconcile(job, options, progress).await;
+            progress.finished(job, outcome.as_ref().map(|r| &r.summary));
+            match outcome {
+                Ok(mut done) => {
+                    if options.fix != FixMode::Report {
+                        let fixable = std::mem::take(&mut done.fixable);
+                        match self.fix(job, fixable, options.fix).await {
+                            Ok(fixed) => fixes.extend(fixed),
+                            Err(error) => errors.push(Failed {
+                                pipeline: job.name.clone(),
+                                error: format!("fixing it stopped: {error}"),
+                            }),
+                        }
+                    }
+                    reconciled.push(done);
+                }
+                Err(ReconcileError::NotRecordSync { pipeline, reason }) => {
+                    skipped.push(Skipped { pipeline, reason });
+                }
+                Err(error) => errors.push(Failed {
+                    pipeline: job.name.clone(),
+                    error: error.to_string(),
+                }),
+            }
+        }
+        let mut report = ReconcileReport::new(
+            started_at.to_string(),
+            Timestamp::now().to_string(),
+            options.scope(),
+            reconciled,
+            skipped,
+            errors,
+        );
+        report.fixes = fixes;
+        report
+    }
+
+    /// Keeps `report` in the store, under `origin` (`command`, or a schedule's name).
+    pub async fn keep_report(
+        &self,
+        report: &ReconcileReport,
+        origin: &str,
+    ) -> Result<i64, StoreError> {
+        let time = |text: &str| {
+            text.parse::<Timestamp>()
+                .unwrap_or_else(|_| Timestamp::now())
+        };
+        let summary = &report.summary;
+        let pipelines = summary
+            .pipelines
+            .iter()
+            .map(|s| s.pipeline.clone())
+            .chain(summary.skipped.iter().map(|s| s.pipeline.clone()))
+            .chain(summary.errors.iter().map(|f| f.pipeline.clone()))
+            .collect();
+        let record = ReconcileRecord {
+            id: 0,
+            started_at: time(&summary.started_at),
+            finished_at: time(&summary.finished_at),
+            origin: origin.to_string(),
+            pipelines,
+            mismatches: report.mismatches(),
+            errors: summary.errors.len() as u64,
+            report: report.to_json(),
+        };
+        self.store().record_reconcile(&record).await
+    }
+
+    /// Reconciles `job`, writing nothing anywhere. The target is listed first, whole, and
+    /// every record is planned against that listing: a request per list page, not per record.
+    pub async fn reconcile(
+        &self,
+        job: &Job,
+        options: &ReconcileOptions,
+        progress: &dyn ReconcileProgress,
+    ) -> Result<Reconciled, ReconcileError> {
+        let step = record_sync_step(job)?;
+        let target = step.sink.collection();
+        progress.started(job, &target);
+        let before = self.requests_sent();
+        let (listing, orphans_not_listed) = match self.list_target(job, step).await {
+            Ok(records) => (Some(Arc::new(Listing::new(records))), None),
+            Err(ConnectorError::Unsupported(reason)) => (None, Some(reason)),
+            Err(error) => {
+                return Err(ReconcileError::Target {
+                    pipeline: job.name.clone(),
+                    collection: target,
+                    error: Box::new(error),
+                });
+            }
+        };
+        if let Some(listing) = &listing {
+            progress.listed(listing.len() as u64);
+        }
+        let run_options = RunOptions {
+            backfill: true,
+            since: options.since,
+            dry_run: true,
+            ..RunOptions::default()
+        };
+        let planner = match &listing {
+            Some(listing) => &self.planning_against(&target, listing.clone()),
+            None => self,
+        };
+        let (report, planned) = planner
+            .run(job, &run_options, progress)
+            .await
+            .map_err(|error| side_of(job, error))?;
+        let mut summary = ReconcileSummary {
+            pipeline: job.name.clone(),
+            source: job.source.collection(),
+            target: target.clone(),
+            read: report.read,
+            orphans_not_listed,
+            ..ReconcileSummary::default()
+        };
+        let mut rows = Vec::new();
+        let mut fixable = Vec::new();
+        let mut accounted: HashSet<String> = HashSet::new();
+        for write in planned {
+            if let Some(current) = &write.current {
+                accounted.insert(current.id.clone());
+            }
+            if let Some(class) = classify(&write, &mut summary, &mut rows) {
+                fixable.push((class, write));
+            }
+        }
+        for failed in &report.would_fail {
+            summary.would_fail += 1;
+            rows.push(Mismatch {
+                pipeline: job.name.clone(),
+                class: Class::WouldFail,
+                source_id: Some(failed.source_id.clone()),
+                target_id: None,
+                field: None,
+                target_value: None,
+                pipeline_value: None,
+                detail: Some(format!("{}: {}", failed.code, failed.message)),
+            });
+        }
+        let compared = fixable.len() as u64 + summary.in_sync + summary.would_fail;
+        summary.not_compared = report.read.saturating_sub(compared);
+
+        if let Some(listing) = listing {
+            // Links are read after the listing, so a record created meanwhile is linked.
+            let links =
+                self.store()
+                    .links_into(&target)
+                    .await
+                    .map_err(|error| ReconcileError::Store {
+                        pipeline: job.name.clone(),
+                        error,
+                    })?;
+            accounted.extend(
+                links
+                    .into_iter()
+                    .filter(|link| link.source_collection == step.link.collection)
+                    .map(|link| link.target_id),
+            );
+            summary.target_listed = Some(listing.len() as u64);
+            let orphans: Vec<&str> = listing
+                .ids()
+                .filter(|id| !accounted.contains(*id))
+                .collect();
+            summary.orphans = Some(orphans.len() as u64);
+            rows.extend(orphans.into_iter().map(|id| Mismatch {
+                pipeline: job.name.clone(),
+                class: Class::Orphan,
+                source_id: None,
+                target_id: Some(id.to_string()),
+                field: None,
+                target_value: None,
+                pipeline_value: None,
+                detail: Some(format!(
+                    "no cross reference from {} points to it",
+                    step.link.collection
+                )),
+            }));
+        }
+        let after = self.requests_sent();
+        summary.requests = after
+            .into_iter()
+            .map(|(connection, sent)| {
+                let earlier = before.get(&connection).copied().unwrap_or(0);
+                (connection, sent.saturating_sub(earlier))
+            })
+            .filter(|(_, sent)| *sent > 0)
+            .collect();
+        Ok(Reconciled {
+            summary,
+            rows,
+            fixable,
+        })
+    }
+
+    /// Mends what a reconcile found: each record delivered on its own through the pipeline,
+    /// as a webhook's would be (idempotent, audited, dead-lettered if it fails), or with
+    /// [`FixMode::DryRun`] only said.
+    async fn fix(
+        &self,
+        job: &Job,
+        fixable: Vec<(Class, PlannedWrite)>,
+        mode: FixMode,
+    ) -> Result<Vec<Fix>, RunError> {
+        let mut fixes = Vec::new();
+        for (class, write) in fixable {
+            let Some(source) = write.source else { continue };
+            let mut fix = Fix {
+                pipeline: job.name.clone(),
+                class,
+                source_id: write.link_id.clone(),
+                outcome: String::new(),
+                target_id: write.current.as_ref().map(|current| current.id.clone()),
+                detail: None,
+            };
+            if mode == FixMode::DryRun {
+                fix.outcome = match write.operation {
+                    Operation::Create => "would_create",
+                    Operation::Update => "would_update",
+                    Operation::Noop | Operation::Delete => "would_relink",
+                }
+                .to_string();
+                fix.detail = Some(write.fields);
+                fixes.push(fix);
+                continue;
+            }
+            let processed = self.process_one(job, source, async |_, _| Ok(())).await?;
+            fix.outcome = match &processed {
+                Processed::Delivered(operation) => match operation {
+                    Operation::Create => "created",
+                    Operation::Update => "updated",
+                    Operation::Noop | Operation::Delete => "relinked",
+                },
+                Processed::Filtered => "filtered",
+                Processed::Skipped => "skipped",
+                Processed::DeadLettered { .. } => "dead_lettered",
+            }
+            .to_string();
+            if let Processed::DeadLettered { code, message } = processed {
+                fix.detail = Some(Value::String(format!("{code}: {message}")));
+            }
+            if matches!(fix.outcome.as_str(), "created" | "relinked") {
+                fix.target_id = self
+                    .store()
+                    .target_id(&write.target, &write.link_id)
+                    .await
+                    .map_err(|error| RunError::Store {
+                        pipeline: job.name.clone(),
+                        error,
+                    })?;
+            }
+            fixes.push(fix);
+        }
+        Ok(fixes)
+    }
+
+    /// Requests each connection has sent so far.
+    fn requests_sent(&self) -> BTreeMap<String, u64> {
+        self.http_stats()
+            .into_iter()
+            .map(|(connection, stats)| (connection, stats.attempts))
+            .collect()
+    }
+
+    /// Every record of the step's target collection, through its connector's poll from the
+    /// start.
+    async fn list_target(
+        &self,
+        job: &Job,
+        step: &super::job::Step,
+    ) -> Result<Vec<TargetRecord>, ConnectorError> {
+        let Some(sink) = self.connector_named(&step.sink.connector_key(false)) else {
+            return Err(ConnectorError::Unsupported(format!(
+                "no connection `{}` in this environment of ferry.yaml",
+                step.sink.connection
+            )));
+        };
+        let options = PollOptions {
+            event_types: Vec::new(),
+            backfill: true,
+            since: None,
+            page_size: 100,
+        };
+        let mut records = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = sink
+                .poll(&step.sink.stream, cursor.as_deref(), &options)
+                .await?;
+            if !page.rejected.is_empty() {
+                return Err(ConnectorError::BadResponse {
+                    endpoint: format!("{}: list {}", job.name, step.sink.collection()),
+                    reason: format!("{} records could not be read", page.rejected.len()),
+                });
+            }
+            records.extend(
+                page.records
+                    .into_iter()
+                    .filter(|record| !record.deleted)
+                    .map(|record| TargetRecord {
+                        id: record.id,
+                        data: record.data,
+                        etag: None,
+                    }),
+            );
+            if page.cursor.is_some() {
+                cursor = page.cursor;
+            }
+            if !page.more {
+                return Ok(records);
+            }
+        }
+    }
+}
+
+/// The one step of a pipeline that upserts one target record per source record.
+fn record_sync_step(job: &Job) -> Result<&super::job::Step, ReconcileError> {
+    let refuse = |reason: &str| ReconcileError::NotRecordSync {
+        pipeline: job.name.clone(),
+        reason: reason.to_string(),
+    };
+    // Events (records that wrap the object they are about) are versions, not records.
+    if job.object_at.is_some() || !job.events.is_empty() {
+        return Err(refuse("it reads events"));
+    }
+    let [step] = job.steps.as_slice() else {
+        return Err(refuse("it writes more than one sink"));
+    };
+    if job.compiled.maps_each(0) {
+        return Err(refuse(
+            "it maps one source record to several target records",
+        ));
+    }
+    if step.post.is_some() {
+        return Err(refuse("it posts what it writes"));
+    }
+    if step.sink.is_local_files() {
+        return Err(refuse("it writes a file"));
+    }
+    Ok(step)
+}
+
+/// A dry run's error, with the side that failed named.
+fn side_of(job: &Job, error: RunError) -> ReconcileError {
+    let target = || {
+        job.first()
+            .map(|step| step.sink.collection())
+            .unwrap_or_default()
+    };
+    match error {
+        RunError::Source { pipeline, error } => ReconcileError::Source {
+            pipeline,
+            collection: job.source.collection(),
+            error,
+        },
+        RunError::Connector { pipeline, error } => ReconcileError::Target {
+            pipeline,
+            collection: target(),
+            error,
+        },
+        RunError::Store { pipeline, error } => ReconcileError::Store { pipeline, error },
+        RunError::Setup { pipeline, reason } => ReconcileError::Setup { pipeline, reason },
+    }
+}
+
+/// Counts a planned write in `summary` and adds its rows; the class of a mismatch that a fix
+/// would mend.
+fn classify(
+    write: &PlannedWrite,
+    summary: &mut ReconcileSummary,
+    rows: &mut Vec<Mismatch>,
+) -> Option<Class> {
+    let row = |class, target_id: Option<String>, detail: Option<String>| Mismatch {
+        pipeline: write.pipeline.clone(),
+        class,
+        source_id: Some(write.link_id.clone()),
+        target_id,
+        field: None,
+        target_value: None,
+        pipeline_value: None,
+        detail,
+    };
+    let current_id = write.current.as_ref().map(|current| current.id.clone());
+    if let Some(gone) = &write.broken_link {
+        summary.broken_cross_reference += 1;
+        let then = match &current_id {
+            Some(found) => format!("a run would link it to {found}, found by match key"),
+            None => "a run would create it again".to_string(),
+        };
+        rows.push(row(
+            Class::BrokenCrossReference,
+            Some(gone.clone()),
+            Some(format!("{} no longer has {gone}; {then}", write.target)),
+        ));
+        return Some(Class::BrokenCrossReference);
+    }
+    match write.operation {
+        Operation::Create => {
+            summary.missing += 1;
+            rows.push(row(Class::Missing, None, None));
+            Some(Class::Missing)
+        }
+        Operation::Update => {
+            summary.field_drift += 1;
+            let current = write.current.as_ref().map(|c| &c.data);
+            for path in &write.paths {
+                rows.push(Mismatch {
+                    field: Some(path.clone()),
+                    target_value: Some(
+                        current.map(|data| value_at(data, path)).unwrap_or_default(),
+                    ),
+                    pipeline_value: Some(value_at(&write.fields, path)),
+                    ..row(Class::FieldDrift, current_id.clone(), None)
+                });
+            }
+            Some(Class::FieldDrift)
+        }
+        Operation::Noop | Operation::Delete => {
+            summary.in_sync += 1;
+            None
+        }
+    }
+}
+
+/// The value at a dotted path (`address.city`), null when absent.
+fn value_at(value: &Value, path: &str) -> Value {
+    path.split('.')
+        .try_fold(value, |v, name| v.get(name))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
