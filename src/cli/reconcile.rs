@@ -14,7 +14,7 @@ use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::out;
 use super::run::{PipelineArgs, on_one_thread, open_runner, report_setup_error};
-use crate::alerts::{Alert, Alerts, Trigger};
+use crate::alerts::Alerts;
 use crate::runtime::{
     FixMode, Job, PipelineReport, Progress, ReconcileError, ReconcileOptions, ReconcileProgress,
     ReconcileReport, ReconcileSummary, Workspace,
@@ -101,13 +101,14 @@ async fn reconcile(args: Args) -> u8 {
         },
     };
     let progress = Bar::new(std::io::stderr().is_terminal());
+    let jobs: Vec<&Job> = jobs.iter().collect();
     let report = runner.reconcile_all(&jobs, &options, &progress).await;
     progress.done();
     match runner.keep_report(&report, "command").await {
         Ok(id) => eprintln!("report {id} kept in the store (`ferry reconcile --show {id}`)"),
         Err(error) => eprintln!("warning: the report could not be kept in the store: {error}"),
     }
-    raise_mismatches(&alerts, &report);
+    report.raise_alerts(&alerts);
     alerts.flush(Duration::from_secs(60)).await;
     runner.store().close().await;
     if let Err(code) = write_report(&report, args.format, args.out.as_ref()) {
@@ -214,44 +215,6 @@ fn write_report(
             out!("{text}");
             Ok(())
         }
-    }
-}
-
-/// Tells the alerts' channels of the mismatches, one alert per pipeline (trigger
-/// `reconcile`); a pipeline that could not be reconciled is told as a failure.
-pub(crate) fn raise_mismatches(alerts: &Alerts, report: &ReconcileReport) {
-    if !alerts.triggers().is_some_and(|t| t.reconcile) {
-        return;
-    }
-    for summary in &report.summary.pipelines {
-        let count = summary.mismatches();
-        if count == 0 {
-            continue;
-        }
-        let pipeline = &summary.pipeline;
-        alerts.raise(Alert {
-            trigger: Trigger::Reconcile,
-            key: format!("reconcile/{pipeline}"),
-            subject: format!("{count} mismatches between {} and {}", summary.source, summary.target),
-            body: format!(
-                "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} with drifted fields, {} orphans. `ferry reconcile {pipeline}` lists each one.",
-                summary.read,
-                summary.source,
-                summary.in_sync,
-                summary.missing,
-                summary.target,
-                summary.broken_cross_reference,
-                summary.field_drift,
-                summary.orphans.map_or("unlisted".to_string(), |n| n.to_string()),
-            ),
-            quiet: Duration::ZERO,
-        });
-    }
-    for failed in &report.summary.errors {
-        alerts.run_failed(
-            &failed.pipeline,
-            &format!("reconciling it failed: {}", failed.error),
-        );
     }
 }
 

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> u8 {
             })
             .collect();
         let dashboard = app.has_dashboard();
+        let schedules = app.schedule_lines();
         let handle = match server::start(app).await {
             Ok(handle) => handle,
             Err(error) => {
@@ -99,6 +100,9 @@ pub fn run(args: Args) -> u8 {
             eprintln!("  dashboard         {base}/");
         }
         eprintln!("  health            {base}/healthz  {base}/readyz  {base}/metrics");
+        for line in schedules {
+            eprintln!("  {line}");
+        }
         let (stop_watch, watch_stopped) = tokio::sync::watch::channel(false);
         let watcher = tokio::spawn(alerts::watch::run(
             alerts.clone(),
@@ -146,7 +150,15 @@ async fn setup(args: &Args) -> Result<(App, Alerts, Store), SetupError> {
         workers: args.workers,
         catch_up_every: (args.catch_up_every > 0).then(|| Duration::from_secs(args.catch_up_every)),
     };
-    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
+    let schedules = server::reconcile::plan(&workspace.reconcile, &jobs)?;
+    let zone = workspace
+        .environment
+        .timezone
+        .as_deref()
+        .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let app = App::new(store.clone(), runner, jobs, &workspace.environment, options)
+        .with_schedules(schedules, zone);
     let app = match workspace.dashboard()? {
         Some(settings) => {
             app.with_dashboard(Dashboard::new(settings, workspace.secrets(), args.bind))

@@ -865,9 +865,10 @@ timeout: soon
 text.";
 
     UnknownPipelineInProject = "E0620", "the project file names an unknown pipeline",
-"`ferry.yaml`'s `pipelines:` section names a pipeline that the project does not have: none of the
-`.ferry` files in the project's folder, its `pipelines/` folder or the files linted with it
-declares it. The setting would turn nothing off, and the pipeline meant still runs.
+"`ferry.yaml`'s `pipelines:` section, or a `reconcile:` schedule's `pipelines`, names a pipeline
+that the project does not have: none of the `.ferry` files in the project's folder, its
+`pipelines/` folder or the files linted with it declares it. The setting would turn nothing off
+(and the pipeline meant still runs), or the schedule would reconcile nothing of it.
 
 ```yaml
 pipelines:

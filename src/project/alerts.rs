@@ -488,18 +488,7 @@ impl Parser<'_> {
     }
 
     fn addresses(&mut self, path: &[&str], value: &Node) -> Vec<String> {
-        match value {
-            Node::Sequence(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(n, item)| {
-                    let index = n.to_string();
-                    let item_path = [path, &[index.as_str()]].concat();
-                    self.address(&item_path, item)
-                })
-                .collect(),
-            single => self.address(path, single).into_iter().collect(),
-        }
+        self.one_or_many(path, value, Self::address)
     }
 
     fn triggers(&mut self, value: &Node) -> Triggers {
@@ -527,7 +516,7 @@ impl Parser<'_> {
         triggers
     }
 
-    fn switch(&mut self, path: &[&str], value: &Node) -> bool {
+    pub(super) fn switch(&mut self, path: &[&str], value: &Node) -> bool {
         match value {
             Node::Bool(on) => *on,
             other => {
@@ -597,7 +586,7 @@ impl Parser<'_> {
         Some((count, within))
     }
 
-    fn duration(&mut self, path: &[&str], value: &Node) -> Option<Duration> {
+    pub(super) fn duration(&mut self, path: &[&str], value: &Node) -> Option<Duration> {
         let text = self.text(path, value)?;
         let parsed = parse_duration(&text.value);
         if parsed.is_none() {
@@ -613,7 +602,7 @@ impl Parser<'_> {
         parsed
     }
 
-    fn invalid(&mut self, path: &[&str], message: String, help: &str) {
+    pub(super) fn invalid(&mut self, path: &[&str], message: String, help: &str) {
         let span = self.doc.value(path);
         self.push(
             Diagnostic::new(Code::InvalidSettingValue, span, message)

@@ -9,6 +9,7 @@ mod document;
 mod mask;
 mod parse;
 mod pipelines;
+mod reconcile;
 mod resolve;
 mod rules;
 mod setting;
@@ -29,6 +30,7 @@ pub use alerts::{
 };
 pub use dashboard::{Access, DashboardSettings, ResolvedDashboard};
 pub use pipelines::PipelineSettings;
+pub use reconcile::{ReconcileSchedule, When};
 pub use resolve::{ResolvedEnvironment, StoreUrl};
 pub use setting::{ExpandError, Piece, Setting, Template};
 
@@ -63,6 +65,8 @@ pub struct Project {
     pub alerts: Option<AlertSettings>,
     /// Who may open `ferry serve`'s dashboard (`dashboard:`); none without the section.
     pub dashboard: Option<DashboardSettings>,
+    /// The reconciles `ferry serve` runs on a schedule (`reconcile:`).
+    pub reconcile: Vec<ReconcileSchedule>,
     /// Warnings found while loading (errors make loading fail).
     pub warnings: Vec<Diagnostic>,
 }

@@ -11,7 +11,7 @@ use crate::connectors::Descriptor;
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+const TOP_LEVEL_KEYS: [&str; 10] = [
     "version",
     "timezone",
     "store",
@@ -21,6 +21,7 @@ const TOP_LEVEL_KEYS: [&str; 9] = [
     "pipelines",
     "alerts",
     "dashboard",
+    "reconcile",
 ];
 const ENVIRONMENT_KEYS: [&str; 3] = ["connections", "store", "alerts"];
 
@@ -104,6 +105,7 @@ impl Parser<'_> {
             pipelines: IndexMap::new(),
             alerts: None,
             dashboard: None,
+            reconcile: Vec::new(),
             warnings: Vec::new(),
         };
         for (key, value) in entries {
@@ -119,6 +121,7 @@ impl Parser<'_> {
                 "pipelines" => project.pipelines = self.pipelines(value),
                 "alerts" => project.alerts = self.alerts(value),
                 "dashboard" => project.dashboard = self.dashboard(value),
+                "reconcile" => project.reconcile = self.reconcile(value),
                 _ => self.unknown_key(&[key], &TOP_LEVEL_KEYS, "at the top level"),
             }
         }
@@ -414,6 +417,27 @@ impl Parser<'_> {
             .with_label("unknown key")
             .with_help(help),
         );
+    }
+
+    /// A list of items, or one item on its own, each read with `item` at its own path.
+    pub(super) fn one_or_many<T>(
+        &mut self,
+        path: &[&str],
+        value: &Node,
+        item: fn(&mut Self, &[&str], &Node) -> Option<T>,
+    ) -> Vec<T> {
+        match value {
+            Node::Sequence(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(n, value)| {
+                    let index = n.to_string();
+                    let item_path = [path, &[index.as_str()]].concat();
+                    item(self, &item_path, value)
+                })
+                .collect(),
+            single => item(self, path, single).into_iter().collect(),
+        }
     }
 
     pub(super) fn push(&mut self, diagnostic: Diagnostic) {

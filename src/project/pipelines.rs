@@ -67,6 +67,13 @@ impl Project {
                     .map(|other| (other.value.as_str(), other.span)),
             )
         });
+        let scheduled = self.reconcile.iter().flat_map(|schedule| {
+            schedule
+                .pipelines
+                .iter()
+                .map(|name| (name.value.as_str(), name.span))
+        });
+        let named = named.chain(scheduled);
         let mut known_sorted: Vec<&str> = known.iter().map(String::as_str).collect();
         known_sorted.sort_unstable();
         known_sorted.dedup();

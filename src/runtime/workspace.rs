@@ -10,8 +10,8 @@ use crate::connectors::{Connector, ConnectorError};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::program::Program;
 use crate::project::{
-    DashboardSettings, Project, ResolvedAlerts, ResolvedDashboard, ResolvedEnvironment, Secret,
-    StoreUrl,
+    DashboardSettings, Project, ReconcileSchedule, ResolvedAlerts, ResolvedDashboard,
+    ResolvedEnvironment, Secret, StoreUrl,
 };
 use crate::store::{Store, StoreError};
 
@@ -60,6 +60,8 @@ pub struct Workspace {
     /// Who may open `ferry serve`'s dashboard, as written: read by [`Workspace::dashboard`],
     /// so that other commands need none of its secrets.
     dashboard: Option<DashboardSettings>,
+    /// The reconciles `ferry serve` runs on a schedule (`reconcile:`).
+    pub reconcile: Vec<ReconcileSchedule>,
     /// The project file, for diagnostics found after loading.
     sources: SourceMap,
 }
@@ -113,6 +115,7 @@ impl Workspace {
             disabled: loaded.disabled_pipelines(),
             alerts,
             dashboard: loaded.dashboard.clone(),
+            reconcile: loaded.reconcile.clone(),
             sources,
         })
     }

@@ -13,6 +13,7 @@ pub mod event;
 pub mod health;
 pub mod metrics;
 pub mod receive;
+pub mod reconcile;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -92,6 +93,9 @@ pub struct App {
     alerts: Alerts,
     /// The web page at `/`; `None`: ferry.yaml has no `dashboard:` section.
     dashboard: Option<dashboard::Dashboard>,
+    /// The `reconcile:` schedules, and the zone their times of day are in.
+    schedules: Vec<reconcile::Scheduled>,
+    zone: jiff::tz::TimeZone,
 }
 
 impl App {
@@ -140,7 +144,38 @@ impl App {
             heartbeat: AtomicI64::new(jiff::Timestamp::now().as_second()),
             alerts: Alerts::off(),
             dashboard: None,
+            schedules: Vec::new(),
+            zone: jiff::tz::TimeZone::UTC,
         }
+    }
+
+    /// The same app, running the `reconcile:` schedules with times of day in `zone`.
+    pub fn with_schedules(
+        self,
+        schedules: Vec<reconcile::Scheduled>,
+        zone: jiff::tz::TimeZone,
+    ) -> App {
+        App {
+            schedules,
+            zone,
+            ..self
+        }
+    }
+
+    /// The `reconcile:` schedules it runs, each with when, in which zone.
+    pub fn schedule_lines(&self) -> Vec<String> {
+        self.schedules
+            .iter()
+            .map(|scheduled| {
+                format!(
+                    "reconcile `{}` {} ({}): {}",
+                    scheduled.schedule.name,
+                    scheduled.schedule.when.describe(),
+                    self.zone.iana_name().unwrap_or("UTC"),
+                    scheduled.pipelines.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// The same app, telling `alerts` of refused webhook deliveries.
@@ -355,6 +390,14 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
                 stopped.clone(),
             )));
         }
+    }
+    for scheduled in app.schedules.clone() {
+        tasks.push(tokio::spawn(reconcile::run(
+            app.clone(),
+            scheduled,
+            app.zone.clone(),
+            stopped.clone(),
+        )));
     }
     Ok(ServerHandle {
         local_addr,

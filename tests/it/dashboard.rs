@@ -73,6 +73,16 @@ impl Browser {
         request.send().await.unwrap()
     }
 
+    /// Logs in with the right credentials and keeps the session's cookie.
+    async fn log_in(&mut self) {
+        let login = self
+            .post("/login", &[("username", USER), ("password", PASSWORD)])
+            .await;
+        assert_eq!(login.status(), StatusCode::SEE_OTHER);
+        let cookie = login.headers()[SET_COOKIE].to_str().unwrap();
+        self.cookie = Some(cookie.split(';').next().unwrap().to_string());
+    }
+
     /// The CSRF token in the forms of the page at `path`.
     async fn csrf(&self, path: &str) -> String {
         let (status, page) = self.get(path).await;
@@ -376,4 +386,64 @@ async fn logins_wait_after_ten_failures_whoever_tries() {
             .unwrap()
             .contains("Too many failed logins")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_reports_are_listed_and_shown_with_nothing_secret() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    let project = project_with_dashboard(&world);
+    let dir = project.parent().unwrap();
+    let people = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/capsule_contacts_to_stripe.ferry"
+    );
+    run_ferry(dir, &["run", people]).await;
+    let customers = world.customers().await;
+    let customer = customers[0]["id"].as_str().unwrap();
+    // A hand edit that carries a secret of the project: the page must not show it.
+    world
+        .stripe_post(
+            &format!("/v1/customers/{customer}"),
+            "name=%3Cb%3Esk_test_e2e%3C%2Fb%3E",
+        )
+        .await;
+    let reconciled = run_ferry(dir, &["reconcile", people]).await;
+    assert_eq!(
+        reconciled.status.code(),
+        Some(1),
+        "{}",
+        text(&reconciled.stderr)
+    );
+
+    let (server, _store) = serve_dashboard(&project, &[people]).await;
+    let mut browser = Browser::new(format!("http://{}", server.local_addr));
+    let (status, _) = browser.get("/reconcile").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    browser.log_in().await;
+
+    let (status, list) = browser.get("/reconcile").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(list.contains("<a href=\"/reconcile/1\">1</a>"), "{list}");
+    assert!(list.contains("<td>command</td>"), "{list}");
+    assert!(
+        list.contains("<td>capsule_contacts_to_stripe</td>"),
+        "{list}"
+    );
+
+    let (status, report) = browser.get("/reconcile/1").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert!(report.contains("1 mismatches need a look"), "{report}");
+    assert!(
+        report.contains("<title>field drift (records): 1</title>"),
+        "{report}"
+    );
+    assert!(report.contains(customer), "{report}");
+    for secret in SECRETS {
+        assert!(!report.contains(secret), "{secret} on the page: {report}");
+    }
+    assert!(!report.contains("<b>"), "{report}");
+
+    let (status, _) = browser.get("/reconcile/99").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -477,3 +477,95 @@ async fn since_compares_only_the_records_changed_since() {
     assert_eq!(drift.len(), 1, "{report:#}");
     assert_eq!(drift[0]["source_id"], "100003");
 }
+
+/// `ferry serve` of the project in `dir` for `pipeline`, on a free port, its log in `log`.
+fn spawn_serve(dir: &Path, pipeline: &str, log: &Path) -> tokio::process::Child {
+    let bind = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["serve", pipeline, "--bind", &bind.to_string()])
+        .current_dir(dir)
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(std::fs::OpenOptions::new().append(true).open(log).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ferry_serve_runs_the_reconcile_schedules_and_keeps_their_reports() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let (drifted, _, _) = change_behind_ferrys_back(&world).await;
+    let written = std::fs::read_to_string(&project).unwrap();
+
+    // A schedule naming a pipeline the server does not serve is refused at start.
+    std::fs::write(
+        &project,
+        format!("{written}reconcile:\n  often:\n    every: 1s\n    pipelines: [elsewhere]\n"),
+    )
+    .unwrap();
+    let log = dir.join("refused.log");
+    let refused = spawn_serve(dir, CAPSULE_TO_STRIPE, &log)
+        .wait_with_output()
+        .await
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(said.contains("elsewhere"), "{said}");
+
+    std::fs::write(
+        &project,
+        format!(
+            "{written}reconcile:\n  often:\n    every: 1s\n    pipelines: [capsule_contacts_to_stripe]\n"
+        ),
+    )
+    .unwrap();
+    let log = dir.join("serve.log");
+    let mut serve = spawn_serve(dir, CAPSULE_TO_STRIPE, &log);
+    let store = Store::open(&format!("sqlite://{}", dir.join("state.db").display()))
+        .await
+        .unwrap();
+    let mut kept = Vec::new();
+    for _ in 0..300 {
+        kept = store.reconcile_reports(10).await.unwrap();
+        if !kept.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    serve.kill().await.unwrap();
+    assert!(
+        !kept.is_empty(),
+        "no scheduled report\n{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    let newest = &kept[0];
+    assert_eq!(newest.origin, "often");
+    assert_eq!(newest.pipelines, ["capsule_contacts_to_stripe"]);
+    assert_eq!(newest.mismatches, 4);
+    let report: Value = serde_json::from_str(
+        &store
+            .reconcile_report(newest.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .report,
+    )
+    .unwrap();
+    store.close().await;
+    let drift = rows_of_class(&report, "field_drift");
+    assert_eq!(drift[0]["target_id"], drifted.as_str(), "{report:#}");
+
+    let list = run_ferry(dir, &["reconcile", "--list"]).await;
+    assert!(
+        text(&list.stdout).contains(" often "),
+        "{}",
+        text(&list.stdout)
+    );
+}

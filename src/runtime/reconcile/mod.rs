@@ -188,7 +188,7 @@ impl Runner {
     /// is skipped and one that fails is listed with its error, never counted in sync.
     pub async fn reconcile_all(
         &self,
-        jobs: &[Job],
+        jobs: &[&Job],
         options: &ReconcileOptions,
         progress: &dyn ReconcileProgress,
     ) -> ReconcileReport {
@@ -261,7 +261,7 @@ impl Runner {
             pipelines,
             mismatches: report.mismatches(),
             errors: summary.errors.len() as u64,
-            report: report.to_json(),
+            report: self.redacted(&report.to_json()),
         };
         self.store().record_reconcile(&record).await
     }

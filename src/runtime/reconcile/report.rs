@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::time::Duration;
+
 use super::{Class, Mismatch, ReconcileSummary, Reconciled};
+use crate::alerts::{Alert, Alerts, Trigger};
 use crate::formats::html::escape;
 
 /// What this version leaves out, said in every report.
@@ -145,6 +148,45 @@ impl ReconcileReport {
                 && fix.class == row.class
                 && matches!(fix.outcome.as_str(), "created" | "updated" | "relinked")
         })
+    }
+
+    /// Tells the alerts' channels of the mismatches, one alert per pipeline (trigger
+    /// `reconcile`); a pipeline that could not be reconciled is told as a failure.
+    pub fn raise_alerts(&self, alerts: &Alerts) {
+        let report = self;
+        if !alerts.triggers().is_some_and(|t| t.reconcile) {
+            return;
+        }
+        for summary in &report.summary.pipelines {
+            let count = summary.mismatches();
+            if count == 0 {
+                continue;
+            }
+            let pipeline = &summary.pipeline;
+            alerts.raise(Alert {
+                trigger: Trigger::Reconcile,
+                key: format!("reconcile/{pipeline}"),
+                subject: format!("{count} mismatches between {} and {}", summary.source, summary.target),
+                body: format!(
+                    "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} with drifted fields, {} orphans. `ferry reconcile {pipeline}` lists each one.",
+                    summary.read,
+                    summary.source,
+                    summary.in_sync,
+                    summary.missing,
+                    summary.target,
+                    summary.broken_cross_reference,
+                    summary.field_drift,
+                    summary.orphans.map_or("unlisted".to_string(), |n| n.to_string()),
+                ),
+                quiet: Duration::ZERO,
+            });
+        }
+        for failed in &report.summary.errors {
+            alerts.run_failed(
+                &failed.pipeline,
+                &format!("reconciling it failed: {}", failed.error),
+            );
+        }
     }
 
     pub fn to_json(&self) -> String {

@@ -28,10 +28,11 @@ form.inline{display:inline}input,button{font:inherit}
 ";
 
 /// The sections in the navigation: path and label.
-const SECTIONS: [(&str, &str); 4] = [
+const SECTIONS: [(&str, &str); 5] = [
     ("/", "Pipelines"),
     ("/dead-letters", "Dead letters"),
     ("/audit", "Audit log"),
+    ("/reconcile", "Reconcile"),
     ("/alerts", "Alerts"),
 ];
 

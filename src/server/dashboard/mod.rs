@@ -12,6 +12,7 @@ mod dead_letters;
 mod html;
 mod login;
 mod pipelines;
+mod reconcile;
 mod session;
 
 use std::collections::HashMap;
@@ -60,6 +61,10 @@ impl Dashboard {
         escape(&redact(text, &self.secrets))
     }
 
+    fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
     /// The session of a request.
     fn session(&self, headers: &HeaderMap) -> Result<Session, Refused> {
         self.sessions.of_request(headers).ok_or(Refused::LoggedOut)
@@ -106,6 +111,8 @@ pub fn routes(app: &App) -> Router<Arc<App>> {
         .route("/dead-letters/{id}/discard", post(dead_letters::discard))
         .route("/audit", get(audit::search))
         .route("/alerts", get(pipelines::alerts))
+        .route("/reconcile", get(reconcile::list))
+        .route("/reconcile/{id}", get(reconcile::show))
 }
 
 /// A 303 to `location`: where a browser goes after a form, or to log in.
