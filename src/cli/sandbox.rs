@@ -4,8 +4,13 @@ use crate::sandbox::{EmulatorFlags, FaultSpec, Sandbox};
 
 use super::exit;
 
+mod drift;
+
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Port on 127.0.0.1 (ferry.yaml's sandbox environment uses 4010).
     #[arg(long, default_value_t = 4010)]
     port: u16,
@@ -20,7 +25,17 @@ pub struct Args {
     emulators: EmulatorFlags,
 }
 
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Change, delete and add records of a running sandbox's collection behind ferry's back,
+    /// and record what was done (for checking `ferry reconcile`).
+    Drift(drift::Args),
+}
+
 pub fn run(args: Args) -> u8 {
+    if let Some(Command::Drift(drift)) = args.command {
+        return drift::run(drift);
+    }
     let faults = match args
         .faults
         .as_deref()

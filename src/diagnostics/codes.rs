@@ -9,6 +9,7 @@
 //! | E05xx | sinks and schemas |
 //! | E06xx | project file and connections |
 //! | E07xx | run time (one record) |
+//! | E08xx | the sandbox's seeded drift |
 //! | W0xxx | warnings |
 
 use super::Severity;
@@ -943,6 +944,55 @@ test \"a payout\" {
 ```
 
 Give the object in the test, or run the pipeline with `ferry run` or `ferry serve`.";
+
+    // E08xx the sandbox's seeded drift
+    DriftUnknownSystem = "E0800", "the sandbox serves no such system",
+"`ferry sandbox drift --system NAME` (or `POST /_sandbox/drift` with `system`) names the emulator
+by its connection kind, as `kind:` in ferry.yaml: `stripe`, `capsule`, `business_central`,
+`syspro`. The sandbox at `--url` does not serve this one (Stripe is left out of a sandbox started
+without it).
+
+```sh
+ferry sandbox drift --system Stripe --collection customers --change 2
+```
+
+Use the kind in lower case: `--system stripe`. The message lists the systems the sandbox serves.";
+
+    DriftUnknownCollection = "E0801", "the collection cannot drift",
+"Seeded drift changes, deletes and adds records of the collections the shipped record-sync
+pipelines write, each as its system's API names it (`customers` in Stripe, `parties` in Capsule,
+`customers` and `items` in Business Central, `customers` in Syspro). Other collections cannot
+drift.
+
+```sh
+ferry sandbox drift --system stripe --collection charges --change 2
+```
+
+Name a collection the message lists: `--collection customers`.";
+
+    DriftTooFewRecords = "E0802", "more drift asked for than there are records",
+"Changes and deletes each take a different record that ferry made (not seed data, and not a
+record drift added), so `--change` plus `--delete` can be at most the number of such records in
+the collection. Nothing was changed.
+
+```sh
+ferry run capsule_contacts_to_stripe   # made 3 customers
+ferry sandbox drift --system stripe --collection customers --change 2 --delete 2
+```
+
+Ask for fewer (`--change 2 --delete 1`), or run the pipeline over more records first. `--add`
+has no limit.";
+
+    DriftUnknownField = "E0803", "the field cannot drift",
+"`--fields` names the fields a change may edit, as the system's API names them (dotted for a
+nested field: `address.city`). Each must be one the emulator knows how to edit for that
+collection; the message lists them. Nothing was changed.
+
+```sh
+ferry sandbox drift --system stripe --collection customers --change 2 --fields mail
+```
+
+Name fields the pipeline writes, so reconcile can see the change: `--fields email,name`.";
 
     UnusedLet = "W0001", "unused `let`",
 "A `let` binding is never read. Remove it, or prefix its name with `_` to keep it deliberately.";

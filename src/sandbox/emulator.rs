@@ -13,6 +13,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
+use rand::rngs::StdRng;
+
+use super::drift::{DriftAction, DriftError, DriftPlan};
 
 /// One system's emulator, implemented by its state (cheap to clone, shared by its handlers).
 pub trait Emulator: Clone + Send + Sync + 'static {
@@ -43,6 +46,23 @@ pub trait Emulator: Clone + Send + Sync + 'static {
 
     /// Lines for `ferry sandbox`'s banner: where it listens and the credentials it takes.
     fn banner(&self, base: &str) -> Vec<String>;
+
+    /// Seeded drift (`sandbox/drift.rs`): changes fields of `plan.change` records ferry made in
+    /// `collection`, deletes `plan.delete` others and adds `plan.add` with no cross reference
+    /// of ferry's, as a person would through the system's own screens, drawing every choice
+    /// from `rng`; what it did, one action per record. By default no collection can drift.
+    fn drift(
+        &self,
+        collection: &str,
+        _plan: &DriftPlan,
+        _rng: &mut StdRng,
+    ) -> Result<Vec<DriftAction>, DriftError> {
+        Err(DriftError::CannotDrift {
+            system: Self::NAME.to_string(),
+            collection: collection.to_string(),
+            can: "none".to_string(),
+        })
+    }
 }
 
 /// The usual [`Emulator::start`]: the caller's config or the defaults, seeded when there is a
@@ -189,6 +209,12 @@ pub struct Running {
 pub trait Started: Send + Sync {
     fn as_any(&self) -> &dyn Any;
     fn banner(&self, base: &str) -> Vec<String>;
+    fn drift(
+        &self,
+        collection: &str,
+        plan: &DriftPlan,
+        rng: &mut StdRng,
+    ) -> Result<Vec<DriftAction>, DriftError>;
 }
 
 impl<E: Emulator> Started for E {
@@ -198,5 +224,14 @@ impl<E: Emulator> Started for E {
 
     fn banner(&self, base: &str) -> Vec<String> {
         Emulator::banner(self, base)
+    }
+
+    fn drift(
+        &self,
+        collection: &str,
+        plan: &DriftPlan,
+        rng: &mut StdRng,
+    ) -> Result<Vec<DriftAction>, DriftError> {
+        Emulator::drift(self, collection, plan, rng)
     }
 }

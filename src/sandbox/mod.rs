@@ -4,9 +4,10 @@
 //! are mounted, its state, fresh or seeded, its error body for an injected fault, its
 //! `ferry sandbox` flags and banner lines) and is listed once in `emulators![...]` below.
 //! [`server::Sandbox`] mounts every listed emulator under one loopback address behind the fault
-//! injector.
+//! injector, and serves seeded drift (`drift.rs`) at `/_sandbox/drift`.
 
 pub mod connection;
+pub mod drift;
 pub mod emulator;
 pub mod faults;
 pub mod flags;
@@ -29,6 +30,7 @@ macro_rules! emulators {
 // Adding an emulator: its folder, and its name here.
 emulators![stripe, capsule, business_central, syspro];
 
+pub use drift::{DriftAction, DriftError, DriftKind, DriftPlan, DriftRecord, DriftRequest};
 pub use emulator::Emulator;
 pub use faults::{FaultSpec, FaultSpecError};
 pub use flags::EmulatorFlags;

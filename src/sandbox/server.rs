@@ -1,5 +1,6 @@
 //! The sandbox server: every registered emulator (`emulators![...]` in `sandbox/mod.rs`) under
-//! one loopback address, each at the prefixes it names, behind the fault injector.
+//! one loopback address, each at the prefixes it names, behind the fault injector; and seeded
+//! drift at `/_sandbox/drift`.
 
 use std::fmt;
 use std::io;
@@ -14,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::EMULATORS;
 use super::connection::{ConnectionControl, SeverableListener};
+use super::drift::{DriftError, DriftRecord, DriftRequest};
 use super::emulator::{Emulator, Requests, Started};
 use super::faults::{FaultInjector, FaultLayerState, FaultSpec};
 use super::flags::EmulatorFlags;
@@ -85,6 +87,7 @@ impl SandboxBuilder {
             }
             states.push((descriptor.name, running.state));
         }
+        let router = router.merge(super::drift::router(states.clone()));
         Sandbox { router, states }
     }
 }
@@ -116,6 +119,12 @@ impl Sandbox {
         self.states
             .iter()
             .find_map(|(_, state)| state.as_any().downcast_ref::<E>())
+    }
+
+    /// Carries out a drift request (what `POST /_sandbox/drift` does), for callers that hold
+    /// the sandbox itself.
+    pub fn drift(&self, request: &DriftRequest) -> Result<DriftRecord, DriftError> {
+        super::drift::drift(&self.states, request)
     }
 
     /// Each started emulator's banner lines for a sandbox listening at `base`.

@@ -68,6 +68,7 @@ mod proof_webhook_chaos;
 mod proptest_fuzz_properties;
 mod proptest_robustness;
 mod reconcile;
+mod reconcile_drift;
 mod run_charges_to_invoices;
 mod run_end_to_end;
 mod run_events_to_erp;

@@ -3,9 +3,11 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::{BusinessCentralConfig, BusinessCentralState, COMPANY_ID, error};
+use crate::sandbox::drift::{DriftAction, DriftError, DriftPlan};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -66,6 +68,15 @@ impl Emulator for BusinessCentralState {
             ),
             format!("OAuth token        {base}/oauth/{tenant}/oauth2/v2.0/token"),
         ]
+    }
+
+    fn drift(
+        &self,
+        collection: &str,
+        plan: &DriftPlan,
+        rng: &mut StdRng,
+    ) -> Result<Vec<DriftAction>, DriftError> {
+        super::drift::drift(&mut self.data(), collection, plan, rng)
     }
 }
 

@@ -13,6 +13,7 @@ mod emulator;
 mod auth;
 pub mod currency;
 mod documents;
+mod drift;
 pub mod error;
 pub mod filter;
 mod handlers;
@@ -101,7 +102,13 @@ impl BusinessCentralState {
 
     /// One company with hundreds of customers and items, the same for the same seed.
     pub fn seeded(config: BusinessCentralConfig, seed: u64) -> Self {
-        let data = seed::company(&config, StdRng::seed_from_u64(seed), Some(seed));
+        let mut data = seed::company(&config, StdRng::seed_from_u64(seed), Some(seed));
+        data.not_ferrys = data
+            .companies
+            .iter()
+            .flat_map(|company| company.sets.values())
+            .flat_map(|set| set.values().map(|entity| entity.id().to_string()))
+            .collect();
         Self::with_data(config, data)
     }
 

@@ -1,7 +1,7 @@
 //! The emulator's records: companies, each with its entity sets, number series and the
 //! version counter behind every `@odata.etag`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 use rand::rngs::StdRng;
@@ -137,12 +137,16 @@ impl Company {
 pub struct BcData {
     pub companies: Vec<Company>,
     pub ids: Ids,
+    /// Ids of the records ferry did not make: seed data and drift's additions (`drift.rs`
+    /// changes and deletes only the others).
+    pub not_ferrys: HashSet<String>,
 }
 
 impl BcData {
     pub fn new(rng: StdRng) -> Self {
         BcData {
             companies: Vec::new(),
+            not_ferrys: HashSet::new(),
             ids: Ids {
                 rng,
                 next_seq: 0,

@@ -4,9 +4,11 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::{StripeOptions, StripeState, WebhookEndpoint};
+use crate::sandbox::drift::{DriftAction, DriftError, DriftPlan};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -74,6 +76,15 @@ impl Emulator for StripeState {
         ))
         .chain(endpoints.map(|endpoint| format!("Stripe webhooks -> {}", endpoint.url)))
         .collect()
+    }
+
+    fn drift(
+        &self,
+        collection: &str,
+        plan: &DriftPlan,
+        rng: &mut StdRng,
+    ) -> Result<Vec<DriftAction>, DriftError> {
+        self.drift_customers(collection, plan, rng)
     }
 }
 

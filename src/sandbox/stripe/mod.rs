@@ -20,6 +20,7 @@ mod catalog;
 mod charges;
 mod customers;
 mod delivery;
+mod drift;
 mod disputes;
 pub mod error;
 mod feed;
@@ -119,6 +120,7 @@ impl StripeState {
         let mut store = store::Store::new(options.seed, options.now);
         if options.seed.is_some() {
             seed::fill(&mut store, &options);
+            store.not_ferrys = store.customers.ids().iter().cloned().collect();
         }
         let outbox = Arc::new(webhooks::Outbox::new(
             options.webhook_delivery.clone(),

@@ -1,7 +1,7 @@
 //! The emulator's in-memory data: one ordered collection per resource, oldest first, plus the
 //! ids of deleted objects (retrieving one returns Stripe's `{"deleted": true}` stub).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -67,6 +67,11 @@ impl Collection {
 
     pub fn len(&self) -> usize {
         self.order.len()
+    }
+
+    /// Every id, oldest first.
+    pub fn ids(&self) -> &[String] {
+        &self.order
     }
 }
 
@@ -152,6 +157,9 @@ pub struct Store {
     pub customer_emails: HashMap<String, Vec<String>>,
     /// Deleted id -> its object type.
     pub deleted: HashMap<String, &'static str>,
+    /// Ids of objects ferry did not make: seed data and drift's additions (`drift.rs` changes
+    /// and deletes only the others).
+    pub not_ferrys: HashSet<String>,
     /// Fixed clock for deterministic tests and seeds; None reads the system clock.
     pub clock: Option<i64>,
     /// Where recorded events go out to webhook endpoints; None while seeding.
@@ -182,6 +190,7 @@ impl Store {
             events: EventLog::default(),
             customer_emails: HashMap::new(),
             deleted: HashMap::new(),
+            not_ferrys: HashSet::new(),
             clock,
             outbox: None,
         }

@@ -78,4 +78,7 @@ pub struct SysproData {
     pub next_order: u64,
     /// Business object calls answered, logons and logoffs included.
     pub calls: u64,
+    /// Codes of the customers ferry did not make: seed data and drift's additions (`drift.rs`
+    /// changes and deletes only the others).
+    pub not_ferrys: BTreeSet<String>,
 }

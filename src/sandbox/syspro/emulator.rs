@@ -2,8 +2,10 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rand::rngs::StdRng;
 
 use super::{COMPANY_ID, OPERATOR, SysproConfig, SysproState};
+use crate::sandbox::drift::{DriftAction, DriftError, DriftPlan};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount, NoFlags, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -36,6 +38,15 @@ impl Emulator for SysproState {
         vec![format!(
             "Syspro e.net       {base}/syspro/SYSPROWCFService/Rest   (operator {OPERATOR}, company {COMPANY_ID})"
         )]
+    }
+
+    fn drift(
+        &self,
+        collection: &str,
+        plan: &DriftPlan,
+        rng: &mut StdRng,
+    ) -> Result<Vec<DriftAction>, DriftError> {
+        super::drift::drift(&mut self.data(), collection, plan, rng)
     }
 }
 

@@ -11,6 +11,7 @@
 mod emulator;
 mod customers;
 pub mod data;
+mod drift;
 mod find;
 mod handlers;
 mod orders;

@@ -75,6 +75,7 @@ pub fn populated(seed: u64) -> SysproData {
             ("CreditLimit", "5000.00".into()),
             ("CurrentBalance", "0.00".into()),
         ]);
+        data.not_ferrys.insert(code.clone());
         data.customers.insert(code, customer);
     }
     data

@@ -1,0 +1,487 @@
+//! Seeded drift: records of a target collection changed, deleted and added behind ferry's back,
+//! each one recorded, so a test (or a person) can check that `ferry reconcile` finds every one
+//! and nothing else.
+//!
+//! Each emulator says which of its collections can drift, and how, in
+//! [`super::Emulator::drift`]; this module holds what they share: the plan, the record of what
+//! was done, the errors, which records to touch and the values written. The sandbox serves it
+//! at `POST /_sandbox/drift` (and lists what it did at `GET /_sandbox/drift`).
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::emulator::Started;
+use crate::diagnostics::Code;
+
+/// Where the sandbox serves drift, beside the emulators' own prefixes.
+pub const DRIFT_PATH: &str = "/_sandbox/drift";
+
+/// How much drift to make in one collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DriftPlan {
+    /// Records ferry made whose field is edited.
+    pub change: usize,
+    /// Records ferry made that are deleted.
+    pub delete: usize,
+    /// Records added with no cross reference of ferry's.
+    pub add: usize,
+    /// The fields a change may edit (each change edits one); empty: the emulator's default.
+    pub fields: Vec<String>,
+}
+
+/// What was done to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftKind {
+    Changed,
+    Deleted,
+    Added,
+}
+
+/// One record of what drift did: which record, and for a change the field and its values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftAction {
+    pub action: DriftKind,
+    pub collection: String,
+    pub id: String,
+    /// The field changed (dotted for a nested one: `address.city`); none for a delete or add.
+    pub field: Option<String>,
+    /// The field's value before a change; the whole record before a delete.
+    pub before: Option<Value>,
+    /// The field's value after a change; the whole record added.
+    pub after: Option<Value>,
+}
+
+/// A drift request, as `POST /_sandbox/drift` takes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftRequest {
+    /// The connection kind of the emulator (`stripe`, `capsule`, ...).
+    pub system: String,
+    pub collection: String,
+    #[serde(default)]
+    pub change: usize,
+    #[serde(default)]
+    pub delete: usize,
+    #[serde(default)]
+    pub add: usize,
+    /// The same seed makes the same drift of the same data; none picks one (and says which).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// What one drift request did: the request's seed (the one picked, if none was given) and
+/// every action, changes first, then deletes, then additions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftRecord {
+    pub system: String,
+    pub collection: String,
+    pub seed: u64,
+    pub actions: Vec<DriftAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DriftError {
+    #[error("the sandbox serves no system `{system}` (it serves {serves})")]
+    UnknownSystem { system: String, serves: String },
+    #[error("{system}'s collection `{collection}` cannot drift (these can: {can})")]
+    CannotDrift {
+        system: String,
+        collection: String,
+        can: String,
+    },
+    #[error(
+        "{system}'s `{collection}` holds {available} records ferry made, fewer than the {asked} to change and delete"
+    )]
+    TooFewRecords {
+        system: String,
+        collection: String,
+        asked: usize,
+        available: usize,
+    },
+    #[error(
+        "{system}'s `{collection}` has no field `{field}` that drift can change (it can change {can})"
+    )]
+    UnknownField {
+        system: String,
+        collection: String,
+        field: String,
+        can: String,
+    },
+}
+
+impl DriftError {
+    /// The diagnostic code `ferry explain` explains.
+    pub fn code(&self) -> Code {
+        match self {
+            DriftError::UnknownSystem { .. } => Code::DriftUnknownSystem,
+            DriftError::CannotDrift { .. } => Code::DriftUnknownCollection,
+            DriftError::TooFewRecords { .. } => Code::DriftTooFewRecords,
+            DriftError::UnknownField { .. } => Code::DriftUnknownField,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            DriftError::UnknownSystem { .. } | DriftError::CannotDrift { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            DriftError::TooFewRecords { .. } => StatusCode::CONFLICT,
+            DriftError::UnknownField { .. } => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A field drift may change, and the kind of value it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct DriftField {
+    pub name: &'static str,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text: a name, a line of an address.
+    Text,
+    Email,
+    /// A phone number in E.164.
+    Phone,
+}
+
+impl DriftField {
+    pub const fn text(name: &'static str) -> Self {
+        DriftField {
+            name,
+            kind: FieldKind::Text,
+        }
+    }
+
+    pub const fn email(name: &'static str) -> Self {
+        DriftField {
+            name,
+            kind: FieldKind::Email,
+        }
+    }
+
+    pub const fn phone(name: &'static str) -> Self {
+        DriftField {
+            name,
+            kind: FieldKind::Phone,
+        }
+    }
+
+    /// A new value for the field, unlike `before` and unlike any value a pipeline would write.
+    pub fn edited(&self, before: &Value, rng: &mut StdRng) -> Value {
+        let token = token(rng);
+        Value::String(match (self.kind, before.as_str()) {
+            (FieldKind::Email, _) => format!("edited.{token}@example.net"),
+            (FieldKind::Phone, _) => format!("+6149{}", rng.random_range(1_000_000..9_999_999)),
+            (FieldKind::Text, Some(text)) if !text.is_empty() => {
+                format!("{text} (edited {token})")
+            }
+            (FieldKind::Text, _) => format!("Edited {token}"),
+        })
+    }
+}
+
+/// Six lowercase letters and digits, to tell drift's values apart.
+pub fn token(rng: &mut StdRng) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..6)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// One collection that can drift: what an emulator tells [`Picked::new`].
+#[derive(Debug, Clone, Copy)]
+pub struct DriftableCollection {
+    pub system: &'static str,
+    pub name: &'static str,
+    /// The fields a change may edit.
+    pub fields: &'static [DriftField],
+    /// What a change edits when the caller names no fields: fields every shipped pipeline that
+    /// writes the collection sets.
+    pub default_fields: &'static [&'static str],
+}
+
+/// The records a plan touches: `change` records, each with the field it edits, then `delete`
+/// others, drawn from `candidates` (the ids of records ferry made, in the emulator's order).
+#[derive(Debug)]
+pub struct Picked {
+    pub changes: Vec<(String, DriftField)>,
+    pub deletes: Vec<String>,
+}
+
+impl Picked {
+    pub fn new(
+        collection: &DriftableCollection,
+        mut candidates: Vec<String>,
+        plan: &DriftPlan,
+        rng: &mut StdRng,
+    ) -> Result<Picked, DriftError> {
+        let names: Vec<&str> = if plan.fields.is_empty() {
+            collection.default_fields.to_vec()
+        } else {
+            plan.fields.iter().map(String::as_str).collect()
+        };
+        let fields = names
+            .iter()
+            .map(|name| {
+                collection
+                    .fields
+                    .iter()
+                    .find(|field| field.name == *name)
+                    .copied()
+                    .ok_or_else(|| DriftError::UnknownField {
+                        system: collection.system.to_string(),
+                        collection: collection.name.to_string(),
+                        field: name.to_string(),
+                        can: list(collection.fields.iter().map(|f| f.name)),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let asked = plan.change + plan.delete;
+        if asked > candidates.len() {
+            return Err(DriftError::TooFewRecords {
+                system: collection.system.to_string(),
+                collection: collection.name.to_string(),
+                asked,
+                available: candidates.len(),
+            });
+        }
+        // A partial Fisher-Yates shuffle: the first `asked` are a uniform sample.
+        for i in 0..asked {
+            let j = rng.random_range(i..candidates.len());
+            candidates.swap(i, j);
+        }
+        candidates.truncate(asked);
+        let deletes = candidates.split_off(plan.change);
+        let changes = candidates
+            .into_iter()
+            .map(|id| {
+                let field = if fields.is_empty() {
+                    collection.fields[0]
+                } else {
+                    fields[rng.random_range(0..fields.len())]
+                };
+                (id, field)
+            })
+            .collect();
+        Ok(Picked { changes, deletes })
+    }
+}
+
+/// `collection`, or the error that names the collections of the system that can drift.
+pub fn driftable<'a>(
+    collections: &'a [DriftableCollection],
+    system: &str,
+    collection: &str,
+) -> Result<&'a DriftableCollection, DriftError> {
+    collections
+        .iter()
+        .find(|c| c.name == collection)
+        .ok_or_else(|| DriftError::CannotDrift {
+            system: system.to_string(),
+            collection: collection.to_string(),
+            can: list(collections.iter().map(|c| c.name)),
+        })
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The value at a dotted path (`address.city`), null when absent.
+pub fn value_at(value: &Value, path: &str) -> Value {
+    path.split('.')
+        .try_fold(value, |v, name| v.get(name))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Carries out `request` against the started emulators.
+pub fn drift(
+    states: &[(&'static str, Arc<dyn Started>)],
+    request: &DriftRequest,
+) -> Result<DriftRecord, DriftError> {
+    let Some((_, state)) = states.iter().find(|(name, _)| *name == request.system) else {
+        return Err(DriftError::UnknownSystem {
+            system: request.system.clone(),
+            serves: list(states.iter().map(|(name, _)| *name)),
+        });
+    };
+    let seed = request.seed.unwrap_or_else(|| rand::rng().random());
+    let mut rng = StdRng::seed_from_u64(seed);
+    let plan = DriftPlan {
+        change: request.change,
+        delete: request.delete,
+        add: request.add,
+        fields: request.fields.clone(),
+    };
+    let actions = state.drift(&request.collection, &plan, &mut rng)?;
+    Ok(DriftRecord {
+        system: request.system.clone(),
+        collection: request.collection.clone(),
+        seed,
+        actions,
+    })
+}
+
+/// The sandbox's drift endpoint: the started emulators, and every drift done so far.
+#[derive(Clone)]
+struct Admin {
+    states: Arc<Vec<(&'static str, Arc<dyn Started>)>>,
+    done: Arc<Mutex<Vec<DriftRecord>>>,
+}
+
+/// `POST /_sandbox/drift` makes drift and answers its record; `GET` lists every record so far.
+pub fn router(states: Vec<(&'static str, Arc<dyn Started>)>) -> Router {
+    let admin = Admin {
+        states: Arc::new(states),
+        done: Arc::default(),
+    };
+    Router::new()
+        .route(DRIFT_PATH, get(done).post(make))
+        .with_state(admin)
+}
+
+async fn make(State(admin): State<Admin>, body: axum::body::Bytes) -> Response {
+    let request: DriftRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": {"code": null, "message": format!("not a drift request: {error}")}})),
+            )
+                .into_response();
+        }
+    };
+    match drift(&admin.states, &request) {
+        Ok(record) => {
+            admin
+                .done
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(record.clone());
+            Json(record).into_response()
+        }
+        Err(error) => (
+            error.status(),
+            Json(json!({"error": {"code": error.code().as_str(), "message": error.to_string()}})),
+        )
+            .into_response(),
+    }
+}
+
+async fn done(State(admin): State<Admin>) -> Response {
+    let done = admin
+        .done
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    Json(done).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEOPLE: DriftableCollection = DriftableCollection {
+        system: "crm",
+        name: "people",
+        fields: &[DriftField::text("name"), DriftField::email("email")],
+        default_fields: &["name"],
+    };
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("p{i}")).collect()
+    }
+
+    fn plan(change: usize, delete: usize, fields: &[&str]) -> DriftPlan {
+        DriftPlan {
+            change,
+            delete,
+            add: 0,
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_same_seed_picks_the_same_distinct_records() {
+        let pick = |seed| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let picked = Picked::new(&PEOPLE, ids(10), &plan(3, 2, &[]), &mut rng).unwrap();
+            let changed: Vec<String> = picked.changes.iter().map(|(id, _)| id.clone()).collect();
+            (changed, picked.deletes)
+        };
+        let (changed, deleted) = pick(7);
+        assert_eq!((changed.clone(), deleted.clone()), pick(7));
+        assert_eq!((changed.len(), deleted.len()), (3, 2));
+        let mut all: Vec<&String> = changed.iter().chain(&deleted).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 5);
+        assert_ne!((changed, deleted), pick(8));
+    }
+
+    #[test]
+    fn a_change_edits_a_named_field_or_the_default() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &[]), &mut rng).unwrap();
+        assert!(picked.changes.iter().all(|(_, f)| f.name == "name"));
+        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &["email"]), &mut rng).unwrap();
+        assert!(picked.changes.iter().all(|(_, f)| f.name == "email"));
+    }
+
+    #[test]
+    fn more_than_there_is_or_an_unknown_field_is_refused() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let error = Picked::new(&PEOPLE, ids(4), &plan(3, 2, &[]), &mut rng).unwrap_err();
+        assert_eq!(error.code(), Code::DriftTooFewRecords);
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            error.to_string(),
+            "crm's `people` holds 4 records ferry made, fewer than the 5 to change and delete"
+        );
+        let error = Picked::new(&PEOPLE, ids(4), &plan(1, 0, &["phone"]), &mut rng).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "crm's `people` has no field `phone` that drift can change (it can change name, email)"
+        );
+        let error = driftable(&[PEOPLE], "crm", "deals").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "crm's collection `deals` cannot drift (these can: people)"
+        );
+    }
+
+    #[test]
+    fn an_edited_value_differs_from_what_was_there() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for field in PEOPLE.fields {
+            let before = json!("Ann Lee");
+            let after = field.edited(&before, &mut rng);
+            assert_ne!(after, before);
+            assert!(after.is_string());
+        }
+        let email = DriftField::email("email").edited(&Value::Null, &mut rng);
+        assert!(email.as_str().unwrap().ends_with("@example.net"), "{email}");
+    }
+}

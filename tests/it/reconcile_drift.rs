@@ -1,0 +1,377 @@
+//! Seeded drift against `ferry reconcile`: on every shipped pipeline that reconcile compares,
+//! `ferry sandbox drift` changes, deletes and adds records of the target behind ferry's back,
+//! and reconcile must find every one (a changed field as `field_drift` on that record and
+//! field, a deleted record as `broken_cross_reference`, an added one as `orphan`) and nothing
+//! else.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use ferry::sandbox::drift::value_at;
+use ferry::sandbox::{DriftKind, DriftRecord};
+use serde_json::{Value, json};
+
+use crate::run_support;
+
+use run_support::*;
+
+/// Every shipped pipeline `ferry reconcile` compares, each with a test below.
+const COVERED: &[&str] = &["capsule_contacts_to_stripe", "syspro_customers_to_stripe"];
+
+/// The project's `pipelines/` is the repository's, so shipped pipelines are found by name.
+fn with_shipped_pipelines(world: &World) -> std::path::PathBuf {
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
+    std::os::unix::fs::symlink(shipped, dir.join("pipelines")).unwrap();
+    project
+}
+
+async fn reconcile(dir: &Path, target: &str) -> (Option<i32>, Value) {
+    let output = run_ferry(dir, &["reconcile", target, "--format", "json"]).await;
+    let stdout = text(&output.stdout);
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("{error}: {stdout}\n{}", text(&output.stderr)));
+    (output.status.code(), report)
+}
+
+/// `ferry sandbox drift` against the world's sandbox; the record it wrote.
+async fn drift(world: &World, dir: &Path, args: &[&str]) -> DriftRecord {
+    let mut all = vec![
+        "sandbox",
+        "drift",
+        "--url",
+        &world.base,
+        "--record",
+        "drift.json",
+    ];
+    all.extend_from_slice(args);
+    let output = run_ferry(dir, &all).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let record = std::fs::read_to_string(dir.join("drift.json")).unwrap();
+    serde_json::from_str(&record).unwrap()
+}
+
+/// What each action should show as in a reconcile report: (class, target id, field).
+fn expected_rows(record: &DriftRecord) -> BTreeSet<(String, String, Option<String>)> {
+    record
+        .actions
+        .iter()
+        .map(|action| {
+            let class = match action.action {
+                DriftKind::Changed => "field_drift",
+                DriftKind::Deleted => "broken_cross_reference",
+                DriftKind::Added => "orphan",
+            };
+            (class.to_string(), action.id.clone(), action.field.clone())
+        })
+        .collect()
+}
+
+fn found_rows(report: &Value) -> BTreeSet<(String, String, Option<String>)> {
+    let rows = report["rows"].as_array().unwrap();
+    let found: BTreeSet<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["class"].as_str().unwrap().to_string(),
+                row["target_id"].as_str().unwrap_or_default().to_string(),
+                row["field"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), rows.len(), "a row twice: {report:#}");
+    found
+}
+
+/// Reads each action back from the Stripe emulator: the change is there, the deleted record is
+/// gone, the added one has no metadata (so no pipeline's cross reference).
+async fn assert_drift_is_in_stripe(world: &World, record: &DriftRecord) {
+    let customers = world.customers().await;
+    for action in &record.actions {
+        let customer = customers.iter().find(|c| c["id"] == action.id.as_str());
+        match action.action {
+            DriftKind::Changed => {
+                let customer = customer.unwrap_or_else(|| panic!("{action:?} is gone"));
+                let field = action.field.as_deref().unwrap();
+                assert_eq!(Some(value_at(customer, field)), action.after, "{action:?}");
+                assert_ne!(action.before, action.after, "{action:?}");
+            }
+            DriftKind::Deleted => assert!(customer.is_none(), "{action:?}"),
+            DriftKind::Added => assert_eq!(customer.unwrap()["metadata"], json!({})),
+        }
+    }
+}
+
+/// Runs `pipeline`, checks that a reconcile right after is clean, makes `args`' drift in Stripe's
+/// customers and checks that reconcile finds exactly that drift.
+async fn reconcile_finds_exactly_the_drift(
+    world: &World,
+    pipeline: &str,
+    made: u64,
+    args: &[&str],
+) {
+    let project = with_shipped_pipelines(world);
+    let dir = project.parent().unwrap();
+    let run = run_ferry(dir, &["run", pipeline]).await;
+    let summary = text(&run.stdout);
+    assert!(
+        summary.contains(&format!("{pipeline}: {made} read, {made} created")),
+        "{summary}\n{}",
+        text(&run.stderr)
+    );
+
+    let (code, report) = reconcile(dir, pipeline).await;
+    assert_eq!(report["rows"], json!([]), "{report:#}");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["summary"]["totals"]["in_sync"], made, "{report:#}");
+
+    let mut all = vec!["--system", "stripe", "--collection", "customers"];
+    all.extend_from_slice(args);
+    let record = drift(world, dir, &all).await;
+    assert_drift_is_in_stripe(world, &record).await;
+    let count = |kind| record.actions.iter().filter(|a| a.action == kind).count() as u64;
+    let (changed, deleted, added) = (
+        count(DriftKind::Changed),
+        count(DriftKind::Deleted),
+        count(DriftKind::Added),
+    );
+    assert!(changed > 0 && deleted > 0 && added > 0, "{record:#?}");
+
+    let (code, report) = reconcile(dir, pipeline).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(found_rows(&report), expected_rows(&record), "{report:#}");
+    assert_eq!(
+        report["summary"]["totals"],
+        json!({
+            "read": made, "in_sync": made - changed - deleted, "missing": 0,
+            "broken_cross_reference": deleted, "field_drift": changed, "orphans": added,
+            "would_fail": 0, "not_compared": 0, "mismatches": changed + deleted + added,
+        }),
+        "{report:#}"
+    );
+    // Each drifted row holds what drift wrote, against what the pipeline would write.
+    for action in record
+        .actions
+        .iter()
+        .filter(|a| a.action == DriftKind::Changed)
+    {
+        let row = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["target_id"] == action.id.as_str())
+            .unwrap();
+        assert_eq!(Some(&row["target_value"]), action.after.as_ref(), "{row}");
+        assert_eq!(
+            Some(&row["pipeline_value"]),
+            action.before.as_ref(),
+            "{row}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn capsule_contacts_to_stripe_finds_every_drifted_customer_and_nothing_else() {
+    let world = world(None, None).await;
+    world.add_people(0..9);
+    reconcile_finds_exactly_the_drift(
+        &world,
+        "capsule_contacts_to_stripe",
+        9,
+        &[
+            "--change", "4", "--delete", "2", "--add", "3", "--seed", "11",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn syspro_customers_to_stripe_finds_every_drifted_customer_and_nothing_else() {
+    let world = world_seeded(None, None, Some(4)).await;
+    reconcile_finds_exactly_the_drift(
+        &world,
+        "syspro_customers_to_stripe",
+        12,
+        &[
+            "--change",
+            "5",
+            "--delete",
+            "3",
+            "--add",
+            "2",
+            "--seed",
+            "3",
+            "--fields",
+            "phone,address.line1",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_shipped_pipeline_reconcile_compares_has_a_drift_test() {
+    let world = world_seeded(None, None, Some(4)).await;
+    let project = with_shipped_pipelines(&world);
+    let dir = project.parent().unwrap();
+    // Ferry cannot run Pronto yet (no connector, no emulator): its pipelines are turned off.
+    let mut yaml = std::fs::read_to_string(&project).unwrap();
+    yaml.push_str(
+        "pipelines:\n  pronto_items_to_stripe_products: { enabled: false }\n  pronto_prices_to_stripe_prices: { enabled: false }\n",
+    );
+    std::fs::write(&project, yaml).unwrap();
+    let (_, report) = reconcile(dir, "pipelines").await;
+    assert_eq!(report["summary"]["errors"], json!([]), "{report:#}");
+    let compared: BTreeSet<&str> = report["summary"]["pipelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|summary| summary["pipeline"].as_str().unwrap())
+        .collect();
+    assert_eq!(compared, COVERED.iter().copied().collect(), "{report:#}");
+    // The others are not record syncs, each for its reason.
+    let skipped: BTreeSet<(&str, &str)> = report["summary"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["pipeline"].as_str().unwrap(),
+                s["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let events = "it reads events";
+    assert_eq!(
+        skipped,
+        BTreeSet::from([
+            (
+                "business_central_items_to_stripe",
+                "it writes more than one sink"
+            ),
+            ("stripe_charges_to_business_central", events),
+            ("stripe_charges_to_business_central_invoices", events),
+            ("stripe_charges_to_syspro", events),
+            ("stripe_customers_to_business_central", events),
+            ("stripe_customers_to_syspro", events),
+            ("stripe_invoices_to_business_central", events),
+            ("stripe_payouts_to_business_central", events),
+            ("stripe_refunds_to_business_central", events),
+            ("stripe_subscriptions_to_business_central", events),
+        ]),
+        "{report:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_that_cannot_be_made_is_refused_with_its_code_and_changes_nothing() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let project = with_shipped_pipelines(&world);
+    let dir = project.parent().unwrap();
+    run_ferry(dir, &["run", "capsule_contacts_to_stripe"]).await;
+    let before = world.customers().await;
+
+    for (args, code, message) in [
+        (
+            vec![
+                "--system",
+                "stripe",
+                "--collection",
+                "customers",
+                "--change",
+                "2",
+                "--delete",
+                "1",
+            ],
+            "E0802",
+            "stripe's `customers` holds 2 records ferry made, fewer than the 3 to change and delete",
+        ),
+        (
+            vec![
+                "--system",
+                "stripe",
+                "--collection",
+                "charges",
+                "--add",
+                "1",
+            ],
+            "E0801",
+            "stripe's collection `charges` cannot drift (these can: customers)",
+        ),
+        (
+            vec![
+                "--system",
+                "capsule",
+                "--collection",
+                "parties",
+                "--add",
+                "1",
+            ],
+            "E0801",
+            "capsule's collection `parties` cannot drift (these can: none)",
+        ),
+        (
+            vec![
+                "--system",
+                "pronto",
+                "--collection",
+                "inventory",
+                "--add",
+                "1",
+            ],
+            "E0800",
+            "the sandbox serves no system `pronto` (it serves stripe, capsule, business_central, syspro)",
+        ),
+        (
+            vec![
+                "--system",
+                "stripe",
+                "--collection",
+                "customers",
+                "--change",
+                "1",
+                "--fields",
+                "mail",
+            ],
+            "E0803",
+            "stripe's `customers` has no field `mail` that drift can change",
+        ),
+    ] {
+        let mut all = vec!["sandbox", "drift", "--url", &world.base];
+        all.extend(args);
+        let output = run_ferry(dir, &all).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("error[{code}]: {message}")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(world.customers().await, before);
+
+    // The endpoint answers in HTTP: 409 for too much, and lists only what it did.
+    let client = reqwest::Client::new();
+    let url = format!("{}/_sandbox/drift", world.base);
+    let refused = client
+        .post(&url)
+        .json(&json!({"system": "stripe", "collection": "customers", "delete": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    let answer: Value = refused.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "E0802");
+    let made = client
+        .post(&url)
+        .json(&json!({"system": "stripe", "collection": "customers", "change": 1, "seed": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 200);
+    let made: DriftRecord = made.json().await.unwrap();
+    assert_eq!(made.seed, 5);
+    assert_eq!(made.actions.len(), 1);
+    let done: Vec<DriftRecord> = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(done, vec![made]);
+}
