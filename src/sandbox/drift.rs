@@ -204,6 +204,67 @@ pub fn token(rng: &mut StdRng) -> String {
         .collect()
 }
 
+/// What an emulator's drift answers: every action, or why none was taken.
+pub type Drifted = Result<Vec<DriftAction>, DriftError>;
+
+/// A collection as its emulator holds it, for [`apply`] to change, delete and add records in,
+/// each the way the system's own screens would (a new version, an event).
+pub trait DriftTarget {
+    /// The ids of the records ferry made, in the emulator's order.
+    fn ferrys(&self) -> Vec<String>;
+    /// The value at `field` (dotted for a nested one) of record `id`, null when unset.
+    fn field(&self, id: &str, field: &str) -> Value;
+    fn set_field(&mut self, id: &str, field: &str, value: Value);
+    /// Deletes record `id`; the record as it was.
+    fn delete(&mut self, id: &str) -> Option<Value>;
+    /// Adds a record no pipeline made, named after `token`; its id and the record. Drift never
+    /// changes or deletes it later.
+    fn add(&mut self, token: &str, rng: &mut StdRng) -> Option<(String, Value)>;
+}
+
+/// Carries out `plan` in `target`: changes first, then deletes, then additions.
+pub fn apply(
+    collection: &DriftableCollection,
+    target: &mut impl DriftTarget,
+    plan: &DriftPlan,
+    rng: &mut StdRng,
+) -> Drifted {
+    let picked = Picked::new(collection, target.ferrys(), plan, rng)?;
+    let action = |action, id, field: Option<&str>, before, after| DriftAction {
+        action,
+        collection: collection.name.to_string(),
+        id,
+        field: field.map(str::to_string),
+        before,
+        after,
+    };
+    let mut actions = Vec::new();
+    for (id, field) in picked.changes {
+        let before = target.field(&id, field.name);
+        let after = field.edited(&before, rng);
+        target.set_field(&id, field.name, after.clone());
+        let (before, after) = (Some(before), Some(after));
+        actions.push(action(
+            DriftKind::Changed,
+            id,
+            Some(field.name),
+            before,
+            after,
+        ));
+    }
+    for id in picked.deletes {
+        let before = target.delete(&id);
+        actions.push(action(DriftKind::Deleted, id, None, before, None));
+    }
+    for _ in 0..plan.add {
+        let token = token(rng);
+        if let Some((id, record)) = target.add(&token, rng) {
+            actions.push(action(DriftKind::Added, id, None, None, Some(record)));
+        }
+    }
+    Ok(actions)
+}
+
 /// One collection that can drift: what an emulator tells [`Picked::new`].
 #[derive(Debug, Clone, Copy)]
 pub struct DriftableCollection {

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rand::rngs::StdRng;
 
-use super::drift::{DriftAction, DriftError, DriftPlan};
+use super::drift::{DriftError, DriftPlan, Drifted};
 
 /// One system's emulator, implemented by its state (cheap to clone, shared by its handlers).
 pub trait Emulator: Clone + Send + Sync + 'static {
@@ -51,12 +51,7 @@ pub trait Emulator: Clone + Send + Sync + 'static {
     /// `collection`, deletes `plan.delete` others and adds `plan.add` with no cross reference
     /// of ferry's, as a person would through the system's own screens, drawing every choice
     /// from `rng`; what it did, one action per record. By default no collection can drift.
-    fn drift(
-        &self,
-        collection: &str,
-        _plan: &DriftPlan,
-        _rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError> {
+    fn drift(&self, collection: &str, _plan: &DriftPlan, _rng: &mut StdRng) -> Drifted {
         Err(DriftError::CannotDrift {
             system: Self::NAME.to_string(),
             collection: collection.to_string(),
@@ -209,12 +204,7 @@ pub struct Running {
 pub trait Started: Send + Sync {
     fn as_any(&self) -> &dyn Any;
     fn banner(&self, base: &str) -> Vec<String>;
-    fn drift(
-        &self,
-        collection: &str,
-        plan: &DriftPlan,
-        rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError>;
+    fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted;
 }
 
 impl<E: Emulator> Started for E {
@@ -226,12 +216,7 @@ impl<E: Emulator> Started for E {
         Emulator::banner(self, base)
     }
 
-    fn drift(
-        &self,
-        collection: &str,
-        plan: &DriftPlan,
-        rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError> {
+    fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
         Emulator::drift(self, collection, plan, rng)
     }
 }

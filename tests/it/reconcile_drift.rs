@@ -274,72 +274,33 @@ async fn drift_that_cannot_be_made_is_refused_with_its_code_and_changes_nothing(
 
     for (args, code, message) in [
         (
-            vec![
-                "--system",
-                "stripe",
-                "--collection",
-                "customers",
-                "--change",
-                "2",
-                "--delete",
-                "1",
-            ],
+            "--system stripe --collection customers --change 2 --delete 1",
             "E0802",
             "stripe's `customers` holds 2 records ferry made, fewer than the 3 to change and delete",
         ),
         (
-            vec![
-                "--system",
-                "stripe",
-                "--collection",
-                "charges",
-                "--add",
-                "1",
-            ],
+            "--system stripe --collection charges --add 1",
             "E0801",
             "stripe's collection `charges` cannot drift (these can: customers)",
         ),
         (
-            vec![
-                "--system",
-                "capsule",
-                "--collection",
-                "parties",
-                "--add",
-                "1",
-            ],
+            "--system capsule --collection parties --add 1",
             "E0801",
             "capsule's collection `parties` cannot drift (these can: none)",
         ),
         (
-            vec![
-                "--system",
-                "pronto",
-                "--collection",
-                "inventory",
-                "--add",
-                "1",
-            ],
+            "--system pronto --collection inventory --add 1",
             "E0800",
             "the sandbox serves no system `pronto` (it serves stripe, capsule, business_central, syspro)",
         ),
         (
-            vec![
-                "--system",
-                "stripe",
-                "--collection",
-                "customers",
-                "--change",
-                "1",
-                "--fields",
-                "mail",
-            ],
+            "--system stripe --collection customers --change 1 --fields mail",
             "E0803",
             "stripe's `customers` has no field `mail` that drift can change",
         ),
     ] {
         let mut all = vec!["sandbox", "drift", "--url", &world.base];
-        all.extend(args);
+        all.extend(args.split_whitespace());
         let output = run_ferry(dir, &all).await;
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -351,27 +312,28 @@ async fn drift_that_cannot_be_made_is_refused_with_its_code_and_changes_nothing(
     assert_eq!(world.customers().await, before);
 
     // The endpoint answers in HTTP: 409 for too much, and lists only what it did.
-    let client = reqwest::Client::new();
     let url = format!("{}/_sandbox/drift", world.base);
-    let refused = client
-        .post(&url)
-        .json(&json!({"system": "stripe", "collection": "customers", "delete": 3}))
-        .send()
+    let post = |body: Value| reqwest::Client::new().post(&url).json(&body).send();
+    let refused = post(json!({"system": "stripe", "collection": "customers", "delete": 3}))
         .await
         .unwrap();
     assert_eq!(refused.status(), 409);
     let answer: Value = refused.json().await.unwrap();
     assert_eq!(answer["error"]["code"], "E0802");
-    let made = client
-        .post(&url)
-        .json(&json!({"system": "stripe", "collection": "customers", "change": 1, "seed": 5}))
-        .send()
+    let made = post(json!({"system": "stripe", "collection": "customers", "change": 1, "seed": 5}))
         .await
         .unwrap();
     assert_eq!(made.status(), 200);
     let made: DriftRecord = made.json().await.unwrap();
     assert_eq!(made.seed, 5);
     assert_eq!(made.actions.len(), 1);
-    let done: Vec<DriftRecord> = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let done: Vec<DriftRecord> = reqwest::Client::new()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(done, vec![made]);
 }

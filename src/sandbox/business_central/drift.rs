@@ -1,16 +1,17 @@
 //! Seeded drift in Business Central's customers, made as a user makes it on the Customer Card:
 //! each change and addition gets a new version (so a new etag) and `lastModifiedDateTime`.
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::ledger::mark;
 use super::schema::CUSTOMERS;
-use super::store::{BcData, Entity, blank, format_time};
+use super::store::{BcData, Company, Entity, Ids, blank, format_time};
 use crate::sandbox::drift::{
-    DriftAction, DriftError, DriftField, DriftKind, DriftPlan, DriftableCollection, Picked,
-    driftable, token,
+    DriftError, DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable,
 };
 
 /// `stripe_customers_to_business_central` writes customers, always with a display name.
@@ -29,54 +30,68 @@ const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
 }];
 
 /// Drift in the first company, where the sandbox's data lives.
-pub fn drift(
-    data: &mut BcData,
-    collection: &str,
-    plan: &DriftPlan,
-    rng: &mut StdRng,
-) -> Result<Vec<DriftAction>, DriftError> {
+pub fn drift(data: &mut BcData, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
     let customers = driftable(COLLECTIONS, "business_central", collection)?;
     let BcData {
         companies,
         ids,
         not_ferrys,
     } = data;
+    // The emulator always starts with its one company.
     let Some(company) = companies.first_mut() else {
-        return Picked::new(customers, Vec::new(), plan, rng).map(|_| Vec::new());
+        return Err(DriftError::CannotDrift {
+            system: customers.system.to_string(),
+            collection: collection.to_string(),
+            can: "none, with no company".to_string(),
+        });
     };
-    let ferrys: Vec<String> = company
-        .entities(&CUSTOMERS)
-        .map(|entity| entity.id().to_string())
-        .filter(|id| !not_ferrys.contains(id))
-        .collect();
-    let picked = Picked::new(customers, ferrys, plan, rng)?;
-    let now = format_time(Timestamp::now());
-    let mut actions = Vec::new();
-    for (id, field) in picked.changes {
-        let Some(entity) = company.find_mut(&CUSTOMERS, &id) else {
-            continue;
-        };
-        let before = entity.fields.get(field.name).cloned().unwrap_or(Value::Null);
-        let after = field.edited(&before, rng);
-        entity.fields.insert(field.name.to_string(), after.clone());
-        mark(entity, ids, &now);
-        actions.push(action(
-            DriftKind::Changed,
-            id,
-            Some(field.name.to_string()),
-            Some(before),
-            Some(after),
-        ));
+    let mut target = Customers {
+        company,
+        ids,
+        not_ferrys,
+        now: format_time(Timestamp::now()),
+    };
+    apply(customers, &mut target, plan, rng)
+}
+
+/// A company's customers, changed as the Customer Card changes them.
+struct Customers<'a> {
+    company: &'a mut Company,
+    ids: &'a mut Ids,
+    not_ferrys: &'a mut HashSet<String>,
+    now: String,
+}
+
+impl DriftTarget for Customers<'_> {
+    fn ferrys(&self) -> Vec<String> {
+        let ids = self.company.entities(&CUSTOMERS).map(|e| e.id().to_string());
+        ids.filter(|id| !self.not_ferrys.contains(id)).collect()
     }
-    for id in picked.deletes {
-        let before = company.remove(&CUSTOMERS, &id).map(|e| Value::Object(e.fields));
-        actions.push(action(DriftKind::Deleted, id, None, before, None));
+
+    fn field(&self, id: &str, field: &str) -> Value {
+        let entity = self.company.find(&CUSTOMERS, id);
+        entity
+            .and_then(|e| e.fields.get(field).cloned())
+            .unwrap_or(Value::Null)
     }
-    for _ in 0..plan.add {
-        let token = token(rng);
+
+    fn set_field(&mut self, id: &str, field: &str, value: Value) {
+        if let Some(entity) = self.company.find_mut(&CUSTOMERS, id) {
+            entity.fields.insert(field.to_string(), value);
+            mark(entity, self.ids, &self.now);
+        }
+    }
+
+    fn delete(&mut self, id: &str) -> Option<Value> {
+        let removed = self.company.remove(&CUSTOMERS, id)?;
+        Some(Value::Object(removed.fields))
+    }
+
+    /// A customer made by hand on the Customer Card, numbered from the customers' series.
+    fn add(&mut self, token: &str, _rng: &mut StdRng) -> Option<(String, Value)> {
         let mut fields = blank(&CUSTOMERS);
-        let id = ids.guid();
-        let number = company.next_number(&CUSTOMERS).unwrap_or_default();
+        let id = self.ids.guid();
+        let number = self.company.next_number(&CUSTOMERS).unwrap_or_default();
         for (key, value) in [
             ("id", json!(id)),
             ("number", json!(number)),
@@ -84,37 +99,19 @@ pub fn drift(
             ("type", json!("Company")),
             ("email", json!(format!("walk-in.{token}@example.net"))),
             ("currencyCode", json!("AUD")),
-            ("lastModifiedDateTime", json!(now)),
+            ("lastModifiedDateTime", json!(self.now)),
         ] {
             fields.insert(key.to_string(), value);
         }
+        let record = Value::Object(fields.clone());
         let entity = Entity {
-            seq: ids.next_seq(),
-            version: ids.next_version(),
+            seq: self.ids.next_seq(),
+            version: self.ids.next_version(),
             fields,
         };
-        let after = Value::Object(entity.fields.clone());
-        company.insert(&CUSTOMERS, entity);
-        not_ferrys.insert(id.clone());
-        actions.push(action(DriftKind::Added, id, None, None, Some(after)));
-    }
-    Ok(actions)
-}
-
-fn action(
-    kind: DriftKind,
-    id: String,
-    field: Option<String>,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> DriftAction {
-    DriftAction {
-        action: kind,
-        collection: "customers".to_string(),
-        id,
-        field,
-        before,
-        after,
+        self.company.insert(&CUSTOMERS, entity);
+        self.not_ferrys.insert(id.clone());
+        Some((id, record))
     }
 }
 

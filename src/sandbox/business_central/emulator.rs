@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::{BusinessCentralConfig, BusinessCentralState, COMPANY_ID, error};
-use crate::sandbox::drift::{DriftAction, DriftError, DriftPlan};
+use crate::sandbox::drift::{DriftPlan, Drifted};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -70,12 +70,7 @@ impl Emulator for BusinessCentralState {
         ]
     }
 
-    fn drift(
-        &self,
-        collection: &str,
-        plan: &DriftPlan,
-        rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError> {
+    fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
         super::drift::drift(&mut self.data(), collection, plan, rng)
     }
 }

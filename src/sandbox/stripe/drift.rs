@@ -8,8 +8,7 @@ use super::StripeState;
 use super::customers;
 use super::store::{RequestInfo, Store};
 use crate::sandbox::drift::{
-    DriftAction, DriftError, DriftField, DriftKind, DriftPlan, DriftableCollection, Picked,
-    driftable, token, value_at,
+    DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable, value_at,
 };
 
 /// `capsule_contacts_to_stripe` and `syspro_customers_to_stripe` write customers, and both set
@@ -36,94 +35,70 @@ impl StripeState {
         collection: &str,
         plan: &DriftPlan,
         rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError> {
+    ) -> Drifted {
         let customers = driftable(COLLECTIONS, "stripe", collection)?;
-        self.with_store(|store| {
-            let ferrys: Vec<String> = store
-                .customers
-                .ids()
-                .iter()
-                .filter(|id| !store.not_ferrys.contains(*id))
-                .cloned()
-                .collect();
-            let picked = Picked::new(customers, ferrys, plan, rng)?;
-            let mut actions = Vec::new();
-            for (id, field) in picked.changes {
-                actions.push(change(store, &id, field, rng));
-            }
-            for id in picked.deletes {
-                let before = store.customers.get(&id).cloned();
-                // The id was just listed, so it is there to delete.
-                let _ = customers::delete(store, &id, &RequestInfo::default());
-                actions.push(action(DriftKind::Deleted, id, None, before, None));
-            }
-            for _ in 0..plan.add {
-                actions.extend(add(store, rng));
-            }
-            Ok(actions)
-        })
+        self.with_store(|store| apply(customers, &mut Customers(store), plan, rng))
     }
 }
 
-/// Edits `field` of customer `id`; a field of the address is sent with the rest of the address,
-/// as the Dashboard sends it (Stripe replaces the whole hash).
-fn change(store: &mut Store, id: &str, field: DriftField, rng: &mut StdRng) -> DriftAction {
-    let current = store.customers.get(id).cloned().unwrap_or(Value::Null);
-    let before = value_at(&current, field.name);
-    let after = field.edited(&before, rng);
-    let mut params = Map::new();
-    match field.name.split_once('.') {
-        Some((hash, key)) => {
-            let mut whole = current
-                .get(hash)
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            whole.insert(key.to_string(), after.clone());
-            params.insert(hash.to_string(), Value::Object(whole));
-        }
-        None => {
-            params.insert(field.name.to_string(), after.clone());
-        }
+/// Stripe's customers, changed through the same code as API requests.
+struct Customers<'a>(&'a mut Store);
+
+impl DriftTarget for Customers<'_> {
+    fn ferrys(&self) -> Vec<String> {
+        let store = &self.0;
+        let ids = store.customers.ids().iter();
+        ids.filter(|id| !store.not_ferrys.contains(*id))
+            .cloned()
+            .collect()
     }
-    let _ = customers::update(store, id, &params, &RequestInfo::default());
-    action(
-        DriftKind::Changed,
-        id.to_string(),
-        Some(field.name.to_string()),
-        Some(before),
-        Some(after),
-    )
-}
 
-/// A customer made by hand in the Dashboard: no metadata, so no pipeline's cross reference.
-fn add(store: &mut Store, rng: &mut StdRng) -> Option<DriftAction> {
-    let token = token(rng);
-    let params = json!({
-        "name": format!("Walk-in {token}"),
-        "email": format!("walk-in.{token}@example.net"),
-    });
-    let params = params.as_object().cloned().unwrap_or_default();
-    let customer = customers::create(store, &params, &RequestInfo::default()).ok()?;
-    let id = customer.get("id").and_then(Value::as_str)?.to_string();
-    store.not_ferrys.insert(id.clone());
-    Some(action(DriftKind::Added, id, None, None, Some(customer)))
-}
+    fn field(&self, id: &str, field: &str) -> Value {
+        self.0
+            .customers
+            .get(id)
+            .map_or(Value::Null, |customer| value_at(customer, field))
+    }
 
-fn action(
-    kind: DriftKind,
-    id: String,
-    field: Option<String>,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> DriftAction {
-    DriftAction {
-        action: kind,
-        collection: "customers".to_string(),
-        id,
-        field,
-        before,
-        after,
+    /// A field of the address is sent with the rest of the address, as the Dashboard sends it
+    /// (Stripe replaces the whole hash).
+    fn set_field(&mut self, id: &str, field: &str, value: Value) {
+        let mut params = Map::new();
+        match field.split_once('.') {
+            Some((hash, key)) => {
+                let customer = self.0.customers.get(id);
+                let mut whole = customer
+                    .and_then(|c| c.get(hash))
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                whole.insert(key.to_string(), value);
+                params.insert(hash.to_string(), Value::Object(whole));
+            }
+            None => {
+                params.insert(field.to_string(), value);
+            }
+        }
+        let _ = customers::update(self.0, id, &params, &RequestInfo::default());
+    }
+
+    fn delete(&mut self, id: &str) -> Option<Value> {
+        let before = self.0.customers.get(id).cloned();
+        customers::delete(self.0, id, &RequestInfo::default()).ok()?;
+        before
+    }
+
+    /// A customer made by hand in the Dashboard: no metadata, so no pipeline's cross reference.
+    fn add(&mut self, token: &str, _rng: &mut StdRng) -> Option<(String, Value)> {
+        let params = json!({
+            "name": format!("Walk-in {token}"),
+            "email": format!("walk-in.{token}@example.net"),
+        });
+        let params = params.as_object().cloned().unwrap_or_default();
+        let customer = customers::create(self.0, &params, &RequestInfo::default()).ok()?;
+        let id = customer.get("id").and_then(Value::as_str)?.to_string();
+        self.0.not_ferrys.insert(id.clone());
+        Some((id, customer))
     }
 }
 
@@ -132,6 +107,7 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
+    use crate::sandbox::drift::DriftKind;
     use crate::sandbox::stripe::StripeOptions;
 
     fn state(made: usize) -> StripeState {

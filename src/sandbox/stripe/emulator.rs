@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::{StripeOptions, StripeState, WebhookEndpoint};
-use crate::sandbox::drift::{DriftAction, DriftError, DriftPlan};
+use crate::sandbox::drift::{DriftPlan, Drifted};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -78,12 +78,7 @@ impl Emulator for StripeState {
         .collect()
     }
 
-    fn drift(
-        &self,
-        collection: &str,
-        plan: &DriftPlan,
-        rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError> {
+    fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
         self.drift_customers(collection, plan, rng)
     }
 }

@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use super::data::{Customer, SysproData};
 use crate::sandbox::drift::{
-    DriftAction, DriftError, DriftField, DriftKind, DriftPlan, DriftableCollection, Picked,
-    driftable, token,
+    DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable,
 };
 
 /// `stripe_customers_to_syspro` writes customers, always with a name.
@@ -24,49 +23,44 @@ const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
     default_fields: &["Name"],
 }];
 
-pub fn drift(
-    data: &mut SysproData,
-    collection: &str,
-    plan: &DriftPlan,
-    rng: &mut StdRng,
-) -> Result<Vec<DriftAction>, DriftError> {
-    let customers = driftable(COLLECTIONS, "syspro", collection)?;
-    let ferrys: Vec<String> = data
-        .customers
-        .keys()
-        .filter(|code| !data.not_ferrys.contains(*code))
-        .cloned()
-        .collect();
-    let picked = Picked::new(customers, ferrys, plan, rng)?;
-    let mut actions = Vec::new();
-    for (code, field) in picked.changes {
-        let Some(customer) = data.customers.get_mut(&code) else {
-            continue;
-        };
-        let before = Value::String(customer.get(field.name).to_string());
-        let after = field.edited(&before, rng);
-        let text = after.as_str().unwrap_or_default().to_string();
-        customer.fields.insert(field.name.to_string(), text);
-        actions.push(action(
-            DriftKind::Changed,
-            code,
-            Some(field.name.to_string()),
-            Some(before),
-            Some(after),
-        ));
+pub fn drift(data: &mut SysproData, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
+    apply(driftable(COLLECTIONS, "syspro", collection)?, data, plan, rng)
+}
+
+impl DriftTarget for SysproData {
+    fn ferrys(&self) -> Vec<String> {
+        let codes = self.customers.keys();
+        codes
+            .filter(|code| !self.not_ferrys.contains(*code))
+            .cloned()
+            .collect()
     }
-    for code in picked.deletes {
-        let before = data.customers.remove(&code).map(|c| as_json(&c));
-        actions.push(action(DriftKind::Deleted, code, None, before, None));
+
+    fn field(&self, code: &str, field: &str) -> Value {
+        self.customers
+            .get(code)
+            .map_or(Value::Null, |c| Value::String(c.get(field).to_string()))
     }
-    for _ in 0..plan.add {
+
+    fn set_field(&mut self, code: &str, field: &str, value: Value) {
+        if let Some(customer) = self.customers.get_mut(code) {
+            let text = value.as_str().unwrap_or_default().to_string();
+            customer.fields.insert(field.to_string(), text);
+        }
+    }
+
+    fn delete(&mut self, code: &str) -> Option<Value> {
+        self.customers.remove(code).map(|c| as_json(&c))
+    }
+
+    /// A customer an operator set up by hand: no `StripeCustomerId`.
+    fn add(&mut self, token: &str, rng: &mut StdRng) -> Option<(String, Value)> {
         let code = loop {
             let code = format!("W{:06}", rng.random_range(0..1_000_000));
-            if !data.customers.contains_key(&code) {
+            if !self.customers.contains_key(&code) {
                 break code;
             }
         };
-        let token = token(rng);
         let customer = Customer::from_pairs(&[
             ("Customer", code.clone()),
             ("Name", format!("Walk-in {token}")),
@@ -80,12 +74,11 @@ pub fn drift(
             ("CreditLimit", "0.00".into()),
             ("CurrentBalance", "0.00".into()),
         ]);
-        let after = as_json(&customer);
-        data.customers.insert(code.clone(), customer);
-        data.not_ferrys.insert(code.clone());
-        actions.push(action(DriftKind::Added, code, None, None, Some(after)));
+        let record = as_json(&customer);
+        self.customers.insert(code.clone(), customer);
+        self.not_ferrys.insert(code.clone());
+        Some((code, record))
     }
-    Ok(actions)
 }
 
 fn as_json(customer: &Customer) -> Value {
@@ -96,23 +89,6 @@ fn as_json(customer: &Customer) -> Value {
             .map(|(name, value)| (name.clone(), Value::String(value.clone())))
             .collect(),
     )
-}
-
-fn action(
-    kind: DriftKind,
-    code: String,
-    field: Option<String>,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> DriftAction {
-    DriftAction {
-        action: kind,
-        collection: "customers".to_string(),
-        id: code,
-        field,
-        before,
-        after,
-    }
 }
 
 #[cfg(test)]

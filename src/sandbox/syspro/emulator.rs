@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use rand::rngs::StdRng;
 
 use super::{COMPANY_ID, OPERATOR, SysproConfig, SysproState};
-use crate::sandbox::drift::{DriftAction, DriftError, DriftPlan};
+use crate::sandbox::drift::{DriftPlan, Drifted};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount, NoFlags, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -40,12 +40,7 @@ impl Emulator for SysproState {
         )]
     }
 
-    fn drift(
-        &self,
-        collection: &str,
-        plan: &DriftPlan,
-        rng: &mut StdRng,
-    ) -> Result<Vec<DriftAction>, DriftError> {
+    fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
         super::drift::drift(&mut self.data(), collection, plan, rng)
     }
 }
