@@ -973,15 +973,17 @@ Name a collection the message lists: `--collection customers`.";
     DriftTooFewRecords = "E0802", "more drift asked for than there are records",
 "Changes and deletes each take a different record that ferry made (not seed data, and not a
 record drift added), so `--change` plus `--delete` can be at most the number of such records in
-the collection. Nothing was changed.
+the collection. A change edits a field the record has a value in (one the pipeline wrote, so
+one reconcile compares), so `--change` can be at most the number of records with a value in one
+of the fields to change. Nothing was changed.
 
 ```sh
 ferry run capsule_contacts_to_stripe   # made 3 customers
 ferry sandbox drift --system stripe --collection customers --change 2 --delete 2
 ```
 
-Ask for fewer (`--change 2 --delete 1`), or run the pipeline over more records first. `--add`
-has no limit.";
+Ask for fewer (`--change 2 --delete 1`), name fields more records have (`--fields name,email`),
+or run the pipeline over more records first. `--add` has no limit.";
 
     DriftUnknownField = "E0803", "the field cannot drift",
 "`--fields` names the fields a change may edit, as the system's API names them (dotted for a

@@ -103,13 +103,16 @@ pub enum DriftError {
         can: String,
     },
     #[error(
-        "{system}'s `{collection}` holds {available} records ferry made, fewer than the {asked} to change and delete"
+        "{system}'s `{collection}` holds {available} records ferry made{with}, fewer than the {asked} {to}"
     )]
     TooFewRecords {
         system: String,
         collection: String,
-        asked: usize,
         available: usize,
+        asked: usize,
+        /// What the records must have besides (` with a value in phone`), or nothing.
+        with: String,
+        to: &'static str,
     },
     #[error(
         "{system}'s `{collection}` has no field `{field}` that drift can change (it can change {can})"
@@ -229,7 +232,12 @@ pub fn apply(
     plan: &DriftPlan,
     rng: &mut StdRng,
 ) -> Drifted {
-    let picked = Picked::new(collection, target.ferrys(), plan, rng)?;
+    let has_value = |id: &str, field: &str| match target.field(id, field) {
+        Value::Null => false,
+        Value::String(text) => !text.is_empty(),
+        _ => true,
+    };
+    let picked = Picked::new(collection, target.ferrys(), plan, rng, has_value)?;
     let action = |action, id, field: Option<&str>, before, after| DriftAction {
         action,
         collection: collection.name.to_string(),
@@ -277,8 +285,9 @@ pub struct DriftableCollection {
     pub default_fields: &'static [&'static str],
 }
 
-/// The records a plan touches: `change` records, each with the field it edits, then `delete`
-/// others, drawn from `candidates` (the ids of records ferry made, in the emulator's order).
+/// The records a plan touches: `change` records, each with the field it edits (one that
+/// `has_value` says the record holds a value in), then `delete` others, drawn from `candidates`
+/// (the ids of records ferry made, in the emulator's order).
 #[derive(Debug)]
 pub struct Picked {
     pub changes: Vec<(String, DriftField)>,
@@ -291,6 +300,7 @@ impl Picked {
         mut candidates: Vec<String>,
         plan: &DriftPlan,
         rng: &mut StdRng,
+        has_value: impl Fn(&str, &str) -> bool,
     ) -> Result<Picked, DriftError> {
         let names: Vec<&str> = if plan.fields.is_empty() {
             collection.default_fields.to_vec()
@@ -313,33 +323,61 @@ impl Picked {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let too_few = |available, asked, with: String, to| DriftError::TooFewRecords {
+            system: collection.system.to_string(),
+            collection: collection.name.to_string(),
+            available,
+            asked,
+            with,
+            to,
+        };
         let asked = plan.change + plan.delete;
         if asked > candidates.len() {
-            return Err(DriftError::TooFewRecords {
-                system: collection.system.to_string(),
-                collection: collection.name.to_string(),
+            return Err(too_few(
+                candidates.len(),
                 asked,
-                available: candidates.len(),
-            });
+                String::new(),
+                "to change and delete",
+            ));
         }
-        // A partial Fisher-Yates shuffle: the first `asked` are a uniform sample.
-        for i in 0..asked {
+        // A Fisher-Yates shuffle: any prefix is a uniform sample.
+        for i in 0..candidates.len() {
             let j = rng.random_range(i..candidates.len());
             candidates.swap(i, j);
         }
-        candidates.truncate(asked);
-        let deletes = candidates.split_off(plan.change);
-        let changes = candidates
-            .into_iter()
-            .map(|id| {
-                let field = if fields.is_empty() {
-                    collection.fields[0]
-                } else {
-                    fields[rng.random_range(0..fields.len())]
-                };
-                (id, field)
-            })
-            .collect();
+        // A change edits a field the record has a value in: one the pipeline wrote, so one
+        // reconcile compares (a field the pipeline leaves out is no drift of its).
+        let mut changes = Vec::new();
+        let mut rest = Vec::new();
+        for id in candidates {
+            let held: Vec<DriftField> = if changes.len() < plan.change {
+                let held = fields.iter().filter(|f| has_value(&id, f.name));
+                held.copied().collect()
+            } else {
+                Vec::new()
+            };
+            if held.is_empty() {
+                rest.push(id);
+            } else {
+                let field = held[rng.random_range(0..held.len())];
+                changes.push((id, field));
+            }
+        }
+        if changes.len() < plan.change {
+            let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            let with = format!(" with a value in {}", names.join(" or "));
+            return Err(too_few(changes.len(), plan.change, with, "to change"));
+        }
+        if plan.delete > rest.len() {
+            return Err(too_few(
+                rest.len(),
+                plan.delete,
+                " besides those changed".to_string(),
+                "to delete",
+            ));
+        }
+        rest.truncate(plan.delete);
+        let deletes = rest;
         Ok(Picked { changes, deletes })
     }
 }
@@ -471,6 +509,10 @@ mod tests {
         default_fields: &["name"],
     };
 
+    fn all(_: &str, _: &str) -> bool {
+        true
+    }
+
     fn ids(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("p{i}")).collect()
     }
@@ -488,7 +530,7 @@ mod tests {
     fn the_same_seed_picks_the_same_distinct_records() {
         let pick = |seed| {
             let mut rng = StdRng::seed_from_u64(seed);
-            let picked = Picked::new(&PEOPLE, ids(10), &plan(3, 2, &[]), &mut rng).unwrap();
+            let picked = Picked::new(&PEOPLE, ids(10), &plan(3, 2, &[]), &mut rng, all).unwrap();
             let changed: Vec<String> = picked.changes.iter().map(|(id, _)| id.clone()).collect();
             (changed, picked.deletes)
         };
@@ -505,23 +547,61 @@ mod tests {
     #[test]
     fn a_change_edits_a_named_field_or_the_default() {
         let mut rng = StdRng::seed_from_u64(1);
-        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &[]), &mut rng).unwrap();
+        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &[]), &mut rng, all).unwrap();
         assert!(picked.changes.iter().all(|(_, f)| f.name == "name"));
-        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &["email"]), &mut rng).unwrap();
+        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &["email"]), &mut rng, all).unwrap();
         assert!(picked.changes.iter().all(|(_, f)| f.name == "email"));
+    }
+
+    #[test]
+    fn a_change_edits_only_a_field_the_record_has_a_value_in() {
+        // Odd people have an email, even ones none: a pipeline writes none for them.
+        let has_value = |id: &str, field: &str| field == "name" || id.ends_with(['1', '3', '5']);
+        for seed in 0..20 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let plan = plan(3, 3, &["email"]);
+            let picked = Picked::new(&PEOPLE, ids(6), &plan, &mut rng, has_value).unwrap();
+            let mut changed: Vec<&str> = picked.changes.iter().map(|(id, _)| id.as_str()).collect();
+            changed.sort();
+            assert_eq!(changed, ["p1", "p3", "p5"]);
+            assert_eq!(picked.deletes.len(), 3);
+        }
+        let mut rng = StdRng::seed_from_u64(1);
+        let error = Picked::new(
+            &PEOPLE,
+            ids(6),
+            &plan(4, 0, &["email"]),
+            &mut rng,
+            has_value,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "crm's `people` holds 3 records ferry made with a value in email, fewer than the 4 to change"
+        );
+        let error = Picked::new(
+            &PEOPLE,
+            ids(6),
+            &plan(3, 4, &["email"]),
+            &mut rng,
+            has_value,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), Code::DriftTooFewRecords);
     }
 
     #[test]
     fn more_than_there_is_or_an_unknown_field_is_refused() {
         let mut rng = StdRng::seed_from_u64(1);
-        let error = Picked::new(&PEOPLE, ids(4), &plan(3, 2, &[]), &mut rng).unwrap_err();
+        let error = Picked::new(&PEOPLE, ids(4), &plan(3, 2, &[]), &mut rng, all).unwrap_err();
         assert_eq!(error.code(), Code::DriftTooFewRecords);
         assert_eq!(error.status(), StatusCode::CONFLICT);
         assert_eq!(
             error.to_string(),
             "crm's `people` holds 4 records ferry made, fewer than the 5 to change and delete"
         );
-        let error = Picked::new(&PEOPLE, ids(4), &plan(1, 0, &["phone"]), &mut rng).unwrap_err();
+        let error =
+            Picked::new(&PEOPLE, ids(4), &plan(1, 0, &["phone"]), &mut rng, all).unwrap_err();
         assert_eq!(
             error.to_string(),
             "crm's `people` has no field `phone` that drift can change (it can change name, email)"
