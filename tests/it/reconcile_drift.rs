@@ -9,7 +9,6 @@ use std::path::Path;
 
 use ferry::sandbox::capsule::CapsuleConfig;
 use ferry::sandbox::drift::value_at;
-use ferry::sandbox::stripe::StripeOptions;
 use ferry::sandbox::{DriftKind, DriftRecord};
 use serde_json::{Value, json};
 
@@ -193,15 +192,7 @@ async fn capsule_contacts_to_stripe_finds_every_drifted_customer_and_nothing_els
 /// normalises and looks up: a clean reconcile must not mistake any of that for drift.
 #[tokio::test(flavor = "multi_thread")]
 async fn capsule_contacts_to_stripe_finds_drift_in_seeded_people_and_nothing_else() {
-    let stripe = StripeOptions {
-        seed: Some(1),
-        rate_limit: None,
-        seed_customers: 0,
-        seed_charges: 0,
-        seed_products: 0,
-        ..StripeOptions::default()
-    };
-    let world = world_from(stripe, |builder| {
+    let world = world_from(empty_stripe(), |builder| {
         builder.seed(Some(7)).capsule(CapsuleConfig {
             people: 60,
             ..CapsuleConfig::default()
@@ -367,13 +358,7 @@ async fn drift_that_cannot_be_made_is_refused_with_its_code_and_changes_nothing(
     let made: DriftRecord = made.json().await.unwrap();
     assert_eq!(made.seed, 5);
     assert_eq!(made.actions.len(), 1);
-    let done: Vec<DriftRecord> = reqwest::Client::new()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = reqwest::get(&url).await.unwrap();
+    let done: Vec<DriftRecord> = done.json().await.unwrap();
     assert_eq!(done, vec![made]);
 }

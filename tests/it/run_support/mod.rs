@@ -47,14 +47,22 @@ pub async fn world_seeded(
     seed: Option<u64>,
 ) -> World {
     let stripe = StripeOptions {
-        seed: Some(1),
         rate_limit: stripe_rate,
+        ..empty_stripe()
+    };
+    world_with(faults, stripe, seed).await
+}
+
+/// A Stripe emulator with no seed data and no rate limit (its ids still seeded).
+pub fn empty_stripe() -> StripeOptions {
+    StripeOptions {
+        seed: Some(1),
+        rate_limit: None,
         seed_customers: 0,
         seed_charges: 0,
         seed_products: 0,
         ..StripeOptions::default()
-    };
-    world_with(faults, stripe, seed).await
+    }
 }
 
 /// As [`world_seeded`], with the Stripe emulator made from `stripe`.
@@ -360,14 +368,7 @@ pub async fn assert_no_dead_letters(store: &Store) {
 /// than its real limit (6,000 per five minutes) allows in a few minutes.
 pub async fn unlimited_world() -> World {
     use ferry::sandbox::business_central::BusinessCentralConfig;
-    let stripe = StripeOptions {
-        seed: Some(1),
-        rate_limit: None,
-        seed_customers: 0,
-        seed_charges: 0,
-        seed_products: 0,
-        ..StripeOptions::default()
-    };
+    let stripe = empty_stripe();
     world_from(stripe, |builder| {
         builder.business_central(BusinessCentralConfig {
             rate_limit: u32::MAX,
