@@ -172,6 +172,17 @@ async fn reconcile_finds_exactly_the_drift(world: &World, pipeline: &str, args: 
             "{row}"
         );
     }
+
+    // `--fix` mends the changes and deletions; what drift added is left, as orphans.
+    let fixed = run_ferry(dir, &["reconcile", pipeline, "--fix"]).await;
+    assert_eq!(fixed.status.code(), Some(1), "{}", text(&fixed.stderr));
+    let (_, report) = reconcile(dir, pipeline).await;
+    let orphans: BTreeSet<_> = expected_rows(&record)
+        .into_iter()
+        .filter(|(class, _, _)| class == "orphan")
+        .collect();
+    assert_eq!(found_rows(&report), orphans, "{report:#}");
+    assert_eq!(report["summary"]["totals"]["in_sync"], made, "{report:#}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -238,6 +249,49 @@ async fn syspro_customers_to_stripe_finds_every_drifted_customer_and_nothing_els
         ],
     )
     .await;
+}
+
+/// No pipeline `ferry reconcile` compares writes Business Central yet, so its drift is read back
+/// through its API: as a user's edit on the Customer Card, with a new etag.
+#[tokio::test(flavor = "multi_thread")]
+async fn business_central_customers_drift_as_a_user_edits_them() {
+    let world = world(None, None).await;
+    let mut made = Vec::new();
+    for n in 0..4 {
+        let body =
+            json!({"displayName": format!("Made {n}"), "email": format!("made{n}@example.com")});
+        made.push(world.business_central_post("customers", body).await);
+    }
+    let url = format!("{}/_sandbox/drift", world.base);
+    let request = json!({"system": "business_central", "collection": "customers",
+        "change": 2, "delete": 1, "add": 1, "seed": 8, "fields": ["email"]});
+    let record = reqwest::Client::new()
+        .post(&url)
+        .json(&request)
+        .send()
+        .await;
+    let record: DriftRecord = record.unwrap().json().await.unwrap();
+    let kinds: Vec<DriftKind> = record.actions.iter().map(|a| a.action).collect();
+    use DriftKind::*;
+    assert_eq!(kinds, [Changed, Changed, Deleted, Added]);
+
+    let customers = world.business_central("customers").await;
+    let find = |id: &str| customers.iter().find(|c| c["id"] == id);
+    let made_as = |id: &str| made.iter().find(|c| c["id"] == id).unwrap();
+    for changed in &record.actions[..2] {
+        let now = find(&changed.id).unwrap();
+        let then = made_as(&changed.id);
+        assert_eq!(changed.before.as_ref(), Some(&then["email"]));
+        assert_eq!(changed.after.as_ref(), Some(&now["email"]));
+        assert_eq!(now["displayName"], then["displayName"]);
+        assert_ne!(now["@odata.etag"], then["@odata.etag"]);
+    }
+    let deleted = &record.actions[2];
+    made_as(&deleted.id);
+    assert!(find(&deleted.id).is_none(), "{customers:#?}");
+    let added = find(&record.actions[3].id).unwrap();
+    assert_eq!(added["number"], "C0005", "{added}");
+    assert_eq!(customers.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
