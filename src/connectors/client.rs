@@ -77,6 +77,20 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         async { Err(refusal) }
     }
 
+    /// Every record of `collection`, in whatever order its list pages give them: what a
+    /// reconcile plans against instead of asking for each record. The default reads the
+    /// collection through `poll` from its start; a system whose poll costs more than one pass
+    /// over its list pages lists it in one.
+    fn list_records(
+        &self,
+        collection: &str,
+    ) -> impl Future<Output = Result<Vec<TargetRecord>, ConnectorError>> + Send
+    where
+        Self: Sized,
+    {
+        list_by_polling(self, collection)
+    }
+
     /// Posts the written document `id` of `collection` (a sink whose schema says it posts);
     /// the document as posted.
     fn post_document(
@@ -182,6 +196,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
         stream: &'a str,
         filters: &'a [(String, String)],
     ) -> Call<'a, Vec<Value>>;
+    fn list_records<'a>(&'a self, collection: &'a str) -> Call<'a, Vec<TargetRecord>>;
     fn post_document<'a>(
         &'a self,
         collection: &'a str,
@@ -252,6 +267,10 @@ impl<C: Client> DynClient for C {
         Box::pin(Client::list_all(self, stream, filters))
     }
 
+    fn list_records<'a>(&'a self, collection: &'a str) -> Call<'a, Vec<TargetRecord>> {
+        Box::pin(Client::list_records(self, collection))
+    }
+
     fn post_document<'a>(
         &'a self,
         collection: &'a str,
@@ -296,5 +315,47 @@ impl<C: Client> DynClient for C {
 
     fn http_stats(&self) -> Option<HttpStats> {
         Client::http_stats(self)
+    }
+}
+
+/// Every record of `collection` through `poll` from its start: [`Client::list_records`]'s
+/// default. A record the source could not read fails the listing: a reconcile must not count it
+/// as absent.
+async fn list_by_polling<C: Client>(
+    client: &C,
+    collection: &str,
+) -> Result<Vec<TargetRecord>, ConnectorError> {
+    let options = PollOptions {
+        event_types: Vec::new(),
+        backfill: true,
+        since: None,
+        page_size: 100,
+    };
+    let mut records = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = client.poll(collection, cursor.as_deref(), &options).await?;
+        if !page.rejected.is_empty() {
+            return Err(ConnectorError::BadResponse {
+                endpoint: format!("list {collection}"),
+                reason: format!("{} records could not be read", page.rejected.len()),
+            });
+        }
+        records.extend(
+            page.records
+                .into_iter()
+                .filter(|record| !record.deleted)
+                .map(|record| TargetRecord {
+                    id: record.id,
+                    data: record.data,
+                    etag: None,
+                }),
+        );
+        if page.cursor.is_some() {
+            cursor = page.cursor;
+        }
+        if !page.more {
+            return Ok(records);
+        }
     }
 }

@@ -79,6 +79,14 @@ impl Connector {
         Ok(Some(serde_json::Value::Array(all)))
     }
 
+    /// Every record of `collection`, list pages only (a reconcile's listing).
+    pub async fn list_records(
+        &self,
+        collection: &str,
+    ) -> Result<Vec<TargetRecord>, ConnectorError> {
+        self.0.list_records(collection).await
+    }
+
     /// Posts the written document `id` of `collection` (sinks whose schema says they post);
     /// the document as posted.
     pub async fn post_document(

@@ -96,6 +96,10 @@ impl connectors::Client for StripeClient {
         StripeClient::list_all(self, stream, filters).await
     }
 
+    async fn list_records(&self, collection: &str) -> Result<Vec<TargetRecord>, ConnectorError> {
+        StripeClient::list_records(self, collection).await
+    }
+
     fn http_stats(&self) -> Option<HttpStats> {
         Some(StripeClient::http_stats(self))
     }

@@ -22,7 +22,7 @@ use super::listing::Listing;
 use super::report::PlannedWrite;
 use super::runner::{Progress, RunError, RunOptions, Runner};
 use super::single::Processed;
-use crate::connectors::{ConnectorError, PollOptions, TargetRecord};
+use crate::connectors::{ConnectorError, TargetRecord};
 use crate::store::{Operation, ReconcileRecord, StoreError};
 
 /// What a reconcile found for one source record, or one target record (orphans).
@@ -278,7 +278,7 @@ impl Runner {
         let target = step.sink.collection();
         progress.started(job, &target);
         let before = self.requests_sent();
-        let (listing, orphans_not_listed) = match self.list_target(job, step).await {
+        let (listing, orphans_not_listed) = match self.list_target(step).await {
             Ok(records) => (Some(Arc::new(Listing::new(records))), None),
             Err(ConnectorError::Unsupported(reason)) => (None, Some(reason)),
             Err(error) => {
@@ -462,11 +462,9 @@ impl Runner {
             .collect()
     }
 
-    /// Every record of the step's target collection, through its connector's poll from the
-    /// start.
+    /// Every record of the step's target collection, list pages only.
     async fn list_target(
         &self,
-        job: &Job,
         step: &super::job::Step,
     ) -> Result<Vec<TargetRecord>, ConnectorError> {
         let Some(sink) = self.connector_named(&step.sink.connector_key(false)) else {
@@ -475,41 +473,7 @@ impl Runner {
                 step.sink.connection
             )));
         };
-        let options = PollOptions {
-            event_types: Vec::new(),
-            backfill: true,
-            since: None,
-            page_size: 100,
-        };
-        let mut records = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = sink
-                .poll(&step.sink.stream, cursor.as_deref(), &options)
-                .await?;
-            if !page.rejected.is_empty() {
-                return Err(ConnectorError::BadResponse {
-                    endpoint: format!("{}: list {}", job.name, step.sink.collection()),
-                    reason: format!("{} records could not be read", page.rejected.len()),
-                });
-            }
-            records.extend(
-                page.records
-                    .into_iter()
-                    .filter(|record| !record.deleted)
-                    .map(|record| TargetRecord {
-                        id: record.id,
-                        data: record.data,
-                        etag: None,
-                    }),
-            );
-            if page.cursor.is_some() {
-                cursor = page.cursor;
-            }
-            if !page.more {
-                return Ok(records);
-            }
-        }
+        sink.list_records(&step.sink.stream).await
     }
 }
 
