@@ -18,13 +18,13 @@ use ferry::store::{InboxEvent, Store};
 
 /// A local webhook receiver: what it was sent, and the status it answers with.
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     bodies: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Receiver {
-    async fn start(status: StatusCode) -> Receiver {
+    pub async fn start(status: StatusCode) -> Receiver {
         let bodies: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
         let kept = bodies.clone();
         let app = Router::new().route(
@@ -48,7 +48,7 @@ impl Receiver {
         }
     }
 
-    fn bodies(&self) -> Vec<serde_json::Value> {
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
         self.bodies.lock().unwrap().clone()
     }
 }

@@ -9,16 +9,16 @@ use crate::run_support;
 use run_support::serve::{serve_dashboard, serve_project};
 use run_support::*;
 
-const CHARGES_TO_INVOICES: &str = concat!(
+pub const CHARGES_TO_INVOICES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/pipelines/stripe_charges_to_business_central_invoices.ferry"
 );
 
-const USER: &str = "ops";
-const PASSWORD: &str = "dashboard-pass-7f3a";
+pub const USER: &str = "ops";
+pub const PASSWORD: &str = "dashboard-pass-7f3a";
 
 /// Every secret of the project [`World::project`] writes, and the dashboard's password.
-const SECRETS: [&str; 6] = [
+pub const SECRETS: [&str; 6] = [
     "sk_test_e2e",
     "whsec_test_e2e",
     "capsule-sandbox-token",
@@ -93,7 +93,7 @@ impl Browser {
 }
 
 /// The project of `world` with a `dashboard:` section.
-fn project_with_dashboard(world: &World) -> std::path::PathBuf {
+pub fn project_with_dashboard(world: &World) -> std::path::PathBuf {
     let project = world.project(1000);
     let mut text = std::fs::read_to_string(&project).unwrap();
     text.push_str(&format!(
@@ -103,10 +103,11 @@ fn project_with_dashboard(world: &World) -> std::path::PathBuf {
     project
 }
 
-#[tokio::test]
-async fn an_operator_logs_in_replays_and_discards_dead_letters_and_searches_the_audit_log() {
-    let world = world_seeded(None, None, Some(7)).await;
-    let project = project_with_dashboard(&world);
+/// Two charges of one customer on a day whose period Business Central has closed: their
+/// invoices cannot be posted until [`BusinessCentralState::allow_posting`] opens it. Their ids.
+///
+/// [`BusinessCentralState::allow_posting`]: ferry::sandbox::business_central::BusinessCentralState::allow_posting
+pub async fn charges_in_a_closed_period(world: &World) -> Vec<String> {
     let customer = world
         .stripe_post("/v1/customers", "email=ada%40closed.example&name=Payer")
         .await;
@@ -117,6 +118,14 @@ async fn an_operator_logs_in_replays_and_discards_dead_letters_and_searches_the_
     world
         .business_central_emulator
         .allow_posting(None, Some("2000-12-31"));
+    charges
+}
+
+#[tokio::test]
+async fn an_operator_logs_in_replays_and_discards_dead_letters_and_searches_the_audit_log() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let project = project_with_dashboard(&world);
+    let charges = charges_in_a_closed_period(&world).await;
     let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
     let report = run(&runner, &job).await;
     assert_eq!(report.dead_lettered, 2, "{report:?}");

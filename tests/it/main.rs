@@ -11,6 +11,7 @@
 
 mod alerts;
 mod books_support;
+mod browser_support;
 mod check_common;
 mod functions_support;
 mod http_support;
@@ -32,6 +33,7 @@ mod connector_business_central;
 mod connector_capsule;
 mod connector_stripe;
 mod dashboard;
+mod dashboard_browser;
 mod diagnostics;
 mod docs_generated;
 mod functions_collections;

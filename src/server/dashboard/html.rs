@@ -19,7 +19,8 @@ nav a{color:#cfd6e4;text-decoration:none}nav a.here{color:#fff;font-weight:600}
 nav form{margin-left:auto}main{padding:1.2em}
 table{border-collapse:collapse;background:#fff;width:100%}
 th,td{border-bottom:1px solid #e3e6ea;padding:.35em .6em;text-align:left;vertical-align:top}
-th{background:#eef0f3}pre{background:#fff;border:1px solid #e3e6ea;padding:.6em;overflow:auto}
+th{background:#eef0f3}td{overflow-wrap:anywhere}
+pre{background:#fff;border:1px solid #e3e6ea;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere}
 .open{color:#a3261b;font-weight:600}.closed{color:#37703a}.note{color:#5b6475}
 .error{background:#fde8e6;border:1px solid #f0b3ad;padding:.6em}
 form.inline{display:inline}input,button{font:inherit}
