@@ -158,6 +158,9 @@ pub trait Statements: Send {
 
     fn dead_letters<'a>(&'a mut self, filter: &'a DeadLetterFilter) -> Answer<'a, Vec<DeadLetter>>;
 
+    /// How many letters `filter` lists, without its `limit` and `offset`.
+    fn count_dead_letters<'a>(&'a mut self, filter: &'a DeadLetterFilter) -> Answer<'a, u64>;
+
     fn dead_letter_by_id(&mut self, id: i64) -> Answer<'_, Option<DeadLetter>>;
 
     /// Marks a dead letter replayed successfully; it stays listed with `include_resolved`.

@@ -309,6 +309,11 @@ impl Store {
         self.reader().await?.dead_letters(filter).await
     }
 
+    /// How many letters `filter` lists, without its `limit` and `offset`.
+    pub async fn count_dead_letters(&self, filter: &DeadLetterFilter) -> Result<u64, StoreError> {
+        self.reader().await?.count_dead_letters(filter).await
+    }
+
     pub async fn dead_letter_by_id(&self, id: i64) -> Result<Option<DeadLetter>, StoreError> {
         self.reader().await?.dead_letter_by_id(id).await
     }

@@ -197,6 +197,10 @@ pub struct DeadLetterFilter {
     pub pipeline: Option<String>,
     pub include_resolved: bool,
     pub limit: Option<u32>,
+    /// Letters skipped before the first one listed, for a page at a time.
+    pub offset: u32,
+    /// The newest letters (the last filed) first; the oldest first otherwise.
+    pub newest_first: bool,
     /// Only letters whose record failed (again) after this moment.
     pub failed_after: Option<Timestamp>,
 }

@@ -455,4 +455,51 @@ async fn reconcile_reports_are_listed_and_shown_with_nothing_secret() {
 
     let (status, _) = browser.get("/reconcile/99").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_dead_letters_are_listed_a_hundred_at_a_time_newest_first() {
+    const SERVED: &str = "stripe_charges_to_business_central_invoices";
+    let world = world(None, None).await;
+    let project = project_with_dashboard(&world);
+    let (server, store) = serve_dashboard(&project, &[CHARGES_TO_INVOICES]).await;
+    let mut ids = Vec::new();
+    for n in 0..101 {
+        let id = store
+            .dead_letter(SERVED, &format!("rec-{n}"), "{}", "E1301", "refused")
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let mut browser = Browser::new(format!("http://{}", server.local_addr));
+    browser.log_in().await;
+
+    let (status, first) = browser.get("/dead-letters").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        first.contains("<p>101 open. Newest first, 1 to 100. "),
+        "{first}"
+    );
+    assert_eq!(first.matches("<tr><td><a href=").count(), 100);
+    let newest = first.find(&format!(">{}</a>", ids[100])).unwrap();
+    let second = first.find(&format!(">{}</a>", ids[99])).unwrap();
+    assert!(newest < second, "newest first");
+    assert!(!first.contains(&format!(">{}</a>", ids[0])), "{first}");
+    assert!(first.contains("<a href=\"/dead-letters?all=0&amp;page=1\">Older</a>"));
+    assert!(!first.contains(">Newer</a>"));
+
+    let (_, last) = browser.get("/dead-letters?all=0&page=1").await;
+    assert!(last.contains("Newest first, 101 to 101."), "{last}");
+    assert_eq!(last.matches("<tr><td><a href=").count(), 1);
+    assert!(last.contains(&format!(">{}</a>", ids[0])), "{last}");
+    assert!(last.contains(">Newer</a>") && !last.contains(">Older</a>"));
+
+    // The front page counts them without listing them.
+    let (_, front) = browser.get("/").await;
+    assert!(
+        front.contains(&format!("<td>{SERVED}</td>")) && front.contains("\">101</a>"),
+        "{front}"
+    );
+    server.shutdown().await;
 }

@@ -97,9 +97,27 @@ async fn resolved_letters_are_kept_but_not_listed_by_default() {
     assert_eq!(ids, vec![a, b]);
     let limited = DeadLetterFilter {
         limit: Some(1),
-        ..sync_all
+        ..sync_all.clone()
     };
     assert_eq!(store.dead_letters(&limited).await.unwrap().len(), 1);
+    // A page at a time, newest first; the count ignores the page.
+    let second_newest = DeadLetterFilter {
+        newest_first: true,
+        offset: 1,
+        ..limited
+    };
+    let page = store.dead_letters(&second_newest).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, a);
+    assert_eq!(store.count_dead_letters(&second_newest).await.unwrap(), 2);
+    let open_of_every_pipeline = DeadLetterFilter::default();
+    assert_eq!(
+        store
+            .count_dead_letters(&open_of_every_pipeline)
+            .await
+            .unwrap(),
+        2
+    );
 
     let missing = store.resolve_dead_letter(12345).await.unwrap_err();
     assert!(matches!(missing, StoreError::DeadLetterNotFound(12345)));

@@ -14,6 +14,9 @@ use super::session::Session;
 use super::{App, Dashboard, Refused, changing, html, logged_in, redirect, when};
 use crate::store::{DeadLetter, DeadLetterFilter, StoreError};
 
+/// Letters on one page of the list.
+const PAGE: u32 = 100;
+
 pub async fn list(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -22,13 +25,17 @@ pub async fn list(
     let (dashboard, session) = logged_in(&app, &headers)?;
     let all = query.get("all").is_some_and(|v| v == "1");
     let pipeline = query.get("pipeline").filter(|p| !p.is_empty()).cloned();
+    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
     let filter = DeadLetterFilter {
         pipeline: pipeline.clone(),
         include_resolved: all,
+        newest_first: true,
+        offset: page.saturating_mul(PAGE),
+        limit: Some(PAGE),
         ..DeadLetterFilter::default()
     };
-    let letters = match app.store.dead_letters(&filter).await {
-        Ok(letters) => letters,
+    let (letters, count) = match letters_and_count(&app, &filter).await {
+        Ok(found) => found,
         Err(error) => return Ok(dashboard.store_failed(&session, &error)),
     };
     let pipeline_query = pipeline
@@ -40,10 +47,19 @@ pub async fn list(
     } else {
         format!("<a href=\"/dead-letters?all=1{pipeline_query}\">Show the closed ones too</a>")
     };
+    let shown = if count > u64::from(PAGE) {
+        format!(
+            " Newest first, {} to {}.",
+            u64::from(filter.offset) + 1,
+            u64::from(filter.offset) + letters.len() as u64
+        )
+    } else {
+        String::new()
+    };
     let mut body = format!(
-        "<h1>Dead letters</h1><p>{} {}. {toggle}</p><table><tr><th>id</th><th>pipeline</th>\
-         <th>source id</th><th>reason</th><th>attempts</th><th>last seen</th><th>state</th></tr>",
-        letters.len(),
+        "<h1>Dead letters</h1><p>{count} {}.{shown} {toggle}</p><table><tr><th>id</th>\
+         <th>pipeline</th><th>source id</th><th>reason</th><th>attempts</th><th>last seen</th>\
+         <th>state</th></tr>",
         if all { "letters" } else { "open" },
     );
     for letter in &letters {
@@ -60,10 +76,34 @@ pub async fn list(
             id = letter.id,
         ));
     }
-    body.push_str("</table>");
+    body.push_str("</table><p>");
+    let link = |page: u32| {
+        html::escape(&format!(
+            "/dead-letters?all={}{pipeline_query}&page={page}",
+            u8::from(all)
+        ))
+    };
+    if page > 0 {
+        body.push_str(&format!("<a href=\"{}\">Newer</a> ", link(page - 1)));
+    }
+    if u64::from(filter.offset) + (letters.len() as u64) < count {
+        body.push_str(&format!("<a href=\"{}\">Older</a>", link(page + 1)));
+    }
+    body.push_str("</p>");
     Ok(html::respond(
         StatusCode::OK,
         html::page("Dead letters", "/dead-letters", &session.csrf, &body),
+    ))
+}
+
+/// A page of the letters `filter` lists, and how many it lists in all.
+async fn letters_and_count(
+    app: &App,
+    filter: &DeadLetterFilter,
+) -> Result<(Vec<DeadLetter>, u64), StoreError> {
+    Ok((
+        app.store.dead_letters(filter).await?,
+        app.store.count_dead_letters(filter).await?,
     ))
 }
 

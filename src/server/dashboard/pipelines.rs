@@ -13,7 +13,7 @@ use crate::store::{AuditFilter, DeadLetterFilter, StoreError};
 /// One served pipeline as the front page shows it.
 struct PipelineRow {
     cursor: Option<String>,
-    open_letters: usize,
+    open_letters: u64,
     last_write: Option<jiff::Timestamp>,
 }
 
@@ -24,12 +24,11 @@ async fn pipeline_row(app: &App, job: &Job) -> Result<PipelineRow, StoreError> {
         .await?;
     let open_letters = app
         .store
-        .dead_letters(&DeadLetterFilter {
+        .count_dead_letters(&DeadLetterFilter {
             pipeline: Some(job.name.clone()),
             ..DeadLetterFilter::default()
         })
-        .await?
-        .len();
+        .await?;
     let last_write = app
         .store
         .audit_entries(&AuditFilter {

@@ -48,24 +48,53 @@ pub async fn put(
     Ok(id)
 }
 
+/// The conditions of `filter`, on parameters ?1 (pipeline), ?2 (include resolved) and ?3
+/// (failed after). A pipeline that is given is compared plainly, so that SQLite can use the
+/// index that starts with it.
+fn conditions(filter: &DeadLetterFilter) -> &'static str {
+    if filter.pipeline.is_some() {
+        "pipeline = ?1 AND (?2 OR resolved_at IS NULL) AND (?3 IS NULL OR last_seen > ?3)"
+    } else {
+        "?1 IS NULL AND (?2 OR resolved_at IS NULL) AND (?3 IS NULL OR last_seen > ?3)"
+    }
+}
+
 pub async fn list(
     conn: &mut SqliteConnection,
     filter: &DeadLetterFilter,
 ) -> Result<Vec<DeadLetter>, StoreError> {
+    let order = if filter.newest_first { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT {COLUMNS} FROM dead_letters
-         WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 OR resolved_at IS NULL)
-               AND (?4 IS NULL OR last_seen > ?4)
-         ORDER BY id LIMIT ?3"
+        "SELECT {COLUMNS} FROM dead_letters WHERE {}
+         ORDER BY id {order} LIMIT ?4 OFFSET ?5",
+        conditions(filter)
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&filter.pipeline)
         .bind(filter.include_resolved)
-        .bind(filter.limit.map_or(-1, i64::from))
         .bind(filter.failed_after.map(millis))
+        .bind(filter.limit.map_or(-1, i64::from))
+        .bind(i64::from(filter.offset))
         .fetch_all(conn)
         .await?;
     rows.iter().map(dead_letter).collect()
+}
+
+pub async fn count(
+    conn: &mut SqliteConnection,
+    filter: &DeadLetterFilter,
+) -> Result<u64, StoreError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM dead_letters WHERE {}",
+        conditions(filter)
+    );
+    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.pipeline)
+        .bind(filter.include_resolved)
+        .bind(filter.failed_after.map(millis))
+        .fetch_one(conn)
+        .await?;
+    Ok(u64::try_from(count).unwrap_or_default())
 }
 
 pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<DeadLetter>, StoreError> {

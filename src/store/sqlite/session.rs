@@ -201,6 +201,10 @@ where
         Box::pin(dead_letter::list(self.conn(), filter))
     }
 
+    fn count_dead_letters<'a>(&'a mut self, filter: &'a DeadLetterFilter) -> Answer<'a, u64> {
+        Box::pin(dead_letter::count(self.conn(), filter))
+    }
+
     fn dead_letter_by_id(&mut self, id: i64) -> Answer<'_, Option<DeadLetter>> {
         Box::pin(dead_letter::by_id(self.conn(), id))
     }
