@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every benchmark, one after the other, each next to its baselines in the same run: map (jq,
 # jaq, serde_json), lint (cat), sync (stripe-python; rate-limited, unlimited, memory of a file
-# backfill) and webhook ingest (a Python receiver). Each rewrites its section of
-# docs/benchmarks.md; this script then stamps the file with the date, the machine and the commit
-# of the whole run and prints a summary. A benchmark that cannot run (a missing baseline it
+# backfill), webhook ingest (a Python receiver) and the dashboard's pages (/healthz, an empty
+# store). Each rewrites its section of docs/benchmarks.md; this script then stamps the file with
+# the date, the machine and the commit of the whole run and prints a summary. A benchmark that cannot run (a missing baseline it
 # cannot install, a failed build) stops the script with a non-zero exit: nothing is skipped.
 #
 #   scripts/bench.sh            # full size (about 45 minutes on 2 cores)
@@ -23,6 +23,7 @@ if [ $QUICK = 1 ]; then
     "lint|env RUNS=5 bench/lint.sh"
     "sync|bench/sync.sh --people 500 --file-sizes 20000"
     "webhooks|bench/webhooks.sh --rate 500 --rate-seconds 5 --max-seconds 3"
+    "dashboard|bench/dashboard.sh --audit 10000 --letters 1000 --requests 10"
   )
 else
   STEPS=(
@@ -30,6 +31,7 @@ else
     "lint|bench/lint.sh"
     "sync|bench/sync.sh"
     "webhooks|bench/webhooks.sh"
+    "dashboard|bench/dashboard.sh"
   )
 fi
 
