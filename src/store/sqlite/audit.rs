@@ -41,14 +41,26 @@ pub async fn list(
     filter: &AuditFilter,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let order = if filter.newest_first { "DESC" } else { "ASC" };
+    // Each condition is written out only when it filters, so that SQLite can use the index of
+    // the column searched (`?2 IS NULL OR source_id = ?2` would hide it).
+    let searched = [
+        (filter.pipeline.is_some(), "pipeline = ?1", "?1 IS NULL"),
+        (filter.source_id.is_some(), "source_id = ?2", "?2 IS NULL"),
+        (filter.target_id.is_some(), "target_id = ?3", "?3 IS NULL"),
+        (filter.since.is_some(), "at >= ?4", "?4 IS NULL"),
+        (filter.until.is_some(), "at < ?5", "?5 IS NULL"),
+    ];
+    let conditions: Vec<&str> = searched
+        .iter()
+        .map(|&(given, condition, unused)| if given { condition } else { unused })
+        .collect();
     let sql = format!(
         "SELECT pipeline, pipeline_version, source_id, target, target_id, operation,
                 fields_changed, at
          FROM audit_log
-         WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR source_id = ?2)
-           AND (?3 IS NULL OR target_id = ?3) AND (?4 IS NULL OR at >= ?4)
-           AND (?5 IS NULL OR at < ?5)
-         ORDER BY id {order} LIMIT ?6 OFFSET ?7"
+         WHERE {}
+         ORDER BY id {order} LIMIT ?6 OFFSET ?7",
+        conditions.join(" AND ")
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&filter.pipeline)

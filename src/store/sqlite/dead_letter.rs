@@ -49,14 +49,22 @@ pub async fn put(
 }
 
 /// The conditions of `filter`, on parameters ?1 (pipeline), ?2 (include resolved) and ?3
-/// (failed after). A pipeline that is given is compared plainly, so that SQLite can use the
-/// index that starts with it.
-fn conditions(filter: &DeadLetterFilter) -> &'static str {
-    if filter.pipeline.is_some() {
-        "pipeline = ?1 AND (?2 OR resolved_at IS NULL) AND (?3 IS NULL OR last_seen > ?3)"
-    } else {
-        "?1 IS NULL AND (?2 OR resolved_at IS NULL) AND (?3 IS NULL OR last_seen > ?3)"
-    }
+/// (failed after). Each is written out only when it filters, so that SQLite sees which columns
+/// a query needs: a count, or a page's ids, then comes from `dead_letters_by_pipeline` alone.
+fn conditions(filter: &DeadLetterFilter) -> String {
+    let pipeline = match filter.pipeline {
+        Some(_) => "pipeline = ?1",
+        None => "?1 IS NULL",
+    };
+    let open = match filter.include_resolved {
+        true => "?2",
+        false => "NOT ?2 AND resolved_at IS NULL",
+    };
+    let failed_after = match filter.failed_after {
+        Some(_) => "last_seen > ?3",
+        None => "?3 IS NULL",
+    };
+    format!("{pipeline} AND {open} AND {failed_after}")
 }
 
 pub async fn list(
@@ -64,9 +72,11 @@ pub async fn list(
     filter: &DeadLetterFilter,
 ) -> Result<Vec<DeadLetter>, StoreError> {
     let order = if filter.newest_first { "DESC" } else { "ASC" };
+    // The page's ids first: sorting ids is cheap, sorting letters with their records is not.
     let sql = format!(
-        "SELECT {COLUMNS} FROM dead_letters WHERE {}
-         ORDER BY id {order} LIMIT ?4 OFFSET ?5",
+        "SELECT {COLUMNS} FROM dead_letters WHERE id IN (
+             SELECT id FROM dead_letters WHERE {} ORDER BY id {order} LIMIT ?4 OFFSET ?5)
+         ORDER BY id {order}",
         conditions(filter)
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -253,6 +253,11 @@ fn migrator() -> Migrator {
             "reconcile_reports",
             include_str!("../migrations/sqlite/0010_reconcile_reports.sql"),
         ),
+        migration(
+            11,
+            "dashboard_at_scale",
+            include_str!("../migrations/sqlite/0011_dashboard_at_scale.sql"),
+        ),
     ];
     Migrator::with_migrations(migrations)
 }
