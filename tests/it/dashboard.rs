@@ -455,7 +455,6 @@ async fn reconcile_reports_are_listed_and_shown_with_nothing_secret() {
 
     let (status, _) = browser.get("/reconcile/99").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    server.shutdown().await;
 }
 
 #[tokio::test]
