@@ -201,10 +201,9 @@ def run(ferry, folder, audit_rows, letters, alerts, requests):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ferry", required=True)
-    parser.add_argument("--audit", type=int, default=100_000)
-    parser.add_argument("--letters", type=int, default=10_000)
-    parser.add_argument("--alerts", type=int, default=1_000)
-    parser.add_argument("--requests", type=int, default=50)
+    sizes = {"--audit": 100_000, "--letters": 10_000, "--alerts": 1_000, "--requests": 50}
+    for option, default in sizes.items():
+        parser.add_argument(option, type=int, default=default)
     parser.add_argument("--command", required=True)
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
