@@ -3,6 +3,7 @@
 //! `get` each.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use serde_json::Value;
 
@@ -13,6 +14,9 @@ use crate::connectors::{MatchKey, TargetRecord};
 pub struct Listing {
     records: Vec<TargetRecord>,
     by_id: HashMap<String, usize>,
+    /// Per set of match-key paths, the records by their values at those paths (the first
+    /// listed wins), built the first time a find asks by those paths.
+    by_keys: Mutex<HashMap<Vec<String>, HashMap<Vec<String>, usize>>>,
 }
 
 impl Listing {
@@ -54,24 +58,40 @@ impl Listing {
     /// as text (a number and its digits match, as in the APIs' filters). A miss says nothing:
     /// an API may match more loosely (case, a record made since), so the caller asks it.
     pub fn find(&self, keys: &[MatchKey]) -> Option<&TargetRecord> {
-        if keys.is_empty() {
+        let wanted: Vec<String> = keys
+            .iter()
+            .map(|key| text(&key.value))
+            .collect::<Option<_>>()?;
+        if wanted.is_empty() {
             return None;
         }
-        self.records
-            .iter()
-            .find(|record| keys.iter().all(|key| holds(&record.data, key)))
+        let paths: Vec<String> = keys.iter().map(|key| key.path.clone()).collect();
+        let mut by_keys = self.by_keys.lock().unwrap_or_else(|e| e.into_inner());
+        let index = by_keys
+            .entry(paths)
+            .or_insert_with_key(|paths| self.index_by(paths));
+        index.get(&wanted).map(|&at| &self.records[at])
+    }
+
+    /// Each record by its values at `paths`; records missing one are left out.
+    fn index_by(&self, paths: &[String]) -> HashMap<Vec<String>, usize> {
+        let mut index = HashMap::new();
+        for (at, record) in self.records.iter().enumerate() {
+            let values: Option<Vec<String>> = paths
+                .iter()
+                .map(|path| value_at(&record.data, path).and_then(text))
+                .collect();
+            if let Some(values) = values {
+                index.entry(values).or_insert(at);
+            }
+        }
+        index
     }
 }
 
-fn holds(data: &Value, key: &MatchKey) -> bool {
-    let found = key
-        .path
-        .split('.')
-        .try_fold(data, |value, part| value.get(part));
-    match (found.and_then(text), text(&key.value)) {
-        (Some(found), Some(wanted)) => found == wanted,
-        _ => false,
-    }
+fn value_at<'v>(data: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(data, |value, part| value.get(part))
 }
 
 fn text(value: &Value) -> Option<String> {

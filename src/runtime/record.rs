@@ -269,6 +269,10 @@ impl Runner {
                     match claim {
                         Claim::Free => {}
                         Claim::TakeOver { from } => take_over = from,
+                        Claim::Yield { to } if dry_run => {
+                            tracing::debug!(pipeline = %job.name, source_id = %link_id, target_id = %current.id, holder = %to, "a newer source record keeps this target; it would be left alone");
+                            continue;
+                        }
                         Claim::Yield { to } => {
                             tracing::info!(pipeline = %job.name, source_id = %link_id, target_id = %current.id, holder = %to, "a newer source record keeps this target; left alone");
                             continue;
@@ -583,7 +587,14 @@ fn planned_write(
             changes,
             paths,
         } => (Some(current), changes, paths),
-        Plan::Unchanged { current } => (Some(current), Value::Null, Vec::new()),
+        // Only its id is of use: a reconcile of many records keeps every plan until the end.
+        Plan::Unchanged { current } => {
+            let id_only = TargetRecord {
+                data: Value::Null,
+                ..current
+            };
+            (Some(id_only), Value::Null, Vec::new())
+        }
     };
     PlannedWrite {
         pipeline: job.name.clone(),

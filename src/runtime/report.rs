@@ -63,7 +63,7 @@ pub struct PlannedWrite {
     /// The source record's id in the link (`11587`).
     pub link_id: String,
     pub operation: Operation,
-    /// The target record as it is, for updates.
+    /// The target record as it is, for updates; for a record left unchanged, its id alone.
     pub current: Option<TargetRecord>,
     /// The target id the store links the record to when the target no longer has it (deleted
     /// behind ferry's back): the write makes or finds another.
