@@ -16,8 +16,11 @@ pub struct Listing {
     by_id: HashMap<String, usize>,
     /// Per set of match-key paths, the records by their values at those paths (the first
     /// listed wins), built the first time a find asks by those paths.
-    by_keys: Mutex<HashMap<Vec<String>, HashMap<Vec<String>, usize>>>,
+    by_keys: Mutex<HashMap<Vec<String>, KeyIndex>>,
 }
+
+/// Records by their values at a set of match-key paths: values -> position.
+type KeyIndex = HashMap<Vec<String>, usize>;
 
 impl Listing {
     /// The listing of `records`; a record listed twice (a page that moved under the reader)
@@ -74,7 +77,7 @@ impl Listing {
     }
 
     /// Each record by its values at `paths`; records missing one are left out.
-    fn index_by(&self, paths: &[String]) -> HashMap<Vec<String>, usize> {
+    fn index_by(&self, paths: &[String]) -> KeyIndex {
         let mut index = HashMap::new();
         for (at, record) in self.records.iter().enumerate() {
             let values: Option<Vec<String>> = paths
