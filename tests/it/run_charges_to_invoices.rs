@@ -229,17 +229,7 @@ async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_c
     let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
     let report = run(&runner, &job).await;
     assert_eq!(report.dead_lettered, 1, "{report:?}");
-    let letters = store
-        .dead_letters(&ferry::store::DeadLetterFilter::default())
-        .await
-        .unwrap();
-    assert_eq!(letters.len(), 1, "{letters:#?}");
-    assert!(
-        letters[0]
-            .error_message
-            .contains("The Posting Date is not within your range of allowed posting dates."),
-        "{letters:#?}"
-    );
+    let letter = closed_period_letter(&store).await;
     let invoices = world.business_central("salesInvoices").await;
     let drafts = ours(&invoices, "externalDocumentNumber", &charges);
     assert_eq!(drafts.len(), 1, "{drafts:#?}");
@@ -248,7 +238,7 @@ async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_c
     assert!(ours(&entries, "externalDocumentNumber", &charges).is_empty());
 
     world.business_central_emulator.allow_posting(None, None);
-    let replayed = runner.replay(&job, &letters[0]).await.unwrap();
+    let replayed = runner.replay(&job, &letter).await.unwrap();
     assert!(
         matches!(replayed, ferry::runtime::Replayed::Resolved(_)),
         "{replayed:?}"
@@ -276,28 +266,10 @@ async fn a_closed_period_dead_letters_the_charge_and_a_replay_after_opening_it_c
 #[tokio::test]
 async fn a_busy_payment_journal_is_waited_out_not_dead_lettered() {
     let (world, project, charges) = one_charge("lin%40busy.example", 3300).await;
-    let journals = world.business_central("customerPaymentJournals").await;
-    let journal = journals[0]["id"].as_str().unwrap().to_string();
-    let customers = world.business_central("customers?$top=1").await;
-    let stray = world
-        .business_central_post(
-            &format!("customerPaymentJournals({journal})/customerPayments"),
-            serde_json::json!({
-                "customerNumber": customers[0]["number"], "amount": 5,
-                "externalDocumentNumber": "LEFT-BY-A-KILL", "description": "another record's",
-            }),
-        )
-        .await;
+    let (journal, stray) = world.stray_payment_line().await;
 
     let (runner, job, store) = runner(&project, CHARGES_TO_INVOICES).await;
-    let error = runner
-        .run(&job, &ferry::runtime::RunOptions::default(), &())
-        .await
-        .expect_err("a busy journal stops the run");
-    assert!(
-        error.to_string().contains("also holds payment line"),
-        "{error}"
-    );
+    run_into_busy_journal(&runner, &job).await;
     assert_no_dead_letters(&store).await;
     let lines = world
         .business_central(&format!(
@@ -308,12 +280,7 @@ async fn a_busy_payment_journal_is_waited_out_not_dead_lettered() {
     assert_eq!(lines[0]["id"], stray["id"]);
 
     // Someone deals with the other line (here: deletes it); the next run pays the charge.
-    world
-        .business_central_delete(&format!(
-            "customerPaymentJournals({journal})/customerPayments({})",
-            stray["id"].as_str().unwrap()
-        ))
-        .await;
+    world.delete_payment_line(&journal, &stray).await;
     run(&runner, &job).await;
     assert_no_dead_letters(&store).await;
     let payments = ledger_payments(&world, &charges).await;

@@ -272,6 +272,33 @@ impl World {
         self.business_central_send(request, collection).await
     }
 
+    /// Writes a payment line into the customer payment journal, as a process killed between
+    /// writing and posting another record's payment leaves one: the journal's id and the line.
+    pub async fn stray_payment_line(&self) -> (String, Value) {
+        let journals = self.business_central("customerPaymentJournals").await;
+        let journal = journals[0]["id"].as_str().unwrap().to_string();
+        let customers = self.business_central("customers?$top=1").await;
+        let stray = self
+            .business_central_post(
+                &format!("customerPaymentJournals({journal})/customerPayments"),
+                serde_json::json!({
+                    "customerNumber": customers[0]["number"], "amount": 5,
+                    "externalDocumentNumber": "LEFT-BY-A-KILL", "description": "another record's",
+                }),
+            )
+            .await;
+        (journal, stray)
+    }
+
+    /// Deletes the payment line `line` of journal `journal` (see [`World::stray_payment_line`]).
+    pub async fn delete_payment_line(&self, journal: &str, line: &Value) {
+        self.business_central_delete(&format!(
+            "customerPaymentJournals({journal})/customerPayments({})",
+            line["id"].as_str().unwrap()
+        ))
+        .await;
+    }
+
     /// Sends `request` with a token; the answer, which must be a success.
     async fn business_central_send(&self, request: reqwest::RequestBuilder, what: &str) -> Value {
         let response = request
@@ -343,6 +370,35 @@ pub async fn run_with(runner: &Runner, job: &Job, options: RunOptions) -> Pipeli
 }
 
 /// Runs `job` from the start of its source, ignoring the stored cursor.
+/// Runs `job` into a customer payment journal that holds another record's line: the run stops
+/// to be tried later (the journal is busy), it does not dead-letter.
+pub async fn run_into_busy_journal(runner: &Runner, job: &Job) {
+    let error = runner
+        .run(job, &RunOptions::default(), &())
+        .await
+        .expect_err("a busy journal stops the run");
+    assert!(
+        error.to_string().contains("also holds payment line"),
+        "{error}"
+    );
+}
+
+/// The one dead letter in `store`, which a closed period in Business Central filed.
+pub async fn closed_period_letter(store: &Store) -> ferry::store::DeadLetter {
+    let mut letters = store
+        .dead_letters(&ferry::store::DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    assert!(
+        letters[0]
+            .error_message
+            .contains("The Posting Date is not within your range of allowed posting dates."),
+        "{letters:#?}"
+    );
+    letters.remove(0)
+}
+
 pub async fn run_backfill(runner: &Runner, job: &Job) -> PipelineReport {
     run_with(
         runner,
