@@ -5,9 +5,11 @@
 //! to a task of its own, which drops a repeat of the same alert within its quiet time, sends it
 //! to every channel with retries, redacts secrets from everything it sends, stores, or logs,
 //! keeps it in the store's alert history, and counts what it sent, failed and dropped in
-//! `/metrics`. [`watch`] raises the alerts `ferry serve` watches for.
+//! `/metrics`. [`watch`] raises the alerts `ferry serve` watches for, [`stall`] the stalls of
+//! `ferry run --watch`.
 
 mod channel;
+pub mod stall;
 pub mod watch;
 
 use std::collections::HashMap;

@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,10 +11,11 @@ use jiff::Timestamp;
 use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::{outln, print_human};
+use crate::alerts::stall::{Pass, Stalls};
 use crate::alerts::{self, Alerts};
+use crate::connectors::SourcePage;
 use crate::runtime::{
-    Job, PipelineReport, PlannedWrite, Progress, RunError, RunOptions, Runner, SetupError,
-    Workspace,
+    Job, PipelineReport, PlannedWrite, Progress, RunOptions, Runner, SetupError, Workspace,
 };
 use crate::store::Operation;
 
@@ -106,15 +108,24 @@ async fn run_async(args: Args) -> u8 {
     };
     let mut code = exit::OK;
     let mut first = true;
+    let mut stalls = stall_watch(&alerts, &jobs, &args, started);
     loop {
         let pass_options = RunOptions {
             backfill: options.backfill && first,
             ..options.clone()
         };
         for job in &jobs {
-            if let Err(error) = run_job(&runner, job, &pass_options, args.backfill && first).await {
+            let pass = run_job(&runner, job, &pass_options, args.backfill && first).await;
+            if let Some(error) = &pass.error {
                 code = exit::FAILED;
-                alerts.run_failed(&job.name, &error.to_string());
+                alerts.run_failed(&job.name, error);
+            }
+            if let Some(stalls) = &mut stalls {
+                let cursor_at = runner.cursor_time(job).await.unwrap_or_else(|error| {
+                    tracing::warn!("cannot read the cursor of {}: {error}", job.name);
+                    None
+                });
+                stalls.passed(&job.name, pass, cursor_at, Timestamp::now());
             }
         }
         first = false;
@@ -122,13 +133,9 @@ async fn run_async(args: Args) -> u8 {
         if !args.watch {
             break;
         }
-        let pause = watch_interval(&jobs);
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = super::signals::stop_requested() => {
-                eprintln!("stopping: every finished page is stored; the next run resumes from it");
-                break;
-            }
+        if !pause(watch_interval(&jobs), stalls.as_mut(), &alerts, &runner).await {
+            eprintln!("stopping: every finished page is stored; the next run resumes from it");
+            break;
         }
     }
     for (connection, stats) in runner.http_stats() {
@@ -143,6 +150,47 @@ async fn run_async(args: Args) -> u8 {
     alerts.flush(Duration::from_secs(60)).await;
     runner.store().close().await;
     code
+}
+
+/// The stall watch of `ferry run --watch` when the `stalled` trigger is on (a dry run stores no
+/// cursor, and has none).
+fn stall_watch(alerts: &Alerts, jobs: &[Job], args: &Args, start: Timestamp) -> Option<Stalls> {
+    let after = alerts.triggers().and_then(|t| t.stalled)?;
+    let names: Vec<String> = jobs.iter().map(|job| job.name.clone()).collect();
+    (args.watch && !args.dry_run).then(|| Stalls::new(after, &names, start))
+}
+
+/// Waits `interval` for the next pass, raising the stalls that fall due meanwhile; `false` when
+/// the watch is asked to stop.
+async fn pause(
+    interval: Duration,
+    mut stalls: Option<&mut Stalls>,
+    alerts: &Alerts,
+    runner: &Runner,
+) -> bool {
+    let next_pass = tokio::time::Instant::now() + interval;
+    loop {
+        if let Some(stalls) = stalls.as_deref_mut() {
+            let now = Timestamp::now();
+            for (pipeline, stall) in stalls.take_due(now) {
+                alerts::stall::raise(alerts, runner.store(), &pipeline, &stall, now).await;
+            }
+        }
+        let due = stalls
+            .as_deref()
+            .and_then(Stalls::next_due)
+            // A stall due already: at once.
+            .map(|at| Duration::try_from(Timestamp::now().duration_until(at)).unwrap_or_default())
+            .map(|wait| tokio::time::Instant::now() + wait);
+        let wake = due.map_or(next_pass, |due| due.min(next_pass));
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake) => {}
+            _ = super::signals::stop_requested() => return false,
+        }
+        if wake >= next_pass {
+            return true;
+        }
+    }
 }
 
 /// Raises a digest of the dead letters the pass made, per pipeline (see `alerts:`).
@@ -206,30 +254,31 @@ pub(super) async fn open_runner(
     ))
 }
 
-/// Runs one pipeline and prints what it did; the error when it stopped early.
-async fn run_job(
-    runner: &Runner,
-    job: &Job,
-    options: &RunOptions,
-    show_bar: bool,
-) -> Result<(), RunError> {
+/// Runs one pipeline and prints what it did; what the pass saw of its source, with the error
+/// when it stopped early.
+async fn run_job(runner: &Runner, job: &Job, options: &RunOptions, show_bar: bool) -> Pass {
     let bar = ProgressReporter::new(show_bar && std::io::stderr().is_terminal(), &job.name);
     let result = runner.run(job, options, &bar).await;
     bar.finish();
-    match result {
+    let error = match result {
         Ok((report, planned)) => {
             for write in &planned {
                 print_planned(write);
             }
             print_report(&report, options.dry_run);
-            Ok(())
+            None
         }
         Err(error) => {
             tracing::error!("{error}");
             eprintln!("error: {error}");
             eprintln!("  the cursor stays at the last stored page; run again to resume");
-            Err(error)
+            Some(error.to_string())
         }
+    };
+    Pass {
+        polled: bar.polled.load(Ordering::Relaxed),
+        more: bar.more.load(Ordering::Relaxed),
+        error,
     }
 }
 
@@ -332,9 +381,13 @@ pub(super) fn report_setup_error(error: SetupError) -> u8 {
     }
 }
 
-/// A spinner with running counts while a backfill runs in a terminal.
+/// A spinner with running counts while a backfill runs in a terminal; what the pass read.
 struct ProgressReporter {
     bar: Option<ProgressBar>,
+    /// A page of the source was read.
+    polled: AtomicBool,
+    /// A page read had records or said there were more.
+    more: AtomicBool,
 }
 
 impl ProgressReporter {
@@ -349,7 +402,11 @@ impl ProgressReporter {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        ProgressReporter { bar }
+        ProgressReporter {
+            bar,
+            polled: AtomicBool::new(false),
+            more: AtomicBool::new(false),
+        }
     }
 
     fn finish(&self) {
@@ -371,5 +428,12 @@ impl Progress for ProgressReporter {
             ));
         }
         tracing::debug!(pipeline = %report.pipeline, read = report.read, written = report.written(), unchanged = report.unchanged, "batch stored");
+    }
+
+    fn polled(&self, page: &SourcePage) {
+        self.polled.store(true, Ordering::Relaxed);
+        if page.more || !page.records.is_empty() || !page.rejected.is_empty() {
+            self.more.store(true, Ordering::Relaxed);
+        }
     }
 }

@@ -12,10 +12,14 @@
 //! for one record at a time: [`Client::check_posting`] and [`Client::posted_entry`] before any
 //! line is written, [`Client::post_journal`] once they are, and [`Client::discard_line`] for each
 //! line of a record that failed.
+//!
+//! [`Client::cursor_time`] tells the time a stored cursor stands at, for the stall alerts of
+//! `ferry run --watch` (how far a pipeline stuck at it lags its source).
 
 use std::future::Future;
 use std::pin::Pin;
 
+use jiff::Timestamp;
 use serde_json::Value;
 
 use super::http::HttpStats;
@@ -157,6 +161,13 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         Ok(())
     }
 
+    /// The time of the source's changes that `cursor` (one this client's `poll` of `stream`
+    /// returned) has read up to, when the cursor holds one: how far a pipeline stuck at it lags
+    /// its source. `None` when the cursor is a position without a time.
+    fn cursor_time(&self, _stream: &str, _cursor: &str) -> Option<Timestamp> {
+        None
+    }
+
     /// Request counters of the connection's HTTP client (none without HTTP).
     fn http_stats(&self) -> Option<HttpStats> {
         None
@@ -221,6 +232,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
         id: &'a str,
     ) -> Call<'a, ()>;
     fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError>;
+    fn cursor_time(&self, stream: &str, cursor: &str) -> Option<Timestamp>;
     fn http_stats(&self) -> Option<HttpStats>;
 }
 
@@ -311,6 +323,10 @@ impl<C: Client> DynClient for C {
 
     fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
         Client::prepare_sink(self, stream)
+    }
+
+    fn cursor_time(&self, stream: &str, cursor: &str) -> Option<Timestamp> {
+        Client::cursor_time(self, stream, cursor)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

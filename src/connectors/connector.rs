@@ -47,6 +47,12 @@ impl Connector {
         self.0.http_stats()
     }
 
+    /// The time of the source's changes that `cursor` of `stream` has read up to, when the
+    /// connector can tell.
+    pub fn cursor_time(&self, stream: &str, cursor: &str) -> Option<jiff::Timestamp> {
+        self.0.cursor_time(stream, cursor)
+    }
+
     pub async fn poll(
         &self,
         stream: &str,

@@ -79,9 +79,12 @@ fn hostname() -> String {
         .unwrap_or_else(|| "this machine".to_string())
 }
 
-/// Called after each durable batch (progress bars, logs).
+/// Called after each durable batch (progress bars, logs), and after each page read.
 pub trait Progress: Send + Sync {
     fn batch(&self, report: &PipelineReport);
+
+    /// A page of the source was read (whether its records are then delivered or not).
+    fn polled(&self, _page: &SourcePage) {}
 }
 
 impl Progress for () {
@@ -281,6 +284,19 @@ impl Runner {
         })
     }
 
+    /// The time of the source's changes that `job`'s stored cursor has read up to, when its
+    /// source's connector can tell (see `Client::cursor_time`); `None` without a cursor.
+    pub async fn cursor_time(&self, job: &Job) -> Result<Option<Timestamp>, StoreError> {
+        let Some(source) = self.connectors.get(&job.source.connector_key(true)) else {
+            return Ok(None);
+        };
+        let cursor = self
+            .store
+            .cursor(&job.name, &job.source.collection())
+            .await?;
+        Ok(cursor.and_then(|cursor| source.cursor_time(&job.source.stream, &cursor)))
+    }
+
     /// Runs `job` until its source has nothing more to give.
     pub async fn run(
         &self,
@@ -340,13 +356,15 @@ impl Runner {
         let poll = |cursor: Option<String>| {
             let poll_options = &poll_options;
             async move {
-                source
+                let page = source
                     .poll(&job.source.stream, cursor.as_deref(), poll_options)
                     .await
                     .map_err(|error| RunError::Source {
                         pipeline: job.name.clone(),
                         error: Box::new(error),
-                    })
+                    })?;
+                progress.polled(&page);
+                Ok(page)
             }
         };
         let target = batch_target(options);

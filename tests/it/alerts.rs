@@ -538,3 +538,168 @@ async fn reconcile_mismatches_are_told_to_the_channels() {
         bodies[0]["body"]
     );
 }
+
+/// `ferry run PIPELINE --watch` in `dir`, running until [`Watch::stop`].
+struct Watch {
+    child: std::process::Child,
+}
+
+impl Watch {
+    fn start(dir: &std::path::Path, pipeline: &str) -> Watch {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .current_dir(dir)
+            .args(["run", pipeline, "--watch"])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        Watch { child }
+    }
+
+    /// Asks the watch to stop as a service manager does (SIGTERM); its output.
+    async fn stop(self) -> std::process::Output {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: signals a child process this test started and has not waited for.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        tokio::task::spawn_blocking(move || self.child.wait_with_output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+/// The project of `world` with one webhook channel to `receiver` and `stalled: { after: 2s }`;
+/// `unreachable` names a connection whose API is made a closed port.
+fn stall_project(
+    world: &World,
+    receiver: &Receiver,
+    unreachable: Option<&str>,
+) -> std::path::PathBuf {
+    let project = alerts_project(
+        world,
+        &format!("    ops: {{ webhook: '{}' }}\n", receiver.url),
+    );
+    let mut text = std::fs::read_to_string(&project).unwrap();
+    text.push_str("  triggers:\n    stalled: { after: 2s }\n");
+    if let Some(connection) = unreachable {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let mut connections = text
+            .split(&format!("\n  {connection}:\n"))
+            .collect::<Vec<_>>();
+        let (base, path) = connections[1].split_once("base_url: ").unwrap();
+        let rest = path.split_once("://").unwrap().1;
+        let path = rest.split_once('/').unwrap().1;
+        let moved = format!("{base}base_url: http://127.0.0.1:{port}/{path}");
+        connections[1] = &moved;
+        text = connections.join(&format!("\n  {connection}:\n"));
+    }
+    std::fs::write(&project, text).unwrap();
+    project
+}
+
+/// The stalled alerts among what `receiver` was sent, waiting up to `limit` for the first.
+async fn stalled_alerts(receiver: &Receiver, limit: Duration) -> Vec<serde_json::Value> {
+    let stalled = || -> Vec<serde_json::Value> {
+        receiver
+            .bodies()
+            .into_iter()
+            .filter(|body| body["trigger"] == "stalled")
+            .collect()
+    };
+    let deadline = tokio::time::Instant::now() + limit;
+    while stalled().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stalled()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watch_whose_source_cannot_be_read_raises_one_stalled_alert() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = stall_project(&world, &receiver, Some("capsule"));
+    let watch = Watch::start(project.parent().unwrap(), CAPSULE_TO_STRIPE);
+
+    stalled_alerts(&receiver, Duration::from_secs(60)).await;
+    // Past two more stall times and a failing pass: still one alert (the quiet time).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let output = watch.stop().await;
+    let stderr = text(&output.stderr);
+    let stalled = stalled_alerts(&receiver, Duration::ZERO).await;
+    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{stderr}");
+    let alert = &stalled[0];
+    assert_eq!(alert["key"], "stalled/capsule_contacts_to_stripe");
+    let subject = alert["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("capsule_contacts_to_stripe has not read its source for "),
+        "{subject}"
+    );
+    let body = alert["body"].as_str().unwrap();
+    assert!(
+        body.contains("has not read the source of pipeline `capsule_contacts_to_stripe`"),
+        "{body}"
+    );
+    // The reason is the failed pass's, as the run printed it.
+    let reason = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("error: pipeline `capsule_contacts_to_stripe`: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(body.contains(reason), "{body}\n{reason}");
+    assert!(world.customers().await.is_empty(), "nothing was delivered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watch_whose_target_is_down_raises_the_lag_of_its_cursor() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = stall_project(&world, &receiver, None);
+    let dir = project.parent().unwrap();
+    let first = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(world.customers().await.len(), 2);
+
+    // Newer people in Capsule, and Stripe out of reach: the polls read them, and the cursor
+    // stays at the first two.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    world.add_people(2..4);
+    let project = stall_project(&world, &receiver, Some("stripe"));
+    let watch = Watch::start(project.parent().unwrap(), CAPSULE_TO_STRIPE);
+    stalled_alerts(&receiver, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let output = watch.stop().await;
+    let stalled = stalled_alerts(&receiver, Duration::ZERO).await;
+    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{}", text(&output.stderr));
+    assert_eq!(stalled[0]["key"], "stalled/capsule_contacts_to_stripe");
+    let subject = stalled[0]["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("capsule_contacts_to_stripe lags its source by "),
+        "{subject}"
+    );
+    let body = stalled[0]["body"].as_str().unwrap();
+    assert!(body.contains("the source has newer records"), "{body}");
+    assert_eq!(world.customers().await.len(), 2, "the newer two wait");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_healthy_watch_raises_no_stalled_alert() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = stall_project(&world, &receiver, None);
+    let watch = Watch::start(project.parent().unwrap(), CAPSULE_TO_STRIPE);
+    // Its pipeline polls every 5 minutes: more than twice the stall time passes between polls.
+    let stalled = stalled_alerts(&receiver, Duration::from_secs(6)).await;
+    let output = watch.stop().await;
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("2 created"),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(stalled.is_empty(), "{stalled:#?}");
+    assert_eq!(world.customers().await.len(), 2);
+}

@@ -483,6 +483,11 @@ impl Client for BusinessCentralClient {
         posting::discard_line(self, collection, lines, id).await
     }
 
+    /// The lower bound of the pass: changes before it were all handed out.
+    fn cursor_time(&self, _collection: &str, cursor: &str) -> Option<Timestamp> {
+        ChangeCursor::resume(Some(cursor), None).ok()?.since?.parse().ok()
+    }
+
     fn http_stats(&self) -> Option<HttpStats> {
         Some(self.http().stats())
     }

@@ -361,6 +361,11 @@ impl Client for CapsuleClient {
         self.target(response.json()?, "parties/{id}")
     }
 
+    /// The `updatedAt` of the last party handed out.
+    fn cursor_time(&self, _stream: &str, cursor: &str) -> Option<Timestamp> {
+        PartyCursor::resume(Some(cursor), None).ok()?.since
+    }
+
     fn http_stats(&self) -> Option<HttpStats> {
         Some(self.http().stats())
     }

@@ -100,6 +100,11 @@ impl connectors::Client for StripeClient {
         StripeClient::list_records(self, collection).await
     }
 
+    /// The `created` second of the newest record handed out.
+    fn cursor_time(&self, _stream: &str, cursor: &str) -> Option<jiff::Timestamp> {
+        super::poll::cursor_time(cursor)
+    }
+
     fn http_stats(&self) -> Option<HttpStats> {
         Some(StripeClient::http_stats(self))
     }

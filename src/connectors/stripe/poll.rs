@@ -42,6 +42,11 @@ impl Cursor {
     }
 }
 
+/// When the newest record handed out was created, by a cursor `poll` returned.
+pub(super) fn cursor_time(text: &str) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::from_second(Cursor::parse(text)?.created).ok()
+}
+
 /// A record with the `created` second its cursor needs.
 struct Polled {
     record: SourceRecord,

@@ -1,0 +1,325 @@
+//! Stalls of `ferry run --watch`: a pipeline whose passes keep failing to read its source, or
+//! whose stored cursor lags the source's newer records, for longer than the `stalled` trigger's
+//! `after`. One alert per pipeline (`stalled/<pipeline>`) per quiet time while it lasts.
+//!
+//! The lag is the age of the source's changes that the stored cursor has read up to, counted
+//! only while the source has records past it (the last pass read some and stopped before it
+//! delivered them); a cursor whose connector cannot tell its time has no lag.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Alert, Alerts, Trigger};
+use crate::project::format_duration;
+use crate::store::Store;
+
+/// How long one stall stays one story: one alert per this while it lasts.
+const QUIET: Duration = Duration::from_secs(30 * 60);
+
+/// What one pass of a pipeline saw of its source.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pass {
+    /// A page of the source was read.
+    pub polled: bool,
+    /// A page read had records or said there were more.
+    pub more: bool,
+    /// Why the pass stopped before the end of its source.
+    pub error: Option<String>,
+}
+
+/// Why a pipeline is stalled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stall {
+    /// No pass has read the source since `since` (the last that did, or the watch's start).
+    NotPolled {
+        since: Timestamp,
+        error: Option<String>,
+    },
+    /// The stored cursor stands at the source's changes of `cursor_at`, and the source has
+    /// records past it.
+    Lagging {
+        cursor_at: Timestamp,
+        error: Option<String>,
+    },
+}
+
+/// The stall watch of each pipeline of a `ferry run --watch`.
+pub struct Stalls {
+    after: Duration,
+    pipelines: HashMap<String, Watched>,
+}
+
+struct Watched {
+    /// When a pass last read the source (at first, when the watch began).
+    last_polled: Timestamp,
+    /// Whether the latest pass read the source.
+    polled: bool,
+    /// Whether the source had records past the stored cursor when it was last read.
+    behind: bool,
+    cursor_at: Option<Timestamp>,
+    error: Option<String>,
+    /// When this stall was last raised; cleared by a healthy pass.
+    raised_at: Option<Timestamp>,
+}
+
+impl Stalls {
+    /// Watches `pipelines` from `start` for stalls longer than `after`.
+    pub fn new(after: Duration, pipelines: &[String], start: Timestamp) -> Stalls {
+        let pipelines = pipelines
+            .iter()
+            .map(|name| {
+                let watched = Watched {
+                    last_polled: start,
+                    polled: true,
+                    behind: false,
+                    cursor_at: None,
+                    error: None,
+                    raised_at: None,
+                };
+                (name.clone(), watched)
+            })
+            .collect();
+        Stalls { after, pipelines }
+    }
+
+    /// Notes a pass of `pipeline` that ended `at`; `cursor_at` is the time of its stored cursor
+    /// after the pass, when the connector can tell.
+    pub fn passed(
+        &mut self,
+        pipeline: &str,
+        pass: Pass,
+        cursor_at: Option<Timestamp>,
+        at: Timestamp,
+    ) {
+        let Some(watched) = self.pipelines.get_mut(pipeline) else {
+            return;
+        };
+        watched.polled = pass.polled;
+        if pass.polled {
+            watched.last_polled = at;
+            // A pass that ended well read its source to the end.
+            watched.behind = pass.error.is_some() && pass.more;
+        }
+        watched.cursor_at = cursor_at;
+        watched.error = pass.error;
+        if watched.polled && !watched.behind {
+            watched.raised_at = None;
+        }
+    }
+
+    /// When the next stall is due if nothing changes: what a watch waiting for its next pass
+    /// wakes up for.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.pipelines
+            .values()
+            .filter_map(|watched| watched.due(self.after))
+            .min()
+    }
+
+    /// The pipelines stalled at `now` that are due an alert, sorted by name; they are not due
+    /// again for the quiet time.
+    pub fn take_due(&mut self, now: Timestamp) -> Vec<(String, Stall)> {
+        let mut due = Vec::new();
+        for (name, watched) in &mut self.pipelines {
+            if watched.due(self.after).is_some_and(|at| at <= now)
+                && let Some(stall) = watched.stall(self.after, now)
+            {
+                watched.raised_at = Some(now);
+                due.push((name.clone(), stall));
+            }
+        }
+        due.sort_by(|a, b| a.0.cmp(&b.0));
+        due
+    }
+}
+
+impl Watched {
+    /// When the stall begins (or, once raised, when it is due again).
+    fn due(&self, after: Duration) -> Option<Timestamp> {
+        let after = SignedDuration::try_from(after).ok()?;
+        let not_polled = (!self.polled).then(|| self.last_polled + after);
+        let lagging = self
+            .cursor_at
+            .filter(|_| self.behind)
+            .map(|cursor_at| cursor_at + after);
+        let begins = [not_polled, lagging].into_iter().flatten().min()?;
+        match self.raised_at {
+            Some(raised) => Some(begins.max(raised + SignedDuration::try_from(QUIET).ok()?)),
+            None => Some(begins),
+        }
+    }
+
+    fn stall(&self, after: Duration, now: Timestamp) -> Option<Stall> {
+        let waited = |since: Timestamp| now.duration_since(since).unsigned_abs() >= after;
+        if !self.polled && waited(self.last_polled) {
+            return Some(Stall::NotPolled {
+                since: self.last_polled,
+                error: self.error.clone(),
+            });
+        }
+        match self.cursor_at {
+            Some(cursor_at) if self.behind && waited(cursor_at) => Some(Stall::Lagging {
+                cursor_at,
+                error: self.error.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Raises `stall` of `pipeline`, unless an alert of it went out less than the quiet time ago
+/// (also from an earlier process: the store keeps the alerts sent).
+pub async fn raise(alerts: &Alerts, store: &Store, pipeline: &str, stall: &Stall, now: Timestamp) {
+    let key = format!("stalled/{pipeline}");
+    match store.last_alert_sent(&key).await {
+        Ok(Some(last)) if now.duration_since(last).unsigned_abs() < QUIET => return,
+        Ok(_) => {}
+        Err(error) => tracing::warn!("cannot read the alerts sent: {error}"),
+    }
+    alerts.raise(alert(pipeline, key, stall, now));
+}
+
+fn alert(pipeline: &str, key: String, stall: &Stall, now: Timestamp) -> Alert {
+    let age = |since: Timestamp| whole(now.duration_since(since).unsigned_abs());
+    let (subject, body) = match stall {
+        Stall::NotPolled { since, error } => (
+            format!("{pipeline} has not read its source for {}", age(*since)),
+            format!(
+                "`ferry run --watch` has not read the source of pipeline `{pipeline}` for {} (since {}){}. Nothing is delivered meanwhile; its cursor stays where it was, so it resumes from there once the source answers. Check the connection's credentials and the API's status.",
+                age(*since),
+                since.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                reason(error)
+            ),
+        ),
+        Stall::Lagging { cursor_at, error } => (
+            format!("{pipeline} lags its source by {}", age(*cursor_at)),
+            format!(
+                "Pipeline `{pipeline}` has delivered its source's changes up to {} ({} ago), and the source has newer records that its passes read but do not deliver{}. Its cursor does not move until they are delivered; see the log.",
+                cursor_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                age(*cursor_at),
+                reason(error)
+            ),
+        ),
+    };
+    Alert {
+        trigger: Trigger::Stalled,
+        key,
+        subject,
+        body,
+        quiet: QUIET,
+    }
+}
+
+fn reason(error: &Option<String>) -> String {
+    match error {
+        Some(error) => format!(": {error}"),
+        None => String::new(),
+    }
+}
+
+/// Whole seconds under a minute, else whole minutes (a stall is about a wait of many).
+fn whole(waited: Duration) -> String {
+    let secs = waited.as_secs().max(1);
+    match secs < 60 {
+        true => format_duration(Duration::from_secs(secs)),
+        false => format_duration(Duration::from_secs(secs / 60 * 60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + seconds).unwrap()
+    }
+
+    fn stalls() -> Stalls {
+        Stalls::new(Duration::from_secs(60), &["sync".to_string()], at(0))
+    }
+
+    fn read_to_the_end() -> Pass {
+        Pass {
+            polled: true,
+            more: true,
+            error: None,
+        }
+    }
+
+    fn failed(polled: bool, more: bool) -> Pass {
+        Pass {
+            polled,
+            more,
+            error: Some("down".into()),
+        }
+    }
+
+    #[test]
+    fn failing_polls_stall_after_the_time_and_once_per_quiet_time() {
+        let mut stalls = stalls();
+        assert_eq!(stalls.next_due(), None, "a watch that has not failed");
+        stalls.passed("sync", failed(false, false), None, at(5));
+        assert_eq!(stalls.next_due(), Some(at(60)));
+        assert!(stalls.take_due(at(59)).is_empty());
+        let due = stalls.take_due(at(61));
+        assert_eq!(
+            due,
+            [(
+                "sync".to_string(),
+                Stall::NotPolled {
+                    since: at(0),
+                    error: Some("down".into())
+                }
+            )]
+        );
+        assert!(stalls.take_due(at(120)).is_empty(), "quiet");
+        assert_eq!(stalls.next_due(), Some(at(61 + 1800)));
+        // A pass that reads its source ends the story.
+        stalls.passed("sync", read_to_the_end(), None, at(130));
+        assert_eq!(stalls.next_due(), None);
+    }
+
+    #[test]
+    fn a_cursor_lags_only_while_the_source_has_more() {
+        let mut stalls = stalls();
+        // Read, then stopped by a target: the source is ahead of the cursor of at(-100).
+        stalls.passed("sync", failed(true, true), Some(at(-100)), at(10));
+        let due = stalls.take_due(at(10));
+        assert_eq!(
+            due,
+            [(
+                "sync".to_string(),
+                Stall::Lagging {
+                    cursor_at: at(-100),
+                    error: Some("down".into())
+                }
+            )]
+        );
+        let mut stalls = self::stalls();
+        // Read to the end: an old cursor is where the source's newest change is.
+        stalls.passed("sync", read_to_the_end(), Some(at(-100)), at(10));
+        assert!(stalls.take_due(at(10)).is_empty());
+        // A cursor without a time cannot lag.
+        stalls.passed("sync", failed(true, true), None, at(20));
+        assert!(stalls.take_due(at(2000)).is_empty());
+    }
+
+    #[test]
+    fn the_alert_names_the_pipeline_and_the_reason() {
+        let stall = Stall::NotPolled {
+            since: at(0),
+            error: Some("capsule: connection refused".into()),
+        };
+        let not_polled = alert("sync", "stalled/sync".into(), &stall, at(150));
+        assert_eq!(not_polled.subject, "sync has not read its source for 2m");
+        assert!(not_polled.body.contains(": capsule: connection refused."));
+        let lag = Stall::Lagging {
+            cursor_at: at(0),
+            error: None,
+        };
+        let lagging = alert("sync", "stalled/sync".into(), &lag, at(42));
+        assert_eq!(lagging.subject, "sync lags its source by 42s");
+    }
+}
