@@ -17,7 +17,7 @@
 //!   triggers:
 //!     dead_letters: { every: 15m }      # at most one digest per pipeline per 15 minutes
 //!     failed: true                      # a run that stops on an error
-//!     stalled: { after: 30m }           # events waiting longer than this
+//!     stalled: { after: 30m }           # events waiting, or a `run --watch` stuck, longer than this
 //!     signature_failures: { burst: 20, within: 5m }
 //!     store_unavailable: true
 //!     reconcile: true
@@ -111,7 +111,8 @@ pub struct Triggers {
     pub dead_letters: Option<Duration>,
     /// A run of a pipeline that stopped on an error (bad credentials, an unreachable API).
     pub failed: bool,
-    /// A pipeline whose events wait longer than this.
+    /// Events waiting longer than this (`ferry serve`), or a pipeline of `ferry run --watch`
+    /// that has not read its source, or whose cursor lags its source, for longer than this.
     pub stalled: Option<Duration>,
     /// This many refused webhook signatures within this window.
     pub signature_failures: Option<(u32, Duration)>,

@@ -485,7 +485,7 @@ impl Client for BusinessCentralClient {
 
     /// The lower bound of the pass: changes before it were all handed out.
     fn cursor_time(&self, _collection: &str, cursor: &str) -> Option<Timestamp> {
-        ChangeCursor::resume(Some(cursor), None).ok()?.since?.parse().ok()
+        ChangeCursor::time_of(cursor)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

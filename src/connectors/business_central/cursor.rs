@@ -47,6 +47,12 @@ impl ChangeCursor {
         }
     }
 
+    /// The pass's lower bound in a stored cursor: every change before it was handed out
+    /// (`Client::cursor_time`).
+    pub fn time_of(stored: &str) -> Option<Timestamp> {
+        time(&ChangeCursor::resume(Some(stored), None).ok()?.since)
+    }
+
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -124,5 +130,10 @@ mod tests {
         cursor.finish_pass(true);
         let back = ChangeCursor::resume(Some(&cursor.encode()), None).unwrap();
         assert_eq!(back.since.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            ChangeCursor::time_of(&cursor.encode()),
+            Some(at("2026-01-01T00:00:00Z"))
+        );
+        assert_eq!(ChangeCursor::time_of("{}"), None);
     }
 }

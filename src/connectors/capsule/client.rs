@@ -363,7 +363,7 @@ impl Client for CapsuleClient {
 
     /// The `updatedAt` of the last party handed out.
     fn cursor_time(&self, _stream: &str, cursor: &str) -> Option<Timestamp> {
-        PartyCursor::resume(Some(cursor), None).ok()?.since
+        PartyCursor::time_of(cursor)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

@@ -92,6 +92,11 @@ impl PartyCursor {
         }
     }
 
+    /// The `updatedAt` a stored cursor has read up to (`Client::cursor_time`).
+    pub fn time_of(stored: &str) -> Option<Timestamp> {
+        PartyCursor::resume(Some(stored), None).ok()?.since
+    }
+
     pub fn encode(&self) -> String {
         // A struct of strings and numbers always serializes.
         serde_json::to_string(self).unwrap_or_default()
@@ -156,6 +161,8 @@ mod tests {
         };
         let back = PartyCursor::resume(Some(&cursor.encode()), None).unwrap();
         assert_eq!(back, cursor);
+        assert_eq!(PartyCursor::time_of(&cursor.encode()), cursor.since);
+        assert_eq!(PartyCursor::time_of("nope"), None);
         assert!(PartyCursor::resume(Some("nope"), None).is_err());
     }
 }

@@ -255,4 +255,13 @@ mod tests {
         assert_eq!(Cursor::parse("@17"), None);
         assert_eq!(Cursor::parse("evt_1@soon"), None);
     }
+
+    #[test]
+    fn a_cursor_stands_at_its_records_creation() {
+        assert_eq!(
+            cursor_time("ch_1@1700000000"),
+            Some(jiff::Timestamp::from_second(1_700_000_000).unwrap())
+        );
+        assert_eq!(cursor_time("ch_1"), None);
+    }
 }
