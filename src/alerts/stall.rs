@@ -138,15 +138,22 @@ impl Stalls {
 impl Watched {
     /// When the stall begins (or, once raised, when it is due again).
     fn due(&self, after: Duration) -> Option<Timestamp> {
-        let after = SignedDuration::try_from(after).ok()?;
-        let not_polled = (!self.polled).then(|| self.last_polled + after);
+        // A time past the end of time (an `after` of centuries) never comes.
+        let later = |at: Timestamp, by: Duration| {
+            SignedDuration::try_from(by)
+                .ok()
+                .and_then(|by| at.checked_add(by).ok())
+        };
+        let not_polled = (!self.polled)
+            .then(|| later(self.last_polled, after))
+            .flatten();
         let lagging = self
             .cursor_at
             .filter(|_| self.behind)
-            .map(|cursor_at| cursor_at + after);
+            .and_then(|cursor_at| later(cursor_at, after));
         let begins = [not_polled, lagging].into_iter().flatten().min()?;
         match self.raised_at {
-            Some(raised) => Some(begins.max(raised + SignedDuration::try_from(QUIET).ok()?)),
+            Some(raised) => Some(begins.max(later(raised, QUIET)?)),
             None => Some(begins),
         }
     }
@@ -169,9 +176,19 @@ impl Watched {
     }
 }
 
+impl Stalls {
+    /// Raises the stalls due now (see [`Stalls::take_due`]).
+    pub async fn raise_due(&mut self, alerts: &Alerts, store: &Store) {
+        let now = Timestamp::now();
+        for (pipeline, stall) in self.take_due(now) {
+            raise(alerts, store, &pipeline, &stall, now).await;
+        }
+    }
+}
+
 /// Raises `stall` of `pipeline`, unless an alert of it went out less than the quiet time ago
 /// (also from an earlier process: the store keeps the alerts sent).
-pub async fn raise(alerts: &Alerts, store: &Store, pipeline: &str, stall: &Stall, now: Timestamp) {
+async fn raise(alerts: &Alerts, store: &Store, pipeline: &str, stall: &Stall, now: Timestamp) {
     let key = format!("stalled/{pipeline}");
     match store.last_alert_sent(&key).await {
         Ok(Some(last)) if now.duration_since(last).unsigned_abs() < QUIET => return,

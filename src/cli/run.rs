@@ -171,10 +171,7 @@ async fn pause(
     let next_pass = tokio::time::Instant::now() + interval;
     loop {
         if let Some(stalls) = stalls.as_deref_mut() {
-            let now = Timestamp::now();
-            for (pipeline, stall) in stalls.take_due(now) {
-                alerts::stall::raise(alerts, runner.store(), &pipeline, &stall, now).await;
-            }
+            stalls.raise_due(alerts, runner.store()).await;
         }
         let due = stalls
             .as_deref()
