@@ -542,11 +542,13 @@ async fn reconcile_mismatches_are_told_to_the_channels() {
 /// `ferry run PIPELINE --watch` in `dir`, running until [`Watch::stop`].
 struct Watch {
     child: std::process::Child,
+    /// What it printed so far.
+    stdout: Arc<Mutex<String>>,
 }
 
 impl Watch {
     fn start(dir: &std::path::Path, pipeline: &str) -> Watch {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
             .current_dir(dir)
             .args(["run", pipeline, "--watch"])
             .env("NO_COLOR", "1")
@@ -554,17 +556,55 @@ impl Watch {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        Watch { child }
+        let stdout: Arc<Mutex<String>> = Arc::default();
+        let printed = stdout.clone();
+        let mut pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(read @ 1..) = std::io::Read::read(&mut pipe, &mut chunk) {
+                printed
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&chunk[..read]));
+            }
+        });
+        Watch { child, stdout }
     }
 
-    /// Asks the watch to stop as a service manager does (SIGTERM); its output.
-    async fn stop(self) -> std::process::Output {
+    /// Waits until the watch has printed `text` (its first pass is over).
+    async fn printed(&self, text: &str) {
+        for _ in 0..600 {
+            if self.stdout.lock().unwrap().contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the watch did not print `{text}`: {}",
+            self.stdout.lock().unwrap()
+        );
+    }
+
+    /// Asks the watch to stop as a service manager does (SIGTERM); what it printed on standard
+    /// output and standard error.
+    async fn stop(mut self) -> (String, String) {
         let pid = self.child.id() as libc::pid_t;
         // SAFETY: signals a child process this test started and has not waited for.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        tokio::task::spawn_blocking(move || self.child.wait_with_output().unwrap())
-            .await
-            .unwrap()
+        let output = tokio::task::spawn_blocking(move || {
+            for _ in 0..300 {
+                if self.child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            self.child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let stdout = self.stdout.lock().unwrap().clone();
+        (stdout, text(&output.stderr))
     }
 }
 
@@ -626,8 +666,7 @@ async fn a_watch_whose_source_cannot_be_read_raises_one_stalled_alert() {
     stalled_alerts(&receiver, Duration::from_secs(60)).await;
     // Past two more stall times and a failing pass: still one alert (the quiet time).
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let output = watch.stop().await;
-    let stderr = text(&output.stderr);
+    let (_, stderr) = watch.stop().await;
     let stalled = stalled_alerts(&receiver, Duration::ZERO).await;
     assert_eq!(stalled.len(), 1, "{stalled:#?}\n{stderr}");
     let alert = &stalled[0];
@@ -670,9 +709,9 @@ async fn a_watch_whose_target_is_down_raises_the_lag_of_its_cursor() {
     let watch = Watch::start(project.parent().unwrap(), CAPSULE_TO_STRIPE);
     stalled_alerts(&receiver, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let output = watch.stop().await;
+    let (_, stderr) = watch.stop().await;
     let stalled = stalled_alerts(&receiver, Duration::ZERO).await;
-    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{}", text(&output.stderr));
+    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{stderr}");
     assert_eq!(stalled[0]["key"], "stalled/capsule_contacts_to_stripe");
     let subject = stalled[0]["subject"].as_str().unwrap();
     assert!(
@@ -691,15 +730,17 @@ async fn a_healthy_watch_raises_no_stalled_alert() {
     let receiver = Receiver::start(StatusCode::OK).await;
     let project = stall_project(&world, &receiver, None);
     let watch = Watch::start(project.parent().unwrap(), CAPSULE_TO_STRIPE);
-    // Its pipeline polls every 5 minutes: more than twice the stall time passes between polls.
-    let stalled = stalled_alerts(&receiver, Duration::from_secs(6)).await;
-    let output = watch.stop().await;
-    let stdout = text(&output.stdout);
-    assert!(
-        stdout.contains("2 created"),
-        "{stdout}\n{}",
-        text(&output.stderr)
-    );
+    watch.printed("2 created").await;
+    // Its pipeline polls every 5 minutes: more than twice the stall time passes with no poll.
+    let stalled = stalled_alerts(&receiver, Duration::from_secs(5)).await;
+    let (stdout, stderr) = watch.stop().await;
     assert!(stalled.is_empty(), "{stalled:#?}");
+    // Its connections' counts are printed as a run ends: it stopped as asked.
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.starts_with("stripe: ") && line.contains(" requests")),
+        "{stdout}\n{stderr}"
+    );
     assert_eq!(world.customers().await.len(), 2);
 }
