@@ -56,12 +56,11 @@ def main():
             problems.append(f"ferry reconcile exited {code}: "
                             f"{(logs / 'reconcile.err').read_text()[-600:]}")
         report = json.loads(report_path.read_text())
-        listed_again, _, _ = listing_both_sides(sandbox)
     summary = report["summary"]["pipelines"][0]
     requests = summary["requests"]
     total = sum(requests.values())
     per_record = total / summary["read"]
-    ratio = wall / min(listed_wall, listed_again)
+    ratio = wall / listed_wall
     if per_record > 0.02:
         problems.append(f"{per_record:.4f} requests per record, over the goal of 0.02")
     if ratio > 1.5:
@@ -74,9 +73,8 @@ def main():
         ["ferry reconcile", f"{summary['read']:,}", f"{summary['target_listed']:,}",
          ", ".join(f"{k} {v:,}" for k, v in requests.items()), f"{per_record:.4f}",
          f"{wall:.1f}", f"{cpu:.1f}", f"{rss_kb / 1024:.0f}"],
-        ["listing both sides alone (Python, 100 a page), before", f"{people:,}", f"{customers:,}",
+        ["listing both sides alone (Python, 100 a page)", f"{people:,}", f"{customers:,}",
          "", "", f"{listed_wall:.1f}", "", ""],
-        ["the same, after", "", "", "", "", f"{listed_again:.1f}", "", ""],
     ]
     header = ["what", "Capsule people", "Stripe customers", "requests", "requests per record",
               "wall (s)", "CPU (s)", "max RSS (MB)"]
@@ -85,13 +83,15 @@ def main():
 `{args.command}`: `ferry sandbox --seed {SEED} --capsule-people {args.people}
 --stripe-rate-limit 0`, the people synced into Stripe by `ferry run --backfill`, then `ferry
 reconcile pipelines/capsule_contacts_to_stripe.ferry --format json`. The baseline lists every
-Capsule party and every Stripe customer, 100 a page, from Python against the same emulator, once
-before the reconcile and once after. {machine()}.
+Capsule party and every Stripe customer, 100 a page, from Python against the same emulator, just
+before the reconcile (once only: the Capsule emulator keeps Capsule's limit of 4,000 requests an
+hour, which the sync, the listing and the reconcile together come close to at 100,000 people).
+{machine()}.
 
 {table(header, rows)}
 
 Requests per record: {per_record:.4f} (goal at most 0.02: list pages only). Wall time
-{ratio:.2f}x the faster listing (goal within 1.5x). In sync: {totals['in_sync']:,}; not
+{ratio:.2f}x the listing (goal within 1.5x). In sync: {totals['in_sync']:,}; not
 compared (filtered by the pipeline, or sharing an email with a newer person):
 {totals['not_compared']:,}; mismatches: {totals['mismatches']:,}, all of them orphans: the
 {orphans:,} customers of the emulator's seed, which no person made.
