@@ -70,13 +70,13 @@ def main():
         problems.append(f"a synced sandbox should reconcile with {orphans} orphans (the seed's "
                         f"unmatched customers) and nothing else: {totals}")
     rows = [
-        ["ferry reconcile", f"{summary['read']:,}", f"{summary['target_listed']:,}",
+        ["ferry reconcile", f"{summary['read']:,} read", f"{summary['target_listed']:,}",
          ", ".join(f"{k} {v:,}" for k, v in requests.items()), f"{per_record:.4f}",
          f"{wall:.1f}", f"{cpu:.1f}", f"{rss_kb / 1024:.0f}"],
-        ["listing both sides alone (Python, 100 a page)", f"{people:,}", f"{customers:,}",
+        ["listing both sides alone (Python, 100 a page)", f"({people:,})", f"{customers:,}",
          "", "", f"{listed_wall:.1f}", "", ""],
     ]
-    header = ["what", "Capsule people", "Stripe customers", "requests", "requests per record",
+    header = ["what", "Capsule parties (people)", "Stripe customers", "requests", "requests per record",
               "wall (s)", "CPU (s)", "max RSS (MB)"]
     body = f"""### Reconcile: {people:,} Capsule people against their Stripe customers
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, one after the other, each next to its baselines in the same run: map (jq,
 # jaq, serde_json), lint (cat), sync (stripe-python; rate-limited, unlimited, memory of a file
-# backfill), webhook ingest (a Python receiver) and the dashboard's pages (/healthz, an empty
-# store). Each rewrites its section of docs/benchmarks.md; this script then stamps the file with
+# backfill), webhook ingest (a Python receiver), the dashboard's pages (/healthz, an empty
+# store) and reconcile (listing both sides from Python). Each rewrites its section of docs/benchmarks.md; this script then stamps the file with
 # the date, the machine and the commit of the whole run and prints a summary. A benchmark that cannot run (a missing baseline it
 # cannot install, a failed build) stops the script with a non-zero exit: nothing is skipped.
 #
@@ -24,6 +24,7 @@ if [ $QUICK = 1 ]; then
     "sync|bench/sync.sh --people 500 --file-sizes 20000"
     "webhooks|bench/webhooks.sh --rate 500 --rate-seconds 5 --max-seconds 3"
     "dashboard|bench/dashboard.sh --audit 10000 --letters 1000 --requests 10"
+    "reconcile|bench/reconcile.sh --people 5000"
   )
 else
   STEPS=(
@@ -32,6 +33,7 @@ else
     "sync|bench/sync.sh"
     "webhooks|bench/webhooks.sh"
     "dashboard|bench/dashboard.sh"
+    "reconcile|bench/reconcile.sh"
   )
 fi
 
