@@ -431,6 +431,15 @@ async fn reconcile_reports_are_listed_and_shown_with_nothing_secret() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     browser.log_in().await;
 
+    // The front page tells how far the pipeline has read its source: Capsule's cursor holds
+    // the newest change read.
+    let (_, front) = browser.get("/").await;
+    let row = front
+        .split("<tr>")
+        .find(|row| row.contains("<td>capsule_contacts_to_stripe</td>"))
+        .unwrap_or_else(|| panic!("{front}"));
+    assert!(row.contains(" behind)</td>"), "{row}");
+
     let (status, list) = browser.get("/reconcile").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert!(list.contains("<a href=\"/reconcile/1\">1</a>"), "{list}");

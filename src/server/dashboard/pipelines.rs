@@ -13,6 +13,8 @@ use crate::store::{AuditFilter, DeadLetterFilter, StoreError};
 /// One served pipeline as the front page shows it.
 struct PipelineRow {
     cursor: Option<String>,
+    /// The time of the newest change read, where the source's cursor tells it.
+    read_up_to: Option<jiff::Timestamp>,
     open_letters: u64,
     last_write: Option<jiff::Timestamp>,
 }
@@ -40,8 +42,10 @@ async fn pipeline_row(app: &App, job: &Job) -> Result<PipelineRow, StoreError> {
         .await?
         .first()
         .map(|entry| entry.at);
+    let read_up_to = app.runner.cursor_time(job).await?;
     Ok(PipelineRow {
         cursor,
+        read_up_to,
         open_letters,
         last_write,
     })
@@ -74,7 +78,7 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
          <h2>Last 24 hours</h2><p class=\"note\">Per hour: <span class=\"key-written\">audit \
          entries written</span> and <span class=\"key-dead\">records dead-lettered</span>.</p>\
          {}<h2>Served</h2>\
-         <table><tr><th>pipeline</th><th>source</th><th>cursor</th>\
+         <table><tr><th>pipeline</th><th>source</th><th>cursor</th><th>read up to</th>\
          <th>open dead letters</th><th>last write</th></tr>",
         inbox.pending,
         inbox.processing,
@@ -93,12 +97,16 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
             )
         };
         body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{letters}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{letters}</td><td>{}</td></tr>",
             dashboard.show(&job.name),
             dashboard.show(&job.source.collection()),
             row.cursor.as_deref().map_or_else(
                 || "<span class=\"note\">none</span>".to_string(),
                 |c| dashboard.show(c)
+            ),
+            row.read_up_to.map_or_else(
+                || "<span class=\"note\">not told</span>".to_string(),
+                |at| format!("{} ({} behind)", when(at), behind(now, at))
             ),
             row.last_write
                 .map_or_else(|| "<span class=\"note\">never</span>".to_string(), when),
@@ -109,6 +117,17 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
         body.push_str("<p class=\"note\">This server serves no pipelines.</p>");
     }
     Ok(body)
+}
+
+/// How long ago `at` was, in the largest whole unit: `3 h`, `12 min`, `40 s`.
+fn behind(now: jiff::Timestamp, at: jiff::Timestamp) -> String {
+    let seconds = now.duration_since(at).as_secs().max(0);
+    match seconds {
+        s if s >= 86_400 => format!("{} d", s / 86_400),
+        s if s >= 3_600 => format!("{} h", s / 3_600),
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }
 
 pub async fn alerts(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Refused> {
@@ -146,4 +165,21 @@ pub async fn alerts(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<R
         StatusCode::OK,
         html::page("Alerts", "/alerts", &session.csrf, &body),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::behind;
+
+    #[test]
+    fn lag_is_told_in_its_largest_whole_unit() {
+        let now: jiff::Timestamp = "2026-12-07T10:00:00Z".parse().unwrap();
+        let ago = |text: &str| behind(now, text.parse().unwrap());
+        assert_eq!(ago("2026-12-07T09:59:20Z"), "40 s");
+        assert_eq!(ago("2026-12-07T09:48:00Z"), "12 min");
+        assert_eq!(ago("2026-12-07T07:00:00Z"), "3 h");
+        assert_eq!(ago("2026-12-04T10:00:00Z"), "3 d");
+        // A cursor ahead of this clock (another machine's) is not negative.
+        assert_eq!(ago("2026-12-07T10:00:05Z"), "0 s");
+    }
 }
