@@ -41,6 +41,34 @@ async fn an_operator_replays_a_dead_letter_in_a_browser_and_sees_it_resolved() {
     );
     assert_eq!(channel.bodies().len(), 1, "one digest of the two letters");
 
+    // A reconcile of the people's pipeline, with a hand edit behind ferry's back, for the
+    // Reconcile page.
+    let people = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/capsule_contacts_to_stripe.ferry"
+    );
+    let synced = run_ferry(dir, &["run", people]).await;
+    assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
+    let customer = world
+        .customers()
+        .await
+        .into_iter()
+        .find(|c| c["metadata"]["capsule_id"].is_string())
+        .unwrap();
+    world
+        .stripe_post(
+            &format!("/v1/customers/{}", customer["id"].as_str().unwrap()),
+            "name=Edited+By+Hand",
+        )
+        .await;
+    let reconciled = run_ferry(dir, &["reconcile", people]).await;
+    assert_eq!(
+        reconciled.status.code(),
+        Some(1),
+        "{}",
+        text(&reconciled.stderr)
+    );
+
     let (server, store) = serve_dashboard(&project, &[CHARGES_TO_INVOICES]).await;
     let letters = store
         .dead_letters(&ferry::store::DeadLetterFilter::default())
@@ -179,6 +207,16 @@ async fn an_operator_replays_a_dead_letter_in_a_browser_and_sees_it_resolved() {
     assert_eq!(delivered, "oncall", "{alerts}");
     browser.screenshot("alerts").await;
 
+    browser.follow("Reconcile").await;
+    assert_eq!(browser.path().await, "/reconcile");
+    assert!(browser.text().await.contains("capsule_contacts_to_stripe"));
+    browser.screenshot("reconcile").await;
+    browser.visit("/reconcile/1").await;
+    let report = browser.text().await;
+    assert!(report.contains("mismatches need a look"), "{report}");
+    assert!(report.contains("Edited By Hand"), "{report}");
+    browser.screenshot("reconcile-report").await;
+
     // The front page after all that: this hour's bars count the writes and the failures.
     browser.follow("Pipelines").await;
     let front = browser.source().await;
@@ -194,6 +232,8 @@ async fn an_operator_replays_a_dead_letter_in_a_browser_and_sees_it_resolved() {
         &format!("/dead-letters/{letter_id}"),
         "/audit",
         "/alerts",
+        "/reconcile",
+        "/reconcile/1",
     ] {
         browser.visit(page).await;
         let source = browser.source().await;

@@ -223,9 +223,11 @@ impl Runner {
                 }),
             }
         }
+        // To the second: a report is read by people.
+        let shown = |at: Timestamp| at.round(jiff::Unit::Second).unwrap_or(at).to_string();
         let mut report = ReconcileReport::new(
-            started_at.to_string(),
-            Timestamp::now().to_string(),
+            shown(started_at),
+            shown(Timestamp::now()),
             options.scope(),
             reconciled,
             skipped,

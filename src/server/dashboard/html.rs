@@ -25,6 +25,9 @@ pre{background:#fff;border:1px solid #e3e6ea;padding:.6em;white-space:pre-wrap;o
 .error{background:#fde8e6;border:1px solid #f0b3ad;padding:.6em}
 form.inline{display:inline}input,button{font:inherit}
 .chart{background:#fff;border:1px solid #e3e6ea;margin:.4em 0 1em}.chart text{font-size:11px;fill:#5b6475}
+.bars text{font-size:12px;fill:#1d2330}.bars rect{fill:#c0392b}
+.clean{color:#37703a;font-weight:600}.mismatch{color:#a3261b;font-weight:600}
+.failed{background:#fde8e6;border:1px solid #f0b3ad;padding:.6em}
 .chart .written{fill:#3a6ea5}.chart .dead{fill:#c0392b}.key-written{color:#3a6ea5}.key-dead{color:#c0392b}
 ";
 
