@@ -98,6 +98,7 @@ async fn run_async(args: Args) -> Result<u8, SetupError> {
                 .dead_letters(&DeadLetterFilter {
                     pipeline,
                     include_resolved: all,
+                    newest_first: true,
                     ..DeadLetterFilter::default()
                 })
                 .await?;

@@ -307,3 +307,28 @@ async fn credentials_never_reach_logs_output_or_the_store() {
         assert!(!store.contains_text(canary).await.unwrap());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_letters_are_listed_newest_first() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    for n in [0, 2] {
+        world.edit_person(n, |party| {
+            party.email_addresses[0].address = "not an email".into()
+        });
+    }
+    let project = world.project(1000);
+    let dir = project.parent().unwrap();
+    run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    let list = run_ferry(dir, &["dlq", "list", "--json"]).await;
+    let letters: Vec<serde_json::Value> = text(&list.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let order: Vec<(i64, &str)> = letters
+        .iter()
+        .map(|l| (l["id"].as_i64().unwrap(), l["source_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(order.len(), 2, "{order:?}");
+    assert!(order[0].0 > order[1].0, "the last filed first: {order:?}");
+}
