@@ -19,7 +19,7 @@ use crate::runtime::{
     FixMode, Job, PipelineReport, Progress, ReconcileError, ReconcileOptions, ReconcileProgress,
     ReconcileReport, ReconcileSummary, Workspace,
 };
-use crate::store::Store;
+use crate::store::{ReconcileRecord, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -57,7 +57,7 @@ pub struct Args {
     /// With --fix: show what it would write, and write nothing.
     #[arg(long, requires = "fix")]
     dry_run: bool,
-    /// List the reports kept in the store, newest first.
+    /// List the reports kept in the store, newest first (`--format json`: one object a line).
     #[arg(long, conflicts_with_all = ["pipelines", "show", "fix", "since", "all"])]
     list: bool,
     /// Print the kept report ID (in --format).
@@ -151,31 +151,7 @@ async fn kept_reports(args: Args) -> u8 {
         },
         None => match store.reconcile_reports(100).await {
             Ok(kept) => {
-                let mut text = String::from(
-                    "id  started               finished              origin  mismatches  errors  pipelines\n",
-                );
-                for report in &kept {
-                    text.push_str(&format!(
-                        "{}  {}  {}  {}  {}  {}  {}\n",
-                        report.id,
-                        report
-                            .started_at
-                            .round(jiff::Unit::Second)
-                            .unwrap_or(report.started_at),
-                        report
-                            .finished_at
-                            .round(jiff::Unit::Second)
-                            .unwrap_or(report.finished_at),
-                        report.origin,
-                        report.mismatches,
-                        report.errors,
-                        report.pipelines.join(", ")
-                    ));
-                }
-                if kept.is_empty() {
-                    text = "no reconcile reports yet\n".to_string();
-                }
-                out!("{text}");
+                out!("{}", listing(&kept, args.format));
                 exit::OK
             }
             Err(error) => {
@@ -186,6 +162,47 @@ async fn kept_reports(args: Args) -> u8 {
     };
     store.close().await;
     code
+}
+
+/// The kept reports: a table, or with `--format json` one JSON object per line.
+fn listing(kept: &[ReconcileRecord], format: ReportFormat) -> String {
+    let second = |at: Timestamp| at.round(jiff::Unit::Second).unwrap_or(at);
+    if format == ReportFormat::Json {
+        return kept
+            .iter()
+            .map(|report| {
+                let line = serde_json::json!({
+                    "id": report.id,
+                    "started_at": second(report.started_at).to_string(),
+                    "finished_at": second(report.finished_at).to_string(),
+                    "origin": report.origin,
+                    "pipelines": report.pipelines,
+                    "mismatches": report.mismatches,
+                    "errors": report.errors,
+                });
+                format!("{line}\n")
+            })
+            .collect();
+    }
+    if kept.is_empty() {
+        return "no reconcile reports yet\n".to_string();
+    }
+    let mut text = String::from(
+        "id  started               finished              origin  mismatches  errors  pipelines\n",
+    );
+    for report in kept {
+        text.push_str(&format!(
+            "{}  {}  {}  {}  {}  {}  {}\n",
+            report.id,
+            second(report.started_at),
+            second(report.finished_at),
+            report.origin,
+            report.mismatches,
+            report.errors,
+            report.pipelines.join(", ")
+        ));
+    }
+    text
 }
 
 async fn open_store(args: &Args) -> Result<Store, u8> {

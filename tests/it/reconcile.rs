@@ -408,6 +408,19 @@ async fn fix_mends_what_it_found_through_the_pipeline_and_every_report_is_kept()
         .collect();
     assert_eq!(ids, ["4", "3", "2", "1"], "{list}");
     assert!(list.lines().nth(1).unwrap().contains(" command "), "{list}");
+    let json = run_ferry(dir, &["reconcile", "--list", "--format", "json"]).await;
+    let kept: Vec<Value> = text(&json.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(kept.len(), 4, "{kept:?}");
+    assert_eq!(kept[1]["id"], 3);
+    assert_eq!(kept[1]["origin"], "command");
+    assert_eq!(kept[1]["pipelines"], json!(["capsule_contacts_to_stripe"]));
+    assert_eq!(
+        kept[2]["mismatches"], 4,
+        "the drift, the deleted, the missing, the orphan"
+    );
     let shown = run_ferry(dir, &["reconcile", "--show", "3", "--format", "json"]).await;
     let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(outcomes(&shown), expected("updated", "created"));
