@@ -43,31 +43,7 @@ async fn an_operator_replays_a_dead_letter_in_a_browser_and_sees_it_resolved() {
 
     // A reconcile of the people's pipeline, with a hand edit behind ferry's back, for the
     // Reconcile page.
-    let people = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/pipelines/capsule_contacts_to_stripe.ferry"
-    );
-    let synced = run_ferry(dir, &["run", people]).await;
-    assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
-    let customer = world
-        .customers()
-        .await
-        .into_iter()
-        .find(|c| c["metadata"]["capsule_id"].is_string())
-        .unwrap();
-    world
-        .stripe_post(
-            &format!("/v1/customers/{}", customer["id"].as_str().unwrap()),
-            "name=Edited+By+Hand",
-        )
-        .await;
-    let reconciled = run_ferry(dir, &["reconcile", people]).await;
-    assert_eq!(
-        reconciled.status.code(),
-        Some(1),
-        "{}",
-        text(&reconciled.stderr)
-    );
+    reconcile_after_a_hand_edit(&world, dir, "Edited+By+Hand").await;
 
     let (server, store) = serve_dashboard(&project, &[CHARGES_TO_INVOICES]).await;
     let letters = store

@@ -466,3 +466,29 @@ pub async fn run_ferry(dir: &Path, args: &[&str]) -> std::process::Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Syncs Capsule's people into Stripe with [`CAPSULE_TO_STRIPE`], renames a customer it made to
+/// `name` (form-encoded) behind ferry's back, and reconciles: the store keeps a report with
+/// that drift. The customer's id.
+pub async fn reconcile_after_a_hand_edit(world: &World, dir: &Path, name: &str) -> String {
+    let synced = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
+    let customer = world
+        .customers()
+        .await
+        .into_iter()
+        .find(|c| c["metadata"]["capsule_id"].is_string())
+        .expect("a customer made from a person");
+    let id = customer["id"].as_str().unwrap().to_string();
+    world
+        .stripe_post(&format!("/v1/customers/{id}"), &format!("name={name}"))
+        .await;
+    let reconciled = run_ferry(dir, &["reconcile", CAPSULE_TO_STRIPE]).await;
+    assert_eq!(
+        reconciled.status.code(),
+        Some(1),
+        "{}",
+        text(&reconciled.stderr)
+    );
+    id
+}
