@@ -320,8 +320,8 @@ impl ReconcileProgress for Bar {
                 summary.read,
                 summary.mismatches()
             ),
-            Err(ReconcileError::NotRecordSync { pipeline, reason }) => {
-                eprintln!("{pipeline}: skipped, not a record sync ({reason})")
+            Err(ReconcileError::NotComparable { pipeline, reason }) => {
+                eprintln!("{pipeline}: skipped, it cannot be reconciled ({reason})")
             }
             Err(error) => eprintln!("error: {error}"),
         }

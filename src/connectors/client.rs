@@ -11,7 +11,8 @@
 //! `Posting::Payments`) is one such capability, four calls that the runtime makes in this order
 //! for one record at a time: [`Client::check_posting`] and [`Client::posted_entry`] before any
 //! line is written, [`Client::post_journal`] once they are, and [`Client::discard_line`] for each
-//! line of a record that failed.
+//! line of a record that failed. [`Client::posted_differences`] serves `ferry reconcile`: what the
+//! ledger holds of lines found posted, compared in amount.
 //!
 //! [`Client::cursor_time`] tells the time a stored cursor stands at, for the stall alerts of
 //! `ferry run --watch` (how far a pipeline stuck at it lags its source).
@@ -24,8 +25,8 @@ use serde_json::Value;
 
 use super::http::HttpStats;
 use super::{
-    ConnectorError, MatchKey, PollOptions, PostedJournal, PostingLine, SourcePage, TargetRecord,
-    Write,
+    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine,
+    SourcePage, TargetRecord, Write,
 };
 
 /// A future a [`DynClient`] returns.
@@ -130,6 +131,18 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         async { Err(refusal) }
     }
 
+    /// For `ferry reconcile`: how the ledger's entries of a record's posted `lines` differ from
+    /// them in amount (none when they agree). Asked only of lines [`Client::posted_entry`]
+    /// found posted.
+    fn posted_differences(
+        &self,
+        collection: &str,
+        _lines: &[PostingLine],
+    ) -> impl Future<Output = Result<Vec<PostedDifference>, ConnectorError>> + Send {
+        let refusal = cannot_post_journals(collection);
+        async { Err(refusal) }
+    }
+
     /// Posts the journal that holds `lines`, written as the records `written`, and only while it
     /// holds them alone (posting posts every line of a journal). Sent once: a post whose answer
     /// was lost is looked up in the ledger. `None` when the lines left the journal posted before
@@ -219,6 +232,11 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
         collection: &'a str,
         lines: &'a [PostingLine],
     ) -> Call<'a, Option<TargetRecord>>;
+    fn posted_differences<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+    ) -> Call<'a, Vec<PostedDifference>>;
     fn post_journal<'a>(
         &'a self,
         collection: &'a str,
@@ -301,6 +319,14 @@ impl<C: Client> DynClient for C {
         lines: &'a [PostingLine],
     ) -> Call<'a, Option<TargetRecord>> {
         Box::pin(Client::posted_entry(self, collection, lines))
+    }
+
+    fn posted_differences<'a>(
+        &'a self,
+        collection: &'a str,
+        lines: &'a [PostingLine],
+    ) -> Call<'a, Vec<PostedDifference>> {
+        Box::pin(Client::posted_differences(self, collection, lines))
     }
 
     fn post_journal<'a>(

@@ -7,8 +7,8 @@ use super::descriptor::Runs;
 use super::files::FileConnector;
 use super::http::HttpStats;
 use super::{
-    ConnectorError, MatchKey, PollOptions, PostedJournal, PostingLine, ResolvedConnection,
-    SourcePage, TargetRecord, Write,
+    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine,
+    ResolvedConnection, SourcePage, TargetRecord, Write,
 };
 
 /// A connection's client, whichever system it talks to.
@@ -119,6 +119,15 @@ impl Connector {
         lines: &[PostingLine],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
         self.0.posted_entry(collection, lines).await
+    }
+
+    /// How the ledger's entries of posted `lines` differ from them in amount.
+    pub async fn posted_differences(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<Vec<PostedDifference>, ConnectorError> {
+        self.0.posted_differences(collection, lines).await
     }
 
     /// Posts the journal that holds the written `lines` alone; the journal posted, if any.

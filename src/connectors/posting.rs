@@ -24,3 +24,18 @@ pub struct PostedJournal {
     /// The posted journal's id.
     pub id: String,
 }
+
+/// An amount the ledger holds of a record's posted lines that is not what the lines say: what
+/// `ferry reconcile` reports as an amount mismatch. The ledger is not mended by writing again
+/// (posted entries are corrected with a reversal in the target), so it is reported only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostedDifference {
+    /// What differs, in the target's words (`amount of G/L account 10950`).
+    pub field: String,
+    /// What the ledger holds; `null` when it holds nothing there.
+    pub posted: Value,
+    /// What the lines say.
+    pub expected: Value,
+    /// The currency of both amounts, when the ledger says.
+    pub currency: Option<String>,
+}

@@ -959,10 +959,10 @@ ferry sandbox drift --system Stripe --collection customers --change 2
 Use the kind in lower case: `--system stripe`. The message lists the systems the sandbox serves.";
 
     DriftUnknownCollection = "E0801", "the collection cannot drift",
-"Seeded drift changes, deletes and adds records of the collections the shipped record-sync
-pipelines write, each as its system's API names it (`customers` in Stripe, `parties` in Capsule,
-`customers` and `items` in Business Central, `customers` in Syspro). Other collections cannot
-drift.
+"Seeded drift changes, deletes and adds records of collections the shipped pipelines write, each
+as its system's API names it (`customers` in Stripe, `parties` in Capsule, `customers` in
+Business Central, `customers` in Syspro), and reverses entries of Business Central's ledgers
+(`generalLedgerEntries`, `customerLedgerEntries`). Other collections cannot drift.
 
 ```sh
 ferry sandbox drift --system stripe --collection charges --change 2
@@ -995,6 +995,19 @@ ferry sandbox drift --system stripe --collection customers --change 2 --fields m
 ```
 
 Name fields the pipeline writes, so reconcile can see the change: `--fields email,name`.";
+
+    DriftOnlyReversal = "E0804", "a ledger drifts by reversal only",
+"Posted ledger entries are never edited or deleted in Business Central, and entries added by hand
+are a journal of their own, so drift in `generalLedgerEntries` and `customerLedgerEntries` is a
+reversal (Reverse Transaction), asked for with `--change N`: N general journal documents, or N
+posted payments, that ferry posted are reversed with entries of the opposite amount under the
+same document. `--delete`, `--add` and `--fields` are refused. Nothing was changed.
+
+```sh
+ferry sandbox drift --system business_central --collection generalLedgerEntries --delete 1
+```
+
+Reverse instead: `--change 1`.";
 
     UnusedLet = "W0001", "unused `let`",
 "A `let` binding is never read. Remove it, or prefix its name with `_` to keep it deliberately.";

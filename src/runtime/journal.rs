@@ -30,7 +30,7 @@ use super::record::{Written, written};
 use super::report::PlannedWrite;
 use super::runner::{Runner, is_record_fault};
 use crate::check::Posting;
-use crate::connectors::{Connector, ConnectorError, PostingLine, TargetRecord};
+use crate::connectors::{Connector, ConnectorError, PostedDifference, PostingLine, TargetRecord};
 use crate::store::{AuditEntry, CrossReferenceSnapshot, Operation};
 
 /// One lock per journal sink, so that one record at a time writes and posts its lines.
@@ -123,9 +123,22 @@ impl Runner {
             match sink.posted_entry(collection, lines).await {
                 Ok(None) => answer.unposted.extend_from_slice(outputs),
                 Ok(Some(entry)) if dry_run => {
-                    answer
-                        .planned
-                        .extend(Runner::planned_posted(job, step, outputs, &entry));
+                    // A dry run is a reconcile's: what the ledger holds is compared.
+                    let differences = match sink.posted_differences(collection, lines).await {
+                        Ok(differences) => differences,
+                        Err(error) if is_record_fault(&error) => {
+                            answer.fault = Some(error);
+                            return Ok(answer);
+                        }
+                        Err(error) => return Err(error.into()),
+                    };
+                    answer.planned.extend(Runner::planned_posted(
+                        job,
+                        step,
+                        outputs,
+                        &entry,
+                        differences,
+                    ));
                 }
                 Ok(Some(entry)) => {
                     let posted = self
@@ -189,12 +202,14 @@ impl Runner {
         Ok(lines)
     }
 
-    /// What a dry run shows for lines already posted: nothing to do.
+    /// What a dry run shows for lines already posted: nothing to write, and how the ledger
+    /// differs from them (`differences`, told on the first line).
     fn planned_posted(
         job: &Job,
         step: &Step,
         outputs: &[(String, Value)],
         entry: &TargetRecord,
+        mut differences: Vec<PostedDifference>,
     ) -> Vec<PlannedWrite> {
         outputs
             .iter()
@@ -209,6 +224,7 @@ impl Runner {
                 fields: Value::Null,
                 paths: Vec::new(),
                 source: None,
+                posted_differences: std::mem::take(&mut differences),
             })
             .collect()
     }

@@ -607,5 +607,6 @@ fn planned_write(
         fields,
         paths,
         source,
+        posted_differences: Vec::new(),
     }
 }

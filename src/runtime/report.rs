@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::connectors::{SourceRecord, TargetRecord};
+use crate::connectors::{PostedDifference, SourceRecord, TargetRecord};
 use crate::store::Operation;
 
 /// Counts for one pipeline over one run.
@@ -74,4 +74,7 @@ pub struct PlannedWrite {
     /// The source record, when the write sends something (or mends a broken link): what
     /// `ferry reconcile --fix` delivers.
     pub source: Option<SourceRecord>,
+    /// For lines found posted: how the ledger holds them differently, in amount (a record's
+    /// journal reports them on its first line).
+    pub posted_differences: Vec<PostedDifference>,
 }

@@ -137,16 +137,16 @@ impl Runner {
         }
     }
 
-    /// A runner of the same store and connections that plans against `listing` for the
-    /// target `collection` instead of asking the API record by record. Only for dry runs: a
-    /// listing grows stale as soon as anything writes.
-    pub(super) fn planning_against(&self, collection: &str, listing: Arc<Listing>) -> Runner {
+    /// A runner of the same store and connections that plans against `listings` (by target
+    /// collection) instead of asking the API record by record. Only for dry runs: a listing
+    /// grows stale as soon as anything writes.
+    pub(super) fn planning_against(&self, listings: HashMap<String, Arc<Listing>>) -> Runner {
         let mut runner = Runner::new(
             self.store.clone(),
             self.connectors.clone(),
             self.secrets.clone(),
         );
-        runner.listings.insert(collection.to_string(), listing);
+        runner.listings = listings;
         runner
     }
 

@@ -115,6 +115,10 @@ pub enum DriftError {
         to: &'static str,
     },
     #[error(
+        "{system}'s `{collection}` is a ledger: drift there reverses posted entries (`change`), and cannot delete, add or edit fields"
+    )]
+    OnlyReversal { system: String, collection: String },
+    #[error(
         "{system}'s `{collection}` has no field `{field}` that drift can change (it can change {can})"
     )]
     UnknownField {
@@ -133,6 +137,7 @@ impl DriftError {
             DriftError::CannotDrift { .. } => Code::DriftUnknownCollection,
             DriftError::TooFewRecords { .. } => Code::DriftTooFewRecords,
             DriftError::UnknownField { .. } => Code::DriftUnknownField,
+            DriftError::OnlyReversal { .. } => Code::DriftOnlyReversal,
         }
     }
 
@@ -142,7 +147,9 @@ impl DriftError {
                 StatusCode::NOT_FOUND
             }
             DriftError::TooFewRecords { .. } => StatusCode::CONFLICT,
-            DriftError::UnknownField { .. } => StatusCode::BAD_REQUEST,
+            DriftError::UnknownField { .. } | DriftError::OnlyReversal { .. } => {
+                StatusCode::BAD_REQUEST
+            }
         }
     }
 }

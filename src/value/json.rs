@@ -75,7 +75,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-fn decimal_json(decimal: &Decimal) -> serde_json::Value {
+pub fn decimal_json(decimal: &Decimal) -> serde_json::Value {
     // A Decimal's text is always a valid JSON number; the string fallback cannot lose data.
     match serde_json::Number::from_str(&decimal.to_string()) {
         Ok(number) => serde_json::Value::Number(number),

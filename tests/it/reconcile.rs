@@ -109,7 +109,8 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
         report["summary"]["totals"],
         json!({
             "read": 6, "in_sync": 3, "missing": 1, "broken_cross_reference": 1,
-            "field_drift": 1, "orphans": 1, "would_fail": 0, "not_compared": 0, "mismatches": 4,
+            "field_drift": 1, "amount_mismatch": 0, "orphans": 1, "would_fail": 0, "not_compared": 0,
+            "mismatches": 4,
         }),
         "{report:#}"
     );
@@ -134,7 +135,7 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
         report["summary"]["note"]
             .as_str()
             .unwrap()
-            .contains("money-flow amount checks"),
+            .contains("compared over the events its source still lists"),
         "{report:#}"
     );
     assert!(stderr.contains("listing stripe.customers"), "{stderr}");
@@ -162,7 +163,7 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
     assert_eq!(lines.len(), 2, "{csv}");
     assert_eq!(
         lines[0],
-        "pipeline,class,source_id,target_id,field,target_value,pipeline_value,detail"
+        "pipeline,class,source_id,target_id,field,target_value,pipeline_value,detail,currency"
     );
     assert!(
         lines[1].starts_with(&format!("capsule_contacts_to_stripe,orphan,,{stranger},")),
@@ -201,6 +202,7 @@ async fn a_clean_reconcile_exits_0_and_writes_its_table_to_a_file() {
             "0",
             "0",
             "0",
+            "0",
             "0"
         ],
         "{table}"
@@ -208,7 +210,7 @@ async fn a_clean_reconcile_exits_0_and_writes_its_table_to_a_file() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_pipeline_of_events_is_skipped_as_no_record_sync() {
+async fn a_pipeline_of_events_is_compared_over_its_events_without_looking_for_orphans() {
     let world = world(None, None).await;
     let project = world.project(1000);
     let dir = project.parent().unwrap();
@@ -217,14 +219,22 @@ async fn a_pipeline_of_events_is_skipped_as_no_record_sync() {
         "/pipelines/stripe_charges_to_business_central.ferry"
     );
     let output = run_ferry(dir, &["reconcile", charges, "--format", "json"]).await;
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = text(&output.stderr);
+    let stdout = text(&output.stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let summary = &report["summary"]["pipelines"][0];
+    assert_eq!(summary["pipeline"], "stripe_charges_to_business_central");
+    assert_eq!(summary["source"], "stripe.events");
+    assert_eq!(summary["orphans"], Value::Null, "{report:#}");
     assert!(
-        stderr.contains(
-            "stripe_charges_to_business_central: skipped, not a record sync (it reads events)"
-        ),
-        "{stderr}"
+        summary["orphans_not_listed"]
+            .as_str()
+            .unwrap()
+            .starts_with("it reads events"),
+        "{report:#}"
     );
+    let rows = report["rows"].as_array().unwrap();
+    let expected = if rows.is_empty() { 0 } else { 1 };
+    assert_eq!(output.status.code(), Some(expected), "{report:#}");
 }
 
 /// Points `connection` of the project at a port nothing listens on.

@@ -14,7 +14,7 @@ use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::{odata_next_link, odata_next_query, odata_resume_url};
 use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec};
 use crate::connectors::{
-    ConnectorError, MAX_RELATED, MatchKey, PollOptions, PostedJournal, PostingLine, SourcePage,
+    ConnectorError, MAX_RELATED, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine, SourcePage,
     SourceRecord, TargetRecord, Write,
 };
 use crate::connectors::http::HttpStats;
@@ -249,13 +249,16 @@ impl Client for BusinessCentralClient {
         self.find_journal(collection).await?;
         let set_url = self.collection_url(collection, None)?;
         let mut cursor = ChangeCursor::resume(cursor, options.since)?;
+        // A document comes with its lines, as `get` and `find` read it; a next link keeps the
+        // `$expand` it was asked with.
         let url = match (&cursor.next, &cursor.since) {
             (Some(next), _) => odata_resume_url(&set_url, next),
             (None, Some(since)) => format!(
-                "{set_url}?$filter={}",
-                encode(&format!("lastModifiedDateTime ge {since}"))
+                "{set_url}?$filter={}{}",
+                encode(&format!("lastModifiedDateTime ge {since}")),
+                expand_lines(collection, '&')
             ),
-            (None, None) => set_url,
+            (None, None) => format!("{set_url}{}", expand_lines(collection, '?')),
         };
         let page_size = match options.page_size {
             0 => DEFAULT_PAGE_SIZE,
@@ -463,6 +466,14 @@ impl Client for BusinessCentralClient {
         lines: &[PostingLine],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
         posting::posted_entry(self, collection, lines).await
+    }
+
+    async fn posted_differences(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<Vec<PostedDifference>, ConnectorError> {
+        posting::posted_differences(self, collection, lines).await
     }
 
     async fn post_journal(

@@ -14,13 +14,24 @@
 //!   killed between writing and posting them, so the journal is busy and the record waits.
 //! - A post whose answer was lost may have happened: the ledger tells.
 //!
+//! For `ferry reconcile`, lines found posted are compared with the ledger in amount: a general
+//! journal's lines with the net of its document's general ledger entries on each account, a
+//! payment with its customer ledger entry.
+//!
 //! The requests themselves are in `journal.rs`.
 
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::client::{BusinessCentralClient, JOURNAL_LINES};
+use super::client::{BusinessCentralClient, CUSTOMER_LEDGER_ENTRIES, JOURNAL_LINES};
 use super::journal::CUSTOMER_PAYMENTS;
-use crate::connectors::{ConnectorError, MatchKey, PostedJournal, PostingLine, TargetRecord};
+use crate::connectors::{
+    ConnectorError, MatchKey, PostedDifference, PostedJournal, PostingLine, TargetRecord,
+};
+use crate::connectors::client::Client;
+use crate::value::json::decimal_json;
 
 /// The fields of a customer payment that its customer ledger entry keeps.
 const PAYMENT_ENTRY_FIELDS: &[&str] = &[
@@ -74,6 +85,139 @@ pub(super) async fn posted_entry(
         Journal::General => ledger_entry(client, &documents(lines)?).await,
         Journal::CustomerPayments => payment_entry(client, &entry_keys(lines)?).await,
     }
+}
+
+/// How the ledger's entries of posted `lines` differ from them in amount.
+pub(super) async fn posted_differences(
+    client: &BusinessCentralClient,
+    collection: &str,
+    lines: &[PostingLine],
+) -> Result<Vec<PostedDifference>, ConnectorError> {
+    match Journal::of(collection)? {
+        Journal::General => journal_differences(client, lines).await,
+        Journal::CustomerPayments => payment_differences(client, lines).await,
+    }
+}
+
+/// Per document, the net its general ledger entries post to each account against the sum of
+/// its lines' amounts there (a line's amount is a debit when positive). The ledger is in the
+/// company's local currency, as API v2.0's journal lines are.
+async fn journal_differences(
+    client: &BusinessCentralClient,
+    lines: &[PostingLine],
+) -> Result<Vec<PostedDifference>, ConnectorError> {
+    let mut differences = Vec::new();
+    for document in documents(lines)? {
+        let mut expected: BTreeMap<String, Decimal> = BTreeMap::new();
+        for line in lines.iter().filter(|l| document_of(&l.fields) == document) {
+            let amount = amount_of(&line.fields, "amount", "journalLines")?;
+            *expected.entry(text(&line.fields, "accountNumber")).or_default() += amount;
+        }
+        let filters = [
+            ("documentNumber".to_string(), document.0.clone()),
+            ("postingDate".to_string(), document.1.clone()),
+        ];
+        let mut posted: BTreeMap<String, Decimal> = BTreeMap::new();
+        for entry in Client::list_all(client, "generalLedgerEntries", &filters).await? {
+            let debit = amount_of(&entry, "debitAmount", "generalLedgerEntries")?;
+            let credit = amount_of(&entry, "creditAmount", "generalLedgerEntries")?;
+            *posted.entry(text(&entry, "accountNumber")).or_default() += debit - credit;
+        }
+        let accounts: std::collections::BTreeSet<&String> =
+            expected.keys().chain(posted.keys()).collect();
+        for account in accounts {
+            let want = expected.get(account).copied().unwrap_or_default();
+            let have = posted.get(account).copied().unwrap_or_default();
+            if want != have {
+                differences.push(PostedDifference {
+                    field: format!(
+                        "net amount on G/L account {account} of document {} of {}",
+                        document.0, document.1
+                    ),
+                    posted: decimal_json(&have),
+                    expected: decimal_json(&want),
+                    currency: None,
+                });
+            }
+        }
+    }
+    Ok(differences)
+}
+
+/// Each payment's customer ledger entries, whose amounts add up to the payment's with the sign
+/// turned (positive for what the customer owes). A reversal in Business Central leaves the
+/// payment's entry as it was and adds one of the opposite amount under the same keys, so every
+/// entry the keys select is added up.
+async fn payment_differences(
+    client: &BusinessCentralClient,
+    lines: &[PostingLine],
+) -> Result<Vec<PostedDifference>, ConnectorError> {
+    let mut differences = Vec::new();
+    for (line, keys) in lines.iter().zip(entry_keys(lines)?) {
+        let expected = -amount_of(&line.fields, "amount", CUSTOMER_PAYMENTS)?;
+        let mut filters: Vec<(String, String)> = keys
+            .iter()
+            .map(|key| {
+                let value = match &key.value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (key.path.clone(), value)
+            })
+            .collect();
+        filters.push(("documentType".into(), "Payment".into()));
+        let entries = Client::list_all(client, CUSTOMER_LEDGER_ENTRIES, &filters).await?;
+        let mut posted = Decimal::ZERO;
+        for entry in &entries {
+            posted += amount_of(entry, "amount", CUSTOMER_LEDGER_ENTRIES)?;
+        }
+        if entries.is_empty() || posted != expected {
+            let key = keys
+                .iter()
+                .map(|k| format!("{} {}", k.path, k.value))
+                .collect::<Vec<_>>()
+                .join(", ");
+            differences.push(PostedDifference {
+                field: format!("amount of the customer ledger entries of the payment with {key}"),
+                posted: match entries.is_empty() {
+                    true => Value::Null,
+                    false => decimal_json(&posted),
+                },
+                expected: decimal_json(&expected),
+                currency: entries
+                    .first()
+                    .map(|entry| text(entry, "currencyCode"))
+                    .filter(|c| !c.is_empty()),
+            });
+        }
+    }
+    Ok(differences)
+}
+
+/// A decimal amount of a line or an entry; an entry without one is a bad answer.
+fn amount_of(record: &Value, field: &str, collection: &str) -> Result<Decimal, ConnectorError> {
+    let bad = |reason: String| ConnectorError::BadResponse {
+        endpoint: format!("business central: {collection}"),
+        reason,
+    };
+    match record.get(field) {
+        None | Some(Value::Null) => Ok(Decimal::ZERO),
+        Some(Value::Number(number)) => {
+            let text = number.to_string();
+            text.parse::<Decimal>()
+                .or_else(|_| Decimal::from_scientific(&text))
+                .map_err(|_| bad(format!("`{field}` is not a decimal: {text}")))
+        }
+        Some(other) => Err(bad(format!("`{field}` is not a number: {other}"))),
+    }
+}
+
+fn text(record: &Value, field: &str) -> String {
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Posts the journal of the written `lines` once it holds them alone.

@@ -1,27 +1,40 @@
-//! Reconciling a record-sync pipeline: every source record against its target, and the target
-//! collection against the store's cross references.
+//! Reconciling a pipeline: every source record against what the pipeline keeps in its targets,
+//! and, for a record sync, the target collection against the store's cross references.
 //!
 //! The source side is a dry-run backfill: each record is read, mapped and planned against its
-//! target exactly as `ferry run` would, and the plan is the verdict (unchanged: in sync; create:
-//! missing; update: drift). Nothing is written to a target or to the store, and no cursor
-//! moves. The target side is the target collection, listed through its connector's poll.
+//! targets exactly as `ferry run` would, and the plan is the verdict (unchanged: in sync;
+//! create: missing; update: drift, or an amount mismatch when a drifted field is an amount).
+//! Nothing is written to a target or to the store, and no cursor moves. The targets are listed
+//! first, through their connectors' list pages, and planned against.
+//!
+//! Money flows are reconciled the same way. A pipeline fed by events (a payout paid, a charge
+//! refunded) is run over the events its source still lists, and each target record is judged
+//! once, however many events led to it. Lines a journal sink posted are compared with the
+//! ledger by the connector ([`crate::connectors::Client::posted_differences`]): a payout's
+//! journal with its general ledger entries per account, a payment with its ledger entry. A
+//! posted amount that differs is an amount mismatch that `--fix` leaves alone: a ledger is
+//! corrected with a reversal in the target, never by writing again.
 
+mod amounts;
 mod report;
 
+pub use amounts::CurrencyTotal;
 pub use report::{Failed, Fix, ReconcileReport, ReportSummary, Skipped, Totals};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::job::Job;
+use super::job::{Job, Step};
+use super::journal;
 use super::listing::Listing;
 use super::report::PlannedWrite;
 use super::runner::{Progress, RunError, RunOptions, Runner};
 use super::single::Processed;
+use crate::check::Type;
 use crate::connectors::{ConnectorError, TargetRecord};
 use crate::store::{Operation, ReconcileRecord, StoreError};
 
@@ -40,6 +53,9 @@ pub enum Class {
     Orphan,
     /// The pipeline fails this record (a run would dead-letter it), so it was not compared.
     WouldFail,
+    /// An amount the target holds is not what the pipeline would write: a drifted amount
+    /// field, or a posted ledger entry that differs from the lines posted.
+    AmountMismatch,
 }
 
 impl Class {
@@ -51,6 +67,7 @@ impl Class {
             Class::FieldDrift => "field_drift",
             Class::Orphan => "orphan",
             Class::WouldFail => "would_fail",
+            Class::AmountMismatch => "amount_mismatch",
         }
     }
 }
@@ -68,6 +85,10 @@ pub struct Mismatch {
     /// What the pipeline would write at `field`.
     pub pipeline_value: Option<Value>,
     pub detail: Option<String>,
+    /// For an amount mismatch, the currency of both values (none: the target's own, such as a
+    /// ledger's local currency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// Counts for one pipeline. Drift counts records, not fields.
@@ -82,6 +103,9 @@ pub struct ReconcileSummary {
     pub missing: u64,
     pub broken_cross_reference: u64,
     pub field_drift: u64,
+    /// Records (or posted journals) whose amounts differ.
+    #[serde(default)]
+    pub amount_mismatch: u64,
     /// `None` when the target could not be listed (see `orphans_not_listed`).
     pub orphans: Option<u64>,
     pub would_fail: u64,
@@ -90,7 +114,7 @@ pub struct ReconcileSummary {
     pub not_compared: u64,
     /// Target records listed.
     pub target_listed: Option<u64>,
-    /// Why orphans could not be looked for.
+    /// Why orphans were not looked for.
     pub orphans_not_listed: Option<String>,
     /// HTTP requests each connection sent for this reconcile (retries included).
     #[serde(default)]
@@ -102,6 +126,7 @@ impl ReconcileSummary {
         self.missing
             + self.broken_cross_reference
             + self.field_drift
+            + self.amount_mismatch
             + self.orphans.unwrap_or(0)
             + self.would_fail
     }
@@ -119,9 +144,9 @@ pub struct Reconciled {
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
     #[error(
-        "pipeline `{pipeline}` is not a record sync ({reason}); reconcile compares pipelines that upsert one target record per source record"
+        "pipeline `{pipeline}` cannot be reconciled ({reason}); reconcile compares pipelines that write records to an API"
     )]
-    NotRecordSync { pipeline: String, reason: String },
+    NotComparable { pipeline: String, reason: String },
     #[error("pipeline `{pipeline}`: the source `{collection}` could not be read: {error}")]
     Source {
         pipeline: String,
@@ -214,7 +239,7 @@ impl Runner {
                     }
                     reconciled.push(done);
                 }
-                Err(ReconcileError::NotRecordSync { pipeline, reason }) => {
+                Err(ReconcileError::NotComparable { pipeline, reason }) => {
                     skipped.push(Skipped { pipeline, reason });
                 }
                 Err(error) => errors.push(Failed {
@@ -268,42 +293,53 @@ impl Runner {
         self.store().record_reconcile(&record).await
     }
 
-    /// Reconciles `job`, writing nothing anywhere. The target is listed first, whole, and
-    /// every record is planned against that listing: a request per list page, not per record.
+    /// Reconciles `job`, writing nothing anywhere. Its targets are listed first, whole, and
+    /// every record is planned against those listings: a request per list page, not per
+    /// record (a posted journal's ledger is asked per record, by document).
     pub async fn reconcile(
         &self,
         job: &Job,
         options: &ReconcileOptions,
         progress: &dyn ReconcileProgress,
     ) -> Result<Reconciled, ReconcileError> {
-        let step = record_sync_step(job)?;
-        let target = step.sink.collection();
-        progress.started(job, &target);
+        let shape = shape_of(job)?;
+        let targets = job
+            .steps
+            .iter()
+            .map(|step| step.sink.collection())
+            .collect::<Vec<_>>()
+            .join(", ");
+        progress.started(job, &targets);
         let before = self.requests_sent();
-        let (listing, orphans_not_listed) = match self.list_target(step).await {
-            Ok(records) => (Some(Arc::new(Listing::new(records))), None),
-            Err(ConnectorError::Unsupported(reason)) => (None, Some(reason)),
-            Err(error) => {
-                return Err(ReconcileError::Target {
-                    pipeline: job.name.clone(),
-                    collection: target,
-                    error: Box::new(error),
-                });
+        let mut listings: HashMap<String, Arc<Listing>> = HashMap::new();
+        let mut not_listed = None;
+        for step in &job.steps {
+            if journal::journal_posting(step).is_some() {
+                // Posted lines leave their journal: the ledger is asked instead.
+                continue;
             }
-        };
-        if let Some(listing) = &listing {
-            progress.listed(listing.len() as u64);
+            match self.list_target(step).await {
+                Ok(records) => {
+                    listings.insert(step.sink.collection(), Arc::new(Listing::new(records)));
+                }
+                Err(ConnectorError::Unsupported(reason)) => not_listed = Some(reason),
+                Err(error) => {
+                    return Err(ReconcileError::Target {
+                        pipeline: job.name.clone(),
+                        collection: step.sink.collection(),
+                        error: Box::new(error),
+                    });
+                }
+            }
         }
+        progress.listed(listings.values().map(|l| l.len() as u64).sum());
         let run_options = RunOptions {
             backfill: true,
             since: options.since,
             dry_run: true,
             ..RunOptions::default()
         };
-        let planner = match &listing {
-            Some(listing) => &self.planning_against(&target, listing.clone()),
-            None => self,
-        };
+        let planner = self.planning_against(listings.clone());
         let (report, planned) = planner
             .run(job, &run_options, progress)
             .await
@@ -311,23 +347,38 @@ impl Runner {
         let mut summary = ReconcileSummary {
             pipeline: job.name.clone(),
             source: job.source.collection(),
-            target: target.clone(),
+            target: targets,
             read: report.read,
-            orphans_not_listed,
             ..ReconcileSummary::default()
         };
+        let record_types: HashMap<String, &Type> = job
+            .steps
+            .iter()
+            .map(|step| (step.sink.collection(), &step.target))
+            .collect();
         let mut rows = Vec::new();
         let mut fixable = Vec::new();
         let mut accounted: HashSet<String> = HashSet::new();
+        // Several events of one object plan the same target record: it is judged once, on the
+        // newest event's plan (a backfill reads oldest first).
+        let mut judged: BTreeMap<(String, String), PlannedWrite> = BTreeMap::new();
         for write in planned {
             if let Some(current) = &write.current {
                 accounted.insert(current.id.clone());
             }
-            if let Some(class) = classify(&write, &mut summary, &mut rows) {
+            judged.insert((write.target.clone(), write.link_id.clone()), write);
+        }
+        for write in judged.into_values() {
+            let record = record_types.get(&write.target).copied();
+            if let Some(class) = classify(&write, record, &mut summary, &mut rows) {
                 fixable.push((class, write));
             }
         }
+        let mut failing: BTreeMap<&str, &super::report::WouldFail> = BTreeMap::new();
         for failed in &report.would_fail {
+            failing.insert(&failed.source_id, failed);
+        }
+        for failed in failing.into_values() {
             summary.would_fail += 1;
             rows.push(Mismatch {
                 pipeline: job.name.clone(),
@@ -338,46 +389,43 @@ impl Runner {
                 target_value: None,
                 pipeline_value: None,
                 detail: Some(format!("{}: {}", failed.code, failed.message)),
+                currency: None,
             });
         }
-        let compared = fixable.len() as u64 + summary.in_sync + summary.would_fail;
-        summary.not_compared = report.read.saturating_sub(compared);
+        summary.not_compared = match shape {
+            Shape::RecordSync(_) => {
+                let compared = fixable.len() as u64
+                    + summary.in_sync
+                    + summary.would_fail
+                    + summary.amount_mismatch;
+                report.read.saturating_sub(compared)
+            }
+            Shape::Flow(_) => report.filtered + report.skipped + report.deleted_at_source,
+        };
 
-        if let Some(listing) = listing {
-            // Links are read after the listing, so a record created meanwhile is linked.
-            let links =
-                self.store()
-                    .links_into(&target)
-                    .await
-                    .map_err(|error| ReconcileError::Store {
-                        pipeline: job.name.clone(),
-                        error,
-                    })?;
-            accounted.extend(
-                links
-                    .into_iter()
-                    .filter(|link| link.source_collection == step.link.collection)
-                    .map(|link| link.target_id),
-            );
-            summary.target_listed = Some(listing.len() as u64);
-            let orphans: Vec<&str> = listing
-                .ids()
-                .filter(|id| !accounted.contains(*id))
-                .collect();
-            summary.orphans = Some(orphans.len() as u64);
-            rows.extend(orphans.into_iter().map(|id| Mismatch {
-                pipeline: job.name.clone(),
-                class: Class::Orphan,
-                source_id: None,
-                target_id: Some(id.to_string()),
-                field: None,
-                target_value: None,
-                pipeline_value: None,
-                detail: Some(format!(
-                    "no cross reference from {} points to it",
-                    step.link.collection
-                )),
-            }));
+        match shape {
+            Shape::RecordSync(step) => match listings.get(&step.sink.collection()) {
+                Some(listing) => {
+                    let orphans =
+                        self.orphans(job, step, listing, accounted)
+                            .await
+                            .map_err(|error| ReconcileError::Store {
+                                pipeline: job.name.clone(),
+                                error,
+                            })?;
+                    summary.target_listed = Some(listing.len() as u64);
+                    summary.orphans = Some(orphans.len() as u64);
+                    rows.extend(orphans);
+                }
+                None => {
+                    summary.orphans_not_listed = Some(format!(
+                        "{} cannot be listed ({})",
+                        step.sink.collection(),
+                        not_listed.unwrap_or_default()
+                    ));
+                }
+            },
+            Shape::Flow(reason) => summary.orphans_not_listed = Some(reason.to_string()),
         }
         let after = self.requests_sent();
         summary.requests = after
@@ -395,6 +443,43 @@ impl Runner {
         })
     }
 
+    /// The records of a record sync's listed target that no cross reference of the pipeline's
+    /// source points to, and no plan found (`accounted`).
+    async fn orphans(
+        &self,
+        job: &Job,
+        step: &Step,
+        listing: &Listing,
+        mut accounted: HashSet<String>,
+    ) -> Result<Vec<Mismatch>, StoreError> {
+        // Links are read after the listing, so a record created meanwhile is linked.
+        let links = self.store().links_into(&step.sink.collection()).await?;
+        accounted.extend(
+            links
+                .into_iter()
+                .filter(|link| link.source_collection == step.link.collection)
+                .map(|link| link.target_id),
+        );
+        Ok(listing
+            .ids()
+            .filter(|id| !accounted.contains(*id))
+            .map(|id| Mismatch {
+                pipeline: job.name.clone(),
+                class: Class::Orphan,
+                source_id: None,
+                target_id: Some(id.to_string()),
+                field: None,
+                target_value: None,
+                pipeline_value: None,
+                detail: Some(format!(
+                    "no cross reference from {} points to it",
+                    step.link.collection
+                )),
+                currency: None,
+            })
+            .collect())
+    }
+
     /// Mends what a reconcile found: each record delivered on its own through the pipeline,
     /// as a webhook's would be (idempotent, audited, dead-lettered if it fails), or with
     /// [`FixMode::DryRun`] only said.
@@ -405,6 +490,9 @@ impl Runner {
         mode: FixMode,
     ) -> Result<Vec<Fix>, RunError> {
         let mut fixes = Vec::new();
+        // A source record is delivered once, however many of its targets need mending (a
+        // charge's invoice and its payment): the outcome is each one's.
+        let mut delivered: HashMap<String, (String, Option<Value>)> = HashMap::new();
         for (class, write) in fixable {
             let Some(source) = write.source else { continue };
             let mut fix = Fix {
@@ -426,6 +514,13 @@ impl Runner {
                 fixes.push(fix);
                 continue;
             }
+            if let Some((outcome, detail)) = delivered.get(&source.id) {
+                fix.outcome = outcome.clone();
+                fix.detail = detail.clone();
+                fixes.push(fix);
+                continue;
+            }
+            let source_id = source.id.clone();
             let processed = self.process_one(job, source, async |_, _| Ok(())).await?;
             fix.outcome = match &processed {
                 Processed::Delivered(operation) => match operation {
@@ -451,6 +546,7 @@ impl Runner {
                         error,
                     })?;
             }
+            delivered.insert(source_id, (fix.outcome.clone(), fix.detail.clone()));
             fixes.push(fix);
         }
         Ok(fixes)
@@ -479,31 +575,44 @@ impl Runner {
     }
 }
 
-/// The one step of a pipeline that upserts one target record per source record.
-fn record_sync_step(job: &Job) -> Result<&super::job::Step, ReconcileError> {
-    let refuse = |reason: &str| ReconcileError::NotRecordSync {
-        pipeline: job.name.clone(),
-        reason: reason.to_string(),
-    };
+/// What a reconcile can compare of a pipeline.
+enum Shape<'a> {
+    /// One target record per source record, in one step: the target is its own, so a target
+    /// record no cross reference points to is an orphan.
+    RecordSync(&'a Step),
+    /// Anything else that writes to APIs (events, several steps, one record to many, posted
+    /// journals): each target record is compared, and orphans are not looked for, for the
+    /// reason given.
+    Flow(&'static str),
+}
+
+fn shape_of(job: &Job) -> Result<Shape<'_>, ReconcileError> {
+    if job.steps.iter().any(|step| step.sink.is_local_files()) {
+        return Err(ReconcileError::NotComparable {
+            pipeline: job.name.clone(),
+            reason: "it writes a file".to_string(),
+        });
+    }
     // Events (records that wrap the object they are about) are versions, not records.
-    if job.object_at.is_some() || !job.events.is_empty() {
-        return Err(refuse("it reads events"));
-    }
-    let [step] = job.steps.as_slice() else {
-        return Err(refuse("it writes more than one sink"));
+    let flow = if job.object_at.is_some() || !job.events.is_empty() {
+        Some("it reads events: the target's other records are not its to account for")
+    } else if job.steps.len() > 1 {
+        Some("it writes more than one target")
+    } else if job.compiled.maps_each(0) {
+        Some("it maps one source record to several target records")
+    } else if job.steps.iter().any(|step| step.post.is_some()) {
+        Some("it posts what it writes")
+    } else {
+        None
     };
-    if job.compiled.maps_each(0) {
-        return Err(refuse(
-            "it maps one source record to several target records",
-        ));
+    match (flow, job.steps.as_slice()) {
+        (None, [step]) => Ok(Shape::RecordSync(step)),
+        (Some(reason), _) => Ok(Shape::Flow(reason)),
+        (None, _) => Err(ReconcileError::NotComparable {
+            pipeline: job.name.clone(),
+            reason: "it writes nothing".to_string(),
+        }),
     }
-    if step.post.is_some() {
-        return Err(refuse("it posts what it writes"));
-    }
-    if step.sink.is_local_files() {
-        return Err(refuse("it writes a file"));
-    }
-    Ok(step)
 }
 
 /// A dry run's error, with the side that failed named.
@@ -530,9 +639,10 @@ fn side_of(job: &Job, error: RunError) -> ReconcileError {
 }
 
 /// Counts a planned write in `summary` and adds its rows; the class of a mismatch that a fix
-/// would mend.
+/// would mend. `record` is the target's record type, which says which fields are amounts.
 fn classify(
     write: &PlannedWrite,
+    record: Option<&Type>,
     summary: &mut ReconcileSummary,
     rows: &mut Vec<Mismatch>,
 ) -> Option<Class> {
@@ -545,6 +655,7 @@ fn classify(
         target_value: None,
         pipeline_value: None,
         detail,
+        currency: None,
     };
     let current_id = write.current.as_ref().map(|current| current.id.clone());
     if let Some(gone) = &write.broken_link {
@@ -560,6 +671,27 @@ fn classify(
         ));
         return Some(Class::BrokenCrossReference);
     }
+    if !write.posted_differences.is_empty() {
+        // Posted: the ledger is mended in the target (a reversal), not by ferry writing again.
+        summary.amount_mismatch += 1;
+        for difference in &write.posted_differences {
+            rows.push(Mismatch {
+                field: Some(difference.field.clone()),
+                target_value: Some(difference.posted.clone()),
+                pipeline_value: Some(difference.expected.clone()),
+                currency: difference.currency.clone(),
+                ..row(
+                    Class::AmountMismatch,
+                    current_id.clone(),
+                    Some(format!(
+                        "posted in {}: correct it there (a reversal); ferry never posts twice",
+                        write.target
+                    )),
+                )
+            });
+        }
+        return None;
+    }
     match write.operation {
         Operation::Create => {
             summary.missing += 1;
@@ -567,19 +699,36 @@ fn classify(
             Some(Class::Missing)
         }
         Operation::Update => {
-            summary.field_drift += 1;
             let current = write.current.as_ref().map(|c| &c.data);
+            let currency = amounts::currency_of(&write.fields)
+                .or_else(|| current.and_then(amounts::currency_of));
+            let mut record_class = Class::FieldDrift;
             for path in &write.paths {
-                rows.push(Mismatch {
-                    field: Some(path.clone()),
-                    target_value: Some(
-                        current.map(|data| value_at(data, path)).unwrap_or_default(),
-                    ),
-                    pipeline_value: Some(value_at(&write.fields, path)),
-                    ..row(Class::FieldDrift, current_id.clone(), None)
-                });
+                let target = current.map(|data| value_at(data, path)).unwrap_or_default();
+                let pipeline = value_at(&write.fields, path);
+                for leaf in amounts::drifted_leaves(path, &pipeline, &target) {
+                    let is_amount = record.is_some_and(|ty| amounts::is_amount(ty, &leaf.path));
+                    let class = match is_amount {
+                        true => Class::AmountMismatch,
+                        false => Class::FieldDrift,
+                    };
+                    if is_amount {
+                        record_class = Class::AmountMismatch;
+                    }
+                    rows.push(Mismatch {
+                        field: Some(leaf.path),
+                        target_value: Some(leaf.target),
+                        pipeline_value: Some(leaf.pipeline),
+                        currency: is_amount.then(|| currency.clone()).flatten(),
+                        ..row(class, current_id.clone(), None)
+                    });
+                }
             }
-            Some(Class::FieldDrift)
+            match record_class {
+                Class::AmountMismatch => summary.amount_mismatch += 1,
+                _ => summary.field_drift += 1,
+            }
+            Some(record_class)
         }
         Operation::Noop | Operation::Delete => {
             summary.in_sync += 1;

@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use std::time::Duration;
 
+use super::amounts::{CurrencyTotal, currency_totals};
 use super::{Class, Mismatch, ReconcileSummary, Reconciled};
 use crate::alerts::{Alert, Alerts, Trigger};
 use crate::formats::html::escape;
 
-/// What this version leaves out, said in every report.
-pub const NOTE: &str = "record-sync pipelines only; money-flow amount checks (payouts, charges, refunds) are not part of this version";
+/// What a reader must know of the figures, said in every report.
+pub const NOTE: &str = "a pipeline fed by events is compared over the events its source still lists (Stripe keeps 30 days of them: use --since within that); amounts posted to a ledger are compared with its entries, and a posted amount that differs is corrected in the ledger, never by --fix";
 
 /// A whole reconcile of one or more pipelines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +34,9 @@ pub struct ReportSummary {
     pub scope: String,
     pub pipelines: Vec<ReconcileSummary>,
     pub totals: Totals,
+    /// The amount mismatches' values added up per currency.
+    #[serde(default)]
+    pub currencies: Vec<CurrencyTotal>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<Failed>,
     pub note: String,
@@ -46,6 +50,8 @@ pub struct Totals {
     pub missing: u64,
     pub broken_cross_reference: u64,
     pub field_drift: u64,
+    #[serde(default)]
+    pub amount_mismatch: u64,
     pub orphans: u64,
     pub would_fail: u64,
     pub not_compared: u64,
@@ -98,11 +104,13 @@ impl ReconcileReport {
             missing: total(|s| s.missing),
             broken_cross_reference: total(|s| s.broken_cross_reference),
             field_drift: total(|s| s.field_drift),
+            amount_mismatch: total(|s| s.amount_mismatch),
             orphans: total(|s| s.orphans.unwrap_or(0)),
             would_fail: total(|s| s.would_fail),
             not_compared: total(|s| s.not_compared),
             mismatches: total(ReconcileSummary::mismatches),
         };
+        let rows: Vec<Mismatch> = reconciled.into_iter().flat_map(|r| r.rows).collect();
         ReconcileReport {
             summary: ReportSummary {
                 started_at,
@@ -110,11 +118,12 @@ impl ReconcileReport {
                 scope,
                 pipelines,
                 totals,
+                currencies: currency_totals(&rows),
                 skipped,
                 errors,
                 note: NOTE.to_string(),
             },
-            rows: reconciled.into_iter().flat_map(|r| r.rows).collect(),
+            rows,
             fixes: Vec::new(),
         }
     }
@@ -168,7 +177,7 @@ impl ReconcileReport {
                 key: format!("reconcile/{pipeline}"),
                 subject: format!("{count} mismatches between {} and {}", summary.source, summary.target),
                 body: format!(
-                    "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} with drifted fields, {} orphans. `ferry reconcile {pipeline}` lists each one.",
+                    "Reconciling pipeline `{pipeline}` read {} records of {}: {} in sync, {} missing in {}, {} with a broken cross reference, {} with drifted fields, {} with amounts that differ, {} orphans. `ferry reconcile {pipeline}` lists each one.",
                     summary.read,
                     summary.source,
                     summary.in_sync,
@@ -176,6 +185,7 @@ impl ReconcileReport {
                     summary.target,
                     summary.broken_cross_reference,
                     summary.field_drift,
+                    summary.amount_mismatch,
                     summary.orphans.map_or("unlisted".to_string(), |n| n.to_string()),
                 ),
                 quiet: Duration::ZERO,
@@ -213,12 +223,18 @@ impl ReconcileReport {
             self.summary.scope, self.summary.started_at, self.summary.finished_at
         );
         text.push_str(&aligned(&counts));
+        if !self.summary.currencies.is_empty() {
+            let mut table = vec![CURRENCY_HEADER.map(str::to_string).to_vec()];
+            table.extend(self.summary.currencies.iter().map(currency_cells));
+            text.push('\n');
+            text.push_str(&aligned(&table));
+        }
         for s in &self.summary.pipelines {
             text.push_str(&format!("{}: {}\n", s.pipeline, requests_line(s)));
             if let Some(reason) = &s.orphans_not_listed {
                 text.push_str(&format!(
-                    "{}: orphans not looked for: {} cannot be listed ({reason})\n",
-                    s.pipeline, s.target
+                    "{}: orphans not looked for: {reason}\n",
+                    s.pipeline
                 ));
             }
         }
@@ -238,7 +254,7 @@ impl ReconcileReport {
         }
         for skipped in &self.summary.skipped {
             text.push_str(&format!(
-                "{}: skipped, not a record sync ({})\n",
+                "{}: skipped, it cannot be reconciled ({})\n",
                 skipped.pipeline, skipped.reason
             ));
         }
@@ -294,6 +310,13 @@ impl ReconcileReport {
             &COUNT_HEADER,
             self.summary.pipelines.iter().map(count_cells),
         ));
+        if !s.currencies.is_empty() {
+            html.push_str("<h2>Amounts that differ, per currency</h2>");
+            html.push_str(&html_table(
+                &CURRENCY_HEADER,
+                s.currencies.iter().map(currency_cells),
+            ));
+        }
         html.push_str("<h2>Mismatches by class</h2>");
         html.push_str(&class_chart(&s.totals));
         if !self.rows.is_empty() {
@@ -306,15 +329,12 @@ impl ReconcileReport {
         }
         for skipped in &s.skipped {
             html.push_str(&format!(
-                "<p class=\"note\">{}: skipped, not a record sync ({}).</p>",
+                "<p class=\"note\">{}: skipped, it cannot be reconciled ({}).</p>",
                 escape(&skipped.pipeline),
                 escape(&skipped.reason)
             ));
         }
-        html.push_str(&format!(
-            "<p class=\"note\">Amounts: {}.</p>",
-            escape(&s.note)
-        ));
+        html.push_str(&format!("<p class=\"note\">Note: {}.</p>", escape(&s.note)));
         html
     }
 }
@@ -329,9 +349,10 @@ th{background:#eef0f3}.clean{color:#37703a;font-weight:600}.mismatch{color:#a326
 ";
 
 /// The mismatch classes in the chart, with their labels.
-const CHART_CLASSES: [(Class, &str); 5] = [
+const CHART_CLASSES: [(Class, &str); 6] = [
     (Class::Missing, "missing in the target"),
     (Class::FieldDrift, "field drift (records)"),
+    (Class::AmountMismatch, "amounts differ (records)"),
     (Class::BrokenCrossReference, "broken cross reference"),
     (Class::Orphan, "orphans"),
     (Class::WouldFail, "would fail"),
@@ -342,6 +363,7 @@ fn class_chart(totals: &Totals) -> String {
     let count = |class: Class| match class {
         Class::Missing => totals.missing,
         Class::FieldDrift => totals.field_drift,
+        Class::AmountMismatch => totals.amount_mismatch,
         Class::BrokenCrossReference => totals.broken_cross_reference,
         Class::Orphan => totals.orphans,
         Class::WouldFail => totals.would_fail,
@@ -431,13 +453,14 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
-const COUNT_HEADER: [&str; 9] = [
+const COUNT_HEADER: [&str; 10] = [
     "pipeline",
     "read",
     "in sync",
     "missing",
     "broken xref",
     "drift",
+    "amounts",
     "orphans",
     "would fail",
     "not compared",
@@ -451,6 +474,7 @@ fn count_cells(s: &ReconcileSummary) -> Vec<String> {
         s.missing.to_string(),
         s.broken_cross_reference.to_string(),
         s.field_drift.to_string(),
+        s.amount_mismatch.to_string(),
         s.orphans
             .map(|n| n.to_string())
             .unwrap_or_else(|| "not listed".into()),
@@ -459,7 +483,7 @@ fn count_cells(s: &ReconcileSummary) -> Vec<String> {
     ]
 }
 
-const ROW_HEADER: [&str; 8] = [
+const ROW_HEADER: [&str; 9] = [
     "pipeline",
     "class",
     "source_id",
@@ -468,6 +492,7 @@ const ROW_HEADER: [&str; 8] = [
     "target_value",
     "pipeline_value",
     "detail",
+    "currency",
 ];
 
 fn row_cells(row: &Mismatch) -> Vec<String> {
@@ -480,6 +505,25 @@ fn row_cells(row: &Mismatch) -> Vec<String> {
         cell(row.target_value.as_ref()),
         cell(row.pipeline_value.as_ref()),
         row.detail.clone().unwrap_or_default(),
+        row.currency.clone().unwrap_or_default(),
+    ]
+}
+
+const CURRENCY_HEADER: [&str; 5] = [
+    "currency",
+    "amount mismatches",
+    "in the target",
+    "by the pipeline",
+    "target less pipeline",
+];
+
+fn currency_cells(total: &CurrencyTotal) -> Vec<String> {
+    vec![
+        total.currency.clone(),
+        total.mismatches.to_string(),
+        total.target.to_string(),
+        total.pipeline.to_string(),
+        total.difference().to_string(),
     ]
 }
 
@@ -555,6 +599,7 @@ mod tests {
             target_value: Some(json!("<b>Ann</b>")),
             pipeline_value: Some(json!("Ann")),
             detail: None,
+            currency: None,
         };
         ReconcileReport::new(
             "2026-12-07T02:00:00Z".into(),

@@ -14,7 +14,8 @@ use crate::sandbox::drift::{
     DriftError, DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable,
 };
 
-/// `stripe_customers_to_business_central` writes customers, always with a display name.
+/// `stripe_customers_to_business_central` writes customers, always with a display name;
+/// `stripe_subscriptions_to_business_central` keeps a subscriber's `website`.
 const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
     system: "business_central",
     name: "customers",
@@ -25,13 +26,14 @@ const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
         DriftField::text("addressLine1"),
         DriftField::text("city"),
         DriftField::text("postalCode"),
+        // The subscription link `stripe_subscriptions_to_business_central` keeps.
+        DriftField::text("website"),
     ],
     default_fields: &["displayName"],
 }];
 
 /// Drift in the first company, where the sandbox's data lives.
 pub fn drift(data: &mut BcData, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
-    let customers = driftable(COLLECTIONS, "business_central", collection)?;
     let BcData {
         companies,
         ids,
@@ -40,11 +42,28 @@ pub fn drift(data: &mut BcData, collection: &str, plan: &DriftPlan, rng: &mut St
     // The emulator always starts with its one company.
     let Some(company) = companies.first_mut() else {
         return Err(DriftError::CannotDrift {
-            system: customers.system.to_string(),
+            system: "business_central".to_string(),
             collection: collection.to_string(),
             can: "none, with no company".to_string(),
         });
     };
+    if super::reversal::LEDGERS.contains(&collection) {
+        return super::reversal::reverse(company, ids, not_ferrys, collection, plan, rng);
+    }
+    let customers = driftable(COLLECTIONS, "business_central", collection).map_err(|error| {
+        match error {
+            DriftError::CannotDrift {
+                system,
+                collection,
+                can,
+            } => DriftError::CannotDrift {
+                system,
+                collection,
+                can: format!("{can}, {}", super::reversal::LEDGERS.join(", ")),
+            },
+            other => other,
+        }
+    })?;
     let mut target = Customers {
         company,
         ids,

@@ -22,6 +22,7 @@ pub mod path;
 mod payments;
 pub mod posting;
 mod query;
+mod reversal;
 pub mod rules;
 pub mod schema;
 mod seed;
