@@ -5,7 +5,7 @@
 //! reconcile:
 //!   nightly:                        # the schedule's name, the reports' origin
 //!     at: "02:00"                   # every day at this time, in the project's `timezone`
-//!     pipelines: [capsule_contacts_to_stripe]   # default: every record sync served
+//!     pipelines: [capsule_contacts_to_stripe]   # default: every pipeline served
 //!     fix: false                    # true: deliver what differs again, as `--fix` does
 //!   hourly:
 //!     every: 1h                     # or at a fixed interval from the last one
@@ -30,7 +30,7 @@ pub struct ReconcileSchedule {
     pub name: String,
     pub span: Span,
     pub when: When,
-    /// The pipelines it reconciles; empty: every record sync `ferry serve` serves.
+    /// The pipelines it reconciles; empty: every pipeline `ferry serve` serves.
     pub pipelines: Vec<Spanned<String>>,
     pub fix: bool,
 }

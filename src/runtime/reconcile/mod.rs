@@ -209,7 +209,7 @@ impl ReconcileOptions {
 }
 
 impl Runner {
-    /// Reconciles each of `jobs` in turn into one report; a pipeline that is not a record sync
+    /// Reconciles each of `jobs` in turn into one report; a pipeline that writes a file
     /// is skipped and one that fails is listed with its error, never counted in sync.
     pub async fn reconcile_all(
         &self,
