@@ -236,3 +236,82 @@ fn reverse_payment(company: &mut Company, ids: &mut Ids, document: &Document, no
     ledger::refresh_balance(company, ids, &customer, now);
     json!({ "customerLedgerEntry": reversing, "generalLedgerEntries": general })
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::sandbox::business_central::store::BcData;
+    use crate::sandbox::business_central::{BusinessCentralConfig, BusinessCentralState};
+
+    fn net(company: &Company, number: &str) -> Vec<(String, Decimal)> {
+        let mut net: std::collections::BTreeMap<String, Decimal> = Default::default();
+        for e in company
+            .entities(&GENERAL_LEDGER_ENTRIES)
+            .filter(|e| e.text("documentNumber") == number)
+        {
+            *net.entry(e.text("accountNumber").to_string()).or_default() +=
+                e.decimal("debitAmount") - e.decimal("creditAmount");
+        }
+        net.into_iter().collect()
+    }
+
+    #[test]
+    fn a_reversed_journal_nets_to_zero_on_every_account_and_the_ledger_stays_balanced() {
+        let state = BusinessCentralState::seeded(BusinessCentralConfig::default(), 4);
+        let mut data = state.data();
+        let date = "2026-03-02";
+        let journal = |number: &str, amount: i64| {
+            [("10100", amount), ("10950", -amount)].map(|(account, cents)| Posting {
+                account_number: account.into(),
+                posting_date: date.into(),
+                document_type: JOURNAL_DOCUMENT,
+                document_number: number.into(),
+                description: "payout".into(),
+                amount: Decimal::new(cents, 2),
+            })
+        };
+        let BcData { companies, ids, not_ferrys } = &mut *data;
+        let company = &mut companies[0];
+        ledger::write_postings(company, ids, &journal("po_1", 12550), "now").unwrap();
+        ledger::write_postings(company, ids, &journal("po_2", 990), "now").unwrap();
+        let plan = DriftPlan {
+            change: 1,
+            ..DriftPlan::default()
+        };
+        let mut rng = StdRng::seed_from_u64(7);
+        let actions = reverse(company, ids, not_ferrys, "generalLedgerEntries", &plan, &mut rng)
+            .unwrap();
+        assert_eq!(actions.len(), 1);
+        let reversed = actions[0].id.clone();
+        let kept = if reversed == "po_1" { "po_2" } else { "po_1" };
+        let zero = Decimal::ZERO;
+        assert_eq!(
+            net(company, &reversed),
+            [("10100".to_string(), zero), ("10950".to_string(), zero)]
+        );
+        assert!(net(company, kept).iter().all(|(_, n)| !n.is_zero()));
+        let all: Decimal = company
+            .entities(&GENERAL_LEDGER_ENTRIES)
+            .map(|e| e.decimal("debitAmount") - e.decimal("creditAmount"))
+            .sum();
+        assert_eq!(all, zero);
+
+        // The same document is never reversed twice; the other one is left.
+        let actions = reverse(company, ids, not_ferrys, "generalLedgerEntries", &plan, &mut rng)
+            .unwrap();
+        assert_eq!(actions[0].id, kept);
+        let error = reverse(company, ids, not_ferrys, "generalLedgerEntries", &plan, &mut rng)
+            .unwrap_err();
+        assert_eq!(error.code(), crate::diagnostics::Code::DriftTooFewRecords);
+        let deleting = DriftPlan {
+            delete: 1,
+            ..DriftPlan::default()
+        };
+        let error = reverse(company, ids, not_ferrys, "customerLedgerEntries", &deleting, &mut rng)
+            .unwrap_err();
+        assert_eq!(error.code(), crate::diagnostics::Code::DriftOnlyReversal);
+    }
+}
