@@ -268,7 +268,7 @@ impl Progress for Bar {
     fn batch(&self, report: &PipelineReport) {
         self.with(|current| match current {
             Some((_, Some(bar))) => {
-                if report.read > bar.length().unwrap_or(0) {
+                if bar.length().is_some_and(|length| report.read > length) {
                     bar.set_length(report.read);
                 }
                 bar.set_position(report.read);
@@ -290,22 +290,29 @@ impl ReconcileProgress for Bar {
         self.with(|current| *current = Some((job.name.clone(), None)));
     }
 
-    fn listed(&self, count: u64) {
+    fn listed(&self, count: Option<u64>) {
         self.with(|current| {
             let Some((name, bar)) = current else { return };
             if self.terminal {
-                let new = ProgressBar::new(count);
-                new.set_style(
-                    ProgressStyle::with_template(
+                let (new, template) = match count {
+                    Some(count) => (
+                        ProgressBar::new(count),
                         "{prefix}: [{bar:30}] {pos}/{len} read, {per_sec}, ETA {eta}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                    ),
+                    None => (
+                        ProgressBar::new_spinner(),
+                        "{prefix}: {spinner} {pos} read, {per_sec}",
+                    ),
+                };
+                new.set_style(
+                    ProgressStyle::with_template(template)
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
                 );
                 new.set_prefix(name.clone());
                 new.enable_steady_tick(Duration::from_millis(200));
                 *bar = Some(new);
-            } else {
+            } else if let Some(count) = count {
                 eprintln!("{name}: the target holds {count} records");
             }
         });

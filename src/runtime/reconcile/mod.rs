@@ -169,8 +169,10 @@ pub enum ReconcileError {
 pub trait ReconcileProgress: Progress {
     /// `job` begins: its target is listed first.
     fn started(&self, _job: &Job, _target: &str) {}
-    /// The target holds `count` records: about as many source records will be read.
-    fn listed(&self, _count: u64) {}
+    /// The targets are listed. `Some(count)`: a record sync's target holds `count` records, and
+    /// about as many source records will be read; `None`: how many will be read is not known
+    /// (a flow's events bear no relation to its targets' sizes).
+    fn listed(&self, _count: Option<u64>) {}
     /// `job` is done, or failed.
     fn finished(&self, _job: &Job, _outcome: Result<&ReconcileSummary, &ReconcileError>) {}
 }
@@ -332,7 +334,12 @@ impl Runner {
                 }
             }
         }
-        progress.listed(listings.values().map(|l| l.len() as u64).sum());
+        progress.listed(match &shape {
+            Shape::RecordSync(step) => listings
+                .get(&step.sink.collection())
+                .map(|listing| listing.len() as u64),
+            Shape::Flow(_) => None,
+        });
         let run_options = RunOptions {
             backfill: true,
             since: options.since,
