@@ -19,14 +19,15 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::http::HttpStats;
 use super::{
-    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine,
-    SourcePage, TargetRecord, Write,
+    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostedLedger,
+    PostingLine, SourcePage, TargetRecord, Write,
 };
 
 /// A future a [`DynClient`] returns.
@@ -143,6 +144,15 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         async { Err(refusal) }
     }
 
+    /// For `ferry reconcile`: the ledger `collection`'s lines are posted to, read whole, so that
+    /// every record is answered from one listing. `None` when the connector asks per record.
+    fn read_ledger(
+        &self,
+        _collection: &str,
+    ) -> impl Future<Output = Result<Option<Arc<dyn PostedLedger>>, ConnectorError>> + Send {
+        async { Ok(None) }
+    }
+
     /// Posts the journal that holds `lines`, written as the records `written`, and only while it
     /// holds them alone (posting posts every line of a journal). Sent once: a post whose answer
     /// was lost is looked up in the ledger. `None` when the lines left the journal posted before
@@ -237,6 +247,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
         collection: &'a str,
         lines: &'a [PostingLine],
     ) -> Call<'a, Vec<PostedDifference>>;
+    fn read_ledger<'a>(&'a self, collection: &'a str) -> Call<'a, Option<Arc<dyn PostedLedger>>>;
     fn post_journal<'a>(
         &'a self,
         collection: &'a str,
@@ -327,6 +338,10 @@ impl<C: Client> DynClient for C {
         lines: &'a [PostingLine],
     ) -> Call<'a, Vec<PostedDifference>> {
         Box::pin(Client::posted_differences(self, collection, lines))
+    }
+
+    fn read_ledger<'a>(&'a self, collection: &'a str) -> Call<'a, Option<Arc<dyn PostedLedger>>> {
+        Box::pin(Client::read_ledger(self, collection))
     }
 
     fn post_journal<'a>(

@@ -7,8 +7,8 @@ use super::descriptor::Runs;
 use super::files::FileConnector;
 use super::http::HttpStats;
 use super::{
-    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine,
-    ResolvedConnection, SourcePage, TargetRecord, Write,
+    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostedLedger,
+    PostingLine, ResolvedConnection, SourcePage, TargetRecord, Write,
 };
 
 /// A connection's client, whichever system it talks to.
@@ -119,6 +119,14 @@ impl Connector {
         lines: &[PostingLine],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
         self.0.posted_entry(collection, lines).await
+    }
+
+    /// The ledger `collection` posts to, read whole for a reconcile, when the connector can.
+    pub async fn read_ledger(
+        &self,
+        collection: &str,
+    ) -> Result<Option<std::sync::Arc<dyn PostedLedger>>, ConnectorError> {
+        self.0.read_ledger(collection).await
     }
 
     /// How the ledger's entries of posted `lines` differ from them in amount.

@@ -19,7 +19,7 @@ pub use client::Client;
 pub use connection::{Auth, ResolvedConnection};
 pub use connector::Connector;
 pub use descriptor::{Descriptor, Kind};
-pub use posting::{PostedDifference, PostedJournal, PostingLine};
+pub use posting::{PostedDifference, PostedJournal, PostedLedger, PostingLine};
 pub use rate_limit::RateLimit;
 pub use record::{
     ConnectorError, MAX_RELATED, MatchKey, PollOptions, RejectedRecord, SourcePage, SourceRecord,

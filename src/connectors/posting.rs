@@ -39,3 +39,20 @@ pub struct PostedDifference {
     /// The currency of both amounts, when the ledger says.
     pub currency: Option<String>,
 }
+
+/// A ledger read whole for a reconcile, which answers for every record what
+/// [`super::Client::posted_entry`] and [`super::Client::posted_differences`] answer with requests
+/// of their own: one listing instead of requests per record. Only for a dry run, which writes
+/// nothing: the ledger moves on as soon as anything posts.
+pub trait PostedLedger: Send + Sync + std::fmt::Debug {
+    /// An entry of `lines` when they were posted.
+    fn posted_entry(
+        &self,
+        lines: &[PostingLine],
+    ) -> Result<Option<super::TargetRecord>, super::ConnectorError>;
+    /// How the entries of posted `lines` differ from them in amount.
+    fn posted_differences(
+        &self,
+        lines: &[PostingLine],
+    ) -> Result<Vec<PostedDifference>, super::ConnectorError>;
+}

@@ -119,12 +119,22 @@ impl Runner {
             true => 1,
             false => lines.len().max(1),
         };
+        // A reconcile reads the ledger whole, once, and asks it instead of the API.
+        let ledger = self.ledger(&step.sink.collection()).filter(|_| dry_run);
         for (outputs, lines) in outputs.chunks(size).zip(lines.chunks(size)) {
-            match sink.posted_entry(collection, lines).await {
+            let posted = match ledger {
+                Some(ledger) => ledger.posted_entry(lines),
+                None => sink.posted_entry(collection, lines).await,
+            };
+            match posted {
                 Ok(None) => answer.unposted.extend_from_slice(outputs),
                 Ok(Some(entry)) if dry_run => {
                     // A dry run is a reconcile's: what the ledger holds is compared.
-                    let differences = match sink.posted_differences(collection, lines).await {
+                    let differences = match ledger {
+                        Some(ledger) => ledger.posted_differences(lines),
+                        None => sink.posted_differences(collection, lines).await,
+                    };
+                    let differences = match differences {
                         Ok(differences) => differences,
                         Err(error) if is_record_fault(&error) => {
                             answer.fault = Some(error);

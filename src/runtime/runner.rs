@@ -13,7 +13,9 @@ use super::job::Job;
 use super::listing::Listing;
 use super::record::Fate;
 use super::report::{PipelineReport, PlannedWrite, WouldFail};
-use crate::connectors::{Connector, ConnectorError, PollOptions, SourcePage, SourceRecord};
+use crate::connectors::{
+    Connector, ConnectorError, PollOptions, PostedLedger, SourcePage, SourceRecord,
+};
 use crate::project::{Secret, redact};
 use crate::store::{CrossReferenceSnapshot, FinishedEvents, Store, StoreError};
 
@@ -111,6 +113,8 @@ pub struct Runner {
     journal_turns: super::journal::JournalTurns,
     /// Target collections listed whole (a reconcile's), by collection (`stripe.customers`).
     listings: HashMap<String, Arc<Listing>>,
+    /// Ledgers read whole (a reconcile's), by the journal sink's collection.
+    ledgers: HashMap<String, Arc<dyn PostedLedger>>,
 }
 
 type InFlight = HashMap<(String, String), Vec<crate::store::IdempotencyRecord>>;
@@ -134,24 +138,34 @@ impl Runner {
             claims: Default::default(),
             journal_turns: Default::default(),
             listings: HashMap::new(),
+            ledgers: HashMap::new(),
         }
     }
 
-    /// A runner of the same store and connections that plans against `listings` (by target
-    /// collection) instead of asking the API record by record. Only for dry runs: a listing
-    /// grows stale as soon as anything writes.
-    pub(super) fn planning_against(&self, listings: HashMap<String, Arc<Listing>>) -> Runner {
+    /// A runner of the same store and connections that plans against `listings` and asks
+    /// `ledgers` (by target collection) instead of asking the API record by record. Only for
+    /// dry runs: a listing grows stale as soon as anything writes.
+    pub(super) fn planning_against(
+        &self,
+        listings: HashMap<String, Arc<Listing>>,
+        ledgers: HashMap<String, Arc<dyn PostedLedger>>,
+    ) -> Runner {
         let mut runner = Runner::new(
             self.store.clone(),
             self.connectors.clone(),
             self.secrets.clone(),
         );
         runner.listings = listings;
+        runner.ledgers = ledgers;
         runner
     }
 
     pub(super) fn listing(&self, collection: &str) -> Option<&Listing> {
         self.listings.get(collection).map(Arc::as_ref)
+    }
+
+    pub(super) fn ledger(&self, collection: &str) -> Option<&dyn PostedLedger> {
+        self.ledgers.get(collection).map(Arc::as_ref)
     }
 
     /// Reads `pipeline`'s writes in flight (usually none: only a crash or a failed request

@@ -14,7 +14,7 @@ use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::paging::{odata_next_link, odata_next_query, odata_resume_url};
 use crate::connectors::http::{HttpClient, HttpConfig, RequestSpec};
 use crate::connectors::{
-    ConnectorError, MAX_RELATED, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine, SourcePage,
+    ConnectorError, MAX_RELATED, MatchKey, PollOptions, PostedDifference, PostedJournal, PostedLedger, PostingLine, SourcePage,
     SourceRecord, TargetRecord, Write,
 };
 use crate::connectors::http::HttpStats;
@@ -238,6 +238,53 @@ fn expand_lines(collection: &str, separator: char) -> String {
         .unwrap_or_default()
 }
 
+impl BusinessCentralClient {
+    /// Every record of `collection` whose properties equal the filters, all pages of it, in
+    /// the order Business Central lists them; more than `cap` is a bad answer (a `fetch_all`
+    /// is for related objects, not a whole ledger).
+    pub(super) async fn list_matching(
+        &self,
+        collection: &str,
+        filters: &[(String, String)],
+        cap: Option<usize>,
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let set_url = self.collection_url(collection, None)?;
+        let keys: Vec<MatchKey> = filters
+            .iter()
+            .map(|(name, value)| MatchKey {
+                path: name.clone(),
+                value: Value::String(value.clone()),
+            })
+            .collect();
+        let mut url = if keys.is_empty() {
+            set_url.clone()
+        } else {
+            format!("{set_url}?$filter={}", encode(&odata::match_filter(&keys)?))
+        };
+        let mut all = Vec::new();
+        loop {
+            let spec = RequestSpec::get(format!("business central: list {collection}"), url)
+                .header("Prefer", format!("odata.maxpagesize={DEFAULT_PAGE_SIZE}"));
+            let body: Value = self.http.send(spec).await.map_err(api_error)?.json()?;
+            for entity in entities(&body, collection)? {
+                all.push(target_record(entity.clone(), collection)?.data);
+            }
+            if let Some(cap) = cap
+                && all.len() > cap
+            {
+                return Err(ConnectorError::BadResponse {
+                    endpoint: format!("business central: list {collection}"),
+                    reason: format!("more than {cap} related objects"),
+                });
+            }
+            match odata_next_link(&body) {
+                Some(link) => url = odata_resume_url(&set_url, &odata_next_query(&link)),
+                None => return Ok(all),
+            }
+        }
+    }
+}
+
 impl Client for BusinessCentralClient {
     /// Records changed since the cursor, oldest first within each page.
     async fn poll(
@@ -324,38 +371,8 @@ impl Client for BusinessCentralClient {
         collection: &str,
         filters: &[(String, String)],
     ) -> Result<Vec<Value>, ConnectorError> {
-        let set_url = self.collection_url(collection, None)?;
-        let keys: Vec<MatchKey> = filters
-            .iter()
-            .map(|(name, value)| MatchKey {
-                path: name.clone(),
-                value: Value::String(value.clone()),
-            })
-            .collect();
-        let mut url = if keys.is_empty() {
-            set_url.clone()
-        } else {
-            format!("{set_url}?$filter={}", encode(&odata::match_filter(&keys)?))
-        };
-        let mut all = Vec::new();
-        loop {
-            let spec = RequestSpec::get(format!("business central: list {collection}"), url)
-                .header("Prefer", format!("odata.maxpagesize={DEFAULT_PAGE_SIZE}"));
-            let body: Value = self.http.send(spec).await.map_err(api_error)?.json()?;
-            for entity in entities(&body, collection)? {
-                all.push(target_record(entity.clone(), collection)?.data);
-            }
-            if all.len() > MAX_RELATED {
-                return Err(ConnectorError::BadResponse {
-                    endpoint: format!("business central: list {collection}"),
-                    reason: format!("more than {MAX_RELATED} related objects"),
-                });
-            }
-            match odata_next_link(&body) {
-                Some(link) => url = odata_resume_url(&set_url, &odata_next_query(&link)),
-                None => return Ok(all),
-            }
-        }
+        self.list_matching(collection, filters, Some(MAX_RELATED))
+            .await
     }
 
     /// Posts the draft document `id` (`Microsoft.NAV.post`), then reads it back as posted.
@@ -474,6 +491,13 @@ impl Client for BusinessCentralClient {
         lines: &[PostingLine],
     ) -> Result<Vec<PostedDifference>, ConnectorError> {
         posting::posted_differences(self, collection, lines).await
+    }
+
+    async fn read_ledger(
+        &self,
+        collection: &str,
+    ) -> Result<Option<std::sync::Arc<dyn PostedLedger>>, ConnectorError> {
+        posting::read_ledger(self, collection).await
     }
 
     async fn post_journal(

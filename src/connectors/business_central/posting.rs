@@ -20,7 +20,8 @@
 //!
 //! The requests themselves are in `journal.rs`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -28,7 +29,8 @@ use serde_json::Value;
 use super::client::{BusinessCentralClient, CUSTOMER_LEDGER_ENTRIES, JOURNAL_LINES};
 use super::journal::CUSTOMER_PAYMENTS;
 use crate::connectors::{
-    ConnectorError, MatchKey, PostedDifference, PostedJournal, PostingLine, TargetRecord,
+    ConnectorError, MatchKey, PostedDifference, PostedJournal, PostedLedger, PostingLine,
+    TargetRecord,
 };
 use crate::connectors::client::Client;
 use crate::value::json::decimal_json;
@@ -94,37 +96,202 @@ pub(super) async fn posted_differences(
     lines: &[PostingLine],
 ) -> Result<Vec<PostedDifference>, ConnectorError> {
     match Journal::of(collection)? {
-        Journal::General => journal_differences(client, lines).await,
-        Journal::CustomerPayments => payment_differences(client, lines).await,
+        Journal::General => {
+            let mut entries = BTreeMap::new();
+            for document in documents(lines)? {
+                let filters = [
+                    ("documentNumber".to_string(), document.0.clone()),
+                    ("postingDate".to_string(), document.1.clone()),
+                ];
+                let found = Client::list_all(client, GENERAL_LEDGER_ENTRIES, &filters).await?;
+                entries.insert(document, found);
+            }
+            journal_differences(lines, |document| {
+                entries.get(document).cloned().unwrap_or_default()
+            })
+        }
+        Journal::CustomerPayments => {
+            let mut entries = Vec::new();
+            for keys in entry_keys(lines)? {
+                let filters = payment_filters(&keys);
+                entries.push(Client::list_all(client, CUSTOMER_LEDGER_ENTRIES, &filters).await?);
+            }
+            let mut entries = entries.into_iter();
+            payment_differences(lines, |_| entries.next().unwrap_or_default())
+        }
     }
 }
 
-/// Per document, the net its general ledger entries post to each account against the sum of
-/// its lines' amounts there (a line's amount is a debit when positive). The ledger is in the
-/// company's local currency, as API v2.0's journal lines are.
-async fn journal_differences(
+/// The ledger `collection` posts to, read whole: the general journal documents' entries, or
+/// every payment's customer ledger entry.
+pub(super) async fn read_ledger(
     client: &BusinessCentralClient,
+    collection: &str,
+) -> Result<Option<Arc<dyn PostedLedger>>, ConnectorError> {
+    let ledger: Arc<dyn PostedLedger> = match Journal::of(collection)? {
+        Journal::General => {
+            let filters = [("documentType".to_string(), JOURNAL_DOCUMENT.to_string())];
+            let entries = client
+                .list_matching(GENERAL_LEDGER_ENTRIES, &filters, None)
+                .await?;
+            let mut by_document: HashMap<Document, Vec<Value>> = HashMap::new();
+            for entry in entries {
+                by_document.entry(document_of(&entry)).or_default().push(entry);
+            }
+            Arc::new(GeneralLedger { by_document })
+        }
+        Journal::CustomerPayments => {
+            let filters = [("documentType".to_string(), "Payment".to_string())];
+            let entries = client
+                .list_matching(CUSTOMER_LEDGER_ENTRIES, &filters, None)
+                .await?;
+            Arc::new(PaymentLedger {
+                entries,
+                indexes: Mutex::new(HashMap::new()),
+            })
+        }
+    };
+    Ok(Some(ledger))
+}
+
+/// A general journal's document type in the ledger: Business Central's blank option.
+const JOURNAL_DOCUMENT: &str = " ";
+const GENERAL_LEDGER_ENTRIES: &str = "generalLedgerEntries";
+
+/// The general ledger's journal entries, by document.
+#[derive(Debug)]
+struct GeneralLedger {
+    by_document: HashMap<Document, Vec<Value>>,
+}
+
+impl PostedLedger for GeneralLedger {
+    fn posted_entry(&self, lines: &[PostingLine]) -> Result<Option<TargetRecord>, ConnectorError> {
+        let entry = documents(lines)?
+            .iter()
+            .find_map(|document| self.by_document.get(document)?.first().cloned());
+        entry
+            .map(|entry| ledger_record(entry, GENERAL_LEDGER_ENTRIES))
+            .transpose()
+    }
+
+    fn posted_differences(
+        &self,
+        lines: &[PostingLine],
+    ) -> Result<Vec<PostedDifference>, ConnectorError> {
+        journal_differences(lines, |document| {
+            self.by_document.get(document).cloned().unwrap_or_default()
+        })
+    }
+}
+
+/// Entries by their values at a set of paths: values -> positions in the ledger.
+type EntryIndex = HashMap<Vec<String>, Vec<usize>>;
+
+/// Every payment's customer ledger entry, with an index per set of keys asked by (paths ->
+/// index).
+#[derive(Debug)]
+struct PaymentLedger {
+    entries: Vec<Value>,
+    indexes: Mutex<HashMap<Vec<String>, EntryIndex>>,
+}
+
+impl PaymentLedger {
+    /// The entries whose values at the keys' paths are the keys' values.
+    fn matching(&self, keys: &[MatchKey]) -> Vec<Value> {
+        let paths: Vec<String> = keys.iter().map(|key| key.path.clone()).collect();
+        let wanted: Vec<String> = keys.iter().map(|key| key_text(&key.value)).collect();
+        let mut indexes = self.indexes.lock().unwrap_or_else(|e| e.into_inner());
+        let index = indexes.entry(paths.clone()).or_insert_with(|| {
+            let mut index = EntryIndex::new();
+            for (at, entry) in self.entries.iter().enumerate() {
+                let values = paths
+                    .iter()
+                    .map(|path| key_text(entry.get(path).unwrap_or(&Value::Null)))
+                    .collect();
+                index.entry(values).or_default().push(at);
+            }
+            index
+        });
+        index
+            .get(&wanted)
+            .map(|found| found.iter().map(|at| self.entries[*at].clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl PostedLedger for PaymentLedger {
+    fn posted_entry(&self, lines: &[PostingLine]) -> Result<Option<TargetRecord>, ConnectorError> {
+        for keys in entry_keys(lines)? {
+            if let Some(entry) = self.matching(&keys).into_iter().next() {
+                return ledger_record(entry, CUSTOMER_LEDGER_ENTRIES).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn posted_differences(
+        &self,
+        lines: &[PostingLine],
+    ) -> Result<Vec<PostedDifference>, ConnectorError> {
+        payment_differences(lines, |keys| self.matching(keys))
+    }
+}
+
+/// A match key's value as the ledger's filter compares it: text as it is, else its JSON.
+fn key_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn payment_filters(keys: &[MatchKey]) -> Vec<(String, String)> {
+    let mut filters: Vec<(String, String)> = keys
+        .iter()
+        .map(|key| (key.path.clone(), key_text(&key.value)))
+        .collect();
+    filters.push(("documentType".into(), "Payment".into()));
+    filters
+}
+
+/// A ledger entry as the record `posted_entry` answers.
+fn ledger_record(entry: Value, collection: &str) -> Result<TargetRecord, ConnectorError> {
+    let id = entry
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| ConnectorError::BadResponse {
+            endpoint: format!("business central: {collection}"),
+            reason: "an entry without an `id`".to_string(),
+        })?;
+    Ok(TargetRecord {
+        id,
+        data: entry,
+        etag: None,
+    })
+}
+
+/// Per document, the net its general ledger entries (`entries_of` it) post to each account
+/// against the sum of its lines' amounts there (a line's amount is a debit when positive). The
+/// ledger is in the company's local currency, as API v2.0's journal lines are.
+fn journal_differences(
     lines: &[PostingLine],
+    entries_of: impl Fn(&Document) -> Vec<Value>,
 ) -> Result<Vec<PostedDifference>, ConnectorError> {
     let mut differences = Vec::new();
     for document in documents(lines)? {
         let mut expected: BTreeMap<String, Decimal> = BTreeMap::new();
         for line in lines.iter().filter(|l| document_of(&l.fields) == document) {
-            let amount = amount_of(&line.fields, "amount", "journalLines")?;
+            let amount = amount_of(&line.fields, "amount", JOURNAL_LINES)?;
             *expected.entry(text(&line.fields, "accountNumber")).or_default() += amount;
         }
-        let filters = [
-            ("documentNumber".to_string(), document.0.clone()),
-            ("postingDate".to_string(), document.1.clone()),
-        ];
         let mut posted: BTreeMap<String, Decimal> = BTreeMap::new();
-        for entry in Client::list_all(client, "generalLedgerEntries", &filters).await? {
-            let debit = amount_of(&entry, "debitAmount", "generalLedgerEntries")?;
-            let credit = amount_of(&entry, "creditAmount", "generalLedgerEntries")?;
+        for entry in entries_of(&document) {
+            let debit = amount_of(&entry, "debitAmount", GENERAL_LEDGER_ENTRIES)?;
+            let credit = amount_of(&entry, "creditAmount", GENERAL_LEDGER_ENTRIES)?;
             *posted.entry(text(&entry, "accountNumber")).or_default() += debit - credit;
         }
-        let accounts: std::collections::BTreeSet<&String> =
-            expected.keys().chain(posted.keys()).collect();
+        let accounts: BTreeSet<&String> = expected.keys().chain(posted.keys()).collect();
         for account in accounts {
             let want = expected.get(account).copied().unwrap_or_default();
             let have = posted.get(account).copied().unwrap_or_default();
@@ -144,29 +311,18 @@ async fn journal_differences(
     Ok(differences)
 }
 
-/// Each payment's customer ledger entries, whose amounts add up to the payment's with the sign
-/// turned (positive for what the customer owes). A reversal in Business Central leaves the
-/// payment's entry as it was and adds one of the opposite amount under the same keys, so every
-/// entry the keys select is added up.
-async fn payment_differences(
-    client: &BusinessCentralClient,
+/// Each payment's customer ledger entries (`entries_of` its keys), whose amounts add up to the
+/// payment's with the sign turned (positive for what the customer owes). A reversal in Business
+/// Central leaves the payment's entry as it was and adds one of the opposite amount under the
+/// same keys, so every entry the keys select is added up.
+fn payment_differences(
     lines: &[PostingLine],
+    mut entries_of: impl FnMut(&[MatchKey]) -> Vec<Value>,
 ) -> Result<Vec<PostedDifference>, ConnectorError> {
     let mut differences = Vec::new();
     for (line, keys) in lines.iter().zip(entry_keys(lines)?) {
         let expected = -amount_of(&line.fields, "amount", CUSTOMER_PAYMENTS)?;
-        let mut filters: Vec<(String, String)> = keys
-            .iter()
-            .map(|key| {
-                let value = match &key.value {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                };
-                (key.path.clone(), value)
-            })
-            .collect();
-        filters.push(("documentType".into(), "Payment".into()));
-        let entries = Client::list_all(client, CUSTOMER_LEDGER_ENTRIES, &filters).await?;
+        let entries = entries_of(&keys);
         let mut posted = Decimal::ZERO;
         for entry in &entries {
             posted += amount_of(entry, "amount", CUSTOMER_LEDGER_ENTRIES)?;

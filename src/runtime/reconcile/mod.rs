@@ -35,7 +35,7 @@ use super::report::PlannedWrite;
 use super::runner::{Progress, RunError, RunOptions, Runner};
 use super::single::Processed;
 use crate::check::Type;
-use crate::connectors::{ConnectorError, TargetRecord};
+use crate::connectors::{ConnectorError, PostedLedger, TargetRecord};
 use crate::store::{Operation, ReconcileRecord, StoreError};
 
 /// What a reconcile found for one source record, or one target record (orphans).
@@ -314,10 +314,29 @@ impl Runner {
         progress.started(job, &targets);
         let before = self.requests_sent();
         let mut listings: HashMap<String, Arc<Listing>> = HashMap::new();
+        let mut ledgers: HashMap<String, Arc<dyn PostedLedger>> = HashMap::new();
         let mut not_listed = None;
         for step in &job.steps {
             if journal::journal_posting(step).is_some() {
-                // Posted lines leave their journal: the ledger is asked instead.
+                // Posted lines leave their journal: the ledger is read instead, whole where
+                // the connector can, else asked record by record.
+                let read = match self.connector_named(&step.sink.connector_key(false)) {
+                    Some(sink) => sink.read_ledger(&step.sink.stream).await,
+                    None => Ok(None),
+                };
+                match read {
+                    Ok(Some(ledger)) => {
+                        ledgers.insert(step.sink.collection(), ledger);
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        return Err(ReconcileError::Target {
+                            pipeline: job.name.clone(),
+                            collection: step.sink.collection(),
+                            error: Box::new(error),
+                        });
+                    }
+                }
                 continue;
             }
             match self.list_target(step).await {
@@ -346,7 +365,7 @@ impl Runner {
             dry_run: true,
             ..RunOptions::default()
         };
-        let planner = self.planning_against(listings.clone());
+        let planner = self.planning_against(listings.clone(), ledgers);
         let (report, planned) = planner
             .run(job, &run_options, progress)
             .await
