@@ -105,6 +105,7 @@ async fn run_async(args: Args) -> u8 {
         page_size: args.page_size.max(1),
         concurrency: args.concurrency.max(1),
         wait_for_lock: args.wait,
+        history: false,
     };
     let mut code = exit::OK;
     let mut first = true;

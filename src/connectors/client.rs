@@ -387,6 +387,7 @@ async fn list_by_polling<C: Client>(
         backfill: true,
         since: None,
         page_size: 100,
+        history: false,
     };
     let mut records = Vec::new();
     let mut cursor: Option<String> = None;

@@ -51,6 +51,9 @@ pub struct PollOptions {
     pub since: Option<jiff::Timestamp>,
     /// Largest page to ask for (the API's own maximum caps it).
     pub page_size: usize,
+    /// Read the stream's whole history where the API keeps less of it as the stream (Stripe
+    /// keeps 30 days of events; their objects' lists go back further): `ferry reconcile`'s.
+    pub history: bool,
 }
 
 /// A record as it is in the target system now.

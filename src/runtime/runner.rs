@@ -34,6 +34,9 @@ pub struct RunOptions {
     /// When another run of the pipeline holds its lock on the store: wait for it to end
     /// (`true`), or stop with `StoreError::RunLocked` (`false`).
     pub wait_for_lock: bool,
+    /// Read the source's whole history where the API keeps less of it as the stream (Stripe's
+    /// events, from their objects' lists): a reconcile's.
+    pub history: bool,
 }
 
 impl Default for RunOptions {
@@ -45,6 +48,7 @@ impl Default for RunOptions {
             page_size: 100,
             concurrency: 8,
             wait_for_lock: false,
+            history: false,
         }
     }
 }
@@ -364,6 +368,7 @@ impl Runner {
             backfill: options.backfill,
             since: options.since,
             page_size: options.page_size,
+            history: options.history,
         };
         let mut report = PipelineReport::new(&job.name);
         let mut planned = Vec::new();

@@ -84,6 +84,7 @@ pub async fn catch_up(
                 .unwrap_or(started),
         ),
         page_size: 100,
+        history: false,
     };
     let mut added = 0;
     loop {

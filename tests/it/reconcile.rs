@@ -135,7 +135,7 @@ async fn reconcile_finds_each_change_behind_ferry_s_back_and_nothing_else() {
         report["summary"]["note"]
             .as_str()
             .unwrap()
-            .contains("compared over the events its source still lists"),
+            .contains("compared over its objects' whole history"),
         "{report:#}"
     );
     assert!(stderr.contains("listing stripe.customers"), "{stderr}");

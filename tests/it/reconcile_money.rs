@@ -262,3 +262,52 @@ async fn the_books_reconcile_clean_and_every_amount_changed_behind_ferrys_back_i
         "{html}"
     );
 }
+
+const PAYOUTS_PIPELINE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/stripe_payouts_to_business_central.ferry"
+);
+
+/// Stripe keeps 30 days of events; a reconcile reads a payout pipeline's history from the
+/// payouts list, so last quarter's payouts are compared as well as last week's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payout_older_than_stripes_30_days_of_events_is_reconciled_from_the_payouts_list() {
+    let world = world_seeded(None, None, Some(7)).await;
+    let (project, _) = world.project_with_journal(1000).await;
+    let dir = project.parent().unwrap();
+    world.sandbox_charges(&[12550, 990, 43000], None).await;
+    let payout = world
+        .stripe_post(
+            "/v1/sandbox/payouts",
+            "currency=aud&fees[0][amount]=999&fees[0][description]=Radar",
+        )
+        .await;
+    let payout = payout["id"].as_str().unwrap().to_string();
+    let run = run_ferry(dir, &["run", PAYOUTS_PIPELINE]).await;
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+
+    // 31 days on, Stripe lists none of the payout's events any more.
+    let now = jiff::Timestamp::now().as_second();
+    world.stripe.set_clock(now + 31 * 86_400);
+    let events = world.stripe_get("/v1/events?type=payout.paid").await;
+    assert_eq!(events["data"], serde_json::json!([]), "{events:#}");
+
+    let (code, report, _) = reconcile(dir, &[PAYOUTS_PIPELINE]).await;
+    assert_eq!(code, Some(0), "{report:#}");
+    let summary = &report["summary"]["pipelines"][0];
+    assert_eq!(summary["read"], 1, "{report:#}");
+    assert!(summary["in_sync"].as_u64().unwrap() >= 5, "{report:#}");
+
+    let reversed = drift(&world, dir, "generalLedgerEntries", &["--change", "1"]).await;
+    assert_eq!(reversed.actions[0].id, payout[..20], "{reversed:#?}");
+    let (code, report, _) = reconcile(dir, &[PAYOUTS_PIPELINE]).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    let rows = rows_of(&report, "amount_mismatch");
+    assert!(!rows.is_empty(), "{report:#}");
+    for row in rows {
+        assert_eq!(
+            row["source_id"].as_str().unwrap().split('#').next(),
+            Some(payout.as_str())
+        );
+    }
+}

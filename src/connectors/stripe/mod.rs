@@ -10,6 +10,7 @@ pub mod form;
 mod poll;
 mod price_change;
 mod related;
+mod replay;
 pub mod schema;
 mod search;
 pub mod signature;

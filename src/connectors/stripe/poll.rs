@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 
 use super::client::{StripeClient, readable};
+use super::replay::Replay;
 use crate::connectors::http::RequestSpec;
 use crate::connectors::record::{ConnectorError, PollOptions, SourcePage, SourceRecord};
 
@@ -68,7 +69,9 @@ struct Listing<'a> {
 impl StripeClient {
     /// The records of `stream` after `cursor`, oldest first, at most `options.page_size`
     /// (Stripe's `events` filtered by `options.event_types`). `options.backfill` is the runner's
-    /// to act on (it polls without a cursor); it changes nothing here.
+    /// to act on (it polls without a cursor); it changes nothing here. With `options.history`,
+    /// events of types an object list tells apart are read from that list instead, over its
+    /// whole history (`replay.rs`); the cursor is then the objects'.
     pub async fn poll(
         &self,
         stream: &str,
@@ -76,24 +79,52 @@ impl StripeClient {
         options: &PollOptions,
     ) -> Result<SourcePage, ConnectorError> {
         readable(stream)?;
+        if stream == "events"
+            && options.history
+            && let Some(replay) = Replay::of(&options.event_types)
+        {
+            let (list, filters) = replay.list();
+            let listing = Listing {
+                stream: list,
+                filters,
+            };
+            let mut page = self.poll_listing(&listing, cursor, options).await?;
+            page.records = page
+                .records
+                .into_iter()
+                .filter_map(|object| replay.event(object))
+                .collect();
+            return Ok(page);
+        }
         let listing = Listing::new(stream, options)?;
+        self.poll_listing(&listing, cursor, options).await
+    }
+
+    /// The records of `listing` after `cursor`, oldest first, at most `options.page_size`.
+    async fn poll_listing(
+        &self,
+        listing: &Listing<'_>,
+        cursor: Option<&str>,
+        options: &PollOptions,
+    ) -> Result<SourcePage, ConnectorError> {
+        let stream = listing.stream;
         let page_size = match options.page_size {
             0 => DEFAULT_PAGE_SIZE,
             size => size,
         };
         let Some(text) = cursor else {
             let since = options.since.map(|t| t.as_second());
-            return self.oldest(&listing, since, page_size).await;
+            return self.oldest(listing, since, page_size).await;
         };
         let cursor = Cursor::parse(text).ok_or_else(|| {
             ConnectorError::Unsupported(format!(
                 "the stored cursor `{text}` of stripe.{stream} is not `<id>@<created>`"
             ))
         })?;
-        match self.newer(&listing, &cursor, page_size).await {
+        match self.newer(listing, &cursor, page_size).await {
             Err(error) if cursor_gone(&error) => {
                 tracing::info!(stream, cursor = %text, "cursor object is gone; reading from its second");
-                self.oldest(&listing, Some(cursor.created), page_size).await
+                self.oldest(listing, Some(cursor.created), page_size).await
             }
             page => page,
         }

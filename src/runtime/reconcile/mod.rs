@@ -8,8 +8,9 @@
 //! first, through their connectors' list pages, and planned against.
 //!
 //! Money flows are reconciled the same way. A pipeline fed by events (a payout paid, a charge
-//! refunded) is run over the events its source still lists, and each target record is judged
-//! once, however many events led to it. Lines a journal sink posted are compared with the
+//! refunded) is run over its source's whole history (`PollOptions::history`: Stripe reads the
+//! objects' lists, since it keeps 30 days of events), and each target record is judged once,
+//! however many events led to it. Lines a journal sink posted are compared with the
 //! ledger by the connector ([`crate::connectors::Client::posted_differences`]): a payout's
 //! journal with its general ledger entries per account, a payment with its ledger entry. A
 //! posted amount that differs is an amount mismatch that `--fix` leaves alone: a ledger is
@@ -363,6 +364,7 @@ impl Runner {
             backfill: true,
             since: options.since,
             dry_run: true,
+            history: true,
             ..RunOptions::default()
         };
         let planner = self.planning_against(listings.clone(), ledgers);

@@ -13,7 +13,7 @@ use crate::alerts::{Alert, Alerts, Trigger};
 use crate::formats::html::escape;
 
 /// What a reader must know of the figures, said in every report.
-pub const NOTE: &str = "a pipeline fed by events is compared over the events its source still lists (Stripe keeps 30 days of them: use --since within that); amounts posted to a ledger are compared with its entries, and a posted amount that differs is corrected in the ledger, never by --fix";
+pub const NOTE: &str = "a pipeline fed by Stripe's events is compared over its objects' whole history, each object as the event it stands for (event types no object list tells apart: over the 30 days of events Stripe keeps); amounts posted to a ledger are compared with its entries, and a posted amount that differs is corrected in the ledger, never by --fix";
 
 /// A whole reconcile of one or more pipelines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,10 +9,19 @@ use super::params;
 use super::store::{EventLog, RequestInfo, Store};
 
 /// `type` (with `*` wildcards) or `types[]` (up to 20), not both (messages unverified).
+/// Stripe keeps events for 30 days: older ones are neither listed nor retrieved.
+pub const EVENT_RETENTION_SECONDS: i64 = 30 * 86_400;
+
+/// Whether an event created at `created` is still kept at `now`.
+pub fn kept(created: i64, now: i64) -> bool {
+    created >= now - EVENT_RETENTION_SECONDS
+}
+
 pub fn list_events(
     events: &EventLog,
     url: &str,
     params: &Map<String, Value>,
+    now: i64,
 ) -> Result<Value, ApiError> {
     let single = params.get("type").and_then(Value::as_str);
     let many: Option<Vec<&str>> = params
@@ -38,6 +47,7 @@ pub fn list_events(
     list::page(events, "event", url, params, |e| {
         let kind = &*e.kind;
         delivered
+            && kept(e.created, now)
             && single.is_none_or(|pattern| wildcard(pattern, kind))
             && many.as_ref().is_none_or(|m| m.contains(&kind))
     })

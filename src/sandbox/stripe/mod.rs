@@ -179,6 +179,13 @@ impl StripeState {
         self.shared.outbox.add(endpoint);
     }
 
+    /// Sets the emulator's clock to `now` (unix seconds): later objects and events are created
+    /// then, and events older than 30 days before it are no longer kept. For tests of what
+    /// happens once time has passed.
+    pub fn set_clock(&self, now: i64) {
+        self.with_store(|store| store.clock = Some(now));
+    }
+
     /// What webhook delivery has done so far.
     pub fn webhook_stats(&self) -> WebhookStats {
         self.shared.outbox.stats()

@@ -209,9 +209,11 @@ pub fn execute(
 
 fn retrieve(store: &Store, resource: Resource, id: &str) -> Result<Value, ApiError> {
     if resource == Resource::Event {
+        let created = |event: &Value| event.get("created").and_then(Value::as_i64).unwrap_or(0);
         return store
             .events
             .get(id)
+            .filter(|event| feed::kept(created(event), store.now()))
             .ok_or_else(|| ApiError::no_such("event", id, "id"));
     }
     if let Some(object) = store.collection(resource.object()).and_then(|c| c.get(id)) {
@@ -230,7 +232,7 @@ fn list_of(
 ) -> Result<Value, ApiError> {
     let url = format!("/v1/{}", resource.plural());
     if resource == Resource::Event {
-        let page = feed::list_events(&store.events, &url, params)?;
+        let page = feed::list_events(&store.events, &url, params, store.now())?;
         return expand(store, page, params.get("expand"));
     }
     let collection = store
@@ -244,7 +246,7 @@ fn list_of(
         Resource::PaymentIntent => payment_intents::list(store, &url, params)?,
         Resource::Refund => refunds::list(store, &url, params)?,
         Resource::Dispute => disputes::list(store, &url, params)?,
-        Resource::Event => feed::list_events(&store.events, &url, params)?,
+        Resource::Event => feed::list_events(&store.events, &url, params, store.now())?,
         Resource::BalanceTransaction => payouts::list_balance_transactions(store, &url, params)?,
         Resource::Payout => list::page(collection, "payout", &url, params, |p| {
             list::same_fields(params, p, &["status"])

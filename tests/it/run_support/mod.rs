@@ -205,14 +205,21 @@ impl World {
 
     /// A form-encoded POST to the Stripe emulator that must succeed; its JSON answer.
     pub async fn stripe_post(&self, path: &str, form: &str) -> Value {
-        let response = reqwest::Client::new()
+        let request = reqwest::Client::new()
             .post(format!("{}/stripe{path}", self.base))
-            .bearer_auth("sk_test_e2e")
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.to_string())
-            .send()
-            .await
-            .unwrap();
+            .body(form.to_string());
+        Self::stripe_answer(path, request).await
+    }
+
+    /// A GET of the Stripe emulator that must succeed (`/v1/events?type=payout.paid`).
+    pub async fn stripe_get(&self, path: &str) -> Value {
+        let request = reqwest::Client::new().get(format!("{}/stripe{path}", self.base));
+        Self::stripe_answer(path, request).await
+    }
+
+    async fn stripe_answer(path: &str, request: reqwest::RequestBuilder) -> Value {
+        let response = request.bearer_auth("sk_test_e2e").send().await.unwrap();
         let status = response.status();
         let body: Value = response.json().await.unwrap();
         assert!(status.is_success(), "{path}: {status} {body}");
