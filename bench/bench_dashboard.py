@@ -45,8 +45,9 @@ DAY_MS = 24 * HOUR_MS
 
 
 def fill(db, audit_rows, letters, alerts, now_ms, seed=42):
-    """Audit entries over the last 30 days (ids in time order, as appended), open dead letters
-    over the last 7 days, and alerts; returns what the searches look for."""
+    """Audit entries over the last 30 days (ids in time order, as appended), records read per
+    pipeline and hour over the same days, open dead letters over the last 7 days, and alerts;
+    returns what the searches look for."""
     rng = random.Random(seed)
     record = FIXTURE.read_text()
     con = sqlite3.connect(db)
@@ -81,6 +82,12 @@ def fill(db, audit_rows, letters, alerts, now_ms, seed=42):
         "INSERT INTO dead_letters (pipeline, source_id, record_json, error_code, error_message,"
         " attempts, first_seen, last_seen, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
         letter_rows)
+    # Records read: one count per pipeline and hour over the 30 days, as runs and workers keep.
+    first_hour = start - start % HOUR_MS
+    con.executemany(
+        "INSERT INTO records_read (pipeline, hour, read) VALUES (?, ?, ?)",
+        [(pipeline, first_hour + hour * HOUR_MS, 100 + rng.randrange(1000))
+         for pipeline in SERVED + [RUN_BY_HAND] for hour in range(30 * 24 + 1)])
     con.executemany(
         "INSERT INTO alerts (trigger, key, subject, body, at, delivered, failed)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -237,8 +244,9 @@ Command: `{args.command}`
 Measured: {machine()}.
 
 The store holds {args.audit:,} audit entries (over 30 days, half of them with a target id),
-{args.letters:,} open dead letters (over 7 days, each with a 2.7 KB charge event and its history
-row) and {args.alerts:,} alerts: ferry made the store (its migrations) and the benchmark filled
+the records read by three pipelines per hour over the same 30 days, {args.letters:,} open dead
+letters (over 7 days, each with a 2.7 KB charge event and its history row) and {args.alerts:,}
+alerts: ferry made the store (its migrations) and the benchmark filled
 it with SQL in {fill_seconds:.1f} s. `ferry serve bench/webhooks/` serves two of the letters'
 three pipelines with a `dashboard:` token. After logging in, each page is fetched once to warm
 up, then {args.requests} times one after the other on one keep-alive connection; a time runs

@@ -17,7 +17,7 @@ use crate::connectors::{
     Connector, ConnectorError, PollOptions, PostedLedger, SourcePage, SourceRecord,
 };
 use crate::project::{Secret, redact};
-use crate::store::{CrossReferenceSnapshot, FinishedEvents, Store, StoreError};
+use crate::store::{CrossReferenceSnapshot, FinishedEvents, RecordsRead, Store, StoreError};
 
 /// How a run reads and writes.
 #[derive(Debug, Clone)]
@@ -464,7 +464,8 @@ impl Runner {
         self.read_page_links(job, &batch.records, &mut snapshot)
             .await
             .map_err(store_error)?;
-        report.read += (batch.records.len() + batch.rejected.len()) as u64;
+        let read = (batch.records.len() + batch.rejected.len()) as u64;
+        report.read += read;
         // Records of one batch share what they fetch; the next batch reads afresh.
         self.related().clear();
         if !options.dry_run {
@@ -548,6 +549,15 @@ impl Runner {
             .dead_letters
             .retain(|letter| !ended_delivered(&letter.source_id));
         if !options.dry_run {
+            // For the dashboard: every record of the batch was read, including those a stop
+            // left undelivered (the next pass reads them again, and counts them again).
+            if read > 0 {
+                writes.read.push(RecordsRead {
+                    pipeline: job.name.clone(),
+                    records: read,
+                    at: Timestamp::now(),
+                });
+            }
             // The batch's writes in a few multi-row statements, with its cursor, in one commit.
             let mut transaction = self.store.begin().await.map_err(store_error)?;
             transaction

@@ -1,7 +1,8 @@
 //! A worker's processed events, finished together: their cross references, audit entries, dead
-//! letters, object versions and inbox outcomes go into one transaction, with the worker's next
-//! claim and whatever else the store writes at that moment (events being acknowledged, other
-//! workers' groups), so one disk flush finishes a whole claim. SQLite has one writer and each
+//! letters, object versions, inbox outcomes and records read (one count per pipeline) go into
+//! one transaction, with the worker's next claim and whatever else the store writes at that
+//! moment (events being acknowledged, other workers' groups), so one disk flush finishes a
+//! whole claim. SQLite has one writer and each
 //! flush takes milliseconds, so a flush per event would cap processing far below what webhooks
 //! bring in.
 //!
@@ -10,22 +11,21 @@
 //! workers never wait on each other) and before an event whose pipelines read cross references
 //! that the group has yet to write.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use tokio::sync::MutexGuard;
 
 use super::App;
-use crate::runtime::{Delivery, Job};
-use crate::store::{FinishedEvents, InboxOutcome, ObjectVersion, StoredEvent};
+use super::event::Outcome;
+use crate::runtime::Job;
+use crate::store::{FinishedEvents, RecordsRead, StoredEvent};
 
 /// One processed event waiting for the group's commit.
 struct Finished<'a> {
     connection: String,
     event_id: String,
-    deliveries: Vec<(&'a Job, Delivery)>,
-    version: Option<ObjectVersion>,
-    outcome: InboxOutcome,
+    done: Outcome<'a>,
 }
 
 pub struct CommitGroup<'a> {
@@ -110,7 +110,7 @@ impl<'a> CommitGroup<'a> {
         let reads = &job.compiled.xref_collections;
         !reads.is_empty()
             && self.finished.iter().any(|finished| {
-                finished.deliveries.iter().any(|(_, delivery)| {
+                finished.done.deliveries.iter().any(|(_, delivery)| {
                     delivery.link().is_some_and(|link| {
                         reads.contains(&link.source_collection)
                             || reads.contains(&link.target_collection)
@@ -119,20 +119,11 @@ impl<'a> CommitGroup<'a> {
             })
     }
 
-    pub fn push(
-        &mut self,
-        connection: &str,
-        event_id: &str,
-        deliveries: Vec<(&'a Job, Delivery)>,
-        version: Option<ObjectVersion>,
-        outcome: InboxOutcome,
-    ) {
+    pub fn push(&mut self, connection: &str, event_id: &str, done: Outcome<'a>) {
         self.finished.push(Finished {
             connection: connection.to_string(),
             event_id: event_id.to_string(),
-            deliveries,
-            version,
-            outcome,
+            done,
         });
     }
 
@@ -166,19 +157,32 @@ impl<'a> CommitGroup<'a> {
 
     async fn write(&self, limit: u32, lease: Duration) -> Result<Vec<StoredEvent>, String> {
         let mut writes = FinishedEvents::default();
+        let mut read = BTreeMap::<&str, u64>::new();
         for finished in &self.finished {
-            for (job, delivery) in &finished.deliveries {
+            let done = &finished.done;
+            for (job, delivery) in &done.deliveries {
                 delivery.add_to(job, &mut writes);
             }
-            writes
-                .object_versions
-                .extend(finished.version.iter().cloned());
+            writes.object_versions.extend(done.version.iter().cloned());
             writes.outcomes.push((
                 finished.connection.clone(),
                 finished.event_id.clone(),
-                finished.outcome.clone(),
+                done.outcome.clone(),
             ));
+            for job in &done.read {
+                *read.entry(&job.name).or_default() += 1;
+            }
         }
+        // One count per pipeline for the whole group.
+        let at = jiff::Timestamp::now();
+        writes.read = read
+            .into_iter()
+            .map(|(pipeline, records)| RecordsRead {
+                pipeline: pipeline.to_string(),
+                records,
+                at,
+            })
+            .collect();
         let outcomes: Vec<String> = writes
             .outcomes
             .iter()

@@ -49,6 +49,9 @@ pub struct Outcome<'a> {
     pub deliveries: Vec<(&'a Job, Delivery)>,
     pub version: Option<ObjectVersion>,
     pub outcome: InboxOutcome,
+    /// The pipelines that took the event to an outcome of their own (delivered, filtered,
+    /// skipped or dead-lettered): each read one record.
+    pub read: Vec<&'a Job>,
 }
 
 impl<'a> Intake<'a> {
@@ -104,6 +107,7 @@ impl<'a> Intake<'a> {
             deliveries: Vec::new(),
             version: None,
             outcome,
+            read: Vec::new(),
         };
         let event = &self.stored.event;
         let data = match &self.data {
@@ -135,7 +139,10 @@ impl<'a> Intake<'a> {
                     .increment(1);
             }
             tracing::warn!(event = %event.event_id, "{reason}");
-            return done(InboxOutcome::Done);
+            return Outcome {
+                read: self.jobs.clone(),
+                ..done(InboxOutcome::Done)
+            };
         }
         let data = match fresher(
             app,
@@ -193,6 +200,7 @@ impl<'a> Intake<'a> {
                 )
             });
         Outcome {
+            read: deliveries.iter().map(|(job, _)| *job).collect(),
             deliveries,
             version,
             outcome,

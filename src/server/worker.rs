@@ -218,13 +218,7 @@ async fn run_wave<'a>(app: &'a App, wave: &mut Vec<Intake<'a>>, group: &mut Comm
     .await;
     for (intake, done) in wave.drain(..).zip(outcomes) {
         let event = &intake.stored.event;
-        group.push(
-            &event.connection,
-            &event.event_id,
-            done.deliveries,
-            done.version,
-            done.outcome,
-        );
+        group.push(&event.connection, &event.event_id, done);
     }
 }
 

@@ -205,8 +205,15 @@ pub trait Statements: Send {
 
     fn audit_entries<'a>(&'a mut self, filter: &'a AuditFilter) -> Answer<'a, Vec<AuditEntry>>;
 
-    /// Audit entries and failures per hour since `since`, oldest first; empty hours left out.
+    /// Records read, audit entries and failures per hour since `since`, oldest first; empty
+    /// hours left out.
     fn activity_per_hour(&mut self, since: Timestamp) -> Answer<'_, Vec<HourActivity>>;
+
+    /// The records each pipeline read since the hour of `since`.
+    fn records_read(
+        &mut self,
+        since: Timestamp,
+    ) -> Answer<'_, std::collections::HashMap<String, u64>>;
 
     /// Stores an event unless its connection already has one with its id.
     fn inbox_put<'a>(&'a mut self, event: &'a InboxEvent) -> Answer<'a, InboxPut>;
@@ -237,8 +244,8 @@ pub trait Statements: Send {
         outcome: &'a InboxOutcome,
     ) -> Answer<'a, bool>;
 
-    /// Writes a group's cross references, audit entries, dead letters, object versions and
-    /// inbox outcomes in a few statements. For each outcome, in order: whether `worker` still
+    /// Writes a group's cross references, audit entries, dead letters, object versions, inbox
+    /// outcomes and records read in a few statements. For each outcome, in order: whether `worker` still
     /// held the event (false: that outcome was not recorded; the other writes were).
     fn write_finished<'a>(
         &'a mut self,

@@ -2,7 +2,7 @@
 //! the database in a few multi-row statements instead of several statements per event. Every
 //! statement is a round trip to the connection's thread, made while the write lock is held.
 
-use super::{AuditEntry, CrossReference, InboxOutcome, ObjectVersion, SettledWrites};
+use super::{AuditEntry, CrossReference, InboxOutcome, ObjectVersion, RecordsRead, SettledWrites};
 
 /// A permanent failure to file, as [`Batch::dead_letter`](super::Batch::dead_letter) takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,4 +27,6 @@ pub struct FinishedEvents {
     pub object_versions: Vec<ObjectVersion>,
     /// `(connection, event id, outcome)` of inbox events a worker finishes.
     pub outcomes: Vec<(String, String, InboxOutcome)>,
+    /// The records read, added to their pipelines' hourly counts.
+    pub read: Vec<RecordsRead>,
 }

@@ -39,7 +39,7 @@ pub use inbox::{
 pub use records::{
     AlertRecord, AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, DeadLetter,
     DeadLetterFilter, DeadLetterStep, HourActivity, IdempotencyRecord, Operation, ReconcileRecord,
-    Resolution, SettledWrites, TargetKeys, pipeline_version,
+    RecordsRead, Resolution, SettledWrites, TargetKeys, pipeline_version,
 };
 pub use run_lock::RunLock;
 pub use snapshot::CrossReferenceSnapshot;
@@ -380,13 +380,21 @@ impl Store {
         self.reader().await?.audit_entries(filter).await
     }
 
-    /// Per hour since `since` (hours with nothing left out), the audit entries written and the
-    /// records dead-lettered (each failure, a letter's repeated failures too), oldest first.
+    /// Per hour since `since` (hours with nothing left out), the records read, the audit
+    /// entries written and the records dead-lettered (each failure, a letter's repeated
+    /// failures too), oldest first. Reads are counted by the hour: the hour of `since` counts
+    /// whole.
     pub async fn activity_per_hour(
         &self,
         since: Timestamp,
     ) -> Result<Vec<HourActivity>, StoreError> {
         self.reader().await?.activity_per_hour(since).await
+    }
+
+    /// The records each pipeline read since the hour of `since`, by pipeline; pipelines that
+    /// read none are left out.
+    pub async fn records_read(&self, since: Timestamp) -> Result<HashMap<String, u64>, StoreError> {
+        self.reader().await?.records_read(since).await
     }
 
     /// Stores a verified webhook event durably: once this returns, the event may be

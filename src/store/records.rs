@@ -269,13 +269,24 @@ pub struct AuditEntry {
     pub at: Timestamp,
 }
 
-/// What the pipelines did in one hour: audit entries written and records dead-lettered.
+/// What the pipelines did in one hour: records read, audit entries written and records
+/// dead-lettered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HourActivity {
     /// The start of the hour.
     pub hour: Timestamp,
+    pub read: u64,
     pub audited: u64,
     pub dead_lettered: u64,
+}
+
+/// Records that a pipeline read and took to an outcome (written, unchanged, filtered, skipped
+/// or dead-lettered), counted in the hour of `at`: a batch of a run, or a worker's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordsRead {
+    pub pipeline: String,
+    pub records: u64,
+    pub at: Timestamp,
 }
 
 /// Which audit entries to list, oldest first unless `newest_first`; the default lists all of

@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
 use crate::run_support;
-use run_support::serve::{serve_dashboard, serve_project};
+use crate::serve_capsule_hooks::{self as capsule_hooks, with_capsule_hook};
+use run_support::serve::{inbox_drained, serve_dashboard, serve_project};
 use run_support::*;
 
 pub const CHARGES_TO_INVOICES: &str = concat!(
@@ -491,5 +492,80 @@ async fn the_dead_letters_are_listed_a_hundred_at_a_time_newest_first() {
         front.contains(&format!("<td>{SERVED}</td>")) && front.contains("\">101</a>"),
         "{front}"
     );
+    server.shutdown().await;
+}
+
+/// The records read per hour in the front page's chart, summed over its hours (each hour's
+/// three bars carry the same tooltip, `... N read, ...`).
+fn charted_reads(front: &str) -> u64 {
+    let chart = front.split("<svg class=\"chart\"").nth(1).unwrap();
+    let chart = chart.split("</svg>").next().unwrap();
+    chart
+        .split("<title>")
+        .skip(1)
+        .step_by(3)
+        .map(|title| {
+            let counts = title.split_once(": ").unwrap().1;
+            counts
+                .split_once(" read, ")
+                .unwrap()
+                .0
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_front_page_counts_what_runs_and_webhooks_read_and_not_what_a_dry_run_read() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    let project = project_with_dashboard(&world);
+    with_capsule_hook(&project);
+    let dir = project.parent().unwrap();
+
+    let planned = run_ferry(dir, &["run", "--dry-run", CAPSULE_TO_STRIPE]).await;
+    assert!(planned.status.success(), "{}", text(&planned.stderr));
+    assert!(
+        text(&planned.stdout).contains("capsule_contacts_to_stripe (dry run): 3 read"),
+        "{}",
+        text(&planned.stdout)
+    );
+    let synced = run_ferry(dir, &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    assert!(
+        text(&synced.stdout).contains("capsule_contacts_to_stripe: 3 read, 3 created"),
+        "{}",
+        text(&synced.stdout)
+    );
+
+    // Capsule tells ferry serve of two of the people again: two more records read.
+    let (server, store) = serve_dashboard(&project, &[CAPSULE_TO_STRIPE]).await;
+    let base = format!("http://{}", server.local_addr);
+    let people = capsule_hooks::parties(&world).await[..2].to_vec();
+    let delivery = serde_json::json!({"event": "party/updated", "payload": people});
+    let (status, _) = capsule_hooks::post(&base, capsule_hooks::TOKEN, &delivery).await;
+    assert_eq!(status, 200);
+    inbox_drained(&store).await;
+    assert_eq!(store.inbox_stats().await.unwrap().failed, 0);
+
+    let mut browser = Browser::new(base);
+    browser.log_in().await;
+    let (status, front) = browser.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        front.contains("<span class=\"key-read\">records read</span>"),
+        "{front}"
+    );
+    let row = front
+        .split("<tr>")
+        .find(|row| row.contains("<td>capsule_contacts_to_stripe</td>"))
+        .unwrap_or_else(|| panic!("{front}"));
+    assert!(
+        row.contains(" behind)</td><td>5</td><td>0</td>"),
+        "3 read by the run, 2 by the workers, none by the dry run: {row}"
+    );
+    assert_eq!(charted_reads(&front), 5, "{front}");
+    assert_eq!(front.matches("<rect class=\"read\"").count(), 24);
     server.shutdown().await;
 }

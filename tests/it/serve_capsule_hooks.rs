@@ -8,9 +8,22 @@ use run_support::serve::{serve_project, wait_done};
 use run_support::*;
 use serde_json::{Value, json};
 
-const TOKEN: &str = "capsule-hook-token";
+/// The path token of the REST hook endpoint that [`with_capsule_hook`] sets up.
+pub const TOKEN: &str = "capsule-hook-token";
 
-async fn post(base: &str, token: &str, body: &Value) -> (u16, Value) {
+/// Gives the Capsule connection of the project at `project` a REST hook endpoint (its
+/// `webhook_token`, [`TOKEN`]).
+pub fn with_capsule_hook(project: &std::path::Path) {
+    let yaml = std::fs::read_to_string(project).unwrap().replace(
+        "token: capsule-sandbox-token\n",
+        &format!("token: capsule-sandbox-token\n    webhook_token: {TOKEN}\n"),
+    );
+    std::fs::write(project, yaml).unwrap();
+}
+
+/// Posts a REST hook delivery to `ferry serve` at `base` under `token`; the status and the
+/// JSON answer.
+pub async fn post(base: &str, token: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{base}/webhooks/capsule/capsule/{token}"))
         .json(body)
@@ -22,7 +35,7 @@ async fn post(base: &str, token: &str, body: &Value) -> (u16, Value) {
 }
 
 /// The people of the Capsule emulator, as its API returns them.
-async fn parties(world: &World) -> Vec<Value> {
+pub async fn parties(world: &World) -> Vec<Value> {
     let page: Value = reqwest::Client::new()
         .get(format!("{}/capsule/api/v2/parties", world.base))
         .bearer_auth("capsule-sandbox-token")
@@ -46,11 +59,7 @@ async fn a_capsule_delivery_becomes_one_event_per_party() {
     let world = world(None, None).await;
     world.add_people(0..2);
     let project = world.project(1000);
-    let yaml = std::fs::read_to_string(&project).unwrap().replace(
-        "token: capsule-sandbox-token\n",
-        &format!("token: capsule-sandbox-token\n    webhook_token: {TOKEN}\n"),
-    );
-    std::fs::write(&project, yaml).unwrap();
+    with_capsule_hook(&project);
     let (handle, store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE]).await;
     let base = format!("http://{}", handle.local_addr);
     let people = parties(&world).await;
@@ -111,11 +120,7 @@ async fn a_customer_deleted_in_stripe_is_made_again_by_the_next_event() {
     let world = world(None, None).await;
     world.add_people(0..1);
     let project = world.project(1000);
-    let yaml = std::fs::read_to_string(&project).unwrap().replace(
-        "token: capsule-sandbox-token\n",
-        &format!("token: capsule-sandbox-token\n    webhook_token: {TOKEN}\n"),
-    );
-    std::fs::write(&project, yaml).unwrap();
+    with_capsule_hook(&project);
     let (handle, store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE]).await;
     let base = format!("http://{}", handle.local_addr);
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use ferry::store::{
-    AuditEntry, AuditFilter, DeadLetterFilter, DeadLetterStep, IdempotencyRecord, Operation,
-    Resolution, Store, StoreError, pipeline_version,
+    AuditEntry, AuditFilter, DeadLetterFilter, DeadLetterStep, FinishedEvents, IdempotencyRecord,
+    Operation, RecordsRead, Resolution, Store, StoreError, pipeline_version,
 };
 use jiff::Timestamp;
 
@@ -563,4 +563,83 @@ async fn activity_is_counted_per_hour_since_a_moment() {
             (this_hour, 0, 1),
         ]
     );
+}
+
+#[tokio::test]
+async fn records_read_add_up_per_hour_and_pipeline() {
+    let store = memory().await;
+    let read = |pipeline: &str, records, at: &str| RecordsRead {
+        pipeline: pipeline.into(),
+        records,
+        at: at.parse().unwrap(),
+    };
+    let commits = [
+        vec![read("capsule_to_stripe", 100, "2020-01-07T04:05:00Z")],
+        vec![
+            read("capsule_to_stripe", 40, "2020-01-07T04:59:59.999Z"),
+            read("stripe_to_erp", 3, "2020-01-07T04:30:00Z"),
+        ],
+        // One hour twice in one statement.
+        vec![
+            read("capsule_to_stripe", 7, "2020-01-07T05:00:00Z"),
+            read("capsule_to_stripe", 1, "2020-01-07T05:59:00Z"),
+        ],
+        vec![read("stripe_to_erp", 5, "2020-01-07T02:10:00Z")],
+    ];
+    // Side by side, as workers finish their claims: the store's writer groups them.
+    let finishing = commits.into_iter().map(|read| {
+        let writes = FinishedEvents {
+            read,
+            ..FinishedEvents::default()
+        };
+        store.finish_and_claim(writes, "w1", 0, Duration::from_secs(60))
+    });
+    for finished in futures_util::future::join_all(finishing).await {
+        finished.unwrap();
+    }
+    // A transaction rolled back counts nothing.
+    let mut batch = store.begin().await.unwrap();
+    let lost = FinishedEvents {
+        read: vec![read("capsule_to_stripe", 1000, "2020-01-07T04:10:00Z")],
+        ..FinishedEvents::default()
+    };
+    batch.write_finished(&lost, "").await.unwrap();
+    batch.rollback().await.unwrap();
+
+    // From the middle of an hour: reads are kept per hour, so that hour counts whole.
+    let since: Timestamp = "2020-01-07T04:20:00Z".parse().unwrap();
+    let hours: Vec<(String, u64, u64, u64)> = store
+        .activity_per_hour(since)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.hour.to_string(), h.read, h.audited, h.dead_lettered))
+        .collect();
+    assert_eq!(
+        hours,
+        [
+            ("2020-01-07T04:00:00Z".to_string(), 143, 0, 0),
+            ("2020-01-07T05:00:00Z".to_string(), 8, 0, 0),
+        ]
+    );
+    let mut by_pipeline: Vec<(String, u64)> = store
+        .records_read(since)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    by_pipeline.sort();
+    assert_eq!(
+        by_pipeline,
+        [
+            ("capsule_to_stripe".to_string(), 148),
+            ("stripe_to_erp".to_string(), 3),
+        ]
+    );
+    let all_day = store
+        .records_read("2020-01-07T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(all_day["stripe_to_erp"], 8);
+    assert_eq!(all_day["capsule_to_stripe"], 148);
 }

@@ -1,5 +1,5 @@
-//! The front page's chart: audit entries written and records dead-lettered per hour over the
-//! last day, as an inline SVG (no script, nothing fetched).
+//! The front page's chart: records read, audit entries written and records dead-lettered per
+//! hour over the last day, as an inline SVG (no script, nothing fetched).
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -8,8 +8,8 @@ use crate::store::HourActivity;
 /// Hours shown, the newest last.
 pub const HOURS: i64 = 24;
 
-const BAR: i64 = 9;
-const HOUR_WIDTH: i64 = 2 * BAR + 6;
+const BAR: i64 = 6;
+const HOUR_WIDTH: i64 = 3 * BAR + 6;
 const HEIGHT: i64 = 120;
 const LABELS: i64 = 16;
 
@@ -24,23 +24,18 @@ fn start_of_hour(at: Timestamp) -> Timestamp {
     Timestamp::from_millisecond(millis).unwrap_or(at)
 }
 
-/// Two bars per hour since [`since`]`(now)`: audit entries, then dead letters; each hour's
-/// counts in its tooltip.
+/// Three bars per hour since [`since`]`(now)`: records read, audit entries, then dead letters;
+/// each hour's counts in its tooltip.
 pub fn svg(activity: &[HourActivity], now: Timestamp) -> String {
     let first = since(now);
-    let mut hours = vec![(0u64, 0u64); HOURS as usize];
+    let mut hours = vec![[0u64; 3]; HOURS as usize];
     for hour in activity {
         let index = hour.hour.duration_since(first).as_hours();
         if let Some(slot) = usize::try_from(index).ok().and_then(|i| hours.get_mut(i)) {
-            *slot = (hour.audited, hour.dead_lettered);
+            *slot = [hour.read, hour.audited, hour.dead_lettered];
         }
     }
-    let most = hours
-        .iter()
-        .map(|&(a, d)| a.max(d))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let most = hours.iter().flatten().copied().max().unwrap_or(0).max(1);
     let height = |count: u64| {
         let scaled = u128::from(count) * (HEIGHT as u128) / u128::from(most);
         i64::try_from(scaled).unwrap_or(HEIGHT)
@@ -48,19 +43,25 @@ pub fn svg(activity: &[HourActivity], now: Timestamp) -> String {
     let width = HOURS * HOUR_WIDTH;
     let mut svg = format!(
         "<svg class=\"chart\" width=\"{width}\" height=\"{}\" viewBox=\"0 0 {width} {}\" \
-         role=\"img\" aria-label=\"Audit entries and dead letters per hour, last 24 hours\">",
+         role=\"img\" aria-label=\"Records read, audit entries and dead letters per hour, last 24 \
+         hours\">",
         HEIGHT + LABELS,
         HEIGHT + LABELS
     );
-    for (n, &(audited, dead)) in hours.iter().enumerate() {
+    for (n, &[read, audited, dead]) in hours.iter().enumerate() {
         let n = n as i64;
         let x = n * HOUR_WIDTH;
         let start = first + SignedDuration::from_hours(n);
         let title = format!(
-            "{}: {audited} audit entries, {dead} dead-lettered",
+            "{}: {read} read, {audited} audit entries, {dead} dead-lettered",
             start.strftime("%Y-%m-%d %H:00 UTC")
         );
-        for (offset, count, class) in [(0, audited, "written"), (BAR, dead, "dead")] {
+        let bars = [
+            (0, read, "read"),
+            (BAR, audited, "written"),
+            (2 * BAR, dead, "dead"),
+        ];
+        for (offset, count, class) in bars {
             let h = height(count);
             svg.push_str(&format!(
                 "<rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\">\
@@ -92,29 +93,42 @@ mod tests {
         let activity = [
             HourActivity {
                 hour: "2026-12-07T06:00:00Z".parse().unwrap(),
+                read: 60,
                 audited: 40,
                 dead_lettered: 10,
             },
             HourActivity {
                 hour: "2026-12-06T07:00:00Z".parse().unwrap(),
-                audited: 20,
+                read: 0,
+                audited: 30,
                 dead_lettered: 0,
             },
         ];
         let svg = svg(&activity, now);
-        assert_eq!(svg.matches("<rect").count(), 48);
+        assert_eq!(svg.matches("<rect").count(), 72);
+        assert_eq!(svg.matches("<rect class=\"read\"").count(), 24);
+        // The last hour: read (the busiest, full height), written, dead-lettered.
         assert!(
-            svg.contains("x=\"552\" y=\"0\" width=\"9\" height=\"120\""),
+            svg.contains("class=\"read\" x=\"552\" y=\"0\" width=\"6\" height=\"120\""),
             "{svg}"
         );
         assert!(
-            svg.contains("x=\"561\" y=\"90\" width=\"9\" height=\"30\""),
+            svg.contains("class=\"written\" x=\"558\" y=\"40\" width=\"6\" height=\"80\""),
             "{svg}"
         );
         assert!(
-            svg.contains("x=\"0\" y=\"60\" width=\"9\" height=\"60\""),
+            svg.contains("class=\"dead\" x=\"564\" y=\"100\" width=\"6\" height=\"20\""),
             "{svg}"
         );
-        assert!(svg.contains("2026-12-07 06:00 UTC: 40 audit entries, 10 dead-lettered"));
+        // The first hour: nothing read, half as many written as the busiest bar.
+        assert!(
+            svg.contains("class=\"read\" x=\"0\" y=\"120\" width=\"6\" height=\"0\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("class=\"written\" x=\"6\" y=\"60\" width=\"6\" height=\"60\""),
+            "{svg}"
+        );
+        assert!(svg.contains("2026-12-07 06:00 UTC: 60 read, 40 audit entries, 10 dead-lettered"));
     }
 }

@@ -28,7 +28,8 @@ form.inline{display:inline}input,button{font:inherit}
 .bars text{font-size:12px;fill:#1d2330}.bars rect{fill:#c0392b}
 .clean{color:#37703a;font-weight:600}.mismatch{color:#a3261b;font-weight:600}
 .failed{background:#fde8e6;border:1px solid #f0b3ad;padding:.6em}
-.chart .written{fill:#3a6ea5}.chart .dead{fill:#c0392b}.key-written{color:#3a6ea5}.key-dead{color:#c0392b}
+.chart .read{fill:#8a9bb0}.chart .written{fill:#3a6ea5}.chart .dead{fill:#c0392b}
+.key-read{color:#6b7d93}.key-written{color:#3a6ea5}.key-dead{color:#c0392b}
 ";
 
 /// The sections in the navigation: path and label.

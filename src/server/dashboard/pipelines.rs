@@ -73,13 +73,15 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
         .unwrap_or_default();
     let now = jiff::Timestamp::now();
     let activity = app.store.activity_per_hour(chart::since(now)).await?;
+    let read = app.store.records_read(chart::since(now)).await?;
     let mut body = format!(
         "<h1>Pipelines</h1><p>Inbox: {} pending, {} processing, {} failed{oldest}.</p>\
-         <h2>Last 24 hours</h2><p class=\"note\">Per hour: <span class=\"key-written\">audit \
-         entries written</span> and <span class=\"key-dead\">records dead-lettered</span>.</p>\
+         <h2>Last 24 hours</h2><p class=\"note\">Per hour: <span class=\"key-read\">records \
+         read</span>, <span class=\"key-written\">audit entries written</span> and \
+         <span class=\"key-dead\">records dead-lettered</span>.</p>\
          {}<h2>Served</h2>\
          <table><tr><th>pipeline</th><th>source</th><th>cursor</th><th>read up to</th>\
-         <th>open dead letters</th><th>last write</th></tr>",
+         <th>read, 24 h</th><th>open dead letters</th><th>last write</th></tr>",
         inbox.pending,
         inbox.processing,
         inbox.failed,
@@ -97,7 +99,8 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
             )
         };
         body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{letters}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{letters}</td>\
+             <td>{}</td></tr>",
             dashboard.show(&job.name),
             dashboard.show(&job.source.collection()),
             row.cursor.as_deref().map_or_else(
@@ -108,6 +111,7 @@ async fn pipelines_body(app: &App, dashboard: &Dashboard) -> Result<String, Stor
                 || "<span class=\"note\">not told</span>".to_string(),
                 |at| format!("{} ({} behind)", when(at), behind(now, at))
             ),
+            read.get(&job.name).copied().unwrap_or(0),
             row.last_write
                 .map_or_else(|| "<span class=\"note\">never</span>".to_string(), when),
         ));

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::{millis, timestamp};
-use crate::store::{AuditEntry, AuditFilter, HourActivity, Operation, StoreError};
+use crate::store::{AuditEntry, AuditFilter, Operation, StoreError};
 
 /// The `fields_changed` column: the field names as a JSON array.
 pub(super) fn fields_json(entry: &AuditEntry) -> Result<String, StoreError> {
@@ -73,35 +73,6 @@ pub async fn list(
         .fetch_all(conn)
         .await?;
     rows.iter().map(entry).collect()
-}
-
-const HOUR_MILLIS: i64 = 3_600_000;
-
-/// Audit entries and failures (from the dead letters' history) per hour since `since`.
-pub async fn per_hour(
-    conn: &mut SqliteConnection,
-    since: jiff::Timestamp,
-) -> Result<Vec<HourActivity>, StoreError> {
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT hour, SUM(audited), SUM(failed) FROM (
-             SELECT at / ?2 AS hour, 1 AS audited, 0 AS failed FROM audit_log WHERE at >= ?1
-             UNION ALL
-             SELECT at / ?2, 0, 1 FROM dead_letter_history WHERE what = 'failed' AND at >= ?1
-         ) GROUP BY hour ORDER BY hour",
-    )
-    .bind(millis(since))
-    .bind(HOUR_MILLIS)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|(hour, audited, failed)| {
-            Ok(HourActivity {
-                hour: timestamp(hour * HOUR_MILLIS, "audit_log", "at")?,
-                audited: u64::try_from(audited).unwrap_or_default(),
-                dead_lettered: u64::try_from(failed).unwrap_or_default(),
-            })
-        })
-        .collect()
 }
 
 fn entry(row: &SqliteRow) -> Result<AuditEntry, StoreError> {

@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use sqlx::{Sqlite, query::Query};
 
-use super::{audit, dead_letter, idempotency, inbox, millis};
+use super::{activity, audit, dead_letter, idempotency, inbox, millis};
 use crate::store::{FinishedEvents, InboxOutcome, StoreError};
 
 /// Rows per statement: at most 8 parameters each stays far below SQLite's 32,766.
@@ -133,6 +133,7 @@ pub async fn write(
         }
         query.execute(&mut *conn).await?;
     }
+    activity::add_read(&mut *conn, &writes.read).await?;
     finish(conn, writes, worker, now).await
 }
 

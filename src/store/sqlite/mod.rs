@@ -11,6 +11,7 @@
 //! family, taking a `&mut SqliteConnection`; `session.rs` offers them as
 //! [`Statements`](super::Statements).
 
+mod activity;
 mod alert;
 mod audit;
 mod checkpoint;
@@ -257,6 +258,11 @@ fn migrator() -> Migrator {
             11,
             "dashboard_at_scale",
             include_str!("../migrations/sqlite/0011_dashboard_at_scale.sql"),
+        ),
+        migration(
+            12,
+            "records_read",
+            include_str!("../migrations/sqlite/0012_records_read.sql"),
         ),
     ];
     Migrator::with_migrations(migrations)

@@ -10,8 +10,8 @@ use sqlx::sqlite::SqliteConnection;
 use tokio::sync::OwnedMutexGuard;
 
 use super::{
-    alert, audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox, last_event,
-    millis, object_version, reconcile_report, scan,
+    activity, alert, audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox,
+    last_event, millis, object_version, reconcile_report, scan,
 };
 use crate::store::backend::{Answer, Statements, Transaction};
 use crate::store::{
@@ -270,7 +270,11 @@ where
     }
 
     fn activity_per_hour(&mut self, since: Timestamp) -> Answer<'_, Vec<HourActivity>> {
-        Box::pin(audit::per_hour(self.conn(), since))
+        Box::pin(activity::per_hour(self.conn(), since))
+    }
+
+    fn records_read(&mut self, since: Timestamp) -> Answer<'_, HashMap<String, u64>> {
+        Box::pin(activity::read_per_pipeline(self.conn(), since))
     }
 
     fn inbox_put<'a>(&'a mut self, event: &'a InboxEvent) -> Answer<'a, InboxPut> {
