@@ -1,12 +1,19 @@
-//! Stalls of `ferry run --watch`: a pipeline whose passes keep failing to read its source, or
-//! whose stored cursor lags the source's newer records, for longer than the `stalled` trigger's
-//! `after`. One alert per pipeline (`stalled/<pipeline>`) per quiet time while it lasts.
+//! Stalls of `ferry run --watch`: a pipeline whose passes keep failing to read its source, whose
+//! stored cursor lags the source's newer records, or whose pass in progress has read no page and
+//! stored no batch, for longer than the `stalled` trigger's `after`. One alert per pipeline
+//! (`stalled/<pipeline>`) per quiet time while it lasts.
 //!
 //! The lag is the age of the source's changes that the stored cursor has read up to, counted
 //! only while the source has records past it (the last pass read some and stopped before it
 //! delivered them); a cursor whose connector cannot tell its time has no lag.
+//!
+//! [`StallWatch`] raises the stalls as they fall due, with a timer beside each pass as well as
+//! between passes: a pass that hangs (an API that accepts the connection and never answers)
+//! is a stall while it hangs, not only once it ends.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -37,6 +44,9 @@ pub enum Stall {
         since: Timestamp,
         error: Option<String>,
     },
+    /// A pass in progress has read no page and stored no batch since `since` (its start, or
+    /// its last page or batch).
+    Hung { since: Timestamp },
     /// The stored cursor stands at the source's changes of `cursor_at`, and the source has
     /// records past it.
     Lagging {
@@ -60,6 +70,8 @@ struct Watched {
     behind: bool,
     cursor_at: Option<Timestamp>,
     error: Option<String>,
+    /// While a pass runs: when it began, or last read a page or stored a batch.
+    in_pass: Option<Timestamp>,
     /// When this stall was last raised; cleared by a healthy pass.
     raised_at: Option<Timestamp>,
 }
@@ -76,12 +88,29 @@ impl Stalls {
                     behind: false,
                     cursor_at: None,
                     error: None,
+                    in_pass: None,
                     raised_at: None,
                 };
                 (name.clone(), watched)
             })
             .collect();
         Stalls { after, pipelines }
+    }
+
+    /// Notes that a pass of `pipeline` began `at`.
+    pub fn began(&mut self, pipeline: &str, at: Timestamp) {
+        if let Some(watched) = self.pipelines.get_mut(pipeline) {
+            watched.in_pass = Some(at);
+        }
+    }
+
+    /// Notes that the pass of `pipeline` in progress read a page or stored a batch `at`.
+    pub fn progressed(&mut self, pipeline: &str, at: Timestamp) {
+        if let Some(watched) = self.pipelines.get_mut(pipeline) {
+            watched.in_pass = Some(at);
+            watched.polled = true;
+            watched.last_polled = at;
+        }
     }
 
     /// Notes a pass of `pipeline` that ended `at`; `cursor_at` is the time of its stored cursor
@@ -96,6 +125,7 @@ impl Stalls {
         let Some(watched) = self.pipelines.get_mut(pipeline) else {
             return;
         };
+        watched.in_pass = None;
         watched.polled = pass.polled;
         if pass.polled {
             watched.last_polled = at;
@@ -147,11 +177,12 @@ impl Watched {
         let not_polled = (!self.polled)
             .then(|| later(self.last_polled, after))
             .flatten();
+        let hung = self.in_pass.and_then(|since| later(since, after));
         let lagging = self
             .cursor_at
             .filter(|_| self.behind)
             .and_then(|cursor_at| later(cursor_at, after));
-        let begins = [not_polled, lagging].into_iter().flatten().min()?;
+        let begins = [not_polled, hung, lagging].into_iter().flatten().min()?;
         match self.raised_at {
             Some(raised) => Some(begins.max(later(raised, QUIET)?)),
             None => Some(begins),
@@ -166,6 +197,9 @@ impl Watched {
                 error: self.error.clone(),
             });
         }
+        if let Some(since) = self.in_pass.filter(|&since| waited(since)) {
+            return Some(Stall::Hung { since });
+        }
         match self.cursor_at {
             Some(cursor_at) if self.behind && waited(cursor_at) => Some(Stall::Lagging {
                 cursor_at,
@@ -176,12 +210,80 @@ impl Watched {
     }
 }
 
-impl Stalls {
+/// [`Stalls`] shared by a watch's loop and the timer that runs beside its passes and its
+/// pauses, raising each stall as it falls due. Cheap to clone.
+#[derive(Clone)]
+pub struct StallWatch {
+    stalls: Arc<Mutex<Stalls>>,
+    alerts: Alerts,
+    store: Store,
+}
+
+impl StallWatch {
+    /// Raises the stalls of `stalls` through `alerts`; `store` keeps when each was last sent.
+    pub fn new(stalls: Stalls, alerts: Alerts, store: Store) -> StallWatch {
+        StallWatch {
+            stalls: Arc::new(Mutex::new(stalls)),
+            alerts,
+            store,
+        }
+    }
+
+    fn stalls(&self) -> MutexGuard<'_, Stalls> {
+        self.stalls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `pass`, a pass of `pipeline`, raising the stalls that fall due meanwhile: among them
+    /// this pass's own, once it has read no page and stored no batch for the stall time (see
+    /// [`StallWatch::progressed`]).
+    pub async fn pass<T>(&self, pipeline: &str, pass: impl Future<Output = T>) -> T {
+        self.stalls().began(pipeline, Timestamp::now());
+        self.beside(pass).await
+    }
+
+    /// Notes that the pass of `pipeline` in progress read a page or stored a batch.
+    pub fn progressed(&self, pipeline: &str) {
+        self.stalls().progressed(pipeline, Timestamp::now());
+    }
+
+    /// Notes a pass of `pipeline` that ended now; see [`Stalls::passed`].
+    pub fn passed(&self, pipeline: &str, pass: Pass, cursor_at: Option<Timestamp>) {
+        self.stalls()
+            .passed(pipeline, pass, cursor_at, Timestamp::now());
+    }
+
+    /// Runs `work` (a pass, or the pause before the next), raising the stalls that fall due
+    /// while it runs.
+    pub async fn beside<T>(&self, work: impl Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        loop {
+            self.raise_due().await;
+            let due = self.stalls().next_due();
+            let wake = async move {
+                match due {
+                    // A stall due already: at once.
+                    Some(at) => {
+                        let wait = Timestamp::now().duration_until(at);
+                        tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                output = &mut work => return output,
+                _ = wake => {}
+            }
+        }
+    }
+
     /// Raises the stalls due now (see [`Stalls::take_due`]).
-    pub async fn raise_due(&mut self, alerts: &Alerts, store: &Store) {
+    async fn raise_due(&self) {
         let now = Timestamp::now();
-        for (pipeline, stall) in self.take_due(now) {
-            raise(alerts, store, &pipeline, &stall, now).await;
+        let due = self.stalls().take_due(now);
+        for (pipeline, stall) in due {
+            raise(&self.alerts, &self.store, &pipeline, &stall, now).await;
         }
     }
 }
@@ -208,6 +310,14 @@ fn alert(pipeline: &str, key: String, stall: &Stall, now: Timestamp) -> Alert {
                 age(*since),
                 since.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 reason(error)
+            ),
+        ),
+        Stall::Hung { since } => (
+            format!("{pipeline}'s pass has made no progress for {}", age(*since)),
+            format!(
+                "A pass of pipeline `{pipeline}` has read no page of its source and stored no batch for {} (since {}), and has not ended. It may be waiting on an API that accepts requests and does not answer: each request gives up after its connection's `timeout` (60 s unless ferry.yaml sets one) and is retried. Its cursor stays at its last stored batch; see the log.",
+                age(*since),
+                since.strftime("%Y-%m-%d %H:%M:%S UTC")
             ),
         ),
         Stall::Lagging { cursor_at, error } => (
@@ -324,6 +434,28 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_without_progress_stalls_while_it_runs() {
+        let mut stalls = stalls();
+        stalls.began("sync", at(0));
+        assert_eq!(stalls.next_due(), Some(at(60)));
+        // Pages read keep a long pass from stalling.
+        stalls.progressed("sync", at(50));
+        assert!(stalls.take_due(at(100)).is_empty());
+        assert_eq!(
+            stalls.take_due(at(111)),
+            [("sync".to_string(), Stall::Hung { since: at(50) })]
+        );
+        assert!(stalls.take_due(at(200)).is_empty(), "quiet");
+        // The pass ends well: the story ends.
+        stalls.passed("sync", read_to_the_end(), None, at(300));
+        assert_eq!(stalls.next_due(), None);
+        // A pass that ends before the stall time raises nothing.
+        stalls.began("sync", at(400));
+        stalls.passed("sync", read_to_the_end(), None, at(459));
+        assert!(stalls.take_due(at(1000)).is_empty());
+    }
+
+    #[test]
     fn the_alert_names_the_pipeline_and_the_reason() {
         let stall = Stall::NotPolled {
             since: at(0),
@@ -338,5 +470,13 @@ mod tests {
         };
         let lagging = alert("sync", "stalled/sync".into(), &lag, at(42));
         assert_eq!(lagging.subject, "sync lags its source by 42s");
+        let hung = Stall::Hung { since: at(0) };
+        let hung = alert("sync", "stalled/sync".into(), &hung, at(185));
+        assert_eq!(hung.subject, "sync's pass has made no progress for 3m");
+        assert!(
+            hung.body.contains("(since 2027-01-15 08:00:00 UTC)"),
+            "{}",
+            hung.body
+        );
     }
 }

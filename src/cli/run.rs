@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::{outln, print_human};
-use crate::alerts::stall::{Pass, Stalls};
+use crate::alerts::stall::{Pass, StallWatch, Stalls};
 use crate::alerts::{self, Alerts};
 use crate::connectors::SourcePage;
 use crate::runtime::{
@@ -109,24 +109,31 @@ async fn run_async(args: Args) -> u8 {
     };
     let mut code = exit::OK;
     let mut first = true;
-    let mut stalls = stall_watch(&alerts, &jobs, &args, started);
+    let stalls = stall_watch(&alerts, &runner, &jobs, &args, started);
     loop {
         let pass_options = RunOptions {
             backfill: options.backfill && first,
             ..options.clone()
         };
         for job in &jobs {
-            let pass = run_job(&runner, job, &pass_options, args.backfill && first).await;
+            let show_bar = args.backfill && first;
+            let pass = match &stalls {
+                Some(stalls) => {
+                    let pass = run_job(&runner, job, &pass_options, show_bar, Some(stalls));
+                    stalls.pass(&job.name, pass).await
+                }
+                None => run_job(&runner, job, &pass_options, show_bar, None).await,
+            };
             if let Some(error) = &pass.error {
                 code = exit::FAILED;
                 alerts.run_failed(&job.name, error);
             }
-            if let Some(stalls) = &mut stalls {
+            if let Some(stalls) = &stalls {
                 let cursor_at = runner.cursor_time(job).await.unwrap_or_else(|error| {
                     tracing::warn!("cannot read the cursor of {}: {error}", job.name);
                     None
                 });
-                stalls.passed(&job.name, pass, cursor_at, Timestamp::now());
+                stalls.passed(&job.name, pass, cursor_at);
             }
         }
         first = false;
@@ -134,7 +141,7 @@ async fn run_async(args: Args) -> u8 {
         if !args.watch {
             break;
         }
-        if !pause(watch_interval(&jobs), stalls.as_mut(), &alerts, &runner).await {
+        if !pause(watch_interval(&jobs), stalls.as_ref()).await {
             eprintln!("stopping: every finished page is stored; the next run resumes from it");
             break;
         }
@@ -155,39 +162,33 @@ async fn run_async(args: Args) -> u8 {
 
 /// The stall watch of `ferry run --watch` when the `stalled` trigger is on (a dry run stores no
 /// cursor, and has none).
-fn stall_watch(alerts: &Alerts, jobs: &[Job], args: &Args, start: Timestamp) -> Option<Stalls> {
+fn stall_watch(
+    alerts: &Alerts,
+    runner: &Runner,
+    jobs: &[Job],
+    args: &Args,
+    start: Timestamp,
+) -> Option<StallWatch> {
     let after = alerts.triggers().and_then(|t| t.stalled)?;
     let names: Vec<String> = jobs.iter().map(|job| job.name.clone()).collect();
-    (args.watch && !args.dry_run).then(|| Stalls::new(after, &names, start))
+    (args.watch && !args.dry_run).then(|| {
+        let stalls = Stalls::new(after, &names, start);
+        StallWatch::new(stalls, alerts.clone(), runner.store().clone())
+    })
 }
 
 /// Waits `interval` for the next pass, raising the stalls that fall due meanwhile; `false` when
 /// the watch is asked to stop.
-async fn pause(
-    interval: Duration,
-    mut stalls: Option<&mut Stalls>,
-    alerts: &Alerts,
-    runner: &Runner,
-) -> bool {
-    let next_pass = tokio::time::Instant::now() + interval;
-    loop {
-        if let Some(stalls) = stalls.as_deref_mut() {
-            stalls.raise_due(alerts, runner.store()).await;
-        }
-        let due = stalls
-            .as_deref()
-            .and_then(Stalls::next_due)
-            // A stall due already: at once.
-            .map(|at| Duration::try_from(Timestamp::now().duration_until(at)).unwrap_or_default())
-            .map(|wait| tokio::time::Instant::now() + wait);
-        let wake = due.map_or(next_pass, |due| due.min(next_pass));
+async fn pause(interval: Duration, stalls: Option<&StallWatch>) -> bool {
+    let wait = async {
         tokio::select! {
-            _ = tokio::time::sleep_until(wake) => {}
-            _ = super::signals::stop_requested() => return false,
+            _ = tokio::time::sleep(interval) => true,
+            _ = super::signals::stop_requested() => false,
         }
-        if wake >= next_pass {
-            return true;
-        }
+    };
+    match stalls {
+        Some(stalls) => stalls.beside(wait).await,
+        None => wait.await,
     }
 }
 
@@ -253,9 +254,16 @@ pub(super) async fn open_runner(
 }
 
 /// Runs one pipeline and prints what it did; what the pass saw of its source, with the error
-/// when it stopped early.
-async fn run_job(runner: &Runner, job: &Job, options: &RunOptions, show_bar: bool) -> Pass {
-    let bar = ProgressReporter::new(show_bar && std::io::stderr().is_terminal(), &job.name);
+/// when it stopped early. Each page read and batch stored is progress to `stalls`.
+async fn run_job(
+    runner: &Runner,
+    job: &Job,
+    options: &RunOptions,
+    show_bar: bool,
+    stalls: Option<&StallWatch>,
+) -> Pass {
+    let visible = show_bar && std::io::stderr().is_terminal();
+    let bar = ProgressReporter::new(visible, &job.name, stalls.cloned());
     let result = runner.run(job, options, &bar).await;
     bar.finish();
     let error = match result {
@@ -379,9 +387,12 @@ pub(super) fn report_setup_error(error: SetupError) -> u8 {
     }
 }
 
-/// A spinner with running counts while a backfill runs in a terminal; what the pass read.
+/// A spinner with running counts while a backfill runs in a terminal; what the pass read,
+/// told to the stall watch as it goes.
 struct ProgressReporter {
     bar: Option<ProgressBar>,
+    pipeline: String,
+    stalls: Option<StallWatch>,
     /// A page of the source was read.
     polled: AtomicBool,
     /// A page read had records or said there were more.
@@ -389,7 +400,7 @@ struct ProgressReporter {
 }
 
 impl ProgressReporter {
-    fn new(visible: bool, pipeline: &str) -> Self {
+    fn new(visible: bool, pipeline: &str, stalls: Option<StallWatch>) -> Self {
         let bar = visible.then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -402,6 +413,8 @@ impl ProgressReporter {
         });
         ProgressReporter {
             bar,
+            pipeline: pipeline.to_string(),
+            stalls,
             polled: AtomicBool::new(false),
             more: AtomicBool::new(false),
         }
@@ -412,10 +425,17 @@ impl ProgressReporter {
             bar.finish_and_clear();
         }
     }
+
+    fn progressed(&self) {
+        if let Some(stalls) = &self.stalls {
+            stalls.progressed(&self.pipeline);
+        }
+    }
 }
 
 impl Progress for ProgressReporter {
     fn batch(&self, report: &PipelineReport) {
+        self.progressed();
         if let Some(bar) = &self.bar {
             bar.set_message(format!(
                 "{} read, {} written, {} unchanged, {} dead-lettered",
@@ -429,6 +449,7 @@ impl Progress for ProgressReporter {
     }
 
     fn polled(&self, page: &SourcePage) {
+        self.progressed();
         self.polled.store(true, Ordering::Relaxed);
         if page.more || !page.records.is_empty() || !page.rejected.is_empty() {
             self.more.store(true, Ordering::Relaxed);

@@ -585,6 +585,18 @@ impl Watch {
         );
     }
 
+    /// Kills the watch at once (SIGKILL), as a pass that hangs does not stop on SIGTERM; what
+    /// it printed on standard error.
+    async fn kill(mut self) -> String {
+        let output = tokio::task::spawn_blocking(move || {
+            let _ = self.child.kill();
+            self.child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        text(&output.stderr)
+    }
+
     /// Asks the watch to stop as a service manager does (SIGTERM); what it printed on standard
     /// output and standard error.
     async fn stop(mut self) -> (String, String) {
@@ -609,34 +621,39 @@ impl Watch {
 }
 
 /// The project of `world` with one webhook channel to `receiver` and `stalled: { after: 2s }`;
-/// `unreachable` names a connection whose API is made a closed port.
-fn stall_project(
-    world: &World,
-    receiver: &Receiver,
-    unreachable: Option<&str>,
-) -> std::path::PathBuf {
+/// `refused` names a connection whose credentials its API refuses (revoked: each request fails
+/// at once, so a pass ends well within the stall time).
+fn stall_project(world: &World, receiver: &Receiver, refused: Option<&str>) -> std::path::PathBuf {
     let project = alerts_project(
         world,
         &format!("    ops: {{ webhook: '{}' }}\n", receiver.url),
     );
     let mut text = std::fs::read_to_string(&project).unwrap();
     text.push_str("  triggers:\n    stalled: { after: 2s }\n");
-    if let Some(connection) = unreachable {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = closed.local_addr().unwrap().port();
-        drop(closed);
-        let mut connections = text
-            .split(&format!("\n  {connection}:\n"))
-            .collect::<Vec<_>>();
-        let (base, path) = connections[1].split_once("base_url: ").unwrap();
-        let rest = path.split_once("://").unwrap().1;
-        let path = rest.split_once('/').unwrap().1;
-        let moved = format!("{base}base_url: http://127.0.0.1:{port}/{path}");
-        connections[1] = &moved;
-        text = connections.join(&format!("\n  {connection}:\n"));
-    }
-    std::fs::write(&project, text).unwrap();
+    let revoked = match refused {
+        Some("capsule") => text.replace("token: capsule-sandbox-token", "token: revoked-token"),
+        Some("stripe") => text.replace("api_key: sk_test_e2e", "api_key: revoked_key_e2e"),
+        Some(other) => panic!("no credentials to revoke for {other}"),
+        None => text.clone(),
+    };
+    assert!(refused.is_none() || revoked != text);
+    std::fs::write(&project, revoked).unwrap();
     project
+}
+
+/// Moves `connection` of the project at `project` to `port` on loopback, keeping its path.
+fn point_at(project: &std::path::Path, connection: &str, port: u16) {
+    let text = std::fs::read_to_string(project).unwrap();
+    let mut connections = text
+        .split(&format!("\n  {connection}:\n"))
+        .collect::<Vec<_>>();
+    let (base, path) = connections[1].split_once("base_url: ").unwrap();
+    let rest = path.split_once("://").unwrap().1;
+    let path = rest.split_once('/').unwrap().1;
+    let moved = format!("{base}base_url: http://127.0.0.1:{port}/{path}");
+    connections[1] = &moved;
+    let text = connections.join(&format!("\n  {connection}:\n"));
+    std::fs::write(project, text).unwrap();
 }
 
 /// The stalled alerts among what `receiver` was sent, waiting up to `limit` for the first.
@@ -655,6 +672,28 @@ async fn stalled_alerts(receiver: &Receiver, limit: Duration) -> Vec<serde_json:
     stalled()
 }
 
+/// The body of the one alert in `stalled`, checked: its key names
+/// `capsule_contacts_to_stripe`, its subject goes on after the pipeline's name with `subject`,
+/// and its body holds `body`. `output` is what the watch printed, for a failure.
+fn one_stall<'a>(
+    stalled: &'a [serde_json::Value],
+    subject: &str,
+    body: &str,
+    output: &str,
+) -> &'a str {
+    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{output}");
+    let alert = &stalled[0];
+    assert_eq!(alert["key"], "stalled/capsule_contacts_to_stripe");
+    let said = alert["subject"].as_str().unwrap();
+    assert!(
+        said.starts_with(&format!("capsule_contacts_to_stripe{subject}")),
+        "{said}"
+    );
+    let text = alert["body"].as_str().unwrap();
+    assert!(text.contains(body), "{text}");
+    text
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_watch_whose_source_cannot_be_read_raises_one_stalled_alert() {
     let world = world(None, None).await;
@@ -668,18 +707,11 @@ async fn a_watch_whose_source_cannot_be_read_raises_one_stalled_alert() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (_, stderr) = watch.stop().await;
     let stalled = stalled_alerts(&receiver, Duration::ZERO).await;
-    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{stderr}");
-    let alert = &stalled[0];
-    assert_eq!(alert["key"], "stalled/capsule_contacts_to_stripe");
-    let subject = alert["subject"].as_str().unwrap();
-    assert!(
-        subject.starts_with("capsule_contacts_to_stripe has not read its source for "),
-        "{subject}"
-    );
-    let body = alert["body"].as_str().unwrap();
-    assert!(
-        body.contains("has not read the source of pipeline `capsule_contacts_to_stripe`"),
-        "{body}"
+    let body = one_stall(
+        &stalled,
+        " has not read its source for ",
+        "has not read the source of pipeline `capsule_contacts_to_stripe`",
+        &stderr,
     );
     // The reason is the failed pass's, as the run printed it.
     let reason = stderr
@@ -691,7 +723,7 @@ async fn a_watch_whose_source_cannot_be_read_raises_one_stalled_alert() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_watch_whose_target_is_down_raises_the_lag_of_its_cursor() {
+async fn a_watch_whose_target_refuses_its_key_raises_the_lag_of_its_cursor() {
     let world = world(None, None).await;
     world.add_people(0..2);
     let receiver = Receiver::start(StatusCode::OK).await;
@@ -701,8 +733,8 @@ async fn a_watch_whose_target_is_down_raises_the_lag_of_its_cursor() {
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert_eq!(world.customers().await.len(), 2);
 
-    // Newer people in Capsule, and Stripe out of reach: the polls read them, and the cursor
-    // stays at the first two.
+    // Newer people in Capsule, and Stripe refusing ferry's key: the polls read them, and the
+    // cursor stays at the first two.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     world.add_people(2..4);
     let project = stall_project(&world, &receiver, Some("stripe"));
@@ -711,16 +743,48 @@ async fn a_watch_whose_target_is_down_raises_the_lag_of_its_cursor() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (_, stderr) = watch.stop().await;
     let stalled = stalled_alerts(&receiver, Duration::ZERO).await;
-    assert_eq!(stalled.len(), 1, "{stalled:#?}\n{stderr}");
-    assert_eq!(stalled[0]["key"], "stalled/capsule_contacts_to_stripe");
-    let subject = stalled[0]["subject"].as_str().unwrap();
-    assert!(
-        subject.starts_with("capsule_contacts_to_stripe lags its source by "),
-        "{subject}"
+    one_stall(
+        &stalled,
+        " lags its source by ",
+        "the source has newer records",
+        &stderr,
     );
-    let body = stalled[0]["body"].as_str().unwrap();
-    assert!(body.contains("the source has newer records"), "{body}");
     assert_eq!(world.customers().await.len(), 2, "the newer two wait");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pass_that_hangs_raises_a_stalled_alert_while_it_hangs() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let project = stall_project(&world, &receiver, None);
+    // Capsule at a port that takes connections (the kernel's backlog) and never answers: the
+    // first pass waits for its first page until the 60 s timeout, then retries.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    point_at(&project, "capsule", silent.local_addr().unwrap().port());
+    let started = std::time::Instant::now();
+    let watch = Watch::start(project.parent().unwrap(), CAPSULE_TO_STRIPE);
+
+    let stalled = stalled_alerts(&receiver, Duration::from_secs(40)).await;
+    let waited = started.elapsed();
+    let stdout = watch.stdout.lock().unwrap().clone();
+    let stderr = watch.kill().await;
+    drop(silent);
+    one_stall(
+        &stalled,
+        "'s pass has made no progress for ",
+        "has read no page of its source and stored no batch",
+        &stderr,
+    );
+    assert!(
+        waited < Duration::from_secs(50),
+        "raised while the pass hung, before its request timed out: {waited:?}"
+    );
+    assert!(
+        !stdout.contains("capsule_contacts_to_stripe:"),
+        "no pass ended: {stdout}"
+    );
+    assert!(world.customers().await.is_empty(), "nothing was delivered");
 }
 
 #[tokio::test(flavor = "multi_thread")]
