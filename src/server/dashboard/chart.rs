@@ -36,9 +36,11 @@ pub fn svg(activity: &[HourActivity], now: Timestamp) -> String {
         }
     }
     let most = hours.iter().flatten().copied().max().unwrap_or(0).max(1);
+    // A count too small to show at this scale still gets a sliver: it is not zero.
     let height = |count: u64| {
         let scaled = u128::from(count) * (HEIGHT as u128) / u128::from(most);
-        i64::try_from(scaled).unwrap_or(HEIGHT)
+        let scaled = i64::try_from(scaled).unwrap_or(HEIGHT);
+        if count > 0 { scaled.max(1) } else { 0 }
     };
     let width = HOURS * HOUR_WIDTH;
     let mut svg = format!(
@@ -130,5 +132,22 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains("2026-12-07 06:00 UTC: 60 read, 40 audit entries, 10 dead-lettered"));
+
+        // One failure beside a thousand reads is a sliver, not nothing.
+        let busy = [HourActivity {
+            hour: "2026-12-07T06:00:00Z".parse().unwrap(),
+            read: 1000,
+            audited: 0,
+            dead_lettered: 1,
+        }];
+        let svg = super::svg(&busy, now);
+        assert!(
+            svg.contains("class=\"dead\" x=\"564\" y=\"119\" width=\"6\" height=\"1\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("class=\"written\" x=\"558\" y=\"120\" width=\"6\" height=\"0\""),
+            "{svg}"
+        );
     }
 }
