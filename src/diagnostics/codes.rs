@@ -960,9 +960,10 @@ Use the kind in lower case: `--system stripe`. The message lists the systems the
 
     DriftUnknownCollection = "E0801", "the collection cannot drift",
 "Seeded drift changes, deletes and adds records of collections the shipped pipelines write, each
-as its system's API names it (`customers` in Stripe, `parties` in Capsule, `customers` in
-Business Central, `customers` in Syspro), and reverses entries of Business Central's ledgers
-(`generalLedgerEntries`, `customerLedgerEntries`). Other collections cannot drift.
+as its system's API names it (`customers`, `products` and `prices` in Stripe, `customers` and
+`salesOrders` in Business Central and in Syspro), and reverses entries of Business Central's
+ledgers (`generalLedgerEntries`, `customerLedgerEntries`). Other collections (Capsule's
+`parties`, for one) cannot drift.
 
 ```sh
 ferry sandbox drift --system stripe --collection charges --change 2
@@ -975,7 +976,9 @@ Name a collection the message lists: `--collection customers`.";
 record drift added), so `--change` plus `--delete` can be at most the number of such records in
 the collection. A change edits a field the record has a value in (one the pipeline wrote, so
 one reconcile compares), so `--change` can be at most the number of records with a value in one
-of the fields to change. Nothing was changed.
+of the fields to change. A delete takes only a record the system lets its users delete: Stripe
+deletes no price, and no product that has a price (both are archived instead), so `--delete`
+is refused there. Nothing was changed.
 
 ```sh
 ferry run capsule_contacts_to_stripe   # made 3 customers
@@ -983,7 +986,8 @@ ferry sandbox drift --system stripe --collection customers --change 2 --delete 2
 ```
 
 Ask for fewer (`--change 2 --delete 1`), name fields more records have (`--fields name,email`),
-or run the pipeline over more records first. `--add` has no limit.";
+or run the pipeline over more records first; in Stripe's catalog, change instead of deleting.
+`--add` has no limit.";
 
     DriftUnknownField = "E0803", "the field cannot drift",
 "`--fields` names the fields a change may edit, as the system's API names them (dotted for a

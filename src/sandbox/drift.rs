@@ -15,8 +15,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use jiff::ToSpan;
+use jiff::civil::Date;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -168,6 +171,10 @@ pub enum FieldKind {
     Email,
     /// A phone number in E.164.
     Phone,
+    /// A calendar date (`2025-11-24`), moved by days.
+    Date,
+    /// An amount of money (a JSON number in the currency's major unit), moved by cents.
+    Amount,
 }
 
 impl DriftField {
@@ -192,19 +199,57 @@ impl DriftField {
         }
     }
 
-    /// A new value for the field, unlike `before` and unlike any value a pipeline would write.
+    pub const fn date(name: &'static str) -> Self {
+        DriftField {
+            name,
+            kind: FieldKind::Date,
+        }
+    }
+
+    pub const fn amount(name: &'static str) -> Self {
+        DriftField {
+            name,
+            kind: FieldKind::Amount,
+        }
+    }
+
+    /// A new value for the field, unlike `before` and unlike any value a pipeline would write:
+    /// text edited, a date moved by one to four weeks, an amount by cents up or down.
     pub fn edited(&self, before: &Value, rng: &mut StdRng) -> Value {
-        let token = token(rng);
-        Value::String(match (self.kind, before.as_str()) {
-            (FieldKind::Email, _) => format!("edited.{token}@example.net"),
-            (FieldKind::Phone, _) => format!("+6149{}", rng.random_range(1_000_000..9_999_999)),
-            (FieldKind::Text, Some(text)) if !text.is_empty() => {
-                format!("{text} (edited {token})")
+        match self.kind {
+            FieldKind::Date => {
+                let days = rng.random_range(1..=28);
+                let date = before.as_str().and_then(|d| d.parse::<Date>().ok());
+                let moved = date.and_then(|d| d.checked_add(days.days()).ok());
+                Value::String(moved.unwrap_or(EDITED_DATE).to_string())
             }
-            (FieldKind::Text, _) => format!("Edited {token}"),
-        })
+            FieldKind::Amount => {
+                let amount = before.to_string().trim_matches('"').parse::<Decimal>();
+                let cents = Decimal::new(rng.random_range(1..=5_000), 2);
+                let moved = match amount {
+                    Ok(amount) if amount > cents => amount - cents,
+                    Ok(amount) => amount + cents,
+                    Err(_) => cents,
+                };
+                serde_json::from_str(&moved.normalize().to_string()).unwrap_or(Value::Null)
+            }
+            kind => {
+                let token = token(rng);
+                Value::String(match (kind, before.as_str()) {
+                    (FieldKind::Email, _) => format!("edited.{token}@example.net"),
+                    (FieldKind::Phone, _) => {
+                        format!("+6149{}", rng.random_range(1_000_000..9_999_999))
+                    }
+                    (_, Some(text)) if !text.is_empty() => format!("{text} (edited {token})"),
+                    _ => format!("Edited {token}"),
+                })
+            }
+        }
     }
 }
+
+/// What an edited date that held no date becomes.
+const EDITED_DATE: Date = jiff::civil::date(2020, 2, 29);
 
 /// Six lowercase letters and digits, to tell drift's values apart.
 pub fn token(rng: &mut StdRng) -> String {
@@ -225,6 +270,11 @@ pub trait DriftTarget {
     /// The value at `field` (dotted for a nested one) of record `id`, null when unset.
     fn field(&self, id: &str, field: &str) -> Value;
     fn set_field(&mut self, id: &str, field: &str, value: Value);
+    /// Whether record `id` can be deleted the way the system's users delete it; why not if
+    /// not (a Stripe price never can).
+    fn deletable(&self, _id: &str) -> Result<(), &'static str> {
+        Ok(())
+    }
     /// Deletes record `id`; the record as it was.
     fn delete(&mut self, id: &str) -> Option<Value>;
     /// Adds a record no pipeline made, named after `token`; its id and the record. Drift never
@@ -244,7 +294,15 @@ pub fn apply(
         Value::String(text) => !text.is_empty(),
         _ => true,
     };
-    let picked = Picked::new(collection, target.ferrys(), plan, rng, has_value)?;
+    let can_delete = |id: &str| target.deletable(id);
+    let picked = Picked::new(
+        collection,
+        target.ferrys(),
+        plan,
+        rng,
+        has_value,
+        can_delete,
+    )?;
     let action = |action, id, field: Option<&str>, before, after| DriftAction {
         action,
         collection: collection.name.to_string(),
@@ -293,8 +351,8 @@ pub struct DriftableCollection {
 }
 
 /// The records a plan touches: `change` records, each with the field it edits (one that
-/// `has_value` says the record holds a value in), then `delete` others, drawn from `candidates`
-/// (the ids of records ferry made, in the emulator's order).
+/// `has_value` says the record holds a value in), then `delete` others (ones `can_delete`
+/// allows), drawn from `candidates` (the ids of records ferry made, in the emulator's order).
 #[derive(Debug)]
 pub struct Picked {
     pub changes: Vec<(String, DriftField)>,
@@ -308,6 +366,7 @@ impl Picked {
         plan: &DriftPlan,
         rng: &mut StdRng,
         has_value: impl Fn(&str, &str) -> bool,
+        can_delete: impl Fn(&str) -> Result<(), &'static str>,
     ) -> Result<Picked, DriftError> {
         let names: Vec<&str> = if plan.fields.is_empty() {
             collection.default_fields.to_vec()
@@ -375,16 +434,24 @@ impl Picked {
             let with = format!(" with a value in {}", names.join(" or "));
             return Err(too_few(changes.len(), plan.change, with, "to change"));
         }
-        if plan.delete > rest.len() {
-            return Err(too_few(
-                rest.len(),
-                plan.delete,
-                " besides those changed".to_string(),
-                "to delete",
-            ));
+        let mut cannot = None;
+        let mut deletes = Vec::new();
+        for id in rest {
+            if deletes.len() == plan.delete {
+                break;
+            }
+            match can_delete(&id) {
+                Ok(()) => deletes.push(id),
+                Err(why) => cannot = cannot.or(Some(why)),
+            }
         }
-        rest.truncate(plan.delete);
-        let deletes = rest;
+        if deletes.len() < plan.delete {
+            let with = match cannot {
+                Some(why) => format!(" that can be deleted besides those changed ({why})"),
+                None => " besides those changed".to_string(),
+            };
+            return Err(too_few(deletes.len(), plan.delete, with, "to delete"));
+        }
         Ok(Picked { changes, deletes })
     }
 }
@@ -412,6 +479,14 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
     } else {
         names.join(", ")
     }
+}
+
+/// A field of an item of the record's list `list`, named as a reconcile names it
+/// (`lines[0].Price`): the item's place and its field.
+pub fn item_field<'a>(field: &'a str, list: &str) -> Option<(usize, &'a str)> {
+    let rest = field.strip_prefix(list)?.strip_prefix('[')?;
+    let (index, name) = rest.split_once("].")?;
+    Some((index.parse().ok()?, name))
 }
 
 /// The value at a dotted path (`address.city`), null when absent.
@@ -520,6 +595,10 @@ mod tests {
         true
     }
 
+    fn deletable(_: &str) -> Result<(), &'static str> {
+        Ok(())
+    }
+
     fn ids(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("p{i}")).collect()
     }
@@ -537,7 +616,8 @@ mod tests {
     fn the_same_seed_picks_the_same_distinct_records() {
         let pick = |seed| {
             let mut rng = StdRng::seed_from_u64(seed);
-            let picked = Picked::new(&PEOPLE, ids(10), &plan(3, 2, &[]), &mut rng, all).unwrap();
+            let picked =
+                Picked::new(&PEOPLE, ids(10), &plan(3, 2, &[]), &mut rng, all, deletable).unwrap();
             let changed: Vec<String> = picked.changes.iter().map(|(id, _)| id.clone()).collect();
             (changed, picked.deletes)
         };
@@ -554,9 +634,18 @@ mod tests {
     #[test]
     fn a_change_edits_a_named_field_or_the_default() {
         let mut rng = StdRng::seed_from_u64(1);
-        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &[]), &mut rng, all).unwrap();
+        let picked =
+            Picked::new(&PEOPLE, ids(4), &plan(4, 0, &[]), &mut rng, all, deletable).unwrap();
         assert!(picked.changes.iter().all(|(_, f)| f.name == "name"));
-        let picked = Picked::new(&PEOPLE, ids(4), &plan(4, 0, &["email"]), &mut rng, all).unwrap();
+        let picked = Picked::new(
+            &PEOPLE,
+            ids(4),
+            &plan(4, 0, &["email"]),
+            &mut rng,
+            all,
+            deletable,
+        )
+        .unwrap();
         assert!(picked.changes.iter().all(|(_, f)| f.name == "email"));
     }
 
@@ -567,7 +656,8 @@ mod tests {
         for seed in 0..20 {
             let mut rng = StdRng::seed_from_u64(seed);
             let plan = plan(3, 3, &["email"]);
-            let picked = Picked::new(&PEOPLE, ids(6), &plan, &mut rng, has_value).unwrap();
+            let picked =
+                Picked::new(&PEOPLE, ids(6), &plan, &mut rng, has_value, deletable).unwrap();
             let mut changed: Vec<&str> = picked.changes.iter().map(|(id, _)| id.as_str()).collect();
             changed.sort();
             assert_eq!(changed, ["p1", "p3", "p5"]);
@@ -580,6 +670,7 @@ mod tests {
             &plan(4, 0, &["email"]),
             &mut rng,
             has_value,
+            deletable,
         )
         .unwrap_err();
         assert_eq!(
@@ -592,6 +683,7 @@ mod tests {
             &plan(3, 4, &["email"]),
             &mut rng,
             has_value,
+            deletable,
         )
         .unwrap_err();
         assert_eq!(error.code(), Code::DriftTooFewRecords);
@@ -600,15 +692,23 @@ mod tests {
     #[test]
     fn more_than_there_is_or_an_unknown_field_is_refused() {
         let mut rng = StdRng::seed_from_u64(1);
-        let error = Picked::new(&PEOPLE, ids(4), &plan(3, 2, &[]), &mut rng, all).unwrap_err();
+        let error =
+            Picked::new(&PEOPLE, ids(4), &plan(3, 2, &[]), &mut rng, all, deletable).unwrap_err();
         assert_eq!(error.code(), Code::DriftTooFewRecords);
         assert_eq!(error.status(), StatusCode::CONFLICT);
         assert_eq!(
             error.to_string(),
             "crm's `people` holds 4 records ferry made, fewer than the 5 to change and delete"
         );
-        let error =
-            Picked::new(&PEOPLE, ids(4), &plan(1, 0, &["phone"]), &mut rng, all).unwrap_err();
+        let error = Picked::new(
+            &PEOPLE,
+            ids(4),
+            &plan(1, 0, &["phone"]),
+            &mut rng,
+            all,
+            deletable,
+        )
+        .unwrap_err();
         assert_eq!(
             error.to_string(),
             "crm's `people` has no field `phone` that drift can change (it can change name, email)"
@@ -631,5 +731,28 @@ mod tests {
         }
         let email = DriftField::email("email").edited(&Value::Null, &mut rng);
         assert!(email.as_str().unwrap().ends_with("@example.net"), "{email}");
+    }
+
+    #[test]
+    fn an_edited_date_or_amount_moves_and_keeps_its_kind() {
+        let mut rng = StdRng::seed_from_u64(4);
+        for _ in 0..50 {
+            let date = DriftField::date("orderDate").edited(&json!("2025-11-24"), &mut rng);
+            let moved = date.as_str().unwrap().parse::<Date>().unwrap();
+            let days = jiff::civil::date(2025, 11, 24)
+                .until(moved)
+                .unwrap()
+                .get_days();
+            assert!((1..=28).contains(&days), "{date}");
+            let amount = DriftField::amount("unitPrice").edited(&json!(125.50), &mut rng);
+            let moved: Decimal = amount.to_string().parse().unwrap();
+            assert!(
+                moved > Decimal::ZERO && moved != Decimal::new(12550, 2),
+                "{amount}"
+            );
+            assert!(moved.scale() <= 2, "{amount}");
+        }
+        let small = DriftField::amount("unitPrice").edited(&json!(0.01), &mut rng);
+        assert!(small.to_string().parse::<Decimal>().unwrap() > Decimal::new(1, 2));
     }
 }

@@ -71,6 +71,7 @@ mod proptest_fuzz_properties;
 mod proptest_robustness;
 mod reconcile;
 mod reconcile_drift;
+mod reconcile_drift_flows;
 mod reconcile_money;
 mod run_charges_to_invoices;
 mod run_end_to_end;

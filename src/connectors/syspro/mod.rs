@@ -5,7 +5,7 @@ pub mod client;
 mod connector;
 mod customers;
 mod find;
-mod orders;
+pub mod orders;
 pub mod schema;
 pub mod session;
 mod values;

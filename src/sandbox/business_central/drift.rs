@@ -1,5 +1,7 @@
 //! Seeded drift in Business Central's customers, made as a user makes it on the Customer Card:
 //! each change and addition gets a new version (so a new etag) and `lastModifiedDateTime`.
+//! Sales orders drift as the Sales Order page edits them (`order_drift.rs`), ledgers by
+//! reversal (`reversal.rs`).
 
 use std::collections::HashSet;
 
@@ -8,7 +10,8 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::ledger::mark;
-use super::schema::CUSTOMERS;
+use super::order_drift::{SALES_ORDERS_DRIFT, SalesOrders};
+use super::schema::{CUSTOMERS, EntitySet};
 use super::store::{BcData, Company, Entity, Ids, blank, format_time};
 use crate::sandbox::drift::{
     DriftError, DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable,
@@ -16,7 +19,9 @@ use crate::sandbox::drift::{
 
 /// `stripe_customers_to_business_central` writes customers, always with a display name;
 /// `stripe_subscriptions_to_business_central` keeps a subscriber's `website`.
-const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
+const COLLECTIONS: &[DriftableCollection] = &[CUSTOMERS_DRIFT, SALES_ORDERS_DRIFT];
+
+const CUSTOMERS_DRIFT: DriftableCollection = DriftableCollection {
     system: "business_central",
     name: "customers",
     fields: &[
@@ -30,7 +35,7 @@ const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
         DriftField::text("website"),
     ],
     default_fields: &["displayName"],
-}];
+};
 
 /// Drift in the first company, where the sandbox's data lives.
 pub fn drift(data: &mut BcData, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
@@ -50,8 +55,8 @@ pub fn drift(data: &mut BcData, collection: &str, plan: &DriftPlan, rng: &mut St
     if super::reversal::LEDGERS.contains(&collection) {
         return super::reversal::reverse(company, ids, not_ferrys, collection, plan, rng);
     }
-    let customers = driftable(COLLECTIONS, "business_central", collection).map_err(|error| {
-        match error {
+    let drifting =
+        driftable(COLLECTIONS, "business_central", collection).map_err(|error| match error {
             DriftError::CannotDrift {
                 system,
                 collection,
@@ -62,15 +67,24 @@ pub fn drift(data: &mut BcData, collection: &str, plan: &DriftPlan, rng: &mut St
                 can: format!("{can}, {}", super::reversal::LEDGERS.join(", ")),
             },
             other => other,
-        }
-    })?;
+        })?;
+    let now = format_time(Timestamp::now());
+    if drifting.name == SALES_ORDERS_DRIFT.name {
+        let mut target = SalesOrders {
+            company,
+            ids,
+            not_ferrys,
+            now,
+        };
+        return apply(drifting, &mut target, plan, rng);
+    }
     let mut target = Customers {
         company,
         ids,
         not_ferrys,
-        now: format_time(Timestamp::now()),
+        now,
     };
-    apply(customers, &mut target, plan, rng)
+    apply(drifting, &mut target, plan, rng)
 }
 
 /// A company's customers, changed as the Customer Card changes them.
@@ -83,7 +97,10 @@ struct Customers<'a> {
 
 impl DriftTarget for Customers<'_> {
     fn ferrys(&self) -> Vec<String> {
-        let ids = self.company.entities(&CUSTOMERS).map(|e| e.id().to_string());
+        let ids = self
+            .company
+            .entities(&CUSTOMERS)
+            .map(|e| e.id().to_string());
         ids.filter(|id| !self.not_ferrys.contains(id)).collect()
     }
 
@@ -108,30 +125,51 @@ impl DriftTarget for Customers<'_> {
 
     /// A customer made by hand on the Customer Card, numbered from the customers' series.
     fn add(&mut self, token: &str, _rng: &mut StdRng) -> Option<(String, Value)> {
-        let mut fields = blank(&CUSTOMERS);
-        let id = self.ids.guid();
-        let number = self.company.next_number(&CUSTOMERS).unwrap_or_default();
-        for (key, value) in [
-            ("id", json!(id)),
-            ("number", json!(number)),
+        let fields = [
             ("displayName", json!(format!("Walk-in {token}"))),
             ("type", json!("Company")),
             ("email", json!(format!("walk-in.{token}@example.net"))),
             ("currencyCode", json!("AUD")),
-            ("lastModifiedDateTime", json!(self.now)),
-        ] {
-            fields.insert(key.to_string(), value);
-        }
-        let record = Value::Object(fields.clone());
-        let entity = Entity {
-            seq: self.ids.next_seq(),
-            version: self.ids.next_version(),
-            fields,
-        };
-        self.company.insert(&CUSTOMERS, entity);
-        self.not_ferrys.insert(id.clone());
-        Some((id, record))
+        ];
+        let (company, ids, not_ferrys) =
+            (&mut *self.company, &mut *self.ids, &mut *self.not_ferrys);
+        Some(typed_in(
+            company, ids, not_ferrys, &CUSTOMERS, &self.now, &fields,
+        ))
     }
+}
+
+/// Keeps a record typed in by hand in `set`: `given` over a blank record, with a new id, the
+/// next number of the set's series and `now` as its last change. Its id and the record; drift
+/// never changes or deletes it later.
+pub(super) fn typed_in(
+    company: &mut Company,
+    ids: &mut Ids,
+    not_ferrys: &mut HashSet<String>,
+    set: &'static EntitySet,
+    now: &str,
+    given: &[(&str, Value)],
+) -> (String, Value) {
+    let mut fields = blank(set);
+    let id = ids.guid();
+    let number = company.next_number(set).unwrap_or_default();
+    let mine = [
+        ("id", json!(id)),
+        ("number", json!(number)),
+        ("lastModifiedDateTime", json!(now)),
+    ];
+    for (key, value) in mine.iter().chain(given) {
+        fields.insert(key.to_string(), value.clone());
+    }
+    let record = Value::Object(fields.clone());
+    let entity = Entity {
+        seq: ids.next_seq(),
+        version: ids.next_version(),
+        fields,
+    };
+    company.insert(set, entity);
+    not_ferrys.insert(id.clone());
+    (id, record)
 }
 
 #[cfg(test)]
@@ -187,6 +225,9 @@ mod tests {
             assert!(entity.text("number").starts_with('C'), "{entity:?}");
         }
         let error = drift(&mut data, "items", &plan, &mut StdRng::seed_from_u64(1)).unwrap_err();
-        assert_eq!(error.code(), crate::diagnostics::Code::DriftUnknownCollection);
+        assert_eq!(
+            error.code(),
+            crate::diagnostics::Code::DriftUnknownCollection
+        );
     }
 }

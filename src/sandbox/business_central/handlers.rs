@@ -635,7 +635,7 @@ fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn remove_with_lines(company: &mut Company, set: &EntitySet, id: &str) {
+pub(super) fn remove_with_lines(company: &mut Company, set: &EntitySet, id: &str) {
     company.remove(set, id);
     if let Some(line_set) = rules::lines_of(set) {
         let key = line_set.parent_key.unwrap_or("documentId");

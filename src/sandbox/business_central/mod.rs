@@ -19,6 +19,7 @@ pub mod filter;
 mod handlers;
 pub mod ledger;
 pub mod path;
+mod order_drift;
 mod payments;
 pub mod posting;
 mod query;

@@ -1,73 +1,128 @@
-//! Seeded drift in Stripe's customers, made as the Dashboard makes it: through the same code as
-//! API requests, so each change, deletion and addition has its event.
+//! Seeded drift in Stripe's customers, products and prices, made as the Dashboard makes it:
+//! through the same code as API requests, so each change, deletion and addition has its event.
+//! Stripe's own rules hold: a price changes only its lookup key, nickname, metadata (and
+//! `active`), and is never deleted; a product with prices is not deleted either.
 
+use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
 use super::StripeState;
-use super::customers;
-use super::store::{RequestInfo, Store};
+use super::store::{Collection, RequestInfo, Store};
+use super::{catalog, customers};
 use crate::sandbox::drift::{
     DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable, value_at,
 };
 
-/// `capsule_contacts_to_stripe` and `syspro_customers_to_stripe` write customers, and both set
-/// a name and an email.
-const COLLECTIONS: &[DriftableCollection] = &[DriftableCollection {
-    system: "stripe",
-    name: "customers",
-    fields: &[
-        DriftField::text("name"),
-        DriftField::email("email"),
-        DriftField::phone("phone"),
-        DriftField::text("description"),
-        DriftField::text("address.line1"),
-        DriftField::text("address.city"),
-        DriftField::text("address.state"),
-        DriftField::text("address.postal_code"),
-    ],
-    default_fields: &["name", "email"],
-}];
+const COLLECTIONS: &[DriftableCollection] = &[
+    // `capsule_contacts_to_stripe` and `syspro_customers_to_stripe` write customers, and both
+    // set a name and an email.
+    DriftableCollection {
+        system: "stripe",
+        name: "customers",
+        fields: &[
+            DriftField::text("name"),
+            DriftField::email("email"),
+            DriftField::phone("phone"),
+            DriftField::text("description"),
+            DriftField::text("address.line1"),
+            DriftField::text("address.city"),
+            DriftField::text("address.state"),
+            DriftField::text("address.postal_code"),
+        ],
+        default_fields: &["name", "email"],
+    },
+    // `business_central_items_to_stripe` names each product after its item.
+    DriftableCollection {
+        system: "stripe",
+        name: "products",
+        fields: &[
+            DriftField::text("name"),
+            DriftField::text("description"),
+            DriftField::text("metadata.bc_item_number"),
+        ],
+        default_fields: &["name"],
+    },
+    // ... and gives each price its item's lookup key: what Stripe lets a price change.
+    DriftableCollection {
+        system: "stripe",
+        name: "prices",
+        fields: &[
+            DriftField::text("lookup_key"),
+            DriftField::text("nickname"),
+            DriftField::text("metadata.bc_item_number"),
+        ],
+        default_fields: &["lookup_key"],
+    },
+];
 
 impl StripeState {
-    pub(super) fn drift_customers(
+    pub(super) fn drift_objects(
         &self,
         collection: &str,
         plan: &DriftPlan,
         rng: &mut StdRng,
     ) -> Drifted {
-        let customers = driftable(COLLECTIONS, "stripe", collection)?;
-        self.with_store(|store| apply(customers, &mut Customers(store), plan, rng))
+        let drifting = driftable(COLLECTIONS, "stripe", collection)?;
+        self.with_store(|store| {
+            let mut target = Objects {
+                store,
+                collection: drifting.name,
+            };
+            apply(drifting, &mut target, plan, rng)
+        })
     }
 }
 
-/// Stripe's customers, changed through the same code as API requests.
-struct Customers<'a>(&'a mut Store);
+/// One of Stripe's collections that can drift, changed through the same code as API requests.
+struct Objects<'a> {
+    store: &'a mut Store,
+    collection: &'static str,
+}
 
-impl DriftTarget for Customers<'_> {
+impl Objects<'_> {
+    fn objects(&self) -> &Collection {
+        match self.collection {
+            "products" => &self.store.products,
+            "prices" => &self.store.prices,
+            _ => &self.store.customers,
+        }
+    }
+
+    /// `params` sent as `POST /v1/<collection>/<id>` would send them.
+    fn update(&mut self, id: &str, params: &Map<String, Value>) {
+        let request = RequestInfo::default();
+        let store = &mut *self.store;
+        let _ = match self.collection {
+            "products" => catalog::update_product(store, id, params, &request),
+            "prices" => catalog::update_price(store, id, params, &request),
+            _ => customers::update(store, id, params, &request),
+        };
+    }
+}
+
+impl DriftTarget for Objects<'_> {
     fn ferrys(&self) -> Vec<String> {
-        let store = &self.0;
-        let ids = store.customers.ids().iter();
-        ids.filter(|id| !store.not_ferrys.contains(*id))
+        let ids = self.objects().ids().iter();
+        ids.filter(|id| !self.store.not_ferrys.contains(*id))
             .cloned()
             .collect()
     }
 
     fn field(&self, id: &str, field: &str) -> Value {
-        self.0
-            .customers
+        self.objects()
             .get(id)
-            .map_or(Value::Null, |customer| value_at(customer, field))
+            .map_or(Value::Null, |object| value_at(object, field))
     }
 
-    /// A field of the address is sent with the rest of the address, as the Dashboard sends it
-    /// (Stripe replaces the whole hash).
+    /// A field of a hash (an address, metadata) is sent with the rest of the hash, as the
+    /// Dashboard sends it (Stripe replaces a whole address).
     fn set_field(&mut self, id: &str, field: &str, value: Value) {
         let mut params = Map::new();
         match field.split_once('.') {
             Some((hash, key)) => {
-                let customer = self.0.customers.get(id);
-                let mut whole = customer
+                let object = self.objects().get(id);
+                let mut whole = object
                     .and_then(|c| c.get(hash))
                     .and_then(Value::as_object)
                     .cloned()
@@ -79,26 +134,64 @@ impl DriftTarget for Customers<'_> {
                 params.insert(field.to_string(), value);
             }
         }
-        let _ = customers::update(self.0, id, &params, &RequestInfo::default());
+        self.update(id, &params);
+    }
+
+    fn deletable(&self, id: &str) -> Result<(), &'static str> {
+        match self.collection {
+            "prices" => Err("Stripe deletes no price: it is archived"),
+            "products" => {
+                let mut prices = self.store.prices.newest_first(None);
+                match prices.any(|(_, p)| p.get("product").and_then(Value::as_str) == Some(id)) {
+                    true => Err("Stripe deletes no product that has prices: it is archived"),
+                    false => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
     }
 
     fn delete(&mut self, id: &str) -> Option<Value> {
-        let before = self.0.customers.get(id).cloned();
-        customers::delete(self.0, id, &RequestInfo::default()).ok()?;
+        let before = self.objects().get(id).cloned();
+        let request = RequestInfo::default();
+        match self.collection {
+            "products" => catalog::delete_product(self.store, id, &request).ok()?,
+            "prices" => return None,
+            _ => customers::delete(self.store, id, &request).ok()?,
+        };
         before
     }
 
-    /// A customer made by hand in the Dashboard: no metadata, so no pipeline's cross reference.
-    fn add(&mut self, token: &str, _rng: &mut StdRng) -> Option<(String, Value)> {
-        let params = json!({
-            "name": format!("Walk-in {token}"),
-            "email": format!("walk-in.{token}@example.net"),
-        });
+    /// An object made by hand in the Dashboard: no metadata, so no pipeline's cross reference.
+    /// A price is made with its own product, as the Dashboard's product editor makes them.
+    fn add(&mut self, token: &str, rng: &mut StdRng) -> Option<(String, Value)> {
+        let params = match self.collection {
+            "products" => json!({ "name": format!("Walk-in {token}") }),
+            "prices" => json!({
+                "currency": "aud",
+                "unit_amount": rng.random_range(100..100_000),
+                "product_data": { "name": format!("Walk-in {token}") },
+            }),
+            _ => json!({
+                "name": format!("Walk-in {token}"),
+                "email": format!("walk-in.{token}@example.net"),
+            }),
+        };
         let params = params.as_object().cloned().unwrap_or_default();
-        let customer = customers::create(self.0, &params, &RequestInfo::default()).ok()?;
-        let id = customer.get("id").and_then(Value::as_str)?.to_string();
-        self.0.not_ferrys.insert(id.clone());
-        Some((id, customer))
+        let request = RequestInfo::default();
+        let store = &mut *self.store;
+        let object = match self.collection {
+            "products" => catalog::create_product(store, &params, &request),
+            "prices" => catalog::create_price(store, &params, &request),
+            _ => customers::create(store, &params, &request),
+        }
+        .ok()?;
+        let id = object.get("id").and_then(Value::as_str)?.to_string();
+        if let Some(product) = object.get("product").and_then(Value::as_str) {
+            store.not_ferrys.insert(product.to_string());
+        }
+        store.not_ferrys.insert(id.clone());
+        Some((id, object))
     }
 }
 
@@ -146,7 +239,7 @@ mod tests {
         assert_eq!(seeded.len(), 4);
         let mut rng = StdRng::seed_from_u64(9);
         let actions = state
-            .drift_customers("customers", &plan(2, 2, 1, &["address.city"]), &mut rng)
+            .drift_objects("customers", &plan(2, 2, 1, &["address.city"]), &mut rng)
             .unwrap();
         let kinds: Vec<DriftKind> = actions.iter().map(|a| a.action).collect();
         use DriftKind::*;
@@ -173,7 +266,7 @@ mod tests {
         assert_eq!(customers.len(), 4 + 6 - 2 + 1);
         // What drift added is not ferry's: a second drift leaves it alone.
         let error = state
-            .drift_customers("customers", &plan(3, 2, 0, &[]), &mut rng)
+            .drift_objects("customers", &plan(3, 2, 0, &[]), &mut rng)
             .unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -186,16 +279,62 @@ mod tests {
         let run = || {
             let mut rng = StdRng::seed_from_u64(4);
             state(5)
-                .drift_customers("customers", &plan(2, 1, 1, &[]), &mut rng)
+                .drift_objects("customers", &plan(2, 1, 1, &[]), &mut rng)
                 .unwrap()
         };
         assert_eq!(run(), run());
         let error = state(1)
-            .drift_customers("charges", &plan(1, 0, 0, &[]), &mut StdRng::seed_from_u64(1))
+            .drift_objects(
+                "charges",
+                &plan(1, 0, 0, &[]),
+                &mut StdRng::seed_from_u64(1),
+            )
             .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "stripe's collection `charges` cannot drift (these can: customers)"
+            "stripe's collection `charges` cannot drift (these can: customers, products, prices)"
         );
+    }
+
+    #[test]
+    fn a_price_changes_only_as_stripe_lets_it_and_is_never_deleted() {
+        let state = state(0);
+        let price = state.with_store(|store| {
+            let params = json!({"currency": "aud", "unit_amount": 1000, "lookup_key": "bc-item-1",
+                "product_data": {"name": "Desk"}, "metadata": {"bc_item_number": "1"}});
+            catalog::create_price(store, params.as_object().unwrap(), &RequestInfo::default())
+                .unwrap()
+        });
+        let mut rng = StdRng::seed_from_u64(2);
+        let error = state
+            .drift_objects("prices", &plan(0, 1, 0, &[]), &mut rng)
+            .unwrap_err();
+        assert_eq!(error.code(), crate::diagnostics::Code::DriftTooFewRecords);
+        let error = state
+            .drift_objects("products", &plan(0, 1, 0, &[]), &mut rng)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("no product that has prices"),
+            "{error}"
+        );
+
+        let actions = state
+            .drift_objects("prices", &plan(1, 0, 1, &[]), &mut rng)
+            .unwrap();
+        assert_eq!(actions[0].id, price["id"].as_str().unwrap());
+        assert_eq!(actions[0].field.as_deref(), Some("lookup_key"));
+        let prices = state.objects("price");
+        let changed = prices.iter().find(|p| p["id"] == price["id"]).unwrap();
+        assert_eq!(Some(&changed["lookup_key"]), actions[0].after.as_ref());
+        assert_eq!(changed["unit_amount"], 1000);
+        let events = state.objects("event");
+        assert!(events.iter().any(|e| e["type"] == "price.updated"));
+        // The added price and its product are no one's: a second drift finds nothing to change.
+        let added = actions[1].after.as_ref().unwrap();
+        assert_eq!(added["metadata"], json!({}));
+        let error = state
+            .drift_objects("products", &plan(2, 0, 0, &[]), &mut rng)
+            .unwrap_err();
+        assert!(error.to_string().contains("holds 1 records"), "{error}");
     }
 }

@@ -79,7 +79,7 @@ impl Emulator for StripeState {
     }
 
     fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
-        self.drift_customers(collection, plan, rng)
+        self.drift_objects(collection, plan, rng)
     }
 }
 

@@ -120,7 +120,9 @@ impl StripeState {
         let mut store = store::Store::new(options.seed, options.now);
         if options.seed.is_some() {
             seed::fill(&mut store, &options);
-            store.not_ferrys = store.customers.ids().iter().cloned().collect();
+            let seeded = [&store.customers, &store.products, &store.prices];
+            let ids = seeded.into_iter().flat_map(|c| c.ids().iter().cloned());
+            store.not_ferrys = ids.collect();
         }
         let outbox = Arc::new(webhooks::Outbox::new(
             options.webhook_delivery.clone(),

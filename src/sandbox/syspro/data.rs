@@ -81,4 +81,6 @@ pub struct SysproData {
     /// Codes of the customers ferry did not make: seed data and drift's additions (`drift.rs`
     /// changes and deletes only the others).
     pub not_ferrys: BTreeSet<String>,
+    /// Numbers of the sales orders ferry did not import: drift's additions.
+    pub orders_not_ferrys: BTreeSet<String>,
 }
