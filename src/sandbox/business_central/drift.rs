@@ -131,10 +131,13 @@ impl DriftTarget for Customers<'_> {
             ("email", json!(format!("walk-in.{token}@example.net"))),
             ("currencyCode", json!("AUD")),
         ];
-        let (company, ids, not_ferrys) =
-            (&mut *self.company, &mut *self.ids, &mut *self.not_ferrys);
         Some(typed_in(
-            company, ids, not_ferrys, &CUSTOMERS, &self.now, &fields,
+            self.company,
+            self.ids,
+            self.not_ferrys,
+            &CUSTOMERS,
+            &self.now,
+            &fields,
         ))
     }
 }

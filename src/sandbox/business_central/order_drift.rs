@@ -145,12 +145,10 @@ impl DriftTarget for SalesOrders<'_> {
             ("customerName", json!(name)),
             ("status", json!("Draft")),
         ];
-        let (company, ids, not_ferrys) =
-            (&mut *self.company, &mut *self.ids, &mut *self.not_ferrys);
         Some(typed_in(
-            company,
-            ids,
-            not_ferrys,
+            self.company,
+            self.ids,
+            self.not_ferrys,
             &SALES_ORDERS,
             &self.now,
             &fields,
