@@ -269,7 +269,9 @@ pub trait DriftTarget {
     fn ferrys(&self) -> Vec<String>;
     /// The value at `field` (dotted for a nested one) of record `id`, null when unset.
     fn field(&self, id: &str, field: &str) -> Value;
-    fn set_field(&mut self, id: &str, field: &str, value: Value);
+    /// Edits the field as the system's screens would; whether the system took the edit (one
+    /// it refuses is not recorded as drift).
+    fn set_field(&mut self, id: &str, field: &str, value: Value) -> bool;
     /// Whether record `id` can be deleted the way the system's users delete it; why not if
     /// not (a Stripe price never can).
     fn deletable(&self, _id: &str) -> Result<(), &'static str> {
@@ -315,7 +317,11 @@ pub fn apply(
     for (id, field) in picked.changes {
         let before = target.field(&id, field.name);
         let after = field.edited(&before, rng);
-        target.set_field(&id, field.name, after.clone());
+        // The record says what was done: an edit the system refused is no drift.
+        if !target.set_field(&id, field.name, after.clone()) {
+            tracing::warn!(record = %id, field = field.name, "the emulator refused the edit; not recorded");
+            continue;
+        }
         let (before, after) = (Some(before), Some(after));
         actions.push(action(
             DriftKind::Changed,
@@ -326,8 +332,11 @@ pub fn apply(
         ));
     }
     for id in picked.deletes {
-        let before = target.delete(&id);
-        actions.push(action(DriftKind::Deleted, id, None, before, None));
+        let Some(before) = target.delete(&id) else {
+            tracing::warn!(record = %id, "the emulator refused the delete; not recorded");
+            continue;
+        };
+        actions.push(action(DriftKind::Deleted, id, None, Some(before), None));
     }
     for _ in 0..plan.add {
         let token = token(rng);
@@ -754,5 +763,74 @@ mod tests {
         }
         let small = DriftField::amount("unitPrice").edited(&json!(0.01), &mut rng);
         assert!(small.to_string().parse::<Decimal>().unwrap() > Decimal::new(1, 2));
+    }
+
+    /// People held in a map; `refuse` names the records whose system refuses every change.
+    struct People {
+        names: std::collections::BTreeMap<String, Value>,
+        refuse: Vec<String>,
+    }
+
+    impl DriftTarget for People {
+        fn ferrys(&self) -> Vec<String> {
+            self.names.keys().cloned().collect()
+        }
+
+        fn field(&self, id: &str, _: &str) -> Value {
+            self.names.get(id).cloned().unwrap_or(Value::Null)
+        }
+
+        fn set_field(&mut self, id: &str, _: &str, value: Value) -> bool {
+            if self.refuse.iter().any(|r| r == id) {
+                return false;
+            }
+            self.names.insert(id.to_string(), value);
+            true
+        }
+
+        fn delete(&mut self, id: &str) -> Option<Value> {
+            if self.refuse.iter().any(|r| r == id) {
+                return None;
+            }
+            self.names.remove(id)
+        }
+
+        fn add(&mut self, _: &str, _: &mut StdRng) -> Option<(String, Value)> {
+            None
+        }
+    }
+
+    #[test]
+    fn what_the_system_refuses_is_not_recorded_as_done() {
+        let names = ids(4)
+            .into_iter()
+            .map(|id| (id.clone(), Value::String(format!("Name {id}"))))
+            .collect();
+        let mut people = People {
+            names,
+            refuse: ids(4),
+        };
+        let drifted = apply(
+            &PEOPLE,
+            &mut people,
+            &plan(2, 2, &[]),
+            &mut StdRng::seed_from_u64(3),
+        );
+        assert_eq!(drifted.unwrap(), Vec::new());
+        assert!(
+            people
+                .names
+                .values()
+                .all(|v| v.as_str().unwrap().starts_with("Name p"))
+        );
+
+        people.refuse.clear();
+        let drifted = apply(
+            &PEOPLE,
+            &mut people,
+            &plan(2, 2, &[]),
+            &mut StdRng::seed_from_u64(3),
+        );
+        assert_eq!(drifted.unwrap().len(), 4);
     }
 }

@@ -111,11 +111,13 @@ impl DriftTarget for Customers<'_> {
             .unwrap_or(Value::Null)
     }
 
-    fn set_field(&mut self, id: &str, field: &str, value: Value) {
-        if let Some(entity) = self.company.find_mut(&CUSTOMERS, id) {
-            entity.fields.insert(field.to_string(), value);
-            mark(entity, self.ids, &self.now);
-        }
+    fn set_field(&mut self, id: &str, field: &str, value: Value) -> bool {
+        let Some(entity) = self.company.find_mut(&CUSTOMERS, id) else {
+            return false;
+        };
+        entity.fields.insert(field.to_string(), value);
+        mark(entity, self.ids, &self.now);
+        true
     }
 
     fn delete(&mut self, id: &str) -> Option<Value> {

@@ -104,20 +104,22 @@ impl DriftTarget for SalesOrders<'_> {
             .unwrap_or(Value::Null)
     }
 
-    fn set_field(&mut self, id: &str, field: &str, value: Value) {
+    fn set_field(&mut self, id: &str, field: &str, value: Value) -> bool {
         let Some((index, name)) = item_field(field, "salesOrderLines") else {
-            self.patch(&SALES_ORDERS, id, field, value);
-            return;
+            return self.patch(&SALES_ORDERS, id, field, value);
         };
         let Some(line) = self.line_id(id, index) else {
-            return;
+            return false;
         };
-        if self.patch(&SALES_ORDER_LINES, &line, name, value)
-            && rules::document_totals(self.company, &SALES_ORDERS, id)
+        if !self.patch(&SALES_ORDER_LINES, &line, name, value) {
+            return false;
+        }
+        if rules::document_totals(self.company, &SALES_ORDERS, id)
             && let Some(order) = self.company.find_mut(&SALES_ORDERS, id)
         {
             mark(order, self.ids, &self.now);
         }
+        true
     }
 
     fn delete(&mut self, id: &str) -> Option<Value> {

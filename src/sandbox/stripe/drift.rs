@@ -90,14 +90,16 @@ impl Objects<'_> {
     }
 
     /// `params` sent as `POST /v1/<collection>/<id>` would send them.
-    fn update(&mut self, id: &str, params: &Map<String, Value>) {
+    /// Whether the update was taken.
+    fn update(&mut self, id: &str, params: &Map<String, Value>) -> bool {
         let request = RequestInfo::default();
         let store = &mut *self.store;
-        let _ = match self.collection {
+        let updated = match self.collection {
             "products" => catalog::update_product(store, id, params, &request),
             "prices" => catalog::update_price(store, id, params, &request),
             _ => customers::update(store, id, params, &request),
         };
+        updated.is_ok()
     }
 }
 
@@ -117,7 +119,7 @@ impl DriftTarget for Objects<'_> {
 
     /// A field of a hash (an address, metadata) is sent with the rest of the hash, as the
     /// Dashboard sends it (Stripe replaces a whole address).
-    fn set_field(&mut self, id: &str, field: &str, value: Value) {
+    fn set_field(&mut self, id: &str, field: &str, value: Value) -> bool {
         let mut params = Map::new();
         match field.split_once('.') {
             Some((hash, key)) => {
@@ -134,7 +136,7 @@ impl DriftTarget for Objects<'_> {
                 params.insert(field.to_string(), value);
             }
         }
-        self.update(id, &params);
+        self.update(id, &params)
     }
 
     fn deletable(&self, id: &str) -> Result<(), &'static str> {

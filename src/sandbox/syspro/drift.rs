@@ -76,11 +76,13 @@ impl DriftTarget for Customers<'_> {
             .map_or(Value::Null, |c| Value::String(c.get(field).to_string()))
     }
 
-    fn set_field(&mut self, code: &str, field: &str, value: Value) {
-        if let Some(customer) = self.0.customers.get_mut(code) {
-            let text = value.as_str().unwrap_or_default().to_string();
-            customer.fields.insert(field.to_string(), text);
-        }
+    fn set_field(&mut self, code: &str, field: &str, value: Value) -> bool {
+        let Some(customer) = self.0.customers.get_mut(code) else {
+            return false;
+        };
+        let text = value.as_str().unwrap_or_default().to_string();
+        customer.fields.insert(field.to_string(), text);
+        true
     }
 
     fn delete(&mut self, code: &str) -> Option<Value> {
@@ -165,9 +167,9 @@ impl DriftTarget for Orders<'_> {
         }
     }
 
-    fn set_field(&mut self, number: &str, field: &str, value: Value) {
+    fn set_field(&mut self, number: &str, field: &str, value: Value) -> bool {
         let Some(order) = self.0.orders.get_mut(number) else {
-            return;
+            return false;
         };
         let text = match value {
             Value::String(text) => text,
@@ -175,16 +177,19 @@ impl DriftTarget for Orders<'_> {
         };
         match item_field(field, "lines") {
             Some((index, name)) => {
-                if let Some(line) = order.lines.get_mut(index)
-                    && let Some(element) = line_element(&line.element, name)
-                {
-                    line.fields.insert(element.to_string(), text);
-                }
+                let Some(line) = order.lines.get_mut(index) else {
+                    return false;
+                };
+                let Some(element) = line_element(&line.element, name) else {
+                    return false;
+                };
+                line.fields.insert(element.to_string(), text);
             }
             None => {
                 order.header.insert(field.to_string(), text);
             }
         }
+        true
     }
 
     fn delete(&mut self, number: &str) -> Option<Value> {
