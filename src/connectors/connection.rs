@@ -42,8 +42,10 @@ impl ResolvedConnection {
 pub enum Auth {
     /// Local files.
     None,
-    /// `Authorization: Bearer <token>` (Stripe, Capsule, Pronto).
+    /// `Authorization: Bearer <token>` (Stripe, Capsule).
     Bearer(Secret),
+    /// HTTP Basic (Pronto).
+    Basic { user: String, password: Secret },
     /// OAuth2 client credentials (Business Central).
     ClientCredentials {
         token_url: Url,
@@ -78,6 +80,10 @@ fn http_auth(auth: &Auth) -> http::Auth {
     match auth {
         Auth::None => http::Auth::None,
         Auth::Bearer(token) => http::Auth::Bearer(http::Secret::new(token.expose())),
+        Auth::Basic { user, password } => http::Auth::Basic {
+            username: user.clone(),
+            password: Some(http::Secret::new(password.expose())),
+        },
         Auth::ClientCredentials {
             token_url,
             client_id,

@@ -68,6 +68,12 @@ pub enum AuthScheme {
     None,
     /// `Authorization: Bearer <secret>`.
     Bearer { secret: &'static str },
+    /// HTTP Basic: `Authorization: Basic base64(<user>:<password>)`, from those two settings
+    /// (the password a secret).
+    Basic {
+        user: &'static str,
+        password: &'static str,
+    },
     /// OAuth2 client credentials, from the token endpoint at `token_path` under the connection's
     /// `login_url` (this `login_url` unless the connection sets one). `{setting}` in the path is
     /// that setting of the connection (`{tenant}/oauth2/v2.0/token` for Microsoft's identity

@@ -119,12 +119,12 @@ mod tests {
     }
 
     #[test]
-    fn a_system_without_a_client_says_so() {
+    fn every_system_has_a_client() {
         let not_yet: Vec<&str> = CONNECTORS
             .iter()
             .filter(|c| matches!(c.runs, Runs::NotYet))
             .map(|c| c.name)
             .collect();
-        assert_eq!(not_yet, ["pronto"]);
+        assert!(not_yet.is_empty(), "{not_yet:?}");
     }
 }

@@ -253,6 +253,10 @@ impl Resolver<'_> {
         Some(match connection.kind.auth {
             AuthScheme::None => Auth::None,
             AuthScheme::Bearer { secret: key } => Auth::Bearer(secret(key)?),
+            AuthScheme::Basic { user, password } => Auth::Basic {
+                user: text(user),
+                password: secret(password)?,
+            },
             AuthScheme::Session => Auth::Session,
             AuthScheme::ClientCredentials {
                 login_url,

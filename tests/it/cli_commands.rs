@@ -76,7 +76,7 @@ fn map_reports_failed_records_with_line_and_reason() {
 #[test]
 fn map_needs_a_pipeline_name_when_a_file_has_several() {
     ferry()
-        .args(["map", "pipelines/pronto_inventory_to_stripe.ferry"])
+        .args(["map", "pipelines/pronto_products_to_stripe.ferry"])
         .write_stdin("")
         .assert()
         .code(2)
@@ -84,14 +84,16 @@ fn map_needs_a_pipeline_name_when_a_file_has_several() {
     ferry()
         .args([
             "map",
-            "pipelines/pronto_inventory_to_stripe.ferry",
+            "pipelines/pronto_products_to_stripe.ferry",
             "--pipeline",
-            "pronto_items_to_stripe_products",
+            "pronto_products_to_stripe_products",
         ])
-        .write_stdin("{\"item_code\": \"A1\", \"description\": \"Anvil\"}\n")
+        .write_stdin("{\"code\": \"A1\", \"description\": \"Anvil\"}\n")
         .assert()
         .code(0)
-        .stdout("{\"name\":\"Anvil\",\"metadata\":{\"pronto_item_code\":\"A1\"}}\n");
+        .stdout(
+            "{\"name\":\"Anvil\",\"active\":true,\"metadata\":{\"pronto_item_code\":\"A1\"}}\n",
+        );
 }
 
 #[test]
@@ -110,7 +112,7 @@ fn test_runs_every_test_block() {
         .args(["test", "pipelines/"])
         .assert()
         .code(0)
-        .stdout(predicate::str::ends_with("45 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("48 passed, 0 failed\n"));
 }
 
 #[test]

@@ -9,16 +9,18 @@ use ferry::program::Program;
 #[test]
 fn output_and_reports_keep_input_order_across_batches() {
     let program = Program::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/pronto_inventory_to_stripe.ferry"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/pronto_products_to_stripe.ferry"),
     );
-    let compiled = program.compile("pronto_items_to_stripe_products").unwrap();
+    let compiled = program
+        .compile("pronto_products_to_stripe_products")
+        .unwrap();
     let mut input = String::new();
     for i in 0..5_000 {
         if i % 7 == 3 {
             input.push_str("{not json\n");
         } else {
             input.push_str(&format!(
-                "{{\"item_code\": \"I{i:05}\", \"description\": \"Item {i}\"}}\n"
+                "{{\"code\": \"I{i:05}\", \"description\": \"Item {i}\"}}\n"
             ));
         }
     }

@@ -135,7 +135,7 @@ fn both_charge_flows_enabled_warn_w0009_once_naming_both_and_the_system() {
     let dir = project_copy();
     with_pipelines_section(
         dir.path(),
-        "pipelines:\n  pronto_prices_to_stripe_prices: { shares_events_with: [pronto_items_to_stripe_products] }\n",
+        "pipelines:\n  pronto_prices_to_stripe_prices: { shares_events_with: [pronto_products_to_stripe_products] }\n",
     );
     for args in [&["."][..], &["pipelines/"][..]] {
         let report = lint_json(dir.path(), args);
@@ -187,9 +187,9 @@ fn a_pipeline_turned_off_takes_no_part_in_w0009() {
     assert_eq!(warned.len(), 1, "{report}");
     assert_eq!(
         warned[0]["message"],
-        "`pronto_prices_to_stripe_prices` and `pronto_items_to_stripe_products` \
-         (pipelines/pronto_inventory_to_stripe.ferry) both write every record of \
-         `pronto.inventory` to `stripe`",
+        "`pronto_prices_to_stripe_prices` and `pronto_products_to_stripe_products` \
+         (pipelines/pronto_products_to_stripe.ferry) both write every record of \
+         `pronto.products` to `stripe`",
         "{report}"
     );
 }

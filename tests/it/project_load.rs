@@ -29,7 +29,8 @@ fn production_variables() -> HashMap<&'static str, &'static str> {
         ("SYSPRO_OPERATOR_PASSWORD", "syspro-prod-password"),
         ("SYSPRO_COMPANY_ID", "EDU1"),
         ("SYSPRO_BASE_URL", "https://erp.example.com:8443"),
-        ("PRONTO_TOKEN", "pronto-prod-token"),
+        ("PRONTO_USERNAME", "api@acme.example"),
+        ("PRONTO_PASSWORD", "pronto-prod-password"),
         ("PRONTO_BASE_URL", "https://pronto.example.com"),
     ])
 }
@@ -311,7 +312,7 @@ fn the_shipped_project_turns_the_sales_order_flow_off() {
         project.shared_event_pairs(),
         [(
             "pronto_prices_to_stripe_prices".to_string(),
-            "pronto_items_to_stripe_products".to_string()
+            "pronto_products_to_stripe_products".to_string()
         )]
     );
 }

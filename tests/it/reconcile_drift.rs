@@ -322,7 +322,7 @@ async fn every_shipped_pipeline_is_reconciled_and_listed_by_its_drift_test() {
     // Ferry cannot run Pronto yet (no connector, no emulator): its pipelines are turned off.
     let mut yaml = std::fs::read_to_string(&project).unwrap();
     yaml.push_str(
-        "pipelines:\n  pronto_items_to_stripe_products: { enabled: false }\n  pronto_prices_to_stripe_prices: { enabled: false }\n",
+        "pipelines:\n  pronto_products_to_stripe_products: { enabled: false }\n  pronto_prices_to_stripe_prices: { enabled: false }\n  pronto_debtors_to_stripe: { enabled: false }\n",
     );
     std::fs::write(&project, yaml).unwrap();
     let (_, report) = reconcile(dir, "pipelines").await;

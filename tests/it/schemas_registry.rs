@@ -67,8 +67,9 @@ fn names_from_the_language_spec_exist() {
         "syspro.customers",
         "syspro.items",
         "pronto.debtors",
-        "pronto.inventory",
+        "pronto.products",
         "pronto.orders",
+        "pronto.categories",
         "file.csv",
         "file.jsonl",
     ];
@@ -245,9 +246,18 @@ fn syspro_pronto_and_files() {
     };
     assert_eq!(field(line, "OrderQty").ty, Type::Decimal);
     assert_eq!(field(line, "Price").ty, Type::Decimal);
-    let item = &registry.sources["pronto.inventory"].record;
-    assert_eq!(field(item, "price").ty, Type::optional(Type::Decimal));
-    assert_eq!(field(item, "gst_inclusive").ty, Type::optional(Type::Bool));
+    let product = &registry.sources["pronto.products"].record;
+    let Type::List(prices) = field(product, "prices").ty.non_null() else {
+        panic!("prices is a list");
+    };
+    let base = field(prices, "base_price");
+    assert_eq!(
+        field(base.ty.non_null(), "inc_tax").ty,
+        Type::optional(Type::Decimal)
+    );
+    let pronto_order = &registry.targets["pronto.order"].record;
+    assert!(field(pronto_order, "customer_reference").required);
+    assert_eq!(registry.sinks["pronto.orders"].accepts, "pronto.order");
     assert_eq!(registry.sources["file.csv"].record, Type::Any);
     let record = object(&registry.targets["file.record"].record);
     assert_eq!(record.other_keys.as_deref(), Some(&Type::Any));
