@@ -58,7 +58,10 @@ SANDBOX_ENDPOINTS = [
     ("post", "/v1/disputes/{dispute}/close"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
+    ("get", "/v1/invoiceitems"),
     ("post", "/v1/invoiceitems"),
+    ("get", "/v1/invoiceitems/{invoiceitem}"),
+    ("post", "/v1/invoiceitems/{invoiceitem}"),
     ("get", "/v1/invoices"),
     ("post", "/v1/invoices"),
     ("get", "/v1/invoices/{invoice}"),
@@ -99,6 +102,7 @@ ROOTS = [
     "dispute",
     "event",
     "invoice",
+    "invoiceitem",
     "line_item",
     "payment_intent",
     "payout",
@@ -125,6 +129,7 @@ KEEP_FIELDS = {
 REQUESTS = {
     "customer_create": "/v1/customers",
     "invoice_create": "/v1/invoices",
+    "invoiceitem_create": "/v1/invoiceitems",
     "price_create": "/v1/prices",
     "product_create": "/v1/products",
 }

@@ -81,6 +81,7 @@ fn names_from_the_language_spec_exist() {
         "stripe.product",
         "stripe.price",
         "stripe.invoice",
+        "stripe.invoiceitem",
         "capsule.party",
         "business_central.customer",
         "business_central.salesOrder",

@@ -33,6 +33,11 @@ const TARGETS: &[(&str, &str, Option<&str>)] = &[
         Some("POST /v1/prices/{price}"),
     ),
     ("stripe.invoice", "POST /v1/invoices", None),
+    (
+        "stripe.invoiceitem",
+        "POST /v1/invoiceitems",
+        Some("POST /v1/invoiceitems/{invoiceitem}"),
+    ),
 ];
 
 /// Fields Stripe takes when a record is created and never after, each with its reason: an
@@ -58,6 +63,26 @@ const CREATE_ONLY: &[(&str, &str, &str)] = &[
     ("stripe.price", "currency", "prices are immutable"),
     ("stripe.price", "product", "prices are immutable"),
     ("stripe.price", "product_data", "prices are immutable"),
+    (
+        "stripe.invoiceitem",
+        "currency",
+        "an item's currency is its invoice's",
+    ),
+    (
+        "stripe.invoiceitem",
+        "customer",
+        "an item stays with its customer",
+    ),
+    (
+        "stripe.invoiceitem",
+        "invoice",
+        "an item stays on its invoice",
+    ),
+    (
+        "stripe.invoiceitem",
+        "subscription",
+        "an item stays with its subscription",
+    ),
     ("stripe.price", "recurring", "prices are immutable"),
     ("stripe.price", "tiers", "prices are immutable"),
     ("stripe.price", "tiers_mode", "prices are immutable"),

@@ -3,8 +3,8 @@
 //!
 //! A POST is never repeated: a create that cannot tell whether Pronto took it (a lost answer, a
 //! transaction still pending at the timeout) fails as transient, and the next delivery finds
-//! the order by its `customer_reference` before writing anything, which is why an order sink
-//! must `match on customer_reference` (the linter says so). Statuses seen are `Pending`,
+//! the order by its `customer_reference` before writing anything (an order sink matches on it,
+//! as the shipped stripe_invoices_to_pronto does). Statuses seen are `Pending`,
 //! `Complete` and `Error` [O], in any case (`COMPLETE` in the v1 docs [V]).
 
 use std::time::Duration;

@@ -22,6 +22,7 @@ const READABLE: &[&str] = &[
     "payouts",
     "balance_transactions",
     "invoices",
+    "invoiceitems",
     "subscriptions",
     "products",
     "prices",
@@ -29,7 +30,7 @@ const READABLE: &[&str] = &[
 ];
 
 /// Resources a sink may create and update.
-const WRITABLE: &[&str] = &["customers", "products", "prices", "invoices"];
+const WRITABLE: &[&str] = &["customers", "products", "prices", "invoices", "invoiceitems"];
 
 /// One Stripe account over HTTP; cheap to clone (the HTTP client is shared).
 #[derive(Debug, Clone)]

@@ -88,11 +88,19 @@ const TARGETS: &[(&str, &str, &str, KeyShape)] = &[
         "stripe.invoices",
         KeyShape::Prefixed("in_"),
     ),
+    (
+        "stripe.invoiceitem",
+        "invoiceitem_create",
+        "stripe.invoiceitems",
+        KeyShape::Prefixed("ii_"),
+    ),
 ];
 
 /// Target fields that hold the id of another Stripe record.
 const TARGET_REFERENCES: &[(&str, &str, &str)] = &[
     ("stripe.invoice", "customer", "stripe.customers"),
+    ("stripe.invoiceitem", "customer", "stripe.customers"),
+    ("stripe.invoiceitem", "invoice", "stripe.invoices"),
     ("stripe.price", "product", "stripe.products"),
 ];
 

@@ -25,6 +25,9 @@ impl StripeClient {
         collection: &str,
         keys: &[MatchKey],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
+        if collection == "invoiceitems" {
+            return self.find_invoice_item(keys).await;
+        }
         if !SEARCHABLE.contains(&collection) {
             return Err(ConnectorError::Unsupported(format!(
                 "stripe.{collection} cannot be matched on (Stripe searches {})",
@@ -75,6 +78,46 @@ impl StripeClient {
         first_record(&mut page.items, &page.endpoint, |customer| {
             keys.iter().all(|key| matches_key(customer, key))
         })
+    }
+
+    /// Invoice items have no search: `GET /v1/invoiceitems?invoice=...` (or `customer=`) lists
+    /// the invoice's items, every page, and the keys are compared here. Read-after-write.
+    async fn find_invoice_item(
+        &self,
+        keys: &[MatchKey],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        let filter = ["invoice", "customer"].into_iter().find_map(|name| {
+            let key = keys.iter().find(|key| key.path == name)?;
+            Some((name.to_string(), scalar_text(&key.value)?))
+        });
+        let Some(filter) = filter else {
+            return Err(ConnectorError::Unsupported(
+                "stripe.invoiceitems are matched on `invoice` or `customer` and the other keys"
+                    .into(),
+            ));
+        };
+        let mut starting_after: Option<String> = None;
+        loop {
+            let mut query = vec![filter.clone(), ("limit".into(), "100".into())];
+            if let Some(after) = &starting_after {
+                query.push(("starting_after".into(), after.clone()));
+            }
+            let url = self.url(&["invoiceitems"], &query);
+            let spec = RequestSpec::get("stripe: find invoice items", url);
+            let mut page = self.send(spec).await?.into_list()?;
+            let last = page
+                .items
+                .last()
+                .and_then(|item| item.get("id")?.as_str().map(str::to_string));
+            let found = first_record(&mut page.items, &page.endpoint, |item| {
+                keys.iter().all(|key| matches_key(item, key))
+            })?;
+            match (found, last) {
+                (Some(found), _) => return Ok(Some(found)),
+                (None, Some(last)) if page.has_more => starting_after = Some(last),
+                _ => return Ok(None),
+            }
+        }
     }
 
     /// `GET /v1/prices?lookup_keys[]=...`: exact and read-after-write, unlike search. The

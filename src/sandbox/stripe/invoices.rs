@@ -1,6 +1,7 @@
-//! Invoice items and invoices: a pending item waits for the customer's next invoice; an invoice
-//! takes every pending item of its customer as a line, starts as a draft, is finalized (numbered,
-//! open) and then paid with a charge. Taxes, discounts, credit notes, voiding and automatic
+//! Invoices: an invoice takes every pending item of its customer as a line (or none, with
+//! `pending_invoice_items_behavior=exclude`, for items added to it afterwards; see
+//! `invoice_items.rs`), starts as a draft, is finalized (numbered, open) and then paid with a
+//! charge. Taxes, discounts, credit notes, voiding and automatic
 //! advancement are not modelled.
 
 use serde_json::{Map, Value, json};
@@ -11,11 +12,11 @@ use super::list;
 use super::objects;
 use super::store::{RequestInfo, Store};
 
-fn text<'p>(params: &'p Map<String, Value>, name: &str) -> Option<&'p str> {
+pub(super) fn text<'p>(params: &'p Map<String, Value>, name: &str) -> Option<&'p str> {
     params.get(name).and_then(Value::as_str)
 }
 
-fn customer_of(store: &Store, params: &Map<String, Value>) -> Result<String, ApiError> {
+pub(super) fn customer_of(store: &Store, params: &Map<String, Value>) -> Result<String, ApiError> {
     let id = text(params, "customer").ok_or_else(|| ApiError::missing("customer"))?;
     if store.customers.get(id).is_none() {
         return Err(ApiError::no_such("customer", id, "customer"));
@@ -30,70 +31,6 @@ pub fn price_named(store: &Store, id: &str, param: &str) -> Result<Value, ApiErr
         .get(id)
         .cloned()
         .ok_or_else(|| ApiError::no_such("price", id, param))
-}
-
-/// `POST /v1/invoiceitems`: customer, and either price (amount = unit_amount x quantity) or
-/// amount + currency; description, quantity, metadata. Records `invoiceitem.created`.
-pub fn create_item(
-    store: &mut Store,
-    params: &Map<String, Value>,
-    request: &RequestInfo,
-) -> Result<Value, ApiError> {
-    let customer = customer_of(store, params)?;
-    let quantity = params.get("quantity").and_then(Value::as_i64).unwrap_or(1);
-    let (amount, currency, price) = match text(params, "price") {
-        Some(id) => {
-            let price = price_named(store, id, "price")?;
-            let unit = price
-                .get("unit_amount")
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
-            let currency = price["currency"].as_str().unwrap_or("usd").to_string();
-            (unit * quantity, currency, price)
-        }
-        None => {
-            let amount = params
-                .get("amount")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| ApiError::missing("amount"))?;
-            let currency = text(params, "currency")
-                .ok_or_else(|| ApiError::missing("currency"))?
-                .to_lowercase();
-            (amount, currency, Value::Null)
-        }
-    };
-    let id = store.id("ii");
-    let now = store.now();
-    let mut item = json!({
-        "id": id,
-        "object": "invoiceitem",
-        "amount": amount,
-        "currency": currency,
-        "customer": customer,
-        "date": now,
-        "description": text(params, "description"),
-        "discountable": true,
-        "discounts": [],
-        "invoice": null,
-        "livemode": false,
-        "metadata": {},
-        "period": {"end": now, "start": now},
-        "price": price,
-        "proration": false,
-        "quantity": quantity,
-        "subscription": null,
-        "subscription_item": null,
-        "tax_rates": [],
-        "test_clock": null,
-        "unit_amount": amount / quantity.max(1),
-        "unit_amount_decimal": (amount / quantity.max(1)).to_string(),
-    });
-    if let Some(metadata) = params.get("metadata") {
-        objects::merge_metadata(&mut item, metadata)?;
-    }
-    store.invoice_items.insert(item.clone());
-    store.record_event("created", &item, None, request, now);
-    Ok(item)
 }
 
 /// One invoice line, as `line_item` in Stripe's 2022-04-12 API.
@@ -252,17 +189,20 @@ pub fn create(
     request: &RequestInfo,
 ) -> Result<Value, ApiError> {
     let customer = customer_of(store, params)?;
+    let behavior = text(params, "pending_invoice_items_behavior").unwrap_or("include");
     let pending: Vec<Value> = store
         .invoice_items
         .newest_first(None)
         .map(|(_, item)| item)
         .filter(|item| {
-            item.get("customer").and_then(Value::as_str) == Some(&customer)
+            behavior != "exclude"
+                && item.get("customer").and_then(Value::as_str) == Some(&customer)
                 && item.get("invoice").is_none_or(Value::is_null)
         })
         .cloned()
         .collect();
-    if pending.is_empty() {
+    // `exclude` makes an empty draft that invoice items are then added to (`invoice=`).
+    if pending.is_empty() && behavior != "exclude" {
         return Err(ApiError::rule(
             Some("invoice_no_customer_line_items"),
             "customer",
@@ -304,7 +244,15 @@ pub fn create(
     if collection == "send_invoice" {
         invoice["due_date"] = json!(due.unwrap_or(now + days.unwrap_or(0) * 86_400));
     }
-    objects::assign(&mut invoice, params, &["customer", "days_until_due"])?;
+    objects::assign(
+        &mut invoice,
+        params,
+        &[
+            "customer",
+            "days_until_due",
+            "pending_invoice_items_behavior",
+        ],
+    )?;
     let id = invoice["id"].as_str().unwrap_or_default().to_string();
     for item in &pending {
         if let Some(stored) = item["id"]

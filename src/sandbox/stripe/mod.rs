@@ -26,6 +26,7 @@ pub mod error;
 mod feed;
 pub mod form;
 mod idempotency;
+mod invoice_items;
 mod invoices;
 mod list;
 mod objects;
@@ -327,7 +328,11 @@ pub fn router(state: StripeState) -> Router {
         .route("/v1/payouts/{id}", get(by_id!(Retrieve, Payout)))
         .route(
             "/v1/invoiceitems",
-            post(route!(Action::Create(InvoiceItem))),
+            get(route!(Action::List(InvoiceItem))).post(route!(Action::Create(InvoiceItem))),
+        )
+        .route(
+            "/v1/invoiceitems/{id}",
+            get(by_id!(Retrieve, InvoiceItem)).post(by_id!(Update, InvoiceItem)),
         )
         .route(
             "/v1/invoices",

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::query::{self, Query};
 use super::store::{RequestInfo, Store};
 use super::{
-    catalog, charges, customers, disputes, feed, invoices, list, payment_intents, payouts, refunds,
+    catalog, charges, customers, disputes, feed, invoice_items, invoices, list, payment_intents, payouts, refunds,
     subscriptions,
 };
 
@@ -180,7 +180,12 @@ pub fn execute(
         Action::Create(Resource::Refund) => refunds::create(store, params, request)?,
         Action::Update(Resource::Dispute, id) => disputes::update(store, id, params, request)?,
         Action::CloseDispute(id) => disputes::close(store, id, request)?,
-        Action::Create(Resource::InvoiceItem) => invoices::create_item(store, params, request)?,
+        Action::Create(Resource::InvoiceItem) => {
+            invoice_items::create_item(store, params, request)?
+        }
+        Action::Update(Resource::InvoiceItem, id) => {
+            invoice_items::update_item(store, id, params, request)?
+        }
         Action::Create(Resource::Invoice) => invoices::create(store, params, request)?,
         Action::FinalizeInvoice(id) => invoices::finalize(store, id, request)?,
         Action::PayInvoice(id) => invoices::pay(store, id, params, request)?,
