@@ -191,10 +191,24 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// How far through its pass `cursor` (one this client's `poll` of `stream` returned)
+    /// stands, when the source says how many records the pass holds (Pronto's `count`):
+    /// records read and records in all, for a progress bar with an ETA.
+    fn cursor_progress(&self, _stream: &str, _cursor: &str) -> Option<PassProgress> {
+        None
+    }
+
     /// Request counters of the connection's HTTP client (none without HTTP).
     fn http_stats(&self) -> Option<HttpStats> {
         None
     }
+}
+
+/// How far a poll has read through a pass whose size the source tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassProgress {
+    pub read: u64,
+    pub total: u64,
 }
 
 fn cannot_post_journals(collection: &str) -> ConnectorError {
@@ -262,6 +276,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
     ) -> Call<'a, ()>;
     fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError>;
     fn cursor_time(&self, stream: &str, cursor: &str) -> Option<Timestamp>;
+    fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress>;
     fn http_stats(&self) -> Option<HttpStats>;
 }
 
@@ -368,6 +383,10 @@ impl<C: Client> DynClient for C {
 
     fn cursor_time(&self, stream: &str, cursor: &str) -> Option<Timestamp> {
         Client::cursor_time(self, stream, cursor)
+    }
+
+    fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress> {
+        Client::cursor_progress(self, stream, cursor)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

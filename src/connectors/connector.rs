@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::client::DynClient;
+use super::client::{DynClient, PassProgress};
 use super::descriptor::Runs;
 use super::files::FileConnector;
 use super::http::HttpStats;
@@ -51,6 +51,11 @@ impl Connector {
     /// connector can tell.
     pub fn cursor_time(&self, stream: &str, cursor: &str) -> Option<jiff::Timestamp> {
         self.0.cursor_time(stream, cursor)
+    }
+
+    /// How far through its pass `cursor` of `stream` stands, when the source tells.
+    pub fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress> {
+        self.0.cursor_progress(stream, cursor)
     }
 
     pub async fn poll(

@@ -13,11 +13,17 @@ use super::job::Job;
 use super::listing::Listing;
 use super::record::Fate;
 use super::report::{PipelineReport, PlannedWrite, WouldFail};
+use crate::connectors::client::PassProgress;
 use crate::connectors::{
     Connector, ConnectorError, PollOptions, PostedLedger, SourcePage, SourceRecord,
 };
 use crate::project::{Secret, redact};
 use crate::store::{CrossReferenceSnapshot, FinishedEvents, RecordsRead, Store, StoreError};
+
+/// The store's mark of a pipeline's backfill that has not drained its source yet, and of one
+/// that has.
+const BACKFILL_RUNNING: &str = "running";
+const BACKFILL_DONE: &str = "done";
 
 /// How a run reads and writes.
 #[derive(Debug, Clone)]
@@ -91,6 +97,9 @@ pub trait Progress: Send + Sync {
 
     /// A page of the source was read (whether its records are then delivered or not).
     fn polled(&self, _page: &SourcePage) {}
+
+    /// How far the source's pass stands, when the source tells (after `polled`).
+    fn position(&self, _progress: PassProgress) {}
 }
 
 impl Progress for () {
@@ -355,14 +364,35 @@ impl Runner {
                 .map_err(store_error)?;
         }
         let source_key = job.source.collection();
+        let stored = self
+            .store
+            .cursor(&job.name, &source_key)
+            .await
+            .map_err(store_error)?;
+        // A backfill stores its cursor with each batch like any run, and marks itself running
+        // until the source is drained: run again after a kill, it resumes at its last batch
+        // rather than reading (and paying for) the pages it has done.
+        let backfill_marker = format!("{source_key}#backfill");
         let mut cursor = if options.backfill {
-            None
-        } else {
-            self.store
-                .cursor(&job.name, &source_key)
+            let marker = self
+                .store
+                .cursor(&job.name, &backfill_marker)
                 .await
-                .map_err(store_error)?
+                .map_err(store_error)?;
+            let interrupted = marker.as_deref() == Some(BACKFILL_RUNNING) && !options.dry_run;
+            if interrupted {
+                tracing::info!(pipeline = %job.name, "resuming the backfill a stopped run left at its last stored batch");
+            }
+            stored.filter(|_| interrupted)
+        } else {
+            stored
         };
+        if options.backfill && !options.dry_run {
+            self.store
+                .set_cursor(&job.name, &backfill_marker, BACKFILL_RUNNING)
+                .await
+                .map_err(store_error)?;
+        }
         let poll_options = PollOptions {
             event_types: job.events.clone(),
             backfill: options.backfill,
@@ -383,6 +413,13 @@ impl Runner {
                         error: Box::new(error),
                     })?;
                 progress.polled(&page);
+                if let Some(at) = page
+                    .cursor
+                    .as_deref()
+                    .and_then(|cursor| source.cursor_progress(&job.source.stream, cursor))
+                {
+                    progress.position(at);
+                }
                 Ok(page)
             }
         };
@@ -426,7 +463,15 @@ impl Runner {
             }
             match next_batch {
                 Some(next_batch) => batch = next_batch?,
-                None => return Ok((report, planned)),
+                None => {
+                    if options.backfill && !options.dry_run {
+                        self.store
+                            .set_cursor(&job.name, &backfill_marker, BACKFILL_DONE)
+                            .await
+                            .map_err(store_error)?;
+                    }
+                    return Ok((report, planned));
+                }
             }
         }
     }

@@ -12,6 +12,7 @@ use super::normalize::normalize;
 use super::orders::{self, TransactionPolling};
 use super::wire::{self, ListPage, api_error, bad_response, filter_time, text_field};
 use crate::connectors::connection::{base_url, http_config};
+use crate::connectors::client::PassProgress;
 use crate::connectors::http::{HttpClient, HttpConfig, HttpStats, RequestSpec};
 use crate::connectors::{
     Client, ConnectorError, MAX_RELATED, MatchKey, PollOptions, RejectedRecord,
@@ -430,6 +431,11 @@ impl Client for ProntoClient {
 
     fn cursor_time(&self, _stream: &str, cursor: &str) -> Option<Timestamp> {
         PassCursor::time_of(cursor)
+    }
+
+    /// The pages read of the pass against the `count` its first page gave.
+    fn cursor_progress(&self, _stream: &str, cursor: &str) -> Option<PassProgress> {
+        PassCursor::progress_of(cursor)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

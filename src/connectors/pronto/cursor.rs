@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::connectors::ConnectorError;
+use crate::connectors::client::PassProgress;
 
 /// One stream's position, stored as JSON text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -83,6 +84,17 @@ impl PassCursor {
     /// The time the pass being read starts at, for the stall alerts.
     pub fn time_of(stored: &str) -> Option<Timestamp> {
         serde_json::from_str::<PassCursor>(stored).ok()?.since
+    }
+
+    /// Records read of the pass, and in it, while a pass is under way.
+    pub fn progress_of(stored: &str) -> Option<PassProgress> {
+        let cursor: PassCursor = serde_json::from_str(stored).ok()?;
+        let total = cursor.count?;
+        let read = cursor.page.saturating_sub(1).saturating_mul(cursor.per_page);
+        Some(PassProgress {
+            read: read.min(total),
+            total,
+        })
     }
 
     /// Whether a record was handed out by the previous pass as it is now.

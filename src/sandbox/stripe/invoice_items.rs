@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::invoices::{Line, customer_of, line, price_named, text};
+use super::invoices::{customer_of, item_line, price_named, text};
 use super::objects;
 use super::store::{RequestInfo, Store};
 
@@ -150,21 +150,7 @@ fn draft_of(store: &Store, id: &str, customer: &str, currency: &str) -> Result<S
 
 /// `item` as a line of the draft `invoice_id`, whose totals are summed again.
 fn attach(store: &mut Store, invoice_id: &str, item: &Value) {
-    let spec = Line {
-        amount: item["amount"].as_i64().unwrap_or(0),
-        currency: item["currency"].as_str().unwrap_or("usd"),
-        description: item["description"].as_str(),
-        price: &item["price"],
-        quantity: item["quantity"].as_i64().unwrap_or(1),
-        period: (
-            item["period"]["start"].as_i64().unwrap_or(0),
-            item["period"]["end"].as_i64().unwrap_or(0),
-        ),
-        invoice_item: item["id"].as_str(),
-        subscription: None,
-    };
-    let mut added = line(store, &spec);
-    added["metadata"] = item["metadata"].clone();
+    let added = item_line(store, item);
     if let Some(invoice) = store.invoices.get_mut(invoice_id) {
         invoice["currency"] = item["currency"].clone();
         if let Some(lines) = invoice["lines"]["data"].as_array_mut() {

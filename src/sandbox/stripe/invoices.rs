@@ -72,6 +72,26 @@ pub fn line(store: &mut Store, line: &Line) -> Value {
     })
 }
 
+/// The line an invoice item makes on its invoice.
+pub fn item_line(store: &mut Store, item: &Value) -> Value {
+    let spec = Line {
+        amount: item["amount"].as_i64().unwrap_or(0),
+        currency: item["currency"].as_str().unwrap_or("usd"),
+        description: item["description"].as_str(),
+        price: &item["price"],
+        quantity: item["quantity"].as_i64().unwrap_or(1),
+        period: (
+            item["period"]["start"].as_i64().unwrap_or(0),
+            item["period"]["end"].as_i64().unwrap_or(0),
+        ),
+        invoice_item: item["id"].as_str(),
+        subscription: None,
+    };
+    let mut line = line(store, &spec);
+    line["metadata"] = item["metadata"].clone();
+    line
+}
+
 /// A draft invoice for `customer` with `lines`; not stored yet.
 pub fn draft(
     store: &mut Store,
@@ -221,23 +241,7 @@ pub fn create(
                 .into(),
         ));
     }
-    let mut lines = Vec::new();
-    for item in pending.iter().rev() {
-        let spec = Line {
-            amount: item["amount"].as_i64().unwrap_or(0),
-            currency: item["currency"].as_str().unwrap_or("usd"),
-            description: item["description"].as_str(),
-            price: &item["price"],
-            quantity: item["quantity"].as_i64().unwrap_or(1),
-            period: (
-                item["period"]["start"].as_i64().unwrap_or(0),
-                item["period"]["end"].as_i64().unwrap_or(0),
-            ),
-            invoice_item: item["id"].as_str(),
-            subscription: None,
-        };
-        lines.push(line(store, &spec));
-    }
+    let lines = pending.iter().rev().map(|item| item_line(store, item)).collect();
     let mut invoice = draft(store, &customer, lines, "manual", None);
     let now = store.now();
     invoice["collection_method"] = json!(collection);
