@@ -13,6 +13,7 @@ mod formats;
 mod functions;
 mod keys;
 mod lints;
+pub mod listing;
 pub mod lookup_file;
 mod lookups;
 mod metadata;

@@ -14,6 +14,7 @@ mod reconcile;
 mod run;
 #[cfg(feature = "sandbox")]
 mod sandbox;
+mod schema;
 mod serve;
 mod signals;
 mod test;
@@ -57,6 +58,8 @@ enum Command {
     Test(test::Args),
     /// Explain a diagnostic code, with an example and the fix.
     Explain(explain::Args),
+    /// List the connections' sources, map targets and sinks, with their fields.
+    Schema(schema::Args),
     /// Carry pipelines against the APIs: poll, map, upsert, record.
     Run(run::Args),
     /// Compare record-sync pipelines' sources with their targets; report mismatches.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Map(args) => map::run(args),
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
         Command::Reconcile(args) => reconcile::run(args),
         Command::Dlq(args) => dlq::run(args),

@@ -164,3 +164,38 @@ fn explain_knows_every_code() {
         ));
     ferry().args(["explain", "E9999"]).assert().code(2);
 }
+
+#[test]
+fn schema_lists_connections_and_a_collections_fields() {
+    ferry()
+        .args(["schema"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "pronto\n  pronto.debtors (source)",
+        ))
+        .stdout(predicate::str::contains("  pronto.orders (sink)"));
+    let output = ferry()
+        .args(["schema", "pronto.order", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let fields = listed[0]["fields"].as_array().unwrap();
+    let reference = fields
+        .iter()
+        .find(|f| f["path"] == "customer_reference")
+        .unwrap();
+    assert_eq!(reference["required"], true, "{reference}");
+    assert!(
+        fields.iter().any(|f| f["path"] == "lines[].price_inc_tax"),
+        "{listed:#}"
+    );
+    ferry()
+        .args(["schema", "pronto.debtor"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no connection, collection or map target is named `pronto.debtor`",
+        ));
+}

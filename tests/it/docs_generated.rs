@@ -1,5 +1,6 @@
 //! docs/errors.md and docs/functions.md are generated from the code; they must be current.
-//! Regenerate with `cargo run -- explain --all > docs/errors.md` and
+//! docs/schemas.md too. Regenerate with `cargo run -- explain --all > docs/errors.md`,
+//! `cargo run -- schema --format markdown > docs/schemas.md` and
 //! `cargo run -- explain --functions > docs/functions.md`.
 
 use std::path::Path;
@@ -26,5 +27,13 @@ fn functions_md_is_generated_from_the_specs() {
     assert_current(
         "docs/functions.md",
         ferry::functions::reference::markdown(ferry::functions::Registry::standard()),
+    );
+}
+
+#[test]
+fn schemas_md_is_generated_from_the_schemas() {
+    assert_current(
+        "docs/schemas.md",
+        ferry::check::listing::markdown(ferry::connectors::schemas()),
     );
 }

@@ -93,6 +93,10 @@ impl ProntoClient {
         &self.endpoints
     }
 
+    pub(super) fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     pub(super) fn polling(&self) -> &TransactionPolling {
         &self.polling
     }
@@ -175,7 +179,7 @@ impl ProntoClient {
         found
             .into_iter()
             .find(|order| order_id(order).as_deref() == Some(number))
-            .map(|order| orders::as_target(order, &name))
+            .map(|order| orders::as_target(order, &name, &self.zone))
             .transpose()
     }
 }

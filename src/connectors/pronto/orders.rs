@@ -9,11 +9,13 @@
 
 use std::time::Duration;
 
+use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::client::{ProntoClient, order_id};
 use super::endpoints::Resource;
+use super::normalize::normalize;
 use super::wire::{api_error, bad_response, text_field};
 use crate::connectors::http::RequestSpec;
 use crate::connectors::rate_limit::parse_duration;
@@ -270,16 +272,17 @@ pub async fn find(
     // The filters are applied again here: a tenant whose endpoint ignores one must not match
     // another buyer's order.
     let matching = page.records.into_iter().find(|order| {
-        let view = view_of(order);
         keys.iter().all(|key| {
             let held = match key.path.as_str() {
                 "pronto_order_number" => order_id(order).map(Value::String),
-                path => view.get(path).cloned(),
+                path => order.get(path).cloned(),
             };
             held.is_some_and(|held| same_text(&key.value, &held))
         })
     });
-    matching.map(|order| as_target(order, &name)).transpose()
+    matching
+        .map(|order| as_target(order, &name, client.zone()))
+        .transpose()
 }
 
 /// Whether a key's value is what the order holds: text as text, numbers by value (`"1.0"` is
@@ -299,62 +302,52 @@ fn same_text(wanted: &Value, held: &Value) -> bool {
     }
 }
 
-/// An order/v4 record as order/v6 takes one, so that a mapped order compares field by field with
-/// what Pronto holds.
-pub fn as_target(order: Value, endpoint: &str) -> Result<TargetRecord, ConnectorError> {
+/// An order as Pronto holds it (order/v4, normalised as a source record is) with the fields
+/// order/v6 took to make it alongside: `payment{method, reference, amount, currency_code}`, and
+/// `item_code` and `quantity` on each line. A mapped order then compares field by field with
+/// what Pronto holds, and `fetch(pronto.orders, ...)` still reads the order/v4 record.
+pub fn as_target(
+    order: Value,
+    endpoint: &str,
+    zone: &TimeZone,
+) -> Result<TargetRecord, ConnectorError> {
     let id = order_id(&order)
         .ok_or_else(|| bad_response(endpoint, "pronto_order_number", "is missing"))?;
+    let mut order = normalize(Resource::Orders, order, zone).map_err(|reason| {
+        ConnectorError::BadResponse {
+            endpoint: format!("pronto {endpoint}"),
+            reason,
+        }
+    })?;
+    add_order_create_fields(&mut order);
     Ok(TargetRecord {
         id,
-        data: view_of(&order),
+        data: order,
         etag: None,
     })
 }
 
-fn view_of(order: &Value) -> Value {
+fn add_order_create_fields(order: &mut Value) {
     let field = |name: &str| order.get(name).cloned().unwrap_or(Value::Null);
-    let lines: Vec<Value> = order
-        .get("lines")
-        .and_then(Value::as_array)
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|line| {
-                    let field = |name: &str| line.get(name).cloned().unwrap_or(Value::Null);
-                    json!({
-                        "type": field("type"),
-                        "item_code": field("stock_code"),
-                        "quantity": field("ordered_qty"),
-                        "uom": field("uom"),
-                        "price_ex_tax": field("price_ex_tax"),
-                        "price_inc_tax": field("price_inc_tax"),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut view = Map::new();
-    for name in [
-        "pronto_order_number",
-        "status_code",
-        "customer_reference",
-        "debtor",
-        "delivery_address",
-        "delivery_instructions",
-    ] {
-        view.insert(name.into(), field(name));
+    let payment = json!({
+        "method": field("payment_method"),
+        "reference": field("payment_reference"),
+        "amount": field("payment_amount"),
+        "currency_code": field("currency_code"),
+    });
+    if let Some(lines) = order.get_mut("lines").and_then(Value::as_array_mut) {
+        for line in lines.iter_mut() {
+            let copy = |name: &str| line.get(name).cloned().unwrap_or(Value::Null);
+            let (item_code, quantity) = (copy("stock_code"), copy("ordered_qty"));
+            if let Value::Object(fields) = line {
+                fields.insert("item_code".into(), item_code);
+                fields.insert("quantity".into(), quantity);
+            }
+        }
     }
-    view.insert(
-        "payment".into(),
-        json!({
-            "method": field("payment_method"),
-            "reference": field("payment_reference"),
-            "amount": field("payment_amount"),
-            "currency_code": field("currency_code"),
-        }),
-    );
-    view.insert("lines".into(), Value::Array(lines));
-    Value::Object(view)
+    if let Value::Object(fields) = order {
+        fields.insert("payment".into(), payment);
+    }
 }
 
 #[cfg(test)]
@@ -380,7 +373,8 @@ mod tests {
             "lines": [{"type": "SN", "stock_code": "W1", "ordered_qty": "1.0", "uom": "EA",
                        "price_ex_tax": "10.00", "price_inc_tax": 11.0}],
         });
-        let target = as_target(order, "order/v4").unwrap();
+        let zone = TimeZone::get("Australia/Sydney").unwrap();
+        let target = as_target(order, "order/v4", &zone).unwrap();
         assert_eq!(target.id, "177023");
         let mapped = json!({
             "customer_reference": "PO-7", "debtor": "C100",

@@ -1,0 +1,85 @@
+//! `ferry schema [NAME]`: what a pipeline can read and write, from the connectors' schemas.
+
+use crate::check::listing;
+use crate::connectors;
+
+use super::exit;
+use super::output::{out, outln};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    /// Every connection, as docs/schemas.md holds it.
+    Markdown,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A connection (`pronto`), a source or sink (`pronto.orders`) or a map target
+    /// (`pronto.order`); without it, every connection and its collections.
+    name: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub fn run(args: Args) -> u8 {
+    let registry = connectors::schemas();
+    if let Format::Markdown = args.format {
+        out!("{}", listing::markdown(registry));
+        return exit::OK;
+    }
+    let Some(name) = args.name else {
+        let all: Vec<(String, Vec<String>)> = listing::connections(registry)
+            .into_iter()
+            .map(|connection| {
+                let names = listing::collections(registry, &connection)
+                    .into_iter()
+                    .map(|c| format!("{} ({})", c.name, c.role))
+                    .collect();
+                (connection, names)
+            })
+            .collect();
+        match args.format {
+            Format::Json => outln!("{}", serde_json::json!(all
+                .iter()
+                .map(|(connection, names)| serde_json::json!({"connection": connection, "collections": names}))
+                .collect::<Vec<_>>())),
+            _ => {
+                for (connection, names) in all {
+                    outln!("{connection}");
+                    for name in names {
+                        outln!("  {name}");
+                    }
+                }
+            }
+        }
+        return exit::OK;
+    };
+    let found = listing::collections(registry, &name);
+    if found.is_empty() {
+        let known = listing::connections(registry).join(", ");
+        eprintln!(
+            "error: no connection, collection or map target is named `{name}` (connections: {known})"
+        );
+        return exit::USAGE;
+    }
+    match args.format {
+        Format::Json => match serde_json::to_string_pretty(&found) {
+            Ok(json) => outln!("{json}"),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit::USAGE;
+            }
+        },
+        _ => {
+            for (i, collection) in found.iter().enumerate() {
+                if i > 0 {
+                    outln!();
+                }
+                out!("{}", listing::text(collection));
+            }
+        }
+    }
+    exit::OK
+}
