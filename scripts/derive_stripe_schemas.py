@@ -64,6 +64,7 @@ SANDBOX_ENDPOINTS = [
     ("post", "/v1/invoiceitems/{invoiceitem}"),
     ("get", "/v1/invoices"),
     ("post", "/v1/invoices"),
+    ("get", "/v1/invoices/search"),
     ("get", "/v1/invoices/{invoice}"),
     ("post", "/v1/invoices/{invoice}/finalize"),
     ("post", "/v1/invoices/{invoice}/pay"),

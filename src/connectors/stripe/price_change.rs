@@ -61,7 +61,18 @@ impl StripeClient {
         let mut fields = carried(&current.data);
         if let Some(changes) = write.fields.as_object() {
             for (key, value) in changes {
-                fields.insert(key.clone(), value.clone());
+                match (fields.get_mut(key), value) {
+                    // An update's metadata holds only the keys that changed; the new price
+                    // keeps the others (Stripe merges metadata key by key on update too).
+                    (Some(Value::Object(held)), Value::Object(changed)) if key == "metadata" => {
+                        for (name, changed) in changed {
+                            held.insert(name.clone(), changed.clone());
+                        }
+                    }
+                    _ => {
+                        fields.insert(key.clone(), value.clone());
+                    }
+                }
             }
         }
         if fields.get("lookup_key").is_some_and(|key| !key.is_null()) {

@@ -338,6 +338,7 @@ pub fn router(state: StripeState) -> Router {
             "/v1/invoices",
             get(route!(Action::List(Invoice))).post(route!(Action::Create(Invoice))),
         )
+        .route("/v1/invoices/search", get(route!(Action::Search(Invoice))))
         .route("/v1/invoices/{id}", get(by_id!(Retrieve, Invoice)))
         .route(
             "/v1/invoices/{id}/finalize",

@@ -101,6 +101,17 @@ impl Resource {
                 "product",
                 "type",
             ],
+            // Stripe's invoice search fields (metadata is searchable on every resource).
+            Resource::Invoice => &[
+                "created",
+                "currency",
+                "customer",
+                "number",
+                "receipt_number",
+                "status",
+                "subscription",
+                "total",
+            ],
             Resource::Charge
             | Resource::PaymentIntent
             | Resource::Refund
@@ -109,7 +120,6 @@ impl Resource {
             | Resource::BalanceTransaction
             | Resource::Payout
             | Resource::InvoiceItem
-            | Resource::Invoice
             | Resource::Subscription => &[],
         }
     }
