@@ -7,6 +7,7 @@
 //! injector, and serves seeded drift (`drift.rs`) at `/_sandbox/drift`.
 
 pub mod connection;
+pub mod credentials;
 pub mod drift;
 pub mod emulator;
 pub mod faults;
@@ -28,7 +29,7 @@ macro_rules! emulators {
 }
 
 // Adding an emulator: its folder, and its name here.
-emulators![stripe, capsule, business_central, syspro];
+emulators![stripe, capsule, business_central, syspro, pronto];
 
 pub use drift::{DriftAction, DriftError, DriftKind, DriftPlan, DriftRecord, DriftRequest};
 pub use emulator::Emulator;

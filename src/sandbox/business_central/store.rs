@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 use rand::rngs::StdRng;
-use rand::{Rng, RngCore};
+use rand::Rng;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
@@ -172,19 +172,7 @@ pub struct Ids {
 
 impl Ids {
     pub fn guid(&mut self) -> String {
-        let mut bytes = [0u8; 16];
-        self.rng.fill_bytes(&mut bytes);
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex = hex::encode(bytes);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        crate::sandbox::sample_data::uuid_v4(&mut self.rng)
     }
 
     pub fn next_seq(&mut self) -> u64 {

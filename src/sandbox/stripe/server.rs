@@ -16,6 +16,7 @@ use super::idempotency::{Begin, MAX_KEY_LENGTH};
 use super::params;
 use super::resources::{self, Action};
 use super::store::RequestInfo;
+use crate::sandbox::credentials::{base64_decode, strip_scheme};
 
 /// Sandbox-only request headers: hold the request this long before it runs (to test in-flight
 /// idempotency and timeouts), and answer with this status instead of running it (to test 5xx
@@ -190,48 +191,5 @@ fn authenticate(state: &StripeState, headers: &HeaderMap) -> Result<String, ApiE
         Ok(key)
     } else {
         Err(ApiError::invalid_api_key(&key))
-    }
-}
-
-fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Option<&'v str> {
-    let (head, rest) = value.split_once(' ')?;
-    head.eq_ignore_ascii_case(scheme).then_some(rest)
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for byte in text.bytes().filter(|b| *b != b'=') {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base64_decode;
-
-    #[test]
-    fn decodes_basic_credentials() {
-        assert_eq!(
-            base64_decode("c2tfdGVzdF8xMjM6").as_deref(),
-            Some(&b"sk_test_123:"[..])
-        );
-        assert_eq!(base64_decode("!"), None);
     }
 }
