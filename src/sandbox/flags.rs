@@ -70,6 +70,8 @@ mod tests {
             "--webhook",
             "--capsule-people",
             "--business-central-rate-limit",
+            "--pronto-rate-limit",
+            "--pronto-debtors",
         ] {
             assert!(help.contains(flag), "{flag} missing from\n{help}");
         }
@@ -94,5 +96,10 @@ mod tests {
             clap::error::ErrorKind::MissingRequiredArgument
         );
         assert!(parse(&["--seed", "1", "--capsule-people", "5"]).is_ok());
+        for flag in ["--pronto-debtors", "--pronto-products", "--pronto-orders"] {
+            assert!(parse(&[flag, "5"]).is_err(), "{flag}");
+            assert!(parse(&["--seed", "1", flag, "5"]).is_ok(), "{flag}");
+        }
+        assert!(parse(&["--pronto-rate-limit", "5"]).is_ok());
     }
 }

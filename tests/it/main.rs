@@ -89,6 +89,7 @@ mod runtime_diagnostics;
 mod sandbox_bc_api;
 mod sandbox_capsule_api;
 mod sandbox_faults_injection;
+mod sandbox_pronto_api;
 mod sandbox_stripe_api;
 mod sandbox_stripe_disputes;
 mod sandbox_stripe_form;

@@ -86,3 +86,26 @@ impl Sandbox {
         self.state()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flags_reach_the_config_and_the_banner_names_the_credentials() {
+        let config = <ProntoState as Emulator>::config(ProntoFlags {
+            pronto_rate_limit: 5,
+            pronto_debtors: 40,
+            pronto_products: 3,
+            pronto_orders: 2,
+        });
+        assert_eq!(config.requests_per_minute, 5);
+        let state = ProntoState::seeded(config, 1);
+        let counts = (state.debtors().len(), state.products().len(), state.orders().len());
+        assert_eq!(counts, (40, 3, 2));
+        assert_eq!(
+            Emulator::banner(&state, "http://127.0.0.1:4010"),
+            ["Pronto Avenue      http://127.0.0.1:4010/pronto     (Basic ferry-sandbox@example.com / pronto-sandbox-password)"]
+        );
+    }
+}
