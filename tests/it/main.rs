@@ -20,6 +20,7 @@ mod proof_support;
 #[path = "../../fuzz/properties/mod.rs"]
 mod properties;
 mod run_support;
+mod sandbox_pronto_support;
 mod sandbox_stripe_support;
 mod syntax_common;
 
@@ -90,6 +91,7 @@ mod sandbox_bc_api;
 mod sandbox_capsule_api;
 mod sandbox_faults_injection;
 mod sandbox_pronto_api;
+mod sandbox_pronto_orders;
 mod sandbox_stripe_api;
 mod sandbox_stripe_disputes;
 mod sandbox_stripe_form;
