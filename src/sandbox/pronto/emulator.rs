@@ -67,7 +67,7 @@ impl Emulator for ProntoState {
     fn banner(&self, base: &str) -> Vec<String> {
         let config = self.config();
         vec![format!(
-            "Pronto Avenue      {base}/pronto     (Basic {} / {})",
+            "Pronto Avenue      {base}/pronto             (Basic {} / {})",
             config.username, config.password
         )]
     }
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(counts, (40, 3, 2));
         assert_eq!(
             Emulator::banner(&state, "http://127.0.0.1:4010"),
-            ["Pronto Avenue      http://127.0.0.1:4010/pronto     (Basic ferry-sandbox@example.com / pronto-sandbox-password)"]
+            ["Pronto Avenue      http://127.0.0.1:4010/pronto             (Basic ferry-sandbox@example.com / pronto-sandbox-password)"]
         );
     }
 }

@@ -43,10 +43,13 @@ impl ListQuery {
                 per_page
             }
         };
+        // Blank is absent, as a Rails `present?` check would have it.
         let since = |name: &str| {
             params
                 .get(name)
-                .map(|text| parse_since(name, text.trim()).map_err(ApiError::bad_request))
+                .map(|text| text.trim())
+                .filter(|text| !text.is_empty())
+                .map(|text| parse_since(name, text).map_err(ApiError::bad_request))
                 .transpose()
         };
         Ok(ListQuery {
@@ -115,8 +118,8 @@ mod tests {
 
     #[test]
     fn paging_defaults_and_refusals() {
-        let query = ListQuery::parse(&params(&[("page", "")]), 1000).unwrap();
-        assert_eq!((query.page, query.per_page), (1, 25));
+        let query = ListQuery::parse(&params(&[("page", ""), ("updated_since", "")]), 1000).unwrap();
+        assert_eq!((query.page, query.per_page, query.updated_since), (1, 25, None));
         for (key, value) in [("page", "0"), ("page", "-1"), ("page", "x"), ("per_page", "1001"), ("per_page", "0")] {
             let error = ListQuery::parse(&params(&[(key, value)]), 1000).unwrap_err();
             assert_eq!(error.status, 400, "{key}={value}");
