@@ -267,6 +267,10 @@ async fn updated_since_is_inclusive_at_the_minute_in_sydney_time() {
         (Some("09:29 23-Jul-2025"), Some("10:00 01-Aug-2025"))
     );
 
+    // The server's Date is the emulator's clock, which clients take as the time of a pass.
+    let dated = pronto.get("/api/json/category/v5.json").await;
+    let date = dated.headers()["date"].to_str().unwrap();
+    assert!(date.starts_with("Fri, 01 Aug 2025 00:00:0"), "{date}");
     let since = |q: &str| format!("/api/json/debtor/v4.json?{q}");
     let body = pronto.json(&since("updated_since=23-07-2025-09-30")).await;
     assert_eq!(codes(&body, "debtors", "code"), ["EARLY", "LATE"]);

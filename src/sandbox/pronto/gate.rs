@@ -8,14 +8,34 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use jiff::fmt::rfc2822::DateTimePrinter;
+
 use super::ProntoState;
 use super::breakage::{self, Breakage};
 use super::error::ApiError;
 use super::routes;
 use crate::sandbox::credentials;
 
-/// The one handler: every path under the mount comes here.
+/// The one handler: every path under the mount comes here. Every answer is dated by the
+/// emulator's clock, which clients read as the server's time.
 pub async fn serve(
+    state: State<ProntoState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = state.now();
+    let mut response = answer(state, method, uri, headers, body).await;
+    if let Ok(date) = DateTimePrinter::new().timestamp_to_rfc9110_string(&now)
+        && let Ok(date) = HeaderValue::from_str(&date)
+    {
+        response.headers_mut().insert(header::DATE, date);
+    }
+    response
+}
+
+async fn answer(
     State(state): State<ProntoState>,
     method: Method,
     uri: Uri,
