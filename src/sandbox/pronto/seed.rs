@@ -220,7 +220,10 @@ fn order(
             // A line whose GST is not 10% of ex-tax: a client must not derive one from the other.
             (Decimal::new(1000, 2), Decimal::new(1150, 2))
         } else {
-            (price.ex_tax.round_dp(2), price.inc_tax.round_dp(2))
+            // To the ten cents, so that GST is 10% to the cent at any quantity: only the line
+            // above breaks the rule.
+            let ex_tax = price.ex_tax.round_dp(1);
+            (ex_tax, ex_tax * Decimal::new(11, 1))
         };
         lines.push(OrderLine {
             kind: "SN".into(),
