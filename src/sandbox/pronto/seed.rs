@@ -11,7 +11,7 @@ use super::order::{FIRST_ORDER_NUMBER, Order, OrderLine};
 use super::product::{Price, PriceBreak, Product, Uom};
 use super::records::{Address, Category, Debtor, Stamps};
 use super::transactions::note_line;
-use super::wire::Quantity;
+use super::wire::{Quantity, rounded};
 use crate::sandbox::sample_data::{self as words, pick};
 
 pub const DEBTORS: usize = 12;
@@ -142,11 +142,11 @@ fn product(rng: &mut StdRng, i: usize, now: Timestamp) -> Product {
     let description = pick(rng, words::PRODUCTS).to_string();
     // Prices to 4 places, inc-tax 10% over ex-tax rounded to 4 (40.2270 -> 44.2497).
     let ex_tax = Decimal::new(rng.random_range(20_000..2_000_000), 4);
-    let inc_tax = (ex_tax * Decimal::new(11, 1)).round_dp(4);
+    let inc_tax = rounded(ex_tax * Decimal::new(11, 1), 4);
     let apn = format!("93{:011}", rng.random_range(0..100_000_000_000u64));
     let category = CATEGORIES[rng.random_range(0..CATEGORIES.len())].0;
     let breaks = if rng.random_bool(0.3) {
-        let discount = |d: Decimal| (d * Decimal::new(95, 2)).round_dp(4);
+        let discount = |d: Decimal| rounded(d * Decimal::new(95, 2), 4);
         vec![PriceBreak {
             price_rule: "QB".into(),
             price: Price {
@@ -222,7 +222,7 @@ fn order(
         } else {
             // To the ten cents, so that GST is 10% to the cent at any quantity: only the line
             // above breaks the rule.
-            let ex_tax = price.ex_tax.round_dp(1);
+            let ex_tax = rounded(price.ex_tax, 1);
             (ex_tax, ex_tax * Decimal::new(11, 1))
         };
         lines.push(OrderLine {
@@ -278,7 +278,7 @@ fn order(
         delivery_instructions: Default::default(),
         payment_method: "CC".into(),
         payment_reference: format!("ch_{:016x}", rng.random::<u64>()),
-        payment_amount: Some(total.round_dp(2)),
+        payment_amount: Some(rounded(total, 2)),
         lines,
         stamps: stamps_in_year(rng, now),
     }

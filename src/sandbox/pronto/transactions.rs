@@ -10,7 +10,7 @@ use super::data::ProntoData;
 use super::order::{Order, OrderLine, PROCESSING};
 use super::order_request::OrderRequest;
 use super::records::Stamps;
-use super::wire::Quantity;
+use super::wire::{Quantity, rounded};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -111,7 +111,7 @@ fn order_of(data: &ProntoData, request: &OrderRequest, at: Timestamp) -> Result<
         };
         let ex_tax = line
             .price_ex_tax
-            .unwrap_or_else(|| (line.price_inc_tax / Decimal::new(11, 1)).round_dp(2));
+            .unwrap_or_else(|| rounded(line.price_inc_tax / Decimal::new(11, 1), 2));
         lines.push(OrderLine {
             kind: "SN".into(),
             stock_code: product.code.clone(),
@@ -137,7 +137,7 @@ fn order_of(data: &ProntoData, request: &OrderRequest, at: Timestamp) -> Result<
             .filter(|l| l.kind == "SN")
             .map(|l| l.quantity.value * l.price_inc_tax)
             .sum();
-        let (amount, total) = (payment.amount.round_dp(2), total.round_dp(2));
+        let (amount, total) = (rounded(payment.amount, 2), rounded(total, 2));
         if amount != total {
             errors.push(format!(
                 "Payment amount {amount:.2} does not equal the order total {total:.2}"

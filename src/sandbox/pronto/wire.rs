@@ -4,17 +4,23 @@
 
 use std::str::FromStr;
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Number, Value};
+
+/// `amount` to `places`, a half away from zero as accounts round (not to even, rust_decimal's
+/// default).
+pub fn rounded(amount: Decimal, places: u32) -> Decimal {
+    amount.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
+}
 
 /// A product price: always 4 places (`"44.2497"`).
 pub fn price4(amount: Decimal) -> String {
-    format!("{:.4}", amount.round_dp(4))
+    format!("{:.4}", rounded(amount, 4))
 }
 
 /// An order amount: 2 places, or up to 4 when it was sent with more.
 pub fn money(amount: Decimal) -> String {
-    let amount = amount.round_dp(4).normalize();
+    let amount = rounded(amount, 4).normalize();
     if amount.scale() <= 2 {
         format!("{amount:.2}")
     } else {
@@ -170,6 +176,7 @@ mod tests {
         assert_eq!(price4(Decimal::new(11, 0)), "11.0000");
         assert_eq!(money(Decimal::new(1150, 2)), "11.50");
         assert_eq!(money(Decimal::new(90909, 4)), "9.0909");
+        assert_eq!(rounded(Decimal::new(125, 3), 2), Decimal::new(13, 2));
         assert_eq!(quantity_text(Decimal::new(-3, 0)), "-3.0");
         assert_eq!(Quantity::number(Decimal::new(249, 0)).shown().to_string(), "249.0");
         assert_eq!(Quantity::text(Decimal::new(1, 0)).shown(), json!("1.0"));
