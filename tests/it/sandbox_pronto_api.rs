@@ -1,4 +1,4 @@
-//! The Pronto Avenue emulator's reads against the wire contract (`/work/pronto-contract.md`):
+//! The Pronto Avenue emulator's reads against the wire rules `connectors/pronto` is written to:
 //! Basic auth, paging and Sydney-time filters, the rolling rate limit, aliases, Pronto's error
 //! body and the seed.
 

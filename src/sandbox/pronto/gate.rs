@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-
+use jiff::Timestamp;
 use jiff::fmt::rfc2822::DateTimePrinter;
 
 use super::ProntoState;
@@ -19,14 +19,14 @@ use crate::sandbox::credentials;
 /// The one handler: every path under the mount comes here. Every answer is dated by the
 /// emulator's clock, which clients read as the server's time.
 pub async fn serve(
-    state: State<ProntoState>,
+    State(state): State<ProntoState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let now = state.now();
-    let mut response = answer(state, method, uri, headers, body).await;
+    let mut response = answer(&state, now, &method, &uri, &headers, &body);
     if let Ok(date) = DateTimePrinter::new().timestamp_to_rfc9110_string(&now)
         && let Ok(date) = HeaderValue::from_str(&date)
     {
@@ -35,17 +35,17 @@ pub async fn serve(
     response
 }
 
-async fn answer(
-    State(state): State<ProntoState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+fn answer(
+    state: &ProntoState,
+    now: Timestamp,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> Response {
-    let now = state.now();
     state.settle_due(now);
     let config = state.config();
-    let authenticated = credentials::basic(&headers)
+    let authenticated = credentials::basic(headers)
         .is_some_and(|(user, password)| user == config.username && password == config.password);
     if !authenticated {
         return ApiError::unauthorized().into_response();
@@ -67,7 +67,7 @@ async fn answer(
     if let Some(instead) = breakage.and_then(breakage::instead) {
         return instead;
     }
-    let answer = routes::answer(&state, &method, uri.path(), uri.query(), &body, now);
+    let answer = routes::answer(state, method, uri.path(), uri.query(), body, now);
     match (answer, breakage) {
         (Ok(value), Some(Breakage::TruncatedJson)) => breakage::truncated(StatusCode::OK, &value),
         (Err(error), Some(Breakage::TruncatedJson)) => {

@@ -2,7 +2,8 @@
 //! categories and orders with Pronto's paging and Sydney-time filters, asynchronous order
 //! creation through transactions, HTTP Basic auth and 30 calls a rolling minute.
 //!
-//! The wire contract is `/work/pronto-contract.md` (from the API notes, §1.1). Where Pronto's
+//! It keeps the wire rules `connectors/pronto` is written to (the facts, and how sure each is,
+//! are in shared/reference/apis-wave2.md §1.1; docs/sandbox.md sums them up). Where Pronto's
 //! documentation is silent (unverified) the emulator chooses: listings in natural-key order;
 //! `per_page` at most 1,000; every error status carries `{"message","backtrace"}`; a 429 is not
 //! counted against the limit; a repeated `customer_reference` for one debtor is an Error; field
