@@ -364,9 +364,14 @@ async fn drift_that_cannot_be_made_is_refused_with_its_code_and_changes_nothing(
             "capsule's collection `parties` cannot drift (these can: none)",
         ),
         (
-            "--system pronto --collection inventory --add 1",
+            "--system pronto --collection debtors --add 1",
+            "E0801",
+            "pronto's collection `debtors` cannot drift (these can: none)",
+        ),
+        (
+            "--system netsuite --collection customers --add 1",
             "E0800",
-            "the sandbox serves no system `pronto` (it serves stripe, capsule, business_central, syspro)",
+            "the sandbox serves no system `netsuite` (it serves stripe, capsule, business_central, syspro, pronto)",
         ),
         (
             "--system stripe --collection customers --change 1 --fields mail",
