@@ -69,6 +69,10 @@ impl Quantity {
     }
 }
 
+/// Amounts and quantities are below this in size (a trillion): a line's quantity times its
+/// price then fits a decimal with room to add many lines.
+const LARGEST: i64 = 1_000_000_000_000;
+
 /// A decimal from a JSON number or a numeric string (without going through a float).
 pub fn decimal_of(value: &Value) -> Option<Decimal> {
     let text = match value {
@@ -122,10 +126,16 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A number within a trillion either way, so that totals cannot overflow.
     pub fn decimal(&self, key: &str) -> Result<Decimal, String> {
-        self.get(key)
+        let value = self
+            .get(key)
             .and_then(decimal_of)
-            .ok_or_else(|| format!("{} is not a number", self.name(key)))
+            .ok_or_else(|| format!("{} is not a number", self.name(key)))?;
+        if value.abs() >= Decimal::from(LARGEST) {
+            return Err(format!("{} is out of range", self.name(key)));
+        }
+        Ok(value)
     }
 
     /// A decimal that may be absent or `""`.
@@ -191,6 +201,11 @@ mod tests {
             Err("lines[1].quantity is not a number".into())
         );
         assert_eq!(fields.decimal("price_inc_tax"), Ok(Decimal::new(115, 1)));
+        let huge = json!({"quantity": "1e27"});
+        assert_eq!(
+            Fields::of("lines[0]", &huge).unwrap().decimal("quantity"),
+            Err("lines[0].quantity is out of range".into())
+        );
         assert_eq!(
             fields.text("item_code"),
             Err("lines[1].item_code is not a string".into())
