@@ -140,7 +140,7 @@ async fn a_malformed_order_is_refused_at_once_naming_the_field() {
     let line = r#"{"item_code":"WIDGET","quantity":1,"price_inc_tax":"11"}"#;
     let cases = [
         ("not json".to_string(), 400, "The body is not valid JSON"),
-        ("[1]".to_string(), 400, "the body is not an object"),
+        ("[1]".to_string(), 400, "The body is not an object"),
         (r#"{"debtor":"C1"}"#.to_string(), 400, "lines is missing"),
         (
             r#"{"debtor":"C1","lines":[]}"#.to_string(),

@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn the_shape_is_a_400_and_a_type_a_422_each_naming_the_field() {
-        assert_eq!(refusal("[]").1, "the body is not an object");
+        assert_eq!(refusal("[]").1, "The body is not an object");
         assert_eq!(refusal("{}"), (StatusCode::BAD_REQUEST, "lines is missing".into()));
         assert_eq!(refusal(r#"{"lines":[]}"#).1, "lines is empty");
         assert_eq!(refusal("{").0, StatusCode::BAD_REQUEST);

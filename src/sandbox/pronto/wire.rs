@@ -171,7 +171,7 @@ impl<'a> Fields<'a> {
 }
 
 fn display_path(path: &str) -> &str {
-    if path.is_empty() { "the body" } else { path }
+    if path.is_empty() { "The body" } else { path }
 }
 
 #[cfg(test)]
@@ -212,7 +212,7 @@ mod tests {
         );
         assert_eq!(
             Fields::of("", &json!([])).err(),
-            Some("the body is not an object".into())
+            Some("The body is not an object".into())
         );
     }
 }
