@@ -82,6 +82,7 @@ mod run_items_to_stripe;
 mod run_lock;
 mod run_ownership;
 mod run_payouts_to_journal;
+mod run_pronto;
 mod run_refunds;
 mod run_story;
 mod run_stripe_updates;

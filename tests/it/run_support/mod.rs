@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use ferry::runtime::{Job, PipelineReport, RunOptions, Runner, Workspace};
 use ferry::sandbox::capsule::CapsuleState;
 use ferry::sandbox::capsule::party::{EmailAddress, Party, PartyKind};
+use ferry::sandbox::pronto::ProntoState;
 use ferry::sandbox::stripe::{StripeOptions, StripeState};
 use ferry::sandbox::syspro::SysproState;
 use ferry::sandbox::{FaultSpec, Sandbox, SandboxHandle};
@@ -30,6 +31,7 @@ pub struct World {
     pub business_central_emulator: ferry::sandbox::business_central::BusinessCentralState,
     pub stripe: StripeState,
     pub syspro: SysproState,
+    pub pronto: ProntoState,
     pub dir: tempfile::TempDir,
     pub base: String,
 }
@@ -87,6 +89,7 @@ pub async fn world_from(
     let capsule = sandbox.capsule().unwrap().clone();
     let business_central = sandbox.business_central().unwrap().clone();
     let syspro = sandbox.syspro().unwrap().clone();
+    let pronto = sandbox.state::<ProntoState>().unwrap().clone();
     let handle = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -98,6 +101,7 @@ pub async fn world_from(
         business_central_emulator: business_central,
         stripe,
         syspro,
+        pronto,
         dir: tempfile::tempdir().unwrap(),
         base,
     }
@@ -115,6 +119,7 @@ impl World {
                stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    webhook_secret: whsec_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
                capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n  \
                syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: sandbox-password\n    company_id: EDU1\n  \
+               pronto:\n    kind: pronto\n    base_url: {base}/pronto\n    username: ferry-sandbox@example.com\n    password: pronto-sandbox-password\n  \
                business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: ferry-sandbox-secret\n",
             base = self.base
         );
@@ -353,6 +358,16 @@ impl World {
     pub async fn customers(&self) -> Vec<Value> {
         self.stripe.objects("customer")
     }
+}
+
+/// One runner for every pipeline of the file `pipelines`, in the file's order.
+pub async fn runners(project: &Path, pipelines: &str) -> (Runner, Vec<Job>, Store) {
+    let workspace = Workspace::open(Some(project), None).unwrap();
+    let jobs = workspace.jobs(&[pipelines.to_string()]).unwrap();
+    let connectors = workspace.connectors(&jobs, None).unwrap();
+    let store = workspace.store().await.unwrap();
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    (runner, jobs, store)
 }
 
 /// A runner for `pipeline` with the project at `project`.
