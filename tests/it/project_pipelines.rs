@@ -185,3 +185,58 @@ async fn serve_leaves_out_a_pipeline_turned_off_unless_it_is_named() {
     assert_eq!(warned.len(), 1, "{}", tail(&log, 30));
     assert!(warned[0].contains("WARN"), "{warned:?}");
 }
+
+/// Every shipped pipeline, with the shipped `pipelines:` section, against a seeded sandbox: one
+/// `ferry run pipelines/` drains them all (dead letters are handled, not a stop), and
+/// `ferry serve` of the whole folder starts and answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_shipped_folder_runs_and_serves_against_the_sandbox() {
+    // A few people, so that what they become in Stripe, Business Central and Syspro is quick.
+    let world = world_from(empty_stripe(), |builder| {
+        builder
+            .seed(Some(7))
+            .capsule(ferry::sandbox::capsule::CapsuleConfig {
+                people: 12,
+                ..Default::default()
+            })
+    })
+    .await;
+    let (project, _) = world.project_with_journal(1000).await;
+    let dir = world.dir.path();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::os::unix::fs::symlink(shipped.join("pipelines"), dir.join("pipelines")).unwrap();
+    let yaml = std::fs::read_to_string(shipped.join("ferry.yaml")).unwrap();
+    let (_, section) = yaml.split_once("\npipelines:\n").unwrap();
+    let mut text = std::fs::read_to_string(&project).unwrap();
+    text.push_str(&format!("pipelines:\n{section}"));
+    std::fs::write(&project, text).unwrap();
+
+    let output = run_ferry(dir, &["run", "pipelines/"]).await;
+    let (stdout, stderr) = (text_of(&output.stdout), text_of(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let shipped_files = std::fs::read_dir(shipped.join("pipelines"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "ferry"))
+        })
+        .count();
+    assert!(shipped_files >= 10);
+    for pronto in [
+        "pronto_debtors_to_stripe: ",
+        "pronto_products_to_stripe_products: ",
+        "pronto_orders_to_stripe_invoices: ",
+    ] {
+        assert!(stdout.contains(pronto), "{pronto}\n{stdout}");
+    }
+    assert!(!world.stripe.objects("customer").is_empty());
+
+    let (mut child, _base, log) = serving(dir, &project, &[], "serve_all.log").await;
+    child.kill().await.unwrap();
+    assert!(lines_with(&log, "ERROR").is_empty(), "{}", tail(&log, 30));
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
