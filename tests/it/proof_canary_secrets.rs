@@ -16,6 +16,7 @@ use base64::Engine;
 use ferry::project::Secret;
 use ferry::sandbox::business_central::BusinessCentralConfig;
 use ferry::sandbox::capsule::CapsuleConfig;
+use ferry::sandbox::pronto::{ProntoConfig, ProntoState};
 use ferry::sandbox::stripe::{StripeOptions, WebhookEndpoint};
 use ferry::sandbox::syspro::SysproConfig;
 use proof_support::{Report, count, read_store, tail};
@@ -28,8 +29,10 @@ const CAPSULE_TOKEN: &str = "CANARYcapsule88d1c3f0aa";
 const BC_SECRET: &str = "CANARYbusinesscentral9e0f41";
 const SYSPRO_PASSWORD: &str = "CANARYsysprooperator3c71d2";
 const SYSPRO_COMPANY_PASSWORD: &str = "CANARYsysprocompany58e0a9";
+const PRONTO_PASSWORD: &str = "CANARYprontoavenue6b2e90d4";
+const PRONTO_USER: &str = "ferry-sandbox@example.com";
 
-fn canaries() -> [&'static str; 7] {
+fn canaries() -> [&'static str; 8] {
     [
         STRIPE_KEY,
         WRONG_STRIPE_KEY,
@@ -38,6 +41,7 @@ fn canaries() -> [&'static str; 7] {
         BC_SECRET,
         SYSPRO_PASSWORD,
         SYSPRO_COMPANY_PASSWORD,
+        PRONTO_PASSWORD,
     ]
 }
 
@@ -66,6 +70,7 @@ fn environment() -> Vec<(&'static str, &'static str)> {
         ("CANARY_WRONG_STRIPE_KEY", WRONG_STRIPE_KEY),
         ("CANARY_CAPSULE_TOKEN", CAPSULE_TOKEN),
         ("CANARY_SYSPRO_PASSWORD", SYSPRO_PASSWORD),
+        ("CANARY_PRONTO_PASSWORD", PRONTO_PASSWORD),
         ("RUST_LOG", "debug"),
         ("NO_COLOR", "1"),
     ]
@@ -93,10 +98,11 @@ fn write_project(dir: &Path, base: &str) -> PathBuf {
            stripe:\n    kind: stripe\n    api_key: ${{CANARY_STRIPE_KEY}}\n    webhook_secret: file:secrets/webhook_secret\n    base_url: {base}/stripe\n  \
            capsule:\n    kind: capsule\n    token: ${{CANARY_CAPSULE_TOKEN}}\n    base_url: {base}/capsule/api/v2\n  \
            business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: file:secrets/bc_client_secret\n    journal: GENERAL\n  \
-           syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: ${{CANARY_SYSPRO_PASSWORD}}\n    company_id: EDU1\n    company_password: file:secrets/syspro_company_password\n\
+           syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: ${{CANARY_SYSPRO_PASSWORD}}\n    company_id: EDU1\n    company_password: file:secrets/syspro_company_password\n  \
+           pronto:\n    kind: pronto\n    base_url: {base}/pronto\n    username: {PRONTO_USER}\n    password: ${{CANARY_PRONTO_PASSWORD}}\n\
          environments:\n  \
            canary: {{}}\n  \
-           wrong_key:\n    connections:\n      stripe:\n        api_key: ${{CANARY_WRONG_STRIPE_KEY}}\n      syspro:\n        operator_password: ${{CANARY_WRONG_STRIPE_KEY}}\n"
+           wrong_key:\n    connections:\n      stripe:\n        api_key: ${{CANARY_WRONG_STRIPE_KEY}}\n      syspro:\n        operator_password: ${{CANARY_WRONG_STRIPE_KEY}}\n      pronto:\n        password: ${{CANARY_WRONG_STRIPE_KEY}}\n"
     );
     let path = dir.join("ferry.yaml");
     std::fs::write(&path, text).unwrap();
@@ -202,6 +208,15 @@ async fn no_canary_secret_appears_in_anything_ferry_writes() {
                     company_password: Some(SYSPRO_COMPANY_PASSWORD.into()),
                     ..SysproConfig::default()
                 })
+                .state(ProntoState::seeded(
+                    ProntoConfig {
+                        password: PRONTO_PASSWORD.into(),
+                        requests_per_minute: 0,
+                        transaction_delay: std::time::Duration::ZERO,
+                        ..ProntoConfig::default()
+                    },
+                    5,
+                ))
         },
     )
     .await;
@@ -523,6 +538,8 @@ fn sightings(corpus: &str) -> Vec<String> {
             url::form_urlencoded::byte_serialize(canary.as_bytes()).collect(),
             base64::engine::general_purpose::STANDARD.encode(canary),
             base64::engine::general_purpose::STANDARD.encode(format!("{canary}:")),
+            // An HTTP Basic header's credentials (Pronto's).
+            base64::engine::general_purpose::STANDARD.encode(format!("{PRONTO_USER}:{canary}")),
             canary[canary.len() - 12..].to_string(),
             canary.bytes().map(|b| format!("{b:02X}")).collect(),
         ];
