@@ -384,9 +384,7 @@ fn paged_project(world: &World, per_page: u32, stripe: u32) -> std::path::PathBu
     let project = world.project(stripe);
     let text = std::fs::read_to_string(&project).unwrap().replace(
         "    password: pronto-sandbox-password\n",
-        &format!(
-            "    password: pronto-sandbox-password\n    per_page: {per_page}\n    rate_limit: {{ requests: 100000, per: 1m }}\n"
-        ),
+        &format!("    password: pronto-sandbox-password\n    per_page: {per_page}\n"),
     );
     std::fs::write(&project, text).unwrap();
     project

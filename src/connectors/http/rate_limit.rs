@@ -13,7 +13,15 @@ use reqwest::header::HeaderMap;
 pub struct RateLimit {
     pub requests: u32,
     pub per: Duration,
+    /// The server counts requests in any window of `per` as it slides (Pronto's 30 in any
+    /// minute), not per fixed window or per second: no burst, or the burst and the steady rate
+    /// together overrun the window.
+    pub rolling: bool,
 }
+
+/// Slack kept under a rolling window's limit, against requests that the network brings closer
+/// together than they were sent.
+const ROLLING_MARGIN: u32 = 100;
 
 /// Requests are not spaced more finely than this: a timer wakes a waiting request no sooner
 /// than a millisecond or so, so at thousands a second each would wait on the timer instead.
@@ -24,7 +32,17 @@ const MAX_RESET_WAIT: Duration = Duration::from_secs(3600);
 
 impl RateLimit {
     pub const fn new(requests: u32, per: Duration) -> Self {
-        RateLimit { requests, per }
+        RateLimit {
+            requests,
+            per,
+            rolling: false,
+        }
+    }
+
+    /// The same limit counted by a server over a sliding window (see [`RateLimit::rolling`]).
+    pub const fn rolling(mut self) -> Self {
+        self.rolling = true;
+        self
     }
 
     /// Stripe: 25 requests/s in test mode (`sk_test_`, `rk_test_` keys), 100/s live.
@@ -43,6 +61,12 @@ impl RateLimit {
             return None;
         }
         let interval = self.per / self.requests;
+        if self.rolling {
+            // One request every `per / requests`, a hundredth slower: never more than
+            // `requests` in any window of `per`, however it is placed.
+            let interval = interval + interval / ROLLING_MARGIN;
+            return Quota::with_period(interval.max(Duration::from_nanos(1)));
+        }
         Quota::with_period(interval.max(Duration::from_nanos(1)))
             .map(|quota| quota.allow_burst(self.burst()))
     }
@@ -174,6 +198,16 @@ mod tests {
             1_200,
             "Business Central"
         );
+    }
+
+    #[test]
+    fn a_rolling_window_gets_even_spacing_and_no_burst() {
+        let quota = RateLimit::new(30, Duration::from_secs(60))
+            .rolling()
+            .quota()
+            .unwrap();
+        assert_eq!(quota.burst_size().get(), 1);
+        assert_eq!(quota.replenish_interval(), Duration::from_millis(2_020));
     }
 
     #[test]

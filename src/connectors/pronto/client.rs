@@ -63,7 +63,11 @@ impl ProntoClient {
             None => DEFAULT_PER_PAGE,
         };
         let polling = TransactionPolling::of(connection)?;
-        let mut client = Self::with_config(&base, http_config(connection))?;
+        let mut config = http_config(connection);
+        // How Avenue counts its 30 calls a minute is not documented [U]: calls spaced evenly,
+        // with no burst, stay under it however the window is placed (the sandbox slides it).
+        config.rate_limit = config.rate_limit.map(|limit| limit.rolling());
+        let mut client = Self::with_config(&base, config)?;
         client.endpoints = Endpoints::of(connection)?;
         client.zone = zone;
         client.per_page = per_page;

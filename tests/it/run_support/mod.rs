@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ferry::runtime::{Job, PipelineReport, RunOptions, Runner, Workspace};
 use ferry::sandbox::capsule::CapsuleState;
 use ferry::sandbox::capsule::party::{EmailAddress, Party, PartyKind};
-use ferry::sandbox::pronto::ProntoState;
+use ferry::sandbox::pronto::{ProntoConfig, ProntoState};
 use ferry::sandbox::stripe::{StripeOptions, StripeState};
 use ferry::sandbox::syspro::SysproState;
 use ferry::sandbox::{FaultSpec, Sandbox, SandboxHandle};
@@ -85,7 +85,16 @@ pub async fn world_from(
 ) -> World {
     ferry::init_tls();
     let stripe = StripeState::new(stripe);
-    let sandbox = configure(Sandbox::builder()).stripe(stripe.clone()).build();
+    // Pronto takes any number of calls and completes orders at once unless `configure` says
+    // otherwise: its 30 calls a minute would make every test wait (its own tests keep it).
+    let fast_pronto = ProntoConfig {
+        requests_per_minute: 0,
+        transaction_delay: std::time::Duration::ZERO,
+        ..ProntoConfig::default()
+    };
+    let sandbox = configure(Sandbox::builder().config::<ProntoState>(fast_pronto))
+        .stripe(stripe.clone())
+        .build();
     let capsule = sandbox.capsule().unwrap().clone();
     let business_central = sandbox.business_central().unwrap().clone();
     let syspro = sandbox.syspro().unwrap().clone();
@@ -119,7 +128,7 @@ impl World {
                stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    webhook_secret: whsec_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
                capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n  \
                syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: sandbox-password\n    company_id: EDU1\n  \
-               pronto:\n    kind: pronto\n    base_url: {base}/pronto\n    username: ferry-sandbox@example.com\n    password: pronto-sandbox-password\n  \
+               pronto:\n    kind: pronto\n    base_url: {base}/pronto\n    username: ferry-sandbox@example.com\n    password: pronto-sandbox-password\n    rate_limit: {{ requests: 6000, per: 1m }}\n  \
                business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: ferry-sandbox-secret\n",
             base = self.base
         );
