@@ -38,16 +38,26 @@ fn write(fields: Value) -> Write {
     }
 }
 
-/// Polls until `more` is false; returns every page and the last cursor.
+/// Polls the parties until `more` is false; returns every page and the last cursor.
 async fn poll_all(
     client: &CapsuleClient,
+    cursor: Option<String>,
+    page_size: usize,
+) -> (Vec<SourcePage>, Option<String>) {
+    poll_stream(client, "parties", cursor, page_size).await
+}
+
+/// Polls `stream` until `more` is false; returns every page and the last cursor.
+pub async fn poll_stream(
+    client: &CapsuleClient,
+    stream: &str,
     mut cursor: Option<String>,
     page_size: usize,
 ) -> (Vec<SourcePage>, Option<String>) {
     let mut pages = Vec::new();
     loop {
         let page = client
-            .poll("parties", cursor.as_deref(), &options(page_size))
+            .poll(stream, cursor.as_deref(), &options(page_size))
             .await
             .unwrap();
         cursor = page.cursor.clone().or(cursor);
@@ -260,8 +270,14 @@ async fn create_get_and_update_a_party() {
         client.find("parties", &[by_email]).await,
         Err(ConnectorError::Unsupported(_))
     ));
+    // Opportunities are read, not written; an unknown collection is refused.
+    assert!(matches!(client.get("opportunities", "1").await, Ok(None)));
     assert!(matches!(
-        client.get("opportunities", "1").await,
+        client.create("opportunities", &write(json!({}))).await,
+        Err(ConnectorError::Unsupported(_))
+    ));
+    assert!(matches!(
+        client.get("invoices", "1").await,
         Err(ConnectorError::Unsupported(_))
     ));
     handle.shutdown().await.unwrap();

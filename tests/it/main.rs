@@ -32,6 +32,7 @@ mod cli_run;
 mod cli_sandbox;
 mod connector_business_central;
 mod connector_capsule;
+mod connector_capsule_activity;
 mod connector_stripe;
 mod dashboard;
 mod dashboard_browser;

@@ -1,42 +1,25 @@
-//! Capsule CRM's parties over HTTP: polling with `since` and `Link` paging, deleted parties,
-//! reads and writes, and Capsule's error bodies as [`ConnectorError::Api`].
+//! Capsule CRM over HTTP: every entity polled through [`super::listing`], read by id, listed
+//! by party for `fetch_all` ([`super::related`]), and parties written; Capsule's error bodies
+//! as [`ConnectorError::Api`].
 
 use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::cursor::{self, PartyCursor};
-use super::wire::{
-    api_error, bad_response, check_collection, parties_of, party_id, party_record, updated_at,
-};
+use super::cursor::ListingCursor;
+use super::entity::{self, Entity};
+use super::wire::{api_error, bad_response, record_id};
 use crate::connectors::connection::{base_url, http_config};
-use crate::connectors::http::paging::next_link;
 use crate::connectors::http::{Auth, HttpClient, HttpConfig, RequestSpec, Secret};
-use crate::connectors::{
-    ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
-};
+use crate::connectors::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
 use crate::connectors::http::HttpStats;
 use crate::connectors::{Client, ResolvedConnection};
-
-/// Capsule's largest page.
-const MAX_PAGE_SIZE: usize = 100;
-
-/// One page of a party listing, less what the cursor already handed out.
-struct Window {
-    parties: Vec<Value>,
-    /// Positions of the listing read up to the end of this page.
-    consumed: usize,
-    /// The id of the page's last party, handed out or not.
-    last_id: Option<u64>,
-    has_next: bool,
-    server_time: Timestamp,
-}
 
 /// One Capsule account.
 #[derive(Debug, Clone)]
 pub struct CapsuleClient {
-    http: HttpClient,
+    pub(super) http: HttpClient,
     /// The API root without a trailing slash (`https://api.capsulecrm.com/api/v2`).
     base_url: String,
 }
@@ -73,132 +56,45 @@ impl CapsuleClient {
         &self.http
     }
 
-    /// One page of `/parties` without the parties the cursor already handed out; `None` when
-    /// the anchor is not where it should be.
-    async fn read_window(
-        &self,
-        cursor: &PartyCursor,
-        page_size: usize,
-    ) -> Result<Option<Window>, ConnectorError> {
-        let (per_page, page, anchor_index) = cursor.window(page_size);
-        let mut url = self.url("parties")?;
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(since) = cursor.since {
-                query.append_pair("since", &since.to_string());
-            }
-            query
-                .append_pair("perPage", &per_page.to_string())
-                .append_pair("page", &page.to_string());
-        }
-        let url = url.to_string();
-        let response = self
-            .http
-            .send(RequestSpec::get("capsule: list parties", url.as_str()))
-            .await
-            .map_err(api_error)?;
-        let has_next = next_link(&url, &response.headers).is_some();
-        let server_time = response.server_time().unwrap_or_else(Timestamp::now);
-        let body: Value = response.json()?;
-        let mut parties = parties_of(body).ok_or_else(|| bad_response("parties", "parties"))?;
-        let consumed = (page - 1) * per_page + parties.len();
-        let last_id = parties.last().and_then(|p| p.get("id")?.as_u64());
-        let read_before = match anchor_index {
-            Some(index) => {
-                let anchor_holds = parties.get(index).is_some_and(|party| {
-                    party.get("id").and_then(Value::as_u64) == cursor.anchor
-                        && updated_at(party).ok() == cursor.since
-                });
-                if !anchor_holds {
-                    return Ok(None);
-                }
-                index + 1
-            }
-            None => 0,
-        };
-        let already_handed_out = read_before
-            + parties[read_before..]
-                .iter()
-                .take_while(|party| {
-                    cursor.through.is_some()
-                        && updated_at(party).ok() == cursor.since
-                        && party.get("id").and_then(Value::as_u64) <= cursor.through
-                })
-                .count();
-        parties.drain(..already_handed_out);
-        Ok(Some(Window {
-            parties,
-            consumed,
-            last_id,
-            has_next,
-            server_time,
-        }))
-    }
-
-    /// `/parties/deleted`, oldest first.
-    async fn deleted_since(
-        &self,
-        since: Option<Timestamp>,
-    ) -> Result<Vec<(Timestamp, SourceRecord)>, ConnectorError> {
-        let mut url = self.url("parties/deleted")?;
-        if let Some(since) = since {
-            url.query_pairs_mut()
-                .append_pair("since", &since.to_string());
-        }
-        let response = self
-            .http
-            .send(RequestSpec::get("capsule: deleted parties", url.as_str()))
-            .await
-            .map_err(api_error)?;
-        let body: Value = response.json()?;
-        let parties = parties_of(body).ok_or_else(|| bad_response("parties/deleted", "parties"))?;
-        let mut deleted = Vec::with_capacity(parties.len());
-        for party in parties {
-            let at = party
-                .get("deletedAt")
-                .and_then(Value::as_str)
-                .and_then(|text| text.parse::<Timestamp>().ok())
-                .ok_or_else(|| bad_response("parties/deleted", "deletedAt"))?;
-            let mut record = party_record(party)?;
-            record.deleted = true;
-            deleted.push((at, record));
-        }
-        deleted.sort_by_key(|(at, _)| *at);
-        Ok(deleted)
-    }
-
-    fn url(&self, path: &str) -> Result<Url, ConnectorError> {
+    pub(super) fn url(&self, path: &str) -> Result<Url, ConnectorError> {
         Url::parse(&format!("{}/{path}", self.base_url)).map_err(|error| {
             ConnectorError::Unsupported(format!("capsule: bad base_url {}: {error}", self.base_url))
         })
     }
 
-    fn party_url(&self, id: &str) -> Result<String, ConnectorError> {
-        let mut url = self.url("parties")?;
+    /// `{base}/{entity}/{id}`, the id escaped.
+    fn record_url(&self, entity: &Entity, id: &str) -> Result<String, ConnectorError> {
+        let mut url = self.url(entity.plural)?;
         url.path_segments_mut()
             .map_err(|_| ConnectorError::Unsupported("capsule: bad base_url".into()))?
             .push(id);
         Ok(url.to_string())
     }
 
-    /// `{"party": {...}}` as a target record.
-    fn target(&self, body: Value, endpoint: &str) -> Result<TargetRecord, ConnectorError> {
-        let party = match body {
-            Value::Object(mut map) => map.remove("party"),
+    /// `{"opportunity": {...}}` as a target record.
+    fn target(
+        &self,
+        entity: &Entity,
+        body: Value,
+        endpoint: &str,
+    ) -> Result<TargetRecord, ConnectorError> {
+        let record = match body {
+            Value::Object(mut map) => map.remove(entity.singular),
             _ => None,
         }
-        .ok_or_else(|| bad_response(endpoint, "party"))?;
-        let id = party_id(&party).ok_or_else(|| bad_response(endpoint, "party.id"))?;
+        .ok_or_else(|| bad_response(endpoint, entity.singular))?;
+        let id = record_id(&record)
+            .ok_or_else(|| bad_response(endpoint, &format!("{}.id", entity.singular)))?;
         Ok(TargetRecord {
             id,
-            data: party,
+            data: record,
             etag: None,
         })
     }
 }
 
 impl Client for CapsuleClient {
-    /// Parties changed since the cursor, oldest first; at the end of the listing, the parties
+    /// Records changed since the cursor, oldest first; at the end of the listing, those
     /// deleted since the last pass (`deleted: true`).
     async fn poll(
         &self,
@@ -206,103 +102,33 @@ impl Client for CapsuleClient {
         cursor: Option<&str>,
         options: &PollOptions,
     ) -> Result<SourcePage, ConnectorError> {
-        check_collection(stream)?;
-        let page_size = match options.page_size {
-            0 => MAX_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
-        let mut cursor = PartyCursor::resume(cursor, options.since)?;
-        let window = match self.read_window(&cursor, page_size).await? {
-            Some(window) => window,
-            None => {
-                // Parties moved inside the crowded second: read it again from its start.
-                cursor.skip = 0;
-                cursor.anchor = None;
-                self.read_window(&cursor, page_size)
-                    .await?
-                    .ok_or_else(|| bad_response("parties", "parties"))?
-            }
-        };
-        let mut records = Vec::with_capacity(window.parties.len());
-        for party in window.parties {
-            records.push((updated_at(&party)?, party_record(party)?));
+        let entity = entity::entity(stream)?;
+        if entity.plural == entity::USERS.plural {
+            return Err(ConnectorError::Unsupported(
+                "capsule users are read with fetch, not polled".into(),
+            ));
         }
-        let last = records
-            .last()
-            .map(|(at, record)| (*at, record.id.parse::<u64>().ok()));
-        let settled = |at| cursor::settled(at, window.server_time);
-        let more = window.has_next;
-        match (window.has_next, last) {
-            // The whole page was handed out before: the second is crowded.
-            (true, None) => {
-                cursor.skip = window.consumed;
-                cursor.anchor = window.last_id;
-            }
-            (true, Some((at, id))) if cursor.since == Some(at) => {
-                if settled(at) {
-                    cursor.skip = window.consumed;
-                    cursor.anchor = id;
-                    cursor.through = id;
-                } else {
-                    // A crowded second still being written (a bulk import, say): wait until
-                    // it is over, then read it by position. Nothing of it is handed out yet,
-                    // so the run goes on rather than stopping short of the end.
-                    tokio::time::sleep(cursor::until_settled(at, window.server_time)).await;
-                    return Ok(SourcePage {
-                        records: Vec::new(),
-                        cursor: None,
-                        more: true,
-                        rejected: Vec::new(),
-                    });
-                }
-            }
-            (_, Some((at, id))) => {
-                cursor.since = Some(at);
-                cursor.skip = 0;
-                cursor.anchor = None;
-                cursor.through = id.filter(|_| settled(at));
-            }
-            (false, None) => {
-                cursor.skip = 0;
-                cursor.anchor = None;
-            }
-        }
-        if !window.has_next {
-            let deleted = self.deleted_since(cursor.deleted_since).await?;
-            if let Some((at, _)) = deleted.last() {
-                // A finished second gets no more deletions: start after it.
-                cursor.deleted_since = Some(if settled(*at) {
-                    at.saturating_add(jiff::SignedDuration::from_secs(1))
-                        .unwrap_or(*at)
-                } else {
-                    *at
-                });
-            }
-            records.extend(deleted);
-            records.sort_by_key(|(at, _)| *at);
-        }
-        Ok(SourcePage {
-            records: records.into_iter().map(|(_, record)| record).collect(),
-            cursor: Some(cursor.encode()),
-            more,
-            rejected: Vec::new(),
-        })
+        self.poll_listing(entity, cursor, options).await
     }
 
-    /// The party with this id, or `None` when Capsule has none.
+    /// The record with this id, or `None` when Capsule has none.
     async fn get(
         &self,
         collection: &str,
         id: &str,
     ) -> Result<Option<TargetRecord>, ConnectorError> {
-        check_collection(collection)?;
-        let url = self.party_url(id)?;
+        let entity = entity::entity(collection)?;
+        if entity.plural == entity::USERS.plural {
+            return self.user(id).await;
+        }
+        let url = self.record_url(entity, id)?;
+        let endpoint = format!("{}/{{id}}", entity.plural);
         match self
             .http
-            .send(RequestSpec::get("capsule: get party", url))
+            .send(RequestSpec::get(format!("capsule: get {}", entity.singular), url))
             .await
         {
-            Ok(response) => self.target(response.json()?, "parties/{id}").map(Some),
+            Ok(response) => self.target(entity, response.json()?, &endpoint).map(Some),
             Err(error) if error.status() == Some(404) => Ok(None),
             Err(error) => Err(api_error(error)),
         }
@@ -314,7 +140,7 @@ impl Client for CapsuleClient {
         collection: &str,
         keys: &[MatchKey],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
-        check_collection(collection)?;
+        entity::writable(collection)?;
         match keys {
             [key] if key.path == "id" => {
                 let id = match &key.value {
@@ -336,11 +162,14 @@ impl Client for CapsuleClient {
         collection: &str,
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
-        check_collection(collection)?;
-        let spec = RequestSpec::post("capsule: create party", self.url("parties")?.as_str())
-            .json(&json!({ "party": write.fields }));
+        let entity = entity::writable(collection)?;
+        let spec = RequestSpec::post(
+            format!("capsule: create {}", entity.singular),
+            self.url(entity.plural)?.as_str(),
+        )
+        .json(&json!({ entity.singular: write.fields }));
         let response = self.http.send(spec).await.map_err(api_error)?;
-        self.target(response.json()?, "parties")
+        self.target(entity, response.json()?, entity.plural)
     }
 
     /// `PUT /parties/{id}` with the changed fields.
@@ -350,20 +179,29 @@ impl Client for CapsuleClient {
         current: &TargetRecord,
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
-        check_collection(collection)?;
+        let entity = entity::writable(collection)?;
         let spec = RequestSpec::new(
             Method::PUT,
-            "capsule: update party",
-            self.party_url(&current.id)?,
+            format!("capsule: update {}", entity.singular),
+            self.record_url(entity, &current.id)?,
         )
-        .json(&json!({ "party": write.fields }));
+        .json(&json!({ entity.singular: write.fields }));
         let response = self.http.send(spec).await.map_err(api_error)?;
-        self.target(response.json()?, "parties/{id}")
+        self.target(entity, response.json()?, &format!("{}/{{id}}", entity.plural))
     }
 
-    /// The `updatedAt` of the last party handed out.
+    /// A party's opportunities, kases or tasks (`fetch_all(capsule.kases, { party: id })`).
+    async fn list_all(
+        &self,
+        stream: &str,
+        filters: &[(String, String)],
+    ) -> Result<Vec<Value>, ConnectorError> {
+        self.of_party(entity::entity(stream)?, filters).await
+    }
+
+    /// The `updatedAt` of the last record handed out.
     fn cursor_time(&self, _stream: &str, cursor: &str) -> Option<Timestamp> {
-        PartyCursor::time_of(cursor)
+        ListingCursor::time_of(cursor)
     }
 
     fn http_stats(&self) -> Option<HttpStats> {

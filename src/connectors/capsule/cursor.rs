@@ -1,17 +1,17 @@
-//! Where a Capsule party poll resumes.
+//! Where a poll of a Capsule listing (parties, opportunities, kases, tasks) resumes.
 //!
 //! Capsule's `since` is inclusive and its times are whole seconds. The cursor holds the
-//! `updatedAt` of the last party handed out and the next poll starts at page 1 again: a party
+//! `updatedAt` of the last record handed out and the next poll starts at page 1 again: a record
 //! changed meanwhile gets a later `updatedAt` and cannot be skipped.
 //!
-//! Parties of that last second come back too, unless the second was already over (by the
+//! Records of that last second come back too, unless the second was already over (by the
 //! server's clock) when the page was read: then nothing can change in it any more, and the
 //! cursor's `through` (the highest id of that second handed out) drops them.
 //!
 //! When a whole page shares one finished second, restarting at page 1 would never progress.
 //! Then the cursor also counts the positions of that second already read (`skip`) and the id
 //! at the last one (`anchor`). The next request is sized so that its page holds the anchor and
-//! what follows it; if the anchor is not where it should be, parties moved and the second is
+//! what follows it; if the anchor is not where it should be, records moved and the second is
 //! read again from its start.
 
 use jiff::Timestamp;
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::connectors::ConnectorError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PartyCursor {
+pub struct ListingCursor {
     /// Lower bound (inclusive) of `updatedAt`; none reads from the beginning.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
     pub since: Option<Timestamp>,
@@ -33,7 +33,7 @@ pub struct PartyCursor {
     /// The highest id at `since` handed out, when that second was over as it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub through: Option<u64>,
-    /// Lower bound (inclusive) of `deletedAt` for `/parties/deleted`.
+    /// Lower bound (inclusive) of `deletedAt` for the entity's `/x/deleted`.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
     pub deleted_since: Option<Timestamp>,
 }
@@ -75,18 +75,18 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-impl PartyCursor {
+impl ListingCursor {
     /// A cursor from storage, or the start (`since`) when there is none.
     pub fn resume(stored: Option<&str>, since: Option<Timestamp>) -> Result<Self, ConnectorError> {
         match stored {
-            None => Ok(PartyCursor {
+            None => Ok(ListingCursor {
                 since,
                 deleted_since: since,
-                ..PartyCursor::default()
+                ..ListingCursor::default()
             }),
             Some(text) => serde_json::from_str(text).map_err(|error| {
                 ConnectorError::Unsupported(format!(
-                    "capsule: the stored cursor `{text}` is not a party cursor: {error}"
+                    "capsule: the stored cursor `{text}` is not a Capsule listing cursor: {error}"
                 ))
             }),
         }
@@ -94,7 +94,7 @@ impl PartyCursor {
 
     /// The `updatedAt` a stored cursor has read up to (`Client::cursor_time`).
     pub fn time_of(stored: &str) -> Option<Timestamp> {
-        PartyCursor::resume(Some(stored), None).ok()?.since
+        ListingCursor::resume(Some(stored), None).ok()?.since
     }
 
     pub fn encode(&self) -> String {
@@ -129,40 +129,40 @@ mod tests {
 
     #[test]
     fn a_fresh_cursor_reads_page_one() {
-        let cursor = PartyCursor::default();
+        let cursor = ListingCursor::default();
         assert_eq!(cursor.window(100), (100, 1, None));
     }
 
     #[test]
     fn a_crowded_second_overlaps_the_anchor() {
-        let cursor = PartyCursor {
+        let cursor = ListingCursor {
             skip: 100,
             anchor: Some(7),
-            ..PartyCursor::default()
+            ..ListingCursor::default()
         };
         // 100 % 99 == 1: page 2 of 99 starts at 99, so index 0 is party 100 (the anchor).
         assert_eq!(cursor.window(100), (99, 2, Some(0)));
-        let cursor = PartyCursor {
+        let cursor = ListingCursor {
             skip: 150,
             anchor: Some(7),
-            ..PartyCursor::default()
+            ..ListingCursor::default()
         };
         assert_eq!(cursor.window(100), (100, 2, Some(49)));
     }
 
     #[test]
     fn cursors_round_trip() {
-        let cursor = PartyCursor {
+        let cursor = ListingCursor {
             since: Some("2026-01-01T00:00:00Z".parse().unwrap()),
             skip: 3,
             anchor: Some(11),
             through: Some(11),
             deleted_since: None,
         };
-        let back = PartyCursor::resume(Some(&cursor.encode()), None).unwrap();
+        let back = ListingCursor::resume(Some(&cursor.encode()), None).unwrap();
         assert_eq!(back, cursor);
-        assert_eq!(PartyCursor::time_of(&cursor.encode()), cursor.since);
-        assert_eq!(PartyCursor::time_of("nope"), None);
-        assert!(PartyCursor::resume(Some("nope"), None).is_err());
+        assert_eq!(ListingCursor::time_of(&cursor.encode()), cursor.since);
+        assert_eq!(ListingCursor::time_of("nope"), None);
+        assert!(ListingCursor::resume(Some("nope"), None).is_err());
     }
 }

@@ -1,8 +1,13 @@
-//! Capsule CRM (API v2), and its REST hooks.
+//! Capsule CRM (API v2): parties, opportunities, kases (projects), tasks and users, and its
+//! REST hooks.
 
+mod activity_schema;
 pub mod client;
 mod connector;
 mod cursor;
+pub mod entity;
+mod listing;
+mod related;
 pub mod schema;
 pub mod webhook;
 mod wire;

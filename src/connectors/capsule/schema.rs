@@ -1,13 +1,14 @@
-//! Capsule CRM parties, hand-written from Capsule's API v2 documentation. The shapes of
+//! Capsule CRM parties (the other entities are in [`super::activity_schema`]), hand-written from Capsule's API v2 documentation. The shapes of
 //! `owner` and of custom `fields[]` items are unverified.
 
 use indexmap::IndexMap;
 
 use crate::check::{
-    Field, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
+    Fetchable, Field, KeyShape, RecordKey, SchemaRegistry, SinkSchema, SourceSchema, TargetSchema, Type,
 };
 
 use super::super::build::{object, opt};
+use super::activity_schema::{account_user, by_party, kase, opportunity, task};
 
 const PARTY_TYPES: &[&str] = &["person", "organisation"];
 
@@ -19,7 +20,35 @@ pub fn schemas() -> SchemaRegistry {
         events: IndexMap::new(),
         id_field: "id".into(),
         object_at: None,
-        fetchable: crate::check::Fetchable {
+        fetchable: Fetchable {
+            by_id: true,
+            filters: Vec::new(),
+        },
+    });
+    // Like parties, these are polled and hooked alike: no `on` (every change of the entity
+    // feeds the stream, whichever hook event brought it).
+    for (name, record) in [
+        ("opportunities", opportunity()),
+        ("kases", kase()),
+        ("tasks", task()),
+    ] {
+        registry.add_source(SourceSchema {
+            name: format!("capsule.{name}"),
+            record,
+            events: IndexMap::new(),
+            id_field: "id".into(),
+            object_at: None,
+            fetchable: by_party(),
+        });
+    }
+    // Read with `fetch(capsule.users, id)` only: an owner's name and email.
+    registry.add_source(SourceSchema {
+        name: "capsule.users".into(),
+        record: account_user(),
+        events: IndexMap::new(),
+        id_field: "id".into(),
+        object_at: None,
+        fetchable: Fetchable {
             by_id: true,
             filters: Vec::new(),
         },
@@ -38,7 +67,7 @@ pub fn schemas() -> SchemaRegistry {
 }
 
 /// `{id, name}`: teams, organisations as embedded in a person, tags.
-fn id_name(name: &str) -> Type {
+pub(super) fn id_name(name: &str) -> Type {
     object(
         name,
         &[("id", Field::new(Type::Int)), ("name", opt(Type::String))],
@@ -94,7 +123,7 @@ fn website() -> Type {
     )
 }
 
-fn custom_field() -> Type {
+pub(super) fn custom_field() -> Type {
     object(
         "capsule.customField",
         &[
@@ -105,16 +134,21 @@ fn custom_field() -> Type {
     )
 }
 
-/// A party as `GET /parties` returns it (tags and fields only when embedded).
-pub fn party() -> Type {
-    let owner = object(
+/// A user as a record's `owner`.
+pub(super) fn user() -> Type {
+    object(
         "capsule.user",
         &[
             ("id", Field::new(Type::Int)),
             ("username", opt(Type::String)),
             ("name", opt(Type::String)),
         ],
-    );
+    )
+}
+
+/// A party as `GET /parties` returns it (tags and fields only when embedded).
+pub fn party() -> Type {
+    let owner = user();
     object(
         "capsule.party",
         &[

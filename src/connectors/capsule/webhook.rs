@@ -1,12 +1,16 @@
 //! Capsule's REST hooks: `POST /webhooks/capsule/{connection}/{token}`. They carry no
 //! signature, so the endpoint is protected by a secret path token (the connection's
 //! `webhook_token`), compared in constant time. A delivery (`{"event": "party/updated",
-//! "payload": [parties]}`) becomes one inbox event per party, and feeds `capsule.parties`.
+//! "payload": [parties]}`) becomes one inbox event per record, and feeds the entity's stream:
+//! `party/*` `capsule.parties`, `opportunity/*` `capsule.opportunities`, `kase/*`
+//! `capsule.kases`, `task/*` `capsule.tasks` (Capsule's events: created, updated, deleted,
+//! closed and moved for opportunities and kases; created, updated and completed for tasks).
 
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use super::entity;
 use crate::connectors::webhook::{
     Delivery, Event, RecordId, Refusal, Request, Webhooks, constant_time_eq,
 };
@@ -19,18 +23,20 @@ pub static WEBHOOKS: Webhooks = Webhooks {
     receive,
     batches: true,
     unstored: |reason| format!("the delivery could not be stored ({reason})"),
-    stream_of: |event_type| event_type.starts_with(PARTY).then_some("parties"),
+    stream_of: |event_type| {
+        entity::of_event(event_type)
+            .filter(|entity| entity.plural != entity::USERS.plural)
+            .map(|entity| entity.plural)
+    },
     object_at: "",
     record_id: RecordId::Object,
-    deletes: |event_type| event_type == "party/deleted",
-    // A late party event is applied as it came.
+    deletes: |event_type| event_type.ends_with("/deleted"),
+    // A late event is applied as it came.
     collection_of: |_| None,
     api_version: None,
     catch_up: None,
 };
 
-/// The prefix of the party events (`party/created`, `party/updated`, `party/deleted`).
-const PARTY: &str = "party/";
 const NO_ENDPOINT: &str = "no such endpoint";
 
 fn receive(request: &Request) -> Result<Delivery, Refusal> {
@@ -62,9 +68,9 @@ fn receive(request: &Request) -> Result<Delivery, Refusal> {
         .ok_or_else(|| not_a_hook("no `payload` list in the delivery"))?;
     let events = parties
         .iter()
-        .map(|party| {
-            party_event(event, party, request.now)
-                .ok_or_else(|| not_a_hook("a party in the payload has no id"))
+        .map(|record| {
+            record_event(event, record, request.now)
+                .ok_or_else(|| not_a_hook("a record in the payload has no id"))
         })
         .collect();
     Ok(Delivery {
@@ -74,14 +80,14 @@ fn receive(request: &Request) -> Result<Delivery, Refusal> {
     })
 }
 
-/// A party's event: one per party and version (its `updatedAt`, or now when it has none).
-fn party_event(event: &str, party: &Value, now: Timestamp) -> Option<Event> {
-    let id = party.get("id").and_then(|id| {
+/// A record's event: one per record and version (its `updatedAt`, or now when it has none).
+fn record_event(event: &str, record: &Value, now: Timestamp) -> Option<Event> {
+    let id = record.get("id").and_then(|id| {
         id.as_u64()
             .map(|n| n.to_string())
             .or_else(|| id.as_str().map(str::to_string))
     })?;
-    let updated = party
+    let updated = record
         .get("updatedAt")
         .and_then(Value::as_str)
         .and_then(|text| text.parse::<Timestamp>().ok())
@@ -90,7 +96,7 @@ fn party_event(event: &str, party: &Value, now: Timestamp) -> Option<Event> {
         id: format!("{event}:{id}:{}", updated.as_millisecond()),
         event_type: event.to_string(),
         created: updated.as_second(),
-        body: party.to_string(),
+        body: record.to_string(),
     })
 }
 
@@ -143,8 +149,14 @@ mod tests {
         assert_eq!(WEBHOOKS.record_id("party/updated:11:1", &first), "11");
         assert_eq!(WEBHOOKS.refetch_collection(&first), None);
         assert_eq!((WEBHOOKS.stream_of)("party/deleted"), Some("parties"));
-        assert_eq!((WEBHOOKS.stream_of)("kase/updated"), None);
+        assert_eq!((WEBHOOKS.stream_of)("kase/updated"), Some("kases"));
+        assert_eq!((WEBHOOKS.stream_of)("opportunity/closed"), Some("opportunities"));
+        assert_eq!((WEBHOOKS.stream_of)("task/completed"), Some("tasks"));
+        assert_eq!((WEBHOOKS.stream_of)("user/updated"), None);
+        assert_eq!((WEBHOOKS.stream_of)("invoice/paid"), None);
         assert!((WEBHOOKS.deletes)("party/deleted"));
+        assert!((WEBHOOKS.deletes)("opportunity/deleted"));
+        assert!(!(WEBHOOKS.deletes)("task/completed"));
     }
 
     #[test]

@@ -14,23 +14,23 @@ use super::CapsuleState;
 use super::input::{self, FieldError, WriteContext};
 use super::party::{Embed, Party, format_time};
 
-const DEFAULT_PER_PAGE: usize = 50;
-const MAX_PER_PAGE: usize = 100;
+pub(super) const DEFAULT_PER_PAGE: usize = 50;
+pub(super) const MAX_PER_PAGE: usize = 100;
 
-type Params = Query<HashMap<String, String>>;
+pub(super) type Params = Query<HashMap<String, String>>;
 
-fn message(status: StatusCode, text: &str) -> Response {
+pub(super) fn message(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({"message": text}))).into_response()
 }
 
 /// A request refused before any work, answered with Capsule's `{"message"}` body.
-struct Refusal {
+pub(super) struct Refusal {
     status: StatusCode,
     message: String,
 }
 
 impl Refusal {
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Refusal {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
@@ -44,7 +44,7 @@ impl IntoResponse for Refusal {
     }
 }
 
-fn invalid(errors: Vec<FieldError>) -> Response {
+pub(super) fn invalid(errors: Vec<FieldError>) -> Response {
     let errors: Vec<Value> = errors
         .into_iter()
         .map(|e| json!({"resource": e.resource, "field": e.field, "message": e.message}))
@@ -84,7 +84,7 @@ fn parse_embed(params: &HashMap<String, String>) -> Result<Embed, Refusal> {
     Ok(embed)
 }
 
-fn parse_since(params: &HashMap<String, String>) -> Result<Option<Timestamp>, Refusal> {
+pub(super) fn parse_since(params: &HashMap<String, String>) -> Result<Option<Timestamp>, Refusal> {
     let Some(text) = params.get("since") else {
         return Ok(None);
     };
@@ -97,7 +97,7 @@ fn parse_since(params: &HashMap<String, String>) -> Result<Option<Timestamp>, Re
     })
 }
 
-fn parse_number(
+pub(super) fn parse_number(
     params: &HashMap<String, String>,
     key: &str,
     default: usize,
@@ -127,16 +127,9 @@ pub async fn list_parties(
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    let (embed, since, page, per_page) = match (
-        parse_embed(&params),
-        parse_since(&params),
-        parse_number(&params, "page", 1, 1..=usize::MAX),
-        parse_number(&params, "perPage", DEFAULT_PER_PAGE, 1..=MAX_PER_PAGE),
-    ) {
-        (Ok(e), Ok(s), Ok(p), Ok(n)) => (e, s, p, n),
-        (Err(r), ..) | (_, Err(r), ..) | (_, _, Err(r), _) | (.., Err(r)) => {
-            return r.into_response();
-        }
+    let (embed, since, page, per_page) = match listing_params(parse_embed(&params), &params) {
+        Ok(parsed) => parsed,
+        Err(r) => return r.into_response(),
     };
     let data = state.data();
     let mut matching: Vec<&Party> = data
@@ -145,30 +138,65 @@ pub async fn list_parties(
         .filter(|p| since.is_none_or(|s| p.updated_at >= s))
         .collect();
     matching.sort_unstable_by_key(|p| (p.updated_at.as_second(), p.id));
-    let start = (page - 1).saturating_mul(per_page);
     let directory = data.directory();
-    let parties: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(per_page)
-        .map(|p| directory.render(p, embed))
-        .collect();
-    let has_next = matching.len() > start.saturating_add(per_page);
-    let mut response = Json(envelope("parties", Value::Array(parties))).into_response();
-    if has_next {
-        let link = format!(
-            "<{}>; rel=\"next\"",
-            page_url(&headers, uri.path(), &params, page + 1)
-        );
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
+    let page_of = Page {
+        page,
+        per_page,
+        headers: &headers,
+        path: uri.path(),
+        params: &params,
+    };
+    page_of.respond("parties", &matching, |p| directory.render(p, embed))
+}
+
+/// A listing's `embed`, `since`, `page` and `perPage`, or the first refusal.
+pub(super) fn listing_params(
+    embed: Result<Embed, Refusal>,
+    params: &HashMap<String, String>,
+) -> Result<(Embed, Option<Timestamp>, usize, usize), Refusal> {
+    Ok((
+        embed?,
+        parse_since(params)?,
+        parse_number(params, "page", 1, 1..=usize::MAX)?,
+        parse_number(params, "perPage", DEFAULT_PER_PAGE, 1..=MAX_PER_PAGE)?,
+    ))
+}
+
+/// One page of a listing, with the `Link` to the next when there is one.
+pub(super) struct Page<'a> {
+    pub page: usize,
+    pub per_page: usize,
+    pub headers: &'a HeaderMap,
+    pub path: &'a str,
+    pub params: &'a HashMap<String, String>,
+}
+
+impl Page<'_> {
+    pub(super) fn respond<T>(&self, key: &str, matching: &[T], render: impl Fn(&T) -> Value) -> Response {
+        let start = (self.page - 1).saturating_mul(self.per_page);
+        let items: Vec<Value> = matching
+            .iter()
+            .skip(start)
+            .take(self.per_page)
+            .map(render)
+            .collect();
+        let has_next = matching.len() > start.saturating_add(self.per_page);
+        let mut response = Json(envelope(key, Value::Array(items))).into_response();
+        if has_next {
+            let link = format!(
+                "<{}>; rel=\"next\"",
+                page_url(self.headers, self.path, self.params, self.page + 1)
+            );
+            if let Ok(value) = HeaderValue::from_str(&link) {
+                response.headers_mut().insert(header::LINK, value);
+            }
         }
+        response
     }
-    response
 }
 
 /// `{"name": value}`, with `value` moved in (`json!` would copy it through serde).
-fn envelope(name: &str, value: Value) -> Value {
+pub(super) fn envelope(name: &str, value: Value) -> Value {
     Value::Object(Map::from_iter([(name.to_string(), value)]))
 }
 
@@ -226,7 +254,7 @@ fn party_body(body: &Bytes) -> Result<Map<String, Value>, Refusal> {
     }
 }
 
-fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     // Capsule keeps whole seconds.
     Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -353,11 +381,13 @@ pub async fn deleted_parties(State(state): State<CapsuleState>, Query(params): P
     Json(envelope("parties", Value::Array(parties))).into_response()
 }
 
-pub async fn field_definitions(State(state): State<CapsuleState>) -> Response {
+/// `GET /{entity}/fields/definitions`: the custom fields of parties, opportunities or kases.
+pub(super) fn field_definitions_of(state: &CapsuleState, entity: &str) -> Response {
     let data = state.data();
     let definitions: Vec<Value> = data
         .definitions
         .iter()
+        .filter(|d| d.entity == entity)
         .map(|d| {
             json!({"id": d.id, "name": d.name, "type": d.kind, "important": false,
                         "displayOrder": d.id, "tag": null, "options": []})
@@ -366,12 +396,19 @@ pub async fn field_definitions(State(state): State<CapsuleState>) -> Response {
     Json(json!({"definitions": definitions})).into_response()
 }
 
+pub async fn field_definitions(State(state): State<CapsuleState>) -> Response {
+    field_definitions_of(&state, "parties")
+}
+
 pub async fn list_users(State(state): State<CapsuleState>) -> Response {
     let data = state.data();
     let users: Vec<Value> = data
         .users
         .iter()
-        .map(|u| json!({"id": u.id, "username": u.username, "name": u.name}))
+        .map(|u| {
+            json!({"id": u.id, "username": u.username, "name": u.name, "pictureURL": null,
+                   "emailAddress": u.email})
+        })
         .collect();
     Json(json!({"users": users})).into_response()
 }

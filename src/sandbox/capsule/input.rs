@@ -21,7 +21,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(resource: &'static str, field: &str, message: impl Into<String>) -> Self {
+    pub fn new(resource: &'static str, field: &str, message: impl Into<String>) -> Self {
         FieldError {
             resource,
             field: field.into(),

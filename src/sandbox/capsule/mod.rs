@@ -1,16 +1,21 @@
-//! Capsule CRM emulator (`/api/v2`): parties with `since` cursors, `Link` paging, deleted
-//! parties, 422 validation errors and the per-token hourly rate limit with `X-RateLimit-*`.
+//! Capsule CRM emulator (`/api/v2`): parties, opportunities, kases (projects) and tasks with
+//! `since` cursors (not tasks: Capsule's `/tasks` has none), `Link` paging, deleted records,
+//! `embed`, 422 validation errors and the per-token hourly rate limit with `X-RateLimit-*`.
 //!
 //! Choices where Capsule's documentation is silent (unverified): `perPage` outside 1..=100 and
 //! `page` below 1 are answered 400, not clamped; `since` is inclusive (`updatedAt >= since`,
 //! timestamps are whole seconds, so clients should skip ids they already hold); unknown party
 //! keys in a write are ignored.
 
+pub mod activity;
+mod activity_handlers;
+mod activity_input;
 mod emulator;
 mod handlers;
 pub mod input;
 pub mod party;
 mod seed;
+mod seed_activity;
 
 pub use emulator::EMULATOR;
 
@@ -28,6 +33,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::rate_window::RateWindows;
+use activity::{Kase, LostReason, Milestone, Opportunity, Task};
 use party::{FieldDefinition, Party, Tag, Team, User};
 
 /// How the Capsule emulator behaves.
@@ -61,6 +67,14 @@ impl Default for CapsuleConfig {
 pub struct CapsuleData {
     pub parties: BTreeMap<u64, Party>,
     pub deleted: Vec<(u64, Timestamp)>,
+    pub opportunities: BTreeMap<u64, Opportunity>,
+    pub deleted_opportunities: Vec<(u64, Timestamp)>,
+    pub kases: BTreeMap<u64, Kase>,
+    pub deleted_kases: Vec<(u64, Timestamp)>,
+    /// Capsule has no listing of deleted tasks: a deleted task is just gone.
+    pub tasks: BTreeMap<u64, Task>,
+    pub milestones: Vec<Milestone>,
+    pub lost_reasons: Vec<LostReason>,
     pub users: Vec<User>,
     pub teams: Vec<Team>,
     pub tags: Vec<Tag>,
@@ -142,6 +156,7 @@ pub fn router(state: CapsuleState) -> Router {
                 .delete(handlers::delete_party),
         )
         .route("/users", get(handlers::list_users))
+        .merge(activity_handlers::routes())
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)

@@ -125,6 +125,8 @@ pub struct User {
     pub id: u64,
     pub username: String,
     pub name: String,
+    /// Unverified: Capsule documents a user's `party`; the sandbox also serves the address.
+    pub email: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +140,8 @@ pub struct FieldDefinition {
     pub id: u64,
     pub name: String,
     pub kind: &'static str,
+    /// What the field is on: `parties`, `opportunities` or `kases`.
+    pub entity: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -258,27 +262,32 @@ impl Directory<'_> {
                 .collect(),
         );
         if embed.tags {
-            let tags: Vec<Value> = party
-                .tag_ids
-                .iter()
-                .filter_map(|id| self.tags.iter().find(|t| t.id == *id))
-                .map(|t| json!({"id": t.id, "name": t.name, "description": null, "dataTag": false}))
-                .collect();
-            out.insert("tags".into(), Value::Array(tags));
+            out.insert("tags".into(), self.tags_of(&party.tag_ids));
         }
         if embed.fields {
-            let fields: Vec<Value> = party
-                .fields
-                .iter()
-                .filter_map(|f| {
-                    let definition = self.definitions.iter().find(|d| d.id == f.definition_id)?;
-                    Some(json!({"id": f.id, "value": f.value, "tagId": null,
-                        "definition": {"id": definition.id, "name": definition.name}}))
-                })
-                .collect();
-            out.insert("fields".into(), Value::Array(fields));
+            out.insert("fields".into(), self.fields_of(&party.fields));
         }
         Value::Object(out)
+    }
+
+    /// `embed=tags`: the tags with these ids.
+    pub fn tags_of(&self, ids: &[u64]) -> Value {
+        ids.iter()
+            .filter_map(|id| self.tags.iter().find(|t| t.id == *id))
+            .map(|t| json!({"id": t.id, "name": t.name, "description": null, "dataTag": false}))
+            .collect()
+    }
+
+    /// `embed=fields`: custom field values with their definitions.
+    pub fn fields_of(&self, fields: &[FieldValue]) -> Value {
+        fields
+            .iter()
+            .filter_map(|f| {
+                let definition = self.definitions.iter().find(|d| d.id == f.definition_id)?;
+                Some(json!({"id": f.id, "value": f.value, "tagId": null,
+                    "definition": {"id": definition.id, "name": definition.name}}))
+            })
+            .collect()
     }
 }
 

@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::CapsuleData;
+use super::activity::{LostReason, Milestone, Outcome};
 use super::party::{
     Address, EmailAddress, FieldDefinition, FieldValue, Party, PartyKind, PhoneNumber, Tag, Team,
     User, Website,
@@ -34,6 +35,7 @@ pub fn account() -> CapsuleData {
             id: data.next_id,
             username: username.into(),
             name: name.into(),
+            email: format!("{username}@sandbox.capsulecrm.example"),
         });
     }
     for name in ["Sales", "Accounts"] {
@@ -50,17 +52,42 @@ pub fn account() -> CapsuleData {
             name: name.into(),
         });
     }
-    for (name, kind) in [
-        ("Stripe customer", "text"),
-        ("Account number", "text"),
-        ("Credit limit", "number"),
-        ("Invoice by email", "boolean"),
+    for (entity, name, kind) in [
+        ("parties", "Stripe customer", "text"),
+        ("parties", "Account number", "text"),
+        ("parties", "Credit limit", "number"),
+        ("parties", "Invoice by email", "boolean"),
+        ("opportunities", "Lead source", "list"),
+        ("kases", "Contract reference", "text"),
     ] {
         data.next_id += 1;
         data.definitions.push(FieldDefinition {
             id: data.next_id,
             name: name.into(),
             kind,
+            entity,
+        });
+    }
+    for (name, probability, closes) in [
+        ("New", 10, None),
+        ("Proposal", 50, None),
+        ("Negotiation", 75, None),
+        ("Won", 100, Some(Outcome::Won)),
+        ("Lost", 0, Some(Outcome::Lost)),
+    ] {
+        data.next_id += 1;
+        data.milestones.push(Milestone {
+            id: data.next_id,
+            name: name.into(),
+            probability,
+            closes,
+        });
+    }
+    for name in ["Price", "Timing", "Competitor"] {
+        data.next_id += 1;
+        data.lost_reasons.push(LostReason {
+            id: data.next_id,
+            name: name.into(),
         });
     }
     data
@@ -121,6 +148,7 @@ pub fn populated(seed: u64, people: usize) -> CapsuleData {
         });
         data.parties.insert(party.id, party);
     }
+    super::seed_activity::add(&mut rng, &mut data, epoch);
     data
 }
 
