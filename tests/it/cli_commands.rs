@@ -112,7 +112,8 @@ fn test_runs_every_test_block() {
         .args(["test", "pipelines/"])
         .assert()
         .code(0)
-        .stdout(predicate::str::ends_with("55 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("61 passed, 0 failed
+"));
 }
 
 #[test]

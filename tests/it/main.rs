@@ -75,6 +75,7 @@ mod reconcile;
 mod reconcile_drift;
 mod reconcile_drift_flows;
 mod reconcile_money;
+mod run_capsule_activity;
 mod run_charges_to_invoices;
 mod run_end_to_end;
 mod run_events_to_erp;

@@ -1,0 +1,170 @@
+//! `pipelines/capsule_activity_to_stripe.ferry` end to end: contacts synced into Stripe, then a
+//! story in Capsule (opportunities created, one closed, one deleted, a case, a task added), and
+//! the Stripe customers' metadata read back from the emulator after each run.
+
+use crate::run_support;
+
+use run_support::*;
+use serde_json::{Value, json};
+
+const ACTIVITY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/pipelines/capsule_activity_to_stripe.ferry"
+);
+
+/// A Capsule API call against the world's emulator; the status and the answer.
+async fn capsule(world: &World, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/capsule/api/v2/{path}", world.base))
+        .bearer_auth("capsule-sandbox-token");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
+async fn opportunity(
+    world: &World,
+    party: u64,
+    name: &str,
+    milestone: u64,
+    value: Value,
+    close: &str,
+) -> u64 {
+    let body = json!({"opportunity": {"party": {"id": party}, "name": name,
+        "milestone": {"id": milestone}, "value": value, "expectedCloseOn": close}});
+    let created = capsule(world, reqwest::Method::POST, "opportunities", Some(body)).await;
+    created["opportunity"]["id"].as_u64().unwrap()
+}
+
+/// The `capsule_*` metadata of the customer with `email`.
+async fn activity_of(world: &World, email: &str) -> Value {
+    let customers = world.customers().await;
+    let customer = customers.iter().find(|c| c["email"] == email).unwrap();
+    let metadata = customer["metadata"].as_object().unwrap();
+    Value::Object(
+        metadata
+            .iter()
+            .filter(|(key, _)| key.starts_with("capsule_") && *key != "capsule_id")
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+    )
+}
+
+async fn run_activity(world: &World) {
+    let output = run_ferry(world.dir.path(), &["run", ACTIVITY]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contacts_open_opportunities_cases_and_next_task_reach_its_stripe_customer() {
+    let world = world(None, None).await;
+    world.add_people(0..2);
+    world.project(1000);
+    let synced = run_ferry(world.dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    assert_eq!(world.customers().await.len(), 2);
+
+    let (milestones, owner) = {
+        let data = world.capsule.data();
+        let id = |name: &str| data.milestones.iter().find(|m| m.name == name).unwrap().id;
+        let milestones = [id("New"), id("Proposal"), id("Negotiation"), id("Won")];
+        (milestones, data.users[0].email.clone())
+    };
+    let [new, proposal, negotiation, won] = milestones;
+    let ada = 100_000;
+    opportunity(
+        &world,
+        ada,
+        "Licence",
+        proposal,
+        json!({"amount": 1000, "currency": "AUD"}),
+        "2026-06-30",
+    )
+    .await;
+    let support = opportunity(
+        &world,
+        ada,
+        "Support",
+        negotiation,
+        json!({"amount": 250.50, "currency": "USD"}),
+        "2026-04-01",
+    )
+    .await;
+    let hardware = opportunity(
+        &world,
+        ada,
+        "Hardware",
+        new,
+        json!({"amount": 500, "currency": "AUD"}),
+        "2026-05-01",
+    )
+    .await;
+    let case = json!({"kase": {"party": {"id": ada}, "name": "Onboarding"}});
+    capsule(&world, reqwest::Method::POST, "kases", Some(case)).await;
+    run_activity(&world).await;
+    assert_eq!(
+        activity_of(&world, "person0@example.com").await,
+        json!({
+            "capsule_open_opportunities": "3",
+            "capsule_open_value": "AUD 1500.00, USD 250.50",
+            "capsule_next_milestone": "Negotiation",
+            "capsule_open_cases": "1",
+            "capsule_next_task": "none",
+            "capsule_next_task_due": "none",
+            "capsule_next_task_owner": "none",
+        })
+    );
+    assert_eq!(activity_of(&world, "person1@example.com").await, json!({}));
+
+    // Support is won, Hardware deleted, and a task added: the task's change re-reads the set.
+    let close = json!({"opportunity": {"milestone": {"id": won}}});
+    capsule(
+        &world,
+        reqwest::Method::PUT,
+        &format!("opportunities/{support}"),
+        Some(close),
+    )
+    .await;
+    capsule(
+        &world,
+        reqwest::Method::DELETE,
+        &format!("opportunities/{hardware}"),
+        None,
+    )
+    .await;
+    let task = json!({"task": {"party": {"id": ada}, "description": "Send the contract", "dueOn": "2026-12-24"}});
+    capsule(&world, reqwest::Method::POST, "tasks", Some(task)).await;
+    run_activity(&world).await;
+    assert_eq!(
+        activity_of(&world, "person0@example.com").await,
+        json!({
+            "capsule_open_opportunities": "1",
+            "capsule_open_value": "AUD 1000.00",
+            "capsule_next_milestone": "Proposal",
+            "capsule_open_cases": "1",
+            "capsule_next_task": "Send the contract",
+            "capsule_next_task_due": "2026-12-24",
+            "capsule_next_task_owner": owner,
+        })
+    );
+    // The contact's own metadata, from the contacts pipeline, is kept.
+    let customers = world.customers().await;
+    let ada_customer = customers
+        .iter()
+        .find(|c| c["email"] == "person0@example.com")
+        .unwrap();
+    assert_eq!(ada_customer["metadata"]["capsule_id"], "100000");
+    assert_eq!(ada_customer["metadata"]["owner_email"], "unassigned");
+    assert_eq!(
+        customers.len(),
+        2,
+        "no customer was made for activity alone"
+    );
+}
