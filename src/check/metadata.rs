@@ -1,10 +1,11 @@
-//! A target's metadata limits (Stripe's: at most 50 keys, keys up to 40 characters, values up
-//! to 500), from its schema.
+//! A target's metadata limits (Stripe's: at most 50 keys, keys up to 40 characters without
+//! square brackets, values up to 500), from its schema. Values are checked where their length
+//! is known from the code: literals, and texts cut by `truncate` or `substring`.
 
 use super::schema::MetadataLimits;
 use super::scope::Checker;
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::syntax::ast::{Expr, ExprKind, MapBlock, TemplatePart};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, MapBlock, TemplatePart};
 
 impl<'a> Checker<'a> {
     pub(crate) fn metadata_limits(&mut self, map: &MapBlock, limits: MetadataLimits) {
@@ -13,6 +14,7 @@ impl<'a> Checker<'a> {
             max_keys,
             max_key_chars,
             max_value_chars,
+            key_forbids,
         } = limits;
         // (key, key span, value)
         let mut entries: Vec<(String, Span, &Expr)> = Vec::new();
@@ -61,21 +63,66 @@ impl<'a> Checker<'a> {
                     .with_help("use a shorter key"),
                 );
             }
-            if let Some(text) = static_text(value) {
-                let chars = text.chars().count();
-                if chars > max_value_chars {
-                    self.emit(
-                        Diagnostic::new(
-                            Code::MetadataValueTooLong,
-                            value.span,
-                            format!("metadata value for `{key}` is {chars} characters; {system} allows at most {max_value_chars}"),
-                        )
-                        .with_label("value too long")
-                        .with_help(format!("shorten the value, or truncate it with `substring(value, 0, {max_value_chars})`")),
-                    );
-                }
+            if let Some(refused) = key.chars().find(|c| key_forbids.contains(c)) {
+                self.emit(
+                    Diagnostic::new(
+                        Code::MetadataKeyCharacter,
+                        *span,
+                        format!(
+                            "metadata key `{key}` holds `{refused}`, which {system} refuses in keys"
+                        ),
+                    )
+                    .with_label("refused character")
+                    .with_help("use `_` instead, such as `team_sales`"),
+                );
+            }
+            if let Some((chars, exact)) = longest(value)
+                && chars > max_value_chars
+            {
+                let is = if exact { "is" } else { "can be" };
+                self.emit(
+                    Diagnostic::new(
+                        Code::MetadataValueTooLong,
+                        value.span,
+                        format!("metadata value for `{key}` {is} {chars} characters; {system} allows at most {max_value_chars}"),
+                    )
+                    .with_label("value too long")
+                    .with_help(format!("shorten the value, or cut it with `truncate(value, {max_value_chars})`")),
+                );
             }
         }
+    }
+}
+
+/// The most characters `value` can have, when the code says (and whether exactly that many): a
+/// literal text, or a text cut by `truncate(text, N)` or `substring(text, start, N)`, or either
+/// side of `??` when both are known.
+fn longest(value: &Expr) -> Option<(usize, bool)> {
+    if let Some(text) = static_text(value) {
+        return Some((text.chars().count(), true));
+    }
+    match &value.kind {
+        ExprKind::Call { function, args } => {
+            let at = match function.name.as_str() {
+                "truncate" => 1,
+                "substring" => 2,
+                _ => return None,
+            };
+            let length = args.get(at).filter(|arg| arg.name.is_none())?;
+            match &length.value.kind {
+                ExprKind::Int(n) => usize::try_from(*n).ok().map(|n| (n, false)),
+                _ => None,
+            }
+        }
+        ExprKind::Binary {
+            op: BinaryOp::Coalesce,
+            lhs,
+            rhs,
+        } => {
+            let (left, right) = (longest(lhs)?, longest(rhs)?);
+            Some((left.0.max(right.0), false))
+        }
+        _ => None,
     }
 }
 

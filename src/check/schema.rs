@@ -132,6 +132,8 @@ pub struct MetadataLimits {
     pub max_keys: usize,
     pub max_key_chars: usize,
     pub max_value_chars: usize,
+    /// Characters a key may not hold (Stripe: square brackets).
+    pub key_forbids: &'static [char],
 }
 
 #[derive(Clone, Debug, Default)]

@@ -503,9 +503,10 @@ Combine values into fewer keys, or keep the extra data in the other system.";
 Use a shorter key.";
 
     MetadataValueTooLong = "E0504", "Stripe metadata value too long",
-"Stripe metadata values are at most 500 characters; this value is statically known to be longer.
+"Stripe metadata values are at most 500 characters; this value is statically known to be longer,
+or is cut with `truncate` or `substring` to a length beyond it.
 
-Shorten the value, or truncate it with `substring(value, 0, 500)`.";
+Shorten the value, or truncate it with `truncate(value, 500)`.";
 
     UnknownMatchKey = "E0505", "match key is not a mapped field",
 "`match on` names the fields used to find an existing target record. Each must be a field the
@@ -654,6 +655,18 @@ leave it out. The note names the owner.";
     FieldOwnedTwice = "E0519", "field owned by two pipelines",
 "Two pipelines of the project say they `owns` the same field of the same collection. A field has
 one owner; the other pipeline may set it when it creates a record (`only on create`).";
+
+    MetadataKeyCharacter = "E0520", "Stripe metadata key with a character Stripe refuses",
+"Stripe metadata keys may hold any character but square brackets (`[` and `]`): Stripe reads
+them as nesting in its form encoding and refuses the request, so every record of the map would be
+dead-lettered.
+
+```ferry
+map to stripe.customer {
+  metadata.\"team[sales]\" = \"yes\"   // E0520
+  metadata.team_sales = \"yes\"        // right
+}
+```";
 
     // E06xx project file
     ProjectYamlMalformed = "E0600", "project file is not valid YAML",

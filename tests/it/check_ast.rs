@@ -353,6 +353,57 @@ fn stripe_metadata_limits() {
 }
 
 #[test]
+fn stripe_metadata_keys_without_brackets_and_values_cut_to_fit() {
+    let assignments = vec![
+        assign("metadata.team_sales", s("v")),
+        assign("metadata.team[sales]", s("v")),
+        // Cut to fit, or to a length known only at run time: clean.
+        assign("metadata.a", call("truncate", vec![rf("id"), int(500)])),
+        assign(
+            "metadata.b",
+            call("substring", vec![rf("id"), int(0), rf("id")]),
+        ),
+        assign(
+            "metadata.c",
+            or(call("truncate", vec![rf("id"), int(40)]), s("none")),
+        ),
+        // Cut to more than Stripe holds.
+        assign("metadata.d", call("truncate", vec![rf("id"), int(501)])),
+        assign(
+            "metadata.e",
+            call("substring", vec![rf("id"), int(0), int(600)]),
+        ),
+    ];
+    let checked = run(&[customer_pipeline(assignments, vec![])]);
+    // This checker's registry has no functions: only the limits' codes are of interest here.
+    let got: Vec<(&str, String)> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str().starts_with("E05"))
+        .map(|d| (d.code.as_str(), d.message.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "E0520",
+                "metadata key `team[sales]` holds `[`, which Stripe refuses in keys".to_string()
+            ),
+            (
+                "E0504",
+                "metadata value for `d` can be 501 characters; Stripe allows at most 500"
+                    .to_string()
+            ),
+            (
+                "E0504",
+                "metadata value for `e` can be 600 characters; Stripe allows at most 500"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn lints_for_unused_definitions_and_missing_tests() {
     let m = module(vec![pipeline(vec![
         source("stripe.charges", vec![]),

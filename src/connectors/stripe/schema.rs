@@ -22,6 +22,7 @@ pub const METADATA_LIMITS: MetadataLimits = MetadataLimits {
     max_keys: 50,
     max_key_chars: 40,
     max_value_chars: 500,
+    key_forbids: &['[', ']'],
 };
 
 const SOURCES: &[(&str, &str, &[&str])] = &[
