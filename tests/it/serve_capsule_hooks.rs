@@ -1,6 +1,7 @@
 //! `ferry serve` receiving Capsule's REST hooks: the path token guards the endpoint, a delivery
 //! of two people is two inbox events and two Stripe customers, a redelivery has no second
-//! effect, and an event type no pipeline reads is acknowledged without being stored.
+//! effect, an event type no pipeline reads is acknowledged without being stored, and
+//! opportunity, kase and task hooks feed the activity pipelines into the customer's metadata.
 
 use crate::run_support;
 
@@ -155,5 +156,94 @@ async fn a_customer_deleted_in_stripe_is_made_again_by_the_next_event() {
         .await
         .unwrap();
     assert_eq!(linked.as_deref(), live[0]["id"].as_str());
+    handle.shutdown().await;
+}
+
+/// Writes to the Capsule emulator; the record written.
+async fn capsule_post(world: &World, path: &str, key: &str, body: Value) -> Value {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/capsule/api/v2/{path}", world.base))
+        .bearer_auth("capsule-sandbox-token")
+        .json(&json!({ key: body }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer[key].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opportunity_kase_and_task_hooks_reach_the_customers_metadata() {
+    let world = world(None, None).await;
+    world.add_people(0..1);
+    let project = world.project(1000);
+    with_capsule_hook(&project);
+    let activity = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/capsule_activity_to_stripe.ferry"
+    );
+    let (handle, store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE, activity]).await;
+    let base = format!("http://{}", handle.local_addr);
+    let people = parties(&world).await;
+    let created = json!({"event": "party/created", "payload": people});
+    assert_eq!(post(&base, TOKEN, &created).await.0, 200);
+    wait_done(&store, "capsule", &event_id("party/created", &people[0])).await;
+
+    let milestone = world.capsule.data().milestones[1].id;
+    let party = json!({"id": people[0]["id"]});
+    let opportunity = capsule_post(&world, "opportunities", "opportunity", json!({"party": party,
+        "name": "Licence", "milestone": {"id": milestone}, "value": {"amount": 99, "currency": "NZD"}})).await;
+    let kase = capsule_post(
+        &world,
+        "kases",
+        "kase",
+        json!({"party": party, "name": "Setup"}),
+    )
+    .await;
+    let task = capsule_post(
+        &world,
+        "tasks",
+        "task",
+        json!({"party": party, "description": "Call",
+        "dueOn": "2026-12-24"}),
+    )
+    .await;
+    for (event, record) in [
+        ("opportunity/created", &opportunity),
+        ("kase/created", &kase),
+        ("task/created", &task),
+    ] {
+        let delivery = json!({"event": event, "payload": [record]});
+        let (status, answer) = post(&base, TOKEN, &delivery).await;
+        assert_eq!(
+            (status, answer),
+            (200, json!({"received": true})),
+            "{event}"
+        );
+        wait_done(&store, "capsule", &event_id(event, record)).await;
+    }
+    let customers = world.customers().await;
+    let metadata = &customers[0]["metadata"];
+    assert_eq!(
+        (
+            &metadata["capsule_open_opportunities"],
+            &metadata["capsule_open_value"],
+            &metadata["capsule_open_cases"],
+            &metadata["capsule_next_task"],
+        ),
+        (
+            &json!("1"),
+            &json!("NZD 99.00"),
+            &json!("1"),
+            &json!("Call")
+        )
+    );
+    let unknown = json!({"event": "user/updated", "payload": [{"id": 5}]});
+    assert_eq!(
+        post(&base, TOKEN, &unknown).await,
+        (200, json!({"received": true, "handled": false}))
+    );
     handle.shutdown().await;
 }
