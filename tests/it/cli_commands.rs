@@ -112,8 +112,10 @@ fn test_runs_every_test_block() {
         .args(["test", "pipelines/"])
         .assert()
         .code(0)
-        .stdout(predicate::str::ends_with("61 passed, 0 failed
-"));
+        .stdout(predicate::str::ends_with(
+            "61 passed, 0 failed
+",
+        ));
 }
 
 #[test]

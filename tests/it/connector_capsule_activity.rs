@@ -461,3 +461,43 @@ async fn malformed_answers_name_the_endpoint_and_the_field() {
     );
     task.abort();
 }
+
+#[tokio::test]
+async fn rest_hooks_are_subscribed_within_capsules_rules() {
+    let capsule = start(None).await;
+    let hook = |event: &str, url: &str| json!({"restHook": {"event": event, "targetUrl": url}});
+    let refused = [
+        (hook("invoice/paid", "https://example.com/h"), "event"),
+        (hook("party/created", "ftp://example.com/h"), "targetUrl"),
+    ];
+    for (body, field) in refused {
+        let (status, answer) = capsule.post("resthooks", body).await;
+        assert_eq!(
+            (status, &answer["errors"][0]["field"]),
+            (422, &json!(field))
+        );
+    }
+    for n in 0..20 {
+        let (status, _) = capsule
+            .post(
+                "resthooks",
+                hook("kase/closed", &format!("https://example.com/{n}")),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, answer) = capsule
+        .post("resthooks", hook("kase/closed", "https://example.com/21"))
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    let (_, listed) = capsule.get("resthooks").await;
+    let first = listed["restHooks"][0]["id"].as_u64().unwrap();
+    assert_eq!(listed["restHooks"].as_array().unwrap().len(), 20);
+    let (status, _) = capsule
+        .send(reqwest::Method::DELETE, &format!("resthooks/{first}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = capsule.get(&format!("resthooks/{first}")).await;
+    assert_eq!(status, 404);
+    capsule.handle.shutdown().await.unwrap();
+}

@@ -247,3 +247,98 @@ async fn opportunity_kase_and_task_hooks_reach_the_customers_metadata() {
     );
     handle.shutdown().await;
 }
+
+/// Waits until the one Stripe customer's metadata has `key` = `value`.
+async fn wait_metadata(world: &World, key: &str, value: &str) {
+    for _ in 0..200 {
+        let customers = world.customers().await;
+        if customers
+            .first()
+            .is_some_and(|c| c["metadata"][key] == value)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{key} never became {value}: {:#?}", world.customers().await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hooks_subscribed_in_capsule_are_delivered_to_ferry_serve_as_records_change() {
+    let world = world(None, None).await;
+    let project = world.project(1000);
+    with_capsule_hook(&project);
+    let activity = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/capsule_activity_to_stripe.ferry"
+    );
+    let (handle, _store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE, activity]).await;
+    let target = format!(
+        "http://{}/webhooks/capsule/capsule/{TOKEN}",
+        handle.local_addr
+    );
+    for event in [
+        "party/created",
+        "opportunity/created",
+        "opportunity/closed",
+        "task/created",
+    ] {
+        let hook = capsule_post(
+            &world,
+            "resthooks",
+            "restHook",
+            json!({"event": event, "targetUrl": target}),
+        )
+        .await;
+        assert_eq!(hook["event"], event);
+    }
+
+    let person = capsule_post(
+        &world,
+        "parties",
+        "party",
+        json!({"type": "person", "firstName": "Ada",
+        "emailAddresses": [{"address": "ada@example.com"}]}),
+    )
+    .await;
+    wait_metadata(&world, "capsule_id", &person["id"].to_string()).await;
+    let party = json!({"id": person["id"]});
+    let milestones: Vec<u64> = world
+        .capsule
+        .data()
+        .milestones
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let deal = capsule_post(&world, "opportunities", "opportunity", json!({"party": party,
+        "name": "Licence", "milestone": {"id": milestones[1]}, "value": {"amount": 10, "currency": "GBP"}})).await;
+    wait_metadata(&world, "capsule_open_value", "GBP 10.00").await;
+
+    // Won: opportunity/updated (not subscribed) and opportunity/closed (subscribed).
+    let won = reqwest::Client::new()
+        .put(format!(
+            "{}/capsule/api/v2/opportunities/{}",
+            world.base, deal["id"]
+        ))
+        .bearer_auth("capsule-sandbox-token")
+        .json(&json!({"opportunity": {"milestone": {"id": milestones[3]}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(won.status(), 200);
+    wait_metadata(&world, "capsule_open_opportunities", "0").await;
+    capsule_post(
+        &world,
+        "tasks",
+        "task",
+        json!({"party": party, "description": "Thank them",
+        "dueOn": "2026-12-31"}),
+    )
+    .await;
+    wait_metadata(&world, "capsule_next_task", "Thank them").await;
+    assert_eq!(
+        world.customers().await[0]["metadata"]["capsule_open_value"],
+        "none"
+    );
+    handle.shutdown().await;
+}

@@ -284,6 +284,8 @@ async fn create(kind: Kind, State(state): State<CapsuleState>, body: Bytes) -> R
     }
     data.next_id = id;
     let record = render(&data, kind, id, Embed::default()).unwrap_or(Value::Null);
+    drop(data);
+    state.announce(&[format!("{}/created", kind.singular())], &record);
     (StatusCode::CREATED, Json(envelope(kind.singular(), record))).into_response()
 }
 
@@ -298,10 +300,10 @@ async fn update(
         Err(r) => return r.into_response(),
     };
     let mut data = state.data();
-    let Some(id) = id
+    let Some((id, before)) = id
         .parse::<u64>()
         .ok()
-        .filter(|id| render(&data, kind, *id, Embed::default()).is_some())
+        .and_then(|id| Some((id, render(&data, kind, id, Embed::default())?)))
     else {
         return message(StatusCode::NOT_FOUND, NOT_FOUND);
     };
@@ -309,7 +311,28 @@ async fn update(
         return invalid(errors);
     }
     let record = render(&data, kind, id, Embed::default()).unwrap_or(Value::Null);
+    drop(data);
+    state.announce(&update_events(kind, &before, &record), &record);
     Json(envelope(kind.singular(), record)).into_response()
+}
+
+/// `x/updated`, and what the update did besides: closed, moved to another milestone, completed.
+fn update_events(kind: Kind, before: &Value, after: &Value) -> Vec<String> {
+    let changed = |key: &str| before.get(key) != after.get(key);
+    let mut events = vec!["updated"];
+    if before["closedOn"].is_null() && !after["closedOn"].is_null() {
+        events.push("closed");
+    }
+    if changed("milestone") {
+        events.push("moved");
+    }
+    if changed("status") && after["status"] == "COMPLETED" {
+        events.push("completed");
+    }
+    events
+        .into_iter()
+        .map(|event| format!("{}/{event}", kind.singular()))
+        .collect()
 }
 
 async fn remove(kind: Kind, State(state): State<CapsuleState>, Path(id): Path<String>) -> Response {
@@ -317,18 +340,24 @@ async fn remove(kind: Kind, State(state): State<CapsuleState>, Path(id): Path<St
     let Ok(id) = id.parse::<u64>() else {
         return message(StatusCode::NOT_FOUND, NOT_FOUND);
     };
-    let at = now();
-    let found = match kind {
-        Kind::Opportunities => data.opportunities.remove(&id).map(|_| {
-            data.deleted_opportunities.push((id, at));
-        }),
-        Kind::Kases => data.kases.remove(&id).map(|_| data.deleted_kases.push((id, at))),
-        Kind::Tasks => data.tasks.remove(&id).map(|_| ()),
+    let Some(record) = render(&data, kind, id, Embed::default()) else {
+        return message(StatusCode::NOT_FOUND, NOT_FOUND);
     };
-    match found {
-        Some(()) => StatusCode::NO_CONTENT.into_response(),
-        None => message(StatusCode::NOT_FOUND, NOT_FOUND),
+    let at = now();
+    match kind {
+        Kind::Opportunities => {
+            data.opportunities.remove(&id);
+            data.deleted_opportunities.push((id, at));
+        }
+        Kind::Kases => {
+            data.kases.remove(&id);
+            data.deleted_kases.push((id, at));
+        }
+        Kind::Tasks => _ = data.tasks.remove(&id),
     }
+    drop(data);
+    state.announce(&[format!("{}/deleted", kind.singular())], &record);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn deleted(kind: Kind, State(state): State<CapsuleState>, Query(params): Params) -> Response {

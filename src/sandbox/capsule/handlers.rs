@@ -294,6 +294,8 @@ pub async fn create_party(
     let rendered = data
         .directory()
         .render(&data.parties[&id], Embed::default());
+    drop(guard);
+    state.announce(&["party/created".to_string()], &rendered);
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -343,12 +345,12 @@ pub async fn update_party(
     party.updated_at = now().max(party.updated_at);
     let id = party.id;
     data.parties.insert(id, party);
-    Json(envelope(
-        "party",
-        data.directory()
-            .render(&data.parties[&id], Embed::default()),
-    ))
-    .into_response()
+    let rendered = data
+        .directory()
+        .render(&data.parties[&id], Embed::default());
+    drop(guard);
+    state.announce(&["party/updated".to_string()], &rendered);
+    Json(envelope("party", rendered)).into_response()
 }
 
 pub async fn delete_party(State(state): State<CapsuleState>, Path(id): Path<String>) -> Response {
@@ -363,6 +365,9 @@ pub async fn delete_party(State(state): State<CapsuleState>, Path(id): Path<Stri
         }
     }
     data.deleted.push((removed.id, now()));
+    let rendered = data.directory().render(&removed, Embed::default());
+    drop(data);
+    state.announce(&["party/deleted".to_string()], &rendered);
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -1,6 +1,7 @@
 //! Capsule CRM emulator (`/api/v2`): parties, opportunities, kases (projects) and tasks with
 //! `since` cursors (not tasks: Capsule's `/tasks` has none), `Link` paging, deleted records,
-//! `embed`, 422 validation errors and the per-token hourly rate limit with `X-RateLimit-*`.
+//! `embed`, 422 validation errors, the per-token hourly rate limit with `X-RateLimit-*`, and
+//! REST hooks (`/resthooks`) delivered as records change through the API.
 //!
 //! Choices where Capsule's documentation is silent (unverified): `perPage` outside 1..=100 and
 //! `page` below 1 are answered 400, not clamped; `since` is inclusive (`updatedAt >= since`,
@@ -13,6 +14,7 @@ mod activity_input;
 mod emulator;
 mod handlers;
 pub mod input;
+pub mod resthooks;
 pub mod party;
 mod seed;
 mod seed_activity;
@@ -74,6 +76,8 @@ pub struct CapsuleData {
     /// Capsule has no listing of deleted tasks: a deleted task is just gone.
     pub tasks: BTreeMap<u64, Task>,
     pub milestones: Vec<Milestone>,
+    /// REST hook subscriptions; changes made through the API are delivered to them.
+    pub hooks: Vec<resthooks::RestHook>,
     pub lost_reasons: Vec<LostReason>,
     pub users: Vec<User>,
     pub teams: Vec<Team>,
@@ -157,6 +161,7 @@ pub fn router(state: CapsuleState) -> Router {
         )
         .route("/users", get(handlers::list_users))
         .merge(activity_handlers::routes())
+        .merge(resthooks::routes())
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
