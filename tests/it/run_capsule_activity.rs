@@ -1,4 +1,4 @@
-//! `pipelines/capsule_activity_to_stripe.ferry` end to end: contacts synced into Stripe, then a
+//! `pipelines/capsule_contacts_to_stripe_activity.ferry` end to end: contacts synced into Stripe, then a
 //! story in Capsule (opportunities created, one closed, one deleted, a case, a task added), and
 //! the Stripe customers' metadata read back from the emulator after each run.
 
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 const ACTIVITY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/pipelines/capsule_activity_to_stripe.ferry"
+    "/pipelines/capsule_contacts_to_stripe_activity.ferry"
 );
 
 /// A Capsule API call against the world's emulator; the status and the answer.

@@ -182,7 +182,7 @@ async fn opportunity_kase_and_task_hooks_reach_the_customers_metadata() {
     with_capsule_hook(&project);
     let activity = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/pipelines/capsule_activity_to_stripe.ferry"
+        "/pipelines/capsule_contacts_to_stripe_activity.ferry"
     );
     let (handle, store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE, activity]).await;
     let base = format!("http://{}", handle.local_addr);
@@ -270,7 +270,7 @@ async fn hooks_subscribed_in_capsule_are_delivered_to_ferry_serve_as_records_cha
     with_capsule_hook(&project);
     let activity = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/pipelines/capsule_activity_to_stripe.ferry"
+        "/pipelines/capsule_contacts_to_stripe_activity.ferry"
     );
     let (handle, _store) = serve_project(&project, 1, &[CAPSULE_TO_STRIPE, activity]).await;
     let target = format!(
