@@ -127,6 +127,18 @@ async fn seeded_opportunities_and_kases_come_once_each_then_only_what_changed() 
     );
     let first = &pages[0].records[0].data;
     assert!(first["value"]["currency"].is_string() && first["tags"].is_array());
+    // Polls embed custom fields and tags: parties' too.
+    let (parties, _) = capsule.poll_all("parties", None, 100).await;
+    let organisation = parties[0]
+        .records
+        .iter()
+        .find(|r| r.data["type"] == "organisation");
+    let fields = &organisation.unwrap().data["fields"];
+    assert_eq!(
+        fields[0]["definition"]["name"], "Account number",
+        "{fields}"
+    );
+    assert!(parties[0].records.iter().all(|r| r.data["tags"].is_array()));
     let (pages, kases) = capsule.poll_all("kases", None, 100).await;
     assert_eq!(ids(&pages).len(), expected_kases);
 

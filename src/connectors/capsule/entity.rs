@@ -42,8 +42,7 @@ pub const PARTIES: Entity = Entity {
     deleted: Some("parties/deleted"),
     since: true,
     list_query: &[],
-    // Parties keep their listing as it was: the contacts pipeline does not read tags.
-    poll_embed: None,
+    poll_embed: Some("tags,fields"),
     of_party: None,
     writable: true,
 };
