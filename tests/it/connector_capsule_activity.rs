@@ -453,24 +453,51 @@ async fn malformed_answers_name_the_endpoint_and_the_field() {
         task.abort();
     }
     // A record with an id but a bad field is dead-lettered, naming it; the rest goes on.
-    let (base, task) = answering(
-        200,
-        json,
-        r#"{"opportunities": [
-            {"id": 1, "updatedAt": "2026-01-01T00:00:00Z", "value": {"amount": "lots", "currency": "AUD"}},
-            {"id": 2, "updatedAt": "2026-01-01T00:00:01Z", "value": {"amount": 10.5, "currency": "AUD"}}]}"#,
-    )
-    .await;
+    let app = axum::Router::new()
+        .route(
+            "/opportunities",
+            axum::routing::get(|| async {
+                axum::Json(json!({"opportunities": [
+                    {"id": 1, "updatedAt": "2026-01-01T00:00:00Z", "value": {"amount": "lots", "currency": "AUD"}},
+                    {"id": 2, "updatedAt": "2026-01-01T00:00:01Z", "value": {"amount": 10.5, "currency": "AUD"}},
+                    {"id": 3, "updatedAt": "yesterday"},
+                ]}))
+            }),
+        )
+        .route(
+            "/opportunities/deleted",
+            axum::routing::get(|| async { axum::Json(json!({"opportunities": []})) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let client = CapsuleClient::with_token(&base, "t").unwrap();
     let page = client
         .poll("opportunities", None, &PollOptions::default())
-        .await;
-    // `/opportunities/deleted` answers the same body, whose records have no `deletedAt`.
-    let error = page.unwrap_err().to_string();
-    assert!(
-        error.contains("opportunities/deleted") && error.contains("deletedAt"),
-        "{error}"
+        .await
+        .unwrap();
+    let handed: Vec<&str> = page.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(handed, ["2"]);
+    let rejected: Vec<(&str, &str)> = page
+        .rejected
+        .iter()
+        .map(|r| (r.id.as_str(), r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (
+                "1",
+                "capsule opportunities: `value.amount` is missing or malformed"
+            ),
+            (
+                "3",
+                "capsule opportunities: `updatedAt` is missing or malformed"
+            ),
+        ]
     );
+    // The cursor stands at the last record handed out.
+    assert!(page.cursor.unwrap().contains("2026-01-01T00:00:01Z"));
     task.abort();
 }
 
