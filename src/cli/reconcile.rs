@@ -110,6 +110,7 @@ async fn reconcile(args: Args) -> u8 {
     }
     report.raise_alerts(&alerts);
     alerts.flush(Duration::from_secs(60)).await;
+    runner.close_connections().await;
     runner.store().close().await;
     if let Err(code) = write_report(&report, args.format, args.out.as_ref()) {
         return code;

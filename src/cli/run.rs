@@ -157,6 +157,7 @@ async fn run_async(args: Args) -> u8 {
     }
     // A command that ends must not end before its alerts are out.
     alerts.flush(Duration::from_secs(60)).await;
+    runner.close_connections().await;
     runner.store().close().await;
     code
 }

@@ -1,14 +1,17 @@
 //! `ferry serve`: webhook endpoints, inbox workers, the catch-up from the systems' event lists,
 //! and health and metrics endpoints, until Ctrl-C.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::exit;
 use super::logging::{self, LogFormat};
 use super::output::print_human;
 use crate::alerts::{self, Alerts};
+use crate::connectors::connector::{Connector, close_all};
 use crate::runtime::{Runner, SetupError, Workspace};
 use crate::server::dashboard::Dashboard;
 use crate::server::{self, App, ServeOptions};
@@ -53,7 +56,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     runtime.block_on(async move {
-        let (app, alerts, store) = match setup(&args).await {
+        let (app, alerts, store, connectors) = match setup(&args).await {
             Ok(ready) => ready,
             Err(SetupError::Project {
                 diagnostics,
@@ -116,11 +119,15 @@ pub fn run(args: Args) -> u8 {
         let _ = stop_watch.send(true);
         let _ = watcher.await;
         alerts.flush(Duration::from_secs(30)).await;
+        close_all(&connectors).await;
         exit::OK
     })
 }
 
-async fn setup(args: &Args) -> Result<(App, Alerts, Store), SetupError> {
+/// The app, its alerts and store, and its connections (closed after the server stops).
+type Served = (App, Alerts, Store, HashMap<String, Arc<Connector>>);
+
+async fn setup(args: &Args) -> Result<Served, SetupError> {
     let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
     let targets = if args.pipelines.is_empty() {
         vec![workspace.dir.join("pipelines").display().to_string()]
@@ -137,7 +144,7 @@ async fn setup(args: &Args) -> Result<(App, Alerts, Store), SetupError> {
     let jobs = selection.jobs;
     let connectors = workspace.connectors(&jobs, None)?;
     let store = workspace.store().await?;
-    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
+    let runner = Runner::new(store.clone(), connectors.clone(), workspace.secrets());
     let alerts = Alerts::start(
         workspace.alerts.clone(),
         Some(store.clone()),
@@ -165,5 +172,5 @@ async fn setup(args: &Args) -> Result<(App, Alerts, Store), SetupError> {
         }
         None => app,
     };
-    Ok((app, alerts, store))
+    Ok((app, alerts, store, connectors))
 }

@@ -202,6 +202,12 @@ pub trait Client: Send + Sync + std::fmt::Debug {
     fn http_stats(&self) -> Option<HttpStats> {
         None
     }
+
+    /// Ends what the client holds open on the far side (a logged-on session) once a run is
+    /// over; a later call opens it again.
+    fn close(&self) -> impl Future<Output = Result<(), ConnectorError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// How far a poll has read through a pass whose size the source tells.
@@ -278,6 +284,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
     fn cursor_time(&self, stream: &str, cursor: &str) -> Option<Timestamp>;
     fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress>;
     fn http_stats(&self) -> Option<HttpStats>;
+    fn close<'a>(&'a self) -> Call<'a, ()>;
 }
 
 impl<C: Client> DynClient for C {
@@ -391,6 +398,10 @@ impl<C: Client> DynClient for C {
 
     fn http_stats(&self) -> Option<HttpStats> {
         Client::http_stats(self)
+    }
+
+    fn close<'a>(&'a self) -> Call<'a, ()> {
+        Box::pin(Client::close(self))
     }
 }
 

@@ -11,6 +11,16 @@ use super::{
     PostingLine, ResolvedConnection, SourcePage, TargetRecord, Write,
 };
 
+/// Ends every connection's session with its system once the work is over. A failure is only
+/// logged: the work is done, and the session ends on the system's idle timeout.
+pub async fn close_all(connectors: &std::collections::HashMap<String, std::sync::Arc<Connector>>) {
+    for (name, connector) in connectors {
+        if let Err(error) = connector.close().await {
+            tracing::warn!(connection = %name, %error, "could not end the session");
+        }
+    }
+}
+
 /// A connection's client, whichever system it talks to.
 #[derive(Debug)]
 pub struct Connector(Box<dyn DynClient>);
@@ -40,6 +50,11 @@ impl Connector {
     /// Gets the connector ready to be written to as `stream` (files open their output).
     pub fn prepare_sink(&mut self, stream: &str) -> Result<(), ConnectorError> {
         self.0.prepare_sink(stream)
+    }
+
+    /// Ends the connection's session with its system, if it keeps one (at the end of a run).
+    pub async fn close(&self) -> Result<(), ConnectorError> {
+        self.0.close().await
     }
 
     /// Request counters of the connection's HTTP client (none for files).

@@ -293,6 +293,12 @@ impl Runner {
         self.connectors.get(name)
     }
 
+    /// Ends every connection's session with its system (Syspro's logon) once the run is over.
+    /// A failure is only logged: the work is done, and the session ends on its idle timeout.
+    pub async fn close_connections(&self) {
+        crate::connectors::connector::close_all(&self.connectors).await;
+    }
+
     /// Request counters per connection, sorted by name (files have none).
     pub fn http_stats(&self) -> Vec<(String, crate::connectors::http::HttpStats)> {
         let mut stats: Vec<_> = self

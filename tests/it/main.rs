@@ -126,4 +126,5 @@ mod syntax_loader;
 mod syntax_pipelines;
 mod syntax_pipelines_shape;
 mod syntax_robustness;
+mod syspro_wire;
 mod webhook_signature;

@@ -136,6 +136,10 @@ async fn a_charge_becomes_exactly_one_sales_order() {
     // Seeded Syspro customers go to Stripe; Stripe's customers (those too) come back.
     let summary = run_pipeline(dir, CUSTOMERS).await;
     assert!(
+        world.syspro.data().sessions.is_empty(),
+        "the run logged its session off"
+    );
+    assert!(
         summary.contains("syspro_customers_to_stripe: 12 read, 12 created"),
         "{summary}"
     );

@@ -80,7 +80,8 @@ async fn logons_refuse_wrong_credentials_without_echoing_them() {
     let company = logon_as(&service, "sandbox-password", "XYZ").await;
     assert_eq!(company, "ERROR: Company 'XYZ' not found");
     let session = logon(&service).await;
-    assert_eq!(session.len(), 32, "{session}");
+    assert_eq!(session.len(), 36, "{session}");
+    assert!(session.ends_with("  "), "{session:?}");
 
     let query = format!("{}/Query/Query", service.rest);
     let find =

@@ -250,4 +250,9 @@ impl Client for SysproClient {
     fn http_stats(&self) -> Option<HttpStats> {
         Some(self.http().stats())
     }
+
+    /// Logs the session off, so it does not hold an e.net licence until Syspro's idle timeout.
+    async fn close(&self) -> Result<(), ConnectorError> {
+        self.session.logoff().await
+    }
 }

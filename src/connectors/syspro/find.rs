@@ -81,7 +81,7 @@ impl Find<'_> {
 pub fn rows(root: Element) -> Vec<Element> {
     root.children
         .into_iter()
-        .filter(|child| child.name == "Row")
+        .filter(|child| child.is("Row"))
         .collect()
 }
 

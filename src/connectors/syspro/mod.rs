@@ -4,6 +4,7 @@
 pub mod client;
 mod connector;
 mod customers;
+pub mod encoding;
 mod find;
 pub mod orders;
 pub mod schema;

@@ -151,7 +151,7 @@ pub fn order_record(root: &Element) -> Option<Map<String, Value>> {
 }
 
 fn line_record(element: &Element) -> Option<Value> {
-    let kind = LINE_KINDS.iter().find(|k| k.element == element.name)?;
+    let kind = LINE_KINDS.iter().find(|k| element.is(k.element))?;
     let mut line = Map::new();
     let line_type = match (kind.line_types, element.text_of("NonStockedLine")) {
         (["1", "7"], Some("Y")) => "7",

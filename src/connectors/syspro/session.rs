@@ -1,13 +1,18 @@
-//! An e.net session: `Logon` once, the session id (`UserId`) on every call, and a new logon
-//! when Syspro says the session is unknown or has expired.
+//! An e.net session: `Logon` once, the session id (`UserId`) on every call, a new logon when
+//! Syspro says the session is unknown or has expired (the call is then sent once more), and
+//! `Logoff` when the run ends ([`Session::logoff`], through `Client::close`) or, failing that,
+//! when the session is dropped. Syspro may allow one session per operator (a second logon
+//! evicting the first), so one client logs on once, under a lock, and its calls share it.
 
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::encoding::decode;
 use super::wire::{Reply, bad_response, error_text, read_reply, refused};
 use super::xml;
 use crate::connectors::ConnectorError;
-use crate::connectors::http::{HttpClient, RequestSpec, Secret};
+use crate::connectors::http::{HttpClient, RequestSpec, Response, Secret};
+use reqwest::header::CONTENT_TYPE;
 
 /// Where the REST endpoints live under the connection's `base_url`.
 const REST_PATH: &str = "SYSPROWCFService/Rest";
@@ -99,15 +104,7 @@ impl Session {
             return Ok(());
         };
         let url = self.url("Logoff", &[("UserId", &session)])?;
-        let response = self
-            .http
-            .send(RequestSpec::get("syspro: logoff", url))
-            .await?;
-        let body = String::from_utf8_lossy(&response.body);
-        match error_text(body.trim()) {
-            Some(message) => Err(refused("Logoff", None, message)),
-            None => Ok(()),
-        }
+        logoff(&self.http, url).await
     }
 
     async fn send(&self, call: &Call<'_>, session: &str) -> Result<String, ConnectorError> {
@@ -126,7 +123,7 @@ impl Session {
         let idempotent = call.method.starts_with("Query");
         let spec = RequestSpec::get(label, url).idempotent(idempotent);
         let response = self.http.send(spec).await?;
-        Ok(String::from_utf8_lossy(&response.body).into_owned())
+        Ok(body_text(&response))
     }
 
     /// The cached session id, or a new one from `Logon`.
@@ -167,8 +164,8 @@ impl Session {
             .http
             .send(RequestSpec::get("syspro: logon", url))
             .await?;
-        let body = String::from_utf8_lossy(&response.body);
-        let mut text = body.trim().to_string();
+        // Some SYSPRO 8 builds send the id JSON-quoted; the cassette's id ends in two spaces.
+        let mut text = body_text(&response).trim().trim_matches('"').to_string();
         if text.starts_with('<') {
             // A session id wrapped by the WCF serializer.
             text = xml::parse(&text)
@@ -201,4 +198,45 @@ impl Session {
         url.query_pairs_mut().extend_pairs(query);
         Ok(url.to_string())
     }
+}
+
+impl Drop for Session {
+    /// A session still open when its client goes away (a run that ended without `close`, a
+    /// reloaded `ferry serve`) is logged off in the background, so it does not hold the
+    /// operator's e.net licence until Syspro's idle timeout. Outside a runtime it is left to
+    /// that timeout.
+    fn drop(&mut self) {
+        let Some(session) = self.current.get_mut().take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let Ok(url) = self.url("Logoff", &[("UserId", &session)]) else {
+            return;
+        };
+        let http = self.http.clone();
+        runtime.spawn(async move {
+            if let Err(error) = logoff(&http, url).await {
+                tracing::debug!(%error, "syspro logoff of a dropped session failed");
+            }
+        });
+    }
+}
+
+async fn logoff(http: &HttpClient, url: String) -> Result<(), ConnectorError> {
+    let response = http.send(RequestSpec::get("syspro: logoff", url)).await?;
+    match error_text(body_text(&response).trim()) {
+        Some(message) => Err(refused("Logoff", None, message)),
+        None => Ok(()),
+    }
+}
+
+/// The answer's text, in the encoding it declares (Syspro's XmlOut says Windows-1252).
+fn body_text(response: &Response) -> String {
+    let content_type = response
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    decode(&response.body, content_type)
 }

@@ -30,9 +30,14 @@ pub fn read_reply(body: &str) -> Result<Reply, String> {
             Reply::Refused(message)
         });
     }
+    let lower = text.get(..100).unwrap_or(text).to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        // A proxy's or IIS's error page, not the service's answer.
+        return Err("an HTML page, not an XmlOut document".into());
+    }
     let root = xml::parse(text)?;
     // The WCF serializer's `<string xmlns="...Serialization/">` around the real document.
-    if root.name == "string" && root.children.is_empty() {
+    if root.is("string") && root.children.is_empty() {
         return read_reply(&root.text);
     }
     Ok(Reply::Document(root))
@@ -84,11 +89,12 @@ pub fn refused(endpoint: &str, place: Option<String>, message: String) -> Connec
     }
 }
 
-/// The XmlOut's errors as one connector error, if it has any.
+/// The XmlOut's errors as one connector error, if it has any: its `<ErrorDescription>`s, else
+/// a `StatusOfItems` that counts invalid items or processed nothing.
 pub fn check_document(endpoint: &str, root: &Element) -> Result<(), ConnectorError> {
     let errors = errors_in(root);
     let Some((place, _)) = errors.first() else {
-        return Ok(());
+        return check_status(endpoint, root);
     };
     let place = place.clone();
     let message = errors
@@ -97,6 +103,54 @@ pub fn check_document(endpoint: &str, root: &Element) -> Result<(), ConnectorErr
         .collect::<Vec<_>>()
         .join("; ");
     Err(refused(endpoint, Some(place), message))
+}
+
+/// `StatusOfItems`: counts Syspro zero-pads (`000001`), named `...Processed` and `...Invalid`
+/// (`ItemsInvalid`, `RecordsInvalid`, `PostingsInvalid`). A document without one is fine.
+fn check_status(endpoint: &str, root: &Element) -> Result<(), ConnectorError> {
+    let mut statuses = Vec::new();
+    if root.is("StatusOfItems") {
+        statuses.push(root);
+    }
+    root.descendants("StatusOfItems", &mut statuses);
+    for status in statuses {
+        let (mut processed, mut invalid) = (None::<u64>, 0);
+        for count in &status.children {
+            let name = count.name.to_ascii_lowercase();
+            let (is_invalid, is_processed) = (name.ends_with("invalid"), name.ends_with("processed"));
+            if !is_invalid && !is_processed {
+                continue;
+            }
+            let value = count.text.trim().parse::<u64>().map_err(|_| {
+                bad_response(
+                    endpoint,
+                    format!("StatusOfItems/{} '{}' is not a count", count.name, count.text),
+                )
+            })?;
+            if is_invalid && value > 0 {
+                return Err(refused(
+                    endpoint,
+                    Some(format!("StatusOfItems/{}", count.name)),
+                    format!(
+                        "Syspro counted {value} invalid ({}) and gave no reason",
+                        count.name
+                    ),
+                ));
+            }
+            invalid += value;
+            if is_processed {
+                processed = Some(processed.unwrap_or(0) + value);
+            }
+        }
+        if processed == Some(0) && invalid == 0 {
+            return Err(refused(
+                endpoint,
+                Some("StatusOfItems".into()),
+                "Syspro processed nothing and reported no error".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn bad_response(endpoint: &str, reason: impl Into<String>) -> ConnectorError {
@@ -130,6 +184,22 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(read_reply("<A>").is_err());
+        let page = read_reply("<!DOCTYPE html><html><body>Service Unavailable</body></html>");
+        assert_eq!(page.unwrap_err(), "an HTML page, not an XmlOut document");
+    }
+
+    #[test]
+    fn status_of_items_counts_are_checked() {
+        let check = |text: &str| check_document("GENTJL (Transaction/Post)", &xml::parse(text).unwrap());
+        assert!(check("<postgljournal><StatusOfItems><JournalsProcessed>000001</JournalsProcessed><PostingsInvalid>000000</PostingsInvalid></StatusOfItems></postgljournal>").is_ok());
+        let invalid = check("<postgljournal><StatusOfItems><JournalsProcessed>000000</JournalsProcessed><PostingsInvalid>000002</PostingsInvalid></StatusOfItems></postgljournal>").unwrap_err();
+        let text = invalid.to_string();
+        assert!(text.contains("GENTJL") && text.contains("2 invalid (PostingsInvalid)"), "{text}");
+        assert!(matches!(invalid, ConnectorError::Api { param: Some(ref p), .. } if p == "StatusOfItems/PostingsInvalid"));
+        let nothing = check("<a><StatusOfItems><ItemsProcessed>0</ItemsProcessed><ItemsInvalid>0</ItemsInvalid></StatusOfItems></a>");
+        assert!(nothing.unwrap_err().to_string().contains("processed nothing"));
+        let garbled = check("<a><StatusOfItems><ItemsInvalid>x</ItemsInvalid></StatusOfItems></a>");
+        assert!(matches!(garbled, Err(ConnectorError::BadResponse { .. })));
     }
 
     #[test]
@@ -144,5 +214,15 @@ mod tests {
         assert!(text.contains("Order: Customer 'X' not on file"), "{text}");
         assert!(text.contains("StockLine 2: bad OrderQty"), "{text}");
         assert!(error.is_permanent());
+        // The cassette's shape: the field's own element holds its value and its error.
+        let field = xml::parse("<item><stockcode><Value>1004</Value><ErrorNumber>240004</ErrorNumber><ErrorDescription>Stock code '1004' not found</ErrorDescription></stockcode></item>").unwrap();
+        match check_document("INVQRY (Query/Query)", &field).unwrap_err() {
+            ConnectorError::Api { endpoint, param, message, .. } => {
+                assert_eq!(endpoint, "syspro INVQRY (Query/Query)");
+                assert_eq!(param.as_deref(), Some("stockcode"));
+                assert_eq!(message, "stockcode: Stock code '1004' not found");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -8,7 +8,9 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 
 /// One element: its name, its text (trimmed) and its child elements. Attributes are not kept:
-/// Syspro's documents carry their values in elements.
+/// Syspro's documents carry their values in elements. Names are looked up without regard to
+/// case: Syspro often lower-cases the root of its answers (`<postgljournal>` for
+/// `PostGlJournal`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Element {
     pub name: String,
@@ -17,14 +19,19 @@ pub struct Element {
 }
 
 impl Element {
+    /// Whether this element is called `name`, in any case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
     /// The first child called `name`.
     pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
+        self.children.iter().find(|c| c.is(name))
     }
 
     /// Every child called `name`.
     pub fn children_named<'e>(&'e self, name: &'e str) -> impl Iterator<Item = &'e Element> {
-        self.children.iter().filter(move |c| c.name == name)
+        self.children.iter().filter(move |c| c.is(name))
     }
 
     /// The text of the first child called `name`, when it has any.
@@ -43,7 +50,7 @@ impl Element {
     /// Every element called `name` at any depth below this one, in document order.
     pub fn descendants<'e>(&'e self, name: &str, out: &mut Vec<&'e Element>) {
         for child in &self.children {
-            if child.name == name {
+            if child.is(name) {
                 out.push(child);
             }
             child.descendants(name, out);
@@ -167,6 +174,8 @@ mod tests {
         assert_eq!(root.text_of("B"), Some("Smith & Sons A"));
         assert_eq!(root.children_named("B").count(), 2);
         assert_eq!(root.text_of("C"), None);
+        let lower = parse("<?xml version=\"1.0\" encoding=\"Windows-1252\"?><postgljournal><item/></postgljournal>").unwrap();
+        assert!(lower.is("PostGlJournal") && lower.child("Item").is_some());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use rand::Rng;
 
 use super::data::{Session, SysproData};
 use super::{SysproState, customers, find, orders};
+use crate::connectors::syspro::encoding::to_windows_1252;
 use crate::connectors::syspro::xml::{self, Element};
 
 type Params = Query<HashMap<String, String>>;
@@ -23,8 +24,32 @@ fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
-fn xml_out(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+/// An XmlOut document. As Syspro answers (unless configured otherwise): declared Windows-1252,
+/// in those bytes, and its root element lower-cased (`<salesorders>` for `SalesOrders`).
+fn xml_out(state: &SysproState, body: String) -> Response {
+    if !state.config().windows_1252_answers {
+        return ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response();
+    }
+    let mut bytes = br#"<?xml version="1.0" encoding="Windows-1252"?>"#.to_vec();
+    bytes.extend(to_windows_1252(&lower_case_root(&body)));
+    ([(header::CONTENT_TYPE, "text/xml")], bytes).into_response()
+}
+
+/// `body` with its root element's name in lower case, in its start and end tags.
+fn lower_case_root(body: &str) -> String {
+    let Some(rest) = body.strip_prefix('<') else {
+        return body.to_string();
+    };
+    let end = rest
+        .find(|c: char| c == '>' || c == '/' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    let lower = name.to_ascii_lowercase();
+    let closing = format!("</{name}>");
+    match body.strip_suffix(&closing) {
+        Some(inner) => format!("<{lower}{}</{lower}>", &inner[1 + name.len()..]),
+        None => format!("<{lower}{}", &rest[end..]),
+    }
 }
 
 pub async fn logon(State(state): State<SysproState>, Query(params): Params) -> Response {
@@ -51,7 +76,7 @@ pub async fn logon(State(state): State<SysproState>, Query(params): Params) -> R
     }
     let id: String = {
         let mut rng = rand::rng();
-        (0..32)
+        (0..34)
             .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
             .collect::<String>()
             .to_ascii_uppercase()
@@ -65,14 +90,19 @@ pub async fn logon(State(state): State<SysproState>, Query(params): Params) -> R
             last_used: Instant::now(),
         },
     );
-    text(id)
+    // As the recorded traffic shows it: 34 hex digits and two spaces, as an octet stream.
+    (
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        format!("{id}  "),
+    )
+        .into_response()
 }
 
 pub async fn logoff(State(state): State<SysproState>, Query(params): Params) -> Response {
     let mut data = state.data();
     data.calls += 1;
-    let id = params.get("UserId").cloned().unwrap_or_default();
-    match data.sessions.remove(&id) {
+    let id = params.get("UserId").map(|id| id.trim_end()).unwrap_or_default();
+    match data.sessions.remove(id) {
         Some(_) => text("0".into()),
         None => error("Session ID is invalid or has expired"),
     }
@@ -93,7 +123,8 @@ fn request(
     needs_parameters: bool,
 ) -> Result<Request, String> {
     data.calls += 1;
-    let id = params.get("UserId").map(String::as_str).unwrap_or_default();
+    // The id as Logon gave it (two trailing spaces) or trimmed.
+    let id = params.get("UserId").map(|id| id.trim_end()).unwrap_or_default();
     let idle = state.config().session_idle;
     let now = Instant::now();
     match data.sessions.get_mut(id) {
@@ -139,7 +170,7 @@ pub async fn query(State(state): State<SysproState>, Query(params): Params) -> R
             "Business object '{other}' is not a query business object"
         )),
     };
-    answer.map_or_else(error, xml_out)
+    answer.map_or_else(error, |body| xml_out(&state, body))
 }
 
 pub async fn post(State(state): State<SysproState>, Query(params): Params) -> Response {
@@ -149,7 +180,7 @@ pub async fn post(State(state): State<SysproState>, Query(params): Params) -> Re
         Err(message) => return error(message),
     };
     match request.business_object.as_str() {
-        "SORTOI" => xml_out(orders::import(&mut data, &request.document)),
+        "SORTOI" => xml_out(&state, orders::import(&mut data, &request.document)),
         other => error(format!(
             "Business object '{other}' is not a transaction business object"
         )),
@@ -175,7 +206,10 @@ fn setup(
         Err(message) => return error(message),
     };
     match request.business_object.as_str() {
-        "ARSSCS" => xml_out(customers::set_up(&mut data, &request.document, action)),
+        "ARSSCS" => xml_out(
+            &state,
+            customers::set_up(&mut data, &request.document, action),
+        ),
         other => error(format!(
             "Business object '{other}' is not a setup business object"
         )),
@@ -184,4 +218,18 @@ fn setup(
 
 pub async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Endpoint not found.").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lower_case_root;
+
+    #[test]
+    fn the_root_is_lower_cased_and_nothing_else() {
+        assert_eq!(
+            lower_case_root("<SalesOrders><Order/></SalesOrders>"),
+            "<salesorders><Order/></salesorders>"
+        );
+        assert_eq!(lower_case_root("<InvQuery/>"), "<invquery/>");
+    }
 }

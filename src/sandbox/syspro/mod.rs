@@ -41,8 +41,11 @@ pub struct SysproConfig {
     pub company_id: String,
     /// `None`: the company has no password (an empty `CompanyPassword` is accepted).
     pub company_password: Option<String>,
-    /// A session unused this long has expired.
+    /// A session unused this long has expired (Syspro then answers `ERROR: ...`).
     pub session_idle: Duration,
+    /// XmlOut as Syspro sends it: declared and encoded Windows-1252, its root element
+    /// lower-cased. `false`: UTF-8 and the root as named.
+    pub windows_1252_answers: bool,
 }
 
 impl Default for SysproConfig {
@@ -52,6 +55,7 @@ impl Default for SysproConfig {
             company_id: COMPANY_ID.into(),
             company_password: None,
             session_idle: Duration::from_secs(20 * 60),
+            windows_1252_answers: true,
         }
     }
 }
