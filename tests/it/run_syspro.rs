@@ -12,11 +12,11 @@ use ferry::connectors::{Client, ConnectorError, MatchKey};
 use run_support::*;
 use serde_json::json;
 
-const CUSTOMERS: &str = concat!(
+pub(crate) const CUSTOMERS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/pipelines/syspro_customers_and_stripe.ferry"
 );
-const CHARGES: &str = concat!(
+pub(crate) const CHARGES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/pipelines/stripe_charges_to_syspro.ferry"
 );
@@ -164,7 +164,8 @@ async fn a_charge_becomes_exactly_one_sales_order() {
     };
 
     let summary = run_pipeline(dir, CHARGES).await;
-    assert!(summary.contains("1 read, 1 created"), "{summary}");
+    // The order, and the payment applied to the invoice it became.
+    assert!(summary.contains("1 read, 2 created"), "{summary}");
     {
         let data = world.syspro.data();
         assert_eq!(data.orders.len(), 1);
@@ -176,12 +177,13 @@ async fn a_charge_becomes_exactly_one_sales_order() {
         assert_eq!(order.lines[0].element, "MiscChargeLine");
         assert_eq!(order.lines[0].fields["MiscChargeValue"], "125.50");
         assert_eq!(order.lines[0].fields["MiscDescription"], "STRIPE-SALE");
+        assert_paid_once(&data, &charges[0], &code);
     }
 
     // Again from the start: found by its cross reference and unchanged.
     let summary = run_pipeline(dir, CHARGES).await;
     assert!(
-        summary.contains("1 read, 0 created, 0 updated, 1 unchanged"),
+        summary.contains("1 read, 0 created, 0 updated, 2 unchanged"),
         "{summary}"
     );
     let summary = run_pipeline(dir, CUSTOMERS).await;
@@ -196,11 +198,47 @@ async fn a_charge_becomes_exactly_one_sales_order() {
     std::fs::remove_file(dir.join("state.db")).unwrap();
     run_pipeline(dir, CUSTOMERS).await;
     let summary = run_pipeline(dir, CHARGES).await;
+    // The payment too, by its Reference: posted once, whatever the store remembers.
     assert!(
-        summary.contains("0 created, 0 updated, 1 unchanged"),
+        summary.contains("0 created, 0 updated, 2 unchanged"),
         "{summary}"
     );
     assert_eq!(world.syspro.data().orders.len(), 1);
+    assert_paid_once(&world.syspro.data(), &charges[0], &code);
+}
+
+/// The order of `charge` became one invoice of `customer` for 125.50, and one payment of 125.50
+/// (the charge's reference, Stripe as "other") left nothing open on it.
+fn assert_paid_once(data: &ferry::sandbox::syspro::SysproData, charge: &str, customer: &str) {
+    let order = data
+        .orders
+        .values()
+        .find(|o| o.get("CustomerPoNumber") == charge)
+        .unwrap();
+    assert_eq!(order.get("OrderStatus"), "9", "invoiced, complete");
+    let invoices: Vec<_> = data
+        .invoices
+        .values()
+        .filter(|i| i.get("SalesOrder") == order.get("SalesOrder"))
+        .collect();
+    assert_eq!(invoices.len(), 1, "{invoices:?}");
+    let invoice = invoices[0];
+    assert_eq!(
+        (invoice.get("Customer"), invoice.get("DocumentType")),
+        (customer, "I")
+    );
+    assert_eq!(invoice.get("InvoiceValue"), "125.50");
+    assert_eq!(invoice.get("InvoiceBal1"), "0.00", "nothing left open");
+    let payments: Vec<_> = data
+        .payments
+        .iter()
+        .filter(|p| p["Reference"] == charge)
+        .collect();
+    assert_eq!(payments.len(), 1, "posted once: {payments:?}");
+    assert_eq!(payments[0]["Invoice"], invoice.get("Invoice"));
+    assert_eq!(payments[0]["PaymentValue"], "125.50");
+    assert_eq!(payments[0]["PaymentType"], "O");
+    assert_eq!(data.customers[customer].get("CurrentBalance"), "0.00");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -332,7 +370,7 @@ async fn a_customer_trades_in_the_currency_of_their_country_and_keeps_it() {
         .await;
     run_pipeline(dir, CUSTOMERS).await;
     let summary = run_pipeline(dir, CHARGES).await;
-    assert!(summary.contains("1 created"), "{summary}");
+    assert!(summary.contains("1 read, 2 created"), "{summary}");
     {
         let data = world.syspro.data();
         let synced = data
@@ -349,7 +387,7 @@ async fn a_customer_trades_in_the_currency_of_their_country_and_keeps_it() {
     // The charge comes round again (a rerun replays every event): still one order.
     let again = run_pipeline(dir, CHARGES).await;
     assert!(
-        again.contains("0 created, 0 updated, 1 unchanged"),
+        again.contains("0 created, 0 updated, 2 unchanged"),
         "{again}"
     );
     assert_eq!(world.syspro.data().orders.len(), 1);

@@ -60,16 +60,8 @@ async fn post_order(service: &Service, session: &str, details: &str) -> String {
          <Customer>0000101</Customer><OrderDate>2026-01-31</OrderDate></OrderHeader>\
          <OrderDetails>{details}</OrderDetails></Orders></SalesOrders>"
     );
-    get(
-        &format!("{}/Transaction/Post", service.rest),
-        &[
-            ("UserId", session),
-            ("BusinessObject", "SORTOI"),
-            ("XmlParameters", "<SalesOrders><Parameters/></SalesOrders>"),
-            ("XmlIn", &document),
-        ],
-    )
-    .await
+    let parameters = "<SalesOrders><Parameters/></SalesOrders>";
+    transaction(service, session, "SORTOI", parameters, &document).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -281,4 +273,147 @@ async fn arsscs_adds_and_updates_customers_by_the_rules() {
     let data = service.syspro.data();
     assert_eq!(data.customers["NEW1"].get("Currency"), "NZD");
     assert_eq!(data.customers["0000101"].get("Currency"), "AUD");
+}
+
+/// A payment to customer 0000101's invoice 001001 (100.00; customer 0000102 has 001002),
+/// posted with `auto_correct`; the XmlOut.
+async fn pay(
+    service: &Service,
+    session: &str,
+    auto_correct: &str,
+    value: &str,
+    invoices: &[(&str, &str)],
+) -> String {
+    let parameters = format!(
+        "<PostArPayment><Parameters><AutoCorrectPaymentValue>{auto_correct}</AutoCorrectPaymentValue></Parameters></PostArPayment>"
+    );
+    let to_pay: String = invoices
+        .iter()
+        .map(|(invoice, gross)| format!("<InvoiceToPay><TransactionType>I</TransactionType><Invoice>{invoice}</Invoice><GrossPaymentValue>{gross}</GrossPaymentValue></InvoiceToPay>"))
+        .collect();
+    let document = format!(
+        "<PostArPayment><Item><Payment><Customer>0000101</Customer><PaymentValue>{value}</PaymentValue>\
+         <Reference>R1</Reference><JournalNotation>R1</JournalNotation>{to_pay}</Payment></Item></PostArPayment>"
+    );
+    transaction(service, session, "ARSTPY", &parameters, &document).await
+}
+
+async fn transaction(
+    service: &Service,
+    session: &str,
+    business_object: &str,
+    parameters: &str,
+    document: &str,
+) -> String {
+    get(
+        &format!("{}/Transaction/Post", service.rest),
+        &[
+            ("UserId", session),
+            ("BusinessObject", business_object),
+            ("XmlParameters", parameters),
+            ("XmlIn", document),
+        ],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arstpy_applies_payments_by_syspros_rules_and_keeps_nothing_refused() {
+    let service = service().await;
+    let session = logon(&service).await;
+    for (customer, po) in [("0000101", "PO-1"), ("0000102", "PO-2")] {
+        let order = format!(
+            "<SalesOrders><Orders><OrderHeader><CustomerPoNumber>{po}</CustomerPoNumber><Customer>{customer}</Customer></OrderHeader>\
+             <OrderDetails><MiscChargeLine><MiscDescription>X</MiscDescription><MiscChargeValue>100.00</MiscChargeValue></MiscChargeLine></OrderDetails></Orders></SalesOrders>"
+        );
+        let answer = transaction(
+            &service,
+            &session,
+            "SORTOI",
+            "<SalesOrders><Parameters/></SalesOrders>",
+            &order,
+        )
+        .await;
+        assert!(
+            answer.contains("<ItemsProcessed>1</ItemsProcessed>"),
+            "{answer}"
+        );
+    }
+    let balance = |invoice: &str| {
+        service.syspro.data().invoices[invoice]
+            .get("InvoiceBal1")
+            .to_string()
+    };
+    assert_eq!(balance("001001"), "100.00", "invoiced as imported");
+    let refusals = [
+        (
+            "N",
+            "50.00",
+            vec![("001002", "50.00")],
+            "Invoice &apos;001002&apos; of type &apos;I&apos; not found for customer &apos;0000101&apos;",
+        ),
+        (
+            "N",
+            "50.00",
+            vec![("009999", "50.00")],
+            "Invoice &apos;009999&apos; of type &apos;I&apos; not found",
+        ),
+        (
+            "N",
+            "150.00",
+            vec![("001001", "150.00")],
+            "GrossPaymentValue &apos;150.00&apos; exceeds the balance &apos;100.00&apos; of invoice &apos;001001&apos;",
+        ),
+        (
+            "N",
+            "60.00",
+            vec![("001001", "50.00")],
+            "PaymentValue &apos;60.00&apos; is not fully distributed: &apos;50.00&apos; is applied to invoices",
+        ),
+        (
+            "N",
+            "0",
+            vec![("001001", "0")],
+            "PaymentValue &apos;0&apos; must be greater than zero",
+        ),
+        (
+            "X",
+            "50.00",
+            vec![("001001", "50.00")],
+            "AutoCorrectPaymentValue &apos;X&apos; is not N, Y or U",
+        ),
+    ];
+    for (auto_correct, value, invoices, expected) in refusals {
+        let answer = pay(&service, &session, auto_correct, value, &invoices).await;
+        assert!(answer.contains(expected), "{expected} not in {answer}");
+        assert!(
+            answer.contains("<ItemsProcessed>000000</ItemsProcessed>"),
+            "{answer}"
+        );
+        assert!(
+            answer.starts_with("<?xml version=\"1.0\" encoding=\"Windows-1252\"?><postarpayment>"),
+            "{answer}"
+        );
+        assert!(service.syspro.data().payments.is_empty());
+        assert_eq!(balance("001001"), "100.00");
+    }
+
+    // Y: the payment becomes what was distributed.
+    let answer = pay(&service, &session, "Y", "60.00", &[("001001", "40.00")]).await;
+    assert!(
+        answer.contains("<ItemsProcessed>000001</ItemsProcessed>"),
+        "{answer}"
+    );
+    assert_eq!(balance("001001"), "60.00");
+    // U: the remainder is kept as an unapplied payment on a generated _CRD document.
+    let answer = pay(&service, &session, "U", "75.00", &[("001001", "60.00")]).await;
+    assert!(
+        answer.contains("<ItemsProcessed>000001</ItemsProcessed>"),
+        "{answer}"
+    );
+    let data = service.syspro.data();
+    assert_eq!(data.invoices["001001"].get("InvoiceBal1"), "0.00");
+    assert_eq!(data.invoices["_CRD01"].get("InvoiceBal1"), "-15.00");
+    assert_eq!(data.customers["0000101"].get("CurrentBalance"), "-15.00");
+    assert_eq!(data.payments.len(), 3);
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::session::{Logon, Session};
-use super::{customers, orders};
+use super::{customers, orders, payments};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
@@ -18,6 +18,7 @@ const PAGE_SIZE: usize = 100;
 
 const CUSTOMERS: &str = "customers";
 const SALES_ORDERS: &str = "salesOrders";
+const AR_PAYMENTS: &str = "arPayments";
 
 /// Who logs on, from the connection's settings (`kind: syspro` requires them all but the
 /// company's password).
@@ -91,7 +92,7 @@ fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, Conn
 
 fn unsupported(what: &str, collection: &str) -> ConnectorError {
     ConnectorError::Unsupported(format!(
-        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers and salesOrders)"
+        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers, salesOrders and arPayments)"
     ))
 }
 
@@ -150,11 +151,13 @@ impl Client for SysproClient {
         match collection {
             CUSTOMERS => customers::find_by(&self.session, "Customer", id).await,
             SALES_ORDERS => orders::get(&self.session, id).await,
+            AR_PAYMENTS => payments::find_by(&self.session, "Journal", id).await,
             other => Err(unsupported("read", other)),
         }
     }
 
-    /// Customers are matched on `Customer` or `Email`, sales orders on `CustomerPoNumber`.
+    /// Customers are matched on `Customer` or `Email`, sales orders on `CustomerPoNumber`,
+    /// payments on `Reference`.
     async fn find(
         &self,
         collection: &str,
@@ -173,7 +176,10 @@ impl Client for SysproClient {
                 customers::find_by(&self.session, &key.path, value).await
             }
             (SALES_ORDERS, "CustomerPoNumber") => orders::find_by_po(&self.session, value).await,
-            (CUSTOMERS | SALES_ORDERS, path) => Err(ConnectorError::Unsupported(format!(
+            (AR_PAYMENTS, "Reference") => {
+                payments::find_by(&self.session, "Reference", value).await
+            }
+            (CUSTOMERS | SALES_ORDERS | AR_PAYMENTS, path) => Err(ConnectorError::Unsupported(format!(
                 "syspro: `{collection}` cannot be matched on `{path}`"
             ))),
             (other, _) => Err(unsupported("write", other)),
@@ -203,6 +209,7 @@ impl Client for SysproClient {
                     etag: None,
                 })
             }
+            AR_PAYMENTS => payments::post(&self.session, &write.fields).await,
             other => Err(unsupported("write", other)),
         }
     }
@@ -243,6 +250,14 @@ impl Client for SysproClient {
                         )
                     })
             }
+            AR_PAYMENTS => Err(super::wire::refused(
+                "ARSTPY (Transaction/Post)",
+                write.fields.as_object().and_then(|f| f.keys().next().cloned()),
+                format!(
+                    "payment {} is posted and cannot be changed; reverse it in Syspro and replay the record",
+                    current.id
+                ),
+            )),
             other => Err(unsupported("write", other)),
         }
     }

@@ -77,6 +77,30 @@ impl Find<'_> {
     }
 }
 
+/// Rows of `table` whose `column` is `value`, in invoice, order or code order (`order_by`).
+pub async fn rows_where(
+    session: &Session,
+    table: &str,
+    columns: &[&str],
+    (column, value): (&str, &str),
+    order_by: &str,
+    rows: usize,
+) -> Result<Vec<Element>, ConnectorError> {
+    Find {
+        table,
+        columns,
+        conditions: &[Condition {
+            column,
+            operator: "EQ",
+            value,
+        }],
+        order_by,
+        rows,
+    }
+    .run(session)
+    .await
+}
+
 /// The `<Row>` elements of a COMFND answer.
 pub fn rows(root: Element) -> Vec<Element> {
     root.children

@@ -1,12 +1,14 @@
 //! Syspro (e.net business objects through the SYSPRO 8 REST service): customers read and
-//! written, sales orders imported. The XML documents are templates under `templates/`.
+//! written, sales orders imported, payments posted to their invoices. The XML documents are templates under `templates/`.
 
 pub mod client;
 mod connector;
 mod customers;
 pub mod encoding;
 mod find;
+pub mod invoices;
 pub mod orders;
+pub mod payments;
 pub mod schema;
 pub mod session;
 mod values;

@@ -97,15 +97,20 @@ const GL_JOURNAL_LINE: &[Prop] = &[
     rw("Comment", Str),
 ];
 
-/// AR payment (ARSTPY).
-const AR_PAYMENT: &[Prop] = &[
+/// AR payment (ARSTPY `Payment`), applied in full to one invoice.
+pub const AR_PAYMENT: &[Prop] = &[
+    req("Reference", Str)
+        .max_length(50)
+        .doc("Where the money came from (the Stripe charge); also the journal notation."),
     req("Customer", Key(CUSTOMERS, "Customer")),
     req("PaymentDate", Date),
-    req("PaymentValue", Decimal),
-    rw("Reference", Str),
-    rw("Bank", Str),
-    rw("Currency", Str),
-    rw("Invoice", Str).doc("The invoice the payment is applied to."),
+    req("PaymentValue", Decimal).doc("In the customer's currency; the invoice's balance at most."),
+    rw("SalesOrder", Str)
+        .doc("The sales order whose invoice the payment pays; ferry finds that invoice."),
+    rw("Invoice", Str).doc("The invoice paid, when known; else the SalesOrder's invoice."),
+    rw("Bank", Str).max_length(15).doc("Cash book bank; the operator's default when left out."),
+    rw("PaymentType", Enum(&["C", "S", "O"])).doc("C cheque (Syspro's default), S cash, O other."),
+    ro("Journal", Str).doc("The AR payment journal Syspro posted the payment in: its id."),
 ];
 
 pub fn schemas() -> SchemaRegistry {
@@ -125,8 +130,9 @@ pub fn schemas() -> SchemaRegistry {
         "StockCode",
     );
     // Syspro's keys are codes of fixed widths: a customer is Customer (15 characters), a
-    // sales order SalesOrder (20), an AR invoice or credit note Invoice (20); journal and
-    // payment entries are known by the reference ferry gives them.
+    // sales order SalesOrder (20), an AR invoice or credit note Invoice (20), a payment the AR
+    // payment journal Syspro posts it in; journal entries are known by the reference ferry
+    // gives them.
     let targets: [(&str, &str, Parts, Keys); 5] = [
         (
             "syspro.salesOrders",
@@ -156,7 +162,7 @@ pub fn schemas() -> SchemaRegistry {
             "syspro.arPayments",
             "syspro.arPayment",
             &[AR_PAYMENT],
-            &[("Reference", Text { max_length: 50 })],
+            &[("Journal", Text { max_length: 10 })],
         ),
     ];
     for (sink, target, parts, keys) in targets {

@@ -1,4 +1,5 @@
-//! The emulator's records: sessions, customers, stock, sales orders.
+//! The emulator's records: sessions, customers, stock, sales orders, AR invoices and the
+//! payments applied to them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
@@ -59,6 +60,33 @@ impl SalesOrder {
     }
 }
 
+/// An AR invoice, credit note or unapplied payment (ArInvoice): `Invoice`, `DocumentType` (I
+/// invoice, C credit note, P unapplied payment), `Customer`, `SalesOrder`, `InvoiceDate`,
+/// `Currency`, `InvoiceValue` and the open amount `InvoiceBal1`, by column name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArInvoice {
+    pub fields: IndexMap<String, String>,
+}
+
+impl ArInvoice {
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// What is still open on it (negative for a credit).
+    pub fn balance(&self) -> rust_decimal::Decimal {
+        self.get("InvoiceBal1").parse().unwrap_or_default()
+    }
+
+    pub fn set_balance(&mut self, balance: rust_decimal::Decimal) {
+        self.fields
+            .insert("InvoiceBal1".into(), balance.round_dp(2).to_string());
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     pub operator: String,
@@ -76,6 +104,18 @@ pub struct SysproData {
     pub orders: BTreeMap<String, SalesOrder>,
     /// The last sales order number handed out.
     pub next_order: u64,
+    /// AR invoices, credit notes and unapplied payments, by number.
+    pub invoices: BTreeMap<String, ArInvoice>,
+    /// The last invoice number handed out.
+    pub next_invoice: u64,
+    /// One row per invoice a payment paid (ArInvoicePay): `Reference`, `Customer`, `Invoice`,
+    /// `PaymentValue`, `PaymentDate`, `Bank`, `PaymentType`, `Journal`.
+    pub payments: Vec<IndexMap<String, String>>,
+    /// The last AR payment journal number handed out.
+    pub next_payment_journal: u64,
+    /// Whether an imported order is shipped and invoiced at once (the sandbox's stand-in for
+    /// the site's dispatch and invoicing run); else it stays open until `invoice_order`.
+    pub invoice_on_import: bool,
     /// Business object calls answered, logons and logoffs included.
     pub calls: u64,
     /// Codes of the customers ferry did not make: seed data and drift's additions (`drift.rs`

@@ -1,10 +1,13 @@
-//! COMFND: rows of ArCustomer or SorMaster, filtered, ordered and limited.
+//! COMFND: rows of ArCustomer, SorMaster, ArInvoice or ArInvoicePay, filtered, ordered and
+//! limited.
 
 use std::cmp::Ordering;
 
 use indexmap::IndexMap;
 
+// ArInvoice's and ArInvoicePay's columns are the connector's (unverified) names.
 use crate::connectors::syspro::schema::CUSTOMER;
+use crate::connectors::syspro::{invoices, payments};
 use super::data::SysproData;
 use crate::connectors::syspro::xml::{Element, escape, write_element};
 
@@ -39,6 +42,11 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
             SOR_MASTER.to_vec(),
             data.orders.values().map(|o| &o.header).collect(),
         ),
+        "ArInvoice" => (
+            invoices::COLUMNS.to_vec(),
+            data.invoices.values().map(|i| &i.fields).collect(),
+        ),
+        "ArInvoicePay" => (payments::COLUMNS.to_vec(), data.payments.iter().collect()),
         other => return Err(format!("Table '{other}' cannot be queried with COMFND")),
     };
     let unknown = |column: &str| format!("Column '{column}' not found in table '{table}'");

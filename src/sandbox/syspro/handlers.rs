@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
 use super::data::{Session, SysproData};
-use super::{SysproState, customers, find, orders};
+use super::{SysproState, customers, find, orders, payments};
 use crate::connectors::syspro::encoding::to_windows_1252;
 use crate::connectors::syspro::xml::{self, Element};
 
@@ -112,6 +112,7 @@ pub async fn logoff(State(state): State<SysproState>, Query(params): Params) -> 
 /// XmlParameters checked to be XML: the emulator runs with the parameters ferry sends).
 struct Request {
     business_object: String,
+    parameters: Option<Element>,
     document: Element,
 }
 
@@ -147,12 +148,15 @@ fn request(
         }
         xml::parse(text).map_err(|reason| format!("{key} could not be loaded: {reason}"))
     };
-    if needs_parameters {
-        parse("XmlParameters")?;
-    }
+    let parameters = if needs_parameters {
+        Some(parse("XmlParameters")?)
+    } else {
+        None
+    };
     let document = parse("XmlIn")?;
     Ok(Request {
         business_object,
+        parameters,
         document,
     })
 }
@@ -181,6 +185,10 @@ pub async fn post(State(state): State<SysproState>, Query(params): Params) -> Re
     };
     match request.business_object.as_str() {
         "SORTOI" => xml_out(&state, orders::import(&mut data, &request.document)),
+        "ARSTPY" => xml_out(
+            &state,
+            payments::post(&mut data, request.parameters.as_ref(), &request.document),
+        ),
         other => error(format!(
             "Business object '{other}' is not a transaction business object"
         )),

@@ -1,6 +1,6 @@
 //! Syspro emulator: the SYSPRO 8 e.net REST service (`/SYSPROWCFService/Rest/...`) with
 //! operator logons and sessions, the generic find COMFND, sales order import SORTOI and query
-//! SORQRY, and customer setup ARSSCS.
+//! SORQRY, customer setup ARSSCS, and AR payments ARSTPY applied to the invoices orders become.
 //!
 //! The wire shapes follow `connectors/syspro` (whose templates say what is unverified).
 //! Choices where Syspro's documentation is silent: every answer is HTTP 200 (XmlOut as
@@ -14,7 +14,9 @@ pub mod data;
 mod drift;
 mod find;
 mod handlers;
+mod invoices;
 mod orders;
+mod payments;
 mod seed;
 
 pub use emulator::EMULATOR;
@@ -25,7 +27,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 
-pub use data::{Customer, SalesOrder, StockItem, SysproData};
+pub use data::{ArInvoice, Customer, SalesOrder, StockItem, SysproData};
 
 /// The operator, password and company the sandbox accepts unless configured otherwise
 /// (ferry.yaml's sandbox environment uses them).
@@ -46,6 +48,10 @@ pub struct SysproConfig {
     /// XmlOut as Syspro sends it: declared and encoded Windows-1252, its root element
     /// lower-cased. `false`: UTF-8 and the root as named.
     pub windows_1252_answers: bool,
+    /// An imported sales order is invoiced at once (the sandbox's stand-in for the site's
+    /// dispatch and invoicing run), so a payment or a credit can be applied to its invoice.
+    /// `false`: orders stay open until [`SysproState::invoice_order`].
+    pub invoice_on_import: bool,
 }
 
 impl Default for SysproConfig {
@@ -56,6 +62,7 @@ impl Default for SysproConfig {
             company_password: None,
             session_idle: Duration::from_secs(20 * 60),
             windows_1252_answers: true,
+            invoice_on_import: true,
         }
     }
 }
@@ -83,7 +90,8 @@ impl SysproState {
         Self::with_data(config, seed::populated(seed))
     }
 
-    fn with_data(config: SysproConfig, data: SysproData) -> Self {
+    fn with_data(config: SysproConfig, mut data: SysproData) -> Self {
+        data.invoice_on_import = config.invoice_on_import;
         SysproState {
             inner: Arc::new(Inner {
                 config,
@@ -99,6 +107,12 @@ impl SysproState {
     /// Locks the records (for handlers and for tests that inspect or change them).
     pub fn data(&self) -> MutexGuard<'_, SysproData> {
         self.inner.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Invoices sales order `number` in full, as the site's invoicing run would; the invoice
+    /// number, or why it cannot be invoiced.
+    pub fn invoice_order(&self, number: &str) -> Result<String, String> {
+        invoices::invoice_order(&mut self.data(), number)
     }
 
     /// Ends every session, as an idle timeout or a restart of the service would.

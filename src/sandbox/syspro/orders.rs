@@ -189,6 +189,10 @@ fn add(
             lines,
         },
     );
+    if data.invoice_on_import {
+        // The order was just kept, so it can be invoiced.
+        let _ = super::invoices::invoice_order(data, &number);
+    }
     (Some(number), problems)
 }
 

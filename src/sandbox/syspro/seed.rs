@@ -14,6 +14,8 @@ pub const CUSTOMERS: usize = 12;
 pub fn company() -> SysproData {
     let mut data = SysproData {
         next_order: 100,
+        // Invoice numbers run apart from order numbers, so neither is taken for the other.
+        next_invoice: 1000,
         ..SysproData::default()
     };
     data.warehouses = ["FG", "RM", "S1"].map(String::from).into();
