@@ -89,7 +89,7 @@ mod run_refunds;
 mod run_story;
 mod run_stripe_updates;
 mod run_syspro;
-mod run_syspro_payments;
+mod run_syspro_ar;
 mod runtime_diagnostics;
 mod sandbox_bc_api;
 mod sandbox_capsule_api;

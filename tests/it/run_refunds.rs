@@ -38,13 +38,7 @@ async fn a_late_refund_event_loses_no_amount_and_duplicates_write_nothing() {
     let report = run(&invoices, &invoices_job).await;
     assert_eq!(report.dead_lettered, 0, "{report:?}");
 
-    let mut refunds = Vec::new();
-    for amount in [2550, 5450] {
-        let refund = world
-            .stripe_post("/v1/refunds", &format!("charge={charge}&amount={amount}"))
-            .await;
-        refunds.push(refund["id"].as_str().unwrap().to_string());
-    }
+    let refunds = world.refunds(&charge, &[2550, 5450]).await;
     let events: Vec<Value> = world
         .stripe
         .objects("event")

@@ -417,3 +417,73 @@ async fn arstpy_applies_payments_by_syspros_rules_and_keeps_nothing_refused() {
     assert_eq!(data.customers["0000101"].get("CurrentBalance"), "-15.00");
     assert_eq!(data.payments.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arstin_credits_an_invoice_no_more_than_its_value() {
+    let service = service().await;
+    let session = logon(&service).await;
+    let details = "<MiscChargeLine><MiscDescription>X</MiscDescription><MiscChargeValue>100.00</MiscChargeValue></MiscChargeLine>";
+    let answer = post_order(&service, &session, details).await;
+    assert!(
+        answer.contains("<ItemsProcessed>1</ItemsProcessed>"),
+        "{answer}"
+    );
+    let credit = |customer: &str, invoice: &str, value: &str, existing: &str| {
+        format!(
+            "<PostArInvoices><Item><TransactionType>C</TransactionType><Customer>{customer}</Customer>\
+             <PostToExistingInvoice>{existing}</PostToExistingInvoice><Invoice>{invoice}</Invoice>\
+             <InvoiceDate>2026-02-01</InvoiceDate><Reference>re_1</Reference><InvoiceValue>{value}</InvoiceValue></Item></PostArInvoices>"
+        )
+    };
+    let parameters = "<PostArInvoices><Parameters/></PostArInvoices>";
+    let refusals = [
+        (
+            credit("0000101", "001001", "-5.00", "Y"),
+            "InvoiceValue &apos;-5.00&apos; must be positive: Syspro negates a credit note itself",
+        ),
+        (
+            credit("0000102", "001001", "5.00", "Y"),
+            "Invoice &apos;001001&apos; not found for customer &apos;0000102&apos;",
+        ),
+        (
+            credit("0000101", "001001", "100.01", "Y"),
+            "InvoiceValue &apos;100.01&apos; is more than the &apos;100.00&apos; of invoice &apos;001001&apos; not yet credited",
+        ),
+        (
+            credit("0000101", "001001", "5.00", "N"),
+            "Invoice &apos;001001&apos; must be a new document number",
+        ),
+    ];
+    for (document, expected) in refusals {
+        let answer = transaction(&service, &session, "ARSTIN", parameters, &document).await;
+        assert!(answer.contains(expected), "{expected} not in {answer}");
+        assert!(
+            answer.contains("<ItemsInvalid>000001</ItemsInvalid>"),
+            "{answer}"
+        );
+        assert!(service.syspro.data().credits.is_empty());
+    }
+    for value in ["60.00", "40.00"] {
+        let document = credit("0000101", "001001", value, "Y");
+        let answer = transaction(&service, &session, "ARSTIN", parameters, &document).await;
+        assert!(
+            answer.contains("<ItemsProcessed>000001</ItemsProcessed>"),
+            "{answer}"
+        );
+    }
+    let answer = transaction(
+        &service,
+        &session,
+        "ARSTIN",
+        parameters,
+        &credit("0000101", "001001", "0.01", "Y"),
+    )
+    .await;
+    assert!(
+        answer.contains("the &apos;0.00&apos; of invoice &apos;001001&apos; not yet credited"),
+        "{answer}"
+    );
+    let data = service.syspro.data();
+    assert_eq!(data.invoices["001001"].get("InvoiceBal1"), "0.00");
+    assert_eq!(data.credits.len(), 2);
+}

@@ -92,7 +92,7 @@ fn names_from_the_language_spec_exist() {
         "business_central.item",
         "syspro.salesOrder",
         "syspro.customer",
-        "syspro.arCreditMemo",
+        "syspro.arCreditNote",
         "syspro.glJournalLine",
         "syspro.arPayment",
         "file.record",

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::session::{Logon, Session};
-use super::{customers, orders, payments};
+use super::{credit_notes, customers, orders, payments};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
@@ -19,6 +19,7 @@ const PAGE_SIZE: usize = 100;
 const CUSTOMERS: &str = "customers";
 const SALES_ORDERS: &str = "salesOrders";
 const AR_PAYMENTS: &str = "arPayments";
+const AR_CREDIT_NOTES: &str = "arCreditNotes";
 
 /// Who logs on, from the connection's settings (`kind: syspro` requires them all but the
 /// company's password).
@@ -92,7 +93,7 @@ fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, Conn
 
 fn unsupported(what: &str, collection: &str) -> ConnectorError {
     ConnectorError::Unsupported(format!(
-        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers, salesOrders and arPayments)"
+        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers, salesOrders, arPayments and arCreditNotes)"
     ))
 }
 
@@ -151,13 +152,18 @@ impl Client for SysproClient {
         match collection {
             CUSTOMERS => customers::find_by(&self.session, "Customer", id).await,
             SALES_ORDERS => orders::get(&self.session, id).await,
-            AR_PAYMENTS => payments::find_by(&self.session, "Journal", id).await,
+            AR_PAYMENTS => payments::PAYMENTS.find_by(&self.session, "Journal", id).await,
+            AR_CREDIT_NOTES => {
+                credit_notes::CREDIT_NOTES
+                    .find_by(&self.session, "Journal", id)
+                    .await
+            }
             other => Err(unsupported("read", other)),
         }
     }
 
     /// Customers are matched on `Customer` or `Email`, sales orders on `CustomerPoNumber`,
-    /// payments on `Reference`.
+    /// payments and credit notes on `Reference`.
     async fn find(
         &self,
         collection: &str,
@@ -177,9 +183,14 @@ impl Client for SysproClient {
             }
             (SALES_ORDERS, "CustomerPoNumber") => orders::find_by_po(&self.session, value).await,
             (AR_PAYMENTS, "Reference") => {
-                payments::find_by(&self.session, "Reference", value).await
+                payments::PAYMENTS.find_by(&self.session, "Reference", value).await
             }
-            (CUSTOMERS | SALES_ORDERS | AR_PAYMENTS, path) => Err(ConnectorError::Unsupported(format!(
+            (AR_CREDIT_NOTES, "Reference") => {
+                credit_notes::CREDIT_NOTES
+                    .find_by(&self.session, "Reference", value)
+                    .await
+            }
+            (CUSTOMERS | SALES_ORDERS | AR_PAYMENTS | AR_CREDIT_NOTES, path) => Err(ConnectorError::Unsupported(format!(
                 "syspro: `{collection}` cannot be matched on `{path}`"
             ))),
             (other, _) => Err(unsupported("write", other)),
@@ -210,6 +221,7 @@ impl Client for SysproClient {
                 })
             }
             AR_PAYMENTS => payments::post(&self.session, &write.fields).await,
+            AR_CREDIT_NOTES => credit_notes::post(&self.session, &write.fields).await,
             other => Err(unsupported("write", other)),
         }
     }
@@ -250,11 +262,11 @@ impl Client for SysproClient {
                         )
                     })
             }
-            AR_PAYMENTS => Err(super::wire::refused(
-                "ARSTPY (Transaction/Post)",
+            AR_PAYMENTS | AR_CREDIT_NOTES => Err(super::wire::refused(
+                "ARSTPY / ARSTIN (Transaction/Post)",
                 write.fields.as_object().and_then(|f| f.keys().next().cloned()),
                 format!(
-                    "payment {} is posted and cannot be changed; reverse it in Syspro and replay the record",
+                    "{collection} {} is posted and cannot be changed; reverse it in Syspro and replay the record",
                     current.id
                 ),
             )),

@@ -1,7 +1,8 @@
 //! Syspro (e.net business objects through the SYSPRO 8 REST service): customers read and
-//! written, sales orders imported, payments posted to their invoices. The XML documents are templates under `templates/`.
+//! written, sales orders imported, payments and credit notes posted to their invoices. The XML documents are templates under `templates/`.
 
 pub mod client;
+pub mod credit_notes;
 mod connector;
 mod customers;
 pub mod encoding;
@@ -9,6 +10,7 @@ mod find;
 pub mod invoices;
 pub mod orders;
 pub mod payments;
+mod posted;
 pub mod schema;
 pub mod session;
 mod values;

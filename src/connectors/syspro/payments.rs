@@ -10,22 +10,20 @@
 //! UNVERIFIED: ArInvoicePay's columns as named in [`COLUMNS`], and ARSTPY's XmlOut (read only for
 //! its errors and counts).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::find::rows_where;
-use super::invoices;
+use super::posted::Posted;
 use super::schema::AR_PAYMENT;
-use super::session::{Call, Session};
-use super::values::{read_props, wire_text, write_field};
-use super::wire::{bad_response, check_document, refused};
-use super::xml::{self, Element, write_element};
+use super::session::Session;
+use super::values::{wire_text, write_field};
+use super::wire::refused;
+use super::xml::{self, write_element};
 use crate::connectors::{ConnectorError, TargetRecord};
 
 const PARAMETERS: &str = include_str!("templates/arstpy_parameters.xml");
 const DOCUMENT: &str = include_str!("templates/arstpy_document.xml");
 const ENDPOINT: &str = "ARSTPY (Transaction/Post)";
 
-const TABLE: &str = "ArInvoicePay";
 /// The emulator serves the same columns.
 pub const COLUMNS: &[&str] = &[
     "Reference",
@@ -61,90 +59,29 @@ pub fn arstpy_documents(payment: &Value, invoice: &str) -> Result<(String, Strin
     Ok((PARAMETERS.to_string(), document))
 }
 
+/// ArInvoicePay, where posted payments are found.
+pub const PAYMENTS: Posted = Posted {
+    endpoint: ENDPOINT,
+    business_object: "ARSTPY",
+    table: "ArInvoicePay",
+    columns: COLUMNS,
+    props: AR_PAYMENT,
+    amount: "PaymentValue",
+};
+
 /// Posts `payment` (its `Invoice`, else the invoice of its `SalesOrder`); the payment as Syspro
 /// then holds it.
 pub async fn post(session: &Session, payment: &Value) -> Result<TargetRecord, ConnectorError> {
-    let text = |name: &str| payment.get(name).and_then(Value::as_str).filter(|t| !t.is_empty());
-    let reference = text("Reference")
-        .ok_or_else(|| refused(ENDPOINT, Some("Reference".into()), "`Reference` is required".into()))?;
-    let customer = text("Customer")
-        .ok_or_else(|| refused(ENDPOINT, Some("Customer".into()), "`Customer` is required".into()))?;
-    let invoice = match (text("Invoice"), text("SalesOrder")) {
-        (Some(invoice), _) => invoice.to_string(),
-        (None, Some(order)) => invoices::of_order(session, ENDPOINT, customer, order).await?,
-        (None, None) => {
-            return Err(refused(
-                ENDPOINT,
-                Some("Invoice".into()),
-                "a payment needs the `Invoice` it pays or the `SalesOrder` that was invoiced".into(),
-            ));
-        }
-    };
-    let (parameters, document) =
-        arstpy_documents(payment, &invoice).map_err(|reason| refused(ENDPOINT, None, reason))?;
-    let call = Call {
-        method: "Transaction/Post",
-        business_object: "ARSTPY",
-        parameters: Some(&parameters),
-        document: &document,
-    };
-    let root = session.run(&call).await?;
-    check_document(ENDPOINT, &root)?;
-    find_by(session, "Reference", reference).await?.ok_or_else(|| {
-        bad_response(ENDPOINT, format!("payment `{reference}` is not on file after posting"))
-    })
-}
-
-/// The payment whose `column` (`Reference`, or `Journal`: the payment's id, which Syspro
-/// assigns) is `value`, if any: its rows summed (one per invoice it paid).
-pub async fn find_by(
-    session: &Session,
-    column: &str,
-    value: &str,
-) -> Result<Option<TargetRecord>, ConnectorError> {
-    let rows = rows_where(session, TABLE, COLUMNS, (column, value), "Invoice", 100).await?;
-    let Some(mut record) = payment_record(&rows)? else {
-        return Ok(None);
-    };
-    let id = record
-        .get("Journal")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| bad_response("COMFND (Query/Query)", "an ArInvoicePay row has no `Journal`"))?;
-    if let Some(invoice) = record.get("Invoice").and_then(Value::as_str).map(str::to_string)
-        && let Some(order) = invoices::order_of(session, &invoice).await?
-    {
-        record.insert("SalesOrder".into(), Value::String(order));
-    }
-    Ok(Some(TargetRecord {
-        id,
-        data: Value::Object(record),
-        etag: None,
-    }))
-}
-
-/// ArInvoicePay rows of one payment as one record: the first row's fields, the values summed.
-pub fn payment_record(rows: &[Element]) -> Result<Option<Map<String, Value>>, ConnectorError> {
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let mut record = read_props(first, AR_PAYMENT);
-    let mut total = rust_decimal::Decimal::ZERO;
-    for row in rows {
-        let text = row.text_of("PaymentValue").unwrap_or_default();
-        total += text.parse::<rust_decimal::Decimal>().map_err(|_| {
-            bad_response("COMFND (Query/Query)", format!("ArInvoicePay/PaymentValue '{text}' is not an amount"))
-        })?;
-    }
-    let total = serde_json::from_str(&total.to_string())
-        .map_err(|error| bad_response("COMFND (Query/Query)", error.to_string()))?;
-    record.insert("PaymentValue".into(), Value::Number(total));
-    Ok(Some(record))
+    let against = PAYMENTS.against(session, payment).await?;
+    let documents = arstpy_documents(payment, &against.invoice)
+        .map_err(|reason| refused(ENDPOINT, None, reason))?;
+    PAYMENTS.post(session, documents, &against.reference).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::syspro::xml::Element;
     use serde_json::json;
 
     #[test]
@@ -169,7 +106,7 @@ mod tests {
             .iter()
             .map(|v| xml::parse(&format!("<Row><Reference>ch_1</Reference><Customer>C1</Customer><PaymentValue>{v}</PaymentValue></Row>")).unwrap())
             .collect();
-        let record = payment_record(&rows).unwrap().unwrap();
+        let record = PAYMENTS.record(&rows).unwrap().unwrap();
         assert_eq!(record["PaymentValue"].to_string(), "125.50");
         assert_eq!(record["Customer"], json!("C1"));
     }

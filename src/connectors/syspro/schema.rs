@@ -75,16 +75,19 @@ const ITEM: &[Prop] = &[
     ro("QtyOnHand", Decimal).optional(),
 ];
 
-/// AR credit note.
-const AR_CREDIT_MEMO: &[Prop] = &[
+/// AR credit note (ARSTIN, TransactionType C) posted against an existing invoice.
+pub const AR_CREDIT_NOTE: &[Prop] = &[
+    req("Reference", Str)
+        .max_length(30)
+        .doc("Where the credit came from (the Stripe refund)."),
     req("Customer", Key(CUSTOMERS, "Customer")),
-    rw("Invoice", Str).doc("The credit note number; assigned when left out."),
-    rw("InvoiceDate", Date),
-    rw("Reference", Str),
-    rw("Currency", Str),
-    req("Amount", Decimal).doc("Credit amount including tax."),
-    rw("TaxAmount", Decimal),
-    rw("Description", Str),
+    req("InvoiceDate", Date).doc("The credit note's date."),
+    req("InvoiceValue", Decimal)
+        .doc("The credit, positive: Syspro negates a credit note itself."),
+    rw("SalesOrder", Str)
+        .doc("The sales order whose invoice is credited; ferry finds that invoice."),
+    rw("Invoice", Str).doc("The invoice credited, when known; else the SalesOrder's invoice."),
+    ro("Journal", Str).doc("The AR journal Syspro posted the credit in: its id."),
 ];
 
 /// General ledger journal entry line.
@@ -147,10 +150,10 @@ pub fn schemas() -> SchemaRegistry {
             &[("Customer", Text { max_length: 15 })],
         ),
         (
-            "syspro.arCreditMemos",
-            "syspro.arCreditMemo",
-            &[AR_CREDIT_MEMO],
-            &[("Invoice", Text { max_length: 20 })],
+            "syspro.arCreditNotes",
+            "syspro.arCreditNote",
+            &[AR_CREDIT_NOTE],
+            &[("Journal", Text { max_length: 10 })],
         ),
         (
             "syspro.glJournalLines",

@@ -113,6 +113,11 @@ pub struct SysproData {
     pub payments: Vec<IndexMap<String, String>>,
     /// The last AR payment journal number handed out.
     pub next_payment_journal: u64,
+    /// One row per credit note posted to an existing invoice (ArTrnDetail): `Reference`,
+    /// `Customer`, `Invoice`, `TransactionType`, `InvoiceValue`, `InvoiceDate`, `Journal`.
+    pub credits: Vec<IndexMap<String, String>>,
+    /// The last AR invoice journal number handed out (ARSTIN).
+    pub next_invoice_journal: u64,
     /// Whether an imported order is shipped and invoiced at once (the sandbox's stand-in for
     /// the site's dispatch and invoicing run); else it stays open until `invoice_order`.
     pub invoice_on_import: bool,

@@ -1,6 +1,7 @@
 //! Syspro emulator: the SYSPRO 8 e.net REST service (`/SYSPROWCFService/Rest/...`) with
 //! operator logons and sessions, the generic find COMFND, sales order import SORTOI and query
-//! SORQRY, customer setup ARSSCS, and AR payments ARSTPY applied to the invoices orders become.
+//! SORQRY, customer setup ARSSCS, and AR payments ARSTPY and credit notes ARSTIN applied to the
+//! invoices orders become.
 //!
 //! The wire shapes follow `connectors/syspro` (whose templates say what is unverified).
 //! Choices where Syspro's documentation is silent: every answer is HTTP 200 (XmlOut as
@@ -8,8 +9,9 @@
 //! document and is reported in `<ErrorDescription>` next to the offending element; sessions
 //! end after 20 idle minutes.
 
-mod emulator;
+mod credit_notes;
 mod customers;
+mod emulator;
 pub mod data;
 mod drift;
 mod find;

@@ -363,6 +363,17 @@ impl World {
         ids
     }
 
+    /// Refunds of `charge` for these amounts (`POST /v1/refunds`), in order; their ids.
+    pub async fn refunds(&self, charge: &str, amounts: &[i64]) -> Vec<String> {
+        let mut ids = Vec::new();
+        for amount in amounts {
+            let form = format!("charge={charge}&amount={amount}");
+            let refund = self.stripe_post("/v1/refunds", &form).await;
+            ids.push(refund["id"].as_str().unwrap().to_string());
+        }
+        ids
+    }
+
     /// Every Stripe customer the emulator holds.
     pub async fn customers(&self) -> Vec<Value> {
         self.stripe.objects("customer")
