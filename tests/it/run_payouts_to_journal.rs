@@ -38,17 +38,7 @@ impl Case {
         let world = world_seeded(None, None, Some(7)).await;
         let (project, journal) = world.project_with_journal(1000).await;
         let charges = world.sandbox_charges(&[12550, 990, 43000], None).await;
-        let payout = world
-            .stripe_post(
-                "/v1/sandbox/payouts",
-                &format!(
-                    "currency=aud&refunds[0][charge]={}&refunds[0][amount]=2550\
-                 &adjustments[0][amount]=-1500&adjustments[0][description]=Dispute\
-                 &fees[0][amount]=999&fees[0][description]=Radar",
-                    charges[0]
-                ),
-            )
-            .await;
+        let payout = world.sandbox_payout(&charges[0]).await;
         if let Some(fault) = fault {
             world
                 .business_central_emulator

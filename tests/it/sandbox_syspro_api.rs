@@ -487,3 +487,89 @@ async fn arstin_credits_an_invoice_no_more_than_its_value() {
     assert_eq!(data.invoices["001001"].get("InvoiceBal1"), "0.00");
     assert_eq!(data.credits.len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gentjl_posts_only_balanced_journals_to_known_ledger_codes() {
+    let service = service().await;
+    let session = logon(&service).await;
+    let journal = |lines: &[(&str, &str)]| {
+        let details: String = lines
+            .iter()
+            .enumerate()
+            .map(|(n, (code, amount))| {
+                format!(
+                    "<JournalDetails><EntryNumber>{}</EntryNumber><LedgerCode>{code}</LedgerCode><EntryAmount>{amount}</EntryAmount><Reference>po_1</Reference></JournalDetails>",
+                    n + 1
+                )
+            })
+            .collect();
+        format!(
+            "<PostGlJournal><Item><JournalType>N</JournalType><PostJournal>Y</PostJournal><JournalDate>2025-11-25</JournalDate>{details}</Item></PostGlJournal>"
+        )
+    };
+    let parameters =
+        "<PostGlJournal><Parameters><ActionType>A</ActionType></Parameters></PostGlJournal>";
+    let refusals = [
+        (
+            journal(&[("1100", "10.00"), ("1150", "-9.99")]),
+            "Journal does not balance: debits 10.00, credits 9.99",
+        ),
+        (
+            journal(&[("1100", "10.00"), ("9999", "-10.00")]),
+            "Ledger code &apos;9999&apos; not on file",
+        ),
+        (
+            journal(&[("1100", "0"), ("1150", "0")]),
+            "EntryAmount &apos;0&apos; must not be zero",
+        ),
+        (
+            journal(&[("1100", "10.001"), ("1150", "-10.001")]),
+            "EntryAmount &apos;10.001&apos; has more than 2 decimals",
+        ),
+        (
+            journal(&[("1100", "10.00")]),
+            "a journal needs two JournalDetails lines or more",
+        ),
+    ];
+    for (document, expected) in refusals {
+        let answer = transaction(&service, &session, "GENTJL", parameters, &document).await;
+        assert!(answer.contains(expected), "{expected} not in {answer}");
+        assert!(
+            answer.contains("<JournalsProcessed>000000</JournalsProcessed>"),
+            "{answer}"
+        );
+        assert!(
+            !answer.contains("<PostingsInvalid>000000</PostingsInvalid>"),
+            "{answer}"
+        );
+        assert!(service.syspro.data().gl.is_empty());
+    }
+    let answer = transaction(
+        &service,
+        &session,
+        "GENTJL",
+        parameters,
+        &journal(&[("1100", "96.80"), ("6210", "3.20"), ("1150", "-100.00")]),
+    )
+    .await;
+    assert!(
+        answer.starts_with("<?xml version=\"1.0\" encoding=\"Windows-1252\"?><postgljournal>"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("<GlJournal>1</GlJournal>")
+            && answer.contains("<DebitAmount>100.00</DebitAmount>"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("<PostingsProcessed>000003</PostingsProcessed>"),
+        "{answer}"
+    );
+    let data = service.syspro.data();
+    assert_eq!(data.gl.len(), 3);
+    assert!(
+        data.gl
+            .iter()
+            .all(|row| row["GlYear"] == "2025" && row["GlPeriod"] == "11")
+    );
+}

@@ -4,11 +4,13 @@
 use serde_json::Value;
 
 use super::session::{Logon, Session};
+use super::journals::{self, Pending};
 use super::{credit_notes, customers, orders, payments};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
-    ConnectorError, MatchKey, PollOptions, SourcePage, SourceRecord, TargetRecord, Write,
+    ConnectorError, MatchKey, PollOptions, PostedDifference, PostedJournal, PostingLine,
+    SourcePage, SourceRecord, TargetRecord, Write,
 };
 use crate::connectors::http::HttpStats;
 use crate::connectors::{Client, ResolvedConnection};
@@ -20,6 +22,7 @@ const CUSTOMERS: &str = "customers";
 const SALES_ORDERS: &str = "salesOrders";
 const AR_PAYMENTS: &str = "arPayments";
 const AR_CREDIT_NOTES: &str = "arCreditNotes";
+const GL_JOURNAL_LINES: &str = "glJournalLines";
 
 /// Who logs on, from the connection's settings (`kind: syspro` requires them all but the
 /// company's password).
@@ -37,6 +40,8 @@ fn logon(connection: &ResolvedConnection) -> Option<Logon> {
 #[derive(Debug)]
 pub struct SysproClient {
     session: Session,
+    /// Journal lines written and waiting for their journal's post.
+    pending: Pending,
 }
 
 impl SysproClient {
@@ -66,6 +71,7 @@ impl SysproClient {
             .map_err(|error| ConnectorError::Unsupported(format!("syspro: {error}")))?;
         Ok(SysproClient {
             session: Session::new(http, base_url, logon),
+            pending: Pending::default(),
         })
     }
 
@@ -91,9 +97,20 @@ fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, Conn
         })
 }
 
+/// Only general ledger journal lines are posted as a journal.
+fn journal_sink(collection: &str) -> Result<(), ConnectorError> {
+    if collection == GL_JOURNAL_LINES {
+        Ok(())
+    } else {
+        Err(ConnectorError::Unsupported(format!(
+            "syspro: `{collection}` has no journal to post"
+        )))
+    }
+}
+
 fn unsupported(what: &str, collection: &str) -> ConnectorError {
     ConnectorError::Unsupported(format!(
-        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers, salesOrders, arPayments and arCreditNotes)"
+        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers, salesOrders, arPayments, arCreditNotes and glJournalLines)"
     ))
 }
 
@@ -158,6 +175,7 @@ impl Client for SysproClient {
                     .find_by(&self.session, "Journal", id)
                     .await
             }
+            GL_JOURNAL_LINES => Ok(self.pending.get(id)),
             other => Err(unsupported("read", other)),
         }
     }
@@ -169,6 +187,9 @@ impl Client for SysproClient {
         collection: &str,
         keys: &[MatchKey],
     ) -> Result<Option<TargetRecord>, ConnectorError> {
+        if collection == GL_JOURNAL_LINES {
+            return self.pending.find(keys);
+        }
         let [key] = keys else {
             return Err(ConnectorError::Unsupported(format!(
                 "syspro: `{collection}` is matched on one field"
@@ -222,6 +243,7 @@ impl Client for SysproClient {
             }
             AR_PAYMENTS => payments::post(&self.session, &write.fields).await,
             AR_CREDIT_NOTES => credit_notes::post(&self.session, &write.fields).await,
+            GL_JOURNAL_LINES => self.pending.write(&write.fields),
             other => Err(unsupported("write", other)),
         }
     }
@@ -262,6 +284,7 @@ impl Client for SysproClient {
                         )
                     })
             }
+            GL_JOURNAL_LINES => self.pending.write(&write.fields),
             AR_PAYMENTS | AR_CREDIT_NOTES => Err(super::wire::refused(
                 "ARSTPY / ARSTIN (Transaction/Post)",
                 write.fields.as_object().and_then(|f| f.keys().next().cloned()),
@@ -276,6 +299,50 @@ impl Client for SysproClient {
 
     fn http_stats(&self) -> Option<HttpStats> {
         Some(self.http().stats())
+    }
+
+    fn check_posting(&self, collection: &str, lines: &[PostingLine]) -> Result<(), ConnectorError> {
+        journal_sink(collection)?;
+        journals::check_posting(lines).map(drop)
+    }
+
+    async fn posted_entry(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<Option<TargetRecord>, ConnectorError> {
+        journal_sink(collection)?;
+        journals::posted_entry(&self.session, lines).await
+    }
+
+    async fn posted_differences(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+    ) -> Result<Vec<PostedDifference>, ConnectorError> {
+        journal_sink(collection)?;
+        journals::posted_differences(&self.session, lines).await
+    }
+
+    async fn post_journal(
+        &self,
+        collection: &str,
+        lines: &[PostingLine],
+        written: &[String],
+    ) -> Result<Option<PostedJournal>, ConnectorError> {
+        journal_sink(collection)?;
+        journals::post(&self.session, &self.pending, lines, written).await
+    }
+
+    async fn discard_line(
+        &self,
+        collection: &str,
+        _lines: &[PostingLine],
+        id: &str,
+    ) -> Result<(), ConnectorError> {
+        journal_sink(collection)?;
+        self.pending.discard(id);
+        Ok(())
     }
 
     /// Logs the session off, so it does not hold an e.net licence until Syspro's idle timeout.

@@ -1,5 +1,6 @@
 //! Syspro (e.net business objects through the SYSPRO 8 REST service): customers read and
-//! written, sales orders imported, payments and credit notes posted to their invoices. The XML documents are templates under `templates/`.
+//! written, sales orders imported, payments and credit notes posted to their invoices, general
+//! ledger journals posted. The XML documents are templates under `templates/`.
 
 pub mod client;
 pub mod credit_notes;
@@ -8,6 +9,7 @@ mod customers;
 pub mod encoding;
 mod find;
 pub mod invoices;
+pub mod journals;
 pub mod orders;
 pub mod payments;
 mod posted;

@@ -5,7 +5,8 @@
 
 use crate::check::KeyShape::Text;
 use crate::check::SchemaRegistry;
-use crate::connectors::build::Kind::{Date, Decimal, Enum, Key, List, String as Str};
+use crate::check::Posting;
+use crate::connectors::build::Kind::{Date, Decimal, Enum, Int, Key, List, String as Str};
 use crate::connectors::build::{Keys, Parts, Prop, add_source, add_target_and_sink, req, ro, rw};
 
 const CUSTOMERS: &str = "syspro.customers";
@@ -90,14 +91,18 @@ pub const AR_CREDIT_NOTE: &[Prop] = &[
     ro("Journal", Str).doc("The AR journal Syspro posted the credit in: its id."),
 ];
 
-/// General ledger journal entry line.
+/// A line of a general ledger journal (GENTJL `JournalDetails`); a record's lines are one
+/// journal, posted together.
 const GL_JOURNAL_LINE: &[Prop] = &[
-    req("LedgerCode", Str),
-    req("EntryDate", Date),
-    req("EntryValue", Decimal),
-    rw("EntryType", Enum(&["D", "C"])).doc("D debit, C credit."),
-    rw("Reference", Str),
-    rw("Comment", Str),
+    req("Reference", Str)
+        .max_length(30)
+        .doc("The journal's reference (the Stripe payout): how the ledger finds it again."),
+    req("EntryNumber", Int),
+    req("LedgerCode", Str).max_length(35),
+    req("JournalDate", Date),
+    req("EntryAmount", Decimal).doc("Signed: a debit is positive, a credit negative."),
+    rw("Comment", Str).max_length(50),
+    ro("Line", Str).doc("The line's id in ferry: `Reference/EntryNumber`."),
 ];
 
 /// AR payment (ARSTPY `Payment`), applied in full to one invoice.
@@ -159,7 +164,7 @@ pub fn schemas() -> SchemaRegistry {
             "syspro.glJournalLines",
             "syspro.glJournalLine",
             &[GL_JOURNAL_LINE],
-            &[("Reference", Text { max_length: 50 })],
+            &[("Line", Text { max_length: 60 })],
         ),
         (
             "syspro.arPayments",
@@ -171,5 +176,8 @@ pub fn schemas() -> SchemaRegistry {
     for (sink, target, parts, keys) in targets {
         add_target_and_sink(&mut registry, sink, target, parts, keys);
     }
+    registry
+        .posting
+        .insert("syspro.glJournalLines".into(), Posting::Journal);
     registry
 }

@@ -41,12 +41,8 @@ pub fn post(data: &mut SysproData, document: &Element) -> String {
         }
         out.push_str("</Item>");
     }
-    if items.is_empty() {
-        write_element(&mut out, "ErrorDescription", "the document holds no Item");
-    }
-    out.push_str(&format!(
-        "<StatusOfItems><ItemsProcessed>{processed:06}</ItemsProcessed><ItemsInvalid>{invalid:06}</ItemsInvalid></StatusOfItems></PostArInvoices>"
-    ));
+    let counts = [("ItemsProcessed", processed), ("ItemsInvalid", invalid)];
+    super::status::close(&mut out, "PostArInvoices", items.len(), &counts);
     out
 }
 

@@ -118,6 +118,13 @@ pub struct SysproData {
     pub credits: Vec<IndexMap<String, String>>,
     /// The last AR invoice journal number handed out (ARSTIN).
     pub next_invoice_journal: u64,
+    /// The general ledger's chart: ledger code -> description.
+    pub ledger_codes: BTreeMap<String, String>,
+    /// Posted general ledger transactions (GenTransaction): `GlJournal`, `GlYear`, `GlPeriod`,
+    /// `EntryNumber`, `LedgerCode`, `Reference`, `JournalDate`, `EntryAmount`, `Comment`.
+    pub gl: Vec<IndexMap<String, String>>,
+    /// The last GL journal number handed out.
+    pub next_gl_journal: u64,
     /// Whether an imported order is shipped and invoiced at once (the sandbox's stand-in for
     /// the site's dispatch and invoicing run); else it stays open until `invoice_order`.
     pub invoice_on_import: bool,

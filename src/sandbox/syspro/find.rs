@@ -1,5 +1,5 @@
-//! COMFND: rows of ArCustomer, SorMaster, ArInvoice, ArInvoicePay or ArTrnDetail, filtered,
-//! ordered and limited.
+//! COMFND: rows of ArCustomer, SorMaster, ArInvoice, ArInvoicePay, ArTrnDetail or
+//! GenTransaction, filtered, ordered and limited.
 
 use std::cmp::Ordering;
 
@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 
 // ArInvoice's and ArInvoicePay's columns are the connector's (unverified) names.
 use crate::connectors::syspro::schema::CUSTOMER;
-use crate::connectors::syspro::{credit_notes, invoices, payments};
+use crate::connectors::syspro::{credit_notes, invoices, journals, payments};
 use super::data::SysproData;
 use crate::connectors::syspro::xml::{Element, escape, write_element};
 
@@ -48,6 +48,7 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
         ),
         "ArInvoicePay" => (payments::COLUMNS.to_vec(), data.payments.iter().collect()),
         "ArTrnDetail" => (credit_notes::COLUMNS.to_vec(), data.credits.iter().collect()),
+        journals::TABLE => (journals::COLUMNS.to_vec(), data.gl.iter().collect()),
         other => return Err(format!("Table '{other}' cannot be queried with COMFND")),
     };
     let unknown = |column: &str| format!("Column '{column}' not found in table '{table}'");

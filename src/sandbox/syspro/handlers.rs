@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
 use super::data::{Session, SysproData};
-use super::{SysproState, credit_notes, customers, find, orders, payments};
+use super::{SysproState, credit_notes, customers, find, journals, orders, payments};
 use crate::connectors::syspro::encoding::to_windows_1252;
 use crate::connectors::syspro::xml::{self, Element};
 
@@ -186,6 +186,10 @@ pub async fn post(State(state): State<SysproState>, Query(params): Params) -> Re
     match request.business_object.as_str() {
         "SORTOI" => xml_out(&state, orders::import(&mut data, &request.document)),
         "ARSTIN" => xml_out(&state, credit_notes::post(&mut data, &request.document)),
+        "GENTJL" => xml_out(
+            &state,
+            journals::post(&mut data, request.parameters.as_ref(), &request.document),
+        ),
         "ARSTPY" => xml_out(
             &state,
             payments::post(&mut data, request.parameters.as_ref(), &request.document),

@@ -1,7 +1,7 @@
 //! Syspro emulator: the SYSPRO 8 e.net REST service (`/SYSPROWCFService/Rest/...`) with
 //! operator logons and sessions, the generic find COMFND, sales order import SORTOI and query
-//! SORQRY, customer setup ARSSCS, and AR payments ARSTPY and credit notes ARSTIN applied to the
-//! invoices orders become.
+//! SORQRY, customer setup ARSSCS, AR payments ARSTPY and credit notes ARSTIN applied to the
+//! invoices orders become, and general ledger journals GENTJL posted to its ledger.
 //!
 //! The wire shapes follow `connectors/syspro` (whose templates say what is unverified).
 //! Choices where Syspro's documentation is silent: every answer is HTTP 200 (XmlOut as
@@ -17,9 +17,11 @@ mod drift;
 mod find;
 mod handlers;
 mod invoices;
+mod journals;
 mod orders;
 mod payments;
 mod seed;
+mod status;
 
 pub use emulator::EMULATOR;
 

@@ -55,7 +55,8 @@ pub fn post(data: &mut SysproData, parameters: Option<&Element>, document: &Elem
             &format!("AutoCorrectPaymentValue '{auto_correct}' is not N, Y or U"),
         );
         out.push_str("</Parameters>");
-        return finish(out, 0, 1);
+        finish(&mut out, 1, 0, 1);
+        return out;
     }
     let items: Vec<&Element> = document.children_named("Item").collect();
     let checked: Vec<Option<Checked>> = items
@@ -103,17 +104,13 @@ pub fn post(data: &mut SysproData, parameters: Option<&Element>, document: &Elem
         }
         out.push_str("</Item>");
     }
-    if items.is_empty() {
-        write_element(&mut out, "ErrorDescription", "the document holds no Item");
-    }
-    finish(out, processed, invalid)
+    finish(&mut out, items.len(), processed, invalid);
+    out
 }
 
-fn finish(mut out: String, processed: usize, invalid: usize) -> String {
-    out.push_str(&format!(
-        "<StatusOfItems><ItemsProcessed>{processed:06}</ItemsProcessed><ItemsInvalid>{invalid:06}</ItemsInvalid></StatusOfItems></PostArPayment>"
-    ));
-    out
+fn finish(out: &mut String, items: usize, processed: usize, invalid: usize) {
+    let counts = [("ItemsProcessed", processed), ("ItemsInvalid", invalid)];
+    super::status::close(out, "PostArPayment", items, &counts);
 }
 
 fn amount(messages: &mut Vec<String>, name: &str, text: Option<&str>) -> Decimal {

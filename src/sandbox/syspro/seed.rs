@@ -20,6 +20,17 @@ pub fn company() -> SysproData {
     };
     data.warehouses = ["FG", "RM", "S1"].map(String::from).into();
     data.currencies = ["AUD", "NZD", "USD", "GBP", "EUR"].map(String::from).into();
+    for (code, description) in [
+        ("1100", "Bank, operating account"),
+        ("1150", "Stripe clearing"),
+        ("1200", "Accounts receivable control"),
+        ("4000", "Sales"),
+        ("6210", "Merchant and payment processing fees"),
+        ("6890", "Disputes and adjustments"),
+    ] {
+        data.ledger_codes
+            .insert(code.to_string(), description.to_string());
+    }
     for (code, description, price) in [
         ("A100", "Bicycle frame, alloy", "450.00"),
         ("A200", "Wheel set, 700c", "180.00"),

@@ -363,6 +363,20 @@ impl World {
         ids
     }
 
+    /// A paid payout (`POST /v1/sandbox/payouts`, AUD) of every charge so far, less a refund of
+    /// 25.50 of `charge`, a dispute adjustment of 15.00 and a Radar fee of 9.99.
+    pub async fn sandbox_payout(&self, charge: &str) -> Value {
+        self.stripe_post(
+            "/v1/sandbox/payouts",
+            &format!(
+                "currency=aud&refunds[0][charge]={charge}&refunds[0][amount]=2550\
+                 &adjustments[0][amount]=-1500&adjustments[0][description]=Dispute\
+                 &fees[0][amount]=999&fees[0][description]=Radar"
+            ),
+        )
+        .await
+    }
+
     /// Refunds of `charge` for these amounts (`POST /v1/refunds`), in order; their ids.
     pub async fn refunds(&self, charge: &str, amounts: &[i64]) -> Vec<String> {
         let mut ids = Vec::new();
