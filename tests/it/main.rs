@@ -90,6 +90,7 @@ mod run_story;
 mod run_stripe_updates;
 mod run_syspro;
 mod run_syspro_ar;
+mod run_syspro_items;
 mod run_syspro_journal;
 mod runtime_diagnostics;
 mod sandbox_bc_api;

@@ -33,6 +33,7 @@ const COVERED: &[&str] = &[
     "stripe_customers_to_syspro",
     "stripe_refunds_to_syspro",
     "stripe_payouts_to_syspro",
+    "syspro_items_to_stripe",
     "stripe_charges_to_business_central_invoices",
     "stripe_invoices_to_business_central",
     "stripe_subscriptions_to_business_central",

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::session::{Logon, Session};
 use super::journals::{self, Pending};
-use super::{credit_notes, customers, orders, payments};
+use super::{credit_notes, customers, items, orders, payments};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
@@ -19,6 +19,7 @@ use crate::connectors::{Client, ResolvedConnection};
 const PAGE_SIZE: usize = 100;
 
 const CUSTOMERS: &str = "customers";
+const ITEMS: &str = "items";
 const SALES_ORDERS: &str = "salesOrders";
 const AR_PAYMENTS: &str = "arPayments";
 const AR_CREDIT_NOTES: &str = "arCreditNotes";
@@ -86,6 +87,19 @@ impl SysproClient {
 
 }
 
+fn source_record(record: serde_json::Map<String, Value>, id_field: &str) -> SourceRecord {
+    let id = record
+        .get(id_field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    SourceRecord {
+        id,
+        data: Value::Object(record),
+        deleted: false,
+    }
+}
+
 fn text_field(fields: &Value, name: &str, endpoint: &str) -> Result<String, ConnectorError> {
     fields
         .get(name)
@@ -110,23 +124,20 @@ fn journal_sink(collection: &str) -> Result<(), ConnectorError> {
 
 fn unsupported(what: &str, collection: &str) -> ConnectorError {
     ConnectorError::Unsupported(format!(
-        "ferry cannot yet {what} syspro `{collection}` (it reads customers and writes customers, salesOrders, arPayments, arCreditNotes and glJournalLines)"
+        "ferry cannot yet {what} syspro `{collection}` (it reads customers and items and writes customers, salesOrders, arPayments, arCreditNotes and glJournalLines)"
     ))
 }
 
 impl Client for SysproClient {
-    /// Customers in code order, a page at a time. Syspro keeps no change time on a customer,
-    /// so the cursor is the last code handed out; after the last page it starts over, and
-    /// unchanged customers then write nothing.
+    /// Customers (or stock items) in code order, a page at a time. Syspro keeps no change time
+    /// on either, so the cursor is the last code handed out; after the last page it starts over,
+    /// and unchanged records then write nothing.
     async fn poll(
         &self,
         stream: &str,
         cursor: Option<&str>,
         options: &PollOptions,
     ) -> Result<SourcePage, ConnectorError> {
-        if stream != CUSTOMERS {
-            return Err(unsupported("read", stream));
-        }
         let rows = match options.page_size {
             0 => PAGE_SIZE,
             n => n.min(PAGE_SIZE),
@@ -134,21 +145,34 @@ impl Client for SysproClient {
         // A backfill starts with no cursor (the runner's doing); within it, each page follows
         // the last, or a backfill of more than one page would read the first page forever.
         let after = cursor.unwrap_or_default();
-        let page = customers::page(&self.session, after, rows).await?;
-        let more = page.len() == rows;
-        let mut records = Vec::with_capacity(page.len());
-        for customer in page {
-            let id = customer
-                .get("Customer")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            records.push(SourceRecord {
-                id,
-                data: Value::Object(customer),
-                deleted: false,
-            });
-        }
+        let (records, more) = match stream {
+            CUSTOMERS => {
+                let page = customers::page(&self.session, after, rows).await?;
+                let more = page.len() == rows;
+                let records = page
+                    .into_iter()
+                    .map(|customer| source_record(customer, "Customer"))
+                    .collect();
+                (records, more)
+            }
+            ITEMS => {
+                let codes = items::codes(&self.session, after, rows).await?;
+                let more = codes.len() == rows;
+                let mut records = Vec::with_capacity(codes.len());
+                // Each item whole from INVQRY; one gone since the list is not read.
+                for code in codes {
+                    if let Some(item) = items::get(&self.session, &code).await? {
+                        records.push(SourceRecord {
+                            id: code,
+                            data: item.data,
+                            deleted: false,
+                        });
+                    }
+                }
+                (records, more)
+            }
+            other => return Err(unsupported("read", other)),
+        };
         let cursor = match records.last() {
             Some(last) if more => last.id.clone(),
             _ => String::new(),
@@ -176,6 +200,7 @@ impl Client for SysproClient {
                     .await
             }
             GL_JOURNAL_LINES => Ok(self.pending.get(id)),
+            ITEMS => items::get(&self.session, id).await,
             other => Err(unsupported("read", other)),
         }
     }

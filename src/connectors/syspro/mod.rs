@@ -9,6 +9,7 @@ mod customers;
 pub mod encoding;
 mod find;
 pub mod invoices;
+pub mod items;
 pub mod journals;
 pub mod orders;
 pub mod payments;

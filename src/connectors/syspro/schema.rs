@@ -66,7 +66,8 @@ pub const CUSTOMER: &[Prop] = &[
     ro("CurrentBalance", Decimal).optional(),
 ];
 
-const ITEM: &[Prop] = &[
+/// A stock item (INVQRY `StockItem`, the quantity on hand summed over its warehouses).
+pub const ITEM: &[Prop] = &[
     ro("StockCode", Str),
     ro("Description", Str),
     ro("LongDesc", Str).optional(),

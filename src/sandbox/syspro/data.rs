@@ -35,6 +35,8 @@ pub struct StockItem {
     pub description: String,
     pub uom: String,
     pub price: String,
+    /// Quantity on hand by warehouse.
+    pub on_hand: BTreeMap<String, String>,
 }
 
 /// One line as imported: its SORTOI element (`StockLine`, `MiscChargeLine`, ...) and values.

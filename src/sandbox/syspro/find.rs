@@ -1,4 +1,4 @@
-//! COMFND: rows of ArCustomer, SorMaster, ArInvoice, ArInvoicePay, ArTrnDetail or
+//! COMFND: rows of ArCustomer, SorMaster, InvMaster, ArInvoice, ArInvoicePay, ArTrnDetail or
 //! GenTransaction, filtered, ordered and limited.
 
 use std::cmp::Ordering;
@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 
 // ArInvoice's and ArInvoicePay's columns are the connector's (unverified) names.
 use crate::connectors::syspro::schema::CUSTOMER;
-use crate::connectors::syspro::{credit_notes, invoices, journals, payments};
+use crate::connectors::syspro::{credit_notes, invoices, items, journals, payments};
 use super::data::SysproData;
 use crate::connectors::syspro::xml::{Element, escape, write_element};
 
@@ -33,7 +33,13 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
     let table = document.text_of("TableName").unwrap_or_default();
     // Rows are borrowed, not copied: a find over thousands of customers that returns one row
     // should cost one row's copy.
+    // InvMaster's rows are made from the stock items, only when asked for.
+    let inventory = match table {
+        "InvMaster" => super::items::inv_master(data),
+        _ => Vec::new(),
+    };
     let (known, rows): (Vec<&str>, Vec<&IndexMap<String, String>>) = match table {
+        "InvMaster" => (items::COLUMNS.to_vec(), inventory.iter().collect()),
         "ArCustomer" => (
             CUSTOMER.iter().map(|column| column.name).collect(),
             data.customers.values().map(|c| &c.fields).collect(),

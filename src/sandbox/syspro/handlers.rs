@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
 use super::data::{Session, SysproData};
-use super::{SysproState, credit_notes, customers, find, journals, orders, payments};
+use super::{SysproState, credit_notes, customers, find, items, journals, orders, payments};
 use crate::connectors::syspro::encoding::to_windows_1252;
 use crate::connectors::syspro::xml::{self, Element};
 
@@ -170,6 +170,7 @@ pub async fn query(State(state): State<SysproState>, Query(params): Params) -> R
     let answer = match request.business_object.as_str() {
         "COMFND" => find::find(&data, &request.document),
         "SORQRY" => orders::query(&data, &request.document),
+        "INVQRY" => Ok(items::query(&data, &request.document)),
         other => Err(format!(
             "Business object '{other}' is not a query business object"
         )),

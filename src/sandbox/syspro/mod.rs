@@ -17,6 +17,7 @@ mod drift;
 mod find;
 mod handlers;
 mod invoices;
+mod items;
 mod journals;
 mod orders;
 mod payments;

@@ -43,6 +43,7 @@ pub fn company() -> SysproData {
                 description: description.to_string(),
                 uom: "EA".into(),
                 price: price.to_string(),
+                on_hand: [("FG".to_string(), "12.000".to_string())].into(),
             },
         );
     }
