@@ -74,19 +74,22 @@ pipelines:
     return path
 
 
-def ferry_backfill(ferry, pipeline, project_path, logs, name):
+def ferry_backfill(ferry, pipelines, project_path, logs, name):
+    """One `ferry run --backfill` of `pipelines`: one process, so one pacer for the connection."""
     out, err = logs / f"{name}.out", logs / f"{name}.err"
-    wall, cpu, rss, code = run_once([ferry, "run", str(pipeline), "--project", str(project_path),
-                                     "--backfill"], stdout=out, stderr=err)
+    wall, cpu, rss, code = run_once([ferry, "run", *map(str, pipelines), "--project",
+                                     str(project_path), "--backfill"], stdout=out, stderr=err)
     text = out.read_text(errors="replace")
     if code != 0:
         raise SystemExit(f"bench: {name} exited {code}:\n{text[-800:]}\n{err.read_text()[-800:]}")
-    reads = sum(int(n) for n in re.findall(r": (\d+) read", text))
+    reads = {name: int(n) for name, n in re.findall(r"^(\w+): (\d+) read", text, re.M)}
     pronto = re.search(r"pronto: (\d+) requests, (\d+) retries, (\d+) rate-limited", text)
     if not pronto:
         raise SystemExit(f"bench: no pronto request line in {out}:\n{text[-800:]}")
-    return dict(wall=wall, cpu=cpu, read=reads, calls=int(pronto.group(1)),
-                retries=int(pronto.group(2)), rejected=int(pronto.group(3)))
+    dead = sum(int(n) for n in re.findall(r"(\d+) dead-lettered", text))
+    return dict(wall=wall, cpu=cpu, reads=reads, read=sum(reads.values()),
+                calls=int(pronto.group(1)), retries=int(pronto.group(2)),
+                rejected=int(pronto.group(3)), dead_lettered=dead)
 
 
 def share(calls, wall):
@@ -128,46 +131,46 @@ def main():
     with Sandbox(args.ferry, args.port, args.debtors, args.products, logs) as sandbox, \
             tempfile.TemporaryDirectory() as directory:
         path = project(directory, args.port)
-        debtors = ferry_backfill(args.ferry, DEBTORS, path, logs, "debtors")
-        products = ferry_backfill(args.ferry, PRODUCTS, path, logs, "products")
+        run = ferry_backfill(args.ferry, [DEBTORS, PRODUCTS], path, logs, "backfill")
         # The baseline after ferry, on a fresh minute of the emulator's limit.
         time.sleep(61)
         base = baseline(sandbox.base, args.baseline_pages, 100)
-    rows = []
-    for name, run in [("ferry: debtors", debtors), ("ferry: products and prices", products)]:
-        rows.append([name, f"{run['read']:,}", run["calls"], f"{run['calls'] / max(run['read'], 1):.4f}",
-                     f"{run['wall']:.1f}", f"{share(run['calls'], run['wall']):.1%}",
-                     run["rejected"]])
-    rows.append(["baseline: a call every 5 s", f"{base['read']:,}", base["calls"],
-                 f"{base['calls'] / max(base['read'], 1):.4f}", f"{base['wall']:.1f}",
-                 f"{share(base['calls'], base['wall']):.1%}", 0])
+    rows = [
+        ["ferry: debtors, products and prices, one run", f"{run['read']:,}", run["calls"],
+         f"{run['calls'] / max(run['read'], 1):.4f}", f"{run['wall']:.1f}",
+         f"{share(run['calls'], run['wall']):.1%}", run["rejected"]],
+        ["baseline: a call every 5 s", f"{base['read']:,}", base["calls"],
+         f"{base['calls'] / max(base['read'], 1):.4f}", f"{base['wall']:.1f}",
+         f"{share(base['calls'], base['wall']):.1%}", 0],
+    ]
     header = ["run", "records read", "Pronto calls", "calls per record", "wall s",
               "share of 30/min", "429s"]
     figures = table(header, rows)
     print(figures)
-    calls = debtors["calls"] + products["calls"]
-    read = debtors["read"] + products["read"]
-    for name, run in [("debtors", debtors), ("products", products)]:
-        if run["rejected"]:
-            problems.append(f"{name}: {run['rejected']} 429s")
-    per_record = calls / max(read, 1)
+    per_record = run["calls"] / max(run["read"], 1)
+    if run["rejected"]:
+        problems.append(f"{run['rejected']} 429s")
     if per_record > 0.02:
         problems.append(f"{per_record:.4f} calls per record read (goal at most 0.02)")
+    if share(run["calls"], run["wall"]) < 0.95:
+        problems.append(f"{share(run['calls'], run['wall']):.1%} of the limit (goal at least 95%)")
+    pipelines = ", ".join(f"{name} {n:,}" for name, n in run["reads"].items())
     body = f"""## `ferry run`: a Pronto backfill of {args.debtors:,} debtors and {args.products:,} products at 30 calls a minute
 
 `{args.command}`: `ferry sandbox --seed {SEED} --pronto-debtors {args.debtors} --pronto-products
 {args.products}` (its Pronto answers 429 past 30 calls in any 60 s; its Stripe has no limit), then
-`ferry run --backfill` of pipelines/pronto_debtors_to_stripe.ferry and of
-pipelines/pronto_products_to_stripe.ferry (products, then prices) with the connection's defaults:
-30 calls a minute, 100 records a page. The baseline reads {args.baseline_pages} pages of debtors
+one `ferry run --backfill` of pipelines/pronto_debtors_to_stripe.ferry and
+pipelines/pronto_products_to_stripe.ferry (products, then prices: {pipelines} records read;
+{run['dead_lettered']} dead-lettered, the debtors that share a mailbox) with the connection's
+defaults: 30 calls a minute, spaced evenly, and 100 records a page. The baseline reads {args.baseline_pages} pages of debtors
 as an observed Avenue client paced itself, a call every 5 s (apis-wave2.md §1.1), in the same
 run. The share of the limit counts the calls made against those the limit allows in the run's
 wall time (30 in the first minute, then 30 a minute).
 
 {figures}
 
-Calls per record read, both runs: {per_record:.4f} (goal at most 0.02); 429s:
-{debtors['rejected'] + products['rejected']} (goal 0).
+Calls per record read: {per_record:.4f} (goal at most 0.02); share of the limit:
+{share(run['calls'], run['wall']):.1%} (goal at least 95%); 429s: {run['rejected']} (goal 0).
 
 Measured {machine()}.
 """

@@ -105,11 +105,14 @@ fn debtor(rng: &mut StdRng, i: usize, now: Timestamp) -> Debtor {
     let number = rng.random_range(1000..10_000);
     Debtor {
         code: format!("C{:05}", i + 1),
-        // The second debtor has no e-mail address: such accounts exist.
+        // The second debtor has no e-mail address, and about one in fifty shares its company's
+        // accounts mailbox with another: such accounts exist. The rest have their own.
         email: if i == 1 {
             String::new()
-        } else {
+        } else if rng.random_bool(0.02) {
             format!("accounts@{domain}")
+        } else {
+            format!("ap.c{:05}@{domain}", i + 1)
         },
         phone: format!("{prefix} {number} {:04}", rng.random_range(0..10_000)),
         fax: String::new(),
