@@ -9,7 +9,6 @@ any 60 s; its Stripe has no limit, so Pronto's limit is what the run waits on.
 
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,37 +17,13 @@ import base64
 import json
 from pathlib import Path
 
-from harness import ROOT, interrupt, machine, publish, run_once, table
+from bench_sync import SEED, Sandbox
+from harness import ROOT, machine, publish, run_once, table
 
 DEBTORS = ROOT / "pipelines" / "pronto_debtors_to_stripe.ferry"
 PRODUCTS = ROOT / "pipelines" / "pronto_products_to_stripe.ferry"
 LIMIT = 30  # calls a minute
 USER, PASSWORD = "ferry-sandbox@example.com", "pronto-sandbox-password"
-SEED = 42
-
-
-class Sandbox:
-    def __init__(self, ferry, port, debtors, products, logs):
-        self.argv = [ferry, "sandbox", "--port", str(port), "--seed", str(SEED),
-                     "--pronto-debtors", str(debtors), "--pronto-products", str(products),
-                     "--pronto-orders", "0", "--stripe-rate-limit", "0",
-                     "--capsule-people", "0"]
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = logs / f"sandbox_{port}.err"
-
-    def __enter__(self):
-        self.process = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL,
-                                        stderr=open(self.log, "wb"))
-        for _ in range(600):
-            if "listening" in self.log.read_text(errors="replace"):
-                return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise SystemExit(f"bench: ferry sandbox did not start: {self.log.read_text()[-500:]}")
-
-    def __exit__(self, *_):
-        interrupt(self.process)
 
 
 def project(directory, port):
@@ -128,7 +103,9 @@ def main():
     args = parser.parse_args()
     problems = []
     logs = Path(tempfile.mkdtemp(prefix="ferry-bench-pronto-"))
-    with Sandbox(args.ferry, args.port, args.debtors, args.products, logs) as sandbox, \
+    pronto = ["--pronto-debtors", str(args.debtors), "--pronto-products", str(args.products),
+              "--pronto-orders", "0"]
+    with Sandbox(args.ferry, args.port, 0, 0, logs, extra=pronto) as sandbox, \
             tempfile.TemporaryDirectory() as directory:
         path = project(directory, args.port)
         run = ferry_backfill(args.ferry, [DEBTORS, PRODUCTS], path, logs, "backfill")

@@ -38,9 +38,9 @@ LOG_FILTER = "info,ferry::cli::run=debug"
 class Sandbox:
     """`ferry sandbox` on `port`, stopped (Ctrl-C) on exit; `cpu()` is its CPU seconds so far."""
 
-    def __init__(self, ferry, port, people, rate, logs):
+    def __init__(self, ferry, port, people, rate, logs, extra=()):
         self.argv = [ferry, "sandbox", "--port", str(port), "--seed", str(SEED),
-                     "--capsule-people", str(people), "--stripe-rate-limit", str(rate)]
+                     "--capsule-people", str(people), "--stripe-rate-limit", str(rate), *extra]
         self.base = f"http://127.0.0.1:{port}"
         self.log = logs / f"sandbox_{port}.err"
 
