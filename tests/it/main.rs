@@ -73,6 +73,8 @@ mod proptest_fuzz_properties;
 mod proptest_robustness;
 mod reconcile;
 mod reconcile_drift;
+mod reconcile_drift_activity;
+mod reconcile_drift_catalogs;
 mod reconcile_drift_flows;
 mod reconcile_money;
 mod run_capsule_activity;

@@ -52,7 +52,7 @@ fn same(a: &Value, b: &Value) -> bool {
 /// Reconciles `pipeline`, which has run: clean. Makes each drift (`--system S --collection C
 /// ...`), then reconciles again: exactly the changes and deletions drift made, and nothing else.
 /// What drift did.
-async fn finds_exactly_the_drift(
+pub(crate) async fn finds_exactly_the_drift(
     world: &World,
     dir: &Path,
     pipeline: &str,
@@ -77,6 +77,10 @@ async fn finds_exactly_the_drift(
     let amounts = count(&|a| changed(a) && is_amount(a.after.as_ref()));
     let fields = count(&|a| changed(a) && !is_amount(a.after.as_ref()));
     let deleted = count(&|a| a.action == DriftKind::Deleted);
+    // A pipeline that lists its whole target (`orphans` counted when clean) finds what was added
+    // by hand as orphans; one that does not leaves them to the pipelines that own them.
+    let looks_for_orphans = !clean["orphans"].is_null();
+    let orphans = count(&|a| a.action == DriftKind::Added);
     assert!(amounts + fields > 0, "{records:#?}");
 
     let (code, report) = reconcile(dir, pipeline).await;
@@ -88,6 +92,7 @@ async fn finds_exactly_the_drift(
                 DriftKind::Changed if is_amount(action.after.as_ref()) => "amount_mismatch",
                 DriftKind::Changed => "field_drift",
                 DriftKind::Deleted => "broken_cross_reference",
+                DriftKind::Added if looks_for_orphans => "orphan",
                 // Not this pipeline's to account for: it reads events, or writes two targets.
                 DriftKind::Added => return None,
             };
@@ -141,7 +146,11 @@ async fn finds_exactly_the_drift(
             &json!(deleted),
             &json!(fields),
             &json!(amounts),
-            &Value::Null,
+            &if looks_for_orphans {
+                json!(orphans)
+            } else {
+                Value::Null
+            },
             &json!(0),
         ),
         "{report:#}"

@@ -13,7 +13,12 @@ const ACTIVITY: &str = concat!(
 );
 
 /// A Capsule API call against the world's emulator; the status and the answer.
-async fn capsule(world: &World, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+pub(crate) async fn capsule(
+    world: &World,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     let mut request = reqwest::Client::new()
         .request(method, format!("{}/capsule/api/v2/{path}", world.base))
         .bearer_auth("capsule-sandbox-token");
@@ -29,7 +34,7 @@ async fn capsule(world: &World, method: reqwest::Method, path: &str, body: Optio
     response.json().await.unwrap_or(Value::Null)
 }
 
-async fn opportunity(
+pub(crate) async fn opportunity(
     world: &World,
     party: u64,
     name: &str,

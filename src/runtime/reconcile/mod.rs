@@ -471,8 +471,10 @@ impl Runner {
         })
     }
 
-    /// The records of a record sync's listed target that no cross reference of the pipeline's
-    /// source points to, and no plan found (`accounted`).
+    /// The records of a record sync's listed target that no cross reference points to, and no
+    /// plan found (`accounted`). A cross reference from any source counts: a target shared by
+    /// several pipelines (Stripe's customers, made from Capsule, Pronto and Syspro, and kept up
+    /// to date with each contact's activity) holds the others' records, which are not orphans.
     async fn orphans(
         &self,
         job: &Job,
@@ -482,12 +484,7 @@ impl Runner {
     ) -> Result<Vec<Mismatch>, StoreError> {
         // Links are read after the listing, so a record created meanwhile is linked.
         let links = self.store().links_into(&step.sink.collection()).await?;
-        accounted.extend(
-            links
-                .into_iter()
-                .filter(|link| link.source_collection == step.link.collection)
-                .map(|link| link.target_id),
-        );
+        accounted.extend(links.into_iter().map(|link| link.target_id));
         Ok(listing
             .ids()
             .filter(|id| !accounted.contains(*id))
@@ -500,7 +497,7 @@ impl Runner {
                 target_value: None,
                 pipeline_value: None,
                 detail: Some(format!(
-                    "no cross reference from {} points to it",
+                    "no cross reference points to it (this pipeline's source is {})",
                     step.link.collection
                 )),
                 currency: None,

@@ -29,6 +29,10 @@ const COLLECTIONS: &[DriftableCollection] = &[
             DriftField::text("address.city"),
             DriftField::text("address.state"),
             DriftField::text("address.postal_code"),
+            // `capsule_contacts_to_stripe_activity` keeps a contact's open work in metadata.
+            DriftField::text("metadata.capsule_open_value"),
+            DriftField::text("metadata.capsule_next_milestone"),
+            DriftField::text("metadata.capsule_next_task"),
         ],
         default_fields: &["name", "email"],
     },
