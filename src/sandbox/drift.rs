@@ -175,6 +175,9 @@ pub enum FieldKind {
     Date,
     /// An amount of money (a JSON number in the currency's major unit), moved by cents.
     Amount,
+    /// An amount of money in the currency's minor unit (a JSON integer, as Stripe's `amount`),
+    /// moved by up to 5,000 of them.
+    MinorUnits,
 }
 
 impl DriftField {
@@ -213,6 +216,13 @@ impl DriftField {
         }
     }
 
+    pub const fn minor_units(name: &'static str) -> Self {
+        DriftField {
+            name,
+            kind: FieldKind::MinorUnits,
+        }
+    }
+
     /// A new value for the field, unlike `before` and unlike any value a pipeline would write:
     /// text edited, a date moved by one to four weeks, an amount by cents up or down.
     pub fn edited(&self, before: &Value, rng: &mut StdRng) -> Value {
@@ -232,6 +242,15 @@ impl DriftField {
                     Err(_) => cents,
                 };
                 serde_json::from_str(&moved.normalize().to_string()).unwrap_or(Value::Null)
+            }
+            FieldKind::MinorUnits => {
+                let units = rng.random_range(1..=5_000);
+                let moved = match before.as_i64() {
+                    Some(amount) if amount > units => amount - units,
+                    Some(amount) => amount + units,
+                    None => units,
+                };
+                Value::from(moved)
             }
             kind => {
                 let token = token(rng);

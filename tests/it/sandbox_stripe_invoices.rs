@@ -399,3 +399,84 @@ async fn a_subscription_is_billed_updated_and_canceled_with_its_events() {
     assert_eq!(previous["metadata"], json!({"plan": "basic"}));
     assert_eq!(previous["items"]["data"][0]["price"]["id"], basic);
 }
+
+/// A draft is editable whole and can be deleted with its lines; once finalized, its money and
+/// how it is collected are fixed, and neither it nor its lines can be deleted. Each change has
+/// its event.
+#[tokio::test]
+async fn a_draft_is_edited_or_deleted_and_a_finalized_invoice_keeps_its_money() {
+    let s = start(quiet()).await;
+    let cus = customer(&s).await;
+    let draft = |description: &str| {
+        s.post(
+            "/v1/invoices",
+            &format!(
+                "customer={cus}&collection_method=send_invoice&days_until_due=30\
+                 &pending_invoice_items_behavior=exclude&description={description}"
+            ),
+        )
+    };
+    let first = id(&ok(draft("First")).await);
+    let line = |invoice: &str, amount: i64| {
+        s.post(
+            "/v1/invoiceitems",
+            &format!("customer={cus}&invoice={invoice}&currency=aud&amount={amount}"),
+        )
+    };
+    let kept = id(&ok(line(&first, 1500)).await);
+    let dropped = id(&ok(line(&first, 250)).await);
+
+    let edited = ok(s.post(
+        &format!("/v1/invoices/{first}"),
+        "description=Order%20177001&metadata[purchase_order]=PO-1&days_until_due=14",
+    ))
+    .await;
+    assert_eq!(edited["description"], "Order 177001");
+    assert_eq!(edited["metadata"]["purchase_order"], "PO-1");
+    assert_eq!(
+        edited["due_date"].as_i64(),
+        Some(edited["created"].as_i64().unwrap() + 14 * 86_400)
+    );
+    let gone = ok(s.delete(&format!("/v1/invoiceitems/{dropped}"))).await;
+    assert_eq!(gone["deleted"], true);
+    let invoice = ok(s.get(&format!("/v1/invoices/{first}"))).await;
+    assert_eq!(
+        (
+            invoice["total"].as_i64(),
+            invoice["lines"]["total_count"].as_i64()
+        ),
+        (Some(1500), Some(1))
+    );
+    let e = err(s.post(&format!("/v1/invoices/{first}"), "colour=red"), 400).await;
+    assert_eq!(e["code"], "parameter_unknown");
+
+    ok(s.post(&format!("/v1/invoices/{first}/finalize"), "")).await;
+    let e = err(
+        s.post(&format!("/v1/invoices/{first}"), "days_until_due=7"),
+        400,
+    )
+    .await;
+    assert_eq!(e["code"], "invoice_not_editable");
+    let memo = ok(s.post(&format!("/v1/invoices/{first}"), "metadata[note]=called")).await;
+    assert_eq!(memo["metadata"]["note"], "called");
+    let e = err(s.delete(&format!("/v1/invoices/{first}")), 400).await;
+    assert_eq!(e["code"], "invoice_not_editable");
+    let e = err(s.delete(&format!("/v1/invoiceitems/{kept}")), 400).await;
+    assert_eq!(e["code"], "invoice_not_editable");
+
+    let second = id(&ok(draft("Second")).await);
+    let its_line = id(&ok(line(&second, 900)).await);
+    ok(s.delete(&format!("/v1/invoices/{second}"))).await;
+    // Its line went with it; both read back as deleted.
+    for path in [
+        format!("invoiceitems/{its_line}"),
+        format!("invoices/{second}"),
+    ] {
+        let deleted = ok(s.get(&format!("/v1/{path}"))).await;
+        assert_eq!(deleted["deleted"], true, "{path}");
+    }
+    let types = event_types(&s);
+    for expected in ["invoice.updated", "invoiceitem.deleted", "invoice.deleted"] {
+        assert!(types.iter().any(|t| t == expected), "{expected}: {types:?}");
+    }
+}

@@ -1,7 +1,8 @@
-//! Seeded drift in Stripe's customers, products and prices, made as the Dashboard makes it:
-//! through the same code as API requests, so each change, deletion and addition has its event.
-//! Stripe's own rules hold: a price changes only its lookup key, nickname, metadata (and
-//! `active`), and is never deleted; a product with prices is not deleted either.
+//! Seeded drift in Stripe's customers, products, prices, invoices and invoice items, made as the
+//! Dashboard makes it: through the same code as API requests, so each change, deletion and
+//! addition has its event. Stripe's own rules hold: a price changes only its lookup key,
+//! nickname, metadata (and `active`), and is never deleted; a product with prices is not deleted
+//! either; an invoice and its lines are deleted only while it is a draft.
 
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::StripeState;
 use super::store::{Collection, RequestInfo, Store};
-use super::{catalog, customers};
+use super::{catalog, customers, invoice_edits, invoice_items, invoices};
 use crate::sandbox::drift::{
     DriftField, DriftPlan, DriftTarget, DriftableCollection, Drifted, apply, driftable, value_at,
 };
@@ -58,6 +59,26 @@ const COLLECTIONS: &[DriftableCollection] = &[
         ],
         default_fields: &["lookup_key"],
     },
+    // `pronto_orders_to_stripe_invoices` drafts an invoice per order, with its description and
+    // purchase order, and its lines as invoice items, each at its amount.
+    DriftableCollection {
+        system: "stripe",
+        name: "invoices",
+        fields: &[
+            DriftField::text("description"),
+            DriftField::text("metadata.purchase_order"),
+        ],
+        default_fields: &["description"],
+    },
+    DriftableCollection {
+        system: "stripe",
+        name: "invoiceitems",
+        fields: &[
+            DriftField::minor_units("amount"),
+            DriftField::text("description"),
+        ],
+        default_fields: &["amount"],
+    },
 ];
 
 impl StripeState {
@@ -89,7 +110,33 @@ impl Objects<'_> {
         match self.collection {
             "products" => &self.store.products,
             "prices" => &self.store.prices,
+            "invoices" => &self.store.invoices,
+            "invoiceitems" => &self.store.invoice_items,
             _ => &self.store.customers,
+        }
+    }
+
+    /// A draft invoice made by hand for a customer (the first one), with one line of its own; the
+    /// invoice for `invoices`, the line for `invoiceitems`. No metadata: no pipeline's.
+    fn add_invoice(&mut self, token: &str, rng: &mut StdRng) -> Option<(String, Value)> {
+        let customer = self.store.customers.ids().first()?.clone();
+        let request = RequestInfo::default();
+        let params = json!({"customer": customer, "collection_method": "send_invoice",
+            "days_until_due": 30, "pending_invoice_items_behavior": "exclude",
+            "description": format!("Walk-in {token}")});
+        let params = params.as_object().cloned().unwrap_or_default();
+        let invoice = invoices::create(self.store, &params, &request).ok()?;
+        let invoice_id = invoice.get("id").and_then(Value::as_str)?.to_string();
+        let line = json!({"customer": customer, "invoice": invoice_id, "currency": "aud",
+            "amount": rng.random_range(100..100_000), "description": format!("Walk-in {token}")});
+        let line = line.as_object().cloned().unwrap_or_default();
+        let item = invoice_items::create_item(self.store, &line, &request).ok()?;
+        let item_id = item.get("id").and_then(Value::as_str)?.to_string();
+        self.store.not_ferrys.insert(invoice_id.clone());
+        self.store.not_ferrys.insert(item_id.clone());
+        match self.collection {
+            "invoices" => Some((invoice_id.clone(), self.store.invoices.get(&invoice_id)?.clone())),
+            _ => Some((item_id, item)),
         }
     }
 
@@ -101,6 +148,8 @@ impl Objects<'_> {
         let updated = match self.collection {
             "products" => catalog::update_product(store, id, params, &request),
             "prices" => catalog::update_price(store, id, params, &request),
+            "invoices" => invoice_edits::update(store, id, params, &request),
+            "invoiceitems" => invoice_items::update_item(store, id, params, &request),
             _ => customers::update(store, id, params, &request),
         };
         updated.is_ok()
@@ -153,6 +202,22 @@ impl DriftTarget for Objects<'_> {
                     false => Ok(()),
                 }
             }
+            "invoices" => match self.objects().get(id).map(|i| &i["status"]) {
+                Some(status) if status != "draft" => {
+                    Err("Stripe deletes no invoice that is no longer a draft: it is voided")
+                }
+                _ => Ok(()),
+            },
+            "invoiceitems" => {
+                let invoice = self.objects().get(id).map(|item| &item["invoice"]);
+                let on = invoice.and_then(Value::as_str).and_then(|i| self.store.invoices.get(i));
+                match on.map(|i| &i["status"]) {
+                    Some(status) if status != "draft" => {
+                        Err("Stripe deletes no line of an invoice that is no longer a draft")
+                    }
+                    _ => Ok(()),
+                }
+            }
             _ => Ok(()),
         }
     }
@@ -163,6 +228,8 @@ impl DriftTarget for Objects<'_> {
         match self.collection {
             "products" => catalog::delete_product(self.store, id, &request).ok()?,
             "prices" => return None,
+            "invoices" => invoice_edits::delete(self.store, id, &request).ok()?,
+            "invoiceitems" => invoice_edits::delete_item(self.store, id, &request).ok()?,
             _ => customers::delete(self.store, id, &request).ok()?,
         };
         before
@@ -171,6 +238,9 @@ impl DriftTarget for Objects<'_> {
     /// An object made by hand in the Dashboard: no metadata, so no pipeline's cross reference.
     /// A price is made with its own product, as the Dashboard's product editor makes them.
     fn add(&mut self, token: &str, rng: &mut StdRng) -> Option<(String, Value)> {
+        if self.collection.starts_with("invoice") {
+            return self.add_invoice(token, rng);
+        }
         let params = match self.collection {
             "products" => json!({ "name": format!("Walk-in {token}") }),
             "prices" => json!({
@@ -298,7 +368,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "stripe's collection `charges` cannot drift (these can: customers, products, prices)"
+            "stripe's collection `charges` cannot drift (these can: customers, products, prices, invoices, invoiceitems)"
         );
     }
 

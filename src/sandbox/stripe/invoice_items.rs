@@ -160,16 +160,9 @@ fn attach(store: &mut Store, invoice_id: &str, item: &Value) {
     }
 }
 
-/// `POST /v1/invoiceitems/{id}`: amount, unit_amount, quantity, description, metadata. Only
-/// while the item is pending or on a draft; its line and the draft's totals follow.
-/// Records `invoiceitem.updated`.
-pub fn update_item(
-    store: &mut Store,
-    id: &str,
-    params: &Map<String, Value>,
-    request: &RequestInfo,
-) -> Result<Value, ApiError> {
-    let mut item = store
+/// The item `id` and the invoice it is on, if it may change: pending, or on a draft.
+pub(super) fn editable(store: &Store, id: &str) -> Result<(Value, Option<String>), ApiError> {
+    let item = store
         .invoice_items
         .get(id)
         .cloned()
@@ -186,6 +179,19 @@ pub fn update_item(
             ),
         ));
     }
+    Ok((item, invoice_id))
+}
+
+/// `POST /v1/invoiceitems/{id}`: amount, unit_amount, quantity, description, metadata. Only
+/// while the item is pending or on a draft; its line and the draft's totals follow.
+/// Records `invoiceitem.updated`.
+pub fn update_item(
+    store: &mut Store,
+    id: &str,
+    params: &Map<String, Value>,
+    request: &RequestInfo,
+) -> Result<Value, ApiError> {
+    let (mut item, invoice_id) = editable(store, id)?;
     let quantity = params
         .get("quantity")
         .and_then(Value::as_i64)
@@ -229,7 +235,7 @@ pub fn update_item(
 }
 
 /// A draft's totals from its lines (no taxes or discounts are modelled).
-fn sum_lines(invoice: &mut Value) {
+pub(super) fn sum_lines(invoice: &mut Value) {
     let lines = invoice["lines"]["data"].as_array().cloned().unwrap_or_default();
     let total: i64 = lines.iter().filter_map(|l| l["amount"].as_i64()).sum();
     invoice["lines"]["total_count"] = json!(lines.len());

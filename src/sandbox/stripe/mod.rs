@@ -26,6 +26,7 @@ pub mod error;
 mod feed;
 pub mod form;
 mod idempotency;
+mod invoice_edits;
 mod invoice_items;
 mod invoices;
 mod list;
@@ -332,14 +333,21 @@ pub fn router(state: StripeState) -> Router {
         )
         .route(
             "/v1/invoiceitems/{id}",
-            get(by_id!(Retrieve, InvoiceItem)).post(by_id!(Update, InvoiceItem)),
+            get(by_id!(Retrieve, InvoiceItem))
+                .post(by_id!(Update, InvoiceItem))
+                .delete(by_id!(Delete, InvoiceItem)),
         )
         .route(
             "/v1/invoices",
             get(route!(Action::List(Invoice))).post(route!(Action::Create(Invoice))),
         )
         .route("/v1/invoices/search", get(route!(Action::Search(Invoice))))
-        .route("/v1/invoices/{id}", get(by_id!(Retrieve, Invoice)))
+        .route(
+            "/v1/invoices/{id}",
+            get(by_id!(Retrieve, Invoice))
+                .post(by_id!(Update, Invoice))
+                .delete(by_id!(Delete, Invoice)),
+        )
         .route(
             "/v1/invoices/{id}/finalize",
             post(on_id!(Action::FinalizeInvoice)),

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::query::{self, Query};
 use super::store::{RequestInfo, Store};
 use super::{
-    catalog, charges, customers, disputes, feed, invoice_items, invoices, list, payment_intents, payouts, refunds,
+    catalog, charges, customers, disputes, feed, invoice_edits, invoice_items, invoices, list, payment_intents, payouts, refunds,
     subscriptions,
 };
 
@@ -197,6 +197,13 @@ pub fn execute(
             invoice_items::update_item(store, id, params, request)?
         }
         Action::Create(Resource::Invoice) => invoices::create(store, params, request)?,
+        Action::Update(Resource::Invoice, id) => invoice_edits::update(store, id, params, request)?,
+        Action::Delete(Resource::Invoice, id) => {
+            return invoice_edits::delete(store, id, request);
+        }
+        Action::Delete(Resource::InvoiceItem, id) => {
+            return invoice_edits::delete_item(store, id, request);
+        }
         Action::FinalizeInvoice(id) => invoices::finalize(store, id, request)?,
         Action::PayInvoice(id) => invoices::pay(store, id, params, request)?,
         Action::Create(Resource::Subscription) => subscriptions::create(store, params, request)?,
