@@ -408,7 +408,7 @@ impl<C: Client> DynClient for C {
 /// Every record of `collection` through `poll` from its start: [`Client::list_records`]'s
 /// default. A record the source could not read fails the listing: a reconcile must not count it
 /// as absent.
-async fn list_by_polling<C: Client>(
+pub async fn list_by_polling<C: Client>(
     client: &C,
     collection: &str,
 ) -> Result<Vec<TargetRecord>, ConnectorError> {

@@ -76,6 +76,7 @@ mod reconcile_drift;
 mod reconcile_drift_activity;
 mod reconcile_drift_catalogs;
 mod reconcile_drift_flows;
+mod reconcile_drift_orders;
 mod reconcile_money;
 mod run_capsule_activity;
 mod run_charges_to_invoices;

@@ -18,7 +18,8 @@ use run_support::*;
 
 /// The shipped pipelines, each with its seeded-drift test: the record syncs below, the flows
 /// (events, two steps) in `reconcile_drift_flows`, the catalogues in `reconcile_drift_catalogs`,
-/// the Capsule activity in `reconcile_drift_activity` and the six finance pipelines in
+/// Pronto's orders both ways in `reconcile_drift_orders`, the Capsule activity in
+/// `reconcile_drift_activity` and the six finance pipelines in
 /// `reconcile_money`. The ones marked "clean only" are reconciled clean in tests but have no
 /// seeded-drift test yet.
 const COVERED: &[&str] = &[
@@ -46,7 +47,6 @@ const COVERED: &[&str] = &[
     "pronto_products_to_stripe_products",
     "pronto_prices_to_stripe_prices",
     "pronto_orders_to_stripe_invoices",
-    // Clean only.
     "stripe_invoices_to_pronto",
 ];
 
@@ -403,7 +403,7 @@ async fn drift_that_cannot_be_made_is_refused_with_its_code_and_changes_nothing(
         (
             "--system pronto --collection debtors --add 1",
             "E0801",
-            "pronto's collection `debtors` cannot drift (these can: none)",
+            "pronto's collection `debtors` cannot drift (these can: orders)",
         ),
         (
             "--system netsuite --collection customers --add 1",

@@ -101,7 +101,11 @@ async fn each_activity_pipeline_finds_every_edited_key_and_deleted_customer_and_
     world.add_people(6..7);
     run_pipeline(dir, "capsule_contacts_to_stripe").await;
     let customers = world.customers().await;
-    assert!(customers.iter().any(|c| c["email"] == "person6@example.com"));
+    assert!(
+        customers
+            .iter()
+            .any(|c| c["email"] == "person6@example.com")
+    );
 
     // The cases' and the tasks' pipelines write the same customers: they find the same drift.
     let (_, opportunities) = reconcile(dir, PIPELINES[0]).await;

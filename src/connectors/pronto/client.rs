@@ -12,7 +12,7 @@ use super::normalize::normalize;
 use super::orders::{self, TransactionPolling};
 use super::wire::{self, ListPage, api_error, bad_response, filter_time, text_field};
 use crate::connectors::connection::{base_url, http_config};
-use crate::connectors::client::PassProgress;
+use crate::connectors::client::{PassProgress, list_by_polling};
 use crate::connectors::http::{HttpClient, HttpConfig, HttpStats, RequestSpec};
 use crate::connectors::{
     Client, ConnectorError, MAX_RELATED, MatchKey, PollOptions, RejectedRecord,
@@ -403,6 +403,18 @@ impl Client for ProntoClient {
                 fields.join(", ")
             ),
         })
+    }
+
+    /// Every record of `collection` (a reconcile's listing); orders shown as order/v6 takes one,
+    /// as [`Client::get`] shows it, so that a reconcile compares like with like.
+    async fn list_records(&self, collection: &str) -> Result<Vec<TargetRecord>, ConnectorError> {
+        let mut records = list_by_polling(self, collection).await?;
+        if resource_of(collection)? == Resource::Orders {
+            for record in &mut records {
+                orders::add_order_create_fields(&mut record.data);
+            }
+        }
+        Ok(records)
     }
 
     /// Every record of `stream` the filters select (`fetch_all(pronto.orders, { debtor: ... })`).

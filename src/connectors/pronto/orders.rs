@@ -327,7 +327,7 @@ pub fn as_target(
     })
 }
 
-fn add_order_create_fields(order: &mut Value) {
+pub(super) fn add_order_create_fields(order: &mut Value) {
     let field = |name: &str| order.get(name).cloned().unwrap_or(Value::Null);
     let payment = json!({
         "method": field("payment_method"),

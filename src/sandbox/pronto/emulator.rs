@@ -4,6 +4,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{ProntoConfig, ProntoState, error};
+use rand::rngs::StdRng;
+
+use crate::sandbox::drift::{DriftPlan, Drifted};
 use crate::sandbox::emulator::{Descriptor, Emulator, Mount, fresh_or_seeded};
 use crate::sandbox::faults::status_text;
 use crate::sandbox::{Sandbox, SandboxBuilder};
@@ -48,6 +51,10 @@ impl Emulator for ProntoState {
 
     fn mounts(&self) -> Vec<Mount> {
         vec![Mount::new("/pronto", super::router(self.clone()))]
+    }
+
+    fn drift(&self, collection: &str, plan: &DriftPlan, rng: &mut StdRng) -> Drifted {
+        self.drift_orders(collection, plan, rng)
     }
 
     fn error_response(status: StatusCode) -> Response {

@@ -11,6 +11,7 @@
 
 mod breakage;
 mod data;
+mod drift;
 mod emulator;
 mod error;
 mod gate;

@@ -94,7 +94,7 @@ pub fn settle_due(data: &mut ProntoData, now: Timestamp) {
 }
 
 /// The order a request makes, or every business rule it breaks.
-fn order_of(data: &ProntoData, request: &OrderRequest, at: Timestamp) -> Result<Order, Vec<String>> {
+pub(super) fn order_of(data: &ProntoData, request: &OrderRequest, at: Timestamp) -> Result<Order, Vec<String>> {
     let mut errors = Vec::new();
     if !data.debtors.contains_key(&request.debtor) {
         errors.push(format!("Debtor '{}' does not exist", request.debtor));
