@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{self, CheckedPipeline, Environment};
-use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::check::{self, CheckedPipeline, Environment, SchemaRegistry};
+use crate::diagnostics::{Code, Diagnostic, Severity, SourceMap};
 use crate::functions::Registry;
 use crate::lang::{CompileOptions, CompiledPipeline};
 use crate::syntax::ast::{Item, Module, Pipeline};
@@ -31,6 +31,9 @@ pub struct Program {
     pub modules: Vec<Module>,
     pub pipelines: Vec<CheckedPipeline>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the pipelines were checked against: every system's schemas, with what the
+    /// project pulled of its accounts (`schemas/`) over them.
+    pub schemas: &'static SchemaRegistry,
 }
 
 impl Program {
@@ -52,9 +55,16 @@ impl Program {
     fn checked(path: &Path, sources: SourceMap, loaded: crate::syntax::Loaded) -> Program {
         let mut diagnostics = loaded.diagnostics;
         let mut pipelines = Vec::new();
+        let schemas = match project_schemas(path) {
+            Ok(schemas) => schemas,
+            Err(problems) => {
+                diagnostics.extend(problems);
+                crate::connectors::schemas()
+            }
+        };
         if !loaded.modules.is_empty() && !diagnostics.iter().any(is_error) {
             let environment = Environment {
-                schemas: crate::connectors::schemas(),
+                schemas,
                 functions: Registry::standard(),
             };
             let checked = check::check(&loaded.modules, &sources, &environment);
@@ -78,6 +88,7 @@ impl Program {
             modules: loaded.modules,
             pipelines,
             diagnostics,
+            schemas,
         }
     }
 
@@ -138,7 +149,8 @@ impl Program {
             timezone: checked.timezone.clone(),
             lookups: checked.lookups.clone(),
             base_dir: self.base_dir(),
-            id_keys: crate::connectors::schemas()
+            id_keys: self
+                .schemas
                 .sinks
                 .values()
                 .filter_map(|sink| Some((sink.name.clone(), sink.keys.first()?.name.clone())))
@@ -147,6 +159,28 @@ impl Program {
         crate::lang::compile(&self.modules, ast, options)
             .map_err(|diagnostic| CompileError::Diagnostic(Box::new(diagnostic)))
     }
+}
+
+/// The schemas of the project `path` belongs to (the nearest `ferry.yaml` above it): the
+/// fixed ones when it has none or pulled nothing.
+fn project_schemas(path: &Path) -> Result<&'static SchemaRegistry, Vec<Diagnostic>> {
+    let folder = path.parent().unwrap_or(path);
+    let folder = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf());
+    let Some(project_dir) = folder
+        .ancestors()
+        .find(|dir| dir.join(crate::project::FILE_NAME).is_file())
+    else {
+        return Ok(crate::connectors::schemas());
+    };
+    crate::connectors::project_schema::registry_for(project_dir).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|problem| {
+                Diagnostic::unlocated(Code::PulledSchemaFileInvalid, problem.to_string())
+                    .with_help("pull it again: `ferry schema pull <connection>`")
+            })
+            .collect()
+    })
 }
 
 fn is_error(diagnostic: &Diagnostic) -> bool {

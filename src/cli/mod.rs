@@ -15,6 +15,7 @@ mod run;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod schema;
+mod schema_pull;
 mod serve;
 mod signals;
 mod test;

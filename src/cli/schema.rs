@@ -1,4 +1,5 @@
-//! `ferry schema [NAME]`: what a pipeline can read and write, from the connectors' schemas.
+//! `ferry schema [NAME]`: what a pipeline can read and write, from the connectors' schemas;
+//! `ferry schema pull <connection>` ([`super::schema_pull`]) adds what an account has of its own.
 
 use crate::check::listing;
 use crate::connectors;
@@ -15,7 +16,10 @@ enum Format {
 }
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    action: Option<Action>,
     /// A connection (`pronto`), a source or sink (`pronto.orders`) or a map target
     /// (`pronto.order`); without it, every connection and its collections.
     name: Option<String>,
@@ -23,7 +27,17 @@ pub struct Args {
     format: Format,
 }
 
+#[derive(clap::Subcommand)]
+enum Action {
+    /// Read a connection's account-specific schema (Capsule's custom field definitions) from
+    /// its API into `schemas/<connection>.json`, for `ferry lint` to check pipelines against.
+    Pull(super::schema_pull::Args),
+}
+
 pub fn run(args: Args) -> u8 {
+    if let Some(Action::Pull(pull)) = args.action {
+        return super::schema_pull::run(pull);
+    }
     let registry = connectors::schemas();
     if let Format::Markdown = args.format {
         out!("{}", listing::markdown(registry));

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> u8 {
                     test,
                     Registry::standard(),
                     &program.base_dir(),
-                    crate::connectors::schemas(),
+                    program.schemas,
                 );
                 match report.result {
                     Ok(()) => {

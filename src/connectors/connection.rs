@@ -25,6 +25,9 @@ pub struct ResolvedConnection {
     pub settings: IndexMap<String, String>,
     /// Credentials by key (`api_key`, `client_secret`, ...).
     pub secrets: IndexMap<String, Secret>,
+    /// The folder of the project file, where what was pulled of the account lives
+    /// ([`super::project_schema`]); `None` for a connection built outside a project.
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 impl ResolvedConnection {

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use super::client::DynClient;
 use super::connection::ResolvedConnection;
 use super::rate_limit::RateLimit;
+use super::project_schema::ProjectSchemas;
 use super::webhook::Webhooks;
 use super::{CONNECTORS, ConnectorError};
 use crate::check::SchemaRegistry;
@@ -59,6 +60,9 @@ pub struct Descriptor {
     pub local_files: bool,
     /// How the system delivers its events to `ferry serve`; `None`: it sends none ferry reads.
     pub webhooks: Option<&'static Webhooks>,
+    /// What a project pulls of a connection's account to type its pipelines (Capsule's custom
+    /// fields, `ferry schema pull`); `None`: its schemas are the same for every account.
+    pub project_schemas: Option<&'static ProjectSchemas>,
 }
 
 /// How a connection's requests are authorised; the names are settings of the connection.

@@ -10,6 +10,7 @@ pub mod connector;
 pub mod descriptor;
 pub mod http;
 pub mod posting;
+pub mod project_schema;
 pub mod rate_limit;
 pub mod record;
 pub mod secret;

@@ -115,6 +115,10 @@ pub enum ConnectorError {
     /// A local file could not be read or written.
     #[error("{path}: {reason}")]
     File { path: String, reason: String },
+    /// The account no longer has what the project pulled of it (`ferry schema pull`): a custom
+    /// field removed or retyped. Nothing is read or written with the stale schema.
+    #[error("{}: {message}; pull it again with `ferry schema pull` and lint the pipelines", crate::diagnostics::Code::PulledSchemaStale.as_str())]
+    PulledSchemaStale { message: String },
 }
 
 fn detail(kind: &Option<String>, code: &Option<String>, param: &Option<String>) -> String {
@@ -138,7 +142,9 @@ impl ConnectorError {
             ConnectorError::Api { status, .. } => {
                 !(*status == 409 || *status == 429 || *status >= 500)
             }
-            ConnectorError::BadResponse { .. } | ConnectorError::Unsupported(_) => true,
+            ConnectorError::BadResponse { .. }
+            | ConnectorError::Unsupported(_)
+            | ConnectorError::PulledSchemaStale { .. } => true,
             ConnectorError::File { .. } => false,
         }
     }
@@ -159,6 +165,9 @@ impl ConnectorError {
             ConnectorError::BadResponse { .. } => "bad_response".into(),
             ConnectorError::Unsupported(_) => "unsupported".into(),
             ConnectorError::File { .. } => "file".into(),
+            ConnectorError::PulledSchemaStale { .. } => {
+                crate::diagnostics::Code::PulledSchemaStale.as_str().into()
+            }
         }
     }
 }

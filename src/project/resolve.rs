@@ -213,6 +213,7 @@ impl Resolver<'_> {
             timeout: overrides.and_then(|o| o.timeout).or(base.timeout),
             settings,
             secrets,
+            project_dir: Some(self.dir.to_path_buf()),
         })
     }
 

@@ -469,6 +469,7 @@ async fn a_connection_sends_its_headers_and_answers_need_an_id() {
         .into_iter()
         .collect(),
         secrets: Default::default(),
+        project_dir: None,
     };
     let client = StripeClient::new(&connection).unwrap();
     let error = client

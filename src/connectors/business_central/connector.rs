@@ -40,6 +40,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     runs: Runs::Yes(open),
     local_files: false,
     webhooks: None,
+    project_schemas: None,
 };
 
 /// 6000 requests in every 5 minutes.

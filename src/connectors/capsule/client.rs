@@ -2,17 +2,24 @@
 //! by party for `fetch_all` ([`super::related`]), and parties written; Capsule's error bodies
 //! as [`ConnectorError::Api`].
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
 use super::cursor::ListingCursor;
+use super::custom_fields::Pulled;
+use super::custom_values::{CustomFields, custom_to_fields, fill_custom};
 use super::entity::{self, Entity};
 use super::wire::{api_error, bad_response, record_id};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::{Auth, HttpClient, HttpConfig, RequestSpec, Secret};
-use crate::connectors::{ConnectorError, MatchKey, PollOptions, SourcePage, TargetRecord, Write};
+use crate::connectors::project_schema;
+use crate::connectors::{
+    ConnectorError, MatchKey, PollOptions, RejectedRecord, SourcePage, TargetRecord, Write,
+};
 use crate::connectors::http::HttpStats;
 use crate::connectors::{Client, ResolvedConnection};
 
@@ -22,6 +29,8 @@ pub struct CapsuleClient {
     pub(super) http: HttpClient,
     /// The API root without a trailing slash (`https://api.capsulecrm.com/api/v2`).
     base_url: String,
+    /// The custom fields the project pulled (`schemas/<connection>.json`), if it did.
+    pub(super) custom: Option<Arc<CustomFields>>,
 }
 
 impl CapsuleClient {
@@ -30,7 +39,19 @@ impl CapsuleClient {
         let base = base_url(connection).ok_or_else(|| {
             ConnectorError::Unsupported(format!("{}: no base_url", connection.name))
         })?;
-        Self::with_config(&base, http_config(connection))
+        let mut client = Self::with_config(&base, http_config(connection))?;
+        if let Some(dir) = &connection.project_dir {
+            let file = project_schema::read(dir, &connection.name)
+                .map_err(|problem| ConnectorError::Unsupported(problem.to_string()))?;
+            if let Some(file) = file {
+                let pulled = Pulled::from_file(&file).map_err(|reason| {
+                    let path = project_schema::file_of(dir, &connection.name);
+                    ConnectorError::Unsupported(format!("{}: {reason}", path.display()))
+                })?;
+                client.custom = Some(Arc::new(CustomFields::new(pulled)));
+            }
+        }
+        Ok(client)
     }
 
     /// A client for `base_url` with a bearer token (tests, the sandbox).
@@ -48,7 +69,39 @@ impl CapsuleClient {
         Ok(CapsuleClient {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
+            custom: None,
         })
+    }
+
+    /// Gives `record` its typed `.custom` when the project pulled custom fields of `entity`.
+    async fn with_custom(
+        &self,
+        entity: &Entity,
+        mut record: TargetRecord,
+    ) -> Result<TargetRecord, ConnectorError> {
+        if let Some(keyed) = self.checked_custom(entity).await? {
+            fill_custom(keyed, &mut record.data).map_err(|reason| ConnectorError::BadResponse {
+                endpoint: format!("capsule {}/{{id}}", entity.plural),
+                reason,
+            })?;
+        }
+        Ok(record)
+    }
+
+    /// A write's fields as Capsule takes them: `custom` as `fields`.
+    async fn wire_fields(&self, entity: &Entity, write: &Write) -> Result<Value, ConnectorError> {
+        let mut fields = write.fields.clone();
+        if fields.get("custom").is_none() {
+            return Ok(fields);
+        }
+        let keyed = self.checked_custom(entity).await?.ok_or_else(|| {
+            ConnectorError::Unsupported(format!(
+                "capsule: the project pulled no custom fields of {} (run `ferry schema pull`)",
+                entity.plural
+            ))
+        })?;
+        custom_to_fields(keyed, &mut fields).map_err(ConnectorError::Unsupported)?;
+        Ok(fields)
     }
 
     /// The HTTP client, for its counters.
@@ -108,7 +161,25 @@ impl Client for CapsuleClient {
                 "capsule users are read with fetch, not polled".into(),
             ));
         }
-        self.poll_listing(entity, cursor, options).await
+        let mut page = self.poll_listing(entity, cursor, options).await?;
+        if let Some(keyed) = self.checked_custom(entity).await? {
+            let records = std::mem::take(&mut page.records);
+            for mut record in records {
+                if record.deleted {
+                    page.records.push(record);
+                    continue;
+                }
+                match fill_custom(keyed, &mut record.data) {
+                    Ok(()) => page.records.push(record),
+                    Err(reason) => page.rejected.push(RejectedRecord {
+                        raw: record.data.to_string(),
+                        reason: format!("capsule {}: {reason}", entity.plural),
+                        id: record.id,
+                    }),
+                }
+            }
+        }
+        Ok(page)
     }
 
     /// The record with this id, or `None` when Capsule has none.
@@ -121,14 +192,22 @@ impl Client for CapsuleClient {
         if entity.plural == entity::USERS.plural {
             return self.user(id).await;
         }
-        let url = self.record_url(entity, id)?;
+        let mut url = self.record_url(entity, id)?;
+        if self.checked_custom(entity).await?.is_some()
+            && let Some(embed) = entity.poll_embed
+        {
+            url = format!("{url}?embed={embed}");
+        }
         let endpoint = format!("{}/{{id}}", entity.plural);
         match self
             .http
             .send(RequestSpec::get(format!("capsule: get {}", entity.singular), url))
             .await
         {
-            Ok(response) => self.target(entity, response.json()?, &endpoint).map(Some),
+            Ok(response) => {
+                let record = self.target(entity, response.json()?, &endpoint)?;
+                self.with_custom(entity, record).await.map(Some)
+            }
             Err(error) if error.status() == Some(404) => Ok(None),
             Err(error) => Err(api_error(error)),
         }
@@ -163,11 +242,12 @@ impl Client for CapsuleClient {
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
         let entity = entity::writable(collection)?;
+        let fields = self.wire_fields(entity, write).await?;
         let spec = RequestSpec::post(
             format!("capsule: create {}", entity.singular),
             self.url(entity.plural)?.as_str(),
         )
-        .json(&json!({ entity.singular: write.fields }));
+        .json(&json!({ entity.singular: fields }));
         let response = self.http.send(spec).await.map_err(api_error)?;
         self.target(entity, response.json()?, entity.plural)
     }
@@ -180,12 +260,13 @@ impl Client for CapsuleClient {
         write: &Write,
     ) -> Result<TargetRecord, ConnectorError> {
         let entity = entity::writable(collection)?;
+        let fields = self.wire_fields(entity, write).await?;
         let spec = RequestSpec::new(
             Method::PUT,
             format!("capsule: update {}", entity.singular),
             self.record_url(entity, &current.id)?,
         )
-        .json(&json!({ entity.singular: write.fields }));
+        .json(&json!({ entity.singular: fields }));
         let response = self.http.send(spec).await.map_err(api_error)?;
         self.target(entity, response.json()?, &format!("{}/{{id}}", entity.plural))
     }

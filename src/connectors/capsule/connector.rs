@@ -28,6 +28,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     runs: Runs::Yes(open),
     local_files: false,
     webhooks: Some(&super::webhook::WEBHOOKS),
+    project_schemas: Some(&super::custom_fields::PROJECT_SCHEMAS),
 };
 
 /// 4000 requests an hour.

@@ -33,6 +33,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     runs: Runs::Yes(open),
     local_files: true,
     webhooks: None,
+    project_schemas: None,
 };
 
 /// The file the connection's `path` names, or the one `ferry run --input` gives.

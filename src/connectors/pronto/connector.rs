@@ -42,6 +42,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     runs: Runs::Yes(open),
     local_files: false,
     webhooks: None,
+    project_schemas: None,
 };
 
 /// Avenue's documented limit: 30 calls a minute.

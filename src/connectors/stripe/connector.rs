@@ -39,6 +39,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     runs: Runs::Yes(open),
     local_files: false,
     webhooks: Some(&super::webhook::WEBHOOKS),
+    project_schemas: None,
 };
 
 fn rate_limit(api_key: Option<&str>) -> RateLimit {

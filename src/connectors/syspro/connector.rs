@@ -29,6 +29,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     runs: Runs::Yes(open),
     local_files: false,
     webhooks: None,
+    project_schemas: None,
 };
 
 const LIMIT: RateLimit = RateLimit::new(10, SECOND);

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::activity::TaskStatus;
 use super::input::FieldError;
 use super::handlers::{
-    Page, Params, Refusal, envelope, field_definitions_of, invalid, listing_params, message, now,
+    Page, Params, Refusal, envelope, invalid, listing_params, message, now,
     parse_since,
 };
 use super::party::{Embed, format_time};
@@ -85,9 +85,7 @@ pub fn routes() -> Router<CapsuleState> {
                 )
                 .route(
                     &format!("/{plural}/fields/definitions"),
-                    get(move |s: State<CapsuleState>| async move {
-                        field_definitions_of(&s.0, plural)
-                    }),
+                    get(move |s, q, h, u| super::field_definitions::list(plural, s, q, h, u)),
                 )
                 .route(
                     &format!("/parties/{{id}}/{plural}"),

@@ -386,25 +386,6 @@ pub async fn deleted_parties(State(state): State<CapsuleState>, Query(params): P
     Json(envelope("parties", Value::Array(parties))).into_response()
 }
 
-/// `GET /{entity}/fields/definitions`: the custom fields of parties, opportunities or kases.
-pub(super) fn field_definitions_of(state: &CapsuleState, entity: &str) -> Response {
-    let data = state.data();
-    let definitions: Vec<Value> = data
-        .definitions
-        .iter()
-        .filter(|d| d.entity == entity)
-        .map(|d| {
-            json!({"id": d.id, "name": d.name, "type": d.kind, "important": false,
-                        "displayOrder": d.id, "tag": null, "options": []})
-        })
-        .collect();
-    Json(json!({"definitions": definitions})).into_response()
-}
-
-pub async fn field_definitions(State(state): State<CapsuleState>) -> Response {
-    field_definitions_of(&state, "parties")
-}
-
 pub async fn list_users(State(state): State<CapsuleState>) -> Response {
     let data = state.data();
     let users: Vec<Value> = data

@@ -389,7 +389,11 @@ fn apply_fields(
             .get("definition")
             .and_then(|d| d.get("id"))
             .and_then(Value::as_u64)
-            .and_then(|id| ctx.definitions.iter().find(|d| d.id == id));
+            .and_then(|id| {
+                ctx.definitions
+                    .iter()
+                    .find(|d| d.id == id && d.entity == "parties")
+            });
         let Some(definition) = definition else {
             errors.push(FieldError::new(
                 "field",
@@ -399,17 +403,8 @@ fn apply_fields(
             continue;
         };
         let value = item.get("value").cloned().unwrap_or(Value::Null);
-        let fits = match definition.kind {
-            "number" => value.is_number() || value.is_null(),
-            "boolean" => value.is_boolean() || value.is_null(),
-            _ => value.is_string() || value.is_null(),
-        };
-        if !fits {
-            errors.push(FieldError::new(
-                "field",
-                "value",
-                format!("value must be a {}", definition.kind),
-            ));
+        if let Some(message) = super::field_definitions::refusal(definition, &value) {
+            errors.push(FieldError::new("field", "value", message));
             continue;
         }
         match next

@@ -12,6 +12,7 @@ pub mod activity;
 mod activity_handlers;
 mod activity_input;
 mod emulator;
+mod field_definitions;
 mod handlers;
 pub mod input;
 pub mod resthooks;
@@ -151,7 +152,7 @@ pub fn router(state: CapsuleState) -> Router {
         .route("/parties/deleted", get(handlers::deleted_parties))
         .route(
             "/parties/fields/definitions",
-            get(handlers::field_definitions),
+            get(|s, q, h, u| field_definitions::list("parties", s, q, h, u)),
         )
         .route(
             "/parties/{id}",

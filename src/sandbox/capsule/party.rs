@@ -142,6 +142,8 @@ pub struct FieldDefinition {
     pub kind: &'static str,
     /// What the field is on: `parties`, `opportunities` or `kases`.
     pub entity: &'static str,
+    /// A list's choices (empty for other types).
+    pub options: &'static [&'static str],
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -17,6 +17,10 @@ const ORGANISATIONS: usize = 500;
 /// People in a seeded account unless configured otherwise.
 pub(super) const PEOPLE: usize = 2_000;
 
+const NO_OPTIONS: &[&str] = &[];
+const LEAD_SOURCES: &[&str] = &["Website", "Referral", "Event"];
+const PLANS: &[&str] = &["Basic", "Pro", "Enterprise"];
+
 /// Users, teams, tags and custom field definitions, but no parties.
 pub fn account() -> CapsuleData {
     let mut data = CapsuleData {
@@ -52,13 +56,13 @@ pub fn account() -> CapsuleData {
             name: name.into(),
         });
     }
-    for (entity, name, kind) in [
-        ("parties", "Stripe customer", "text"),
-        ("parties", "Account number", "text"),
-        ("parties", "Credit limit", "number"),
-        ("parties", "Invoice by email", "boolean"),
-        ("opportunities", "Lead source", "list"),
-        ("kases", "Contract reference", "text"),
+    for (entity, name, kind, options) in [
+        ("parties", "Stripe customer", "text", NO_OPTIONS),
+        ("parties", "Account number", "text", NO_OPTIONS),
+        ("parties", "Credit limit", "number", NO_OPTIONS),
+        ("parties", "Invoice by email", "boolean", NO_OPTIONS),
+        ("opportunities", "Lead source", "list", LEAD_SOURCES),
+        ("kases", "Contract reference", "text", NO_OPTIONS),
     ] {
         data.next_id += 1;
         data.definitions.push(FieldDefinition {
@@ -66,6 +70,22 @@ pub fn account() -> CapsuleData {
             name: name.into(),
             kind,
             entity,
+            options,
+        });
+    }
+    // Ids below the shared sequence's start: adding definitions leaves every seeded id
+    // (parties, milestones) where tests and benches expect it.
+    for (id, entity, name, kind, options) in [
+        (901, "parties", "Renewal date", "date", NO_OPTIONS),
+        (902, "parties", "Plan", "list", PLANS),
+        (903, "opportunities", "Expected close", "date", NO_OPTIONS),
+    ] {
+        data.definitions.push(FieldDefinition {
+            id,
+            name: name.into(),
+            kind,
+            entity,
+            options,
         });
     }
     for (name, probability, closes) in [
