@@ -165,7 +165,9 @@ impl Program {
 /// fixed ones when it has none or pulled nothing.
 fn project_schemas(path: &Path) -> Result<&'static SchemaRegistry, Vec<Diagnostic>> {
     let folder = path.parent().unwrap_or(path);
-    let folder = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf());
+    let folder = folder
+        .canonicalize()
+        .unwrap_or_else(|_| folder.to_path_buf());
     let Some(project_dir) = folder
         .ancestors()
         .find(|dir| dir.join(crate::project::FILE_NAME).is_file())

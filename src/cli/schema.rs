@@ -38,11 +38,12 @@ pub fn run(args: Args) -> u8 {
     if let Some(Action::Pull(pull)) = args.action {
         return super::schema_pull::run(pull);
     }
-    let registry = connectors::schemas();
     if let Format::Markdown = args.format {
-        out!("{}", listing::markdown(registry));
+        // The reference of every account: nothing one project pulled.
+        out!("{}", listing::markdown(connectors::schemas()));
         return exit::OK;
     }
+    let registry = project_registry();
     let Some(name) = args.name else {
         let all: Vec<(String, Vec<String>)> = listing::connections(registry)
             .into_iter()
@@ -96,4 +97,20 @@ pub fn run(args: Args) -> u8 {
         }
     }
     exit::OK
+}
+
+/// The schemas of the project around the current folder, with what it pulled of its accounts
+/// (`.custom` of Capsule records, say); the fixed ones outside a project.
+fn project_registry() -> &'static crate::check::SchemaRegistry {
+    let here = std::env::current_dir().unwrap_or_default();
+    let Some(project) = crate::runtime::workspace::find_project_from(&here) else {
+        return connectors::schemas();
+    };
+    let dir = project.parent().unwrap_or(&here);
+    connectors::project_schema::registry_for(dir).unwrap_or_else(|problems| {
+        for problem in problems {
+            eprintln!("warning: {problem} (shown without it)");
+        }
+        connectors::schemas()
+    })
 }

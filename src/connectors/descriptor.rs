@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use super::client::DynClient;
 use super::connection::ResolvedConnection;
-use super::rate_limit::RateLimit;
 use super::project_schema::ProjectSchemas;
+use super::rate_limit::RateLimit;
 use super::webhook::Webhooks;
 use super::{CONNECTORS, ConnectorError};
 use crate::check::SchemaRegistry;

@@ -77,7 +77,11 @@ pub fn registry_for(project_dir: &Path) -> Result<&'static SchemaRegistry, Vec<F
         .collect();
     static BUILT: OnceLock<Mutex<HashMap<String, &'static SchemaRegistry>>> = OnceLock::new();
     let built = BUILT.get_or_init(Mutex::default);
-    if let Some(registry) = built.lock().unwrap_or_else(|e| e.into_inner()).get(&cache_key) {
+    if let Some(registry) = built
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&cache_key)
+    {
         return Ok(registry);
     }
     let mut registry = super::schemas().clone();
@@ -144,7 +148,9 @@ pub async fn pull(connection: &ResolvedConnection) -> Result<Value, PullError> {
         .kind
         .project_schemas
         .ok_or(PullError::NothingToPull(connection.kind.title))?;
-    (schemas.pull)(connection).await.map_err(PullError::Connector)
+    (schemas.pull)(connection)
+        .await
+        .map_err(PullError::Connector)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +185,9 @@ mod tests {
         );
         std::fs::write(file_of(dir.path(), "crm"), "{").unwrap();
         let problems = registry_for(dir.path()).unwrap_err();
-        assert!(problems[0].reason.starts_with("not valid JSON"), "{problems:?}");
+        assert!(
+            problems[0].reason.starts_with("not valid JSON"),
+            "{problems:?}"
+        );
     }
 }

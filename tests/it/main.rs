@@ -79,6 +79,7 @@ mod reconcile_drift_flows;
 mod reconcile_drift_orders;
 mod reconcile_money;
 mod run_capsule_activity;
+mod run_capsule_custom_fields;
 mod run_charges_to_invoices;
 mod run_end_to_end;
 mod run_events_to_erp;

@@ -7,7 +7,7 @@ use crate::check::{Fetchable, Field, Type};
 
 use super::super::build::{object, opt};
 use super::related::PARTY_FILTER;
-use super::schema::{custom_field, id_name, user};
+use super::schema::{TAGS_DOC, tag, custom_field, id_name, user};
 
 const KASE_STATUSES: &[&str] = &["OPEN", "CLOSED"];
 const TASK_STATUSES: &[&str] = &["OPEN", "COMPLETED", "PENDING"];
@@ -51,7 +51,7 @@ fn tags_and_fields() -> [(&'static str, Field); 2] {
     [
         (
             "tags",
-            opt(Type::list(id_name("capsule.tag"))).doc("Only with embed=tags."),
+            opt(Type::list(tag())).doc(TAGS_DOC),
         ),
         (
             "fields",

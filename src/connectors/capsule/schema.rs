@@ -74,6 +74,26 @@ pub(super) fn id_name(name: &str) -> Type {
     )
 }
 
+/// Polls ask for tags (`embed=tags,fields`), so polled records have them.
+pub(super) const TAGS_DOC: &str = "Only with embed=tags, which polls ask for.";
+
+/// A tag as embedded in a record. `dataTag` is documented (Capsule's field definitions show
+/// `{id, name, dataTag}`); `description` is unverified.
+pub(super) fn tag() -> Type {
+    object(
+        "capsule.tag",
+        &[
+            ("id", Field::new(Type::Int)),
+            ("name", opt(Type::String)),
+            ("description", opt(Type::String)),
+            (
+                "dataTag",
+                opt(Type::Bool).doc("A data tag: its own custom fields come with it."),
+            ),
+        ],
+    )
+}
+
 fn email_address() -> Type {
     object(
         "capsule.emailAddress",
@@ -181,10 +201,7 @@ pub fn party() -> Type {
             ("phoneNumbers", Field::new(Type::list(phone_number()))),
             ("addresses", Field::new(Type::list(address()))),
             ("websites", Field::new(Type::list(website()))),
-            (
-                "tags",
-                opt(Type::list(id_name("capsule.tag"))).doc("Only with embed=tags."),
-            ),
+            ("tags", opt(Type::list(tag())).doc(TAGS_DOC)),
             (
                 "fields",
                 opt(Type::list(custom_field())).doc("Only with embed=fields."),
