@@ -160,6 +160,18 @@ readable. The message gives the operating system's reason.
 
 Check the path.";
 
+    PulledSchemaFileInvalid = "E0112", "a pulled schema file cannot be used",
+"A file under the project's `schemas/` folder, where `ferry schema pull <connection>` writes what
+it reads of an account (Capsule's custom field definitions), is not valid JSON, names no system
+ferry knows in `kind`, or does not have the shape that system's pull writes. Until it is fixed,
+the pipelines of the project are checked against the systems' fixed schemas only.
+
+Pull the file again rather than edit it by hand:
+
+```sh
+ferry schema pull capsule
+```";
+
     UnknownName = "E0200", "unknown name",
 "The name is not a `let` binding, a `lookup`, a function parameter, or a built-in.
 
@@ -669,28 +681,6 @@ map to stripe.customer {
 ```";
 
     // E06xx project file
-    PulledSchemaStale = "E0521", "the account no longer has a pulled custom field",
-"The project pulled its Capsule account's custom field definitions into `schemas/<connection>.json`
-(`ferry schema pull`), and the pipelines were checked against them. At run time ferry reads the
-account's definitions again before it reads or writes a record with custom fields, and one of
-those pulled is gone, has another type, or (a list) has other options. The message names the
-field as the pipelines use it (`custom.renewal_date`), its Capsule name and its definition id.
-
-ferry stops rather than write a value of the old type, or read one into a field typed for
-another: nothing is written for the record, which is kept in the dead-letter queue (or the poll
-fails and its cursor stays where it was).
-
-Pull the definitions again, lint, and fix the pipelines that use the field:
-
-```sh
-ferry schema pull capsule
-ferry lint pipelines/
-ferry dlq replay --all
-```
-
-A renamed field is not a change here: values go by definition id, and the field keeps the key of
-the name it was pulled with until the next pull.";
-
     ProjectYamlMalformed = "E0600", "project file is not valid YAML",
 "`ferry.yaml` could not be read as YAML, or is empty. The label shows where the parser stopped;
 the message gives the line and column.
@@ -914,18 +904,6 @@ pipelines:
 Write the name as the pipeline declares it (`pipeline stripe_charges_to_business_central { ... }`);
 the help lists the project's pipelines.";
 
-    PulledSchemaFileInvalid = "E0621", "a pulled schema file cannot be used",
-"A file under the project's `schemas/` folder, where `ferry schema pull <connection>` writes what
-it reads of an account (Capsule's custom field definitions), is not valid JSON, names no system
-ferry knows in `kind`, or does not have the shape that system's pull writes. Until it is fixed,
-the pipelines of the project are checked against the systems' fixed schemas only.
-
-Pull the file again rather than edit it by hand:
-
-```sh
-ferry schema pull capsule
-```";
-
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
 is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
@@ -991,6 +969,28 @@ test \"a payout\" {
 ```
 
 Give the object in the test, or run the pipeline with `ferry run` or `ferry serve`.";
+
+    PulledSchemaStale = "E0710", "the account no longer has a pulled custom field",
+"The project pulled its Capsule account's custom field definitions into `schemas/<connection>.json`
+(`ferry schema pull`), and the pipelines were checked against them. At run time ferry reads the
+account's definitions again before it reads or writes a record with custom fields, and one of
+those pulled is gone, has another type, or (a list) has other options. The message names the
+field as the pipelines use it (`custom.renewal_date`), its Capsule name and its definition id.
+
+ferry stops rather than write a value of the old type, or read one into a field typed for
+another: nothing is written for the record, which is kept in the dead-letter queue (or the poll
+fails and its cursor stays where it was).
+
+Pull the definitions again, lint, and fix the pipelines that use the field:
+
+```sh
+ferry schema pull capsule
+ferry lint pipelines/
+ferry dlq replay --all
+```
+
+A renamed field is not a change here: values go by definition id, and the field keeps the key of
+the name it was pulled with until the next pull.";
 
     // E08xx the sandbox's seeded drift
     DriftUnknownSystem = "E0800", "the sandbox serves no such system",

@@ -2,7 +2,7 @@
 //! emulator, `ferry lint` against the pulled file (a typed field accepted, a misspelt one and a
 //! wrong type refused), a person's custom fields carried into a Stripe customer's metadata, a
 //! Stripe sign-up written back to Capsule as `fields`, and a definition retyped behind ferry's
-//! back stopping the run with E0521 before anything is written.
+//! back stopping the run with E0710 before anything is written.
 
 use crate::run_support;
 
@@ -250,7 +250,7 @@ async fn custom_fields_reach_stripe_metadata_and_a_signup_goes_back_as_fields() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_definition_retyped_since_the_pull_stops_the_run_with_e0521() {
+async fn a_definition_retyped_since_the_pull_stops_the_run_with_e0710() {
     let world = pulled_world().await;
     add_ada(&world).await;
     // An administrator turns "Renewal date" into a text field after the project pulled it.
@@ -268,7 +268,7 @@ async fn a_definition_retyped_since_the_pull_stops_the_run_with_e0521() {
     let stderr = text(&run.stderr);
     assert!(
         stderr.contains(
-            "E0521: `custom.renewal_date` (\"Renewal date\", definition 901) of parties was pulled as date but is now text in the Capsule account"
+            "E0710: `custom.renewal_date` (\"Renewal date\", definition 901) of parties was pulled as date but is now text in the Capsule account"
         ),
         "{stderr}"
     );
@@ -281,4 +281,29 @@ async fn a_definition_retyped_since_the_pull_stops_the_run_with_e0521() {
     let run = run_ferry(world.dir.path(), &["run", "to_stripe.ferry"]).await;
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(world.customers().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pulled_file_that_is_not_json_is_e0112_and_lint_goes_on_without_it() {
+    let world = pulled_world().await;
+    let file = world.dir.path().join("schemas/capsule.json");
+    let pulled = std::fs::read_to_string(&file).unwrap();
+    // Cut short, as by a merge gone wrong.
+    std::fs::write(&file, &pulled[..pulled.len() / 2]).unwrap();
+    let linted = run_ferry(
+        world.dir.path(),
+        &["lint", "to_stripe.ferry", "--format", "json"],
+    )
+    .await;
+    let report: Value = serde_json::from_slice(&linted.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    // The file, and then `.custom`, which only the file gave the parties.
+    assert_eq!(codes[0], "E0112", "{report}");
+    assert!(codes[1..].iter().all(|code| *code == "E0201"), "{report}");
 }

@@ -251,6 +251,7 @@ fn fits(
             }
         }
         (Type::Int, Value::Number(n)) if n.is_i64() || n.is_u64() => {}
+        (Type::Bool, Value::Bool(_)) => {}
         (Type::List(item), Value::Array(items)) => {
             for value in items {
                 fits(&format!("{path}[]"), item, None, value, problems);
