@@ -307,3 +307,19 @@ async fn a_pulled_file_that_is_not_json_is_e0112_and_lint_goes_on_without_it() {
     assert_eq!(codes[0], "E0112", "{report}");
     assert!(codes[1..].iter().all(|code| *code == "E0201"), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shipped_contacts_pipeline_carries_plan_and_renewal_date_into_metadata() {
+    let world = pulled_world().await;
+    add_ada(&world).await;
+    let synced = run_ferry(world.dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    let customers = world.customers().await;
+    assert_eq!(customers.len(), 1);
+    let metadata = &customers[0]["metadata"];
+    assert_eq!(
+        metadata,
+        &json!({"capsule_id": metadata["capsule_id"], "owner_email": "unassigned",
+                "plan": "Pro", "renewal_date": "2027-03-31"})
+    );
+}
