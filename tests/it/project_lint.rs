@@ -11,12 +11,14 @@ fn ferry_in(dir: &Path) -> Command {
     command
 }
 
-/// A copy of the shipped project: ferry.yaml and the pipelines.
+/// A copy of the shipped project: ferry.yaml, the pipelines and what was pulled of the
+/// accounts (`schemas/`: Capsule's custom fields).
 fn project_copy() -> tempfile::TempDir {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(root.join("ferry.yaml"), dir.path().join("ferry.yaml")).unwrap();
     copy_dir(&root.join("pipelines"), &dir.path().join("pipelines"));
+    copy_dir(&root.join("schemas"), &dir.path().join("schemas"));
     dir
 }
 

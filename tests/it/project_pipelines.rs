@@ -33,10 +33,7 @@ fn project_turning_orders_off(world: &World, pipelines: &[&str]) -> std::path::P
         let file = format!("{name}.ferry");
         std::fs::copy(shipped.join(&file), folder.join(&file)).unwrap();
     }
-    // The custom fields the shipped pipelines read were pulled from the sandbox's account,
-    // whose definitions the world's emulator has too.
-    let pulled = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    copy_dir(&pulled, &world.dir.path().join("schemas"));
+    world.with_shipped_schemas();
     project
 }
 

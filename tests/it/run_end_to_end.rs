@@ -272,6 +272,7 @@ async fn without_a_policy_the_later_of_two_sources_is_dead_lettered() {
     assert!(!text.contains("on conflict"));
     let pipeline = world.dir.path().join("contacts_without_policy.ferry");
     std::fs::write(&pipeline, text).unwrap();
+    world.with_shipped_schemas();
     let (runner, job, store) = runner(&project, pipeline.to_str().unwrap()).await;
     let report = run(&runner, &job).await;
     assert_eq!((report.created, report.dead_lettered), (3, 1), "{report:?}");

@@ -149,6 +149,19 @@ impl World {
         (project, journal)
     }
 
+    /// The shipped project's `schemas/` (Capsule's custom fields, pulled from the sandbox's
+    /// account, whose definitions the world's emulator has too), for a copy of a shipped
+    /// pipeline written into the world's project.
+    pub fn with_shipped_schemas(&self) {
+        let pulled = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        let into = self.dir.path().join("schemas");
+        std::fs::create_dir_all(&into).unwrap();
+        for entry in std::fs::read_dir(pulled).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, into.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+
     /// Adds people to Capsule: `person{n}@example.com`, named `Person {n}`.
     pub fn add_people(&self, range: std::ops::Range<u64>) {
         let mut data = self.capsule.data();
