@@ -6,6 +6,7 @@ mod alerts;
 mod demo;
 mod dlq;
 mod explain;
+mod hooks;
 mod lint;
 mod logging;
 mod map;
@@ -71,6 +72,9 @@ enum Command {
     Alerts(alerts::Args),
     /// Receive webhooks and process them: the always-on half of ferry.
     Serve(serve::Args),
+    /// List, subscribe or unsubscribe the webhook subscriptions ferry manages (Capsule's REST
+    /// hooks).
+    Hooks(hooks::Args),
     /// Start local emulators of Stripe, Capsule CRM and Business Central.
     #[cfg(feature = "sandbox")]
     Sandbox(sandbox::Args),
@@ -91,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Dlq(args) => dlq::run(args),
         Command::Alerts(args) => alerts::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Hooks(args) => hooks::run(args),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args),
     };

@@ -14,7 +14,7 @@ use crate::alerts::{self, Alerts};
 use crate::connectors::connector::{Connector, close_all};
 use crate::runtime::{Runner, SetupError, Workspace};
 use crate::server::dashboard::Dashboard;
-use crate::server::{self, App, ServeOptions};
+use crate::server::{self, App, ServeOptions, StartError};
 use crate::store::Store;
 
 #[derive(clap::Args)]
@@ -42,6 +42,10 @@ pub struct Args {
     /// store); only with an `alerts:` section in ferry.yaml.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     alert_check_every: u64,
+    /// The address Capsule and the like reach this server at (`https://ferry.example.com`):
+    /// the REST hooks the served pipelines need are subscribed to it on start.
+    #[arg(long)]
+    public_url: Option<url::Url>,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
 }
@@ -56,7 +60,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     runtime.block_on(async move {
-        let (app, alerts, store, connectors) = match setup(&args).await {
+        let (app, alerts, store, connectors, secrets) = match setup(&args).await {
             Ok(ready) => ready,
             Err(SetupError::Project {
                 diagnostics,
@@ -89,9 +93,14 @@ pub fn run(args: Args) -> u8 {
         let schedules = app.schedule_lines();
         let handle = match server::start(app).await {
             Ok(handle) => handle,
-            Err(error) => {
+            Err(StartError::Listen(error)) => {
                 eprintln!("error: cannot listen on {}: {error}", args.bind);
                 return exit::USAGE;
+            }
+            Err(StartError::Subscribe(error)) => {
+                print_human(&[error.diagnostic(&secrets)], &Default::default());
+                close_all(&connectors).await;
+                return exit::FAILED;
             }
         };
         let base = format!("http://{}", handle.local_addr);
@@ -124,8 +133,15 @@ pub fn run(args: Args) -> u8 {
     })
 }
 
-/// The app, its alerts and store, and its connections (closed after the server stops).
-type Served = (App, Alerts, Store, HashMap<String, Arc<Connector>>);
+/// The app, its alerts and store, its connections (closed after the server stops), and the
+/// secrets to keep out of what is printed.
+type Served = (
+    App,
+    Alerts,
+    Store,
+    HashMap<String, Arc<Connector>>,
+    Vec<crate::connectors::Secret>,
+);
 
 async fn setup(args: &Args) -> Result<Served, SetupError> {
     let workspace = Workspace::open(args.project.as_deref(), args.env.as_deref())?;
@@ -156,6 +172,7 @@ async fn setup(args: &Args) -> Result<Served, SetupError> {
         tolerance: Duration::from_secs(args.tolerance),
         workers: args.workers,
         catch_up_every: (args.catch_up_every > 0).then(|| Duration::from_secs(args.catch_up_every)),
+        public_url: args.public_url.as_ref().map(url::Url::to_string),
     };
     let schedules = server::reconcile::plan(&workspace.reconcile, &jobs)?;
     let zone = workspace
@@ -172,5 +189,5 @@ async fn setup(args: &Args) -> Result<Served, SetupError> {
         }
         None => app,
     };
-    Ok((app, alerts, store, connectors))
+    Ok((app, alerts, store, connectors, workspace.secrets()))
 }

@@ -15,6 +15,7 @@ pub mod rate_limit;
 pub mod record;
 pub mod secret;
 pub mod webhook;
+pub mod webhook_subscription;
 
 pub use client::Client;
 pub use connection::{Auth, ResolvedConnection};

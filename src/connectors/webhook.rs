@@ -55,6 +55,46 @@ pub struct Webhooks {
     pub api_version: Option<ApiVersion>,
     /// The event list that missed deliveries are caught up from, if the system has one.
     pub catch_up: Option<CatchUp>,
+    /// How ferry subscribes its endpoint to the system's events, if the system lets an API
+    /// client do it (Capsule's REST hooks); `None`: subscribed by hand.
+    pub subscriptions: Option<Subscriptions>,
+}
+
+/// A system whose webhook subscriptions ferry manages through its API: `ferry serve
+/// --public-url` and `ferry hooks` subscribe the events the served pipelines read.
+pub struct Subscriptions {
+    /// The events to subscribe for the pipelines reading `stream` (none: the stream is not
+    /// fed by webhooks).
+    pub events_of: fn(stream: &str) -> &'static [&'static str],
+    /// The capture of [`Webhooks::route`] that holds the endpoint's first secret (`token`), so
+    /// a subscription's target URL reaches the endpoint; the URL is then itself a secret.
+    pub secret_capture: Option<&'static str>,
+    /// How many subscriptions the system allows an account, if it limits them.
+    pub limit: Option<usize>,
+    /// The system's subscription API for a connection.
+    pub open: fn(&super::ResolvedConnection) -> Result<Box<dyn HookApi>, super::ConnectorError>,
+}
+
+/// One subscription as the system lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    pub id: String,
+    pub event: String,
+    pub target_url: String,
+}
+
+/// A system's webhook subscription calls.
+pub trait HookApi: Send + Sync {
+    /// Every subscription of the account, ferry's or not.
+    fn list(&self) -> super::client::Call<'_, Vec<Hook>>;
+    /// Subscribes `target_url` to `event`.
+    fn subscribe<'a>(
+        &'a self,
+        event: &'a str,
+        target_url: &'a str,
+        description: &'a str,
+    ) -> super::client::Call<'a, Hook>;
+    fn unsubscribe<'a>(&'a self, id: &'a str) -> super::client::Call<'a, ()>;
 }
 
 /// What a delivery arrived with.
@@ -180,6 +220,17 @@ impl Webhooks {
     /// The collection to read the event's object again from, if it can be.
     pub fn refetch_collection(&self, body: &Value) -> Option<String> {
         (self.collection_of)(body.pointer(self.object_at)?)
+    }
+
+    /// The path of `connection`'s endpoint after `/webhooks/`, with the secret capture filled
+    /// by `secret` (`capsule/crm/tok_...`): a secret itself when it holds one.
+    pub fn endpoint_path(&self, connection: &str, secret: Option<&Secret>) -> String {
+        let mut path = self.route.replace("{connection}", connection);
+        let capture = self.subscriptions.as_ref().and_then(|s| s.secret_capture);
+        if let (Some(capture), Some(secret)) = (capture, secret) {
+            path = path.replace(&format!("{{{capture}}}"), secret.expose());
+        }
+        path
     }
 
     /// Puts `object` (the object read again) in the event's place for it.

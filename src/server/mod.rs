@@ -11,6 +11,7 @@ pub mod commit_group;
 pub mod dashboard;
 pub mod event;
 pub mod health;
+pub mod hooks;
 pub mod metrics;
 pub mod receive;
 pub mod reconcile;
@@ -31,6 +32,7 @@ use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
 use crate::connectors::webhook::CatchUp;
+use crate::connectors::webhook_subscription::SubscribeError;
 use crate::connectors::{CONNECTORS, Kind, Webhooks};
 use crate::project::{ResolvedEnvironment, Secret};
 use crate::runtime::{Job, Runner};
@@ -47,6 +49,9 @@ pub struct ServeOptions {
     pub workers: usize,
     /// How often to catch up from the systems' event lists (also once at start); `None`: never.
     pub catch_up_every: Option<Duration>,
+    /// The address the systems reach ferry at (`--public-url`): with it, the webhooks the
+    /// served pipelines need are subscribed on start where ferry can subscribe them.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -56,6 +61,7 @@ impl Default for ServeOptions {
             tolerance: crate::connectors::webhook::DEFAULT_TOLERANCE,
             workers: 2,
             catch_up_every: Some(Duration::from_secs(300)),
+            public_url: None,
         }
     }
 }
@@ -96,6 +102,8 @@ pub struct App {
     /// The `reconcile:` schedules, and the zone their times of day are in.
     schedules: Vec<reconcile::Scheduled>,
     zone: jiff::tz::TimeZone,
+    /// The connections, for subscribing their webhooks.
+    environment: ResolvedEnvironment,
 }
 
 impl App {
@@ -146,6 +154,7 @@ impl App {
             dashboard: None,
             schedules: Vec::new(),
             zone: jiff::tz::TimeZone::UTC,
+            environment: environment.clone(),
         }
     }
 
@@ -357,8 +366,18 @@ async fn prune_inbox(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>
     }
 }
 
-/// Binds, then serves until [`ServerHandle::shutdown`].
-pub async fn start(app: App) -> std::io::Result<ServerHandle> {
+/// Why `ferry serve` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+    #[error(transparent)]
+    Subscribe(#[from] SubscribeError),
+}
+
+/// Binds, subscribes the webhooks when there is a public URL, then serves until
+/// [`ServerHandle::shutdown`].
+pub async fn start(app: App) -> Result<ServerHandle, StartError> {
     let listener = tokio::net::TcpListener::bind(app.options.bind).await?;
     let local_addr = listener.local_addr()?;
     let app = Arc::new(app);
@@ -377,6 +396,21 @@ pub async fn start(app: App) -> std::io::Result<ServerHandle> {
             tracing::error!("the HTTP server stopped: {error}");
         }
     }));
+    // Once the endpoints answer, so that the first deliveries find them.
+    let subscribed = match &app.options.public_url {
+        Some(url) => hooks::subscribe_served(&app.environment, &app.jobs, url).await,
+        None => {
+            hooks::log_unsubscribed(&app.environment, &app.jobs);
+            Ok(())
+        }
+    };
+    if let Err(error) = subscribed {
+        let _ = stop.send(true);
+        for task in tasks {
+            let _ = task.await;
+        }
+        return Err(error.into());
+    }
     worker::release_orphans(&app.store).await;
     tasks.push(worker::start_all(app.clone(), stopped.clone())?);
     tasks.push(tokio::spawn(prune_inbox(app.clone(), stopped.clone())));

@@ -120,6 +120,7 @@ mod schemas_stripe_agree;
 mod schemas_support;
 mod schemas_syspro_agree;
 mod serve_capsule_hooks;
+mod serve_capsule_subscribe;
 mod serve_customers;
 mod serve_finance_chaos;
 mod serve_webhooks;

@@ -160,7 +160,7 @@ async fn a_customer_deleted_in_stripe_is_made_again_by_the_next_event() {
 }
 
 /// Writes to the Capsule emulator; the record written.
-async fn capsule_post(world: &World, path: &str, key: &str, body: Value) -> Value {
+pub async fn capsule_post(world: &World, path: &str, key: &str, body: Value) -> Value {
     let answer: Value = reqwest::Client::new()
         .post(format!("{}/capsule/api/v2/{path}", world.base))
         .bearer_auth("capsule-sandbox-token")

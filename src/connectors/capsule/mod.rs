@@ -11,6 +11,7 @@ pub mod custom_values;
 pub mod entity;
 mod listing;
 mod related;
+mod resthooks;
 pub mod schema;
 pub mod webhook;
 mod wire;

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::entity;
 use crate::connectors::webhook::{
-    Delivery, Event, RecordId, Refusal, Request, Webhooks, constant_time_eq,
+    Delivery, Event, RecordId, Refusal, Request, Subscriptions, Webhooks, constant_time_eq,
 };
 
 pub static WEBHOOKS: Webhooks = Webhooks {
@@ -35,7 +35,40 @@ pub static WEBHOOKS: Webhooks = Webhooks {
     collection_of: |_| None,
     api_version: None,
     catch_up: None,
+    subscriptions: Some(Subscriptions {
+        events_of: hook_events,
+        secret_capture: Some("token"),
+        limit: Some(MAX_HOOKS),
+        open: super::resthooks::open,
+    }),
 };
+
+/// Capsule's limit of REST hooks an account.
+pub const MAX_HOOKS: usize = 20;
+
+/// The events a pipeline reading `stream` needs subscribed: every event of the entity that
+/// Capsule sends (tasks have no `task/deleted`).
+fn hook_events(stream: &str) -> &'static [&'static str] {
+    match stream {
+        "parties" => &["party/created", "party/updated", "party/deleted"],
+        "opportunities" => &[
+            "opportunity/created",
+            "opportunity/updated",
+            "opportunity/deleted",
+            "opportunity/closed",
+            "opportunity/moved",
+        ],
+        "kases" => &[
+            "kase/created",
+            "kase/updated",
+            "kase/deleted",
+            "kase/closed",
+            "kase/moved",
+        ],
+        "tasks" => &["task/created", "task/updated", "task/completed"],
+        _ => &[],
+    }
+}
 
 const NO_ENDPOINT: &str = "no such endpoint";
 

@@ -37,6 +37,8 @@ pub static WEBHOOKS: Webhooks = Webhooks {
         warn_days: 25,
         event_of,
     }),
+    // Stripe's endpoints are registered in its dashboard, with their signing secret.
+    subscriptions: None,
 };
 
 /// The stream of Stripe's events, fed by the webhooks and the catch-up.

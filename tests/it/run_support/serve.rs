@@ -62,20 +62,55 @@ pub async fn serve_dashboard(
     )
 }
 
+/// Starts `ferry serve --public-url http://127.0.0.1:{port}` on `port` for `pipelines` of the
+/// project at `project`: the systems' webhooks are subscribed to the server itself.
+pub async fn serve_public(
+    project: &std::path::Path,
+    pipelines: &[&str],
+    port: u16,
+) -> Result<(ServerHandle, Store), server::StartError> {
+    let options = ServeOptions {
+        bind: SocketAddr::from(([127, 0, 0, 1], port)),
+        workers: 1,
+        catch_up_every: None,
+        public_url: Some(format!("http://127.0.0.1:{port}")),
+        ..ServeOptions::default()
+    };
+    let (app, store) = app_with(project, pipelines, options).await;
+    Ok((server::start(app).await?, store))
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The app `ferry serve` runs for `pipelines` of the project at `project`.
 async fn app(project: &std::path::Path, workers: usize, pipelines: &[&str]) -> (App, Store) {
-    let workspace = Workspace::open(Some(project), None).unwrap();
-    let targets: Vec<String> = pipelines.iter().map(|p| p.to_string()).collect();
-    let jobs = workspace.jobs(&targets).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
-    let store = workspace.store().await.unwrap();
-    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     let options = ServeOptions {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         workers,
         catch_up_every: None,
         ..ServeOptions::default()
     };
+    app_with(project, pipelines, options).await
+}
+
+async fn app_with(
+    project: &std::path::Path,
+    pipelines: &[&str],
+    options: ServeOptions,
+) -> (App, Store) {
+    let workspace = Workspace::open(Some(project), None).unwrap();
+    let targets: Vec<String> = pipelines.iter().map(|p| p.to_string()).collect();
+    let jobs = workspace.jobs(&targets).unwrap();
+    let connectors = workspace.connectors(&jobs, None).unwrap();
+    let store = workspace.store().await.unwrap();
+    let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
     (app, store)
 }
