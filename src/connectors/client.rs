@@ -203,6 +203,15 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Whether a deletion in `stream` changes what its record belonged to (a Capsule
+    /// opportunity, of its party's activity) though the system lists it by id only: the
+    /// runner then maps the deletion from the record's version last read, so a pipeline that
+    /// sums up the owner reads the owner's current set again. Otherwise a deletion is reported
+    /// and its target left as it is.
+    fn remaps_deletions(&self, _stream: &str) -> bool {
+        false
+    }
+
     /// Ends what the client holds open on the far side (a logged-on session) once a run is
     /// over; a later call opens it again.
     fn close(&self) -> impl Future<Output = Result<(), ConnectorError>> + Send {
@@ -284,6 +293,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
     fn cursor_time(&self, stream: &str, cursor: &str) -> Option<Timestamp>;
     fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress>;
     fn http_stats(&self) -> Option<HttpStats>;
+    fn remaps_deletions(&self, stream: &str) -> bool;
     fn close<'a>(&'a self) -> Call<'a, ()>;
 }
 
@@ -398,6 +408,10 @@ impl<C: Client> DynClient for C {
 
     fn http_stats(&self) -> Option<HttpStats> {
         Client::http_stats(self)
+    }
+
+    fn remaps_deletions(&self, stream: &str) -> bool {
+        Client::remaps_deletions(self, stream)
     }
 
     fn close<'a>(&'a self) -> Call<'a, ()> {

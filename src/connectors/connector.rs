@@ -68,6 +68,12 @@ impl Connector {
         self.0.cursor_time(stream, cursor)
     }
 
+    /// Whether a deletion in `stream` is mapped from the record's version last read (see
+    /// `Client::remaps_deletions`).
+    pub fn remaps_deletions(&self, stream: &str) -> bool {
+        self.0.remaps_deletions(stream)
+    }
+
     /// How far through its pass `cursor` of `stream` stands, when the source tells.
     pub fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress> {
         self.0.cursor_progress(stream, cursor)

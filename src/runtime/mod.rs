@@ -2,6 +2,7 @@
 
 mod claims;
 mod conflict;
+mod deletion;
 pub mod deliver;
 pub mod diff;
 pub mod job;

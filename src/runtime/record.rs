@@ -128,10 +128,9 @@ impl Runner {
         claims: &MatchClaims,
         reuse_fetched: bool,
     ) -> Result<Fate, DeliveryError> {
-        if record.deleted {
-            tracing::info!(pipeline = %job.name, source_id = %record.id, "deleted at the source; the target is left as it is");
+        let Some(record) = self.completed(job, record, dry_run).await? else {
             return Ok(Fate::DeletedAtSource);
-        }
+        };
         let dead_letter = |code: String, message: String, writes: Vec<Written>| Fate::DeadLetter {
             source_id: record.id.clone(),
             record_json: self.redacted(&record.data.to_string()),

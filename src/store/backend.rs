@@ -302,6 +302,22 @@ pub trait Statements: Send {
         last: &'a LastEvent,
     ) -> Answer<'a, bool>;
 
+    /// The last version read of the record `source_id` of `source` (`connection.stream`), as
+    /// JSON, if one was kept.
+    fn record_seen<'a>(
+        &'a mut self,
+        source: &'a str,
+        source_id: &'a str,
+    ) -> Answer<'a, Option<String>>;
+
+    /// Keeps `record_json` as the last version read of the record, replacing an older one.
+    fn put_record_seen<'a>(
+        &'a mut self,
+        source: &'a str,
+        source_id: &'a str,
+        record_json: &'a str,
+    ) -> Answer<'a, ()>;
+
     /// Whether `needle` occurs in any text column of any table.
     fn contains_text<'a>(&'a mut self, needle: &'a str) -> Answer<'a, bool>;
 }

@@ -540,6 +540,29 @@ impl Store {
         self.writer().await?.set_last_event(connection, last).await
     }
 
+    /// The last version read of the record `source_id` of `source` (`connection.stream`), as
+    /// JSON: what a deletion that lists only the record's id is mapped from.
+    pub async fn record_seen(
+        &self,
+        source: &str,
+        source_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.reader().await?.record_seen(source, source_id).await
+    }
+
+    /// Keeps `record_json` as the last version read of the record.
+    pub async fn put_record_seen(
+        &self,
+        source: &str,
+        source_id: &str,
+        record_json: &str,
+    ) -> Result<(), StoreError> {
+        self.writer()
+            .await?
+            .put_record_seen(source, source_id, record_json)
+            .await
+    }
+
     /// Whether `needle` occurs in any text column of any table: the canary-secret tests' probe.
     pub async fn contains_text(&self, needle: &str) -> Result<bool, StoreError> {
         self.reader().await?.contains_text(needle).await

@@ -173,3 +173,92 @@ async fn a_contacts_open_opportunities_cases_and_next_task_reach_its_stripe_cust
         "no customer was made for activity alone"
     );
 }
+
+/// Capsule lists a deleted opportunity or case by id only: ferry maps the deletion from the
+/// version it last read (which names the contact), and the contact's metadata is read again
+/// without it. The customer is updated, never deleted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_opportunity_and_case_bring_the_contacts_metadata_up_to_date() {
+    let world = world(None, None).await;
+    world.add_people(0..1);
+    world.project(1000);
+    let synced = run_ferry(world.dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    let (proposal, negotiation) = {
+        let data = world.capsule.data();
+        let id = |name: &str| data.milestones.iter().find(|m| m.name == name).unwrap().id;
+        (id("Proposal"), id("Negotiation"))
+    };
+    let ada = 100_000;
+    let licence = json!({"amount": 1000, "currency": "AUD"});
+    opportunity(&world, ada, "Licence", proposal, licence, "2026-06-30").await;
+    let support = json!({"amount": 250.50, "currency": "USD"});
+    let support = opportunity(&world, ada, "Support", negotiation, support, "2026-04-01").await;
+    let case = json!({"kase": {"party": {"id": ada}, "name": "Onboarding"}});
+    let case = capsule(&world, reqwest::Method::POST, "kases", Some(case)).await["kase"]["id"]
+        .as_u64()
+        .unwrap();
+    run_activity(&world).await;
+    let before = activity_of(&world, "person0@example.com").await;
+    assert_eq!(before["capsule_open_opportunities"], "2");
+    assert_eq!(before["capsule_open_value"], "AUD 1000.00, USD 250.50");
+    assert_eq!(before["capsule_open_cases"], "1");
+
+    // Nothing else of the contact changes: the deletions alone bring the metadata up to date.
+    for path in [format!("opportunities/{support}"), format!("kases/{case}")] {
+        capsule(&world, reqwest::Method::DELETE, &path, None).await;
+    }
+    run_activity(&world).await;
+    assert_eq!(
+        activity_of(&world, "person0@example.com").await,
+        json!({
+            "capsule_open_opportunities": "1",
+            "capsule_open_value": "AUD 1000.00",
+            "capsule_next_milestone": "Proposal",
+            "capsule_open_cases": "0",
+            "capsule_next_task": "none",
+            "capsule_next_task_due": "none",
+            "capsule_next_task_owner": "none",
+        })
+    );
+    let customers = world.customers().await;
+    assert_eq!(customers.len(), 1);
+    assert_ne!(customers[0]["deleted"], json!(true));
+    assert_eq!(customers[0]["metadata"]["capsule_id"], "100000");
+}
+
+/// An opportunity made and deleted between two runs was never read: nothing names its contact,
+/// and nothing of it reached the customer. The deletion is counted and logged, and leaves the
+/// customer as it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deletion_of_an_opportunity_never_read_leaves_the_customer_as_it_is() {
+    let world = world(None, None).await;
+    world.add_people(0..1);
+    let project = world.project(1000);
+    let synced = run_ferry(world.dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    let proposal = world.capsule.data().milestones[1].id;
+    let value = json!({"amount": 10, "currency": "AUD"});
+    let gone = opportunity(&world, 100_000, "Gone", proposal, value, "2026-06-30").await;
+    let (runner, jobs, _store) = runners(&project, ACTIVITY).await;
+    let opportunities = &jobs[0];
+    assert_eq!(opportunities.source.stream, "opportunities");
+    // The cursor starts after the opportunity: the run reads only its deletion.
+    // Capsule's times are in whole seconds: the next one, and a wait until it has begun.
+    let now = jiff::Timestamp::now();
+    let since = jiff::Timestamp::from_second(now.as_second() + 1).unwrap();
+    let wait = since.duration_since(now).unsigned_abs() + std::time::Duration::from_millis(100);
+    tokio::time::sleep(wait).await;
+    capsule(&world, reqwest::Method::DELETE, &format!("opportunities/{gone}"), None).await;
+    let options = ferry::runtime::runner::RunOptions {
+        since: Some(since),
+        ..Default::default()
+    };
+    let report = run_with(&runner, opportunities, options).await;
+    assert_eq!(
+        (report.read, report.deleted_at_source, report.dead_lettered),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(activity_of(&world, "person0@example.com").await, json!({}));
+}

@@ -132,12 +132,38 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
     let milestone = world.capsule.data().milestones[1].id;
     let opportunity = json!({"party": {"id": party}, "name": "Licence", "milestone": {"id": milestone},
         "value": {"amount": 1500, "currency": "AUD"}});
-    capsule_post(&world, "opportunities", "opportunity", opportunity).await;
+    let licence = capsule_post(&world, "opportunities", "opportunity", opportunity).await;
     let customer = customer_once(&world, "person0@example.com", |c| {
         c["metadata"]["capsule_open_opportunities"] == "1"
     })
     .await;
     assert_eq!(customer["metadata"]["capsule_open_value"], "AUD 1500.00");
+
+    // A second opportunity and a case, then the first opportunity and the case deleted: the
+    // `*/deleted` hooks alone bring the metadata up to date.
+    let support = json!({"party": {"id": party}, "name": "Support", "milestone": {"id": milestone},
+        "value": {"amount": 20, "currency": "USD"}});
+    capsule_post(&world, "opportunities", "opportunity", support).await;
+    let case = capsule_post(&world, "kases", "kase", json!({"party": {"id": party}, "name": "Setup"})).await;
+    customer_once(&world, "person0@example.com", |c| {
+        c["metadata"]["capsule_open_opportunities"] == "2" && c["metadata"]["capsule_open_cases"] == "1"
+    })
+    .await;
+    for path in [format!("opportunities/{}", licence["id"]), format!("kases/{}", case["id"])] {
+        reqwest::Client::new()
+            .delete(format!("{}/capsule/api/v2/{path}", world.base))
+            .bearer_auth("capsule-sandbox-token")
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+    let customer = customer_once(&world, "person0@example.com", |c| {
+        c["metadata"]["capsule_open_opportunities"] == "1" && c["metadata"]["capsule_open_cases"] == "0"
+    })
+    .await;
+    assert_eq!(customer["metadata"]["capsule_open_value"], "USD 20.00");
     assert_eq!(world.customers().await.len(), 1);
     handle.shutdown().await;
 }

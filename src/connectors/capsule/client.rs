@@ -288,4 +288,11 @@ impl Client for CapsuleClient {
     fn http_stats(&self) -> Option<HttpStats> {
         Some(self.http().stats())
     }
+
+    /// An opportunity's or case's deletion changes its party's activity, and Capsule lists it
+    /// by id only (`/opportunities/deleted`).
+    fn remaps_deletions(&self, stream: &str) -> bool {
+        entity::entity(stream)
+            .is_ok_and(|entity| entity.of_party.is_some() && entity.deleted.is_some())
+    }
 }

@@ -129,8 +129,23 @@ fn record_event(event: &str, record: &Value, now: Timestamp) -> Option<Event> {
         id: format!("{event}:{id}:{}", updated.as_millisecond()),
         event_type: event.to_string(),
         created: updated.as_second(),
-        body: record.to_string(),
+        body: stamped(event, record, now).to_string(),
     })
+}
+
+/// A `*/deleted` record carries the version it had (its old `updatedAt`), yet the deletion is
+/// its newest change: stamped `deletedAt` and `updatedAt` now, as `/x/deleted` is in a poll,
+/// so that a deletion mapped for its party wins `on conflict newest by updatedAt`.
+fn stamped(event: &str, record: &Value, now: Timestamp) -> Value {
+    let mut record = record.clone();
+    if event.ends_with("/deleted")
+        && let Value::Object(fields) = &mut record
+    {
+        let at = Value::String(now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+        fields.insert("deletedAt".into(), at.clone());
+        fields.insert("updatedAt".into(), at);
+    }
+    record
 }
 
 #[cfg(test)]

@@ -115,10 +115,13 @@ fn malformed_field(entity: &Entity, record: &Value) -> Option<String> {
     None
 }
 
-/// A deleted record of `/x/deleted`: `{"id", "deletedAt"}`.
+/// A deleted record of `/x/deleted`: `{"id", "deletedAt"}`. Its deletion is its newest
+/// change, so it is given `updatedAt` = `deletedAt`: a deletion mapped from the record's last
+/// version (`Client::remaps_deletions`) then wins `on conflict newest by updatedAt` over the
+/// party's other records, as a change would.
 pub fn deleted_record(
     endpoint: &str,
-    record: Value,
+    mut record: Value,
 ) -> Result<(Timestamp, SourceRecord), ConnectorError> {
     let id = record_id(&record).ok_or_else(|| bad_response(endpoint, "id"))?;
     let at = record
@@ -126,6 +129,11 @@ pub fn deleted_record(
         .and_then(Value::as_str)
         .and_then(|text| text.parse::<Timestamp>().ok())
         .ok_or_else(|| bad_response(endpoint, "deletedAt"))?;
+    if let Value::Object(fields) = &mut record
+        && let Some(deleted_at) = fields.get("deletedAt").cloned()
+    {
+        fields.insert("updatedAt".into(), deleted_at);
+    }
     Ok((
         at,
         SourceRecord {

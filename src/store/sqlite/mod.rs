@@ -24,6 +24,7 @@ mod inbox;
 mod last_event;
 mod object_version;
 mod reconcile_report;
+mod record_seen;
 mod run_lock;
 mod scan;
 mod session;
@@ -263,6 +264,11 @@ fn migrator() -> Migrator {
             12,
             "records_read",
             include_str!("../migrations/sqlite/0012_records_read.sql"),
+        ),
+        migration(
+            13,
+            "records_seen",
+            include_str!("../migrations/sqlite/0013_records_seen.sql"),
         ),
     ];
     Migrator::with_migrations(migrations)

@@ -11,7 +11,7 @@ use tokio::sync::OwnedMutexGuard;
 
 use super::{
     activity, alert, audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox,
-    last_event, millis, object_version, reconcile_report, scan,
+    last_event, millis, object_version, reconcile_report, record_seen, scan,
 };
 use crate::store::backend::{Answer, Statements, Transaction};
 use crate::store::{
@@ -371,6 +371,23 @@ where
         last: &'a LastEvent,
     ) -> Answer<'a, bool> {
         Box::pin(last_event::advance(self.conn(), connection, last))
+    }
+
+    fn record_seen<'a>(
+        &'a mut self,
+        source: &'a str,
+        source_id: &'a str,
+    ) -> Answer<'a, Option<String>> {
+        Box::pin(record_seen::get(self.conn(), source, source_id))
+    }
+
+    fn put_record_seen<'a>(
+        &'a mut self,
+        source: &'a str,
+        source_id: &'a str,
+        record_json: &'a str,
+    ) -> Answer<'a, ()> {
+        Box::pin(record_seen::put(self.conn(), source, source_id, record_json))
     }
 
     fn contains_text<'a>(&'a mut self, needle: &'a str) -> Answer<'a, bool> {
