@@ -34,9 +34,9 @@ enum Command {
     Subscribe {
         /// Pipeline files, folders or names (default: the project's `pipelines/`).
         pipelines: Vec<String>,
-        /// The address the systems reach `ferry serve` at.
+        /// The address the systems reach `ferry serve` at (default: ferry.yaml's `public_url`).
         #[arg(long)]
-        public_url: url::Url,
+        public_url: Option<url::Url>,
     },
     /// Removes ferry's own subscriptions (those delivering to the connection's endpoint, under
     /// any address); the account's others stay.
@@ -65,10 +65,20 @@ pub fn run(args: Args) -> u8 {
             Command::Subscribe {
                 pipelines,
                 public_url,
-            } => match subscribe(&workspace, pipelines, public_url.as_str(), &secrets).await {
-                Ok(done) => done,
-                Err(error) => return setup_failed(error),
-            },
+            } => {
+                let public_url = public_url
+                    .as_ref()
+                    .map(url::Url::to_string)
+                    .or_else(|| workspace.environment.public_url.clone());
+                let Some(public_url) = public_url else {
+                    eprintln!("error: no public URL: give `--public-url` or set `public_url` in ferry.yaml");
+                    return exit::USAGE;
+                };
+                match subscribe(&workspace, pipelines, &public_url, &secrets).await {
+                    Ok(done) => done,
+                    Err(error) => return setup_failed(error),
+                }
+            }
             Command::Unsubscribe { connection } => {
                 unsubscribe(&workspace, connection.as_deref(), &secrets).await
             }

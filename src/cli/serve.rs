@@ -43,7 +43,8 @@ pub struct Args {
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     alert_check_every: u64,
     /// The address Capsule and the like reach this server at (`https://ferry.example.com`):
-    /// the REST hooks the served pipelines need are subscribed to it on start.
+    /// the REST hooks the served pipelines need are subscribed to it on start. Overrides
+    /// ferry.yaml's `public_url`.
     #[arg(long)]
     public_url: Option<url::Url>,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -172,7 +173,12 @@ async fn setup(args: &Args) -> Result<Served, SetupError> {
         tolerance: Duration::from_secs(args.tolerance),
         workers: args.workers,
         catch_up_every: (args.catch_up_every > 0).then(|| Duration::from_secs(args.catch_up_every)),
-        public_url: args.public_url.as_ref().map(url::Url::to_string),
+        // The flag wins over ferry.yaml's `public_url`.
+        public_url: args
+            .public_url
+            .as_ref()
+            .map(url::Url::to_string)
+            .or_else(|| workspace.environment.public_url.clone()),
     };
     let schedules = server::reconcile::plan(&workspace.reconcile, &jobs)?;
     let zone = workspace

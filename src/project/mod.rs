@@ -55,6 +55,9 @@ pub struct Project {
     pub dir: PathBuf,
     pub timezone: Option<Spanned<String>>,
     pub store: Option<Setting>,
+    /// The address the systems reach `ferry serve` at (`public_url:`), where it subscribes
+    /// their webhooks; an environment may set its own.
+    pub public_url: Option<Setting>,
     pub default_environment: Option<Spanned<String>>,
     pub connections: IndexMap<String, Connection>,
     pub environments: IndexMap<String, Environment>,
@@ -98,6 +101,7 @@ pub struct Environment {
     pub name: String,
     pub name_span: Span,
     pub store: Option<Setting>,
+    pub public_url: Option<Setting>,
     pub connections: IndexMap<String, Override>,
     /// `alerts: false` keeps this environment quiet (a sandbox, a developer's machine).
     pub alerts: bool,

@@ -11,10 +11,11 @@ use crate::connectors::Descriptor;
 use crate::diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use crate::formats::yaml::{self, Node};
 
-const TOP_LEVEL_KEYS: [&str; 10] = [
+const TOP_LEVEL_KEYS: [&str; 11] = [
     "version",
     "timezone",
     "store",
+    "public_url",
     "default_environment",
     "connections",
     "environments",
@@ -23,7 +24,7 @@ const TOP_LEVEL_KEYS: [&str; 10] = [
     "dashboard",
     "reconcile",
 ];
-const ENVIRONMENT_KEYS: [&str; 3] = ["connections", "store", "alerts"];
+const ENVIRONMENT_KEYS: [&str; 4] = ["connections", "store", "public_url", "alerts"];
 
 pub(super) type Entries = [(String, Node)];
 
@@ -99,6 +100,7 @@ impl Parser<'_> {
                 .map_or_else(|| ".".into(), Path::to_path_buf),
             timezone: None,
             store: None,
+            public_url: None,
             default_environment: None,
             connections: IndexMap::new(),
             environments: IndexMap::new(),
@@ -113,6 +115,7 @@ impl Parser<'_> {
                 "version" => self.version(value),
                 "timezone" => project.timezone = self.timezone(value),
                 "store" => project.store = self.store(&["store"], value),
+                "public_url" => project.public_url = self.setting(&["public_url"], value, false),
                 "default_environment" => {
                     project.default_environment = self.text(&["default_environment"], value)
                 }
@@ -255,6 +258,7 @@ impl Parser<'_> {
                 name: name.clone(),
                 name_span: self.doc.key(&path),
                 store: None,
+                public_url: None,
                 connections: IndexMap::new(),
                 alerts: true,
             };
@@ -262,6 +266,10 @@ impl Parser<'_> {
                 match key.as_str() {
                     "store" => {
                         environment.store = self.store(&["environments", name, "store"], value)
+                    }
+                    "public_url" => {
+                        environment.public_url =
+                            self.setting(&["environments", name, "public_url"], value, false)
                     }
                     "connections" => {
                         environment.connections = self.overrides(name, value, connections)

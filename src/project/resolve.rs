@@ -21,6 +21,8 @@ pub struct ResolvedEnvironment {
     pub name: String,
     pub timezone: Option<String>,
     pub store: StoreUrl,
+    /// Where the systems reach `ferry serve` (`public_url:`), an http(s) URL.
+    pub public_url: Option<String>,
     pub connections: IndexMap<String, ResolvedConnection>,
 }
 
@@ -86,6 +88,10 @@ impl Project {
             .and_then(|e| e.store.as_ref())
             .or(self.store.as_ref());
         let store = resolver.store(store_setting);
+        let public_url = environment
+            .and_then(|e| e.public_url.as_ref())
+            .or(self.public_url.as_ref())
+            .and_then(|setting| resolver.public_url(setting));
         let mut connections = IndexMap::new();
         for connection in self.connections.values() {
             let overrides = environment
@@ -100,6 +106,7 @@ impl Project {
                 name: chosen.unwrap_or("default").to_string(),
                 timezone: self.timezone.as_ref().map(|t| t.value.clone()),
                 store,
+                public_url,
                 connections,
             }),
             _ => Err(resolver.diagnostics),
@@ -333,6 +340,25 @@ impl Resolver<'_> {
             );
         }
         store
+    }
+
+    /// `public_url`, expanded: an absolute http(s) URL.
+    fn public_url(&mut self, setting: &Setting) -> Option<String> {
+        let text = self.expand(setting)?;
+        let valid = url::Url::parse(&text)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        if !valid {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidUrl,
+                    setting.value_span,
+                    "`public_url` must be an http(s) URL, such as `https://ferry.example.com`",
+                )
+                .with_label("not an http(s) URL once expanded"),
+            );
+            return None;
+        }
+        Some(text)
     }
 
     pub(super) fn expand(&mut self, setting: &Setting) -> Option<String> {

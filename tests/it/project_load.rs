@@ -354,3 +354,27 @@ fn pipeline_settings_are_checked_with_spans_into_the_file() {
         unknown[0]
     );
 }
+
+#[test]
+fn public_url_is_the_environments_own_else_the_projects_and_must_be_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ferry.yaml");
+    std::fs::write(
+        &path,
+        "public_url: ${FERRY_PUBLIC_URL}\nconnections:\n  capsule: { kind: capsule, token: t }\n\
+         environments:\n  staging:\n    public_url: https://staging.example.com\n  production: {}\n",
+    )
+    .unwrap();
+    let project = Project::load(&path).unwrap_or_else(|d| panic!("{d:?}"));
+    let vars = HashMap::from([("FERRY_PUBLIC_URL", "https://ferry.example.com")]);
+    let url = |name: &str, vars: &HashMap<&str, &str>| resolve(&project, name, vars).public_url;
+    assert_eq!(url("staging", &vars).as_deref(), Some("https://staging.example.com"));
+    assert_eq!(url("production", &vars).as_deref(), Some("https://ferry.example.com"));
+    let lookup = |_: &str| Some("ftp://ferry.example.com".to_string());
+    let diagnostics = project
+        .environment_with(Some("production"), &lookup)
+        .err()
+        .unwrap();
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0606"]);
+}

@@ -243,8 +243,11 @@ async fn ferry_hooks_subscribes_lists_and_removes_only_its_own() {
     let ours = format!("https://ferry.example.com/webhooks/capsule/capsule/{TOKEN}");
     assert_eq!(hooks.iter().filter(|h| h["targetUrl"] == ours).count(), 3);
 
+    // ferry.yaml's `public_url` is the same address: nothing more to subscribe.
+    let yaml = std::fs::read_to_string(&project).unwrap();
+    std::fs::write(&project, format!("public_url: https://ferry.example.com\n{yaml}")).unwrap();
     assert_eq!(
-        run(subscribe.to_vec()).await,
+        run(vec!["hooks", "subscribe", CAPSULE_TO_STRIPE]).await,
         "capsule: 0 subscribed, 3 already were\n"
     );
     let listed = run(vec!["hooks", "list"]).await;
