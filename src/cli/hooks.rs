@@ -116,7 +116,11 @@ async fn list(
 ) -> Result<(), SubscribeError> {
     for subscriber in hooks::managed(&workspace.environment, connection)? {
         for hook in subscriber.list().await? {
-            let whose = if subscriber.is_ours(&hook) { "ferry" } else { "other" };
+            let whose = if subscriber.is_ours(&hook) {
+                "ferry"
+            } else {
+                "other"
+            };
             outln!(
                 "{}\t{}\t{}\t{whose}\t{}",
                 subscriber.name(),

@@ -4,8 +4,8 @@
 //! restart adds nothing. The target URL holds the endpoint's secret token: it is never put in
 //! a message here, and callers redact what they print of the listed hooks.
 
-use super::webhook::{Hook, HookApi, Subscriptions, Webhooks};
 use super::secret::redact;
+use super::webhook::{Hook, HookApi, Subscriptions, Webhooks};
 use super::{ConnectorError, ResolvedConnection, Secret};
 use crate::diagnostics::{Code, Diagnostic};
 
@@ -78,8 +78,14 @@ impl<'c> Subscriber<'c> {
             kind: connection.kind.name.to_string(),
         };
         let webhooks = connection.kind.webhooks.ok_or_else(not_subscribable)?;
-        let subscriptions = webhooks.subscriptions.as_ref().ok_or_else(not_subscribable)?;
-        let secret = webhooks.secrets.iter().find_map(|key| connection.secret(key));
+        let subscriptions = webhooks
+            .subscriptions
+            .as_ref()
+            .ok_or_else(not_subscribable)?;
+        let secret = webhooks
+            .secrets
+            .iter()
+            .find_map(|key| connection.secret(key));
         if let (Some(setting), None) = (webhooks.secrets.first(), secret) {
             return Err(SubscribeError::NoEndpoint {
                 connection: connection.name.clone(),

@@ -96,12 +96,13 @@ pub fn managed<'e>(
 ) -> Result<Vec<Subscriber<'e>>, SubscribeError> {
     match name {
         Some(name) => {
-            let connection = environment.connection(name).ok_or_else(|| {
-                SubscribeError::NotSubscribable {
-                    connection: name.to_string(),
-                    kind: "no such connection".into(),
-                }
-            })?;
+            let connection =
+                environment
+                    .connection(name)
+                    .ok_or_else(|| SubscribeError::NotSubscribable {
+                        connection: name.to_string(),
+                        kind: "no such connection".into(),
+                    })?;
             Ok(vec![Subscriber::of(connection)?])
         }
         None => environment

@@ -368,8 +368,14 @@ fn public_url_is_the_environments_own_else_the_projects_and_must_be_http() {
     let project = Project::load(&path).unwrap_or_else(|d| panic!("{d:?}"));
     let vars = HashMap::from([("FERRY_PUBLIC_URL", "https://ferry.example.com")]);
     let url = |name: &str, vars: &HashMap<&str, &str>| resolve(&project, name, vars).public_url;
-    assert_eq!(url("staging", &vars).as_deref(), Some("https://staging.example.com"));
-    assert_eq!(url("production", &vars).as_deref(), Some("https://ferry.example.com"));
+    assert_eq!(
+        url("staging", &vars).as_deref(),
+        Some("https://staging.example.com")
+    );
+    assert_eq!(
+        url("production", &vars).as_deref(),
+        Some("https://ferry.example.com")
+    );
     let lookup = |_: &str| Some("ftp://ferry.example.com".to_string());
     let diagnostics = project
         .environment_with(Some("production"), &lookup)

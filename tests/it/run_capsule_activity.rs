@@ -249,7 +249,13 @@ async fn a_deletion_of_an_opportunity_never_read_leaves_the_customer_as_it_is() 
     let since = jiff::Timestamp::from_second(now.as_second() + 1).unwrap();
     let wait = since.duration_since(now).unsigned_abs() + std::time::Duration::from_millis(100);
     tokio::time::sleep(wait).await;
-    capsule(&world, reqwest::Method::DELETE, &format!("opportunities/{gone}"), None).await;
+    capsule(
+        &world,
+        reqwest::Method::DELETE,
+        &format!("opportunities/{gone}"),
+        None,
+    )
+    .await;
     let options = ferry::runtime::runner::RunOptions {
         since: Some(since),
         ..Default::default()

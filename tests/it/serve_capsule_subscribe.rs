@@ -84,7 +84,10 @@ async fn customer_once(world: &World, email: &str, check: impl Fn(&Value) -> boo
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no customer {email} as expected after 20 s: {:#?}", world.customers().await);
+    panic!(
+        "no customer {email} as expected after 20 s: {:#?}",
+        world.customers().await
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -111,7 +114,11 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
 
     handle.shutdown().await;
     let (handle, _store) = serve_public(&project, &pipelines, port).await.unwrap();
-    assert_eq!(resthooks(&world).await, first, "a restart subscribes nothing again");
+    assert_eq!(
+        resthooks(&world).await,
+        first,
+        "a restart subscribes nothing again"
+    );
 
     // A person edited through Capsule's API: Capsule delivers `party/updated` to the hook.
     let party = 100_000;
@@ -125,7 +132,10 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
         .unwrap()
         .error_for_status()
         .unwrap();
-    let customer = customer_once(&world, "person0@example.com", |c| c["name"] == "Ada Lovelace").await;
+    let customer = customer_once(&world, "person0@example.com", |c| {
+        c["name"] == "Ada Lovelace"
+    })
+    .await;
     assert_eq!(customer["metadata"]["capsule_id"], "100000");
 
     // An opportunity added: `opportunity/created` refreshes the customer's activity.
@@ -144,12 +154,22 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
     let support = json!({"party": {"id": party}, "name": "Support", "milestone": {"id": milestone},
         "value": {"amount": 20, "currency": "USD"}});
     capsule_post(&world, "opportunities", "opportunity", support).await;
-    let case = capsule_post(&world, "kases", "kase", json!({"party": {"id": party}, "name": "Setup"})).await;
+    let case = capsule_post(
+        &world,
+        "kases",
+        "kase",
+        json!({"party": {"id": party}, "name": "Setup"}),
+    )
+    .await;
     customer_once(&world, "person0@example.com", |c| {
-        c["metadata"]["capsule_open_opportunities"] == "2" && c["metadata"]["capsule_open_cases"] == "1"
+        c["metadata"]["capsule_open_opportunities"] == "2"
+            && c["metadata"]["capsule_open_cases"] == "1"
     })
     .await;
-    for path in [format!("opportunities/{}", licence["id"]), format!("kases/{}", case["id"])] {
+    for path in [
+        format!("opportunities/{}", licence["id"]),
+        format!("kases/{}", case["id"]),
+    ] {
         reqwest::Client::new()
             .delete(format!("{}/capsule/api/v2/{path}", world.base))
             .bearer_auth("capsule-sandbox-token")
@@ -160,7 +180,8 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
             .unwrap();
     }
     let customer = customer_once(&world, "person0@example.com", |c| {
-        c["metadata"]["capsule_open_opportunities"] == "1" && c["metadata"]["capsule_open_cases"] == "0"
+        c["metadata"]["capsule_open_opportunities"] == "1"
+            && c["metadata"]["capsule_open_cases"] == "0"
     })
     .await;
     assert_eq!(customer["metadata"]["capsule_open_value"], "USD 20.00");
@@ -196,7 +217,15 @@ async fn hooks_that_do_not_fit_capsules_twenty_fail_with_e0621_and_add_none() {
     // The same through the binary: the coded diagnostic, and no token in the output.
     let public = format!("http://127.0.0.1:{port}");
     let bind = format!("127.0.0.1:{port}");
-    let args = ["serve", CAPSULE_TO_STRIPE, ACTIVITY, "--public-url", &public, "--bind", &bind];
+    let args = [
+        "serve",
+        CAPSULE_TO_STRIPE,
+        ACTIVITY,
+        "--public-url",
+        &public,
+        "--bind",
+        &bind,
+    ];
     let output = run_ferry(world.dir.path(), &args).await;
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -226,10 +255,19 @@ async fn ferry_hooks_subscribes_lists_and_removes_only_its_own() {
         let output = run_ferry(dir, &args).await;
         let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
         assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
-        assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "{stdout}{stderr}");
+        assert!(
+            !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+            "{stdout}{stderr}"
+        );
         stdout
     };
-    let subscribe = ["hooks", "subscribe", CAPSULE_TO_STRIPE, "--public-url", public];
+    let subscribe = [
+        "hooks",
+        "subscribe",
+        CAPSULE_TO_STRIPE,
+        "--public-url",
+        public,
+    ];
     let stdout = run(subscribe.to_vec()).await;
     let target = "https://ferry.example.com/webhooks/capsule/capsule/[redacted]";
     assert_eq!(
@@ -245,7 +283,11 @@ async fn ferry_hooks_subscribes_lists_and_removes_only_its_own() {
 
     // ferry.yaml's `public_url` is the same address: nothing more to subscribe.
     let yaml = std::fs::read_to_string(&project).unwrap();
-    std::fs::write(&project, format!("public_url: https://ferry.example.com\n{yaml}")).unwrap();
+    std::fs::write(
+        &project,
+        format!("public_url: https://ferry.example.com\n{yaml}"),
+    )
+    .unwrap();
     assert_eq!(
         run(vec!["hooks", "subscribe", CAPSULE_TO_STRIPE]).await,
         "capsule: 0 subscribed, 3 already were\n"
@@ -259,7 +301,10 @@ async fn ferry_hooks_subscribes_lists_and_removes_only_its_own() {
     assert!(listed.contains(target), "{listed}");
 
     let removed = run(vec!["hooks", "unsubscribe"]).await;
-    assert!(removed.starts_with("capsule: 3 unsubscribed\n"), "{removed}");
+    assert!(
+        removed.starts_with("capsule: 3 unsubscribed\n"),
+        "{removed}"
+    );
     let left = resthooks(&world).await;
     assert_eq!(
         subscribed(&left),

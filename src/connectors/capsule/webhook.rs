@@ -208,6 +208,24 @@ mod tests {
     }
 
     #[test]
+    fn a_deletion_is_stamped_with_when_it_arrived_and_keeps_its_id() {
+        let body = json!({"event": "opportunity/deleted", "payload": [
+            {"id": 7, "party": {"id": 11}, "updatedAt": "2024-03-01T10:00:00Z"},
+        ]});
+        let events = delivery("tok_secret", body.to_string().as_bytes())
+            .unwrap()
+            .events
+            .unwrap();
+        assert_eq!(events[0].id, "opportunity/deleted:7:1709287200000");
+        let record: Value = serde_json::from_str(&events[0].body).unwrap();
+        assert_eq!(
+            record,
+            json!({"id": 7, "party": {"id": 11}, "updatedAt": "2023-11-14T22:13:20Z",
+                   "deletedAt": "2023-11-14T22:13:20Z"})
+        );
+    }
+
+    #[test]
     fn a_wrong_token_looks_like_no_endpoint() {
         let refusal = delivery("tok_secreT", b"{}").err().unwrap();
         assert_eq!(

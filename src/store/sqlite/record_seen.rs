@@ -13,11 +13,12 @@ pub async fn get(
     source: &str,
     source_id: &str,
 ) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT record_json FROM records_seen WHERE source = ?1 AND source_id = ?2")
-        .bind(source)
-        .bind(source_id)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT record_json FROM records_seen WHERE source = ?1 AND source_id = ?2")
+            .bind(source)
+            .bind(source_id)
+            .fetch_optional(conn)
+            .await?;
     row.map(|row| Ok(row.try_get(0)?)).transpose()
 }
 

@@ -387,7 +387,12 @@ where
         source_id: &'a str,
         record_json: &'a str,
     ) -> Answer<'a, ()> {
-        Box::pin(record_seen::put(self.conn(), source, source_id, record_json))
+        Box::pin(record_seen::put(
+            self.conn(),
+            source,
+            source_id,
+            record_json,
+        ))
     }
 
     fn contains_text<'a>(&'a mut self, needle: &'a str) -> Answer<'a, bool> {
