@@ -40,7 +40,7 @@ pub enum SubscribeError {
     #[error("connection `{connection}`: {error}")]
     Api {
         connection: String,
-        error: ConnectorError,
+        error: Box<ConnectorError>,
     },
 }
 
@@ -153,7 +153,7 @@ impl<'c> Subscriber<'c> {
     fn failed(&self, error: ConnectorError) -> SubscribeError {
         SubscribeError::Api {
             connection: self.connection.name.clone(),
-            error,
+            error: Box::new(error),
         }
     }
 
