@@ -10,6 +10,7 @@
 //! | E06xx | project file and connections |
 //! | E07xx | run time (one record) |
 //! | E08xx | the sandbox's seeded drift |
+//! | E09xx | the systems' webhook subscriptions (`ferry serve --public-url`, `ferry hooks`) |
 //! | W0xxx | warnings |
 
 use super::Severity;
@@ -904,30 +905,6 @@ pipelines:
 Write the name as the pipeline declares it (`pipeline stripe_charges_to_business_central { ... }`);
 the help lists the project's pipelines.";
 
-    WebhookSubscriptionLimit = "E0621", "too many webhook subscriptions for the account",
-"`ferry serve --public-url` (or `ferry hooks subscribe`) subscribes the connection's webhook
-endpoint to every event its served pipelines read, and the system limits how many subscriptions
-an account may hold: Capsule allows 20 REST hooks an account. The subscriptions still missing do
-not fit beside those the account already has, so none was added (half a set would leave some
-changes unannounced). The message says how many are missing and how many the account has.
-
-A Capsule connection serving `capsule.parties`, `capsule.opportunities`, `capsule.kases` and
-`capsule.tasks` needs 16 hooks: 3 party events, 5 opportunity events, 5 case events and 3 task
-events.
-
-List the account's hooks with `ferry hooks list`, remove those nothing uses any more (in
-Capsule, or ferry's own for an old address with `ferry hooks unsubscribe`), or serve fewer of
-the connection's streams, then start again.";
-
-    WebhookSubscriptionFailed = "E0622", "webhook subscriptions could not be managed",
-"ferry could not list, add or remove the connection's webhook subscriptions: its system refused
-or did not answer, the connection's kind has no subscriptions ferry can manage, or the
-connection has no webhook endpoint (Capsule's needs `webhook_token`). The message gives the
-system's answer; the endpoint's secret token is never shown.
-
-Fix the cause (the credentials, the `webhook_token` setting, the network) and run the command
-again: subscribing is idempotent, so what was already subscribed is kept.";
-
     RecordFailed = "E0700", "record failed",
 "The pipeline called `fail(\"reason\")` for this record, or a `!` assertion found no value. The record
 is sent to the dead-letter queue with the reason and can be replayed after the cause is fixed.";
@@ -1083,6 +1060,31 @@ ferry sandbox drift --system business_central --collection generalLedgerEntries 
 ```
 
 Reverse instead: `--change 1`.";
+
+    // E09xx the systems' webhook subscriptions
+    WebhookSubscriptionLimit = "E0900", "too many webhook subscriptions for the account",
+"`ferry serve --public-url` (or `ferry hooks subscribe`) subscribes the connection's webhook
+endpoint to every event its served pipelines read, and the system limits how many subscriptions
+an account may hold: Capsule allows 20 REST hooks an account. The subscriptions still missing do
+not fit beside those the account already has, so none was added (half a set would leave some
+changes unannounced). The message says how many are missing and how many the account has.
+
+A Capsule connection serving `capsule.parties`, `capsule.opportunities`, `capsule.kases` and
+`capsule.tasks` needs 16 hooks: 3 party events, 5 opportunity events, 5 case events and 3 task
+events.
+
+List the account's hooks with `ferry hooks list`, remove those nothing uses any more (in
+Capsule, or ferry's own for an old address with `ferry hooks unsubscribe`), or serve fewer of
+the connection's streams, then start again.";
+
+    WebhookSubscriptionFailed = "E0901", "webhook subscriptions could not be managed",
+"ferry could not list, add or remove the connection's webhook subscriptions: its system refused
+or did not answer, the connection's kind has no subscriptions ferry can manage, or the
+connection has no webhook endpoint (Capsule's needs `webhook_token`). The message gives the
+system's answer; the endpoint's secret token is never shown.
+
+Fix the cause (the credentials, the `webhook_token` setting, the network) and run the command
+again: subscribing is idempotent, so what was already subscribed is kept.";
 
     UnusedLet = "W0001", "unused `let`",
 "A `let` binding is never read. Remove it, or prefix its name with `_` to keep it deliberately.";

@@ -1,6 +1,6 @@
 //! `ferry serve --public-url` subscribes the Capsule REST hooks its pipelines need, once (a
 //! restart adds none), and the Capsule emulator's deliveries to them reach Stripe; a set that
-//! does not fit Capsule's 20 hooks fails with E0621 and adds nothing; `ferry hooks` lists,
+//! does not fit Capsule's 20 hooks fails with E0900 and adds nothing; `ferry hooks` lists,
 //! subscribes and unsubscribes ferry's own hooks; the endpoint's token is never printed.
 
 use std::time::Duration;
@@ -229,7 +229,7 @@ async fn hooks_that_do_not_fit_capsules_twenty_fail_with_e0621_and_add_none() {
     let output = run_ferry(world.dir.path(), &args).await;
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("E0621"), "{stderr}");
+    assert!(stderr.contains("E0900"), "{stderr}");
     // The terminal renderer wraps the message: its words, in order.
     let words: Vec<&str> = stderr.split_whitespace().collect();
     let said = words.join(" ").replace(" │ ", " ");
@@ -299,6 +299,17 @@ async fn ferry_hooks_subscribes_lists_and_removes_only_its_own() {
         .collect();
     assert_eq!(whose, ["other", "ferry", "ferry", "ferry"], "{listed}");
     assert!(listed.contains(target), "{listed}");
+
+    // Stripe's endpoints are registered in its dashboard: ferry manages none of them.
+    let stripe = run_ferry(dir, &["hooks", "list", "--connection", "stripe"]).await;
+    let stderr = text(&stripe.stderr);
+    assert_eq!(stripe.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("E0901"), "{stderr}");
+    assert!(
+        stderr
+            .contains("connection `stripe` (stripe) has no webhook subscriptions ferry can manage"),
+        "{stderr}"
+    );
 
     let removed = run(vec!["hooks", "unsubscribe"]).await;
     assert!(
