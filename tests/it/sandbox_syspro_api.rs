@@ -374,7 +374,7 @@ async fn arstpy_applies_payments_by_syspros_rules_and_keeps_nothing_refused() {
             "N",
             "0",
             vec![("001001", "0")],
-            "PaymentValue &apos;0&apos; must be greater than zero",
+            "PaymentValue &apos;0&apos; must not be zero",
         ),
         (
             "X",

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::session::{Logon, Session};
 use super::journals::{self, Pending};
-use super::{credit_notes, customers, items, orders, payments};
+use super::{credit_notes, currencies, customers, items, orders, payments};
 use crate::connectors::connection::{base_url, http_config};
 use crate::connectors::http::{HttpClient, HttpConfig, Secret};
 use crate::connectors::{
@@ -20,6 +20,7 @@ const PAGE_SIZE: usize = 100;
 
 const CUSTOMERS: &str = "customers";
 const ITEMS: &str = "items";
+const CURRENCIES: &str = "currencies";
 const SALES_ORDERS: &str = "salesOrders";
 const AR_PAYMENTS: &str = "arPayments";
 const AR_CREDIT_NOTES: &str = "arCreditNotes";
@@ -201,6 +202,7 @@ impl Client for SysproClient {
             }
             GL_JOURNAL_LINES => Ok(self.pending.get(id)),
             ITEMS => items::get(&self.session, id).await,
+            CURRENCIES => currencies::get(&self.session, id).await,
             other => Err(unsupported("read", other)),
         }
     }

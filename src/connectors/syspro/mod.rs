@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod credit_notes;
+pub mod currencies;
 mod connector;
 mod customers;
 pub mod encoding;

@@ -77,6 +77,18 @@ pub const ITEM: &[Prop] = &[
     ro("QtyOnHand", Decimal).optional(),
 ];
 
+/// A currency of the currency table (TblCurrency), read only: its rates against the local
+/// currency.
+pub const CURRENCY: &[Prop] = &[
+    ro("Currency", Str),
+    ro("Description", Str).optional(),
+    ro("BuyExchangeRate", Decimal)
+        .doc("The rate money received in this currency is converted at (see MulDiv)."),
+    ro("SellExchangeRate", Decimal).optional(),
+    ro("MulDiv", Enum(&["M", "D"]))
+        .doc("M: local amount = foreign amount x rate; D: local amount = foreign amount / rate."),
+];
+
 /// AR credit note (ARSTIN, TransactionType C) posted against an existing invoice.
 pub const AR_CREDIT_NOTE: &[Prop] = &[
     req("Reference", Str)
@@ -138,6 +150,13 @@ pub fn schemas() -> SchemaRegistry {
         &[ITEM],
         "StockCode",
     );
+    add_source(
+        &mut registry,
+        "syspro.currencies",
+        "syspro.currency",
+        &[CURRENCY],
+        "Currency",
+    );
     // Syspro's keys are codes of fixed widths: a customer is Customer (15 characters), a
     // sales order SalesOrder (20), an AR invoice or credit note Invoice (20), a payment the AR
     // payment journal Syspro posts it in; journal entries are known by the reference ferry
@@ -180,5 +199,9 @@ pub fn schemas() -> SchemaRegistry {
     registry
         .posting
         .insert("syspro.glJournalLines".into(), Posting::Journal);
+    // A currency is read by its code: `fetch(syspro.currencies, "USD")`.
+    if let Some(currencies) = registry.sources.get_mut("syspro.currencies") {
+        currencies.fetchable.by_id = true;
+    }
     registry
 }

@@ -9,6 +9,8 @@
 //!   note document under `Invoice` (which must be new), open for minus its value.
 //! - The document is applied whole or not at all; errors sit in `<ErrorDescription>` in the
 //!   item.
+//! - Each credit note posts to the general ledger in the local currency (`ledger.rs`): sales
+//!   debited, receivables control credited.
 
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
@@ -94,6 +96,11 @@ fn check(data: &SysproData, item: &Element) -> Vec<String> {
             return messages;
         }
     };
+    if let Err(reason) =
+        super::ledger::to_local(data, &super::ledger::currency_of(data, customer), value)
+    {
+        messages.push(reason);
+    }
     let invoice = text("Invoice");
     let existing = data.invoices.get(invoice);
     if text("PostToExistingInvoice") == "Y" {
@@ -157,12 +164,22 @@ fn apply(data: &mut SysproData, item: &Element) -> String {
         ("Invoice", invoice),
         ("TransactionType", "C".into()),
         ("InvoiceValue", value.to_string()),
-        ("InvoiceDate", date),
+        ("InvoiceDate", date.clone()),
         ("Journal", journal.clone()),
     ] {
         row.insert(name.to_string(), field);
     }
     data.credits.push(row);
     adjust_balance(data, &text("Customer"), -value);
+    let currency = super::ledger::currency_of(data, &text("Customer"));
+    // Checked: the currency has a rate.
+    let local = super::ledger::to_local(data, &currency, value).unwrap_or_default();
+    super::ledger::post(
+        data,
+        &text("Reference"),
+        &date,
+        &format!("AR credit note journal {journal}"),
+        &[(super::ledger::SALES, local), (super::ledger::RECEIVABLES, -local)],
+    );
     journal
 }

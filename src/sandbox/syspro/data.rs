@@ -102,6 +102,13 @@ pub struct SysproData {
     pub stock: BTreeMap<String, StockItem>,
     pub warehouses: BTreeSet<String>,
     pub currencies: BTreeSet<String>,
+    /// The currency table (TblCurrency) by currency code: its rates against the local currency
+    /// (`ledger.rs` converts with them).
+    pub currency_table: BTreeMap<String, IndexMap<String, String>>,
+    /// Cash book banks: bank code -> the general ledger code of its cash account.
+    pub banks: BTreeMap<String, String>,
+    /// The bank a payment that names none goes to (the operator's default bank).
+    pub default_bank: String,
     /// By sales order number.
     pub orders: BTreeMap<String, SalesOrder>,
     /// The last sales order number handed out.

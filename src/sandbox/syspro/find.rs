@@ -1,5 +1,5 @@
-//! COMFND: rows of ArCustomer, SorMaster, InvMaster, ArInvoice, ArInvoicePay, ArTrnDetail or
-//! GenTransaction, filtered, ordered and limited.
+//! COMFND: rows of ArCustomer, SorMaster, InvMaster, ArInvoice, ArInvoicePay, ArTrnDetail,
+//! GenTransaction or TblCurrency, filtered, ordered and limited.
 
 use std::cmp::Ordering;
 
@@ -55,6 +55,10 @@ pub fn find(data: &SysproData, document: &Element) -> Result<String, String> {
         "ArInvoicePay" => (payments::COLUMNS.to_vec(), data.payments.iter().collect()),
         "ArTrnDetail" => (credit_notes::COLUMNS.to_vec(), data.credits.iter().collect()),
         journals::TABLE => (journals::COLUMNS.to_vec(), data.gl.iter().collect()),
+        "TblCurrency" => (
+            super::ledger::CURRENCY_COLUMNS.to_vec(),
+            data.currency_table.values().collect(),
+        ),
         other => return Err(format!("Table '{other}' cannot be queried with COMFND")),
     };
     let unknown = |column: &str| format!("Column '{column}' not found in table '{table}'");

@@ -53,7 +53,11 @@ pub fn invoice_order(data: &mut SysproData, number: &str) -> Result<String, Stri
         "" => jiff::Zoned::now().date().to_string(),
         date => date.to_string(),
     };
-    let currency = order.get("Currency").to_string();
+    let currency = match order.get("Currency") {
+        "" => super::ledger::currency_of(data, &customer),
+        currency => currency.to_string(),
+    };
+    let local = super::ledger::to_local(data, &currency, value)?;
     data.next_invoice += 1;
     let invoice = format!("{:06}", data.next_invoice);
     let mut fields = IndexMap::new();
@@ -62,7 +66,7 @@ pub fn invoice_order(data: &mut SysproData, number: &str) -> Result<String, Stri
         ("DocumentType", "I".into()),
         ("Customer", customer.clone()),
         ("SalesOrder", number.to_string()),
-        ("InvoiceDate", date),
+        ("InvoiceDate", date.clone()),
         ("Currency", currency),
         ("InvoiceValue", value.to_string()),
         ("InvoiceBal1", value.to_string()),
@@ -74,6 +78,14 @@ pub fn invoice_order(data: &mut SysproData, number: &str) -> Result<String, Stri
         order.header.insert("OrderStatus".into(), "9".into());
     }
     adjust_balance(data, &customer, value);
+    // Receivables debited, sales credited, in the local currency.
+    super::ledger::post(
+        data,
+        &invoice,
+        &date,
+        &format!("AR invoice {invoice} of sales order {number}"),
+        &[(super::ledger::RECEIVABLES, local), (super::ledger::SALES, -local)],
+    );
     Ok(invoice)
 }
 

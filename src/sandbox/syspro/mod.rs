@@ -19,6 +19,7 @@ mod handlers;
 mod invoices;
 mod items;
 mod journals;
+pub mod ledger;
 mod orders;
 mod payments;
 mod seed;

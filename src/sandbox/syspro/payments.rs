@@ -1,9 +1,15 @@
 //! ARSTPY: AR payments posted and applied to invoices, as Syspro's rules say.
 //!
-//! - `Customer` must be on file, `JournalNotation` given, `PaymentValue` above zero with at most
-//!   two decimals, `PaymentDate` a date (today when left out).
+//! - `Customer` must be on file, `JournalNotation` given, `PaymentValue` not zero with at most
+//!   two decimals, `PaymentDate` a date (today when left out), `Bank` a bank on file (the
+//!   operator's default bank when left out).
 //! - Each `InvoiceToPay` must name an invoice of that customer, of its `TransactionType`, and its
 //!   `GrossPaymentValue` cannot exceed the invoice's balance.
+//! - A negative payment is money paid back to the customer (a refund): each of its
+//!   `GrossPaymentValue`s is negative too and cannot exceed the credit open on its document
+//!   (a negative balance, left by a credit note); the balance goes back up towards zero.
+//! - Each payment posts to the general ledger in the local currency (`ledger.rs`): the bank's
+//!   cash account debited, receivables control credited (the other way round for a refund).
 //! - `AutoCorrectPaymentValue`: N (the default) refuses a payment not distributed in full, Y
 //!   makes the payment what was distributed, U keeps the remainder as an unapplied payment on a
 //!   generated `_CRDnn` document.
@@ -27,6 +33,9 @@ struct Checked {
     bank: String,
     payment_type: String,
     value: Decimal,
+    /// The value in the local currency, and the bank's cash account.
+    local: Decimal,
+    cash_account: String,
     applied: Vec<(String, Decimal)>,
     unapplied: Decimal,
     payment_errors: Vec<String>,
@@ -113,14 +122,15 @@ fn finish(out: &mut String, items: usize, processed: usize, invalid: usize) {
     super::status::close(out, "PostArPayment", items, &counts);
 }
 
+/// A non-zero amount of at most two decimals; refunds are negative.
 fn amount(messages: &mut Vec<String>, name: &str, text: Option<&str>) -> Decimal {
     let Some(text) = text else {
         messages.push(format!("{name} is required"));
         return Decimal::ZERO;
     };
     match text.parse::<Decimal>() {
-        Ok(value) if value <= Decimal::ZERO => {
-            messages.push(format!("{name} '{text}' must be greater than zero"));
+        Ok(value) if value.is_zero() => {
+            messages.push(format!("{name} '{text}' must not be zero"));
             Decimal::ZERO
         }
         Ok(value) if value.scale() > 2 => {
@@ -173,13 +183,25 @@ fn check(data: &SysproData, payment: &Element, auto_correct: &str) -> Checked {
             messages.push(format!("TransactionType '{kind}' is not I, C or D"));
         }
         let gross = amount(&mut messages, "GrossPaymentValue", to_pay.text_of("GrossPaymentValue"));
+        if !gross.is_zero() && !value.is_zero() && gross.is_sign_negative() != value.is_sign_negative() {
+            messages.push(format!(
+                "GrossPaymentValue '{gross}' and PaymentValue '{value}' must have the same sign"
+            ));
+        }
         match data.invoices.get(&invoice) {
             Some(found) if found.get("Customer") == customer && found.get("DocumentType") == kind => {
                 let already: Decimal = applied.iter().filter(|(i, _)| *i == invoice).map(|(_, v)| *v).sum();
-                if gross + already > found.balance() {
+                if gross > Decimal::ZERO && gross + already > found.balance() {
                     messages.push(format!(
                         "GrossPaymentValue '{gross}' exceeds the balance '{}' of invoice '{invoice}'",
                         found.balance()
+                    ));
+                }
+                // A refund pays out a credit: no more than the credit open on the document.
+                if gross < Decimal::ZERO && gross + already < found.balance().min(Decimal::ZERO) {
+                    messages.push(format!(
+                        "GrossPaymentValue '{gross}' exceeds the credit '{}' open on invoice '{invoice}'",
+                        -found.balance().min(Decimal::ZERO)
                     ));
                 }
             }
@@ -195,19 +217,39 @@ fn check(data: &SysproData, payment: &Element, auto_correct: &str) -> Checked {
     if errors.is_empty() && distributed != value {
         match auto_correct {
             "Y" => value = distributed,
-            "U" if distributed < value => unapplied = value - distributed,
+            "U" if Decimal::ZERO < distributed && distributed < value => unapplied = value - distributed,
             _ => errors.push(format!(
                 "PaymentValue '{value}' is not fully distributed: '{distributed}' is applied to invoices"
             )),
         }
     }
+    let bank = match payment.text_of("Bank") {
+        Some(bank) if !bank.is_empty() => bank.to_string(),
+        _ => data.default_bank.clone(),
+    };
+    let cash_account = match data.banks.get(&bank) {
+        Some(code) => code.clone(),
+        None => {
+            errors.push(format!("Bank '{bank}' not on file"));
+            String::new()
+        }
+    };
+    let local = match super::ledger::to_local(data, &super::ledger::currency_of(data, &customer), value) {
+        Ok(local) => local,
+        Err(reason) => {
+            errors.push(reason);
+            Decimal::ZERO
+        }
+    };
     Checked {
         customer,
         reference: text("Reference"),
         date,
-        bank: text("Bank"),
+        bank,
         payment_type,
         value,
+        local,
+        cash_account,
         applied,
         unapplied,
         payment_errors: errors,
@@ -261,5 +303,17 @@ fn apply(data: &mut SysproData, payment: &Checked) -> String {
         data.payments.push(row);
     }
     adjust_balance(data, &payment.customer, -payment.value);
+    // The money into the bank, out of receivables (a refund's the other way: its value is
+    // negative).
+    super::ledger::post(
+        data,
+        &payment.reference,
+        &payment.date,
+        &format!("AR payment journal {journal}"),
+        &[
+            (payment.cash_account.as_str(), payment.local),
+            (super::ledger::RECEIVABLES, -payment.local),
+        ],
+    );
     journal
 }

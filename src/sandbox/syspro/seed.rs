@@ -20,6 +20,25 @@ pub fn company() -> SysproData {
     };
     data.warehouses = ["FG", "RM", "S1"].map(String::from).into();
     data.currencies = ["AUD", "NZD", "USD", "GBP", "EUR"].map(String::from).into();
+    // Local currency per unit received (M: multiply), selling a little dearer than buying.
+    for (code, description, buy, sell, mul_div) in [
+        ("AUD", "Australian dollar", "1", "1", "M"),
+        ("NZD", "New Zealand dollar", "0.9137", "0.9152", "M"),
+        ("USD", "US dollar", "1.5237", "1.5262", "M"),
+        ("GBP", "Pound sterling", "1.9468", "1.9501", "M"),
+        ("EUR", "Euro", "0.6063", "0.6053", "D"),
+    ] {
+        data.currency_table.insert(
+            code.to_string(),
+            super::ledger::currency_row(code, description, buy, sell, mul_div),
+        );
+    }
+    // Stripe's payments are deposited in a bank of their own whose cash account is Stripe
+    // clearing, so a payout can empty it into the operating account.
+    data.banks = [("MAIN", "1100"), ("STRIPE", "1150")]
+        .map(|(bank, code)| (bank.to_string(), code.to_string()))
+        .into();
+    data.default_bank = "MAIN".into();
     for (code, description) in [
         ("1100", "Bank, operating account"),
         ("1150", "Stripe clearing"),
