@@ -64,6 +64,7 @@ mod project_lint;
 mod project_load;
 mod project_pipelines;
 mod proof_books;
+mod proof_books_syspro;
 mod proof_canary_secrets;
 mod proof_fault_soak;
 mod proof_kill_run;

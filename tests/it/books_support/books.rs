@@ -300,7 +300,7 @@ fn clearing_by_currency(
             .iter()
             .position(|p| p.starts_with(&document) && document.starts_with("po_"));
         let currency = match payout {
-            Some(index) => super::story::CURRENCIES[index].0.to_string(),
+            Some(index) => story.currencies[index].0.to_string(),
             None => description
                 .split_whitespace()
                 .find_map(|word| currency_of.get(word))

@@ -3,6 +3,8 @@
 pub mod books;
 pub mod serve;
 pub mod story;
+pub mod syspro;
+pub mod syspro_books;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -15,7 +17,7 @@ use serde_json::Value;
 
 use crate::run_support::serve::WEBHOOK_SECRET;
 use crate::run_support::{
-    World, assert_no_dead_letters, run_backfill, runner, unlimited_project, world_from,
+    World, assert_no_dead_letters, run_backfill, runners, unlimited_project, world_from,
 };
 use serve::{PIPELINES, Serve};
 use story::Story;
@@ -30,6 +32,11 @@ pub struct Size {
 }
 
 pub fn size() -> Size {
+    size_or(20, 200)
+}
+
+/// [`size`] with other defaults (the environment still says).
+pub fn size_or(customers: u64, charges: u64) -> Size {
     let seed = crate::proof_support::size().seed;
     let number = |name: &str, default: u64| match std::env::var(name) {
         Ok(text) => text
@@ -40,8 +47,8 @@ pub fn size() -> Size {
         Err(_) => default,
     };
     let size = Size {
-        customers: number("FERRY_PROOF_CUSTOMERS", 20),
-        charges: number("FERRY_PROOF_CHARGES", 200),
+        customers: number("FERRY_PROOF_CUSTOMERS", customers),
+        charges: number("FERRY_PROOF_CHARGES", charges),
         seed,
     };
     eprintln!("books size: {size:?}");
@@ -51,7 +58,23 @@ pub fn size() -> Size {
 /// The emulators, with Stripe sending every webhook twice and in shuffled order, and Business
 /// Central without its request limit (the full size writes more than it allows in five minutes).
 pub async fn chaos_world(seed: u64) -> World {
-    let stripe = StripeOptions {
+    chaos_world_from(seed, |stripe| stripe, |builder| {
+        builder.business_central(BusinessCentralConfig {
+            rate_limit: u32::MAX,
+            ..BusinessCentralConfig::default()
+        })
+    })
+    .await
+}
+
+/// The emulators with Stripe sending every webhook twice and in shuffled order, its options and
+/// the other emulators as `stripe` and `configure` make them.
+pub async fn chaos_world_from(
+    seed: u64,
+    stripe: impl FnOnce(StripeOptions) -> StripeOptions,
+    configure: impl FnOnce(ferry::sandbox::SandboxBuilder) -> ferry::sandbox::SandboxBuilder,
+) -> World {
+    let options = StripeOptions {
         seed: Some(seed),
         rate_limit: None,
         seed_customers: 0,
@@ -66,13 +89,7 @@ pub async fn chaos_world(seed: u64) -> World {
         },
         ..StripeOptions::default()
     };
-    world_from(stripe, |builder| {
-        builder.business_central(BusinessCentralConfig {
-            rate_limit: u32::MAX,
-            ..BusinessCentralConfig::default()
-        })
-    })
-    .await
+    world_from(stripe(options), configure).await
 }
 
 /// The project for `world`, its payouts journalled in GENERAL.
@@ -92,7 +109,7 @@ pub fn subscribe(world: &World, serve: &Serve) {
 }
 
 /// Waits (at most 10 minutes) until the inbox holds nothing open and `done` holds.
-async fn settle(serve: &Serve, what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub async fn settle(serve: &Serve, what: &str, mut done: impl AsyncFnMut() -> bool) {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(600) {
         if serve.open_events().await == 0 && done().await {
@@ -105,7 +122,7 @@ async fn settle(serve: &Serve, what: &str, mut done: impl AsyncFnMut() -> bool) 
 }
 
 /// Waits until Stripe has delivered everything (duplicates included) and serve has done it all.
-async fn quiet(world: &World, serve: &Serve) {
+pub async fn quiet(world: &World, serve: &Serve) {
     let mut last = world.stripe.webhook_stats();
     let mut steady = 0;
     while steady < 10 {
@@ -211,14 +228,21 @@ pub async fn tell(
 /// Check 6: each pipeline run again over every Stripe event writes nothing, and no store holds
 /// a dead letter.
 pub async fn rerun_writes_nothing(project: &std::path::Path) {
-    for pipeline in PIPELINES {
-        let (runner, job, store) = runner(project, pipeline).await;
-        let report = run_backfill(&runner, &job).await;
-        assert_eq!(
-            (report.created, report.updated, report.dead_lettered),
-            (0, 0, 0),
-            "a rerun of {pipeline} wrote: {report:?}"
-        );
+    rerun_writes_nothing_of(project, PIPELINES).await
+}
+
+/// Check 6 for the pipeline files `pipelines` (every pipeline of each file).
+pub async fn rerun_writes_nothing_of(project: &std::path::Path, pipelines: &[&str]) {
+    for file in pipelines {
+        let (runner, jobs, store) = runners(project, file).await;
+        for job in &jobs {
+            let report = run_backfill(&runner, job).await;
+            assert_eq!(
+                (report.created, report.updated, report.dead_lettered),
+                (0, 0, 0),
+                "a rerun of {file} wrote: {report:?}"
+            );
+        }
         assert_no_dead_letters(&store).await;
     }
 }

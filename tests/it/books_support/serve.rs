@@ -12,7 +12,7 @@ use crate::proof_support::{
 };
 use crate::run_support::serve::serve_project;
 
-/// The four pipelines the books proof runs.
+/// The six pipelines the Business Central books proof runs.
 pub const PIPELINES: &[&str] = &[
     concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -59,9 +59,15 @@ pub enum Serve {
 }
 
 impl Serve {
-    /// `ferry serve` in this process, with three workers.
+    /// `ferry serve` in this process, with three workers, running the Business Central books'
+    /// [`PIPELINES`].
     pub async fn in_process(project: &Path) -> Self {
-        let (handle, store) = serve_project(project, 3, PIPELINES).await;
+        Self::in_process_running(project, PIPELINES).await
+    }
+
+    /// `ferry serve` in this process, with three workers, running `pipelines`.
+    pub async fn in_process_running(project: &Path, pipelines: &[&str]) -> Self {
+        let (handle, store) = serve_project(project, 3, pipelines).await;
         Serve::InProcess { handle, store }
     }
 

@@ -19,6 +19,22 @@ pub fn step(currency: &str) -> i64 {
     if exponent(currency) == 3 { 10 } else { 1 }
 }
 
+/// A country that pays in `currency`.
+fn country_of(currency: &str) -> Option<&'static str> {
+    [
+        ("aud", "AU"),
+        ("usd", "US"),
+        ("eur", "DE"),
+        ("nzd", "NZ"),
+        ("gbp", "GB"),
+        ("jpy", "JP"),
+        ("kwd", "KW"),
+    ]
+    .into_iter()
+    .find(|(code, _)| *code == currency)
+    .map(|(_, country)| country)
+}
+
 pub fn exponent(currency: &str) -> u32 {
     CURRENCIES
         .iter()
@@ -69,6 +85,11 @@ pub struct Subscription {
 
 pub struct Story {
     rng: StdRng,
+    /// The currencies customers pay in, taken in turn ([`CURRENCIES`] unless told otherwise).
+    pub currencies: &'static [(&'static str, u32)],
+    /// Customers get an address in their currency's country (a target that sets a customer's
+    /// currency from its country needs it).
+    pub countries: bool,
     pub customers: Vec<Customer>,
     pub charges: Vec<Charge>,
     /// First refunds made (partial or full), and late second ones.
@@ -85,8 +106,20 @@ pub struct Story {
 
 impl Story {
     pub fn new(seed: u64) -> Self {
+        Self::in_currencies(seed, CURRENCIES, false)
+    }
+
+    /// A story whose customers pay in `currencies`, with addresses in their countries when
+    /// `countries`.
+    pub fn in_currencies(
+        seed: u64,
+        currencies: &'static [(&'static str, u32)],
+        countries: bool,
+    ) -> Self {
         Story {
             rng: StdRng::seed_from_u64(seed),
+            currencies,
+            countries,
             customers: Vec::new(),
             charges: Vec::new(),
             refunds: 0,
@@ -102,11 +135,17 @@ impl Story {
     /// Creates `count` customers, the currencies taken in turn so each has some.
     pub async fn customers(&mut self, world: &World, count: u64) {
         for n in 0..count {
-            let currency = CURRENCIES[n as usize % CURRENCIES.len()].0;
+            let currency = self.currencies[n as usize % self.currencies.len()].0;
+            let address = match country_of(currency) {
+                Some(country) if self.countries => {
+                    format!("&address[line1]={n}+Ledger+Lane&address[country]={country}")
+                }
+                _ => String::new(),
+            };
             let customer = world
                 .stripe_post(
                     "/v1/customers",
-                    &format!("email=book{n}%40example.com&name=Book+Buyer+{n}"),
+                    &format!("email=book{n}%40example.com&name=Book+Buyer+{n}{address}"),
                 )
                 .await;
             self.customers.push(Customer {
@@ -352,7 +391,7 @@ impl Story {
 
     /// One payout per currency, with a Radar fee taken on the way.
     pub async fn payouts(&mut self, world: &World) {
-        for (currency, _) in CURRENCIES {
+        for (currency, _) in self.currencies {
             let fee = 5 * step(currency) * 10i64.pow(exponent(currency).min(2));
             let payout = world
                 .stripe_post(
