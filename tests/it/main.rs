@@ -111,6 +111,7 @@ mod sandbox_stripe_payments;
 mod sandbox_stripe_payouts;
 mod sandbox_stripe_wire;
 mod sandbox_syspro_api;
+mod sandbox_syspro_ledger;
 mod sandbox_webhooks;
 mod schemas_business_central_agree;
 mod schemas_capsule_agree;

@@ -1,6 +1,7 @@
 //! Stripe charges paid and refunded in Syspro's receivables: the payment (ARSTPY) is applied to
 //! the invoice the charge's sales order became, each refund is a credit note (ARSTIN) on that
-//! invoice, and the emulator's invoice balances say so. No invoice, no payment: the payment is
+//! invoice and its money paid back (a negative ARSTPY payment of that credit), and the
+//! emulator's invoice and customer balances say so. No invoice, no payment: the payment is
 //! dead-lettered and replayed once the order is invoiced. (The ARSTPY and ARSTIN rules
 //! themselves are in `sandbox_syspro_api`.)
 
@@ -102,17 +103,18 @@ async fn each_refund_is_one_credit_note_on_the_charges_invoice() {
     }
     let refunds = world.refunds(&charge, &[2550, 5450]).await;
 
-    // Two events, each reading both refunds: two credit notes, the second event's unchanged.
+    // Two events, each reading both refunds: two credit notes and two refund payments, the
+    // second event's unchanged.
     let run = run_ferry(dir, &["run", REFUNDS, "--backfill"]).await;
     let summary = text(&run.stdout);
     assert!(
-        summary.contains("stripe_refunds_to_syspro: 2 read, 2 created, 0 updated, 2 unchanged, 0 filtered, 0 skipped, 0 dead-lettered"),
+        summary.contains("stripe_refunds_to_syspro: 2 read, 4 created, 0 updated, 4 unchanged, 0 filtered, 0 skipped, 0 dead-lettered"),
         "{summary}{}",
         text(&run.stderr)
     );
     let again = run_ferry(dir, &["run", REFUNDS, "--backfill"]).await;
     assert!(
-        text(&again.stdout).contains("0 created, 0 updated, 4 unchanged"),
+        text(&again.stdout).contains("0 created, 0 updated, 8 unchanged"),
         "{}",
         text(&again.stdout)
     );
@@ -129,12 +131,43 @@ async fn each_refund_is_one_credit_note_on_the_charges_invoice() {
     let data = world.syspro.data();
     let invoice = data.invoices.values().next().unwrap();
     assert_eq!(invoice.get("InvoiceValue"), "125.50");
-    // Paid (0.00), then credited 25.50 and 54.50: the customer is owed 80.00.
-    assert_eq!(invoice.get("InvoiceBal1"), "-80.00");
+    // Paid (0.00), credited 25.50 and 54.50 (-80.00), and the 80.00 paid back: nothing open.
+    assert_eq!(invoice.get("InvoiceBal1"), "0.00");
     assert_eq!(
         data.customers[invoice.get("Customer")].get("CurrentBalance"),
-        "-80.00"
+        "0.00"
     );
+    let paid_back: std::collections::BTreeSet<(&str, &str, &str, &str)> = data
+        .payments
+        .iter()
+        .filter(|row| row["Reference"].starts_with("re_"))
+        .map(|row| {
+            (
+                row["Reference"].as_str(),
+                row["Invoice"].as_str(),
+                row["PaymentValue"].as_str(),
+                row["Bank"].as_str(),
+            )
+        })
+        .collect();
+    let number = invoice.get("Invoice");
+    assert_eq!(
+        paid_back,
+        [
+            (refunds[0].as_str(), number, "-25.50", "STRIPE"),
+            (refunds[1].as_str(), number, "-54.50", "STRIPE"),
+        ]
+        .into_iter()
+        .collect()
+    );
+    // Into the Stripe bank's clearing account with the charge, out of it with the refunds.
+    let clearing: rust_decimal::Decimal = data
+        .gl
+        .iter()
+        .filter(|row| row["LedgerCode"] == "1150")
+        .map(|row| row["EntryAmount"].parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(clearing.to_string(), "45.50");
     // Made in the same second, the two refunds may be journalled in either order.
     let credits: std::collections::BTreeSet<(&str, &str, &str)> = data
         .credits

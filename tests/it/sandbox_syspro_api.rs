@@ -7,13 +7,13 @@ use std::net::SocketAddr;
 use ferry::sandbox::Sandbox;
 use ferry::sandbox::syspro::SysproState;
 
-struct Service {
-    rest: String,
-    syspro: SysproState,
+pub(crate) struct Service {
+    pub(crate) rest: String,
+    pub(crate) syspro: SysproState,
     _handle: ferry::sandbox::SandboxHandle,
 }
 
-async fn service() -> Service {
+pub(crate) async fn service() -> Service {
     ferry::init_tls();
     let sandbox = Sandbox::builder().seed(Some(2)).build();
     let syspro = sandbox.syspro().unwrap().clone();
@@ -28,7 +28,7 @@ async fn service() -> Service {
     }
 }
 
-async fn get(url: &str, query: &[(&str, &str)]) -> String {
+pub(crate) async fn get(url: &str, query: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(url).unwrap();
     url.query_pairs_mut().extend_pairs(query);
     let response = reqwest::Client::new().get(url).send().await.unwrap();
@@ -36,7 +36,7 @@ async fn get(url: &str, query: &[(&str, &str)]) -> String {
     response.text().await.unwrap()
 }
 
-async fn logon(service: &Service) -> String {
+pub(crate) async fn logon(service: &Service) -> String {
     logon_as(service, "sandbox-password", "EDU1").await
 }
 
@@ -54,7 +54,7 @@ async fn logon_as(service: &Service, password: &str, company: &str) -> String {
     .await
 }
 
-async fn post_order(service: &Service, session: &str, details: &str) -> String {
+pub(crate) async fn post_order(service: &Service, session: &str, details: &str) -> String {
     let document = format!(
         "<SalesOrders><Orders><OrderHeader><CustomerPoNumber>PO-1</CustomerPoNumber>\
          <Customer>0000101</Customer><OrderDate>2026-01-31</OrderDate></OrderHeader>\
@@ -298,7 +298,7 @@ async fn pay(
     transaction(service, session, "ARSTPY", &parameters, &document).await
 }
 
-async fn transaction(
+pub(crate) async fn transaction(
     service: &Service,
     session: &str,
     business_object: &str,

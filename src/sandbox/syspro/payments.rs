@@ -198,10 +198,10 @@ fn check(data: &SysproData, payment: &Element, auto_correct: &str) -> Checked {
                     ));
                 }
                 // A refund pays out a credit: no more than the credit open on the document.
-                if gross < Decimal::ZERO && gross + already < found.balance().min(Decimal::ZERO) {
+                let credit = (Decimal::ZERO - found.balance()).max(Decimal::ZERO);
+                if gross < Decimal::ZERO && -(gross + already) > credit {
                     messages.push(format!(
-                        "GrossPaymentValue '{gross}' exceeds the credit '{}' open on invoice '{invoice}'",
-                        -found.balance().min(Decimal::ZERO)
+                        "GrossPaymentValue '{gross}' exceeds the credit '{credit}' open on invoice '{invoice}'"
                     ));
                 }
             }
