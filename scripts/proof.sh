@@ -15,6 +15,9 @@
 #                          subscriptions, refunds, disputes and payouts through ferry serve with
 #                          every webhook duplicated and shuffled, and again with a SIGKILL
 #                          midway: Business Central's books balance (tests/it/proof_books.rs)
+#      books: Syspro       the same customers and charges in Syspro's five currencies, refunds,
+#                          disputes and payouts through ferry serve, every webhook duplicated and
+#                          shuffled: Syspro's books balance (tests/it/proof_books_syspro.rs)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
 #   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200
@@ -88,6 +91,7 @@ step webhook_chaos tests proof_webhook_chaos::
 step canary_secrets tests proof_canary_secrets::
 step money tests money_properties::
 step books tests proof_books::
+step books_syspro tests proof_books_syspro::
 
 if [ $MODE = ci ]; then
   step fuzz_properties tests proptest_fuzz_properties:: fuzz_regressions:: proptest_robustness::
@@ -139,6 +143,7 @@ step_proofs = {
     "canary_secrets": ["canary secrets"],
     "money": ["money: cents round trips", "money: payout journals balance"],
     "books": ["books: ferry serve", "books: ferry serve killed"],
+    "books_syspro": ["books: Syspro through ferry serve"],
 }
 table, failed, skipped = [], 0, 0
 for line in open(rows_path):

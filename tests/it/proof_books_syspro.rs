@@ -26,8 +26,8 @@
 //! table; Syspro's AR values are kept to two decimals, so a three-decimal KWD amount could not
 //! be booked as Stripe holds it).
 //!
-//! Size: `FERRY_PROOF_CUSTOMERS` customers and `FERRY_PROOF_CHARGES` charges (CI: 10 and 60;
-//! `scripts/proof.sh`: 100 and 1,000); `FERRY_PROOF_SEED` repeats a run.
+//! Size: `FERRY_PROOF_CUSTOMERS` customers and `FERRY_PROOF_CHARGES` charges (CI: 20 and 200;
+//! `scripts/proof.sh`: 200 and 2,000); `FERRY_PROOF_SEED` repeats a run.
 
 use crate::books_support;
 use crate::proof_support;
@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use books_support::serve::Serve;
 use books_support::syspro::{PIPELINES, project, tell, world};
 use books_support::syspro_books::{Figures, check};
-use books_support::{rerun_writes_nothing_of, size_or};
+use books_support::{rerun_writes_nothing_of, size};
 use proof_support::Report;
 use rust_decimal::Decimal;
 
@@ -73,7 +73,7 @@ fn summary(report: &mut Report, figures: &Figures, story: &books_support::story:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn syspros_books_balance_after_duplicated_and_shuffled_webhooks() {
-    let size = size_or(10, 60);
+    let size = size();
     let mut report = Report::new("books: Syspro through ferry serve");
     let world = world(size.seed).await;
     let project = project(&world);

@@ -14,6 +14,11 @@ use crate::connectors::ConnectorError;
 use crate::connectors::http::{HttpClient, RequestSpec, Response, Secret};
 use reqwest::header::CONTENT_TYPE;
 
+/// The longest URL a call is sent with: every call is a GET with its XML in the query string, and
+/// the HTTP client takes a request target of at most 65,534 bytes. (A site's IIS may take less:
+/// its defaults are lower, and sites that serve e.net raise them.)
+pub const MAX_URL_LENGTH: usize = 65_000;
+
 /// Where the REST endpoints live under the connection's `base_url`.
 const REST_PATH: &str = "SYSPROWCFService/Rest";
 
@@ -117,6 +122,19 @@ impl Session {
         }
         query.push(("XmlIn", call.document));
         let url = self.url(call.method, &query)?;
+        if url.as_str().len() > MAX_URL_LENGTH {
+            // Sending it would fail the same way every time (the HTTP client cannot build the
+            // request): the record is refused, not retried.
+            return Err(refused(
+                &call.endpoint(),
+                None,
+                format!(
+                    "the request's URL would be {} characters, more than the {MAX_URL_LENGTH} one \
+                     GET can carry; the XML document is too large to send",
+                    url.as_str().len()
+                ),
+            ));
+        }
         let label = format!("syspro: {}", call.endpoint());
         // Queries change nothing; a post repeated after a lost answer could post twice, so the
         // HTTP layer only retries it when the request never reached Syspro.

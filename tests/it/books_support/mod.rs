@@ -32,11 +32,6 @@ pub struct Size {
 }
 
 pub fn size() -> Size {
-    size_or(20, 200)
-}
-
-/// [`size`] with other defaults (the environment still says).
-pub fn size_or(customers: u64, charges: u64) -> Size {
     let seed = crate::proof_support::size().seed;
     let number = |name: &str, default: u64| match std::env::var(name) {
         Ok(text) => text
@@ -47,8 +42,8 @@ pub fn size_or(customers: u64, charges: u64) -> Size {
         Err(_) => default,
     };
     let size = Size {
-        customers: number("FERRY_PROOF_CUSTOMERS", customers),
-        charges: number("FERRY_PROOF_CHARGES", charges),
+        customers: number("FERRY_PROOF_CUSTOMERS", 20),
+        charges: number("FERRY_PROOF_CHARGES", 200),
         seed,
     };
     eprintln!("books size: {size:?}");
@@ -116,6 +111,9 @@ pub async fn settle(serve: &Serve, what: &str, mut done: impl AsyncFnMut() -> bo
             eprintln!("{what}: {:?}", started.elapsed());
             return;
         }
+        // A dead letter means what is waited for will not happen: say why at once.
+        let letters = serve.dead_letters().await;
+        assert!(letters.is_empty(), "waiting for {what}: {letters:#?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{what} did not happen in 10 minutes\n{}", serve.log_tail());

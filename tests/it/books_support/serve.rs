@@ -117,6 +117,27 @@ impl Serve {
         }
     }
 
+    /// The dead letters serve's store holds (none, in a proof that passes), as text.
+    pub async fn dead_letters(&self) -> Vec<String> {
+        match self {
+            Serve::InProcess { store, .. } => store
+                .dead_letters(&ferry::store::DeadLetterFilter::default())
+                .await
+                .unwrap()
+                .iter()
+                .map(|letter| format!("{letter:?}"))
+                .collect(),
+            Serve::Process { dir, .. } => {
+                let store = read_store(&dir.join("state.db")).await;
+                let letters = count(&store, "SELECT count(*) FROM dead_letters").await;
+                store.close().await;
+                (0..letters)
+                    .map(|n| format!("dead letter {n} in {}", dir.display()))
+                    .collect()
+            }
+        }
+    }
+
     /// The real `ferry serve` is killed with SIGKILL once `at_least` events are done, and
     /// started again after `down`; in-process serve goes on.
     pub async fn kill_once_done(&mut self, at_least: i64, down: Duration) {
