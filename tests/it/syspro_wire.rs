@@ -210,3 +210,24 @@ async fn broken_answers_name_the_business_object_and_are_permanent() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_too_large_for_one_get_is_refused_before_it_is_sent() {
+    let (base, state, _handle) = emulator(SysproConfig::default()).await;
+    let client = client_at(&base);
+    // Every call is a GET with its XML in the query string: a URL of more than 65,000
+    // characters cannot be sent, so the record is refused (dead-lettered), not retried.
+    let write = Write {
+        fields: json!({"Customer": "BIG1", "Name": "N".repeat(70_000), "Currency": "AUD"}),
+        idempotency_key: "k".into(),
+    };
+    let error = client.create("customers", &write).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("ARSSCS"), "{message}");
+    assert!(
+        message.contains("more than the 65000 one GET can carry"),
+        "{message}"
+    );
+    assert!(error.is_permanent(), "{message}");
+    assert!(!state.data().customers.contains_key("BIG1"));
+}
