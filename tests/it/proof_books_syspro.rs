@@ -63,7 +63,10 @@ fn summary(report: &mut Report, figures: &Figures, story: &books_support::story:
         .figure("refund_payments", figures.refund_payments)
         .figure("refunded", by_currency(&figures.refunds_by_currency))
         .figure("customers_at_zero", figures.customers_at_zero)
-        .figure("clearing_net_aud", by_currency(&figures.clearing_by_currency))
+        .figure(
+            "clearing_net_aud",
+            by_currency(&figures.clearing_by_currency),
+        )
         .figure("fees_aud", figures.fees_aud.to_string())
         .figure("disputes_lost", figures.disputes_lost)
         .figure("disputes_won", figures.disputes_won)

@@ -8,7 +8,14 @@ use rust_decimal::Decimal;
 use crate::sandbox_syspro_api::{Service, get, logon, post_order, service, transaction};
 
 /// An ARSTPY payment of `value` for customer 0000101 applied to `invoice` (`gross`), into `bank`.
-async fn pay(service: &Service, session: &str, value: &str, invoice: &str, gross: &str, bank: &str) -> String {
+async fn pay(
+    service: &Service,
+    session: &str,
+    value: &str,
+    invoice: &str,
+    gross: &str,
+    bank: &str,
+) -> String {
     let parameters = "<PostArPayment><Parameters><AutoCorrectPaymentValue>N</AutoCorrectPaymentValue></Parameters></PostArPayment>";
     let document = format!(
         "<PostArPayment><Item><Payment><Customer>0000101</Customer><PaymentValue>{value}</PaymentValue>\
@@ -25,7 +32,14 @@ async fn credit(service: &Service, session: &str, value: &str) -> String {
          <PostToExistingInvoice>Y</PostToExistingInvoice><Invoice>001001</Invoice>\
          <InvoiceDate>2026-02-01</InvoiceDate><Reference>re_1</Reference><InvoiceValue>{value}</InvoiceValue></Item></PostArInvoices>"
     );
-    transaction(service, session, "ARSTIN", "<PostArInvoices><Parameters/></PostArInvoices>", &document).await
+    transaction(
+        service,
+        session,
+        "ARSTIN",
+        "<PostArInvoices><Parameters/></PostArInvoices>",
+        &document,
+    )
+    .await
 }
 
 /// The net of ledger code `code`.
@@ -41,7 +55,10 @@ fn on(service: &Service, code: &str) -> Decimal {
 }
 
 fn processed(answer: &str) {
-    assert!(answer.contains("<ItemsProcessed>000001</ItemsProcessed>"), "{answer}");
+    assert!(
+        answer.contains("<ItemsProcessed>000001</ItemsProcessed>"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,14 +75,32 @@ async fn a_credit_is_paid_back_by_a_negative_payment_no_larger_than_the_credit()
     let balance = || service.syspro.data().invoices["001001"].balance();
     assert_eq!(balance(), Decimal::new(-3000, 2));
     let refusals = [
-        ("-30.01", "-30.01", "STRIPE", "GrossPaymentValue &apos;-30.01&apos; exceeds the credit &apos;30.00&apos; open on invoice &apos;001001&apos;"),
-        ("-30.00", "30.00", "STRIPE", "GrossPaymentValue &apos;30.00&apos; and PaymentValue &apos;-30.00&apos; must have the same sign"),
-        ("-30.00", "-30.00", "NOPE", "Bank &apos;NOPE&apos; not on file"),
+        (
+            "-30.01",
+            "-30.01",
+            "STRIPE",
+            "GrossPaymentValue &apos;-30.01&apos; exceeds the credit &apos;30.00&apos; open on invoice &apos;001001&apos;",
+        ),
+        (
+            "-30.00",
+            "30.00",
+            "STRIPE",
+            "GrossPaymentValue &apos;30.00&apos; and PaymentValue &apos;-30.00&apos; must have the same sign",
+        ),
+        (
+            "-30.00",
+            "-30.00",
+            "NOPE",
+            "Bank &apos;NOPE&apos; not on file",
+        ),
     ];
     for (value, gross, bank, expected) in refusals {
         let answer = pay(&service, &session, value, "001001", gross, bank).await;
         assert!(answer.contains(expected), "{expected} not in {answer}");
-        assert!(answer.contains("<ItemsProcessed>000000</ItemsProcessed>"), "{answer}");
+        assert!(
+            answer.contains("<ItemsProcessed>000000</ItemsProcessed>"),
+            "{answer}"
+        );
         assert_eq!(balance(), Decimal::new(-3000, 2));
     }
     processed(&pay(&service, &session, "-30.00", "001001", "-30.00", "STRIPE").await);
@@ -78,7 +113,13 @@ async fn a_credit_is_paid_back_by_a_negative_payment_no_larger_than_the_credit()
     assert_eq!(on(&service, "1200"), Decimal::ZERO);
     assert_eq!(on(&service, "4000"), Decimal::new(-7000, 2));
     assert_eq!(on(&service, "1150"), Decimal::new(7000, 2));
-    let total: Decimal = service.syspro.data().gl.iter().map(|r| r["EntryAmount"].parse::<Decimal>().unwrap()).sum();
+    let total: Decimal = service
+        .syspro
+        .data()
+        .gl
+        .iter()
+        .map(|r| r["EntryAmount"].parse::<Decimal>().unwrap())
+        .sum();
     assert_eq!(total, Decimal::ZERO);
 }
 
@@ -104,7 +145,12 @@ async fn a_foreign_customer_posts_at_the_currency_tables_rate() {
         ],
     )
     .await;
-    assert!(table.contains("<Currency>EUR</Currency><BuyExchangeRate>0.6063</BuyExchangeRate><MulDiv>D</MulDiv>"), "{table}");
+    assert!(
+        table.contains(
+            "<Currency>EUR</Currency><BuyExchangeRate>0.6063</BuyExchangeRate><MulDiv>D</MulDiv>"
+        ),
+        "{table}"
+    );
     let details = "<MiscChargeLine><MiscDescription>X</MiscDescription><MiscChargeValue>100.01</MiscChargeValue></MiscChargeLine>";
     let answer = transaction(
         &service,
@@ -114,16 +160,26 @@ async fn a_foreign_customer_posts_at_the_currency_tables_rate() {
         &format!("<SalesOrders><Orders><OrderHeader><CustomerPoNumber>PO-1</CustomerPoNumber><Customer>0000101</Customer><Currency>EUR</Currency></OrderHeader><OrderDetails>{details}</OrderDetails></Orders></SalesOrders>"),
     )
     .await;
-    assert!(answer.contains("<ItemsProcessed>1</ItemsProcessed>"), "{answer}");
+    assert!(
+        answer.contains("<ItemsProcessed>1</ItemsProcessed>"),
+        "{answer}"
+    );
     // 100.01 / 0.6063 = 164.9513..., to the cent: 164.95, the same on both sides.
     assert_eq!(on(&service, "1200"), Decimal::new(16495, 2));
     assert_eq!(on(&service, "4000"), Decimal::new(-16495, 2));
     // A currency the table has no rate for refuses the payment whole.
     let rate = service.syspro.data().currency_table.remove("EUR").unwrap();
     let answer = pay(&service, &session, "100.01", "001001", "100.01", "STRIPE").await;
-    assert!(answer.contains("Currency &apos;EUR&apos; has no exchange rate"), "{answer}");
+    assert!(
+        answer.contains("Currency &apos;EUR&apos; has no exchange rate"),
+        "{answer}"
+    );
     assert!(service.syspro.data().payments.is_empty());
-    service.syspro.data().currency_table.insert("EUR".into(), rate);
+    service
+        .syspro
+        .data()
+        .currency_table
+        .insert("EUR".into(), rate);
     processed(&pay(&service, &session, "100.01", "001001", "100.01", "STRIPE").await);
     assert_eq!(on(&service, "1200"), Decimal::ZERO);
     assert_eq!(on(&service, "1150"), Decimal::new(16495, 2));

@@ -53,12 +53,16 @@ pub fn size() -> Size {
 /// The emulators, with Stripe sending every webhook twice and in shuffled order, and Business
 /// Central without its request limit (the full size writes more than it allows in five minutes).
 pub async fn chaos_world(seed: u64) -> World {
-    chaos_world_from(seed, |stripe| stripe, |builder| {
-        builder.business_central(BusinessCentralConfig {
-            rate_limit: u32::MAX,
-            ..BusinessCentralConfig::default()
-        })
-    })
+    chaos_world_from(
+        seed,
+        |stripe| stripe,
+        |builder| {
+            builder.business_central(BusinessCentralConfig {
+                rate_limit: u32::MAX,
+                ..BusinessCentralConfig::default()
+            })
+        },
+    )
     .await
 }
 

@@ -13,13 +13,8 @@ use crate::run_support::{World, unlimited_project};
 
 /// The currencies of the Syspro company's currency table that Stripe customers pay in: the
 /// local AUD, and four converted at the table's rates (two multiplied, EUR divided).
-pub const CURRENCIES: &[(&str, u32)] = &[
-    ("aud", 2),
-    ("usd", 2),
-    ("eur", 2),
-    ("nzd", 2),
-    ("gbp", 2),
-];
+pub const CURRENCIES: &[(&str, u32)] =
+    &[("aud", 2), ("usd", 2), ("eur", 2), ("nzd", 2), ("gbp", 2)];
 
 /// The Syspro pipeline files the proof serves and reruns.
 pub const PIPELINES: &[&str] = &[
@@ -69,14 +64,23 @@ pub fn customer_currencies(world: &World, story: &Story) -> BTreeMap<String, Str
         .customers
         .values()
         .filter(|c| ids.contains(c.get("StripeCustomerId")))
-        .map(|c| (c.get("StripeCustomerId").to_string(), c.get("Currency").to_string()))
+        .map(|c| {
+            (
+                c.get("StripeCustomerId").to_string(),
+                c.get("Currency").to_string(),
+            )
+        })
         .collect()
 }
 
 /// How many of `references` Syspro's ArInvoicePay (`payments`) or ArTrnDetail rows hold.
 fn posted(world: &World, references: &BTreeSet<String>, credits: bool) -> usize {
     let data = world.syspro.data();
-    let rows = if credits { &data.credits } else { &data.payments };
+    let rows = if credits {
+        &data.credits
+    } else {
+        &data.payments
+    };
     rows.iter()
         .filter(|row| references.contains(row["Reference"].as_str()))
         .map(|row| row["Reference"].as_str())
@@ -95,7 +99,11 @@ fn refund_ids(world: &World) -> BTreeSet<String> {
 
 /// Tells the story through `serve`: customers (synced, their currencies recorded), charges,
 /// first refunds, late refunds, disputes closed, one payout per currency, each waited for.
-pub async fn tell(world: &World, serve: &mut Serve, size: Size) -> (Story, BTreeMap<String, String>) {
+pub async fn tell(
+    world: &World,
+    serve: &mut Serve,
+    size: Size,
+) -> (Story, BTreeMap<String, String>) {
     let mut story = Story::in_currencies(size.seed, CURRENCIES, true);
     story.customers(world, size.customers).await;
     settle(serve, "customers synced", async || {
@@ -115,13 +123,15 @@ pub async fn tell(world: &World, serve: &mut Serve, size: Size) -> (Story, BTree
     let partial = story.first_refunds(world).await;
     let refunds = refund_ids(world);
     settle(serve, "first refunds credited and paid back", async || {
-        posted(world, &refunds, true) == refunds.len() && posted(world, &refunds, false) == refunds.len()
+        posted(world, &refunds, true) == refunds.len()
+            && posted(world, &refunds, false) == refunds.len()
     })
     .await;
     story.late_refunds(world, &partial).await;
     let refunds = refund_ids(world);
     settle(serve, "late refunds credited and paid back", async || {
-        posted(world, &refunds, true) == refunds.len() && posted(world, &refunds, false) == refunds.len()
+        posted(world, &refunds, true) == refunds.len()
+            && posted(world, &refunds, false) == refunds.len()
     })
     .await;
 

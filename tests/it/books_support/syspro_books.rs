@@ -76,7 +76,9 @@ async fn settled(world: &World, id: &str) -> Vec<Value> {
             .map(|t| format!("&starting_after={t}"))
             .unwrap_or_default();
         let page = world
-            .stripe_get(&format!("/v1/balance_transactions?payout={id}&limit=100{after}"))
+            .stripe_get(&format!(
+                "/v1/balance_transactions?payout={id}&limit=100{after}"
+            ))
             .await;
         all.extend(page["data"].as_array().unwrap().iter().cloned());
         if page["has_more"] != true {
@@ -86,7 +88,11 @@ async fn settled(world: &World, id: &str) -> Vec<Value> {
 }
 
 /// Checks 1 to 5 of the Syspro proof (see proof_books_syspro.rs); the figures.
-pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<String, String>) -> Figures {
+pub async fn check(
+    world: &World,
+    story: &Story,
+    currencies_at_sync: &BTreeMap<String, String>,
+) -> Figures {
     let mut figures = Figures::default();
     // A copy: the emulator's lock is not held across the reads from Stripe below.
     let data = {
@@ -107,9 +113,16 @@ pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<S
         *journals.entry(row["GlJournal"].as_str()).or_default() += amount(row, "EntryAmount");
     }
     let unbalanced: Vec<_> = journals.iter().filter(|(_, net)| !net.is_zero()).collect();
-    assert!(unbalanced.is_empty(), "journals that do not balance: {unbalanced:?}");
+    assert!(
+        unbalanced.is_empty(),
+        "journals that do not balance: {unbalanced:?}"
+    );
     let total: Decimal = data.gl.iter().map(|row| amount(row, "EntryAmount")).sum();
-    assert_eq!(total, Decimal::ZERO, "the trial balance does not sum to zero");
+    assert_eq!(
+        total,
+        Decimal::ZERO,
+        "the trial balance does not sum to zero"
+    );
     figures.gl_rows = data.gl.len();
     figures.gl_journals = journals.len();
     figures.debits_aud = data
@@ -126,7 +139,10 @@ pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<S
     for (number, order) in &data.orders {
         let po = order.get("CustomerPoNumber");
         if charges.contains(po) {
-            assert!(order_of.insert(po, number).is_none(), "charge {po} has two sales orders");
+            assert!(
+                order_of.insert(po, number).is_none(),
+                "charge {po} has two sales orders"
+            );
         }
     }
     for charge in &story.charges {
@@ -134,21 +150,56 @@ pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<S
             .get(charge.id.as_str())
             .unwrap_or_else(|| panic!("charge {} has no sales order", charge.id));
         let order = &data.orders[*number];
-        assert_eq!(order.get("Currency"), charge.currency.to_uppercase(), "sales order {number}");
+        assert_eq!(
+            order.get("Currency"),
+            charge.currency.to_uppercase(),
+            "sales order {number}"
+        );
         let invoices: Vec<_> = data
             .invoices
             .values()
             .filter(|i| i.get("SalesOrder") == *number && i.get("DocumentType") == "I")
             .collect();
-        assert_eq!(invoices.len(), 1, "sales order {number} of charge {} has {} invoices", charge.id, invoices.len());
+        assert_eq!(
+            invoices.len(),
+            1,
+            "sales order {number} of charge {} has {} invoices",
+            charge.id,
+            invoices.len()
+        );
         let invoice = invoices[0];
         let value = major(charge.amount, charge.currency);
-        assert_eq!(invoice.get("InvoiceValue").parse::<Decimal>().unwrap(), value, "invoice of {}", charge.id);
-        assert_eq!(invoice.balance(), Decimal::ZERO, "invoice {} of charge {} is open: {invoice:?}", invoice.get("Invoice"), charge.id);
-        let paid: Vec<_> = data.payments.iter().filter(|p| p["Reference"] == charge.id).collect();
-        assert_eq!(paid.len(), 1, "charge {} has {} payment rows", charge.id, paid.len());
         assert_eq!(
-            (paid[0]["Invoice"].as_str(), amount(paid[0], "PaymentValue"), paid[0]["Bank"].as_str()),
+            invoice.get("InvoiceValue").parse::<Decimal>().unwrap(),
+            value,
+            "invoice of {}",
+            charge.id
+        );
+        assert_eq!(
+            invoice.balance(),
+            Decimal::ZERO,
+            "invoice {} of charge {} is open: {invoice:?}",
+            invoice.get("Invoice"),
+            charge.id
+        );
+        let paid: Vec<_> = data
+            .payments
+            .iter()
+            .filter(|p| p["Reference"] == charge.id)
+            .collect();
+        assert_eq!(
+            paid.len(),
+            1,
+            "charge {} has {} payment rows",
+            charge.id,
+            paid.len()
+        );
+        assert_eq!(
+            (
+                paid[0]["Invoice"].as_str(),
+                amount(paid[0], "PaymentValue"),
+                paid[0]["Bank"].as_str()
+            ),
             (invoice.get("Invoice"), value, "STRIPE"),
             "the payment of charge {}",
             charge.id
@@ -172,13 +223,35 @@ pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<S
     for refund in &refunds {
         let id = refund["id"].as_str().unwrap();
         let currency = refund["currency"].as_str().unwrap().to_string();
-        *refunded.entry(currency.clone()).or_default() += major(refund["amount"].as_i64().unwrap(), &currency);
-        let notes: Vec<_> = data.credits.iter().filter(|c| c["Reference"] == id).collect();
-        assert_eq!(notes.len(), 1, "refund {id} has {} credit notes", notes.len());
+        *refunded.entry(currency.clone()).or_default() +=
+            major(refund["amount"].as_i64().unwrap(), &currency);
+        let notes: Vec<_> = data
+            .credits
+            .iter()
+            .filter(|c| c["Reference"] == id)
+            .collect();
+        assert_eq!(
+            notes.len(),
+            1,
+            "refund {id} has {} credit notes",
+            notes.len()
+        );
         *credited.entry(currency.clone()).or_default() += amount(notes[0], "InvoiceValue");
-        let back: Vec<_> = data.payments.iter().filter(|p| p["Reference"] == id).collect();
-        assert_eq!(back.len(), 1, "refund {id} has {} refund payments", back.len());
-        assert_eq!(back[0]["Invoice"], notes[0]["Invoice"], "refund {id} is paid back on another invoice");
+        let back: Vec<_> = data
+            .payments
+            .iter()
+            .filter(|p| p["Reference"] == id)
+            .collect();
+        assert_eq!(
+            back.len(),
+            1,
+            "refund {id} has {} refund payments",
+            back.len()
+        );
+        assert_eq!(
+            back[0]["Invoice"], notes[0]["Invoice"],
+            "refund {id} is paid back on another invoice"
+        );
         *paid_back.entry(currency).or_default() -= amount(back[0], "PaymentValue");
     }
     let strays: Vec<_> = data
@@ -187,9 +260,18 @@ pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<S
         .map(|c| c["Reference"].as_str())
         .filter(|r| !refund_ids.contains(r))
         .collect();
-    assert!(strays.is_empty(), "credit notes for refunds Stripe does not have: {strays:?}");
-    assert_eq!(credited, refunded, "credit notes (left) do not equal Stripe's refunds (right), per currency");
-    assert_eq!(paid_back, refunded, "refund payments (left) do not equal Stripe's refunds (right), per currency");
+    assert!(
+        strays.is_empty(),
+        "credit notes for refunds Stripe does not have: {strays:?}"
+    );
+    assert_eq!(
+        credited, refunded,
+        "credit notes (left) do not equal Stripe's refunds (right), per currency"
+    );
+    assert_eq!(
+        paid_back, refunded,
+        "refund payments (left) do not equal Stripe's refunds (right), per currency"
+    );
     figures.credit_notes = refunds.len();
     figures.refund_payments = refunds.len();
     figures.refunds_by_currency = refunded;
@@ -200,56 +282,112 @@ pub async fn check(world: &World, story: &Story, currencies_at_sync: &BTreeMap<S
         .customers
         .values()
         .filter(|c| currencies_at_sync.contains_key(c.get("StripeCustomerId")))
-        .map(|c| (c.get("StripeCustomerId").to_string(), c.get("Currency").to_string()))
+        .map(|c| {
+            (
+                c.get("StripeCustomerId").to_string(),
+                c.get("Currency").to_string(),
+            )
+        })
         .collect();
-    assert_eq!(&now, currencies_at_sync, "a customer's currency changed after it was created (now left)");
-    for customer in data.customers.values().filter(|c| currencies_at_sync.contains_key(c.get("StripeCustomerId"))) {
+    assert_eq!(
+        &now, currencies_at_sync,
+        "a customer's currency changed after it was created (now left)"
+    );
+    for customer in data
+        .customers
+        .values()
+        .filter(|c| currencies_at_sync.contains_key(c.get("StripeCustomerId")))
+    {
         assert_eq!(
-            customer.get("CurrentBalance").parse::<Decimal>().unwrap_or_default(),
+            customer
+                .get("CurrentBalance")
+                .parse::<Decimal>()
+                .unwrap_or_default(),
             Decimal::ZERO,
             "customer {} is not at zero: {customer:?}",
             customer.get("Customer")
         );
         figures.customers_at_zero += 1;
     }
-    let receivables: Decimal = data.gl.iter().filter(|r| r["LedgerCode"] == RECEIVABLES).map(|r| amount(r, "EntryAmount")).sum();
-    assert_eq!(receivables, Decimal::ZERO, "receivables control does not net to zero");
+    let receivables: Decimal = data
+        .gl
+        .iter()
+        .filter(|r| r["LedgerCode"] == RECEIVABLES)
+        .map(|r| amount(r, "EntryAmount"))
+        .sum();
+    assert_eq!(
+        receivables,
+        Decimal::ZERO,
+        "receivables control does not net to zero"
+    );
 
     // 5. Stripe clearing nets to zero in every currency: payments and refunds went through it at
     // Syspro's rate, and each payout's journal takes them out at the same rate. The fees
     // account holds Stripe's fees and the adjustments account what lost disputes cost (a won
     // dispute nets to nothing there), converted the same way.
-    let mut currency_of: BTreeMap<&str, String> = story.charges.iter().map(|c| (c.id.as_str(), c.currency.to_string())).collect();
+    let mut currency_of: BTreeMap<&str, String> = story
+        .charges
+        .iter()
+        .map(|c| (c.id.as_str(), c.currency.to_string()))
+        .collect();
     for refund in &refunds {
-        currency_of.insert(refund["id"].as_str().unwrap(), refund["currency"].as_str().unwrap().to_string());
+        currency_of.insert(
+            refund["id"].as_str().unwrap(),
+            refund["currency"].as_str().unwrap().to_string(),
+        );
     }
     for (payout, (currency, _)) in story.payouts.iter().zip(story.currencies) {
         currency_of.insert(payout.as_str(), currency.to_string());
     }
     for row in data.gl.iter().filter(|r| r["LedgerCode"] == CLEARING) {
-        let currency = currency_of.get(row["Reference"].as_str()).cloned().unwrap_or_else(|| format!("unknown {}", row["Reference"]));
+        let currency = currency_of
+            .get(row["Reference"].as_str())
+            .cloned()
+            .unwrap_or_else(|| format!("unknown {}", row["Reference"]));
         *figures.clearing_by_currency.entry(currency).or_default() += amount(row, "EntryAmount");
     }
-    let on = |code: &str| -> Decimal { data.gl.iter().filter(|r| r["LedgerCode"] == code).map(|r| amount(r, "EntryAmount")).sum() };
+    let on = |code: &str| -> Decimal {
+        data.gl
+            .iter()
+            .filter(|r| r["LedgerCode"] == code)
+            .map(|r| amount(r, "EntryAmount"))
+            .sum()
+    };
     let mut fees = Decimal::ZERO;
     for (payout, (currency, _)) in story.payouts.iter().zip(story.currencies) {
         for transaction in settled(world, payout).await {
             for fee in transaction["fee_details"].as_array().unwrap() {
-                fees += local(world, currency, major(fee["amount"].as_i64().unwrap(), currency));
+                fees += local(
+                    world,
+                    currency,
+                    major(fee["amount"].as_i64().unwrap(), currency),
+                );
             }
             if transaction["type"] == "stripe_fee" {
-                fees -= local(world, currency, major(transaction["amount"].as_i64().unwrap(), currency));
+                fees -= local(
+                    world,
+                    currency,
+                    major(transaction["amount"].as_i64().unwrap(), currency),
+                );
             }
         }
     }
-    assert_eq!(on(FEES), fees, "the fees account (left) does not hold Stripe's fees at Syspro's rates (right)");
+    assert_eq!(
+        on(FEES),
+        fees,
+        "the fees account (left) does not hold Stripe's fees at Syspro's rates (right)"
+    );
     let lost: Decimal = story
         .disputes
         .iter()
         .filter(|d| d.lost)
         .map(|d| local(world, d.currency, major(d.amount, d.currency)))
         .sum();
-    assert_eq!(on(ADJUSTMENTS), lost, "the adjustments account (left) does not hold what the lost disputes cost (right)");
+    assert_eq!(
+        on(ADJUSTMENTS),
+        lost,
+        "the adjustments account (left) does not hold what the lost disputes cost (right)"
+    );
     figures.fees_aud = fees;
     figures.disputes_lost = story.disputes.iter().filter(|d| d.lost).count();
     figures.disputes_won = story.disputes.len() - figures.disputes_lost;
