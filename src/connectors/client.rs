@@ -212,6 +212,14 @@ pub trait Client: Send + Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether a record of `stream` delivered on its own (a webhook's, a replayed dead letter)
+    /// is read again before it is mapped, because the delivery carries less than a poll reads
+    /// (Capsule's REST hooks carry no custom fields). The runner then maps the current record
+    /// from [`Client::get`]; one the system no longer has is mapped as delivered.
+    fn rereads_delivered(&self, _stream: &str) -> bool {
+        false
+    }
+
     /// Ends what the client holds open on the far side (a logged-on session) once a run is
     /// over; a later call opens it again.
     fn close(&self) -> impl Future<Output = Result<(), ConnectorError>> + Send {
@@ -294,6 +302,7 @@ pub trait DynClient: Send + Sync + std::fmt::Debug {
     fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress>;
     fn http_stats(&self) -> Option<HttpStats>;
     fn remaps_deletions(&self, stream: &str) -> bool;
+    fn rereads_delivered(&self, stream: &str) -> bool;
     fn close<'a>(&'a self) -> Call<'a, ()>;
 }
 
@@ -412,6 +421,10 @@ impl<C: Client> DynClient for C {
 
     fn remaps_deletions(&self, stream: &str) -> bool {
         Client::remaps_deletions(self, stream)
+    }
+
+    fn rereads_delivered(&self, stream: &str) -> bool {
+        Client::rereads_delivered(self, stream)
     }
 
     fn close<'a>(&'a self) -> Call<'a, ()> {

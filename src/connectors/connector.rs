@@ -74,6 +74,12 @@ impl Connector {
         self.0.remaps_deletions(stream)
     }
 
+    /// Whether a record of `stream` delivered on its own is read again before it is mapped
+    /// (see `Client::rereads_delivered`).
+    pub fn rereads_delivered(&self, stream: &str) -> bool {
+        self.0.rereads_delivered(stream)
+    }
+
     /// How far through its pass `cursor` of `stream` stands, when the source tells.
     pub fn cursor_progress(&self, stream: &str, cursor: &str) -> Option<PassProgress> {
         self.0.cursor_progress(stream, cursor)

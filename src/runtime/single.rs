@@ -95,6 +95,7 @@ impl Runner {
             .await
             .map_err(store_error)?;
         self.load_in_flight(&job.name).await.map_err(store_error)?;
+        let record = self.reread(job, record).await?;
         let fate = self
             .record(
                 job,
@@ -128,6 +129,31 @@ impl Runner {
             }
         };
         Ok(Delivery { fate, processed })
+    }
+
+    /// `record` as the source holds it now, where its connector says a delivery carries less
+    /// than a read (`Client::rereads_delivered`); as delivered otherwise, when it was deleted,
+    /// or when the source no longer has it (its deletion is on its way).
+    async fn reread(&self, job: &Job, record: SourceRecord) -> Result<SourceRecord, RunError> {
+        let stream = &job.source.stream;
+        let Some(source) = self.connector_named(&job.source.connection) else {
+            return Ok(record);
+        };
+        if record.deleted || !source.rereads_delivered(stream) {
+            return Ok(record);
+        }
+        match source.get(stream, &record.id).await {
+            Ok(Some(current)) => Ok(SourceRecord {
+                id: record.id,
+                data: current.data,
+                deleted: false,
+            }),
+            Ok(None) => Ok(record),
+            Err(error) => Err(RunError::Connector {
+                pipeline: job.name.clone(),
+                error: Box::new(error),
+            }),
+        }
     }
 
     /// Adds a delivery's cross reference, audit entry or dead letter to `batch`.

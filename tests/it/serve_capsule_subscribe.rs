@@ -95,6 +95,7 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
     let world = world(None, None).await;
     world.add_people(0..1);
     let project = world.project(1000);
+    world.with_shipped_schemas();
     with_capsule_hook(&project);
     let port = free_port();
     let pipelines = [CAPSULE_TO_STRIPE, ACTIVITY];
@@ -120,9 +121,12 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
         "a restart subscribes nothing again"
     );
 
-    // A person edited through Capsule's API: Capsule delivers `party/updated` to the hook.
+    // A person edited through Capsule's API, their plan (a custom field, definition 902) set:
+    // Capsule delivers `party/updated` to the hook, without custom fields, so ferry reads the
+    // party again before mapping it.
     let party = 100_000;
-    let edit = json!({"firstName": "Ada", "lastName": "Lovelace"});
+    let edit = json!({"firstName": "Ada", "lastName": "Lovelace",
+        "fields": [{"definition": {"id": 902}, "value": "Pro"}]});
     reqwest::Client::new()
         .put(format!("{}/capsule/api/v2/parties/{party}", world.base))
         .bearer_auth("capsule-sandbox-token")
@@ -137,6 +141,7 @@ async fn serve_subscribes_what_its_pipelines_need_once_and_capsule_delivers_to_i
     })
     .await;
     assert_eq!(customer["metadata"]["capsule_id"], "100000");
+    assert_eq!(customer["metadata"]["plan"], "Pro", "{customer:#}");
 
     // An opportunity added: `opportunity/created` refreshes the customer's activity.
     let milestone = world.capsule.data().milestones[1].id;

@@ -295,4 +295,11 @@ impl Client for CapsuleClient {
         entity::entity(stream)
             .is_ok_and(|entity| entity.of_party.is_some() && entity.deleted.is_some())
     }
+
+    /// A REST hook's payload is the record without its embedded custom fields: where the
+    /// project pulled them, a delivered record is read again (with them) before it is mapped,
+    /// or `.custom` would be empty and `?? omit` would keep a stale value in the target.
+    fn rereads_delivered(&self, stream: &str) -> bool {
+        self.custom.is_some() && entity::entity(stream).is_ok_and(|e| e.poll_embed.is_some())
+    }
 }
