@@ -111,6 +111,12 @@ pub trait Statements: Send {
         target_collection: &'a str,
     ) -> Answer<'a, Vec<CrossReference>>;
 
+    /// Every link out of `source_collection`, to any target collection.
+    fn cross_references_from<'a>(
+        &'a mut self,
+        source_collection: &'a str,
+    ) -> Answer<'a, Vec<CrossReference>>;
+
     /// The records of `source_collection` linked to `target_id` of `target_collection`, in the
     /// order they were first linked, with their `on conflict newest by` stamps.
     fn sources_of<'a>(

@@ -243,6 +243,17 @@ impl Store {
             .await
     }
 
+    /// Every link out of `source_collection`, to any target collection.
+    pub async fn links_from(
+        &self,
+        source_collection: &str,
+    ) -> Result<Vec<CrossReference>, StoreError> {
+        self.reader()
+            .await?
+            .cross_references_from(source_collection)
+            .await
+    }
+
     pub async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.reader().await?.idempotency(key).await
     }

@@ -63,7 +63,7 @@ fn rows_of<'a>(report: &'a Value, class: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-async fn reconcile(dir: &Path, args: &[&str]) -> (Option<i32>, Value, String) {
+pub(crate) async fn reconcile(dir: &Path, args: &[&str]) -> (Option<i32>, Value, String) {
     let mut all = vec!["reconcile", "--format", "json"];
     all.extend_from_slice(args);
     let output = run_ferry(dir, &all).await;

@@ -471,10 +471,12 @@ impl Runner {
         })
     }
 
-    /// The records of a record sync's listed target that no cross reference points to, and no
-    /// plan found (`accounted`). A cross reference from any source counts: a target shared by
-    /// several pipelines (Stripe's customers, made from Capsule, Pronto and Syspro, and kept up
-    /// to date with each contact's activity) holds the others' records, which are not orphans.
+    /// The records of a record sync's listed target that no cross reference points to or
+    /// starts from, and no plan found (`accounted`). A cross reference of any pipeline counts:
+    /// a target shared by several pipelines (Stripe's customers, made from Capsule, Pronto and
+    /// Syspro, and kept up to date with each contact's activity) holds the others' records, and
+    /// a two-way sync's target holds the records its other direction reads (a Stripe customer
+    /// made in Stripe and carried into Syspro), none of them orphans.
     async fn orphans(
         &self,
         job: &Job,
@@ -483,8 +485,11 @@ impl Runner {
         mut accounted: HashSet<String>,
     ) -> Result<Vec<Mismatch>, StoreError> {
         // Links are read after the listing, so a record created meanwhile is linked.
-        let links = self.store().links_into(&step.sink.collection()).await?;
+        let collection = step.sink.collection();
+        let links = self.store().links_into(&collection).await?;
         accounted.extend(links.into_iter().map(|link| link.target_id));
+        let read = self.store().links_from(&collection).await?;
+        accounted.extend(read.into_iter().map(|link| link.source_id));
         Ok(listing
             .ids()
             .filter(|id| !accounted.contains(*id))
@@ -497,7 +502,7 @@ impl Runner {
                 target_value: None,
                 pipeline_value: None,
                 detail: Some(format!(
-                    "no cross reference points to it (this pipeline's source is {})",
+                    "no cross reference points to it or starts from it (this pipeline's source is {})",
                     step.link.collection
                 )),
                 currency: None,

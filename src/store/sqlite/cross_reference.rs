@@ -116,15 +116,34 @@ pub async fn into_collection(
     conn: &mut SqliteConnection,
     target_collection: &str,
 ) -> Result<Vec<CrossReference>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT source_collection, source_id, target_collection, target_id, target_keys,
-                source_stamp
-         FROM cross_references WHERE target_collection = ?1
-         ORDER BY updated_at, rowid",
-    )
-    .bind(target_collection)
-    .fetch_all(conn)
-    .await?;
+    linked(conn, INTO, target_collection).await
+}
+
+/// Every link out of `source_collection`, to any target collection.
+pub async fn from_collection(
+    conn: &mut SqliteConnection,
+    source_collection: &str,
+) -> Result<Vec<CrossReference>, StoreError> {
+    linked(conn, FROM, source_collection).await
+}
+
+const INTO: &str = "SELECT source_collection, source_id, target_collection, target_id, target_keys,
+        source_stamp
+    FROM cross_references WHERE target_collection = ?1
+    ORDER BY updated_at, rowid";
+
+const FROM: &str = "SELECT source_collection, source_id, target_collection, target_id, target_keys,
+        source_stamp
+    FROM cross_references WHERE source_collection = ?1
+    ORDER BY updated_at, rowid";
+
+/// The links `sql` (`INTO` or `FROM`) selects of `collection`.
+async fn linked(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    collection: &str,
+) -> Result<Vec<CrossReference>, StoreError> {
+    let rows = sqlx::query(sql).bind(collection).fetch_all(conn).await?;
     rows.iter()
         .map(|row| {
             Ok(CrossReference {

@@ -137,6 +137,16 @@ where
         ))
     }
 
+    fn cross_references_from<'a>(
+        &'a mut self,
+        source_collection: &'a str,
+    ) -> Answer<'a, Vec<CrossReference>> {
+        Box::pin(cross_reference::from_collection(
+            self.conn(),
+            source_collection,
+        ))
+    }
+
     fn sources_of<'a>(
         &'a mut self,
         source_collection: &'a str,
