@@ -112,7 +112,7 @@ fn test_runs_every_test_block() {
         .args(["test", "pipelines/"])
         .assert()
         .code(0)
-        .stdout(predicate::str::ends_with("73 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("74 passed, 0 failed\n"));
 }
 
 #[test]

@@ -268,3 +268,49 @@ async fn a_deletion_of_an_opportunity_never_read_leaves_the_customer_as_it_is() 
     );
     assert_eq!(activity_of(&world, "person0@example.com").await, json!({}));
 }
+
+/// `capsule_contacts_to_stripe` matches a contact's owner to a Capsule user through the users
+/// endpoint: the customer's `owner_email` is the owning user's own email (read back from
+/// Stripe), unless the shipped lookup file names another for that user (`charles`), and
+/// "unassigned" for a contact nobody owns.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contacts_owner_is_matched_to_its_capsule_users_email() {
+    let world = world(None, None).await;
+    world.add_people(0..3);
+    // Two users the lookup file does not name (it names "ada" and "charles"); the second then
+    // renamed "charles".
+    let (first, second) = {
+        let mut data = world.capsule.data();
+        let mut unnamed = data
+            .users
+            .iter_mut()
+            .filter(|u| !["ada", "charles"].contains(&u.username.as_str()));
+        let first = unnamed.next().unwrap().clone();
+        let second = unnamed.next().unwrap();
+        second.username = "charles".into();
+        (first, second.clone())
+    };
+    world.edit_person(0, |p| p.owner_id = Some(first.id));
+    world.edit_person(1, |p| p.owner_id = Some(second.id));
+    world.project(1000);
+    world.with_shipped_schemas();
+    let run = run_ferry(world.dir.path(), &["run", CAPSULE_TO_STRIPE]).await;
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    let customers = world.customers().await;
+    let owner_of = |n: u64| {
+        let email = format!("person{n}@example.com");
+        let customer = customers
+            .iter()
+            .find(|c| c["email"] == email.as_str())
+            .unwrap();
+        customer["metadata"]["owner_email"].clone()
+    };
+    assert_eq!(owner_of(0), json!(first.email), "the user's own email");
+    assert_eq!(
+        owner_of(1),
+        "charles@analytical.example",
+        "the lookup file's, for that user"
+    );
+    assert_eq!(owner_of(2), "unassigned");
+}
