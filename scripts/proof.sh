@@ -17,7 +17,8 @@
 #                          midway: Business Central's books balance (tests/it/proof_books.rs)
 #      books: Syspro       the same customers and charges in Syspro's five currencies, refunds,
 #                          disputes and payouts through ferry serve, every webhook duplicated and
-#                          shuffled: Syspro's books balance (tests/it/proof_books_syspro.rs)
+#                          shuffled, and again with a SIGKILL midway: Syspro's books balance and
+#                          reconcile clean (tests/it/proof_books_syspro.rs)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
 #   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200

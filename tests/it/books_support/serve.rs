@@ -74,10 +74,15 @@ impl Serve {
     /// The `ferry` binary's `serve`, two workers, no catch-up from `/v1/events`: only the
     /// webhooks the Stripe emulator delivers (and retries while it is down) explain the books.
     pub async fn process(project: &Path) -> Self {
+        Self::process_running(project, PIPELINES).await
+    }
+
+    /// The `ferry` binary's `serve`, as [`Serve::process`], running `pipelines`.
+    pub async fn process_running(project: &Path, pipelines: &[&str]) -> Self {
         let dir = project.parent().unwrap().to_path_buf();
         let log = dir.join("serve.log");
         let bind = free_port();
-        let args = serve_args(project, PIPELINES, bind);
+        let args = serve_args(project, pipelines, bind);
         let base = format!("http://{bind}");
         let mut child = spawn(&dir, &args, &log);
         wait_healthy(&base, &mut child, &log).await;

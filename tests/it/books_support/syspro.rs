@@ -103,6 +103,7 @@ pub async fn tell(
     world: &World,
     serve: &mut Serve,
     size: Size,
+    midway: impl AsyncFnOnce(&mut Serve),
 ) -> (Story, BTreeMap<String, String>) {
     let mut story = Story::in_currencies(size.seed, CURRENCIES, true);
     story.customers(world, size.customers).await;
@@ -113,6 +114,7 @@ pub async fn tell(
     let currencies = customer_currencies(world, &story);
 
     story.charges(world, size.charges).await;
+    midway(serve).await;
     let charges: BTreeSet<String> = story.charges.iter().map(|c| c.id.clone()).collect();
     let charges = &charges;
     settle(serve, "charges ordered, invoiced and paid", async || {
