@@ -43,6 +43,14 @@ impl<'a> Reader<'a> {
             .push(FieldError::new(self.resource, field, message));
     }
 
+    /// `value`, failing `field` as required when there is none and nothing else failed it.
+    fn require<T>(&mut self, field: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() && !self.errors.iter().any(|e| e.field == field) {
+            self.fail(field, format!("{field} is required"));
+        }
+        value
+    }
+
     /// `Some(None)` when the body sets the field to null.
     fn text(&mut self, key: &str) -> Option<Option<String>> {
         match self.body.get(key)? {
@@ -164,12 +172,8 @@ pub fn opportunity(
     };
     let party_id = party.flatten().or(current.map(|o| o.party_id));
     let milestone_id = milestone.flatten().or(current.map(|o| o.milestone_id));
-    if party_id.is_none() && !r.errors.iter().any(|e| e.field == "party") {
-        r.fail("party", "party is required");
-    }
-    if milestone_id.is_none() && !r.errors.iter().any(|e| e.field == "milestone") {
-        r.fail("milestone", "milestone is required");
-    }
+    let party_id = r.require("party", party_id);
+    let milestone_id = r.require("milestone", milestone_id);
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut next = current.cloned().unwrap_or(Opportunity {
         id,
@@ -250,9 +254,7 @@ pub fn kase(
         }
     };
     let party_id = party.flatten().or(current.map(|k| k.party_id));
-    if party_id.is_none() && !r.errors.iter().any(|e| e.field == "party") {
-        r.fail("party", "party is required");
-    }
+    let party_id = r.require("party", party_id);
     let mut next = current.cloned().unwrap_or(Kase {
         id,
         party_id: 0,
@@ -315,9 +317,7 @@ pub fn task(
         }
     };
     let due = due_on.flatten().or(current.map(|t| t.due_on));
-    if due.is_none() && !r.errors.iter().any(|e| e.field == "dueOn") {
-        r.fail("dueOn", "dueOn is required");
-    }
+    let due = r.require("dueOn", due);
     let mut next = current.cloned().unwrap_or(Task {
         id,
         party_id: None,
