@@ -15,7 +15,7 @@ use super::{
     AlertRecord, AuditEntry, AuditFilter, CrossReference, DeadLetter, DeadLetterFilter,
     DeadLetterStep, FinishedEvents, HourActivity, IdempotencyRecord, InboxEvent, InboxOutcome,
     InboxPut, InboxStats, LastEvent, ObjectVersion, ReconcileRecord, RunLock, SettledWrites,
-    StoreError, StoredEvent, shown_url, sqlite,
+    StoreError, StoredEvent, postgres, shown_url, sqlite,
 };
 
 /// What a statement of the store gives back, once awaited.
@@ -25,6 +25,9 @@ pub type Answer<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
 pub(super) async fn open(url: &str) -> Result<Arc<dyn Backend>, StoreError> {
     if url.starts_with("sqlite:") {
         return Ok(Arc::new(sqlite::Sqlite::open(url).await?));
+    }
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        return Ok(Arc::new(postgres::Postgres::open(url).await?));
     }
     Err(StoreError::UnsupportedUrl(shown_url(url)))
 }

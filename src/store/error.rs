@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported store URL `{0}`: use `sqlite://path` or `sqlite::memory:`")]
+    #[error(
+        "unsupported store URL `{0}`: use `sqlite://path`, `sqlite::memory:` or \
+         `postgres://user@host/database`"
+    )]
     UnsupportedUrl(String),
     #[error("cannot create the store's folder {}: {source}", path.display())]
     CreateFolder {
@@ -13,6 +16,22 @@ pub enum StoreError {
     },
     #[error("cannot open the store at `{url}`: {source}")]
     Open { url: String, source: sqlx::Error },
+    #[error("the store at `{store}` has no such database: {detail}")]
+    MissingDatabase { store: String, detail: String },
+    #[error(
+        "the store at `{store}` refused ferry: {detail}; the role needs to connect and to \
+         create tables in the database"
+    )]
+    NoRights { store: String, detail: String },
+    #[error(
+        "the store at `{store}` was written by a newer ferry (schema version {found}; this \
+         ferry knows up to {known}); upgrade ferry, nothing was changed"
+    )]
+    NewerSchema {
+        store: String,
+        found: i64,
+        known: i64,
+    },
     #[error("cannot bring the store's schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("store query failed: {0}")]

@@ -15,6 +15,7 @@ mod batch;
 mod error;
 mod finished;
 mod inbox;
+mod postgres;
 mod records;
 mod run_lock;
 mod snapshot;

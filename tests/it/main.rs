@@ -22,6 +22,7 @@ mod properties;
 mod run_support;
 mod sandbox_pronto_support;
 mod sandbox_stripe_support;
+mod store_support;
 mod syntax_common;
 
 mod check_ast;

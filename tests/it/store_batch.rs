@@ -1,5 +1,6 @@
 //! Batches are all-or-nothing, and concurrent writers lose nothing.
 
+use crate::store_support::TestBackend;
 use ferry::store::{
     AuditEntry, AuditFilter, CommitBatch, CrossReference, CursorUpdate, Operation, Store,
     StoreError, pipeline_version,
@@ -27,15 +28,8 @@ fn cursor(value: &str) -> Option<CursorUpdate> {
     })
 }
 
-async fn file_store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&format!("sqlite://{}/state.db", dir.path().display()))
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn commit_batch_keeps_links_audit_and_cursor_together() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn commit_batch_keeps_links_audit_and_cursor_together(backend: TestBackend) {
+    let store = backend.open().await;
     let batch = CommitBatch {
         cross_references: vec![
             CrossReference::new("capsule.parties", "1", "stripe.customers", "cus_1"),
@@ -72,9 +66,8 @@ async fn commit_batch_keeps_links_audit_and_cursor_together() {
     );
 }
 
-#[tokio::test]
-async fn a_batch_failing_midway_leaves_nothing_behind() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn a_batch_failing_midway_leaves_nothing_behind(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .set_cursor("sync", "capsule.parties", "0")
         .await
@@ -113,10 +106,8 @@ async fn a_batch_failing_midway_leaves_nothing_behind() {
     );
 }
 
-#[tokio::test]
-async fn a_batch_abandoned_on_a_runner_error_rolls_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = file_store(&dir).await;
+async fn a_batch_abandoned_on_a_runner_error_rolls_back(backend: TestBackend) {
+    let store = backend.open().await;
     async fn write_then_fail(store: &Store) -> Result<(), StoreError> {
         let mut batch = store.begin().await?;
         batch
@@ -180,9 +171,8 @@ async fn a_batch_abandoned_on_a_runner_error_rolls_back() {
     );
 }
 
-#[tokio::test]
-async fn explicit_rollback_discards_writes() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn explicit_rollback_discards_writes(backend: TestBackend) {
+    let store = backend.open().await;
     let mut batch = store.begin().await.unwrap();
     batch
         .set_cursor("sync", "capsule.parties", "3")
@@ -192,10 +182,8 @@ async fn explicit_rollback_discards_writes() {
     assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap(), None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = file_store(&dir).await;
+async fn concurrent_writers_lose_nothing(backend: TestBackend) {
+    let store = backend.open().await;
     let mut tasks = Vec::new();
     for task in 0..8 {
         let store = store.clone();
@@ -254,3 +242,11 @@ async fn concurrent_writers_lose_nothing() {
         Some("7-99")
     );
 }
+
+crate::on_every_backend!(
+    commit_batch_keeps_links_audit_and_cursor_together,
+    a_batch_failing_midway_leaves_nothing_behind,
+    a_batch_abandoned_on_a_runner_error_rolls_back,
+    explicit_rollback_discards_writes,
+    concurrent_writers_lose_nothing,
+);

@@ -1,6 +1,7 @@
 //! The webhook inbox: a duplicate is a no-op, claims are exclusive and ordered, a dead worker's
 //! events come back, and nothing put is lost across a restart.
 
+use crate::store_support::TestBackend;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -35,10 +36,6 @@ fn ids(claimed: &[StoredEvent]) -> Vec<&str> {
         .collect()
 }
 
-async fn memory_store() -> Store {
-    Store::open("sqlite::memory:").await.unwrap()
-}
-
 /// Finishes a `stripe` event; whether the worker still held it.
 async fn finish(store: &Store, event_id: &str, worker: &str, outcome: &InboxOutcome) -> bool {
     store
@@ -59,9 +56,8 @@ fn url_in(dir: &tempfile::TempDir) -> String {
     format!("sqlite://{}/state.db", dir.path().display())
 }
 
-#[tokio::test]
-async fn a_duplicate_put_changes_nothing() {
-    let store = memory_store().await;
+async fn a_duplicate_put_changes_nothing(backend: TestBackend) {
+    let store = backend.open().await;
     let first = event("evt_1", 100);
     assert_eq!(store.inbox_put(&first).await.unwrap(), InboxPut::Inserted);
     let mut again = event("evt_1", 999);
@@ -76,9 +72,8 @@ async fn a_duplicate_put_changes_nothing() {
     assert_eq!(store.inbox_stats().await.unwrap().pending, 1);
 }
 
-#[tokio::test]
-async fn the_same_id_on_another_connection_is_another_event() {
-    let store = memory_store().await;
+async fn the_same_id_on_another_connection_is_another_event(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     let mut other = event("evt_1", 100);
     other.connection = "stripe_au".into();
@@ -86,9 +81,8 @@ async fn the_same_id_on_another_connection_is_another_event() {
     assert_eq!(store.inbox_stats().await.unwrap().pending, 2);
 }
 
-#[tokio::test]
-async fn put_many_reports_each_event_and_keeps_duplicates_out() {
-    let store = memory_store().await;
+async fn put_many_reports_each_event_and_keeps_duplicates_out(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     let outcomes = store
         .inbox_put_many(&[
@@ -106,9 +100,8 @@ async fn put_many_reports_each_event_and_keeps_duplicates_out() {
     assert_eq!(store.inbox_stats().await.unwrap().pending, 2);
 }
 
-#[tokio::test]
-async fn put_many_keeps_nothing_when_one_event_is_refused() {
-    let store = memory_store().await;
+async fn put_many_keeps_nothing_when_one_event_is_refused(backend: TestBackend) {
+    let store = backend.open().await;
     // An empty id breaks the schema's CHECK after the first event was written.
     let result = store
         .inbox_put_many(&[event("evt_1", 100), event("", 101)])
@@ -118,9 +111,8 @@ async fn put_many_keeps_nothing_when_one_event_is_refused() {
     assert_eq!(store.inbox_stats().await.unwrap(), InboxStats::default());
 }
 
-#[tokio::test]
-async fn claims_take_the_oldest_created_first_then_received_order() {
-    let store = memory_store().await;
+async fn claims_take_the_oldest_created_first_then_received_order(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .inbox_put_many(&[
             event("evt_late", 300),
@@ -180,9 +172,8 @@ async fn concurrent_claimers_never_share_an_event() {
     assert_eq!((stats.pending, stats.processing), (0, 200));
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_claimed_again() {
-    let store = memory_store().await;
+async fn an_expired_lease_is_claimed_again(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     let first = store
         .inbox_claim("crashed", 10, Duration::from_millis(1))
@@ -200,17 +191,15 @@ async fn an_expired_lease_is_claimed_again() {
     assert!(finish(&store, "evt_1", "w2", &InboxOutcome::Done).await);
 }
 
-#[tokio::test]
-async fn a_held_lease_is_not_claimed_again() {
-    let store = memory_store().await;
+async fn a_held_lease_is_not_claimed_again(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     assert_eq!(store.inbox_claim("w1", 10, LEASE).await.unwrap().len(), 1);
     assert!(store.inbox_claim("w2", 10, LEASE).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn done_records_when_and_is_never_claimed_again() {
-    let store = memory_store().await;
+async fn done_records_when_and_is_never_claimed_again(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     store.inbox_claim("w1", 10, LEASE).await.unwrap();
     let before = now_in_millis();
@@ -228,9 +217,8 @@ async fn done_records_when_and_is_never_claimed_again() {
     assert!(store.inbox_claim("w1", 10, LEASE).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn failed_is_kept_with_its_error_and_not_claimed_again() {
-    let store = memory_store().await;
+async fn failed_is_kept_with_its_error_and_not_claimed_again(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     store.inbox_claim("w1", 10, LEASE).await.unwrap();
     let failed = InboxOutcome::Failed {
@@ -247,9 +235,8 @@ async fn failed_is_kept_with_its_error_and_not_claimed_again() {
     assert!(store.inbox_claim("w1", 10, LEASE).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn retry_waits_for_not_before_then_counts_another_attempt() {
-    let store = memory_store().await;
+async fn retry_waits_for_not_before_then_counts_another_attempt(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     store.inbox_put(&event("evt_2", 200)).await.unwrap();
     store.inbox_claim("w1", 1, LEASE).await.unwrap();
@@ -284,9 +271,8 @@ async fn retry_waits_for_not_before_then_counts_another_attempt() {
     assert_eq!(again[0].not_before, None);
 }
 
-#[tokio::test]
-async fn stats_count_each_state_and_the_oldest_pending() {
-    let store = memory_store().await;
+async fn stats_count_each_state_and_the_oldest_pending(backend: TestBackend) {
+    let store = backend.open().await;
     assert_eq!(store.inbox_stats().await.unwrap(), InboxStats::default());
     let mut oldest = event("evt_1", 400);
     oldest.received_at = Timestamp::from_second(1_700_000_000).unwrap();
@@ -322,9 +308,8 @@ async fn stats_count_each_state_and_the_oldest_pending() {
     );
 }
 
-#[tokio::test]
-async fn object_version_only_moves_forward() {
-    let store = memory_store().await;
+async fn object_version_only_moves_forward(backend: TestBackend) {
+    let store = backend.open().await;
     assert_eq!(store.object_version("stripe", "cus_1").await.unwrap(), None);
 
     let mut batch = store.begin().await.unwrap();
@@ -362,9 +347,8 @@ async fn object_version_only_moves_forward() {
     );
 }
 
-#[tokio::test]
-async fn a_rolled_back_batch_keeps_the_event_claimed_and_the_version_unmoved() {
-    let store = memory_store().await;
+async fn a_rolled_back_batch_keeps_the_event_claimed_and_the_version_unmoved(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_1", 100)).await.unwrap();
     store.inbox_claim("w1", 1, LEASE).await.unwrap();
     let mut batch = store.begin().await.unwrap();
@@ -383,9 +367,8 @@ async fn a_rolled_back_batch_keeps_the_event_claimed_and_the_version_unmoved() {
     assert_eq!(store.object_version("stripe", "ch_1").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn last_event_moves_forward_only() {
-    let store = memory_store().await;
+async fn last_event_moves_forward_only(backend: TestBackend) {
+    let store = backend.open().await;
     assert_eq!(store.last_event("stripe").await.unwrap(), None);
     let at = |event_id: &str, created| LastEvent {
         event_id: event_id.into(),
@@ -422,10 +405,8 @@ async fn last_event_moves_forward_only() {
     assert_eq!(store.last_event("stripe_au").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn everything_survives_closing_and_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url_in(&dir);
+async fn everything_survives_closing_and_reopening_the_file(backend: TestBackend) {
+    let url = backend.url();
     {
         let store = Store::open(&url).await.unwrap();
         store.inbox_put(&event("evt_1", 100)).await.unwrap();
@@ -489,9 +470,8 @@ fn finishing(event_id: &str) -> FinishedEvents {
     }
 }
 
-#[tokio::test]
-async fn a_worker_finishes_its_events_and_claims_the_next_in_one_call() {
-    let store = memory_store().await;
+async fn a_worker_finishes_its_events_and_claims_the_next_in_one_call(backend: TestBackend) {
+    let store = backend.open().await;
     for (id, created) in [("evt_1", 100), ("evt_2", 200), ("evt_3", 300)] {
         store.inbox_put(&event(id, created)).await.unwrap();
     }
@@ -520,10 +500,8 @@ async fn a_worker_finishes_its_events_and_claims_the_next_in_one_call() {
     assert_eq!(stored(&store, "evt_2").await.state, InboxState::Processing);
 }
 
-#[tokio::test]
-async fn writes_made_at_one_moment_succeed_or_fail_each_on_its_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&url_in(&dir)).await.unwrap();
+async fn writes_made_at_one_moment_succeed_or_fail_each_on_its_own(backend: TestBackend) {
+    let store = backend.open().await;
     store.inbox_put(&event("evt_held", 50)).await.unwrap();
     store.inbox_claim("w1", 1, LEASE).await.unwrap();
 
@@ -543,9 +521,8 @@ async fn writes_made_at_one_moment_succeed_or_fail_each_on_its_own() {
     assert_eq!(stored(&store, "evt_held").await.state, InboxState::Done);
 }
 
-#[tokio::test]
-async fn object_versions_are_read_together_by_connection_and_id() {
-    let store = memory_store().await;
+async fn object_versions_are_read_together_by_connection_and_id(backend: TestBackend) {
+    let store = backend.open().await;
     let kept = [
         ObjectVersion::new("stripe", "cus_1", 100, "evt_1"),
         ObjectVersion::new("stripe", "cus_2", 200, "evt_2"),
@@ -573,10 +550,8 @@ async fn object_versions_are_read_together_by_connection_and_id() {
     assert_eq!(store.object_versions(&asked).await.unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn a_refused_event_does_not_refuse_the_events_stored_beside_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&url_in(&dir)).await.unwrap();
+async fn a_refused_event_does_not_refuse_the_events_stored_beside_it(backend: TestBackend) {
+    let store = backend.open().await;
     let (first, refused, second) = (event("evt_a", 100), event("", 101), event("evt_b", 102));
     let (first, refused, second) = tokio::join!(
         store.inbox_put(&first),
@@ -588,3 +563,25 @@ async fn a_refused_event_does_not_refuse_the_events_stored_beside_it() {
     assert_eq!(second.unwrap(), InboxPut::Inserted);
     assert_eq!(store.inbox_stats().await.unwrap().pending, 2);
 }
+
+crate::on_every_backend!(
+    a_duplicate_put_changes_nothing,
+    the_same_id_on_another_connection_is_another_event,
+    put_many_reports_each_event_and_keeps_duplicates_out,
+    put_many_keeps_nothing_when_one_event_is_refused,
+    claims_take_the_oldest_created_first_then_received_order,
+    an_expired_lease_is_claimed_again,
+    a_held_lease_is_not_claimed_again,
+    done_records_when_and_is_never_claimed_again,
+    failed_is_kept_with_its_error_and_not_claimed_again,
+    retry_waits_for_not_before_then_counts_another_attempt,
+    stats_count_each_state_and_the_oldest_pending,
+    object_version_only_moves_forward,
+    a_rolled_back_batch_keeps_the_event_claimed_and_the_version_unmoved,
+    last_event_moves_forward_only,
+    everything_survives_closing_and_reopening_the_file,
+    a_worker_finishes_its_events_and_claims_the_next_in_one_call,
+    writes_made_at_one_moment_succeed_or_fail_each_on_its_own,
+    object_versions_are_read_together_by_connection_and_id,
+    a_refused_event_does_not_refuse_the_events_stored_beside_it,
+);

@@ -1,5 +1,6 @@
 //! Dead letters, idempotency records, the audit log, and the secret scan.
 
+use crate::store_support::TestBackend;
 use std::time::Duration;
 
 use ferry::store::{
@@ -8,13 +9,8 @@ use ferry::store::{
 };
 use jiff::Timestamp;
 
-async fn memory() -> Store {
-    Store::open("sqlite::memory:").await.unwrap()
-}
-
-#[tokio::test]
-async fn dead_letter_upsert_counts_attempts_and_keeps_first_seen() {
-    let store = memory().await;
+async fn dead_letter_upsert_counts_attempts_and_keeps_first_seen(backend: TestBackend) {
+    let store = backend.open().await;
     let first = store
         .dead_letter("sync", "42", r#"{"id":42}"#, "E0700", "email missing")
         .await
@@ -44,9 +40,8 @@ async fn dead_letter_upsert_counts_attempts_and_keeps_first_seen() {
     assert_eq!(store.dead_letter_by_id(9999).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn resolved_letters_are_kept_but_not_listed_by_default() {
-    let store = memory().await;
+async fn resolved_letters_are_kept_but_not_listed_by_default(backend: TestBackend) {
+    let store = backend.open().await;
     let a = store
         .dead_letter("sync", "1", "{}", "E1", "a")
         .await
@@ -123,9 +118,8 @@ async fn resolved_letters_are_kept_but_not_listed_by_default() {
     assert!(matches!(missing, StoreError::DeadLetterNotFound(12345)));
 }
 
-#[tokio::test]
-async fn a_resolved_letter_that_fails_again_reopens() {
-    let store = memory().await;
+async fn a_resolved_letter_that_fails_again_reopens(backend: TestBackend) {
+    let store = backend.open().await;
     let id = store
         .dead_letter("sync", "1", "{}", "E1", "a")
         .await
@@ -166,9 +160,8 @@ fn steps(expected: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_letter_keeps_its_story_of_failures_and_closings() {
-    let store = memory().await;
+async fn a_letter_keeps_its_story_of_failures_and_closings(backend: TestBackend) {
+    let store = backend.open().await;
     let id = store
         .dead_letter("sync", "1", "{}", "E1", "first")
         .await
@@ -204,9 +197,8 @@ async fn a_letter_keeps_its_story_of_failures_and_closings() {
     );
 }
 
-#[tokio::test]
-async fn a_discarded_letter_keeps_its_reason_and_a_new_failure_reopens_it() {
-    let store = memory().await;
+async fn a_discarded_letter_keeps_its_reason_and_a_new_failure_reopens_it(backend: TestBackend) {
+    let store = backend.open().await;
     let id = store
         .dead_letter("sync", "7", "{}", "E1", "test record")
         .await
@@ -265,9 +257,8 @@ async fn a_discarded_letter_keeps_its_reason_and_a_new_failure_reopens_it() {
     );
 }
 
-#[tokio::test]
-async fn audit_entries_round_trip_in_order() {
-    let store = memory().await;
+async fn audit_entries_round_trip_in_order(backend: TestBackend) {
+    let store = backend.open().await;
     let version = pipeline_version("pipeline capsule_to_stripe {}");
     assert_eq!(version.len(), 64);
     let at = Timestamp::from_millisecond(1_700_000_000_123).unwrap();
@@ -357,9 +348,8 @@ fn idempotency(key: &str, hash: &str, created_at: Timestamp) -> IdempotencyRecor
     }
 }
 
-#[tokio::test]
-async fn idempotency_record_gets_its_response_and_keeps_its_age() {
-    let store = memory().await;
+async fn idempotency_record_gets_its_response_and_keeps_its_age(backend: TestBackend) {
+    let store = backend.open().await;
     let created = Timestamp::from_millisecond(1_700_000_000_000).unwrap();
     store
         .put_idempotency(&idempotency("k1", "h1", created))
@@ -384,9 +374,8 @@ async fn idempotency_record_gets_its_response_and_keeps_its_age() {
     assert_eq!(store.idempotency("k2").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn an_idempotency_key_reused_for_another_request_is_refused() {
-    let store = memory().await;
+async fn an_idempotency_key_reused_for_another_request_is_refused(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .put_idempotency(&idempotency("k1", "h1", Timestamp::now()))
         .await
@@ -402,9 +391,8 @@ async fn an_idempotency_key_reused_for_another_request_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn pruning_removes_only_old_settled_idempotency_records() {
-    let store = memory().await;
+async fn pruning_removes_only_old_settled_idempotency_records(backend: TestBackend) {
+    let store = backend.open().await;
     let old = Timestamp::now() - jiff::SignedDuration::from_hours(25);
     let settled = IdempotencyRecord {
         response_status: Some(200),
@@ -431,9 +419,8 @@ async fn pruning_removes_only_old_settled_idempotency_records() {
     assert!(store.idempotency("new").await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn writes_in_flight_are_listed_until_settled() {
-    let store = memory().await;
+async fn writes_in_flight_are_listed_until_settled(backend: TestBackend) {
+    let store = backend.open().await;
     let at = Timestamp::from_millisecond(1_800_000_000_000).unwrap();
     let first = idempotency("k1", "h1", at);
     let other_record = IdempotencyRecord {
@@ -474,9 +461,8 @@ async fn writes_in_flight_are_listed_until_settled() {
     assert_eq!(settled.fields_changed, vec!["email".to_string()]);
 }
 
-#[tokio::test]
-async fn contains_text_finds_a_string_in_any_table() {
-    let store = memory().await;
+async fn contains_text_finds_a_string_in_any_table(backend: TestBackend) {
+    let store = backend.open().await;
     let canary = "sk_test_canary_5f3a";
     assert!(!store.contains_text(canary).await.unwrap());
     store
@@ -501,7 +487,8 @@ async fn contains_text_finds_a_string_in_any_table() {
     assert!(store.contains_text(canary).await.unwrap());
 
     // And in the audit log's JSON column.
-    let fresh = memory().await;
+    let other = backend.another().await;
+    let fresh = other.open().await;
     fresh
         .audit(&AuditEntry {
             pipeline: "sync".into(),
@@ -518,9 +505,8 @@ async fn contains_text_finds_a_string_in_any_table() {
     assert!(fresh.contains_text(canary).await.unwrap());
 }
 
-#[tokio::test]
-async fn activity_is_counted_per_hour_since_a_moment() {
-    let store = memory().await;
+async fn activity_is_counted_per_hour_since_a_moment(backend: TestBackend) {
+    let store = backend.open().await;
     let entry = |at: &str| AuditEntry {
         pipeline: "capsule_to_stripe".into(),
         pipeline_version: pipeline_version("p"),
@@ -565,9 +551,8 @@ async fn activity_is_counted_per_hour_since_a_moment() {
     );
 }
 
-#[tokio::test]
-async fn records_read_add_up_per_hour_and_pipeline() {
-    let store = memory().await;
+async fn records_read_add_up_per_hour_and_pipeline(backend: TestBackend) {
+    let store = backend.open().await;
     let read = |pipeline: &str, records, at: &str| RecordsRead {
         pipeline: pipeline.into(),
         records,
@@ -643,3 +628,19 @@ async fn records_read_add_up_per_hour_and_pipeline() {
     assert_eq!(all_day["stripe_to_erp"], 8);
     assert_eq!(all_day["capsule_to_stripe"], 148);
 }
+
+crate::on_every_backend!(
+    dead_letter_upsert_counts_attempts_and_keeps_first_seen,
+    resolved_letters_are_kept_but_not_listed_by_default,
+    a_resolved_letter_that_fails_again_reopens,
+    a_letter_keeps_its_story_of_failures_and_closings,
+    a_discarded_letter_keeps_its_reason_and_a_new_failure_reopens_it,
+    audit_entries_round_trip_in_order,
+    idempotency_record_gets_its_response_and_keeps_its_age,
+    an_idempotency_key_reused_for_another_request_is_refused,
+    pruning_removes_only_old_settled_idempotency_records,
+    writes_in_flight_are_listed_until_settled,
+    contains_text_finds_a_string_in_any_table,
+    activity_is_counted_per_hour_since_a_moment,
+    records_read_add_up_per_hour_and_pipeline,
+);

@@ -1,5 +1,6 @@
 //! The state store on a real SQLite file: migrations, cursors, cross references, reopening.
 
+use crate::store_support::TestBackend;
 use ferry::store::{DEFAULT_URL, Store, StoreError};
 use ferry::value::CrossReferences;
 
@@ -34,10 +35,8 @@ async fn a_folder_that_cannot_be_made_is_reported_with_its_path() {
     assert!(error.to_string().contains(".ferry"), "{error}");
 }
 
-#[tokio::test]
-async fn migrations_run_on_every_open_without_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url_in(&dir);
+async fn migrations_run_on_every_open_without_error(backend: TestBackend) {
+    let url = backend.url();
     let first = Store::open(&url).await.unwrap();
     first
         .set_cursor("p", "capsule.parties", "10")
@@ -71,9 +70,8 @@ async fn unknown_scheme_is_refused_without_showing_a_password() {
     );
 }
 
-#[tokio::test]
-async fn cursor_is_absent_until_set_then_moves() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn cursor_is_absent_until_set_then_moves(backend: TestBackend) {
+    let store = backend.open().await;
     assert_eq!(store.cursor("sync", "capsule.parties").await.unwrap(), None);
     store
         .set_cursor("sync", "capsule.parties", "2024-01-01T00:00:00Z")
@@ -106,9 +104,8 @@ async fn cursor_is_absent_until_set_then_moves() {
     assert_eq!(store.cursor("sync", "stripe.charges").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn cross_references_read_both_ways() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn cross_references_read_both_ways(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .put_cross_reference("capsule.parties", "42", "stripe.customers", "cus_A")
         .await
@@ -147,9 +144,8 @@ async fn cross_references_read_both_ways() {
     );
 }
 
-#[tokio::test]
-async fn a_second_put_for_the_same_source_moves_the_link() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn a_second_put_for_the_same_source_moves_the_link(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .put_cross_reference("capsule.parties", "42", "stripe.customers", "cus_old")
         .await
@@ -190,9 +186,8 @@ async fn a_second_put_for_the_same_source_moves_the_link() {
     assert_eq!(snapshot.len(), 1);
 }
 
-#[tokio::test]
-async fn empty_ids_are_refused() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn empty_ids_are_refused(backend: TestBackend) {
+    let store = backend.open().await;
     let error = store
         .put_cross_reference("capsule.parties", "", "stripe.customers", "cus_A")
         .await
@@ -200,9 +195,8 @@ async fn empty_ids_are_refused() {
     assert!(matches!(error, StoreError::Database(_)), "{error}");
 }
 
-#[tokio::test]
-async fn deleted_cross_reference_is_gone() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn deleted_cross_reference_is_gone(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .put_cross_reference("capsule.parties", "42", "stripe.customers", "cus_A")
         .await
@@ -225,9 +219,8 @@ async fn deleted_cross_reference_is_gone() {
     );
 }
 
-#[tokio::test]
-async fn snapshot_answers_xref_from_either_side() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+async fn snapshot_answers_xref_from_either_side(backend: TestBackend) {
+    let store = backend.open().await;
     store
         .put_cross_reference("pronto.items", "WID-100", "stripe.products", "prod_1")
         .await
@@ -263,10 +256,8 @@ async fn snapshot_answers_xref_from_either_side() {
     assert_eq!(snapshot.target_id("capsule.elsewhere", "9"), None);
 }
 
-#[tokio::test]
-async fn data_survives_closing_and_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url_in(&dir);
+async fn data_survives_closing_and_reopening(backend: TestBackend) {
+    let url = backend.url();
     {
         let store = Store::open(&url).await.unwrap();
         store
@@ -305,10 +296,8 @@ async fn data_survives_closing_and_reopening() {
     assert_eq!(letters[0].error_message, "boom");
 }
 
-#[tokio::test]
-async fn data_survives_a_drop_without_close() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url_in(&dir);
+async fn data_survives_a_drop_without_close(backend: TestBackend) {
+    let url = backend.url();
     let store = Store::open(&url).await.unwrap();
     store
         .set_cursor("sync", "capsule.parties", "5")
@@ -398,3 +387,15 @@ async fn the_wal_is_checkpointed_in_the_background_while_the_store_is_open() {
         Some("1")
     );
 }
+
+crate::on_every_backend!(
+    migrations_run_on_every_open_without_error,
+    cursor_is_absent_until_set_then_moves,
+    cross_references_read_both_ways,
+    a_second_put_for_the_same_source_moves_the_link,
+    empty_ids_are_refused,
+    deleted_cross_reference_is_gone,
+    snapshot_answers_xref_from_either_side,
+    data_survives_closing_and_reopening,
+    data_survives_a_drop_without_close,
+);
