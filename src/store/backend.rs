@@ -330,3 +330,459 @@ pub trait Statements: Send {
     /// Whether `needle` occurs in any text column of any table.
     fn contains_text<'a>(&'a mut self, needle: &'a str) -> Answer<'a, bool>;
 }
+
+/// `Statements` for a backend's session type, written once: each statement calls the function
+/// of the backend's family modules (`cursor::get`, `inbox::claim`, ..., and `millis`), which
+/// the calling file imports, on the session's connection (`self.conn()`). The backends differ in their SQL, never in this dispatch.
+macro_rules! statements_on_families {
+    ($session:ident, $connection:ty) => {
+        impl<C> $crate::store::backend::Statements for $session<C>
+        where
+            C: std::ops::DerefMut<Target = $connection> + Send,
+        {
+            fn cursor<'a>(
+                &'a mut self,
+                pipeline: &'a str,
+                source: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<String>> {
+                Box::pin(cursor::get(self.conn(), pipeline, source))
+            }
+
+            fn set_cursor<'a>(
+                &'a mut self,
+                pipeline: &'a str,
+                source: &'a str,
+                value: &'a str,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(cursor::set(self.conn(), pipeline, source, value))
+            }
+
+            fn put_cross_reference<'a>(
+                &'a mut self,
+                link: &'a $crate::store::CrossReference,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(cross_reference::put(self.conn(), link))
+            }
+
+            fn delete_cross_reference<'a>(
+                &'a mut self,
+                source_collection: &'a str,
+                source_id: &'a str,
+                target_collection: &'a str,
+            ) -> $crate::store::backend::Answer<'a, bool> {
+                Box::pin(cross_reference::delete(
+                    self.conn(),
+                    source_collection,
+                    source_id,
+                    target_collection,
+                ))
+            }
+
+            fn target_id<'a>(
+                &'a mut self,
+                target_collection: &'a str,
+                source_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<String>> {
+                Box::pin(cross_reference::target_id(
+                    self.conn(),
+                    target_collection,
+                    source_id,
+                ))
+            }
+
+            fn target_ids<'a>(
+                &'a mut self,
+                target_collection: &'a str,
+                source_ids: &'a [String],
+            ) -> $crate::store::backend::Answer<'a, std::collections::HashMap<String, String>> {
+                Box::pin(cross_reference::target_ids(
+                    self.conn(),
+                    target_collection,
+                    source_ids,
+                ))
+            }
+
+            fn source_id<'a>(
+                &'a mut self,
+                source_collection: &'a str,
+                target_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<String>> {
+                Box::pin(cross_reference::source_id(
+                    self.conn(),
+                    source_collection,
+                    target_id,
+                ))
+            }
+
+            fn cross_references_into<'a>(
+                &'a mut self,
+                target_collection: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::CrossReference>> {
+                Box::pin(cross_reference::into_collection(
+                    self.conn(),
+                    target_collection,
+                ))
+            }
+
+            fn cross_references_from<'a>(
+                &'a mut self,
+                source_collection: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::CrossReference>> {
+                Box::pin(cross_reference::from_collection(
+                    self.conn(),
+                    source_collection,
+                ))
+            }
+
+            fn sources_of<'a>(
+                &'a mut self,
+                source_collection: &'a str,
+                target_collection: &'a str,
+                target_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Vec<(String, Option<String>)>> {
+                Box::pin(cross_reference::sources_of(
+                    self.conn(),
+                    source_collection,
+                    target_collection,
+                    target_id,
+                ))
+            }
+
+            fn idempotency<'a>(
+                &'a mut self,
+                key: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<$crate::store::IdempotencyRecord>> {
+                Box::pin(idempotency::get(self.conn(), key))
+            }
+
+            fn put_idempotency<'a>(
+                &'a mut self,
+                record: &'a $crate::store::IdempotencyRecord,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(idempotency::put(self.conn(), record))
+            }
+
+            fn writes_in_flight<'a>(
+                &'a mut self,
+                pipeline: &'a str,
+                before: Option<jiff::Timestamp>,
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::IdempotencyRecord>> {
+                Box::pin(idempotency::in_flight(self.conn(), pipeline, before))
+            }
+
+            fn put_in_flight<'a>(
+                &'a mut self,
+                records: &'a [$crate::store::IdempotencyRecord],
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(idempotency::put_in_flight(self.conn(), records))
+            }
+
+            fn settle_writes<'a>(
+                &'a mut self,
+                settled: &'a [$crate::store::SettledWrites],
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(idempotency::settle(self.conn(), settled))
+            }
+
+            fn prune_idempotency(
+                &mut self,
+                cutoff: jiff::Timestamp,
+            ) -> $crate::store::backend::Answer<'_, u64> {
+                Box::pin(idempotency::prune(self.conn(), millis(cutoff)))
+            }
+
+            fn dead_letter<'a>(
+                &'a mut self,
+                pipeline: &'a str,
+                source_id: &'a str,
+                record_json: &'a str,
+                error_code: &'a str,
+                error_message: &'a str,
+            ) -> $crate::store::backend::Answer<'a, i64> {
+                Box::pin(dead_letter::put(
+                    self.conn(),
+                    pipeline,
+                    source_id,
+                    record_json,
+                    error_code,
+                    error_message,
+                ))
+            }
+
+            fn dead_letters<'a>(
+                &'a mut self,
+                filter: &'a $crate::store::DeadLetterFilter,
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::DeadLetter>> {
+                Box::pin(dead_letter::list(self.conn(), filter))
+            }
+
+            fn count_dead_letters<'a>(
+                &'a mut self,
+                filter: &'a $crate::store::DeadLetterFilter,
+            ) -> $crate::store::backend::Answer<'a, u64> {
+                Box::pin(dead_letter::count(self.conn(), filter))
+            }
+
+            fn dead_letter_by_id(
+                &mut self,
+                id: i64,
+            ) -> $crate::store::backend::Answer<'_, Option<$crate::store::DeadLetter>> {
+                Box::pin(dead_letter::by_id(self.conn(), id))
+            }
+
+            fn resolve_dead_letter(&mut self, id: i64) -> $crate::store::backend::Answer<'_, ()> {
+                Box::pin(dead_letter::resolve(self.conn(), id))
+            }
+
+            fn discard_dead_letter<'a>(
+                &'a mut self,
+                id: i64,
+                reason: &'a str,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(dead_letter::discard(self.conn(), id, reason))
+            }
+
+            fn dead_letter_history(
+                &mut self,
+                id: i64,
+            ) -> $crate::store::backend::Answer<'_, Vec<$crate::store::DeadLetterStep>> {
+                Box::pin(dead_letter::history(self.conn(), id))
+            }
+
+            fn resolve_delivered<'a>(
+                &'a mut self,
+                pipeline: &'a str,
+                source_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, u64> {
+                Box::pin(dead_letter::resolve_delivered(
+                    self.conn(),
+                    pipeline,
+                    source_id,
+                ))
+            }
+
+            fn record_alert<'a>(
+                &'a mut self,
+                alert: &'a $crate::store::AlertRecord,
+            ) -> $crate::store::backend::Answer<'a, i64> {
+                Box::pin(alert::put(self.conn(), alert))
+            }
+
+            fn last_alert_sent<'a>(
+                &'a mut self,
+                key: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<jiff::Timestamp>> {
+                Box::pin(alert::last_sent(self.conn(), key))
+            }
+
+            fn recent_alerts(
+                &mut self,
+                limit: u32,
+            ) -> $crate::store::backend::Answer<'_, Vec<$crate::store::AlertRecord>> {
+                Box::pin(alert::recent(self.conn(), limit))
+            }
+
+            fn record_reconcile<'a>(
+                &'a mut self,
+                record: &'a $crate::store::ReconcileRecord,
+            ) -> $crate::store::backend::Answer<'a, i64> {
+                Box::pin(reconcile_report::put(self.conn(), record))
+            }
+
+            fn reconcile_reports(
+                &mut self,
+                limit: u32,
+            ) -> $crate::store::backend::Answer<'_, Vec<$crate::store::ReconcileRecord>> {
+                Box::pin(reconcile_report::recent(self.conn(), limit))
+            }
+
+            fn reconcile_report(
+                &mut self,
+                id: i64,
+            ) -> $crate::store::backend::Answer<'_, Option<$crate::store::ReconcileRecord>> {
+                Box::pin(reconcile_report::by_id(self.conn(), id))
+            }
+
+            fn last_reconcile_started<'a>(
+                &'a mut self,
+                origin: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<jiff::Timestamp>> {
+                Box::pin(reconcile_report::last_started(self.conn(), origin))
+            }
+
+            fn audit<'a>(
+                &'a mut self,
+                entry: &'a $crate::store::AuditEntry,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(audit::append(self.conn(), entry))
+            }
+
+            fn audit_entries<'a>(
+                &'a mut self,
+                filter: &'a $crate::store::AuditFilter,
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::AuditEntry>> {
+                Box::pin(audit::list(self.conn(), filter))
+            }
+
+            fn activity_per_hour(
+                &mut self,
+                since: jiff::Timestamp,
+            ) -> $crate::store::backend::Answer<'_, Vec<$crate::store::HourActivity>> {
+                Box::pin(activity::per_hour(self.conn(), since))
+            }
+
+            fn records_read(
+                &mut self,
+                since: jiff::Timestamp,
+            ) -> $crate::store::backend::Answer<'_, std::collections::HashMap<String, u64>> {
+                Box::pin(activity::read_per_pipeline(self.conn(), since))
+            }
+
+            fn inbox_put<'a>(
+                &'a mut self,
+                event: &'a $crate::store::InboxEvent,
+            ) -> $crate::store::backend::Answer<'a, $crate::store::InboxPut> {
+                Box::pin(inbox::put(self.conn(), event))
+            }
+
+            fn inbox_put_many<'a>(
+                &'a mut self,
+                events: &'a [$crate::store::InboxEvent],
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::InboxPut>> {
+                Box::pin(inbox::put_many(self.conn(), events))
+            }
+
+            fn inbox_claim<'a>(
+                &'a mut self,
+                worker: &'a str,
+                limit: u32,
+                lease: std::time::Duration,
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::StoredEvent>> {
+                Box::pin(inbox::claim(self.conn(), worker, limit, lease))
+            }
+
+            fn inbox_finish<'a>(
+                &'a mut self,
+                connection: &'a str,
+                event_id: &'a str,
+                worker: &'a str,
+                outcome: &'a $crate::store::InboxOutcome,
+            ) -> $crate::store::backend::Answer<'a, bool> {
+                Box::pin(inbox::finish(
+                    self.conn(),
+                    connection,
+                    event_id,
+                    worker,
+                    outcome,
+                ))
+            }
+
+            fn write_finished<'a>(
+                &'a mut self,
+                writes: &'a $crate::store::FinishedEvents,
+                worker: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Vec<bool>> {
+                Box::pin(finished::write(self.conn(), writes, worker))
+            }
+
+            fn inbox_event<'a>(
+                &'a mut self,
+                connection: &'a str,
+                event_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<$crate::store::StoredEvent>> {
+                Box::pin(inbox::get(self.conn(), connection, event_id))
+            }
+
+            fn inbox_stats(
+                &mut self,
+            ) -> $crate::store::backend::Answer<'_, $crate::store::InboxStats> {
+                Box::pin(inbox::stats(self.conn()))
+            }
+
+            fn inbox_prune(
+                &mut self,
+                cutoff: jiff::Timestamp,
+            ) -> $crate::store::backend::Answer<'_, u64> {
+                Box::pin(inbox::prune_done(self.conn(), millis(cutoff)))
+            }
+
+            fn inbox_holders(&mut self) -> $crate::store::backend::Answer<'_, Vec<String>> {
+                Box::pin(inbox::holders(self.conn()))
+            }
+
+            fn inbox_release<'a>(
+                &'a mut self,
+                worker: &'a str,
+            ) -> $crate::store::backend::Answer<'a, u64> {
+                Box::pin(inbox::release(self.conn(), worker))
+            }
+
+            fn object_version<'a>(
+                &'a mut self,
+                connection: &'a str,
+                object_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<$crate::store::ObjectVersion>> {
+                Box::pin(object_version::get(self.conn(), connection, object_id))
+            }
+
+            fn object_versions<'a>(
+                &'a mut self,
+                objects: &'a [(&'a str, &'a str)],
+            ) -> $crate::store::backend::Answer<'a, Vec<$crate::store::ObjectVersion>> {
+                Box::pin(object_version::get_many(self.conn(), objects))
+            }
+
+            fn set_object_version<'a>(
+                &'a mut self,
+                version: &'a $crate::store::ObjectVersion,
+            ) -> $crate::store::backend::Answer<'a, bool> {
+                Box::pin(object_version::advance(self.conn(), version))
+            }
+
+            fn last_event<'a>(
+                &'a mut self,
+                connection: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<$crate::store::LastEvent>> {
+                Box::pin(last_event::get(self.conn(), connection))
+            }
+
+            fn set_last_event<'a>(
+                &'a mut self,
+                connection: &'a str,
+                last: &'a $crate::store::LastEvent,
+            ) -> $crate::store::backend::Answer<'a, bool> {
+                Box::pin(last_event::advance(self.conn(), connection, last))
+            }
+
+            fn record_seen<'a>(
+                &'a mut self,
+                source: &'a str,
+                source_id: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<String>> {
+                Box::pin(record_seen::get(self.conn(), source, source_id))
+            }
+
+            fn put_record_seen<'a>(
+                &'a mut self,
+                source: &'a str,
+                source_id: &'a str,
+                record_json: &'a str,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(record_seen::put(
+                    self.conn(),
+                    source,
+                    source_id,
+                    record_json,
+                ))
+            }
+
+            fn contains_text<'a>(
+                &'a mut self,
+                needle: &'a str,
+            ) -> $crate::store::backend::Answer<'a, bool> {
+                Box::pin(scan::contains_text(self.conn(), needle))
+            }
+        }
+    };
+}
+pub(super) use statements_on_families;
