@@ -17,6 +17,7 @@ mod finished;
 mod inbox;
 mod postgres;
 mod records;
+mod rows;
 mod run_lock;
 mod snapshot;
 mod sqlite;

@@ -1,23 +1,14 @@
 //! The audit log: append-only, one row per write.
 
-use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
 use super::finished::column;
-use super::{millis, timestamp};
-use crate::store::{AuditEntry, AuditFilter, Operation, StoreError};
-
-/// The `fields_changed` column: the field names as a JSON array.
-fn fields_json(entry: &AuditEntry) -> Result<String, StoreError> {
-    serde_json::to_string(&entry.fields_changed).map_err(|error| StoreError::Corrupt {
-        table: "audit_log",
-        column: "fields_changed",
-        detail: error.to_string(),
-    })
-}
+use super::millis;
+use crate::store::rows;
+use crate::store::{AuditEntry, AuditFilter, StoreError};
 
 pub async fn append(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), StoreError> {
-    let fields = fields_json(entry)?;
+    let fields = rows::audit_fields_json(entry)?;
     sqlx::query(
         "INSERT INTO audit_log
              (pipeline, pipeline_version, source_id, target, target_id, operation,
@@ -47,7 +38,7 @@ pub async fn append_many(
     }
     let fields = entries
         .iter()
-        .map(fields_json)
+        .map(rows::audit_fields_json)
         .collect::<Result<Vec<_>, _>>()?;
     sqlx::query(
         "INSERT INTO audit_log
@@ -105,28 +96,5 @@ pub async fn list(
         .bind(i64::from(filter.offset))
         .fetch_all(conn)
         .await?;
-    rows.iter().map(entry).collect()
-}
-
-fn entry(row: &PgRow) -> Result<AuditEntry, StoreError> {
-    let operation: String = row.try_get(5)?;
-    let fields: String = row.try_get(6)?;
-    Ok(AuditEntry {
-        pipeline: row.try_get(0)?,
-        pipeline_version: row.try_get(1)?,
-        source_id: row.try_get(2)?,
-        target: row.try_get(3)?,
-        target_id: row.try_get(4)?,
-        operation: Operation::parse(&operation).ok_or_else(|| StoreError::Corrupt {
-            table: "audit_log",
-            column: "operation",
-            detail: format!("unknown operation `{operation}`"),
-        })?,
-        fields_changed: serde_json::from_str(&fields).map_err(|error| StoreError::Corrupt {
-            table: "audit_log",
-            column: "fields_changed",
-            detail: error.to_string(),
-        })?,
-        at: timestamp(row.try_get(7)?, "audit_log", "at")?,
-    })
+    rows.iter().map(rows::audit_entry).collect()
 }

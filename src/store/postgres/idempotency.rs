@@ -1,11 +1,11 @@
 //! Idempotency records: the key, the request it was used for, and the response once known.
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
 use super::finished::{column, last_per_key};
-use super::{millis, timestamp};
+use super::millis;
+use crate::store::rows;
 use crate::store::{IdempotencyRecord, Operation, SettledWrites, StoreError};
 
 const COLUMNS: &str = "key, pipeline, source_id, target, request_hash, response_status, \
@@ -20,7 +20,7 @@ pub async fn get(
         .bind(key)
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(record).transpose()
+    row.as_ref().map(rows::idempotency_record).transpose()
 }
 
 /// Records a key, or fills in its response. The first `created_at` is kept, since a key's
@@ -45,7 +45,7 @@ pub async fn put(conn: &mut PgConnection, record: &IdempotencyRecord) -> Result<
     .bind(&record.response_body)
     .bind(millis(record.created_at))
     .bind(record.operation.map(Operation::as_str))
-    .bind(fields_json(&record.fields_changed))
+    .bind(rows::idempotency_fields_json(&record.fields_changed))
     .execute(conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -73,7 +73,7 @@ pub async fn in_flight(
         .bind(before.map_or(i64::MAX, |before| millis(before).saturating_add(1)))
         .fetch_all(conn)
         .await?;
-    rows.iter().map(record).collect()
+    rows.iter().map(rows::idempotency_record).collect()
 }
 
 /// Records writes about to be sent (no response yet), in multi-row statements. A key already
@@ -115,7 +115,9 @@ pub async fn put_in_flight(
     .bind(column(&kept, |r| {
         r.operation.map(|o| o.as_str().to_string())
     }))
-    .bind(column(&kept, |r| fields_json(&r.fields_changed)))
+    .bind(column(&kept, |r| {
+        rows::idempotency_fields_json(&r.fields_changed)
+    }))
     .fetch_all(&mut *conn)
     .await?;
     if let Some(conflict) = kept.iter().find(|r| !written.contains(&r.key)) {
@@ -159,48 +161,4 @@ pub async fn prune(conn: &mut PgConnection, cutoff_millis: i64) -> Result<u64, S
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
-}
-
-fn record(row: &PgRow) -> Result<IdempotencyRecord, StoreError> {
-    let status: Option<i64> = row.try_get(5)?;
-    let response_status = status
-        .map(|status| {
-            u16::try_from(status).map_err(|_| StoreError::Corrupt {
-                table: "idempotency_records",
-                column: "response_status",
-                detail: format!("{status} is not an HTTP status"),
-            })
-        })
-        .transpose()?;
-    Ok(IdempotencyRecord {
-        key: row.try_get(0)?,
-        pipeline: row.try_get(1)?,
-        source_id: row.try_get(2)?,
-        target: row.try_get(3)?,
-        request_hash: row.try_get(4)?,
-        response_status,
-        response_body: row.try_get(6)?,
-        created_at: timestamp(row.try_get(7)?, "idempotency_records", "created_at")?,
-        operation: row
-            .try_get::<Option<String>, _>(8)?
-            .map(|text| {
-                Operation::parse(&text).ok_or_else(|| StoreError::Corrupt {
-                    table: "idempotency_records",
-                    column: "operation",
-                    detail: format!("`{text}` is not an operation"),
-                })
-            })
-            .transpose()?,
-        fields_changed: serde_json::from_str(&row.try_get::<String, _>(9)?).map_err(|error| {
-            StoreError::Corrupt {
-                table: "idempotency_records",
-                column: "fields_changed",
-                detail: error.to_string(),
-            }
-        })?,
-    })
-}
-
-fn fields_json(fields: &[String]) -> String {
-    serde_json::Value::from(fields.to_vec()).to_string()
 }

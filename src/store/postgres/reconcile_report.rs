@@ -1,9 +1,9 @@
 //! Reconcile reports: one row per `ferry reconcile` or scheduled reconcile.
 
-use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
 use super::{millis, timestamp};
+use crate::store::rows;
 use crate::store::{ReconcileRecord, StoreError};
 
 const TABLE: &str = "reconcile_reports";
@@ -24,8 +24,8 @@ pub async fn put(conn: &mut PgConnection, record: &ReconcileRecord) -> Result<i6
     .bind(millis(record.finished_at))
     .bind(&record.origin)
     .bind(pipelines)
-    .bind(count(record.mismatches))
-    .bind(count(record.errors))
+    .bind(rows::signed(record.mismatches))
+    .bind(rows::signed(record.errors))
     .bind(&record.report)
     .fetch_one(conn)
     .await?;
@@ -44,7 +44,7 @@ pub async fn recent(
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
-    rows.iter().map(record).collect()
+    rows.iter().map(rows::reconcile_record).collect()
 }
 
 pub async fn by_id(
@@ -58,7 +58,7 @@ pub async fn by_id(
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(record).transpose()
+    row.as_ref().map(rows::reconcile_record).transpose()
 }
 
 /// When the newest report of `origin` started: a schedule's last run.
@@ -72,33 +72,4 @@ pub async fn last_started(
             .fetch_one(conn)
             .await?;
     at.map(|at| timestamp(at, TABLE, "started_at")).transpose()
-}
-
-fn count(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn record(row: &PgRow) -> Result<ReconcileRecord, StoreError> {
-    let pipelines: String = row.try_get(4)?;
-    let unsigned = |column: &'static str, value: i64| {
-        u64::try_from(value).map_err(|error| StoreError::Corrupt {
-            table: TABLE,
-            column,
-            detail: error.to_string(),
-        })
-    };
-    Ok(ReconcileRecord {
-        id: row.try_get(0)?,
-        started_at: timestamp(row.try_get(1)?, TABLE, "started_at")?,
-        finished_at: timestamp(row.try_get(2)?, TABLE, "finished_at")?,
-        origin: row.try_get(3)?,
-        pipelines: serde_json::from_str(&pipelines).map_err(|error| StoreError::Corrupt {
-            table: TABLE,
-            column: "pipelines",
-            detail: error.to_string(),
-        })?,
-        mismatches: unsigned("mismatches", row.try_get(5)?)?,
-        errors: unsigned("errors", row.try_get(6)?)?,
-        report: row.try_get(7)?,
-    })
 }

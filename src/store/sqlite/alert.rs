@@ -1,10 +1,10 @@
 //! The alerts' history: one row per alert sent or tried.
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::sqlite::SqliteConnection;
 
 use super::{millis, timestamp};
+use crate::store::rows;
 use crate::store::{AlertRecord, StoreError};
 
 pub async fn put(conn: &mut SqliteConnection, alert: &AlertRecord) -> Result<i64, StoreError> {
@@ -56,24 +56,5 @@ pub async fn recent(
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
-    rows.iter().map(alert).collect()
-}
-
-fn alert(row: &SqliteRow) -> Result<AlertRecord, StoreError> {
-    let corrupt = |column, error: serde_json::Error| StoreError::Corrupt {
-        table: "alerts",
-        column,
-        detail: error.to_string(),
-    };
-    let delivered: String = row.try_get(5)?;
-    let failed: String = row.try_get(6)?;
-    Ok(AlertRecord {
-        trigger: row.try_get(0)?,
-        key: row.try_get(1)?,
-        subject: row.try_get(2)?,
-        body: row.try_get(3)?,
-        at: timestamp(row.try_get(4)?, "alerts", "at")?,
-        delivered: serde_json::from_str(&delivered).map_err(|e| corrupt("delivered", e))?,
-        failed: serde_json::from_str(&failed).map_err(|e| corrupt("failed", e))?,
-    })
+    rows.iter().map(rows::alert).collect()
 }

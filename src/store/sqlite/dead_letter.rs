@@ -1,10 +1,10 @@
 //! Dead letters: one per pipeline and source record, counting how often it failed.
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::sqlite::SqliteConnection;
 
-use super::{millis, timestamp};
+use super::millis;
+use crate::store::rows;
 use crate::store::{DeadLetter, DeadLetterFilter, DeadLetterStep, Resolution, StoreError};
 
 const COLUMNS: &str = "id, pipeline, source_id, record_json, error_code, error_message, attempts,
@@ -87,7 +87,7 @@ pub async fn list(
         .bind(i64::from(filter.offset))
         .fetch_all(conn)
         .await?;
-    rows.iter().map(dead_letter).collect()
+    rows.iter().map(rows::dead_letter).collect()
 }
 
 pub async fn count(
@@ -113,7 +113,7 @@ pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<DeadLe
         .bind(id)
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(dead_letter).transpose()
+    row.as_ref().map(rows::dead_letter).transpose()
 }
 
 /// Marks a letter replayed. Resolving twice keeps the first time and resolution.
@@ -187,57 +187,5 @@ pub async fn history(
     .bind(id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(step).collect()
-}
-
-fn step(row: &SqliteRow) -> Result<DeadLetterStep, StoreError> {
-    let at = timestamp(row.try_get(0)?, "dead_letter_history", "at")?;
-    let what: String = row.try_get(1)?;
-    if what == "failed" {
-        return Ok(DeadLetterStep::Failed {
-            at,
-            error_code: row.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
-            error_message: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
-        });
-    }
-    Ok(DeadLetterStep::Closed {
-        at,
-        resolution: resolution(&what, "dead_letter_history", "what")?,
-        note: row.try_get(4)?,
-    })
-}
-
-fn resolution(
-    text: &str,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Resolution, StoreError> {
-    Resolution::parse(text).ok_or_else(|| StoreError::Corrupt {
-        table,
-        column,
-        detail: format!("`{text}` is no resolution"),
-    })
-}
-
-fn dead_letter(row: &SqliteRow) -> Result<DeadLetter, StoreError> {
-    let resolved_at: Option<i64> = row.try_get(9)?;
-    let resolution_text: Option<String> = row.try_get(10)?;
-    Ok(DeadLetter {
-        id: row.try_get(0)?,
-        pipeline: row.try_get(1)?,
-        source_id: row.try_get(2)?,
-        record_json: row.try_get(3)?,
-        error_code: row.try_get(4)?,
-        error_message: row.try_get(5)?,
-        attempts: row.try_get(6)?,
-        first_seen: timestamp(row.try_get(7)?, "dead_letters", "first_seen")?,
-        last_seen: timestamp(row.try_get(8)?, "dead_letters", "last_seen")?,
-        resolved_at: resolved_at
-            .map(|at| timestamp(at, "dead_letters", "resolved_at"))
-            .transpose()?,
-        resolution: resolution_text
-            .map(|text| resolution(&text, "dead_letters", "resolution"))
-            .transpose()?,
-        resolution_note: row.try_get(11)?,
-    })
+    rows.iter().map(rows::dead_letter_step).collect()
 }

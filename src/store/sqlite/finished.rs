@@ -7,7 +7,8 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use sqlx::{Sqlite, query::Query};
 
-use super::{activity, audit, dead_letter, idempotency, inbox, millis};
+use super::{activity, dead_letter, idempotency, inbox, millis};
+use crate::store::rows;
 use crate::store::{FinishedEvents, InboxOutcome, StoreError};
 
 /// Rows per statement: at most 8 parameters each stays far below SQLite's 32,766.
@@ -81,7 +82,7 @@ pub async fn write(
                 .bind(&entry.target)
                 .bind(&entry.target_id)
                 .bind(entry.operation.as_str())
-                .bind(audit::fields_json(entry)?)
+                .bind(rows::audit_fields_json(entry)?)
                 .bind(millis(entry.at));
         }
         query.execute(&mut *conn).await?;

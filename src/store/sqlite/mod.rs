@@ -34,7 +34,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use jiff::Timestamp;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
@@ -284,18 +283,6 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
     )
 }
 
-fn millis(at: Timestamp) -> i64 {
-    at.as_millisecond()
-}
+use super::rows::{millis, timestamp};
 
-fn timestamp(
-    millis: i64,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Timestamp, StoreError> {
-    Timestamp::from_millisecond(millis).map_err(|error| StoreError::Corrupt {
-        table,
-        column,
-        detail: error.to_string(),
-    })
-}
+super::rows::store_row!(sqlx::sqlite::SqliteRow);
