@@ -3,6 +3,7 @@
 //! permanent rejection waits in the dead-letter queue until a fixed pipeline replays it.
 
 use crate::run_support;
+use crate::store_support::TestBackend;
 
 use std::collections::HashSet;
 
@@ -12,11 +13,10 @@ use jiff::Timestamp;
 use run_support::*;
 use serde_json::Value;
 
-#[tokio::test]
-async fn a_backfill_writes_each_party_once_and_a_second_run_writes_nothing() {
+async fn a_backfill_writes_each_party_once_and_a_second_run_writes_nothing(backend: TestBackend) {
     let world = world(None, None).await;
     world.add_people(0..30);
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let (runner, job, store) = runner(&project, CAPSULE_TO_STRIPE).await;
 
     let first = run(&runner, &job).await;
@@ -64,11 +64,10 @@ async fn a_backfill_writes_each_party_once_and_a_second_run_writes_nothing() {
     }
 }
 
-#[tokio::test]
-async fn a_change_in_capsule_becomes_an_update_in_stripe() {
+async fn a_change_in_capsule_becomes_an_update_in_stripe(backend: TestBackend) {
     let world = world(None, None).await;
     world.add_people(0..5);
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let (runner, job, store) = runner(&project, CAPSULE_TO_STRIPE).await;
     run(&runner, &job).await;
 
@@ -93,11 +92,10 @@ async fn a_change_in_capsule_becomes_an_update_in_stripe() {
     assert_eq!(updates.last().unwrap().fields_changed, vec!["name"]);
 }
 
-#[tokio::test]
-async fn with_faults_injected_every_party_arrives_exactly_once() {
+async fn with_faults_injected_every_party_arrives_exactly_once(backend: TestBackend) {
     let world = world(Some("500=0.15,503=0.05,429=0.05,drop=0.03,seed=11"), None).await;
     world.add_people(0..60);
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let (runner, job, _store) = runner(&project, CAPSULE_TO_STRIPE).await;
     // A run may stop on a fault that outlasts its retries; the next one resumes.
     let mut created = 0;
@@ -120,13 +118,14 @@ async fn with_faults_injected_every_party_arrives_exactly_once() {
     assert!(created <= 60);
 }
 
-#[tokio::test]
-async fn a_permanent_rejection_is_dead_lettered_and_replays_once_the_pipeline_is_fixed() {
+async fn a_permanent_rejection_is_dead_lettered_and_replays_once_the_pipeline_is_fixed(
+    backend: TestBackend,
+) {
     let world = world(None, None).await;
     world.add_people(0..3);
     // Stripe takes names of at most 256 characters.
     world.edit_person(1, |party| party.last_name = Some("x".repeat(300)));
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let dir = project.parent().unwrap();
     let pipeline = dir.join("people.ferry");
     let write_pipeline = |name_expr: &str| {
@@ -189,8 +188,9 @@ async fn runner_again(
     runner(project, pipeline.to_str().unwrap()).await
 }
 
-#[tokio::test]
-async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once() {
+async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once(
+    backend: TestBackend,
+) {
     let world = world(None, None).await;
     world.add_people(0..40);
     for n in (0..40).step_by(2) {
@@ -207,7 +207,7 @@ async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once
         .get_mut(&100_038)
         .unwrap()
         .updated_at = Timestamp::now() + jiff::SignedDuration::from_hours(1);
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let (runner, job, store) = runner(&project, CAPSULE_TO_STRIPE).await;
     let report = run_with(
         &runner,
@@ -250,14 +250,13 @@ async fn people_sharing_an_email_become_one_customer_even_when_delivered_at_once
 
 /// Without a policy, the later of two people matching one customer is dead-lettered, naming
 /// the other and the key, and the customer stays as the first wrote it.
-#[tokio::test]
-async fn without_a_policy_the_later_of_two_sources_is_dead_lettered() {
+async fn without_a_policy_the_later_of_two_sources_is_dead_lettered(backend: TestBackend) {
     let world = world(None, None).await;
     world.add_people(0..4);
     world.edit_person(2, |party| {
         party.email_addresses[0].address = "person0@example.com".into()
     });
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let text = std::fs::read_to_string(CAPSULE_TO_STRIPE)
         .unwrap()
         .replace("    on conflict newest by updatedAt\n", "")
@@ -294,3 +293,12 @@ async fn without_a_policy_the_later_of_two_sources_is_dead_lettered() {
     let again = run_backfill(&runner, &job).await;
     assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
 }
+
+crate::on_every_backend!(
+    a_backfill_writes_each_party_once_and_a_second_run_writes_nothing,
+    a_change_in_capsule_becomes_an_update_in_stripe,
+    with_faults_injected_every_party_arrives_exactly_once,
+    a_permanent_rejection_is_dead_lettered_and_replays_once_the_pipeline_is_fixed,
+    people_sharing_an_email_become_one_customer_even_when_delivered_at_once,
+    without_a_policy_the_later_of_two_sources_is_dead_lettered,
+);

@@ -2,6 +2,7 @@
 //! with a message naming the first, or waits for it with `--wait`.
 
 use crate::run_support;
+use crate::store_support::TestBackend;
 
 use std::time::Duration;
 
@@ -14,11 +15,10 @@ const CONTACTS: &str = concat!(
     "/pipelines/capsule_contacts_to_stripe.ferry"
 );
 
-#[tokio::test]
-async fn a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait() {
+async fn a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait(backend: TestBackend) {
     let world = world(None, None).await;
     world.add_people(0..5);
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     // Another process on this store: its own connections, as a second `ferry run` has.
     let (_, _, other_store) = runner(&project, CONTACTS).await;
     let (runner, job, _) = runner(&project, CONTACTS).await;
@@ -87,3 +87,7 @@ fn the_cli_names_the_run_holding_the_lock() {
          when it does"
     );
 }
+
+crate::on_every_backend!(
+    a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait,
+);

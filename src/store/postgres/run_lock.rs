@@ -16,8 +16,10 @@ use crate::store::{RunLock, StoreError};
 const RETRY: Duration = Duration::from_millis(200);
 
 /// The advisory lock's key: the pipeline's name, hashed by the server, in a key space of
-/// ferry's run locks.
-const TRY_LOCK: &str = "SELECT pg_try_advisory_lock(hashtextextended('ferry run lock: ' || $1, 0))";
+/// ferry's run locks. Advisory locks are the database's, not the schema's: the schema is in
+/// the key, so that stores in two schemas of one database do not lock each other out.
+const TRY_LOCK: &str = "SELECT pg_try_advisory_lock(
+    hashtextextended('ferry run lock: ' || current_schema() || '.' || $1, 0))";
 
 /// Takes `pipeline`'s lock for `holder`; with `wait`, waits until the run holding it ends.
 pub(super) async fn lock(

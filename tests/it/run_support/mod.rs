@@ -136,6 +136,21 @@ impl World {
         path
     }
 
+    /// As [`World::project`], with the state store of `backend` (the store tests' backends).
+    pub fn project_on(
+        &self,
+        stripe_limit: u32,
+        backend: &crate::store_support::TestBackend,
+    ) -> PathBuf {
+        let project = self.project(stripe_limit);
+        let text = std::fs::read_to_string(&project).unwrap().replace(
+            "store: sqlite://state.db\n",
+            &format!("store: {}\n", backend.url()),
+        );
+        std::fs::write(&project, text).unwrap();
+        project
+    }
+
     /// As [`World::project`], with the general journal as the Business Central connection's
     /// `journal` (where `journalLines` go, named by its code); the journal's id.
     pub async fn project_with_journal(&self, stripe_limit: u32) -> (PathBuf, String) {
