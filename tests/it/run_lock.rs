@@ -15,7 +15,9 @@ const CONTACTS: &str = concat!(
     "/pipelines/capsule_contacts_to_stripe.ferry"
 );
 
-async fn a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait(backend: TestBackend) {
+async fn a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait(
+    backend: TestBackend,
+) {
     let world = world(None, None).await;
     world.add_people(0..5);
     let project = world.project_on(1000, &backend);

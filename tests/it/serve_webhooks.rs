@@ -3,6 +3,7 @@
 //! just before a shutdown is processed after the restart.
 
 use crate::run_support;
+use crate::store_support::TestBackend;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -22,17 +23,18 @@ const CHARGES_TO_ORDERS: &str = concat!(
 );
 const SECRET: &str = "whsec_test_e2e";
 
-async fn serve(world: &World, workers: usize) -> (ServerHandle, Store) {
-    serve_with(world, workers, |yaml| yaml).await
+async fn serve(world: &World, backend: &TestBackend, workers: usize) -> (ServerHandle, Store) {
+    serve_with(world, backend, workers, |yaml| yaml).await
 }
 
 /// As [`serve`], with the project file changed by `edit` first.
 async fn serve_with(
     world: &World,
+    backend: &TestBackend,
     workers: usize,
     edit: impl Fn(String) -> String,
 ) -> (ServerHandle, Store) {
-    let project = world.project(1000);
+    let project = world.project_on(1000, backend);
     let yaml = std::fs::read_to_string(&project).unwrap();
     std::fs::write(&project, edit(yaml)).unwrap();
     let workspace = Workspace::open(Some(&project), None).unwrap();
@@ -111,10 +113,9 @@ fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_signed_event_is_stored_acknowledged_and_processed_once() {
+async fn a_signed_event_is_stored_acknowledged_and_processed_once(backend: TestBackend) {
     let world = world_seeded(None, None, Some(7)).await;
-    let (handle, store) = serve(&world, 2).await;
+    let (handle, store) = serve(&world, &backend, 2).await;
     let base = format!("http://{}", handle.local_addr);
     let event = charge_event(&world, &store, 1250).await;
     let body = serde_json::to_vec(&event).unwrap();
@@ -160,10 +161,9 @@ async fn a_signed_event_is_stored_acknowledged_and_processed_once() {
 /// What is sent, how, and the status and error code expected.
 type BadRequest = (&'static str, Vec<u8>, Option<String>, u16, &'static str);
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bad_requests_get_the_right_status_and_nothing_is_stored() {
+async fn bad_requests_get_the_right_status_and_nothing_is_stored(backend: TestBackend) {
     let world = world_seeded(None, None, Some(7)).await;
-    let (handle, store) = serve(&world, 1).await;
+    let (handle, store) = serve(&world, &backend, 1).await;
     let base = format!("http://{}", handle.local_addr);
     let event = charge_event(&world, &store, 990).await;
     let body = serde_json::to_vec(&event).unwrap();
@@ -230,11 +230,12 @@ async fn bad_requests_get_the_right_status_and_nothing_is_stored() {
     handle.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_event_acknowledged_before_a_shutdown_is_processed_after_the_restart() {
+async fn an_event_acknowledged_before_a_shutdown_is_processed_after_the_restart(
+    backend: TestBackend,
+) {
     let world = world_seeded(None, None, Some(7)).await;
     // No workers: the event is acknowledged and stored, not processed.
-    let (handle, store) = serve(&world, 0).await;
+    let (handle, store) = serve(&world, &backend, 0).await;
     let base = format!("http://{}", handle.local_addr);
     let event = charge_event(&world, &store, 43000).await;
     let body = serde_json::to_vec(&event).unwrap();
@@ -244,16 +245,15 @@ async fn an_event_acknowledged_before_a_shutdown_is_processed_after_the_restart(
     store.close().await;
     assert!(world.business_central_orders().await.is_empty());
 
-    let (handle, store) = serve(&world, 2).await;
+    let (handle, store) = serve(&world, &backend, 2).await;
     wait_done(&store, "stripe", event["id"].as_str().unwrap()).await;
     assert_eq!(world.business_central_orders().await.len(), 1);
     handle.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_event_of_another_api_version_is_dead_lettered_with_the_reason() {
+async fn an_event_of_another_api_version_is_dead_lettered_with_the_reason(backend: TestBackend) {
     let world = world_seeded(None, None, Some(7)).await;
-    let (handle, store) = serve_with(&world, 1, |yaml| {
+    let (handle, store) = serve_with(&world, &backend, 1, |yaml| {
         yaml.replace(
             "webhook_secret: whsec_test_e2e\n",
             "webhook_secret: whsec_test_e2e\n    api_version: 2022-04-12\n",
@@ -283,10 +283,9 @@ async fn an_event_of_another_api_version_is_dead_lettered_with_the_reason() {
     handle.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn events_missed_while_down_are_caught_up_from_the_event_list() {
+async fn events_missed_while_down_are_caught_up_from_the_event_list(backend: TestBackend) {
     let world = world_seeded(None, None, Some(7)).await;
-    let (handle, store) = serve(&world, 0).await;
+    let (handle, store) = serve(&world, &backend, 0).await;
     // Two charges whose webhooks never arrived.
     let customer = linked_customer(&world, &store).await;
     let first = charge(&world, &customer, 111).await;
@@ -294,7 +293,7 @@ async fn events_missed_while_down_are_caught_up_from_the_event_list() {
     handle.shutdown().await;
     store.close().await;
 
-    let project = world.project(1000);
+    let project = world.project_on(1000, &backend);
     let workspace = Workspace::open(Some(&project), None).unwrap();
     let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
     let connectors = workspace.connectors(&jobs, None).unwrap();
@@ -316,3 +315,11 @@ async fn events_missed_while_down_are_caught_up_from_the_event_list() {
     assert_eq!(last.event_id, second["id"].as_str().unwrap());
     handle.shutdown().await;
 }
+
+crate::on_every_backend!(
+    a_signed_event_is_stored_acknowledged_and_processed_once,
+    bad_requests_get_the_right_status_and_nothing_is_stored,
+    an_event_acknowledged_before_a_shutdown_is_processed_after_the_restart,
+    an_event_of_another_api_version_is_dead_lettered_with_the_reason,
+    events_missed_while_down_are_caught_up_from_the_event_list,
+);

@@ -34,6 +34,9 @@ pub struct World {
     pub pronto: ProntoState,
     pub dir: tempfile::TempDir,
     pub base: String,
+    /// The store every project of this world names: `sqlite://state.db` in its folder unless
+    /// [`World::project_on`] chose another.
+    store: std::sync::Mutex<String>,
 }
 
 /// Starts the emulators (Stripe without its rate limit unless `stripe_rate` is given) with an
@@ -113,6 +116,7 @@ pub async fn world_from(
         pronto,
         dir: tempfile::tempdir().unwrap(),
         base,
+        store: std::sync::Mutex::new("sqlite://state.db".to_string()),
     }
 }
 
@@ -123,32 +127,29 @@ impl World {
         let text = format!(
             "version: 1\n\
              timezone: Australia/Sydney\n\
-             store: sqlite://state.db\n\
+             store: {store}\n\
              connections:\n  \
                stripe:\n    kind: stripe\n    api_key: sk_test_e2e\n    webhook_secret: whsec_test_e2e\n    base_url: {base}/stripe\n    rate_limit: {{ requests: {stripe_limit}, per: 1s }}\n  \
                capsule:\n    kind: capsule\n    token: capsule-sandbox-token\n    base_url: {base}/capsule/api/v2\n  \
                syspro:\n    kind: syspro\n    base_url: {base}/syspro\n    operator: ADMIN\n    operator_password: sandbox-password\n    company_id: EDU1\n  \
                pronto:\n    kind: pronto\n    base_url: {base}/pronto\n    username: ferry-sandbox@example.com\n    password: pronto-sandbox-password\n    rate_limit: {{ requests: 6000, per: 1m }}\n  \
                business_central:\n    kind: business_central\n    base_url: {base}/business_central\n    login_url: {base}/oauth\n    tenant: sandbox-tenant\n    environment: sandbox\n    company_id: 00000000-0000-0000-0000-000000000001\n    client_id: ferry-sandbox-client\n    client_secret: ferry-sandbox-secret\n",
-            base = self.base
+            base = self.base,
+            store = self.store.lock().unwrap()
         );
         std::fs::write(&path, text).unwrap();
         path
     }
 
-    /// As [`World::project`], with the state store of `backend` (the store tests' backends).
+    /// As [`World::project`], with the state store of `backend` (the store tests' backends),
+    /// which every project of this world names from now on.
     pub fn project_on(
         &self,
         stripe_limit: u32,
         backend: &crate::store_support::TestBackend,
     ) -> PathBuf {
-        let project = self.project(stripe_limit);
-        let text = std::fs::read_to_string(&project).unwrap().replace(
-            "store: sqlite://state.db\n",
-            &format!("store: {}\n", backend.url()),
-        );
-        std::fs::write(&project, text).unwrap();
-        project
+        *self.store.lock().unwrap() = backend.url();
+        self.project(stripe_limit)
     }
 
     /// As [`World::project`], with the general journal as the Business Central connection's
