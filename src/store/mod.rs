@@ -15,6 +15,7 @@ mod batch;
 mod error;
 mod finished;
 mod inbox;
+mod portable;
 mod postgres;
 mod records;
 mod rows;

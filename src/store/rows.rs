@@ -89,7 +89,7 @@ fn unsigned(value: i64, table: &'static str, column: &'static str) -> Result<u64
 }
 
 /// `trigger, key, subject, body, at, delivered, failed` of `alerts`.
-pub(super) fn alert(row: &impl StoreRow) -> Result<AlertRecord, StoreError> {
+pub(super) fn alert(row: &(impl StoreRow + ?Sized)) -> Result<AlertRecord, StoreError> {
     Ok(AlertRecord {
         trigger: row.text(0)?,
         key: row.text(1)?,
@@ -112,7 +112,7 @@ pub(super) fn audit_fields_json(entry: &AuditEntry) -> Result<String, StoreError
 
 /// `pipeline, pipeline_version, source_id, target, target_id, operation, fields_changed, at`
 /// of `audit_log`.
-pub(super) fn audit_entry(row: &impl StoreRow) -> Result<AuditEntry, StoreError> {
+pub(super) fn audit_entry(row: &(impl StoreRow + ?Sized)) -> Result<AuditEntry, StoreError> {
     let operation = row.text(5)?;
     Ok(AuditEntry {
         pipeline: row.text(0)?,
@@ -131,7 +131,9 @@ pub(super) fn audit_entry(row: &impl StoreRow) -> Result<AuditEntry, StoreError>
 }
 
 /// `at, what, error_code, error_message, note` of `dead_letter_history`.
-pub(super) fn dead_letter_step(row: &impl StoreRow) -> Result<DeadLetterStep, StoreError> {
+pub(super) fn dead_letter_step(
+    row: &(impl StoreRow + ?Sized),
+) -> Result<DeadLetterStep, StoreError> {
     let at = timestamp(row.integer(0)?, "dead_letter_history", "at")?;
     let what = row.text(1)?;
     if what == "failed" {
@@ -162,7 +164,7 @@ fn resolution(
 
 /// `id, pipeline, source_id, record_json, error_code, error_message, attempts, first_seen,
 /// last_seen, resolved_at, resolution, resolution_note` of `dead_letters`.
-pub(super) fn dead_letter(row: &impl StoreRow) -> Result<DeadLetter, StoreError> {
+pub(super) fn dead_letter(row: &(impl StoreRow + ?Sized)) -> Result<DeadLetter, StoreError> {
     const TABLE: &str = "dead_letters";
     Ok(DeadLetter {
         id: row.integer(0)?,
@@ -190,7 +192,9 @@ pub(super) fn idempotency_fields_json(fields: &[String]) -> String {
 
 /// `key, pipeline, source_id, target, request_hash, response_status, response_body,
 /// created_at, operation, fields_changed` of `idempotency_records`.
-pub(super) fn idempotency_record(row: &impl StoreRow) -> Result<IdempotencyRecord, StoreError> {
+pub(super) fn idempotency_record(
+    row: &(impl StoreRow + ?Sized),
+) -> Result<IdempotencyRecord, StoreError> {
     const TABLE: &str = "idempotency_records";
     let response_status = row
         .optional_integer(5)?
@@ -227,7 +231,9 @@ pub(super) fn idempotency_record(row: &impl StoreRow) -> Result<IdempotencyRecor
 
 /// `id, started_at, finished_at, origin, pipelines, mismatches, errors, report` of
 /// `reconcile_reports`.
-pub(super) fn reconcile_record(row: &impl StoreRow) -> Result<ReconcileRecord, StoreError> {
+pub(super) fn reconcile_record(
+    row: &(impl StoreRow + ?Sized),
+) -> Result<ReconcileRecord, StoreError> {
     const TABLE: &str = "reconcile_reports";
     Ok(ReconcileRecord {
         id: row.integer(0)?,

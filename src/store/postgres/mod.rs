@@ -12,22 +12,17 @@
 //! taking a `&mut PgConnection`; `session.rs` offers them as [`Statements`](super::Statements).
 
 mod activity;
-mod alert;
 mod audit;
 mod cross_reference;
-mod cursor;
-mod dead_letter;
 mod finished;
 mod idempotency;
 mod inbox;
-mod last_event;
 mod object_version;
-mod reconcile_report;
-mod record_seen;
 mod run_lock;
 mod scan;
 mod session;
 
+use super::portable::{alert, cursor, dead_letter, last_event, reconcile_report, record_seen};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -212,4 +207,5 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
 
 use super::rows::{millis, timestamp};
 
+super::portable::sql_on!(sqlx::postgres::PgConnection, sqlx::Postgres);
 super::rows::store_row!(sqlx::postgres::PgRow);

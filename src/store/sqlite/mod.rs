@@ -12,23 +12,18 @@
 //! [`Statements`](super::Statements).
 
 mod activity;
-mod alert;
 mod audit;
 mod checkpoint;
 mod cross_reference;
-mod cursor;
-mod dead_letter;
 mod finished;
 mod idempotency;
 mod inbox;
-mod last_event;
 mod object_version;
-mod reconcile_report;
-mod record_seen;
 mod run_lock;
 mod scan;
 mod session;
 
+use super::portable::{alert, cursor, dead_letter, last_event, reconcile_report, record_seen};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -285,4 +280,5 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
 
 use super::rows::{millis, timestamp};
 
+super::portable::sql_on!(sqlx::sqlite::SqliteConnection, sqlx::Sqlite);
 super::rows::store_row!(sqlx::sqlite::SqliteRow);

@@ -1,40 +1,43 @@
 //! Cursors: how far each pipeline has read each source.
 
 use jiff::Timestamp;
-use sqlx::postgres::PgConnection;
 
-use super::millis;
+use super::Param::{Integer, Text};
+use super::Sql;
 use crate::store::StoreError;
+use crate::store::rows::millis;
 
 pub async fn get(
-    conn: &mut PgConnection,
+    conn: &mut impl Sql,
     pipeline: &str,
     source: &str,
 ) -> Result<Option<String>, StoreError> {
-    let value = sqlx::query_scalar("SELECT value FROM cursors WHERE pipeline = $1 AND source = $2")
-        .bind(pipeline)
-        .bind(source)
-        .fetch_optional(conn)
+    let row = conn
+        .fetch_optional(
+            "SELECT value FROM cursors WHERE pipeline = $1 AND source = $2",
+            &[Text(pipeline), Text(source)],
+        )
         .await?;
-    Ok(value)
+    Ok(row.map(|row| row.text(0)).transpose()?)
 }
 
 pub async fn set(
-    conn: &mut PgConnection,
+    conn: &mut impl Sql,
     pipeline: &str,
     source: &str,
     value: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO cursors (pipeline, source, value, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (pipeline, source) DO UPDATE
          SET value = excluded.value, updated_at = excluded.updated_at",
+        &[
+            Text(pipeline),
+            Text(source),
+            Text(value),
+            Integer(millis(Timestamp::now())),
+        ],
     )
-    .bind(pipeline)
-    .bind(source)
-    .bind(value)
-    .bind(millis(Timestamp::now()))
-    .execute(conn)
     .await?;
     Ok(())
 }
