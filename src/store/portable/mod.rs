@@ -5,9 +5,13 @@
 //! finds them beside its own.
 
 pub(super) mod alert;
+pub(super) mod audit;
+pub(super) mod cross_reference;
 pub(super) mod cursor;
 pub(super) mod dead_letter;
+pub(super) mod idempotency;
 pub(super) mod last_event;
+pub(super) mod object_version;
 pub(super) mod reconcile_report;
 pub(super) mod record_seen;
 

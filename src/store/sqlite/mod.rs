@@ -12,7 +12,6 @@
 //! [`Statements`](super::Statements).
 
 mod activity;
-mod audit;
 mod checkpoint;
 mod cross_reference;
 mod finished;
@@ -23,7 +22,9 @@ mod run_lock;
 mod scan;
 mod session;
 
-use super::portable::{alert, cursor, dead_letter, last_event, reconcile_report, record_seen};
+use super::portable::{
+    alert, audit, cursor, dead_letter, last_event, reconcile_report, record_seen,
+};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -12,8 +12,9 @@ CREATE TABLE cursors (
 );
 
 CREATE TABLE cross_references (
-    -- The order links were first made (SQLite's rowid): an upsert that moves a link keeps it.
-    seq               BIGSERIAL NOT NULL UNIQUE,
+    -- The order links were first made, which an upsert that moves a link keeps. Named after
+    -- SQLite's implicit rowid, which keeps the same order, so that one SQL orders by it on both.
+    rowid             BIGSERIAL NOT NULL UNIQUE,
     source_collection TEXT NOT NULL CHECK (source_collection <> ''),
     source_id         TEXT NOT NULL CHECK (source_id <> ''),
     target_collection TEXT NOT NULL CHECK (target_collection <> ''),
