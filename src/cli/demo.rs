@@ -78,8 +78,8 @@ async fn demo(args: Args) -> Result<u8, SetupError> {
     );
 
     let jobs = workspace.jobs(&[PIPELINE.to_string()])?;
-    let connectors = workspace.connectors(&jobs, None)?;
     let store = workspace.store().await?;
+    let connectors = workspace.connectors(&jobs, None, &store)?;
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     let Some(job) = jobs.first() else {
         return Err(SetupError::Pipelines(format!("no pipeline {PIPELINE}")));

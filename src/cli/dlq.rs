@@ -283,7 +283,7 @@ async fn replay(
     } else {
         workspace.jobs_named(&names, &from)?
     };
-    let connectors = workspace.connectors(&jobs, None)?;
+    let connectors = workspace.connectors(&jobs, None, &store)?;
     let runner = Runner::new(store, connectors, workspace.secrets());
     let (mut resolved, mut failed) = (0, 0);
     for letter in &letters {

@@ -246,8 +246,8 @@ pub(super) async fn open_runner(
         eprintln!("warning: ferry.yaml turns {name} off; running it because it was named");
     }
     let jobs = selection.jobs;
-    let connectors = workspace.connectors(&jobs, input)?;
     let store = workspace.store().await?;
+    let connectors = workspace.connectors(&jobs, input, &store)?;
     Ok((
         Runner::new(store, connectors, workspace.secrets()),
         jobs,

@@ -159,8 +159,8 @@ async fn setup(args: &Args) -> Result<Served, SetupError> {
         tracing::warn!(pipeline = %name, "served because it was named, though ferry.yaml turns it off");
     }
     let jobs = selection.jobs;
-    let connectors = workspace.connectors(&jobs, None)?;
     let store = workspace.store().await?;
+    let connectors = workspace.connectors(&jobs, None, &store)?;
     let runner = Runner::new(store.clone(), connectors.clone(), workspace.secrets());
     let alerts = Alerts::start(
         workspace.alerts.clone(),

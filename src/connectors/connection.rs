@@ -1,11 +1,13 @@
 //! A `ferry.yaml` connection as its client opens it, and the HTTP settings it runs with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
+use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::http::{self, HttpConfig};
+use super::http::{self, HttpConfig, SharedBudget, SharedPacing};
 use super::rate_limit::RateLimit;
 use super::{Kind, Secret};
 
@@ -28,6 +30,9 @@ pub struct ResolvedConnection {
     /// The folder of the project file, where what was pulled of the account lives
     /// ([`super::project_schema`]); `None` for a connection built outside a project.
     pub project_dir: Option<std::path::PathBuf>,
+    /// The fleet-wide budget its requests draw from (the store's, when processes share one);
+    /// `None`: the process paces alone. Set by the runtime, which opens the store.
+    pub shared_budget: Option<Arc<dyn SharedBudget>>,
 }
 
 impl ResolvedConnection {
@@ -74,9 +79,46 @@ pub fn http_config(connection: &ResolvedConnection) -> HttpConfig {
         rate_limit: connection
             .rate_limit
             .map(|limit| http::RateLimit::new(limit.requests, limit.per)),
+        shared_budget: connection
+            .shared_budget
+            .as_ref()
+            .map(|budget| SharedPacing {
+                budget: budget.clone(),
+                key: budget_key(connection),
+            }),
         auth: http_auth(&connection.auth),
         ..defaults
     }
+}
+
+/// Where a connection's slots are kept in a shared budget: its name and a digest of the account
+/// it acts for (where it points, who it is and its credentials), so that two projects on one
+/// store whose `stripe` connections hold different keys do not share a budget. The digest
+/// keeps the credentials out of the store.
+pub fn budget_key(connection: &ResolvedConnection) -> String {
+    let mut account = Sha256::new();
+    let base_url = connection.base_url.as_ref().map_or("", Url::as_str);
+    account.update(base_url.as_bytes());
+    if let Auth::Basic { user, .. }
+    | Auth::ClientCredentials {
+        client_id: user, ..
+    } = &connection.auth
+    {
+        account.update([0]);
+        account.update(user.as_bytes());
+    }
+    for (name, secret) in &connection.secrets {
+        account.update([0]);
+        account.update(name.as_bytes());
+        account.update([0]);
+        account.update(secret.expose().as_bytes());
+    }
+    let digest = account.finalize();
+    let short: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("{}:{short}", connection.name)
 }
 
 fn http_auth(auth: &Auth) -> http::Auth {

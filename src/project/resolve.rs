@@ -221,6 +221,7 @@ impl Resolver<'_> {
             settings,
             secrets,
             project_dir: Some(self.dir.to_path_buf()),
+            shared_budget: None,
         })
     }
 

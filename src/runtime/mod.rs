@@ -5,6 +5,7 @@ mod conflict;
 mod deletion;
 pub mod deliver;
 pub mod diff;
+mod fleet_budget;
 pub mod job;
 mod journal;
 pub mod listing;

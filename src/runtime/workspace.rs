@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::fleet_budget::StoreBudget;
 use super::job::Job;
-use crate::connectors::{Connector, ConnectorError};
+use crate::connectors::http::SharedBudget;
+use crate::connectors::{Connector, ConnectorError, ResolvedConnection};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::program::Program;
 use crate::project::{
@@ -265,11 +267,15 @@ impl Workspace {
     }
 
     /// One client per connection the jobs use; `input` replaces the path of file sources.
+    /// Their requests are paced by `store`'s fleet-wide budget when it keeps one (PostgreSQL),
+    /// so that every process on the store together stays under each API's limit.
     pub fn connectors(
         &self,
         jobs: &[Job],
         input: Option<&Path>,
+        store: &Store,
     ) -> Result<HashMap<String, Arc<Connector>>, SetupError> {
+        let budget: Arc<dyn SharedBudget> = Arc::new(StoreBudget(store.clone()));
         let mut connectors = HashMap::new();
         for job in jobs {
             let ends = std::iter::once((&job.source, true))
@@ -287,7 +293,13 @@ impl Workspace {
                     (_, Some(path)) if end.is_local_files() && is_source => {
                         Connector::file(path.to_path_buf())
                     }
-                    (Some(connection), _) => Connector::open(connection, None).map_err(error)?,
+                    (Some(connection), _) => {
+                        let paced = ResolvedConnection {
+                            shared_budget: Some(budget.clone()),
+                            ..connection.clone()
+                        };
+                        Connector::open(&paced, None).map_err(error)?
+                    }
                     (None, _) => {
                         return Err(error(ConnectorError::Unsupported(format!(
                             "pipeline `{}` uses `{}`, which ferry.yaml's `{}` environment does not define",

@@ -1,4 +1,4 @@
-//! The seam between the store and a database. A backend (today `sqlite/`) owns its connections,
+//! The seam between the store and a database. A backend (`sqlite/`, `postgres/`) owns its connections,
 //! its transactions and how its writers take turns, and writes every statement of
 //! [`Statements`] once; [`Store`](super::Store) and [`Batch`](super::Batch) only choose where a
 //! statement runs: on a connection of its own, or in a batch's transaction.
@@ -51,6 +51,20 @@ pub(super) trait Backend: Send + Sync {
         holder: &'a str,
         wait: bool,
     ) -> Answer<'a, RunLock>;
+
+    /// Reserves the next request slot of the fleet-wide budget `key` (one request every
+    /// `interval`, up to `tolerance` ahead of that pace); see
+    /// [`Store::reserve_request`](super::Store::reserve_request). `None`: this backend keeps no
+    /// fleet-wide budget (one machine's store: each process paces alone).
+    fn reserve_request<'a>(
+        &'a self,
+        key: &'a str,
+        interval: Duration,
+        tolerance: Duration,
+    ) -> Answer<'a, Option<Duration>> {
+        let _ = (key, interval, tolerance);
+        Box::pin(async { Ok(None) })
+    }
 
     /// Waits for in-flight work and closes every connection.
     fn close(&self) -> BoxFuture<'_, ()>;

@@ -101,6 +101,20 @@ impl Store {
         self.backend.lock_run(pipeline, holder, wait).await
     }
 
+    /// Reserves a slot for one request under the fleet-wide budget `key`, which allows one
+    /// request every `interval` and lets a caller run up to `tolerance` ahead of that pace (a
+    /// burst). Returns how long the caller waits for its slot (zero: go now); every caller gets
+    /// a slot, in the order they asked. `None`: this store keeps no fleet-wide budget (SQLite),
+    /// and the caller paces alone.
+    pub async fn reserve_request(
+        &self,
+        key: &str,
+        interval: Duration,
+        tolerance: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
+        self.backend.reserve_request(key, interval, tolerance).await
+    }
+
     /// Starts a transaction: everything written through the [`Batch`] is kept on
     /// [`Batch::commit`], or none of it (on an error or a drop).
     pub async fn begin(&self) -> Result<Batch, StoreError> {

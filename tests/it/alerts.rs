@@ -452,8 +452,8 @@ async fn ferry_serve_tells_the_alerts_of_refused_webhooks() {
     let jobs = workspace
         .jobs(&[crate::run_support::serve::CHARGES_TO_ORDERS.to_string()])
         .unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
+    let connectors = workspace.connectors(&jobs, None, &store).unwrap();
     let alerts = Alerts::start(
         workspace.alerts.clone(),
         Some(store.clone()),

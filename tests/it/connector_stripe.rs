@@ -470,6 +470,7 @@ async fn a_connection_sends_its_headers_and_answers_need_an_id() {
         .collect(),
         secrets: Default::default(),
         project_dir: None,
+        shared_budget: None,
     };
     let client = StripeClient::new(&connection).unwrap();
     let error = client

@@ -39,8 +39,8 @@ async fn serve_with(
     std::fs::write(&project, edit(yaml)).unwrap();
     let workspace = Workspace::open(Some(&project), None).unwrap();
     let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
+    let connectors = workspace.connectors(&jobs, None, &store).unwrap();
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     let options = ServeOptions {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -296,8 +296,8 @@ async fn events_missed_while_down_are_caught_up_from_the_event_list(backend: Tes
     let project = world.project_on(1000, &backend);
     let workspace = Workspace::open(Some(&project), None).unwrap();
     let jobs = workspace.jobs(&[CHARGES_TO_ORDERS.to_string()]).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
+    let connectors = workspace.connectors(&jobs, None, &store).unwrap();
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     let options = ServeOptions {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -15,7 +15,7 @@ use super::auth::{
     AccessToken, Auth, ClientCredentials, Secret, TokenCache, parse_token, sensitive_header,
 };
 use super::error::{BuildError, Endpoint, HttpError, detail, scrub, snippet};
-use super::rate_limit::{Pacer, RateLimit};
+use super::rate_limit::{Pacer, RateLimit, SharedPacing};
 use super::request::{RequestSpec, Response};
 use super::retry::{RetryPolicy, Verdict, retry_after, status_verdict};
 
@@ -29,6 +29,9 @@ pub struct HttpConfig {
     pub max_concurrency: usize,
     /// `None`: no client-side pacing (the server's `X-RateLimit-*` headers still count).
     pub rate_limit: Option<RateLimit>,
+    /// The fleet-wide budget `rate_limit` is kept in, when processes share one; `None`: this
+    /// process paces alone.
+    pub shared_budget: Option<SharedPacing>,
     pub auth: Auth,
     /// Credentials the connector sends itself, outside `auth` (a session logon's query), masked
     /// out of every error like `auth`'s.
@@ -44,6 +47,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             max_concurrency: 8,
             rate_limit: None,
+            shared_budget: None,
             auth: Auth::None,
             masked: Vec::new(),
             retry: RetryPolicy::default(),
@@ -146,7 +150,7 @@ impl HttpClient {
             inner: Arc::new(Inner {
                 client,
                 permits: Semaphore::new(config.max_concurrency.max(1)),
-                pacer: Pacer::new(config.rate_limit),
+                pacer: Pacer::new(config.rate_limit, config.shared_budget),
                 auth: config.auth,
                 tokens: TokenCache::default(),
                 retry: config.retry,

@@ -15,6 +15,6 @@ pub mod retry;
 pub use auth::{Auth, ClientCredentials, Secret};
 pub use client::{HttpClient, HttpConfig, HttpStats};
 pub use error::{BuildError, Endpoint, HttpError};
-pub use rate_limit::RateLimit;
+pub use rate_limit::{Pace, RateLimit, SharedBudget, SharedPacing};
 pub use request::{RequestBody, RequestSpec, Response};
 pub use retry::RetryPolicy;

@@ -8,7 +8,8 @@
 //! Writers run side by side (no turn to take): a [`Batch`](super::Batch) is a plain
 //! transaction, and the statements that must not interleave say so themselves (the inbox
 //! claim's `FOR UPDATE SKIP LOCKED`, upserts that compare versions). Run locks are session
-//! advisory locks (`run_lock.rs`). Each statement is a function of one file per table family,
+//! advisory locks (`run_lock.rs`), and a connection's request budget is one row that every process
+//! reserves its slots from (`rate_limit.rs`). Each statement is a function of one file per table family,
 //! taking a `&mut PgConnection`; `session.rs` offers them as [`Statements`](super::Statements).
 
 mod activity;
@@ -18,6 +19,7 @@ mod finished;
 mod idempotency;
 mod inbox;
 mod object_version;
+mod rate_limit;
 mod run_lock;
 mod scan;
 mod session;
@@ -107,6 +109,19 @@ impl Backend for Postgres {
             holder,
             wait,
         ))
+    }
+
+    fn reserve_request<'a>(
+        &'a self,
+        key: &'a str,
+        interval: Duration,
+        tolerance: Duration,
+    ) -> Answer<'a, Option<Duration>> {
+        Box::pin(async move {
+            let mut connection = self.pool.acquire().await?;
+            let wait = rate_limit::reserve(&mut connection, key, interval, tolerance).await?;
+            Ok(Some(wait))
+        })
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {

@@ -427,8 +427,8 @@ impl World {
 pub async fn runners(project: &Path, pipelines: &str) -> (Runner, Vec<Job>, Store) {
     let workspace = Workspace::open(Some(project), None).unwrap();
     let jobs = workspace.jobs(&[pipelines.to_string()]).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
+    let connectors = workspace.connectors(&jobs, None, &store).unwrap();
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     (runner, jobs, store)
 }
@@ -437,8 +437,8 @@ pub async fn runners(project: &Path, pipelines: &str) -> (Runner, Vec<Job>, Stor
 pub async fn runner(project: &Path, pipeline: &str) -> (Runner, Job, Store) {
     let workspace = Workspace::open(Some(project), None).unwrap();
     let mut jobs = workspace.jobs(&[pipeline.to_string()]).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
+    let connectors = workspace.connectors(&jobs, None, &store).unwrap();
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     (runner, jobs.remove(0), store)
 }

@@ -108,8 +108,8 @@ async fn app_with(
     let workspace = Workspace::open(Some(project), None).unwrap();
     let targets: Vec<String> = pipelines.iter().map(|p| p.to_string()).collect();
     let jobs = workspace.jobs(&targets).unwrap();
-    let connectors = workspace.connectors(&jobs, None).unwrap();
     let store = workspace.store().await.unwrap();
+    let connectors = workspace.connectors(&jobs, None, &store).unwrap();
     let runner = Runner::new(store.clone(), connectors, workspace.secrets());
     let app = App::new(store.clone(), runner, jobs, &workspace.environment, options);
     (app, store)
