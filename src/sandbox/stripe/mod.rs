@@ -54,6 +54,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 pub use delivery::USER_AGENT as WEBHOOK_USER_AGENT;
+pub use ratelimit::Traffic;
 use error::ApiError;
 use resources::{Action, Resource};
 pub use server::{DELAY_HEADER, FAIL_HEADER};
@@ -201,6 +202,15 @@ impl StripeState {
 
     fn idempotency<T>(&self, f: impl FnOnce(&mut idempotency::Table) -> T) -> T {
         f(&mut lock(&self.shared.idempotency))
+    }
+
+    /// What the rate limit let through and refused so far; all zero when it is off.
+    pub fn traffic(&self) -> Traffic {
+        self.shared
+            .limiter
+            .as_ref()
+            .map(|limiter| lock(limiter).traffic())
+            .unwrap_or_default()
     }
 
     fn allow(&self, key: &str) -> bool {
