@@ -19,6 +19,10 @@
 #                          disputes and payouts through ferry serve, every webhook duplicated and
 #                          shuffled, and again with a SIGKILL midway: Syspro's books balance and
 #                          reconcile clean (tests/it/proof_books_syspro.rs)
+#   8. fleet rate limit    four ferry run processes on one PostgreSQL store, 1,000 Stripe customers
+#                          through one connection: no 429 from the emulator's 25 a second, and
+#                          together at least 95% of it (tests/it/proof_fleet_rate_limit.rs;
+#                          PostgreSQL at FERRY_TEST_POSTGRES, default 127.0.0.1:5432)
 #
 #   scripts/proof.sh              # full size (about 1.5 h on 2 cores: fuzzing runs in two lanes)
 #   scripts/proof.sh --ci         # 1,000 records and events, 3 kills, 20 customers and 200
@@ -93,6 +97,7 @@ step canary_secrets tests proof_canary_secrets::
 step money tests money_properties::
 step books tests proof_books::
 step books_syspro tests proof_books_syspro::
+step fleet_rate_limit tests proof_fleet_rate_limit::
 
 if [ $MODE = ci ]; then
   step fuzz_properties tests proptest_fuzz_properties:: fuzz_regressions:: proptest_robustness::
@@ -145,6 +150,7 @@ step_proofs = {
     "money": ["money: cents round trips", "money: payout journals balance"],
     "books": ["books: ferry serve", "books: ferry serve killed"],
     "books_syspro": ["books: Syspro through ferry serve"],
+    "fleet_rate_limit": ["fleet rate limit"],
 }
 table, failed, skipped = [], 0, 0
 for line in open(rows_path):

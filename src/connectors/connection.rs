@@ -151,3 +151,36 @@ pub fn base_url(connection: &ResolvedConnection) -> Option<String> {
         .as_ref()
         .map(|url| url.as_str().trim_end_matches('/').to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stripe(name: &str, api_key: &str) -> ResolvedConnection {
+        ResolvedConnection {
+            name: name.into(),
+            kind: &crate::connectors::stripe::DESCRIPTOR,
+            base_url: Url::parse("https://api.stripe.com").ok(),
+            auth: Auth::Bearer(Secret::new(api_key)),
+            rate_limit: None,
+            concurrency: None,
+            timeout: None,
+            settings: IndexMap::new(),
+            secrets: [("api_key".to_string(), Secret::new(api_key))]
+                .into_iter()
+                .collect(),
+            project_dir: None,
+            shared_budget: None,
+        }
+    }
+
+    #[test]
+    fn a_budget_is_kept_per_connection_and_account_without_the_secret() {
+        let key = budget_key(&stripe("stripe", "sk_test_one"));
+        assert!(key.starts_with("stripe:"), "{key}");
+        assert!(!key.contains("sk_test_one"), "{key}");
+        assert_eq!(key, budget_key(&stripe("stripe", "sk_test_one")));
+        assert_ne!(key, budget_key(&stripe("stripe", "sk_test_two")));
+        assert_ne!(key, budget_key(&stripe("billing", "sk_test_one")));
+    }
+}
