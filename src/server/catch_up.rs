@@ -56,7 +56,10 @@ pub async fn catch_up(
     list: &CatchUp,
     started: Timestamp,
 ) -> Result<usize, CatchUpError> {
-    let Some(source) = app.runner.connector_named(connection) else {
+    let (Some(source), Some(webhooks)) = (
+        app.runner.connector_named(connection),
+        app.webhooks(connection),
+    ) else {
         return Ok(0);
     };
     let last = app.store.last_event(connection).await?;
@@ -96,7 +99,7 @@ pub async fn catch_up(
             let Some(event) = (list.event_of)(record) else {
                 continue;
             };
-            let event = inbox_event(connection, event);
+            let event = inbox_event(connection, webhooks, event);
             newest = Some(LastEvent {
                 event_id: event.event_id.clone(),
                 created: event.created,

@@ -69,10 +69,9 @@ impl<'a> Intake<'a> {
             .zip(webhooks)
             .and_then(|(data, webhooks)| webhooks.object_id(data));
         let lock_key = (!jobs.is_empty()).then(|| {
-            format!(
-                "{}/{}",
-                event.connection,
-                object_id.as_deref().unwrap_or(&event.event_id)
+            super::receive::object_key(
+                &event.connection,
+                object_id.as_deref().unwrap_or(&event.event_id),
             )
         });
         Intake {

@@ -62,7 +62,11 @@ pub async fn receive(
     };
     let mut duplicate = false;
     for event in events {
-        match app.store.inbox_put(&inbox_event(&connection, event)).await {
+        match app
+            .store
+            .inbox_put(&inbox_event(&connection, webhooks, event))
+            .await
+        {
             Ok(put) => duplicate = put == InboxPut::Duplicate,
             Err(reason) => {
                 return refuse(
@@ -100,8 +104,14 @@ fn refused(app: &App, connection: &str, refusal: Refusal) -> Response {
     refuse(status, code, message)
 }
 
-/// The inbox entry of an event of `connection`, received now.
-pub(super) fn inbox_event(connection: &str, event: Event) -> InboxEvent {
+/// The inbox entry of an event of `connection`, received now, with the object it changes (as
+/// the workers lock it, see [`object_key`]), so that claims on any process keep that object's
+/// events apart.
+pub(super) fn inbox_event(connection: &str, webhooks: &Webhooks, event: Event) -> InboxEvent {
+    let object_key = serde_json::from_str::<serde_json::Value>(&event.body)
+        .ok()
+        .and_then(|data| webhooks.object_id(&data))
+        .map(|id| object_key(connection, &id));
     InboxEvent {
         connection: connection.to_string(),
         event_id: event.id,
@@ -109,5 +119,11 @@ pub(super) fn inbox_event(connection: &str, event: Event) -> InboxEvent {
         created: event.created,
         body: event.body,
         received_at: Timestamp::now(),
+        object_key,
     }
+}
+
+/// How an object is named in locks and in the inbox: `connection/object id`.
+pub fn object_key(connection: &str, object_id: &str) -> String {
+    format!("{connection}/{object_id}")
 }

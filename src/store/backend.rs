@@ -343,6 +343,19 @@ pub trait Statements: Send {
 
     /// Whether `needle` occurs in any text column of any table.
     fn contains_text<'a>(&'a mut self, needle: &'a str) -> Answer<'a, bool>;
+
+    /// Takes or renews a lease until `until`; see [`Store::try_lease`](super::Store::try_lease).
+    fn try_lease<'a>(
+        &'a mut self,
+        name: &'a str,
+        holder: &'a str,
+        until: Timestamp,
+        replacing: Option<&'a str>,
+    ) -> Answer<'a, bool>;
+
+    fn lease_holder<'a>(&'a mut self, name: &'a str) -> Answer<'a, Option<String>>;
+
+    fn release_lease<'a>(&'a mut self, name: &'a str, holder: &'a str) -> Answer<'a, ()>;
 }
 
 /// `Statements` for a backend's session type, written once: each statement calls the function
@@ -795,6 +808,37 @@ macro_rules! statements_on_families {
                 needle: &'a str,
             ) -> $crate::store::backend::Answer<'a, bool> {
                 Box::pin(scan::contains_text(self.conn(), needle))
+            }
+
+            fn try_lease<'a>(
+                &'a mut self,
+                name: &'a str,
+                holder: &'a str,
+                until: jiff::Timestamp,
+                replacing: Option<&'a str>,
+            ) -> $crate::store::backend::Answer<'a, bool> {
+                Box::pin(lease::take(
+                    self.conn(),
+                    name,
+                    holder,
+                    millis(until),
+                    replacing,
+                ))
+            }
+
+            fn lease_holder<'a>(
+                &'a mut self,
+                name: &'a str,
+            ) -> $crate::store::backend::Answer<'a, Option<String>> {
+                Box::pin(lease::holder(self.conn(), name))
+            }
+
+            fn release_lease<'a>(
+                &'a mut self,
+                name: &'a str,
+                holder: &'a str,
+            ) -> $crate::store::backend::Answer<'a, ()> {
+                Box::pin(lease::release(self.conn(), name, holder))
             }
         }
     };

@@ -16,6 +16,10 @@ pub struct InboxEvent {
     /// The raw body exactly as received (what the signature covered).
     pub body: String,
     pub received_at: Timestamp,
+    /// The object the event changes (`connection/object id`), when its body names one. A
+    /// claim never hands out an event whose object has another event held under a live lease,
+    /// so events of one object are processed one at a time across every worker and process.
+    pub object_key: Option<String>,
 }
 
 /// What putting an event did.

@@ -484,14 +484,52 @@ impl Store {
 
     /// Claims up to `limit` events for `worker` for `lease`: pending ones, and those whose
     /// worker let its lease run out. Oldest `created` first, then in received order. Each claim
-    /// counts as an attempt.
+    /// counts as an attempt. An event whose object has another event held under a live lease
+    /// waits: events of one object are processed one at a time, across every process.
+    ///
+    /// In a transaction of its own: a backend may need more than one statement to keep claims
+    /// apart (PostgreSQL takes a turn that lasts until the commit).
     pub async fn inbox_claim(
         &self,
         worker: &str,
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.writer().await?.inbox_claim(worker, limit, lease).await
+        let mut batch = self.begin().await?;
+        let claimed = batch.inbox_claim(worker, limit, lease).await?;
+        batch.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Takes or renews the lease `name` for `holder` until `ttl` from now: true when `holder`
+    /// has it. It is free when nobody holds it, when its holder let it run out, or when its
+    /// holder is `replacing` (a process known to be gone). Scheduled work runs on the process
+    /// holding its lease, so it runs once across a fleet sharing the store.
+    pub async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+        replacing: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let until = Timestamp::now()
+            .checked_add(ttl)
+            .unwrap_or_else(|_| Timestamp::now());
+        self.writer()
+            .await?
+            .try_lease(name, holder, until, replacing)
+            .await
+    }
+
+    /// Who holds the lease `name`, if anyone does (its lease may have run out).
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.reader().await?.lease_holder(name).await
+    }
+
+    /// Gives the lease `name` back, if `holder` has it, so another process need not wait for
+    /// it to run out.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.writer().await?.release_lease(name, holder).await
     }
 
     /// Ends `worker`'s attempt; see [`Statements::inbox_finish`] to finish in a [`Batch`] with

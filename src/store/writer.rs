@@ -179,9 +179,15 @@ pub(super) async fn write(
     } else {
         batch.inbox_put_many(events).await?
     };
-    let mut finished = Vec::with_capacity(finishes.len());
+    let mut held = Vec::with_capacity(finishes.len());
     for finish in finishes {
-        let held = batch.write_finished(&finish.writes, &finish.worker).await?;
+        held.push(batch.write_finished(&finish.writes, &finish.worker).await?);
+    }
+    // Claims come last: a backend whose claims take turns (PostgreSQL) then holds the turn
+    // only for the claims and the commit, never while it waits for a row another transaction
+    // writes; and each claim sees every object the group just let go of.
+    let mut finished = Vec::with_capacity(finishes.len());
+    for (finish, held) in finishes.iter().zip(held) {
         let claimed = if finish.claim > 0 {
             batch
                 .inbox_claim(&finish.worker, finish.claim, finish.lease)

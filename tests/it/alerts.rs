@@ -379,6 +379,7 @@ async fn serve_raises_waiting_events_and_a_store_it_cannot_read() {
             created: hour_ago.as_second(),
             body: "{}".into(),
             received_at: hour_ago,
+            object_key: None,
         })
         .await
         .unwrap();

@@ -129,6 +129,7 @@ mod serve_customers;
 mod serve_finance_chaos;
 mod serve_webhooks;
 mod store_batch;
+mod store_fleet;
 mod store_inbox;
 mod store_rate_limit;
 mod store_records;

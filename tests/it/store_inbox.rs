@@ -21,6 +21,7 @@ fn event(event_id: &str, created: i64) -> InboxEvent {
         created,
         body: format!(r#"{{"id":"{event_id}","created":{created}}}"#),
         received_at: now_in_millis(),
+        object_key: None,
     }
 }
 

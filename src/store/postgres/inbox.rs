@@ -13,14 +13,16 @@ use crate::store::{
 };
 
 const COLUMNS: &str = "connection, event_id, event_type, created, body, received_at, state,
-                       attempts, claimed_by, lease_until, not_before, last_error, processed_at";
+                       attempts, claimed_by, lease_until, not_before, last_error, processed_at,
+                       object_key";
 
 /// Stores an event unless the connection already has one with its id. The statement text is a
 /// constant, so the connection's statement cache prepares it once for a whole batch.
 pub async fn put(conn: &mut PgConnection, event: &InboxEvent) -> Result<InboxPut, StoreError> {
     let done = sqlx::query(
-        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at,
+                            object_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (connection, event_id) DO NOTHING",
     )
     .bind(&event.connection)
@@ -29,6 +31,7 @@ pub async fn put(conn: &mut PgConnection, event: &InboxEvent) -> Result<InboxPut
     .bind(event.created)
     .bind(&event.body)
     .bind(millis(event.received_at))
+    .bind(&event.object_key)
     .execute(conn)
     .await?;
     Ok(if done.rows_affected() == 0 {
@@ -46,10 +49,12 @@ pub async fn put_many(
     events: &[InboxEvent],
 ) -> Result<Vec<InboxPut>, StoreError> {
     let rows = sqlx::query(
-        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at)
-         SELECT c, e, t, cr, b, r
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
-              WITH ORDINALITY AS u(c, e, t, cr, b, r, n)
+        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at,
+                            object_key)
+         SELECT c, e, t, cr, b, r, o
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
+                     $7::text[])
+              WITH ORDINALITY AS u(c, e, t, cr, b, r, o, n)
          ORDER BY n
          ON CONFLICT (connection, event_id) DO NOTHING RETURNING connection, event_id",
     )
@@ -59,6 +64,7 @@ pub async fn put_many(
     .bind(column(events, |e| e.created))
     .bind(column(events, |e| e.body.clone()))
     .bind(column(events, |e| millis(e.received_at)))
+    .bind(column(events, |e| e.object_key.clone()))
     .fetch_all(&mut *conn)
     .await?;
     let mut inserted = std::collections::HashSet::with_capacity(rows.len());
@@ -83,10 +89,15 @@ pub async fn put_many(
 
 /// Claims up to `limit` events for `worker`: pending ones whose retry time has come, and
 /// processing ones whose lease ran out (their worker died or hung). Oldest `created` first,
-/// then received order.
+/// then received order. An event whose object has another event held under a live lease is
+/// passed over: two events of one object are never processed at once, on any machine.
 ///
-/// `FOR UPDATE SKIP LOCKED`: rows another worker's claim is taking right now are passed over
-/// rather than waited for, so two claimers never take one event and neither blocks the other.
+/// Claims take turns on a transaction-level advisory lock, taken by a statement of its own
+/// before the claiming UPDATE: under READ COMMITTED that UPDATE's snapshot starts after the
+/// turn, so it sees the objects the previous claim took. In one statement the snapshot would
+/// predate the lock, and two claims could each take an event of one object. The caller runs
+/// this in a transaction (the turn ends with it); claims are short and never wait for rows
+/// (`FOR UPDATE SKIP LOCKED` passes over events a finishing transaction has locked).
 pub async fn claim(
     conn: &mut PgConnection,
     worker: &str,
@@ -95,6 +106,7 @@ pub async fn claim(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let now = millis(Timestamp::now());
     let lease_millis = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    sqlx::query(CLAIM_TURN).execute(&mut *conn).await?;
     let rows = sqlx::query(CLAIM)
         .bind(worker)
         .bind(now.saturating_add(lease_millis))
@@ -114,19 +126,27 @@ pub async fn claim(
     Ok(claimed.into_iter().map(|(_, stored)| stored).collect())
 }
 
+/// The claims' turn: one key for the whole store, in a key space of ferry's own.
+const CLAIM_TURN: &str = "SELECT pg_advisory_xact_lock(hashtextextended('ferry inbox claim', 0))";
+
 const CLAIM: &str = "UPDATE inbox
      SET state = 'processing', claimed_by = $1, lease_until = $2,
          attempts = attempts + 1, not_before = NULL
      WHERE seq IN (
-         SELECT seq FROM inbox
+         SELECT seq FROM inbox AS candidate
          WHERE state IN ('pending', 'processing')
            AND ((state = 'pending' AND (not_before IS NULL OR not_before <= $3))
                 OR (state = 'processing' AND lease_until <= $3))
+           AND (object_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM inbox AS held
+                WHERE held.object_key = candidate.object_key
+                  AND held.state = 'processing' AND held.lease_until > $3))
          ORDER BY created, seq
          LIMIT $4
          FOR UPDATE SKIP LOCKED)
      RETURNING seq, connection, event_id, event_type, created, body, received_at, state,
-               attempts, claimed_by, lease_until, not_before, last_error, processed_at";
+               attempts, claimed_by, lease_until, not_before, last_error, processed_at,
+               object_key";
 
 /// Workers holding events in `processing`.
 pub async fn holders(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
@@ -265,6 +285,7 @@ fn stored_event(row: &PgRow, first: usize) -> Result<StoredEvent, StoreError> {
             created: row.try_get(first + 3)?,
             body: row.try_get(first + 4)?,
             received_at: timestamp(row.try_get(first + 5)?, "inbox", "received_at")?,
+            object_key: row.try_get(first + 13)?,
         },
         state,
         attempts: row.try_get(first + 7)?,

@@ -18,6 +18,7 @@ mod cross_reference;
 mod finished;
 mod idempotency;
 mod inbox;
+mod lease;
 mod object_version;
 mod rate_limit;
 mod run_lock;
@@ -203,11 +204,18 @@ async fn migrate(pool: &PgPool, shown: &str) -> Result<(), StoreError> {
 
 /// The schema's history, embedded in the binary. Append new files; never edit an applied one.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![migration(
-        1,
-        "store",
-        include_str!("../migrations/postgres/0001_store.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "store",
+            include_str!("../migrations/postgres/0001_store.sql"),
+        ),
+        migration(
+            2,
+            "fleet",
+            include_str!("../migrations/postgres/0002_fleet.sql"),
+        ),
+    ])
 }
 
 fn migration(version: i64, description: &'static str, sql: &'static str) -> Migration {

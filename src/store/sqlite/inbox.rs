@@ -12,14 +12,16 @@ use crate::store::{
 };
 
 const COLUMNS: &str = "connection, event_id, event_type, created, body, received_at, state,
-                       attempts, claimed_by, lease_until, not_before, last_error, processed_at";
+                       attempts, claimed_by, lease_until, not_before, last_error, processed_at,
+                       object_key";
 
 /// Stores an event unless the connection already has one with its id. The statement text is a
 /// constant, so the connection's statement cache prepares it once for a whole batch.
 pub async fn put(conn: &mut SqliteConnection, event: &InboxEvent) -> Result<InboxPut, StoreError> {
     let done = sqlx::query(
-        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at,
+                            object_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (connection, event_id) DO NOTHING",
     )
     .bind(&event.connection)
@@ -28,6 +30,7 @@ pub async fn put(conn: &mut SqliteConnection, event: &InboxEvent) -> Result<Inbo
     .bind(event.created)
     .bind(&event.body)
     .bind(millis(event.received_at))
+    .bind(&event.object_key)
     .execute(conn)
     .await?;
     Ok(if done.rows_affected() == 0 {
@@ -37,7 +40,7 @@ pub async fn put(conn: &mut SqliteConnection, event: &InboxEvent) -> Result<Inbo
     })
 }
 
-/// Rows per INSERT statement: 6 parameters each stays far below SQLite's 32,766.
+/// Rows per INSERT statement: 7 parameters each stays far below SQLite's 32,766.
 const ROWS_PER_INSERT: usize = 500;
 
 /// Puts every event on one connection (the caller's transaction), in order: one multi-row
@@ -50,15 +53,15 @@ pub async fn put_many(
 ) -> Result<Vec<InboxPut>, StoreError> {
     let mut outcomes = Vec::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::with_capacity(120 + chunk.len() * 28);
+        let mut sql = String::with_capacity(130 + chunk.len() * 31);
         sql.push_str(
-            "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at) VALUES ",
+            "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at, object_key) VALUES ",
         );
         for index in 0..chunk.len() {
             sql.push_str(if index == 0 {
-                "(?, ?, ?, ?, ?, ?)"
+                "(?, ?, ?, ?, ?, ?, ?)"
             } else {
-                ", (?, ?, ?, ?, ?, ?)"
+                ", (?, ?, ?, ?, ?, ?, ?)"
             });
         }
         sql.push_str(
@@ -72,7 +75,8 @@ pub async fn put_many(
                 .bind(&event.event_type)
                 .bind(event.created)
                 .bind(&event.body)
-                .bind(millis(event.received_at));
+                .bind(millis(event.received_at))
+                .bind(&event.object_key);
         }
         let rows = query.fetch_all(&mut *conn).await?;
         let mut inserted = std::collections::HashSet::with_capacity(rows.len());
@@ -98,8 +102,11 @@ pub async fn put_many(
 /// processing ones whose lease ran out (their worker died or hung). Oldest `created` first,
 /// then received order.
 ///
+/// An event whose object has another event held under a live lease is passed over: two events
+/// of one object are never processed at once, by any worker.
+///
 /// One UPDATE statement takes SQLite's write lock before it reads, so two claimers never see
-/// the same row as claimable. (PostgreSQL will need `FOR UPDATE SKIP LOCKED` in the subquery.)
+/// the same row as claimable, nor an object as free.
 pub async fn claim(
     conn: &mut SqliteConnection,
     worker: &str,
@@ -116,10 +123,14 @@ pub async fn claim(
          SET state = 'processing', claimed_by = ?1, lease_until = ?2,
              attempts = attempts + 1, not_before = NULL
          WHERE seq IN (
-             SELECT seq FROM inbox INDEXED BY inbox_open
+             SELECT seq FROM inbox AS candidate INDEXED BY inbox_open
              WHERE state IN ('pending', 'processing')
                AND ((state = 'pending' AND (not_before IS NULL OR not_before <= ?3))
                     OR (state = 'processing' AND lease_until <= ?3))
+               AND (object_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM inbox AS held
+                    WHERE held.object_key = candidate.object_key
+                      AND held.state = 'processing' AND held.lease_until > ?3))
              ORDER BY created, seq
              LIMIT ?4)
          RETURNING seq, {COLUMNS}"
@@ -282,6 +293,7 @@ fn stored_event(row: &SqliteRow, first: usize) -> Result<StoredEvent, StoreError
             created: row.try_get(first + 3)?,
             body: row.try_get(first + 4)?,
             received_at: timestamp(row.try_get(first + 5)?, "inbox", "received_at")?,
+            object_key: row.try_get(first + 13)?,
         },
         state,
         attempts: row.try_get(first + 7)?,

@@ -17,6 +17,7 @@ mod cross_reference;
 mod finished;
 mod idempotency;
 mod inbox;
+mod lease;
 mod object_version;
 mod run_lock;
 mod scan;
@@ -264,6 +265,11 @@ fn migrator() -> Migrator {
             13,
             "records_seen",
             include_str!("../migrations/sqlite/0013_records_seen.sql"),
+        ),
+        migration(
+            14,
+            "fleet",
+            include_str!("../migrations/sqlite/0014_fleet.sql"),
         ),
     ];
     Migrator::with_migrations(migrations)

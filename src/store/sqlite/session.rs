@@ -8,7 +8,7 @@ use tokio::sync::OwnedMutexGuard;
 
 use super::{
     activity, alert, audit, cross_reference, cursor, dead_letter, finished, idempotency, inbox,
-    last_event, millis, object_version, reconcile_report, record_seen, scan,
+    last_event, lease, millis, object_version, reconcile_report, record_seen, scan,
 };
 use crate::store::backend::{Answer, Transaction};
 
