@@ -117,12 +117,18 @@ pub fn run(args: Args) -> u8 {
             eprintln!("  {line}");
         }
         let (stop_watch, watch_stopped) = tokio::sync::watch::channel(false);
-        let watcher = tokio::spawn(alerts::watch::run(
-            alerts.clone(),
-            store,
-            Duration::from_secs(args.alert_check_every),
-            watch_stopped,
-        ));
+        // One process of a fleet watches, so a digest or a stall is told once.
+        let watcher = {
+            let alerts = alerts.clone();
+            let every = Duration::from_secs(args.alert_check_every);
+            tokio::spawn(async move {
+                let mut stop = watch_stopped.clone();
+                server::fleet::lead(&store.clone(), "alerts/watch", &mut stop, || {
+                    alerts::watch::run(alerts.clone(), store.clone(), every, watch_stopped.clone())
+                })
+                .await;
+            })
+        };
         super::signals::stop_requested().await;
         eprintln!("stopping: finishing requests in flight and the events in hand");
         handle.shutdown().await;
@@ -162,6 +168,11 @@ async fn setup(args: &Args) -> Result<Served, SetupError> {
     let store = workspace.store().await?;
     let connectors = workspace.connectors(&jobs, None, &store)?;
     let runner = Runner::new(store.clone(), connectors.clone(), workspace.secrets());
+    let runner = if store.shared() {
+        runner.in_fleet()
+    } else {
+        runner
+    };
     let alerts = Alerts::start(
         workspace.alerts.clone(),
         Some(store.clone()),

@@ -120,6 +120,8 @@ pub struct Runner {
     in_flight: std::sync::Mutex<HashMap<String, InFlight>>,
     /// Pipelines with no write in flight left from before `started`.
     settled_from_before: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// `ferry serve` of a fleet (see [`Runner::in_fleet`]).
+    in_fleet: bool,
     /// Match keys held by records delivered one at a time, side by side.
     claims: MatchClaims,
     /// One record at a time writes and posts a journal (`post` on a journal sink).
@@ -148,6 +150,7 @@ impl Runner {
             failed_writes: Default::default(),
             in_flight: Default::default(),
             settled_from_before: Default::default(),
+            in_fleet: false,
             claims: Default::default(),
             journal_turns: Default::default(),
             listings: HashMap::new(),
@@ -173,6 +176,16 @@ impl Runner {
         runner
     }
 
+    /// The same runner in one `ferry serve` of a fleet sharing its store: any process may
+    /// have left writes in flight, at any time, so they are read for every event, and one left
+    /// by an earlier attempt at the record is lost whenever it was sent. The worker processes a
+    /// record's events one at a time across the fleet, and commits an event's writes before it
+    /// takes the next of its object, so no write of the record awaits a commit elsewhere.
+    pub fn in_fleet(mut self) -> Runner {
+        self.in_fleet = true;
+        self
+    }
+
     pub(super) fn listing(&self, collection: &str) -> Option<&Listing> {
         self.listings.get(collection).map(Arc::as_ref)
     }
@@ -188,7 +201,7 @@ impl Runner {
     /// nothing to read for each event.
     pub(super) async fn load_in_flight(&self, pipeline: &str) -> Result<(), StoreError> {
         let none_failed = self.failed_writes().is_empty();
-        let records = if !none_failed {
+        let records = if !none_failed || self.in_fleet {
             self.store.writes_in_flight(pipeline).await?
         } else if self.settled_from_before(pipeline) {
             Vec::new()
@@ -258,9 +271,12 @@ impl Runner {
     }
 
     /// Whether an in-flight write's outcome is unknown: sent by an earlier process (which a
-    /// crash stopped), or by this one with a request that failed.
+    /// crash stopped), by this one with a request that failed, or, in a fleet, by any earlier
+    /// attempt (see [`Runner::in_fleet`]).
     pub(super) fn write_lost(&self, record: &crate::store::IdempotencyRecord) -> bool {
-        record.created_at < self.started || self.failed_writes().contains(&record.key)
+        self.in_fleet
+            || record.created_at < self.started
+            || self.failed_writes().contains(&record.key)
     }
 
     /// Keys of writes this runner sent whose requests failed: their outcome is unknown.

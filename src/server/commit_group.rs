@@ -12,14 +12,18 @@
 //! that the group has yet to write.
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::MutexGuard;
 
 use super::App;
 use super::event::Outcome;
 use crate::runtime::Job;
-use crate::store::{FinishedEvents, RecordsRead, StoredEvent};
+use crate::store::{FinishedEvents, InboxState, RecordsRead, StoredEvent};
+
+/// How long a worker keeps trying to commit its processed events while the store fails, before
+/// it leaves them to their lease: well within the lease, so that they are still its own.
+const COMMIT_PATIENCE: Duration = Duration::from_secs(60);
 
 /// One processed event waiting for the group's commit.
 struct Finished<'a> {
@@ -127,9 +131,11 @@ impl<'a> CommitGroup<'a> {
         });
     }
 
-    /// Writes and commits every event of the group, then lets go of its locks. If the commit
-    /// fails, nothing of the group is kept: its events stay claimed until their lease runs out
-    /// and are then processed again (deliveries are idempotent).
+    /// Writes and commits every event of the group, then lets go of its locks. A commit that
+    /// fails (the database restarting, connections cut) is tried again while the worker still
+    /// holds the group's events, for up to [`COMMIT_PATIENCE`]; after that nothing of the group
+    /// is kept: its events stay claimed until their lease runs out and are then processed
+    /// again (deliveries are idempotent).
     pub async fn commit(&mut self) {
         let _ = self.commit_and_claim(0, Duration::ZERO).await;
     }
@@ -139,7 +145,7 @@ impl<'a> CommitGroup<'a> {
     pub async fn commit_and_claim(&mut self, limit: u32, lease: Duration) -> Vec<StoredEvent> {
         let mut claimed = Vec::new();
         if !self.finished.is_empty() || limit > 0 {
-            match self.write(limit, lease).await {
+            match self.write_while_held(limit, lease).await {
                 Ok(events) => claimed = events,
                 Err(error) => tracing::error!(
                     worker = %self.worker,
@@ -153,6 +159,58 @@ impl<'a> CommitGroup<'a> {
         self.stripes.clear();
         self.keys.clear();
         claimed
+    }
+
+    /// [`CommitGroup::write`], again after a pause each time it fails, as long as the worker
+    /// still holds the group's events. Whether it does is read before each new try: a commit
+    /// whose answer was lost may have been kept, and writing the group twice would audit its
+    /// writes twice.
+    async fn write_while_held(
+        &self,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<StoredEvent>, String> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let error = match self.write(limit, lease).await {
+                Ok(claimed) => return Ok(claimed),
+                Err(error) => error,
+            };
+            loop {
+                if started.elapsed() + pause >= COMMIT_PATIENCE {
+                    return Err(error);
+                }
+                tracing::warn!(worker = %self.worker, "cannot commit {} processed event(s) yet: {error}; trying again", self.finished.len());
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+                match self.still_held().await {
+                    Ok(true) => break,
+                    Ok(false) => {
+                        tracing::info!(worker = %self.worker, "the group's events are no longer held by this worker (committed after all, or their lease ran out)");
+                        return Ok(Vec::new());
+                    }
+                    Err(_) => continue,
+                }
+            }
+        }
+    }
+
+    /// Whether the worker still holds the group's events (they were claimed, and are
+    /// finished, together: the first speaks for all).
+    async fn still_held(&self) -> Result<bool, crate::store::StoreError> {
+        let Some(first) = self.finished.first() else {
+            return Ok(true);
+        };
+        let stored = self
+            .app
+            .store
+            .inbox_event(&first.connection, &first.event_id)
+            .await?;
+        Ok(stored.is_some_and(|stored| {
+            stored.state == InboxState::Processing
+                && stored.claimed_by.as_deref() == Some(self.worker)
+        }))
     }
 
     async fn write(&self, limit: u32, lease: Duration) -> Result<Vec<StoredEvent>, String> {

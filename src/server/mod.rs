@@ -10,6 +10,7 @@ pub mod catch_up;
 pub mod commit_group;
 pub mod dashboard;
 pub mod event;
+pub mod fleet;
 pub mod health;
 pub mod hooks;
 pub mod metrics;
@@ -28,6 +29,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::future::BoxFuture;
 use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
@@ -366,6 +368,32 @@ async fn prune_inbox(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>
     }
 }
 
+/// A task running `work` while this process holds the lease `name` (see [`fleet::lead`]),
+/// until `stopped` turns true.
+fn spawn_led<Work>(
+    app: &Arc<App>,
+    name: String,
+    stopped: &tokio::sync::watch::Receiver<bool>,
+    work: Work,
+) -> tokio::task::JoinHandle<()>
+where
+    Work: Fn(Arc<App>, tokio::sync::watch::Receiver<bool>) -> BoxFuture<'static, ()>
+        + Send
+        + Sync
+        + 'static,
+{
+    let app = app.clone();
+    let stopped = stopped.clone();
+    tokio::spawn(async move {
+        let mut stop = stopped.clone();
+        let store = app.store.clone();
+        fleet::lead(&store, &name, &mut stop, || {
+            work(app.clone(), stopped.clone())
+        })
+        .await;
+    })
+}
+
 /// Why `ferry serve` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -396,9 +424,17 @@ pub async fn start(app: App) -> Result<ServerHandle, StartError> {
             tracing::error!("the HTTP server stopped: {error}");
         }
     }));
-    // Once the endpoints answer, so that the first deliveries find them.
+    // Once the endpoints answer, so that the first deliveries find them; one process of a
+    // fleet at a time, so two never add the same subscription side by side.
     let subscribed = match &app.options.public_url {
-        Some(url) => hooks::subscribe_served(&app.environment, &app.jobs, url).await,
+        Some(url) => {
+            let mut stop = stopped.clone();
+            fleet::lead(&app.store, "webhooks/subscribe", &mut stop, || {
+                hooks::subscribe_served(&app.environment, &app.jobs, url)
+            })
+            .await
+            .unwrap_or(Ok(()))
+        }
         None => {
             hooks::log_unsubscribed(&app.environment, &app.jobs);
             Ok(())
@@ -413,25 +449,31 @@ pub async fn start(app: App) -> Result<ServerHandle, StartError> {
     }
     worker::release_orphans(&app.store).await;
     tasks.push(worker::start_all(app.clone(), stopped.clone())?);
-    tasks.push(tokio::spawn(prune_inbox(app.clone(), stopped.clone())));
+    tasks.push(tokio::spawn(worker::release_orphans_until(
+        app.store.clone(),
+        stopped.clone(),
+    )));
+    // Scheduled work runs on one process of a fleet at a time (see `fleet`).
+    tasks.push(spawn_led(
+        &app,
+        "inbox/prune".into(),
+        &stopped,
+        |app, stop| Box::pin(prune_inbox(app, stop)),
+    ));
     if let Some(every) = app.options.catch_up_every {
         for (connection, list) in app.catch_up_lists() {
-            tasks.push(tokio::spawn(catch_up::run(
-                app.clone(),
-                connection,
-                list,
-                every,
-                stopped.clone(),
-            )));
+            let name = format!("catch_up/{connection}");
+            tasks.push(spawn_led(&app, name, &stopped, move |app, stop| {
+                Box::pin(catch_up::run(app, connection.clone(), list, every, stop))
+            }));
         }
     }
     for scheduled in app.schedules.clone() {
-        tasks.push(tokio::spawn(reconcile::run(
-            app.clone(),
-            scheduled,
-            app.zone.clone(),
-            stopped.clone(),
-        )));
+        let name = format!("reconcile/{}", scheduled.schedule.name);
+        tasks.push(spawn_led(&app, name, &stopped, move |app, stop| {
+            let zone = app.zone.clone();
+            Box::pin(reconcile::run(app, scheduled.clone(), zone, stop))
+        }));
     }
     Ok(ServerHandle {
         local_addr,

@@ -9,9 +9,9 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use tokio::sync::Mutex;
 
-use super::App;
 use super::commit_group::CommitGroup;
 use super::event::{self, Intake};
+use super::{App, fleet};
 use crate::store::StoredEvent;
 
 /// Events a worker claims at once: the most it finishes in one transaction.
@@ -21,31 +21,16 @@ const WAVE: usize = 16;
 /// How long a claim holds an event before another worker may take it over.
 const LEASE: Duration = Duration::from_secs(120);
 
-/// A worker's name in the inbox: its process id, so that a restarted ferry can tell the events
-/// a killed process held from those a live one is working on.
+/// A worker's name in the inbox: its process's ([`fleet::process_name`]: host and process
+/// id), so that a restarted ferry can tell the events a killed process of its host held from
+/// those a live one, here or on another machine, is working on.
 pub fn name(index: usize) -> String {
-    format!("pid{}/worker-{index}", std::process::id())
+    format!("{}/worker-{index}", fleet::process_name())
 }
 
-/// The process id in a worker's [`name`], if it has one.
-fn process_of(worker: &str) -> Option<u32> {
-    worker.strip_prefix("pid")?.split_once('/')?.0.parse().ok()
-}
-
-/// Whether the process named by a worker is known to be gone (Linux: no `/proc/<pid>`); where
-/// that cannot be told, its events wait for their lease to run out.
-fn process_gone(worker: &str) -> bool {
-    let proc = std::path::Path::new("/proc");
-    match process_of(worker) {
-        Some(pid) if pid != std::process::id() && proc.join("self").exists() => {
-            !proc.join(pid.to_string()).exists()
-        }
-        _ => false,
-    }
-}
-
-/// On start: events that workers of a killed process held go back to the queue at once rather
-/// than after their lease.
+/// Events that workers of a stopped process of this host held go back to the queue at once
+/// rather than after their lease. Those of other hosts wait for their lease: whether their
+/// process lives cannot be told from here.
 pub async fn release_orphans(store: &crate::store::Store) {
     let holders = match store.inbox_holders().await {
         Ok(holders) => holders,
@@ -56,7 +41,7 @@ pub async fn release_orphans(store: &crate::store::Store) {
             return;
         }
     };
-    for worker in holders.iter().filter(|w| process_gone(w)) {
+    for worker in holders.iter().filter(|w| fleet::process_gone(w)) {
         match store.inbox_release(worker).await {
             Ok(count) => {
                 tracing::info!(worker = %worker, count, "took back the events of a stopped process")
@@ -65,6 +50,26 @@ pub async fn release_orphans(store: &crate::store::Store) {
         }
     }
 }
+
+/// How often a live process looks for the events of stopped processes of its host: with
+/// several processes on one machine, a killed one's events (and the objects they hold back)
+/// come back within this, not only when it restarts or their lease runs out.
+const ORPHANS_EVERY: Duration = Duration::from_secs(10);
+
+/// [`release_orphans`] on start and every [`ORPHANS_EVERY`] until `stop`.
+pub async fn release_orphans_until(
+    store: crate::store::Store,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        release_orphans(&store).await;
+        tokio::select! {
+            _ = tokio::time::sleep(ORPHANS_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// Locks striped by object id: events of one object never run side by side. A worker holds
 /// the stripes of a whole claim until it commits (see [`CommitGroup`]), so there are plenty.
 const STRIPES: usize = 8192;
@@ -219,25 +224,5 @@ async fn run_wave<'a>(app: &'a App, wave: &mut Vec<Intake<'a>>, group: &mut Comm
     for (intake, done) in wave.drain(..).zip(outcomes) {
         let event = &intake.stored.event;
         group.push(&event.connection, &event.event_id, done);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_worker_name_carries_its_process() {
-        assert_eq!(process_of(&name(3)), Some(std::process::id()));
-        assert_eq!(process_of("worker-0"), None);
-        assert!(!process_gone(&name(0)), "this process is alive");
-        assert!(
-            !process_gone("worker-0"),
-            "an unknown process is left to its lease"
-        );
-        if std::path::Path::new("/proc/self").exists() {
-            // Above Linux's largest process id (2^22).
-            assert!(process_gone("pid4999999/worker-0"));
-        }
     }
 }

@@ -66,6 +66,10 @@ pub(super) trait Backend: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// Whether other processes, on other machines too, may share this database (a fleet of
+    /// `ferry serve`s): what one process wrote it may not have seen itself.
+    fn shared(&self) -> bool;
+
     /// Waits for in-flight work and closes every connection.
     fn close(&self) -> BoxFuture<'_, ()>;
 }

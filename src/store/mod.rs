@@ -79,6 +79,13 @@ impl Store {
         })
     }
 
+    /// Whether other processes, on other machines too, may write this store meanwhile
+    /// (PostgreSQL): a `ferry serve` of a fleet then cannot tell its own writes in flight by
+    /// their time.
+    pub fn shared(&self) -> bool {
+        self.backend.shared()
+    }
+
     /// A connection for statements that read.
     async fn reader(&self) -> Result<Box<dyn Statements>, StoreError> {
         self.backend.reader().await

@@ -69,6 +69,7 @@ mod proof_books_syspro;
 mod proof_canary_secrets;
 mod proof_fault_soak;
 mod proof_fleet_rate_limit;
+mod proof_fleet_serve;
 mod proof_kill_run;
 mod proof_kill_serve;
 mod proof_webhook_chaos;

@@ -125,6 +125,11 @@ impl Backend for Postgres {
         })
     }
 
+    /// The fleet's database.
+    fn shared(&self) -> bool {
+        true
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.pool.close())
     }

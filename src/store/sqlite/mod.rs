@@ -115,6 +115,11 @@ impl Backend for Sqlite {
         Box::pin(self.locks.lock(pipeline, holder, wait))
     }
 
+    /// One machine's file, used by one `ferry serve` at a time.
+    fn shared(&self) -> bool {
+        false
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.pool.close())
     }
