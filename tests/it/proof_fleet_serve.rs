@@ -17,18 +17,18 @@ use crate::proof_support;
 use crate::run_support;
 use crate::store_support::postgres_server;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ferry::connectors::stripe::signature::sign;
-use ferry::project::Secret;
+use proof_support::deliveries::{
+    Deliveries, all_acknowledged, assert_newest_names, send, senders_done,
+};
 use proof_support::{Report, ferry, free_port, serve_args, size, tail, terminate, wait_healthy};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use run_support::serve::WEBHOOK_SECRET;
 use run_support::*;
 use serde_json::Value;
 use sqlx::Connection;
@@ -123,54 +123,6 @@ async fn drop_database(admin: &mut PgConnection, name: &str) {
         .execute(admin)
         .await
         .unwrap();
-}
-
-/// Events still to deliver, and those some process answered 2xx.
-#[derive(Default)]
-struct Deliveries {
-    queue: VecDeque<(String, String)>,
-    acknowledged: BTreeSet<String>,
-    /// Deliveries answered 2xx, copies included.
-    answered: u64,
-    refused: u64,
-}
-
-/// Sends queued events, each to a process picked at random, until the queue is empty; an
-/// event without a 2xx goes to the back.
-async fn send(urls: Vec<String>, deliveries: Arc<Mutex<Deliveries>>, seed: u64) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    let secret = Secret::new(WEBHOOK_SECRET);
-    let mut rng = StdRng::seed_from_u64(seed);
-    loop {
-        let next = deliveries.lock().unwrap().queue.pop_front();
-        let Some((id, body)) = next else { return };
-        let url = &urls[rng.random_range(0..urls.len())];
-        let header = sign(body.as_bytes(), &secret, jiff::Timestamp::now().as_second());
-        let answer = client
-            .post(url)
-            .header("content-type", "application/json")
-            .header("stripe-signature", header)
-            .body(body.clone())
-            .send()
-            .await;
-        let acknowledged = matches!(&answer, Ok(response) if response.status().is_success());
-        {
-            let mut deliveries = deliveries.lock().unwrap();
-            if acknowledged {
-                deliveries.answered += 1;
-                deliveries.acknowledged.insert(id);
-            } else {
-                deliveries.refused += 1;
-                deliveries.queue.push_back((id, body));
-            }
-        }
-        if !acknowledged {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
 }
 
 /// One `ferry serve` of the fleet: its port, log and process.
@@ -344,12 +296,7 @@ async fn fleet_story(chaos: Chaos) {
         at_chaos.push(acknowledged);
     }
     let started = std::time::Instant::now();
-    for sender in senders {
-        tokio::time::timeout(Duration::from_secs(300), sender)
-            .await
-            .expect("the senders did not finish within 5 minutes")
-            .unwrap();
-    }
+    senders_done(senders).await;
     eprintln!(
         "all acknowledged {:?} after the last chaos",
         started.elapsed()
@@ -362,15 +309,7 @@ async fn fleet_story(chaos: Chaos) {
         terminate(&mut member.child, &member.log).await;
     }
 
-    let deliveries = std::mem::take(&mut *deliveries.lock().unwrap());
-    let all: BTreeSet<String> = events
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        deliveries.acknowledged, all,
-        "an event was never acknowledged"
-    );
+    let deliveries = all_acknowledged(&deliveries, &events);
     let inbox: Vec<(String, String)> =
         sqlx::query_as("SELECT event_id, state FROM inbox WHERE connection = 'stripe'")
             .fetch_all(&store)
@@ -387,34 +326,7 @@ async fn fleet_story(chaos: Chaos) {
     }
 
     // Business Central: one customer per Stripe customer, with its newest name.
-    let stripe_names: BTreeMap<String, String> = world
-        .stripe
-        .objects("customer")
-        .iter()
-        .map(|c| {
-            (
-                c["email"].as_str().unwrap().to_string(),
-                c["name"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let customers = world.business_central("customers").await;
-    let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for customer in &customers {
-        if let Some(email) = customer["email"].as_str() {
-            let name = customer["displayName"].as_str().unwrap_or_default();
-            held.entry(email.to_string())
-                .or_default()
-                .push(name.to_string());
-        }
-    }
-    for (email, name) in &stripe_names {
-        assert_eq!(
-            held.get(email),
-            Some(&vec![name.clone()]),
-            "{email}: Business Central does not hold exactly one customer with Stripe's newest name"
-        );
-    }
+    let held = assert_newest_names(&world).await;
     let creates_audited: Vec<(String, i64)> = sqlx::query_as(
         "SELECT source_id, count(*) FROM audit_log WHERE operation = 'create' GROUP BY source_id",
     )

@@ -10,19 +10,17 @@
 use crate::proof_support;
 use crate::run_support;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ferry::connectors::stripe::signature::sign;
-use ferry::project::Secret;
+use proof_support::deliveries::{Deliveries, all_acknowledged, send, senders_done};
 use proof_support::{
     Report, count, ferry, free_port, read_store, serve_args, size, tail, terminate, wait_healthy,
     wait_inbox_drained,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use run_support::serve::WEBHOOK_SECRET;
 use run_support::*;
 use serde_json::Value;
 
@@ -30,48 +28,6 @@ const PIPELINE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/pipelines/stripe_customers_to_business_central.ferry"
 );
-
-/// Events still to deliver, and those `ferry serve` answered 2xx.
-#[derive(Default)]
-struct Deliveries {
-    queue: VecDeque<(String, String)>,
-    acknowledged: BTreeSet<String>,
-    refused: u64,
-}
-
-/// Sends queued events until the queue is empty; an event without a 2xx goes to the back.
-async fn send(url: String, deliveries: Arc<Mutex<Deliveries>>) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    let secret = Secret::new(WEBHOOK_SECRET);
-    loop {
-        let next = deliveries.lock().unwrap().queue.pop_front();
-        let Some((id, body)) = next else { return };
-        let header = sign(body.as_bytes(), &secret, jiff::Timestamp::now().as_second());
-        let answer = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("stripe-signature", header)
-            .body(body.clone())
-            .send()
-            .await;
-        let acknowledged = matches!(&answer, Ok(response) if response.status().is_success());
-        {
-            let mut deliveries = deliveries.lock().unwrap();
-            if acknowledged {
-                deliveries.acknowledged.insert(id);
-            } else {
-                deliveries.refused += 1;
-                deliveries.queue.push_back((id, body));
-            }
-        }
-        if !acknowledged {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once() {
@@ -111,7 +67,13 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
     wait_healthy(&base, &mut child, &log).await;
     let url = format!("{base}/webhooks/stripe/stripe");
     let senders: Vec<_> = (0..4)
-        .map(|_| tokio::spawn(send(url.clone(), deliveries.clone())))
+        .map(|n| {
+            tokio::spawn(send(
+                vec![url.clone()],
+                deliveries.clone(),
+                size.seed.wrapping_add(n),
+            ))
+        })
         .collect();
 
     // Kill n once about n/(kills+1) of the events are acknowledged, a random moment later.
@@ -147,12 +109,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
         wait_healthy(&base, &mut child, &log).await;
     }
     let started = std::time::Instant::now();
-    for sender in senders {
-        tokio::time::timeout(Duration::from_secs(300), sender)
-            .await
-            .expect("the senders did not finish within 5 minutes")
-            .unwrap();
-    }
+    senders_done(senders).await;
 
     eprintln!(
         "all acknowledged {:?} after the last restart",
@@ -165,15 +122,7 @@ async fn serve_killed_at_random_moments_processes_each_acknowledged_event_once()
     // The last stop is a service manager's: SIGTERM, answered by a clean shutdown.
     terminate(&mut child, &log).await;
 
-    let deliveries = std::mem::take(&mut *deliveries.lock().unwrap());
-    let all: BTreeSet<String> = events
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        deliveries.acknowledged, all,
-        "an event was never acknowledged"
-    );
+    let deliveries = all_acknowledged(&deliveries, &events);
 
     let store = read_store(&store_path).await;
     let inbox: Vec<(String, String, i64)> =

@@ -208,13 +208,13 @@ async fn racing_claimers_never_hold_one_object_at_once(backend: TestBackend) {
         handled += claimer.await.unwrap();
     }
     assert_eq!(handled as i64, objects * per_object, "each event once");
+    assert_eq!(store.inbox_stats().await.unwrap().pending, 0);
     let holding = holding.lock().unwrap();
     for (object, created) in &holding.processed {
         let mut sorted = created.clone();
         sorted.sort_unstable();
         assert_eq!(created, &sorted, "{object}'s events out of order");
     }
-    assert_eq!(store.inbox_stats().await.unwrap().pending, 0);
 }
 
 async fn a_lease_has_one_holder_until_it_runs_out(backend: TestBackend) {

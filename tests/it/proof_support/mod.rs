@@ -5,6 +5,8 @@
 //! `FERRY_PROOF_EVENTS` and `FERRY_PROOF_SEED`. With `FERRY_PROOF_REPORT` set, each proof
 //! appends one JSON line with what it checked to that file.
 
+pub mod deliveries;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
