@@ -4,6 +4,10 @@
 #
 #   1. kill: ferry run     10,000 people backfilled through 20 SIGKILLs (tests/it/proof_kill_run.rs)
 #      kill: ferry serve   10,000 events through 20 SIGKILLs (tests/it/proof_kill_serve.rs)
+#      fleet               three ferry serve on one PostgreSQL, 10,000 events each sent twice,
+#                          shuffled, across the three: through 20 SIGKILLs of random processes,
+#                          and through 20 bursts of cut database connections; every effect
+#                          once, nothing lost (tests/it/proof_fleet_serve.rs)
 #   2. fault soak          10,000 people through 20% 5xx, 5% 429, 2% cut, 1% timeouts; dead
 #                          letters replayed after a fix (tests/it/proof_fault_soak.rs)
 #   3. webhook chaos       10,000 events, duplicated, shuffled, forged, stale, oversized, not
@@ -92,6 +96,7 @@ step fault_soak tests proof_fault_soak:: &
 SOAK=$!
 step kill_run tests proof_kill_run::
 step kill_serve tests proof_kill_serve::
+step fleet tests proof_fleet_serve::
 step webhook_chaos tests proof_webhook_chaos::
 step canary_secrets tests proof_canary_secrets::
 step money tests money_properties::
@@ -145,6 +150,8 @@ for line in open(report_path):
         reports.setdefault(entry["proof"], []).append(entry)
 step_proofs = {
     "kill_run": ["kill: ferry run"], "kill_serve": ["kill: ferry serve"],
+    "fleet": ["fleet: three ferry serve, SIGKILLs",
+              "fleet: three ferry serve, database connections cut"],
     "fault_soak": ["fault soak"], "webhook_chaos": ["webhook chaos"],
     "canary_secrets": ["canary secrets"],
     "money": ["money: cents round trips", "money: payout journals balance"],
