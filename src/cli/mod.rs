@@ -19,6 +19,7 @@ mod schema;
 mod schema_pull;
 mod serve;
 mod signals;
+mod store;
 mod test;
 
 use std::process::ExitCode;
@@ -72,6 +73,8 @@ enum Command {
     Alerts(alerts::Args),
     /// Receive webhooks and process them: the always-on half of ferry.
     Serve(serve::Args),
+    /// Move the store to another database: `ferry store migrate --to postgres://...`.
+    Store(store::Args),
     /// List, subscribe or unsubscribe the webhook subscriptions ferry manages (Capsule's REST
     /// hooks).
     Hooks(hooks::Args),
@@ -96,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Alerts(args) => alerts::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Hooks(args) => hooks::run(args),
+        Command::Store(args) => store::run(args),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args),
     };

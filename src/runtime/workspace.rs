@@ -157,12 +157,17 @@ impl Workspace {
 
     /// Opens (creating if need be) the environment's store, migrated.
     pub async fn store(&self) -> Result<Store, SetupError> {
-        let url = match &self.environment.store {
+        Ok(Store::open(&self.store_url()).await?)
+    }
+
+    /// The environment's store URL, password included: for opening the store, never for
+    /// showing (see [`crate::store::shown_url`]).
+    pub fn store_url(&self) -> String {
+        match &self.environment.store {
             StoreUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
             StoreUrl::SqliteMemory => "sqlite::memory:".to_string(),
             StoreUrl::Postgres(url) => url.expose().to_string(),
-        };
-        Ok(Store::open(&url).await?)
+        }
     }
 
     /// The pipelines named by `targets`, as [`Workspace::select`] chooses them.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
 use jiff::Timestamp;
 
 use super::{
@@ -17,6 +18,7 @@ use super::{
     InboxPut, InboxStats, LastEvent, ObjectVersion, ReconcileRecord, RunLock, SettledWrites,
     StoreError, StoredEvent, postgres, shown_url, sqlite,
 };
+use crate::store::copy::{Row, Table};
 
 /// What a statement of the store gives back, once awaited.
 pub type Answer<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
@@ -72,6 +74,39 @@ pub(super) trait Backend: Send + Sync {
 
     /// Waits for in-flight work and closes every connection.
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Every table as of one moment, for `ferry store migrate` to copy and to check.
+    fn snapshot(&self) -> Answer<'_, Box<dyn Snapshot>>;
+
+    /// One transaction that fills this store, empty, with another's rows.
+    fn fill(&self) -> Answer<'_, Box<dyn Filling>> {
+        Box::pin(async { Err(StoreError::NotACopyTarget) })
+    }
+}
+
+/// A consistent read of a whole store: each table as it was when the snapshot began, however
+/// long the reading takes.
+pub(super) trait Snapshot: Send {
+    /// The store's tables this database holds, leaving out its own bookkeeping (applied
+    /// migrations; PostgreSQL's run lock holders and rate limits, which live only while
+    /// processes do).
+    fn table_names(&mut self) -> Answer<'_, Vec<String>>;
+
+    /// `table`'s rows in key order (text compared byte by byte), read as they are consumed.
+    fn rows<'a>(&'a mut self, table: &'static Table) -> BoxStream<'a, Result<Row, StoreError>>;
+}
+
+/// One transaction that fills an empty store with rows copied as they are (ids included).
+/// Dropping it rolls back: the store stays empty.
+pub(super) trait Filling: Send {
+    /// Refuses a store that holds a row in any of `tables`, naming the first such table.
+    fn ensure_empty(&mut self, tables: &'static [Table]) -> Answer<'_, ()>;
+
+    /// Adds rows of `table`; a table's rows come after those of the tables it refers to.
+    fn write_rows<'a>(&'a mut self, table: &'static Table, rows: &'a [Row]) -> Answer<'a, ()>;
+
+    /// Makes new ids start after the copied ones, and keeps everything.
+    fn commit(self: Box<Self>) -> Answer<'static, ()>;
 }
 
 /// A backend's open transaction. Dropping it rolls it back.

@@ -32,6 +32,25 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "only a PostgreSQL store can be filled by `ferry store migrate`: pass `--to \
+         postgres://user@host/database`"
+    )]
+    NotACopyTarget,
+    #[error(
+        "the store at `{store}` already holds rows in `{table}`; `ferry store migrate` copies \
+         into an empty store only, and changed nothing"
+    )]
+    TargetNotEmpty { store: String, table: String },
+    #[error(
+        "the store holds a table `{0}` this ferry does not know how to copy; nothing was copied"
+    )]
+    UnknownTable(String),
+    #[error("copying `{table}` failed, so nothing was copied: {source}")]
+    CopyFailed {
+        table: &'static str,
+        source: Box<StoreError>,
+    },
     #[error("cannot bring the store's schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("store query failed: {0}")]

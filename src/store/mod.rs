@@ -12,6 +12,7 @@
 
 mod backend;
 mod batch;
+mod copy;
 mod error;
 mod finished;
 mod inbox;
@@ -33,6 +34,7 @@ use jiff::Timestamp;
 use backend::Backend;
 pub use backend::{Answer, Statements};
 pub use batch::Batch;
+pub use copy::{CopyReport, TableCheck, TableDigest};
 pub use error::{StoreError, shown_url};
 pub use finished::{FinishedEvents, NewDeadLetter};
 pub use inbox::{

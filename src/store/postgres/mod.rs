@@ -14,6 +14,7 @@
 
 mod activity;
 mod audit;
+mod copy;
 mod cross_reference;
 mod finished;
 mod idempotency;
@@ -35,7 +36,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::RunLock;
-use super::backend::{Answer, Backend, Statements, Transaction};
+use super::backend::{Answer, Backend, Filling, Snapshot, Statements, Transaction};
 use super::error::{StoreError, shown_url};
 use session::Session;
 
@@ -132,6 +133,26 @@ impl Backend for Postgres {
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.pool.close())
+    }
+
+    fn snapshot(&self) -> Answer<'_, Box<dyn Snapshot>> {
+        Box::pin(async move {
+            let transaction = self
+                .pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?;
+            Ok(Box::new(copy::PostgresSnapshot { transaction }) as Box<dyn Snapshot>)
+        })
+    }
+
+    fn fill(&self) -> Answer<'_, Box<dyn Filling>> {
+        Box::pin(async move {
+            let transaction = self.pool.begin().await?;
+            Ok(Box::new(copy::PostgresFilling {
+                transaction,
+                shown: self.shown.clone(),
+            }) as Box<dyn Filling>)
+        })
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod activity;
 mod checkpoint;
+mod copy;
 mod cross_reference;
 mod finished;
 mod idempotency;
@@ -39,7 +40,7 @@ use sqlx::sqlite::{
 use tokio::sync::Mutex;
 
 use super::RunLock;
-use super::backend::{Answer, Backend, Statements, Transaction};
+use super::backend::{Answer, Backend, Snapshot, Statements, Transaction};
 use super::error::StoreError;
 use session::Session;
 
@@ -122,6 +123,15 @@ impl Backend for Sqlite {
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.pool.close())
+    }
+
+    fn snapshot(&self) -> Answer<'_, Box<dyn Snapshot>> {
+        Box::pin(async move {
+            // A deferred transaction: its first read fixes what every later one sees (WAL),
+            // and it never takes the write lock, so writers are not held up.
+            let transaction = self.pool.begin().await?;
+            Ok(Box::new(copy::SqliteSnapshot { transaction }) as Box<dyn Snapshot>)
+        })
     }
 }
 
