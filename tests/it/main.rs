@@ -133,6 +133,7 @@ mod store_batch;
 mod store_fleet;
 mod store_inbox;
 mod store_rate_limit;
+mod store_migrate;
 mod store_records;
 mod store_state;
 mod syntax_errors;
