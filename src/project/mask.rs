@@ -22,6 +22,10 @@ pub(super) fn mask_literal_secrets(text: &str) -> String {
             bytes[at..at + len].fill(b'*');
         }
     }
+    // A store URL's password (`postgres://ferry:PASSWORD@host/db`).
+    for range in crate::formats::url_password::password_ranges(text) {
+        bytes[range].fill(b'*');
+    }
     // Whole characters are replaced, so the text stays UTF-8; if not, show nothing.
     String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(text.len()))
 }

@@ -182,7 +182,7 @@ impl Parser<'_> {
                 Diagnostic::new(
                     Code::UnsupportedStoreUrl,
                     setting.value_span,
-                    "the store must be a `sqlite://` or `postgres://` URL",
+                    super::resolve::unsupported_store(&literal),
                 )
                 .with_label("unsupported store")
                 .with_help("for example `store: sqlite://.ferry/state.db`"),

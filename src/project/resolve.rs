@@ -335,7 +335,7 @@ impl Resolver<'_> {
                 Diagnostic::new(
                     Code::UnsupportedStoreUrl,
                     setting.value_span,
-                    "the store must be a `sqlite://` or `postgres://` URL",
+                    unsupported_store(&text),
                 )
                 .with_label("unsupported once expanded"),
             );
@@ -429,6 +429,19 @@ pub(super) fn is_loopback(text: &str) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
+}
+
+/// Why `text` is no store URL, for E0610: it names the URL, its password hidden (the value may
+/// come from a variable, so the file's own masking does not cover it).
+pub(super) fn unsupported_store(text: &str) -> String {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        let shown = crate::formats::url_password::hide_passwords(text);
+        return match Url::parse(text) {
+            Err(error) => format!("the store `{shown}` is not a PostgreSQL URL: {error}"),
+            Ok(_) => format!("the store `{shown}` names no host"),
+        };
+    }
+    "the store must be a `sqlite://` or `postgres://` URL".to_string()
 }
 
 /// `sqlite://PATH`, `sqlite::memory:`, or `postgres://...`; `None` for anything else.

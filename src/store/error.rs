@@ -51,8 +51,19 @@ pub enum StoreError {
         table: &'static str,
         source: Box<StoreError>,
     },
-    #[error("cannot bring the store's schema up to date: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "cannot bring the schema of the store at `{store}` up to date (a failed step keeps \
+         nothing): {source}"
+    )]
+    Migrate {
+        store: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error(
+        "cannot reach the store at `{store}`: {detail}; check its host and port, and that the \
+         server is running"
+    )]
+    Unreachable { store: String, detail: String },
     #[error("store query failed: {0}")]
     Database(#[from] sqlx::Error),
     /// A row the store itself wrote no longer reads back: a bug or a hand-edited database.
@@ -88,14 +99,30 @@ pub enum StoreError {
     Shared(std::sync::Arc<StoreError>),
 }
 
-/// The URL as it may be shown: a password in it (a PostgreSQL URL) is replaced by `***`.
-pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Only fails for URLs that cannot have a password, and this one has one.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
+/// A migration that failed, in the store's words: an applied migration this ferry does not
+/// have is a newer ferry's (sqlx finds it before it applies anything).
+pub(super) fn migrate_failed(
+    store: &str,
+    known: i64,
+    source: sqlx::migrate::MigrateError,
+) -> StoreError {
+    match source {
+        sqlx::migrate::MigrateError::VersionMissing(found) if found > known => {
+            StoreError::NewerSchema {
+                store: store.to_string(),
+                found,
+                known,
+            }
         }
-        _ => url.to_string(),
+        source => StoreError::Migrate {
+            store: store.to_string(),
+            source,
+        },
     }
+}
+
+/// The URL as it may be shown: a password in it (a PostgreSQL URL) is replaced by `***`, even
+/// in a URL that does not parse.
+pub fn shown_url(url: &str) -> String {
+    crate::formats::url_password::hide_passwords(url)
 }

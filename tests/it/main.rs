@@ -129,6 +129,7 @@ mod serve_capsule_subscribe;
 mod serve_customers;
 mod serve_finance_chaos;
 mod serve_webhooks;
+mod store_bad_urls;
 mod store_batch;
 mod store_fleet;
 mod store_inbox;

@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
+use crate::run_support::{run_ferry, text};
 use crate::store_support::TestBackend;
 
 /// Every table the copy moves, as `SELECT COUNT(*)` names them.
@@ -453,20 +454,12 @@ async fn every_answer(store: &Store) -> String {
 
 /// `ferry store migrate --from FROM --to TO`, run to its end.
 async fn migrate(from: &str, to: &str) -> std::process::Output {
-    let args = ["store", "migrate", "--from", from, "--to", to].map(String::from);
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    })
+    let dir = tempfile::tempdir().unwrap();
+    run_ferry(
+        dir.path(),
+        &["store", "migrate", "--from", from, "--to", to],
+    )
     .await
-    .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Rows per table of a PostgreSQL store, read without ferry.

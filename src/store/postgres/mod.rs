@@ -31,9 +31,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use sqlx::Connection;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::RunLock;
 use super::backend::{Answer, Backend, Filling, Snapshot, Statements, Transaction};
@@ -55,6 +56,9 @@ const MAX_CONNECTIONS: u32 = 10;
 /// How long a statement waits for a free connection, or for the server to answer a connect,
 /// before it fails (and the caller retries: a worker, a run's next batch).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long opening the store waits for the server's first answer. A refused port fails at
+/// once, but a host that drops packets would hold a starting command silently.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Postgres {
     /// Connects to the database at a `postgres://` URL and brings its schema up to date.
@@ -64,6 +68,7 @@ impl Postgres {
             url: shown.clone(),
             source,
         })?;
+        probe(&options, &shown).await?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -156,9 +161,33 @@ impl Backend for Postgres {
     }
 }
 
+/// One connection, made once and closed: the pool retries a failed connect until its acquire
+/// timeout and then only says it timed out, so a wrong host, port, database or role is told
+/// here, at once, in the server's words.
+async fn probe(options: &PgConnectOptions, shown: &str) -> Result<(), StoreError> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options)).await {
+        Err(_) => Err(StoreError::Unreachable {
+            store: shown.to_string(),
+            detail: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
+        }),
+        Ok(Err(source)) => Err(connect_error(shown, source)),
+        Ok(Ok(connection)) => {
+            // Closing politely only spares the server a log line; a failure changes nothing.
+            let _ = connection.close().await;
+            Ok(())
+        }
+    }
+}
+
 /// A failed connect, told by what the server said: the database missing, the role refused, or
 /// the server out of reach.
 fn connect_error(shown: &str, source: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Io(error) = &source {
+        return StoreError::Unreachable {
+            store: shown.to_string(),
+            detail: error.to_string(),
+        };
+    }
     let code = source
         .as_database_error()
         .and_then(|error| error.code().map(|code| code.into_owned()));
@@ -219,12 +248,14 @@ async fn migrate(pool: &PgPool, shown: &str) -> Result<(), StoreError> {
     }
     migrator.run(pool).await.map_err(|error| match error {
         sqlx::migrate::MigrateError::Execute(source) => match connect_error(shown, source) {
-            StoreError::Open { source, .. } => {
-                StoreError::Migrate(sqlx::migrate::MigrateError::Execute(source))
-            }
+            StoreError::Open { source, .. } => super::error::migrate_failed(
+                shown,
+                known,
+                sqlx::migrate::MigrateError::Execute(source),
+            ),
             refused => refused,
         },
-        other => StoreError::Migrate(other),
+        other => super::error::migrate_failed(shown, known, other),
     })
 }
 

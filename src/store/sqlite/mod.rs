@@ -186,7 +186,12 @@ async fn open(url: &str) -> Result<(SqlitePool, Option<checkpoint::Checkpoints>)
             url: url.to_string(),
             source,
         })?;
-    migrator().run(&pool).await?;
+    let migrator = migrator();
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or_default();
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|source| super::error::migrate_failed(url, known, source))?;
     let checkpoints = (!in_memory).then(|| checkpoint::Checkpoints::start(pool.clone()));
     Ok((pool, checkpoints))
 }
