@@ -799,7 +799,9 @@ timezone: Sydney
 
     UnsupportedStoreUrl = "E0610", "unsupported store URL",
 "ferry keeps its state in SQLite (`sqlite://.ferry/state.db`, or `sqlite::memory:` for
-throw-away runs) or PostgreSQL (`postgres://user@host/db`).
+throw-away runs) or PostgreSQL (`postgres://user@host/db`). A PostgreSQL URL must parse and name
+a host: the message says what is wrong with it (`invalid port number`), and shows it with its
+password replaced by `***`.
 
 ```yaml
 store: mysql://localhost/ferry
