@@ -111,6 +111,28 @@ async fn a_port_nothing_listens_on_is_told_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_is_given_up_on() {
+    // Accepts connections and says nothing, as a host behind a firewall dropping packets
+    // would look once connected.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let (stream, _) = silent.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(15));
+        drop(stream);
+    });
+    let store = format!("postgres://ferry:{PASSWORD}@127.0.0.1:{port}/ferry");
+    let outcome = ferry_with_store(&store).await;
+    assert_refused(
+        &outcome,
+        &format!("127.0.0.1:{port}/ferry"),
+        &["cannot reach the store", "no answer within 10s"],
+    );
+    assert!(outcome.2 < Duration::from_secs(14), "took {:?}", outcome.2);
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_database_is_named() {
     let store = with_password(
         &format!("{}/ferry_no_such_database", postgres_server()),
