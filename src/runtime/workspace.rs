@@ -46,7 +46,8 @@ pub enum SetupError {
         connection: String,
         error: Box<ConnectorError>,
     },
-    #[error("the store: {0}")]
+    /// Every store error names the store or says it is the store's: no prefix needed.
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
