@@ -62,7 +62,7 @@ async fn migrate(from: String, to: String) -> u8 {
         Ok(store) => store,
         Err(error) => return refused("the store to copy", &error),
     };
-    let target = match Store::open(&to).await {
+    let target = match Store::open_copy_target(&to).await {
         Ok(store) => store,
         Err(error) => return refused("the target store", &error),
     };

@@ -34,6 +34,12 @@ pub(super) async fn open(url: &str) -> Result<Arc<dyn Backend>, StoreError> {
     Err(StoreError::UnsupportedUrl(shown_url(url)))
 }
 
+/// Whether the backend `url` names can be filled by `ferry store migrate` (see
+/// [`Backend::fill`]), known before anything is opened or created.
+pub(super) fn can_be_filled(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
+}
+
 /// A database that can hold ferry's state.
 pub(super) trait Backend: Send + Sync {
     /// A connection for statements that only read; it never waits for writers.

@@ -591,3 +591,23 @@ async fn a_copy_failing_midway_leaves_the_target_empty() {
         assert_eq!(count, 0, "{table} holds rows after a failed copy");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_postgres_store_is_a_target_and_nothing_is_created_for_another() {
+    let sqlite = TestBackend::sqlite();
+    sqlite.open().await.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.db");
+
+    let migrated = migrate(&sqlite.url(), &format!("sqlite://{}", target.display())).await;
+    assert_eq!(migrated.status.code(), Some(2));
+    let stderr = text(&migrated.stderr);
+    assert!(
+        stderr.contains("only a PostgreSQL store can be filled"),
+        "{stderr}"
+    );
+    assert!(
+        !target.exists(),
+        "no SQLite file is made for a refused target"
+    );
+}

@@ -49,6 +49,15 @@ impl CopyReport {
 }
 
 impl Store {
+    /// Opens the store a copy will fill, refusing one that cannot be filled before opening it
+    /// creates anything (a SQLite file).
+    pub async fn open_copy_target(url: &str) -> Result<Store, StoreError> {
+        if !super::backend::can_be_filled(url) {
+            return Err(StoreError::NotACopyTarget);
+        }
+        Store::open(url).await
+    }
+
     /// Copies every row of this store into `target`, which must hold none, in one transaction
     /// of `target`; then reads `target` back and compares it with what was read here, table by
     /// table. `progress` hears each table's name and rows copied so far.
