@@ -50,6 +50,8 @@ fn event(event_id: &str, created: i64) -> InboxEvent {
         created,
         body: format!(r#"{{"id":"{event_id}","created":{created}}}"#),
         received_at: minutes_ago(30),
+        // Some events name their object, some do not: both are copied as they are.
+        object_key: (created % 2 == 0).then(|| format!("stripe/cus_{created}")),
     }
 }
 
@@ -300,6 +302,18 @@ async fn fill_every_table(store: &Store) {
         )
         .await
         .unwrap();
+    // A lease on scheduled work lives only as long as its process: left behind, not refused.
+    assert!(
+        store
+            .try_lease(
+                "catch_up/stripe",
+                "host/pid1",
+                Duration::from_secs(30),
+                None
+            )
+            .await
+            .unwrap()
+    );
 }
 
 /// Every public read of the store over the rows [`fill_every_table`] made, as text: two stores

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 
 use digest::Fingerprint;
 pub use digest::TableDigest;
-pub use tables::{Kind, Row, TABLES, Table, Value, column_list, quoted};
+pub use tables::{Kind, NOT_COPIED, Row, TABLES, Table, Value, column_list, quoted};
 
 use super::{Store, StoreError};
 

@@ -53,6 +53,16 @@ const fn text(name: &'static str) -> Column {
     }
 }
 
+/// Tables a store keeps only while its processes live (who holds a run lock or a lease on
+/// scheduled work, the fleet's request budgets), and the migrator's own: never copied, and not
+/// "unknown" either.
+pub const NOT_COPIED: &[&str] = &[
+    "_sqlx_migrations",
+    "leases",
+    "rate_limits",
+    "run_lock_holders",
+];
+
 /// Every table a store holds, in copying order.
 pub const TABLES: &[Table] = &[
     Table {
@@ -68,8 +78,9 @@ pub const TABLES: &[Table] = &[
     Table {
         name: "cross_references",
         columns: &[
-            // The order links were first made: SQLite's rowid, PostgreSQL's `seq`.
-            int("seq"),
+            // The order links were first made: SQLite's implicit rowid, PostgreSQL's column of
+            // that name.
+            int("rowid"),
             text("source_collection"),
             text("source_id"),
             text("target_collection"),
@@ -159,6 +170,7 @@ pub const TABLES: &[Table] = &[
             int("not_before"),
             text("last_error"),
             int("processed_at"),
+            text("object_key"),
         ],
         key: &["seq"],
     },

@@ -8,10 +8,7 @@ use sqlx::postgres::PgConnection;
 
 use crate::store::StoreError;
 use crate::store::backend::{Answer, Filling, Snapshot};
-use crate::store::copy::{Kind, Row, Table, Value, column_list, decode_row, quoted};
-
-/// Tables only PostgreSQL has, kept while processes live: not part of a copy.
-const OWN_TABLES: &[&str] = &["_sqlx_migrations", "run_lock_holders", "rate_limits"];
+use crate::store::copy::{Kind, NOT_COPIED, Row, Table, Value, column_list, decode_row, quoted};
 
 /// A repeatable-read transaction: every table as of its first statement.
 pub(super) struct PostgresSnapshot {
@@ -30,7 +27,7 @@ impl Snapshot for PostgresSnapshot {
             .await?;
             Ok(names
                 .into_iter()
-                .filter(|name| !OWN_TABLES.contains(&name.as_str()))
+                .filter(|name| !NOT_COPIED.contains(&name.as_str()))
                 .collect())
         })
     }

@@ -7,7 +7,7 @@ use sqlx::AssertSqlSafe;
 
 use crate::store::StoreError;
 use crate::store::backend::{Answer, Snapshot};
-use crate::store::copy::{Row, Table, decode_row, quoted};
+use crate::store::copy::{NOT_COPIED, Row, Table, column_list, decode_row, quoted};
 
 pub(super) struct SqliteSnapshot {
     pub(super) transaction: sqlx::Transaction<'static, sqlx::Sqlite>,
@@ -19,24 +19,21 @@ impl Snapshot for SqliteSnapshot {
             let names = sqlx::query_scalar(
                 "SELECT name FROM sqlite_schema
                  WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-                   AND name <> '_sqlx_migrations'
                  ORDER BY name",
             )
             .fetch_all(&mut *self.transaction)
             .await?;
-            Ok(names)
+            Ok(names
+                .into_iter()
+                .filter(|name: &String| !NOT_COPIED.contains(&name.as_str()))
+                .collect())
         })
     }
 
     fn rows<'a>(&'a mut self, table: &'static Table) -> BoxStream<'a, Result<Row, StoreError>> {
         let sql = format!(
             "SELECT {} FROM {} ORDER BY {}",
-            table
-                .columns
-                .iter()
-                .map(|column| selected(table, column.name))
-                .collect::<Vec<_>>()
-                .join(", "),
+            column_list(table),
             quoted(table.name),
             table
                 .key
@@ -49,15 +46,5 @@ impl Snapshot for SqliteSnapshot {
             .fetch(&mut *self.transaction)
             .map(move |row| decode_row(table, &row?))
             .boxed()
-    }
-}
-
-/// A column as SELECT names it. The one column SQLite does not spell as the others do:
-/// PostgreSQL's `cross_references.seq`, the order links were first made, is SQLite's rowid.
-fn selected(table: &Table, column: &str) -> String {
-    if table.name == "cross_references" && column == "seq" {
-        "rowid".to_string()
-    } else {
-        quoted(column)
     }
 }
