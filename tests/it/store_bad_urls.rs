@@ -264,7 +264,7 @@ async fn a_sqlite_store_of_a_newer_ferry_is_refused() {
     assert_eq!(*code, Some(2), "{said}");
     assert!(said.contains(&backend.url()), "{said}");
     assert!(
-        said.contains("written by a newer ferry (schema version 99; this ferry knows up to 13)"),
+        said.contains("written by a newer ferry (schema version 99; this ferry knows up to "),
         "{said}"
     );
 }
