@@ -5,8 +5,8 @@
 use jiff::Timestamp;
 
 use super::{
-    AlertRecord, AuditEntry, DeadLetter, DeadLetterStep, IdempotencyRecord, Operation,
-    ReconcileRecord, Resolution, StoreError,
+    AlertRecord, AuditEntry, DeadLetter, DeadLetterStep, IdempotencyRecord, InboxEvent, InboxState,
+    Operation, ReconcileRecord, Resolution, StoreError, StoredEvent,
 };
 
 /// A row of a backend's answer: its columns by position.
@@ -244,5 +244,42 @@ pub(super) fn reconcile_record(
         mismatches: unsigned(row.integer(5)?, TABLE, "mismatches")?,
         errors: unsigned(row.integer(6)?, TABLE, "errors")?,
         report: row.text(7)?,
+    })
+}
+
+/// An inbox event's columns, in the order [`stored_event`] reads them.
+pub(super) const STORED_EVENT_COLUMNS: &str = "connection, event_id, event_type, created, body,
+    received_at, state, attempts, claimed_by, lease_until, not_before, last_error, processed_at,
+    object_key";
+
+/// [`STORED_EVENT_COLUMNS`] of `inbox`, starting at column `first`.
+pub(super) fn stored_event(
+    row: &(impl StoreRow + ?Sized),
+    first: usize,
+) -> Result<StoredEvent, StoreError> {
+    const TABLE: &str = "inbox";
+    let state = row.text(first + 6)?;
+    let state = InboxState::parse(&state).ok_or_else(|| StoreError::Corrupt {
+        table: TABLE,
+        column: "state",
+        detail: format!("unknown state `{state}`"),
+    })?;
+    Ok(StoredEvent {
+        event: InboxEvent {
+            connection: row.text(first)?,
+            event_id: row.text(first + 1)?,
+            event_type: row.text(first + 2)?,
+            created: row.integer(first + 3)?,
+            body: row.text(first + 4)?,
+            received_at: timestamp(row.integer(first + 5)?, TABLE, "received_at")?,
+            object_key: row.optional_text(first + 13)?,
+        },
+        state,
+        attempts: row.integer(first + 7)?,
+        claimed_by: row.optional_text(first + 8)?,
+        lease_until: optional_timestamp(row.optional_integer(first + 9)?, TABLE, "lease_until")?,
+        not_before: optional_timestamp(row.optional_integer(first + 10)?, TABLE, "not_before")?,
+        last_error: row.optional_text(first + 11)?,
+        processed_at: optional_timestamp(row.optional_integer(first + 12)?, TABLE, "processed_at")?,
     })
 }

@@ -1,10 +1,11 @@
 //! The audit log: append-only, one row per write.
 
+use sqlx::postgres::PgConnection;
+
 use super::finished::column;
 use super::millis;
 use crate::store::rows;
 use crate::store::{AuditEntry, StoreError};
-use sqlx::postgres::PgConnection;
 
 pub use crate::store::portable::audit::*;
 

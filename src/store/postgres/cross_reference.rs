@@ -1,8 +1,9 @@
 //! Cross references, looked up from either side.
 
-use crate::store::StoreError;
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
+
+use crate::store::StoreError;
 
 pub use crate::store::portable::cross_reference::*;
 

@@ -1,10 +1,11 @@
 //! Idempotency records: the key, the request it was used for, and the response once known.
 
+use sqlx::postgres::PgConnection;
+
 use super::finished::{column, last_per_key};
 use super::millis;
 use crate::store::rows;
 use crate::store::{IdempotencyRecord, SettledWrites, StoreError};
-use sqlx::postgres::PgConnection;
 
 pub use crate::store::portable::idempotency::*;
 

@@ -4,42 +4,14 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
 use super::finished::column;
-use super::{millis, timestamp};
-use crate::store::{
-    InboxEvent, InboxOutcome, InboxPut, InboxState, InboxStats, StoreError, StoredEvent,
-};
+use super::millis;
+use crate::store::rows;
+use crate::store::{InboxEvent, InboxPut, StoreError, StoredEvent};
 
-const COLUMNS: &str = "connection, event_id, event_type, created, body, received_at, state,
-                       attempts, claimed_by, lease_until, not_before, last_error, processed_at,
-                       object_key";
-
-/// Stores an event unless the connection already has one with its id. The statement text is a
-/// constant, so the connection's statement cache prepares it once for a whole batch.
-pub async fn put(conn: &mut PgConnection, event: &InboxEvent) -> Result<InboxPut, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO inbox (connection, event_id, event_type, created, body, received_at,
-                            object_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (connection, event_id) DO NOTHING",
-    )
-    .bind(&event.connection)
-    .bind(&event.event_id)
-    .bind(&event.event_type)
-    .bind(event.created)
-    .bind(&event.body)
-    .bind(millis(event.received_at))
-    .bind(&event.object_key)
-    .execute(conn)
-    .await?;
-    Ok(if done.rows_affected() == 0 {
-        InboxPut::Duplicate
-    } else {
-        InboxPut::Inserted
-    })
-}
+pub use crate::store::portable::inbox::*;
 
 /// Puts every event on one connection (the caller's transaction), in order, in one statement
 /// (the columns bound as arrays). An id that appears twice is inserted once; its later copies,
@@ -119,7 +91,7 @@ pub async fn claim(
         .iter()
         .map(|row| {
             let seq: i64 = row.try_get(0)?;
-            Ok((seq, stored_event(row, 1)?))
+            Ok((seq, rows::stored_event(row, 1)?))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     claimed.sort_by_key(|(seq, stored)| (stored.event.created, *seq));
@@ -147,152 +119,4 @@ const CLAIM: &str = "UPDATE inbox
      RETURNING seq, connection, event_id, event_type, created, body, received_at, state,
                attempts, claimed_by, lease_until, not_before, last_error, processed_at,
                object_key";
-
-/// Workers holding events in `processing`.
-pub async fn holders(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT DISTINCT claimed_by FROM inbox WHERE state = 'processing'")
-            .fetch_all(conn)
-            .await?;
-    Ok(rows.into_iter().flatten().collect())
-}
-
-/// Hands the events `worker` holds back to the queue at once, as if its lease had run out.
-pub async fn release(conn: &mut PgConnection, worker: &str) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE inbox SET state = 'pending', claimed_by = NULL, lease_until = NULL
-         WHERE state = 'processing' AND claimed_by = $1",
-    )
-    .bind(worker)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// Ends `worker`'s attempt at an event. Returns false, and changes nothing, when the worker no
-/// longer holds it: its lease ran out and another worker claimed it, or it was finished.
-pub async fn finish(
-    conn: &mut PgConnection,
-    connection: &str,
-    event_id: &str,
-    worker: &str,
-    outcome: &InboxOutcome,
-) -> Result<bool, StoreError> {
-    let now = millis(Timestamp::now());
-    let (state, error, not_before, processed_at) = match outcome {
-        InboxOutcome::Done => (InboxState::Done, None, None, Some(now)),
-        InboxOutcome::Failed { error } => (InboxState::Failed, Some(error.as_str()), None, None),
-        InboxOutcome::Retry { error, not_before } => (
-            InboxState::Pending,
-            Some(error.as_str()),
-            Some(millis(*not_before)),
-            None,
-        ),
-    };
-    let done = sqlx::query(
-        "UPDATE inbox
-         SET state = $4, claimed_by = NULL, lease_until = NULL, not_before = $5,
-             last_error = COALESCE($6, last_error), processed_at = $7
-         WHERE connection = $1 AND event_id = $2 AND state = 'processing' AND claimed_by = $3",
-    )
-    .bind(connection)
-    .bind(event_id)
-    .bind(worker)
-    .bind(state.as_str())
-    .bind(not_before)
-    .bind(error)
-    .bind(processed_at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn get(
-    conn: &mut PgConnection,
-    connection: &str,
-    event_id: &str,
-) -> Result<Option<StoredEvent>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM inbox WHERE connection = $1 AND event_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(connection)
-        .bind(event_id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(|row| stored_event(row, 0)).transpose()
-}
-
-/// Counts through the partial indexes only: the done events, the bulk of the table, are not read.
-pub async fn stats(conn: &mut PgConnection) -> Result<InboxStats, StoreError> {
-    let open = sqlx::query(
-        "SELECT COUNT(*) FILTER (WHERE state = 'pending'),
-                COUNT(*) FILTER (WHERE state = 'processing'),
-                MIN(CASE WHEN state = 'pending' THEN received_at END)
-         FROM inbox WHERE state IN ('pending', 'processing')",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE state = 'failed'")
-        .fetch_one(&mut *conn)
-        .await?;
-    let oldest: Option<i64> = open.try_get(2)?;
-    Ok(InboxStats {
-        pending: count(open.try_get(0)?)?,
-        processing: count(open.try_get(1)?)?,
-        failed: count(failed)?,
-        oldest_pending_received_at: oldest
-            .map(|at| timestamp(at, "inbox", "received_at"))
-            .transpose()?,
-    })
-}
-
-/// Deletes the done events processed before `cutoff`. Keep them as long as the sender may
-/// redeliver (Stripe retries for three days): a pruned id is no longer recognised as a duplicate.
-pub async fn prune_done(conn: &mut PgConnection, cutoff_millis: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM inbox WHERE state = 'done' AND processed_at < $1")
-        .bind(cutoff_millis)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
-}
-
-fn count(value: i64) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt {
-        table: "inbox",
-        column: "state",
-        detail: format!("a count of {value}"),
-    })
-}
-
-/// Reads [`COLUMNS`] starting at column `first`.
-fn stored_event(row: &PgRow, first: usize) -> Result<StoredEvent, StoreError> {
-    let at = |offset: usize, column: &'static str| -> Result<Option<Timestamp>, StoreError> {
-        let value: Option<i64> = row.try_get(first + offset)?;
-        value
-            .map(|millis| timestamp(millis, "inbox", column))
-            .transpose()
-    };
-    let state: String = row.try_get(first + 6)?;
-    let state = InboxState::parse(&state).ok_or_else(|| StoreError::Corrupt {
-        table: "inbox",
-        column: "state",
-        detail: format!("unknown state `{state}`"),
-    })?;
-    Ok(StoredEvent {
-        event: InboxEvent {
-            connection: row.try_get(first)?,
-            event_id: row.try_get(first + 1)?,
-            event_type: row.try_get(first + 2)?,
-            created: row.try_get(first + 3)?,
-            body: row.try_get(first + 4)?,
-            received_at: timestamp(row.try_get(first + 5)?, "inbox", "received_at")?,
-            object_key: row.try_get(first + 13)?,
-        },
-        state,
-        attempts: row.try_get(first + 7)?,
-        claimed_by: row.try_get(first + 8)?,
-        lease_until: at(9, "lease_until")?,
-        not_before: at(10, "not_before")?,
-        last_error: row.try_get(first + 11)?,
-        processed_at: at(12, "processed_at")?,
-    })
-}
+// (The columns of `rows::STORED_EVENT_COLUMNS`, spelled out so the statement is a constant.)

@@ -19,14 +19,15 @@ mod cross_reference;
 mod finished;
 mod idempotency;
 mod inbox;
-mod lease;
 mod object_version;
 mod rate_limit;
 mod run_lock;
 mod scan;
 mod session;
 
-use super::portable::{alert, cursor, dead_letter, last_event, reconcile_report, record_seen};
+use super::portable::{
+    alert, cursor, dead_letter, last_event, lease, reconcile_report, record_seen,
+};
 use std::str::FromStr;
 use std::time::Duration;
 

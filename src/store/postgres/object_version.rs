@@ -1,9 +1,10 @@
 //! Object versions: the newest change to each object that a worker applied.
 
-use super::finished::column;
-use crate::store::{ObjectVersion, StoreError};
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
+
+use super::finished::column;
+use crate::store::{ObjectVersion, StoreError};
 
 pub use crate::store::portable::object_version::*;
 

@@ -1,11 +1,12 @@
 //! Idempotency records: the key, the request it was used for, and the response once known.
 
+use sqlx::Row;
+use sqlx::sqlite::SqliteConnection;
+
 use super::finished::{ROWS, statement};
 use super::millis;
 use crate::store::rows;
 use crate::store::{IdempotencyRecord, Operation, SettledWrites, StoreError};
-use sqlx::Row;
-use sqlx::sqlite::SqliteConnection;
 
 pub use crate::store::portable::idempotency::*;
 

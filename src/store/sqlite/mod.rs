@@ -18,14 +18,13 @@ mod cross_reference;
 mod finished;
 mod idempotency;
 mod inbox;
-mod lease;
 mod object_version;
 mod run_lock;
 mod scan;
 mod session;
 
 use super::portable::{
-    alert, audit, cursor, dead_letter, last_event, reconcile_report, record_seen,
+    alert, audit, cursor, dead_letter, last_event, lease, reconcile_report, record_seen,
 };
 use std::str::FromStr;
 use std::sync::Arc;

@@ -1,9 +1,10 @@
 //! Object versions: the newest change to each object that a worker applied.
 
-use super::finished::{ROWS, statement};
-use crate::store::{ObjectVersion, StoreError};
 use sqlx::Row;
 use sqlx::sqlite::SqliteConnection;
+
+use super::finished::{ROWS, statement};
+use crate::store::{ObjectVersion, StoreError};
 
 pub use crate::store::portable::object_version::*;
 
