@@ -4,6 +4,7 @@
 //! re-exports these families under its own module names, so that `statements_on_families!`
 //! finds them beside its own.
 
+pub(super) mod activity;
 pub(super) mod alert;
 pub(super) mod audit;
 pub(super) mod cross_reference;

@@ -286,7 +286,7 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
     )
 }
 
-use super::rows::{millis, timestamp};
+use super::rows::millis;
 
 super::portable::sql_on!(sqlx::postgres::PgConnection, sqlx::Postgres);
 super::rows::store_row!(sqlx::postgres::PgRow);

@@ -304,7 +304,7 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
     )
 }
 
-use super::rows::{millis, timestamp};
+use super::rows::millis;
 
 super::portable::sql_on!(sqlx::sqlite::SqliteConnection, sqlx::Sqlite);
 super::rows::store_row!(sqlx::sqlite::SqliteRow);
