@@ -26,5 +26,5 @@ pub use reconcile::{
 pub use replay::Replayed;
 pub use report::{PipelineReport, PlannedWrite, WouldFail};
 pub use runner::{Progress, RunError, RunOptions, Runner};
-pub use single::{Delivery, Processed};
+pub use single::{Delivery, Processed, ReadAhead};
 pub use workspace::{Selection, SetupError, Workspace};

@@ -676,7 +676,7 @@ impl Runner {
 
 impl Runner {
     /// Reads the links of `records` into each step's sink in one query per step.
-    async fn read_page_links(
+    pub(super) async fn read_page_links(
         &self,
         job: &Job,
         records: &[SourceRecord],

@@ -7,7 +7,7 @@ use super::job::Job;
 use super::record::{Fate, strongest};
 use super::runner::{RunError, Runner};
 use crate::connectors::SourceRecord;
-use crate::store::{Batch, CrossReference, FinishedEvents, Operation};
+use crate::store::{Batch, CrossReference, CrossReferenceSnapshot, FinishedEvents, Operation};
 
 /// What became of a record delivered on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,12 @@ impl Delivery {
     }
 }
 
+/// The store's answers for records about to be delivered one at a time (see
+/// [`Runner::read_ahead`]).
+pub struct ReadAhead {
+    snapshot: CrossReferenceSnapshot,
+}
+
 impl Runner {
     /// Maps and delivers `record` through `job`, then commits its cross reference, audit entry
     /// or dead letter together with whatever `also` adds to the same transaction.
@@ -76,6 +82,21 @@ impl Runner {
 
     /// Maps and delivers `record` through `job`; nothing is written to the store yet.
     pub async fn deliver_one(&self, job: &Job, record: SourceRecord) -> Result<Delivery, RunError> {
+        let ahead = self.read_ahead(job, std::slice::from_ref(&record)).await?;
+        self.deliver_read_ahead(job, record, &ahead).await
+    }
+
+    /// What delivering `records` through `job` one at a time, side by side, reads from the
+    /// store, read in one statement per table rather than one per record: their links (and
+    /// those of the collections the pipeline's `xref` calls name), and the pipeline's writes in
+    /// flight. The caller holds the records' objects, so none of it changes before they are
+    /// delivered with [`Runner::deliver_read_ahead`]; a record that was not passed here is
+    /// still delivered right, with its link read on its own.
+    pub async fn read_ahead(
+        &self,
+        job: &Job,
+        records: &[SourceRecord],
+    ) -> Result<ReadAhead, RunError> {
         let store_error = |error| RunError::Store {
             pipeline: job.name.clone(),
             error,
@@ -89,18 +110,36 @@ impl Runner {
             .iter()
             .map(String::as_str)
             .collect();
-        let snapshot = self
+        let mut snapshot = self
             .store()
             .cross_reference_snapshot(&collections)
             .await
             .map_err(store_error)?;
+        self.read_page_links(job, records, &mut snapshot)
+            .await
+            .map_err(store_error)?;
         self.load_in_flight(&job.name).await.map_err(store_error)?;
+        Ok(ReadAhead { snapshot })
+    }
+
+    /// [`Runner::deliver_one`] with what [`Runner::read_ahead`] read for it.
+    pub async fn deliver_read_ahead(
+        &self,
+        job: &Job,
+        record: SourceRecord,
+        ahead: &ReadAhead,
+    ) -> Result<Delivery, RunError> {
+        let store_error = |error| RunError::Store {
+            pipeline: job.name.clone(),
+            error,
+        };
+        let snapshot = &ahead.snapshot;
         let record = self.reread(job, record).await?;
         let fate = self
             .record(
                 job,
                 record,
-                &snapshot,
+                snapshot,
                 Timestamp::now(),
                 false,
                 self.claims(),

@@ -2,6 +2,7 @@
 //! already applied to its object is run with the object as it is now (fetched again), so a late
 //! delivery never overwrites newer state.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -10,7 +11,7 @@ use serde_json::Value;
 use super::App;
 use super::metrics::name;
 use crate::connectors::{ConnectorError, SourceRecord, Webhooks};
-use crate::runtime::{Delivery, Job, Processed};
+use crate::runtime::{Delivery, Job, Processed, ReadAhead};
 use crate::store::{InboxOutcome, ObjectVersion, StoreError, StoredEvent};
 
 /// Why an inbox event's body cannot be read: the event fails for good.
@@ -98,10 +99,23 @@ impl<'a> Intake<'a> {
         (!self.jobs.is_empty()).then_some((self.stored.event.connection.as_str(), id))
     }
 
+    /// The record the event will deliver as its body gives it (its object may be read again
+    /// before it is delivered, keeping its id): what [`read_wave`] reads ahead for.
+    fn record(&self) -> Option<SourceRecord> {
+        let data = self.data.as_ref().ok()?;
+        let webhooks = self.webhooks?;
+        let event = &self.stored.event;
+        Some(SourceRecord {
+            id: webhooks.record_id(&event.event_id, data),
+            deleted: (webhooks.deletes)(&event.event_type),
+            data: data.clone(),
+        })
+    }
+
     /// Runs the event through its pipelines; nothing is written to the store yet, except the
     /// dead letters of an event in another API version. `applied` holds the versions of the
     /// wave's objects read beforehand (None: read this event's now).
-    pub async fn process(&self, app: &'a App, applied: Option<&AppliedVersions>) -> Outcome<'a> {
+    pub async fn process(&self, app: &'a App, wave: Option<&WaveReads>) -> Outcome<'a> {
         let done = |outcome| Outcome {
             deliveries: Vec::new(),
             version: None,
@@ -150,7 +164,7 @@ impl<'a> Intake<'a> {
             self.object_id.as_deref(),
             (event.created, &event.event_id),
             data.clone(),
-            applied,
+            wave.and_then(|wave| wave.versions.as_ref()),
         )
         .await
         {
@@ -165,7 +179,15 @@ impl<'a> Intake<'a> {
         let mut deliveries = Vec::with_capacity(self.jobs.len());
         let mut outcome = InboxOutcome::Done;
         for job in &self.jobs {
-            match app.runner.deliver_one(job, record.clone()).await {
+            let delivered = match wave.and_then(|wave| wave.ahead.get(&job.name)) {
+                Some(ahead) => {
+                    app.runner
+                        .deliver_read_ahead(job, record.clone(), ahead)
+                        .await
+                }
+                None => app.runner.deliver_one(job, record.clone()).await,
+            };
+            match delivered {
                 Ok(delivery) => {
                     if let Processed::DeadLettered { code, .. } = &delivery.processed {
                         metrics::counter!(name::EVENTS_DEAD_LETTERED, "pipeline" => job.name.clone())
@@ -208,11 +230,27 @@ impl<'a> Intake<'a> {
 }
 
 /// Versions already applied, by (connection, object id).
-pub type AppliedVersions = std::collections::HashMap<(String, String), ObjectVersion>;
+pub type AppliedVersions = HashMap<(String, String), ObjectVersion>;
+
+/// What the events of a wave read from the store, read for all of them at once: the versions
+/// already applied to their objects, and each pipeline's [`ReadAhead`]. The wave holds its
+/// objects' locks, so none of it changes before its events commit. Whatever cannot be read
+/// this way each event reads on its own.
+pub struct WaveReads {
+    versions: Option<AppliedVersions>,
+    ahead: HashMap<String, ReadAhead>,
+}
+
+/// [`WaveReads`] for `intakes`.
+pub async fn read_wave(app: &App, intakes: &[Intake<'_>]) -> WaveReads {
+    let (versions, ahead) =
+        futures_util::join!(applied_versions(app, intakes), read_ahead(app, intakes));
+    WaveReads { versions, ahead }
+}
 
 /// Reads the applied versions of the events' objects in one go; None if that fails (each event
 /// then reads its own).
-pub async fn applied_versions(app: &App, intakes: &[Intake<'_>]) -> Option<AppliedVersions> {
+async fn applied_versions(app: &App, intakes: &[Intake<'_>]) -> Option<AppliedVersions> {
     let objects: Vec<(&str, &str)> = intakes
         .iter()
         .filter_map(Intake::versioned_object)
@@ -229,6 +267,39 @@ pub async fn applied_versions(app: &App, intakes: &[Intake<'_>]) -> Option<Appli
             None
         }
     }
+}
+
+/// Each pipeline's [`ReadAhead`] for the events it handles, by pipeline name; a pipeline whose
+/// reads fail is left out (its events then read on their own).
+async fn read_ahead(app: &App, intakes: &[Intake<'_>]) -> HashMap<String, ReadAhead> {
+    let mut records = HashMap::<&str, (&Job, Vec<SourceRecord>)>::new();
+    for intake in intakes {
+        let Some(record) = intake.record() else {
+            continue;
+        };
+        for job in &intake.jobs {
+            records
+                .entry(job.name.as_str())
+                .or_insert_with(|| (*job, Vec::new()))
+                .1
+                .push(record.clone());
+        }
+    }
+    let reads = records
+        .into_values()
+        .map(|(job, records)| async move { (job, app.runner.read_ahead(job, &records).await) });
+    let mut ahead = HashMap::new();
+    for (job, read) in futures_util::future::join_all(reads).await {
+        match read {
+            Ok(read) => {
+                ahead.insert(job.name.clone(), read);
+            }
+            Err(error) => {
+                tracing::warn!(pipeline = %job.name, "cannot read ahead for the wave's events: {error}")
+            }
+        }
+    }
+    ahead
 }
 
 /// The event's object, or the object as it is now when a newer version was already applied,

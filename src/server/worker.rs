@@ -210,15 +210,15 @@ async fn process_claim<'a>(app: &'a App, claimed: Vec<StoredEvent>, group: &mut 
 
 /// Runs the wave's events side by side and adds them, in claim order, to `group`.
 async fn run_wave<'a>(app: &'a App, wave: &mut Vec<Intake<'a>>, group: &mut CommitGroup<'a>) {
-    // The wave holds its objects' locks, so their versions cannot change before it commits.
-    let applied = if wave.len() > 1 {
-        event::applied_versions(app, wave).await
+    // The wave holds its objects' locks: what it reads ahead cannot change before it commits.
+    let reads = if wave.len() > 1 {
+        Some(event::read_wave(app, wave).await)
     } else {
         None
     };
     let outcomes = join_all(
         wave.iter()
-            .map(|intake| intake.process(app, applied.as_ref())),
+            .map(|intake| intake.process(app, reads.as_ref())),
     )
     .await;
     for (intake, done) in wave.drain(..).zip(outcomes) {

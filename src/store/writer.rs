@@ -47,16 +47,34 @@ enum Request {
 /// The writer's handle; cheap to clone.
 #[derive(Clone)]
 pub(super) struct Writer {
-    sender: mpsc::Sender<Request>,
+    /// One writer task per kind of request ([`Lane`]) where the database lets transactions
+    /// write side by side (PostgreSQL); one for all where it has a single writer (SQLite).
+    lanes: Vec<mpsc::Sender<Request>>,
+}
+
+/// The writer task a request goes to, where there is one per kind: acknowledgements then
+/// never wait for a worker's larger transaction (a dozen statements, each a round trip to the
+/// server), nor a write about to be sent for the events being acknowledged.
+#[derive(Clone, Copy)]
+enum Lane {
+    Inbox = 0,
+    InFlight = 1,
+    Finish = 2,
 }
 
 impl Writer {
-    /// Starts the writer task on `store` (a handle without a writer of its own); it stops when
-    /// every handle is dropped.
+    /// Starts the writer tasks on `store` (a handle without a writer of its own); they stop
+    /// when every handle is dropped.
     pub(super) fn start(store: Store) -> Self {
-        let (sender, receiver) = mpsc::channel(4 * MAX_GROUP);
-        tokio::spawn(write_groups(store, receiver));
-        Writer { sender }
+        let count = if store.shared() { 3 } else { 1 };
+        let lanes = (0..count)
+            .map(|_| {
+                let (sender, receiver) = mpsc::channel(4 * MAX_GROUP);
+                tokio::spawn(write_groups(store.clone(), receiver));
+                sender
+            })
+            .collect();
+        Writer { lanes }
     }
 
     /// Stores a webhook event in the inbox durably.
@@ -77,8 +95,19 @@ impl Writer {
 
     async fn ask<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(request(reply))
+        let request = request(reply);
+        let lane = match &request {
+            Request::Inbox(..) => Lane::Inbox,
+            Request::InFlight(..) => Lane::InFlight,
+            Request::Finish(..) => Lane::Finish,
+        };
+        let sender = self
+            .lanes
+            .get(lane as usize)
+            .or(self.lanes.first())
+            .ok_or(StoreError::WriterStopped)?;
+        sender
+            .send(request)
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         answer

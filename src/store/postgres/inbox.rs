@@ -78,7 +78,7 @@ pub async fn claim(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let now = millis(Timestamp::now());
     let lease_millis = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-    sqlx::query(CLAIM_TURN).execute(&mut *conn).await?;
+    sqlx::raw_sql(CLAIM_TURN).execute(&mut *conn).await?;
     let rows = sqlx::query(CLAIM)
         .bind(worker)
         .bind(now.saturating_add(lease_millis))
@@ -98,8 +98,16 @@ pub async fn claim(
     Ok(claimed.into_iter().map(|(_, stored)| stored).collect())
 }
 
-/// The claims' turn: one key for the whole store, in a key space of ferry's own.
-const CLAIM_TURN: &str = "SELECT pg_advisory_xact_lock(hashtextextended('ferry inbox claim', 0))";
+/// The claims' turn: one key for the whole store, in a key space of ferry's own. In the same
+/// round trip, the rest of the transaction (the claim, then the commit) is kept to plain index
+/// scans. The inbox is a queue: every event leaves the open index's range twice (claimed, then
+/// finished), and until a vacuum those old entries stay in it. A plain index scan in the
+/// claim's order stops after `limit` events and marks the dead entries it passes so that no
+/// scan visits them again; the bitmap scan the planner prefers for a small open set visits
+/// every one of them, on every claim (19 ms instead of 0.5 ms after 30,000 events).
+const CLAIM_TURN: &str = "SET LOCAL enable_seqscan = off;
+     SET LOCAL enable_bitmapscan = off;
+     SELECT pg_advisory_xact_lock(hashtextextended('ferry inbox claim', 0))";
 
 const CLAIM: &str = "UPDATE inbox
      SET state = 'processing', claimed_by = $1, lease_until = $2,
