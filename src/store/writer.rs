@@ -199,6 +199,16 @@ pub(super) async fn write(
     if events.is_empty() && records.is_empty() && finishes.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
+    if store.shared() && finishes.is_empty() && (events.is_empty() || records.is_empty()) {
+        // Alone in its lane, the group is one statement, a transaction of its own: BEGIN and
+        // COMMIT would be two more round trips for an acknowledgement to wait for.
+        let mut connection = store.writer().await?;
+        if !records.is_empty() {
+            connection.put_in_flight(records).await?;
+            return Ok((Vec::new(), Vec::new()));
+        }
+        return Ok((connection.inbox_put_many(events).await?, Vec::new()));
+    }
     let mut batch = store.begin().await?;
     if !records.is_empty() {
         batch.put_in_flight(records).await?;
