@@ -280,6 +280,11 @@ fn migrator() -> Migrator {
             "fleet",
             include_str!("../migrations/postgres/0002_fleet.sql"),
         ),
+        migration(
+            3,
+            "inbox body apart",
+            include_str!("../migrations/postgres/0003_inbox_body_apart.sql"),
+        ),
     ])
 }
 
