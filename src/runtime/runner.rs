@@ -362,7 +362,7 @@ impl Runner {
             error,
         };
         // A dry run writes nothing, so it may look while another run delivers.
-        let _lock = if options.dry_run {
+        let lock = if options.dry_run {
             None
         } else {
             let holder = format!(
@@ -448,6 +448,11 @@ impl Runner {
         let target = batch_target(options);
         let mut batch = read_batch(&poll, cursor.clone(), target).await?;
         loop {
+            // The lock goes with its connection on a shared store: a run that lost it stops
+            // before delivering more, as another run may be reading this cursor now.
+            if let Some(lock) = &lock {
+                lock.check().await.map_err(store_error)?;
+            }
             report.pages += batch.pages;
             let read_error = batch.error.take();
             let more = batch.records.more && read_error.is_none();

@@ -86,6 +86,12 @@ pub enum StoreError {
          finish, or pass --wait to start when it does"
     )]
     RunLocked { pipeline: String, holder: String },
+    #[error(
+        "the run of pipeline `{pipeline}` lost its lock: its connection to the store ended \
+         ({reason}). It stops before its next batch, since another run may hold the lock now; \
+         run it again to go on from its last stored batch"
+    )]
+    RunLockLost { pipeline: String, reason: String },
     #[error("cannot take a run lock in {}: {source}", path.display())]
     Lock {
         path: PathBuf,

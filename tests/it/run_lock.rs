@@ -93,3 +93,126 @@ fn the_cli_names_the_run_holding_the_lock() {
 crate::on_every_backend!(
     a_second_run_of_a_pipeline_refuses_while_the_first_delivers_and_waits_with_wait,
 );
+
+/// Ends the PostgreSQL session holding `pipeline`'s run lock in `schema`, as a restart of the
+/// server or a cut connection would: the session advisory lock goes with it.
+async fn end_the_lock_session(schema: &str, pipeline: &str) {
+    let url = format!("{}/ferry_tests", crate::store_support::postgres_server());
+    let mut admin = <sqlx::postgres::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("connect to the tests' database");
+    // The lock's 64-bit key, as `pg_locks` shows it: the high half in `classid`, the low half
+    // in `objid` (`objsubid` 1 for a single-key lock).
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "WITH lock AS (
+             SELECT hashtextextended('ferry run lock: ' || $1 || '.' || $2, 0) AS key)
+         SELECT pg_terminate_backend(held.pid)
+         FROM pg_locks AS held, lock
+         WHERE held.locktype = 'advisory' AND held.objsubid = 1 AND held.granted
+           AND held.classid::bigint = (lock.key >> 32) & 4294967295
+           AND held.objid::bigint = lock.key & 4294967295",
+    )
+    .bind(schema)
+    .bind(pipeline)
+    .fetch_all(&mut admin)
+    .await
+    .expect("end the lock's session");
+    assert_eq!(ended, vec![true], "one session held the lock");
+}
+
+fn schema_of(backend: &TestBackend) -> String {
+    match backend {
+        TestBackend::Postgres { schema, .. } => schema.clone(),
+        TestBackend::Sqlite { .. } => unreachable!("a PostgreSQL test"),
+    }
+}
+
+#[tokio::test]
+async fn a_run_lock_whose_session_ended_is_known_lost_and_free_for_the_next_run() {
+    let backend = TestBackend::postgres().await;
+    let store = backend.open().await;
+    let other_process = backend.open().await;
+    let held = store
+        .lock_run("contacts", "pid 1 on host-a", false)
+        .await
+        .unwrap();
+    held.check().await.expect("held while its session lives");
+
+    end_the_lock_session(&schema_of(&backend), "contacts").await;
+
+    match held.check().await {
+        Err(StoreError::RunLockLost { pipeline, reason }) => {
+            assert_eq!(pipeline, "contacts");
+            assert!(!reason.is_empty());
+        }
+        other => panic!("expected the lock to be known lost, got {other:?}"),
+    }
+    let next = other_process
+        .lock_run("contacts", "pid 2 on host-b", false)
+        .await
+        .expect("the lock went with the session");
+    next.check().await.unwrap();
+}
+
+/// Ends the run lock's session once, after the run's first durable batch.
+struct EndTheLockAfterTheFirstBatch {
+    schema: String,
+    pipeline: String,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl ferry::runtime::Progress for EndTheLockAfterTheFirstBatch {
+    fn batch(&self, _report: &ferry::runtime::PipelineReport) {
+        if self.done.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let (schema, pipeline) = (self.schema.clone(), self.pipeline.clone());
+        // The callback is synchronous: the session is ended on a runtime of its own, and the
+        // run goes on only once it has been.
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(end_the_lock_session(&schema, &pipeline))
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_run_that_lost_its_lock_stops_before_its_next_batch_and_the_next_run_finishes_once() {
+    let backend = TestBackend::postgres().await;
+    let world = world(None, None).await;
+    world.add_people(0..40);
+    let project = world.project_on(1000, &backend);
+    let (first, job, _) = runner(&project, CONTACTS).await;
+    let small_batches = RunOptions {
+        concurrency: 1,
+        page_size: 16,
+        ..RunOptions::default()
+    };
+    let cut = EndTheLockAfterTheFirstBatch {
+        schema: schema_of(&backend),
+        pipeline: job.name.clone(),
+        done: Default::default(),
+    };
+
+    match first.run(&job, &small_batches, &cut).await {
+        Err(RunError::Store {
+            error: StoreError::RunLockLost { pipeline, .. },
+            ..
+        }) => assert_eq!(pipeline, job.name),
+        other => panic!("expected the run to stop, got {:?}", other.map(|r| r.0)),
+    }
+    let delivered = world.customers().await.len();
+    assert!(
+        (16..40).contains(&delivered),
+        "the first batch is kept and the run stopped before the rest: {delivered}"
+    );
+
+    let (next, job, _) = runner(&project, CONTACTS).await;
+    let (report, _) = next.run(&job, &small_batches, &()).await.unwrap();
+    assert_eq!(report.created as usize, 40 - delivered, "{report:?}");
+    let customers = world.customers().await;
+    assert_eq!(customers.len(), 40, "every person once");
+}

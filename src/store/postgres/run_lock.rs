@@ -52,7 +52,8 @@ pub(super) async fn lock(
             .execute(&mut connection)
             .await?;
             return Ok(RunLock::holding(HeldLock {
-                _connection: std::sync::Mutex::new(connection),
+                connection: tokio::sync::Mutex::new(connection),
+                pipeline: pipeline.to_string(),
             }));
         }
         let holding: Option<String> =
@@ -75,5 +76,29 @@ pub(super) async fn lock(
 /// The lock's connection: closing it (dropping it) ends the session, and the server lets the
 /// lock go with it.
 struct HeldLock {
-    _connection: std::sync::Mutex<PgConnection>,
+    connection: tokio::sync::Mutex<PgConnection>,
+    pipeline: String,
+}
+
+/// How long a check of the lock's connection may take. A server that does not answer may
+/// have ended the session already; the run stops rather than wait on it.
+const CHECK_PATIENCE: Duration = Duration::from_secs(10);
+
+impl crate::store::run_lock::Held for HeldLock {
+    /// The session still lives, so the lock is still its own: a session lock goes only with
+    /// an unlock (never sent) or with the session.
+    fn check(&self) -> futures_util::future::BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut connection = self.connection.lock().await;
+            let reason = match tokio::time::timeout(CHECK_PATIENCE, connection.ping()).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => format!("no answer in {} s", CHECK_PATIENCE.as_secs()),
+            };
+            Err(StoreError::RunLockLost {
+                pipeline: self.pipeline.clone(),
+                reason,
+            })
+        })
+    }
 }

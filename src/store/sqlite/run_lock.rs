@@ -120,6 +120,8 @@ fn try_file_lock(
     }
 }
 
+impl super::super::run_lock::Held for MemoryLock {}
+
 fn try_memory_lock(
     held: &Arc<Mutex<Vec<String>>>,
     pipeline: &str,
