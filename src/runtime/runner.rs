@@ -25,6 +25,10 @@ use crate::store::{CrossReferenceSnapshot, FinishedEvents, RecordsRead, Store, S
 const BACKFILL_RUNNING: &str = "running";
 const BACKFILL_DONE: &str = "done";
 
+/// How long a run that lost its lock (see [`Runner::keep_run_lock`]) waits for the store to
+/// take it again: a server restart, or a cut network coming back.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How a run reads and writes.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -362,15 +366,15 @@ impl Runner {
             error,
         };
         // A dry run writes nothing, so it may look while another run delivers.
-        let lock = if options.dry_run {
+        let holder = format!(
+            "pid {} on {}, since {}",
+            std::process::id(),
+            hostname(),
+            Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC")
+        );
+        let mut lock = if options.dry_run {
             None
         } else {
-            let holder = format!(
-                "pid {} on {}, since {}",
-                std::process::id(),
-                hostname(),
-                Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC")
-            );
             Some(
                 self.store
                     .lock_run(&job.name, &holder, options.wait_for_lock)
@@ -448,10 +452,10 @@ impl Runner {
         let target = batch_target(options);
         let mut batch = read_batch(&poll, cursor.clone(), target).await?;
         loop {
-            // The lock goes with its connection on a shared store: a run that lost it stops
-            // before delivering more, as another run may be reading this cursor now.
-            if let Some(lock) = &lock {
-                lock.check().await.map_err(store_error)?;
+            if let Some(held) = &mut lock {
+                self.keep_run_lock(job, held, &holder, &source_key, cursor.as_deref())
+                    .await
+                    .map_err(store_error)?;
             }
             report.pages += batch.pages;
             let read_error = batch.error.take();
@@ -501,6 +505,53 @@ impl Runner {
                 }
             }
         }
+    }
+
+    /// Makes sure the run still holds `job`'s lock before it delivers another batch. On a
+    /// shared store the lock goes with its connection (the server restarted, the connection
+    /// cut), and another run may take it meanwhile. The run then takes the lock again, waiting
+    /// for the store for up to [`LOCK_PATIENCE`], and goes on only if the stored cursor is still
+    /// the one it last stored (`ours`): no other run read on from it meanwhile. Otherwise it
+    /// stops with `StoreError::RunLockLost`; its stored batches are kept.
+    async fn keep_run_lock(
+        &self,
+        job: &Job,
+        held: &mut crate::store::RunLock,
+        holder: &str,
+        source_key: &str,
+        ours: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let lost = match held.check().await {
+            Ok(()) => return Ok(()),
+            Err(lost) => lost,
+        };
+        tracing::warn!(pipeline = %job.name, "{lost}; taking the lock again");
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(200);
+        let again = loop {
+            match self.store.lock_run(&job.name, holder, false).await {
+                Ok(again) => break again,
+                // Another run holds it now: this one must not read on.
+                Err(StoreError::RunLocked { .. }) => return Err(lost),
+                Err(error) if started.elapsed() + pause >= LOCK_PATIENCE => {
+                    tracing::warn!(pipeline = %job.name, "cannot take the lock again: {error}");
+                    return Err(lost);
+                }
+                Err(error) => {
+                    tracing::info!(pipeline = %job.name, "waiting for the store to take the lock again: {error}");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+            }
+        };
+        let stored = self.store.cursor(&job.name, source_key).await?;
+        if stored.as_deref() != ours {
+            tracing::warn!(pipeline = %job.name, "another run moved the cursor while the lock was lost");
+            return Err(lost);
+        }
+        tracing::info!(pipeline = %job.name, "took the lock again; no other run read on meanwhile");
+        *held = again;
+        Ok(())
     }
 
     /// Delivers one batch and commits it; returns the error that stopped delivery early, if any

@@ -154,11 +154,26 @@ async fn a_run_lock_whose_session_ended_is_known_lost_and_free_for_the_next_run(
     next.check().await.unwrap();
 }
 
-/// Ends the run lock's session once, after the run's first durable batch.
+/// Ends the run lock's session once, after the run's first durable batch; with `then_take`,
+/// another process takes the lock at once and keeps it.
 struct EndTheLockAfterTheFirstBatch {
     schema: String,
     pipeline: String,
+    then_take: Option<ferry::store::Store>,
+    taken: std::sync::Mutex<Option<ferry::store::RunLock>>,
     done: std::sync::atomic::AtomicBool,
+}
+
+impl EndTheLockAfterTheFirstBatch {
+    fn new(backend: &TestBackend, pipeline: &str, then_take: Option<ferry::store::Store>) -> Self {
+        EndTheLockAfterTheFirstBatch {
+            schema: schema_of(backend),
+            pipeline: pipeline.to_string(),
+            then_take,
+            taken: Default::default(),
+            done: Default::default(),
+        }
+    }
 }
 
 impl ferry::runtime::Progress for EndTheLockAfterTheFirstBatch {
@@ -167,37 +182,67 @@ impl ferry::runtime::Progress for EndTheLockAfterTheFirstBatch {
             return;
         }
         let (schema, pipeline) = (self.schema.clone(), self.pipeline.clone());
-        // The callback is synchronous: the session is ended on a runtime of its own, and the
-        // run goes on only once it has been.
-        std::thread::spawn(move || {
+        let other = self.then_take.clone();
+        // The callback is synchronous: the session is ended (and the lock taken) on a runtime
+        // of its own, and the run goes on only once it has been.
+        let taken = std::thread::spawn(move || {
             tokio::runtime::Runtime::new()
                 .unwrap()
-                .block_on(end_the_lock_session(&schema, &pipeline))
+                .block_on(async move {
+                    end_the_lock_session(&schema, &pipeline).await;
+                    match other {
+                        Some(store) => Some(
+                            store
+                                .lock_run(&pipeline, "pid 4242 on host-b", false)
+                                .await
+                                .expect("the lock is free once its session ended"),
+                        ),
+                        None => None,
+                    }
+                })
         })
         .join()
         .unwrap();
+        *self.taken.lock().unwrap() = taken;
+    }
+}
+
+fn small_batches() -> RunOptions {
+    RunOptions {
+        concurrency: 1,
+        page_size: 16,
+        ..RunOptions::default()
     }
 }
 
 #[tokio::test]
-async fn a_run_that_lost_its_lock_stops_before_its_next_batch_and_the_next_run_finishes_once() {
+async fn a_run_whose_lock_session_ended_takes_the_lock_again_and_finishes_once() {
+    let backend = TestBackend::postgres().await;
+    let world = world(None, None).await;
+    world.add_people(0..40);
+    let project = world.project_on(1000, &backend);
+    let (runner, job, _) = runner(&project, CONTACTS).await;
+    let cut = EndTheLockAfterTheFirstBatch::new(&backend, &job.name, None);
+
+    let (report, _) = runner.run(&job, &small_batches(), &cut).await.unwrap();
+
+    assert!(cut.done.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(report.created, 40, "{report:?}");
+    assert_eq!(world.customers().await.len(), 40, "every person once");
+}
+
+#[tokio::test]
+async fn a_run_whose_lock_another_run_took_stops_before_its_next_batch_and_the_next_run_finishes_once()
+ {
     let backend = TestBackend::postgres().await;
     let world = world(None, None).await;
     world.add_people(0..40);
     let project = world.project_on(1000, &backend);
     let (first, job, _) = runner(&project, CONTACTS).await;
-    let small_batches = RunOptions {
-        concurrency: 1,
-        page_size: 16,
-        ..RunOptions::default()
-    };
-    let cut = EndTheLockAfterTheFirstBatch {
-        schema: schema_of(&backend),
-        pipeline: job.name.clone(),
-        done: Default::default(),
-    };
+    let (_, _, other_process) = runner(&project, CONTACTS).await;
+    let cut = EndTheLockAfterTheFirstBatch::new(&backend, &job.name, Some(other_process));
 
-    match first.run(&job, &small_batches, &cut).await {
+    match first.run(&job, &small_batches(), &cut).await {
         Err(RunError::Store {
             error: StoreError::RunLockLost { pipeline, .. },
             ..
@@ -210,9 +255,9 @@ async fn a_run_that_lost_its_lock_stops_before_its_next_batch_and_the_next_run_f
         "the first batch is kept and the run stopped before the rest: {delivered}"
     );
 
+    drop(cut.taken.lock().unwrap().take());
     let (next, job, _) = runner(&project, CONTACTS).await;
-    let (report, _) = next.run(&job, &small_batches, &()).await.unwrap();
+    let (report, _) = next.run(&job, &small_batches(), &()).await.unwrap();
     assert_eq!(report.created as usize, 40 - delivered, "{report:?}");
-    let customers = world.customers().await;
-    assert_eq!(customers.len(), 40, "every person once");
+    assert_eq!(world.customers().await.len(), 40, "every person once");
 }
