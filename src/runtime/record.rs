@@ -281,8 +281,9 @@ impl Runner {
                         }
                     }
                 }
-                // A page's links are in its snapshot; a record delivered on its own (a webhook)
-                // asks the store, where a create may replace a deleted target.
+                // A create may replace a deleted target. The links of a page, or of the records
+                // read ahead (`Runner::read_ahead`), are in the snapshot; any other record asks
+                // the store.
                 let linked = match snapshot.page_link(&sink_collection, &link_id) {
                     Some(known) => known.map(str::to_string),
                     None if matches!(plan, Plan::Create { .. }) => {
