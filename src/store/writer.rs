@@ -13,7 +13,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    FinishedEvents, IdempotencyRecord, InboxEvent, InboxPut, Store, StoreError, StoredEvent,
+    FinishedEvents, IdempotencyRecord, InboxEvent, InboxPut, InboxState, Store, StoreError,
+    StoredEvent,
 };
 
 /// Requests taken into one transaction at most.
@@ -183,10 +184,32 @@ async fn write_apart(store: &Store, group: Group) {
     let records = write(store, &[], &group.records, &[]).await;
     let mut finished = Vec::with_capacity(group.finishes.len());
     for (finish, _) in &group.finishes {
-        let one = write(store, &[], &[], &[finish]).await;
-        finished.push(one.map(|(_, mut done)| done.remove(0)).map_err(error));
+        finished.push(write_finish_again(store, finish).await.map_err(error));
     }
     answer(group, puts, records.map(|_| ()).map_err(error), finished);
+}
+
+/// Writes a worker's finish on its own, after its group failed, unless the worker no longer
+/// holds its events. A server may have kept a group whose commit answer was lost (the
+/// connection cut as it committed): its events are then `done`, and writing their cross
+/// references and audit entries again would audit each write twice. The finish is then
+/// answered as not held, and nothing is written.
+async fn write_finish_again(store: &Store, finish: &Finish) -> Result<Finished, StoreError> {
+    if let Some((connection, event_id, _)) = finish.writes.outcomes.first() {
+        let stored = store.inbox_event(connection, event_id).await?;
+        let held = stored.is_some_and(|stored| {
+            stored.state == InboxState::Processing
+                && stored.claimed_by.as_deref() == Some(finish.worker.as_str())
+        });
+        if !held {
+            return Ok(Finished {
+                held: vec![false; finish.writes.outcomes.len()],
+                claimed: Vec::new(),
+            });
+        }
+    }
+    let (_, mut done) = write(store, &[], &[], &[finish]).await?;
+    Ok(done.remove(0))
 }
 
 /// Writes `events`, `records` and `finishes` in one transaction.
@@ -254,5 +277,85 @@ fn answer(
     }
     for ((_, reply), one) in group.finishes.into_iter().zip(finished) {
         let _ = reply.send(one);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{AuditEntry, AuditFilter, InboxOutcome, Operation};
+
+    async fn claimed_event(store: &Store, event_id: &str) -> Finish {
+        let event = InboxEvent {
+            connection: "stripe".into(),
+            event_id: event_id.into(),
+            event_type: "customer.updated".into(),
+            created: 1_700_000_000,
+            body: "{}".into(),
+            received_at: jiff::Timestamp::now(),
+            object_key: None,
+        };
+        store.inbox_put(&event).await.unwrap();
+        let worker = "host/pid1/worker-0".to_string();
+        let claimed = store
+            .inbox_claim(&worker, 1, Duration::from_secs(120))
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        let mut writes = FinishedEvents::default();
+        writes.audit.push(AuditEntry {
+            pipeline: "customers".into(),
+            pipeline_version: "v1".into(),
+            source_id: event_id.into(),
+            target: "file.record".into(),
+            target_id: Some(format!("line-{event_id}")),
+            operation: Operation::Create,
+            fields_changed: Vec::new(),
+            at: jiff::Timestamp::now(),
+        });
+        writes
+            .outcomes
+            .push(("stripe".into(), event_id.into(), InboxOutcome::Done));
+        Finish {
+            writes,
+            worker,
+            claim: 0,
+            lease: Duration::ZERO,
+        }
+    }
+
+    async fn audited(store: &Store) -> usize {
+        store
+            .audit_entries(&AuditFilter::default())
+            .await
+            .unwrap()
+            .len()
+    }
+
+    #[tokio::test]
+    async fn a_finish_whose_group_was_kept_after_all_is_not_written_again() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let finish = claimed_event(&store, "evt_1").await;
+        // The group's commit was kept, though its caller saw an error (its answer was lost).
+        write(&store, &[], &[], &[&finish]).await.unwrap();
+        assert_eq!(audited(&store).await, 1);
+
+        let again = write_finish_again(&store, &finish).await.unwrap();
+
+        assert_eq!(again.held, vec![false]);
+        assert_eq!(audited(&store).await, 1, "the write is audited once");
+    }
+
+    #[tokio::test]
+    async fn a_finish_whose_group_failed_is_written_on_its_own() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let finish = claimed_event(&store, "evt_2").await;
+
+        let again = write_finish_again(&store, &finish).await.unwrap();
+
+        assert_eq!(again.held, vec![true]);
+        assert_eq!(audited(&store).await, 1);
+        let stored = store.inbox_event("stripe", "evt_2").await.unwrap().unwrap();
+        assert_eq!(stored.state, InboxState::Done);
     }
 }
