@@ -103,13 +103,17 @@ impl<'a> Intake<'a> {
     /// before it is delivered, keeping its id): what [`read_wave`] reads ahead for.
     fn record(&self) -> Option<SourceRecord> {
         let data = self.data.as_ref().ok()?;
-        let webhooks = self.webhooks?;
+        Some(self.record_of(self.webhooks?, data.clone()))
+    }
+
+    /// The record the event delivers, with `data` as its object.
+    fn record_of(&self, webhooks: &Webhooks, data: Value) -> SourceRecord {
         let event = &self.stored.event;
-        Some(SourceRecord {
-            id: webhooks.record_id(&event.event_id, data),
+        SourceRecord {
+            id: webhooks.record_id(&event.event_id, &data),
             deleted: (webhooks.deletes)(&event.event_type),
-            data: data.clone(),
-        })
+            data,
+        }
     }
 
     /// Runs the event through its pipelines; nothing is written to the store yet, except the
@@ -171,11 +175,7 @@ impl<'a> Intake<'a> {
             Ok(data) => data,
             Err(error) => return done(retry(&self.stored, error.to_string())),
         };
-        let record = SourceRecord {
-            id: webhooks.record_id(&event.event_id, &data),
-            deleted: (webhooks.deletes)(&event.event_type),
-            data,
-        };
+        let record = self.record_of(webhooks, data);
         let mut deliveries = Vec::with_capacity(self.jobs.len());
         let mut outcome = InboxOutcome::Done;
         for job in &self.jobs {
